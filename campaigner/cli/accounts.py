@@ -1,0 +1,143 @@
+"""``campaigner account …``: the accounts posts go out on."""
+from __future__ import annotations
+
+import click
+
+from campaigner.cli.output import echo_json, table
+
+
+def _account_dict(app, a) -> dict:
+    return {"name": a.name, "platform": a.platform, "handle": a.handle, "base_url": a.base_url,
+            "timezone": a.timezone or app.settings.timezone, "daily_cap": a.daily_cap,
+            "min_spacing_minutes": a.min_spacing_minutes, "char_limit": a.char_limit,
+            "status": a.status.value, "status_reason": a.status_reason}
+
+
+@click.group()
+def account() -> None:
+    """Add, list, show, test and remove accounts."""
+
+
+@account.command("add")
+@click.argument("platform")
+@click.argument("name")
+@click.option("--handle", help="The account's handle, e.g. @kspi_official.")
+@click.option("--base-url", help="API address (self-hosted Mastodon, a Bluesky PDS, a test server).")
+@click.option("--timezone", help="IANA zone for this account's times (default: the configured zone).")
+@click.option("--daily-cap", type=int, help="Most posts per local day (X default: 17, the free tier).")
+@click.option("--min-spacing", type=int, metavar="MINUTES", help="Least time between two posts.")
+@click.option("--char-limit", type=int, help="The instance's own text limit (e.g. a Mastodon server's).")
+@click.pass_obj
+def add(flags, platform, name, handle, base_url, timezone, daily_cap, min_spacing, char_limit) -> None:
+    """Add an account: PLATFORM is x, mastodon, bluesky, facebook, telegram or sandbox.
+
+    Secrets are never given as flags: set CAMPAIGNER_SECRET_<NAME>_<FIELD> or run
+    `campaigner account set-secret NAME FIELD`.
+    """
+    from campaigner.services import accounts as svc
+
+    app = flags.app()
+    a = svc.add(app, platform, name, handle=handle, base_url=base_url, timezone=timezone, daily_cap=daily_cap,
+                min_spacing=min_spacing, char_limit=char_limit)
+    click.echo(f"Added {a.platform} account {a.name}.")
+    missing = svc.missing_secrets(app, a)
+    if missing:
+        from campaigner.secrets import env_name
+
+        click.echo(f"It needs secrets before it can publish: {', '.join(missing)} "
+                   f"(e.g. {env_name(a.name, missing[0])}, or `campaigner account set-secret {a.name} {missing[0]}`).")
+
+
+@account.command("edit")
+@click.argument("name")
+@click.option("--handle")
+@click.option("--base-url")
+@click.option("--timezone")
+@click.option("--daily-cap", type=int)
+@click.option("--min-spacing", type=int, metavar="MINUTES")
+@click.option("--char-limit", type=int)
+@click.pass_obj
+def edit(flags, name, **changes) -> None:
+    """Change an account's settings (only the options given)."""
+    from campaigner.services import accounts as svc
+
+    given = {k: v for k, v in changes.items() if v is not None}
+    if not given:
+        raise click.UsageError("nothing to change")
+    svc.edit(flags.app(), name, **given)
+    click.echo(f"Updated account {name}.")
+
+
+@account.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def list_(flags, as_json) -> None:
+    """List the accounts."""
+    from campaigner.services import accounts as svc
+
+    app = flags.app()
+    accounts = svc.list_all(app)
+    if as_json:
+        echo_json([_account_dict(app, a) for a in accounts])
+        return
+    if not accounts:
+        click.echo("No accounts yet. Add one with: campaigner account add PLATFORM NAME")
+        return
+    table([[a.name, a.platform, a.handle or "", a.timezone or app.settings.timezone,
+            str(a.daily_cap or "-"), a.status.value] for a in accounts],
+          ["NAME", "PLATFORM", "HANDLE", "ZONE", "CAP/DAY", "STATUS"])
+
+
+@account.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def show(flags, name, as_json) -> None:
+    """Show an account, its deliveries and which secrets are set (masked)."""
+    from campaigner.secrets import MASK
+    from campaigner.services import accounts as svc
+
+    app = flags.app()
+    a, counts = svc.show(app, name)
+    secrets = svc.secret_status(app, a)
+    if as_json:
+        echo_json({**_account_dict(app, a), "deliveries": counts,
+                   "secrets": [{"field": s.field, "required": s.required, "set": s.is_set, "source": s.source}
+                               for s in secrets]})
+        return
+    for key, value in _account_dict(app, a).items():
+        if value is not None:
+            click.echo(f"{key + ':':20} {value}")
+    click.echo(f"{'deliveries:':20} " + (", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "none"))
+    if secrets:
+        click.echo("secrets:")
+        for s in secrets:
+            state = f"{MASK}  (from {s.source})" if s.is_set else ("MISSING" if s.required else "not set (optional)")
+            click.echo(f"  {s.field:20} {state}")
+
+
+@account.command("remove")
+@click.argument("name")
+@click.option("--purge", is_flag=True, help="Also delete the account's delivery history.")
+@click.pass_obj
+def remove(flags, name, purge) -> None:
+    """Remove an account (refused while posts wait to go out on it)."""
+    from campaigner.services import accounts as svc
+
+    svc.remove(flags.app(), name, purge=purge)
+    click.echo(f"Removed account {name}.")
+
+
+@account.command("set-secret")
+@click.argument("name")
+@click.argument("field")
+@click.pass_obj
+def set_secret(flags, name, field) -> None:
+    """Store one secret FIELD for account NAME in the secrets file (typed at a hidden prompt)."""
+    from campaigner.services import accounts as svc
+
+    app = flags.app()
+    field = svc.check_secret_field(app, name, field)
+    value = click.prompt(f"{field.upper()} for {name}", hide_input=True, default="", show_default=False)
+    svc.set_secret(app, name, field, value.strip())
+    click.echo(f"Stored {field.upper()} for {name} in {app.settings.secrets_file} (mode 600).")

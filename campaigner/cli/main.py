@@ -1,0 +1,125 @@
+"""The ``campaigner`` root command.
+
+Start-up stays fast: this module imports only click and the standard library, and every
+command imports what it needs inside its body (``--help`` loads no SQLAlchemy, Alembic, tweepy,
+TextBlob or plotting library).
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+
+import click
+
+from campaigner import __version__
+from campaigner.errors import CampaignerError
+
+#: command name → "module:attribute", imported only when the command runs (or its help is shown)
+COMMANDS = {
+    "init": "campaigner.cli.setup:init",
+    "demo": "campaigner.cli.demo:demo",
+    "account": "campaigner.cli.accounts:account",
+    "campaign": "campaigner.cli.campaigns:campaign",
+    "post": "campaigner.cli.posts:post",
+    "slots": "campaigner.cli.slots:slots",
+    "queue": "campaigner.cli.queue:queue",
+    "config": "campaigner.cli.setup:config",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose sub-commands live in their own modules and load on demand."""
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            module, attr = self.lazy[name].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+class Flags:
+    """The root options, turned into an ``App`` only when a command needs the database."""
+
+    def __init__(self, db: str | None, config: str | None, timezone: str | None, now=None):
+        self.db, self.config, self.timezone, self.now = db, config, timezone, now
+        self._app = None
+
+    def app(self):
+        if self._app is None:
+            from campaigner.app import App
+            from campaigner.config import resolve
+
+            settings = resolve({"database_url": self.db, "timezone": self.timezone}, config_path=self.config)
+            self._app = App(settings, now=self.now) if self.now else App(settings)
+        return self._app
+
+    def settings(self):
+        return self.app().settings
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", metavar="URL", help="Database URL or SQLite file (default: campaigner.db in the data folder; "
+                                          "env CAMPAIGNER_DATABASE_URL).")
+@click.option("--config", "config", metavar="PATH", help="Config file (env CAMPAIGNER_CONFIG).")
+@click.option("--timezone", metavar="ZONE", help="Default time zone, e.g. Asia/Jakarta (env CAMPAIGNER_TIMEZONE).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.version_option(__version__, prog_name="campaigner")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, config: str | None, timezone: str | None, verbose: int,
+        quiet: bool) -> None:
+    """Schedule, publish and measure a union's social media campaigns.
+
+    Times are read and shown in each account's zone (default Asia/Jakarta) and stored in UTC.
+    Secrets come from CAMPAIGNER_SECRET_<ACCOUNT>_<FIELD> variables or the secrets file,
+    never from flags.
+    """
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = Flags(db, config, timezone, now=ctx.obj)  # ctx.obj: a clock passed in by main()
+    ctx.call_on_close(lambda: ctx.obj._app and ctx.obj._app.close())
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None, *, now=None) -> None:
+    """Entry point: every error becomes one line ``Error: what — how to fix it``, no traceback.
+
+    ``now`` is a clock (a function returning an aware UTC datetime) for tests; default the system's.
+    """
+    try:
+        cli.main(args=argv, prog_name="campaigner", standalone_mode=False, obj=now)
+    except CampaignerError as exc:
+        fail(str(exc), exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        sys.exit(2)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "campaigner"
+        fail(f"{exc.format_message()} — see `{where} --help`", 2)
+    except click.Abort:
+        fail("aborted", 1)
+    except click.ClickException as exc:
+        fail(exc.format_message(), exc.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # a bug: say so in one line; show the traceback only when asked
+        if os.environ.get("CAMPAIGNER_DEBUG"):
+            raise
+        fail(f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} — "
+             "this is a bug; run again with CAMPAIGNER_DEBUG=1 for details and report it", 1)
+    sys.exit(0)

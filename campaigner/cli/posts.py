@@ -1,0 +1,327 @@
+"""``campaigner post …``: queue, inspect, change and bulk-load posts."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from campaigner.cli.output import Progress, echo_json, short, table
+
+STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed"]
+
+
+def _split_names(values: tuple[str, ...]) -> list[str]:
+    return [n.strip() for v in values for n in v.split(",") if n.strip()]
+
+
+def _read_text(text: str | None, file: str | None) -> str:
+    if text is not None and file is not None:
+        raise click.UsageError("give the text or --file, not both")
+    if file is not None:
+        try:
+            return sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            from campaigner.errors import InvalidInput
+
+            raise InvalidInput(f"file {file} does not exist", "check the path given to --file") from None
+        except UnicodeDecodeError:
+            from campaigner.errors import InvalidInput
+
+            raise InvalidInput(f"file {file} is not UTF-8 text", "save it as UTF-8") from None
+    if text is None:
+        raise click.UsageError("no text: give it as an argument or with --file F")
+    return text
+
+
+def _variants(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        platform, sep, text = v.partition("=")
+        if not sep or not text.strip():
+            raise click.UsageError(f"--variant {v!r} is not PLATFORM=TEXT")
+        from campaigner.services.accounts import check_platform
+
+        out[check_platform(platform.strip())] = text
+    return out
+
+
+def _delivery_dict(app, d) -> dict:
+    zone = app.zone_for(d.account.timezone)
+    from campaigner.times import format_local
+
+    return {"delivery_id": d.id, "account": d.account.name, "platform": d.account.platform,
+            "status": d.status.value, "due_at": d.due_at, "due_local": format_local(d.due_at, zone),
+            "attempts": d.attempt_count, "next_attempt_at": d.next_attempt_at, "published_at": d.published_at,
+            "remote_id": d.remote_id, "remote_url": d.remote_url, "last_error": d.last_error,
+            "parts": [{"position": p.position, "text": p.text, "remote_id": p.remote_id, "remote_url": p.remote_url}
+                      for p in d.parts]}
+
+
+def _post_dict(app, post) -> dict:
+    return {"id": post.id, "campaign": post.campaign.slug if post.campaign else None, "text": post.text,
+            "thread": post.is_thread, "link": post.link, "variants": dict(post.variants),
+            "media": [{"file": m.original_name, "type": m.mime_type, "bytes": m.size_bytes, "alt": m.alt_text}
+                      for m in post.media],
+            "source": post.source, "created_at": post.created_at,
+            "deliveries": [_delivery_dict(app, d) for d in post.deliveries]}
+
+
+def _print_post(app, post) -> None:
+    click.echo(f"Post {post.id}" + (f" · campaign {post.campaign.slug}" if post.campaign else "")
+               + (" · thread" if post.is_thread else ""))
+    for d in post.deliveries:
+        info = _delivery_dict(app, d)
+        line = f"  {d.account.name:16} {info['status']:11} {info['due_local']}"
+        if d.remote_url:
+            line += f"  {d.remote_url}"
+        click.echo(line)
+        if d.last_error:
+            click.echo(f"  {'':16} last error: {d.last_error}")
+
+
+@click.group()
+def post() -> None:
+    """Queue and manage posts."""
+
+
+def when_options(f):
+    f = click.option("--now", "now_", is_flag=True, help="Publish as soon as possible.")(f)
+    f = click.option("--next-slot", is_flag=True, help="Each account's next free posting slot.")(f)
+    f = click.option("--at", "at", metavar="TIME",
+                     help='Local time in the account\'s zone: "2026-12-01 09:00", ISO 8601, "tomorrow 09:00", "+2h".')(f)
+    return f
+
+
+@post.command("add")
+@click.argument("text", required=False)
+@click.option("--file", "file", metavar="F", help="Read the text from a file ('-' for standard input).")
+@click.option("--to", "to", multiple=True, required=True, metavar="NAME[,NAME…]", help="Target account(s).")
+@click.option("--campaign", metavar="SLUG", help="The campaign it belongs to.")
+@when_options
+@click.option("--link", metavar="URL", help="A link to add to the post.")
+@click.option("--media", multiple=True, metavar="PATH", help="An image or video to attach (repeatable).")
+@click.option("--alt", multiple=True, metavar="TEXT", help="Alt text for each --media, in order.")
+@click.option("--variant", multiple=True, metavar="PLATFORM=TEXT", help="Other text for one platform.")
+@click.option("--thread", is_flag=True, help="Text is a thread: parts separated by a line holding only ---.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def add(flags, text, file, to, campaign, at, next_slot, now_, link, media, alt, variant, thread, as_json) -> None:
+    """Queue a post on one or more accounts. Everything is checked before anything is written."""
+    from campaigner.services import accounts as accounts_svc
+    from campaigner.services import posts as svc
+    from campaigner.services.planning import Draft, When
+
+    app = flags.app()
+    draft = Draft(text=_read_text(text, file), accounts=_split_names(to),
+                  when=When.from_options(at, now_, next_slot), campaign=campaign, link=link,
+                  media=[Path(m) for m in media], alt_texts=list(alt), variants=_variants(variant), thread=thread)
+    p = svc.add(app, draft)
+    if as_json:
+        echo_json(_post_dict(app, p))
+    else:
+        click.echo(f"Queued post {p.id} on {len(p.deliveries)} account{'s' if len(p.deliveries) != 1 else ''}:")
+        _print_post(app, p)
+    for d in p.deliveries:
+        for field in accounts_svc.missing_secrets(app, d.account):
+            err = accounts_svc.missing_secret_error(d.account, field)
+            click.echo(f"Warning: {err.what}, so it cannot go out yet — {err.fix}", err=True)
+            break
+
+
+@post.command("list")
+@click.option("--status", type=click.Choice(STATUSES), help="Only deliveries in this status.")
+@click.option("--campaign", metavar="SLUG")
+@click.option("--account", metavar="NAME")
+@click.option("--limit", type=int, metavar="N", help="At most N lines.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def list_(flags, status, campaign, account, limit, as_json) -> None:
+    """List deliveries (one post on one account), by due time."""
+    from campaigner.services import posts as svc
+    from campaigner.times import format_local
+
+    app = flags.app()
+    rows = svc.list_deliveries(app, status=status, campaign=campaign, account=account, limit=limit)
+    if as_json:
+        echo_json([{"post_id": r.post_id, "delivery_id": r.delivery_id, "account": r.account,
+                    "platform": r.platform, "status": r.status, "due_at": r.due_at,
+                    "due_local": format_local(r.due_at, app.zone_for(r.timezone)), "published_at": r.published_at,
+                    "remote_url": r.remote_url, "campaign": r.campaign, "text": r.text, "last_error": r.last_error}
+                   for r in rows])
+        return
+    if not rows:
+        click.echo("No posts match." if (status or campaign or account) else
+                   "No posts yet. Queue one with: campaigner post add TEXT --to NAME --at TIME")
+        return
+    table([[str(r.post_id), str(r.delivery_id), format_local(r.due_at, app.zone_for(r.timezone)), r.account,
+            r.status, r.campaign or "", short(r.text, 40)] for r in rows],
+          ["POST", "DELIVERY", "DUE", "ACCOUNT", "STATUS", "CAMPAIGN", "TEXT"])
+
+
+@post.command("show")
+@click.argument("post_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def show(flags, post_id, as_json) -> None:
+    """Show a post: its text, and each delivery's status, parts and attempts."""
+    from campaigner.services import posts as svc
+    from campaigner.times import format_local
+
+    app = flags.app()
+    p = svc.show(app, post_id)
+    if as_json:
+        echo_json(_post_dict(app, p))
+        return
+    _print_post(app, p)
+    click.echo("")
+    click.echo(p.text)
+    if p.link:
+        click.echo(f"link: {p.link}")
+    for m in p.media:
+        click.echo(f"media: {m.original_name} ({m.mime_type}, {m.size_bytes} bytes)" + (f" alt: {m.alt_text}" if m.alt_text else ""))
+    for platform, text in p.variants.items():
+        click.echo(f"variant for {platform}: {short(text, 60)}")
+    attempts = [(d, a) for d in p.deliveries for a in d.attempts]
+    if attempts:
+        click.echo("attempts:")
+        for d, a in attempts:
+            zone = app.zone_for(d.account.timezone)
+            click.echo(f"  {format_local(a.started_at, zone, seconds=True)} {d.account.name} part {a.part_position + 1}: "
+                       f"{a.outcome or 'running'}" + (f" ({a.error})" if a.error else ""))
+
+
+@post.command("edit")
+@click.argument("post_id", type=int)
+@click.argument("text", required=False)
+@click.option("--file", "file", metavar="F", help="Read the new text from a file.")
+@when_options
+@click.option("--link", metavar="URL", help="New link ('' removes it).")
+@click.option("--campaign", metavar="SLUG")
+@click.option("--variant", multiple=True, metavar="PLATFORM=TEXT")
+@click.option("--thread/--no-thread", default=None)
+@click.pass_obj
+def edit(flags, post_id, text, file, at, next_slot, now_, link, campaign, variant, thread) -> None:
+    """Change a post before anything of it has gone out. Every check runs again."""
+    from campaigner.services import posts as svc
+    from campaigner.services.planning import When
+
+    new_text = _read_text(text, file) if (text is not None or file is not None) else None
+    when = When.from_options(at, now_, next_slot) if (at is not None or now_ or next_slot) else None
+    if new_text is None and when is None and link is None and campaign is None and not variant and thread is None:
+        raise click.UsageError("nothing to change: give new text, --at, --link, --campaign, --variant or --thread")
+    app = flags.app()
+    p = svc.edit(app, post_id, text=new_text, when=when, link=link, campaign=campaign,
+                 variants=_variants(variant) if variant else None, thread=thread)
+    click.echo(f"Updated post {p.id}:")
+    _print_post(app, p)
+
+
+@post.command("cancel")
+@click.argument("post_id", type=int)
+@click.option("--account", metavar="NAME", help="Only the delivery on this account.")
+@click.pass_obj
+def cancel(flags, post_id, account) -> None:
+    """Cancel a post's deliveries that have not gone out."""
+    from campaigner.services import posts as svc
+
+    done = svc.cancel(flags.app(), post_id, account=account)
+    click.echo(f"Cancelled post {post_id} on {', '.join(d.account.name for d in done)}.")
+
+
+@post.command("retry")
+@click.argument("post_id", type=int)
+@click.option("--account", metavar="NAME", help="Only the delivery on this account.")
+@click.pass_obj
+def retry(flags, post_id, account) -> None:
+    """Put a post's failed deliveries back in the queue."""
+    from campaigner.services import posts as svc
+
+    done = svc.retry(flags.app(), post_id, account=account)
+    click.echo(f"Queued post {post_id} again on {', '.join(d.account.name for d in done)}.")
+
+
+@post.command("check")
+@click.argument("text", required=False)
+@click.option("--file", "file", metavar="F")
+@click.option("--to", "to", multiple=True, metavar="NAME[,NAME…]", help="Check for these accounts.")
+@click.option("--platform", "platforms", multiple=True, help="Check for a platform (no database needed).")
+@click.option("--media", "has_media", is_flag=True, help="The post has media (Telegram captions: 1024).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def check(flags, text, file, to, platforms, has_media, as_json) -> None:
+    """Count TEXT as each platform does: count, limit and what to cut."""
+    from content.length import check_length
+
+    body = _read_text(text, file)
+    targets: list[tuple[str, str, int | None]] = []
+    if to:
+        from campaigner import db
+        from campaigner.services.accounts import get
+
+        app = flags.app()
+        with db.read(app.engine) as s:
+            for name in _split_names(to):
+                a = get(s, name)
+                targets.append((a.name, a.platform, a.char_limit))
+    for p in platforms:
+        from campaigner.services.accounts import check_platform
+
+        targets.append((check_platform(p), check_platform(p), None))
+    if not targets:
+        raise click.UsageError("say what to check for: --to NAME or --platform P")
+    results = [(name, platform, check_length(body, platform, limit=limit, has_media=has_media))
+               for name, platform, limit in targets]
+    if as_json:
+        echo_json([{"target": n, "platform": p, "count": r.count, "limit": r.limit, "unit": r.unit, "ok": r.ok,
+                    "over": r.over} for n, p, r in results])
+    else:
+        for name, platform, r in results:
+            verdict = "fits" if r.ok else r.hint
+            click.echo(f"{name} ({platform}): {r.count}/{r.limit} {r.unit} — {verdict}")
+    if not all(r.ok for _, _, r in results):
+        sys.exit(1)
+
+
+@post.command("import")
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
+@click.pass_obj
+def import_(flags, csv_file, dry_run) -> None:
+    """Queue a content calendar from a CSV file (UTF-8, ',' or ';').
+
+    Columns: date, time, accounts, text, link, campaign, media (Indonesian names work too:
+    tanggal, jam, akun, teks, tautan, kampanye, media). If any row is bad, nothing is written.
+    """
+    from campaigner.errors import InvalidInput
+    from campaigner.services.calendar import import_csv
+
+    app = flags.app()
+    with Progress("Checking rows") as bar:
+        result = import_csv(app, csv_file, dry_run=dry_run, progress=bar)
+    if result.errors:
+        for e in result.errors:
+            click.echo(f"Error: {csv_file.name} {e}", err=True)
+        raise InvalidInput(f"{len(result.errors)} bad row{'s' if len(result.errors) != 1 else ''} in {csv_file.name}, "
+                           "nothing was imported", "fix the rows above and import again")
+    verb = "Would queue" if dry_run else "Queued"
+    click.echo(f"{verb} {result.posts} posts ({result.deliveries} deliveries) from {csv_file.name}.")
+
+
+@post.command("export")
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--campaign", metavar="SLUG", help="Only this campaign's posts.")
+@click.pass_obj
+def export(flags, csv_file, campaign) -> None:
+    """Write posts as a content-calendar CSV ('-' for standard output); re-importable."""
+    from campaigner.services.calendar import export_csv
+
+    app = flags.app()
+    if str(csv_file) == "-":
+        n = export_csv(app, sys.stdout, campaign=campaign)
+        return
+    tmp = csv_file.with_name(csv_file.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        n = export_csv(app, fh, campaign=campaign)
+    tmp.replace(csv_file)
+    click.echo(f"Wrote {n} rows to {csv_file}.")

@@ -1,0 +1,30 @@
+"""``campaigner queue``: the agenda of upcoming deliveries."""
+from __future__ import annotations
+
+import click
+
+from campaigner.cli.output import echo_json, short
+
+
+@click.command()
+@click.option("--days", type=int, default=7, show_default=True, help="How many days ahead.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def queue(flags, days, as_json) -> None:
+    """Upcoming deliveries grouped by local day (overdue ones first)."""
+    from campaigner.services.agenda import agenda
+
+    app = flags.app()
+    groups = agenda(app, days)
+    if as_json:
+        echo_json([{"day": day, "deliveries": items} for day, items in groups])
+        return
+    if not groups:
+        click.echo(f"Nothing queued in the next {days} days.")
+        return
+    for day, items in groups:
+        click.echo(f"{day:%A %Y-%m-%d}")
+        for it in items:
+            flag = " OVERDUE" if it.overdue else ""
+            status = "" if it.status == "queued" else f" [{it.status}]"
+            click.echo(f"  {it.local[11:]:<10} {it.account:<16} #{it.post_id:<5} {short(it.text, 40)}{status}{flag}")

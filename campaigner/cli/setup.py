@@ -1,0 +1,45 @@
+"""``campaigner init`` and ``campaigner config``."""
+from __future__ import annotations
+
+import click
+
+from campaigner.cli.output import echo_json
+
+
+@click.command()
+@click.pass_obj
+def init(flags) -> None:
+    """Create the database or bring it up to date (safe to run again)."""
+    from campaigner import db
+    from campaigner.migrate import upgrade
+
+    app = flags.app()
+    app.check_schema = False
+    before = db.current_revision(app.engine)
+    upgrade(app.engine)
+    after = db.current_revision(app.engine)
+    for folder in (app.settings.data_dir, app.settings.media_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    where = db.describe(app.engine)
+    if before == after:
+        click.echo(f"Database {where} is up to date (schema {after}).")
+    else:
+        click.echo(f"Database {where} {'created' if before is None else 'upgraded'} (schema {after}).")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def config(flags, as_json: bool) -> None:
+    """Show the settings in force and where each comes from."""
+    from campaigner.db import _safe
+
+    s = flags.settings()
+    values = {"database_url": _safe(s.database_url), "timezone": s.timezone, "data_dir": str(s.data_dir),
+              "secrets_file": str(s.secrets_file), "config_file": str(s.config_file)}
+    if as_json:
+        echo_json({"settings": values, "sources": dict(s.sources)})
+        return
+    for key, value in values.items():
+        src = s.sources.get(key, "")
+        click.echo(f"{key:13} {value}" + (f"  ({src})" if src else ""))

@@ -1,0 +1,299 @@
+"""The data model: accounts, campaigns, posts and their deliveries, attempts, metrics, replies.
+
+A post fans out into deliveries, one per target account; a delivery has one part per thread
+part, each with its own rendered text, idempotency key and remote id, so a thread resumes after
+its last published part. Every time is stored in UTC (``UTCDateTime``).
+"""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Enum, Float, ForeignKey, Index,
+                        Integer, MetaData, String, Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware UTC time")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class DeliveryStatus(str, enum.Enum):
+    QUEUED = "queued"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNCONFIRMED = "unconfirmed"  # the platform may or may not have it: reconcile before resending
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class AccountStatus(str, enum.Enum):
+    ACTIVE = "active"
+    PAUSED = "paused"  # e.g. credentials expired: deliveries stay queued
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings (no native/CHECK enum) so new states need no table rewrite.
+    return Enum(cls, name=name, native_enum=False, create_constraint=False, length=16,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    handle: Mapped[str | None] = mapped_column(String(255))
+    base_url: Mapped[str | None] = mapped_column(String(512))
+    timezone: Mapped[str | None] = mapped_column(String(64))  # None = the configured default
+    daily_cap: Mapped[int | None] = mapped_column(Integer)
+    min_spacing_minutes: Mapped[int | None] = mapped_column(Integer)
+    char_limit: Mapped[int | None] = mapped_column(Integer)  # e.g. a Mastodon instance's own limit
+    status: Mapped[AccountStatus] = mapped_column(_enum(AccountStatus, "account_status"),
+                                                  default=AccountStatus.ACTIVE)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    slots: Mapped[list[PostingSlot]] = relationship(back_populates="account", cascade="all, delete-orphan",
+                                                    order_by="(PostingSlot.weekday, PostingSlot.local_time)")
+
+
+class PostingSlot(Base):
+    """A weekly slot in the account's own zone: weekday (0 = Monday) and local ``HH:MM``."""
+
+    __tablename__ = "posting_slots"
+    __table_args__ = (UniqueConstraint("account_id", "weekday", "local_time"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    weekday: Mapped[int] = mapped_column(Integer)
+    local_time: Mapped[str] = mapped_column(String(5))
+
+    account: Mapped[Account] = relationship(back_populates="slots")
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    issue: Mapped[str | None] = mapped_column(Text)
+    hashtags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    auto_hashtags: Mapped[bool] = mapped_column(Boolean, default=True)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Post(Base):
+    """What staff wrote: text (split into thread parts), link, media, per-platform variants."""
+
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="RESTRICT"), index=True)
+    text: Mapped[str] = mapped_column(Text)  # the source text; thread parts separated by '---' lines
+    is_thread: Mapped[bool] = mapped_column(Boolean, default=False)
+    link: Mapped[str | None] = mapped_column(Text)
+    variants: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # platform → source text
+    source: Mapped[str | None] = mapped_column(String(255))  # e.g. "import calendar.csv:12"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    campaign: Mapped[Campaign | None] = relationship()
+    media: Mapped[list[PostMedia]] = relationship(back_populates="post", cascade="all, delete-orphan",
+                                                  order_by="PostMedia.position")
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="post", cascade="all, delete-orphan",
+                                                      order_by="Delivery.id")
+
+
+class PostMedia(Base):
+    """A media file copied into campaigner's own media folder (by content hash)."""
+
+    __tablename__ = "post_media"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    stored_path: Mapped[str] = mapped_column(Text)  # relative to the media folder
+    original_name: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    alt_text: Mapped[str] = mapped_column(Text, default="")
+
+    post: Mapped[Post] = relationship(back_populates="media")
+
+
+class Delivery(Base):
+    """One post on one account: the unit the engine claims, publishes and reconciles."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_status_due", "status", "due_at"),
+        Index("ix_deliveries_account_due", "account_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="RESTRICT"))
+    status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus, "delivery_status"),
+                                                   default=DeliveryStatus.QUEUED)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    slot_based: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    remote_id: Mapped[str | None] = mapped_column(String(512))  # of the first part
+    remote_url: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    post: Mapped[Post] = relationship(back_populates="deliveries")
+    account: Mapped[Account] = relationship()
+    parts: Mapped[list[DeliveryPart]] = relationship(back_populates="delivery", cascade="all, delete-orphan",
+                                                     order_by="DeliveryPart.position")
+    attempts: Mapped[list[Attempt]] = relationship(back_populates="delivery", cascade="all, delete-orphan",
+                                                   order_by="Attempt.id")
+
+
+class DeliveryPart(Base):
+    """One thread part of a delivery (a single post has one): the exact text that goes out."""
+
+    __tablename__ = "delivery_parts"
+    __table_args__ = (UniqueConstraint("delivery_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    #: random per part (UUID, or an atproto TID for Bluesky), never derived from an id
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    remote_id: Mapped[str | None] = mapped_column(String(512))
+    remote_url: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    delivery: Mapped[Delivery] = relationship(back_populates="parts")
+
+
+class Attempt(Base):
+    """One try at publishing (or reconciling) a delivery part."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    part_position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(16), default="publish")  # publish | reconcile
+    worker: Mapped[str | None] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    delivery: Mapped[Delivery] = relationship(back_populates="attempts")
+
+
+class MetricSnapshot(Base):
+    """Engagement of one delivery at one moment; history is kept, never overwritten."""
+
+    __tablename__ = "metric_snapshots"
+    __table_args__ = (Index("ix_metric_snapshots_delivery_time", "delivery_id", "collected_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+    collected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    missing: Mapped[bool] = mapped_column(Boolean, default=False)  # the platform no longer has it
+    likes: Mapped[int | None] = mapped_column(Integer)
+    reposts: Mapped[int | None] = mapped_column(Integer)
+    replies: Mapped[int | None] = mapped_column(Integer)
+    quotes: Mapped[int | None] = mapped_column(Integer)
+    impressions: Mapped[int | None] = mapped_column(BigInteger)
+    bookmarks: Mapped[int | None] = mapped_column(Integer)
+    clicks: Mapped[int | None] = mapped_column(Integer)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Reply(Base):
+    """A reply to a published delivery, stored once, with its sentiment."""
+
+    __tablename__ = "replies"
+    __table_args__ = (UniqueConstraint("delivery_id", "remote_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    remote_id: Mapped[str] = mapped_column(String(512))
+    author: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    language: Mapped[str | None] = mapped_column(String(8))
+    polarity: Mapped[float | None] = mapped_column(Float)
+    sentiment: Mapped[str | None] = mapped_column(String(16))  # positive | neutral | negative
+    collected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Worker(Base):
+    """A running engine process and its heartbeat."""
+
+    __tablename__ = "workers"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class JobRun(Base):
+    """Once-only periodic work: the winner moves ``period`` forward with a conditional update."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(32), default="")
+    ran_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ran_by: Mapped[str | None] = mapped_column(String(128))

@@ -1,0 +1,120 @@
+"""Account secrets: from environment variables or a 0600 TOML file, never from flags or the database.
+
+Environment: ``CAMPAIGNER_SECRET_<NAME>_<FIELD>`` (account name upper-cased, '-' → '_').
+File: ``[accounts.<name>]`` tables of ``FIELD = "value"``. The environment wins over the file.
+Values are only ever handed to connectors; everything shown to people is masked.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from campaigner.errors import ConfigError
+
+MASK = "********"
+
+
+def env_name(account: str, field: str) -> str:
+    return f"CAMPAIGNER_SECRET_{account.upper().replace('-', '_')}_{field.upper()}"
+
+
+@dataclass(frozen=True)
+class SecretStatus:
+    """Whether a field is set and where from — never the value."""
+
+    field: str
+    required: bool
+    source: str | None  # "environment CAMPAIGNER_SECRET_…" | "secrets file …" | None
+
+    @property
+    def is_set(self) -> bool:
+        return self.source is not None
+
+
+class SecretStore:
+    """Reads (and writes) secrets for accounts."""
+
+    def __init__(self, path: Path, env: Mapping[str, str] | None = None):
+        self.path = path
+        self.env = os.environ if env is None else env
+        self._file: dict | None = None
+
+    def _file_table(self) -> dict:
+        if self._file is None:
+            self._file = self._read_file()
+        return self._file
+
+    def _read_file(self) -> dict:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return {}
+        if os.name == "posix" and st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise ConfigError(f"secrets file {self.path} can be read by other users "
+                              f"(mode {stat.S_IMODE(st.st_mode):o})", f"run: chmod 600 {self.path}")
+        try:
+            return tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            # The parser's message may quote a line of the file, i.e. a secret: don't repeat it.
+            raise ConfigError(f"secrets file {self.path} is not valid TOML",
+                              "fix it by hand or remove it and use `campaigner account set-secret`") from None
+
+    def get(self, account: str, field: str) -> tuple[str | None, str | None]:
+        """(value, source) for one field; (None, None) when unset."""
+        name = env_name(account, field)
+        if self.env.get(name):
+            return self.env[name], f"environment {name}"
+        value = self._file_table().get("accounts", {}).get(account, {}).get(field.upper())
+        if isinstance(value, str) and value:
+            return value, f"secrets file {self.path}"
+        return None, None
+
+    def values(self, account: str, fields: tuple[str, ...]) -> dict[str, str]:
+        """Every set field among ``fields``, for building a connector."""
+        out = {}
+        for f in fields:
+            value, _ = self.get(account, f)
+            if value is not None:
+                out[f] = value
+        return out
+
+    def status(self, account: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[SecretStatus]:
+        return [SecretStatus(f, f in required, self.get(account, f)[1]) for f in (*required, *optional)]
+
+    def set(self, account: str, field: str, value: str) -> None:
+        """Write one field to the secrets file (created with mode 0600, replaced atomically)."""
+        table = dict(self._file_table())
+        accounts = dict(table.get("accounts", {}))
+        accounts[account] = {**accounts.get(account, {}), field.upper(): value}
+        table["accounts"] = accounts
+        self._write(table)
+
+    def forget(self, account: str) -> bool:
+        """Remove an account's table from the file; True if there was one."""
+        table = dict(self._file_table())
+        accounts = dict(table.get("accounts", {}))
+        if accounts.pop(account, None) is None:
+            return False
+        table["accounts"] = accounts
+        self._write(table)
+        return True
+
+    def _write(self, table: dict) -> None:
+        import tomli_w
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".secrets-", dir=self.path.parent)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                tomli_w.dump(table, fh)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self._file = table

@@ -1,0 +1,1 @@
+"""Services: what the commands do, as plain functions over an ``App``."""

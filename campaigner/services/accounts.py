@@ -1,0 +1,185 @@
+"""Accounts: one identity on one platform, with its zone, caps and secrets."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from campaigner import db
+from campaigner.app import App
+from campaigner.config import check_timezone
+from campaigner.errors import ConfigError, InvalidInput, NotFound
+from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus
+from campaigner.secrets import SecretStatus
+from connectors.base import AccountConfig
+from connectors.registry import PLATFORMS
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+#: X's free tier allows 17 posts per 24 hours; used when no cap is given for an X account
+DEFAULT_DAILY_CAP = {"x": 17}
+UNSET = object()
+
+
+def platform_names() -> str:
+    return ", ".join(PLATFORMS)
+
+
+def check_platform(platform: str) -> str:
+    p = platform.lower()
+    if p == "twitter":
+        p = "x"
+    if p not in PLATFORMS:
+        raise InvalidInput(f"unknown platform {platform!r}", f"use one of {platform_names()}")
+    return p
+
+
+def check_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(f"base URL {url!r} is not an http(s) URL", "use e.g. https://mastodon.social")
+    if parts.username or parts.password:
+        raise InvalidInput("base URL must not contain a user name or password",
+                           "put credentials in secrets (campaigner account set-secret)")
+    return url.rstrip("/")
+
+
+def check_cap(value: int | None, what: str) -> int | None:
+    if value is not None and value < 1:
+        raise InvalidInput(f"{what} must be at least 1, got {value}", f"leave {what} out for no limit")
+    return value
+
+
+def get(session: Session, name: str) -> Account:
+    account = session.scalar(select(Account).where(Account.name == name))
+    if account is None:
+        raise NotFound(f"no account named {name!r}", "see `campaigner account list`")
+    return account
+
+
+def add(app: App, platform: str, name: str, *, handle: str | None = None, base_url: str | None = None,
+        timezone: str | None = None, daily_cap: int | None = None, min_spacing: int | None = None,
+        char_limit: int | None = None) -> Account:
+    platform = check_platform(platform)
+    if not NAME_RE.match(name):
+        raise InvalidInput(f"account name {name!r} is not allowed",
+                           "use lower-case letters, digits, '-' and '_' (e.g. kspi-x), up to 64 characters")
+    if base_url is not None:
+        base_url = check_base_url(base_url)
+    if timezone is not None:
+        check_timezone(timezone, "for --timezone")
+    with db.write(app.engine) as s:
+        if s.scalar(select(Account.id).where(Account.name == name)) is not None:
+            raise InvalidInput(f"account {name!r} already exists", "pick another name or remove it first")
+        account = Account(name=name, platform=platform, handle=handle, base_url=base_url, timezone=timezone,
+                          daily_cap=check_cap(daily_cap, "--daily-cap") or DEFAULT_DAILY_CAP.get(platform),
+                          min_spacing_minutes=check_cap(min_spacing, "--min-spacing"),
+                          char_limit=check_cap(char_limit, "--char-limit"),
+                          status=AccountStatus.ACTIVE, created_at=app.now())
+        s.add(account)
+    return account
+
+
+def edit(app: App, name: str, *, handle=UNSET, base_url=UNSET, timezone=UNSET, daily_cap=UNSET,
+         min_spacing=UNSET, char_limit=UNSET) -> Account:
+    """Change an account's settings; ``None`` clears a value, ``UNSET`` leaves it."""
+    with db.write(app.engine) as s:
+        account = get(s, name)
+        if handle is not UNSET:
+            account.handle = handle
+        if base_url is not UNSET:
+            account.base_url = check_base_url(base_url) if base_url else None
+        if timezone is not UNSET:
+            account.timezone = check_timezone(timezone, "for --timezone") if timezone else None
+        if daily_cap is not UNSET:
+            account.daily_cap = check_cap(daily_cap, "--daily-cap")
+        if min_spacing is not UNSET:
+            account.min_spacing_minutes = check_cap(min_spacing, "--min-spacing")
+        if char_limit is not UNSET:
+            account.char_limit = check_cap(char_limit, "--char-limit")
+    return account
+
+
+def list_all(app: App) -> list[Account]:
+    with db.read(app.engine) as s:
+        return list(s.scalars(select(Account).order_by(Account.name)))
+
+
+def show(app: App, name: str) -> tuple[Account, dict[str, int]]:
+    """The account and its delivery counts by status."""
+    with db.read(app.engine) as s:
+        account = get(s, name)
+        counts = dict(s.execute(select(Delivery.status, func.count()).where(Delivery.account_id == account.id)
+                                .group_by(Delivery.status)).all())
+        return account, {str(k): v for k, v in counts.items()}
+
+
+def remove(app: App, name: str, *, purge: bool = False) -> None:
+    """Remove an account. Refused while it has history, unless ``purge`` (which deletes that too)."""
+    with db.write(app.engine) as s:
+        account = get(s, name)
+        n = s.scalar(select(func.count()).select_from(Delivery).where(Delivery.account_id == account.id))
+        active = s.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.account_id == account.id,
+            Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.PUBLISHING, DeliveryStatus.UNCONFIRMED])))
+        if active:
+            raise InvalidInput(f"account {name!r} has {active} deliveries waiting to go out",
+                               "cancel them first (campaigner post cancel ID --account " + name + ")")
+        if n and not purge:
+            raise InvalidInput(f"account {name!r} has {n} deliveries in its history",
+                               "pass --purge to delete the account with its history")
+        s.execute(delete(Delivery).where(Delivery.account_id == account.id))
+        s.delete(account)
+    app.secrets.forget(name)
+
+
+def secret_status(app: App, account: Account) -> list[SecretStatus]:
+    info = PLATFORMS[account.platform]
+    return app.secrets.status(account.name, info.secret_fields, info.optional_secret_fields)
+
+
+def missing_secrets(app: App, account: Account) -> list[str]:
+    return [st.field for st in secret_status(app, account) if st.required and not st.is_set]
+
+
+def missing_secret_error(account: Account, field: str) -> ConfigError:
+    from campaigner.secrets import env_name
+
+    return ConfigError(f"account {account.name!r} has no {field} secret",
+                       f"set {env_name(account.name, field)} or run "
+                       f"`campaigner account set-secret {account.name} {field}`")
+
+
+def check_secret_field(app: App, name: str, field: str) -> str:
+    """The upper-cased field name, if ``name``'s platform has such a secret."""
+    with db.read(app.engine) as s:
+        account = get(s, name)
+    info = PLATFORMS[account.platform]
+    fields = (*info.secret_fields, *info.optional_secret_fields)
+    if field.upper() not in fields:
+        raise InvalidInput(f"{account.platform} accounts have no secret field {field!r}",
+                           f"use one of {', '.join(fields)}" if fields else "this platform needs no secrets")
+    return field.upper()
+
+
+def set_secret(app: App, name: str, field: str, value: str) -> None:
+    field = check_secret_field(app, name, field)
+    if not value:
+        raise InvalidInput("the secret is empty", "type the value at the prompt")
+    app.secrets.set(name, field, value)
+
+
+def connector_config(app: App, account: Account, *, timeout: float = 20.0) -> AccountConfig:
+    """What a connector needs for ``account``; refuses when a required secret is missing."""
+    missing = missing_secrets(app, account)
+    if missing:
+        raise missing_secret_error(account, missing[0])
+    info = PLATFORMS[account.platform]
+    state_dir = app.settings.state_dir / account.name
+    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return AccountConfig(name=account.name, platform=account.platform,
+                         base_url=account.base_url or info.default_base_url, handle=account.handle,
+                         secrets=app.secrets.values(account.name, (*info.secret_fields, *info.optional_secret_fields)),
+                         timeout=timeout, state_dir=state_dir)
+

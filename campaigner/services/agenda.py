@@ -1,0 +1,51 @@
+"""The queue as an agenda: upcoming deliveries grouped by local day."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from campaigner import db
+from campaigner.app import App
+from campaigner.errors import InvalidInput
+from campaigner.models import Account, Delivery, DeliveryPart, DeliveryStatus as S
+from campaigner.times import format_local
+
+WAITING = (S.QUEUED, S.PUBLISHING, S.UNCONFIRMED)
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    delivery_id: int
+    post_id: int
+    account: str
+    platform: str
+    status: str
+    due_at: datetime
+    local: str  # due time in the account's zone, with the zone's name
+    text: str
+    overdue: bool
+
+
+def agenda(app: App, days: int = 7) -> list[tuple[date, list[AgendaItem]]]:
+    """Deliveries waiting to go out up to ``days`` ahead (overdue ones first), by local day in the
+    configured zone; each time is shown in its account's zone."""
+    if days < 1:
+        raise InvalidInput(f"--days must be at least 1, got {days}", "e.g. --days 7")
+    now = app.now()
+    zone = app.zone_for(None)
+    horizon = now + timedelta(days=days)
+    q = (select(Delivery.id, Delivery.post_id, Account.name, Account.platform, Account.timezone, Delivery.status,
+                Delivery.due_at, DeliveryPart.text)
+         .join(Account, Account.id == Delivery.account_id)
+         .join(DeliveryPart, (DeliveryPart.delivery_id == Delivery.id) & (DeliveryPart.position == 0))
+         .where(Delivery.status.in_(WAITING), Delivery.due_at < horizon)
+         .order_by(Delivery.due_at, Account.name))
+    groups: dict[date, list[AgendaItem]] = {}
+    with db.read(app.engine) as s:
+        for did, pid, name, platform, tz, status, due, text in s.execute(q):
+            item = AgendaItem(did, pid, name, platform, str(status), due, format_local(due, app.zone_for(tz)),
+                              text, due < now)
+            groups.setdefault(due.astimezone(zone).date(), []).append(item)
+    return sorted(groups.items())

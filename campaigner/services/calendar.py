@@ -1,0 +1,99 @@
+"""Bulk import and export of the content calendar staff keep in a spreadsheet (CSV).
+
+Import checks every row first, with the same rules as ``post add``; if any row is bad nothing
+is written and every bad row is reported with its line number.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from campaigner import db
+from campaigner.app import App
+from campaigner.errors import CampaignerError, InvalidInput
+from campaigner.models import Campaign, Delivery, DeliveryStatus as S, Post
+from campaigner.services.planning import Draft, Planner, When
+from campaigner.services.posts import write_plans
+from content.calendar_csv import CalendarRow, read_calendar, write_calendar
+
+THREAD_SEPARATOR = re.compile(r"^\s*---\s*$", re.MULTILINE)
+
+
+@dataclass
+class ImportResult:
+    rows: int
+    posts: int
+    deliveries: int
+    errors: list[str]
+    written: bool
+
+
+def _draft(row: CalendarRow, base: Path, source: str) -> Draft:
+    return Draft(text=row.text, accounts=list(row.accounts), when=When("at", f"{row.date} {row.time}"),
+                 campaign=row.campaign or None, link=row.link or None,
+                 media=[(base / m) for m in row.media], thread=bool(THREAD_SEPARATOR.search(row.text)),
+                 source=f"{source}:{row.line}")
+
+
+def import_csv(app: App, path: Path, *, dry_run: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> ImportResult:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"file {path} does not exist", "check the path") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}", "check its permissions") from None
+    parsed = read_calendar(data)
+    errors = [f"line {e.line}: {e.message}" for e in parsed.errors]
+    if not parsed.rows and not errors:
+        raise InvalidInput(f"{path} has no rows", "add one row per post under the header line")
+    now = app.now()
+    plans = []
+    with db.write(app.engine) as s:
+        planner = Planner(app, s, now)
+        for i, row in enumerate(parsed.rows):
+            try:
+                plans.append(planner.plan(_draft(row, path.parent, path.name)))
+            except CampaignerError as exc:
+                errors.append(f"line {row.line}: {exc}")
+            if progress and (i % 1000 == 999 or i == len(parsed.rows) - 1):
+                progress(i + 1, len(parsed.rows))
+        errors.sort(key=lambda e: int(e.split(":")[0].split()[1]))
+        deliveries = sum(len(p.deliveries) for p in plans)
+        if errors or dry_run:
+            s.rollback()
+            return ImportResult(len(parsed.rows) + len(parsed.errors), len(plans), deliveries, errors, False)
+        write_plans(app, s, plans, now)
+    return ImportResult(len(parsed.rows), len(plans), deliveries, [], True)
+
+
+def export_csv(app: App, out: TextIO, *, campaign: str | None = None) -> int:
+    """Write posts that have not been cancelled as calendar rows; returns the number of rows.
+
+    Deliveries of one post that share a local date and time are one row; others get their own."""
+    q = (select(Post).options(selectinload(Post.deliveries).selectinload(Delivery.account),
+                              selectinload(Post.media), selectinload(Post.campaign)).order_by(Post.id))
+    rows: list[CalendarRow] = []
+    with db.read(app.engine) as s:
+        if campaign:
+            from campaigner.services.campaigns import get as get_campaign
+
+            q = q.where(Post.campaign_id == get_campaign(s, campaign).id)
+        for post in s.scalars(q):
+            groups: dict[tuple[str, str], list[str]] = {}
+            for d in sorted(post.deliveries, key=lambda d: (d.due_at, d.account.name)):
+                if d.status == S.CANCELLED:
+                    continue
+                local = d.due_at.astimezone(app.zone_for(d.account.timezone))
+                groups.setdefault((local.strftime("%Y-%m-%d"), local.strftime("%H:%M")), []).append(d.account.name)
+            for (day, hhmm), names in groups.items():
+                rows.append(CalendarRow(line=0, date=day, time=hhmm, accounts=names, text=post.text,
+                                        link=post.link or "", campaign=post.campaign.slug if post.campaign else "",
+                                        media=[str(app.settings.media_dir / m.stored_path) for m in post.media]))
+    write_calendar(rows, out)
+    return len(rows)

@@ -1,0 +1,265 @@
+"""Turning what staff wrote into deliveries: render each account's text, pick due times, and
+check everything (length, media, time, caps) before anything is written.
+
+Used by ``post add``, ``post edit`` and the CSV import alike, so the rules live in one place.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from campaigner.app import App
+from campaigner.errors import InvalidInput
+from campaigner.models import Account, Campaign, Delivery, PostingSlot
+from campaigner.services import accounts as accounts_svc
+from campaigner.services import campaigns as campaigns_svc
+from campaigner.states import ACTIVE
+from campaigner.times import format_local, local_day_bounds, parse_when
+from content.hashtags import append_hashtags
+from content.length import check_length
+from content.media import check_media, sniff_mime
+from content.threads import split_thread
+
+#: how far ahead --next-slot looks for a free slot
+SLOT_HORIZON_DAYS = 366
+
+
+@dataclass(frozen=True)
+class When:
+    """When a post should go out: ``at`` (text typed by a person), ``now``, or ``next_slot``."""
+
+    kind: str  # "at" | "now" | "next_slot" | "keep" (editing: each delivery keeps its time)
+    text: str = ""
+
+    @classmethod
+    def from_options(cls, at: str | None, now: bool, next_slot: bool) -> "When":
+        given = [x for x in (at is not None, now, next_slot) if x]
+        if len(given) != 1:
+            raise InvalidInput("say when the post goes out", "give exactly one of --at TIME, --next-slot or --now")
+        return cls("at", at) if at is not None else cls("now") if now else cls("next_slot")
+
+
+@dataclass
+class Draft:
+    """A post as written, before checks."""
+
+    text: str
+    accounts: Sequence[str]
+    when: When
+    campaign: str | None = None
+    link: str | None = None
+    media: Sequence[Path] = ()
+    alt_texts: Sequence[str] = ()
+    variants: dict[str, str] = field(default_factory=dict)
+    thread: bool = False
+    source: str | None = None
+
+
+@dataclass
+class PlannedDelivery:
+    account: Account
+    due_at: datetime
+    parts: list[str]
+    slot_based: bool
+
+
+@dataclass
+class MediaInfo:
+    path: Path
+    mime_type: str
+    alt_text: str
+
+
+@dataclass
+class Plan:
+    draft: Draft
+    campaign: Campaign | None
+    media: list[MediaInfo]
+    deliveries: list[PlannedDelivery]
+
+
+class Planner:
+    """Checks drafts against the database, remembering what earlier drafts in the same batch
+    took (daily caps, slots) so an import of many rows is checked as a whole."""
+
+    def __init__(self, app: App, session: Session, now: datetime, *, exclude_post: int | None = None):
+        self.app = app
+        self.session = session
+        self.now = now
+        self.exclude_post = exclude_post
+        self._accounts: dict[str, Account] = {}
+        self._campaigns: dict[str, Campaign] = {}
+        self._day_counts: dict[tuple[int, date], int] = {}
+        self._taken: dict[int, set[datetime]] = {}
+        self._slots: dict[int, list] = {}
+
+    # --- lookups (cached for batches) -----------------------------------------------------
+    def account(self, name: str) -> Account:
+        if name not in self._accounts:
+            self._accounts[name] = accounts_svc.get(self.session, name)
+        return self._accounts[name]
+
+    def campaign(self, slug: str) -> Campaign:
+        if slug not in self._campaigns:
+            self._campaigns[slug] = campaigns_svc.get(self.session, slug)
+        return self._campaigns[slug]
+
+    def zone(self, account: Account) -> ZoneInfo:
+        return self.app.zone_for(account.timezone)
+
+    def _active_filter(self, account: Account):
+        conds = [Delivery.account_id == account.id, Delivery.status.in_(list(ACTIVE))]
+        if self.exclude_post is not None:
+            conds.append(Delivery.post_id != self.exclude_post)
+        return conds
+
+    def day_count(self, account: Account, day: date) -> int:
+        key = (account.id, day)
+        if key not in self._day_counts:
+            start, end = local_day_bounds(day, self.zone(account))
+            self._day_counts[key] = self.session.scalar(
+                select(func.count()).select_from(Delivery)
+                .where(*self._active_filter(account), Delivery.due_at >= start, Delivery.due_at < end)) or 0
+        return self._day_counts[key]
+
+    def taken_times(self, account: Account) -> set[datetime]:
+        if account.id not in self._taken:
+            self._taken[account.id] = set(self.session.scalars(
+                select(Delivery.due_at).where(*self._active_filter(account), Delivery.due_at >= self.now)))
+        return self._taken[account.id]
+
+    # --- the checks -----------------------------------------------------------------------
+    def plan(self, draft: Draft, *, kept_times: dict[int, tuple[datetime, bool]] | None = None) -> Plan:
+        """Check ``draft`` completely; raise ``InvalidInput`` with the first problem found.
+
+        ``kept_times`` (account id → (due, slot_based)) keeps existing times when editing."""
+        if not draft.accounts:
+            raise InvalidInput("no target account", "give one or more with --to NAME[,NAME…]")
+        names = list(dict.fromkeys(draft.accounts))
+        targets = [self.account(n) for n in names]
+        campaign = self.campaign(draft.campaign) if draft.campaign else None
+        platforms = {a.platform for a in targets}
+        for platform in draft.variants:
+            if platform not in platforms:
+                raise InvalidInput(f"there is a variant for {platform} but no target account is on {platform}",
+                                   "remove the variant or add such an account to --to")
+        link = draft.link.strip() if draft.link else None
+        if link and not link.lower().startswith(("http://", "https://")):
+            raise InvalidInput(f"link {link!r} is not an http(s) URL", "give the full address, e.g. https://kspi.or.id/…")
+        media = self._media(draft, platforms)
+        deliveries = []
+        for account in targets:
+            parts = self.render(draft, account, campaign, link, bool(media))
+            due, slot_based = kept_times[account.id] if kept_times else self.due_time(draft.when, account)
+            self._check_cap(account, due)
+            deliveries.append(PlannedDelivery(account, due, parts, slot_based))
+        return Plan(draft, campaign, media, deliveries)
+
+    def render(self, draft: Draft, account: Account, campaign: Campaign | None, link: str | None,
+               has_media: bool) -> list[str]:
+        """The exact text of each part as it will go out on ``account``."""
+        source = draft.variants.get(account.platform, draft.text)
+        if draft.thread:
+            try:
+                parts = split_thread(source)
+            except ValueError as exc:
+                raise InvalidInput(f"bad thread: {exc}", "separate parts with a line holding only ---") from None
+        else:
+            parts = [source.strip()]
+        if not parts or not parts[0]:
+            raise InvalidInput("the post text is empty", "give the text as an argument or with --file")
+        limit = account.char_limit
+        first = parts[0]
+        if link and link not in first:
+            with_link = f"{first}\n{link}"
+            link_cost = (check_length(with_link, account.platform, limit=limit).count
+                         - check_length(first, account.platform, limit=limit).count)
+        else:
+            with_link, link_cost = first, 0
+        if campaign and campaign.auto_hashtags and campaign.hashtags:
+            budget = check_length(first, account.platform, limit=limit, has_media=has_media).limit - link_cost
+            first = append_hashtags(first, campaign.hashtags, account.platform, limit=budget)
+        if link and link not in first:
+            first = f"{first}\n{link}"
+        parts[0] = first
+        for i, part in enumerate(parts):
+            result = check_length(part, account.platform, limit=limit, has_media=has_media and i == 0)
+            if not result.ok:
+                where = f"part {i + 1} of the thread" if len(parts) > 1 else "the text"
+                raise InvalidInput(f"{where} is too long for {account.name} ({account.platform}): "
+                                   f"{result.count} of {result.limit} {result.unit}", f"{result.hint}")
+        return parts
+
+    def due_time(self, when: When, account: Account) -> tuple[datetime, bool]:
+        zone = self.zone(account)
+        if when.kind == "now":
+            return self.now, False
+        if when.kind == "next_slot":
+            return self.next_free_slot(account), True
+        due = parse_when(when.text, zone, self.now)
+        if due < self.now:
+            raise InvalidInput(f"the time {format_local(due, zone)} is in the past",
+                               "pick a later time, or use --now")
+        return due, False
+
+    def next_free_slot(self, account: Account) -> datetime:
+        from content.slots import WeeklySlot, slot_times
+
+        if account.id not in self._slots:
+            self._slots[account.id] = [WeeklySlot(s.weekday, datetime.strptime(s.local_time, "%H:%M").time())
+                                       for s in self.session.scalars(
+                                           select(PostingSlot).where(PostingSlot.account_id == account.id))]
+        slots = self._slots[account.id]
+        if not slots:
+            raise InvalidInput(f"account {account.name!r} has no posting slots",
+                               f'set them with: campaigner slots set {account.name} "mon-fri 08:00,12:00,19:00"')
+        zone = self.zone(account)
+        taken = self.taken_times(account)
+        for t in slot_times(slots, zone, self.now, self.now + timedelta(days=SLOT_HORIZON_DAYS)):
+            if t in taken:
+                continue
+            if account.daily_cap and self.day_count(account, t.astimezone(zone).date()) >= account.daily_cap:
+                continue
+            return t
+        raise InvalidInput(f"account {account.name!r} has no free slot in the next {SLOT_HORIZON_DAYS} days",
+                           "add slots with `campaigner slots set` or give --at")
+
+    def _check_cap(self, account: Account, due: datetime) -> None:
+        zone = self.zone(account)
+        day = due.astimezone(zone).date()
+        count = self.day_count(account, day)
+        if account.daily_cap and count + 1 > account.daily_cap:
+            raise InvalidInput(f"account {account.name!r} would have {count + 1} posts on {day} "
+                               f"({format_local(due, zone).split()[-1]}), above its daily cap of {account.daily_cap}",
+                               f"pick another day or raise the cap (campaigner account edit {account.name} "
+                               f"--daily-cap N)")
+        self._day_counts[(account.id, day)] = count + 1
+        self.taken_times(account).add(due)
+
+    def _media(self, draft: Draft, platforms: Iterable[str]) -> list[MediaInfo]:
+        paths = [Path(p).expanduser() for p in draft.media]
+        if not paths:
+            return []
+        for platform in sorted(platforms):
+            problems = check_media(paths, platform)
+            if problems:
+                raise InvalidInput(f"media not accepted on {platform}: {problems[0]}",
+                                   "check the file, or post it without media on that platform")
+        alts = list(draft.alt_texts) + [""] * (len(paths) - len(draft.alt_texts))
+        return [MediaInfo(p, sniff_mime(p) or "application/octet-stream", alts[i]) for i, p in enumerate(paths)]
+
+
+def new_key(platform: str, due_at: datetime) -> str:
+    """A random idempotency key: an atproto TID for Bluesky (its record key), else a UUID."""
+    if platform == "bluesky":
+        from connectors.tid import new_tid
+
+        return new_tid(due_at)
+    return uuid.uuid4().hex

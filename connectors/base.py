@@ -1,0 +1,181 @@
+"""The types every connector shares: what goes out, what comes back, and how it fails.
+
+Connectors never sleep and never retry; they raise one of the typed errors below and the
+scheduler decides what happens next.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Mapping, Protocol, Sequence
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """The current time in UTC; connectors take a ``clock`` so tests can pass their own."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """One image or video to attach, with its alt text."""
+
+    path: Path
+    mime_type: str
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
+class OutgoingPost:
+    """One post (or one part of a thread) to publish on one account.
+
+    ``idempotency_key`` is random per delivery part (a UUID, or a TID for Bluesky) and is stored
+    by the caller, so a retry after an unknown outcome sends the same key again.
+    """
+
+    text: str
+    idempotency_key: str
+    link: str | None = None
+    media: tuple[MediaFile, ...] = ()
+    reply_to: str | None = None          # remote id of the previous part, for threads
+    thread_root: str | None = None       # remote id of the first part (Bluesky needs it)
+    language: str | None = "id"          # ISO 639-1
+    scheduled_for: datetime | None = None  # the due time (UTC), used by find_existing
+
+
+@dataclass(frozen=True)
+class Published:
+    """What the platform said after a successful publish."""
+
+    remote_id: str
+    url: str | None
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Engagement of one post. ``None`` means the platform does not tell — never a guessed 0."""
+
+    remote_id: str
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    impressions: int | None = None
+    bookmarks: int | None = None
+    clicks: int | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MetricsBatch:
+    """Result of ``metrics()``: metrics for the posts found, and the ids the platform no longer has."""
+
+    found: dict[str, Metrics]
+    missing: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Reply:
+    remote_id: str
+    author: str
+    text: str
+    created_at: datetime
+    language: str | None = None
+    in_reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the credentials belong to, as ``verify()`` found out."""
+
+    remote_id: str
+    handle: str
+    display_name: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """Everything a connector needs about one account. Secrets live only in ``secrets``.
+
+    ``repr`` never shows secret values.
+    """
+
+    name: str
+    platform: str
+    base_url: str | None = None
+    handle: str | None = None
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    timeout: float = 20.0
+    #: a private folder (mode 0700) where the connector may keep state between runs
+    #: (the sandbox's posts, a Bluesky session); None = keep nothing
+    state_dir: Path | None = None
+
+    def __repr__(self) -> str:  # keep secrets out of logs and tracebacks
+        return (f"AccountConfig(name={self.name!r}, platform={self.platform!r}, "
+                f"base_url={self.base_url!r}, handle={self.handle!r}, "
+                f"secrets=<{', '.join(sorted(self.secrets))}>)")
+
+
+class ConnectorError(Exception):
+    """Base of every error a connector raises. Messages never contain secrets."""
+
+
+class RateLimited(ConnectorError):
+    """The platform refused for now; try again at ``retry_at`` (UTC). ``scope`` is 'account' or 'app'."""
+
+    def __init__(self, retry_at: datetime, message: str = "rate limited", scope: str = "account"):
+        super().__init__(message)
+        self.retry_at = retry_at
+        self.scope = scope
+
+
+class Transient(ConnectorError):
+    """A temporary failure (5xx, network error). ``outcome_unknown`` means the request may have
+    reached the platform (timeout, dropped connection) — reconcile before sending again."""
+
+    def __init__(self, message: str, outcome_unknown: bool = False):
+        super().__init__(message)
+        self.outcome_unknown = outcome_unknown
+
+
+class Permanent(ConnectorError):
+    """The platform will never accept this request as it is."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class AuthExpired(ConnectorError):
+    """Credentials are wrong, revoked or expired: pause the account and tell someone."""
+
+
+class NotSupported(ConnectorError):
+    """The platform (or this access tier) does not offer the operation."""
+
+
+class Connector(Protocol):
+    """What the engine needs from every platform.
+
+    Built as ``ConnectorClass(config: AccountConfig, *, clock: Clock = system_clock)``.
+    """
+
+    platform: str
+    #: the platform's largest batch for ``metrics()``
+    metrics_batch_size: int
+
+    def verify(self) -> Identity: ...
+
+    def publish(self, post: OutgoingPost) -> Published: ...
+
+    def find_existing(self, post: OutgoingPost, since: datetime) -> Published | None: ...
+
+    def delete(self, remote_id: str) -> None: ...
+
+    def metrics(self, remote_ids: Sequence[str]) -> MetricsBatch: ...
+
+    def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]: ...

@@ -1,0 +1,380 @@
+"""The content-calendar CSV that staff keep in a spreadsheet: read it (with line-numbered errors)
+and write it back in the same form.
+
+Why: the communication team plans weeks of posts in Excel, LibreOffice or Google Sheets and
+imports them in one go. Spreadsheets differ (``;`` in Indonesian-locale Excel, a BOM, quoted
+multi-line text, day-first dates), so reading is forgiving about form and strict about content:
+every problem is reported with the line where its record starts, so it can be fixed in the sheet.
+Only checks that need no database happen here; core resolves accounts, campaigns and time zones.
+
+Decisions:
+- Encoding: UTF-8, with or without BOM. Anything else is one clear error (no guessing).
+- Delimiter: ``,``, ``;`` or tab, whichever appears most in the header line (Excel's ``sep=;``
+  first line is honoured). Written files always use ``,``.
+- Headers: case-insensitive, English or Indonesian (see ``ALIASES``). A missing required column
+  (date, time, accounts, text) or an unknown column is an error, so a typo like ``tangal`` is
+  never silently ignored. A notes column (notes/catatan/keterangan) is accepted and ignored;
+  columns with an empty header are ignored while they stay empty.
+- Dates: ``YYYY-MM-DD``, or day first as is usual in Indonesia: ``DD/MM/YYYY``, ``DD-MM-YYYY``,
+  ``DD.MM.YYYY`` (so ``01/02/2026`` is 1 February). Rows carry the ISO form.
+- Times: 24-hour ``HH:MM`` (``HH.MM`` and a ``:SS`` part, as Excel writes, too). Rows carry ``HH:MM``.
+- Accounts: separated by ``,``, ``;``, ``|`` or whitespace inside the cell; duplicates dropped.
+- Media: paths separated by ``|`` or new lines (paths may hold spaces and commas).
+- Link: optional; when given it must start with ``http://`` or ``https://``.
+- Rows with any error are left out of ``rows``; blank lines are skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import io
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date as _date
+from typing import IO, Any
+
+FIELDS: tuple[str, ...] = ("date", "time", "accounts", "text", "link", "campaign", "media")
+REQUIRED: tuple[str, ...] = ("date", "time", "accounts", "text")
+#: Accepted header names for each field (compared case-insensitively).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "date": ("date", "tanggal", "tgl"),
+    "time": ("time", "jam", "waktu", "pukul"),
+    "accounts": ("accounts", "account", "akun"),
+    "text": ("text", "teks", "isi", "konten", "content"),
+    "link": ("link", "tautan", "url"),
+    "campaign": ("campaign", "kampanye"),
+    "media": ("media", "gambar", "foto", "image", "images"),
+}
+#: Columns accepted and ignored: staff keep notes beside their posts.
+IGNORED: tuple[str, ...] = ("notes", "note", "catatan", "keterangan")
+_HEADER_LOOKUP = {name: fld for fld, names in ALIASES.items() for name in names}
+_ACCEPTED = ", ".join("/".join(names) for names in ALIASES.values())
+
+_BOM = b"\xef\xbb\xbf"
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DMY_DATE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
+_TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?")
+_ACCOUNT_SPLIT = re.compile(r"[\s,;|]+")
+_MEDIA_SPLIT = re.compile(r"[|\r\n]+")
+_WEB_LINK = re.compile(r"https?://\S+", re.IGNORECASE)
+_FIRST_LINE = re.compile(r"\r\n|\r|\n")
+_ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_DATE_HELP = "use YYYY-MM-DD or day first DD/MM/YYYY, e.g. 2026-12-01 or 01/12/2026"
+_TIME_HELP = "use 24-hour HH:MM, e.g. 08:00 or 19:30"
+
+
+@dataclass(slots=True)
+class CalendarRow:
+    """One planned post: ``date`` (ISO ``YYYY-MM-DD``) and ``time`` (``HH:MM``) as written in the
+    sheet's local terms, target ``accounts`` by name, ``text``, optional ``link``/``campaign`` and
+    ``media`` paths. ``line`` is the physical line where the record starts (0 when not read from a
+    file); it is not part of equality, so a written-then-read row equals the original."""
+
+    date: str
+    time: str
+    accounts: list[str]
+    text: str
+    link: str | None = None
+    campaign: str | None = None
+    media: list[str] = field(default_factory=list)
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A problem found at ``line`` (1-based physical line where the record starts)."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(slots=True)
+class CalendarParse:
+    """The result of ``read_calendar``: the good ``rows`` and the ``errors`` (empty when all is well)."""
+
+    rows: list[CalendarRow]
+    errors: list[RowError]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def read_calendar(data: bytes) -> CalendarParse:
+    """Parse calendar CSV bytes into rows and line-numbered errors (see the module docstring)."""
+    if isinstance(data, str):
+        raise TypeError("read_calendar takes the file's bytes — open the file in binary mode ('rb')")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return _fail(1, "the file is UTF-16, not UTF-8 — save it as \"CSV UTF-8\" "
+                        "(Excel: Save As → CSV UTF-8 (Comma delimited))")
+    if data.startswith(_BOM):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return _fail(line, f"the file is not UTF-8 (byte 0x{data[exc.start]:02X} on line {line}) — "
+                           "save it as \"CSV UTF-8\" (Excel: Save As → CSV UTF-8; LibreOffice: "
+                           "character set Unicode (UTF-8))")
+    if not text.strip():
+        return _fail(1, f"the file is empty — the first line must be the header, e.g. "
+                        f"{','.join(FIELDS)}")
+
+    first_line = _first_line(text)
+    header_line = 1
+    if first_line.lower().startswith("sep=") and len(first_line) == 5:  # Excel's delimiter hint
+        delimiter = first_line[4]
+        text = _drop_first_line(text)
+        header_line = 2
+    else:
+        counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+        delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+    # str.splitlines is much faster than reading a StringIO line by line, but it also breaks at
+    # rare separators (U+2028, form feed, …) that are not line ends in a CSV file.
+    lines = io.StringIO(text, newline="") if _ODD_BREAKS.search(text) else text.splitlines(True)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    errors: list[RowError] = []
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        return _fail(header_line, f"cannot read the header line: {exc}")
+    columns, header_errors = _map_header(header, header_line)
+    if header_errors:
+        return CalendarParse([], header_errors)
+
+    # The cyclic garbage collector would rescan the growing list of rows again and again (it
+    # triples the time for 100,000 rows); nothing here makes cycles, so pause it meanwhile.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        rows = _read_rows(reader, columns, len(header), header_line, delimiter, errors)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return CalendarParse(rows, errors)
+
+
+def write_calendar(rows: Iterable[CalendarRow], stream_or_path: str | os.PathLike[str] | IO) -> None:
+    """Write ``rows`` as calendar CSV: comma-delimited, English header, UTF-8.
+
+    A path or binary stream gets UTF-8 with a BOM (so Excel shows Indonesian accents and emoji
+    right); a text stream gets the text as is. ``read_calendar`` reads the result back to equal rows.
+    """
+    if isinstance(stream_or_path, (str, os.PathLike)):
+        with open(stream_or_path, "w", encoding="utf-8-sig", newline="") as f:
+            _write(rows, f)
+    elif isinstance(stream_or_path, (io.RawIOBase, io.BufferedIOBase)) \
+            or "b" in str(getattr(stream_or_path, "mode", "")):
+        wrapper = io.TextIOWrapper(stream_or_path, encoding="utf-8-sig", newline="")
+        try:
+            _write(rows, wrapper)
+        finally:
+            wrapper.flush()
+            wrapper.detach()
+    else:
+        _write(rows, stream_or_path)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def _first_line(text: str) -> str:
+    """The text up to the first line end (``\n``, ``\r\n`` or ``\r``)."""
+    end = _FIRST_LINE.search(text)
+    return text[:end.start()] if end else text
+
+
+def _drop_first_line(text: str) -> str:
+    end = len(_first_line(text))
+    if text.startswith("\r\n", end):
+        return text[end + 2:]
+    return text[end + 1:]
+
+
+def _fail(line: int, message: str) -> CalendarParse:
+    return CalendarParse([], [RowError(line, message)])
+
+
+def _map_header(header: list[str], line: int) -> tuple[dict[str, int], list[RowError]]:
+    """Field → column index, and the header's problems (ignored columns get "-ignoredN" keys)."""
+    columns: dict[str, int] = {}
+    ignored: list[int] = []
+    errors: list[RowError] = []
+    for index, raw in enumerate(header):
+        name = " ".join(raw.replace("\ufeff", "").split()).casefold()
+        if not name:
+            continue
+        fld = _HEADER_LOOKUP.get(name)
+        if name in IGNORED:
+            ignored.append(index)
+        elif fld is None:
+            errors.append(RowError(line, f"unknown column '{raw.strip()}'{_suggest(name)} — "
+                                         f"accepted names: {_ACCEPTED}"))
+        elif fld in columns:
+            first = header[columns[fld]].strip()
+            errors.append(RowError(line, f"columns '{first}' and '{raw.strip()}' are both the "
+                                         f"{fld} column — keep one"))
+        else:
+            columns[fld] = index
+    for n, index in enumerate(ignored):
+        columns[f"-ignored{n}"] = index
+    missing = [fld for fld in REQUIRED if fld not in columns]
+    if missing:
+        errors.insert(0, RowError(line, f"missing column{'s' if len(missing) > 1 else ''} "
+                                        f"{', '.join(missing)} in the header — accepted names: "
+                                        f"{_ACCEPTED}"))
+    return columns, errors
+
+
+def _suggest(name: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(_HEADER_LOOKUP), n=1, cutoff=0.8)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: int,
+               delimiter: str, errors: list[RowError]) -> list[CalendarRow]:
+    """The row loop, kept flat and cached because it runs 100,000 times for a big sheet."""
+    di, ti, ai, xi = (columns[f] for f in REQUIRED)
+    li, ci, mi = columns.get("link", -1), columns.get("campaign", -1), columns.get("media", -1)
+    used = set(columns.values())
+    unnamed = [i for i in range(width) if i not in used]  # columns with an empty header
+    simple = not unnamed
+    date_cache: dict[str, str | None] = {}
+    time_cache: dict[str, str | None] = {}
+    account_cache: dict[str, tuple[str, ...]] = {}
+    rows: list[CalendarRow] = []
+    append = rows.append
+    web_link = _WEB_LINK.fullmatch
+    split_accounts, split_media = _ACCOUNT_SPLIT.split, _MEDIA_SPLIT.split
+    offset = header_line - 1  # lines dropped before the reader (a "sep=" line)
+    last = offset + reader.line_num  # physical line where the previous record ended
+    while True:
+        try:
+            for record in reader:
+                start = last + 1
+                last = offset + reader.line_num
+                n = len(record)
+                if n == width and simple:
+                    d, t = record[di].strip(), record[ti].strip()
+                    a, x = record[ai].strip(), record[xi].strip()
+                else:
+                    if not any(record):
+                        continue
+                    problem = _shape_problem(record, width, unnamed, delimiter)
+                    if problem:
+                        errors.append(RowError(start, problem))
+                        continue
+                    d = record[di].strip() if di < n else ""
+                    t = record[ti].strip() if ti < n else ""
+                    a = record[ai].strip() if ai < n else ""
+                    x = record[xi].strip() if xi < n else ""
+                if not (d and t and a and x):
+                    if d or t or a or x or any(c.strip() for c in record):
+                        missing = [f for f, v in zip(REQUIRED, (d, t, a, x)) if not v]
+                        errors.append(RowError(
+                            start, f"empty {_and(missing)} cell{'s' if len(missing) > 1 else ''}"
+                                   " — every row needs date, time, accounts and text"))
+                    continue  # (otherwise a row of empty cells: skipped like a blank line)
+                iso = date_cache.get(d, "")
+                if iso == "":
+                    iso = date_cache[d] = _parse_date(d)
+                hhmm = time_cache.get(t, "")
+                if hhmm == "":
+                    hhmm = time_cache[t] = _parse_time(t)
+                link = record[li].strip() if 0 <= li < n else ""
+                if iso is None or hhmm is None or (link and not web_link(link)):
+                    errors.extend(_value_problems(start, d, iso, t, hhmm, link))
+                    continue
+                accounts = account_cache.get(a)
+                if accounts is None:
+                    accounts = account_cache[a] = tuple(dict.fromkeys(p for p in split_accounts(a) if p))
+                if "\r" in x:
+                    x = x.replace("\r\n", "\n").replace("\r", "\n")
+                campaign = record[ci].strip() if 0 <= ci < n else ""
+                media_cell = record[mi].strip() if 0 <= mi < n else ""
+                media = [p.strip() for p in split_media(media_cell) if p.strip()] if media_cell else []
+                append(CalendarRow(iso, hhmm, list(accounts), x, link or None, campaign or None,
+                                   media, start))
+            return rows
+        except csv.Error as exc:  # a malformed record: report it and go on with the next one
+            start = last + 1
+            last = offset + reader.line_num
+            errors.append(RowError(start, f"cannot read this record: {exc} — check the double "
+                                          "quotes around the text"))
+
+
+def _shape_problem(record: list[str], width: int, unnamed: list[int], delimiter: str) -> str:
+    """Why a record that does not match the header cannot be used ('' when it can)."""
+    n = len(record)
+    if n > width and any(c.strip() for c in record[width:]):
+        return (f"this row has {n} cells but the header has {width} columns — put text that "
+                f"contains '{delimiter}' in double quotes")
+    filled = [i for i in unnamed if i < n and record[i].strip()]
+    if filled:
+        return (f"a value in column {filled[0] + 1}, which has no header — add a header name or "
+                "clear the column")
+    return ""
+
+
+def _value_problems(start: int, d: str, iso: str | None, t: str, hhmm: str | None,
+                    link: str) -> list[RowError]:
+    problems = []
+    if iso is None:
+        problems.append(RowError(start, f"bad date '{d}' — {_DATE_HELP}"))
+    if hhmm is None:
+        problems.append(RowError(start, f"bad time '{t}' — {_TIME_HELP}"))
+    if link and not _WEB_LINK.fullmatch(link):
+        problems.append(RowError(start, f"link '{link}' must start with http:// or https:// "
+                                        "(and hold no spaces)"))
+    return problems
+
+
+def _parse_date(raw: str) -> str | None:
+    """ISO ``YYYY-MM-DD`` for a valid date in an accepted form, else None."""
+    m = _ISO_DATE.fullmatch(raw)
+    if m:
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    else:
+        m = _DMY_DATE.fullmatch(raw)
+        if not m:
+            return None
+        d, mo, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    try:
+        return _date(y, mo, d).isoformat()
+    except ValueError:
+        return None
+
+
+def _parse_time(raw: str) -> str | None:
+    """``HH:MM`` (``HH:MM:SS`` when seconds are not zero) for a valid 24-hour time, else None."""
+    m = _TIME.fullmatch(raw)
+    if not m:
+        return None
+    h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    if h > 23 or mi > 59 or s > 59:
+        return None
+    return f"{h:02d}:{mi:02d}:{s:02d}" if s else f"{h:02d}:{mi:02d}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def _write(rows: Iterable[CalendarRow], f: IO[str]) -> None:
+    writer = csv.writer(f, lineterminator="\r\n")
+    writer.writerow(FIELDS)
+    writer.writerows(
+        (r.date, r.time, " ".join(r.accounts), r.text, r.link or "", r.campaign or "",
+         "|".join(r.media))
+        for r in rows
+    )

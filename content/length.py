@@ -1,0 +1,261 @@
+"""Text length as each platform counts it, and the check of a text against the platform's limit.
+
+Why per platform: "280 characters" on X is a weighted count (URLs 23, emoji 2, CJK 2), Mastodon
+counts graphemes but shortens URLs and remote mentions, Bluesky counts graphemes *and* UTF-8 bytes
+with URLs in full, Telegram counts UTF-16 code units. A post that fits one can be refused by another.
+
+Heavy libraries (``twitter_text`` ~0.6 s, ``regex``) are imported on first use, so
+``from content import length`` stays cheap for the CLI.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from content.platforms import check_platform
+
+#: Default limits, in each platform's own unit (see ``UNITS``).
+LIMITS: dict[str, int] = {
+    "x": 280,  # twitter-text config v3 maxWeightedTweetLength
+    "mastodon": 500,  # vanilla instance configuration.statuses.max_characters; read yours from the instance
+    "bluesky": 300,  # app.bsky.feed.post text maxGraphemes
+    "telegram": 4096,  # sendMessage text, "1-4096 characters after entities parsing"
+    "facebook": 63206,  # commonly quoted Page post limit (not documented by Meta)
+    "sandbox": 5000,  # the offline connector; roomy but finite so tests can exceed it
+}
+#: Telegram captions (sendPhoto / sendMediaGroup) are limited to 1024.
+TELEGRAM_CAPTION_LIMIT = 1024
+#: Bluesky's second limit: app.bsky.feed.post text maxLength, in UTF-8 bytes.
+BLUESKY_BYTE_LIMIT = 3000
+#: Every URL on Mastodon counts this many characters (characters_reserved_per_url).
+MASTODON_URL_LENGTH = 23
+
+#: The unit each count is in. Telegram's "characters" are UTF-16 code units (an emoji counts 2);
+#: Mastodon, Bluesky, Facebook and the sandbox count user-perceived characters (grapheme clusters).
+UNITS: dict[str, str] = {
+    "x": "weighted characters",
+    "mastodon": "characters",
+    "bluesky": "characters",
+    "telegram": "characters",
+    "facebook": "characters",
+    "sandbox": "characters",
+}
+
+# Code points that make a post invalid on X (twitter-text invalidCharsGroup).
+_X_INVALID = ("\ufffe", "\ufeff", "\uffff")
+
+
+@dataclass(frozen=True)
+class LengthCheck:
+    """The verdict on one text for one platform: the count, the limit, and what to cut.
+
+    ``over`` is in ``unit`` (0 when the text fits). For Bluesky ``bytes``/``byte_limit`` carry the
+    second (UTF-8) limit and ``bytes_over`` how many bytes to cut; they are ``None``/0 elsewhere.
+    ``invalid_chars`` lists code points the platform refuses outright (X: U+FFFE, U+FEFF, U+FFFF).
+    """
+
+    platform: str
+    count: int
+    limit: int
+    unit: str
+    bytes: int | None = None
+    byte_limit: int | None = None
+    invalid_chars: tuple[str, ...] = ()
+    over: int = field(init=False)
+    bytes_over: int = field(init=False)
+    ok: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        over = max(0, self.count - self.limit)
+        bytes_over = 0
+        if self.bytes is not None and self.byte_limit is not None:
+            bytes_over = max(0, self.bytes - self.byte_limit)
+        object.__setattr__(self, "over", over)
+        object.__setattr__(self, "bytes_over", bytes_over)
+        object.__setattr__(self, "ok", over == 0 and bytes_over == 0 and not self.invalid_chars)
+
+    @property
+    def hint(self) -> str:
+        """A short human instruction: ``"cut 12 characters"``, or ``"8 characters left"`` when it fits."""
+        if self.ok:
+            return f"{self.limit - self.count} {self.unit} left"
+        parts = []
+        if self.over:
+            parts.append(f"cut {self.over} {self.unit}")
+        if self.bytes_over:
+            parts.append(f"cut {self.bytes_over} bytes (UTF-8)")
+        if self.invalid_chars:
+            parts.append("remove " + ", ".join(f"U+{ord(c):04X}" for c in self.invalid_chars))
+        return " and ".join(parts)
+
+    def __str__(self) -> str:
+        text = f"{self.count}/{self.limit} {self.unit}"
+        if self.bytes is not None:
+            text += f", {self.bytes}/{self.byte_limit} bytes"
+        return f"{text} — {self.hint}"
+
+
+def limit_for(platform: str, *, limit: int | None = None, has_media: bool = False) -> int:
+    """The length limit for ``platform``: ``limit`` if given (e.g. a Mastodon instance's
+    ``max_characters``), else the Telegram caption limit when media is attached, else the default."""
+    name = check_platform(platform)
+    if limit is not None:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+            raise ValueError(f"limit must be a positive whole number, not {limit!r}")
+        return limit
+    if name == "telegram" and has_media:
+        return TELEGRAM_CAPTION_LIMIT
+    return LIMITS[name]
+
+
+def length(text: str, platform: str) -> int:
+    """The length of ``text`` as ``platform`` counts it (the number compared with its limit).
+
+    x: twitter-text weighted length (config v3, NFC first); mastodon: graphemes with each URL as 23
+    and ``@user@domain`` as ``@user``; bluesky, facebook, sandbox: graphemes (Bluesky's byte limit
+    is in ``check_length``); telegram: UTF-16 code units. Unknown platform → ValueError.
+    """
+    return _COUNTERS[check_platform(platform)](text)
+
+
+def check_length(
+    text: str, platform: str, *, limit: int | None = None, has_media: bool = False
+) -> LengthCheck:
+    """Check ``text`` against ``platform``'s limit (``limit`` overrides it; ``has_media`` selects
+    Telegram's caption limit). See ``LengthCheck`` for the result."""
+    name = check_platform(platform)
+    cap = limit_for(name, limit=limit, has_media=has_media)
+    count = _COUNTERS[name](text)
+    if name == "bluesky":
+        return LengthCheck(name, count, cap, UNITS[name],
+                           bytes=len(text.encode("utf-8")), byte_limit=BLUESKY_BYTE_LIMIT)
+    if name == "x":
+        bad = tuple(c for c in _X_INVALID if c in text)
+        return LengthCheck(name, count, cap, UNITS[name], invalid_chars=bad)
+    return LengthCheck(name, count, cap, UNITS[name])
+
+
+def grapheme_count(text: str) -> int:
+    """Number of extended grapheme clusters (user-perceived characters) in ``text``.
+
+    ASCII text takes a fast path (every character is a cluster except CR LF, which is one).
+    """
+    if text.isascii():
+        return len(text) - text.count("\r\n")
+    return len(_grapheme_re().findall(text))
+
+
+def utf16_length(text: str) -> int:
+    """Number of UTF-16 code units in ``text`` (characters outside the BMP count 2)."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def x_length(text: str) -> int:
+    """X's weighted length of ``text`` (twitter-text config v3)."""
+    parse_tweet, config = _twitter_text()
+    return parse_tweet(text, config).weightedLength
+
+
+def mastodon_length(text: str) -> int:
+    """Mastodon's count: graphemes of the text after URLs become 23 characters and remote
+    mentions ``@user@domain`` become ``@user`` (mastodon StatusLengthValidator#countable_text)."""
+    return grapheme_count(mastodon_countable_text(text))
+
+
+def mastodon_countable_text(text: str) -> str:
+    """The text Mastodon counts: each URL with a protocol replaced by 23 ``x`` and each
+    ``@user@domain`` mention by ``@user``; URLs and mentions that Mastodon would not link stay."""
+    if "@" not in text and ":" not in text:
+        return text
+    entities: list[tuple[int, int, str]] = []
+    if ":" in text:
+        extract_urls = _twitter_text_urls()
+        for entity in extract_urls(text, False):
+            start, end = entity["indices"]
+            entities.append((start, end, "x" * MASTODON_URL_LENGTH))
+    if "@" in text:
+        for match in _mention_re().finditer(text):
+            if _END_MENTION_RE.match(text, match.end()):
+                continue
+            username, _, domain = match.group(1).partition("@")
+            if domain and len(domain) > _MAX_DOMAIN_LENGTH:
+                continue
+            entities.append((match.start(1) - 1, match.end(1), "@" + username))
+    if not entities:
+        return text
+    entities.sort(key=lambda e: e[0])
+    out: list[str] = []
+    pos = 0
+    for start, end, replacement in entities:
+        if start < pos:  # overlapping entity: the earlier one wins (remove_overlapping_entities)
+            continue
+        out.append(text[pos:start])
+        out.append(replacement)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# --- lazy helpers ---------------------------------------------------------------------------
+
+_MAX_DOMAIN_LENGTH = 253  # mastodon Extractor::MAX_DOMAIN_LENGTH
+_cache: dict[str, Any] = {}
+
+# twitter-text end_mention_match: a mention followed by another @, a Latin accent or :// is not one.
+_END_MENTION_RE = re.compile(
+    "[@\uff20\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259"
+    "\u025b\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff]|://"
+)
+
+
+def _grapheme_re() -> Any:
+    pattern = _cache.get("grapheme")
+    if pattern is None:
+        import regex
+
+        pattern = _cache["grapheme"] = regex.compile(r"\X")
+    return pattern
+
+
+def _mention_re() -> Any:
+    # mastodon Account::MENTION_RE (USERNAME_RE = [a-z0-9_]+([a-z0-9_.-]+[a-z0-9_]+)?, case-insensitive)
+    pattern = _cache.get("mention")
+    if pattern is None:
+        pattern = _cache["mention"] = re.compile(
+            r"(?<![=/\w])@(([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?)(?:@[\w.-]+\w)?)", re.IGNORECASE
+        )
+    return pattern
+
+
+def _twitter_text() -> tuple[Callable[..., Any], dict[str, Any]]:
+    loaded = _cache.get("twitter_text")
+    if loaded is None:
+        from twitter_text import parse_tweet
+        from twitter_text.config import config
+
+        loaded = _cache["twitter_text"] = (parse_tweet, config["version3"])
+    return loaded
+
+
+def _twitter_text_urls() -> Callable[..., list[dict[str, Any]]]:
+    fn = _cache.get("extract_urls")
+    if fn is None:
+        from twitter_text import extract_urls_with_indices
+
+        fn = _cache["extract_urls"] = extract_urls_with_indices
+    return fn
+
+
+_COUNTERS: dict[str, Callable[[str], int]] = {
+    "x": x_length,
+    "mastodon": mastodon_length,
+    "bluesky": grapheme_count,
+    "telegram": utf16_length,
+    "facebook": grapheme_count,
+    "sandbox": grapheme_count,
+}

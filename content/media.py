@@ -1,0 +1,178 @@
+"""Per-platform media rules and a check of the files a post would attach.
+
+Why: a post that fails at publish time because a photo is 6 MB or a HEIC is wasted at the worst
+moment (the scheduled minute). Checking when the post is queued lets staff fix it in time.
+The file type comes from the file's first bytes, never its name: phones save HEIC as ``.jpg``,
+and messengers strip or change extensions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from content.platforms import check_platform
+
+JPEG, PNG, GIF, WEBP, MP4 = "image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4"
+#: Recognised but refused everywhere here (so the message can say what the file is).
+HEIC, AVIF, QUICKTIME = "image/heic", "image/avif", "video/quicktime"
+
+_NAMES = {JPEG: "JPEG", PNG: "PNG", GIF: "GIF", WEBP: "WEBP", MP4: "MP4",
+          HEIC: "HEIC", AVIF: "AVIF", QUICKTIME: "QuickTime (MOV)"}
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MediaRules:
+    """What one platform accepts in a single post.
+
+    ``max_bytes`` maps each accepted MIME type to its size limit; ``max_count`` is the most files in
+    one post; ``alone`` lists types that must be the post's only file (a video, an animated GIF).
+    ``source`` says where the numbers come from.
+    """
+
+    platform: str
+    max_count: int
+    max_bytes: dict[str, int]
+    alone: frozenset[str]
+    source: str
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """Accepted MIME types, in a stable order."""
+        return tuple(self.max_bytes)
+
+
+RULES: dict[str, MediaRules] = {
+    "x": MediaRules(
+        "x", 4, {JPEG: 5 * MB, PNG: 5 * MB, WEBP: 5 * MB, GIF: 15 * MB, MP4: 512 * MB},
+        frozenset({GIF, MP4}),
+        "X media best practices: images ≤ 5 MB, animated GIF ≤ 15 MB, video ≤ 512 MB; "
+        "up to 4 images, or 1 GIF, or 1 video (POST /2/tweets media_ids 1..4)"),
+    "mastodon": MediaRules(
+        "mastodon", 4,
+        {JPEG: 16 * MB, PNG: 16 * MB, GIF: 16 * MB, WEBP: 16 * MB, MP4: 103809024},
+        frozenset({MP4}),
+        "vanilla Mastodon instance configuration: max_media_attachments 4, image_size_limit "
+        "16777216, video_size_limit 103809024; a video cannot be combined with images"),
+    "bluesky": MediaRules(
+        "bluesky", 4, {JPEG: 2_000_000, PNG: 2_000_000, WEBP: 2_000_000, GIF: 2_000_000,
+                       MP4: 50_000_000},
+        frozenset({MP4}),
+        "app.bsky.embed.images: ≤ 4 images, blob maxSize raised from 1,000,000 to 2,000,000 bytes "
+        "in 2026 (bsky-docs#414); app.bsky.embed.video: one video/mp4 ≤ 50,000,000 bytes"),
+    "telegram": MediaRules(
+        "telegram", 10, {JPEG: 10_000_000, PNG: 10_000_000, WEBP: 10_000_000, GIF: 50_000_000,
+                         MP4: 50_000_000},
+        frozenset({GIF}),
+        "Bot API: sendPhoto ≤ 10 MB, other uploads ≤ 50 MB; sendMediaGroup 2–10 photos/videos "
+        "(a single file goes by sendPhoto/sendVideo); an animation (GIF) cannot join an album"),
+    "facebook": MediaRules(
+        "facebook", 10, {JPEG: 4_000_000, PNG: 4_000_000, GIF: 4_000_000, WEBP: 4_000_000,
+                         MP4: 1_000_000_000},
+        frozenset({MP4}),
+        "Graph API page photos: JPEG/PNG/GIF/WEBP under 4 MB; videos via graph-video ≤ 1 GB "
+        "non-resumable; at most 10 photos per post is this project's conservative choice"),
+    "sandbox": MediaRules(
+        "sandbox", 10, {JPEG: 50 * MB, PNG: 50 * MB, GIF: 50 * MB, WEBP: 50 * MB, MP4: 50 * MB},
+        frozenset(), "offline sandbox connector: permissive but finite"),
+}
+
+
+def media_rules(platform: str) -> MediaRules:
+    """The media rules of ``platform``; ValueError for an unknown platform."""
+    return RULES[check_platform(platform)]
+
+
+def sniff_mime(path: str | os.PathLike[str]) -> str | None:
+    """The MIME type of the file at ``path`` from its magic bytes, or None if unrecognised.
+
+    Knows JPEG, PNG, GIF, WEBP and MP4, plus HEIC/AVIF and QuickTime so refusals can name them.
+    Raises OSError if the file cannot be read.
+    """
+    with open(path, "rb") as f:
+        head = f.read(32)
+    return sniff_bytes(head)
+
+
+def sniff_bytes(head: bytes) -> str | None:
+    """The MIME type of data starting with ``head`` (its first 12+ bytes), or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return GIF
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"):
+            return HEIC
+        if brand in (b"avif", b"avis"):
+            return AVIF
+        if brand == b"qt  ":
+            return QUICKTIME
+        return MP4  # isom, iso2, mp41, mp42, avc1, dash, M4V … are all MPEG-4 containers
+    return None
+
+
+def check_media(paths: Iterable[str | os.PathLike[str]], platform: str) -> list[str]:
+    """Problems with attaching ``paths`` to one post on ``platform``, as human sentences.
+
+    An empty list means the files can go. Each file is checked (exists, readable, non-empty,
+    known type, accepted type, size); then the set (count, types that must stand alone).
+    """
+    rules = media_rules(platform)
+    paths = list(paths)
+    problems: list[str] = []
+    kinds: list[str] = []
+    for path in paths:
+        name = os.fspath(path)
+        try:
+            size = os.stat(name).st_size
+            if not os.path.isfile(name):
+                problems.append(f"{name}: not a file")
+                continue
+            mime = sniff_mime(name)
+        except FileNotFoundError:
+            problems.append(f"{name}: no such file")
+            continue
+        except OSError as exc:
+            problems.append(f"{name}: cannot read it ({exc.strerror or exc})")
+            continue
+        if size == 0:
+            problems.append(f"{name}: the file is empty")
+            continue
+        if mime is None:
+            problems.append(f"{name}: unknown file type — use {_accepted_names(rules)}")
+            continue
+        kinds.append(mime)
+        limit = rules.max_bytes.get(mime)
+        if limit is None:
+            problems.append(f"{name}: {_NAMES[mime]} is not accepted on {rules.platform} — "
+                            f"use {_accepted_names(rules)}")
+            continue
+        if size > limit:
+            problems.append(f"{name}: too big — {_size(size)}; {rules.platform} takes "
+                            f"{_NAMES[mime]} up to {_size(limit)}")
+    if len(paths) > rules.max_count:
+        problems.append(f"too many files: {len(paths)} — {rules.platform} takes at most "
+                        f"{rules.max_count} in one post")
+    lonely = sorted({k for k in kinds if k in rules.alone})
+    if lonely and len(paths) > 1:
+        problems.append(f"{' and '.join(_NAMES[k] for k in lonely)} must be the only file in a "
+                        f"post on {rules.platform} — post it separately")
+    return problems
+
+
+def _accepted_names(rules: MediaRules) -> str:
+    names = [_NAMES[m] for m in rules.accepted]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _size(n: int) -> str:
+    """``6,291,456 bytes (6.3 MB)`` — exact bytes, plus decimal megabytes for a quick read."""
+    return f"{n:,} bytes ({n / 1_000_000:.1f} MB)"

@@ -1,0 +1,179 @@
+"""Shared fixtures: a real database per test (SQLite file, or PostgreSQL when
+CAMPAIGNER_TEST_DATABASE_URL is set), and the real CLI run in-process with an injected clock."""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import sys
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+PG_URL = os.environ.get("CAMPAIGNER_TEST_DATABASE_URL")
+#: a fixed "now" for tests: Monday 2026-11-30 08:00 WIB
+T0 = datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)
+
+
+class Clock:
+    """A clock tests move by hand."""
+
+    def __init__(self, start: datetime = T0):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw) -> datetime:
+        self.now += timedelta(**kw)
+        return self.now
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def _migrated_sqlite_template(tmp_path_factory) -> Path:
+    from campaigner.db import make_engine
+    from campaigner.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as c:
+        c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    return _migrated_sqlite_template(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def pg_migrated():
+    """Drop and re-create the PostgreSQL test schema once per session."""
+    if not PG_URL:
+        return None
+    from campaigner.db import make_engine
+    from campaigner.migrate import upgrade
+
+    engine = make_engine(PG_URL)
+    with engine.begin() as c:
+        c.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        c.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    return engine
+
+
+def _truncate_pg(engine) -> None:
+    from campaigner.models import Base
+
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as c:
+        c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def db_url(request, tmp_path) -> str:
+    """A migrated, empty database for this test."""
+    if PG_URL:
+        engine = request.getfixturevalue("pg_migrated")
+        _truncate_pg(engine)
+        return PG_URL
+    path = tmp_path / "campaigner.db"
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def empty_db_url(tmp_path):
+    """A database with no tables at all (a fresh install), on the backend under test."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    from campaigner.db import make_engine
+
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = make_engine(PG_URL)
+    with admin.begin() as c:
+        c.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as c:
+        c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """An isolated home: config, data and secrets under tmp_path; no CAMPAIGNER_* from outside."""
+    for key in list(os.environ):
+        if key.startswith("CAMPAIGNER_") and key != "CAMPAIGNER_TEST_DATABASE_URL":
+            monkeypatch.delenv(key)
+    h = tmp_path / "home"
+    (h / "config").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(h))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(h / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(h / "data"))
+    monkeypatch.setenv("CAMPAIGNER_CONFIG", str(h / "config" / "campaigner.toml"))
+    (h / "config" / "campaigner.toml").write_text("")
+    monkeypatch.setenv("CAMPAIGNER_HOME", str(h / "data"))
+    return h
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+class CLI:
+    """Runs the real ``campaigner`` entry point in-process, as a user would type it."""
+
+    def __init__(self, db_url: str, clock: Clock, home: Path):
+        self.db_url, self.clock, self.home = db_url, clock, home
+        self.env: dict[str, str] = {}
+
+    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        from campaigner.cli.main import main
+
+        runner = CliRunner()
+        with runner.isolation(input=input, env={"CAMPAIGNER_DATABASE_URL": self.db_url, **self.env, **(env or {})}) as (out, err, *_):
+            try:
+                main(list(args), now=self.clock)
+                code = 0
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            return Result(code, out.getvalue().decode(), err.getvalue().decode())
+
+    def ok(self, *args: str, **kw) -> Result:
+        r = self(*args, **kw)
+        assert r.exit_code == 0, f"{args} failed ({r.exit_code}): {r.output}"
+        return r
+
+
+@pytest.fixture
+def cli(db_url, clock, home) -> CLI:
+    return CLI(db_url, clock, home)
+
+
+@pytest.fixture
+def engine(db_url):
+    from campaigner.db import make_engine
+
+    e = make_engine(db_url)
+    yield e
+    e.dispose()

@@ -1,0 +1,275 @@
+"""The content-calendar CSV: reading what spreadsheets write, line-numbered errors, round trips."""
+
+import io
+
+import pytest
+
+from content.calendar_csv import CalendarRow, RowError, read_calendar, write_calendar
+
+ACCEPTED = ("date/tanggal/tgl, time/jam/waktu/pukul, accounts/account/akun, "
+            "text/teks/isi/konten/content, link/tautan/url, campaign/kampanye, "
+            "media/gambar/foto/image/images")
+TEXT = "Tolak Tapera! Upah layak untuk semua buruh #UpahLayak"
+
+
+def read(text, encoding="utf-8"):
+    return read_calendar(text.encode(encoding))
+
+
+def test_comma_file_with_bom_and_all_columns():
+    data = ("\ufeffdate,time,accounts,text,link,campaign,media\r\n"
+            f"2026-12-01,08:00,kspi_x,{TEXT},https://kspi.or.id/tapera,tolak-tapera,poster.jpg\r\n"
+            "2026-12-01,19:30,kspi_x kspi_masto,Aksi 1 Desember,,,\r\n")
+    result = read(data)
+    assert result.errors == []
+    assert result.ok
+    assert result.rows == [
+        CalendarRow("2026-12-01", "08:00", ["kspi_x"], TEXT, "https://kspi.or.id/tapera",
+                    "tolak-tapera", ["poster.jpg"]),
+        CalendarRow("2026-12-01", "19:30", ["kspi_x", "kspi_masto"], "Aksi 1 Desember"),
+    ]
+    assert [r.line for r in result.rows] == [2, 3]
+
+
+def test_semicolon_indonesian_headers_and_day_first_dates():
+    data = ("Tanggal;Jam;Akun;Isi;Tautan;Kampanye;Gambar\n"
+            "01/12/2026;08.00;kspi_x;Mogok nasional, 1 Desember;;upah;\n"
+            "5-1-2027;7:05;kspi_x;Selamat tahun baru;;;\n")
+    result = read(data)
+    assert result.errors == []
+    assert [(r.date, r.time, r.text, r.campaign) for r in result.rows] == [
+        ("2026-12-01", "08:00", "Mogok nasional, 1 Desember", "upah"),
+        ("2027-01-05", "07:05", "Selamat tahun baru", None),
+    ]
+
+
+def test_header_names_are_case_and_space_insensitive_and_optional_columns_may_be_absent():
+    result = read(" DATE , Waktu,AKUN,  Konten \n2026-12-01,08:00:00,kspi_x,Halo\n")
+    assert result.errors == []
+    assert result.rows == [CalendarRow("2026-12-01", "08:00", ["kspi_x"], "Halo")]
+
+
+def test_excel_sep_line_and_tab_delimiter():
+    result = read("sep=;\r\ndate;time;accounts;text\r\n2026-12-01;08:00;kspi_x;a, b\r\n")
+    assert result.errors == []
+    assert [(r.text, r.line) for r in result.rows] == [("a, b", 3)]
+    tabbed = read("date\ttime\taccounts\ttext\n2026-12-01\t08:00\tkspi_x\tHalo, kawan; semua\n")
+    assert [r.text for r in tabbed.rows] == ["Halo, kawan; semua"]
+
+
+def test_quoted_multiline_text_and_physical_line_numbers():
+    data = ('date,time,accounts,text\r\n'
+            '2026-12-01,08:00,kspi_x,"Baris satu,\r\nbaris dua\r\n\r\nbaris ""empat"""\r\n'
+            '\r\n'
+            '2026-12-02,08:00,kspi_x,Satu baris\r\n'
+            '2026-12-03,08:00,kspi_x,"Dua\nbaris"\r\n'
+            '2026-13-03,08:00,kspi_x,salah\r\n')
+    result = read(data)
+    assert [r.line for r in result.rows] == [2, 7, 8]
+    assert result.rows[0].text == 'Baris satu,\nbaris dua\n\nbaris "empat"'
+    assert result.rows[2].text == "Dua\nbaris"
+    assert result.errors == [RowError(10, "bad date '2026-13-03' — use YYYY-MM-DD or day first DD/MM/YYYY, e.g. 2026-12-01 or 01/12/2026")]
+    assert str(result.errors[0]).startswith("line 10: bad date")
+
+
+def test_line_separator_characters_inside_text_do_not_shift_line_numbers():
+    data = "date,time,accounts,text\n2026-12-01,08:00,kspi_x,a\u2028b\x0cc\n2026-12-01,08:00,kspi_x,\n"
+    result = read(data)
+    assert result.rows[0].text == "a\u2028b\x0cc"
+    assert result.errors == [RowError(3, "empty text cell — every row needs date, time, accounts and text")]
+
+
+def test_accounts_and_media_splitting():
+    data = ('date,time,accounts,text,media\n'
+            '2026-12-01,08:00,"kspi_x, kspi_masto | fspmi_bsky;kspi_x  kspi_tg","Halo","aksi 1.jpg|poster, final.png\n spanduk.webp |"\n')
+    row = read(data).rows[0]
+    assert row.accounts == ["kspi_x", "kspi_masto", "fspmi_bsky", "kspi_tg"]
+    assert row.media == ["aksi 1.jpg", "poster, final.png", "spanduk.webp"]
+
+
+def test_blank_lines_and_rows_of_empty_cells_are_skipped():
+    data = "date,time,accounts,text\n\n,,,\n2026-12-01,08:00,kspi_x,Halo\n   \n"
+    result = read(data)
+    assert result.errors == []
+    assert [r.line for r in result.rows] == [4]
+
+
+def test_trailing_empty_columns_from_a_spreadsheet_are_ignored():
+    result = read("date,time,accounts,text,,\n2026-12-01,08:00,kspi_x,Halo,,\n2026-12-01,09:00,kspi_x,Lagi\n")
+    assert result.errors == []
+    assert len(result.rows) == 2
+
+
+def test_value_in_a_column_without_header():
+    result = read("date,time,accounts,text,\n2026-12-01,08:00,kspi_x,Halo,lupa\n")
+    assert result.errors == [RowError(2, "a value in column 5, which has no header — add a header name or clear the column")]
+
+
+def test_row_with_too_many_cells():
+    result = read("date,time,accounts,text\n2026-12-01,08:00,kspi_x,Upah layak, untuk semua\n")
+    assert result.rows == []
+    assert result.errors == [RowError(2, "this row has 5 cells but the header has 4 columns — put text that contains ',' in double quotes")]
+
+
+@pytest.mark.parametrize("row,message", [
+    (",08:00,kspi_x,Halo", "empty date cell — every row needs date, time, accounts and text"),
+    ("2026-12-01,,,Halo", "empty time and accounts cells — every row needs date, time, accounts and text"),
+    ("2026-12-01,08:00", "empty accounts and text cells — every row needs date, time, accounts and text"),
+    ("31/02/2026,08:00,kspi_x,Halo", "bad date '31/02/2026' — use YYYY-MM-DD or day first DD/MM/YYYY, e.g. 2026-12-01 or 01/12/2026"),
+    ("12/25/2026,08:00,kspi_x,Halo", "bad date '12/25/2026' — use YYYY-MM-DD or day first DD/MM/YYYY, e.g. 2026-12-01 or 01/12/2026"),
+    ("01/12/26,08:00,kspi_x,Halo", "bad date '01/12/26' — use YYYY-MM-DD or day first DD/MM/YYYY, e.g. 2026-12-01 or 01/12/2026"),
+    ("1 Desember 2026,08:00,kspi_x,Halo", "bad date '1 Desember 2026' — use YYYY-MM-DD or day first DD/MM/YYYY, e.g. 2026-12-01 or 01/12/2026"),
+    ("2026-12-01,24:00,kspi_x,Halo", "bad time '24:00' — use 24-hour HH:MM, e.g. 08:00 or 19:30"),
+    ("2026-12-01,8 pagi,kspi_x,Halo", "bad time '8 pagi' — use 24-hour HH:MM, e.g. 08:00 or 19:30"),
+    ("2026-12-01,8:00 PM,kspi_x,Halo", "bad time '8:00 PM' — use 24-hour HH:MM, e.g. 08:00 or 19:30"),
+])
+def test_row_errors(row, message):
+    result = read("date,time,accounts,text\n" + row + "\n")
+    assert result.rows == []
+    assert result.errors == [RowError(2, message)]
+
+
+def test_bad_link_and_several_problems_on_one_row():
+    result = read("date,time,accounts,text,link\n2026-02-30,25:00,kspi_x,Halo,www.kspi.or.id\n")
+    assert [e.message for e in result.errors] == [
+        "bad date '2026-02-30' — use YYYY-MM-DD or day first DD/MM/YYYY, e.g. 2026-12-01 or 01/12/2026",
+        "bad time '25:00' — use 24-hour HH:MM, e.g. 08:00 or 19:30",
+        "link 'www.kspi.or.id' must start with http:// or https:// (and hold no spaces)",
+    ]
+    assert {e.line for e in result.errors} == {2}
+
+
+def test_good_rows_survive_bad_ones():
+    data = "date,time,accounts,text\n2026-12-01,08:00,kspi_x,Satu\nxx,08:00,kspi_x,Dua\n2026-12-03,08:00,kspi_x,Tiga\n"
+    result = read(data)
+    assert [r.text for r in result.rows] == ["Satu", "Tiga"]
+    assert [e.line for e in result.errors] == [3]
+    assert not result.ok
+
+
+def test_missing_required_headers_is_one_error_listing_accepted_names():
+    result = read("tanggal,teks,kampanye\n2026-12-01,Halo,upah\n")
+    assert result.rows == []
+    assert result.errors == [RowError(1, f"missing columns time, accounts in the header — accepted names: {ACCEPTED}")]
+
+
+def test_unknown_column_is_an_error_with_a_suggestion():
+    result = read("tangal,time,accounts,text\n2026-12-01,08:00,kspi_x,Halo\n")
+    assert result.errors == [
+        RowError(1, f"missing column date in the header — accepted names: {ACCEPTED}"),
+        RowError(1, f"unknown column 'tangal' (did you mean 'tanggal'?) — accepted names: {ACCEPTED}"),
+    ]
+    other = read("date,time,accounts,text,prioritas\n")
+    assert other.errors == [RowError(1, f"unknown column 'prioritas' — accepted names: {ACCEPTED}")]
+
+
+def test_notes_column_is_accepted_and_ignored():
+    result = read("date,time,accounts,text,Catatan\n2026-12-01,08:00,kspi_x,Halo,cek ke ketua dulu\n")
+    assert result.errors == []
+    assert result.rows == [CalendarRow("2026-12-01", "08:00", ["kspi_x"], "Halo")]
+
+
+def test_duplicate_column():
+    result = read("date,time,accounts,text,teks\n")
+    assert result.errors == [RowError(1, "columns 'text' and 'teks' are both the text column — keep one")]
+
+
+def test_not_utf8_names_the_line():
+    data = "date,time,accounts,text\n2026-12-01,08:00,kspi_x,Kopi di café\n".encode("cp1252")
+    result = read_calendar(data)
+    assert result.rows == []
+    assert result.errors == [RowError(2, 'the file is not UTF-8 (byte 0xE9 on line 2) — save it as "CSV UTF-8" '
+                                         "(Excel: Save As → CSV UTF-8; LibreOffice: character set Unicode (UTF-8))")]
+
+
+def test_utf16_file_is_refused_clearly():
+    result = read("date,time,accounts,text\n", encoding="utf-16")
+    assert result.errors == [RowError(1, 'the file is UTF-16, not UTF-8 — save it as "CSV UTF-8" '
+                                         "(Excel: Save As → CSV UTF-8 (Comma delimited))")]
+
+
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"\r\n  \n"])
+def test_empty_file(data):
+    assert read_calendar(data).errors == [
+        RowError(1, "the file is empty — the first line must be the header, e.g. date,time,accounts,text,link,campaign,media")]
+
+
+def test_str_input_is_a_type_error():
+    with pytest.raises(TypeError, match="binary mode"):
+        read_calendar("date,time,accounts,text\n")
+
+
+def test_broken_quotes_are_reported_and_reading_goes_on():
+    data = ('date,time,accounts,text\n'
+            '2026-12-01,08:00,kspi_x,"Tolak" Tapera\n'
+            '2026-12-02,08:00,kspi_x,Baik\n')
+    result = read(data)
+    assert [r.text for r in result.rows] == ["Baik"]
+    assert len(result.errors) == 1
+    assert result.errors[0].line == 2
+    assert result.errors[0].message.startswith("cannot read this record: ")
+    assert result.errors[0].message.endswith(" — check the double quotes around the text")
+
+
+def test_unclosed_quote_at_end_of_file():
+    result = read('date,time,accounts,text\n2026-12-01,08:00,kspi_x,Baik\n2026-12-02,08:00,kspi_x,"Tidak ditutup\nlagi\n')
+    assert [r.text for r in result.rows] == ["Baik"]
+    assert [e.line for e in result.errors] == [3]
+    assert "cannot read this record" in result.errors[0].message
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+ROWS = [
+    CalendarRow("2026-12-01", "08:00", ["kspi_x", "kspi_masto"], f"{TEXT}\n\nBaris, kedua \"kutipan\" ✊🏽",
+                "https://kspi.or.id/tapera?utm=1,2", "tolak-tapera", ["poster final.jpg", "aksi,2.png"]),
+    CalendarRow("2026-12-02", "19:30", ["fspmi_bsky"], "Café NFD: cafe\u0301; titik-koma"),
+    CalendarRow("2026-12-03", "06:05", ["kspi_tg"], "=1+1 bukan rumus"),
+]
+
+
+def test_write_then_read_round_trips_through_a_file(tmp_path):
+    path = tmp_path / "kalender.csv"
+    write_calendar(ROWS, path)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfdate,time,accounts,text,link,campaign,media\r\n")
+    result = read_calendar(raw)
+    assert result.errors == []
+    assert result.rows == ROWS
+    assert [r.line for r in result.rows] == [2, 5, 6]
+
+
+def test_write_to_binary_and_text_streams():
+    binary = io.BytesIO()
+    write_calendar(ROWS, binary)
+    assert not binary.closed
+    assert read_calendar(binary.getvalue()).rows == ROWS
+    text = io.StringIO()
+    write_calendar(ROWS[1:2], text)
+    assert text.getvalue() == (
+        "date,time,accounts,text,link,campaign,media\r\n"
+        "2026-12-02,19:30,fspmi_bsky,Café NFD: cafe\u0301; titik-koma,,,\r\n")
+
+
+def test_write_to_files_opened_in_either_mode(tmp_path):
+    with open(tmp_path / "b.csv", "wb") as f:
+        write_calendar(ROWS, f)
+    with open(tmp_path / "t.csv", "w", encoding="utf-8", newline="") as f:
+        write_calendar(ROWS, f)
+    assert (tmp_path / "b.csv").read_bytes() == b"\xef\xbb\xbf" + (tmp_path / "t.csv").read_bytes()
+    assert read_calendar((tmp_path / "t.csv").read_bytes()).rows == ROWS
+
+
+def test_export_import_of_many_rows_is_exact(tmp_path):
+    rows = [CalendarRow(f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}", f"{i % 24:02d}:{i % 60:02d}",
+                        ["kspi_x"] if i % 2 else ["kspi_x", "kspi_masto"],
+                        f"Pesan {i}, upah layak" + ("\nbaris dua" if i % 3 == 0 else ""),
+                        f"https://kspi.or.id/{i}" if i % 5 == 0 else None, "upah" if i % 4 else None,
+                        [f"gambar{i}.jpg"] if i % 7 == 0 else [])
+            for i in range(3000)]
+    path = tmp_path / "besar.csv"
+    write_calendar(rows, path)
+    result = read_calendar(path.read_bytes())
+    assert result.errors == []
+    assert result.rows == rows
+    assert result.rows[-1].line == 1 + 3000 + 1000  # header + rows + the extra lines of 1000 texts
