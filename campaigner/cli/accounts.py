@@ -116,6 +116,24 @@ def show(flags, name, as_json) -> None:
             click.echo(f"  {s.field:20} {state}")
 
 
+@account.command("test")
+@click.argument("name")
+@click.option("--timeout", type=float, default=20.0, show_default=True, help="Seconds to wait for the platform.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def test(flags, name, timeout, as_json) -> None:
+    """Check the account's credentials with the platform and show who they belong to."""
+    from campaigner.services import accounts as svc
+
+    who = svc.verify(flags.app(), name, timeout=timeout)
+    if as_json:
+        echo_json({"account": name, "remote_id": who.remote_id, "handle": who.handle,
+                   "display_name": who.display_name, "url": who.url})
+        return
+    click.echo(f"{name}: OK — signed in as {who.handle}" + (f" ({who.display_name})" if who.display_name else "")
+               + (f", {who.url}" if who.url else ""))
+
+
 @account.command("remove")
 @click.argument("name")
 @click.option("--purge", is_flag=True, help="Also delete the account's delivery history.")

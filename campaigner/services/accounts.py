@@ -183,3 +183,31 @@ def connector_config(app: App, account: Account, *, timeout: float = 20.0) -> Ac
                          secrets=app.secrets.values(account.name, (*info.secret_fields, *info.optional_secret_fields)),
                          timeout=timeout, state_dir=state_dir)
 
+
+
+def verify(app: App, name: str, *, timeout: float = 20.0):
+    """Ask the platform who the account's credentials belong to (``Connector.verify``).
+
+    Connector errors come back as one clear ``ConfigError`` (wrong or expired token, wrong
+    instance, no network); secrets never appear in the message."""
+    from connectors.base import AuthExpired, ConnectorError, NotSupported, Permanent, RateLimited, Transient
+    from connectors.registry import build_connector
+
+    with db.read(app.engine) as s:
+        account = get(s, name)
+    config = connector_config(app, account, timeout=timeout)
+    where = config.base_url or account.platform
+    try:
+        return build_connector(config, clock=app.now).verify()
+    except AuthExpired as exc:
+        raise ConfigError(f"{where} refused the credentials of {name!r} ({exc})",
+                          f"check or renew its secrets (campaigner account show {name})") from None
+    except Transient as exc:
+        raise ConfigError(f"cannot reach {where} for {name!r} ({exc})",
+                          "check the network and --base-url, then try again") from None
+    except RateLimited as exc:
+        raise ConfigError(f"{where} is rate-limiting {name!r} until {exc.retry_at:%Y-%m-%d %H:%M} UTC",
+                          "try again after that") from None
+    except (Permanent, NotSupported, ConnectorError) as exc:
+        raise ConfigError(f"{where} did not accept the check for {name!r} ({exc})",
+                          "check --base-url points at the right server and the secrets belong to it") from None

@@ -164,9 +164,13 @@ def test_unknown_column_is_an_error_with_a_suggestion():
 
 
 def test_notes_column_is_accepted_and_ignored():
-    result = read("date,time,accounts,text,Catatan\n2026-12-01,08:00,kspi_x,Halo,cek ke ketua dulu\n")
-    assert result.errors == []
-    assert result.rows == [CalendarRow("2026-12-01", "08:00", ["kspi_x"], "Halo")]
+    data = ("date,time,accounts,text,Catatan,link\n"
+            ",,,,Minggu pertama,\n"
+            "2026-12-01,08:00,kspi_x,Halo,cek ke ketua dulu,\n"
+            ",,,,,https://kspi.or.id\n")
+    result = read(data)
+    assert result.rows == [CalendarRow("2026-12-01", "08:00", ["kspi_x"], "Halo", line=3)]
+    assert result.errors == [RowError(4, "empty date, time, accounts and text cells — every row needs date, time, accounts and text")]
 
 
 def test_duplicate_column():
