@@ -54,6 +54,7 @@ def demo(ctx: click.Context, folder: Path | None) -> None:
     run("account", "add", "sandbox", "konfederasi", "--handle", "@konfederasi")
     run("account", "add", "sandbox", "fspmi-jabar", "--handle", "@fspmi_jabar", "--timezone", "Asia/Jakarta")
     run("account", "add", "sandbox", "serikat-makassar", "--handle", "@serikat_mks", "--timezone", "Asia/Makassar")
+    run("account", "test", "konfederasi")
     run("campaign", "add", "upah-layak", "--name", "Upah Layak 2027", "--hashtag", "UpahLayak",
         "--hashtag", "TolakTapera", "--issue", "minimum wage")
     run("slots", "set", "konfederasi,fspmi-jabar,serikat-makassar", "mon-fri 08:00,12:00,19:00", "sat 09:00")

@@ -23,7 +23,7 @@ from campaigner.services import campaigns as campaigns_svc
 from campaigner.states import ACTIVE
 from campaigner.times import format_local, local_day_bounds, parse_when
 from content.hashtags import append_hashtags
-from content.length import check_length
+from content.length import check_length, limit_for
 from content.media import check_media, sniff_mime
 from content.threads import split_thread
 
@@ -184,7 +184,7 @@ class Planner:
         else:
             with_link, link_cost = first, 0
         if campaign and campaign.auto_hashtags and campaign.hashtags:
-            budget = check_length(first, account.platform, limit=limit, has_media=has_media).limit - link_cost
+            budget = limit_for(account.platform, limit=limit, has_media=has_media) - link_cost
             first = append_hashtags(first, campaign.hashtags, account.platform, limit=budget)
         if link and link not in first:
             first = f"{first}\n{link}"

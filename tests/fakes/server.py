@@ -131,6 +131,7 @@ class FakePlatform:
         self._failures: list[tuple[str | None, Any]] = []
         self.latency = 0.0
         self._server: ThreadingHTTPServer | None = None
+        self._stopping = threading.Event()  # wakes handlers held back by SLOW when the fake stops
 
     # --- control -------------------------------------------------------------------------
     def fail_next(self, failure: Any, path_contains: str | None = None, times: int = 1) -> None:
@@ -154,6 +155,7 @@ class FakePlatform:
 
     def start(self) -> "FakePlatform":
         fake = self
+        self._stopping.clear()
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -177,8 +179,9 @@ class FakePlatform:
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return
-                if failure == Failure.SLOW:
-                    time.sleep(fake.slow_seconds)
+                if failure == Failure.SLOW and fake._stopping.wait(fake.slow_seconds):
+                    self.close_connection = True  # the test is over: answer nobody, touch no state
+                    return
                 if isinstance(failure, Response):
                     resp = failure
                 else:
@@ -205,10 +208,11 @@ class FakePlatform:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         # a short poll interval: stop() (shutdown) waits up to one interval, once per test
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._server:
             self._server.shutdown()
             self._server.server_close()

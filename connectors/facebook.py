@@ -1,0 +1,361 @@
+"""A Facebook Page through the Graph API, with a Page access token.
+
+The Graph API version is pinned in ``GRAPH_API_VERSION`` (v27.0, released 2026-11-04, the newest
+found). Choices worth knowing:
+
+* **Metrics use synchronous batch requests** (``POST /`` with ``batch=[…]``, at most 50 operations),
+  not the multi-id read ``GET /?ids=…``: multi-id reads fail as a whole when one id no longer exists
+  (mobolic/facebook-sdk#271), are one of the "legacy features" new apps may not use since 2026-11-04
+  (Graph API v27 announcement) and are reported refused on v26 (restfb/restfb#1692). A batch answers
+  per operation, so a deleted post lands in ``missing``.
+* **Counts** come from the post object: ``reactions.summary(total_count)`` → likes,
+  ``comments.summary(total_count)`` → replies, ``shares.count`` → reposts (the field is absent when
+  nobody shared, which means 0). **Views**: Meta removed ``post_impressions*`` (June and November
+  2025) and names ``post_media_view`` as the replacement; it is asked for through
+  ``insights.metric(post_media_view)`` and reported as ``impressions``. Insights need the ANALYZE
+  task and may be refused (or renamed again); the connector then drops the metric for the rest of
+  its life and reports ``impressions=None``. Quotes, bookmarks and clicks: ``None``.
+* **Threads** become comments by the Page on the first part (``POST /{post-id}/comments``).
+* **No idempotency.** ``find_existing`` reads ``/{page-id}/feed`` since ``since`` (or the root
+  post's comments for a thread part) and matches the message text.
+* **Throttling** arrives as error codes 4, 17, 32, 613 or 80001-style (Business Use Case) in the
+  body, usually with HTTP 400/403. ``retry_at`` comes from ``X-Business-Use-Case-Usage``
+  ``estimated_time_to_regain_access`` (minutes); without it, one hour (the rolling window of the
+  Platform rate limits reported in ``X-App-Usage``/``X-Page-Usage``).
+* **Auth**: code 190 (and 102) → ``AuthExpired``; permission errors (10, 200–299) → ``AuthExpired``
+  as well, because every later call of the account fails the same way until someone fixes the
+  token's permissions.
+
+Photos: one image → ``POST /{page-id}/photos`` (caption); several → each uploaded unpublished, then
+one feed post with ``attached_media``. Videos need the separate video host and are not supported.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import ExitStack
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import requests
+
+from connectors import logsafe
+from connectors.base import (AccountConfig, AuthExpired, Clock, Identity, Metrics, MetricsBatch,
+                             NotSupported, OutgoingPost, Permanent, Published, RateLimited, Reply,
+                             Transient, system_clock)
+from connectors.http import HttpClient, Redactor, json_body, parse_http_time, server_error
+from connectors.posttext import compose_text
+
+log = logging.getLogger(__name__)
+
+GRAPH_API_VERSION = "v27.0"
+DEFAULT_BASE_URL = "https://graph.facebook.com"
+BATCH_SIZE = 50
+PAGE_SIZE = 100
+MAX_PAGES = 5
+THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001})
+VIEWS_METRIC = "post_media_view"
+COUNT_FIELDS = "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares"
+DEFAULT_THROTTLE_WAIT = timedelta(hours=1)
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _time(value: str | None) -> datetime:
+    parsed = parse_http_time(value)
+    if parsed is None:
+        raise Permanent(f"facebook: unreadable time {value!r}")
+    return parsed
+
+
+class FacebookConnector:
+    """One Facebook Page."""
+
+    platform = "facebook"
+    metrics_batch_size = BATCH_SIZE
+    #: ``find_existing`` really looks, so None means "not there"
+    can_find_existing = True
+
+    def __init__(self, config: AccountConfig, *, clock: Clock = system_clock,
+                 session: requests.Session | None = None):
+        page_id = config.secrets.get("PAGE_ID")
+        token = config.secrets.get("PAGE_ACCESS_TOKEN")
+        if not page_id or not token:
+            raise ValueError(f"facebook account {config.name!r} needs the secrets PAGE_ID and PAGE_ACCESS_TOKEN")
+        logsafe.register(token)
+        self.config = config
+        self.clock = clock
+        self.page_id = page_id.strip()
+        self._token = token
+        base = (config.base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.http = HttpClient(f"{base}/{GRAPH_API_VERSION}", timeout=config.timeout,
+                               redactor=Redactor([token]), session=session)
+        #: ask for the views insight until the API refuses it once
+        self.views_enabled = True
+
+    # --- HTTP and errors ---------------------------------------------------------------------
+    def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+              data: dict[str, Any] | None = None, files: Any = None, reads_only: bool = False) -> Any:
+        """One Graph call; the token goes in the query (GET/DELETE) or the form body (POST).
+
+        ``reads_only`` marks a POST that changes nothing (a batch of GETs), so its failures are
+        never "outcome unknown".
+        """
+        if method == "POST":
+            data = {**(data or {}), "access_token": self._token}
+        elif not path.startswith("http"):
+            params = {**(params or {}), "access_token": self._token}
+        response = self.http.request(method, path, params=params, data=data, files=files)
+        body = json_body(response)
+        if response.status_code == 200 and not (isinstance(body, dict) and "error" in body):
+            return body
+        raise self._error("GET" if reads_only else method, path, response.status_code, response.headers, body)
+
+    def _error(self, method: str, path: str, status: int, headers: Any, body: Any) -> Exception:
+        what = f"facebook {method} {path.split('?')[0]}" if not path.startswith("http") else f"facebook {method}"
+        error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict):
+            if status >= 500:
+                return server_error(method, status, what)
+            if status == 401:
+                return AuthExpired(f"{what}: HTTP 401")
+            return Permanent(f"{what}: HTTP {status}")
+        code = int(error.get("code") or 0)
+        subcode = error.get("error_subcode")
+        message = self.http.redact(str(error.get("message") or "unknown error"))
+        reason = f"{what}: {message} (code {code}{f', subcode {subcode}' if subcode else ''})"
+        if code in THROTTLE_CODES or 80000 <= code <= 80099:
+            return RateLimited(self._regain_at(headers), reason, scope="app" if code == 4 else "account")
+        if code in (102, 190) or code == 10 or 200 <= code <= 299:
+            return AuthExpired(reason)
+        if status >= 500:
+            return server_error(method, status, what + f" ({message})")
+        if error.get("is_transient") or code in (1, 2):
+            return Transient(reason, outcome_unknown=method != "GET" and code == 1)
+        return Permanent(reason)
+
+    def _regain_at(self, headers: Any) -> datetime:
+        """When the throttle lifts: the largest ``estimated_time_to_regain_access`` (minutes) in
+        ``X-Business-Use-Case-Usage``; otherwise an hour (Platform limits use a rolling hour)."""
+        minutes = 0
+        raw = headers.get("X-Business-Use-Case-Usage") if headers is not None else None
+        if raw:
+            try:
+                usage = json.loads(raw)
+                for entries in usage.values():
+                    for entry in entries if isinstance(entries, list) else [entries]:
+                        minutes = max(minutes, int(entry.get("estimated_time_to_regain_access") or 0))
+            except (ValueError, AttributeError, TypeError):
+                log.debug("facebook: unreadable X-Business-Use-Case-Usage header")
+        if minutes > 0:
+            return self.clock() + timedelta(minutes=minutes)
+        return self.clock() + DEFAULT_THROTTLE_WAIT
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _post_url(self, post_id: str) -> str:
+        page, _, story = post_id.partition("_")
+        return f"https://www.facebook.com/{page}/posts/{story or page}"
+
+    @staticmethod
+    def message_with_link(post: OutgoingPost) -> str:
+        """Photo captions and comments have no link field: the link joins the text."""
+        return compose_text(post.text, post.link)
+
+    @staticmethod
+    def _open(media: Any, stack: Any) -> tuple[str, Any, str]:
+        if not media.mime_type.startswith("image/"):
+            raise NotSupported(f"facebook: only images can be attached, not {media.mime_type!r}")
+        path = Path(media.path)
+        try:
+            return (path.name, stack.enter_context(open(path, "rb")), media.mime_type)
+        except OSError as exc:
+            raise Permanent(f"facebook: cannot read media file {path.name!r}: {exc.strerror}") from None
+
+    def _pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Items of a paged edge, following ``paging.next`` for at most ``MAX_PAGES`` pages."""
+        url: str | None = path
+        first = True
+        for _ in range(MAX_PAGES):
+            if url is None:
+                return
+            body = self._call("GET", url, params=params if first else None) or {}
+            first = False
+            yield from body.get("data") or []
+            url = (body.get("paging") or {}).get("next")
+
+    # --- Connector protocol ------------------------------------------------------------------
+    def verify(self) -> Identity:
+        page = self._call("GET", f"/{self.page_id}", params={"fields": "id,name,link,username"}) or {}
+        return Identity(remote_id=str(page.get("id")), handle=page.get("username") or page.get("name") or "",
+                        display_name=page.get("name"), url=page.get("link"))
+
+    def publish(self, post: OutgoingPost) -> Published:
+        if post.reply_to:
+            return self._comment(post)
+        with ExitStack() as stack:
+            if not post.media:
+                data = {"message": post.text}
+                if post.link:
+                    data["link"] = post.link
+                body = self._call("POST", f"/{self.page_id}/feed", data=data)
+                post_id = str(body["id"])
+            elif len(post.media) == 1:
+                file = self._open(post.media[0], stack)
+                body = self._call("POST", f"/{self.page_id}/photos",
+                                  data={"caption": self.message_with_link(post), "published": "true"},
+                                  files={"source": file})
+                post_id = str(body.get("post_id") or f"{self.page_id}_{body['id']}")
+            else:
+                photo_ids = []
+                for media in post.media:
+                    file = self._open(media, stack)
+                    uploaded = self._call("POST", f"/{self.page_id}/photos",
+                                          data={"published": "false"}, files={"source": file})
+                    photo_ids.append(str(uploaded["id"]))
+                data = {"message": self.message_with_link(post)}
+                for i, photo_id in enumerate(photo_ids):
+                    data[f"attached_media[{i}]"] = json.dumps({"media_fbid": photo_id})
+                body = self._call("POST", f"/{self.page_id}/feed", data=data)
+                post_id = str(body["id"])
+        return Published(remote_id=post_id, url=self._post_url(post_id), published_at=self.clock())
+
+    def _comment(self, post: OutgoingPost) -> Published:
+        """A thread part: a comment by the Page on the thread's first post."""
+        target = post.thread_root or post.reply_to
+        if len(post.media) > 1:
+            raise Permanent("facebook: a comment can carry one image at most")
+        with ExitStack() as stack:
+            files = {"source": self._open(post.media[0], stack)} if post.media else None
+            body = self._call("POST", f"/{target}/comments",
+                              data={"message": self.message_with_link(post)}, files=files)
+        comment_id = str(body["id"])
+        story = str(target).partition("_")[2] or str(target)
+        url = (f"https://www.facebook.com/{self.page_id}/posts/{story}"
+               f"?comment_id={comment_id.rpartition('_')[2]}")
+        return Published(remote_id=comment_id, url=url, published_at=self.clock())
+
+    def find_existing(self, post: OutgoingPost, since: datetime) -> Published | None:
+        """The Page's post (or, for a thread part, its comment on the root) with the same message."""
+        wanted = {_norm(post.text), _norm(self.message_with_link(post))}
+        if post.reply_to:
+            target = post.thread_root or post.reply_to
+            for comment in self._pages(f"/{target}/comments",
+                                       {"fields": "id,message,created_time,from", "filter": "stream",
+                                        "order": "reverse_chronological", "limit": PAGE_SIZE}):
+                created = _time(comment.get("created_time"))
+                if created < since - timedelta(minutes=1):
+                    return None
+                author = (comment.get("from") or {}).get("id")
+                if _norm(comment.get("message")) in wanted and author in (None, self.page_id):
+                    story = str(target).partition("_")[2] or str(target)
+                    return Published(str(comment["id"]),
+                                     f"https://www.facebook.com/{self.page_id}/posts/{story}"
+                                     f"?comment_id={str(comment['id']).rpartition('_')[2]}", created)
+            return None
+        since_ts = int((since - timedelta(minutes=1)).timestamp())
+        for item in self._pages(f"/{self.page_id}/feed",
+                                {"fields": "id,message,created_time", "since": since_ts, "limit": PAGE_SIZE}):
+            if _norm(item.get("message")) in wanted:
+                return Published(str(item["id"]), self._post_url(str(item["id"])),
+                                 _time(item.get("created_time")))
+        return None
+
+    def delete(self, remote_id: str) -> None:
+        """Delete the post or comment; one that no longer exists counts as deleted."""
+        try:
+            self._call("DELETE", f"/{remote_id}")
+        except Permanent as exc:
+            if "(code 100, subcode 33)" in exc.reason or "does not exist" in exc.reason:
+                return
+            raise
+
+    def metrics(self, remote_ids: Sequence[str]) -> MetricsBatch:
+        """Counts (and views, while allowed) of many posts, 50 per batch request.
+
+        Posts that no longer exist land in ``missing``; operations the batch could not answer
+        (timed out, or a field this object type lacks) are left out of both, to be asked again.
+        """
+        ids = list(dict.fromkeys(remote_ids))
+        found: dict[str, Metrics] = {}
+        missing: set[str] = set()
+        for start in range(0, len(ids), BATCH_SIZE):
+            chunk = ids[start:start + BATCH_SIZE]
+            retry = self._metrics_batch(chunk, found, missing)
+            if retry:
+                self._metrics_batch(chunk, found, missing)
+        return MetricsBatch(found=found, missing=frozenset(missing))
+
+    def _metrics_batch(self, chunk: list[str], found: dict[str, Metrics], missing: set[str]) -> bool:
+        """Run one batch; True when the views insight was refused and the batch must be redone."""
+        fields = COUNT_FIELDS + (f",insights.metric({VIEWS_METRIC})" if self.views_enabled else "")
+        batch = [{"method": "GET", "relative_url": f"{rid}?fields={fields}"} for rid in chunk]
+        answers = self._call("POST", "/", data={"batch": json.dumps(batch), "include_headers": "false"},
+                             reads_only=True)
+        if not isinstance(answers, list):
+            raise Transient("facebook: the batch answer is not a list")
+        for rid, answer in zip(chunk, answers):
+            if not answer:
+                continue                        # the operation timed out inside the batch
+            body = json.loads(answer.get("body") or "null")
+            code = answer.get("code")
+            if code == 200 and isinstance(body, dict) and "error" not in body:
+                found[rid] = self._metrics_of(rid, body)
+                continue
+            error = (body or {}).get("error") or {}
+            err_code, subcode = error.get("code"), error.get("error_subcode")
+            message = str(error.get("message") or "")
+            if err_code == 100 and (subcode == 33 or "does not exist" in message):
+                missing.add(rid)
+                continue
+            if self.views_enabled and ("insight" in message.lower() or "metric" in message.lower()
+                                       or err_code == 10 or (err_code or 0) in range(200, 300)):
+                log.warning("facebook: the %s insight was refused (%s); reporting views as unknown",
+                            VIEWS_METRIC, self.http.redact(message))
+                self.views_enabled = False
+                return True
+            mapped = self._error("GET", f"/{rid}", int(code or 400), {}, body)
+            if isinstance(mapped, (AuthExpired, RateLimited, Transient)):
+                raise mapped
+            log.info("facebook: no metrics for %s: %s", rid, mapped)
+        return False
+
+    @staticmethod
+    def _metrics_of(remote_id: str, body: dict[str, Any]) -> Metrics:
+        def total(edge: str) -> int | None:
+            summary = (body.get(edge) or {}).get("summary") or {}
+            value = summary.get("total_count")
+            return int(value) if isinstance(value, int) else None
+
+        shares = int((body.get("shares") or {}).get("count") or 0)
+        views = None
+        for item in (body.get("insights") or {}).get("data") or []:
+            if item.get("name") == VIEWS_METRIC:
+                values = item.get("values") or []
+                if values and isinstance(values[0].get("value"), int):
+                    views = values[0]["value"]
+        raw = {"reactions": total("reactions"), "comments": total("comments"), "shares": shares}
+        if views is not None:
+            raw[VIEWS_METRIC] = views
+        return Metrics(remote_id=remote_id, likes=total("reactions"), replies=total("comments"),
+                       reposts=shares, impressions=views, raw=raw)
+
+    def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]:
+        """Top-level comments on the post by anyone but the Page itself, newest first."""
+        found = []
+        for comment in self._pages(f"/{remote_id}/comments",
+                                   {"fields": "id,message,created_time,from{id,name}", "filter": "toplevel",
+                                    "order": "reverse_chronological", "limit": PAGE_SIZE}):
+            created = _time(comment.get("created_time"))
+            if since is not None and created < since:
+                break
+            author = comment.get("from") or {}
+            if str(author.get("id")) == self.page_id:
+                continue
+            found.append(Reply(remote_id=str(comment["id"]), author=author.get("name") or "unknown",
+                               text=comment.get("message") or "", created_at=created,
+                               language=None, in_reply_to=remote_id))
+        return found
+

@@ -1,0 +1,337 @@
+"""The contract every connector keeps, run against every platform's fake.
+
+Each platform's fake (``tests/fakes/<platform>.py``, class ``Fake``) is a real HTTP server on
+127.0.0.1 (the sandbox's is its state file) that checks what it receives and answers in the
+platform's wire format; the connector is built the way the engine builds it
+(``connectors.registry.build_connector``). Where a platform *cannot* do something (Telegram: no
+history, no metrics, no replies) the test asserts the documented honest answer instead.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import math
+from datetime import timedelta
+
+import pytest
+
+from connectors.base import (AuthExpired, Metrics, NotSupported, RateLimited, Transient)
+from connectors.registry import build_connector
+from tests.connectors.conftest import new_post
+from tests.fakes.server import Failure
+
+PLATFORMS = ["sandbox", "mastodon", "telegram", "facebook", "x", "bluesky"]
+OPTIONAL = {"x", "bluesky"}            # written by another helper; skipped while absent
+HTTP = set(PLATFORMS) - {"sandbox"}    # the sandbox has no network
+CAN_FIND = set(PLATFORMS) - {"telegram"}      # Telegram bots cannot read channel history
+HAS_REPLIES = set(PLATFORMS) - {"telegram"}   # ... nor comments
+KNOWS_MISSING = set(PLATFORMS) - {"telegram"}
+IDEMPOTENT_DELETE = {"sandbox", "mastodon", "telegram", "facebook", "bluesky"}
+#: the request that creates a post, for failures aimed at it (logins etc. must not catch them)
+CREATE_PATH = {"mastodon": "/api/v1/statuses", "telegram": "sendMessage", "facebook": "/feed",
+               "x": "/2/tweets", "bluesky": "createRecord"}
+ALL_FIELDS = ("likes", "reposts", "replies", "quotes", "impressions", "bookmarks", "clicks")
+#: Metrics fields each platform does not provide: they must be None, never a guessed 0
+NONE_FIELDS = {
+    "sandbox": {"bookmarks", "clicks"},
+    "mastodon": {"impressions", "bookmarks", "clicks"},
+    "telegram": set(ALL_FIELDS),
+    "facebook": {"quotes", "bookmarks", "clicks"},
+    "x": {"clicks"},
+    "bluesky": {"impressions", "clicks"},
+}
+
+
+# --- fixtures ---------------------------------------------------------------------------------
+@pytest.fixture(params=PLATFORMS)
+def platform(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def fake(platform, clock):
+    if platform in OPTIONAL:
+        module = pytest.importorskip(f"tests.fakes.{platform}")
+        pytest.importorskip(f"connectors.{platform}")
+    else:
+        module = importlib.import_module(f"tests.fakes.{platform}")
+    instance = module.Fake()
+    instance.clock = clock
+    instance.start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def config(fake, state_dir):
+    return fake.account_config(state_dir=state_dir)
+
+
+@pytest.fixture
+def connector(config, clock):
+    return build_connector(config, clock=clock)
+
+
+@pytest.fixture
+def post(platform, clock):
+    """A factory of unique posts with the right kind of idempotency key for the platform."""
+    def _post(text=None, **fields):
+        key = None
+        if platform == "bluesky":          # Bluesky keys are record keys: TIDs
+            tid = pytest.importorskip("connectors.tid")
+            key = tid.new_tid(clock())
+        return new_post(text, key=key, **fields)
+    return _post
+
+
+def _requests(fake) -> int:
+    return len(fake.requests)
+
+
+# --- identity and publishing --------------------------------------------------------------------
+def test_verify_returns_the_account_identity(connector):
+    identity = connector.verify()
+    assert identity.remote_id and identity.remote_id != "None"
+    assert identity.handle
+
+
+def test_publish_creates_exactly_one_post_with_the_text(connector, fake, post, clock):
+    outgoing = post()
+    published = connector.publish(outgoing)
+
+    posts = fake.posts()
+    assert posts[published.remote_id] == outgoing.text
+    assert list(posts.values()).count(outgoing.text) == 1
+    assert fake.create_count() == 1
+    assert published.published_at.tzinfo is not None
+    assert abs(published.published_at - clock()) < timedelta(minutes=1)
+
+
+def test_thread_of_three_parts_links_each_reply(connector, fake, post):
+    first = connector.publish(post())
+    second = connector.publish(post(reply_to=first.remote_id, thread_root=first.remote_id))
+    third = connector.publish(post(reply_to=second.remote_id, thread_root=first.remote_id))
+
+    assert len({first.remote_id, second.remote_id, third.remote_id}) == 3
+    assert fake.create_count() == 3
+    try:
+        assert fake.reply_parent(first.remote_id) is None
+    except NotImplementedError:
+        pytest.skip("this fake does not expose reply parents")
+    assert fake.reply_parent(second.remote_id) == first.remote_id
+    # Facebook threads are comments on the first post; elsewhere each part answers the previous one
+    assert fake.reply_parent(third.remote_id) in (second.remote_id, first.remote_id)
+
+
+# --- finding a post after an unknown outcome -------------------------------------------------
+def test_find_existing_finds_a_published_post(connector, platform, post, clock):
+    since = clock() - timedelta(minutes=5)
+    outgoing = post()
+    published = connector.publish(outgoing)
+
+    found = connector.find_existing(outgoing, since)
+    if platform not in CAN_FIND:
+        assert found is None     # documented: the platform offers no way to look
+        return
+    assert found is not None and found.remote_id == published.remote_id
+
+
+def test_find_existing_returns_none_for_a_post_never_sent(connector, post, clock):
+    connector.publish(post())                      # something else is on the timeline
+    assert connector.find_existing(post(), clock() - timedelta(minutes=5)) is None
+
+
+def test_lost_answer_is_outcome_unknown_and_then_found(connector, fake, platform, post, clock):
+    if platform not in HTTP:
+        pytest.skip("no network")
+    since = clock() - timedelta(minutes=1)
+    connector.verify()                             # sessions and caches warm
+    outgoing = post()
+    fake.fail_next(Failure.DROP_AFTER, path_contains=CREATE_PATH[platform])
+    try:
+        published = connector.publish(outgoing)
+    except Transient as exc:
+        assert exc.outcome_unknown
+        found = connector.find_existing(outgoing, since)
+        if platform in CAN_FIND:
+            assert found is not None and fake.posts()[found.remote_id] == outgoing.text
+        else:
+            assert found is None                   # a human must look
+    else:
+        # the connector settled the unknown outcome itself with a read (Bluesky: getRecord on its key)
+        assert fake.posts()[published.remote_id] == outgoing.text
+    assert fake.create_count() == 1                # it happened, once
+
+
+# --- metrics ---------------------------------------------------------------------------------------
+def test_metrics_of_nothing_asks_nothing(connector, fake):
+    before = _requests(fake)
+    batch = connector.metrics([])
+    assert batch.found == {} and batch.missing == frozenset()
+    assert _requests(fake) == before
+
+
+def test_metrics_use_the_largest_batch(connector, fake, platform, post):
+    if platform not in HTTP:
+        pytest.skip("no network, nothing to count")
+    n = connector.metrics_batch_size + 1 if platform != "telegram" else 3
+    ids = [connector.publish(post()).remote_id for _ in range(n)]
+
+    before = _requests(fake)
+    batch = connector.metrics(ids)
+    made = _requests(fake) - before
+
+    if platform == "telegram":
+        assert made == 0                           # the Bot API has no metrics call at all
+    else:
+        assert made == math.ceil(n / connector.metrics_batch_size) == 2
+    assert set(batch.found) == set(ids)
+
+
+def test_missing_posts_are_missing_not_zero(connector, fake, platform, post):
+    kept = connector.publish(post()).remote_id
+    gone = connector.publish(post()).remote_id
+    fake.remove_post(gone)
+
+    batch = connector.metrics([kept, gone])
+    assert kept in batch.found
+    if platform in KNOWS_MISSING:
+        assert gone in batch.missing and gone not in batch.found
+    else:
+        assert batch.missing == frozenset()        # cannot tell; reports no numbers either
+        assert all(getattr(batch.found[gone], f) is None for f in ALL_FIELDS)
+
+
+def test_engagement_counts_and_none_for_what_the_platform_lacks(connector, fake, platform, post):
+    remote_id = connector.publish(post()).remote_id
+    counts = {"likes": 7, "reposts": 3, "replies": 2, "quotes": 1, "impressions": 120, "bookmarks": 4}
+    fake.set_engagement(remote_id, **counts)
+
+    metrics = connector.metrics([remote_id]).found[remote_id]
+    assert isinstance(metrics, Metrics) and metrics.remote_id == remote_id
+    for field in ALL_FIELDS:
+        value = getattr(metrics, field)
+        if field in NONE_FIELDS[platform]:
+            assert value is None, f"{platform} does not give {field}; got {value!r}"
+        elif field in counts:
+            assert value == counts[field], f"{platform} {field}"
+
+
+# --- replies and deletion ---------------------------------------------------------------------------
+def test_replies_by_others_come_back(connector, fake, platform, post, clock):
+    remote_id = connector.publish(post()).remote_id
+    fake.add_reply(remote_id, "rina_buruh", "Setuju, upah layak untuk semua!", clock())
+
+    if platform not in HAS_REPLIES:
+        with pytest.raises(NotSupported):
+            connector.replies(remote_id)
+        return
+    replies = connector.replies(remote_id)
+    mine = [r for r in replies if r.text == "Setuju, upah layak untuk semua!"]
+    assert len(mine) == 1
+    assert "rina_buruh" in mine[0].author
+    assert mine[0].created_at.tzinfo is not None
+    later = connector.replies(remote_id, since=clock() + timedelta(minutes=1))
+    assert all(r.text != "Setuju, upah layak untuk semua!" for r in later)
+
+
+def test_delete_removes_the_post(connector, fake, platform, post):
+    remote_id = connector.publish(post()).remote_id
+    connector.delete(remote_id)
+    assert remote_id not in fake.posts()
+    if platform in IDEMPOTENT_DELETE:
+        connector.delete(remote_id)                # already gone: still fine
+
+
+# --- failures ---------------------------------------------------------------------------------------
+def test_expired_credentials_raise_auth_expired(connector, fake, post):
+    fake.expire_credentials()
+    with pytest.raises(AuthExpired):
+        connector.verify()
+    with pytest.raises(AuthExpired):
+        connector.publish(post())
+
+
+def test_rate_limit_gives_the_platforms_retry_time(connector, fake, post, clock):
+    connector.verify()
+    reset_at = clock() + timedelta(minutes=15)
+    fake.rate_limit_next(reset_at)
+    with pytest.raises(RateLimited) as caught:
+        connector.publish(post())
+    assert abs((caught.value.retry_at - reset_at).total_seconds()) <= 1
+    assert fake.create_count() == 0
+
+
+def test_server_error_is_transient(connector, fake, post):
+    connector.verify()
+    fake.server_error_next(503)
+    with pytest.raises(Transient):
+        connector.publish(post())
+    assert fake.create_count() == 0
+
+
+def test_server_error_on_a_read_is_transient_with_known_outcome(connector, fake, platform, post):
+    remote_id = connector.publish(post()).remote_id
+    if platform == "telegram":
+        pytest.skip("Telegram metrics make no request")
+    fake.server_error_next(500)
+    with pytest.raises(Transient) as caught:
+        connector.metrics([remote_id])
+    assert not caught.value.outcome_unknown
+
+
+def test_slow_answer_past_the_timeout_is_outcome_unknown(fake, config, platform, clock, post):
+    if platform not in HTTP:
+        pytest.skip("no network")
+    connector = build_connector(dataclasses.replace(config, timeout=1.0), clock=clock)
+    connector.verify()
+    fake.slow_seconds = 5.0  # ends early: stop() wakes the handler
+    fake.fail_next(Failure.SLOW, path_contains=CREATE_PATH[platform])
+    with pytest.raises(Transient) as caught:
+        connector.publish(post())
+    assert caught.value.outcome_unknown
+
+
+def test_dropped_connection_is_transient(connector, fake, platform, post):
+    if platform not in HTTP:
+        pytest.skip("no network")
+    connector.verify()
+    fake.fail_next(Failure.DROP, path_contains=CREATE_PATH[platform])
+    with pytest.raises(Transient) as caught:
+        connector.publish(post())
+    assert caught.value.outcome_unknown          # a write whose connection broke: may have landed
+
+
+# --- secrets -------------------------------------------------------------------------------------------
+def test_secrets_never_reach_logs_errors_or_reprs(fake, config, platform, clock, post, all_logs, caplog):
+    connector = build_connector(config, clock=clock)
+    seen: list[str] = [repr(config), str(config)]
+
+    connector.verify()
+    remote_id = connector.publish(post(link="https://spn.example/upah?utm=kampanye")).remote_id
+    connector.metrics([remote_id])
+    if platform in HAS_REPLIES:
+        connector.replies(remote_id)
+
+    fake.server_error_next(500)
+    with pytest.raises(Transient) as caught:
+        connector.publish(post())
+    seen += [str(caught.value), repr(caught.value)]
+    if platform in HTTP:
+        fake.fail_next(Failure.DROP, path_contains=CREATE_PATH[platform])
+        with pytest.raises(Transient) as caught:
+            connector.publish(post())
+        seen += [str(caught.value), repr(caught.value)]
+    fake.expire_credentials()
+    with pytest.raises(AuthExpired) as expired:
+        connector.publish(post())
+    seen += [str(expired.value), repr(expired.value)]
+
+    logged = all_logs.getvalue() + caplog.text
+    if platform in HTTP:
+        assert "HTTP" in logged or "->" in logged or "connectionpool" in logged, "expected DEBUG request logs"
+    secrets = [s for s in fake.secret_values() if s]
+    for secret in secrets:
+        assert secret not in logged
+        for text in seen:
+            assert secret not in text

@@ -1,0 +1,83 @@
+"""The sandbox's "fake": no server, just direct access to the sandbox's state file.
+
+It fulfils the same ``ContractFake`` interface as the HTTP fakes so the contract tests can run
+against the sandbox too; failures are injected through ``connectors.sandbox.inject_fault``, the
+same hook offline engine tests can use.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from connectors.base import AccountConfig
+from connectors.sandbox import SandboxStore, inject_fault
+from tests.fakes.server import ContractFake
+
+
+class Fake(ContractFake):
+    platform = "sandbox"
+    ACCOUNT = "spn-sandbox"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state_dir: Path | None = None
+
+    # no server to start or stop
+    def start(self) -> "Fake":
+        return self
+
+    def stop(self) -> None:
+        pass
+
+    @property
+    def base_url(self) -> str | None:  # type: ignore[override]
+        return None
+
+    @property
+    def store(self) -> SandboxStore:
+        assert self.state_dir is not None, "call account_config(state_dir=...) first"
+        return SandboxStore(self.state_dir, self.ACCOUNT)
+
+    # --- ContractFake ----------------------------------------------------------------------
+    def account_config(self, state_dir=None) -> AccountConfig:
+        if state_dir is None:
+            raise ValueError("the sandbox needs a state_dir")
+        self.state_dir = Path(state_dir)
+        return AccountConfig(name=self.ACCOUNT, platform="sandbox", handle="@spn_sandbox",
+                             state_dir=self.state_dir, timeout=5.0)
+
+    def secret_values(self) -> list[str]:
+        return []
+
+    def posts(self) -> dict[str, str]:
+        return {rid: p["text"] for rid, p in self.store.read()["posts"].items()}
+
+    def create_count(self) -> int:
+        return self.store.read()["next_id"] - 1
+
+    def set_engagement(self, remote_id: str, **counts: int) -> None:
+        with self.store.transaction() as state:
+            state["overrides"].setdefault(remote_id, {}).update(counts)
+
+    def add_reply(self, remote_id: str, author: str, text: str, created_at) -> str:
+        with self.store.transaction() as state:
+            extra = state["extra_replies"].setdefault(remote_id, [])
+            reply_id = f"{remote_id}.x{len(extra) + 1}"
+            extra.append({"id": reply_id, "author": author, "text": text,
+                          "created_at": created_at.isoformat(), "language": None})
+            return reply_id
+
+    def remove_post(self, remote_id: str) -> None:
+        with self.store.transaction() as state:
+            state["posts"].pop(remote_id, None)
+
+    def expire_credentials(self) -> None:
+        inject_fault(self.state_dir, self.ACCOUNT, "auth")
+
+    def rate_limit_next(self, reset_at) -> None:
+        inject_fault(self.state_dir, self.ACCOUNT, "rate_limit", retry_at=reset_at)
+
+    def server_error_next(self, status: int = 503) -> None:
+        inject_fault(self.state_dir, self.ACCOUNT, "server_error", status=status)
+
+    def reply_parent(self, remote_id: str) -> str | None:
+        return self.store.read()["posts"][remote_id]["reply_to"]
