@@ -167,6 +167,9 @@ class Connector(Protocol):
     platform: str
     #: the platform's largest batch for ``metrics()``
     metrics_batch_size: int
+    #: False where the platform offers no way to look (Telegram): then ``find_existing``
+    #: returning None means "cannot tell", and an unknown outcome needs a person
+    can_find_existing: bool
 
     def verify(self) -> Identity: ...
 

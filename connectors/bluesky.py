@@ -166,6 +166,8 @@ class BlueskyConnector:
 
     platform = "bluesky"
     metrics_batch_size = METRICS_BATCH
+    #: ``find_existing`` really looks, so None means "not there"
+    can_find_existing = True
 
     def __init__(self, config: AccountConfig, *, clock: Clock = system_clock):
         self.config = config

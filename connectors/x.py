@@ -127,6 +127,8 @@ class XConnector:
 
     platform = "x"
     metrics_batch_size = METRICS_BATCH
+    #: ``find_existing`` really looks, so None means "not there"
+    can_find_existing = True
 
     def __init__(self, config: AccountConfig, *, clock: Clock = system_clock):
         self.config = config

@@ -2,10 +2,8 @@
 CAMPAIGNER_TEST_DATABASE_URL is set), and the real CLI run in-process with an injected clock."""
 from __future__ import annotations
 
-import io
 import os
 import shutil
-import sys
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone

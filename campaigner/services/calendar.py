@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError, InvalidInput
-from campaigner.models import Campaign, Delivery, DeliveryStatus as S, Post
+from campaigner.models import Delivery, DeliveryStatus as S, Post
 from campaigner.services.planning import Draft, Planner, When
 from campaigner.services.posts import write_plans
 from content.calendar_csv import CalendarRow, read_calendar, write_calendar

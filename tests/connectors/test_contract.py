@@ -130,6 +130,7 @@ def test_find_existing_finds_a_published_post(connector, platform, post, clock):
     published = connector.publish(outgoing)
 
     found = connector.find_existing(outgoing, since)
+    assert connector.can_find_existing is (platform in CAN_FIND)
     if platform not in CAN_FIND:
         assert found is None     # documented: the platform offers no way to look
         return

@@ -26,7 +26,7 @@ def add_account(cli, fake, name="akun"):
 
 @pytest.mark.parametrize("fake", ["mastodon", "telegram", "facebook", "x", "bluesky"], indirect=True)
 def test_account_test_ok_and_expired(cli, fake):
-    cfg = add_account(cli, fake)
+    add_account(cli, fake)
     r = cli.ok("account", "test", "akun", "--timeout", "5")
     assert r.stdout.startswith("akun: OK — signed in as ")
     for secret in fake.secret_values():

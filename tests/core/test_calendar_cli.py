@@ -4,7 +4,7 @@ import json
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaigner.models import Delivery, Post
+from campaigner.models import Post
 
 
 def n_posts(engine) -> int:

@@ -1,5 +1,4 @@
 """Settings precedence: flag > environment > config file > default, resolved in one place."""
-from pathlib import Path
 
 import pytest
 

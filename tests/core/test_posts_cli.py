@@ -1,6 +1,5 @@
 """``campaigner post …`` through the real CLI: queueing, checks, editing, cancelling, retrying."""
 import json
-from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select

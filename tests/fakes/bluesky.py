@@ -507,7 +507,7 @@ class Fake(ContractFake):
             try:
                 key = self._key(uri)
             except KeyError:
-                return xrpc_error(400, "InvalidRequest", f"Error: uris/0 must be a valid at-uri")
+                return xrpc_error(400, "InvalidRequest", "Error: uris/0 must be a valid at-uri")
             if key in self.records:
                 posts.append(self._post_view(key))
         return Response(200, {"posts": posts})

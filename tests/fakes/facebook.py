@@ -273,7 +273,7 @@ class Fake(ContractFake):
                 out["comments"] = {"data": [], "summary": {"order": "ranked", "total_count": total, "can_comment": True}}
             elif name == "shares":
                 if obj["kind"] != "post":
-                    return _err(f"(#100) Tried accessing nonexisting field (shares) on node type (Comment)", 100)
+                    return _err("(#100) Tried accessing nonexisting field (shares) on node type (Comment)", 100)
                 if obj["shares"]:
                     out["shares"] = {"count": obj["shares"]}
             elif name == "insights":
