@@ -7,7 +7,6 @@ TextBlob or plotting library).
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import sys
 
@@ -83,6 +82,8 @@ def cli(ctx: click.Context, db: str | None, config: str | None, timezone: str | 
     Secrets come from CAMPAIGNER_SECRET_<ACCOUNT>_<FIELD> variables or the secrets file,
     never from flags.
     """
+    import logging  # here, not at the top: --help never needs it
+
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx.obj = Flags(db, config, timezone, now=ctx.obj)  # ctx.obj: a clock passed in by main()
