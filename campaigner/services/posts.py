@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from campaigner import db, states
@@ -51,14 +51,27 @@ def store_media(app: App, media: Sequence[MediaInfo]) -> list[dict]:
     return rows
 
 
+def reserve_ids(session: Session, model, n: int) -> list[int]:
+    """``n`` fresh primary keys for ``model``, so bulk inserts need no RETURNING (which SQLite
+    would run row by row). PostgreSQL draws them from the table's sequence; on SQLite the write
+    transaction (BEGIN IMMEDIATE) holds the only write lock, so max(id)+1… is ours."""
+    table = model.__tablename__
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.scalars(
+            text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"), {"n": n}))
+    start = (session.scalar(select(func.max(model.id))) or 0) + 1
+    return list(range(start, start + n))
+
+
 def write_plans(app: App, session: Session, plans: Sequence[Plan], now: datetime) -> list[int]:
-    """Insert checked plans with bulk statements (fast for big imports); returns the post ids."""
+    """Insert checked plans with bulk executemany statements (fast for big imports); returns the post ids."""
     if not plans:
         return []
-    post_rows = [dict(campaign_id=p.campaign.id if p.campaign else None, text=p.draft.text,
+    post_ids = reserve_ids(session, Post, len(plans))
+    post_rows = [dict(id=post_id, campaign_id=p.campaign.id if p.campaign else None, text=p.draft.text,
                       is_thread=p.draft.thread, link=p.draft.link, variants=dict(p.draft.variants),
-                      source=p.draft.source, created_at=now, updated_at=now) for p in plans]
-    post_ids = list(session.scalars(insert(Post).returning(Post.id, sort_by_parameter_order=True), post_rows))
+                      source=p.draft.source, created_at=now, updated_at=now) for post_id, p in zip(post_ids, plans)]
+    session.execute(insert(Post), post_rows)
     media_rows = []
     for post_id, plan in zip(post_ids, plans):
         for row in store_media(app, plan.media):
@@ -71,11 +84,13 @@ def write_plans(app: App, session: Session, plans: Sequence[Plan], now: datetime
             delivery_rows.append(dict(post_id=post_id, account_id=d.account.id, status=S.QUEUED, due_at=d.due_at,
                                       slot_based=d.slot_based, attempt_count=0, created_at=now, updated_at=now))
             parts_per_delivery.append((d.account.platform, d.due_at, d.parts))
-    delivery_ids = list(session.scalars(insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True),
-                                        delivery_rows))
-    part_rows = [dict(delivery_id=did, position=i, text=text, idempotency_key=new_key(platform, due))
+    delivery_ids = reserve_ids(session, Delivery, len(delivery_rows))
+    for did, row in zip(delivery_ids, delivery_rows):
+        row["id"] = did
+    session.execute(insert(Delivery), delivery_rows)
+    part_rows = [dict(delivery_id=did, position=i, text=part, idempotency_key=new_key(platform, due))
                  for did, (platform, due, parts) in zip(delivery_ids, parts_per_delivery)
-                 for i, text in enumerate(parts)]
+                 for i, part in enumerate(parts)]
     session.execute(insert(DeliveryPart), part_rows)
     return post_ids
 
