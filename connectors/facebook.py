@@ -44,7 +44,7 @@ from connectors import logsafe
 from connectors.base import (AccountConfig, AuthExpired, Clock, Identity, Metrics, MetricsBatch,
                              NotSupported, OutgoingPost, Permanent, Published, RateLimited, Reply,
                              Transient, system_clock)
-from connectors.http import HttpClient, Redactor, json_body, parse_http_time, server_error
+from connectors.http import HttpClient, Redactor, json_body, require_time, server_error
 from connectors.posttext import compose_text
 
 log = logging.getLogger(__name__)
@@ -65,10 +65,7 @@ def _norm(text: str | None) -> str:
 
 
 def _time(value: str | None) -> datetime:
-    parsed = parse_http_time(value)
-    if parsed is None:
-        raise Permanent(f"facebook: unreadable time {value!r}")
-    return parsed
+    return require_time(value, "facebook")
 
 
 class FacebookConnector:

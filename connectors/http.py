@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import requests
 
-from connectors.base import Transient
+from connectors.base import Permanent, Transient
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,14 @@ def parse_http_time(value: str | None) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
+
+
+def require_time(value: str | None, platform: str) -> datetime:
+    """``parse_http_time`` for a time the platform must send: unreadable → ``Permanent``."""
+    parsed = parse_http_time(value)
+    if parsed is None:
+        raise Permanent(f"{platform}: unreadable time {value!r}")
+    return parsed
 
 
 def server_error(method: str, status: int, what: str) -> Transient:

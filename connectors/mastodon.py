@@ -31,7 +31,7 @@ from connectors import logsafe
 from connectors.base import (AccountConfig, AuthExpired, Clock, Identity, Metrics, MetricsBatch,
                              OutgoingPost, Permanent, Published, RateLimited, Reply, Transient,
                              system_clock)
-from connectors.http import HttpClient, Redactor, json_body, parse_http_time, server_error
+from connectors.http import HttpClient, Redactor, json_body, parse_http_time, require_time, server_error
 from connectors.posttext import compose_text
 
 log = logging.getLogger(__name__)
@@ -60,10 +60,7 @@ def _comparable(text: str) -> str:
 
 
 def _timestamp(value: str | None) -> datetime:
-    parsed = parse_http_time(value)
-    if parsed is None:
-        raise Permanent(f"mastodon: unreadable timestamp {value!r}")
-    return parsed
+    return require_time(value, "mastodon")
 
 
 class MastodonConnector:
