@@ -82,7 +82,7 @@ def load_config_file(path: Path, *, required: bool) -> dict:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML ({exc})",
                           'fix the syntax, e.g. timezone = "Asia/Jakarta"') from None
-    unknown = sorted(set(table) - set(KEYS) - {"smtp", "publishing", "reports"})
+    unknown = sorted(set(table) - set(KEYS))
     if unknown:
         raise ConfigError(f"unknown setting {unknown[0]!r} in config file {path}",
                           f"known settings: {', '.join(KEYS)}")

@@ -43,7 +43,7 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ConfigError(f"cannot read the database URL {_safe(url)!r}",
+        raise ConfigError(f"cannot read the database URL {safe_url(url)!r}",
                           "use sqlite:///path/to/file.db or postgresql+psycopg://user@host/db") from None
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -62,7 +62,7 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without its password, for messages."""
     try:
         return make_url(url).render_as_string(hide_password=True)

@@ -7,7 +7,8 @@ reconciled (found → published, not found → queued).
 from __future__ import annotations
 
 from campaigner.errors import IllegalTransition
-from campaigner.models import Delivery, DeliveryStatus as S
+from campaigner.models import Delivery
+from campaigner.models import DeliveryStatus as S
 
 ALLOWED: dict[S, frozenset[S]] = {
     S.QUEUED: frozenset({S.PUBLISHING, S.CANCELLED}),

@@ -64,10 +64,6 @@ def _norm(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def _time(value: str | None) -> datetime:
-    return require_time(value, "facebook")
-
-
 class FacebookConnector:
     """One Facebook Page."""
 
@@ -242,7 +238,7 @@ class FacebookConnector:
             for comment in self._pages(f"/{target}/comments",
                                        {"fields": "id,message,created_time,from", "filter": "stream",
                                         "order": "reverse_chronological", "limit": PAGE_SIZE}):
-                created = _time(comment.get("created_time"))
+                created = require_time(comment.get("created_time"), "facebook")
                 if created < since - timedelta(minutes=1):
                     return None
                 author = (comment.get("from") or {}).get("id")
@@ -257,7 +253,7 @@ class FacebookConnector:
                                 {"fields": "id,message,created_time", "since": since_ts, "limit": PAGE_SIZE}):
             if _norm(item.get("message")) in wanted:
                 return Published(str(item["id"]), self._post_url(str(item["id"])),
-                                 _time(item.get("created_time")))
+                                 require_time(item.get("created_time"), "facebook"))
         return None
 
     def delete(self, remote_id: str) -> None:
@@ -345,7 +341,7 @@ class FacebookConnector:
         for comment in self._pages(f"/{remote_id}/comments",
                                    {"fields": "id,message,created_time,from{id,name}", "filter": "toplevel",
                                     "order": "reverse_chronological", "limit": PAGE_SIZE}):
-            created = _time(comment.get("created_time"))
+            created = require_time(comment.get("created_time"), "facebook")
             if since is not None and created < since:
                 break
             author = comment.get("from") or {}

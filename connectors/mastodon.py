@@ -59,10 +59,6 @@ def _comparable(text: str) -> str:
     return " ".join(text.split())
 
 
-def _timestamp(value: str | None) -> datetime:
-    return require_time(value, "mastodon")
-
-
 class MastodonConnector:
     """One account on one Mastodon instance."""
 
@@ -160,7 +156,7 @@ class MastodonConnector:
         self._forget_media(post.idempotency_key)
         status = json_body(response) or {}
         return Published(remote_id=str(status["id"]), url=status.get("url"),
-                         published_at=_timestamp(status.get("created_at")))
+                         published_at=require_time(status.get("created_at"), "mastodon"))
 
     def find_existing(self, post: OutgoingPost, since: datetime) -> Published | None:
         """A status of this account created since ``since`` with the same text (and reply target).
@@ -174,7 +170,7 @@ class MastodonConnector:
             page = json_body(self._call("GET", f"/api/v1/accounts/{account_id}/statuses",
                                         params=params)) or []
             for status in page:
-                created = _timestamp(status.get("created_at"))
+                created = require_time(status.get("created_at"), "mastodon")
                 if created < since - timedelta(minutes=1):
                     return None
                 if (_comparable(html_to_text(status.get("content") or "")) == wanted
@@ -233,7 +229,7 @@ class MastodonConnector:
         entry = self._media_memory.get(key)
         if entry is None and self._media_cache_path is not None:
             entry = self._read_media_file().get(key)
-        if entry is None or self.clock() - _timestamp(entry["at"]) > MEDIA_CACHE_TTL:
+        if entry is None or self.clock() - require_time(entry["at"], "mastodon") > MEDIA_CACHE_TTL:
             entry = {"at": self.clock().isoformat(), "media": []}
         self._media_memory[key] = entry
         return entry
@@ -261,7 +257,7 @@ class MastodonConnector:
         path = self._media_cache_path
         assert path is not None
         now = self.clock()
-        cache = {k: v for k, v in cache.items() if now - _timestamp(v["at"]) <= MEDIA_CACHE_TTL}
+        cache = {k: v for k, v in cache.items() if now - require_time(v["at"], "mastodon") <= MEDIA_CACHE_TTL}
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mastodon-media-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(cache, fh)
@@ -329,7 +325,7 @@ class MastodonConnector:
             account = status.get("account") or {}
             if str(account.get("id")) == own_id:
                 continue          # our own thread parts
-            created = _timestamp(status.get("created_at"))
+            created = require_time(status.get("created_at"), "mastodon")
             if since is not None and created < since:
                 continue
             found.append(Reply(remote_id=str(status["id"]), author=account.get("acct") or "?",

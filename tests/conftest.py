@@ -138,6 +138,22 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture
+def serve(clock):
+    """``serve(fake)`` starts a fake on the test clock and stops it after the test."""
+    started = []
+
+    def _serve(fake):
+        fake.clock = clock
+        fake.start()
+        started.append(fake)
+        return fake
+
+    yield _serve
+    for fake in started:
+        fake.stop()
+
+
 class CLI:
     """Runs the real ``campaigner`` entry point in-process, as a user would type it."""
 

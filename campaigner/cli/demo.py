@@ -41,8 +41,9 @@ def demo(ctx: click.Context, folder: Path | None) -> None:
         click.secho(f"\n$ campaigner {' '.join(shlex.quote(a) for a in args)}", fg="cyan")
         cli.main(args=[*base, *args], prog_name="campaigner", standalone_mode=False, obj=clock)
 
-    from campaigner.clock import utcnow
     from zoneinfo import ZoneInfo
+
+    from campaigner.clock import utcnow
 
     today = (clock or utcnow)().astimezone(ZoneInfo("Asia/Jakarta")).date()
     calendar = folder / "kalender.csv"

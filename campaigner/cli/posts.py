@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from campaigner.cli.output import Progress, echo_json, short, table
+from campaigner.errors import InvalidInput
 
 STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed"]
 
@@ -22,12 +23,8 @@ def _read_text(text: str | None, file: str | None) -> str:
         try:
             return sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
         except FileNotFoundError:
-            from campaigner.errors import InvalidInput
-
             raise InvalidInput(f"file {file} does not exist", "check the path given to --file") from None
         except UnicodeDecodeError:
-            from campaigner.errors import InvalidInput
-
             raise InvalidInput(f"file {file} is not UTF-8 text", "save it as UTF-8") from None
     if text is None:
         raise click.UsageError("no text: give it as an argument or with --file F")
@@ -293,7 +290,6 @@ def import_(flags, csv_file, dry_run) -> None:
     Columns: date, time, accounts, text, link, campaign, media (Indonesian names work too:
     tanggal, jam, akun, teks, tautan, kampanye, media). If any row is bad, nothing is written.
     """
-    from campaigner.errors import InvalidInput
     from campaigner.services.calendar import import_csv
 
     app = flags.app()

@@ -32,10 +32,10 @@ def init(flags) -> None:
 @click.pass_obj
 def config(flags, as_json: bool) -> None:
     """Show the settings in force and where each comes from."""
-    from campaigner.db import _safe
+    from campaigner.db import safe_url
 
     s = flags.settings()
-    values = {"database_url": _safe(s.database_url), "timezone": s.timezone, "data_dir": str(s.data_dir),
+    values = {"database_url": safe_url(s.database_url), "timezone": s.timezone, "data_dir": str(s.data_dir),
               "secrets_file": str(s.secrets_file), "config_file": str(s.config_file)}
     if as_json:
         echo_json({"settings": values, "sources": dict(s.sources)})

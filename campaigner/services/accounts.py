@@ -12,7 +12,7 @@ from campaigner.app import App
 from campaigner.config import check_timezone
 from campaigner.errors import ConfigError, InvalidInput, NotFound
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus
-from campaigner.secrets import SecretStatus
+from campaigner.secrets import SecretStatus, env_name
 from connectors.base import AccountConfig
 from connectors.registry import PLATFORMS
 
@@ -144,8 +144,6 @@ def missing_secrets(app: App, account: Account) -> list[str]:
 
 
 def missing_secret_error(account: Account, field: str) -> ConfigError:
-    from campaigner.secrets import env_name
-
     return ConfigError(f"account {account.name!r} has no {field} secret",
                        f"set {env_name(account.name, field)} or run "
                        f"`campaigner account set-secret {account.name} {field}`")
@@ -190,7 +188,7 @@ def verify(app: App, name: str, *, timeout: float = 20.0):
 
     Connector errors come back as one clear ``ConfigError`` (wrong or expired token, wrong
     instance, no network); secrets never appear in the message."""
-    from connectors.base import AuthExpired, ConnectorError, NotSupported, Permanent, RateLimited, Transient
+    from connectors.base import AuthExpired, ConnectorError, RateLimited, Transient
     from connectors.registry import build_connector
 
     with db.read(app.engine) as s:
@@ -208,6 +206,6 @@ def verify(app: App, name: str, *, timeout: float = 20.0):
     except RateLimited as exc:
         raise ConfigError(f"{where} is rate-limiting {name!r} until {exc.retry_at:%Y-%m-%d %H:%M} UTC",
                           "try again after that") from None
-    except (Permanent, NotSupported, ConnectorError) as exc:
+    except ConnectorError as exc:  # Permanent, NotSupported
         raise ConfigError(f"{where} did not accept the check for {name!r} ({exc})",
                           "check --base-url points at the right server and the secrets belong to it") from None

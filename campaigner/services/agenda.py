@@ -9,7 +9,8 @@ from sqlalchemy import select
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import InvalidInput
-from campaigner.models import Account, Delivery, DeliveryPart, DeliveryStatus as S
+from campaigner.models import Account, Delivery, DeliveryPart
+from campaigner.models import DeliveryStatus as S
 from campaigner.times import format_local
 
 WAITING = (S.QUEUED, S.PUBLISHING, S.UNCONFIRMED)

@@ -16,7 +16,9 @@ from sqlalchemy.orm import selectinload
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError, InvalidInput
-from campaigner.models import Delivery, DeliveryStatus as S, Post
+from campaigner.models import Delivery, Post
+from campaigner.models import DeliveryStatus as S
+from campaigner.services.campaigns import get as get_campaign
 from campaigner.services.planning import Draft, Planner, When
 from campaigner.services.posts import write_plans
 from content.calendar_csv import CalendarRow, read_calendar, write_calendar
@@ -26,7 +28,6 @@ THREAD_SEPARATOR = re.compile(r"^\s*---\s*$", re.MULTILINE)
 
 @dataclass
 class ImportResult:
-    rows: int
     posts: int
     deliveries: int
     errors: list[str]
@@ -49,7 +50,7 @@ def import_csv(app: App, path: Path, *, dry_run: bool = False,
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}", "check its permissions") from None
     parsed = read_calendar(data)
-    errors = [f"line {e.line}: {e.message}" for e in parsed.errors]
+    errors = [(e.line, e.message) for e in parsed.errors]
     if not parsed.rows and not errors:
         raise InvalidInput(f"{path} has no rows", "add one row per post under the header line")
     now = app.now()
@@ -60,16 +61,15 @@ def import_csv(app: App, path: Path, *, dry_run: bool = False,
             try:
                 plans.append(planner.plan(_draft(row, path.parent, path.name)))
             except CampaignerError as exc:
-                errors.append(f"line {row.line}: {exc}")
+                errors.append((row.line, str(exc)))
             if progress and (i % 1000 == 999 or i == len(parsed.rows) - 1):
                 progress(i + 1, len(parsed.rows))
-        errors.sort(key=lambda e: int(e.split(":")[0].split()[1]))
         deliveries = sum(len(p.deliveries) for p in plans)
         if errors or dry_run:
             s.rollback()
-            return ImportResult(len(parsed.rows) + len(parsed.errors), len(plans), deliveries, errors, False)
+            return ImportResult(len(plans), deliveries, [f"line {n}: {m}" for n, m in sorted(errors)], False)
         write_plans(app, s, plans, now)
-    return ImportResult(len(parsed.rows), len(plans), deliveries, [], True)
+    return ImportResult(len(plans), deliveries, [], True)
 
 
 def export_csv(app: App, out: TextIO, *, campaign: str | None = None) -> int:
@@ -81,8 +81,6 @@ def export_csv(app: App, out: TextIO, *, campaign: str | None = None) -> int:
     rows: list[CalendarRow] = []
     with db.read(app.engine) as s:
         if campaign:
-            from campaigner.services.campaigns import get as get_campaign
-
             q = q.where(Post.campaign_id == get_campaign(s, campaign).id)
         for post in s.scalars(q):
             groups: dict[tuple[str, str], list[str]] = {}

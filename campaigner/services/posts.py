@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session, selectinload
 from campaigner import db, states
 from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
-from campaigner.models import (Account, Campaign, Delivery, DeliveryPart, DeliveryStatus as S, Post,
-                               PostMedia)
+from campaigner.models import Account, Campaign, Delivery, DeliveryPart, Post, PostMedia
+from campaigner.models import DeliveryStatus as S
+from campaigner.services.accounts import get as get_account
+from campaigner.services.campaigns import get as get_campaign
 from campaigner.services.planning import Draft, MediaInfo, Plan, Planner, When, new_key
 
 
@@ -140,12 +142,8 @@ def list_deliveries(app: App, *, status: str | None = None, campaign: str | None
             raise InvalidInput(f"unknown status {status!r}", f"use one of {', '.join(s.value for s in S)}") from None
     with db.read(app.engine) as s:
         if campaign:
-            from campaigner.services.campaigns import get as get_campaign
-
             q = q.where(Post.campaign_id == get_campaign(s, campaign).id)
         if account:
-            from campaigner.services.accounts import get as get_account
-
             q = q.where(Delivery.account_id == get_account(s, account).id)
         if limit:
             q = q.limit(limit)

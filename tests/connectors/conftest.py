@@ -28,22 +28,6 @@ def new_post(text: str | None = None, *, key: str | None = None, **fields) -> Ou
 
 
 @pytest.fixture
-def serve(clock) -> Iterator[Callable]:
-    """``serve(fake)`` starts a fake on the test clock and stops it after the test."""
-    started = []
-
-    def _serve(fake):
-        fake.clock = clock
-        fake.start()
-        started.append(fake)
-        return fake
-
-    yield _serve
-    for fake in started:
-        fake.stop()
-
-
-@pytest.fixture
 def state_dir(tmp_path) -> Path:
     path = tmp_path / "state"
     path.mkdir(mode=0o700)

@@ -29,12 +29,8 @@ TID_INVALID = ["3jzfcijpj2z21", "0000000000000", "3jzfcijpj2z2aa", "3jzfcijpj2z2
 
 
 @pytest.fixture
-def fake(clock):
-    f = Fake()
-    f.clock = clock
-    f.start()
-    yield f
-    f.stop()
+def fake(serve):
+    return serve(Fake())
 
 
 @pytest.fixture

@@ -17,11 +17,11 @@ import pytest
 
 from connectors.base import (AuthExpired, Metrics, NotSupported, RateLimited, Transient)
 from connectors.registry import build_connector
+from connectors.tid import new_tid
 from tests.connectors.conftest import new_post
 from tests.fakes.server import Failure
 
 PLATFORMS = ["sandbox", "mastodon", "telegram", "facebook", "x", "bluesky"]
-OPTIONAL = {"x", "bluesky"}            # written by another helper; skipped while absent
 HTTP = set(PLATFORMS) - {"sandbox"}    # the sandbox has no network
 CAN_FIND = set(PLATFORMS) - {"telegram"}      # Telegram bots cannot read channel history
 HAS_REPLIES = set(PLATFORMS) - {"telegram"}   # ... nor comments
@@ -49,17 +49,8 @@ def platform(request) -> str:
 
 
 @pytest.fixture
-def fake(platform, clock):
-    if platform in OPTIONAL:
-        module = pytest.importorskip(f"tests.fakes.{platform}")
-        pytest.importorskip(f"connectors.{platform}")
-    else:
-        module = importlib.import_module(f"tests.fakes.{platform}")
-    instance = module.Fake()
-    instance.clock = clock
-    instance.start()
-    yield instance
-    instance.stop()
+def fake(platform, serve):
+    return serve(importlib.import_module(f"tests.fakes.{platform}").Fake())
 
 
 @pytest.fixture
@@ -78,8 +69,7 @@ def post(platform, clock):
     def _post(text=None, **fields):
         key = None
         if platform == "bluesky":          # Bluesky keys are record keys: TIDs
-            tid = pytest.importorskip("connectors.tid")
-            key = tid.new_tid(clock())
+            key = new_tid(clock())
         return new_post(text, key=key, **fields)
     return _post
 

@@ -25,12 +25,8 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 
 @pytest.fixture
-def fake(clock):
-    f = Fake()
-    f.clock = clock
-    f.start()
-    yield f
-    f.stop()
+def fake(serve):
+    return serve(Fake())
 
 
 @pytest.fixture

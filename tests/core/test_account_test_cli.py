@@ -7,13 +7,8 @@ from campaigner.secrets import env_name
 
 
 @pytest.fixture
-def fake(request, clock):
-    module = importlib.import_module(f"tests.fakes.{request.param}")
-    f = module.Fake()
-    f.clock = clock
-    f.start()
-    yield f
-    f.stop()
+def fake(request, serve):
+    return serve(importlib.import_module(f"tests.fakes.{request.param}").Fake())
 
 
 def add_account(cli, fake, name="akun"):

@@ -1,5 +1,6 @@
 """``campaigner post …`` through the real CLI: queueing, checks, editing, cancelling, retrying."""
 import json
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -50,7 +51,10 @@ def test_bluesky_keys_are_tids(setup, engine):
     setup.ok("post", "add", "Upah layak!", "--to", "kspi-bsky", "--at", "2026-12-01 09:00")
     with Session(engine) as s:
         [key] = s.scalars(select(DeliveryPart.idempotency_key)).all()
-    assert len(key) == 13 and key[0] in "234567abcdefghij"
+    from connectors.tid import is_valid_tid, tid_time
+
+    assert is_valid_tid(key)
+    assert tid_time(key).replace(microsecond=0) == datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
 
 
 def test_text_too_long_for_x_nothing_written(setup, engine):
@@ -167,8 +171,9 @@ def test_list_show_filters(setup):
     setup.ok("post", "add", "Satu", "--to", "kspi-x,kspi-tg", "--campaign", "tapera", "--at", "2026-12-01 09:00")
     setup.ok("post", "add", "Dua", "--to", "kspi-tg", "--at", "2026-12-02 09:00")
     rows = json.loads(setup.ok("post", "list", "--json").stdout)
-    assert [(r["post_id"], r["account"]) for r in rows] == [(1, "kspi-tg"), (1, "kspi-x"), (2, "kspi-tg")] or \
-           [(r["post_id"], r["account"]) for r in rows] == [(1, "kspi-x"), (1, "kspi-tg"), (2, "kspi-tg")]
+    # by due time, then delivery id (kspi-x was named first, so its delivery came first)
+    assert [(r["post_id"], r["delivery_id"], r["account"]) for r in rows] == [
+        (1, 1, "kspi-x"), (1, 2, "kspi-tg"), (2, 3, "kspi-tg")]
     assert len(json.loads(setup.ok("post", "list", "--json", "--campaign", "tapera").stdout)) == 2
     assert len(json.loads(setup.ok("post", "list", "--json", "--account", "kspi-tg").stdout)) == 2
     assert json.loads(setup.ok("post", "list", "--json", "--status", "failed").stdout) == []
