@@ -6,6 +6,7 @@ Used by ``post add``, ``post edit`` and the CSV import alike, so the rules live 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -85,6 +86,16 @@ class Plan:
     deliveries: list[PlannedDelivery]
 
 
+@dataclass
+class _Booked:
+    """What an account already has: due times from ``since`` on, and counts per local day."""
+
+    since: datetime
+    taken: set[datetime]
+    per_day: Counter
+    older: set = field(default_factory=set)
+
+
 class Planner:
     """Checks drafts against the database, remembering what earlier drafts in the same batch
     took (daily caps, slots) so an import of many rows is checked as a whole."""
@@ -96,8 +107,7 @@ class Planner:
         self.exclude_post = exclude_post
         self._accounts: dict[str, Account] = {}
         self._campaigns: dict[str, Campaign] = {}
-        self._day_counts: dict[tuple[int, date], int] = {}
-        self._taken: dict[int, set[datetime]] = {}
+        self._bookings: dict[int, _Booked] = {}
         self._slots: dict[int, list] = {}
 
     # --- lookups (cached for batches) -----------------------------------------------------
@@ -120,20 +130,31 @@ class Planner:
             conds.append(Delivery.post_id != self.exclude_post)
         return conds
 
+    def _booked(self, account: Account) -> "_Booked":
+        """The account's active deliveries from two days ago on, loaded once (one query per account)."""
+        if account.id not in self._bookings:
+            since = self.now - timedelta(days=2)
+            zone = self.zone(account)
+            times = list(self.session.scalars(
+                select(Delivery.due_at).where(*self._active_filter(account), Delivery.due_at >= since)))
+            self._bookings[account.id] = _Booked(since, set(times), Counter(t.astimezone(zone).date() for t in times))
+        return self._bookings[account.id]
+
     def day_count(self, account: Account, day: date) -> int:
-        key = (account.id, day)
-        if key not in self._day_counts:
+        """Active deliveries on ``account`` on local ``day`` (including those planned in this batch)."""
+        booked = self._booked(account)
+        if day <= booked.since.astimezone(self.zone(account)).date() and day not in booked.older:
+            # a day (partly) before what was loaded, e.g. when editing a past delivery: count the rest
             start, end = local_day_bounds(day, self.zone(account))
-            self._day_counts[key] = self.session.scalar(
+            booked.per_day[day] += self.session.scalar(
                 select(func.count()).select_from(Delivery)
-                .where(*self._active_filter(account), Delivery.due_at >= start, Delivery.due_at < end)) or 0
-        return self._day_counts[key]
+                .where(*self._active_filter(account), Delivery.due_at >= start,
+                       Delivery.due_at < min(end, booked.since))) or 0
+            booked.older.add(day)
+        return booked.per_day[day]
 
     def taken_times(self, account: Account) -> set[datetime]:
-        if account.id not in self._taken:
-            self._taken[account.id] = set(self.session.scalars(
-                select(Delivery.due_at).where(*self._active_filter(account), Delivery.due_at >= self.now)))
-        return self._taken[account.id]
+        return self._booked(account).taken
 
     # --- the checks -----------------------------------------------------------------------
     def plan(self, draft: Draft, *, kept_times: dict[int, tuple[datetime, bool]] | None = None) -> Plan:
@@ -240,8 +261,9 @@ class Planner:
                                f"({format_local(due, zone).split()[-1]}), above its daily cap of {account.daily_cap}",
                                f"pick another day or raise the cap (campaigner account edit {account.name} "
                                f"--daily-cap N)")
-        self._day_counts[(account.id, day)] = count + 1
-        self.taken_times(account).add(due)
+        booked = self._booked(account)
+        booked.per_day[day] += 1
+        booked.taken.add(due)
 
     def _media(self, draft: Draft, platforms: Iterable[str]) -> list[MediaInfo]:
         paths = [Path(p).expanduser() for p in draft.media]

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from campaigner import db, states
@@ -66,20 +66,21 @@ def reserve_ids(session: Session, model, n: int) -> list[int]:
 
 
 def write_plans(app: App, session: Session, plans: Sequence[Plan], now: datetime) -> list[int]:
-    """Insert checked plans with bulk executemany statements (fast for big imports); returns the post ids."""
+    """Insert checked plans with Core executemany statements (no ORM unit of work: fast for big
+    imports); returns the post ids."""
     if not plans:
         return []
     post_ids = reserve_ids(session, Post, len(plans))
     post_rows = [dict(id=post_id, campaign_id=p.campaign.id if p.campaign else None, text=p.draft.text,
                       is_thread=p.draft.thread, link=p.draft.link, variants=dict(p.draft.variants),
                       source=p.draft.source, created_at=now, updated_at=now) for post_id, p in zip(post_ids, plans)]
-    session.execute(insert(Post), post_rows)
+    session.execute(Post.__table__.insert(), post_rows)
     media_rows = []
     for post_id, plan in zip(post_ids, plans):
         for row in store_media(app, plan.media):
             media_rows.append({**row, "post_id": post_id})
     if media_rows:
-        session.execute(insert(PostMedia), media_rows)
+        session.execute(PostMedia.__table__.insert(), media_rows)
     delivery_rows, parts_per_delivery = [], []
     for post_id, plan in zip(post_ids, plans):
         for d in plan.deliveries:
@@ -89,11 +90,11 @@ def write_plans(app: App, session: Session, plans: Sequence[Plan], now: datetime
     delivery_ids = reserve_ids(session, Delivery, len(delivery_rows))
     for did, row in zip(delivery_ids, delivery_rows):
         row["id"] = did
-    session.execute(insert(Delivery), delivery_rows)
+    session.execute(Delivery.__table__.insert(), delivery_rows)
     part_rows = [dict(delivery_id=did, position=i, text=part, idempotency_key=new_key(platform, due))
                  for did, (platform, due, parts) in zip(delivery_ids, parts_per_delivery)
                  for i, part in enumerate(parts)]
-    session.execute(insert(DeliveryPart), part_rows)
+    session.execute(DeliveryPart.__table__.insert(), part_rows)
     return post_ids
 
 

@@ -230,3 +230,15 @@ def test_text_from_file_and_stdin(setup, tmp_path):
     assert texts == ["Dari berkas", "Dari stdin"]
     r = setup("post", "add", "--file", str(tmp_path / "none.txt"), "--to", "kspi-x", "--now")
     assert r.stderr == f"Error: file {tmp_path / 'none.txt'} does not exist — check the path given to --file\n"
+
+
+def test_daily_cap_counts_posts_earlier_today(setup):
+    setup.ok("account", "edit", "kspi-x", "--daily-cap", "2")
+    setup.ok("post", "add", "pagi", "--to", "kspi-x", "--at", "2026-11-30 09:00")
+    setup.clock.advance(hours=3)  # 11:00 WIB: the 09:00 post is in the past but still today
+    setup.ok("post", "add", "siang", "--to", "kspi-x", "--at", "2026-11-30 13:00")
+    r = setup("post", "add", "sore", "--to", "kspi-x", "--at", "2026-11-30 16:00")
+    assert r.stderr.startswith("Error: account 'kspi-x' would have 3 posts on 2026-11-30 (WIB)")
+    setup.clock.advance(days=3)  # an old day is counted from the database, not the loaded window
+    r = setup("post", "edit", "1", "pagi sekali")
+    assert r.exit_code == 0, r.output
