@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from campaigner.errors import ConfigError, SchemaOutdated
 
 #: The Alembic revision this code expects; a test checks it is the migrations' head.
-HEAD_REVISION = "0001_initial"
+HEAD_REVISION = "0002_engine"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 

@@ -104,6 +104,12 @@ class Account(Base):
                                                   default=AccountStatus.ACTIVE)
     status_reason: Mapped[str | None] = mapped_column(Text)
     token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: rate-limited: nothing goes out on this account before ``held_until``
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_reason: Mapped[str | None] = mapped_column(Text)
+    #: the worker publishing on this account now (per-account order, caps and spacing)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     slots: Mapped[list[PostingSlot]] = relationship(back_populates="account", cascade="all, delete-orphan",
@@ -288,6 +294,21 @@ class Reply(Base):
     polarity: Mapped[float | None] = mapped_column(Float)
     sentiment: Mapped[str | None] = mapped_column(String(16))  # positive | neutral | negative
     collected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Alert(Base):
+    """Something a person must know (a failure, a paused account, an unconfirmed delivery).
+    Logged when raised; e-mailed in one digest when SMTP is configured."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # failed | paused | unconfirmed | held
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(Text)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Worker(Base):

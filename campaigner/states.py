@@ -2,7 +2,7 @@
 
 queued → publishing → published, with failed, cancelled and unconfirmed (outcome unknown)
 beside them. Published is final; an unconfirmed delivery is never re-sent before it has been
-reconciled (found → published, not found → queued).
+reconciled (found → published, not found → queued); reconciling claims it as publishing.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from campaigner.models import DeliveryStatus as S
 ALLOWED: dict[S, frozenset[S]] = {
     S.QUEUED: frozenset({S.PUBLISHING, S.CANCELLED}),
     S.PUBLISHING: frozenset({S.PUBLISHED, S.QUEUED, S.FAILED, S.UNCONFIRMED}),
-    S.UNCONFIRMED: frozenset({S.PUBLISHED, S.QUEUED, S.FAILED, S.CANCELLED}),
+    S.UNCONFIRMED: frozenset({S.PUBLISHING, S.PUBLISHED, S.QUEUED, S.FAILED, S.CANCELLED}),
     S.FAILED: frozenset({S.QUEUED, S.CANCELLED}),
     S.CANCELLED: frozenset({S.QUEUED}),
     S.PUBLISHED: frozenset(),

@@ -7,6 +7,7 @@ repeat a tag the text already has.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -76,21 +77,32 @@ def plan_hashtags(
     skipped: list[str] = []
     nothing_fits = limit is not None and not isinstance(limit, bool) and isinstance(limit, int) \
         and limit <= 0  # a caller's budget can run out (e.g. after reserving room for a link)
+    composed = text
     for raw in tags:
-        tag = normalize_tag(raw)
+        tag = _normalized(raw) if type(raw) is str else normalize_tag(raw)
         key = tag.casefold()
         if key in seen:  # the same tag twice in ``tags``
             continue
         seen.add(key)
         if key in in_text:
             present.append(tag)
-        elif not nothing_fits and check_length(_compose(base, [*added, tag]), platform,
-                                               limit=limit, has_media=has_media).ok:
-            added.append(tag)
-        else:
-            skipped.append(tag)
-    new_text = _compose(base, added) if added else text
+            continue
+        if not nothing_fits:
+            candidate = _compose(base, [*added, tag])
+            if check_length(candidate, platform, limit=limit, has_media=has_media).ok:
+                added.append(tag)
+                composed = candidate  # == _compose(base, added)
+                continue
+        skipped.append(tag)
+    new_text = composed
     return HashtagPlan(new_text, tuple(added), tuple(present), tuple(skipped))
+
+
+@functools.lru_cache(maxsize=1024)
+def _normalized(tag: str) -> str:
+    """``normalize_tag`` for a ``str``, remembered (a campaign's tags recur on every post; a bad tag
+    raises every time, as exceptions are not cached)."""
+    return normalize_tag(tag)
 
 
 def append_hashtags(

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from content.platforms import check_platform
+from content.platforms import PLATFORMS, check_platform
 
 #: Default limits, in each platform's own unit (see ``UNITS``).
 LIMITS: dict[str, int] = {
@@ -103,7 +103,11 @@ class LengthCheck:
 def limit_for(platform: str, *, limit: int | None = None, has_media: bool = False) -> int:
     """The length limit for ``platform``: ``limit`` if given (e.g. a Mastodon instance's
     ``max_characters``), else the Telegram caption limit when media is attached, else the default."""
-    name = check_platform(platform)
+    return _limit(check_platform(platform), limit, has_media)
+
+
+def _limit(name: str, limit: int | None, has_media: bool) -> int:
+    """``limit_for`` for a canonical platform ``name``."""
     if limit is not None:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
             raise ValueError(f"limit must be a positive whole number, not {limit!r}")
@@ -113,6 +117,17 @@ def limit_for(platform: str, *, limit: int | None = None, has_media: bool = Fals
     return LIMITS[name]
 
 
+_CANONICAL = frozenset(PLATFORMS)
+
+
+def _platform(platform: str) -> str:
+    """``check_platform(platform)``, answered at once for a canonical name (a plain ``str`` that is
+    already one of the names: check_platform returns those unchanged)."""
+    if type(platform) is str and platform in _CANONICAL:
+        return platform
+    return check_platform(platform)
+
+
 def length(text: str, platform: str) -> int:
     """The length of ``text`` as ``platform`` counts it (the number compared with its limit).
 
@@ -120,7 +135,7 @@ def length(text: str, platform: str) -> int:
     and ``@user@domain`` as ``@user``; bluesky, facebook, sandbox: graphemes (Bluesky's byte limit
     is in ``check_length``); telegram: UTF-16 code units. Unknown platform → ValueError.
     """
-    return _COUNTERS[check_platform(platform)](text)
+    return _COUNTERS[_platform(platform)](text)
 
 
 def check_length(
@@ -128,8 +143,8 @@ def check_length(
 ) -> LengthCheck:
     """Check ``text`` against ``platform``'s limit (``limit`` overrides it; ``has_media`` selects
     Telegram's caption limit). See ``LengthCheck`` for the result."""
-    name = check_platform(platform)
-    cap = limit_for(name, limit=limit, has_media=has_media)
+    name = _platform(platform)
+    cap = _limit(name, limit, has_media)
     count = _COUNTERS[name](text)
     if name == "bluesky":
         return LengthCheck(name, count, cap, UNITS[name],
@@ -143,10 +158,46 @@ def check_length(
 def grapheme_count(text: str) -> int:
     """Number of extended grapheme clusters (user-perceived characters) in ``text``.
 
-    ASCII text takes a fast path (every character is a cluster except CR LF, which is one).
+    Equal to the number of ``regex`` ``\\X`` matches for every text. Texts of simple characters
+    (see ``_grapheme_simple``: ASCII, Latin, Indonesian, most emoji without modifiers …) are
+    counted without the regex; the rest are matched, with the last few thousand remembered.
     """
-    if text.isascii():
-        return len(text) - text.count("\r\n")
+    count = _grapheme_simple(text)
+    return count if count is not None else _grapheme_slow(text)
+
+
+# --- graphemes: the fast path -------------------------------------------------------------------
+#
+# Extended grapheme clusters (UAX #29) only join code points in these cases: GB3 CR × LF; GB6-8
+# Hangul L/V/T/LV/LVT; GB9 × Extend|ZWJ; GB9a × SpacingMark; GB9b Prepend ×; GB9c (Indic conjunct:
+# a Linker, which is Extend, between two consonants); GB11 (emoji ZWJ sequences: needs ZWJ);
+# GB12/13 Regional_Indicator pairs. Every other boundary breaks (GB4/5 around Control/CR/LF, GB999).
+# So in a text whose every code point has Grapheme_Cluster_Break Other, Control, CR or LF, each
+# code point is its own cluster except LF after CR: the count is ``len(text)`` minus the "\r\n"
+# pairs. ASCII is such a text (its only non-Other classes are Control, CR and LF).
+# The class below asks the ``regex`` module itself for the property, so it is the same Unicode
+# version as its ``\X``; tests/content/test_length_fast_other.py checks the rule against ``\X``.
+_GRAPHEME_NOT_SIMPLE = (r"[^\p{Grapheme_Cluster_Break=Other}\p{Grapheme_Cluster_Break=Control}"
+                        r"\p{Grapheme_Cluster_Break=CR}\p{Grapheme_Cluster_Break=LF}]")
+_GRAPHEME_CACHE_SIZE = 4096
+
+
+def _grapheme_simple(text: str) -> int | None:
+    """The grapheme count of ``text`` if every code point is a cluster of its own (CR LF aside),
+    else ``None``."""
+    if not text.isascii() and _grapheme_not_simple_re().search(text) is not None:
+        return None
+    return len(text) - text.count("\r\n")
+
+
+@functools.lru_cache(maxsize=_GRAPHEME_CACHE_SIZE)
+def _grapheme_slow(text: str) -> int:
+    """The ``regex`` module's count of ``\\X`` matches (the slow path, for combining marks, …)."""
+    return _grapheme_reference(text)
+
+
+def _grapheme_reference(text: str) -> int:
+    """Grapheme clusters as ``regex``'s ``\\X`` finds them: no fast path, no cache."""
     return len(_grapheme_re().findall(text))
 
 
@@ -246,17 +297,63 @@ def _x_parse_tweet(text: str) -> int:
 
 def mastodon_length(text: str) -> int:
     """Mastodon's count: graphemes of the text after URLs become 23 characters and remote
-    mentions ``@user@domain`` become ``@user`` (mastodon StatusLengthValidator#countable_text)."""
-    return grapheme_count(mastodon_countable_text(text))
+    mentions ``@user@domain`` become ``@user`` (mastodon StatusLengthValidator#countable_text).
+
+    A text that can hold neither a URL nor a remote mention (see ``_mastodon_may_have_url``) is
+    counted as it stands; the rest go through ``mastodon_countable_text``, the last few thousand
+    remembered.
+    """
+    may_have_url = _mastodon_may_have_url(text)
+    if not may_have_url and text.count("@") < 2:
+        return grapheme_count(text)
+    return _mastodon_slow(text, may_have_url)
 
 
 def mastodon_countable_text(text: str) -> str:
     """The text Mastodon counts: each URL with a protocol replaced by 23 ``x`` and each
     ``@user@domain`` mention by ``@user``; URLs and mentions that Mastodon would not link stay."""
+    return _mastodon_countable(text, _mastodon_may_have_url(text))
+
+
+# --- Mastodon: the fast path ----------------------------------------------------------------
+#
+# countable_text replaces two kinds of entity:
+# - URLs: twitter-text's extractor with extract_url_without_protocol false keeps only matches whose
+#   protocol group ``(https?:\/\/)`` took part, so each one has "://" in the text; and every match
+#   has a domain, so a "." directly followed by a letter (the fact X's fast path rests on,
+#   ``_X_DOT_LETTER``). Lacking either, the extractor returns nothing and is not run.
+# - mentions: each match of MENTION_RE is replaced by "@" + its username; that differs from the
+#   matched text only when the optional ``@domain`` part took part, i.e. when the text holds a
+#   second "@" (MENTION_RE's "@" is a literal, it has no case variants). With fewer than two "@"
+#   every mention is replaced by itself, and with no URL no mention can lose an overlap to one, so
+#   countable_text(text) == text and the count is ``grapheme_count(text)``.
+# tests/content/test_length_fast_other.py checks both facts and compares against the slow path.
+
+_MASTODON_CACHE_SIZE = 4096
+
+
+def _mastodon_may_have_url(text: str) -> bool:
+    """False when twitter-text cannot find a URL with a protocol in ``text``."""
+    return "://" in text and _X_DOT_LETTER.search(text) is not None
+
+
+@functools.lru_cache(maxsize=_MASTODON_CACHE_SIZE)
+def _mastodon_slow(text: str, may_have_url: bool) -> int:
+    return grapheme_count(_mastodon_countable(text, may_have_url))
+
+
+def _mastodon_length_reference(text: str) -> int:
+    """Mastodon's count with no fast path and no cache: the URL extractor runs whenever the text
+    has a ":", mentions are always matched, graphemes always by ``\\X``."""
+    return _grapheme_reference(_mastodon_countable(text, True))
+
+
+def _mastodon_countable(text: str, find_urls: bool) -> str:
+    """countable_text; ``find_urls=False`` skips the URL extractor (only when it cannot match)."""
     if "@" not in text and ":" not in text:
         return text
     entities: list[tuple[int, int, str]] = []
-    if ":" in text:
+    if find_urls and ":" in text:
         extract_urls = _twitter_text_urls()
         for entity in extract_urls(text, False):
             start, end = entity["indices"]
@@ -302,6 +399,15 @@ def _grapheme_re() -> Any:
         import regex
 
         pattern = _cache["grapheme"] = regex.compile(r"\X")
+    return pattern
+
+
+def _grapheme_not_simple_re() -> Any:
+    pattern = _cache.get("grapheme_not_simple")
+    if pattern is None:
+        import regex
+
+        pattern = _cache["grapheme_not_simple"] = regex.compile(_GRAPHEME_NOT_SIMPLE)
     return pattern
 
 

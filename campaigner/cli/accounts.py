@@ -10,7 +10,8 @@ def _account_dict(app, a) -> dict:
     return {"name": a.name, "platform": a.platform, "handle": a.handle, "base_url": a.base_url,
             "timezone": a.timezone or app.settings.timezone, "daily_cap": a.daily_cap,
             "min_spacing_minutes": a.min_spacing_minutes, "char_limit": a.char_limit,
-            "status": a.status.value, "status_reason": a.status_reason}
+            "status": a.status.value, "status_reason": a.status_reason, "held_until": a.held_until,
+            "held_reason": a.held_reason}
 
 
 @click.group()
@@ -132,6 +133,17 @@ def test(flags, name, timeout, as_json) -> None:
         return
     click.echo(f"{name}: OK — signed in as {who.handle}" + (f" ({who.display_name})" if who.display_name else "")
                + (f", {who.url}" if who.url else ""))
+
+
+@account.command("resume")
+@click.argument("name")
+@click.pass_obj
+def resume(flags, name) -> None:
+    """Un-pause an account whose credentials were refused, once they are fixed."""
+    from campaigner.services import accounts as svc
+
+    svc.resume(flags.app(), name)
+    click.echo(f"Resumed account {name}; its queued posts will go out.")
 
 
 @account.command("remove")

@@ -25,6 +25,7 @@ COMMANDS = {
     "slots": "campaigner.cli.slots:slots",
     "queue": "campaigner.cli.queue:queue",
     "config": "campaigner.cli.setup:config",
+    "publish": "campaigner.cli.engine:publish",
 }
 
 

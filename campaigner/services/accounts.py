@@ -209,3 +209,13 @@ def verify(app: App, name: str, *, timeout: float = 20.0):
     except ConnectorError as exc:  # Permanent, NotSupported
         raise ConfigError(f"{where} did not accept the check for {name!r} ({exc})",
                           "check --base-url points at the right server and the secrets belong to it") from None
+
+
+def resume(app: App, name: str) -> Account:
+    """Un-pause an account (after its credentials were fixed); its queued deliveries go out again."""
+    with db.write(app.engine) as s:
+        account = get(s, name)
+        if account.status != AccountStatus.PAUSED:
+            raise InvalidInput(f"account {name!r} is not paused", "nothing to do")
+        account.status, account.status_reason = AccountStatus.ACTIVE, None
+    return account

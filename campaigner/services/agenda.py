@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import InvalidInput
-from campaigner.models import Account, Delivery, DeliveryPart
+from campaigner.models import Account, AccountStatus, Delivery, DeliveryPart
 from campaigner.models import DeliveryStatus as S
 from campaigner.times import format_local
 
@@ -29,6 +29,19 @@ class AgendaItem:
     overdue: bool
 
 
+def _items():
+    return (select(Delivery.id, Delivery.post_id, Account.name, Account.platform, Account.timezone, Delivery.status,
+                   Delivery.due_at, DeliveryPart.text)
+            .join(Account, Account.id == Delivery.account_id)
+            .join(DeliveryPart, (DeliveryPart.delivery_id == Delivery.id) & (DeliveryPart.position == 0))
+            .order_by(Delivery.due_at, Account.name))
+
+
+def _item(app: App, row, now: datetime) -> AgendaItem:
+    did, pid, name, platform, tz, status, due, text = row
+    return AgendaItem(did, pid, name, platform, str(status), due, format_local(due, app.zone_for(tz)), text, due < now)
+
+
 def agenda(app: App, days: int = 7) -> list[tuple[date, list[AgendaItem]]]:
     """Deliveries waiting to go out up to ``days`` ahead (overdue ones first), by local day in the
     configured zone; each time is shown in its account's zone."""
@@ -37,16 +50,21 @@ def agenda(app: App, days: int = 7) -> list[tuple[date, list[AgendaItem]]]:
     now = app.now()
     zone = app.zone_for(None)
     horizon = now + timedelta(days=days)
-    q = (select(Delivery.id, Delivery.post_id, Account.name, Account.platform, Account.timezone, Delivery.status,
-                Delivery.due_at, DeliveryPart.text)
-         .join(Account, Account.id == Delivery.account_id)
-         .join(DeliveryPart, (DeliveryPart.delivery_id == Delivery.id) & (DeliveryPart.position == 0))
-         .where(Delivery.status.in_(WAITING), Delivery.due_at < horizon)
-         .order_by(Delivery.due_at, Account.name))
+    q = _items().where(Delivery.status.in_(WAITING), Delivery.due_at < horizon)
     groups: dict[date, list[AgendaItem]] = {}
     with db.read(app.engine) as s:
-        for did, pid, name, platform, tz, status, due, text in s.execute(q):
-            item = AgendaItem(did, pid, name, platform, str(status), due, format_local(due, app.zone_for(tz)),
-                              text, due < now)
-            groups.setdefault(due.astimezone(zone).date(), []).append(item)
+        for row in s.execute(q):
+            item = _item(app, row, now)
+            groups.setdefault(item.due_at.astimezone(zone).date(), []).append(item)
     return sorted(groups.items())
+
+
+def due_now(app: App) -> list[AgendaItem]:
+    """Queued deliveries due now on active, un-held accounts (what ``publish`` would send)."""
+    now = app.now()
+    q = _items().where(Delivery.status == S.QUEUED, Delivery.due_at <= now,
+                       or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+                       Account.status == AccountStatus.ACTIVE,
+                       or_(Account.held_until.is_(None), Account.held_until <= now))
+    with db.read(app.engine) as s:
+        return [_item(app, row, now) for row in s.execute(q)]

@@ -54,3 +54,18 @@ def test_sqlite_pragmas(tmp_path):
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
     engine.dispose()
+
+
+def test_upgrade_from_first_schema_keeps_data(cli, empty_db_url):
+    from campaigner.migrate import upgrade
+
+    engine = make_engine(empty_db_url)
+    upgrade(engine, "0001_initial")
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO accounts (name, platform, status, created_at) "
+                       "VALUES ('lama', 'sandbox', 'active', '2026-01-01 00:00:00')"))
+    engine.dispose()
+    r = cli("--db", empty_db_url, "account", "list")
+    assert r.exit_code == 1 and "is at schema 0001_initial" in r.stderr
+    assert "upgraded" in cli.ok("--db", empty_db_url, "init").stdout
+    assert "lama" in cli.ok("--db", empty_db_url, "account", "list").stdout

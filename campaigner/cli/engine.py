@@ -1,0 +1,49 @@
+"""``campaigner publish``: one publishing pass (for cron)."""
+from __future__ import annotations
+
+import click
+
+from campaigner.cli.output import echo_json, short
+
+
+def worker_name() -> str:
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@click.command()
+@click.option("--dry-run", is_flag=True, help="List what would go out now; touch nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def publish(flags, dry_run, as_json) -> None:
+    """Publish every delivery that is due now, then exit (exit code 1 if any failed for good)."""
+    import sys
+
+    app = flags.app()
+    if dry_run:
+        from campaigner.services.agenda import due_now
+
+        items = due_now(app)
+        if as_json:
+            echo_json(items)
+        elif not items:
+            click.echo("Nothing is due.")
+        else:
+            for it in items:
+                click.echo(f"would publish #{it.post_id} on {it.account} (due {it.local}): {short(it.text, 50)}")
+        return
+    from scheduler.engine import Engine
+
+    report = Engine(app, worker_name()).publish_all_due()
+    if as_json:
+        echo_json({"published": report.published, "failed": report.failed, "retrying": report.retrying,
+                   "deferred": report.deferred, "unconfirmed": report.unconfirmed, "held": report.held,
+                   "recovered": report.recovered})
+    else:
+        click.echo(f"Published {len(report.published)}, failed {len(report.failed)}, retrying "
+                   f"{len(report.retrying)}, deferred {len(report.deferred)}, unconfirmed {len(report.unconfirmed)}, "
+                   f"held back {len(report.held)}.")
+    if report.failed:
+        sys.exit(1)
