@@ -47,3 +47,24 @@ def publish(flags, dry_run, as_json) -> None:
                    f"held back {len(report.held)}.")
     if report.failed:
         sys.exit(1)
+
+
+@click.command()
+@click.option("--name", help="Worker name (default: host:pid).")
+@click.option("--concurrency", type=int, default=4, show_default=True, help="Accounts published in parallel.")
+@click.pass_obj
+def run(flags, name, concurrency) -> None:
+    """Run the publishing worker until stopped (SIGTERM/SIGINT finish in-flight work first).
+
+    Several workers may share one PostgreSQL database (or one SQLite file on one machine).
+    """
+    import logging
+
+    from scheduler.daemon import Daemon
+    from scheduler.engine import Engine
+
+    root = logging.getLogger()
+    if root.level == logging.WARNING:  # the default: a worker logs one line per publish
+        root.setLevel(logging.INFO)
+    app = flags.app()
+    Daemon(app, Engine(app, name or worker_name(), concurrency=concurrency)).run()

@@ -26,6 +26,7 @@ COMMANDS = {
     "queue": "campaigner.cli.queue:queue",
     "config": "campaigner.cli.setup:config",
     "publish": "campaigner.cli.engine:publish",
+    "run": "campaigner.cli.engine:run",
 }
 
 

@@ -1,0 +1,91 @@
+"""The daemon: job bodies with an injected clock, once-only periodic work, and a real process."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigner.models import DeliveryStatus as S, Worker
+from campaigner.services.workers import claim_period
+from scheduler.daemon import Daemon
+from tests.engine.conftest import deliveries
+
+
+def test_publish_tick_wakes_only_when_something_is_due(cli, app, engine_for, engine):
+    cli.ok("account", "add", "sandbox", "s1")
+    cli.ok("post", "add", "Nanti", "--to", "s1", "--at", "+10m")
+    daemon = Daemon(app, engine_for())
+    assert daemon.publish_tick(cli.clock.now) == 0
+    assert daemon._next_wake == cli.clock.now.replace(minute=10)
+    cli.clock.advance(minutes=10)
+    assert daemon.publish_tick(cli.clock.now) == 1
+    assert deliveries(engine)[0].status == S.PUBLISHED
+    assert daemon.publish_tick(cli.clock.now) == 0 and daemon._next_wake is None
+
+
+def test_heartbeat_row(cli, app, engine_for, engine):
+    daemon = Daemon(app, engine_for("w-beat"))
+    daemon.beat(cli.clock.now)
+    cli.clock.advance(seconds=15)
+    daemon.beat(cli.clock.now)
+    with Session(engine) as s:
+        [w] = s.scalars(select(Worker)).all()
+    assert (w.name, w.last_seen_at, w.pid) == ("w-beat", cli.clock.now, os.getpid())
+
+
+def test_once_per_period_exactly_one_winner(cli, app):
+    winners = []
+    barrier = threading.Barrier(6)
+
+    def contend(i):
+        barrier.wait()
+        if claim_period(app, "weekly_report", "2026-W49", f"w{i}", cli.clock.now):
+            winners.append(i)
+    threads = [threading.Thread(target=contend, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(winners) == 1
+    assert not claim_period(app, "weekly_report", "2026-W49", "late", cli.clock.now)
+    assert claim_period(app, "weekly_report", "2026-W50", "next", cli.clock.now)
+    assert not claim_period(app, "weekly_report", "2026-W48", "older", cli.clock.now)
+
+
+def _wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_run_picks_up_new_posts_and_stops_cleanly(cli, engine, db_url, home):
+    cli.ok("account", "add", "sandbox", "s1")
+    env = {**os.environ, "CAMPAIGNER_DATABASE_URL": db_url}
+    proc = subprocess.Popen([sys.executable, "-m", "campaigner", "run", "--name", "w-test"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        def worker_rows():
+            with Session(engine) as s:
+                return s.scalars(select(Worker.name)).all()
+        assert _wait_for(lambda: worker_rows() == ["w-test"])
+        # queued from the CLI while the daemon runs (real time: the daemon uses the real clock)
+        subprocess.run([sys.executable, "-m", "campaigner", "post", "add", "Hidup buruh!", "--to", "s1", "--now"],
+                       env=env, check=True, capture_output=True)
+        assert _wait_for(lambda: [d.status for d in deliveries(engine)] == [S.PUBLISHED])
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "published s1 delivery 1: sandbox://s1/" in err
+    assert worker_rows() == []
