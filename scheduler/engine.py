@@ -457,6 +457,8 @@ class Engine:
                 states.move(fresh, S.QUEUED)
                 fresh.next_attempt_at = now + self.policy.delay(fresh.attempt_count, self.rng)
         self._with(d, change)
+        if not gave_up:
+            log.info("retrying %s delivery %d later: %s", d.account.name, d.id, reason)
         return "failed" if gave_up else "retrying"
 
     def _unconfirmed(self, d: Delivery, reason: str, again_in: timedelta | None = RECONCILE_DELAY) -> str:
@@ -467,6 +469,8 @@ class Engine:
             if again_in is None:
                 self._alert(s, "unconfirmed", fresh, reason, now)
         self._with(d, change)
+        if again_in is not None:
+            log.info("unconfirmed %s delivery %d (will look for it): %s", d.account.name, d.id, reason)
         return "unconfirmed"
 
     def _defer(self, d: Delivery, when: datetime, why: str) -> str:
