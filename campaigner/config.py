@@ -1,7 +1,9 @@
 """Settings resolved in one place: command-line flag > environment > config file > default.
 
 The config file is TOML, at ``--config`` / ``CAMPAIGNER_CONFIG`` or ``config.toml`` in the
-user's config directory. Keys: ``database_url``, ``timezone``, ``data_dir``, ``secrets_file``.
+user's config directory. Keys: ``database_url``, ``timezone``, ``data_dir``, ``secrets_file``,
+and an optional ``[smtp]`` table for e-mailed alert digests (its password never lives there: it
+comes from ``CAMPAIGNER_SMTP_PASSWORD`` or the secrets file).
 """
 from __future__ import annotations
 
@@ -25,12 +27,36 @@ ENV = {
     "secrets_file": "CAMPAIGNER_SECRETS_FILE",
 }
 KEYS = tuple(ENV)
+#: tables the config file may hold besides the plain keys
+TABLES = ("smtp",)
+#: ``[smtp]`` keys → (type, default); ``from`` and ``to`` have no default
+SMTP_KEYS: dict[str, tuple[type | tuple[type, ...], object]] = {
+    "host": (str, None), "port": (int, None), "from": (str, None), "to": ((list, str), None),
+    "starttls": (bool, True), "username": (str, None), "timeout": ((int, float), 20),
+    "every_minutes": ((int, float), 5),
+}
+SMTP_PASSWORD_ENV = "CAMPAIGNER_SMTP_PASSWORD"
 
 
 def _user_dir(kind: str) -> Path:
     import platformdirs
 
     return Path(getattr(platformdirs, f"user_{kind}_dir")(APP))
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where alert digests are e-mailed. The password is not here: see ``services.alerts``."""
+
+    host: str
+    port: int
+    sender: str
+    to: tuple[str, ...]
+    starttls: bool = True
+    username: str | None = None
+    timeout: float = 20.0
+    #: how often ``campaigner run`` sends the digest of new alerts
+    every_minutes: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +68,8 @@ class Settings:
     config_file: Path
     #: setting name → where its value came from ("flag", "environment", "config file", "default")
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+    #: None: alerts are not e-mailed (``campaigner status`` still shows them)
+    smtp: SmtpSettings | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -82,11 +110,62 @@ def load_config_file(path: Path, *, required: bool) -> dict:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML ({exc})",
                           'fix the syntax, e.g. timezone = "Asia/Jakarta"') from None
-    unknown = sorted(set(table) - set(KEYS))
+    unknown = sorted(set(table) - set(KEYS) - set(TABLES))
     if unknown:
         raise ConfigError(f"unknown setting {unknown[0]!r} in config file {path}",
-                          f"known settings: {', '.join(KEYS)}")
+                          f"known settings: {', '.join(KEYS)} and the table [smtp]")
     return table
+
+
+def smtp_settings(table: object, path: Path) -> SmtpSettings | None:
+    """The ``[smtp]`` table checked: host, port, from, to (a list), starttls, username, timeout,
+    every_minutes. A password in it is refused: the config file is not a secret."""
+    if table is None:
+        return None
+    where = f"in the [smtp] table of {path}"
+    if not isinstance(table, dict):
+        raise ConfigError(f"smtp must be a table {where}", 'write it as [smtp] with host = "…" below it')
+    if any(k.lower() == "password" for k in table):
+        raise ConfigError(f"the SMTP password must not be in the config file ({path})",
+                          f"remove it there and set {SMTP_PASSWORD_ENV} or put password = \"…\" in the "
+                          "[smtp] table of the secrets file (mode 0600)")
+    unknown = sorted(set(table) - set(SMTP_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]!r} {where}", f"known: {', '.join(SMTP_KEYS)}")
+    values: dict[str, object] = {}
+    for key, (kind, default) in SMTP_KEYS.items():
+        value = table.get(key, default)
+        if value is None:
+            if key in ("host", "from", "to"):
+                raise ConfigError(f"{key!r} is missing {where}",
+                                  'give host, from and to, e.g. to = ["humas@example.org"]')
+            continue
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise ConfigError(f"{key!r} has the wrong type {where}", _SMTP_EXAMPLES[key])
+        values[key] = value
+    to = values["to"]
+    to = (to,) if isinstance(to, str) else tuple(to)
+    if not to or not all(isinstance(x, str) and "@" in x for x in to):
+        raise ConfigError(f"'to' must list e-mail addresses {where}", _SMTP_EXAMPLES["to"])
+    if "@" not in str(values["from"]):
+        raise ConfigError(f"'from' is not an e-mail address {where}", _SMTP_EXAMPLES["from"])
+    starttls = bool(values["starttls"])
+    port = int(values.get("port") or (587 if starttls else 25))
+    if not 0 < port < 65536:
+        raise ConfigError(f"port {port} is out of range {where}", _SMTP_EXAMPLES["port"])
+    if float(values["every_minutes"]) <= 0 or float(values["timeout"]) <= 0:
+        raise ConfigError(f"timeout and every_minutes must be positive {where}", "e.g. every_minutes = 5")
+    return SmtpSettings(host=str(values["host"]), port=port, sender=str(values["from"]), to=to,
+                        starttls=starttls, username=values.get("username") or None,  # type: ignore[arg-type]
+                        timeout=float(values["timeout"]), every_minutes=float(values["every_minutes"]))
+
+
+_SMTP_EXAMPLES = {
+    "host": 'e.g. host = "smtp.example.org"', "port": "e.g. port = 587", "from": 'e.g. from = "campaigner@example.org"',
+    "to": 'e.g. to = ["humas@example.org", "it@example.org"]', "starttls": "starttls = true or false",
+    "username": 'e.g. username = "campaigner@example.org"', "timeout": "e.g. timeout = 20 (seconds)",
+    "every_minutes": "e.g. every_minutes = 5",
+}
 
 
 def check_timezone(name: str, where: str) -> str:
@@ -126,4 +205,5 @@ def resolve(flags: Mapping[str, object | None] | None = None, env: Mapping[str, 
     timezone = check_timezone(str(values.get("timezone") or DEFAULT_TIMEZONE), f"({sources['timezone']})")
     secrets_file = Path(str(values.get("secrets_file") or cfg_path.parent / "secrets.toml")).expanduser()
     return Settings(database_url=database_url, timezone=timezone, data_dir=data_dir,
-                    secrets_file=secrets_file, config_file=cfg_path, sources=sources)
+                    secrets_file=secrets_file, config_file=cfg_path, sources=sources,
+                    smtp=smtp_settings(file_values.get("smtp"), cfg_path))

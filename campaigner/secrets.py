@@ -64,6 +64,11 @@ class SecretStore:
             raise ConfigError(f"secrets file {self.path} is not valid TOML",
                               "fix it by hand or remove it and use `campaigner account set-secret`") from None
 
+    def section(self, name: str) -> dict:
+        """A top-level table of the secrets file other than the accounts (e.g. ``smtp``)."""
+        table = self._file_table().get(name, {})
+        return table if isinstance(table, dict) else {}
+
     def get(self, account: str, field: str) -> tuple[str | None, str | None]:
         """(value, source) for one field; (None, None) when unset."""
         name = env_name(account, field)

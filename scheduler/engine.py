@@ -33,8 +33,9 @@ from campaigner.errors import CampaignerError
 from campaigner.models import (Account, AccountStatus, Alert, Attempt, Delivery, DeliveryPart,
                                DeliveryStatus as S, Post)
 from campaigner.services.accounts import connector_config
+from campaigner.services.posts import RECONCILE_MARGIN, outgoing_post, uncertain
 from campaigner.times import format_local, local_day_bounds
-from connectors.base import (AuthExpired, Connector, ConnectorError, MediaFile, OutgoingPost, Permanent,
+from connectors.base import (AuthExpired, Connector, ConnectorError, OutgoingPost, Permanent,
                              Published, RateLimited, Transient)
 from connectors.registry import build_connector
 from scheduler.policy import RetryPolicy
@@ -43,8 +44,6 @@ log = logging.getLogger(__name__)
 
 #: after an unknown outcome, look for the post this long later (timelines can lag a little)
 RECONCILE_DELAY = timedelta(seconds=30)
-#: how far before the first unknown attempt ``find_existing`` starts looking
-RECONCILE_MARGIN = timedelta(minutes=10)
 
 
 @dataclass
@@ -188,15 +187,18 @@ class Engine:
         """Claims whose lease ran out (their worker died): back to the queue when no platform call
         had started, otherwise ``unconfirmed`` — never re-sent blind."""
         with db.write(self.app.engine) as s:
+            # locked (PostgreSQL): a worker extending its lease right now is skipped, not overwritten
             stale = list(s.scalars(select(Delivery).where(Delivery.status == S.PUBLISHING, Delivery.lease_until < now)
+                                   .with_for_update(skip_locked=True)
                                    .options(selectinload(Delivery.attempts), selectinload(Delivery.parts))))
             for d in stale:
+                owner = d.claimed_by
                 for a in d.attempts:
                     if a.finished_at is None:
                         a.finished_at, a.outcome = now, "unknown"
                         a.error = f"worker {a.worker} stopped during the call"
-                self._release(s, d, now, uncertain=_uncertain(d))
-                log.warning("recovered delivery %d from worker %s (%s)", d.id, d.claimed_by, d.status.value)
+                self._release(s, d, now, uncertain=uncertain(d))
+                log.warning("recovered delivery %d from worker %s (%s)", d.id, owner, d.status.value)
             return len(stale)
 
     def _release(self, s: Session, d: Delivery, now: datetime, *, uncertain: bool) -> None:
@@ -231,7 +233,7 @@ class Engine:
             for d in s.scalars(select(Delivery).where(Delivery.id.in_(delivery_ids),
                                                       Delivery.claimed_by == self.worker)
                                .options(selectinload(Delivery.attempts), selectinload(Delivery.parts))):
-                self._release(s, d, now, uncertain=_uncertain(d))
+                self._release(s, d, now, uncertain=uncertain(d))
 
     def _load(self, s: Session, delivery_id: int) -> Delivery:
         return s.scalars(select(Delivery).where(Delivery.id == delivery_id).options(
@@ -252,7 +254,7 @@ class Engine:
             connector = self.connector(d.account)
         except CampaignerError as exc:  # e.g. a missing secret: like an expired token
             return self._pause(d, str(exc))
-        if _uncertain(d):
+        if uncertain(d):
             verdict = self._reconcile(d, connector)
             if verdict != "resend" and verdict != "found":
                 return verdict
@@ -267,20 +269,12 @@ class Engine:
         return self._finish(d)
 
     def _outgoing(self, d: Delivery, part: DeliveryPart) -> OutgoingPost:
-        first = d.parts[0]
-        prev = d.parts[part.position - 1] if part.position > 0 else None
-        media = ()
-        if part.position == 0:
-            media = tuple(MediaFile(self.app.settings.media_dir / m.stored_path, m.mime_type, m.alt_text)
-                          for m in d.post.media)
-        return OutgoingPost(text=part.text, idempotency_key=part.idempotency_key,
-                            link=d.post.link if part.position == 0 else None, media=media,
-                            reply_to=prev.remote_id if prev else None,
-                            thread_root=first.remote_id if part.position > 0 else None,
-                            scheduled_for=d.due_at)
+        return outgoing_post(self.app, d, part)
 
     def _publish_part(self, d: Delivery, part: DeliveryPart, connector: Connector) -> str:
         attempt_id = self._start_attempt(d.id, part.position, "publish")
+        if attempt_id is None:
+            return "held"  # not ours any more: nothing was sent
         try:
             published = connector.publish(self._outgoing(d, part))
         except RateLimited as exc:
@@ -328,6 +322,8 @@ class Engine:
         cannot tell → a person decides."""
         part = next(p for p in d.parts if p.remote_id is None)
         attempt_id = self._start_attempt(d.id, part.position, "reconcile")
+        if attempt_id is None:
+            return "held"
         uncertain = [a.started_at for a in d.attempts if a.part_position == part.position and a.kind == "publish"]
         since = min(uncertain or [d.due_at]) - RECONCILE_MARGIN
         try:
@@ -378,15 +374,23 @@ class Engine:
         return None
 
     # --- writing outcomes ---------------------------------------------------------------------
-    def _start_attempt(self, delivery_id: int, position: int, kind: str) -> int:
-        """Commit an attempt row before the call, so a crash mid-call is seen as 'outcome unknown'."""
+    def _start_attempt(self, delivery_id: int, position: int, kind: str) -> int | None:
+        """Commit an attempt row before the call, so a crash mid-call is seen as 'outcome unknown'.
+
+        Only while the claim is still ours: one conditional UPDATE checks it and extends its lease,
+        in the same transaction as the attempt. A claim that ran out while we were busy may have
+        been recovered and re-claimed by another worker; then None, and no call may be made."""
         with db.write(self.app.engine) as s:
+            now = self.app.now()
+            ours = s.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == S.PUBLISHING,
+                                                    Delivery.claimed_by == self.worker)
+                             .values(lease_until=now + self.lease).execution_options(synchronize_session=False))
+            if ours.rowcount != 1:
+                log.warning("delivery %d: claim ran out before the %s call; left to its new owner", delivery_id, kind)
+                return None
             attempt = Attempt(delivery_id=delivery_id, part_position=position, kind=kind, worker=self.worker,
-                              started_at=self.app.now())
+                              started_at=now)
             s.add(attempt)
-            if kind == "publish":
-                s.execute(update(Delivery).where(Delivery.id == delivery_id)
-                          .values(lease_until=self.app.now() + self.lease))
             s.flush()
             return attempt.id
 
@@ -534,12 +538,3 @@ class Engine:
         if lease is not None:
             times.append(lease)
         return min(times) if times else None
-
-def _uncertain(d: Delivery) -> bool:
-    """Whether the first unpublished part may already be on the platform: its last publish
-    attempt has no known outcome."""
-    pending = next((p for p in d.parts if p.remote_id is None), None)
-    if pending is None:
-        return False
-    tries = [a for a in d.attempts if a.part_position == pending.position and a.kind == "publish"]
-    return bool(tries) and tries[-1].outcome in (None, "unknown")

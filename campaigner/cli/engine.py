@@ -52,8 +52,16 @@ def publish(flags, dry_run, as_json) -> None:
 @click.command()
 @click.option("--name", help="Worker name (default: host:pid).")
 @click.option("--concurrency", type=int, default=4, show_default=True, help="Accounts published in parallel.")
+@click.option("--lease-seconds", type=click.FloatRange(min=1), default=600, show_default=True,
+              help="How long a claim lasts before another worker may recover it (keep it well above the "
+                   "slowest platform call).")
+@click.option("--tick", "tick_seconds", type=click.FloatRange(min=0.01), default=0.25, show_default=True,
+              help="Seconds between checks for due work.")
+@click.option("--alerts-every", type=click.FloatRange(min=0, min_open=True), metavar="MINUTES",
+              help="Minutes between e-mailed alert digests (default: every_minutes of the config file's "
+                   "[smtp] table, else 5; nothing is e-mailed without that table).")
 @click.pass_obj
-def run(flags, name, concurrency) -> None:
+def run(flags, name, concurrency, lease_seconds, tick_seconds, alerts_every) -> None:
     """Run the publishing worker until stopped (SIGTERM/SIGINT finish in-flight work first).
 
     Several workers may share one PostgreSQL database (or one SQLite file on one machine).
@@ -66,5 +74,12 @@ def run(flags, name, concurrency) -> None:
     root = logging.getLogger()
     if root.level == logging.WARNING:  # the default: a worker logs one line per publish
         root.setLevel(logging.INFO)
+    if root.level > logging.DEBUG:  # APScheduler reports every tick at INFO
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app = flags.app()
-    Daemon(app, Engine(app, name or worker_name(), concurrency=concurrency)).run()
+    from datetime import timedelta
+
+    engine = Engine(app, name or worker_name(), concurrency=concurrency, lease=timedelta(seconds=lease_seconds))
+    from campaigner.cli.status import alert_jobs
+
+    Daemon(app, engine, tick=timedelta(seconds=tick_seconds), jobs=alert_jobs(app, alerts_every)).run()

@@ -27,6 +27,8 @@ COMMANDS = {
     "config": "campaigner.cli.setup:config",
     "publish": "campaigner.cli.engine:publish",
     "run": "campaigner.cli.engine:run",
+    "status": "campaigner.cli.status:status",
+    "alerts": "campaigner.cli.status:alerts",
 }
 
 

@@ -238,6 +238,53 @@ def retry(flags, post_id, account) -> None:
     click.echo(f"Queued post {post_id} again on {', '.join(d.account.name for d in done)}.")
 
 
+@post.command("reconcile")
+@click.argument("post_id", type=int)
+@click.option("--account", metavar="NAME", help="The account (needed when several deliveries are unconfirmed).")
+@click.option("--found", metavar="URL_OR_ID", help="It IS on the platform: its address (or id) is recorded.")
+@click.option("--resend", is_flag=True, help="It is NOT on the platform (you looked): send it again.")
+@click.option("--check", "check_", is_flag=True, help="Ask the platform now whether it is there.")
+@click.pass_obj
+def reconcile(flags, post_id, account, found, resend, check_) -> None:
+    """Settle a delivery whose outcome is unknown (status unconfirmed).
+
+    Look at the account on the platform first. Then record what you saw with --found URL (the
+    post is there) or --resend (it is not); --check asks the platform where it can be searched.
+    """
+    from campaigner.services import posts as svc
+    from campaigner.times import format_local
+
+    if sum((found is not None, resend, check_)) != 1:
+        raise click.UsageError("give exactly one of --found URL_OR_ID, --resend or --check")
+    app = flags.app()
+    if check_:
+        r = svc.check_unconfirmed(app, post_id, account=account)
+        where = f"post {r.post_id} on {r.account}"
+        if r.verdict == "cannot tell":
+            click.echo(f"Cannot tell: {r.platform} cannot be searched — look at {r.account} yourself, then run "
+                       f"`campaigner post reconcile {r.post_id} --account {r.account} --found URL` or `--resend`.")
+        elif r.verdict == "not found":
+            click.echo(f"Not found: {where} is not there (looked from "
+                       f"{format_local(r.since, app.settings.zone)}) — if you are sure, run "
+                       f"`campaigner post reconcile {r.post_id} --account {r.account} --resend`.")
+        else:
+            click.echo(f"Found: {where} is there ({r.remote_url or r.remote_id}); " + _settled(r))
+        return
+    r = svc.resolve_unconfirmed(app, post_id, account=account, found=found, resend=resend)
+    if found is not None:
+        click.echo(f"Recorded post {r.post_id} on {r.account}: " + _settled(r))
+    else:
+        click.echo(f"Queued post {r.post_id} on {r.account} again: it goes out with the next publishing pass.")
+
+
+def _settled(r) -> str:
+    if r.status == "published":
+        return "published."
+    left = r.parts - r.part
+    return (f"part {r.part} of {r.parts} is published; the remaining {left} part{'s' if left != 1 else ''} "
+            "go out with the next publishing pass.")
+
+
 @post.command("check")
 @click.argument("text", required=False)
 @click.option("--file", "file", metavar="F")

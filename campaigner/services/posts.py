@@ -1,10 +1,11 @@
 """Posts and their deliveries: queue, list, show, edit, cancel, retry."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Sequence
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from campaigner import db, states
 from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
-from campaigner.models import Account, Campaign, Delivery, DeliveryPart, Post, PostMedia
+from campaigner.models import Account, Attempt, Campaign, Delivery, DeliveryPart, Post, PostMedia
 from campaigner.models import DeliveryStatus as S
 from campaigner.services.accounts import get as get_account
 from campaigner.services.campaigns import get as get_campaign
@@ -235,3 +236,224 @@ def retry(app: App, post_id: int, *, account: str | None = None) -> list[Deliver
             d.last_error = None
             d.updated_at = now
         return failed
+
+
+# --- reconciling an unconfirmed delivery by hand (``post reconcile``) ----------------------------
+
+#: as the engine: look for a post from this long before the call whose outcome is unknown
+RECONCILE_MARGIN = timedelta(minutes=10)
+#: reconcile outcomes that settle an unknown publish as "not on the platform": after one of these
+#: the engine sends the part again instead of looking (or asking) once more
+SETTLED_NOT_SENT = frozenset({"not_found", "resolved by hand: resend"})
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """What ``resolve_unconfirmed`` / ``check_unconfirmed`` did to one delivery."""
+
+    post_id: int
+    delivery_id: int
+    account: str
+    platform: str
+    status: str  # the delivery's status afterwards
+    part: int  # 1-based: the part that was settled
+    parts: int
+    remote_id: str | None = None
+    remote_url: str | None = None
+    #: check only: "found", "not found" or "cannot tell"
+    verdict: str | None = None
+    since: datetime | None = None
+
+
+def _who() -> str:
+    import getpass
+
+    try:
+        return f"by hand ({getpass.getuser()})"[:128]
+    except (KeyError, OSError):  # no user name in some containers
+        return "by hand"
+
+
+def _pick_unconfirmed(s: Session, post_id: int, account: str | None, *, lock: bool) -> Delivery:
+    """The post's unconfirmed delivery on ``account`` (or its only one), locked when asked."""
+    acc = get_account(s, account) if account is not None else None
+    post = get(s, post_id)
+    if acc is not None:
+        chosen = [d for d in post.deliveries if d.account_id == acc.id]
+        if not chosen:
+            raise NotFound(f"post {post_id} has no delivery on {account}", f"see `campaigner post show {post_id}`")
+    else:
+        chosen = [d for d in post.deliveries if d.status == S.UNCONFIRMED] or post.deliveries
+        if len(chosen) > 1:
+            if chosen[0].status == S.UNCONFIRMED:
+                raise InvalidInput(f"post {post_id} is unconfirmed on {len(chosen)} accounts "
+                                   f"({', '.join(d.account.name for d in chosen)})", "say which with --account NAME")
+            raise InvalidInput(f"post {post_id} has no unconfirmed delivery ("
+                               + ", ".join(f"{d.account.name}: {d.status.value}" for d in chosen) + ")",
+                               "nothing to reconcile")
+    d = chosen[0]
+    if lock:  # PostgreSQL: a worker's claim skips it until we commit (SQLite: BEGIN IMMEDIATE)
+        s.refresh(d, with_for_update=True)
+    if d.status != S.UNCONFIRMED:
+        raise InvalidInput(f"post {post_id} is not unconfirmed on {d.account.name} (it is {d.status.value})",
+                           "nothing to reconcile")
+    return d
+
+
+def _pending_part(d: Delivery) -> DeliveryPart | None:
+    return next((p for p in d.parts if p.remote_id is None), None)
+
+
+def _unknown_publishes(d: Delivery, part: DeliveryPart | None):
+    return [a for a in d.attempts if part is not None and a.part_position == part.position and a.kind == "publish"
+            and a.outcome in (None, "unknown")]
+
+
+def _settle(s: Session, d: Delivery, part: DeliveryPart | None, now: datetime, outcome: str, note: str) -> Reconciled:
+    """Record the reconcile attempt and move the delivery on: published when every part is out,
+    else back to the queue (the remaining parts, or this one again)."""
+    s.add(Attempt(delivery_id=d.id, part_position=part.position if part else len(d.parts) - 1, kind="reconcile",
+                  worker=_who(), started_at=now, finished_at=now, outcome=outcome, error=note))
+    if all(p.remote_id is not None for p in d.parts):
+        states.move(d, S.PUBLISHED, why="reconciled by hand")
+        first = d.parts[0]
+        d.remote_id, d.remote_url = first.remote_id, first.remote_url
+        d.published_at = max(p.published_at or now for p in d.parts)
+    else:
+        states.move(d, S.QUEUED, why="reconciled by hand")
+    d.next_attempt_at = d.claimed_by = d.claimed_at = d.lease_until = None
+    d.last_error = None
+    d.updated_at = now
+    position = part.position if part else len(d.parts) - 1
+    return Reconciled(d.post_id, d.id, d.account.name, d.account.platform, d.status.value, position + 1,
+                      len(d.parts), part.remote_id if part else d.remote_id, part.remote_url if part else d.remote_url)
+
+
+def _found_ref(platform: str, value: str) -> tuple[str, str | None]:
+    """(remote id, url) from what a person pasted: a post's URL or its id."""
+    value = value.strip()
+    if not value or any(c.isspace() for c in value):
+        raise InvalidInput(f"{value!r} is not a post URL or id", "paste the post's address, e.g. https://t.me/channel/123")
+    if not value.lower().startswith(("http://", "https://")):
+        if "/" in value and not value.startswith("at://"):
+            raise InvalidInput(f"{value!r} looks like an address without https://",
+                               "paste the whole address (https://…) or just the post's id")
+        return value, None
+    from urllib.parse import parse_qs, urlsplit
+
+    url = urlsplit(value)
+    segs = [p for p in url.path.split("/") if p]
+    rid = None
+    if platform in ("telegram", "mastodon") and segs and segs[-1].isdigit():
+        rid = segs[-1]  # t.me/<channel>/<id>, t.me/c/<chat>/<id>; <instance>/@user/<id>
+    elif platform == "x" and len(segs) >= 2 and segs[-2] == "status" and segs[-1].isdigit():
+        rid = segs[-1]
+    elif platform == "bluesky" and len(segs) == 4 and segs[0] == "profile" and segs[2] == "post" \
+            and segs[1].startswith("did:"):
+        rid = f"at://{segs[1]}/app.bsky.feed.post/{segs[3]}"
+    elif platform == "facebook":
+        q = parse_qs(url.query)
+        if len(segs) >= 3 and segs[-2] == "posts" and segs[-3].isdigit() and segs[-1].isdigit():
+            rid = f"{segs[-3]}_{segs[-1]}"
+        elif q.get("story_fbid", [""])[0].isdigit() and q.get("id", [""])[0].isdigit():
+            rid = f"{q['id'][0]}_{q['story_fbid'][0]}"
+    if rid is None:
+        hint = {"bluesky": "its at:// URI (bsky.app links with a handle do not tell the account's DID)",
+                "facebook": "its id PAGEID_POSTID"}.get(platform, "its id")
+        raise InvalidInput(f"cannot tell the {platform} post id from {value}", f"give {hint} instead: --found ID")
+    return rid, value
+
+
+def resolve_unconfirmed(app: App, post_id: int, *, account: str | None = None, found: str | None = None,
+                        resend: bool = False) -> Reconciled:
+    """A person settles an unconfirmed delivery: ``found`` (its URL or id: the part is on the
+    platform, recorded as published) or ``resend`` (it is not there: send it again)."""
+    if (found is None) == (not resend):
+        raise InvalidInput("say what you found on the platform", "give --found URL_OR_ID or --resend")
+    now = app.now()
+    with db.write(app.engine) as s:
+        d = _pick_unconfirmed(s, post_id, account, lock=True)
+        part = _pending_part(d)
+        unknown = _unknown_publishes(d, part)
+        if found is not None:
+            if part is not None:
+                part.remote_id, part.remote_url = _found_ref(d.account.platform, found)
+                # it went out during the call whose answer was lost
+                part.published_at = unknown[-1].started_at if unknown else now
+            return _settle(s, d, part, now, "resolved by hand: found", f"found on the platform: {found.strip()}")
+        return _settle(s, d, part, now, "resolved by hand: resend",
+                       f"checked on {d.account.name}: not there, sending again")
+
+
+def outgoing_post(app: App, d: Delivery, part: DeliveryPart):
+    """What goes out for ``part`` of delivery ``d`` (the engine sends it; ``find_existing``
+    compares it with what is on the platform). The link and media go with the first part."""
+    from connectors.base import MediaFile, OutgoingPost
+
+    prev = d.parts[part.position - 1] if part.position > 0 else None
+    media = () if part.position else tuple(MediaFile(app.settings.media_dir / m.stored_path, m.mime_type, m.alt_text)
+                                           for m in d.post.media)
+    return OutgoingPost(text=part.text, idempotency_key=part.idempotency_key,
+                        link=d.post.link if part.position == 0 else None, media=media,
+                        reply_to=prev.remote_id if prev else None,
+                        thread_root=d.parts[0].remote_id if part.position > 0 else None, scheduled_for=d.due_at)
+
+
+def uncertain(d: Delivery) -> bool:
+    """Whether the first unpublished part may already be on the platform: its last publish attempt
+    has no known outcome, and no later look (or person) settled that it is not there."""
+    part = _pending_part(d)
+    if part is None:
+        return False
+    for a in reversed([a for a in d.attempts if a.part_position == part.position]):
+        if a.kind == "publish":
+            return a.outcome in (None, "unknown")
+        if a.outcome in SETTLED_NOT_SENT:
+            return False
+    return False
+
+
+def check_unconfirmed(app: App, post_id: int, *, account: str | None = None) -> Reconciled:
+    """Ask the platform now whether an unconfirmed delivery's pending part is there. Found: it is
+    recorded (published, or queued for the remaining thread parts). Not found or cannot tell:
+    nothing changes but the history; a person decides (``--found`` / ``--resend``)."""
+    from connectors.base import ConnectorError
+    from connectors.registry import build_connector
+
+    from campaigner.errors import ConfigError
+    from campaigner.services.accounts import connector_config
+
+    with db.read(app.engine) as s:
+        d = _pick_unconfirmed(s, post_id, account, lock=False)
+        part = _pending_part(d)
+        if part is None:  # every part is known to be out: nothing to look for, only to record
+            done = resolve_unconfirmed(app, post_id, account=d.account.name, found=d.parts[0].remote_id)
+            return dataclasses.replace(done, verdict="found")
+        tries = [a.started_at for a in d.attempts if a.part_position == part.position and a.kind == "publish"]
+        since = min(tries or [d.due_at]) - RECONCILE_MARGIN
+        outgoing, acc = outgoing_post(app, d, part), d.account
+    connector = build_connector(connector_config(app, acc), clock=app.now)
+    base = dict(post_id=d.post_id, delivery_id=d.id, account=acc.name, platform=acc.platform, status=d.status.value,
+                part=part.position + 1, parts=len(d.parts), since=since)
+    if not getattr(connector, "can_find_existing", True):
+        return Reconciled(**base, verdict="cannot tell")
+    try:
+        found = connector.find_existing(outgoing, since)
+    except ConnectorError as exc:
+        raise ConfigError(f"could not look for post {post_id} on {acc.name} ({exc})",
+                          "try again later (the worker keeps looking by itself unless a person must decide)") from None
+    now = app.now()
+    with db.write(app.engine) as s:
+        d = _pick_unconfirmed(s, post_id, acc.name, lock=True)
+        pending = _pending_part(d)
+        if pending is None or pending.position != part.position:
+            raise InvalidInput(f"post {post_id} on {acc.name} changed while the platform was asked",
+                               "run the command again")
+        part = pending
+        if found is None:
+            s.add(Attempt(delivery_id=d.id, part_position=part.position, kind="reconcile", worker=_who(),
+                          started_at=now, finished_at=now, outcome="not_found", error="checked by hand: not there"))
+            return Reconciled(**base, verdict="not found")
+        part.remote_id, part.remote_url, part.published_at = found.remote_id, found.url, found.published_at
+        done = _settle(s, d, part, now, "found", "checked by hand: it is there")
+    return dataclasses.replace(done, verdict="found", since=since)

@@ -132,6 +132,12 @@ class FakePlatform:
         self.latency = 0.0
         self._server: ThreadingHTTPServer | None = None
         self._stopping = threading.Event()  # wakes handlers held back by SLOW when the fake stops
+        #: test-only hook, called under the lock with each request before its failure is taken: it may
+        #: queue a failure for this very request (``fail_next``, ``server_error_next``, ``rate_limit_next``),
+        #: e.g. to fail a random share of creates (tests/reliability)
+        self.on_request: Callable[[Request], None] | None = None
+        self._in_flight = 0
+        self._idle = threading.Condition(self.lock)
 
     # --- control -------------------------------------------------------------------------
     def fail_next(self, failure: Any, path_contains: str | None = None, times: int = 1) -> None:
@@ -141,6 +147,11 @@ class FakePlatform:
         """
         with self.lock:
             self._failures.extend([(path_contains, failure)] * times)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no request is being handled (e.g. a SLOW answer still on its way); True if idle."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
     def calls(self, method: str | None = None, path_contains: str = "") -> list[Request]:
         with self.lock:
@@ -165,6 +176,16 @@ class FakePlatform:
                 pass
 
             def _serve(self) -> None:
+                with fake.lock:
+                    fake._in_flight += 1
+                try:
+                    self._answer()
+                finally:
+                    with fake.lock:
+                        fake._in_flight -= 1
+                        fake._idle.notify_all()
+
+            def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
@@ -172,6 +193,8 @@ class FakePlatform:
                               dict(self.headers.items()), body)
                 with fake.lock:
                     fake.requests.append(req)
+                    if fake.on_request is not None:
+                        fake.on_request(req)
                     failure = fake._take_failure(req)
                 if fake.latency:
                     time.sleep(fake.latency)
@@ -205,7 +228,7 @@ class FakePlatform:
 
             do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         # a short poll interval: stop() (shutdown) waits up to one interval, once per test
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
@@ -228,6 +251,16 @@ class FakePlatform:
     # --- to implement --------------------------------------------------------------------
     def route(self, req: Request) -> Response:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (killed, timed out) is normal here; anything else is printed."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
 
 def _utcnow() -> datetime:

@@ -1,0 +1,152 @@
+"""``campaigner status`` and ``campaigner alerts …``: is the publisher healthy, what needs a person."""
+from __future__ import annotations
+
+import click
+
+from campaigner.cli.output import echo_json
+
+LABEL = 13  # width of the "Key:" column
+
+
+def _line(key: str, value: str) -> None:
+    click.echo(f"{key + ':':{LABEL}} {value}")
+
+
+def _status_dict(st, zone, smtp) -> dict:
+    from campaigner.times import format_local
+
+    def local(t, seconds=False):
+        return format_local(t, zone, seconds=seconds) if t is not None else None
+
+    nxt = st.next_due
+    return {
+        "now": st.now, "timezone": zone.key,
+        "queue": {"queued": st.queued, "due_now": st.due_now, "publishing": st.publishing,
+                  "next_due": None if nxt is None else {"at": nxt.at, "local": local(nxt.at), "account": nxt.account,
+                                                        "post_id": nxt.post_id, "delivery_id": nxt.delivery_id}},
+        "last_24h": {"published": st.published_24h, "failed": st.failed_24h},
+        "unconfirmed": [{"post_id": u.post_id, "delivery_id": u.delivery_id, "account": u.account, "why": u.why,
+                         "needs_person": u.needs_person, "next_check_at": u.next_check_at,
+                         "next_check_local": local(u.next_check_at)} for u in st.unconfirmed],
+        "paused_accounts": [{"account": p.account, "reason": p.reason} for p in st.paused],
+        "held_accounts": [{"account": h.account, "until": h.until, "until_local": local(h.until),
+                           "reason": h.reason} for h in st.held],
+        "workers": [{"name": w.name, "hostname": w.hostname, "pid": w.pid, "started_at": w.started_at,
+                     "last_seen_at": w.last_seen_at, "last_seen_local": local(w.last_seen_at, True),
+                     "stale": w.stale} for w in st.workers],
+        "alerts": {"pending": st.alerts_pending, "emailed": smtp is not None,
+                   "email_to": list(smtp.to) if smtp else []},
+    }
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def status(flags, as_json) -> None:
+    """The publisher at a glance: queue, last 24 hours, what needs a person, workers, alerts.
+
+    Times are in the configured zone. A worker not seen for 2 minutes is marked stale.
+    """
+    from campaigner.services.status import status as get_status
+    from campaigner.times import format_local
+
+    app = flags.app()
+    zone, smtp = app.settings.zone, app.settings.smtp
+    st = get_status(app, app.now())
+    if as_json:
+        echo_json(_status_dict(st, zone, smtp))
+        return
+    queue = f"{st.queued} queued, {st.due_now} due now"
+    if st.publishing:
+        queue += f", {st.publishing} being published"
+    _line("Queue", queue)
+    nxt = st.next_due
+    _line("Next due", f"{format_local(nxt.at, zone)} — post {nxt.post_id} on {nxt.account}" if nxt
+          else "nothing waiting")
+    _line("Last 24 h", f"{st.published_24h} published, {st.failed_24h} failed")
+    _line("Unconfirmed", str(len(st.unconfirmed)) if st.unconfirmed else "none")
+    for u in st.unconfirmed:
+        when = ("a person must check it" if u.needs_person
+                else f"the worker looks again at {format_local(u.next_check_at, zone)}")
+        click.echo(f"  post {u.post_id} on {u.account} (delivery {u.delivery_id}): {when} — {u.why}")
+    _line("Paused", str(len(st.paused)) if st.paused else "none")
+    for p in st.paused:
+        click.echo(f"  {p.account}: {p.reason} — once fixed: campaigner account resume {p.account}")
+    _line("Held", str(len(st.held)) if st.held else "none")
+    for h in st.held:
+        click.echo(f"  {h.account} until {format_local(h.until, zone)}: {h.reason}")
+    _line("Workers", str(len(st.workers)) if st.workers else
+          "none running (start `campaigner run`, or run `campaigner publish` from cron)")
+    for w in st.workers:
+        click.echo(f"  {w.name} last seen {format_local(w.last_seen_at, zone, seconds=True)}"
+                   + (" — stale" if w.stale else ""))
+    if not st.alerts_pending:
+        _line("Alerts", "none pending")
+    elif smtp is None:
+        _line("Alerts", f"{st.alerts_pending} pending, not e-mailed (no [smtp] table in the config file)")
+    else:
+        _line("Alerts", f"{st.alerts_pending} pending, e-mailed to {', '.join(smtp.to)} with the next digest")
+
+
+@click.group()
+def alerts() -> None:
+    """Alerts raised by the publisher (failures, paused accounts, unconfirmed posts)."""
+
+
+@alerts.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def list_(flags, as_json) -> None:
+    """Alerts not yet e-mailed, oldest first."""
+    from campaigner.services import alerts as svc
+    from campaigner.times import format_local
+
+    app = flags.app()
+    items = svc.pending(app)
+    if as_json:
+        echo_json([{"id": a.id, "created_at": a.created_at, "created_local": format_local(a.created_at,
+                                                                                           app.settings.zone),
+                    "kind": a.kind, "account": a.account, "post_id": a.post_id, "delivery_id": a.delivery_id,
+                    "message": a.message} for a in items])
+        return
+    if not items:
+        click.echo("No pending alerts.")
+        return
+    _, body = svc.digest(items, app.settings.zone)
+    click.echo(body, nl=False)
+
+
+@alerts.command("send")
+@click.pass_obj
+def send(flags) -> None:
+    """E-mail every pending alert now, as one digest (for cron; `campaigner run` does it by itself)."""
+    from campaigner.errors import ConfigError
+    from campaigner.services import alerts as svc
+
+    app = flags.app()
+    smtp = app.settings.smtp
+    if smtp is None:
+        raise ConfigError(f"no [smtp] table in the config file {app.settings.config_file}",
+                          "add one with host, from and to (see README, Running the publisher)")
+    n = svc.send_digest(app, app.now())
+    click.echo(f"E-mailed {n} alert{'s' if n != 1 else ''} to {', '.join(smtp.to)}." if n
+               else "No pending alerts.")
+
+
+def alert_jobs(app, every_minutes: float | None = None) -> list:
+    """The daemon's alert-digest job (``campaigner run``), or none without an [smtp] table."""
+    import logging
+    from datetime import timedelta
+    from functools import partial
+
+    from campaigner.services.alerts import digest_job
+    from scheduler.daemon import PeriodicJob
+
+    log = logging.getLogger(__name__)
+    smtp = app.settings.smtp
+    if smtp is None:
+        log.info("alerts are not e-mailed (no [smtp] table in the config file)")
+        return []
+    every = timedelta(minutes=every_minutes or smtp.every_minutes)
+    log.info("alerts are e-mailed to %s every %s", ", ".join(smtp.to), every)
+    return [PeriodicJob("alerts", every, partial(digest_job, app))]

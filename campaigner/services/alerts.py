@@ -1,0 +1,211 @@
+"""Alerts: what a person must know (a failed delivery, a paused account, an unconfirmed post).
+
+The engine writes an ``Alert`` row (and a log line) when something needs a person. When the
+config file has an ``[smtp]`` table, ``send_digest`` e-mails every alert not yet sent in ONE
+message and marks them notified in the same transaction, only after the server accepted it;
+on any SMTP failure they stay pending for the next try. Without SMTP nothing is sent and the
+alerts stay pending (``campaigner status`` counts them).
+
+Several workers may run the digest at once: the pending rows are locked with ``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL (a second worker finds nothing to send); on SQLite the write transaction
+holds the database's one write lock. Either way no alert goes out twice.
+
+The SMTP password comes from ``CAMPAIGNER_SMTP_PASSWORD`` or the ``[smtp]`` table of the secrets
+file (mode 0600), never from the config file, and never appears in a log line or an error.
+"""
+from __future__ import annotations
+
+import base64
+import logging
+import smtplib
+import ssl
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Sequence
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+
+from campaigner import db
+from campaigner.app import App
+from campaigner.config import SMTP_PASSWORD_ENV, SmtpSettings
+from campaigner.errors import CampaignerError, ConfigError
+from campaigner.models import Account, Alert, Delivery
+from campaigner.times import format_local
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+#: what a person does about each kind of alert (printed under the list in the digest)
+ADVICE = {
+    "failed": "failed: fix the cause, then `campaigner post retry POST_ID`",
+    "paused": "paused: fix the account's secrets, then `campaigner account resume NAME`",
+    "unconfirmed": ("unconfirmed: look on the platform, then `campaigner post reconcile POST_ID --account NAME "
+                    "--found URL` (it is there) or `--resend` (it is not)"),
+}
+
+
+@dataclass(frozen=True)
+class PendingAlert:
+    """One alert not yet e-mailed, with the names a person needs."""
+
+    id: int
+    created_at: datetime
+    kind: str
+    account: str | None
+    delivery_id: int | None
+    post_id: int | None
+    message: str
+
+
+def _pending_query():
+    return (select(Alert.id, Alert.created_at, Alert.kind, Account.name, Alert.delivery_id, Delivery.post_id,
+                   Alert.message)
+            .outerjoin(Account, Account.id == Alert.account_id)
+            .outerjoin(Delivery, Delivery.id == Alert.delivery_id)
+            .where(Alert.notified_at.is_(None))
+            .order_by(Alert.created_at, Alert.id))
+
+
+def pending(app: App) -> list[PendingAlert]:
+    """Alerts not yet e-mailed, oldest first."""
+    with db.read(app.engine) as s:
+        return [PendingAlert(*row) for row in s.execute(_pending_query())]
+
+
+def pending_count(app: App) -> int:
+    with db.read(app.engine) as s:
+        return s.scalar(select(func.count()).select_from(Alert).where(Alert.notified_at.is_(None))) or 0
+
+
+def digest(alerts: Sequence[PendingAlert], zone: ZoneInfo) -> tuple[str, str]:
+    """(subject, plain-text body) of one e-mail listing ``alerts`` in local time."""
+    kinds = Counter(a.kind for a in alerts)
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    subject = f"[campaigner] {len(alerts)} alert{'s' if len(alerts) != 1 else ''}: {summary}"
+    lines = [f"campaigner raised {len(alerts)} alert{'s' if len(alerts) != 1 else ''} "
+             f"(times in {zone.key}):", ""]
+    for a in alerts:
+        where = f"post {a.post_id} (delivery {a.delivery_id})" if a.delivery_id is not None else "-"
+        lines.append(f"{format_local(a.created_at, zone)}  {a.kind}  {a.account or '-'}  {where}  {a.message}")
+    advice = [ADVICE[k] for k in sorted(kinds) if k in ADVICE]
+    if advice:
+        lines += ["", "What to do:", *(f"- {line}" for line in advice)]
+    lines += ["", "`campaigner status` shows the current state."]
+    return subject, "\n".join(lines) + "\n"
+
+
+def smtp_password(app: App) -> str | None:
+    """The SMTP password: ``CAMPAIGNER_SMTP_PASSWORD``, else ``password`` in the ``[smtp]`` table
+    of the secrets file (whose mode 0600 is checked by the secret store)."""
+    value = app.secrets.env.get(SMTP_PASSWORD_ENV)
+    if value:
+        return value
+    table = app.secrets.section("smtp")  # read with the same 0600 check
+    value = table.get("password") if isinstance(table, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _credentials(app: App, smtp: SmtpSettings) -> str | None:
+    if not smtp.username:
+        return None
+    password = smtp_password(app)
+    if password is None:
+        raise ConfigError(f"the SMTP user {smtp.username!r} has no password",
+                          f"set {SMTP_PASSWORD_ENV} or put password = \"…\" in the [smtp] table of the "
+                          f"secrets file {app.secrets.path} (mode 0600)")
+    if not smtp.starttls and smtp.host not in LOOPBACK:
+        raise ConfigError(f"refusing to send the SMTP password unencrypted to {smtp.host}",
+                          "set starttls = true in the [smtp] table (or leave out username)")
+    return password
+
+
+def _scrub(text: str, secrets: Sequence[str]) -> str:
+    """``text`` without the password in any form an SMTP exchange carries (plain, base64 of
+    itself, of AUTH PLAIN's ``\\0user\\0password``)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _secret_forms(username: str | None, password: str | None) -> list[str]:
+    if not password:
+        return []
+    forms = [password, base64.b64encode(password.encode()).decode()]
+    if username:
+        forms.append(base64.b64encode(f"\0{username}\0{password}".encode()).decode())
+    return forms
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"{exc.smtp_code} {' '.join(text.split())}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "every recipient was refused: " + ", ".join(exc.recipients)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def build_message(smtp: SmtpSettings, subject: str, body: str, now: datetime, zone: ZoneInfo) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = smtp.sender
+    msg["To"] = ", ".join(smtp.to)
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(now.astimezone(zone))
+    msg["Message-ID"] = make_msgid(domain=smtp.sender.rsplit("@", 1)[-1])
+    msg.set_content(body)
+    return msg
+
+
+def _send(smtp: SmtpSettings, password: str | None, msg: EmailMessage) -> None:
+    with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as conn:
+        if smtp.starttls:
+            conn.starttls(context=ssl.create_default_context())
+        if smtp.username:
+            conn.login(smtp.username, password or "")
+        refused = conn.send_message(msg)
+    if refused:
+        log.warning("alert digest not accepted for %s", ", ".join(sorted(refused)))
+
+
+def send_digest(app: App, now: datetime) -> int:
+    """E-mail every pending alert in one message; returns how many were sent (0: nothing pending
+    or no SMTP configured). Raises ``ConfigError`` when sending fails; the alerts then stay
+    pending."""
+    smtp = app.settings.smtp
+    if smtp is None or pending_count(app) == 0:  # a cheap read first: no write lock when idle
+        return 0
+    password = _credentials(app, smtp)
+    forms = _secret_forms(smtp.username, password)
+    zone = app.settings.zone
+    with db.write(app.engine) as s:
+        alerts = [PendingAlert(*row) for row in s.execute(_pending_query().with_for_update(of=Alert,
+                                                                                            skip_locked=True))]
+        if not alerts:
+            return 0
+        subject, body = digest(alerts, zone)
+        try:
+            _send(smtp, password, build_message(smtp, subject, body, now, zone))
+        except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"could not e-mail {len(alerts)} alert{'s' if len(alerts) != 1 else ''} via "
+                              f"{smtp.host}:{smtp.port} ({_scrub(_describe(exc), forms)})",
+                              "check the [smtp] settings and the password; they stay pending and are "
+                              "sent with the next digest") from None
+        s.execute(update(Alert).where(Alert.id.in_([a.id for a in alerts]))
+                  .values(notified_at=now).execution_options(synchronize_session=False))
+    log.info("e-mailed %d alert%s to %s", len(alerts), "s" if len(alerts) != 1 else "", ", ".join(smtp.to))
+    return len(alerts)
+
+
+def digest_job(app: App, now: datetime) -> None:
+    """The daemon's periodic job: send the digest; a failure is one log line (no password, no
+    traceback) and the alerts wait for the next run."""
+    try:
+        send_digest(app, now)
+    except CampaignerError as exc:
+        log.error("alert digest: %s", exc)

@@ -1,0 +1,116 @@
+"""The publisher at a glance (``campaigner status``): queue, recent outcomes, what needs a person,
+and whether the workers are alive. Read-only; a handful of indexed queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, or_, select
+
+from campaigner import db
+from campaigner.app import App
+from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus as S, Worker
+from campaigner.services.alerts import pending_count
+
+#: a worker beats every 15 s; one not seen for this long is probably gone
+STALE_AFTER = timedelta(minutes=2)
+#: "recent" for the published/failed counts
+RECENT = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class NextDue:
+    delivery_id: int
+    post_id: int
+    account: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Unconfirmed:
+    delivery_id: int
+    post_id: int
+    account: str
+    why: str
+    #: None: the engine will not look again by itself — a person must check and reconcile
+    next_check_at: datetime | None
+
+    @property
+    def needs_person(self) -> bool:
+        return self.next_check_at is None
+
+
+@dataclass(frozen=True)
+class PausedAccount:
+    account: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class HeldAccount:
+    account: str
+    until: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class WorkerBeat:
+    name: str
+    hostname: str
+    pid: int
+    started_at: datetime
+    last_seen_at: datetime
+    stale: bool
+
+
+@dataclass(frozen=True)
+class Status:
+    now: datetime
+    queued: int
+    due_now: int
+    publishing: int
+    next_due: NextDue | None
+    published_24h: int
+    failed_24h: int
+    unconfirmed: list[Unconfirmed]
+    paused: list[PausedAccount]
+    held: list[HeldAccount]
+    workers: list[WorkerBeat]
+    alerts_pending: int
+
+
+def status(app: App, now: datetime) -> Status:
+    """Everything ``campaigner status`` shows, as of ``now``."""
+    ready = case((and_(Delivery.next_attempt_at.is_not(None), Delivery.next_attempt_at > Delivery.due_at),
+                  Delivery.next_attempt_at), else_=Delivery.due_at)
+    queued = Delivery.status == S.QUEUED
+    with db.read(app.engine) as s:
+        counts = dict(s.execute(select(Delivery.status, func.count())
+                                .where(Delivery.status.in_([S.QUEUED, S.PUBLISHING])).group_by(Delivery.status)).all())
+        due_now = s.scalar(select(func.count()).select_from(Delivery).where(
+            queued, Delivery.due_at <= now,
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))) or 0
+        row = s.execute(select(Delivery.id, Delivery.post_id, Account.name, ready)
+                        .join(Account, Account.id == Delivery.account_id)
+                        .where(queued, ready > now).order_by(ready, Delivery.id).limit(1)).first()
+        published = s.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.status == S.PUBLISHED, Delivery.published_at > now - RECENT)) or 0
+        failed = s.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.status == S.FAILED, Delivery.updated_at > now - RECENT)) or 0
+        unconfirmed = [Unconfirmed(d, p, a, why or "outcome unknown", nxt) for d, p, a, why, nxt in s.execute(
+            select(Delivery.id, Delivery.post_id, Account.name, Delivery.last_error, Delivery.next_attempt_at)
+            .join(Account, Account.id == Delivery.account_id)
+            .where(Delivery.status == S.UNCONFIRMED).order_by(Delivery.due_at, Delivery.id))]
+        paused = [PausedAccount(n, r or "no reason recorded") for n, r in s.execute(
+            select(Account.name, Account.status_reason).where(Account.status == AccountStatus.PAUSED)
+            .order_by(Account.name))]
+        held = [HeldAccount(n, u, r or "rate limited") for n, u, r in s.execute(
+            select(Account.name, Account.held_until, Account.held_reason).where(Account.held_until > now)
+            .order_by(Account.held_until, Account.name))]
+        beats = [WorkerBeat(w.name, w.hostname, w.pid, w.started_at, w.last_seen_at,
+                            stale=now - w.last_seen_at > STALE_AFTER)
+                 for w in s.scalars(select(Worker).order_by(Worker.name))]
+    return Status(now=now, queued=counts.get(S.QUEUED, 0), due_now=due_now, publishing=counts.get(S.PUBLISHING, 0),
+                  next_due=NextDue(*row) if row else None, published_24h=published, failed_24h=failed,
+                  unconfirmed=unconfirmed, paused=paused, held=held, workers=beats,
+                  alerts_pending=pending_count(app))
