@@ -191,3 +191,44 @@ def engine(db_url):
     e = make_engine(db_url)
     yield e
     e.dispose()
+
+
+@pytest.fixture
+def app(db_url, home, clock):
+    """The core objects on the test database, with the test clock."""
+    from campaigner.app import App
+    from campaigner.config import resolve
+
+    a = App(resolve({"database_url": db_url}), now=clock)
+    yield a
+    a.close()
+
+
+@pytest.fixture
+def engine_for(app):
+    """``engine_for("w1", **options)`` → a publishing engine on the test app (3 attempts, one thread)."""
+    from scheduler.engine import Engine
+    from scheduler.policy import RetryPolicy
+
+    def make(worker: str = "w1", **kw) -> Engine:
+        kw.setdefault("policy", RetryPolicy(max_attempts=3))
+        kw.setdefault("concurrency", 1)
+        return Engine(app, worker, **kw)
+    return make
+
+
+@pytest.fixture
+def platform_account(cli, serve, monkeypatch):
+    """``platform_account("mastodon", "name")`` → a started fake with an account pointed at it."""
+    import importlib
+
+    from campaigner.secrets import env_name
+
+    def make(platform: str, name: str):
+        fake = serve(importlib.import_module(f"tests.fakes.{platform}").Fake())
+        cfg = fake.account_config()
+        cli.ok("account", "add", platform, name, "--base-url", fake.base_url, "--daily-cap", "100")
+        for field, value in cfg.secrets.items():
+            monkeypatch.setenv(env_name(name, field), value)
+        return fake
+    return make

@@ -27,6 +27,7 @@ COMMANDS = {
     "config": "campaigner.cli.setup:config",
     "publish": "campaigner.cli.engine:publish",
     "run": "campaigner.cli.engine:run",
+    "metrics": "campaigner.cli.metrics:metrics",
     "status": "campaigner.cli.status:status",
     "alerts": "campaigner.cli.status:alerts",
 }

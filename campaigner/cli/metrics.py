@@ -1,0 +1,54 @@
+"""``campaigner metrics …``: engagement snapshots."""
+from __future__ import annotations
+
+import click
+
+from campaigner.cli.output import Progress, echo_json
+
+
+@click.group()
+def metrics() -> None:
+    """Collect and show engagement snapshots."""
+
+
+@metrics.command("collect")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def collect(flags, as_json) -> None:
+    """Poll every published post that is due for a snapshot (by its age)."""
+    from campaigner.services.metrics import collect as run
+
+    with Progress("Collecting metrics") as bar:
+        report = run(flags.app(), progress=bar)
+    if as_json:
+        echo_json({"polled": report.polled, "missing": report.missing, "requests": report.requests,
+                   "skipped_accounts": report.skipped_accounts})
+        return
+    click.echo(f"Collected {report.polled} snapshots in {report.requests} requests"
+               + (f"; {report.missing} posts are gone from their platform" if report.missing else "") + ".")
+    for name, why in report.skipped_accounts.items():
+        click.echo(f"Skipped {name}: {why}")
+
+
+@metrics.command("show")
+@click.argument("post_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def show(flags, post_id, as_json) -> None:
+    """The latest snapshot of each delivery of a post ('-' where the platform does not tell)."""
+    from campaigner.services.metrics import METRIC_FIELDS, latest
+    from campaigner.times import format_local
+
+    app = flags.app()
+    rows = latest(app, post_id)
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        if r.collected_at is None:
+            click.echo(f"{r.account}: no snapshot yet")
+        elif r.missing:
+            click.echo(f"{r.account}: gone from the platform (seen {format_local(r.collected_at, app.zone_for(None))})")
+        else:
+            vals = ", ".join(f"{f} {'-' if r.values[f] is None else r.values[f]}" for f in METRIC_FIELDS)
+            click.echo(f"{r.account} ({format_local(r.collected_at, app.zone_for(None))}): {vals}")

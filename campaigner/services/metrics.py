@@ -1,0 +1,159 @@
+"""Engagement snapshots: poll published deliveries by age, in each platform's largest batch.
+
+Fresh posts are polled often and old ones rarely, then never (the schedule below); every poll
+writes one row per delivery, so history is kept. A post the platform no longer has is recorded
+as missing — never as zero engagement — and is not polled again.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable, Sequence
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
+
+from campaigner import db
+from campaigner.app import App
+from campaigner.errors import CampaignerError
+from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus as S, MetricSnapshot
+from connectors.base import AuthExpired, Connector, ConnectorError, RateLimited
+
+log = logging.getLogger(__name__)
+
+#: (age up to, poll every): hourly in the first 6 h, every 3 h to 24 h, every 12 h to 3 days,
+#: daily to 7 days, weekly to 30 days, then never
+DEFAULT_SCHEDULE: tuple[tuple[timedelta, timedelta], ...] = (
+    (timedelta(hours=6), timedelta(hours=1)),
+    (timedelta(hours=24), timedelta(hours=3)),
+    (timedelta(days=3), timedelta(hours=12)),
+    (timedelta(days=7), timedelta(days=1)),
+    (timedelta(days=30), timedelta(days=7)),
+)
+#: a poll is "on time" a little early too, so an hourly job does not slip by its own run time
+SLACK = timedelta(minutes=2)
+
+
+def poll_due(published_at: datetime, last_polled: datetime | None, now: datetime,
+             schedule: Sequence[tuple[timedelta, timedelta]] = DEFAULT_SCHEDULE) -> bool:
+    """Whether a post published at ``published_at`` and last polled at ``last_polled`` is due now."""
+    age = now - published_at
+    for horizon, every in schedule:
+        if age <= horizon:
+            return last_polled is None or now - last_polled >= every - SLACK
+    return False
+
+
+@dataclass
+class CollectReport:
+    polled: int = 0
+    missing: int = 0
+    requests: int = 0
+    skipped_accounts: dict[str, str] = field(default_factory=dict)  # account → why
+
+
+def _candidates(app: App, now: datetime, schedule) -> dict[int, list[tuple[int, str]]]:
+    """account id → [(delivery id, remote id)] due for a poll now."""
+    horizon = max(h for h, _ in schedule)
+    last = (select(MetricSnapshot.delivery_id, func.max(MetricSnapshot.collected_at).label("at"))
+            .group_by(MetricSnapshot.delivery_id).subquery())
+    gone = aliased(MetricSnapshot)
+    q = (select(Delivery.id, Delivery.account_id, Delivery.remote_id, Delivery.published_at, last.c.at)
+         .join(Account, Account.id == Delivery.account_id)
+         .outerjoin(last, last.c.delivery_id == Delivery.id)
+         .where(Delivery.status == S.PUBLISHED, Delivery.remote_id.is_not(None),
+                Delivery.published_at >= now - horizon, Account.status == AccountStatus.ACTIVE,
+                ~select(gone.id).where(and_(gone.delivery_id == Delivery.id, gone.missing.is_(True))).exists())
+         .order_by(Delivery.account_id, Delivery.published_at))
+    out: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    with db.read(app.engine) as s:
+        for did, account_id, remote_id, published_at, last_at in s.execute(q):
+            if poll_due(published_at, last_at, now, schedule):
+                out[account_id].append((did, remote_id))
+    return out
+
+
+def collect(app: App, *, schedule=DEFAULT_SCHEDULE, connector_for: Callable[[Account], Connector] | None = None,
+            progress: Callable[[int, int], None] | None = None) -> CollectReport:
+    """Poll every delivery due for a snapshot; one request per platform batch."""
+    from campaigner.services.accounts import connector_config
+    from connectors.registry import build_connector
+
+    now = app.now()
+    todo = _candidates(app, now, schedule)
+    total = sum(len(v) for v in todo.values())
+    report = CollectReport()
+    done = 0
+    with db.read(app.engine) as s:
+        accounts = {a.id: a for a in s.scalars(select(Account).where(Account.id.in_(list(todo))))}
+    for account_id, items in todo.items():
+        account = accounts[account_id]
+        try:
+            connector = (connector_for or (lambda a: build_connector(connector_config(app, a), clock=app.now)))(account)
+        except CampaignerError as exc:
+            report.skipped_accounts[account.name] = str(exc)
+            continue
+        size = connector.metrics_batch_size
+        for start in range(0, len(items), size):
+            batch = items[start:start + size]
+            by_remote = {remote: did for did, remote in batch}
+            try:
+                result = connector.metrics(list(by_remote))
+            except RateLimited as exc:
+                report.skipped_accounts[account.name] = f"rate limited until {exc.retry_at.isoformat()}"
+                break
+            except AuthExpired as exc:
+                report.skipped_accounts[account.name] = f"credentials refused ({exc})"
+                break
+            except ConnectorError as exc:
+                report.skipped_accounts[account.name] = str(exc)
+                break
+            report.requests += 1
+            at = app.now()
+            rows = [dict(delivery_id=by_remote[rid], collected_at=at, missing=False, likes=m.likes,
+                         reposts=m.reposts, replies=m.replies, quotes=m.quotes, impressions=m.impressions,
+                         bookmarks=m.bookmarks, clicks=m.clicks, raw=dict(m.raw))
+                    for rid, m in result.found.items() if rid in by_remote]
+            rows += [dict(delivery_id=by_remote[rid], collected_at=at, missing=True, likes=None, reposts=None,
+                          replies=None, quotes=None, impressions=None, bookmarks=None, clicks=None, raw={})
+                     for rid in result.missing if rid in by_remote]
+            if rows:
+                with db.write(app.engine) as s:
+                    s.execute(MetricSnapshot.__table__.insert(), rows)
+            report.polled += len(rows)
+            report.missing += len(result.missing)
+            done += len(batch)
+            if progress:
+                progress(done, total)
+    for name, why in report.skipped_accounts.items():
+        log.warning("metrics for %s not collected: %s", name, why)
+    return report
+
+
+@dataclass(frozen=True)
+class Latest:
+    delivery_id: int
+    account: str
+    collected_at: datetime | None
+    missing: bool
+    values: dict[str, int | None]
+
+
+METRIC_FIELDS = ("likes", "reposts", "replies", "quotes", "impressions", "bookmarks", "clicks")
+
+
+def latest(app: App, post_id: int) -> list[Latest]:
+    """The newest snapshot of each of a post's deliveries."""
+    from campaigner.services.posts import get
+
+    with db.read(app.engine) as s:
+        post = get(s, post_id)
+        out = []
+        for d in post.deliveries:
+            snap = s.scalars(select(MetricSnapshot).where(MetricSnapshot.delivery_id == d.id)
+                             .order_by(MetricSnapshot.collected_at.desc(), MetricSnapshot.id.desc()).limit(1)).first()
+            out.append(Latest(d.id, d.account.name, snap.collected_at if snap else None, bool(snap and snap.missing),
+                              {f: getattr(snap, f) for f in METRIC_FIELDS} if snap else {}))
+        return out

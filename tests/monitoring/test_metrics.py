@@ -1,0 +1,101 @@
+"""Metric collection: by age, in the platform's largest batch, history kept, missing ≠ zero."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigner.models import MetricSnapshot
+from campaigner.services.metrics import DEFAULT_SCHEDULE, collect, poll_due
+from tests.engine.conftest import deliveries
+
+T = datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("age, last_ago, due", [
+    (timedelta(minutes=5), None, True),                       # never polled
+    (timedelta(hours=2), timedelta(minutes=30), False),        # hourly in the first 6 h
+    (timedelta(hours=2), timedelta(minutes=59), True),         # (a little slack)
+    (timedelta(hours=10), timedelta(hours=2), False),          # every 3 h to 24 h
+    (timedelta(hours=10), timedelta(hours=3), True),
+    (timedelta(days=2), timedelta(hours=11), False),           # every 12 h to 3 days
+    (timedelta(days=5), timedelta(hours=23, minutes=59), True),  # daily to 7 days
+    (timedelta(days=20), timedelta(days=6), False),            # weekly to 30 days
+    (timedelta(days=20), timedelta(days=7), True),
+    (timedelta(days=31), timedelta(days=30), False),           # then never
+])
+def test_poll_schedule(age, last_ago, due):
+    assert poll_due(T - age, None if last_ago is None else T - last_ago, T, DEFAULT_SCHEDULE) is due
+
+
+def snapshots(engine) -> list[MetricSnapshot]:
+    with Session(engine) as s:
+        return list(s.scalars(select(MetricSnapshot).order_by(MetricSnapshot.id)))
+
+
+def test_collect_batches_and_matches_the_platform(cli, app, engine_for, engine, platform_account):
+    fake = platform_account("mastodon", "m1")
+    for i in range(45):
+        cli.ok("post", "add", f"Pesan nomor {i} untuk upah layak", "--to", "m1", "--now")
+    assert len(engine_for().publish_all_due().published) == 45
+    ds = deliveries(engine)
+    for i, d in enumerate(ds):
+        fake.set_engagement(d.remote_id, likes=i, reposts=2 * i, replies=i % 3)
+    before = len(fake.calls("GET", "/api/v1/statuses"))
+    report = collect(app)
+    assert (report.polled, report.requests) == (45, 3)  # batches of 20
+    assert len(fake.calls("GET", "/api/v1/statuses")) - before == 3
+    got = {s.delivery_id: (s.likes, s.reposts, s.replies, s.impressions) for s in snapshots(engine)}
+    assert got == {d.id: (i, 2 * i, i % 3, None) for i, d in enumerate(ds)}  # Mastodon has no views: None
+    # an hour later: polled again, history kept
+    cli.clock.advance(hours=1)
+    fake.set_engagement(ds[0].remote_id, likes=100)
+    assert collect(app).polled == 45
+    history = [s.likes for s in snapshots(engine) if s.delivery_id == ds[0].id]
+    assert history == [0, 100]
+    # ten minutes later: nothing is due
+    cli.clock.advance(minutes=10)
+    assert collect(app).requests == 0
+
+
+def test_missing_post_is_marked_not_zero_and_not_polled_again(cli, app, engine_for, engine, platform_account):
+    fake = platform_account("bluesky", "b1")
+    cli.ok("post", "add", "Satu", "--to", "b1", "--now")
+    cli.ok("post", "add", "Dua", "--to", "b1", "--now")
+    engine_for().publish_all_due()
+    gone, kept = deliveries(engine)
+    fake.remove_post(gone.remote_id)
+    report = collect(app)
+    assert (report.polled, report.missing) == (2, 1)
+    snap = {s.delivery_id: s for s in snapshots(engine)}
+    assert snap[gone.id].missing and snap[gone.id].likes is None
+    assert not snap[kept.id].missing and snap[kept.id].likes == 0
+    cli.clock.advance(hours=1)
+    assert collect(app).polled == 1
+
+
+def test_rate_limited_account_is_skipped_and_resumed(cli, app, engine_for, engine, platform_account):
+    fake = platform_account("x", "x1")
+    cli.ok("account", "add", "sandbox", "s1")
+    cli.ok("post", "add", "Satu", "--to", "x1,s1", "--now")
+    engine_for().publish_all_due()
+    fake.rate_limit_next(cli.clock.now + timedelta(minutes=15))
+    report = collect(app)
+    assert report.polled == 1 and list(report.skipped_accounts) == ["x1"]
+    assert report.skipped_accounts["x1"].startswith("rate limited until ")
+    assert collect(app).polled == 1  # x1 still due, s1 not
+
+
+def test_cli_collect_and_show(cli, app, engine_for, engine):
+    cli.ok("account", "add", "sandbox", "s1")
+    cli.ok("post", "add", "Satu", "--to", "s1", "--now")
+    engine_for().publish_all_due()
+    cli.clock.advance(hours=3)
+    assert cli.ok("metrics", "collect").stdout == "Collected 1 snapshots in 1 requests.\n"
+    data = json.loads(cli.ok("metrics", "show", "1", "--json").stdout)
+    assert data[0]["account"] == "s1" and data[0]["values"]["likes"] is not None
+    assert data[0]["values"]["bookmarks"] is None  # the sandbox does not tell: None, not 0
+    assert cli.ok("metrics", "show", "1").stdout.startswith("s1 (2026-11-30 11:00 WIB): likes ")
