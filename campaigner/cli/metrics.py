@@ -12,22 +12,31 @@ def metrics() -> None:
 
 
 @metrics.command("collect")
+@click.option("--replies/--no-replies", default=True, show_default=True,
+              help="Also fetch and score new replies to the posts polled.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def collect(flags, as_json) -> None:
-    """Poll every published post that is due for a snapshot (by its age)."""
+def collect(flags, replies, as_json) -> None:
+    """Poll every published post that is due for a snapshot (by its age), and its replies."""
     from campaigner.services.metrics import collect as run
+    from campaigner.services.replies import collect_replies
 
+    app = flags.app()
     with Progress("Collecting metrics") as bar:
-        report = run(flags.app(), progress=bar)
+        report = run(app, progress=bar)
+    answers = collect_replies(app, report.delivery_ids) if replies and report.delivery_ids else None
     if as_json:
         echo_json({"polled": report.polled, "missing": report.missing, "requests": report.requests,
-                   "skipped_accounts": report.skipped_accounts})
+                   "skipped_accounts": report.skipped_accounts,
+                   "replies": None if answers is None else {"new": answers.new, "requests": answers.requests,
+                                                            "skipped_accounts": answers.skipped_accounts}})
         return
     click.echo(f"Collected {report.polled} snapshots in {report.requests} requests"
                + (f"; {report.missing} posts are gone from their platform" if report.missing else "") + ".")
     for name, why in report.skipped_accounts.items():
         click.echo(f"Skipped {name}: {why}")
+    if answers is not None:
+        click.echo(f"New replies: {answers.new} ({answers.requests} requests).")
 
 
 @metrics.command("show")
@@ -52,3 +61,26 @@ def show(flags, post_id, as_json) -> None:
         else:
             vals = ", ".join(f"{f} {'-' if r.values[f] is None else r.values[f]}" for f in METRIC_FIELDS)
             click.echo(f"{r.account} ({format_local(r.collected_at, app.zone_for(None))}): {vals}")
+
+
+def monitoring_jobs(app, worker: str, every_minutes: float = 10.0) -> list:
+    """The daemon's metrics job: snapshots and replies of what is due. With several workers only
+    one polls per period (a conditional update on the job's row), so no request is made twice."""
+    from datetime import timedelta
+
+    from campaigner.services.metrics import collect
+    from campaigner.services.replies import collect_replies
+    from campaigner.services.workers import claim_period
+    from scheduler.daemon import PeriodicJob
+
+    step = int(every_minutes * 60)
+
+    def run(now) -> None:
+        period = f"{int(now.timestamp()) // step:012d}"
+        if not claim_period(app, "metrics", period, worker, now):
+            return
+        report = collect(app)
+        if report.delivery_ids:
+            collect_replies(app, report.delivery_ids)
+
+    return [PeriodicJob("metrics", timedelta(minutes=every_minutes), run)]

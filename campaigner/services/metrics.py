@@ -52,6 +52,7 @@ class CollectReport:
     missing: int = 0
     requests: int = 0
     skipped_accounts: dict[str, str] = field(default_factory=dict)  # account → why
+    delivery_ids: set[int] = field(default_factory=set)  # those polled (and still on the platform)
 
 
 def _candidates(app: App, now: datetime, schedule) -> dict[int, list[tuple[int, str]]]:
@@ -123,6 +124,7 @@ def collect(app: App, *, schedule=DEFAULT_SCHEDULE, connector_for: Callable[[Acc
                 with db.write(app.engine) as s:
                     s.execute(MetricSnapshot.__table__.insert(), rows)
             report.polled += len(rows)
+            report.delivery_ids.update(by_remote[rid] for rid in result.found if rid in by_remote)
             report.missing += len(result.missing)
             done += len(batch)
             if progress:

@@ -94,8 +94,52 @@ def test_cli_collect_and_show(cli, app, engine_for, engine):
     cli.ok("post", "add", "Satu", "--to", "s1", "--now")
     engine_for().publish_all_due()
     cli.clock.advance(hours=3)
-    assert cli.ok("metrics", "collect").stdout == "Collected 1 snapshots in 1 requests.\n"
+    lines = cli.ok("metrics", "collect").stdout.splitlines()
+    assert lines[0] == "Collected 1 snapshots in 1 requests."
+    assert lines[1].startswith("New replies: ") and lines[1].endswith(" (1 requests).")
     data = json.loads(cli.ok("metrics", "show", "1", "--json").stdout)
     assert data[0]["account"] == "s1" and data[0]["values"]["likes"] is not None
     assert data[0]["values"]["bookmarks"] is None  # the sandbox does not tell: None, not 0
     assert cli.ok("metrics", "show", "1").stdout.startswith("s1 (2026-11-30 11:00 WIB): likes ")
+
+
+def test_replies_collected_once_and_scored(cli, app, engine_for, engine, platform_account):
+    from campaigner.models import Reply
+    from campaigner.services.replies import collect_replies
+
+    fake = platform_account("mastodon", "m1")
+    cli.ok("account", "add", "telegram", "t1")
+    cli.ok("post", "add", "Tolak Tapera!", "--to", "m1", "--now")
+    engine_for().publish_all_due()
+    [d] = deliveries(engine)
+    fake.add_reply(d.remote_id, "budi@buruh.social", "Setuju banget, upah harus naik!", cli.clock.now)
+    fake.add_reply(d.remote_id, "sari@buruh.social", "Tapera ini gak adil buat buruh", cli.clock.now)
+    fake.add_reply(d.remote_id, "jo@example.org", "This is a great step for workers", cli.clock.now, language="en")
+    fake.add_reply(d.remote_id, "ana@example.org", "Terrible policy, it hurts families", cli.clock.now, language=None)
+    assert collect_replies(app).new == 4
+    cli.clock.advance(hours=1)
+    assert collect_replies(app).new == 0  # stored once each
+    with Session(engine) as s:
+        got = {r.text: (r.language, r.sentiment) for r in s.scalars(select(Reply))}
+    assert got == {"Setuju banget, upah harus naik!": ("id", "positive"),
+                   "Tapera ini gak adil buat buruh": ("id", "negative"),
+                   "This is a great step for workers": ("en", "positive"),
+                   "Terrible policy, it hurts families": ("en", "negative")}  # no tag: detected
+    r = cli.ok("metrics", "collect", "--json")
+    assert json.loads(r.stdout)["replies"]["new"] == 0
+
+
+def test_daemon_metrics_job_polls_once_per_period_across_workers(cli, app, engine_for, engine):
+    from campaigner.cli.metrics import monitoring_jobs
+
+    cli.ok("account", "add", "sandbox", "s1")
+    cli.ok("post", "add", "Satu", "--to", "s1", "--now")
+    engine_for().publish_all_due()
+    [job_a] = monitoring_jobs(app, "wa")
+    [job_b] = monitoring_jobs(app, "wb")
+    job_a.run(cli.clock.now)
+    job_b.run(cli.clock.now)  # same period: the other worker already polled
+    assert len(snapshots(engine)) == 1
+    cli.clock.advance(hours=1)
+    job_b.run(cli.clock.now)
+    assert len(snapshots(engine)) == 2
