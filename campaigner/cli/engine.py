@@ -53,15 +53,17 @@ def publish(flags, dry_run, as_json) -> None:
 @click.option("--name", help="Worker name (default: host:pid).")
 @click.option("--concurrency", type=int, default=4, show_default=True, help="Accounts published in parallel.")
 @click.option("--lease-seconds", type=click.FloatRange(min=1), default=600, show_default=True,
-              help="How long a claim lasts before another worker may recover it (keep it well above the "
-                   "slowest platform call).")
+              help="How long claims and account leases last before another worker may take them over; keep "
+                   "it well above one account's batch in a pass (up to 20 platform calls).")
+@click.option("--accounts-per-pass", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Accounts leased per pass; with several workers, about --concurrency shares the work out.")
 @click.option("--tick", "tick_seconds", type=click.FloatRange(min=0.01), default=0.25, show_default=True,
               help="Seconds between checks for due work.")
 @click.option("--alerts-every", type=click.FloatRange(min=0, min_open=True), metavar="MINUTES",
               help="Minutes between e-mailed alert digests (default: every_minutes of the config file's "
                    "[smtp] table, else 5; nothing is e-mailed without that table).")
 @click.pass_obj
-def run(flags, name, concurrency, lease_seconds, tick_seconds, alerts_every) -> None:
+def run(flags, name, concurrency, lease_seconds, accounts_per_pass, tick_seconds, alerts_every) -> None:
     """Run the publishing worker until stopped (SIGTERM/SIGINT finish in-flight work first).
 
     Several workers may share one PostgreSQL database (or one SQLite file on one machine).
@@ -79,7 +81,11 @@ def run(flags, name, concurrency, lease_seconds, tick_seconds, alerts_every) -> 
     app = flags.app()
     from datetime import timedelta
 
-    engine = Engine(app, name or worker_name(), concurrency=concurrency, lease=timedelta(seconds=lease_seconds))
+    engine = Engine(app, name or worker_name(), concurrency=concurrency, lease=timedelta(seconds=lease_seconds),
+                    accounts_per_pass=accounts_per_pass)
     from campaigner.cli.status import alert_jobs
 
-    Daemon(app, engine, tick=timedelta(seconds=tick_seconds), jobs=alert_jobs(app, alerts_every)).run()
+    from campaigner.cli.metrics import monitoring_jobs
+
+    jobs = alert_jobs(app, alerts_every) + monitoring_jobs(app, engine.worker)
+    Daemon(app, engine, tick=timedelta(seconds=tick_seconds), jobs=jobs).run()

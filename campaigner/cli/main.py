@@ -30,6 +30,7 @@ COMMANDS = {
     "metrics": "campaigner.cli.metrics:metrics",
     "status": "campaigner.cli.status:status",
     "alerts": "campaigner.cli.status:alerts",
+    "report": "campaigner.cli.report:report",
 }
 
 

@@ -16,7 +16,7 @@ import pytest
 from content import check_length, length
 from content.hashtags import HashtagPlan, _compose, hashtags_in, normalize_tag, plan_hashtags
 from content.length import (
-    _GRAPHEME_NOT_SIMPLE, _X_DOT_LETTER, _grapheme_reference, _grapheme_simple, _grapheme_slow,
+    _GRAPHEME_NOT_SIMPLE, _grapheme_reference, _grapheme_simple, _grapheme_slow,
     _mastodon_countable, _mastodon_length_reference, _mastodon_may_have_url, _mastodon_slow,
     grapheme_count, mastodon_countable_text, mastodon_length,
 )

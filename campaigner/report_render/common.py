@@ -1,0 +1,106 @@
+"""Pieces every human-readable format shares: section titles, attention lines, short texts."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from campaigner.report_render.i18n import Lang
+from campaigner.services.report import AccountTimes, AttentionItem, Section, SentimentCounts, Totals, WeeklyReport
+
+#: the per-platform / per-account table's metric columns, in order
+TABLE_METRICS = ("likes", "reposts", "replies", "quotes", "impressions")
+#: shown on an "Also" line when any delivery tells them
+EXTRA_METRICS = ("bookmarks", "clicks")
+
+
+def short(text: str, width: int) -> str:
+    """One line of at most ``width`` characters (whitespace folded, cut with an ellipsis)."""
+    one = " ".join(text.split())
+    return one if len(one) <= width else one[: width - 1].rstrip() + "…"
+
+
+def section_title(sec: Section, t: Lang) -> str:
+    if sec.kind == "overall":
+        return t("overall") if not sec.slug else t("campaign_scope", name=f"{sec.name} ({sec.slug})")
+    if sec.kind == "none":
+        return t("no_campaign")
+    return f"{t('campaign')} {sec.name} ({sec.slug})"
+
+
+def report_title(report: WeeklyReport, t: Lang) -> str:
+    head = f"{t('title')} — {t.week_title(report.week)}"
+    if report.campaign:
+        head += f" — {report.overall.name}"
+    return head
+
+
+def report_subtitle(report: WeeklyReport, t: Lang) -> str:
+    return f"{t.week_range(report.week)} ({report.week.iso}, {report.timezone})"
+
+
+def generated_line(report: WeeklyReport, t: Lang) -> str:
+    return t("generated", when=t.time(report.generated_at, ZoneInfo(report.timezone), year=True))
+
+
+def partial_note(report: WeeklyReport, t: Lang) -> str | None:
+    if report.complete:
+        return None
+    return t("partial", when=t.time(report.generated_at, ZoneInfo(report.timezone)))
+
+
+def extras(tot: Totals, t: Lang) -> str | None:
+    """``12 bookmarks, 40 clicks`` when any post tells them."""
+    bits = [f"{t.num(tot.sums[m])} {t(m)}" for m in EXTRA_METRICS if tot.sums[m] is not None]
+    return ", ".join(bits) or None
+
+
+def measured_note(tot: Totals, t: Lang) -> str | None:
+    if tot.posts == 0:
+        return None
+    note = t("measured", measured=t.num(tot.measured), posts=t.num(tot.posts))
+    if tot.gone:
+        note += "; " + t("gone_note", n=t.num(tot.gone))
+    return note
+
+
+def sentiment_line(c: SentimentCounts, t: Lang) -> str:
+    bits = [f"{t.num(c.by_label[k])} {t(k)}" for k in ("positive", "neutral", "negative")]
+    if c.by_label["unscored"]:
+        bits.append(f"{t.num(c.by_label['unscored'])} {t('unscored')}")
+    return ", ".join(bits)
+
+
+def attention_text(item: AttentionItem, t: Lang, zone: ZoneInfo) -> str:
+    who = f"{item.account} ({item.platform})"
+    if item.kind == "paused":
+        what = t("att_paused") + (f" — {item.reason}" if item.reason else "")
+        return f"{who}: {what} — {t('resume_hint', name=item.account)}"
+    if item.kind == "held":
+        what = t("att_held", until=t.time(item.until, zone))
+        return f"{who}: {what}" + (f" — {item.reason}" if item.reason else "")
+    if item.kind == "failures":
+        return f"{who}: " + t("att_failures", posts=t.num(item.failed_posts), attempts=t.num(item.failed_attempts))
+    key = "att_token_expired" if item.kind == "token_expired" else "att_token_expiring"
+    return f"{who}: " + t(key, when=t.time(item.until, zone, year=True))
+
+
+def sections(report: WeeklyReport, t: Lang) -> list[tuple[str, Section]]:
+    """(title, section): the overall section, then one per campaign — unless there is only one
+    group, which the overall section then names."""
+    if len(report.campaigns) <= 1:
+        title = section_title(report.overall, t)
+        if report.campaigns and report.campaigns[0].kind == "campaign":
+            title += " — " + section_title(report.campaigns[0], t)
+        return [(title, report.overall)]
+    return [(section_title(s, t), s) for s in (report.overall, *report.campaigns)]
+
+
+def account_best(a: AccountTimes, t: Lang) -> str:
+    """``best at 19:00, on Tuesday`` — or only the part that has enough posts."""
+    h, d = a.best_hour, a.best_weekday
+    if h and d:
+        return t("best_at", hour=t.hour(h.slot), weekday=t.weekday(d.slot))
+    if h:
+        return t("best_hour_only", hour=t.hour(h.slot))
+    if d:
+        return t("best_day_only", weekday=t.weekday(d.slot))
+    return t("not_enough")

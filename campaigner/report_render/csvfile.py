@@ -1,0 +1,81 @@
+"""The weekly report as CSV: one row per delivery (one post on one account) published or failed
+in the week, for a spreadsheet.
+
+UTF-8, comma separated, ``\\n`` line ends, a header row. The column names are the same in every
+``--lang`` (scripts can rely on them); an empty cell means "unknown" — the platform does not give
+that figure, or there is no snapshot yet — and is never a 0.
+
+========================  ==========================================================================
+column                    meaning
+========================  ==========================================================================
+delivery_id               the delivery's id (``campaigner post show POST_ID`` shows it)
+post_id                   the post's id
+status                    ``published`` or ``failed``
+campaign                  the campaign's slug, empty for none
+account                   account name
+platform                  x, mastodon, bluesky, facebook, telegram, sandbox
+due_local                 when it was due, local time of the report's zone (``YYYY-MM-DD HH:MM``)
+published_local           when it went out, local time (empty when failed)
+published_utc             when it went out, ISO 8601 UTC (``…Z``)
+failed_utc                when it failed, ISO 8601 UTC (empty when published)
+url                       the post's address on the platform
+likes … clicks            likes, reposts, replies, quotes, impressions, bookmarks, clicks from the
+                          latest snapshot collected before the week ended
+interactions              likes + reposts + replies + quotes (the known ones)
+engagement_rate           interactions ÷ impressions as a fraction (``0.0345``), when both known
+snapshot_utc              when that snapshot was collected (empty: not measured yet)
+gone                      ``yes`` when the platform no longer has the post, else empty
+hashtags                  the tags in the text that went out, space separated
+text                      the first part's text as it went out, on one line
+error                     why it failed (failed rows only)
+========================  ==========================================================================
+
+A ``text`` or ``error`` cell that starts with ``=``, ``+``, ``-`` or ``@`` (a reply to
+``@someone``) gets a leading ``'`` so a spreadsheet shows it as text instead of running it as a
+formula.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from campaigner.report_render.i18n import Lang
+from campaigner.services.report import METRICS, WeeklyReport
+
+COLUMNS = ("delivery_id", "post_id", "status", "campaign", "account", "platform", "due_local", "published_local",
+           "published_utc", "failed_utc", "url", *METRICS, "interactions", "engagement_rate", "snapshot_utc",
+           "gone", "hashtags", "text", "error")
+
+
+def _utc(when: datetime | None) -> str:
+    return "" if when is None else when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _local(when: datetime | None, zone: ZoneInfo) -> str:
+    return "" if when is None else when.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _n(v) -> str:
+    return "" if v is None else str(v)
+
+
+def _cell(text: str | None) -> str:
+    one = " ".join((text or "").split())
+    return "'" + one if one[:1] in ("=", "+", "-", "@") else one
+
+
+def render(report: WeeklyReport, t: Lang) -> str:
+    zone = ZoneInfo(report.timezone)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for d in report.deliveries:
+        rate = d.engagement_rate
+        w.writerow([d.delivery_id, d.post_id, d.status, d.campaign or "", d.account, d.platform,
+                    _local(d.due_at, zone), _local(d.published_at, zone), _utc(d.published_at), _utc(d.failed_at),
+                    d.url or "", *(_n(d.values.get(m)) for m in METRICS), _n(d.interactions),
+                    "" if rate is None else f"{rate:.4f}", _utc(d.snapshot_at), "yes" if d.gone else "",
+                    " ".join(d.hashtags), _cell(d.text), _cell(d.error)])
+    return buf.getvalue()

@@ -1,0 +1,207 @@
+"""The weekly report as JSON, for scripts and dashboards. Stable: keys are only ever added, and a
+change in the meaning of any key bumps ``version``. The same in every ``--lang``.
+
+Times are ISO 8601 in UTC (``2026-11-30T01:00:00Z``); days are ``YYYY-MM-DD`` (local). A
+metric the platform does not give is ``null`` — never 0. Rates are fractions (0.0345 = 3.45%).
+
+Top level::
+
+    version          1
+    report           "weekly"
+    generated_at     when the report was built
+    timezone         the zone the week is read in (IANA name)
+    campaign         the --campaign slug, or null for all posts
+    complete         false while the week is not over yet
+    week             Week: the reported ISO week
+    previous_week    Week: the one compared against
+    overall          Section: everything in scope
+    campaigns        [Section]: one per campaign active this week or the week before, plus
+                     kind "none" for posts without a campaign ([] with --campaign)
+    best_times       BestTimes
+    replies          Replies (written during the week, to posts in scope)
+    attention        [Attention]: accounts needing a person (all accounts)
+    deliveries       [Delivery]: every delivery published or failed in the week, in scope
+
+Week: ``iso`` ("2026-W48"), ``year``, ``week``, ``first_day`` (Monday), ``last_day`` (Sunday),
+``start`` and ``end`` (UTC instants of local Monday 00:00 and the next Monday 00:00).
+
+Section: ``kind`` ("overall" | "campaign" | "none"), ``campaign`` (slug or null), ``name``,
+``hashtags`` (the campaign's), ``published``, ``failed``, ``totals`` (Totals), ``previous``
+(``{published, failed, totals}`` for the previous week), ``change`` (``published``,
+``interactions``, ``impressions``: this week minus last, null when either is unknown;
+``engagement_rate``: the difference of the two fractions), ``platforms`` and ``accounts`` (lists
+of ``{platform | account, platform, published, failed, totals, previous}``, most interactions
+first), ``top_posts`` ([TopPost], most interactions first), ``hashtag_performance``
+(``[{tag, campaign_tag, totals}]``), ``reply_sentiment`` (``{total, positive, neutral, negative,
+unscored}``).
+
+Totals (each delivery's latest snapshot collected before the end of its week): ``posts``
+(published), ``measured`` (with numbers), ``gone`` (no longer on the platform), ``likes``,
+``reposts``, ``replies``, ``quotes``, ``impressions``, ``bookmarks``, ``clicks`` (sums of the
+known values; null when no delivery has the metric), ``interactions`` (likes + reposts + replies
++ quotes, same rule), ``engagement_rate`` (interactions ÷ impressions over the deliveries that
+have both; null when none has impressions), ``known`` (how many deliveries gave each metric, and
+``interactions``), ``rate_basis`` (``{interactions, impressions}`` the rate was computed from).
+
+TopPost: ``delivery_id``, ``post_id``, ``campaign``, ``account``, ``platform``, ``published_at``,
+``url``, ``interactions``, ``engagement_rate``, ``text``.
+
+BestTimes: ``since``, ``until``, ``weeks``, ``min_posts`` (a slot needs this many measured posts to
+be ranked), ``hours`` (24 × ``{hour, posts, interactions, average}``, local hours, each post in
+its own account's zone), ``weekdays`` (7 × ``{weekday (0 = Monday), posts, interactions,
+average}``), ``best_hours`` and ``best_weekdays`` (the ranked slots, best first), ``accounts``
+(``[{account, platform, timezone, posts, best_hour, best_weekday, hours, weekdays}]``).
+
+Replies: ``total``, ``by_sentiment`` (``{positive, neutral, negative, unscored}``),
+``by_language`` (``[{language, total, by_sentiment}]``, language null when unknown),
+``examples`` (``{positive: [Reply], negative: [Reply]}``; Reply: ``text``, ``language``,
+``polarity``, ``sentiment``, ``account``, ``platform``, ``created_at``, ``post_url``).
+
+Attention: ``account``, ``platform``, ``kind`` ("paused" | "held" | "failures" |
+"token_expiring" | "token_expired"), ``reason``, ``until`` (held until / token expiry),
+``failed_posts``, ``failed_attempts`` (in the week).
+
+Delivery: ``delivery_id``, ``post_id``, ``status`` ("published" | "failed"), ``campaign``,
+``account``, ``platform``, ``due_at``, ``published_at``, ``failed_at``, ``url``, ``snapshot_at``
+(null: not measured), ``gone``, ``metrics`` (the seven metrics, null = unknown),
+``interactions``, ``engagement_rate``, ``hashtags``, ``text`` (first part as it went out),
+``error``.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from campaigner.report_render.i18n import Lang
+from campaigner.services.report import (METRICS, AccountTimes, DeliveryLine, Period, Section, SentimentCounts,
+                                        TimeSlot, Totals, Week, WeeklyReport, ranked_slots)
+
+VERSION = 1
+
+
+def _t(when: datetime | None) -> str | None:
+    return None if when is None else when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _rate(x: float | None) -> float | None:
+    return None if x is None else round(x, 6)
+
+
+def _avg(x: float | None) -> float | None:
+    return None if x is None else round(x, 3)
+
+
+def week(w: Week) -> dict[str, Any]:
+    return {"iso": w.iso, "year": w.year, "week": w.week, "first_day": w.first_day.isoformat(),
+            "last_day": w.last_day.isoformat(), "start": _t(w.start), "end": _t(w.end)}
+
+
+def totals(t: Totals) -> dict[str, Any]:
+    return {"posts": t.posts, "measured": t.measured, "gone": t.gone, **{m: t.sums[m] for m in METRICS},
+            "interactions": t.interactions, "engagement_rate": _rate(t.engagement_rate),
+            "known": {**t.known, "interactions": t.interactions_known},
+            "rate_basis": {"interactions": t.rate_interactions, "impressions": t.rate_impressions}}
+
+
+def period(p: Period) -> dict[str, Any]:
+    return {"published": p.published, "failed": p.failed, "totals": totals(p.totals)}
+
+
+def _diff(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else a - b
+
+
+def sentiment_counts(c: SentimentCounts) -> dict[str, int]:
+    return {"total": c.total, **c.by_label}
+
+
+def top_post(d: DeliveryLine) -> dict[str, Any]:
+    return {"delivery_id": d.delivery_id, "post_id": d.post_id, "campaign": d.campaign, "account": d.account,
+            "platform": d.platform, "published_at": _t(d.published_at), "url": d.url,
+            "interactions": d.interactions, "engagement_rate": _rate(d.engagement_rate), "text": d.text}
+
+
+def section(s: Section) -> dict[str, Any]:
+    cur, prev = s.current.totals, s.previous.totals
+    rate_change = (None if cur.engagement_rate is None or prev.engagement_rate is None
+                   else _rate(cur.engagement_rate - prev.engagement_rate))
+    return {
+        "kind": s.kind, "campaign": s.slug, "name": s.name, "hashtags": list(s.hashtags),
+        "published": s.current.published, "failed": s.current.failed, "totals": totals(cur),
+        "previous": period(s.previous),
+        "change": {"published": s.current.published - s.previous.published,
+                   "interactions": _diff(cur.interactions, prev.interactions),
+                   "impressions": _diff(cur.sums["impressions"], prev.sums["impressions"]),
+                   "engagement_rate": rate_change},
+        "platforms": [{"platform": b.key, **period(b.current), "previous": period(b.previous)} for b in s.platforms],
+        "accounts": [{"account": b.key, "platform": b.platform, **period(b.current), "previous": period(b.previous)}
+                     for b in s.accounts],
+        "top_posts": [top_post(d) for d in s.top_posts],
+        "hashtag_performance": [{"tag": h.tag, "campaign_tag": h.campaign_tag, "totals": totals(h.totals)}
+                                for h in s.hashtag_stats],
+        "reply_sentiment": sentiment_counts(s.replies),
+    }
+
+
+def _slot(s: TimeSlot, key: str) -> dict[str, Any]:
+    return {key: s.slot, "posts": s.posts, "interactions": s.interactions, "average": _avg(s.average)}
+
+
+def _account_times(a: AccountTimes) -> dict[str, Any]:
+    return {"account": a.account, "platform": a.platform, "timezone": a.timezone, "posts": a.posts,
+            "best_hour": a.best_hour.slot if a.best_hour else None,
+            "best_weekday": a.best_weekday.slot if a.best_weekday else None,
+            "hours": [_slot(s, "hour") for s in a.hours], "weekdays": [_slot(s, "weekday") for s in a.weekdays]}
+
+
+def delivery(d: DeliveryLine) -> dict[str, Any]:
+    return {"delivery_id": d.delivery_id, "post_id": d.post_id, "status": d.status, "campaign": d.campaign,
+            "account": d.account, "platform": d.platform, "due_at": _t(d.due_at), "published_at": _t(d.published_at),
+            "failed_at": _t(d.failed_at), "url": d.url, "snapshot_at": _t(d.snapshot_at), "gone": d.gone,
+            "metrics": {m: d.values.get(m) for m in METRICS}, "interactions": d.interactions,
+            "engagement_rate": _rate(d.engagement_rate), "hashtags": list(d.hashtags), "text": d.text,
+            "error": d.error}
+
+
+def to_dict(r: WeeklyReport) -> dict[str, Any]:
+    bt, st = r.best_times, r.sentiment
+
+    def reply(ex):
+        return {"text": ex.text, "language": ex.language, "polarity": ex.polarity, "sentiment": ex.sentiment,
+                "account": ex.account, "platform": ex.platform, "created_at": _t(ex.created_at),
+                "post_url": ex.post_url}
+
+    return {
+        "version": VERSION,
+        "report": "weekly",
+        "generated_at": _t(r.generated_at),
+        "timezone": r.timezone,
+        "campaign": r.campaign,
+        "complete": r.complete,
+        "week": week(r.week),
+        "previous_week": week(r.previous_week),
+        "overall": section(r.overall),
+        "campaigns": [section(s) for s in r.campaigns],
+        "best_times": {
+            "since": _t(bt.since), "until": _t(bt.until), "weeks": bt.weeks, "min_posts": bt.min_posts,
+            "hours": [_slot(s, "hour") for s in bt.hours], "weekdays": [_slot(s, "weekday") for s in bt.weekdays],
+            "best_hours": [_slot(s, "hour") for s in ranked_slots(bt.hours, bt.min_posts)],
+            "best_weekdays": [_slot(s, "weekday") for s in ranked_slots(bt.weekdays, bt.min_posts)],
+            "accounts": [_account_times(a) for a in bt.accounts],
+        },
+        "replies": {
+            "total": st.counts.total, "by_sentiment": dict(st.counts.by_label),
+            "by_language": [{"language": code, "total": c.total, "by_sentiment": dict(c.by_label)}
+                            for code, c in st.by_language],
+            "examples": {"positive": [reply(x) for x in st.positive], "negative": [reply(x) for x in st.negative]},
+        },
+        "attention": [{"account": a.account, "platform": a.platform, "kind": a.kind, "reason": a.reason,
+                       "until": _t(a.until), "failed_posts": a.failed_posts, "failed_attempts": a.failed_attempts}
+                      for a in r.attention],
+        "deliveries": [delivery(d) for d in r.deliveries],
+    }
+
+
+def render(report: WeeklyReport, t: Lang) -> str:
+    return json.dumps(to_dict(report), ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,145 @@
+"""The weekly report as Markdown that pastes into a chat (Mattermost, Element, Slack, Discord,
+Telegram): bold headings, short bullet lists, bare links — no tables, no wide lines."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from campaigner.report_render.common import (account_best, TABLE_METRICS, attention_text, extras, generated_line, measured_note,
+                                             partial_note, report_subtitle, report_title, sections, sentiment_line,
+                                             short)
+from campaigner.report_render.i18n import Lang
+from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
+
+_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~"})
+
+
+def esc(text: str) -> str:
+    """Text that Markdown shows as written (no accidental bold, links or code)."""
+    return text.translate(_SPECIAL)
+
+
+def render(report: WeeklyReport, t: Lang) -> str:
+    zone = ZoneInfo(report.timezone)
+    out = [f"**{esc(report_title(report, t))}**", f"{esc(report_subtitle(report, t))}",
+           f"_{esc(generated_line(report, t))}_"]
+    note = partial_note(report, t)
+    if note:
+        out.append(f"_{esc(note)}_")
+    if report.empty:
+        prev = report.overall.previous
+        out += ["", esc(t("empty")),
+                esc(t("empty_prev", published=t.num(prev.published), failed=t.num(prev.failed)))]
+        _attention(out, report, t, zone)
+        return "\n".join(out) + "\n"
+    for title, sec in sections(report, t):
+        out += ["", f"**{esc(title)}**"]
+        _section(out, sec, t, zone)
+    _best_times(out, report, t)
+    _replies(out, report, t)
+    _attention(out, report, t, zone)
+    out += ["", f"_{esc(t('footnote'))}_"]
+    return "\n".join(out) + "\n"
+
+
+def _section(out: list[str], sec: Section, t: Lang, zone: ZoneInfo) -> None:
+    cur, prev = sec.current, sec.previous
+    ct, pt = cur.totals, prev.totals
+    if sec.hashtags and sec.kind != "overall":
+        out.append(esc(" ".join(sec.hashtags)))
+    out.append(f"- {t('published')}: **{t.posts(cur.published)}** {t.change(cur.published, prev.published)}".rstrip())
+    if cur.failed or prev.failed:
+        out.append(f"- {t('failed')}: {t.num(cur.failed)} {t.change(cur.failed, prev.failed)}".rstrip())
+    out.append(f"- {t('interactions')}: **{t.num(ct.interactions, total=True)}** "
+               f"{t.change(ct.interactions, pt.interactions)}".rstrip())
+    out.append(f"- {t('impressions')}: {t.num(ct.sums['impressions'], total=True)} "
+               f"{t.change(ct.sums['impressions'], pt.sums['impressions'])}".rstrip())
+    out.append(f"- {t('rate')}: {t.pct(ct.engagement_rate, total=True)} "
+               f"{t.change_pts(ct.engagement_rate, pt.engagement_rate)}".rstrip())
+    more = extras(ct, t)
+    if more:
+        out.append(f"- {t('also')}: {more}")
+    note = measured_note(ct, t)
+    if note:
+        out.append(f"- _{esc(note)}_")
+    if sec.platforms:
+        out += ["", f"_{t('by_platform')}_"]
+        out += [_line(b, t) for b in sec.platforms]
+    if len(sec.accounts) > 1 or (sec.accounts and len(sec.platforms) != len(sec.accounts)):
+        out += ["", f"_{t('by_account')}_"]
+        out += [_line(b, t, account=True) for b in sec.accounts]
+    out += ["", f"_{t('top_posts')}_"]
+    if not sec.top_posts:
+        out.append(esc(t("no_top")))
+    for i, d in enumerate(sec.top_posts, 1):
+        head = f"{i}. **{t.num(d.interactions)}** {t('interactions_lc')}"
+        if d.engagement_rate is not None:
+            head += f" ({t.pct(d.engagement_rate)})"
+        head += f" — {esc(d.account)}, {t.time(d.published_at, zone)}"
+        out.append(head)
+        if d.text:
+            out.append(f"   {esc(short(d.text, 90))}")
+        if d.url:
+            out.append(f"   {d.url}")
+    if sec.hashtag_stats:
+        out += ["", f"_{t('hashtags')}_"]
+        for h in sec.hashtag_stats[:10]:
+            tt = h.totals
+            bits = [t.posts(tt.posts), f"{t.num(tt.interactions, total=True)} {t('interactions_lc')}"]
+            if tt.per_post is not None:
+                bits.append(f"{t.dec(tt.per_post)} {t('per_post')}")
+            if tt.engagement_rate is not None:
+                bits.append(f"{t('col_rate')} {t.pct(tt.engagement_rate)}")
+            tag = esc(h.tag) + (f" ({t('campaign_tag')})" if h.campaign_tag else "")
+            out.append(f"- {tag}: " + " · ".join(bits))
+    if sec.replies.total:
+        out += ["", f"_{t('replies_title')}_: {t('replies_total', n=t.num(sec.replies.total))} "
+                    f"({sentiment_line(sec.replies, t)})"]
+
+
+def _line(b: Breakdown, t: Lang, account: bool = False) -> str:
+    tt = b.current.totals
+    name = f"{esc(b.key)} ({b.platform})" if account else esc(b.key)
+    bits = [t.posts(b.current.published)]
+    bits += [f"{t.num(tt.sums[m])} {t(m if m != 'impressions' else 'col_views')}" for m in TABLE_METRICS
+             if tt.sums[m] is not None]
+    if tt.engagement_rate is not None:
+        bits.append(f"{t('col_rate')} {t.pct(tt.engagement_rate)}")
+    if b.current.failed:
+        bits.append(f"{t.num(b.current.failed)} {t('col_failed')}")
+    return f"- **{name}**: " + " · ".join(bits)
+
+
+def _best_times(out: list[str], report: WeeklyReport, t: Lang) -> None:
+    bt = report.best_times
+    out += ["", f"**{t('best_times')}**", f"_{esc(t('best_times_note', weeks=bt.weeks))}_"]
+    hours = ranked_slots(bt.hours, bt.min_posts)[:3]
+    days = ranked_slots(bt.weekdays, bt.min_posts)[:3]
+    out.append(f"- {t('by_hour')}: " + (", ".join(f"{t.hour(s.slot)} ({t('avg')} {t.dec(s.average)}, "
+                                                     f"{t.posts(s.posts)})" for s in hours) or t("not_enough")))
+    out.append(f"- {t('by_weekday')}: " + (", ".join(f"{t.weekday(s.slot)} ({t('avg')} {t.dec(s.average)}, "
+                                                        f"{t.posts(s.posts)})" for s in days) or t("not_enough")))
+    for a in bt.accounts:
+        what = account_best(a, t)
+        out.append(f"- {esc(a.account)}: {what}")
+
+
+def _replies(out: list[str], report: WeeklyReport, t: Lang) -> None:
+    s = report.sentiment
+    out += ["", f"**{t('replies_title')}**"]
+    if not s.counts.total:
+        out.append(esc(t("no_replies")))
+        return
+    out.append(f"- {t('replies_total', n=t.num(s.counts.total))}: {sentiment_line(s.counts, t)}")
+    for code, c in s.by_language:
+        out.append(f"- {t.language(code)}: {t.num(c.total)} ({sentiment_line(c, t)})")
+    for label, examples in (("positive_examples", s.positive), ("negative_examples", s.negative)):
+        for ex in examples:
+            out.append(f"> {esc(short(ex.text, 160))}")
+            out.append(f"— {t(label)}, {esc(ex.account)}, {t.language(ex.language)}")
+
+
+def _attention(out: list[str], report: WeeklyReport, t: Lang, zone: ZoneInfo) -> None:
+    out += ["", f"**{t('attention')}**"]
+    if not report.attention:
+        out.append(esc(t("attention_none")))
+    out += [f"- {esc(attention_text(item, t, zone))}" for item in report.attention]

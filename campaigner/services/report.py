@@ -1,0 +1,831 @@
+"""The weekly report's numbers, as plain dataclasses (renderers live in ``campaigner.report_render``).
+
+What is counted, and how (the choices the report documents):
+
+- **The week** is an ISO week in the configured zone (default Asia/Jakarta): Monday 00:00 local
+  to the next Monday 00:00 local. The default is the last full week before now.
+- **Published in the week** means a delivery (one post on one account) whose status is
+  ``published`` and whose ``published_at`` falls in the week. **Failed in the week** means a
+  delivery whose status is ``failed`` and that last changed (``updated_at``, when it failed) in
+  the week.
+- **Engagement** of a delivery comes from its *latest snapshot collected before the end of the
+  week*. A delivery with no such snapshot is "not measured"; one whose latest snapshot says the
+  platform no longer has it is "gone". Neither adds to any sum.
+- **Interactions** = likes + reposts + replies + quotes, each as far as the platform tells
+  (``None`` counts as unknown, never as 0); a delivery where none of the four is known has no
+  interactions (``None``).
+- **Totals** add the known values only. A total is ``None`` ("n/a") when no delivery of the
+  group has that metric; ``known`` says how many deliveries told it.
+- **Engagement rate** = interactions / impressions, over the deliveries that have both
+  (e.g. X); ``None`` where no delivery has impressions.
+- **Change** compares with the previous ISO week computed the same way (its own latest snapshots
+  before its own end).
+- **Hashtags**: the tags in the text that actually went out (every thread part), matched
+  case-insensitively, plus the campaigns' own tags (listed with 0 posts when no post carried
+  them). A post counts once per tag.
+- **Best times**: over the 8 weeks ending with the report's week, the average interactions per
+  measured post by *local* hour and by *local* weekday, each post in its own account's zone;
+  per account and pooled. A slot needs at least ``MIN_POSTS_FOR_BEST`` posts to be named best.
+  With ``--campaign`` only that campaign's posts count.
+- **Replies**: replies written during the week (``created_at`` in the week) to posts in scope,
+  whenever those were published; counted by sentiment label and by language, with a few
+  examples (most positive, most negative).
+- **Needs attention** covers every account (account health is not per campaign): paused (with the
+  reason), held by a rate limit now, repeated failures in the week (``FAILED_DELIVERIES_ALERT``
+  failed posts or ``FAILED_ATTEMPTS_ALERT`` failed attempts), a token expiring within
+  ``TOKEN_WARNING`` (or already expired).
+
+Speed: the latest snapshot per delivery is picked in SQL by one correlated ``ORDER BY collected_at
+DESC, id DESC LIMIT 1`` sub-select per delivery row, which walks the (delivery_id, collected_at)
+index; the totals are ``GROUP BY campaign, account`` in SQL, and the 8-week history is grouped in
+SQL by account, local weekday and local hour (each account's zone offset, daylight-saving periods
+included, applied in SQL), so Python only merges a few hundred rows. ``bench/report.py`` measures it on 50,000 deliveries and 1,000,000 snapshots.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Callable, Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import BigInteger, Integer, and_, case, cast, func, or_, select, true
+from sqlalchemy.orm import aliased
+
+from campaigner import db
+from campaigner.app import App
+from campaigner.errors import InvalidInput
+from campaigner.models import (Account, AccountStatus, Attempt, Campaign, Delivery, DeliveryPart,
+                               DeliveryStatus as S, MetricSnapshot, Post, Reply)
+from campaigner.times import local_day_bounds
+
+METRICS = ("likes", "reposts", "replies", "quotes", "impressions", "bookmarks", "clicks")
+#: what "interactions" adds up
+INTERACTIONS = ("likes", "reposts", "replies", "quotes")
+SENTIMENTS = ("positive", "neutral", "negative")
+#: best times look back this many weeks (the report's week included)
+HISTORY_WEEKS = 8
+#: a local hour or weekday needs this many measured posts before it can be called "best"
+MIN_POSTS_FOR_BEST = 3
+#: an account with this many failed posts (or failed attempts) in the week needs attention
+FAILED_DELIVERIES_ALERT = 2
+FAILED_ATTEMPTS_ALERT = 3
+#: warn about tokens expiring this soon
+TOKEN_WARNING = timedelta(days=14)
+#: attempts outcomes that are errors (a rate-limit wait is not)
+FAILED_OUTCOMES = ("transient", "permanent", "auth_expired", "unknown")
+TOP_POSTS = 5
+TOP_POSTS_PER_CAMPAIGN = 3
+REPLY_EXAMPLES = 3
+
+_WEEK_RE = re.compile(r"^\s*(\d{4})-?[Ww](\d{1,2})\s*$")
+
+
+class BadWeek(InvalidInput):
+    """A ``--week`` that is not an ISO week (a usage error)."""
+
+    exit_code = 2
+
+
+# --- the week -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Week:
+    """An ISO week in a zone: local Monday 00:00 (``start``, UTC) to the next Monday (``end``)."""
+
+    year: int
+    week: int
+    zone: str
+    first_day: date  # Monday
+    last_day: date   # Sunday
+    start: datetime
+    end: datetime
+
+    @property
+    def iso(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+    def previous(self) -> "Week":
+        y, w, _ = (self.first_day - timedelta(days=7)).isocalendar()
+        return week_of(y, w, ZoneInfo(self.zone))
+
+
+def parse_week(text: str) -> tuple[int, int]:
+    """``2026-W48`` (also ``2026W48``, ``2026-w48``) → (2026, 48); anything else → ``BadWeek``."""
+    m = _WEEK_RE.match(text or "")
+    if m:
+        try:
+            date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+            return int(m.group(1)), int(m.group(2))
+        except ValueError:
+            pass
+    raise BadWeek(f"cannot read the week {text!r}", "use an ISO week like 2026-W48")
+
+
+def week_of(year: int, week: int, zone: ZoneInfo) -> Week:
+    monday = date.fromisocalendar(year, week, 1)
+    start, _ = local_day_bounds(monday, zone)
+    _, end = local_day_bounds(monday + timedelta(days=6), zone)
+    return Week(year, week, zone.key, monday, monday + timedelta(days=6), start, end)
+
+
+def default_week(now: datetime, zone: ZoneInfo) -> Week:
+    """The last full ISO week before ``now`` (local): on any day of week 49, week 48."""
+    today = now.astimezone(zone).date()
+    y, w, _ = (today - timedelta(days=today.weekday() + 7)).isocalendar()
+    return week_of(y, w, zone)
+
+
+# --- the numbers ----------------------------------------------------------------------------------
+@dataclass
+class Totals:
+    """Engagement of a group of deliveries, from each one's latest snapshot in the period.
+
+    ``sums[m]`` adds the known values of metric ``m`` and is ``None`` when no delivery told it;
+    ``known[m]`` is how many did. ``interactions`` likewise. The rate's basis is the deliveries
+    that have both interactions and impressions.
+    """
+
+    posts: int = 0
+    measured: int = 0   # deliveries with a snapshot that has numbers
+    gone: int = 0       # latest snapshot: the platform no longer has the post
+    sums: dict[str, int | None] = field(default_factory=lambda: dict.fromkeys(METRICS))
+    known: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
+    interactions: int | None = None
+    interactions_known: int = 0
+    rate_interactions: int = 0
+    rate_impressions: int = 0
+
+    @property
+    def engagement_rate(self) -> float | None:
+        return self.rate_interactions / self.rate_impressions if self.rate_impressions else None
+
+    @property
+    def per_post(self) -> float | None:
+        """Average interactions per post that has them."""
+        return self.interactions / self.interactions_known if self.interactions_known else None
+
+    def add(self, other: "Totals") -> "Totals":
+        self.posts += other.posts
+        self.measured += other.measured
+        self.gone += other.gone
+        for m in METRICS:
+            self.known[m] += other.known[m]
+            if other.sums[m] is not None:
+                self.sums[m] = (self.sums[m] or 0) + other.sums[m]
+        if other.interactions is not None:
+            self.interactions = (self.interactions or 0) + other.interactions
+        self.interactions_known += other.interactions_known
+        self.rate_interactions += other.rate_interactions
+        self.rate_impressions += other.rate_impressions
+        return self
+
+
+def totals_of(lines: "Iterable[DeliveryLine]") -> Totals:
+    """The Totals of published deliveries, added up metric by metric (for hashtags)."""
+    lines = [d for d in lines if d.status == "published"]
+    measured = [d for d in lines if d.measured]
+    t = Totals(posts=len(lines), measured=len(measured), gone=sum(1 for d in lines if d.gone))
+    for m in METRICS:
+        known = [v for v in (d.values[m] for d in measured) if v is not None]
+        t.known[m] = len(known)
+        t.sums[m] = sum(known) if known else None
+    inter = [d.interactions for d in measured if d.interactions is not None]
+    t.interactions_known = len(inter)
+    t.interactions = sum(inter) if inter else None
+    pairs = [(d.interactions, d.values["impressions"]) for d in measured
+             if d.interactions is not None and d.values["impressions"] is not None]
+    t.rate_interactions = sum(i for i, _ in pairs)
+    t.rate_impressions = sum(v for _, v in pairs)
+    return t
+
+
+def interactions_of(values: dict[str, int | None]) -> int | None:
+    known = [values.get(m) for m in INTERACTIONS if values.get(m) is not None]
+    return sum(known) if known else None
+
+
+@dataclass
+class Period:
+    """Published and failed counts and engagement totals of a group in one week."""
+
+    published: int = 0
+    failed: int = 0
+    totals: Totals = field(default_factory=Totals)
+
+    def add(self, other: "Period") -> "Period":
+        self.published += other.published
+        self.failed += other.failed
+        self.totals.add(other.totals)
+        return self
+
+
+@dataclass
+class Breakdown:
+    """One platform's or one account's line: this week and the week before."""
+
+    key: str                 # platform name, or account name
+    platform: str
+    current: Period
+    previous: Period
+
+
+@dataclass
+class DeliveryLine:
+    """One delivery published (or failed) in the week, with its latest snapshot."""
+
+    delivery_id: int
+    post_id: int
+    status: str              # published | failed
+    campaign: str | None     # slug
+    account: str
+    platform: str
+    due_at: datetime
+    published_at: datetime | None
+    failed_at: datetime | None
+    url: str | None
+    snapshot_at: datetime | None
+    gone: bool
+    values: dict[str, int | None]
+    text: str                # the first part as it went out
+    hashtags: list[str]
+    error: str | None = None
+    #: from ``values``, worked out once
+    measured: bool = field(init=False)
+    interactions: int | None = field(init=False)
+    engagement_rate: float | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.measured = self.snapshot_at is not None and not self.gone
+        self.interactions = interactions_of(self.values) if self.measured else None
+        imp = self.values.get("impressions")
+        self.engagement_rate = self.interactions / imp if self.interactions is not None and imp else None
+
+
+@dataclass
+class HashtagStat:
+    tag: str
+    campaign_tag: bool
+    totals: Totals
+
+
+@dataclass
+class SentimentCounts:
+    total: int = 0
+    by_label: dict[str, int] = field(default_factory=lambda: dict.fromkeys((*SENTIMENTS, "unscored"), 0))
+
+    def add(self, label: str | None, n: int) -> None:
+        self.total += n
+        key = label if label in SENTIMENTS else "unscored"
+        self.by_label[key] += n
+
+
+@dataclass
+class ReplyExample:
+    text: str
+    language: str | None
+    polarity: float | None
+    sentiment: str
+    account: str
+    platform: str
+    created_at: datetime
+    post_url: str | None
+
+
+@dataclass
+class Sentiment:
+    counts: SentimentCounts
+    by_language: list[tuple[str | None, SentimentCounts]]
+    positive: list[ReplyExample]
+    negative: list[ReplyExample]
+
+
+@dataclass
+class TimeSlot:
+    """Average interactions per measured post in one local hour (0–23) or weekday (0 = Monday)."""
+
+    slot: int
+    posts: int
+    interactions: int
+
+    @property
+    def average(self) -> float | None:
+        return self.interactions / self.posts if self.posts else None
+
+
+@dataclass
+class AccountTimes:
+    account: str
+    platform: str
+    timezone: str
+    posts: int
+    hours: list[TimeSlot]
+    weekdays: list[TimeSlot]
+
+    @property
+    def best_hour(self) -> TimeSlot | None:
+        return best(self.hours)
+
+    @property
+    def best_weekday(self) -> TimeSlot | None:
+        return best(self.weekdays)
+
+
+@dataclass
+class BestTimes:
+    since: datetime
+    until: datetime
+    weeks: int
+    min_posts: int
+    hours: list[TimeSlot]        # pooled, each post in its own account's local time
+    weekdays: list[TimeSlot]
+    accounts: list[AccountTimes]
+
+    @property
+    def posts(self) -> int:
+        return sum(s.posts for s in self.hours)
+
+
+def best(slots: Iterable[TimeSlot], min_posts: int = MIN_POSTS_FOR_BEST) -> TimeSlot | None:
+    ranked = ranked_slots(slots, min_posts)
+    return ranked[0] if ranked else None
+
+
+def ranked_slots(slots: Iterable[TimeSlot], min_posts: int = MIN_POSTS_FOR_BEST) -> list[TimeSlot]:
+    """Slots with enough posts, best average first (ties: more posts, then earlier slot)."""
+    return sorted((s for s in slots if s.posts >= min_posts), key=lambda s: (-(s.average or 0), -s.posts, s.slot))
+
+
+@dataclass
+class AttentionItem:
+    account: str
+    platform: str
+    kind: str                # paused | held | failures | token_expiring | token_expired
+    reason: str | None = None
+    until: datetime | None = None
+    failed_posts: int = 0
+    failed_attempts: int = 0
+
+
+@dataclass
+class Section:
+    """The report for one campaign (``kind="campaign"``), for posts of no campaign
+    (``kind="none"``), or for everything in scope (``kind="overall"``)."""
+
+    kind: str
+    slug: str | None
+    name: str
+    hashtags: list[str]
+    current: Period
+    previous: Period
+    platforms: list[Breakdown]
+    accounts: list[Breakdown]
+    top_posts: list[DeliveryLine]
+    hashtag_stats: list[HashtagStat]
+    replies: SentimentCounts
+
+
+@dataclass
+class WeeklyReport:
+    generated_at: datetime
+    timezone: str
+    week: Week
+    previous_week: Week
+    campaign: str | None     # the --campaign scope, if any
+    overall: Section
+    campaigns: list[Section]
+    best_times: BestTimes
+    sentiment: Sentiment
+    attention: list[AttentionItem]
+    deliveries: list[DeliveryLine]
+
+    @property
+    def complete(self) -> bool:
+        """False while the week is not over yet."""
+        return self.generated_at >= self.week.end
+
+    @property
+    def empty(self) -> bool:
+        return not (self.overall.current.published or self.overall.current.failed)
+
+
+# --- SQL ------------------------------------------------------------------------------------------
+def _latest_snapshot_id(end: datetime):
+    """The id of a delivery's newest snapshot collected before ``end`` (correlated to Delivery)."""
+    s2 = aliased(MetricSnapshot, name="s2")
+    return (select(s2.id).where(s2.delivery_id == Delivery.id, s2.collected_at < end)
+            .order_by(s2.collected_at.desc(), s2.id.desc()).limit(1)
+            .correlate(Delivery).scalar_subquery())
+
+
+def _published(dialect: str, start: datetime, end: datetime, campaign_id: int | None, *extra_cols):
+    """Deliveries published in [start, end), each with its latest snapshot collected before
+    ``end``: a subquery with ``delivery_id, account_id, campaign_id``, the ``extra_cols``, and
+    ``snap_id, collected_at, missing`` and the metrics (all NULL when there is no snapshot).
+
+    The latest snapshot is found by one ``ORDER BY collected_at DESC, id DESC LIMIT 1`` per
+    delivery on the (delivery_id, collected_at) index: a ``LATERAL`` join on PostgreSQL (whose
+    planner otherwise hashes the whole snapshot table), a correlated sub-select then a rowid
+    lookup on SQLite (which has no LATERAL)."""
+    where = [Delivery.status == S.PUBLISHED, Delivery.published_at >= start, Delivery.published_at < end]
+    if campaign_id is not None:
+        where.append(Post.campaign_id == campaign_id)
+    base = (Delivery.id.label("delivery_id"), Delivery.account_id, Post.campaign_id, *extra_cols)
+    if dialect == "postgresql":
+        s2 = aliased(MetricSnapshot, name="s2")
+        snap = (select(s2.id.label("snap_id"), s2.collected_at, s2.missing, *(getattr(s2, m) for m in METRICS))
+                .where(s2.delivery_id == Delivery.id, s2.collected_at < end)
+                .order_by(s2.collected_at.desc(), s2.id.desc()).limit(1).lateral("snap"))
+        q = (select(*base, *snap.c).select_from(Delivery).join(Post, Post.id == Delivery.post_id)
+             .outerjoin(snap, true()).where(*where))
+        return q.subquery("pub")
+    inner = (select(*base, _latest_snapshot_id(end).label("snap_id"))
+             .join(Post, Post.id == Delivery.post_id).where(*where).subquery("d"))
+    snap = aliased(MetricSnapshot, name="snap")
+    q = (select(inner, snap.collected_at, snap.missing, *(getattr(snap, m) for m in METRICS))
+         .select_from(inner.outerjoin(snap, snap.id == inner.c.snap_id)))
+    return q.subquery("pub")
+
+
+def _interactions_expr(c):
+    """likes + reposts + replies + quotes of a snapshot row, the known ones; NULL when none is known."""
+    any_known = or_(*(getattr(c, m).is_not(None) for m in INTERACTIONS))
+    total = sum((func.coalesce(getattr(c, m), 0) for m in INTERACTIONS[1:]), func.coalesce(c.likes, 0))
+    return case((and_(c.missing.is_(False), any_known), total), else_=None)
+
+
+def _totals_columns(c):
+    inter = _interactions_expr(c)
+    cols = [func.count().label("posts"),
+            func.count(case((c.missing.is_(False), 1))).label("measured"),
+            func.count(case((c.missing.is_(True), 1))).label("gone")]
+    for m in METRICS:
+        cols += [func.sum(getattr(c, m)).label(f"sum_{m}"), func.count(getattr(c, m)).label(f"n_{m}")]
+    cols += [func.sum(inter).label("sum_inter"), func.count(inter).label("n_inter"),
+             func.sum(case((c.impressions.is_not(None), inter))).label("rate_inter"),
+             func.sum(case((inter.is_not(None), c.impressions))).label("rate_imp")]
+    return cols
+
+
+def _totals_from(row) -> Totals:
+    t = Totals(posts=row.posts, measured=row.measured, gone=row.gone)
+    for m in METRICS:
+        n = getattr(row, f"n_{m}")
+        t.known[m] = n
+        t.sums[m] = int(getattr(row, f"sum_{m}")) if n else None
+    t.interactions_known = row.n_inter
+    t.interactions = int(row.sum_inter) if row.n_inter else None
+    t.rate_interactions = int(row.rate_inter or 0) if row.rate_imp else 0
+    t.rate_impressions = int(row.rate_imp or 0)
+    return t
+
+
+def period_totals(session, dialect: str, start: datetime, end: datetime, campaign_id: int | None
+                  ) -> dict[tuple[int | None, int], Period]:
+    """(campaign id, account id) → published, failed and engagement totals for [start, end)."""
+    pub = _published(dialect, start, end, campaign_id)
+    q = (select(pub.c.campaign_id, pub.c.account_id, *_totals_columns(pub.c))
+         .group_by(pub.c.campaign_id, pub.c.account_id))
+    out: dict[tuple[int | None, int], Period] = {}
+    for row in session.execute(q):
+        t = _totals_from(row)
+        out[(row.campaign_id, row.account_id)] = Period(published=t.posts, totals=t)
+    fq = (select(Post.campaign_id, Delivery.account_id, func.count())
+          .join(Post, Post.id == Delivery.post_id)
+          .where(Delivery.status == S.FAILED, Delivery.updated_at >= start, Delivery.updated_at < end)
+          .group_by(Post.campaign_id, Delivery.account_id))
+    if campaign_id is not None:
+        fq = fq.where(Post.campaign_id == campaign_id)
+    for cid, aid, n in session.execute(fq):
+        out.setdefault((cid, aid), Period()).failed = n
+    return out
+
+
+def zone_offsets(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """[(from, UTC offset in seconds)] of ``zone`` over [start, end): one entry, or one more at each
+    daylight-saving change (found to the quarter hour, where every real change falls)."""
+    def offset(t: datetime) -> int:
+        return int(t.astimezone(zone).utcoffset().total_seconds())
+
+    out = [(start, offset(start))]
+    day = start
+    while day < end:
+        nxt = min(day + timedelta(days=1), end)
+        if offset(nxt) != out[-1][1] or nxt == end:
+            t = day
+            while t < nxt:  # find the quarter hour where it changed
+                if offset(t) != out[-1][1]:
+                    out.append((t, offset(t)))
+                t += timedelta(minutes=15)
+        day = nxt
+    return out
+
+
+def _local_seconds(dialect: str, col, account_col, zones: dict[str, list[int]], start: datetime, end: datetime):
+    """``col`` as seconds since the epoch on each account's local wall clock: the UTC epoch plus the
+    account zone's offset at that instant (a CASE over zones and their daylight-saving periods)."""
+    if dialect == "sqlite":
+        epoch = cast(func.strftime("%s", col), Integer)
+    else:
+        epoch = cast(func.floor(func.extract("epoch", col)), BigInteger)
+    whens = []
+    for key, ids in zones.items():
+        periods = zone_offsets(ZoneInfo(key), start, end)
+        for i, (_frm, off) in enumerate(periods):
+            cond = [account_col.in_(ids)]
+            if i + 1 < len(periods):
+                cond.append(col < periods[i + 1][0])
+            whens.append((and_(*cond), off))
+    return epoch + (case(*whens, else_=0) if whens else 0)
+
+
+def history(session, dialect: str, start: datetime, end: datetime, campaign_id: int | None,
+            zones: dict[str, list[int]]) -> list[tuple[int, int, int, int, int]]:
+    """[(account id, local weekday (0 = Monday), local hour, measured posts, interactions)] for posts
+    published in [start, end), each from its latest snapshot before ``end``. ``zones`` maps a zone
+    name to its accounts' ids. Grouped in SQL: at most 168 rows per account, whatever the volume."""
+    pub = _published(dialect, start, end, campaign_id, Delivery.published_at.label("published_at"))
+    local = _local_seconds(dialect, pub.c.published_at, pub.c.account_id, zones, start, end)
+    hour = ((local % 86400) // 3600).label("hour")
+    weekday = (((local // 86400) + 3) % 7).label("weekday")  # 1970-01-01 was a Thursday
+    inter = _interactions_expr(pub.c)
+    q = (select(pub.c.account_id, weekday, hour, func.count(inter), func.sum(inter))
+         .group_by(pub.c.account_id, weekday, hour))
+    return [(a, int(w), int(h), int(n), int(t or 0)) for a, w, h, n, t in session.execute(q) if n]
+
+
+# --- building -------------------------------------------------------------------------------------
+def build_weekly(app: App, *, week: str | Week | None = None, campaign: str | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> WeeklyReport:
+    """Everything the weekly report shows, for ``week`` (``2026-W48``; default: the last full week)
+    and optionally one campaign."""
+    from campaigner.services.campaigns import get as get_campaign
+    from content.hashtags import hashtags_in
+
+    now = app.now()
+    zone = app.settings.zone
+    if isinstance(week, Week):
+        wk = week
+    elif week:
+        wk = week_of(*parse_week(week), zone)
+    else:
+        wk = default_week(now, zone)
+    prev = wk.previous()
+    steps = 7
+    step = iter(range(1, steps + 1))
+
+    def tick() -> None:
+        if progress:
+            progress(next(step), steps)
+
+    engine = app.engine
+    with db.read(engine) as s:
+        scope = get_campaign(s, campaign) if campaign else None
+        cid = scope.id if scope else None
+        accounts = {a.id: a for a in s.scalars(select(Account))}
+        campaigns = {c.id: c for c in s.scalars(select(Campaign))}
+        tick()
+        dialect = engine.dialect.name
+        cur = period_totals(s, dialect, wk.start, wk.end, cid)
+        tick()
+        old = period_totals(s, dialect, prev.start, prev.end, cid)
+        tick()
+        lines = _delivery_lines(s, dialect, wk, cid, accounts, campaigns, hashtags_in)
+        tick()
+        hist_start = wk.end - timedelta(weeks=HISTORY_WEEKS)
+        zones: dict[str, list[int]] = defaultdict(list)
+        for a in accounts.values():
+            zones[a.timezone or zone.key].append(a.id)
+        hist = history(s, dialect, hist_start, wk.end, cid, zones)
+        tick()
+        sentiment, reply_counts = _sentiment(s, wk, cid, accounts)
+        tick()
+        attention = _attention(s, wk, now, accounts)
+        tick()
+
+    # sections: overall, then each campaign active this week or the week before (or the one asked for)
+    keys = set(cur) | set(old)
+    cids = sorted({k[0] for k in keys}, key=lambda c: (c is None, campaigns[c].slug if c is not None else ""))
+    if scope is not None and scope.id not in cids:
+        cids = [scope.id]
+
+    slug_id = {c.slug: c.id for c in campaigns.values()}
+
+    def section(kind: str, camp_ids: list[int | None]) -> Section:
+        wanted = set(camp_ids)
+        c_lines = [d for d in lines if (slug_id[d.campaign] if d.campaign else None) in wanted]
+        if kind == "overall":
+            name, slug = "", None
+            tags = [t for c in camp_ids if c is not None for t in campaigns[c].hashtags or []]
+        elif kind == "none":
+            name, slug, tags = "", None, []
+        else:
+            c = campaigns[camp_ids[0]]
+            name, slug, tags = c.name, c.slug, list(c.hashtags or [])
+        return Section(
+            kind=kind, slug=slug, name=name, hashtags=tags,
+            current=_sum_periods(cur, wanted), previous=_sum_periods(old, wanted),
+            platforms=_breakdown(cur, old, wanted, accounts, by="platform"),
+            accounts=_breakdown(cur, old, wanted, accounts, by="account"),
+            top_posts=_top(c_lines, TOP_POSTS if kind == "overall" else TOP_POSTS_PER_CAMPAIGN),
+            hashtag_stats=_hashtag_stats(c_lines, tags),
+            replies=_sum_sentiment(reply_counts, wanted))
+
+    overall = section("overall", cids)
+    sections = [section("none" if c is None else "campaign", [c]) for c in cids]
+    if scope is not None:
+        overall.name, overall.slug, overall.hashtags = scope.name, scope.slug, list(scope.hashtags or [])
+    return WeeklyReport(generated_at=now, timezone=zone.key, week=wk, previous_week=prev,
+                        campaign=scope.slug if scope else None, overall=overall,
+                        campaigns=[] if scope is not None else sections,
+                        best_times=_best_times(hist, accounts, hist_start, wk.end, zone),
+                        sentiment=sentiment, attention=attention, deliveries=lines)
+
+
+def _sum_periods(periods: dict[tuple[int | None, int], Period], cids: set[int | None]) -> Period:
+    out = Period()
+    for (cid, _aid), p in periods.items():
+        if cid in cids:
+            out.add(p)
+    return out
+
+
+def _breakdown(cur, old, cids: set[int | None], accounts: dict[int, Account], *, by: str) -> list[Breakdown]:
+    rows: dict[str, Breakdown] = {}
+    for periods, attr in ((cur, "current"), (old, "previous")):
+        for (cid, aid), p in periods.items():
+            if cid not in cids:
+                continue
+            a = accounts[aid]
+            key = a.platform if by == "platform" else a.name
+            b = rows.setdefault(key, Breakdown(key, a.platform, Period(), Period()))
+            getattr(b, attr).add(p)
+    return sorted(rows.values(), key=lambda b: (-(b.current.totals.interactions or 0), -b.current.published, b.key))
+
+
+def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campaigns, hashtags_in
+                    ) -> list[DeliveryLine]:
+    pub = _published(dialect, wk.start, wk.end, cid, Delivery.post_id, Delivery.due_at, Delivery.published_at,
+                     Delivery.remote_url)
+    c = pub.c
+    q = (select(c.delivery_id, c.post_id, c.account_id, c.campaign_id, c.due_at, c.published_at, c.remote_url,
+                c.collected_at, c.missing, *(c[m] for m in METRICS))
+         .order_by(c.published_at, c.delivery_id))
+    slug = {cid_: camp.slug for cid_, camp in campaigns.items()}
+    slug[None] = None
+    who = {aid: (a.name, a.platform) for aid, a in accounts.items()}
+    unknown = dict.fromkeys(METRICS)
+    lines: dict[int, DeliveryLine] = {}
+    for did, post_id, aid, camp, due, published, url, collected, missing, *vals in s.execute(q):
+        name, platform = who[aid]
+        has = collected is not None and not missing
+        lines[did] = DeliveryLine(
+            delivery_id=did, post_id=post_id, status="published", campaign=slug[camp], account=name,
+            platform=platform, due_at=due, published_at=published, failed_at=None, url=url, snapshot_at=collected,
+            gone=bool(missing), values=dict(zip(METRICS, vals)) if has else dict(unknown), text="", hashtags=[])
+    fq = (select(Delivery.id, Delivery.post_id, Delivery.account_id, Post.campaign_id, Delivery.due_at,
+                 Delivery.updated_at, Delivery.last_error)
+          .join(Post, Post.id == Delivery.post_id)
+          .where(Delivery.status == S.FAILED, Delivery.updated_at >= wk.start, Delivery.updated_at < wk.end)
+          .order_by(Delivery.updated_at, Delivery.id))
+    if cid is not None:
+        fq = fq.where(Post.campaign_id == cid)
+    for did, post_id, aid, camp, due, failed_at, error in s.execute(fq):
+        a = accounts[aid]
+        lines[did] = DeliveryLine(
+            delivery_id=did, post_id=post_id, status="failed",
+            campaign=campaigns[camp].slug if camp is not None else None, account=a.name, platform=a.platform,
+            due_at=due, published_at=None, failed_at=failed_at, url=None, snapshot_at=None, gone=False,
+            values=dict.fromkeys(METRICS), text="", hashtags=[], error=error)
+    if lines:
+        ids = (select(Delivery.id).join(Post, Post.id == Delivery.post_id)
+               .where(or_(and_(Delivery.status == S.PUBLISHED, Delivery.published_at >= wk.start,
+                               Delivery.published_at < wk.end),
+                          and_(Delivery.status == S.FAILED, Delivery.updated_at >= wk.start,
+                               Delivery.updated_at < wk.end))))
+        if cid is not None:
+            ids = ids.where(Post.campaign_id == cid)
+        texts: dict[int, list[str]] = defaultdict(list)
+        for did, text in s.execute(select(DeliveryPart.delivery_id, DeliveryPart.text)
+                                   .where(DeliveryPart.delivery_id.in_(ids))
+                                   .order_by(DeliveryPart.delivery_id, DeliveryPart.position)):
+            texts[did].append(text)
+        for did, line in lines.items():
+            parts = texts.get(did, [])
+            line.text = parts[0] if parts else ""
+            seen: dict[str, str] = {}
+            for part in parts:
+                if "#" in part or "\uff03" in part:  # (most of the cost is the tag pattern: skip when no '#')
+                    for tag in hashtags_in(part):
+                        seen.setdefault(tag.casefold(), tag)
+            line.hashtags = list(seen.values())
+    return list(lines.values())
+
+
+def _top(lines: list[DeliveryLine], n: int) -> list[DeliveryLine]:
+    measured = [d for d in lines if d.status == "published" and d.interactions is not None]
+    return sorted(measured, key=lambda d: (-d.interactions, -(d.engagement_rate or 0), d.published_at,
+                                           d.delivery_id))[:n]
+
+
+def _hashtag_stats(lines: list[DeliveryLine], campaign_tags: list[str]) -> list[HashtagStat]:
+    carrying: dict[str, list[DeliveryLine]] = defaultdict(list)
+    spelled: dict[str, Counter] = defaultdict(Counter)
+    for d in lines:
+        if d.status == "published":
+            for tag in d.hashtags:
+                key = tag.casefold()
+                carrying[key].append(d)
+                spelled[key][tag] += 1
+    stats = {tag.casefold(): HashtagStat(tag, True, Totals()) for tag in campaign_tags}
+    for key, group in carrying.items():
+        st = stats.get(key) or stats.setdefault(key, HashtagStat(spelled[key].most_common(1)[0][0], False, Totals()))
+        st.totals = totals_of(group)
+    return sorted(stats.values(), key=lambda h: (-(h.totals.interactions or 0), -h.totals.posts,
+                                                 not h.campaign_tag, h.tag.casefold()))
+
+
+def _sentiment(s, wk: Week, cid: int | None, accounts) -> tuple[Sentiment, dict[int | None, dict]]:
+    base = (select(Post.campaign_id, Reply.sentiment, Reply.language, func.count())
+            .join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
+            .where(Reply.created_at >= wk.start, Reply.created_at < wk.end)
+            .group_by(Post.campaign_id, Reply.sentiment, Reply.language))
+    if cid is not None:
+        base = base.where(Post.campaign_id == cid)
+    counts = SentimentCounts()
+    langs: dict[str | None, SentimentCounts] = {}
+    per_campaign: dict[int | None, list[tuple[str | None, int]]] = defaultdict(list)
+    for camp, label, lang, n in s.execute(base):
+        counts.add(label, n)
+        lang = (lang or "").lower() or None
+        langs.setdefault(lang, SentimentCounts()).add(label, n)
+        per_campaign[camp].append((label, n))
+
+    def examples(label: str) -> list[ReplyExample]:
+        pol = func.coalesce(Reply.polarity, 0.0)
+        q = (select(Reply.text, Reply.language, Reply.polarity, Reply.created_at, Delivery.account_id,
+                    Delivery.remote_url)
+             .join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
+             .where(Reply.created_at >= wk.start, Reply.created_at < wk.end, Reply.sentiment == label)
+             .order_by(pol.desc() if label == "positive" else pol.asc(), Reply.created_at, Reply.id)
+             .limit(REPLY_EXAMPLES))
+        if cid is not None:
+            q = q.where(Post.campaign_id == cid)
+        return [ReplyExample(text=t, language=lang, polarity=p, sentiment=label, account=accounts[a].name,
+                             platform=accounts[a].platform, created_at=at, post_url=url)
+                for t, lang, p, at, a, url in s.execute(q)]
+
+    ordered = sorted(langs.items(), key=lambda kv: (-kv[1].total, kv[0] is None, kv[0] or ""))
+    return Sentiment(counts, ordered, examples("positive"), examples("negative")), per_campaign
+
+
+def _sum_sentiment(per_campaign: dict[int | None, list], cids: set[int | None]) -> SentimentCounts:
+    out = SentimentCounts()
+    for cid, rows in per_campaign.items():
+        if cid in cids:
+            for label, n in rows:
+                out.add(label, n)
+    return out
+
+
+def _attention(s, wk: Week, now: datetime, accounts: dict[int, Account]) -> list[AttentionItem]:
+    failed = dict(s.execute(select(Delivery.account_id, func.count())
+                            .where(Delivery.status == S.FAILED, Delivery.updated_at >= wk.start,
+                                   Delivery.updated_at < wk.end)
+                            .group_by(Delivery.account_id)).all())
+    attempts = dict(s.execute(select(Delivery.account_id, func.count()).select_from(Attempt)
+                              .join(Delivery, Delivery.id == Attempt.delivery_id)
+                              .where(Attempt.outcome.in_(FAILED_OUTCOMES), Attempt.started_at >= wk.start,
+                                     Attempt.started_at < wk.end)
+                              .group_by(Delivery.account_id)).all())
+    items: list[AttentionItem] = []
+    for a in sorted(accounts.values(), key=lambda a: a.name):
+        if a.status == AccountStatus.PAUSED:
+            items.append(AttentionItem(a.name, a.platform, "paused", reason=a.status_reason or None))
+        if a.held_until is not None and a.held_until > now:
+            items.append(AttentionItem(a.name, a.platform, "held", reason=a.held_reason or None, until=a.held_until))
+        nf, na = failed.get(a.id, 0), attempts.get(a.id, 0)
+        if nf >= FAILED_DELIVERIES_ALERT or na >= FAILED_ATTEMPTS_ALERT:
+            items.append(AttentionItem(a.name, a.platform, "failures", failed_posts=nf, failed_attempts=na))
+        if a.token_expires_at is not None and a.token_expires_at <= now + TOKEN_WARNING:
+            kind = "token_expired" if a.token_expires_at <= now else "token_expiring"
+            items.append(AttentionItem(a.name, a.platform, kind, until=a.token_expires_at))
+    return items
+
+
+def _best_times(hist, accounts: dict[int, Account], since: datetime, until: datetime, zone: ZoneInfo) -> BestTimes:
+    pooled_h = [TimeSlot(h, 0, 0) for h in range(24)]
+    pooled_w = [TimeSlot(w, 0, 0) for w in range(7)]
+    per: dict[int, AccountTimes] = {}
+    for aid, weekday, hour, n, total in hist:
+        a = accounts[aid]
+        at = per.get(aid) or per.setdefault(aid, AccountTimes(a.name, a.platform, a.timezone or zone.key, 0,
+                                                              [TimeSlot(h, 0, 0) for h in range(24)],
+                                                              [TimeSlot(w, 0, 0) for w in range(7)]))
+        at.posts += n
+        for slot in (at.hours[hour], pooled_h[hour], at.weekdays[weekday], pooled_w[weekday]):
+            slot.posts += n
+            slot.interactions += total
+    return BestTimes(since=since, until=until, weeks=HISTORY_WEEKS, min_posts=MIN_POSTS_FOR_BEST,
+                     hours=pooled_h, weekdays=pooled_w,
+                     accounts=sorted(per.values(), key=lambda a: a.account))
