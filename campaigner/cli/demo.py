@@ -1,8 +1,9 @@
 """``campaigner demo``: the main job end to end on the embedded default, offline.
 
 It makes a fresh SQLite database in a temporary (or given) folder, adds sandbox accounts, a
-campaign and posting slots, queues posts by hand, on slots and from a content-calendar CSV, and
-shows the agenda — every step through the same commands staff use. No credentials, no network.
+campaign and posting slots, queues posts by hand, on slots and from a content-calendar CSV,
+shows the agenda, publishes what is due, collects engagement and replies, and prints this
+week's report: every step through the same commands staff use. No credentials, no network.
 """
 from __future__ import annotations
 
@@ -66,6 +67,12 @@ def demo(ctx: click.Context, folder: Path | None) -> None:
     run("post", "add", "Utas: kenapa kami menolak Tapera\n---\n1. Upah sudah pas-pasan.\n---\n2. Manfaatnya tidak jelas.",
         "--thread", "--to", "konfederasi", "--campaign", "upah-layak", "--next-slot")
     run("post", "import", str(calendar))
-    run("post", "list")
+    run("post", "add", "Hari ini aksi serentak: upah layak untuk semua buruh!", "--to",
+        "konfederasi,fspmi-jabar,serikat-makassar", "--campaign", "upah-layak", "--now")
     run("queue", "--days", "7")
+    run("publish")
+    run("metrics", "collect")
+    run("post", "list", "--status", "published")
+    week = (clock or utcnow)().astimezone(ZoneInfo("Asia/Jakarta")).strftime("%G-W%V")
+    run("report", "weekly", "--week", week)
     click.echo(f"\nDone. Explore it with: campaigner --db {db} post list")
