@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 
 #: after an unknown outcome, look for the post this long later (timelines can lag a little)
 RECONCILE_DELAY = timedelta(seconds=30)
+#: the shortest wait after a rate limit (a reset time in the past must not mean "retry every tick")
+MIN_HOLD = timedelta(seconds=30)
 
 
 @dataclass
@@ -486,7 +488,10 @@ class Engine:
         return "deferred"
 
     def _hold(self, d: Delivery, attempt_id: int, exc: RateLimited, *, uncertain: bool = False) -> str:
-        """Rate limited: no attempt is spent; the account (or every account on the same app) waits."""
+        """Rate limited: no attempt is spent; the account (or every account on the same app) waits —
+        at least MIN_HOLD, even when the platform's reset time is already past."""
+        exc.retry_at = max(exc.retry_at, self.app.now() + MIN_HOLD)
+
         def change(s, fresh, now):
             self._finish_attempt(attempt_id, "rate_limited", str(exc), s=s)
             states.move(fresh, S.UNCONFIRMED if uncertain else S.QUEUED)

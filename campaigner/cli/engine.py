@@ -55,8 +55,8 @@ def publish(flags, dry_run, as_json) -> None:
 @click.option("--lease-seconds", type=click.FloatRange(min=1), default=600, show_default=True,
               help="How long claims and account leases last before another worker may take them over; keep "
                    "it well above one account's batch in a pass (up to 20 platform calls).")
-@click.option("--accounts-per-pass", type=click.IntRange(min=1), default=50, show_default=True,
-              help="Accounts leased per pass; with several workers, about --concurrency shares the work out.")
+@click.option("--accounts-per-pass", type=click.IntRange(min=1),
+              help="Accounts leased per pass (default: --concurrency, so several workers share the accounts).")
 @click.option("--tick", "tick_seconds", type=click.FloatRange(min=0.01), default=0.25, show_default=True,
               help="Seconds between checks for due work.")
 @click.option("--alerts-every", type=click.FloatRange(min=0, min_open=True), metavar="MINUTES",
@@ -82,7 +82,7 @@ def run(flags, name, concurrency, lease_seconds, accounts_per_pass, tick_seconds
     from datetime import timedelta
 
     engine = Engine(app, name or worker_name(), concurrency=concurrency, lease=timedelta(seconds=lease_seconds),
-                    accounts_per_pass=accounts_per_pass)
+                    accounts_per_pass=accounts_per_pass or concurrency)
     from campaigner.cli.status import alert_jobs
 
     from campaigner.cli.metrics import monitoring_jobs
