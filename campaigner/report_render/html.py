@@ -12,8 +12,9 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render import charts
-from campaigner.report_render.common import (account_best, TABLE_METRICS, attention_text, extras, generated_line, measured_note,
-                                             partial_note, report_subtitle, report_title, sections, sentiment_line)
+from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
+                                             measured_note, partial_note, report_subtitle, report_title, sections,
+                                             sentiment_line)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 
@@ -116,7 +117,8 @@ def _section(heading: str, sec: Section, t: Lang, zone: ZoneInfo, *, chart: bool
             _kpi(t.num(ct.interactions, total=True), t("interactions"), t.change(ct.interactions, pt.interactions)),
             _kpi(t.num(ct.sums["impressions"], total=True), t("impressions"),
                  t.change(ct.sums["impressions"], pt.sums["impressions"])),
-            _kpi(t.pct(ct.engagement_rate, total=True), t("rate"), t.change_pts(ct.engagement_rate, pt.engagement_rate))]
+            _kpi(t.pct(ct.engagement_rate, total=True), t("rate"),
+                 t.change_pts(ct.engagement_rate, pt.engagement_rate))]
     h.append('<div class="kpis">' + "".join(kpis) + "</div>")
     notes = [n for n in (measured_note(ct, t), extras(ct, t)) if n]
     if notes:

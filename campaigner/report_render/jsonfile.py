@@ -1,5 +1,6 @@
 """The weekly report as JSON, for scripts and dashboards. Stable: keys are only ever added, and a
-change in the meaning of any key bumps ``version``. The same in every ``--lang``.
+change in the meaning of any key bumps ``version``. The same in every ``--lang``. One compact
+line (``jq .`` pretty-prints it).
 
 Times are ISO 8601 in UTC (``2026-11-30T01:00:00Z``); days are ``YYYY-MM-DD`` (local). A
 metric the platform does not give is ``null`` — never 0. Rates are fractions (0.0345 = 3.45%).
@@ -204,4 +205,6 @@ def to_dict(r: WeeklyReport) -> dict[str, Any]:
 
 
 def render(report: WeeklyReport, t: Lang) -> str:
-    return json.dumps(to_dict(report), ensure_ascii=False, indent=2) + "\n"
+    # compact, on one line: Python's fast (C) encoder does not indent, and a week can hold
+    # tens of thousands of deliveries (pipe through `jq .` to read it)
+    return json.dumps(to_dict(report), ensure_ascii=False, separators=(",", ":")) + "\n"

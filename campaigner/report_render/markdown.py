@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from campaigner.report_render.common import (account_best, TABLE_METRICS, attention_text, extras, generated_line, measured_note,
-                                             partial_note, report_subtitle, report_title, sections, sentiment_line,
-                                             short)
+from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
+                                             measured_note, partial_note, report_subtitle, report_title, sections,
+                                             sentiment_line, short)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 

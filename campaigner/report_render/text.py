@@ -8,9 +8,9 @@ from __future__ import annotations
 import textwrap
 from zoneinfo import ZoneInfo
 
-from campaigner.report_render.common import (account_best, TABLE_METRICS, attention_text, extras, generated_line, measured_note,
-                                             partial_note,
-                                             report_subtitle, report_title, sections, sentiment_line, short)
+from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
+                                             measured_note, partial_note, report_subtitle, report_title, sections,
+                                             sentiment_line, short)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 
@@ -80,7 +80,8 @@ def _section(out: list[str], sec: Section, t: Lang, zone: ZoneInfo) -> None:
     _kv(out, t("interactions"), f"{t.num(ct.interactions, total=True)} {t.change(ct.interactions, pt.interactions)}")
     _kv(out, t("impressions"),
         f"{t.num(ct.sums['impressions'], total=True)} {t.change(ct.sums['impressions'], pt.sums['impressions'])}")
-    _kv(out, t("rate"), f"{t.pct(ct.engagement_rate, total=True)} {t.change_pts(ct.engagement_rate, pt.engagement_rate)}")
+    _kv(out, t("rate"),
+        f"{t.pct(ct.engagement_rate, total=True)} {t.change_pts(ct.engagement_rate, pt.engagement_rate)}")
     more = extras(ct, t)
     if more:
         _kv(out, t("also"), more)

@@ -30,19 +30,23 @@ What is counted, and how (the choices the report documents):
 - **Replies**: replies written during the week (``created_at`` in the week) to posts in scope,
   whenever those were published; counted by sentiment label and by language, with a few
   examples (most positive, most negative).
-- **Needs attention** covers every account (account health is not per campaign): paused (with the
-  reason), held by a rate limit now, repeated failures in the week (``FAILED_DELIVERIES_ALERT``
-  failed posts or ``FAILED_ATTEMPTS_ALERT`` failed attempts), a token expiring within
-  ``TOKEN_WARNING`` (or already expired).
+- **Needs attention** covers every account (account health is not per campaign), as of when the
+  report is built: paused (with the reason), held by a rate limit, a token expiring within
+  ``TOKEN_WARNING`` (or already expired); and repeated failures in the week
+  (``FAILED_DELIVERIES_ALERT`` failed posts or ``FAILED_ATTEMPTS_ALERT`` failed attempts).
 
-Speed: the latest snapshot per delivery is picked in SQL by one correlated ``ORDER BY collected_at
-DESC, id DESC LIMIT 1`` sub-select per delivery row, which walks the (delivery_id, collected_at)
-index; the totals are ``GROUP BY campaign, account`` in SQL, and the 8-week history is grouped in
-SQL by account, local weekday and local hour (each account's zone offset, daylight-saving periods
-included, applied in SQL), so Python only merges a few hundred rows. ``bench/report.py`` measures it on 50,000 deliveries and 1,000,000 snapshots.
+Speed: the latest snapshot of each delivery is picked in SQL, in the same statement, by an
+``ORDER BY collected_at DESC, id DESC LIMIT 1`` per delivery on the (delivery_id, collected_at)
+index — a ``LATERAL`` join on PostgreSQL, a correlated sub-select on SQLite — never one query per
+delivery. Totals are ``GROUP BY campaign, account`` in SQL; the 8-week history is grouped in SQL by
+account, local weekday and local hour (each account's zone offset, daylight-saving periods
+included, applied in SQL), so Python merges a few hundred rows. Only the week's own deliveries
+(for top posts, hashtags and the CSV/JSON lines) are read one by one. ``bench/report.py``
+measures it on 50,000 deliveries and 1,000,000 snapshots.
 """
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -182,12 +186,12 @@ class Totals:
 
 
 def totals_of(lines: "Iterable[DeliveryLine]") -> Totals:
-    """The Totals of published deliveries, added up metric by metric (for hashtags)."""
-    lines = [d for d in lines if d.status == "published"]
-    measured = [d for d in lines if d.measured]
-    t = Totals(posts=len(lines), measured=len(measured), gone=sum(1 for d in lines if d.gone))
+    """The Totals of the published ones among ``lines`` (for hashtags), metric by metric."""
+    pub = [d for d in lines if d.status == "published"]
+    measured = [d for d in pub if d.measured]
+    t = Totals(posts=len(pub), measured=len(measured), gone=sum([1 for d in pub if d.gone]))
     for m in METRICS:
-        known = [v for v in (d.values[m] for d in measured) if v is not None]
+        known = [v for v in [d.values[m] for d in measured] if v is not None]
         t.known[m] = len(known)
         t.sums[m] = sum(known) if known else None
     inter = [d.interactions for d in measured if d.interactions is not None]
@@ -195,14 +199,20 @@ def totals_of(lines: "Iterable[DeliveryLine]") -> Totals:
     t.interactions = sum(inter) if inter else None
     pairs = [(d.interactions, d.values["impressions"]) for d in measured
              if d.interactions is not None and d.values["impressions"] is not None]
-    t.rate_interactions = sum(i for i, _ in pairs)
-    t.rate_impressions = sum(v for _, v in pairs)
+    t.rate_interactions = sum([i for i, _ in pairs])
+    t.rate_impressions = sum([v for _, v in pairs])
     return t
 
 
 def interactions_of(values: dict[str, int | None]) -> int | None:
-    known = [values.get(m) for m in INTERACTIONS if values.get(m) is not None]
-    return sum(known) if known else None
+    """likes + reposts + replies + quotes, the known ones; None when none is known."""
+    total, known = 0, False
+    for m in INTERACTIONS:
+        v = values.get(m)
+        if v is not None:
+            total += v
+            known = True
+    return total if known else None
 
 
 @dataclass
@@ -255,11 +265,12 @@ class DeliveryLine:
     interactions: int | None = field(init=False)
     engagement_rate: float | None = field(init=False)
 
+
     def __post_init__(self) -> None:
         self.measured = self.snapshot_at is not None and not self.gone
-        self.interactions = interactions_of(self.values) if self.measured else None
+        self.interactions = inter = interactions_of(self.values) if self.measured else None
         imp = self.values.get("impressions")
-        self.engagement_rate = self.interactions / imp if self.interactions is not None and imp else None
+        self.engagement_rate = inter / imp if inter is not None and imp else None
 
 
 @dataclass
@@ -609,11 +620,17 @@ def build_weekly(app: App, *, week: str | Week | None = None, campaign: str | No
     if scope is not None and scope.id not in cids:
         cids = [scope.id]
 
+    # per campaign once: its lines, their best posts, and each hashtag's totals
     slug_id = {c.slug: c.id for c in campaigns.values()}
+    by_campaign: dict[int | None, list[DeliveryLine]] = defaultdict(list)
+    for d in lines:
+        by_campaign[slug_id[d.campaign] if d.campaign else None].append(d)
+    tops = {c: _top(group, TOP_POSTS) for c, group in by_campaign.items()}
+    spelled: dict[str, Counter] = defaultdict(Counter)
+    tag_totals = {c: _tag_totals(group, spelled) for c, group in by_campaign.items()}
 
     def section(kind: str, camp_ids: list[int | None]) -> Section:
         wanted = set(camp_ids)
-        c_lines = [d for d in lines if (slug_id[d.campaign] if d.campaign else None) in wanted]
         if kind == "overall":
             name, slug = "", None
             tags = [t for c in camp_ids if c is not None for t in campaigns[c].hashtags or []]
@@ -627,8 +644,9 @@ def build_weekly(app: App, *, week: str | Week | None = None, campaign: str | No
             current=_sum_periods(cur, wanted), previous=_sum_periods(old, wanted),
             platforms=_breakdown(cur, old, wanted, accounts, by="platform"),
             accounts=_breakdown(cur, old, wanted, accounts, by="account"),
-            top_posts=_top(c_lines, TOP_POSTS if kind == "overall" else TOP_POSTS_PER_CAMPAIGN),
-            hashtag_stats=_hashtag_stats(c_lines, tags),
+            top_posts=_top([d for c in camp_ids for d in tops.get(c, [])],
+                           TOP_POSTS if kind == "overall" else TOP_POSTS_PER_CAMPAIGN),
+            hashtag_stats=_hashtag_stats([tag_totals[c] for c in camp_ids if c in tag_totals], spelled, tags),
             replies=_sum_sentiment(reply_counts, wanted))
 
     overall = section("overall", cids)
@@ -676,7 +694,8 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
     who = {aid: (a.name, a.platform) for aid, a in accounts.items()}
     unknown = dict.fromkeys(METRICS)
     lines: dict[int, DeliveryLine] = {}
-    for did, post_id, aid, camp, due, published, url, collected, missing, *vals in s.execute(q):
+    conn = s.connection()  # plain Core rows: no ORM row processing for tens of thousands of rows
+    for did, post_id, aid, camp, due, published, url, collected, missing, *vals in conn.execute(q).all():
         name, platform = who[aid]
         has = collected is not None and not missing
         lines[did] = DeliveryLine(
@@ -706,9 +725,9 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
         if cid is not None:
             ids = ids.where(Post.campaign_id == cid)
         texts: dict[int, list[str]] = defaultdict(list)
-        for did, text in s.execute(select(DeliveryPart.delivery_id, DeliveryPart.text)
-                                   .where(DeliveryPart.delivery_id.in_(ids))
-                                   .order_by(DeliveryPart.delivery_id, DeliveryPart.position)):
+        for did, text in conn.execute(select(DeliveryPart.delivery_id, DeliveryPart.text)
+                                      .where(DeliveryPart.delivery_id.in_(ids))
+                                      .order_by(DeliveryPart.delivery_id, DeliveryPart.position)).all():
             texts[did].append(text)
         for did, line in lines.items():
             parts = texts.get(did, [])
@@ -723,24 +742,34 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
 
 
 def _top(lines: list[DeliveryLine], n: int) -> list[DeliveryLine]:
-    measured = [d for d in lines if d.status == "published" and d.interactions is not None]
-    return sorted(measured, key=lambda d: (-d.interactions, -(d.engagement_rate or 0), d.published_at,
-                                           d.delivery_id))[:n]
+    """Most interactions first (then the higher rate, the earlier post)."""
+    measured = (d for d in lines if d.interactions is not None)
+    return heapq.nsmallest(n, measured, key=lambda d: (-d.interactions, -(d.engagement_rate or 0), d.published_at,
+                                                         d.delivery_id))
 
 
-def _hashtag_stats(lines: list[DeliveryLine], campaign_tags: list[str]) -> list[HashtagStat]:
+def _tag_totals(lines: list[DeliveryLine], spelled: dict[str, Counter]) -> dict[str, Totals]:
+    """Hashtag (case-folded) → Totals of the published lines carrying it; counts each spelling."""
     carrying: dict[str, list[DeliveryLine]] = defaultdict(list)
-    spelled: dict[str, Counter] = defaultdict(Counter)
     for d in lines:
         if d.status == "published":
             for tag in d.hashtags:
                 key = tag.casefold()
                 carrying[key].append(d)
                 spelled[key][tag] += 1
+    return {key: totals_of(group) for key, group in carrying.items()}
+
+
+def _hashtag_stats(parts: list[dict[str, Totals]], spelled: dict[str, Counter],
+                   campaign_tags: list[str]) -> list[HashtagStat]:
+    """The section's hashtags: its campaigns' tag totals added up, plus its campaign tags (even
+    unused); most interactions first."""
     stats = {tag.casefold(): HashtagStat(tag, True, Totals()) for tag in campaign_tags}
-    for key, group in carrying.items():
-        st = stats.get(key) or stats.setdefault(key, HashtagStat(spelled[key].most_common(1)[0][0], False, Totals()))
-        st.totals = totals_of(group)
+    for totals in parts:
+        for key, tot in totals.items():
+            st = stats.get(key) or stats.setdefault(key, HashtagStat(spelled[key].most_common(1)[0][0], False,
+                                                                     Totals()))
+            st.totals.add(tot)
     return sorted(stats.values(), key=lambda h: (-(h.totals.interactions or 0), -h.totals.posts,
                                                  not h.campaign_tag, h.tag.casefold()))
 

@@ -71,7 +71,8 @@ def _set(fakes, ds, values_by_key, scale: int = 1) -> None:
     for d in ds:
         key = (_key(d.parts[0].text), d.account.platform)
         if key in values_by_key and d.remote_id:
-            fakes[d.account.platform].set_engagement(d.remote_id, **{m: v * scale for m, v in values_by_key[key].items()})
+            counts = {m: v * scale for m, v in values_by_key[key].items()}
+            fakes[d.account.platform].set_engagement(d.remote_id, **counts)
 
 
 @pytest.fixture
@@ -467,7 +468,8 @@ def test_gone_posts_count_as_unknown_not_zero(cli, app, engine_for, engine, plat
     cli.clock.now = wib("2026-11-30 08:00")
     totals = report_json(cli, "--week", "2026-W47")["overall"]["totals"]
     assert (totals["posts"], totals["measured"], totals["gone"], totals["likes"]) == (2, 1, 1, 7)
-    assert "(1 of 2 posts measured; 1 gone from their platform)" in cli.ok("report", "weekly", "--week", "2026-W47").stdout
+    text = cli.ok("report", "weekly", "--week", "2026-W47").stdout
+    assert "(1 of 2 posts measured; 1 gone from their platform)" in text
 
 
 def test_the_current_week_is_marked_unfinished(cli, engine_for):
