@@ -28,7 +28,7 @@ ENV = {
 }
 KEYS = tuple(ENV)
 #: tables the config file may hold besides the plain keys
-TABLES = ("smtp",)
+TABLES = ("smtp", "report")
 #: ``[smtp]`` keys → (type, default); ``from`` and ``to`` have no default
 SMTP_KEYS: dict[str, tuple[type | tuple[type, ...], object]] = {
     "host": (str, None), "port": (int, None), "from": (str, None), "to": ((list, str), None),
@@ -59,6 +59,22 @@ class SmtpSettings:
     every_minutes: float = 5.0
 
 
+#: the formats ``campaigner report weekly`` writes, and their file extensions
+REPORT_FORMATS = {"text": "txt", "markdown": "md", "html": "html", "csv": "csv", "json": "json"}
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """The ``[report]`` table: the weekly report ``campaigner run`` writes every Monday 07:00."""
+
+    #: None: the ``reports`` folder in the data folder
+    dir: Path | None = None
+    formats: tuple[str, ...] = ("html", "markdown", "csv")
+    lang: str = "en"
+    #: who gets it by e-mail (None: the [smtp] table's ``to``)
+    to: tuple[str, ...] | None = None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -70,6 +86,7 @@ class Settings:
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     #: None: alerts are not e-mailed (``campaigner status`` still shows them)
     smtp: SmtpSettings | None = None
+    report: ReportSettings = ReportSettings()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -86,7 +103,7 @@ class Settings:
 
     @property
     def reports_dir(self) -> Path:
-        return self.data_dir / "reports"
+        return self.report.dir or self.data_dir / "reports"
 
 
 def default_config_file(env: Mapping[str, str] | None = None) -> Path:
@@ -113,7 +130,7 @@ def load_config_file(path: Path, *, required: bool) -> dict:
     unknown = sorted(set(table) - set(KEYS) - set(TABLES))
     if unknown:
         raise ConfigError(f"unknown setting {unknown[0]!r} in config file {path}",
-                          f"known settings: {', '.join(KEYS)} and the table [smtp]")
+                          f"known settings: {', '.join(KEYS)} and the tables [smtp], [report]")
     return table
 
 
@@ -168,6 +185,36 @@ _SMTP_EXAMPLES = {
 }
 
 
+def report_settings(table: object, path: Path) -> ReportSettings:
+    """The ``[report]`` table checked: dir, formats (a list), lang ("en" or "id"), to (a list)."""
+    if table is None:
+        return ReportSettings()
+    where = f"in the [report] table of {path}"
+    if not isinstance(table, dict):
+        raise ConfigError(f"report must be a table {where}", 'write it as [report] with lang = "id" below it')
+    unknown = sorted(set(table) - {"dir", "formats", "lang", "to"})
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]!r} {where}", "known: dir, formats, lang, to")
+    folder = table.get("dir")
+    if folder is not None and (not isinstance(folder, str) or not folder):
+        raise ConfigError(f"'dir' must be a folder path {where}", 'e.g. dir = "/srv/campaigner/reports"')
+    formats = table.get("formats", list(ReportSettings.formats))
+    if (not isinstance(formats, list) or not formats
+            or not all(isinstance(f, str) and f in REPORT_FORMATS for f in formats)):
+        raise ConfigError(f"'formats' must list report formats {where}",
+                          f"choose from {', '.join(REPORT_FORMATS)}, e.g. formats = [\"html\", \"csv\"]")
+    lang = table.get("lang", "en")
+    if lang not in ("en", "id"):
+        raise ConfigError(f"'lang' must be \"en\" or \"id\" {where}", 'e.g. lang = "id" for Bahasa Indonesia')
+    to = table.get("to")
+    if to is not None:
+        to = (to,) if isinstance(to, str) else to
+        if not isinstance(to, (list, tuple)) or not to or not all(isinstance(x, str) and "@" in x for x in to):
+            raise ConfigError(f"'to' must list e-mail addresses {where}", 'e.g. to = ["pimpinan@example.org"]')
+    return ReportSettings(dir=Path(folder).expanduser() if folder else None, formats=tuple(dict.fromkeys(formats)),
+                          lang=lang, to=tuple(to) if to else None)
+
+
 def check_timezone(name: str, where: str) -> str:
     try:
         ZoneInfo(name)
@@ -206,4 +253,5 @@ def resolve(flags: Mapping[str, object | None] | None = None, env: Mapping[str, 
     secrets_file = Path(str(values.get("secrets_file") or cfg_path.parent / "secrets.toml")).expanduser()
     return Settings(database_url=database_url, timezone=timezone, data_dir=data_dir,
                     secrets_file=secrets_file, config_file=cfg_path, sources=sources,
-                    smtp=smtp_settings(file_values.get("smtp"), cfg_path))
+                    smtp=smtp_settings(file_values.get("smtp"), cfg_path),
+                    report=report_settings(file_values.get("report"), cfg_path))

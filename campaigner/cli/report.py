@@ -1,15 +1,14 @@
 """``campaigner report …``: the weekly report for the leadership."""
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from campaigner.cli.output import Progress
+from campaigner.config import REPORT_FORMATS
 
-FORMATS = ("text", "markdown", "html", "csv", "json")
+FORMATS = tuple(REPORT_FORMATS)
 
 
 @click.group()
@@ -36,7 +35,8 @@ def weekly(flags, week, campaign, fmt, lang, out) -> None:
     Engagement is each post's latest snapshot collected before the week ended; figures a
     platform does not give show as "–" and are left out of totals ("n/a" when no post has them).
     """
-    from campaigner.report_render import render
+    from campaigner.files import write_atomic
+    from campaigner.report_render import render, use_font_cache
     from campaigner.services.report import build_weekly, parse_week
 
     if week:
@@ -44,45 +44,41 @@ def weekly(flags, week, campaign, fmt, lang, out) -> None:
     with Progress("Building the report") as bar:
         data = build_weekly(flags.app(), week=week, campaign=campaign, progress=bar)
     if fmt == "html":
-        _matplotlib_cache(flags.settings())
+        use_font_cache(flags.settings().state_dir)
     doc = render(data, fmt, lang)
     if out is None:
         click.echo(doc, nl=False)
         return
-    _write(out, doc)
+    write_atomic(out, doc)
     click.echo(f"Wrote the {data.week.iso} report ({fmt}) to {out}")
 
 
-def _matplotlib_cache(settings) -> None:
-    """Keep matplotlib's font cache in campaigner's own (writable) state folder unless told
-    otherwise: a service's home may be read-only, and a rebuilt cache costs seconds per run."""
-    if os.environ.get("MPLCONFIGDIR"):
-        return
-    folder = settings.state_dir / "matplotlib"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return
-    os.environ["MPLCONFIGDIR"] = str(folder)
+@report.command("deliver")
+@click.pass_obj
+def deliver(flags) -> None:
+    """Write the last full week's report to the reports folder and e-mail it (with an [smtp]
+    table), unless that was done already: what `campaigner run` does every Monday 07:00. For
+    cron without the daemon: `0 7 * * 1 campaigner report deliver`."""
+    from campaigner.cli.engine import worker_name
+    from campaigner.services import weekly_report
+
+    app = flags.app()
+    out = weekly_report.run(app, worker_name(), app.now(), strict=True)
+    for path in out.written:
+        click.echo(f"Wrote {path}")
+    if out.emailed_to:
+        click.echo(f"E-mailed the {out.week} report to {', '.join(out.emailed_to)}.")
+    if not out.written and not out.emailed_to:
+        click.echo(f"The {out.week} report was delivered already (or its last try failed minutes ago).")
 
 
-def _write(path: Path, doc: str) -> None:
-    """Write the whole file or nothing (a temporary file renamed into place)."""
-    from campaigner.errors import InvalidInput
+def report_jobs(app, worker: str, every_minutes: float = 1.0) -> list:
+    """The daemon's weekly-report job: a cheap check every minute; on Monday 07:00 local (or the
+    first run after it) one worker writes last week's report and e-mails it."""
+    from datetime import timedelta
+    from functools import partial
 
-    path = path.expanduser()
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror}", "check the folder exists and is writable") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(doc)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except OSError as exc:
-        os.unlink(tmp)
-        raise InvalidInput(f"cannot write {path}: {exc.strerror}", "check the path and free space") from None
+    from campaigner.services import weekly_report
+    from scheduler.daemon import PeriodicJob
+
+    return [PeriodicJob("weekly_report", timedelta(minutes=every_minutes), partial(weekly_report.run, app, worker))]

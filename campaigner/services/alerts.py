@@ -10,20 +10,14 @@ Several workers may run the digest at once: the pending rows are locked with ``F
 LOCKED`` on PostgreSQL (a second worker finds nothing to send); on SQLite the write transaction
 holds the database's one write lock. Either way no alert goes out twice.
 
-The SMTP password comes from ``CAMPAIGNER_SMTP_PASSWORD`` or the ``[smtp]`` table of the secrets
-file (mode 0600), never from the config file, and never appears in a log line or an error.
+Sending (and keeping the SMTP password out of every message) is ``services.mail``.
 """
 from __future__ import annotations
 
-import base64
 import logging
-import smtplib
-import ssl
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
@@ -31,14 +25,12 @@ from sqlalchemy import func, select, update
 
 from campaigner import db
 from campaigner.app import App
-from campaigner.config import SMTP_PASSWORD_ENV, SmtpSettings
-from campaigner.errors import CampaignerError, ConfigError
+from campaigner.errors import CampaignerError
 from campaigner.models import Account, Alert, Delivery
+from campaigner.services import mail
 from campaigner.times import format_local
 
 log = logging.getLogger(__name__)
-
-LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 #: what a person does about each kind of alert (printed under the list in the digest)
 ADVICE = {
@@ -99,80 +91,6 @@ def digest(alerts: Sequence[PendingAlert], zone: ZoneInfo) -> tuple[str, str]:
     return subject, "\n".join(lines) + "\n"
 
 
-def smtp_password(app: App) -> str | None:
-    """The SMTP password: ``CAMPAIGNER_SMTP_PASSWORD``, else ``password`` in the ``[smtp]`` table
-    of the secrets file (whose mode 0600 is checked by the secret store)."""
-    value = app.secrets.env.get(SMTP_PASSWORD_ENV)
-    if value:
-        return value
-    table = app.secrets.section("smtp")  # read with the same 0600 check
-    value = table.get("password") if isinstance(table, dict) else None
-    return value if isinstance(value, str) and value else None
-
-
-def _credentials(app: App, smtp: SmtpSettings) -> str | None:
-    if not smtp.username:
-        return None
-    password = smtp_password(app)
-    if password is None:
-        raise ConfigError(f"the SMTP user {smtp.username!r} has no password",
-                          f"set {SMTP_PASSWORD_ENV} or put password = \"…\" in the [smtp] table of the "
-                          f"secrets file {app.secrets.path} (mode 0600)")
-    if not smtp.starttls and smtp.host not in LOOPBACK:
-        raise ConfigError(f"refusing to send the SMTP password unencrypted to {smtp.host}",
-                          "set starttls = true in the [smtp] table (or leave out username)")
-    return password
-
-
-def _scrub(text: str, secrets: Sequence[str]) -> str:
-    """``text`` without the password in any form an SMTP exchange carries (plain, base64 of
-    itself, of AUTH PLAIN's ``\\0user\\0password``)."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
-def _secret_forms(username: str | None, password: str | None) -> list[str]:
-    if not password:
-        return []
-    forms = [password, base64.b64encode(password.encode()).decode()]
-    if username:
-        forms.append(base64.b64encode(f"\0{username}\0{password}".encode()).decode())
-    return forms
-
-
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        return f"{exc.smtp_code} {' '.join(text.split())}"
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return "every recipient was refused: " + ", ".join(exc.recipients)
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
-
-def build_message(smtp: SmtpSettings, subject: str, body: str, now: datetime, zone: ZoneInfo) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = smtp.sender
-    msg["To"] = ", ".join(smtp.to)
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(now.astimezone(zone))
-    msg["Message-ID"] = make_msgid(domain=smtp.sender.rsplit("@", 1)[-1])
-    msg.set_content(body)
-    return msg
-
-
-def _send(smtp: SmtpSettings, password: str | None, msg: EmailMessage) -> None:
-    with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as conn:
-        if smtp.starttls:
-            conn.starttls(context=ssl.create_default_context())
-        if smtp.username:
-            conn.login(smtp.username, password or "")
-        refused = conn.send_message(msg)
-    if refused:
-        log.warning("alert digest not accepted for %s", ", ".join(sorted(refused)))
-
-
 def send_digest(app: App, now: datetime) -> int:
     """E-mail every pending alert in one message; returns how many were sent (0: nothing pending
     or no SMTP configured). Raises ``ConfigError`` when sending fails; the alerts then stay
@@ -180,8 +98,6 @@ def send_digest(app: App, now: datetime) -> int:
     smtp = app.settings.smtp
     if smtp is None or pending_count(app) == 0:  # a cheap read first: no write lock when idle
         return 0
-    password = _credentials(app, smtp)
-    forms = _secret_forms(smtp.username, password)
     zone = app.settings.zone
     with db.write(app.engine) as s:
         alerts = [PendingAlert(*row) for row in s.execute(_pending_query().with_for_update(of=Alert,
@@ -189,13 +105,9 @@ def send_digest(app: App, now: datetime) -> int:
         if not alerts:
             return 0
         subject, body = digest(alerts, zone)
-        try:
-            _send(smtp, password, build_message(smtp, subject, body, now, zone))
-        except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
-            raise ConfigError(f"could not e-mail {len(alerts)} alert{'s' if len(alerts) != 1 else ''} via "
-                              f"{smtp.host}:{smtp.port} ({_scrub(_describe(exc), forms)})",
-                              "check the [smtp] settings and the password; they stay pending and are "
-                              "sent with the next digest") from None
+        mail.send(app, smtp, mail.message(smtp, subject, body, now, zone),
+                  what=f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}",
+                  then="they stay pending and are sent with the next digest")
         s.execute(update(Alert).where(Alert.id.in_([a.id for a in alerts]))
                   .values(notified_at=now).execution_options(synchronize_session=False))
     log.info("e-mailed %d alert%s to %s", len(alerts), "s" if len(alerts) != 1 else "", ", ".join(smtp.to))

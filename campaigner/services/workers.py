@@ -45,3 +45,20 @@ def claim_period(app: App, job: str, period: str, worker: str, now: datetime) ->
         won = s.execute(update(JobRun).where(JobRun.name == job, JobRun.period < period)
                         .values(period=period, ran_at=now, ran_by=worker)).rowcount
     return won == 1
+
+
+def job_state(app: App, job: str) -> tuple[str, datetime | None, str | None]:
+    """(period, ran_at, ran_by) of a once-per-period job; ("", None, None) before its first run.
+    ``ran_by`` None with a ``ran_at``: the last try failed at ``ran_at`` (see ``release_period``)."""
+    with db.read(app.engine) as s:
+        row = s.execute(select(JobRun.period, JobRun.ran_at, JobRun.ran_by).where(JobRun.name == job)).first()
+    return (row.period, row.ran_at, row.ran_by) if row else ("", None, None)
+
+
+def release_period(app: App, job: str, period: str, worker: str, back_to: str, now: datetime) -> None:
+    """Give back a period won by ``claim_period`` whose work failed: the row returns to
+    ``back_to`` and records the failed try's time (``ran_at``, no ``ran_by``), so the work is
+    done again later instead of never."""
+    with db.write(app.engine) as s:
+        s.execute(update(JobRun).where(JobRun.name == job, JobRun.period == period, JobRun.ran_by == worker)
+                  .values(period=back_to, ran_at=now, ran_by=None))

@@ -1,0 +1,170 @@
+"""The weekly report, automatically: every Monday 07:00 local time the daemon writes last week's
+report to the reports folder and, when SMTP is configured, e-mails it — once, however many
+workers run.
+
+Two once-per-week steps, each guarded by ``claim_period`` (a conditional update only one worker
+wins): ``weekly_report`` writes the files, ``weekly_report_mail`` sends the e-mail. A step that
+fails gives its week back (``release_period``) and is tried again by the next run after
+``RETRY_AFTER``, so a full disk or a mail server that is down delays the report but never loses
+it silently; each failure is one log line. A daemon that was down at 07:00 catches up when it
+starts (only the latest week is caught up: an older one is in the reports folder already or can
+be made with ``campaigner report weekly --week``).
+"""
+from __future__ import annotations
+
+import logging
+import mimetypes
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from campaigner.app import App
+from campaigner.config import REPORT_FORMATS
+from campaigner.errors import CampaignerError, ConfigError
+from campaigner.files import write_atomic
+from campaigner.services import mail
+from campaigner.services.report import Week, WeeklyReport, build_weekly, week_of
+from campaigner.services.workers import claim_period, job_state, release_period
+
+log = logging.getLogger(__name__)
+
+WRITE_JOB, MAIL_JOB = "weekly_report", "weekly_report_mail"
+#: local time on Monday when last week's report is due
+DUE_AT = time(7, 0)
+#: a failed step waits this long before the next try
+RETRY_AFTER = timedelta(minutes=15)
+#: MIME types of the attachments (``mimetypes`` does not know Markdown everywhere)
+_MIME = {"markdown": "text/markdown", "json": "application/json"}
+
+
+def due_week(now: datetime, zone: ZoneInfo) -> Week:
+    """The week whose report is due at ``now``: the last full week once this Monday's 07:00 local
+    has passed; before that, the week before it."""
+    local = now.astimezone(zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    if local < datetime.combine(monday, DUE_AT, tzinfo=zone):
+        monday -= timedelta(days=7)
+    year, week, _ = (monday - timedelta(days=7)).isocalendar()
+    return week_of(year, week, zone)
+
+
+def report_path(folder: Path, week: Week, fmt: str) -> Path:
+    return folder / f"weekly-{week.iso}.{REPORT_FORMATS[fmt]}"
+
+
+@dataclass
+class Outcome:
+    """What one run did (nothing written or sent: not due, done by another worker, or failed)."""
+
+    week: str
+    written: list[Path] = field(default_factory=list)
+    emailed_to: tuple[str, ...] = ()
+
+
+def _documents(app: App, week: Week, formats: tuple[str, ...]) -> tuple[WeeklyReport, dict[str, str]]:
+    from campaigner.report_render import render, use_font_cache
+
+    data = build_weekly(app, week=week)
+    if "html" in formats:
+        use_font_cache(app.settings.state_dir)
+    lang = app.settings.report.lang
+    return data, {fmt: render(data, fmt, lang) for fmt in formats}
+
+
+def write_files(app: App, week: Week) -> tuple[WeeklyReport, dict[str, str], list[Path]]:
+    """Build ``week``'s report and write it to the reports folder in the configured formats."""
+    formats = app.settings.report.formats
+    data, docs = _documents(app, week, formats)
+    folder = app.settings.reports_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the reports folder {folder}: {exc.strerror}",
+                          "make it writable or set dir in the [report] table of the config file") from None
+    paths = []
+    for fmt, doc in docs.items():
+        path = report_path(folder, week, fmt)
+        write_atomic(path, doc)
+        paths.append(path)
+    return data, docs, paths
+
+
+def email(app: App, week: Week, now: datetime, data: WeeklyReport | None = None,
+          docs: dict[str, str] | None = None) -> tuple[str, ...]:
+    """E-mail ``week``'s report: the plain-text report as the body, each configured format
+    attached. Returns the recipients. Raises ``ConfigError`` when sending fails."""
+    from campaigner.report_render import Lang, render
+    from campaigner.report_render.common import report_title
+
+    smtp = app.settings.smtp
+    assert smtp is not None
+    cfg = app.settings.report
+    if data is None or docs is None:
+        data, docs = _documents(app, week, cfg.formats)
+    to = cfg.to or smtp.to
+    body = docs.get("text") or render(data, "text", cfg.lang)
+    msg = mail.message(smtp, f"[campaigner] {report_title(data, Lang(cfg.lang))}", body, now,
+                       app.settings.zone, to=to)
+    for fmt, doc in docs.items():
+        if fmt == "text":
+            continue
+        name = f"weekly-{week.iso}.{REPORT_FORMATS[fmt]}"
+        maintype, subtype = (_MIME.get(fmt) or mimetypes.guess_type(name)[0] or "text/plain").split("/")
+        if maintype == "text":
+            msg.add_attachment(doc, subtype=subtype, filename=name)  # UTF-8, charset named
+        else:
+            msg.add_attachment(doc.encode("utf-8"), maintype=maintype, subtype=subtype, filename=name)
+    mail.send(app, smtp, msg, what=f"the {week.iso} weekly report",
+              then=f"it is tried again in {int(RETRY_AFTER.total_seconds() // 60)} minutes")
+    return tuple(to)
+
+
+def _claim(app: App, job: str, week: Week, worker: str, now: datetime) -> str | None:
+    """Take ``job`` for ``week`` unless it is done, or its last try failed less than RETRY_AFTER
+    ago; returns the period to give back on failure (None: not ours to do)."""
+    period, ran_at, ran_by = job_state(app, job)
+    if period >= week.iso:
+        return None
+    if ran_by is None and ran_at is not None and now - ran_at < RETRY_AFTER:
+        return None
+    return period if claim_period(app, job, week.iso, worker, now) else None
+
+
+def _step(app: App, job: str, week: Week, worker: str, now: datetime, body: Callable[[], None],
+          strict: bool) -> None:
+    """Run ``body`` once for ``week`` across all workers; on failure give the week back (and
+    raise when ``strict``, else log)."""
+    previous = _claim(app, job, week, worker, now)
+    if previous is None:
+        return
+    try:
+        body()
+    except BaseException as exc:
+        release_period(app, job, week.iso, worker, previous, now)
+        if strict or not isinstance(exc, CampaignerError):
+            raise
+        log.error("weekly report %s: %s", week.iso, exc)
+
+
+def run(app: App, worker: str, now: datetime, *, strict: bool = False) -> Outcome:
+    """The daemon's job body: write and e-mail the due week's report unless another worker has.
+    A failure is logged and tried again later (``strict``: raised, for the command line)."""
+    week = due_week(now, app.settings.zone)
+    out = Outcome(week.iso)
+    made: dict = {}
+
+    def write() -> None:
+        made["data"], made["docs"], out.written = write_files(app, week)
+        log.info("wrote the %s weekly report to %s", week.iso, ", ".join(str(p) for p in out.written))
+
+    def send() -> None:
+        out.emailed_to = email(app, week, now, made.get("data"), made.get("docs"))
+        log.info("e-mailed the %s weekly report to %s", week.iso, ", ".join(out.emailed_to))
+
+    _step(app, WRITE_JOB, week, worker, now, write, strict)
+    # the e-mail follows the files (by this worker or, after a failure, any other)
+    if app.settings.smtp is not None and job_state(app, WRITE_JOB)[0] >= week.iso:
+        _step(app, MAIL_JOB, week, worker, now, send, strict)
+    return out
