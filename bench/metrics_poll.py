@@ -1,11 +1,15 @@
 """One metrics poll of many published posts per platform, against the platform fakes.
 
 Run: python bench/metrics_poll.py [--posts 10000] [--latency 50] [--platforms mastodon,bluesky,x,facebook,telegram]
-                                  [--seed direct|connector]
+                                  [--seed direct|connector] [--via connector|collect]
 
 For each platform this starts the real fake server (``tests/fakes/<platform>.py``), puts ``--posts``
 posts on it, builds the real connector (``connectors.registry.build_connector``), sets the fake's
-latency to ``--latency`` ms per request, and calls ``connector.metrics(all_ids)`` once.
+latency to ``--latency`` ms per request, and calls ``connector.metrics(all_ids)`` once. With
+``--via collect`` the poll is the scheduler's instead: the posts are published deliveries of one
+account in a fresh SQLite database and ``campaigner.services.metrics.collect`` (what ``campaigner
+metrics collect`` and the daemon's job run) picks the due ones, batches them and writes one
+snapshot per delivery; the requests it made are counted the same way.
 
 Figures, next to their baselines from the same run:
 - requests: HTTP requests the poll made for metrics. Baseline: the minimum the platform's batch
@@ -24,7 +28,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -112,8 +118,39 @@ def time_route(fake) -> None:
     fake.route = timed
 
 
+def collect_poll(platform: str, fake, ids: list[str], clock, folder: Path):
+    """The scheduler's poll: ``ids`` as published deliveries (an hour old, never polled) of one
+    account in a fresh SQLite database, polled by ``services.metrics.collect``."""
+    from campaigner.app import App
+    from campaigner.config import resolve
+    from campaigner.models import Account, Delivery, MetricSnapshot, Post
+
+    (folder / "config.toml").write_text("")
+    app = App(resolve({"database_url": f"sqlite:///{folder / 'bench.db'}", "data_dir": str(folder)}, env={},
+                      config_path=folder / "config.toml"), now=clock)
+    at = clock() - timedelta(hours=1)
+    with app.engine.begin() as c:
+        c.execute(Account.__table__.insert(), [dict(id=1, name=f"{platform}-1", platform=platform, status="active",
+                                                    created_at=at)])
+        c.execute(Post.__table__.insert(), [dict(id=i + 1, text=TEXT.format(i=i), is_thread=False, variants={},
+                                                 created_at=at, updated_at=at) for i in range(len(ids))])
+        c.execute(Delivery.__table__.insert(), [
+            dict(id=i + 1, post_id=i + 1, account_id=1, status="published", due_at=at, slot_based=False,
+                 attempt_count=1, remote_id=rid, published_at=at, created_at=at, updated_at=at)
+            for i, rid in enumerate(ids)])
+    connector = build_connector(fake.account_config(state_dir=None), clock=clock)
+    from campaigner.services.metrics import collect
+
+    def poll():
+        report = collect(app, connector_for=lambda account: connector)
+        with app.engine.connect() as c:
+            rows = c.execute(MetricSnapshot.__table__.select().order_by(MetricSnapshot.delivery_id)).all()
+        return report, rows
+    return connector, poll, app
+
+
 # --- one platform -----------------------------------------------------------------------------------
-def run(platform: str, posts: int, latency: float, seed: str) -> dict:
+def run(platform: str, posts: int, latency: float, seed: str, via: str = "connector") -> dict:
     module = importlib.import_module(f"tests.fakes.{platform}")
     clock = FixedClock(datetime.now(timezone.utc).replace(microsecond=0))
     fake = module.Fake()
@@ -131,7 +168,11 @@ def run(platform: str, posts: int, latency: float, seed: str) -> dict:
         setup_requests = len(fake.requests)
 
         # a fresh connector, as a new `campaigner` process would have: no session kept from seeding
-        connector = build_connector(fake.account_config(state_dir=None), clock=clock)
+        if via == "collect":
+            folder = Path(tempfile.mkdtemp(prefix="bench-collect-"))
+            connector, poll, app = collect_poll(platform, fake, ids, clock, folder)
+        else:
+            connector = build_connector(fake.account_config(state_dir=None), clock=clock)
         batch = connector.metrics_batch_size
         with fake.lock:
             fake.requests.clear()
@@ -139,8 +180,15 @@ def run(platform: str, posts: int, latency: float, seed: str) -> dict:
         fake.latency = latency
 
         t = time.perf_counter()
-        result = connector.metrics(ids)
-        wall = time.perf_counter() - t
+        if via == "collect":
+            report, rows = poll()
+            wall = time.perf_counter() - t
+            app.close()
+            shutil.rmtree(folder)
+            result = _as_result(ids, rows, report)
+        else:
+            result = connector.metrics(ids)
+            wall = time.perf_counter() - t
 
         made = fake.calls()
         session = [r for r in made if any(p in r.path for p in SESSION_PATHS)]
@@ -162,6 +210,19 @@ def run(platform: str, posts: int, latency: float, seed: str) -> dict:
         fake.stop()
 
 
+def _as_result(ids: list[str], rows, report):
+    """The snapshots ``collect`` wrote, in the shape of ``connector.metrics``' answer (checked the
+    same way); delivery i + 1 is ``ids[i]``."""
+    from connectors.base import Metrics, MetricsBatch
+
+    found = {ids[r.delivery_id - 1]: Metrics(ids[r.delivery_id - 1], likes=r.likes, reposts=r.reposts)
+             for r in rows if not r.missing}
+    missing = {ids[r.delivery_id - 1] for r in rows if r.missing}
+    if len(rows) != report.polled:
+        missing.add(f"{report.polled} polled but {len(rows)} snapshots written")
+    return MetricsBatch(found=found, missing=frozenset(missing))
+
+
 # --- main -----------------------------------------------------------------------------------------
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -172,6 +233,9 @@ def main() -> None:
     ap.add_argument("--seed", choices=("direct", "connector"), default="direct",
                     help="direct: posts go straight into the fake's state (fast, default); "
                          "connector: published one by one through connector.publish() at 0 latency")
+    ap.add_argument("--via", choices=("connector", "collect"), default="connector",
+                    help="connector: connector.metrics(all ids) (default); collect: the scheduler's poll "
+                         "(services.metrics.collect over a database of published deliveries)")
     args = ap.parse_args()
     chosen = [p.strip() for p in args.platforms.split(",") if p.strip()]
     unknown = set(chosen) - set(PLATFORMS)
@@ -180,7 +244,7 @@ def main() -> None:
     latency = args.latency / 1000
 
     print(f"One metrics() poll per platform: {args.posts:,} posts, fake latency {args.latency:g} ms/request, "
-          f"seeded {args.seed}")
+          f"seeded {args.seed}, polled via {args.via}")
     print("minimum = ceil(posts / batch); ideal = minimum × latency (sequential requests)")
     head = (f"{'platform':9} {'posts':>6} {'batch':>5} {'requests':>16} {'minimum':>7} {'extra':>5} "
             f"{'wall s':>7} {'ideal s':>7} {'wall/ideal':>10} {'fake CPU s':>10} {'ms/req over':>11}  check")
@@ -188,7 +252,7 @@ def main() -> None:
     print("-" * len(head))
     results = []
     for platform in chosen:
-        r = run(platform, args.posts, latency, args.seed)
+        r = run(platform, args.posts, latency, args.seed, args.via)
         results.append(r)
         if platform == "telegram":
             print(f"{'telegram':9} {r['posts']:>6} {'-':>5} {r['requests'] + r['session']:>16} {0:>7} "

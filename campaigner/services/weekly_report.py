@@ -13,7 +13,6 @@ be made with ``campaigner report weekly --week``).
 from __future__ import annotations
 
 import logging
-import mimetypes
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -35,8 +34,8 @@ WRITE_JOB, MAIL_JOB = "weekly_report", "weekly_report_mail"
 DUE_AT = time(7, 0)
 #: a failed step waits this long before the next try
 RETRY_AFTER = timedelta(minutes=15)
-#: MIME types of the attachments (``mimetypes`` does not know Markdown everywhere)
-_MIME = {"markdown": "text/markdown", "json": "application/json"}
+#: MIME type of each attached format (the text report is the message itself)
+_MIME = {"markdown": "text/markdown", "html": "text/html", "csv": "text/csv", "json": "application/json"}
 
 
 def due_week(now: datetime, zone: ZoneInfo) -> Week:
@@ -110,8 +109,8 @@ def email(app: App, week: Week, now: datetime, data: WeeklyReport | None = None,
     for fmt, doc in docs.items():
         if fmt == "text":
             continue
-        name = f"weekly-{week.iso}.{REPORT_FORMATS[fmt]}"
-        maintype, subtype = (_MIME.get(fmt) or mimetypes.guess_type(name)[0] or "text/plain").split("/")
+        name = report_path(Path(), week, fmt).name
+        maintype, subtype = _MIME[fmt].split("/")
         if maintype == "text":
             msg.add_attachment(doc, subtype=subtype, filename=name)  # UTF-8, charset named
         else:
