@@ -729,13 +729,17 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
                                       .where(DeliveryPart.delivery_id.in_(ids))
                                       .order_by(DeliveryPart.delivery_id, DeliveryPart.position)).all():
             texts[did].append(text)
+        tags_of: dict[str, list[str]] = {}  # one post goes out on several accounts: same text, tagged once
         for did, line in lines.items():
             parts = texts.get(did, [])
             line.text = parts[0] if parts else ""
             seen: dict[str, str] = {}
             for part in parts:
                 if "#" in part or "\uff03" in part:  # (most of the cost is the tag pattern: skip when no '#')
-                    for tag in hashtags_in(part):
+                    tags = tags_of.get(part)
+                    if tags is None:
+                        tags = tags_of[part] = hashtags_in(part)
+                    for tag in tags:
                         seen.setdefault(tag.casefold(), tag)
             line.hashtags = list(seen.values())
     return list(lines.values())
