@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from content.length import check_length
+from content.length import LengthCheck, check_length
 
 #: Longest tag body accepted (Bluesky's tag facet allows 64 graphemes).
 MAX_TAG_LENGTH = 64
@@ -69,7 +69,26 @@ def plan_hashtags(
     has_media: bool = False,
 ) -> HashtagPlan:
     """Work out which of ``tags`` to append to ``text`` for ``platform`` (see ``append_hashtags``)."""
-    in_text = {t.casefold() for t in hashtags_in(text)}
+    composed, added, present, skipped, _ = _plan(text, tags, platform, limit, has_media)
+    return HashtagPlan(composed, tuple(added), tuple(present), tuple(skipped))
+
+
+def fit_hashtags(
+    text: str, tags: Iterable[str], platform: str, *, limit: int | None = None,
+    has_media: bool = False,
+) -> tuple[str, LengthCheck | None]:
+    """``append_hashtags``, plus the ``check_length`` verdict on the returned text (with the same
+    ``limit`` and ``has_media``) when it was worked out on the way — that is, when a tag was
+    added; ``None`` otherwise. Saves a caller that checks the result anyway a second count."""
+    composed, _, _, _, check = _plan(text, tags, platform, limit, has_media)
+    return composed, check
+
+
+def _plan(text: str, tags: Iterable[str], platform: str, limit: int | None, has_media: bool
+          ) -> tuple[str, list[str], list[str], list[str], LengthCheck | None]:
+    """(new text, added, present, skipped, the check of the new text if a tag was added)."""
+    # "#" or its full-width form starts every tag: without one the text has none
+    in_text = {t.casefold() for t in hashtags_in(text)} if ("#" in text or "\uff03" in text) else set()
     seen: set[str] = set()
     base = text.rstrip()
     added: list[str] = []
@@ -78,6 +97,7 @@ def plan_hashtags(
     nothing_fits = limit is not None and not isinstance(limit, bool) and isinstance(limit, int) \
         and limit <= 0  # a caller's budget can run out (e.g. after reserving room for a link)
     composed = text
+    composed_check = None
     for raw in tags:
         tag = _normalized(raw) if type(raw) is str else normalize_tag(raw)
         key = tag.casefold()
@@ -89,13 +109,14 @@ def plan_hashtags(
             continue
         if not nothing_fits:
             candidate = _compose(base, [*added, tag])
-            if check_length(candidate, platform, limit=limit, has_media=has_media).ok:
+            check = check_length(candidate, platform, limit=limit, has_media=has_media)
+            if check.ok:
                 added.append(tag)
                 composed = candidate  # == _compose(base, added)
+                composed_check = check
                 continue
         skipped.append(tag)
-    new_text = composed
-    return HashtagPlan(new_text, tuple(added), tuple(present), tuple(skipped))
+    return composed, added, present, skipped, composed_check
 
 
 @functools.lru_cache(maxsize=1024)
@@ -128,8 +149,9 @@ def _compose(base: str, tags: list[str]) -> str:
     joined = " ".join(tags)
     if not base:
         return joined
-    last_line = base.rsplit("\n", 1)[-1]
-    if last_line.strip() and _tag_line_re().fullmatch(last_line.strip()):
+    last_line = base.rsplit("\n", 1)[-1].strip()
+    # a line of tags starts with "#" (or its full-width form): only then ask the pattern
+    if last_line[:1] in ("#", "\uff03") and _tag_line_re().fullmatch(last_line):
         return f"{base} {joined}"
     return f"{base}\n\n{joined}"
 

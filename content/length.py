@@ -274,8 +274,7 @@ def _x_plain_with_urls(text: str) -> int:
     Walks the URL entities exactly as parse_tweet's loop does: entities keyed by start index (a
     later one with the same start wins), a URL counted 23 where the walk lands on its start, the
     walk then skipping ``len(url)`` code points; every other code point counts 1."""
-    extract_urls = _twitter_text_urls()
-    spans = {entity["indices"][0]: len(entity["url"]) for entity in extract_urls(text)}
+    spans = {entity["indices"][0]: len(entity["url"]) for entity in _url_entities(text, True)}
     count = pos = 0
     end = len(text)
     for start in sorted(spans):
@@ -354,8 +353,7 @@ def _mastodon_countable(text: str, find_urls: bool) -> str:
         return text
     entities: list[tuple[int, int, str]] = []
     if find_urls and ":" in text:
-        extract_urls = _twitter_text_urls()
-        for entity in extract_urls(text, False):
+        for entity in _url_entities(text, False):
             start, end = entity["indices"]
             entities.append((start, end, "x" * MASTODON_URL_LENGTH))
     if "@" in text:
@@ -379,6 +377,74 @@ def _mastodon_countable(text: str, find_urls: bool) -> str:
         pos = end
     out.append(text[pos:])
     return "".join(out)
+
+
+# --- URLs: what twitter-text's extractor finds, without it where that can be told -------------
+#
+# ``extract_urls_with_indices`` runs one big regex (``extract_url``: a preceding character, then
+# protocol, domain, port, path and query) over the text; importing twitter-text compiles it and the
+# emoji regex (~0.6 s), and a run costs ~25 µs on a short post. Two facts about that regex, both
+# checked against the installed twitter-text by tests/content/test_length_urls.py:
+#
+# 1. No part of a URL (protocol, domain, port, path, query, and no TLD of its lists) can hold a
+#    character of its ``spaces_group``, and every URL holds a "." directly followed by a letter (the
+#    dot before its TLD, ``_X_DOT_LETTER``). So every match lies in one run of non-space characters
+#    that holds a dot-letter, apart from its preceding character, which may be the space before it.
+#    Hence no match starts before the last space ahead of the text's first dot-letter: the
+#    extractor may start there (``_url_entities`` does, the same result at a fraction of the cost).
+# 2. A run ("token") of the form ``http(s)://`` + ASCII labels (letters, digits, inner hyphens, at
+#    most 63 each) + a TLD from ``_SIMPLE_TLDS`` + optionally a path of letters, digits, ``_``, ``-``
+#    and ``/``, that starts the text or follows a space, is extracted whole, as one URL: the
+#    preceding space (or ``^``) starts the match, the greedy protocol, labels and TLD (its lookahead
+#    holds at a "/" or space or the end) take the host, every path character is a path character and
+#    may end a path, and a space or the end stops it. Its domain passes the IDNA check (ASCII labels
+#    of 1..63 characters) and is not ``t.co`` (whose URLs are cut short). So when every token with a
+#    dot-letter is such a URL, the extractor returns exactly those tokens, and it need not run.
+
+_URL_SPACES = "\t-\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"  # spaces_group
+#: a run of non-space characters with a dot-letter in it (found from its first character on)
+_URL_TOKEN = re.compile(rf"[^{_URL_SPACES}]*\.[^\W\d_][^{_URL_SPACES}]*")
+_LAST_SPACE = re.compile(rf"[{_URL_SPACES}][^{_URL_SPACES}]*\Z")
+_SIMPLE_URL = re.compile(r"https?://((?:[a-z0-9]+(?:-[a-z0-9]+)*\.)+([a-z]+))(?:/[a-z0-9_/-]*)?",
+                         re.IGNORECASE | re.ASCII)
+#: TLDs the simple form accepts; each is in twitter-text's gTLD or ccTLD list (a test checks)
+_SIMPLE_TLDS = frozenset({
+    "id", "com", "org", "net", "info", "io", "co", "me", "app", "dev", "news", "social", "online", "site",
+    "edu", "gov", "int", "biz", "asia", "my", "sg", "uk", "us", "au", "de", "nl", "fr", "jp", "tv", "ly", "be",
+    "ch", "eu", "in", "ph", "th", "vn", "tl", "pg", "nz",
+})
+
+
+def _simple_url_spans(text: str) -> list[tuple[int, int]] | None:
+    """The (start, end) of every URL twitter-text extracts from ``text`` (with or without the
+    protocol-less ones: there are none), when each token holding a dot-letter is a simple URL
+    (fact 2 above); else None."""
+    spans = []
+    for token in _URL_TOKEN.finditer(text):
+        url = _SIMPLE_URL.fullmatch(token.group())
+        if url is None or url.group(2).lower() not in _SIMPLE_TLDS or url.group(1).lower() == "t.co" \
+                or len(token.group()) > 2000 or any(len(label) > 63 for label in url.group(1).split(".")):
+            return None
+        spans.append(token.span())
+    return spans
+
+
+def _url_entities(text: str, without_protocol: bool) -> list[dict[str, Any]]:
+    """``twitter_text.extract_urls_with_indices(text, without_protocol)``: from ``_simple_url_spans``
+    when it can tell, else the extractor, run from the last space before the first dot-letter."""
+    spans = _simple_url_spans(text)
+    if spans is not None:
+        return [{"url": text[start:end], "indices": [start, end]} for start, end in spans]
+    extract_urls = _twitter_text_urls()
+    first = _X_DOT_LETTER.search(text)
+    space = _LAST_SPACE.search(text, 0, first.start()) if first is not None else None
+    if space is None:
+        return extract_urls(text, without_protocol)
+    offset = space.start()
+    entities = extract_urls(text[offset:], without_protocol)
+    for entity in entities:
+        entity["indices"] = [entity["indices"][0] + offset, entity["indices"][1] + offset]
+    return entities
 
 
 # --- lazy helpers ---------------------------------------------------------------------------

@@ -34,12 +34,37 @@ COMMANDS = {
 }
 
 
-class LazyGroup(click.Group):
-    """A group whose sub-commands live in their own modules and load on demand."""
+#: command name → the first paragraph of its help: what ``campaigner --help`` lists, so listing the
+#: commands imports none of their modules. tests/core/test_startup.py checks each against the
+#: command itself (and the whole --help against the one the real commands give).
+SUMMARIES = {
+    "account": "Add, list, show, test and remove accounts.",
+    "alerts": "Alerts raised by the publisher (failures, paused accounts, unconfirmed posts).",
+    "campaign": "Add, list and show campaigns.",
+    "config": "Show the settings in force and where each comes from.",
+    "demo": "Run the main job end to end on a fresh SQLite database with sandbox accounts.",
+    "init": "Create the database or bring it up to date (safe to run again).",
+    "metrics": "Collect and show engagement snapshots.",
+    "post": "Queue and manage posts.",
+    "publish": "Publish every delivery that is due now, then exit (exit code 1 if any failed for good).",
+    "queue": "Upcoming deliveries grouped by local day (overdue ones first).",
+    "report": "Reports: what went out, and what worked.",
+    "run": "Run the publishing worker until stopped (SIGTERM/SIGINT finish in-flight work first).",
+    "slots": "Set and show weekly posting slots (in each account's zone).",
+    "status": "The publisher at a glance: queue, last 24 hours, what needs a person, workers, alerts.",
+}
 
-    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
+
+class LazyGroup(click.Group):
+    """A group whose sub-commands live in their own modules and load on demand; its own --help
+    lists them from ``summaries`` without loading them."""
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, summaries: dict[str, str] | None = None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.lazy = lazy or {}
+        self.summaries = summaries or {}
+        self._listing = False
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
@@ -47,8 +72,18 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy:
             module, attr = self.lazy[name].split(":")
+            if self._listing and name in self.summaries and module not in sys.modules:
+                # a stand-in that click shortens to the same line as the real command
+                return click.Command(name, help=self.summaries[name])
             return getattr(importlib.import_module(module), attr)
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = False
 
 
 class Flags:
@@ -71,7 +106,7 @@ class Flags:
         return self.app().settings
 
 
-@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy=COMMANDS, summaries=SUMMARIES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", metavar="URL", help="Database URL or SQLite file (default: campaigner.db in the data folder; "
                                           "env CAMPAIGNER_DATABASE_URL).")
 @click.option("--config", "config", metavar="PATH", help="Config file (env CAMPAIGNER_CONFIG).")

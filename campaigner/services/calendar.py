@@ -5,6 +5,7 @@ is written and every bad row is reported with its line number.
 """
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,16 +55,29 @@ def import_csv(app: App, path: Path, *, dry_run: bool = False,
     if not parsed.rows and not errors:
         raise InvalidInput(f"{path} has no rows", "add one row per post under the header line")
     now = app.now()
+    # As in read_calendar: the cyclic garbage collector would rescan the growing list of plans
+    # (and their rows) again and again; nothing here needs it, so pause it meanwhile.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _import(app, path, parsed.rows, errors, now, dry_run, progress)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _import(app: App, path: Path, rows: list[CalendarRow], errors: list[tuple[int, str]], now,
+            dry_run: bool, progress: Callable[[int, int], None] | None) -> ImportResult:
     plans = []
     with db.write(app.engine) as s:
         planner = Planner(app, s, now)
-        for i, row in enumerate(parsed.rows):
+        for i, row in enumerate(rows):
             try:
                 plans.append(planner.plan(_draft(row, path.parent, path.name)))
             except CampaignerError as exc:
                 errors.append((row.line, str(exc)))
-            if progress and (i % 1000 == 999 or i == len(parsed.rows) - 1):
-                progress(i + 1, len(parsed.rows))
+            if progress and (i % 1000 == 999 or i == len(rows) - 1):
+                progress(i + 1, len(rows))
         deliveries = sum(len(p.deliveries) for p in plans)
         if errors or dry_run:
             s.rollback()

@@ -5,10 +5,11 @@ Used by ``post add``, ``post edit`` and the CSV import alike, so the rules live 
 """
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
@@ -22,14 +23,18 @@ from campaigner.models import Account, Campaign, Delivery, PostingSlot
 from campaigner.services import accounts as accounts_svc
 from campaigner.services import campaigns as campaigns_svc
 from campaigner.states import ACTIVE
-from campaigner.times import format_local, local_day_bounds, parse_when
-from content.hashtags import append_hashtags
+from campaigner.times import format_local, local_day_bounds, localize, parse_when
+from content.hashtags import fit_hashtags
 from content.length import check_length, limit_for
 from content.media import check_media, sniff_mime
 from content.threads import split_thread
 
 #: how far ahead --next-slot looks for a free slot
 SLOT_HORIZON_DAYS = 366
+
+#: the plain local form the CSV import writes (``YYYY-MM-DD HH:MM[:SS]``), read without ``parse_when``'s
+#: search through the other forms (it gives the same result for it)
+_PLAIN_LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?")
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,22 @@ class _Booked:
     taken: set[datetime]
     per_day: Counter
     older: set = field(default_factory=set)
+    since_day: date | None = None  # ``since``'s local day
+
+
+class _Target:
+    """An account's fields that planning reads for every row, read once per batch (plain
+    attributes instead of the ORM's instrumented ones) with its zone and campaign tag settings."""
+
+    __slots__ = ("account", "id", "name", "platform", "char_limit", "daily_cap", "zone", "hashtags")
+
+    def __init__(self, account: Account, zone: ZoneInfo):
+        self.account = account
+        self.id, self.name, self.platform = account.id, account.name, account.platform
+        self.char_limit, self.daily_cap = account.char_limit, account.daily_cap
+        self.zone = zone
+        #: campaign id → (tags to append, their budget without media, with media); see ``Planner.render``
+        self.hashtags: dict[int, tuple[list[str], int, int] | None] = {}
 
 
 class Planner:
@@ -109,6 +130,7 @@ class Planner:
         self._campaigns: dict[str, Campaign] = {}
         self._bookings: dict[int, _Booked] = {}
         self._slots: dict[int, list] = {}
+        self._targets: dict[int, _Target] = {}  # by id(account)
 
     # --- lookups (cached for batches) -----------------------------------------------------
     def account(self, name: str) -> Account:
@@ -122,7 +144,13 @@ class Planner:
         return self._campaigns[slug]
 
     def zone(self, account: Account) -> ZoneInfo:
-        return self.app.zone_for(account.timezone)
+        return self._target(account).zone
+
+    def _target(self, account: Account) -> _Target:
+        target = self._targets.get(id(account))
+        if target is None or target.account is not account:
+            target = self._targets[id(account)] = _Target(account, self.app.zone_for(account.timezone))
+        return target
 
     def _active_filter(self, account: Account):
         conds = [Delivery.account_id == account.id, Delivery.status.in_(list(ACTIVE))]
@@ -143,7 +171,9 @@ class Planner:
     def day_count(self, account: Account, day: date) -> int:
         """Active deliveries on ``account`` on local ``day`` (including those planned in this batch)."""
         booked = self._booked(account)
-        if day <= booked.since.astimezone(self.zone(account)).date() and day not in booked.older:
+        if booked.since_day is None:
+            booked.since_day = booked.since.astimezone(self.zone(account)).date()
+        if day <= booked.since_day and day not in booked.older:
             # a day (partly) before what was loaded, e.g. when editing a past delivery: count the rest
             start, end = local_day_bounds(day, self.zone(account))
             booked.per_day[day] += self.session.scalar(
@@ -166,7 +196,7 @@ class Planner:
         names = list(dict.fromkeys(draft.accounts))
         targets = [self.account(n) for n in names]
         campaign = self.campaign(draft.campaign) if draft.campaign else None
-        platforms = {a.platform for a in targets}
+        platforms = {self._target(a).platform for a in targets}
         for platform in draft.variants:
             if platform not in platforms:
                 raise InvalidInput(f"there is a variant for {platform} but no target account is on {platform}",
@@ -177,16 +207,41 @@ class Planner:
         media = self._media(draft, platforms)
         deliveries = []
         for account in targets:
-            parts = self.render(draft, account, campaign, link, bool(media))
-            due, slot_based = kept_times[account.id] if kept_times else self.due_time(draft.when, account)
-            self._check_cap(account, due)
+            target = self._target(account)
+            parts = self._render(draft, target, campaign, link, bool(media))
+            if kept_times:
+                due, slot_based = kept_times[account.id]
+                day = None
+            else:
+                due, slot_based, day = self._due_time(draft.when, target)
+            self._check_cap(account, due, day)
             deliveries.append(PlannedDelivery(account, due, parts, slot_based))
         return Plan(draft, campaign, media, deliveries)
 
     def render(self, draft: Draft, account: Account, campaign: Campaign | None, link: str | None,
                has_media: bool) -> list[str]:
         """The exact text of each part as it will go out on ``account``."""
-        source = draft.variants.get(account.platform, draft.text)
+        return self._render(draft, self._target(account), campaign, link, has_media)
+
+    def _campaign_tags(self, target: _Target, campaign: Campaign | None) -> tuple[list[str], int, int] | None:
+        """The tags ``campaign`` appends on ``target``'s posts and the length budget for them
+        (without media, with media), or None when it appends none; worked out once per batch."""
+        if campaign is None:
+            return None
+        key = campaign.id if campaign.id is not None else id(campaign)
+        if key not in target.hashtags:
+            if campaign.auto_hashtags and campaign.hashtags:
+                target.hashtags[key] = (list(campaign.hashtags),
+                                        limit_for(target.platform, limit=target.char_limit, has_media=False),
+                                        limit_for(target.platform, limit=target.char_limit, has_media=True))
+            else:
+                target.hashtags[key] = None
+        return target.hashtags[key]
+
+    def _render(self, draft: Draft, target: _Target, campaign: Campaign | None, link: str | None,
+                has_media: bool) -> list[str]:
+        platform = target.platform
+        source = draft.variants.get(platform, draft.text) if draft.variants else draft.text
         if draft.thread:
             try:
                 parts = split_thread(source)
@@ -196,39 +251,66 @@ class Planner:
             parts = [source.strip()]
         if not parts or not parts[0]:
             raise InvalidInput("the post text is empty", "give the text as an argument or with --file")
-        limit = account.char_limit
+        limit = target.char_limit
         first = parts[0]
         if link and link not in first:
             with_link = f"{first}\n{link}"
-            link_cost = (check_length(with_link, account.platform, limit=limit).count
-                         - check_length(first, account.platform, limit=limit).count)
+            link_cost = (check_length(with_link, platform, limit=limit).count
+                         - check_length(first, platform, limit=limit).count)
         else:
             with_link, link_cost = first, 0
-        if campaign and campaign.auto_hashtags and campaign.hashtags:
-            budget = limit_for(account.platform, limit=limit, has_media=has_media) - link_cost
-            first = append_hashtags(first, campaign.hashtags, account.platform, limit=budget)
+        first_check = None  # check_length(first, platform, limit=limit, has_media=has_media) if known
+        tags = self._campaign_tags(target, campaign)
+        if tags is not None:
+            names, budget_plain, budget_media = tags
+            budget = (budget_media if has_media else budget_plain) - link_cost
+            first, tag_check = fit_hashtags(first, names, platform, limit=budget)
+            if tag_check is not None and link_cost == 0:
+                # the same text, the same limit (``budget`` is the platform's own limit here), and
+                # ``has_media`` only ever selects that limit: this is the check below, done already
+                first_check = tag_check
         if link and link not in first:
             first = f"{first}\n{link}"
+            first_check = None
         parts[0] = first
         for i, part in enumerate(parts):
-            result = check_length(part, account.platform, limit=limit, has_media=has_media and i == 0)
+            result = first_check if i == 0 and first_check is not None else \
+                check_length(part, platform, limit=limit, has_media=has_media and i == 0)
             if not result.ok:
                 where = f"part {i + 1} of the thread" if len(parts) > 1 else "the text"
-                raise InvalidInput(f"{where} is too long for {account.name} ({account.platform}): "
+                raise InvalidInput(f"{where} is too long for {target.name} ({platform}): "
                                    f"{result.count} of {result.limit} {result.unit}", f"{result.hint}")
         return parts
 
     def due_time(self, when: When, account: Account) -> tuple[datetime, bool]:
-        zone = self.zone(account)
+        due, slot_based, _ = self._due_time(when, self._target(account))
+        return due, slot_based
+
+    def _due_time(self, when: When, target: _Target) -> tuple[datetime, bool, date | None]:
+        """``due_time``, plus the local day of the due time when it comes for free (else None)."""
+        zone = target.zone
         if when.kind == "now":
-            return self.now, False
+            return self.now, False, None
         if when.kind == "next_slot":
-            return self.next_free_slot(account), True
-        due = parse_when(when.text, zone, self.now)
+            return self.next_free_slot(target.account), True, None
+        day = None
+        text = when.text
+        naive = None
+        if _PLAIN_LOCAL_TIME.fullmatch(text):
+            try:
+                naive = datetime.fromisoformat(text.replace(" ", "T", 1))  # as parse_when reads it
+            except ValueError:  # e.g. 2026-02-30: parse_when says what is wrong
+                pass
+        if naive is not None:
+            # what parse_when does with this form; a local time that round-trips has its own day
+            due = localize(naive, zone).astimezone(timezone.utc)
+            day = naive.date()
+        else:
+            due = parse_when(text, zone, self.now)
         if due < self.now:
             raise InvalidInput(f"the time {format_local(due, zone)} is in the past",
                                "pick a later time, or use --now")
-        return due, False
+        return due, False, day
 
     def next_free_slot(self, account: Account) -> datetime:
         from content.slots import WeeklySlot, slot_times
@@ -252,14 +334,18 @@ class Planner:
         raise InvalidInput(f"account {account.name!r} has no free slot in the next {SLOT_HORIZON_DAYS} days",
                            "add slots with `campaigner slots set` or give --at")
 
-    def _check_cap(self, account: Account, due: datetime) -> None:
-        zone = self.zone(account)
-        day = due.astimezone(zone).date()
+    def _check_cap(self, account: Account, due: datetime, day: date | None = None) -> None:
+        """Count ``due`` against the account's daily cap (``day``: its local day, when known)."""
+        target = self._target(account)
+        zone = target.zone
+        if day is None:
+            day = due.astimezone(zone).date()
         count = self.day_count(account, day)
-        if account.daily_cap and count + 1 > account.daily_cap:
-            raise InvalidInput(f"account {account.name!r} would have {count + 1} posts on {day} "
-                               f"({format_local(due, zone).split()[-1]}), above its daily cap of {account.daily_cap}",
-                               f"pick another day or raise the cap (campaigner account edit {account.name} "
+        cap = target.daily_cap
+        if cap and count + 1 > cap:
+            raise InvalidInput(f"account {target.name!r} would have {count + 1} posts on {day} "
+                               f"({format_local(due, zone).split()[-1]}), above its daily cap of {cap}",
+                               f"pick another day or raise the cap (campaigner account edit {target.name} "
                                f"--daily-cap N)")
         booked = self._booked(account)
         booked.per_day[day] += 1

@@ -314,7 +314,7 @@ def test_url_walk_matches_parse_tweet_for_any_entity_list(monkeypatch):
     rng = random.Random(7)
     fake: list[dict] = []
     monkeypatch.setattr(parse_module, "extract_urls_with_indices", lambda text: fake)
-    monkeypatch.setattr(length_mod, "_twitter_text_urls", lambda: lambda text: fake)
+    monkeypatch.setattr(length_mod, "_url_entities", lambda text, without_protocol: fake)
     walk = length_mod._x_plain_with_urls.__wrapped__  # bypass the cache: the fake changes per text
     for _ in range(2000):
         text = "".join(rng.choice("ab. /\n") for _ in range(rng.randint(0, 40)))

@@ -200,8 +200,10 @@ def test_plain_indonesian_text_takes_the_grapheme_fast_path(text, monkeypatch):
 def test_mastodon_text_with_url_skips_the_extractor_only_when_it_cannot_match(monkeypatch):
     monkeypatch.setattr(length_mod, "_twitter_text_urls", _refuse)
     assert mastodon_length("Info di kspi.or.id dan @kspi@mastodon.social") == len("Info di kspi.or.id dan @kspi")
+    # a plain https://host/path URL is told without the extractor (tests/content/test_length_urls.py)
+    assert _mastodon_slow.__wrapped__("Baca https://kspi.or.id/a", True) == len("Baca ") + 23
     with pytest.raises(AssertionError, match="slow path"):
-        _mastodon_slow.__wrapped__("Baca https://kspi.or.id/a", True)
+        _mastodon_slow.__wrapped__("Baca https://kspi.or.id/a?b=1.", True)
 
 
 def test_slow_paths_are_memoised_and_bounded():
