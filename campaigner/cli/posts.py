@@ -192,24 +192,38 @@ def show(flags, post_id, as_json) -> None:
 @click.argument("post_id", type=int)
 @click.argument("text", required=False)
 @click.option("--file", "file", metavar="F", help="Read the new text from a file.")
+@click.option("--to", "to", multiple=True, metavar="NAME[,NAME…]",
+              help="New target accounts (a dropped one is cancelled; an added one goes out with the others).")
 @when_options
 @click.option("--link", metavar="URL", help="New link ('' removes it).")
 @click.option("--campaign", metavar="SLUG")
+@click.option("--media", multiple=True, metavar="PATH", help="New attachments, replacing the old (repeatable).")
+@click.option("--alt", multiple=True, metavar="TEXT", help="Alt text for each --media, in order.")
+@click.option("--no-media", is_flag=True, help="Remove the attachments.")
 @click.option("--variant", multiple=True, metavar="PLATFORM=TEXT")
 @click.option("--thread/--no-thread", default=None)
 @click.pass_obj
-def edit(flags, post_id, text, file, at, next_slot, now_, link, campaign, variant, thread) -> None:
+def edit(flags, post_id, text, file, to, at, next_slot, now_, link, campaign, media, alt, no_media, variant,
+         thread) -> None:
     """Change a post before anything of it has gone out. Every check runs again."""
     from campaigner.services import posts as svc
     from campaigner.services.planning import When
 
     new_text = _read_text(text, file) if (text is not None or file is not None) else None
     when = When.from_options(at, now_, next_slot) if (at is not None or now_ or next_slot) else None
-    if new_text is None and when is None and link is None and campaign is None and not variant and thread is None:
-        raise click.UsageError("nothing to change: give new text, --at, --link, --campaign, --variant or --thread")
+    if media and no_media:
+        raise click.UsageError("--media and --no-media contradict each other: give one")
+    if alt and not media:
+        raise click.UsageError("--alt describes the files of --media: give them too")
+    if (new_text is None and when is None and link is None and campaign is None and not variant and thread is None
+            and not to and not media and not no_media):
+        raise click.UsageError("nothing to change: give new text, --to, --at, --link, --campaign, --media, "
+                               "--variant or --thread")
     app = flags.app()
     p = svc.edit(app, post_id, text=new_text, when=when, link=link, campaign=campaign,
-                 variants=_variants(variant) if variant else None, thread=thread)
+                 variants=_variants(variant) if variant else None, thread=thread,
+                 accounts=_split_names(to) if to else None,
+                 media=[Path(m) for m in media] if media else [] if no_media else None, alt_texts=list(alt))
     click.echo(f"Updated post {p.id}:")
     _print_post(app, p)
 

@@ -231,36 +231,66 @@ def _locked(post: Post, action: str) -> None:
 
 
 def edit(app: App, post_id: int, *, text: str | None = None, when: When | None = None, link: str | None = None,
-         campaign: str | None = None, variants: dict[str, str] | None = None, thread: bool | None = None) -> Post:
+         campaign: str | None = None, variants: dict[str, str] | None = None, thread: bool | None = None,
+         accounts: Sequence[str] | None = None, media: Sequence[Path] | None = None,
+         alt_texts: Sequence[str] = ()) -> Post:
     """Change a post while none of its deliveries has gone out (or is going out); every check of
-    ``post add`` runs again. Without ``when`` each delivery keeps its time."""
+    ``post add`` runs again. Without ``when`` each delivery keeps its time.
+
+    ``accounts`` replaces the targets: a dropped account's delivery is cancelled (its history
+    kept), an added one is queued (a cancelled delivery on it comes back) at ``when`` or, without
+    it, at the post's earliest time. ``media`` replaces the attachments (``[]`` removes them)."""
     now = app.now()
     with db.write(app.engine) as s:
         post = get(s, post_id)
         _locked(post, "editing")
-        targets = [d for d in post.deliveries if d.status in (S.QUEUED, S.FAILED)]
-        if not targets:
+        current = [d for d in post.deliveries if d.status in (S.QUEUED, S.FAILED)]
+        if accounts is None and not current:
             raise InvalidInput(f"post {post.id} has no queued or failed delivery to edit",
                                f"queue a new post (its deliveries are {post.deliveries[0].status.value})")
-        draft = Draft(text=post.text if text is None else text,
-                      accounts=[d.account.name for d in targets],
+        names = list(dict.fromkeys(accounts)) if accounts is not None else [d.account.name for d in current]
+        draft = Draft(text=post.text if text is None else text, accounts=names,
                       when=when or When("keep"),
                       campaign=campaign if campaign is not None else post.campaign.slug if post.campaign else None,
                       link=post.link if link is None else (link or None),
-                      media=[app.settings.media_dir / m.stored_path for m in post.media],
-                      variants={**post.variants, **(variants or {})},
+                      media=([app.settings.media_dir / m.stored_path for m in post.media] if media is None
+                             else list(media)),
+                      alt_texts=alt_texts, variants={**post.variants, **(variants or {})},
                       thread=post.is_thread if thread is None else thread)
-        kept = {d.account.id: (d.due_at, d.slot_based) for d in targets} if when is None else None
+        kept = None
+        if when is None:
+            kept = {d.account.id: (d.due_at, d.slot_based) for d in current}
+            first = min(d.due_at for d in post.deliveries)
+            for account_id in s.scalars(select(Account.id).where(Account.name.in_(names))):
+                kept.setdefault(account_id, (first, False))
         plan = Planner(app, s, now, exclude_post=post.id).plan(draft, kept_times=kept)
         post.text, post.link, post.variants, post.is_thread = draft.text, draft.link, draft.variants, draft.thread
         post.campaign_id = plan.campaign.id if plan.campaign else None
         post.updated_at = now
-        for d, planned in zip(targets, plan.deliveries):
+        if media is not None:
+            post.media.clear()
+            s.flush()
+            post.media.extend(PostMedia(**row) for row in store_media(app, plan.media))
+        by_account = {d.account_id: d for d in sorted(post.deliveries, key=lambda d: d.status != S.CANCELLED)}
+        by_account.update({d.account_id: d for d in current})  # a live delivery wins over a cancelled one
+        chosen = set()
+        for planned in plan.deliveries:
+            d = by_account.get(planned.account.id)
+            if d is None:
+                d = Delivery(account=planned.account, status=S.QUEUED, attempt_count=0, created_at=now)
+                post.deliveries.append(d)
+            elif d.status == S.CANCELLED:
+                states.move(d, S.QUEUED)
+            chosen.add(planned.account.id)
             d.due_at, d.slot_based, d.next_attempt_at, d.updated_at = planned.due_at, planned.slot_based, None, now
             d.parts.clear()
             s.flush()  # old parts (and their keys) go before the new ones arrive
             d.parts.extend(DeliveryPart(position=i, text=t, idempotency_key=new_key(d.account.platform, planned.due_at))
                            for i, t in enumerate(planned.parts))
+        for d in current:
+            if d.account_id not in chosen:
+                states.move(d, S.CANCELLED)
+                d.updated_at = now
     return show(app, post_id)
 
 

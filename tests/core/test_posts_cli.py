@@ -203,6 +203,56 @@ def test_edit_only_before_publish(setup, engine):
                         "goes out; cancel it and queue a new post\n")
 
 
+def test_edit_targets(setup, engine):
+    setup.ok("post", "add", "Tolak Tapera", "--to", "kspi-x,kspi-tg", "--at", "2026-12-01 09:00")
+    # drop telegram, add mastodon (no --at: the post's time, read in UTC, so 08:00 WITA) and bluesky
+    r = setup.ok("post", "edit", "1", "--to", "kspi-x,kspi-mastodon,kspi-bsky")
+    assert r.stdout.splitlines()[0] == "Updated post 1:"
+    data = json.loads(setup.ok("post", "show", "1", "--json").stdout)
+    got = {d["account"]: (d["status"], d["due_local"]) for d in data["deliveries"]}
+    assert got == {"kspi-x": ("queued", "2026-12-01 09:00 WIB"), "kspi-tg": ("cancelled", "2026-12-01 09:00 WIB"),
+                   "kspi-mastodon": ("queued", "2026-12-01 10:00 WITA"), "kspi-bsky": ("queued", "2026-12-01 09:00 WIB")}
+    # telegram back: its cancelled delivery is queued again (no second delivery on one account)
+    setup.ok("post", "edit", "1", "--to", "kspi-x,kspi-tg", "--at", "2026-12-02 07:00")
+    data = json.loads(setup.ok("post", "show", "1", "--json").stdout)
+    got = {d["account"]: (d["status"], d["due_local"]) for d in data["deliveries"]}
+    assert got == {"kspi-x": ("queued", "2026-12-02 07:00 WIB"), "kspi-tg": ("queued", "2026-12-02 07:00 WIB"),
+                   "kspi-mastodon": ("cancelled", "2026-12-01 10:00 WITA"),
+                   "kspi-bsky": ("cancelled", "2026-12-01 09:00 WIB")}
+    assert counts(engine) == (1, 4, 4)
+    before = counts(engine)
+    r = setup("post", "edit", "1", "--to", "kspi-x,nobody")
+    assert r.exit_code == 1 and r.stderr.startswith("Error: no account named 'nobody'")
+    r = setup("post", "edit", "1", "--to", "kspi-x", "--variant", "telegram=Hai")
+    assert r.stderr == ("Error: there is a variant for telegram but no target account is on telegram — remove the "
+                        "variant or add such an account to --to\n")
+    assert counts(engine) == before
+    assert {d["account"]: d["status"] for d in json.loads(setup.ok("post", "show", "1", "--json").stdout)[
+        "deliveries"]} == {"kspi-x": "queued", "kspi-tg": "queued", "kspi-mastodon": "cancelled",
+                           "kspi-bsky": "cancelled"}
+
+
+def test_edit_media(setup, tmp_path, engine):
+    img = tmp_path / "poster.png"
+    img.write_bytes(PNG)
+    setup.ok("post", "add", "Poster aksi", "--to", "kspi-mastodon", "--at", "2026-12-01 09:00")
+    setup.ok("post", "edit", "1", "--media", str(img), "--alt", "Poster aksi buruh")
+    media = json.loads(setup.ok("post", "show", "1", "--json").stdout)["media"]
+    assert media == [{"file": "poster.png", "type": "image/png", "bytes": len(PNG), "alt": "Poster aksi buruh"}]
+    setup.ok("post", "edit", "1", "Poster aksi, teks baru")  # text only: the media stays
+    assert json.loads(setup.ok("post", "show", "1", "--json").stdout)["media"] == media
+    r = setup("post", "edit", "1", "--media", str(tmp_path / "hilang.png"))
+    assert r.exit_code == 1 and r.stderr.startswith("Error: media not accepted on mastodon: ")
+    assert json.loads(setup.ok("post", "show", "1", "--json").stdout)["media"] == media
+    r = setup("post", "edit", "1", "--media", str(img), "--no-media")
+    assert (r.exit_code, r.stderr.splitlines()[-1]) == (
+        2, "Error: --media and --no-media contradict each other: give one — see `campaigner post edit --help`")
+    setup.ok("post", "edit", "1", "--no-media")
+    assert json.loads(setup.ok("post", "show", "1", "--json").stdout)["media"] == []
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(PostMedia)) == 0
+
+
 def test_cancel_and_retry(setup, engine):
     setup.ok("post", "add", "Satu", "--to", "kspi-x,kspi-tg", "--at", "2026-12-01 09:00")
     r = setup.ok("post", "cancel", "1", "--account", "kspi-tg")
