@@ -5,11 +5,17 @@ Run: python bench/engine_lateness.py [--deliveries 10000] [--minutes 10] [--acco
                                      [--concurrency 4] [--db URL]
 
 Method (compressed time, stated in the output): the real ``Daemon.publish_tick`` and the real
-``Engine`` run in this process on a stepped clock. The clock runs at real speed while the daemon
-works (so every query, file write and commit of a pass counts toward lateness), and jumps forward
-only while the daemon would be idle: to the next tick of the ``--tick`` grid after a pass ends
-(APScheduler's interval job with coalescing does the same), or straight to the tick at which
-``next_wake()`` says something is due. So 10 minutes of schedule take only the processing time.
+``Engine`` (as ``campaigner run`` builds it: ``--accounts-per-pass`` = ``--concurrency``) run in
+this process on a stepped clock. The clock runs at real speed while the daemon works (so every
+query, file write and commit of a pass counts toward lateness), and jumps forward only while the
+daemon would be idle, to where the daemon's own publish loop would run next:
+- a daemon with ``Daemon.next_publish`` (it runs again at once after a pass that did work, and
+  waits exactly for the next due time when that comes before the next tick): at once, or to that
+  due time plus the measured overshoot of a real ``threading.Event.wait`` on this machine, or to the
+  next tick of the ``--tick`` grid;
+- an older daemon without it (a pass per tick of APScheduler's interval job): to the next tick
+  after a pass ends, or straight to the tick at which ``next_wake()`` says something is due.
+So 10 minutes of schedule take only the processing time.
 
 Lateness = published_at − due_at, both on that clock. Baseline, from the same due times: a
 daemon that publishes instantly at each tick (lateness from the tick grid alone).
@@ -20,7 +26,9 @@ from __future__ import annotations
 import argparse
 import math
 import random
+import statistics
 import tempfile
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -50,6 +58,16 @@ class SteppedClock:
     def jump(self, to: datetime) -> None:
         now = self()
         self.base, self.mark = max(now, to), time.perf_counter()
+
+
+def timer_overshoot(samples: int = 50, wait: float = 0.005) -> float:
+    """Median seconds a real ``threading.Event.wait(timeout)`` sleeps past its timeout here."""
+    event, late = threading.Event(), []
+    for _ in range(samples):
+        t = time.perf_counter()
+        event.wait(wait)
+        late.append(time.perf_counter() - t - wait)
+    return max(0.0, statistics.median(late))
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -94,15 +112,33 @@ def main() -> None:
             s.execute(update(Delivery), [{"id": i, "due_at": due} for i, due in zip(ids, dues)])
         queued_in = time.perf_counter() - t
 
-        engine = Engine(app, "bench", concurrency=args.concurrency)
+        engine = Engine(app, "bench", concurrency=args.concurrency, accounts_per_pass=args.concurrency)
         daemon = Daemon(app, engine, tick=tick)
+        precise = hasattr(daemon, "next_publish")
+        overshoot = timedelta(seconds=timer_overshoot())
         clock.jump(start)
         passes = 0
         real = time.perf_counter()
+
+        def next_tick() -> datetime:  # the next tick on the grid after now
+            return start + math.ceil((clock() - start) / tick + 1e-9) * tick
+
         while True:
             handled = daemon.publish_tick(clock())
             passes += handled > 0
-            wake = daemon._next_wake if handled == 0 else clock()
+            wake = daemon._next_wake
+            if precise:
+                when = daemon.next_publish(handled, clock())
+                if when is not None:  # at once after work, else a precise wait for the due time
+                    if when > clock():
+                        clock.jump(when + overshoot)
+                    continue
+                if wake is None:
+                    break
+                grid = next_tick()  # the next tick looks again; it waits exactly if wake comes first
+                clock.jump(grid if wake <= grid else wake + overshoot)
+                continue
+            wake = wake if handled == 0 else clock()
             if wake is None:
                 break
             # the next tick on the grid after now (and not before the next due time, when idle)
@@ -125,8 +161,13 @@ def main() -> None:
     print(f"{args.deliveries:,} deliveries due at random over {args.minutes:g} min on {args.accounts} sandbox "
           f"accounts; {'SQLite file' if not args.db else db.safe_url(args.db)}; tick {args.tick:g} s; "
           f"concurrency {args.concurrency}")
-    print("method: real Daemon.publish_tick + Engine on a stepped clock — real speed while a pass runs, "
-          "jumps to the next tick while idle;")
+    if precise:
+        print("method: real Daemon.publish_tick + Engine on a stepped clock — real speed while a pass runs; while "
+              "idle it jumps to where the daemon's loop runs next (Daemon.next_publish: at once after work, the next "
+              f"due time + {overshoot.total_seconds() * 1000:.2f} ms measured timer overshoot, or the next tick);")
+    else:
+        print("method: real Daemon.publish_tick + Engine on a stepped clock — real speed while a pass runs, "
+              "jumps to the next tick while idle;")
     print("        lateness = published_at - due_at on that clock (tick wait + real processing)")
     print(f"published {len(published):,} of {len(rows):,}; {passes} passes; processing took {busy:.1f} s real "
           f"for {args.minutes * 60:.0f} s of schedule ({len(published) / busy:.0f} deliveries/s while busy); "

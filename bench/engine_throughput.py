@@ -14,6 +14,8 @@ Figures, next to baselines from the same run:
   order makes one account's deliveries sequential, so the ideal is also at least
   per-account N × latency), and the same number of plain ``requests`` POSTs to the same fakes
   from a thread pool of the same size (what the HTTP stack alone allows).
+- SQL statements and write transactions per handled delivery (counted with SQLAlchemy's
+  ``before_cursor_execute`` event; SQLite only shows write transactions as ``BEGIN IMMEDIATE``).
 - checks (printed, not asserted): per-account order held (published_at order == due order on
   every account), caps held (no account above its cap on any local day), exactly once (each
   fake's create count == its published deliveries).
@@ -34,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests.fakes` lives in the project root
 
 import requests  # noqa: E402
-from sqlalchemy import select, update  # noqa: E402
+from sqlalchemy import event, select, update  # noqa: E402
 
 from campaigner import db  # noqa: E402
 from campaigner.app import App  # noqa: E402
@@ -84,9 +86,15 @@ def run_engine(tmp: Path, url: str | None, n_accounts: int, per_account: int, la
         if i % 2:
             accounts.edit(app, name, daily_cap=CAP)
     engine = Engine(app, f"bench-c{concurrency}", concurrency=concurrency)
+    statements: Counter = Counter()
+
+    def count(conn, cursor, statement, *_):  # SQL sent by the engine (BEGIN included; COMMIT is not a statement)
+        statements["BEGIN IMMEDIATE" if statement.startswith("BEGIN IMMEDIATE") else statement.split()[0].upper()] += 1
+    event.listen(app.engine, "before_cursor_execute", count)
     t = time.perf_counter()
     report = engine.publish_all_due()
     wall = time.perf_counter() - t
+    event.remove(app.engine, "before_cursor_execute", count)
     with db.read(app.engine) as s:
         ds = s.execute(select(Delivery.id, Account.name, Account.daily_cap, Delivery.status, Delivery.due_at,
                               Delivery.published_at).join(Account, Account.id == Delivery.account_id)).all()
@@ -109,8 +117,10 @@ def run_engine(tmp: Path, url: str | None, n_accounts: int, per_account: int, la
     for fake in fakes.values():
         fake.stop()
     app.close()
+    handled = max(1, report.handled)
     return {"wall": wall, "published": len(report.published), "deferred": deferred, "order": order_ok,
-            "caps": caps_ok, "once": once_ok}
+            "caps": caps_ok, "once": once_ok, "sql": sum(statements.values()) / handled,
+            "writes": (statements["BEGIN IMMEDIATE"] or None) and statements["BEGIN IMMEDIATE"] / handled}
 
 
 def raw_requests(n_accounts: int, per_account: int, latency: float, concurrency: int) -> float:
@@ -157,7 +167,7 @@ def main() -> None:
           f"→ {expected} to publish, {n - expected} to defer; engine on "
           f"{'a fresh SQLite file' if not args.db else db.safe_url(args.db)}")
     print(f"{'concurrency':>11} {'published':>9} {'deferred':>8} {'seconds':>8} {'per s':>7} | {'ideal s':>7} "
-          f"{'ideal/s':>7} | {'raw HTTP s':>10} {'raw/s':>7} | order caps once")
+          f"{'ideal/s':>7} | {'raw HTTP s':>10} {'raw/s':>7} | order caps once | SQL/d writes/d")
     for c in (int(x) for x in args.concurrency.split(",")):
         with tempfile.TemporaryDirectory() as tmp:
             r = run_engine(Path(tmp), args.db, args.accounts, per_account, latency, c)
@@ -168,9 +178,11 @@ def main() -> None:
         print(f"{c:>11} {r['published']:>9} {r['deferred']:>8} {r['wall']:8.2f} {r['published'] / r['wall']:7.1f} | "
               f"{ideal:7.2f} {expected / ideal:7.1f} | {raw_same:10.2f} {expected / raw_same:7.1f} | "
               f"{'held' if r['order'] else 'BROKEN':>5} {'held' if r['caps'] else 'BROKEN':>4} "
-              f"{'yes' if r['once'] else 'NO':>4}")
+              f"{'yes' if r['once'] else 'NO':>4} | {r['sql']:5.1f} {r['writes'] or float('nan'):8.2f}")
     print("ideal = max(N × latency / concurrency, per-account N × latency): one account's posts go out in order,")
-    print("one after another; raw HTTP = the same creates as plain requests POSTs from a pool of the same size")
+    print("one after another; raw HTTP = the same creates as plain requests POSTs from a pool of the same size;")
+    print("SQL/d = SQL statements the engine sent per handled delivery (BEGIN included), writes/d = write "
+          "transactions (BEGIN IMMEDIATE) per handled delivery (SQLite)")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ APScheduler 3 is the metronome, the database is the truth: each worker runs its 
 scheduler with a few periodic jobs; posts are rows, never APScheduler jobs. The publish job
 ticks often but only asks one cheap indexed question (``Engine.next_wake``) until something is
 due, so a post queued from the CLI while the daemon runs goes out on time without a restart.
+Between ticks it does not just wait for the next one: when the next due time falls before the
+next tick it wakes exactly then, and after a pass that did work it goes again at once (a
+backlog is worked off pass after pass, not one pass per tick).
 """
 from __future__ import annotations
 
@@ -45,16 +48,49 @@ class Daemon:
         self._stop = threading.Event()
         self._started = self.app.now()
         self._next_wake: datetime | None = None
+        self._publishing = threading.Lock()
 
     # --- job bodies: plain functions of now, tested without a scheduler -----------------------
     def publish_tick(self, now: datetime) -> int:
-        """Run a publishing pass when something is due; returns how many deliveries it handled."""
+        """Run a publishing pass when something is due; returns how many deliveries it handled.
+        Afterwards ``_next_wake`` is when something next becomes due (asked again after a pass)."""
         wake = self.engine.next_wake()
         self._next_wake = wake
         if wake is None or wake > now:
             return 0
         report = self.engine.run_pass()
+        self._next_wake = self.engine.next_wake()
         return report.handled + report.recovered
+
+    def next_publish(self, handled: int, now: datetime) -> datetime | None:
+        """When the publish loop should run again after a tick that handled ``handled`` at ``now``:
+        at once after a pass that did work (more may be due), exactly at the next due time when that
+        comes before the next tick, else None (the next tick looks again; so does it for posts
+        queued meanwhile by the CLI). Something due that could not be handled (e.g. its account is
+        leased by another worker) waits for the next tick rather than spinning."""
+        wake = self._next_wake
+        if handled:
+            return now
+        if wake is None or wake <= now or wake >= now + self.tick:
+            return None
+        return wake
+
+    def _publish_job(self) -> None:
+        """The publish job: a tick, then more passes or a precise wait while that comes before the
+        next tick. One loop at a time; a tick that fires while one runs returns at once."""
+        if not self._publishing.acquire(blocking=False):
+            return
+        try:
+            while not self._stop.is_set():
+                now = self.app.now()
+                when = self.next_publish(self.publish_tick(now), now)
+                if when is None:
+                    return
+                delay = (when - self.app.now()).total_seconds()
+                if delay > 0 and self._stop.wait(delay):
+                    return
+        finally:
+            self._publishing.release()
 
     def beat(self, now: datetime) -> None:
         workers.heartbeat(self.app, self.engine.worker, now, started_at=self._started)
@@ -76,14 +112,15 @@ class Daemon:
         scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(4)},
                                         job_defaults={"coalesce": True, "max_instances": 1,
                                                       "misfire_grace_time": None})
-        scheduler.add_job(self._guarded("publish", self.publish_tick), "interval",
-                          seconds=self.tick.total_seconds(), id="publish")
+        # max_instances=2: a tick that fires while the publish loop runs returns at once (no warning)
+        scheduler.add_job(self._guarded("publish", lambda now: self._publish_job()), "interval",
+                          seconds=self.tick.total_seconds(), id="publish", max_instances=2)
         scheduler.add_job(self._guarded("heartbeat", self.beat), "interval",
                           seconds=self.heartbeat_every.total_seconds(), id="heartbeat")
         for job in self.jobs:
             scheduler.add_job(self._guarded(job.name, job.run), "interval", seconds=job.every.total_seconds(),
                               id=job.name)
-        previous = {sig: signal.signal(sig, lambda *_: self._stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+        previous = {sig: signal.signal(sig, lambda *_: self.stop()) for sig in (signal.SIGTERM, signal.SIGINT)}
         self.beat(self.app.now())
         log.info("worker %s started", self.engine.worker)
         scheduler.start()
@@ -92,6 +129,7 @@ class Daemon:
                 pass
         finally:
             log.info("worker %s stopping", self.engine.worker)
+            self.engine.stopping.set()  # batches in hand stop after the delivery in flight
             scheduler.shutdown(wait=True)  # a pass in flight finishes (its claims end properly)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -100,3 +138,4 @@ class Daemon:
 
     def stop(self) -> None:
         self._stop.set()
+        self.engine.stopping.set()

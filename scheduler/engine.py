@@ -2,29 +2,43 @@
 
 How exactly-once holds:
 - An account is leased by one worker at a time (one conditional UPDATE … RETURNING), so its
-  deliveries go out in order and its caps and spacing are checked without races.
+  deliveries go out in order and its caps and spacing are checked without races. The lease is
+  renewed as the account's deliveries finish, so a long batch never outlives it.
 - Each delivery is claimed (``queued``/``unconfirmed`` → ``publishing``) by one conditional
-  UPDATE … RETURNING in its own committed transaction (PostgreSQL adds FOR UPDATE SKIP LOCKED).
-- Before each platform call an attempt row is committed. A worker that dies leaves its claim to
-  run out: with no attempt started the delivery simply goes back to the queue; with an attempt
-  started the outcome is unknown and the delivery becomes ``unconfirmed``.
+  UPDATE … RETURNING in its own committed transaction (PostgreSQL adds FOR UPDATE SKIP LOCKED),
+  before any platform call.
+- Before each platform call an attempt row is committed (with a check that the claim is still
+  ours). A worker that dies leaves its claim to run out: with no attempt started the delivery
+  simply goes back to the queue; with an attempt started the outcome is unknown and the delivery
+  becomes ``unconfirmed``.
+- The outcome (part, attempt end, the delivery's new state, alerts, account bookkeeping) is
+  committed in one transaction after the call.
 - An unconfirmed delivery is never sent again before the connector's ``find_existing`` has looked
   for it; where the platform cannot look (Telegram) a person decides (``post reconcile``).
+
+How it stays cheap: a pass keeps ``concurrency`` threads busy, each leasing one account at a time
+(the one whose delivery is most overdue) together with its due deliveries, loading them once, and
+then spending two short write transactions per delivery (attempt start; outcome). Caps and
+spacing are counted once per account batch and kept up to date in memory (the lease makes the
+account ours alone).
 
 Connectors never sleep or retry; this module owns backoff (``RetryPolicy``), rate-limit holds,
 paused accounts, caps and spacing. Every function takes ``now`` from the app's clock.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import random
-from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Callable
+from datetime import date, datetime, timedelta
+from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
 from campaigner import db, states
@@ -46,6 +60,28 @@ log = logging.getLogger(__name__)
 RECONCILE_DELAY = timedelta(seconds=30)
 #: the shortest wait after a rate limit (a reset time in the past must not mean "retry every tick")
 MIN_HOLD = timedelta(seconds=30)
+#: outcomes after which nothing more goes out on the account in this pass
+STOPS_ACCOUNT = frozenset({"held", "retrying", "unconfirmed"})
+
+
+# --- the hot path's statements, built once (building a statement costs more than running it) -----
+_D, _A = Delivery.__table__, Attempt.__table__
+_OURS = and_(_D.c.id == bindparam("b_id"), _D.c.status == bindparam("b_from"), _D.c.claimed_by == bindparam("b_worker"))
+_EXTEND_CLAIM = update(_D).where(_OURS).values(lease_until=bindparam("b_until"))
+_START_ATTEMPT = insert(_A).values(delivery_id=bindparam("b_id"), part_position=bindparam("b_position"),
+                                   kind=bindparam("b_kind"), worker=bindparam("b_worker"),
+                                   started_at=bindparam("b_now")).returning(_A.c.id)
+_END_ATTEMPT = update(_A).where(_A.c.id == bindparam("b_attempt")).values(
+    finished_at=bindparam("b_now"), outcome=bindparam("b_outcome"), error=bindparam("b_error"))
+_RECORD_PART = update(DeliveryPart.__table__).where(DeliveryPart.__table__.c.id == bindparam("b_part")).values(
+    remote_id=bindparam("b_remote_id"), remote_url=bindparam("b_remote_url"), published_at=bindparam("b_published_at"))
+
+
+@functools.lru_cache(maxsize=64)
+def _move_ours(keys: frozenset[str]):
+    """``UPDATE deliveries SET status=…, <keys>=… WHERE id=… AND status=<from> AND claimed_by=<us>``."""
+    return update(_D).where(_OURS).values(status=bindparam("b_status"),
+                                           **{k: bindparam(f"b_{k}") for k in sorted(keys)})
 
 
 @dataclass
@@ -71,8 +107,19 @@ class PassReport:
         self.recovered += other.recovered
 
 
-class _StopAccount(Exception):
-    """Nothing more goes out on this account in this pass (held, paused, or in trouble)."""
+@dataclass
+class _Batch:
+    """One leased account and its claimed deliveries (loaded once, then kept up to date in memory)."""
+
+    account: Account
+    deliveries: list[Delivery]
+    full: bool  # as many claimed as one batch takes: there may be more due
+    renewed_at: datetime  # when the account lease (and the batch's claims) last got a new term
+    #: caps and spacing, counted once per batch and kept up to date as posts go out
+    day: date | None = None
+    published_today: int = 0
+    last_published: datetime | None = None
+    counted: bool = False
 
 
 class Engine:
@@ -87,12 +134,28 @@ class Engine:
         self.worker = worker
         self.policy = policy
         self.lease = lease
+        #: accounts leased at the same time (at most one per thread)
         self.accounts_per_pass = accounts_per_pass
         self.deliveries_per_account = deliveries_per_account
         self.concurrency = concurrency
         self.rng = rng or random.Random()
         self._factory = connector_factory or self._build_connector
         self._connectors: dict[int, Connector] = {}
+        #: set when the worker shuts down: batches in hand stop after the delivery in flight
+        self.stopping = threading.Event()
+        self._bind = self._bind_of = None
+
+    # --- transactions -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        """A write transaction on a plain connection (the hot path needs no ORM session): takes the
+        write lock at once on SQLite (``BEGIN IMMEDIATE``), commits at the end, rolls back on error."""
+        engine = self.app.engine
+        if self._bind is None or self._bind_of is not engine:
+            self._bind_of = engine
+            self._bind = engine.execution_options(immediate=True) if engine.dialect.name == "sqlite" else engine
+        with self._bind.begin() as conn:
+            yield conn
 
     # --- connectors -------------------------------------------------------------------------
     def _build_connector(self, account: Account) -> Connector:
@@ -105,26 +168,40 @@ class Engine:
 
     # --- the pass ---------------------------------------------------------------------------
     def run_pass(self) -> PassReport:
-        """Publish what is due now: recover dead claims, lease accounts, claim, publish."""
+        """Publish what is due now: recover dead claims, then keep up to ``concurrency`` threads
+        busy, each with one leased account at a time (the most overdue first) and its due
+        deliveries, until nothing more can be leased. A slow account holds up only its own thread;
+        an account whose batch was full is leased again in the same pass."""
         now = self.app.now()
         report = PassReport(recovered=self.recover(now))
-        accounts = self.lease_accounts(now)
-        if not accounts:
+        busy: set[int] = set()
+        done: set[int] = set()  # finished for this pass (nothing more due, or stopped)
+        threads = max(1, min(self.concurrency, self.accounts_per_pass))
+
+        def finished(batch: _Batch, part: PassReport, again: bool) -> None:
+            report.merge(part)
+            busy.discard(batch.account.id)
+            if not again:
+                done.add(batch.account.id)
+
+        if threads == 1:
+            while not self.stopping.is_set() and (batch := self._take(busy | done)) is not None:
+                finished(batch, *self._run_one(batch))
             return report
-        try:
-            claimed = self.claim(now, accounts)
-            by_account: dict[int, list[int]] = defaultdict(list)
-            for delivery_id, account_id in claimed:
-                by_account[account_id].append(delivery_id)
-            if self.concurrency > 1 and len(by_account) > 1:
-                with ThreadPoolExecutor(max_workers=min(self.concurrency, len(by_account))) as pool:
-                    for part in pool.map(self._run_account, by_account.values()):
-                        report.merge(part)
-            else:
-                for ids in by_account.values():
-                    report.merge(self._run_account(ids))
-        finally:
-            self.release_accounts(accounts)
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"publish-{self.worker}") as pool:
+            running: dict[Future, _Batch] = {}
+            while True:
+                while len(running) < threads and not self.stopping.is_set():
+                    batch = self._take(busy | done)
+                    if batch is None:
+                        break
+                    busy.add(batch.account.id)
+                    running[pool.submit(self._run_one, batch)] = batch
+                if not running:
+                    break
+                completed, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in completed:
+                    finished(running.pop(future), *future.result())
         return report
 
     def publish_all_due(self, max_passes: int = 1000) -> PassReport:
@@ -137,7 +214,41 @@ class Engine:
                 break
         return total
 
-    # --- claims -----------------------------------------------------------------------------
+    def _run_one(self, batch: _Batch) -> tuple[PassReport, bool]:
+        """Publish one account's batch and give the account back; (what happened, whether the
+        account may have more due now)."""
+        report = PassReport()
+        try:
+            again = self._run_batch(batch, report) and batch.full
+        finally:
+            self.release_accounts([batch.account.id])
+        return report, again
+
+    def _take(self, exclude: set[int]) -> _Batch | None:
+        """Lease the most overdue free account not in ``exclude`` and claim its due deliveries — one
+        committed transaction — then load them once; None when there is nothing more to lease."""
+        exclude = set(exclude)
+        while True:
+            now = self.app.now()
+            with self._tx() as conn:
+                leased = self._lease(conn, now, limit=1, exclude=exclude)
+                if not leased:
+                    return None
+                claimed = self._claim(conn, now, leased)
+            if claimed:
+                break
+            self.release_accounts(leased)  # due rows locked by someone else (PostgreSQL): skip it
+            exclude.update(leased)
+        ids = [d for d, _ in claimed]
+        with db.read(self.app.engine) as s:
+            loaded = {d.id: d for d in s.scalars(
+                select(Delivery).where(Delivery.id.in_(ids)).options(
+                    selectinload(Delivery.parts), selectinload(Delivery.attempts), selectinload(Delivery.account),
+                    selectinload(Delivery.post).selectinload(Post.media)))}
+        ds = [loaded[i] for i in ids]
+        return _Batch(ds[0].account, ds, full=len(ds) >= self.deliveries_per_account, renewed_at=now)
+
+    # --- leases and claims ------------------------------------------------------------------
     def _due(self, now: datetime):
         """Deliveries ready to go: queued and due (and past their backoff), or unconfirmed and
         due for another look."""
@@ -145,31 +256,40 @@ class Engine:
                         or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)),
                    and_(Delivery.status == S.UNCONFIRMED, Delivery.next_attempt_at <= now))
 
-    def lease_accounts(self, now: datetime) -> list[int]:
-        """Lease active, un-held accounts that have something due; one statement, so two workers
-        never lease the same account."""
-        free = or_(Account.lease_until.is_(None), Account.lease_until < now, Account.lease_owner == self.worker)
+    def _free(self, now: datetime):
+        return or_(Account.lease_until.is_(None), Account.lease_until < now, Account.lease_owner == self.worker)
+
+    def _lease(self, s: Session | Connection, now: datetime, *, limit: int, exclude: Iterable[int] = ()) -> list[int]:
+        """Lease up to ``limit`` active, un-held, free accounts that have something due, the most
+        overdue first; one statement, so two workers never lease the same account."""
+        free = self._free(now)
+        first_due = (select(func.min(Delivery.due_at)).where(Delivery.account_id == Account.id, self._due(now))
+                     .correlate(Account).scalar_subquery())
         pick = (select(Account.id)
                 .where(Account.status == AccountStatus.ACTIVE,
                        or_(Account.held_until.is_(None), Account.held_until <= now), free,
                        exists().where(Delivery.account_id == Account.id, self._due(now)))
-                .order_by(Account.id).limit(self.accounts_per_pass)
+                .order_by(first_due, Account.id).limit(limit)
                 .with_for_update(skip_locked=True))
+        exclude = sorted(exclude)
+        if exclude:
+            pick = pick.where(Account.id.not_in(exclude))
         stmt = (update(Account).where(Account.id.in_(pick.scalar_subquery()), free)
                 .values(lease_owner=self.worker, lease_until=now + self.lease)
                 .returning(Account.id).execution_options(synchronize_session=False))
+        return list(s.scalars(stmt))
+
+    def lease_accounts(self, now: datetime) -> list[int]:
+        """Lease up to ``accounts_per_pass`` accounts that have something due (one transaction)."""
         with db.write(self.app.engine) as s:
-            return list(s.scalars(stmt))
+            return self._lease(s, now, limit=self.accounts_per_pass)
 
     def release_accounts(self, account_ids: list[int]) -> None:
-        with db.write(self.app.engine) as s:
-            s.execute(update(Account).where(Account.id.in_(account_ids), Account.lease_owner == self.worker)
+        with self._tx() as conn:
+            conn.execute(update(Account).where(Account.id.in_(account_ids), Account.lease_owner == self.worker)
                       .values(lease_owner=None, lease_until=None).execution_options(synchronize_session=False))
 
-    def claim(self, now: datetime, account_ids: list[int]) -> list[tuple[int, int]]:
-        """Claim due deliveries of our leased accounts, oldest first: (delivery id, account id)."""
-        if not account_ids:
-            return []
+    def _claim(self, s: Session | Connection, now: datetime, account_ids: list[int]) -> list[tuple[int, int]]:
         pick = (select(Delivery.id)
                 .where(Delivery.account_id.in_(account_ids), self._due(now))
                 .order_by(Delivery.due_at, Delivery.id)
@@ -181,13 +301,23 @@ class Engine:
                         updated_at=now)
                 .returning(Delivery.id, Delivery.account_id, Delivery.due_at)
                 .execution_options(synchronize_session=False))
-        with db.write(self.app.engine) as s:
-            rows = s.execute(stmt).all()
+        rows = s.execute(stmt).all()
         return [(d, a) for d, a, _ in sorted(rows, key=lambda r: (r[2], r[0]))]
+
+    def claim(self, now: datetime, account_ids: list[int]) -> list[tuple[int, int]]:
+        """Claim due deliveries of our leased accounts, oldest first: (delivery id, account id)."""
+        if not account_ids:
+            return []
+        with db.write(self.app.engine) as s:
+            return self._claim(s, now, account_ids)
 
     def recover(self, now: datetime) -> int:
         """Claims whose lease ran out (their worker died): back to the queue when no platform call
         had started, otherwise ``unconfirmed`` — never re-sent blind."""
+        stale_q = select(Delivery.id).where(Delivery.status == S.PUBLISHING, Delivery.lease_until < now)
+        with db.read(self.app.engine) as s:  # the common case, nothing stale, takes no write lock
+            if s.scalar(stale_q.limit(1)) is None:
+                return 0
         with db.write(self.app.engine) as s:
             # locked (PostgreSQL): a worker extending its lease right now is skipped, not overwritten
             stale = list(s.scalars(select(Delivery).where(Delivery.status == S.PUBLISHING, Delivery.lease_until < now)
@@ -199,11 +329,11 @@ class Engine:
                     if a.finished_at is None:
                         a.finished_at, a.outcome = now, "unknown"
                         a.error = f"worker {a.worker} stopped during the call"
-                self._release(s, d, now, uncertain=uncertain(d))
+                self._release(d, now, uncertain=uncertain(d))
                 log.warning("recovered delivery %d from worker %s (%s)", d.id, owner, d.status.value)
             return len(stale)
 
-    def _release(self, s: Session, d: Delivery, now: datetime, *, uncertain: bool) -> None:
+    def _release(self, d: Delivery, now: datetime, *, uncertain: bool) -> None:
         if uncertain:
             states.move(d, S.UNCONFIRMED)
             d.next_attempt_at = now + RECONCILE_DELAY
@@ -213,102 +343,102 @@ class Engine:
         d.updated_at = now
 
     # --- one account --------------------------------------------------------------------------
-    def _run_account(self, delivery_ids: list[int]) -> PassReport:
-        report = PassReport()
-        for i, delivery_id in enumerate(delivery_ids):
-            try:
-                outcome = self._process(delivery_id)
-                getattr(report, outcome).append(delivery_id)
-                if outcome in ("held", "retrying", "unconfirmed"):
-                    raise _StopAccount
-            except _StopAccount:
-                self._unclaim(delivery_ids[i + 1:])
-                break
-        return report
+    def _run_batch(self, batch: _Batch, report: PassReport) -> bool:
+        """Publish the batch in order; True when every delivery was handled without stopping."""
+        ds = batch.deliveries
+        for i, d in enumerate(ds):
+            if self.stopping.is_set():
+                self._unclaim(ds[i:])
+                return False
+            outcome = self._process(d, batch)
+            getattr(report, outcome).append(d.id)
+            if outcome in STOPS_ACCOUNT:
+                self._unclaim(ds[i + 1:])
+                return False
+        return True
 
-    def _unclaim(self, delivery_ids: list[int]) -> None:
-        """Give back claims we will not use in this pass (no call was made for them)."""
-        if not delivery_ids:
+    def _unclaim(self, ds: list[Delivery]) -> None:
+        """Give back claims we will not use in this pass (no call was made for them): one statement
+        for those whose last call's outcome is unknown, one for the rest."""
+        if not ds:
             return
         now = self.app.now()
-        with db.write(self.app.engine) as s:
-            for d in s.scalars(select(Delivery).where(Delivery.id.in_(delivery_ids),
-                                                      Delivery.claimed_by == self.worker)
-                               .options(selectinload(Delivery.attempts), selectinload(Delivery.parts))):
-                self._release(s, d, now, uncertain=uncertain(d))
+        back = {True: [], False: []}
+        for d in ds:
+            back[uncertain(d)].append(d)
+        with self._tx() as conn:
+            for unsure, group in back.items():
+                if not group:
+                    continue
+                new = S.UNCONFIRMED if unsure else S.QUEUED
+                for d in group:
+                    states.move(d, new)
+                values = dict(status=new, claimed_by=None, claimed_at=None, lease_until=None, updated_at=now)
+                if unsure:
+                    values["next_attempt_at"] = now + RECONCILE_DELAY
+                conn.execute(update(Delivery).where(Delivery.id.in_([d.id for d in group]),
+                                                 Delivery.status == S.PUBLISHING, Delivery.claimed_by == self.worker)
+                          .values(**values).execution_options(synchronize_session=False))
 
-    def _load(self, s: Session, delivery_id: int) -> Delivery:
-        return s.scalars(select(Delivery).where(Delivery.id == delivery_id).options(
-            selectinload(Delivery.parts), selectinload(Delivery.attempts), selectinload(Delivery.account),
-            selectinload(Delivery.post).selectinload(Post.media))).one()
-
-    def _process(self, delivery_id: int) -> str:
+    def _process(self, d: Delivery, batch: _Batch) -> str:
         """Publish (or reconcile, then publish) one claimed delivery; returns the report bucket."""
         now = self.app.now()
-        with db.read(self.app.engine) as s:
-            d = self._load(s, delivery_id)
-            if d.status != S.PUBLISHING or d.claimed_by != self.worker:
-                return "held"  # not ours any more (lease ran out); nothing was sent
-            moved = self._cap_or_spacing(s, d, now)
+        moved = self._cap_or_spacing(batch, d, now)
         if moved:
-            return self._defer(d, *moved)
+            return self._defer(d, batch, *moved)
         try:
             connector = self.connector(d.account)
         except CampaignerError as exc:  # e.g. a missing secret: like an expired token
-            return self._pause(d, str(exc))
+            return self._pause(d, batch, str(exc))
+        verdict = None
         if uncertain(d):
-            verdict = self._reconcile(d, connector)
+            verdict = self._reconcile(d, batch, connector)
             if verdict != "resend" and verdict != "found":
                 return verdict
-            with db.read(self.app.engine) as s:
-                d = self._load(s, delivery_id)
-        for part in d.parts:
-            if part.remote_id is not None:
-                continue
-            outcome = self._publish_part(d, part, connector)
+        pending = [p for p in d.parts if p.remote_id is None]
+        if not pending:  # every part is out: found just now (and recorded), or before a crash
+            return "published" if verdict == "found" else self._finish(d, batch)
+        for part in pending:
+            outcome = self._publish_part(d, batch, part, connector, last=part is pending[-1])
             if outcome != "ok":
                 return outcome
-        return self._finish(d)
+        return "published"
 
     def _outgoing(self, d: Delivery, part: DeliveryPart) -> OutgoingPost:
         return outgoing_post(self.app, d, part)
 
-    def _publish_part(self, d: Delivery, part: DeliveryPart, connector: Connector) -> str:
+    def _publish_part(self, d: Delivery, batch: _Batch, part: DeliveryPart, connector: Connector, *,
+                      last: bool) -> str:
+        """One part: attempt committed, the call, the outcome committed ("ok" when more parts follow,
+        "published" after the last one, else the report bucket)."""
         attempt_id = self._start_attempt(d.id, part.position, "publish")
         if attempt_id is None:
             return "held"  # not ours any more: nothing was sent
         try:
             published = connector.publish(self._outgoing(d, part))
         except RateLimited as exc:
-            return self._hold(d, attempt_id, exc)
+            return self._hold(d, batch, attempt_id, exc)
         except AuthExpired as exc:
-            self._finish_attempt(attempt_id, "auth_expired", str(exc))
-            return self._pause(d, f"the platform refused its credentials ({exc})")
+            return self._pause(d, batch, f"the platform refused its credentials ({exc})",
+                               attempt=(attempt_id, "auth_expired", str(exc)))
         except Permanent as exc:
             if exc.reason == "duplicate content":  # X: after an unknown outcome this means "already there"
                 found = self._find(connector, d, part)
                 if found is not None:
-                    self._record_part(d.id, part.id, attempt_id, found, "published (found after duplicate refusal)")
-                    return "ok"
-            self._finish_attempt(attempt_id, "permanent", exc.reason)
-            return self._fail(d, exc.reason)
+                    return self._record_part(d, batch, part, attempt_id, found,
+                                             "published (found after duplicate refusal)", last=last)
+            return self._fail(d, batch, exc.reason, attempt=(attempt_id, "permanent", exc.reason))
         except Transient as exc:
             if exc.outcome_unknown:
-                self._finish_attempt(attempt_id, "unknown", str(exc))
-                return self._unconfirmed(d, str(exc))
-            self._finish_attempt(attempt_id, "transient", str(exc))
-            return self._retry(d, str(exc))
+                return self._unconfirmed(d, batch, str(exc), attempt=(attempt_id, "unknown", str(exc)))
+            return self._retry(d, batch, str(exc), attempt=(attempt_id, "transient", str(exc)))
         except ConnectorError as exc:  # NotSupported and the like: this post can never go out here
-            self._finish_attempt(attempt_id, "permanent", str(exc))
-            return self._fail(d, str(exc))
+            return self._fail(d, batch, str(exc), attempt=(attempt_id, "permanent", str(exc)))
         except Exception as exc:  # a bug after the request may have gone out: never re-send blind
             log.exception("delivery %d: unexpected error while publishing", d.id)
-            self._finish_attempt(attempt_id, "unknown", f"{type(exc).__name__}: {exc}")
-            return self._unconfirmed(d, f"unexpected {type(exc).__name__}")
-        self._record_part(d.id, part.id, attempt_id, published, "published")
-        part.remote_id, part.remote_url, part.published_at = (published.remote_id, published.url,
-                                                              published.published_at)
-        return "ok"
+            return self._unconfirmed(d, batch, f"unexpected {type(exc).__name__}",
+                                     attempt=(attempt_id, "unknown", f"{type(exc).__name__}: {exc}"))
+        return self._record_part(d, batch, part, attempt_id, published, "published", last=last)
 
     def _find(self, connector: Connector, d: Delivery, part: DeliveryPart) -> Published | None:
         uncertain = [a.started_at for a in d.attempts if a.part_position == part.position and a.kind == "publish"]
@@ -319,7 +449,7 @@ class Engine:
             log.warning("delivery %d: could not look for part %d: %s", d.id, part.position + 1, exc)
             return None
 
-    def _reconcile(self, d: Delivery, connector: Connector) -> str:
+    def _reconcile(self, d: Delivery, batch: _Batch, connector: Connector) -> str:
         """Look for the part whose outcome is unknown: found → record it; surely absent → resend;
         cannot tell → a person decides."""
         part = next(p for p in d.parts if p.remote_id is None)
@@ -331,49 +461,74 @@ class Engine:
         try:
             found = connector.find_existing(self._outgoing(d, part), since)
         except RateLimited as exc:
-            return self._hold(d, attempt_id, exc, uncertain=True)
+            return self._hold(d, batch, attempt_id, exc, uncertain=True)
         except AuthExpired as exc:
-            self._finish_attempt(attempt_id, "auth_expired", str(exc))
-            return self._pause(d, f"the platform refused its credentials ({exc})", uncertain=True)
+            return self._pause(d, batch, f"the platform refused its credentials ({exc})", uncertain=True,
+                               attempt=(attempt_id, "auth_expired", str(exc)))
         except ConnectorError as exc:
-            self._finish_attempt(attempt_id, "transient", str(exc))
-            return self._unconfirmed(d, f"could not look for it yet: {exc}", again_in=self.policy.delay(1, self.rng))
+            return self._unconfirmed(d, batch, f"could not look for it yet: {exc}",
+                                     again_in=self.policy.delay(1, self.rng),
+                                     attempt=(attempt_id, "transient", str(exc)))
         if found is not None:
-            self._record_part(d.id, part.id, attempt_id, found, "found")
+            last = all(p.remote_id is not None for p in d.parts if p is not part)
+            self._record_part(d, batch, part, attempt_id, found, "found", last=last)
             log.info("delivery %d: part %d was published after all (%s)", d.id, part.position + 1, found.url)
             return "found"
         if getattr(connector, "can_find_existing", True):
             self._finish_attempt(attempt_id, "not_found", "not on the platform: sending again")
             return "resend"
-        self._finish_attempt(attempt_id, "cannot_tell", "the platform cannot be searched")
-        return self._unconfirmed(d, f"{d.account.platform} cannot be searched for it: check the channel, then run "
-                                    f"`campaigner post reconcile {d.post_id} --account {d.account.name} "
-                                    "--found URL` or `--resend`", again_in=None)
+        return self._unconfirmed(d, batch, f"{d.account.platform} cannot be searched for it: check the channel, then "
+                                           f"run `campaigner post reconcile {d.post_id} --account {d.account.name} "
+                                           "--found URL` or `--resend`", again_in=None,
+                                 attempt=(attempt_id, "cannot_tell", "the platform cannot be searched"))
 
     # --- caps and spacing ---------------------------------------------------------------------
-    def _cap_or_spacing(self, s: Session, d: Delivery, now: datetime) -> tuple[datetime, str] | None:
-        account = d.account
+    def _count(self, batch: _Batch, now: datetime) -> None:
+        """Published today (local day) and the last publish time on the batch's account: one query,
+        then kept up to date in memory while the account is ours."""
+        account = batch.account
         zone = self.app.zone_for(account.timezone)
+        day = now.astimezone(zone).date()
+        start, end = local_day_bounds(day, zone)
+        with db.read(self.app.engine) as s:
+            today, last = s.execute(
+                select(func.count(case((and_(Delivery.published_at >= start, Delivery.published_at < end), 1))),
+                       func.max(Delivery.published_at))
+                .where(Delivery.account_id == account.id, Delivery.status == S.PUBLISHED)).one()
+        batch.day, batch.published_today, batch.last_published, batch.counted = day, today or 0, last, True
+
+    def _cap_or_spacing(self, batch: _Batch, d: Delivery, now: datetime) -> tuple[datetime, str] | None:
+        account = batch.account
+        if not (account.daily_cap or account.min_spacing_minutes):
+            return None
+        zone = self.app.zone_for(account.timezone)
+        day = now.astimezone(zone).date()
+        if not batch.counted or batch.day != day:
+            self._count(batch, now)
         if account.daily_cap:
-            day = now.astimezone(zone).date()
-            start, end = local_day_bounds(day, zone)
-            done = s.scalar(select(func.count()).select_from(Delivery).where(
-                Delivery.account_id == account.id, Delivery.status == S.PUBLISHED,
-                Delivery.published_at >= start, Delivery.published_at < end)) or 0
-            if done >= account.daily_cap:
+            if batch.published_today >= account.daily_cap:
+                start, end = local_day_bounds(day, zone)
                 local_due = d.due_at.astimezone(zone)
                 nxt = datetime.combine(day + timedelta(days=1), local_due.time(), tzinfo=zone)
                 nxt = max(nxt.astimezone(end.tzinfo), end)
                 return nxt, (f"moved to {format_local(nxt, zone)}: daily cap of {account.daily_cap} reached on "
                              f"{day} ({format_local(now, zone).split()[-1]})")
         if account.min_spacing_minutes:
-            last = s.scalar(select(func.max(Delivery.published_at)).where(
-                Delivery.account_id == account.id, Delivery.status == S.PUBLISHED))
+            last = batch.last_published
             spacing = timedelta(minutes=account.min_spacing_minutes)
             if last is not None and now < last + spacing:
                 return last + spacing, (f"moved to {format_local(last + spacing, zone)}: keeps "
                                         f"{account.min_spacing_minutes} min after the previous post")
         return None
+
+    def _counted_publish(self, batch: _Batch, published_at: datetime) -> None:
+        if not batch.counted:
+            return
+        zone = self.app.zone_for(batch.account.timezone)
+        if published_at.astimezone(zone).date() == batch.day:
+            batch.published_today += 1
+        if batch.last_published is None or published_at > batch.last_published:
+            batch.last_published = published_at
 
     # --- writing outcomes ---------------------------------------------------------------------
     def _start_attempt(self, delivery_id: int, position: int, kind: str) -> int | None:
@@ -382,164 +537,215 @@ class Engine:
         Only while the claim is still ours: one conditional UPDATE checks it and extends its lease,
         in the same transaction as the attempt. A claim that ran out while we were busy may have
         been recovered and re-claimed by another worker; then None, and no call may be made."""
-        with db.write(self.app.engine) as s:
+        with self._tx() as conn:
             now = self.app.now()
-            ours = s.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == S.PUBLISHING,
-                                                    Delivery.claimed_by == self.worker)
-                             .values(lease_until=now + self.lease).execution_options(synchronize_session=False))
+            ours = conn.execute(_EXTEND_CLAIM, dict(b_id=delivery_id, b_from=S.PUBLISHING, b_worker=self.worker,
+                                                    b_until=now + self.lease))
             if ours.rowcount != 1:
                 log.warning("delivery %d: claim ran out before the %s call; left to its new owner", delivery_id, kind)
                 return None
-            attempt = Attempt(delivery_id=delivery_id, part_position=position, kind=kind, worker=self.worker,
-                              started_at=now)
-            s.add(attempt)
-            s.flush()
-            return attempt.id
+            return conn.execute(_START_ATTEMPT, dict(b_id=delivery_id, b_position=position, b_kind=kind,
+                                                     b_worker=self.worker, b_now=now)).scalar_one()
 
     def _finish_attempt(self, attempt_id: int, outcome: str, error: str | None = None,
-                        s: Session | None = None) -> None:
-        def apply(sess: Session) -> None:
-            sess.execute(update(Attempt).where(Attempt.id == attempt_id)
-                         .values(finished_at=self.app.now(), outcome=outcome, error=error))
+                        s: Connection | None = None) -> None:
+        params = dict(b_attempt=attempt_id, b_now=self.app.now(), b_outcome=outcome, b_error=error)
         if s is not None:
-            apply(s)
+            s.execute(_END_ATTEMPT, params)
         else:
-            with db.write(self.app.engine) as sess:
-                apply(sess)
+            with self._tx() as conn:
+                conn.execute(_END_ATTEMPT, params)
 
-    def _record_part(self, delivery_id: int, part_id: int, attempt_id: int, published: Published,
-                     outcome: str) -> None:
-        with db.write(self.app.engine) as s:
-            s.execute(update(DeliveryPart).where(DeliveryPart.id == part_id).values(
-                remote_id=published.remote_id, remote_url=published.url, published_at=published.published_at))
+    def _renew(self, s: Connection, batch: _Batch, now: datetime) -> None:
+        """Give the account lease (and the batch's claims still waiting) a new term once a tenth of
+        it has gone by, so a long batch never outlives its lease (written with an outcome)."""
+        if now - batch.renewed_at < self.lease / 10:
+            return
+        until = now + self.lease
+        s.execute(update(Account).where(Account.id == batch.account.id, Account.lease_owner == self.worker)
+                  .values(lease_until=until).execution_options(synchronize_session=False))
+        s.execute(update(Delivery).where(Delivery.account_id == batch.account.id, Delivery.status == S.PUBLISHING,
+                                         Delivery.claimed_by == self.worker)
+                  .values(lease_until=until).execution_options(synchronize_session=False))
+        batch.renewed_at = now
+
+    def _record_part(self, d: Delivery, batch: _Batch, part: DeliveryPart, attempt_id: int, published: Published,
+                     outcome: str, *, last: bool) -> str:
+        """A part is out: record it and end its attempt; after the last part the delivery is
+        published in the same transaction."""
+        part.remote_id, part.remote_url, part.published_at = (published.remote_id, published.url,
+                                                              published.published_at)
+
+        def write(s: Connection, now: datetime) -> None:
+            s.execute(_RECORD_PART, dict(b_part=part.id, b_remote_id=published.remote_id, b_remote_url=published.url,
+                                         b_published_at=published.published_at))
             self._finish_attempt(attempt_id, outcome, s=s)
+        if not last:
+            with self._tx() as conn:
+                now = self.app.now()
+                write(conn, now)
+                self._renew(conn, batch, now)
+            return "ok"
+        return self._finish(d, batch, write)
 
-    def _with(self, d: Delivery, change: Callable[[Session, Delivery, datetime], None]) -> None:
-        """Apply ``change`` to our claimed delivery in one transaction."""
+    def _settle(self, d: Delivery, batch: _Batch, new: S, values: dict,
+                extra: Callable[[Connection, datetime], None] | None = None) -> None:
+        """Move our claimed delivery to ``new`` (claim cleared) with ``values``, plus ``extra`` writes
+        (attempt end, part, alert, account), in one transaction."""
         now = self.app.now()
-        with db.write(self.app.engine) as s:
-            fresh = self._load(s, d.id)
-            change(s, fresh, now)
-            fresh.claimed_by = fresh.claimed_at = fresh.lease_until = None
-            fresh.updated_at = now
+        current = d.status
+        states.move(d, new)
+        fields = dict(claimed_by=None, claimed_at=None, lease_until=None, updated_at=now, **values)
+        with self._tx() as s:
+            if extra is not None:
+                extra(s, now)
+            done = s.execute(_move_ours(frozenset(fields)),
+                             dict(b_id=d.id, b_from=current, b_worker=self.worker, b_status=new,
+                                  **{f"b_{k}": v for k, v in fields.items()})).rowcount
+            if done != 1:  # the claim ran out meanwhile (a stall): still record what we know, but
+                # never take a delivery from a worker that claimed it since (it may be mid-call):
+                # only "it went out" is worth that, as it stops that worker from sending it again
+                with Session(bind=s) as fs:
+                    fresh = fs.get(Delivery, d.id)
+                    if (fresh is not None and states.can_move(S(fresh.status), new)
+                            and (fresh.status != S.PUBLISHING or new == S.PUBLISHED)):
+                        log.warning("delivery %d: claim ran out during the call; recording %s anyway", d.id, new.value)
+                        states.move(fresh, new)
+                        for k, v in fields.items():
+                            setattr(fresh, k, v)
+                        fs.flush()
+                    elif fresh is not None:
+                        log.warning("delivery %d is %s now; not moving it to %s", d.id, fresh.status.value, new.value)
+            self._renew(s, batch, now)
+        for k, v in fields.items():
+            setattr(d, k, v)
 
-    def _alert(self, s: Session, kind: str, d: Delivery, message: str, now: datetime) -> None:
-        s.add(Alert(created_at=now, kind=kind, account_id=d.account_id, delivery_id=d.id, message=message))
+    def _alert(self, s: Connection, kind: str, d: Delivery, message: str, now: datetime) -> None:
+        s.execute(insert(Alert).values(created_at=now, kind=kind, account_id=d.account_id, delivery_id=d.id,
+                                       message=message))
         log.warning("%s: delivery %d on %s: %s", kind, d.id, d.account.name, message)
 
-    def _finish(self, d: Delivery) -> str:
-        def change(s, fresh, now):
-            first = fresh.parts[0]
-            states.move(fresh, S.PUBLISHED)
-            fresh.remote_id, fresh.remote_url = first.remote_id, first.remote_url
-            fresh.published_at = max(p.published_at or now for p in fresh.parts)
-            fresh.last_error = fresh.next_attempt_at = None
-        self._with(d, change)
-        log.info("published %s delivery %d: %s", d.account.name, d.id, d.parts[0].remote_url or d.parts[0].remote_id)
+    def _ender(self, attempt: tuple[int, str, str | None] | None,
+               more: Callable[[Connection, datetime], None] | None = None) -> Callable[[Connection, datetime], None]:
+        def extra(s: Connection, now: datetime) -> None:
+            if attempt is not None:
+                self._finish_attempt(*attempt, s=s)
+            if more is not None:
+                more(s, now)
+        return extra
+
+    def _finish(self, d: Delivery, batch: _Batch, extra: Callable[[Connection, datetime], None] | None = None) -> str:
+        first = d.parts[0]
+        now = self.app.now()
+        published_at = max(p.published_at or now for p in d.parts)
+        self._settle(d, batch, S.PUBLISHED, dict(remote_id=first.remote_id, remote_url=first.remote_url,
+                                                 published_at=published_at, last_error=None, next_attempt_at=None),
+                     extra)
+        self._counted_publish(batch, published_at)
+        log.info("published %s delivery %d: %s", d.account.name, d.id, first.remote_url or first.remote_id)
         return "published"
 
-    def _fail(self, d: Delivery, reason: str) -> str:
-        def change(s, fresh, now):
-            states.move(fresh, S.FAILED)
-            fresh.last_error = reason
-            fresh.next_attempt_at = None
-            self._alert(s, "failed", fresh, reason, now)
-        self._with(d, change)
+    def _fail(self, d: Delivery, batch: _Batch, reason: str, *, attempt=None) -> str:
+        self._settle(d, batch, S.FAILED, dict(last_error=reason, next_attempt_at=None),
+                     self._ender(attempt, lambda s, now: self._alert(s, "failed", d, reason, now)))
         return "failed"
 
-    def _retry(self, d: Delivery, reason: str) -> str:
-        gave_up = []
+    def _retry(self, d: Delivery, batch: _Batch, reason: str, *, attempt=None) -> str:
+        count = d.attempt_count + 1
+        now = self.app.now()
+        if self.policy.gives_up(count):
+            error = f"gave up after {count} attempts: {reason}"
+            self._settle(d, batch, S.FAILED, dict(attempt_count=count, last_error=error, next_attempt_at=None),
+                         self._ender(attempt, lambda s, now: self._alert(s, "failed", d, error, now)))
+            return "failed"
+        self._settle(d, batch, S.QUEUED, dict(attempt_count=count, last_error=reason,
+                                              next_attempt_at=now + self.policy.delay(count, self.rng)),
+                     self._ender(attempt))
+        log.info("retrying %s delivery %d later: %s", d.account.name, d.id, reason)
+        return "retrying"
 
-        def change(s, fresh, now):
-            fresh.attempt_count += 1
-            fresh.last_error = reason
-            if self.policy.gives_up(fresh.attempt_count):
-                states.move(fresh, S.FAILED)
-                fresh.next_attempt_at = None
-                fresh.last_error = f"gave up after {fresh.attempt_count} attempts: {reason}"
-                self._alert(s, "failed", fresh, fresh.last_error, now)
-                gave_up.append(True)
-            else:
-                states.move(fresh, S.QUEUED)
-                fresh.next_attempt_at = now + self.policy.delay(fresh.attempt_count, self.rng)
-        self._with(d, change)
-        if not gave_up:
-            log.info("retrying %s delivery %d later: %s", d.account.name, d.id, reason)
-        return "failed" if gave_up else "retrying"
-
-    def _unconfirmed(self, d: Delivery, reason: str, again_in: timedelta | None = RECONCILE_DELAY) -> str:
-        def change(s, fresh, now):
-            states.move(fresh, S.UNCONFIRMED)
-            fresh.last_error = f"outcome unknown: {reason}"
-            fresh.next_attempt_at = now + again_in if again_in is not None else None
-            if again_in is None:
-                self._alert(s, "unconfirmed", fresh, reason, now)
-        self._with(d, change)
+    def _unconfirmed(self, d: Delivery, batch: _Batch, reason: str, again_in: timedelta | None = RECONCILE_DELAY,
+                     *, attempt=None) -> str:
+        now = self.app.now()
+        more = None if again_in is not None else (lambda s, now: self._alert(s, "unconfirmed", d, reason, now))
+        self._settle(d, batch, S.UNCONFIRMED,
+                     dict(last_error=f"outcome unknown: {reason}",
+                          next_attempt_at=now + again_in if again_in is not None else None),
+                     self._ender(attempt, more))
         if again_in is not None:
             log.info("unconfirmed %s delivery %d (will look for it): %s", d.account.name, d.id, reason)
         return "unconfirmed"
 
-    def _defer(self, d: Delivery, when: datetime, why: str) -> str:
-        def change(s, fresh, now):
-            states.move(fresh, S.QUEUED)
-            fresh.due_at, fresh.last_error, fresh.next_attempt_at = when, why, None
-        self._with(d, change)
+    def _defer(self, d: Delivery, batch: _Batch, when: datetime, why: str) -> str:
+        self._settle(d, batch, S.QUEUED, dict(due_at=when, last_error=why, next_attempt_at=None))
         log.info("deferred %s delivery %d: %s", d.account.name, d.id, why)
         return "deferred"
 
-    def _hold(self, d: Delivery, attempt_id: int, exc: RateLimited, *, uncertain: bool = False) -> str:
+    def _hold(self, d: Delivery, batch: _Batch, attempt_id: int, exc: RateLimited, *, uncertain: bool = False) -> str:
         """Rate limited: no attempt is spent; the account (or every account on the same app) waits —
         at least MIN_HOLD, even when the platform's reset time is already past."""
         exc.retry_at = max(exc.retry_at, self.app.now() + MIN_HOLD)
+        account = d.account
 
-        def change(s, fresh, now):
-            self._finish_attempt(attempt_id, "rate_limited", str(exc), s=s)
-            states.move(fresh, S.UNCONFIRMED if uncertain else S.QUEUED)
-            fresh.next_attempt_at = exc.retry_at
-            fresh.last_error = f"rate limited until {format_local(exc.retry_at, self.app.zone_for(fresh.account.timezone))}"
+        def hold(s: Connection, now: datetime) -> None:
             q = update(Account).values(held_until=exc.retry_at, held_reason=str(exc))
             if exc.scope == "app":
-                q = q.where(Account.platform == fresh.account.platform, Account.base_url == fresh.account.base_url
-                            if fresh.account.base_url else Account.base_url.is_(None))
+                q = q.where(Account.platform == account.platform, Account.base_url == account.base_url
+                            if account.base_url else Account.base_url.is_(None))
             else:
-                q = q.where(Account.id == fresh.account_id)
+                q = q.where(Account.id == account.id)
             s.execute(q.execution_options(synchronize_session=False))
-        self._with(d, change)
-        log.info("rate limited on %s until %s", d.account.name, exc.retry_at.isoformat())
+        self._settle(d, batch, S.UNCONFIRMED if uncertain else S.QUEUED,
+                     dict(next_attempt_at=exc.retry_at,
+                          last_error=f"rate limited until {format_local(exc.retry_at, self.app.zone_for(account.timezone))}"),
+                     self._ender((attempt_id, "rate_limited", str(exc)), hold))
+        log.info("rate limited on %s until %s", account.name, exc.retry_at.isoformat())
         return "held"
 
-    def _pause(self, d: Delivery, reason: str, *, uncertain: bool = False) -> str:
+    def _pause(self, d: Delivery, batch: _Batch, reason: str, *, uncertain: bool = False, attempt=None) -> str:
         """Credentials refused or missing: the account pauses; its deliveries stay queued."""
         self._connectors.pop(d.account_id, None)
+        now = self.app.now()
 
-        def change(s, fresh, now):
-            states.move(fresh, S.UNCONFIRMED if uncertain else S.QUEUED)
-            fresh.next_attempt_at = now if uncertain else None
-            fresh.last_error = f"account paused: {reason}"
-            s.execute(update(Account).where(Account.id == fresh.account_id)
+        def pause(s: Connection, now: datetime) -> None:
+            s.execute(update(Account).where(Account.id == d.account_id)
                       .values(status=AccountStatus.PAUSED, status_reason=reason)
                       .execution_options(synchronize_session=False))
-            self._alert(s, "paused", fresh, f"account {fresh.account.name} paused: {reason}", now)
-        self._with(d, change)
+            self._alert(s, "paused", d, f"account {d.account.name} paused: {reason}", now)
+        self._settle(d, batch, S.UNCONFIRMED if uncertain else S.QUEUED,
+                     dict(next_attempt_at=now if uncertain else None, last_error=f"account paused: {reason}"),
+                     self._ender(attempt, pause))
         return "held"
 
     # --- for the daemon -----------------------------------------------------------------------
     def next_wake(self) -> datetime | None:
         """When something next becomes due (a delivery, a backoff, a hold ending, a claim running
-        out); None if nothing is waiting."""
+        out); None if nothing is waiting. It may be early (then a pass finds nothing and the next
+        answer is exact), never late.
+
+        Cheap with a big queue: only the rows already due (few) are grouped per account; of the
+        rows due later only the first counts (an index walk on status, due_at)."""
+        now = self.app.now()
         ready = case((and_(Delivery.next_attempt_at.is_not(None),
                            or_(Delivery.status == S.UNCONFIRMED, Delivery.next_attempt_at > Delivery.due_at)),
                       Delivery.next_attempt_at), else_=Delivery.due_at)
+        active = Account.status == AccountStatus.ACTIVE
         with db.read(self.app.engine) as s:
+            # due already (backoffs, holds, unconfirmed deliveries waiting to be looked for): exact
             rows = s.execute(
                 select(Account.held_until, func.min(ready))
                 .join(Account, Account.id == Delivery.account_id)
-                .where(Account.status == AccountStatus.ACTIVE,
-                       or_(Delivery.status == S.QUEUED,
-                           and_(Delivery.status == S.UNCONFIRMED, Delivery.next_attempt_at.is_not(None))))
+                .where(active, or_(and_(Delivery.status == S.QUEUED, Delivery.due_at <= now),
+                                   and_(Delivery.status == S.UNCONFIRMED, Delivery.next_attempt_at.is_not(None))))
                 .group_by(Account.id, Account.held_until)).all()
+            # due later: the first one, on an account not held past it
+            later = s.scalar(select(Delivery.due_at).join(Account, Account.id == Delivery.account_id)
+                             .where(Delivery.status == S.QUEUED, Delivery.due_at > now, active,
+                                    or_(Account.held_until.is_(None), Account.held_until <= Delivery.due_at))
+                             .order_by(Delivery.due_at).limit(1))
+            # holds that end later (what their accounts had due before then is due at that moment)
+            hold = s.scalar(select(func.min(Account.held_until)).where(active, Account.held_until > now))
             lease = s.scalar(select(func.min(Delivery.lease_until)).where(Delivery.status == S.PUBLISHING))
         times = [max(t for t in (first, held) if t is not None) for held, first in rows]
-        if lease is not None:
-            times.append(lease)
+        times += [t for t in (later, hold, lease) if t is not None]
         return min(times) if times else None

@@ -56,7 +56,8 @@ def publish(flags, dry_run, as_json) -> None:
               help="How long claims and account leases last before another worker may take them over; keep "
                    "it well above one account's batch in a pass (up to 20 platform calls).")
 @click.option("--accounts-per-pass", type=click.IntRange(min=1),
-              help="Accounts leased per pass (default: --concurrency, so several workers share the accounts).")
+              help="Accounts leased at once, one per thread (default: --concurrency, so several workers share "
+                   "the accounts).")
 @click.option("--tick", "tick_seconds", type=click.FloatRange(min=0.01), default=0.25, show_default=True,
               help="Seconds between checks for due work.")
 @click.option("--alerts-every", type=click.FloatRange(min=0, min_open=True), metavar="MINUTES",

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +28,25 @@ def test_publish_tick_wakes_only_when_something_is_due(cli, app, engine_for, eng
     assert daemon.publish_tick(cli.clock.now) == 1
     assert deliveries(engine)[0].status == S.PUBLISHED
     assert daemon.publish_tick(cli.clock.now) == 0 and daemon._next_wake is None
+
+
+def test_publish_loop_goes_again_after_work_and_wakes_exactly_at_the_next_due_time(cli, app, engine_for, engine):
+    cli.ok("account", "add", "sandbox", "s1")
+    cli.ok("post", "add", "Sekarang", "--to", "s1", "--now")
+    cli.ok("post", "add", "Sebentar lagi", "--to", "s1", "--at", "+1m")
+    daemon = Daemon(app, engine_for(), tick=timedelta(milliseconds=250))
+    now = cli.clock.now
+    handled = daemon.publish_tick(now)
+    assert handled == 1 and daemon.next_publish(handled, now) == now  # did work: again at once
+    handled = daemon.publish_tick(now)
+    assert handled == 0 and daemon.next_publish(handled, now) is None  # due in a minute: the next tick looks
+    cli.clock.now = now = daemon._next_wake - timedelta(milliseconds=100)
+    assert daemon.publish_tick(now) == 0
+    assert daemon.next_publish(0, now) == now + timedelta(milliseconds=100)  # before the next tick: wait for it
+    cli.clock.now = daemon.next_publish(0, now)
+    assert daemon.publish_tick(cli.clock.now) == 1
+    assert [d.published_at for d in deliveries(engine)][1] == cli.clock.now  # not a moment late
+    assert daemon.next_publish(0, cli.clock.now) is None and daemon._next_wake is None
 
 
 def test_heartbeat_row(cli, app, engine_for, engine):

@@ -2,7 +2,7 @@
 
 - four ``campaigner run`` processes on PostgreSQL, 1,000 sandbox deliveries on 40 accounts
   (the PostgreSQL leg of CI; skipped without CAMPAIGNER_TEST_DATABASE_URL). 2,000 took 65 s of
-  publishing on a 2-core machine (the engine runs ~20 SQL statements per delivery): too long here;
+  publishing on a 2-core machine when the engine ran ~20 SQL statements per delivery (now ~7);
 - two processes on one SQLite file (the embedded default), on either leg;
 - a claim that runs out while its worker is stalled before the platform call: the worker that
   recovers it publishes it, and the stalled one must not send it as well.
