@@ -19,6 +19,7 @@ _TID_RE = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MAX_MICROS = (1 << 53) - 1
 TID_LENGTH = 13
+_SHIFTS = tuple(range(5 * (TID_LENGTH - 1), -1, -5))  # most significant character first
 
 
 def new_tid(when: datetime, clock_id: int | None = None) -> str:
@@ -33,19 +34,18 @@ def new_tid(when: datetime, clock_id: int | None = None) -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     if clock_id is None:
-        clock_id = secrets.randbelow(1024)
-        when = when.replace(microsecond=secrets.randbelow(1_000_000))
-    micros = (when - _EPOCH) // timedelta(microseconds=1)
+        bits = secrets.randbits(30)  # one call for both random parts (import-sized batches want it cheap)
+        clock_id = bits & 1023
+        # whole seconds are exact as a float timestamp; the random microseconds go on top
+        micros = int(when.replace(microsecond=0).timestamp()) * 1_000_000 + (bits >> 10) % 1_000_000
+    else:
+        micros = (when - _EPOCH) // timedelta(microseconds=1)
     if not 0 <= micros <= _MAX_MICROS:
         raise ValueError(f"time out of TID range: {when.isoformat()}")
     if not 0 <= clock_id <= 1023:
         raise ValueError(f"clock id must be 0..1023, not {clock_id}")
     value = (micros << 10) | clock_id
-    chars = []
-    for _ in range(TID_LENGTH):
-        chars.append(ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    return "".join([ALPHABET[(value >> shift) & 31] for shift in _SHIFTS])
 
 
 def is_valid_tid(text: str) -> bool:

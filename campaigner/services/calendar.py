@@ -38,7 +38,7 @@ class ImportResult:
 def _draft(row: CalendarRow, base: Path, source: str) -> Draft:
     return Draft(text=row.text, accounts=list(row.accounts), when=When("at", f"{row.date} {row.time}"),
                  campaign=row.campaign or None, link=row.link or None,
-                 media=[(base / m) for m in row.media], thread=bool(THREAD_SEPARATOR.search(row.text)),
+                 media=[(base / m) for m in row.media], thread="---" in row.text and THREAD_SEPARATOR.search(row.text) is not None,
                  source=f"{source}:{row.line}")
 
 
@@ -69,11 +69,12 @@ def import_csv(app: App, path: Path, *, dry_run: bool = False,
 def _import(app: App, path: Path, rows: list[CalendarRow], errors: list[tuple[int, str]], now,
             dry_run: bool, progress: Callable[[int, int], None] | None) -> ImportResult:
     plans = []
+    base, name = path.parent, path.name
     with db.write(app.engine) as s:
         planner = Planner(app, s, now)
         for i, row in enumerate(rows):
             try:
-                plans.append(planner.plan(_draft(row, path.parent, path.name)))
+                plans.append(planner.plan(_draft(row, base, name)))
             except CampaignerError as exc:
                 errors.append((row.line, str(exc)))
             if progress and (i % 1000 == 999 or i == len(rows) - 1):

@@ -6,7 +6,7 @@ Used by ``post add``, ``post edit`` and the CSV import alike, so the rules live 
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -365,9 +365,10 @@ class Planner:
 
 
 def new_key(platform: str, due_at: datetime) -> str:
-    """A random idempotency key: an atproto TID for Bluesky (its record key), else a UUID."""
+    """A random idempotency key: an atproto TID for Bluesky (its record key), else 128 random bits
+    as 32 hex digits."""
     if platform == "bluesky":
         from connectors.tid import new_tid
 
         return new_tid(due_at)
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
