@@ -51,7 +51,8 @@ SUMMARIES = {
     "report": "Reports: what went out, and what worked.",
     "run": "Run the publishing worker until stopped (SIGTERM/SIGINT finish in-flight work first).",
     "slots": "Set and show weekly posting slots (in each account's zone).",
-    "status": "The publisher at a glance: queue, last 24 hours, what needs a person, workers, alerts.",
+    "status": ("The publisher at a glance: queue, last 24 hours, what needs a person, workers, alerts, the "
+               "weekly report."),
 }
 
 

@@ -18,7 +18,7 @@ def _status_dict(st, zone, smtp) -> dict:
     def local(t, seconds=False):
         return format_local(t, zone, seconds=seconds) if t is not None else None
 
-    nxt = st.next_due
+    nxt, rep = st.next_due, st.weekly_report
     return {
         "now": st.now, "timezone": zone.key,
         "queue": {"queued": st.queued, "due_now": st.due_now, "publishing": st.publishing,
@@ -36,6 +36,10 @@ def _status_dict(st, zone, smtp) -> dict:
                      "stale": w.stale} for w in st.workers],
         "alerts": {"pending": st.alerts_pending, "emailed": smtp is not None,
                    "email_to": list(smtp.to) if smtp else []},
+        "weekly_report": {"week": rep.week, "due_at": rep.due_at, "due_local": local(rep.due_at),
+                          "written_at": rep.written_at, "written_local": local(rep.written_at),
+                          "written_by": rep.written_by, "emailed_at": rep.emailed_at,
+                          "failed_at": rep.failed_at, "failed_local": local(rep.failed_at)},
     }
 
 
@@ -43,7 +47,8 @@ def _status_dict(st, zone, smtp) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def status(flags, as_json) -> None:
-    """The publisher at a glance: queue, last 24 hours, what needs a person, workers, alerts.
+    """The publisher at a glance: queue, last 24 hours, what needs a person, workers, alerts, the
+    weekly report.
 
     Times are in the configured zone. A worker not seen for 2 minutes is marked stale.
     """
@@ -86,6 +91,21 @@ def status(flags, as_json) -> None:
         _line("Alerts", f"{st.alerts_pending} pending, not e-mailed (no [smtp] table in the config file)")
     else:
         _line("Alerts", f"{st.alerts_pending} pending, e-mailed to {', '.join(smtp.to)} with the next digest")
+    _line("Report", _report_line(st.weekly_report, zone, smtp))
+
+
+def _report_line(rep, zone, smtp) -> str:
+    from campaigner.times import format_local
+
+    failed = (f"; the last try failed at {format_local(rep.failed_at, zone)} (the worker's log says why)"
+              if rep.failed_at else "")
+    if rep.written_at is None:
+        return (f"{rep.week} not written yet (due {format_local(rep.due_at, zone)}: `campaigner run` writes it, "
+                f"or run `campaigner report deliver`){failed}")
+    line = f"{rep.week} written {format_local(rep.written_at, zone)} by {rep.written_by}"
+    if smtp is None:
+        return line
+    return line + (", e-mailed" if rep.emailed_at else f", not e-mailed yet{failed}")
 
 
 @click.group()

@@ -1,5 +1,6 @@
 """The publisher at a glance (``campaigner status``): queue, recent outcomes, what needs a person,
-and whether the workers are alive. Read-only; a handful of indexed queries."""
+whether the workers are alive and where the weekly report stands. Read-only; a handful of indexed
+queries."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from campaigner import db
 from campaigner.app import App
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus as S, Worker
 from campaigner.services.alerts import pending_count
+from campaigner.services.weekly_report import State as ReportState, state as report_state
 
 #: a worker beats every 15 s; one not seen for this long is probably gone
 STALE_AFTER = timedelta(minutes=2)
@@ -77,6 +79,7 @@ class Status:
     held: list[HeldAccount]
     workers: list[WorkerBeat]
     alerts_pending: int
+    weekly_report: ReportState
 
 
 def status(app: App, now: datetime) -> Status:
@@ -113,4 +116,4 @@ def status(app: App, now: datetime) -> Status:
     return Status(now=now, queued=counts.get(S.QUEUED, 0), due_now=due_now, publishing=counts.get(S.PUBLISHING, 0),
                   next_due=NextDue(*row) if row else None, published_24h=published, failed_24h=failed,
                   unconfirmed=unconfirmed, paused=paused, held=held, workers=beats,
-                  alerts_pending=pending_count(app))
+                  alerts_pending=pending_count(app), weekly_report=report_state(app, now))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -47,6 +47,38 @@ def due_week(now: datetime, zone: ZoneInfo) -> Week:
         monday -= timedelta(days=7)
     year, week, _ = (monday - timedelta(days=7)).isocalendar()
     return week_of(year, week, zone)
+
+
+def due_at(week: Week) -> datetime:
+    """When ``week``'s report becomes due: the next Monday, 07:00 local (an aware UTC time)."""
+    zone = ZoneInfo(week.zone)
+    return datetime.combine(week.last_day + timedelta(days=1), DUE_AT, tzinfo=zone).astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class State:
+    """Where the due week's report stands (``campaigner status``)."""
+
+    week: str
+    due_at: datetime
+    written_at: datetime | None
+    written_by: str | None
+    emailed_at: datetime | None
+    #: the last failed try of the step not done yet (None: none since it was last done)
+    failed_at: datetime | None
+
+
+def state(app: App, now: datetime) -> State:
+    week = due_week(now, app.settings.zone)
+    steps = []
+    for job in (WRITE_JOB, MAIL_JOB):
+        period, ran_at, ran_by = job_state(app, job)
+        done = period >= week.iso
+        steps.append((ran_at if done else None, ran_by if done else None,
+                      ran_at if not done and ran_by is None else None))
+    (written_at, written_by, write_failed), (emailed_at, _, mail_failed) = steps
+    return State(week.iso, due_at(week), written_at, written_by, emailed_at,
+                 write_failed if written_at is None else mail_failed)
 
 
 def report_path(folder: Path, week: Week, fmt: str) -> Path:

@@ -19,7 +19,9 @@ def test_status_of_an_empty_install(cli):
         "Paused:       none\n"
         "Held:         none\n"
         "Workers:      none running (start `campaigner run`, or run `campaigner publish` from cron)\n"
-        "Alerts:       none pending\n")
+        "Alerts:       none pending\n"
+        "Report:       2026-W48 not written yet (due 2026-11-30 07:00 WIB: `campaigner run` writes it, or run "
+        "`campaigner report deliver`)\n")
 
 
 def _troubled_install(cli, app, engine_for, platform_account):
@@ -73,7 +75,9 @@ def test_status_shows_every_state(cli, app, engine_for, engine, platform_account
         "  w0 last seen 2026-11-30 07:58:30 WIB — stale\n"
         "  w1 last seen 2026-11-30 08:01:00 WIB\n"
         "  w2 last seen 2026-11-30 07:59:00 WIB\n"
-        "Alerts:       3 pending, not e-mailed (no [smtp] table in the config file)\n")
+        "Alerts:       3 pending, not e-mailed (no [smtp] table in the config file)\n"
+        "Report:       2026-W48 not written yet (due 2026-11-30 07:00 WIB: `campaigner run` writes it, or run "
+        "`campaigner report deliver`)\n")
     # the configured zone, not UTC: the same moment in WITA
     r = cli.ok("--timezone", "Asia/Makassar", "status")
     assert "Next due:     2026-11-30 09:16 WITA — post 6 on m4\n" in r.stdout
@@ -104,6 +108,9 @@ def test_status_json(cli, app, engine_for, engine, platform_account):
         ("w0", True, "2026-11-30 07:58:30 WIB"), ("w1", False, "2026-11-30 08:01:00 WIB"),
         ("w2", False, "2026-11-30 07:59:00 WIB")]
     assert data["alerts"] == {"pending": 3, "emailed": False, "email_to": []}
+    assert data["weekly_report"] == {"week": "2026-W48", "due_at": "2026-11-30T00:00:00Z",
+                                     "due_local": "2026-11-30 07:00 WIB", "written_at": None, "written_local": None,
+                                     "written_by": None, "emailed_at": None, "failed_at": None, "failed_local": None}
 
 
 def test_status_counts_deliveries_being_published(cli, app, engine_for):

@@ -159,6 +159,9 @@ def test_a_failed_email_is_sent_later_once_and_the_password_never_shows(cli, eng
                       "(ConnectionRefusedError: [Errno 111] Connection refused) — check the [smtp] settings and "
                       "the password; it is tried again in 15 minutes"]
 
+    assert cli.ok("status").stdout.splitlines()[-1] == (
+        "Report:       2026-W48 written 2026-11-30 07:00 WIB by w1, not e-mailed yet; the last try failed at "
+        "2026-11-30 07:00 WIB (the worker's log says why)")
     # the server is back, on the same port; the next tries wait 15 minutes and do not rewrite the files
     inbox, _, _ = _restart(smtp_server, port)
     cli.clock.advance(minutes=14)
@@ -168,6 +171,8 @@ def test_a_failed_email_is_sent_later_once_and_the_password_never_shows(cli, eng
     assert (again.written, again.emailed_to) == ([], ("humas@kspi.example",))
     weekly_report.run(app, "w1", cli.clock.now + timedelta(minutes=30))
     assert len(inbox.messages) == 1
+    assert cli.ok("status").stdout.splitlines()[-1] == (
+        "Report:       2026-W48 written 2026-11-30 07:00 WIB by w1, e-mailed")
     assert PASSWORD not in caplog.text
     app.close()
 
@@ -196,9 +201,13 @@ def test_a_report_that_cannot_be_written_is_written_later(cli, engine_for, home,
     assert [r.getMessage() for r in caplog.records] == [
         f"weekly report 2026-W48: cannot create the reports folder {blocked}: File exists — make it writable "
         "or set dir in the [report] table of the config file"]
+    assert cli.ok("status").stdout.splitlines()[-1] == (
+        "Report:       2026-W48 not written yet (due 2026-11-30 07:00 WIB: `campaigner run` writes it, or run "
+        "`campaigner report deliver`); the last try failed at 2026-11-30 07:00 WIB (the worker's log says why)")
     blocked.unlink()
     cli.clock.advance(minutes=15)
     assert [p.name for p in weekly_report.run(app, "w1", cli.clock.now).written] == ["weekly-2026-W48.md"]
+    assert cli.ok("status").stdout.splitlines()[-1] == "Report:       2026-W48 written 2026-11-30 07:15 WIB by w1"
     app.close()
 
 
