@@ -14,7 +14,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from content.platforms import PLATFORMS, check_platform
@@ -50,13 +50,15 @@ UNITS: dict[str, str] = {
 _X_INVALID = ("\ufffe", "\ufeff", "\uffff")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LengthCheck:
     """The verdict on one text for one platform: the count, the limit, and what to cut.
 
     ``over`` is in ``unit`` (0 when the text fits). For Bluesky ``bytes``/``byte_limit`` carry the
     second (UTF-8) limit and ``bytes_over`` how many bytes to cut; they are ``None``/0 elsewhere.
     ``invalid_chars`` lists code points the platform refuses outright (X: U+FFFE, U+FEFF, U+FFFF).
+    (``over``, ``bytes_over`` and ``ok`` are worked out when asked: an import makes one of these
+    per row.)
     """
 
     platform: str
@@ -66,18 +68,21 @@ class LengthCheck:
     bytes: int | None = None
     byte_limit: int | None = None
     invalid_chars: tuple[str, ...] = ()
-    over: int = field(init=False)
-    bytes_over: int = field(init=False)
-    ok: bool = field(init=False)
 
-    def __post_init__(self) -> None:
-        over = max(0, self.count - self.limit)
-        bytes_over = 0
-        if self.bytes is not None and self.byte_limit is not None:
-            bytes_over = max(0, self.bytes - self.byte_limit)
-        object.__setattr__(self, "over", over)
-        object.__setattr__(self, "bytes_over", bytes_over)
-        object.__setattr__(self, "ok", over == 0 and bytes_over == 0 and not self.invalid_chars)
+    @property
+    def over(self) -> int:
+        return max(0, self.count - self.limit)
+
+    @property
+    def bytes_over(self) -> int:
+        if self.bytes is None or self.byte_limit is None:
+            return 0
+        return max(0, self.bytes - self.byte_limit)
+
+    @property
+    def ok(self) -> bool:
+        return self.count <= self.limit and not self.invalid_chars and (
+            self.bytes is None or self.byte_limit is None or self.bytes <= self.byte_limit)
 
     @property
     def hint(self) -> str:

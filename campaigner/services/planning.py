@@ -113,7 +113,7 @@ class _Target:
         self.id, self.name, self.platform = account.id, account.name, account.platform
         self.char_limit, self.daily_cap = account.char_limit, account.daily_cap
         self.zone = zone
-        #: campaign id → (tags to append, their budget without media, with media); see ``Planner.render``
+        #: id(campaign) → (tags to append, their budget without media, with media); see ``Planner.render``
         self.hashtags: dict[int, tuple[list[str], int, int] | None] = {}
 
 
@@ -160,13 +160,14 @@ class Planner:
 
     def _booked(self, account: Account) -> "_Booked":
         """The account's active deliveries from two days ago on, loaded once (one query per account)."""
-        if account.id not in self._bookings:
+        account_id = self._target(account).id  # a plain attribute: this runs twice per row of an import
+        if account_id not in self._bookings:
             since = self.now - timedelta(days=2)
             zone = self.zone(account)
             times = list(self.session.scalars(
                 select(Delivery.due_at).where(*self._active_filter(account), Delivery.due_at >= since)))
-            self._bookings[account.id] = _Booked(since, set(times), Counter(t.astimezone(zone).date() for t in times))
-        return self._bookings[account.id]
+            self._bookings[account_id] = _Booked(since, set(times), Counter(t.astimezone(zone).date() for t in times))
+        return self._bookings[account_id]
 
     def day_count(self, account: Account, day: date) -> int:
         """Active deliveries on ``account`` on local ``day`` (including those planned in this batch)."""
@@ -228,7 +229,7 @@ class Planner:
         (without media, with media), or None when it appends none; worked out once per batch."""
         if campaign is None:
             return None
-        key = campaign.id if campaign.id is not None else id(campaign)
+        key = id(campaign)  # the planner keeps each campaign object for the whole batch
         if key not in target.hashtags:
             if campaign.auto_hashtags and campaign.hashtags:
                 target.hashtags[key] = (list(campaign.hashtags),
@@ -340,14 +341,15 @@ class Planner:
         zone = target.zone
         if day is None:
             day = due.astimezone(zone).date()
-        count = self.day_count(account, day)
+        booked = self._booked(account)
+        count = booked.per_day[day] if booked.since_day is not None and day > booked.since_day \
+            else self.day_count(account, day)  # (the common case inlined: a day wholly loaded)
         cap = target.daily_cap
         if cap and count + 1 > cap:
             raise InvalidInput(f"account {target.name!r} would have {count + 1} posts on {day} "
                                f"({format_local(due, zone).split()[-1]}), above its daily cap of {cap}",
                                f"pick another day or raise the cap (campaigner account edit {target.name} "
                                f"--daily-cap N)")
-        booked = self._booked(account)
         booked.per_day[day] += 1
         booked.taken.add(due)
 
