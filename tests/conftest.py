@@ -13,6 +13,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
+#: fixtures shared by several folders: a real SMTP server (``smtp_server``, ``tls_cert``)
+pytest_plugins = ["tests.smtp"]
+
 PG_URL = os.environ.get("CAMPAIGNER_TEST_DATABASE_URL")
 #: a fixed "now" for tests: Monday 2026-11-30 08:00 WIB
 T0 = datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)

@@ -1,6 +1,6 @@
 """A REAL SMTP server on 127.0.0.1 for tests (aiosmtpd): ``smtp_server`` starts one per call, with
 an optional password and STARTTLS; ``tls_cert`` makes a self-signed certificate the client trusts.
-Import the fixtures into a test module to use them."""
+tests/conftest.py registers this module as a plugin, so every test can ask for them."""
 from __future__ import annotations
 
 import asyncio
@@ -52,10 +52,11 @@ def tls_cert(tmp_path, monkeypatch):
 
 @pytest.fixture
 def smtp_server():
-    """``smtp_server(password=None, tls=None)`` → (inbox, port, stop); stopped after the test."""
+    """``smtp_server(password=None, tls=None, port=None)`` → (inbox, port, stop); stopped after the
+    test. ``port`` starts it again where a stopped one was (the config file names that port)."""
     started = []
 
-    def start(*, password: str | None = None, tls: tuple | None = None):
+    def start(*, password: str | None = None, tls: tuple | None = None, port: int | None = None):
         inbox = Inbox()
         kw = {}
         if tls is not None:
@@ -67,7 +68,7 @@ def smtp_server():
                 ok = isinstance(auth_data, LoginPassword) and auth_data.password == password.encode()
                 return AuthResult(success=ok, handled=False)
             kw.update(authenticator=authenticator, auth_required=True, auth_require_tls=tls is not None)
-        controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **kw)
+        controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port(), **kw)
         controller.start()
         started.append(controller)
 

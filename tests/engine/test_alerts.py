@@ -17,7 +17,6 @@ from campaigner.config import resolve
 from campaigner.services import alerts as svc
 from tests.engine.conftest import alerts
 from tests.fakes.server import Failure, Response
-from tests.smtp import smtp_server, tls_cert  # noqa: F401 (fixtures)
 
 PASSWORD = "s3cret-SMTP-pa55word-7731"
 TO = ["humas@kspi.example", "it@kspi.example"]

@@ -14,7 +14,6 @@ from campaigner.cli.report import report_jobs
 from campaigner.config import resolve
 from campaigner.services import weekly_report
 from campaigner.services.weekly_report import due_week
-from tests.smtp import free_port, smtp_server  # noqa: F401 (fixture)
 
 WIB = ZoneInfo("Asia/Jakarta")
 PASSWORD = "weekly-SMTP-pa55word-4410"
@@ -163,7 +162,7 @@ def test_a_failed_email_is_sent_later_once_and_the_password_never_shows(cli, eng
         "Report:       2026-W48 written 2026-11-30 07:00 WIB by w1, not e-mailed yet; the last try failed at "
         "2026-11-30 07:00 WIB (the worker's log says why)")
     # the server is back, on the same port; the next tries wait 15 minutes and do not rewrite the files
-    inbox, _, _ = _restart(smtp_server, port)
+    inbox, _, _ = smtp_server(password=PASSWORD, port=port)
     cli.clock.advance(minutes=14)
     assert weekly_report.run(app, "w2", cli.clock.now).emailed_to == ()
     cli.clock.advance(minutes=1)
@@ -175,18 +174,6 @@ def test_a_failed_email_is_sent_later_once_and_the_password_never_shows(cli, eng
         "Report:       2026-W48 written 2026-11-30 07:00 WIB by w1, e-mailed")
     assert PASSWORD not in caplog.text
     app.close()
-
-
-def _restart(smtp_server, port: int):
-    """A server with the same password on ``port`` (the port the config file names)."""
-    import tests.smtp as smtp
-
-    original = smtp.free_port
-    smtp.free_port = lambda: port
-    try:
-        return smtp_server(password=PASSWORD)
-    finally:
-        smtp.free_port = original
 
 
 def test_a_report_that_cannot_be_written_is_written_later(cli, engine_for, home, db_url, tmp_path, caplog):
