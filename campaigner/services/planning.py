@@ -113,7 +113,7 @@ class _Target:
         self.id, self.name, self.platform = account.id, account.name, account.platform
         self.char_limit, self.daily_cap = account.char_limit, account.daily_cap
         self.zone = zone
-        #: id(campaign) → (tags to append, their budget without media, with media); see ``Planner.render``
+        #: id(campaign) → (tags to append, their budget without media, with media); see ``Planner._render``
         self.hashtags: dict[int, tuple[list[str], int, int] | None] = {}
 
 
@@ -219,11 +219,6 @@ class Planner:
             deliveries.append(PlannedDelivery(account, due, parts, slot_based))
         return Plan(draft, campaign, media, deliveries)
 
-    def render(self, draft: Draft, account: Account, campaign: Campaign | None, link: str | None,
-               has_media: bool) -> list[str]:
-        """The exact text of each part as it will go out on ``account``."""
-        return self._render(draft, self._target(account), campaign, link, has_media)
-
     def _campaign_tags(self, target: _Target, campaign: Campaign | None) -> tuple[list[str], int, int] | None:
         """The tags ``campaign`` appends on ``target``'s posts and the length budget for them
         (without media, with media), or None when it appends none; worked out once per batch."""
@@ -283,12 +278,9 @@ class Planner:
                                    f"{result.count} of {result.limit} {result.unit}", f"{result.hint}")
         return parts
 
-    def due_time(self, when: When, account: Account) -> tuple[datetime, bool]:
-        due, slot_based, _ = self._due_time(when, self._target(account))
-        return due, slot_based
-
     def _due_time(self, when: When, target: _Target) -> tuple[datetime, bool, date | None]:
-        """``due_time``, plus the local day of the due time when it comes for free (else None)."""
+        """When ``when`` falls for ``target``'s account: (due, slot based, the local day of the due
+        time when it comes for free, else None)."""
         zone = target.zone
         if when.kind == "now":
             return self.now, False, None
