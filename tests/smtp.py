@@ -17,15 +17,19 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Inbox:
-    """The SMTP server's handler: keeps every message it accepts (after ``delay`` seconds)."""
+    """The SMTP server's handler: keeps every message it accepts (after ``delay`` seconds, and
+    after ``during()``, something the test does while the client waits for the answer)."""
 
     def __init__(self):
         self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
         self.delay = 0.0
+        self.during = None
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.during is not None:
+            self.during()
         msg = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))
         return "250 Message accepted for delivery"

@@ -2,13 +2,13 @@
 
 The engine writes an ``Alert`` row (and a log line) when something needs a person. When the
 config file has an ``[smtp]`` table, ``send_digest`` e-mails every alert not yet sent in ONE
-message and marks them notified in the same transaction, only after the server accepted it;
-on any SMTP failure they stay pending for the next try. Without SMTP nothing is sent and the
-alerts stay pending (``campaigner status`` counts them).
+message (taken in a short transaction first, given back on any SMTP failure for the next try).
+Without SMTP nothing is sent and the alerts stay pending (``campaigner status`` counts them).
 
 Several workers may run the digest at once: the pending rows are locked with ``FOR UPDATE SKIP
-LOCKED`` on PostgreSQL (a second worker finds nothing to send); on SQLite the write transaction
-holds the database's one write lock. Either way no alert goes out twice.
+LOCKED`` on PostgreSQL and marked notified at once (a second worker finds nothing to send); on
+SQLite that short transaction holds the database's one write lock. Either way no alert goes out
+twice.
 
 Sending (and keeping the SMTP password out of every message) is ``services.mail``.
 """
@@ -94,7 +94,12 @@ def digest(alerts: Sequence[PendingAlert], zone: ZoneInfo) -> tuple[str, str]:
 def send_digest(app: App, now: datetime) -> int:
     """E-mail every pending alert in one message; returns how many were sent (0: nothing pending
     or no SMTP configured). Raises ``ConfigError`` when sending fails; the alerts then stay
-    pending."""
+    pending.
+
+    The alerts are taken (marked notified) in one short transaction and the e-mail is sent after
+    it, so a slow mail server never holds the database (on SQLite its one write lock, which the
+    publisher needs); when sending fails they are given back. A worker killed between the two
+    loses that one e-mail (the alerts stay in the database, marked notified)."""
     smtp = app.settings.smtp
     if smtp is None or pending_count(app) == 0:  # a cheap read first: no write lock when idle
         return 0
@@ -102,14 +107,22 @@ def send_digest(app: App, now: datetime) -> int:
     with db.write(app.engine) as s:
         alerts = [PendingAlert(*row) for row in s.execute(_pending_query().with_for_update(of=Alert,
                                                                                             skip_locked=True))]
-        if not alerts:
-            return 0
-        subject, body = digest(alerts, zone)
+        ids = [a.id for a in alerts]
+        if ids:
+            s.execute(update(Alert).where(Alert.id.in_(ids)).values(notified_at=now)
+                      .execution_options(synchronize_session=False))
+    if not alerts:
+        return 0
+    subject, body = digest(alerts, zone)
+    try:
         mail.send(app, smtp, mail.message(smtp, subject, body, now, zone),
                   what=f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}",
                   then="they stay pending and are sent with the next digest")
-        s.execute(update(Alert).where(Alert.id.in_([a.id for a in alerts]))
-                  .values(notified_at=now).execution_options(synchronize_session=False))
+    except BaseException:
+        with db.write(app.engine) as s:
+            s.execute(update(Alert).where(Alert.id.in_(ids), Alert.notified_at == now).values(notified_at=None)
+                      .execution_options(synchronize_session=False))
+        raise
     log.info("e-mailed %d alert%s to %s", len(alerts), "s" if len(alerts) != 1 else "", ", ".join(smtp.to))
     return len(alerts)
 

@@ -142,6 +142,33 @@ def test_workers_sending_at_once_send_one_digest(cli, engine_for, platform_accou
         a.close()
 
 
+def test_a_slow_mail_server_does_not_hold_the_database(cli, engine_for, platform_account, smtp_server, home,
+                                                      db_url, engine):
+    """While the server takes its time answering, the alerts being sent can still be written to
+    (on SQLite: the database's one write lock is free for the publisher)."""
+    from sqlalchemy import text
+
+    from campaigner.db import make_engine
+
+    inbox, port, _ = smtp_server()
+    _configure(home, port, starttls=False)
+    _three_alerts(cli, engine_for, platform_account)
+    other = make_engine(db_url)
+    wrote = []
+
+    def write_meanwhile():
+        with other.begin() as c:
+            c.execute(text("PRAGMA busy_timeout = 2000" if other.dialect.name == "sqlite"
+                           else "SET LOCAL lock_timeout = '2s'"))
+            wrote.append(c.execute(text("UPDATE alerts SET message = message")).rowcount)
+    inbox.during = write_meanwhile
+    app = _fresh_app(db_url, cli.clock)
+    assert svc.send_digest(app, cli.clock.now) == 3
+    assert wrote == [3] and len(inbox.messages) == 1
+    other.dispose()
+    app.close()
+
+
 def test_without_smtp_nothing_is_sent_and_alerts_wait(cli, engine, engine_for, platform_account, db_url):
     _three_alerts(cli, engine_for, platform_account)
     app = _fresh_app(db_url, cli.clock)
