@@ -47,7 +47,7 @@ from campaigner.errors import CampaignerError
 from campaigner.models import (Account, AccountStatus, Alert, Attempt, Delivery, DeliveryPart,
                                DeliveryStatus as S, Post)
 from campaigner.services.accounts import connector_config
-from campaigner.services.posts import RECONCILE_MARGIN, outgoing_post, uncertain
+from campaigner.services.posts import look_since, outgoing_post, pending_part, uncertain
 from campaigner.times import format_local, local_day_bounds
 from connectors.base import (AuthExpired, Connector, ConnectorError, OutgoingPost, Permanent,
                              Published, RateLimited, Transient)
@@ -441,10 +441,8 @@ class Engine:
         return self._record_part(d, batch, part, attempt_id, published, "published", last=last)
 
     def _find(self, connector: Connector, d: Delivery, part: DeliveryPart) -> Published | None:
-        uncertain = [a.started_at for a in d.attempts if a.part_position == part.position and a.kind == "publish"]
-        since = min([*uncertain, d.claimed_at or self.app.now()]) - RECONCILE_MARGIN
         try:
-            return connector.find_existing(self._outgoing(d, part), since)
+            return connector.find_existing(self._outgoing(d, part), look_since(d, part))
         except ConnectorError as exc:
             log.warning("delivery %d: could not look for part %d: %s", d.id, part.position + 1, exc)
             return None
@@ -452,14 +450,12 @@ class Engine:
     def _reconcile(self, d: Delivery, batch: _Batch, connector: Connector) -> str:
         """Look for the part whose outcome is unknown: found → record it; surely absent → resend;
         cannot tell → a person decides."""
-        part = next(p for p in d.parts if p.remote_id is None)
+        part = pending_part(d)
         attempt_id = self._start_attempt(d.id, part.position, "reconcile")
         if attempt_id is None:
             return "held"
-        uncertain = [a.started_at for a in d.attempts if a.part_position == part.position and a.kind == "publish"]
-        since = min(uncertain or [d.due_at]) - RECONCILE_MARGIN
         try:
-            found = connector.find_existing(self._outgoing(d, part), since)
+            found = connector.find_existing(self._outgoing(d, part), look_since(d, part))
         except RateLimited as exc:
             return self._hold(d, batch, attempt_id, exc, uncertain=True)
         except AuthExpired as exc:

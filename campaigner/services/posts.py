@@ -395,8 +395,16 @@ def _pick_unconfirmed(s: Session, post_id: int, account: str | None, *, lock: bo
     return d
 
 
-def _pending_part(d: Delivery) -> DeliveryPart | None:
+def pending_part(d: Delivery) -> DeliveryPart | None:
+    """The first part not known to be out (None: every part is)."""
     return next((p for p in d.parts if p.remote_id is None), None)
+
+
+def look_since(d: Delivery, part: DeliveryPart) -> datetime:
+    """From when to look for ``part`` on the platform: RECONCILE_MARGIN before its first publish
+    attempt (before the delivery's claim, or its due time, when none is recorded)."""
+    tries = [a.started_at for a in d.attempts if a.part_position == part.position and a.kind == "publish"]
+    return min(tries or [d.claimed_at or d.due_at]) - RECONCILE_MARGIN
 
 
 def _unknown_publishes(d: Delivery, part: DeliveryPart | None):
@@ -468,7 +476,7 @@ def resolve_unconfirmed(app: App, post_id: int, *, account: str | None = None, f
     now = app.now()
     with db.write(app.engine) as s:
         d = _pick_unconfirmed(s, post_id, account, lock=True)
-        part = _pending_part(d)
+        part = pending_part(d)
         unknown = _unknown_publishes(d, part)
         if found is not None:
             if part is not None:
@@ -497,7 +505,7 @@ def outgoing_post(app: App, d: Delivery, part: DeliveryPart):
 def uncertain(d: Delivery) -> bool:
     """Whether the first unpublished part may already be on the platform: its last publish attempt
     has no known outcome, and no later look (or person) settled that it is not there."""
-    part = _pending_part(d)
+    part = pending_part(d)
     if part is None:
         return False
     for a in reversed([a for a in d.attempts if a.part_position == part.position]):
@@ -520,12 +528,11 @@ def check_unconfirmed(app: App, post_id: int, *, account: str | None = None) -> 
 
     with db.read(app.engine) as s:
         d = _pick_unconfirmed(s, post_id, account, lock=False)
-        part = _pending_part(d)
+        part = pending_part(d)
         if part is None:  # every part is known to be out: nothing to look for, only to record
             done = resolve_unconfirmed(app, post_id, account=d.account.name, found=d.parts[0].remote_id)
             return dataclasses.replace(done, verdict="found")
-        tries = [a.started_at for a in d.attempts if a.part_position == part.position and a.kind == "publish"]
-        since = min(tries or [d.due_at]) - RECONCILE_MARGIN
+        since = look_since(d, part)
         outgoing, acc = outgoing_post(app, d, part), d.account
     connector = build_connector(connector_config(app, acc), clock=app.now)
     base = dict(post_id=d.post_id, delivery_id=d.id, account=acc.name, platform=acc.platform, status=d.status.value,
@@ -540,14 +547,15 @@ def check_unconfirmed(app: App, post_id: int, *, account: str | None = None) -> 
     now = app.now()
     with db.write(app.engine) as s:
         d = _pick_unconfirmed(s, post_id, acc.name, lock=True)
-        pending = _pending_part(d)
+        pending = pending_part(d)
         if pending is None or pending.position != part.position:
             raise InvalidInput(f"post {post_id} on {acc.name} changed while the platform was asked",
                                "run the command again")
         part = pending
         if found is None:
             s.add(Attempt(delivery_id=d.id, part_position=part.position, kind="reconcile", worker=_who(),
-                          started_at=now, finished_at=now, outcome="not_found", error="checked by hand: not there"))
+                          started_at=now, finished_at=now, outcome="checked_not_found",
+                          error="checked by hand: not there (yet): the worker still looks before sending"))
             return Reconciled(**base, verdict="not found")
         part.remote_id, part.remote_url, part.published_at = found.remote_id, found.url, found.published_at
         done = _settle(s, d, part, now, "found", "checked by hand: it is there")

@@ -113,7 +113,13 @@ def test_check_reports_not_found_and_changes_nothing(cli, engine, engine_for, pl
                         "run `campaigner post reconcile 1 --account m1 --resend`.\n")
     [d] = deliveries(engine)
     assert d.status == S.UNCONFIRMED and fake.create_count() == 0
-    assert [(a.kind, a.outcome) for a in d.attempts] == [("publish", "unknown"), ("reconcile", "not_found")]
+    assert [(a.kind, a.outcome) for a in d.attempts] == [("publish", "unknown"), ("reconcile", "checked_not_found")]
+    # a look by hand settles nothing: the worker looks again itself before it sends
+    cli.clock.advance(minutes=1)
+    assert engine_for().run_pass().published == [1] and fake.create_count() == 1
+    [d] = deliveries(engine)
+    assert [(a.kind, a.outcome) for a in d.attempts] == [
+        ("publish", "unknown"), ("reconcile", "checked_not_found"), ("reconcile", "not_found"), ("publish", "published")]
 
 
 def test_errors(cli, engine, telegram_unconfirmed):
