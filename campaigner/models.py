@@ -258,6 +258,10 @@ class Attempt(Base):
     delivery: Mapped[Delivery] = relationship(back_populates="attempts")
 
 
+#: the engagement figures a snapshot holds (None in one: the platform does not tell)
+METRIC_FIELDS = ("likes", "reposts", "replies", "quotes", "impressions", "bookmarks", "clicks")
+
+
 class MetricSnapshot(Base):
     """Engagement of one delivery at one moment; history is kept, never overwritten."""
 

@@ -46,12 +46,11 @@ from campaigner.app import App
 from campaigner.errors import CampaignerError
 from campaigner.models import (Account, AccountStatus, Alert, Attempt, Delivery, DeliveryPart,
                                DeliveryStatus as S, Post)
-from campaigner.services.accounts import connector_config
+from campaigner.services.accounts import connector as account_connector
 from campaigner.services.posts import look_since, outgoing_post, pending_part, uncertain
 from campaigner.times import format_local, local_day_bounds
 from connectors.base import (AuthExpired, Connector, ConnectorError, OutgoingPost, Permanent,
                              Published, RateLimited, Transient)
-from connectors.registry import build_connector
 from scheduler.policy import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -139,7 +138,7 @@ class Engine:
         self.deliveries_per_account = deliveries_per_account
         self.concurrency = concurrency
         self.rng = rng or random.Random()
-        self._factory = connector_factory or self._build_connector
+        self._factory = connector_factory or functools.partial(account_connector, app)
         self._connectors: dict[int, Connector] = {}
         #: set when the worker shuts down: batches in hand stop after the delivery in flight
         self.stopping = threading.Event()
@@ -158,9 +157,6 @@ class Engine:
             yield conn
 
     # --- connectors -------------------------------------------------------------------------
-    def _build_connector(self, account: Account) -> Connector:
-        return build_connector(connector_config(self.app, account), clock=self.app.now)
-
     def connector(self, account: Account) -> Connector:
         if account.id not in self._connectors:
             self._connectors[account.id] = self._factory(account)

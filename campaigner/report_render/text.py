@@ -134,7 +134,7 @@ def _table(out: list[str], rows: list[Breakdown], t: Lang, kind: str) -> None:
     out.append(head.rstrip())
     for b in rows:
         tt = b.current.totals
-        name = b.key if kind == "platform" else f"{b.key}"
+        name = b.key
         cells = [t.compact(b.current.published, COLUMNS[0][1])]
         cells += [t.compact(tt.sums[m], w) for m, (_, w) in zip(TABLE_METRICS, COLUMNS[1:6])]
         cells.append(t.pct(tt.engagement_rate))

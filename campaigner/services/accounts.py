@@ -13,8 +13,8 @@ from campaigner.config import check_timezone
 from campaigner.errors import ConfigError, InvalidInput, NotFound
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus
 from campaigner.secrets import SecretStatus, env_name
-from connectors.base import AccountConfig
-from connectors.registry import PLATFORMS
+from connectors.base import AccountConfig, Connector
+from connectors.registry import PLATFORMS, build_connector
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 #: X's free tier allows 17 posts per 24 hours; used when no cap is given for an X account
@@ -180,6 +180,12 @@ def connector_config(app: App, account: Account, *, timeout: float = 20.0) -> Ac
                          base_url=account.base_url or info.default_base_url, handle=account.handle,
                          secrets=app.secrets.values(account.name, (*info.secret_fields, *info.optional_secret_fields)),
                          timeout=timeout, state_dir=state_dir)
+
+
+def connector(app: App, account: Account) -> Connector:
+    """The platform connector for ``account``, on the app's clock; refuses when a required secret
+    is missing."""
+    return build_connector(connector_config(app, account), clock=app.now)
 
 
 

@@ -10,6 +10,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Callable, Sequence
 
 from sqlalchemy import and_, func, select
@@ -18,7 +19,8 @@ from sqlalchemy.orm import aliased
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError
-from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus as S, MetricSnapshot
+from campaigner.services.accounts import connector as account_connector
+from campaigner.models import METRIC_FIELDS, Account, AccountStatus, Delivery, DeliveryStatus as S, MetricSnapshot
 from connectors.base import AuthExpired, Connector, ConnectorError, RateLimited
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,15 @@ def poll_due(published_at: datetime, last_polled: datetime | None, now: datetime
         if age <= horizon:
             return last_polled is None or now - last_polled >= every - SLACK
     return False
+
+
+def skip_reason(exc: ConnectorError) -> str:
+    """Why an account's polling stopped for this run (metrics and replies alike)."""
+    if isinstance(exc, RateLimited):
+        return f"rate limited until {exc.retry_at.isoformat()}"
+    if isinstance(exc, AuthExpired):
+        return f"credentials refused ({exc})"
+    return str(exc)
 
 
 @dataclass
@@ -79,9 +90,6 @@ def _candidates(app: App, now: datetime, schedule) -> dict[int, list[tuple[int, 
 def collect(app: App, *, schedule=DEFAULT_SCHEDULE, connector_for: Callable[[Account], Connector] | None = None,
             progress: Callable[[int, int], None] | None = None) -> CollectReport:
     """Poll every delivery due for a snapshot; one request per platform batch."""
-    from campaigner.services.accounts import connector_config
-    from connectors.registry import build_connector
-
     now = app.now()
     todo = _candidates(app, now, schedule)
     total = sum(len(v) for v in todo.values())
@@ -92,7 +100,7 @@ def collect(app: App, *, schedule=DEFAULT_SCHEDULE, connector_for: Callable[[Acc
     for account_id, items in todo.items():
         account = accounts[account_id]
         try:
-            connector = (connector_for or (lambda a: build_connector(connector_config(app, a), clock=app.now)))(account)
+            connector = (connector_for or partial(account_connector, app))(account)
         except CampaignerError as exc:
             report.skipped_accounts[account.name] = str(exc)
             continue
@@ -102,23 +110,16 @@ def collect(app: App, *, schedule=DEFAULT_SCHEDULE, connector_for: Callable[[Acc
             by_remote = {remote: did for did, remote in batch}
             try:
                 result = connector.metrics(list(by_remote))
-            except RateLimited as exc:
-                report.skipped_accounts[account.name] = f"rate limited until {exc.retry_at.isoformat()}"
-                break
-            except AuthExpired as exc:
-                report.skipped_accounts[account.name] = f"credentials refused ({exc})"
-                break
             except ConnectorError as exc:
-                report.skipped_accounts[account.name] = str(exc)
+                report.skipped_accounts[account.name] = skip_reason(exc)
                 break
             report.requests += 1
             at = app.now()
-            rows = [dict(delivery_id=by_remote[rid], collected_at=at, missing=False, likes=m.likes,
-                         reposts=m.reposts, replies=m.replies, quotes=m.quotes, impressions=m.impressions,
-                         bookmarks=m.bookmarks, clicks=m.clicks, raw=dict(m.raw))
+            rows = [dict(delivery_id=by_remote[rid], collected_at=at, missing=False, raw=dict(m.raw),
+                         **{f: getattr(m, f) for f in METRIC_FIELDS})
                     for rid, m in result.found.items() if rid in by_remote]
-            rows += [dict(delivery_id=by_remote[rid], collected_at=at, missing=True, likes=None, reposts=None,
-                          replies=None, quotes=None, impressions=None, bookmarks=None, clicks=None, raw={})
+            rows += [dict(delivery_id=by_remote[rid], collected_at=at, missing=True, raw={},
+                          **dict.fromkeys(METRIC_FIELDS))
                      for rid in result.missing if rid in by_remote]
             if rows:
                 with db.write(app.engine) as s:
@@ -141,9 +142,6 @@ class Latest:
     collected_at: datetime | None
     missing: bool
     values: dict[str, int | None]
-
-
-METRIC_FIELDS = ("likes", "reposts", "replies", "quotes", "impressions", "bookmarks", "clicks")
 
 
 def latest(app: App, post_id: int) -> list[Latest]:

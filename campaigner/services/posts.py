@@ -18,7 +18,7 @@ from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
 from campaigner.models import Account, Attempt, Campaign, Delivery, DeliveryPart, Post, PostMedia
 from campaigner.models import DeliveryStatus as S
-from campaigner.services.accounts import get as get_account
+from campaigner.services.accounts import connector as account_connector, get as get_account
 from campaigner.services.campaigns import get as get_campaign
 from campaigner.services.planning import Draft, MediaInfo, Plan, Planner, When, new_key
 
@@ -519,12 +519,11 @@ def uncertain(d: Delivery) -> bool:
 def check_unconfirmed(app: App, post_id: int, *, account: str | None = None) -> Reconciled:
     """Ask the platform now whether an unconfirmed delivery's pending part is there. Found: it is
     recorded (published, or queued for the remaining thread parts). Not found or cannot tell:
-    nothing changes but the history; a person decides (``--found`` / ``--resend``)."""
+    nothing changes but the history (a look by hand settles nothing: the worker looks again
+    itself before sending, unless a person decides first with ``--found`` / ``--resend``)."""
     from connectors.base import ConnectorError
-    from connectors.registry import build_connector
 
     from campaigner.errors import ConfigError
-    from campaigner.services.accounts import connector_config
 
     with db.read(app.engine) as s:
         d = _pick_unconfirmed(s, post_id, account, lock=False)
@@ -534,7 +533,7 @@ def check_unconfirmed(app: App, post_id: int, *, account: str | None = None) -> 
             return dataclasses.replace(done, verdict="found")
         since = look_since(d, part)
         outgoing, acc = outgoing_post(app, d, part), d.account
-    connector = build_connector(connector_config(app, acc), clock=app.now)
+    connector = account_connector(app, acc)
     base = dict(post_id=d.post_id, delivery_id=d.id, account=acc.name, platform=acc.platform, status=d.status.value,
                 part=part.position + 1, parts=len(d.parts), since=since)
     if not getattr(connector, "can_find_existing", True):

@@ -5,6 +5,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Callable
 
 from sqlalchemy import func, select
@@ -13,7 +14,9 @@ from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus as S, Reply
-from connectors.base import Connector, ConnectorError, NotSupported, RateLimited
+from campaigner.services.accounts import connector as account_connector
+from campaigner.services.metrics import skip_reason
+from connectors.base import Connector, ConnectorError
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +35,6 @@ def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
                     connector_for: Callable[[Account], Connector] | None = None) -> RepliesReport:
     """Fetch replies to posts published in the last week (or to ``delivery_ids``), store the new
     ones once each with their sentiment. Platforms without replies (Telegram) are skipped."""
-    from campaigner.services.accounts import connector_config
-    from connectors.registry import build_connector
     from content.sentiment import score
 
     now = app.now()
@@ -52,7 +53,7 @@ def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
             todo[account_id].append((did, remote_id, since))
         accounts = {a.id: a for a in s.scalars(select(Account).where(Account.id.in_(list(todo))))}
     report = RepliesReport()
-    build = connector_for or (lambda a: build_connector(connector_config(app, a), clock=app.now))
+    build = connector_for or partial(account_connector, app)
     for account_id, items in todo.items():
         account = accounts[account_id]
         try:
@@ -63,14 +64,8 @@ def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
         for did, remote_id, since in items:
             try:
                 found = connector.replies(remote_id, since)
-            except NotSupported as exc:
-                report.skipped_accounts[account.name] = str(exc)
-                break
-            except RateLimited as exc:
-                report.skipped_accounts[account.name] = f"rate limited until {exc.retry_at.isoformat()}"
-                break
-            except ConnectorError as exc:
-                report.skipped_accounts[account.name] = str(exc)
+            except ConnectorError as exc:  # NotSupported (Telegram) included
+                report.skipped_accounts[account.name] = skip_reason(exc)
                 break
             report.requests += 1
             if not found:

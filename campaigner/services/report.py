@@ -62,9 +62,9 @@ from campaigner.app import App
 from campaigner.errors import InvalidInput
 from campaigner.models import (Account, AccountStatus, Attempt, Campaign, Delivery, DeliveryPart,
                                DeliveryStatus as S, MetricSnapshot, Post, Reply)
+from campaigner.models import METRIC_FIELDS as METRICS
 from campaigner.times import local_day_bounds
 
-METRICS = ("likes", "reposts", "replies", "quotes", "impressions", "bookmarks", "clicks")
 #: what "interactions" adds up
 INTERACTIONS = ("likes", "reposts", "replies", "quotes")
 SENTIMENTS = ("positive", "neutral", "negative")

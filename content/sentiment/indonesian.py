@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from content.sentiment.lexicon import lookup
+from content.sentiment.lexicon import NEGATE_NEGATIVE, NEGATE_POSITIVE, lookup
 from content.sentiment.normalise import BOUNDARY, tokens
 
 NEGATORS = frozenset({"tidak", "bukan", "belum", "jangan", "tanpa", "kurang", "tak"})
@@ -40,8 +40,6 @@ TRANSPARENT = frozenset(
 )
 #: a negator that scores on its own when it negates nothing ("upahnya kurang")
 STANDALONE_NEGATORS = {"kurang": -0.3}
-NEGATE_POSITIVE = -0.8
-NEGATE_NEGATIVE = -0.5
 PRE_INTENSIFIERS = {
     "sangat": 1.4, "amat": 1.3, "terlalu": 1.3, "paling": 1.5, "sungguh": 1.3,
     "makin": 1.2, "semakin": 1.2, "bukanmain": 1.4, "begitu": 1.2,

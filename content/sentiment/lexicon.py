@@ -18,6 +18,11 @@ import math
 
 from content.sentiment.normalise import collapse_runs
 
+#: what negation does to a word's score: a positive one flips hard ("tidak setuju" is plainly
+#: negative), a negative one softly ("tidak buruk" is faint praise); also "ketidak…" words
+NEGATE_POSITIVE = -0.8
+NEGATE_NEGATIVE = -0.5
+
 OURS = "id_sentiment_ours.tsv"
 SENSI = "id_sentiment_sensi.tsv"
 
@@ -146,5 +151,5 @@ def lookup(word: str) -> tuple[str, float] | None:
         hit = lookup(word[len("ketidak"):].removesuffix("an"))
         if hit is not None:
             form, score = hit
-            return "ketidak" + form, round(score * (-0.8 if score > 0 else -0.5), 4)
+            return "ketidak" + form, round(score * (NEGATE_POSITIVE if score > 0 else NEGATE_NEGATIVE), 4)
     return None

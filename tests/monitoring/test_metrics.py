@@ -138,8 +138,10 @@ def test_daemon_metrics_job_polls_once_per_period_across_workers(cli, app, engin
     [job_a] = monitoring_jobs(app, "wa")
     [job_b] = monitoring_jobs(app, "wb")
     job_a.run(cli.clock.now)
-    job_b.run(cli.clock.now)  # same period: the other worker already polled
+    cli.ok("post", "add", "Dua", "--to", "s1", "--now")  # due for its first poll at once…
+    engine_for().publish_all_due()
+    job_b.run(cli.clock.now)  # …but in the same period the other worker has polled already
     assert len(snapshots(engine)) == 1
     cli.clock.advance(hours=1)
     job_b.run(cli.clock.now)
-    assert len(snapshots(engine)) == 2
+    assert len(snapshots(engine)) == 3
