@@ -160,10 +160,7 @@ def smtp_settings(table: object, path: Path) -> SmtpSettings | None:
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             raise ConfigError(f"{key!r} has the wrong type {where}", _SMTP_EXAMPLES[key])
         values[key] = value
-    to = values["to"]
-    to = (to,) if isinstance(to, str) else tuple(to)
-    if not to or not all(isinstance(x, str) and "@" in x for x in to):
-        raise ConfigError(f"'to' must list e-mail addresses {where}", _SMTP_EXAMPLES["to"])
+    to = _addresses(values["to"], where, _SMTP_EXAMPLES["to"])
     if "@" not in str(values["from"]):
         raise ConfigError(f"'from' is not an e-mail address {where}", _SMTP_EXAMPLES["from"])
     starttls = bool(values["starttls"])
@@ -207,12 +204,17 @@ def report_settings(table: object, path: Path) -> ReportSettings:
     if lang not in ("en", "id"):
         raise ConfigError(f"'lang' must be \"en\" or \"id\" {where}", 'e.g. lang = "id" for Bahasa Indonesia')
     to = table.get("to")
-    if to is not None:
-        to = (to,) if isinstance(to, str) else to
-        if not isinstance(to, (list, tuple)) or not to or not all(isinstance(x, str) and "@" in x for x in to):
-            raise ConfigError(f"'to' must list e-mail addresses {where}", 'e.g. to = ["pimpinan@example.org"]')
     return ReportSettings(dir=Path(folder).expanduser() if folder else None, formats=tuple(dict.fromkeys(formats)),
-                          lang=lang, to=tuple(to) if to else None)
+                          lang=lang,
+                          to=None if to is None else _addresses(to, where, 'e.g. to = ["pimpinan@example.org"]'))
+
+
+def _addresses(value: object, where: str, example: str) -> tuple[str, ...]:
+    """A ``to`` setting: one address or a list of them, each with an "@"."""
+    to = (value,) if isinstance(value, str) else value
+    if not isinstance(to, (list, tuple)) or not to or not all(isinstance(x, str) and "@" in x for x in to):
+        raise ConfigError(f"'to' must list e-mail addresses {where}", example)
+    return tuple(to)
 
 
 def check_timezone(name: str, where: str) -> str:

@@ -8,6 +8,17 @@ from pathlib import Path
 from campaigner.errors import InvalidInput
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: read once, at import: reading it means setting it, which must not happen while the daemon's
+#: threads may be creating files
+_UMASK = _read_umask()
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file renamed into place, so a reader
     never sees half a file; the usual permissions (0666 less the umask)."""
@@ -20,10 +31,10 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
-    except OSError as exc:
-        os.unlink(tmp)
-        raise InvalidInput(f"cannot write {path}: {exc.strerror}", "check the path and free space") from None
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InvalidInput(f"cannot write {path}: {exc.strerror}", "check the path and free space") from None
+        raise

@@ -17,6 +17,8 @@ FORMAT_HINT = 'use "2026-12-01 09:00", ISO 8601 with an offset, "tomorrow 09:00"
 
 _RELATIVE = re.compile(r"^\+?\s*(\d+)\s*(m|min|mins|minutes?|h|hours?|jam|d|days?|hari|w|weeks?|minggu)$")
 _DAY_WORDS = {"today": 0, "hari ini": 0, "tomorrow": 1, "besok": 1, "lusa": 2}
+#: ``YYYY-MM-DD HH:MM[:SS]``, a local time
+_PLAIN_LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "j": 3600, "d": 86400, "w": 604800}
 
 
@@ -58,6 +60,13 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
     Accepts ``YYYY-MM-DD HH:MM`` (and ``T``, seconds), ISO 8601 with ``Z`` or an offset,
     ``HH:MM`` (today), ``tomorrow HH:MM`` / ``besok HH:MM``, and ``+30m``/``+2h``/``+1d``.
     """
+    if _PLAIN_LOCAL_TIME.fullmatch(text):  # the usual form (and the CSV's), without the search below
+        try:
+            naive = datetime.fromisoformat(text)
+        except ValueError:  # e.g. 2026-02-30: said below
+            pass
+        else:
+            return localize(naive, zone).astimezone(timezone.utc)
     raw = " ".join(text.strip().split())
     s = raw.lower()
     if not s:

@@ -5,7 +5,6 @@ is written and every bad row is reported with its line number.
 """
 from __future__ import annotations
 
-import gc
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from campaigner.models import DeliveryStatus as S
 from campaigner.services.campaigns import get as get_campaign
 from campaigner.services.planning import Draft, Planner, When
 from campaigner.services.posts import write_plans
-from content.calendar_csv import CalendarRow, read_calendar, write_calendar
+from content.calendar_csv import CalendarRow, gc_paused, read_calendar, write_calendar
 
 THREAD_SEPARATOR = re.compile(r"^\s*---\s*$", re.MULTILINE)
 
@@ -54,16 +53,8 @@ def import_csv(app: App, path: Path, *, dry_run: bool = False,
     errors = [(e.line, e.message) for e in parsed.errors]
     if not parsed.rows and not errors:
         raise InvalidInput(f"{path} has no rows", "add one row per post under the header line")
-    now = app.now()
-    # As in read_calendar: the cyclic garbage collector would rescan the growing list of plans
-    # (and their rows) again and again; nothing here needs it, so pause it meanwhile.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _import(app, path, parsed.rows, errors, now, dry_run, progress)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    with gc_paused():  # as while reading: a growing list of plans
+        return _import(app, path, parsed.rows, errors, app.now(), dry_run, progress)
 
 
 def _import(app: App, path: Path, rows: list[CalendarRow], errors: list[tuple[int, str]], now,

@@ -5,11 +5,10 @@ Used by ``post add``, ``post edit`` and the CSV import alike, so the rules live 
 """
 from __future__ import annotations
 
-import re
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
@@ -23,7 +22,7 @@ from campaigner.models import Account, Campaign, Delivery, PostingSlot
 from campaigner.services import accounts as accounts_svc
 from campaigner.services import campaigns as campaigns_svc
 from campaigner.states import ACTIVE
-from campaigner.times import format_local, local_day_bounds, localize, parse_when
+from campaigner.times import format_local, local_day_bounds, parse_when
 from content.hashtags import fit_hashtags
 from content.length import check_length, limit_for
 from content.media import check_media, sniff_mime
@@ -31,10 +30,6 @@ from content.threads import split_thread
 
 #: how far ahead --next-slot looks for a free slot
 SLOT_HORIZON_DAYS = 366
-
-#: the plain local form the CSV import writes (``YYYY-MM-DD HH:MM[:SS]``), read without ``parse_when``'s
-#: search through the other forms (it gives the same result for it)
-_PLAIN_LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?")
 
 
 @dataclass(frozen=True)
@@ -96,10 +91,10 @@ class _Booked:
     """What an account already has: due times from ``since`` on, and counts per local day."""
 
     since: datetime
+    since_day: date  # ``since``'s local day: days up to it were loaded only in part
     taken: set[datetime]
     per_day: Counter
     older: set = field(default_factory=set)
-    since_day: date | None = None  # ``since``'s local day
 
 
 class _Target:
@@ -166,14 +161,13 @@ class Planner:
             zone = self.zone(account)
             times = list(self.session.scalars(
                 select(Delivery.due_at).where(*self._active_filter(account), Delivery.due_at >= since)))
-            self._bookings[account_id] = _Booked(since, set(times), Counter(t.astimezone(zone).date() for t in times))
+            self._bookings[account_id] = _Booked(since, since.astimezone(zone).date(), set(times),
+                                                 Counter(t.astimezone(zone).date() for t in times))
         return self._bookings[account_id]
 
     def day_count(self, account: Account, day: date) -> int:
         """Active deliveries on ``account`` on local ``day`` (including those planned in this batch)."""
         booked = self._booked(account)
-        if booked.since_day is None:
-            booked.since_day = booked.since.astimezone(self.zone(account)).date()
         if day <= booked.since_day and day not in booked.older:
             # a day (partly) before what was loaded, e.g. when editing a past delivery: count the rest
             start, end = local_day_bounds(day, self.zone(account))
@@ -210,12 +204,8 @@ class Planner:
         for account in targets:
             target = self._target(account)
             parts = self._render(draft, target, campaign, link, bool(media))
-            if kept_times:
-                due, slot_based = kept_times[account.id]
-                day = None
-            else:
-                due, slot_based, day = self._due_time(draft.when, target)
-            self._check_cap(account, due, day)
+            due, slot_based = kept_times[account.id] if kept_times else self._due_time(draft.when, target)
+            self._check_cap(account, due)
             deliveries.append(PlannedDelivery(account, due, parts, slot_based))
         return Plan(draft, campaign, media, deliveries)
 
@@ -278,32 +268,17 @@ class Planner:
                                    f"{result.count} of {result.limit} {result.unit}", f"{result.hint}")
         return parts
 
-    def _due_time(self, when: When, target: _Target) -> tuple[datetime, bool, date | None]:
-        """When ``when`` falls for ``target``'s account: (due, slot based, the local day of the due
-        time when it comes for free, else None)."""
-        zone = target.zone
+    def _due_time(self, when: When, target: _Target) -> tuple[datetime, bool]:
+        """When ``when`` falls for ``target``'s account: (due, slot based)."""
         if when.kind == "now":
-            return self.now, False, None
+            return self.now, False
         if when.kind == "next_slot":
-            return self.next_free_slot(target.account), True, None
-        day = None
-        text = when.text
-        naive = None
-        if _PLAIN_LOCAL_TIME.fullmatch(text):
-            try:
-                naive = datetime.fromisoformat(text.replace(" ", "T", 1))  # as parse_when reads it
-            except ValueError:  # e.g. 2026-02-30: parse_when says what is wrong
-                pass
-        if naive is not None:
-            # what parse_when does with this form; a local time that round-trips has its own day
-            due = localize(naive, zone).astimezone(timezone.utc)
-            day = naive.date()
-        else:
-            due = parse_when(text, zone, self.now)
+            return self.next_free_slot(target.account), True
+        due = parse_when(when.text, target.zone, self.now)
         if due < self.now:
-            raise InvalidInput(f"the time {format_local(due, zone)} is in the past",
+            raise InvalidInput(f"the time {format_local(due, target.zone)} is in the past",
                                "pick a later time, or use --now")
-        return due, False, day
+        return due, False
 
     def next_free_slot(self, account: Account) -> datetime:
         from content.slots import WeeklySlot, slot_times
@@ -327,21 +302,19 @@ class Planner:
         raise InvalidInput(f"account {account.name!r} has no free slot in the next {SLOT_HORIZON_DAYS} days",
                            "add slots with `campaigner slots set` or give --at")
 
-    def _check_cap(self, account: Account, due: datetime, day: date | None = None) -> None:
-        """Count ``due`` against the account's daily cap (``day``: its local day, when known)."""
+    def _check_cap(self, account: Account, due: datetime) -> None:
+        """Count ``due`` against the account's daily cap."""
         target = self._target(account)
         zone = target.zone
-        if day is None:
-            day = due.astimezone(zone).date()
-        booked = self._booked(account)
-        count = booked.per_day[day] if booked.since_day is not None and day > booked.since_day \
-            else self.day_count(account, day)  # (the common case inlined: a day wholly loaded)
+        day = due.astimezone(zone).date()
+        count = self.day_count(account, day)
         cap = target.daily_cap
         if cap and count + 1 > cap:
             raise InvalidInput(f"account {target.name!r} would have {count + 1} posts on {day} "
                                f"({format_local(due, zone).split()[-1]}), above its daily cap of {cap}",
                                f"pick another day or raise the cap (campaigner account edit {target.name} "
                                f"--daily-cap N)")
+        booked = self._booked(account)
         booked.per_day[day] += 1
         booked.taken.add(due)
 

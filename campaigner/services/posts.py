@@ -271,7 +271,7 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
             post.media.clear()
             s.flush()
             post.media.extend(PostMedia(**row) for row in store_media(app, plan.media))
-        by_account = {d.account_id: d for d in sorted(post.deliveries, key=lambda d: d.status != S.CANCELLED)}
+        by_account = {d.account_id: d for d in post.deliveries}
         by_account.update({d.account_id: d for d in current})  # a live delivery wins over a cancelled one
         chosen = set()
         for planned in plan.deliveries:

@@ -24,7 +24,7 @@ from campaigner.config import REPORT_FORMATS
 from campaigner.errors import CampaignerError, ConfigError
 from campaigner.files import write_atomic
 from campaigner.services import mail
-from campaigner.services.report import Week, WeeklyReport, build_weekly, week_of
+from campaigner.services.report import Week, WeeklyReport, build_weekly, default_week
 from campaigner.services.workers import claim_period, job_state, release_period
 
 log = logging.getLogger(__name__)
@@ -41,12 +41,8 @@ _MIME = {"markdown": "text/markdown", "html": "text/html", "csv": "text/csv", "j
 def due_week(now: datetime, zone: ZoneInfo) -> Week:
     """The week whose report is due at ``now``: the last full week once this Monday's 07:00 local
     has passed; before that, the week before it."""
-    local = now.astimezone(zone)
-    monday = local.date() - timedelta(days=local.weekday())
-    if local < datetime.combine(monday, DUE_AT, tzinfo=zone):
-        monday -= timedelta(days=7)
-    year, week, _ = (monday - timedelta(days=7)).isocalendar()
-    return week_of(year, week, zone)
+    week = default_week(now, zone)
+    return week.previous() if now < due_at(week) else week
 
 
 def due_at(week: Week) -> datetime:

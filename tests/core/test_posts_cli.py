@@ -292,3 +292,6 @@ def test_daily_cap_counts_posts_earlier_today(setup):
     setup.clock.advance(days=3)  # an old day is counted from the database, not the loaded window
     r = setup("post", "edit", "1", "pagi sekali")
     assert r.exit_code == 0, r.output
+    setup.ok("account", "edit", "kspi-x", "--daily-cap", "1")  # "siang" alone fills that old day now
+    r = setup("post", "edit", "1", "pagi sekali lagi")
+    assert r.exit_code == 1 and r.stderr.startswith("Error: account 'kspi-x' would have 2 posts on 2026-11-30 (WIB)")

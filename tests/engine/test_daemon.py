@@ -46,7 +46,8 @@ def test_publish_loop_goes_again_after_work_and_wakes_exactly_at_the_next_due_ti
     cli.clock.now = daemon.next_publish(0, now)
     assert daemon.publish_tick(cli.clock.now) == 1
     assert [d.published_at for d in deliveries(engine)][1] == cli.clock.now  # not a moment late
-    assert daemon.next_publish(0, cli.clock.now) is None and daemon._next_wake is None
+    assert daemon.next_publish(0, cli.clock.now) is None
+    assert daemon.publish_tick(cli.clock.now) == 0 and daemon._next_wake is None  # nothing left
 
 
 def test_heartbeat_row(cli, app, engine_for, engine):

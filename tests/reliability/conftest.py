@@ -46,14 +46,6 @@ def real_app(db_url, home):
     a.close()
 
 
-@pytest.fixture
-def clock_app(db_url, home, clock):
-    """An App on the hand-moved test clock (the engine driven in this process)."""
-    a = App(resolve({"database_url": db_url}), now=clock)
-    yield a
-    a.close()
-
-
 def add_account(app: App, platform: str, name: str, *, base_url: str | None = None,
                 secrets: dict[str, str] | None = None, monkeypatch=None, daily_cap: int | None = 10_000) -> None:
     """An account with a high daily cap (X's default of 17 would defer most of a big batch);

@@ -88,9 +88,8 @@ class Chaos:
         self.injected["429"] += 1
 
 
-def test_flaky_platforms_every_delivery_published_once_or_failed_with_reason(clock_app, serve, clock, engine,
+def test_flaky_platforms_every_delivery_published_once_or_failed_with_reason(app, serve, clock, engine,
                                                                              monkeypatch):
-    app = clock_app
     rng = random.Random(SEED)
     fakes, chaos = {}, {}
     for platform in CREATE_PATHS:

@@ -100,13 +100,12 @@ def test_two_workers_on_one_sqlite_file_publish_each_delivery_once(sqlite_templa
         app.close()
 
 
-def test_claim_that_ran_out_before_the_call_is_sent_by_one_worker_only(clock_app, clock, serve, engine,
+def test_claim_that_ran_out_before_the_call_is_sent_by_one_worker_only(app, clock, serve, engine,
                                                                         monkeypatch):
     """Worker A claims a delivery, checks the claim is still its own, then stalls (here: building
     its connector) past the lease; worker B recovers the claim, re-claims and publishes it. When A
     wakes up it must see that the claim is no longer its own and send nothing: Telegram has no
     idempotency, so a second send would be a second message in the channel."""
-    app = clock_app
     fake = serve(telegram.Fake())
     add_account(app, "telegram", "t1", base_url=fake.base_url, secrets=dict(fake.account_config().secrets),
                 monkeypatch=monkeypatch)
