@@ -6,8 +6,12 @@ reconciled (found → published, not found → queued); reconciling claims it as
 """
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import and_, case, or_
+
 from campaigner.errors import IllegalTransition
-from campaigner.models import Delivery
+from campaigner.models import Account, AccountStatus, Delivery
 from campaigner.models import DeliveryStatus as S
 
 ALLOWED: dict[S, frozenset[S]] = {
@@ -37,3 +41,26 @@ def move(delivery: Delivery, new: S, *, why: str | None = None) -> None:
                                 + (f" ({why})" if why else ""),
                                 "see `campaigner post show` for its history")
     delivery.status = new
+
+
+# --- what is due: one rule for the engine, ``publish --dry-run`` and ``status`` ---------------
+
+def ready(now: datetime):
+    """SQL condition: the delivery is the publisher's to act on at ``now`` — queued, due and past
+    its backoff, or unconfirmed and due for another look (a person-only check has no next look)."""
+    return or_(and_(Delivery.status == S.QUEUED, Delivery.due_at <= now,
+                    or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)),
+               and_(Delivery.status == S.UNCONFIRMED, Delivery.next_attempt_at <= now))
+
+
+def ready_at():
+    """SQL expression: when a queued or unconfirmed delivery becomes ``ready`` (its due time, or
+    its next attempt or look when that is later)."""
+    return case((and_(Delivery.next_attempt_at.is_not(None),
+                      or_(Delivery.status == S.UNCONFIRMED, Delivery.next_attempt_at > Delivery.due_at)),
+                 Delivery.next_attempt_at), else_=Delivery.due_at)
+
+
+def can_send(now: datetime):
+    """SQL condition on ``Account``: it publishes at ``now`` (active, and not held back by a rate limit)."""
+    return and_(Account.status == AccountStatus.ACTIVE, or_(Account.held_until.is_(None), Account.held_until <= now))

@@ -245,13 +245,6 @@ class Engine:
         return _Batch(ds[0].account, ds, full=len(ds) >= self.deliveries_per_account, renewed_at=now)
 
     # --- leases and claims ------------------------------------------------------------------
-    def _due(self, now: datetime):
-        """Deliveries ready to go: queued and due (and past their backoff), or unconfirmed and
-        due for another look."""
-        return or_(and_(Delivery.status == S.QUEUED, Delivery.due_at <= now,
-                        or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)),
-                   and_(Delivery.status == S.UNCONFIRMED, Delivery.next_attempt_at <= now))
-
     def _free(self, now: datetime):
         return or_(Account.lease_until.is_(None), Account.lease_until < now, Account.lease_owner == self.worker)
 
@@ -259,12 +252,11 @@ class Engine:
         """Lease up to ``limit`` active, un-held, free accounts that have something due, the most
         overdue first; one statement, so two workers never lease the same account."""
         free = self._free(now)
-        first_due = (select(func.min(Delivery.due_at)).where(Delivery.account_id == Account.id, self._due(now))
+        first_due = (select(func.min(Delivery.due_at)).where(Delivery.account_id == Account.id, states.ready(now))
                      .correlate(Account).scalar_subquery())
         pick = (select(Account.id)
-                .where(Account.status == AccountStatus.ACTIVE,
-                       or_(Account.held_until.is_(None), Account.held_until <= now), free,
-                       exists().where(Delivery.account_id == Account.id, self._due(now)))
+                .where(states.can_send(now), free,
+                       exists().where(Delivery.account_id == Account.id, states.ready(now)))
                 .order_by(first_due, Account.id).limit(limit)
                 .with_for_update(skip_locked=True))
         exclude = sorted(exclude)
@@ -287,7 +279,7 @@ class Engine:
 
     def _claim(self, s: Session | Connection, now: datetime, account_ids: list[int]) -> list[tuple[int, int]]:
         pick = (select(Delivery.id)
-                .where(Delivery.account_id.in_(account_ids), self._due(now))
+                .where(Delivery.account_id.in_(account_ids), states.ready(now))
                 .order_by(Delivery.due_at, Delivery.id)
                 .limit(self.deliveries_per_account * len(account_ids))
                 .with_for_update(skip_locked=True))
@@ -718,9 +710,7 @@ class Engine:
         Cheap with a big queue: only the rows already due (few) are grouped per account; of the
         rows due later only the first counts (an index walk on status, due_at)."""
         now = self.app.now()
-        ready = case((and_(Delivery.next_attempt_at.is_not(None),
-                           or_(Delivery.status == S.UNCONFIRMED, Delivery.next_attempt_at > Delivery.due_at)),
-                      Delivery.next_attempt_at), else_=Delivery.due_at)
+        ready = states.ready_at()
         active = Account.status == AccountStatus.ACTIVE
         with db.read(self.app.engine) as s:
             # due already (backoffs, holds, unconfirmed deliveries waiting to be looked for): exact

@@ -32,7 +32,11 @@ def publish(flags, dry_run, as_json) -> None:
             click.echo("Nothing is due.")
         else:
             for it in items:
-                click.echo(f"would publish #{it.post_id} on {it.account} (due {it.local}): {short(it.text, 50)}")
+                if it.status == "unconfirmed":  # its outcome is unknown: looked for first, sent only if missing
+                    click.echo(f"would look for #{it.post_id} on {it.account} (due {it.local}; outcome unknown), "
+                               f"and publish it only if it is not there: {short(it.text, 50)}")
+                else:
+                    click.echo(f"would publish #{it.post_id} on {it.account} (due {it.local}): {short(it.text, 50)}")
         return
     from scheduler.engine import Engine
 

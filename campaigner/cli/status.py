@@ -21,7 +21,8 @@ def _status_dict(st, zone, smtp) -> dict:
     nxt, rep = st.next_due, st.weekly_report
     return {
         "now": st.now, "timezone": zone.key,
-        "queue": {"queued": st.queued, "due_now": st.due_now, "publishing": st.publishing,
+        "queue": {"queued": st.queued, "due_now": st.due_now, "due_blocked": st.due_blocked,
+                  "publishing": st.publishing,
                   "next_due": None if nxt is None else {"at": nxt.at, "local": local(nxt.at), "account": nxt.account,
                                                         "post_id": nxt.post_id, "delivery_id": nxt.delivery_id}},
         "last_24h": {"published": st.published_24h, "failed": st.failed_24h},
@@ -62,6 +63,8 @@ def status(flags, as_json) -> None:
         echo_json(_status_dict(st, zone, smtp))
         return
     queue = f"{st.queued} queued, {st.due_now} due now"
+    if st.due_blocked:
+        queue += f" (and {st.due_blocked} on paused or held accounts)"
     if st.publishing:
         queue += f", {st.publishing} being published"
     _line("Queue", queue)

@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from campaigner import db
+from campaigner import db, states
 from campaigner.app import App
 from campaigner.errors import InvalidInput
-from campaigner.models import Account, AccountStatus, Delivery, DeliveryPart
+from campaigner.models import Account, Delivery, DeliveryPart
 from campaigner.models import DeliveryStatus as S
 from campaigner.times import format_local
 
@@ -60,11 +60,9 @@ def agenda(app: App, days: int = 7) -> list[tuple[date, list[AgendaItem]]]:
 
 
 def due_now(app: App) -> list[AgendaItem]:
-    """Queued deliveries due now on active, un-held accounts (what ``publish`` would send)."""
+    """What ``publish`` would act on now (``states.ready`` on accounts that ``states.can_send``):
+    queued deliveries to send, and unconfirmed ones to look for (and send only if not found)."""
     now = app.now()
-    q = _items().where(Delivery.status == S.QUEUED, Delivery.due_at <= now,
-                       or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
-                       Account.status == AccountStatus.ACTIVE,
-                       or_(Account.held_until.is_(None), Account.held_until <= now))
+    q = _items().where(states.ready(now), states.can_send(now))
     with db.read(app.engine) as s:
         return [_item(app, row, now) for row in s.execute(q)]

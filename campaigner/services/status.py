@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 
-from campaigner import db
+from campaigner import db, states
 from campaigner.app import App
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus as S, Worker
 from campaigner.services.alerts import pending_count
@@ -69,7 +69,8 @@ class WorkerBeat:
 class Status:
     now: datetime
     queued: int
-    due_now: int
+    due_now: int  # what the next publish pass takes (``states.ready`` on accounts that can send)
+    due_blocked: int  # ready, but on a paused or held account
     publishing: int
     next_due: NextDue | None
     published_24h: int
@@ -84,15 +85,15 @@ class Status:
 
 def status(app: App, now: datetime) -> Status:
     """Everything ``campaigner status`` shows, as of ``now``."""
-    ready = case((and_(Delivery.next_attempt_at.is_not(None), Delivery.next_attempt_at > Delivery.due_at),
-                  Delivery.next_attempt_at), else_=Delivery.due_at)
+    ready = states.ready_at()
     queued = Delivery.status == S.QUEUED
     with db.read(app.engine) as s:
         counts = dict(s.execute(select(Delivery.status, func.count())
                                 .where(Delivery.status.in_([S.QUEUED, S.PUBLISHING])).group_by(Delivery.status)).all())
-        due_now = s.scalar(select(func.count()).select_from(Delivery).where(
-            queued, Delivery.due_at <= now,
-            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))) or 0
+        ready_total, due_now = s.execute(
+            select(func.count(), func.coalesce(func.sum(case((states.can_send(now), 1), else_=0)), 0))
+            .select_from(Delivery).join(Account, Account.id == Delivery.account_id)
+            .where(states.ready(now))).one()
         row = s.execute(select(Delivery.id, Delivery.post_id, Account.name, ready)
                         .join(Account, Account.id == Delivery.account_id)
                         .where(queued, ready > now).order_by(ready, Delivery.id).limit(1)).first()
@@ -113,7 +114,8 @@ def status(app: App, now: datetime) -> Status:
         beats = [WorkerBeat(w.name, w.hostname, w.pid, w.started_at, w.last_seen_at,
                             stale=now - w.last_seen_at > STALE_AFTER)
                  for w in s.scalars(select(Worker).order_by(Worker.name))]
-    return Status(now=now, queued=counts.get(S.QUEUED, 0), due_now=due_now, publishing=counts.get(S.PUBLISHING, 0),
+    return Status(now=now, queued=counts.get(S.QUEUED, 0), due_now=due_now,
+                  due_blocked=ready_total - due_now, publishing=counts.get(S.PUBLISHING, 0),
                   next_due=NextDue(*row) if row else None, published_24h=published, failed_24h=failed,
                   unconfirmed=unconfirmed, paused=paused, held=held, workers=beats,
                   alerts_pending=pending_count(app), weekly_report=report_state(app, now))

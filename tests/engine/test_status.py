@@ -59,7 +59,7 @@ def test_status_shows_every_state(cli, app, engine_for, engine, platform_account
     assert lost.startswith("outcome unknown: POST http://127.0.0.1:") and lost.endswith("connection failed (dropped)")
     r = cli.ok("status")
     assert r.stdout == (
-        "Queue:        3 queued, 1 due now\n"
+        "Queue:        3 queued, 0 due now (and 1 on paused or held accounts)\n"
         "Next due:     2026-11-30 08:16 WIB — post 6 on m4\n"
         "Last 24 h:    1 published, 1 failed\n"
         "Unconfirmed:  2\n"
@@ -86,14 +86,24 @@ def test_status_shows_every_state(cli, app, engine_for, engine, platform_account
     r = cli.ok("status")
     assert "Last 24 h:    0 published, 0 failed\n" in r.stdout and "Held:         none\n" in r.stdout
     assert "  w1 last seen 2026-11-30 08:01:00 WIB — stale\n" in r.stdout
-    assert "Queue:        3 queued, 3 due now\n" in r.stdout and "Next due:     nothing waiting\n" in r.stdout
+    # due now: posts 6 (its hold is over) and 7, and post 4's second look; post 5's account is paused
+    assert "Queue:        3 queued, 3 due now (and 1 on paused or held accounts)\n" in r.stdout
+    assert "Next due:     nothing waiting\n" in r.stdout
+    dry = cli.ok("publish", "--dry-run").stdout.splitlines()
+    assert [line.split(":")[0] for line in dry] == [
+        "would look for #4 on m2 (due 2026-11-30 08", "would publish #6 on m4 (due 2026-11-30 08",
+        "would publish #7 on s1 (due 2026-11-30 10"]
+    assert dry[0] == ("would look for #4 on m2 (due 2026-11-30 08:01 WIB; outcome unknown), "
+                      "and publish it only if it is not there: Empat")
+    report = engine_for().run_pass()  # the pass takes exactly what status and the dry run said
+    assert (sorted(report.published), report.failed, report.unconfirmed) == ([4, 6, 7], [], [])
 
 
 def test_status_json(cli, app, engine_for, engine, platform_account):
     _troubled_install(cli, app, engine_for, platform_account)
     data = json.loads(cli.ok("status", "--json").stdout)
     assert data["now"] == "2026-11-30T01:01:00Z" and data["timezone"] == "Asia/Jakarta"
-    assert data["queue"] == {"queued": 3, "due_now": 1, "publishing": 0,
+    assert data["queue"] == {"queued": 3, "due_now": 0, "due_blocked": 1, "publishing": 0,
                              "next_due": {"at": "2026-11-30T01:16:00Z", "local": "2026-11-30 08:16 WIB",
                                           "account": "m4", "post_id": 6, "delivery_id": 6}}
     assert data["last_24h"] == {"published": 1, "failed": 1}
