@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from content.platforms import PLATFORMS, check_platform
+from content.platforms import check_platform
 
 #: Default limits, in each platform's own unit (see ``UNITS``).
 LIMITS: dict[str, int] = {
@@ -122,17 +122,6 @@ def _limit(name: str, limit: int | None, has_media: bool) -> int:
     return LIMITS[name]
 
 
-_CANONICAL = frozenset(PLATFORMS)
-
-
-def _platform(platform: str) -> str:
-    """``check_platform(platform)``, answered at once for a canonical name (a plain ``str`` that is
-    already one of the names: check_platform returns those unchanged)."""
-    if type(platform) is str and platform in _CANONICAL:
-        return platform
-    return check_platform(platform)
-
-
 def length(text: str, platform: str) -> int:
     """The length of ``text`` as ``platform`` counts it (the number compared with its limit).
 
@@ -140,7 +129,7 @@ def length(text: str, platform: str) -> int:
     and ``@user@domain`` as ``@user``; bluesky, facebook, sandbox: graphemes (Bluesky's byte limit
     is in ``check_length``); telegram: UTF-16 code units. Unknown platform → ValueError.
     """
-    return _COUNTERS[_platform(platform)](text)
+    return _COUNTERS[check_platform(platform)](text)
 
 
 def check_length(
@@ -148,7 +137,7 @@ def check_length(
 ) -> LengthCheck:
     """Check ``text`` against ``platform``'s limit (``limit`` overrides it; ``has_media`` selects
     Telegram's caption limit). See ``LengthCheck`` for the result."""
-    name = _platform(platform)
+    name = check_platform(platform)
     cap = _limit(name, limit, has_media)
     count = _COUNTERS[name](text)
     if name == "bluesky":

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 PLATFORMS: tuple[str, ...] = ("x", "mastodon", "bluesky", "telegram", "facebook", "sandbox")
 
+_CANONICAL = frozenset(PLATFORMS)
+
 # Common spellings staff type; the canonical name is what the rest of the project stores.
 _ALIASES: dict[str, str] = {"twitter": "x", "fb": "facebook", "bsky": "bluesky", "tg": "telegram"}
 
@@ -17,6 +19,8 @@ def check_platform(platform: str) -> str:
 
     Raises ValueError naming the accepted platforms, so a typo never falls back to a default limit.
     """
+    if type(platform) is str and platform in _CANONICAL:  # the usual case: a stored name, per row of an import
+        return platform
     key = str(platform).strip().lower()
     key = _ALIASES.get(key, key)
     if key not in PLATFORMS:
