@@ -189,9 +189,9 @@ def totals_of(lines: "Iterable[DeliveryLine]") -> Totals:
     """The Totals of the published ones among ``lines`` (for hashtags), metric by metric."""
     pub = [d for d in lines if d.status == "published"]
     measured = [d for d in pub if d.measured]
-    t = Totals(posts=len(pub), measured=len(measured), gone=sum([1 for d in pub if d.gone]))
+    t = Totals(posts=len(pub), measured=len(measured), gone=sum(d.gone for d in pub))
     for m in METRICS:
-        known = [v for v in [d.values[m] for d in measured] if v is not None]
+        known = [d.values[m] for d in measured if d.values[m] is not None]
         t.known[m] = len(known)
         t.sums[m] = sum(known) if known else None
     inter = [d.interactions for d in measured if d.interactions is not None]
@@ -264,7 +264,6 @@ class DeliveryLine:
     measured: bool = field(init=False)
     interactions: int | None = field(init=False)
     engagement_rate: float | None = field(init=False)
-
 
     def __post_init__(self) -> None:
         self.measured = self.snapshot_at is not None and not self.gone
@@ -421,6 +420,16 @@ class WeeklyReport:
 
 
 # --- SQL ------------------------------------------------------------------------------------------
+def _published_in(start: datetime, end: datetime):
+    """Published in [start, end): status ``published``, ``published_at`` in the period."""
+    return and_(Delivery.status == S.PUBLISHED, Delivery.published_at >= start, Delivery.published_at < end)
+
+
+def _failed_in(start: datetime, end: datetime):
+    """Failed in [start, end): status ``failed``, last changed (when it failed) in the period."""
+    return and_(Delivery.status == S.FAILED, Delivery.updated_at >= start, Delivery.updated_at < end)
+
+
 def _latest_snapshot_id(end: datetime):
     """The id of a delivery's newest snapshot collected before ``end`` (correlated to Delivery)."""
     s2 = aliased(MetricSnapshot, name="s2")
@@ -438,7 +447,7 @@ def _published(dialect: str, start: datetime, end: datetime, campaign_id: int | 
     delivery on the (delivery_id, collected_at) index: a ``LATERAL`` join on PostgreSQL (whose
     planner otherwise hashes the whole snapshot table), a correlated sub-select then a rowid
     lookup on SQLite (which has no LATERAL)."""
-    where = [Delivery.status == S.PUBLISHED, Delivery.published_at >= start, Delivery.published_at < end]
+    where = [_published_in(start, end)]
     if campaign_id is not None:
         where.append(Post.campaign_id == campaign_id)
     base = (Delivery.id.label("delivery_id"), Delivery.account_id, Post.campaign_id, *extra_cols)
@@ -470,8 +479,9 @@ def _totals_columns(c):
     cols = [func.count().label("posts"),
             func.count(case((c.missing.is_(False), 1))).label("measured"),
             func.count(case((c.missing.is_(True), 1))).label("gone")]
-    for m in METRICS:
-        cols += [func.sum(getattr(c, m)).label(f"sum_{m}"), func.count(getattr(c, m)).label(f"n_{m}")]
+    for m in METRICS:  # a "gone" snapshot counts no metric (as in ``totals_of``)
+        value = case((c.missing.is_(False), getattr(c, m)), else_=None)
+        cols += [func.sum(value).label(f"sum_{m}"), func.count(value).label(f"n_{m}")]
     cols += [func.sum(inter).label("sum_inter"), func.count(inter).label("n_inter"),
              func.sum(case((c.impressions.is_not(None), inter))).label("rate_inter"),
              func.sum(case((inter.is_not(None), c.impressions))).label("rate_imp")]
@@ -486,7 +496,7 @@ def _totals_from(row) -> Totals:
         t.sums[m] = int(getattr(row, f"sum_{m}")) if n else None
     t.interactions_known = row.n_inter
     t.interactions = int(row.sum_inter) if row.n_inter else None
-    t.rate_interactions = int(row.rate_inter or 0) if row.rate_imp else 0
+    t.rate_interactions = int(row.rate_inter or 0)
     t.rate_impressions = int(row.rate_imp or 0)
     return t
 
@@ -503,7 +513,7 @@ def period_totals(session, dialect: str, start: datetime, end: datetime, campaig
         out[(row.campaign_id, row.account_id)] = Period(published=t.posts, totals=t)
     fq = (select(Post.campaign_id, Delivery.account_id, func.count())
           .join(Post, Post.id == Delivery.post_id)
-          .where(Delivery.status == S.FAILED, Delivery.updated_at >= start, Delivery.updated_at < end)
+          .where(_failed_in(start, end))
           .group_by(Post.campaign_id, Delivery.account_id))
     if campaign_id is not None:
         fq = fq.where(Post.campaign_id == campaign_id)
@@ -692,36 +702,31 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
     slug = {cid_: camp.slug for cid_, camp in campaigns.items()}
     slug[None] = None
     who = {aid: (a.name, a.platform) for aid, a in accounts.items()}
-    unknown = dict.fromkeys(METRICS)
     lines: dict[int, DeliveryLine] = {}
     conn = s.connection()  # plain Core rows: no ORM row processing for tens of thousands of rows
     for did, post_id, aid, camp, due, published, url, collected, missing, *vals in conn.execute(q).all():
         name, platform = who[aid]
-        has = collected is not None and not missing
         lines[did] = DeliveryLine(
             delivery_id=did, post_id=post_id, status="published", campaign=slug[camp], account=name,
             platform=platform, due_at=due, published_at=published, failed_at=None, url=url, snapshot_at=collected,
-            gone=bool(missing), values=dict(zip(METRICS, vals)) if has else dict(unknown), text="", hashtags=[])
+            gone=bool(missing), values=dict(zip(METRICS, vals)) if collected is not None and not missing
+            else dict.fromkeys(METRICS), text="", hashtags=[])
     fq = (select(Delivery.id, Delivery.post_id, Delivery.account_id, Post.campaign_id, Delivery.due_at,
                  Delivery.updated_at, Delivery.last_error)
           .join(Post, Post.id == Delivery.post_id)
-          .where(Delivery.status == S.FAILED, Delivery.updated_at >= wk.start, Delivery.updated_at < wk.end)
+          .where(_failed_in(wk.start, wk.end))
           .order_by(Delivery.updated_at, Delivery.id))
     if cid is not None:
         fq = fq.where(Post.campaign_id == cid)
     for did, post_id, aid, camp, due, failed_at, error in s.execute(fq):
-        a = accounts[aid]
+        name, platform = who[aid]
         lines[did] = DeliveryLine(
-            delivery_id=did, post_id=post_id, status="failed",
-            campaign=campaigns[camp].slug if camp is not None else None, account=a.name, platform=a.platform,
-            due_at=due, published_at=None, failed_at=failed_at, url=None, snapshot_at=None, gone=False,
-            values=dict.fromkeys(METRICS), text="", hashtags=[], error=error)
+            delivery_id=did, post_id=post_id, status="failed", campaign=slug[camp], account=name,
+            platform=platform, due_at=due, published_at=None, failed_at=failed_at, url=None, snapshot_at=None,
+            gone=False, values=dict.fromkeys(METRICS), text="", hashtags=[], error=error)
     if lines:
         ids = (select(Delivery.id).join(Post, Post.id == Delivery.post_id)
-               .where(or_(and_(Delivery.status == S.PUBLISHED, Delivery.published_at >= wk.start,
-                               Delivery.published_at < wk.end),
-                          and_(Delivery.status == S.FAILED, Delivery.updated_at >= wk.start,
-                               Delivery.updated_at < wk.end))))
+               .where(or_(_published_in(wk.start, wk.end), _failed_in(wk.start, wk.end))))
         if cid is not None:
             ids = ids.where(Post.campaign_id == cid)
         texts: dict[int, list[str]] = defaultdict(list)
@@ -823,8 +828,7 @@ def _sum_sentiment(per_campaign: dict[int | None, list], cids: set[int | None]) 
 
 def _attention(s, wk: Week, now: datetime, accounts: dict[int, Account]) -> list[AttentionItem]:
     failed = dict(s.execute(select(Delivery.account_id, func.count())
-                            .where(Delivery.status == S.FAILED, Delivery.updated_at >= wk.start,
-                                   Delivery.updated_at < wk.end)
+                            .where(_failed_in(wk.start, wk.end))
                             .group_by(Delivery.account_id)).all())
     attempts = dict(s.execute(select(Delivery.account_id, func.count()).select_from(Attempt)
                               .join(Delivery, Delivery.id == Attempt.delivery_id)

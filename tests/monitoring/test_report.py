@@ -480,3 +480,43 @@ def test_the_current_week_is_marked_unfinished(cli, engine_for):
     assert r["complete"] is False and r["overall"]["published"] == 1
     text = cli.ok("report", "weekly", "--week", "2026-W49").stdout.splitlines()
     assert text[3] == "This week is not over yet: figures up to Wed 2 Dec 12:00 WIB."
+
+
+def test_sql_totals_and_totals_of_lines_follow_one_rule(app, engine, week47):
+    """An account's totals come from SQL (``period_totals``), a hashtag's from the week's delivery
+    lines (``totals_of``): on the same deliveries both give the same figures, edge cases included."""
+    from sqlalchemy import select
+
+    from campaigner.models import Campaign, MetricSnapshot
+    from campaigner.services.report import Totals, build_weekly, period_totals, totals_of
+
+    by_id = {d.id: d for d in deliveries(engine)}
+    x1 = [i for i, d in by_id.items() if d.account.name == "x1"]
+    m1 = sorted(i for i, d in by_id.items() if d.account.name == "m1" and d.remote_id)
+    with Session(engine) as s:
+        # every x1 post: interactions but 0 impressions (the rate has no basis)
+        s.execute(update(MetricSnapshot).where(MetricSnapshot.delivery_id.in_(x1)).values(impressions=0))
+        # an m1 post gone from its platform whose snapshot still holds a number: it counts none
+        s.execute(update(MetricSnapshot).where(MetricSnapshot.delivery_id == m1[0]).values(missing=True, likes=5))
+        s.commit()
+    report = build_weekly(app, week="2026-W47")
+    with Session(engine) as s:
+        sql = period_totals(s, engine.dialect.name, report.week.start, report.week.end, None)
+        slugs = {c.id: c.slug for c in s.scalars(select(Campaign))} | {None: None}
+    names = {d.account_id: d.account.name for d in by_id.values()}
+    assert len(sql) > 2
+    for (cid, aid), period in sql.items():
+        lines = [d for d in report.deliveries if (d.campaign, d.account) == (slugs[cid], names[aid])]
+        assert period.totals == totals_of(lines), (slugs[cid], names[aid])
+    def account_totals(name: str) -> Totals:
+        t = Totals()
+        for (_cid, aid), period in sql.items():
+            if names[aid] == name:
+                t.add(period.totals)
+        return t
+
+    x1_totals = account_totals("x1")
+    assert x1_totals.rate_interactions == x1_totals.interactions > 0 and x1_totals.rate_impressions == 0
+    assert x1_totals.engagement_rate is None
+    m1_totals = account_totals("m1")
+    assert m1_totals.gone == 1
