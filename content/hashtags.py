@@ -88,7 +88,8 @@ def _plan(text: str, tags: Iterable[str], platform: str, limit: int | None, has_
           ) -> tuple[str, list[str], list[str], list[str], LengthCheck | None]:
     """(new text, added, present, skipped, the check of the new text if a tag was added)."""
     # "#" or its full-width form starts every tag: without one the text has none
-    in_text = {t.casefold() for t in hashtags_in(text)} if ("#" in text or "\uff03" in text) else set()
+    folded = text.casefold() if ("#" in text or "\uff03" in text) else ""
+    in_text: set[str] | None = None  # the text's own tags, found when first needed
     seen: set[str] = set()
     base = text.rstrip()
     added: list[str] = []
@@ -104,9 +105,14 @@ def _plan(text: str, tags: Iterable[str], platform: str, limit: int | None, has_
         if key in seen:  # the same tag twice in ``tags``
             continue
         seen.add(key)
-        if key in in_text:
-            present.append(tag)
-            continue
+        # casefold maps character by character, so a tag in the text has its folded body in the
+        # folded text: without that the (slower) tag search is not needed
+        if key[1:] in folded:
+            if in_text is None:
+                in_text = {t.casefold() for t in hashtags_in(text)}
+            if key in in_text:
+                present.append(tag)
+                continue
         if not nothing_fits:
             candidate = _compose(base, [*added, tag])
             check = check_length(candidate, platform, limit=limit, has_media=has_media)
