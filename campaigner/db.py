@@ -109,12 +109,18 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def writer(engine: Engine) -> Engine:
+    """``engine`` as write transactions use it: on SQLite they begin with ``BEGIN IMMEDIATE`` (the
+    write lock taken at once; a deferred BEGIN that writes later can fail at once with "database is
+    locked" when another process wrote meanwhile). A new object each call: keep it to reuse it."""
+    return engine.execution_options(immediate=True) if engine.dialect.name == "sqlite" else engine
+
+
 @contextlib.contextmanager
 def write(engine: Engine) -> Iterator[Session]:
     """A session whose transaction takes the write lock at once (SQLite) and commits at the end,
     or rolls back entirely on any error — nothing is ever half-written."""
-    bind = engine.execution_options(immediate=True) if engine.dialect.name == "sqlite" else engine
-    with Session(bind, expire_on_commit=False) as session, session.begin():
+    with Session(writer(engine), expire_on_commit=False) as session, session.begin():
         yield session
 
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import and_, bindparam, case, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
@@ -148,11 +148,10 @@ class Engine:
     @contextlib.contextmanager
     def _tx(self) -> Iterator[Connection]:
         """A write transaction on a plain connection (the hot path needs no ORM session): takes the
-        write lock at once on SQLite (``BEGIN IMMEDIATE``), commits at the end, rolls back on error."""
+        write lock at once on SQLite (``db.writer``), commits at the end, rolls back on error."""
         engine = self.app.engine
         if self._bind is None or self._bind_of is not engine:
-            self._bind_of = engine
-            self._bind = engine.execution_options(immediate=True) if engine.dialect.name == "sqlite" else engine
+            self._bind_of, self._bind = engine, db.writer(engine)
         with self._bind.begin() as conn:
             yield conn
 
@@ -217,7 +216,7 @@ class Engine:
         try:
             again = self._run_batch(batch, report) and batch.full
         finally:
-            self.release_accounts([batch.account.id])
+            self._release_account(batch.account.id)
         return report, again
 
     def _take(self, exclude: set[int]) -> _Batch | None:
@@ -227,15 +226,14 @@ class Engine:
         while True:
             now = self.app.now()
             with self._tx() as conn:
-                leased = self._lease(conn, now, limit=1, exclude=exclude)
-                if not leased:
+                account_id = self._lease(conn, now, exclude)
+                if account_id is None:
                     return None
-                claimed = self._claim(conn, now, leased)
-            if claimed:
+                ids = self._claim(conn, now, account_id)
+            if ids:
                 break
-            self.release_accounts(leased)  # due rows locked by someone else (PostgreSQL): skip it
-            exclude.update(leased)
-        ids = [d for d, _ in claimed]
+            self._release_account(account_id)  # due rows locked by someone else (PostgreSQL): skip it
+            exclude.add(account_id)
         with db.read(self.app.engine) as s:
             loaded = {d.id: d for d in s.scalars(
                 select(Delivery).where(Delivery.id.in_(ids)).options(
@@ -245,90 +243,88 @@ class Engine:
         return _Batch(ds[0].account, ds, full=len(ds) >= self.deliveries_per_account, renewed_at=now)
 
     # --- leases and claims ------------------------------------------------------------------
-    def _free(self, now: datetime):
-        return or_(Account.lease_until.is_(None), Account.lease_until < now, Account.lease_owner == self.worker)
-
-    def _lease(self, s: Session | Connection, now: datetime, *, limit: int, exclude: Iterable[int] = ()) -> list[int]:
-        """Lease up to ``limit`` active, un-held, free accounts that have something due, the most
-        overdue first; one statement, so two workers never lease the same account."""
-        free = self._free(now)
+    def _lease(self, conn: Connection, now: datetime, exclude: Iterable[int]) -> int | None:
+        """Lease the most overdue active, un-held, free account not in ``exclude`` that has something
+        due; one statement, so two workers never lease the same account."""
+        free = or_(Account.lease_until.is_(None), Account.lease_until < now, Account.lease_owner == self.worker)
         first_due = (select(func.min(Delivery.due_at)).where(Delivery.account_id == Account.id, states.ready(now))
                      .correlate(Account).scalar_subquery())
         pick = (select(Account.id)
                 .where(states.can_send(now), free,
                        exists().where(Delivery.account_id == Account.id, states.ready(now)))
-                .order_by(first_due, Account.id).limit(limit)
+                .order_by(first_due, Account.id).limit(1)
                 .with_for_update(skip_locked=True))
         exclude = sorted(exclude)
         if exclude:
             pick = pick.where(Account.id.not_in(exclude))
         stmt = (update(Account).where(Account.id.in_(pick.scalar_subquery()), free)
                 .values(lease_owner=self.worker, lease_until=now + self.lease)
-                .returning(Account.id).execution_options(synchronize_session=False))
-        return list(s.scalars(stmt))
+                .returning(Account.id))
+        return conn.scalars(stmt).first()
 
-    def lease_accounts(self, now: datetime) -> list[int]:
-        """Lease up to ``accounts_per_pass`` accounts that have something due (one transaction)."""
-        with db.write(self.app.engine) as s:
-            return self._lease(s, now, limit=self.accounts_per_pass)
-
-    def release_accounts(self, account_ids: list[int]) -> None:
+    def _release_account(self, account_id: int) -> None:
         with self._tx() as conn:
-            conn.execute(update(Account).where(Account.id.in_(account_ids), Account.lease_owner == self.worker)
-                      .values(lease_owner=None, lease_until=None).execution_options(synchronize_session=False))
+            conn.execute(update(Account).where(Account.id == account_id, Account.lease_owner == self.worker)
+                         .values(lease_owner=None, lease_until=None))
 
-    def _claim(self, s: Session | Connection, now: datetime, account_ids: list[int]) -> list[tuple[int, int]]:
+    def _claim(self, conn: Connection, now: datetime, account_id: int) -> list[int]:
+        """Claim the leased account's due deliveries (up to a batch): their ids, oldest first."""
         pick = (select(Delivery.id)
-                .where(Delivery.account_id.in_(account_ids), states.ready(now))
+                .where(Delivery.account_id == account_id, states.ready(now))
                 .order_by(Delivery.due_at, Delivery.id)
-                .limit(self.deliveries_per_account * len(account_ids))
+                .limit(self.deliveries_per_account)
                 .with_for_update(skip_locked=True))
         stmt = (update(Delivery)
                 .where(Delivery.id.in_(pick.scalar_subquery()), Delivery.status.in_([S.QUEUED, S.UNCONFIRMED]))
                 .values(status=S.PUBLISHING, claimed_by=self.worker, claimed_at=now, lease_until=now + self.lease,
                         updated_at=now)
-                .returning(Delivery.id, Delivery.account_id, Delivery.due_at)
-                .execution_options(synchronize_session=False))
-        rows = s.execute(stmt).all()
-        return [(d, a) for d, a, _ in sorted(rows, key=lambda r: (r[2], r[0]))]
-
-    def claim(self, now: datetime, account_ids: list[int]) -> list[tuple[int, int]]:
-        """Claim due deliveries of our leased accounts, oldest first: (delivery id, account id)."""
-        if not account_ids:
-            return []
-        with db.write(self.app.engine) as s:
-            return self._claim(s, now, account_ids)
+                .returning(Delivery.id, Delivery.due_at))
+        return [d for d, _ in sorted(conn.execute(stmt).all(), key=lambda r: (r[1], r[0]))]
 
     def recover(self, now: datetime) -> int:
         """Claims whose lease ran out (their worker died): back to the queue when no platform call
         had started, otherwise ``unconfirmed`` — never re-sent blind."""
-        stale_q = select(Delivery.id).where(Delivery.status == S.PUBLISHING, Delivery.lease_until < now)
+        ran_out = Delivery.lease_until < now
         with db.read(self.app.engine) as s:  # the common case, nothing stale, takes no write lock
-            if s.scalar(stale_q.limit(1)) is None:
+            if s.scalar(select(Delivery.id).where(Delivery.status == S.PUBLISHING, ran_out).limit(1)) is None:
                 return 0
-        with db.write(self.app.engine) as s:
+        with self._tx() as conn:
             # locked (PostgreSQL): a worker extending its lease right now is skipped, not overwritten
-            stale = list(s.scalars(select(Delivery).where(Delivery.status == S.PUBLISHING, Delivery.lease_until < now)
-                                   .with_for_update(skip_locked=True)
-                                   .options(selectinload(Delivery.attempts), selectinload(Delivery.parts))))
+            with Session(bind=conn) as s:  # closed before any change: nothing is written through it
+                stale = list(s.scalars(select(Delivery).where(Delivery.status == S.PUBLISHING, ran_out)
+                                       .with_for_update(skip_locked=True)
+                                       .options(selectinload(Delivery.attempts), selectinload(Delivery.parts))))
+            ended = [dict(b_attempt=a.id, b_now=now, b_outcome="unknown",
+                          b_error=f"worker {a.worker} stopped during the call")
+                     for d in stale for a in d.attempts if a.finished_at is None]
+            if ended:
+                conn.execute(_END_ATTEMPT, ended)
+            self._give_back(conn, stale, now, ran_out)
             for d in stale:
-                owner = d.claimed_by
-                for a in d.attempts:
-                    if a.finished_at is None:
-                        a.finished_at, a.outcome = now, "unknown"
-                        a.error = f"worker {a.worker} stopped during the call"
-                self._release(d, now, uncertain=uncertain(d))
-                log.warning("recovered delivery %d from worker %s (%s)", d.id, owner, d.status.value)
-            return len(stale)
+                log.warning("recovered delivery %d from worker %s (%s)", d.id, d.claimed_by, d.status.value)
+        return len(stale)
 
-    def _release(self, d: Delivery, now: datetime, *, uncertain: bool) -> None:
-        if uncertain:
-            states.move(d, S.UNCONFIRMED)
-            d.next_attempt_at = now + RECONCILE_DELAY
-        else:
-            states.move(d, S.QUEUED)
-        d.claimed_by = d.claimed_at = d.lease_until = None
-        d.updated_at = now
+    def _give_back(self, conn: Connection, ds: list[Delivery], now: datetime,
+                   still_claimed: ColumnElement[bool]) -> None:
+        """Claims that end with no call in flight (none made, or its worker died): ``unconfirmed``, to
+        be looked for RECONCILE_DELAY later, when the last call's outcome is unknown, else ``queued``.
+        One statement per group, touching only rows still ``publishing`` and ``still_claimed`` (an
+        SQL condition); in memory only the status moves."""
+        back: dict[bool, list[Delivery]] = {True: [], False: []}
+        for d in ds:
+            back[uncertain(d)].append(d)
+        for unsure, group in back.items():
+            if not group:
+                continue
+            new = S.UNCONFIRMED if unsure else S.QUEUED
+            for d in group:
+                states.move(d, new)
+            values = dict(status=new, claimed_by=None, claimed_at=None, lease_until=None, updated_at=now)
+            if unsure:
+                values["next_attempt_at"] = now + RECONCILE_DELAY
+            conn.execute(update(Delivery).where(Delivery.id.in_([d.id for d in group]),
+                                                Delivery.status == S.PUBLISHING, still_claimed)
+                         .values(**values))
 
     # --- one account --------------------------------------------------------------------------
     def _run_batch(self, batch: _Batch, report: PassReport) -> bool:
@@ -346,27 +342,12 @@ class Engine:
         return True
 
     def _unclaim(self, ds: list[Delivery]) -> None:
-        """Give back claims we will not use in this pass (no call was made for them): one statement
-        for those whose last call's outcome is unknown, one for the rest."""
+        """Give back claims we will not use in this pass (no call was made for them)."""
         if not ds:
             return
         now = self.app.now()
-        back = {True: [], False: []}
-        for d in ds:
-            back[uncertain(d)].append(d)
         with self._tx() as conn:
-            for unsure, group in back.items():
-                if not group:
-                    continue
-                new = S.UNCONFIRMED if unsure else S.QUEUED
-                for d in group:
-                    states.move(d, new)
-                values = dict(status=new, claimed_by=None, claimed_at=None, lease_until=None, updated_at=now)
-                if unsure:
-                    values["next_attempt_at"] = now + RECONCILE_DELAY
-                conn.execute(update(Delivery).where(Delivery.id.in_([d.id for d in group]),
-                                                 Delivery.status == S.PUBLISHING, Delivery.claimed_by == self.worker)
-                          .values(**values).execution_options(synchronize_session=False))
+            self._give_back(conn, ds, now, Delivery.claimed_by == self.worker)
 
     def _process(self, d: Delivery, batch: _Batch) -> str:
         """Publish (or reconcile, then publish) one claimed delivery; returns the report bucket."""
@@ -547,10 +528,10 @@ class Engine:
             return
         until = now + self.lease
         s.execute(update(Account).where(Account.id == batch.account.id, Account.lease_owner == self.worker)
-                  .values(lease_until=until).execution_options(synchronize_session=False))
+                  .values(lease_until=until))
         s.execute(update(Delivery).where(Delivery.account_id == batch.account.id, Delivery.status == S.PUBLISHING,
                                          Delivery.claimed_by == self.worker)
-                  .values(lease_until=until).execution_options(synchronize_session=False))
+                  .values(lease_until=until))
         batch.renewed_at = now
 
     def _record_part(self, d: Delivery, batch: _Batch, part: DeliveryPart, attempt_id: int, published: Published,
@@ -629,19 +610,18 @@ class Engine:
         log.info("published %s delivery %d: %s", d.account.name, d.id, first.remote_url or first.remote_id)
         return "published"
 
-    def _fail(self, d: Delivery, batch: _Batch, reason: str, *, attempt=None) -> str:
-        self._settle(d, batch, S.FAILED, dict(last_error=reason, next_attempt_at=None),
+    def _fail(self, d: Delivery, batch: _Batch, reason: str, *, attempt=None, **values) -> str:
+        """Failed for good with ``reason`` (also the alert's message); ``values``: more fields to set."""
+        self._settle(d, batch, S.FAILED, dict(values, last_error=reason, next_attempt_at=None),
                      self._ender(attempt, lambda s, now: self._alert(s, "failed", d, reason, now)))
         return "failed"
 
     def _retry(self, d: Delivery, batch: _Batch, reason: str, *, attempt=None) -> str:
         count = d.attempt_count + 1
-        now = self.app.now()
         if self.policy.gives_up(count):
-            error = f"gave up after {count} attempts: {reason}"
-            self._settle(d, batch, S.FAILED, dict(attempt_count=count, last_error=error, next_attempt_at=None),
-                         self._ender(attempt, lambda s, now: self._alert(s, "failed", d, error, now)))
-            return "failed"
+            return self._fail(d, batch, f"gave up after {count} attempts: {reason}", attempt=attempt,
+                              attempt_count=count)
+        now = self.app.now()
         self._settle(d, batch, S.QUEUED, dict(attempt_count=count, last_error=reason,
                                               next_attempt_at=now + self.policy.delay(count, self.rng)),
                      self._ender(attempt))
@@ -678,7 +658,7 @@ class Engine:
                             if account.base_url else Account.base_url.is_(None))
             else:
                 q = q.where(Account.id == account.id)
-            s.execute(q.execution_options(synchronize_session=False))
+            s.execute(q)
         self._settle(d, batch, S.UNCONFIRMED if uncertain else S.QUEUED,
                      dict(next_attempt_at=exc.retry_at,
                           last_error=f"rate limited until {format_local(exc.retry_at, self.app.zone_for(account.timezone))}"),
@@ -693,8 +673,7 @@ class Engine:
 
         def pause(s: Connection, now: datetime) -> None:
             s.execute(update(Account).where(Account.id == d.account_id)
-                      .values(status=AccountStatus.PAUSED, status_reason=reason)
-                      .execution_options(synchronize_session=False))
+                      .values(status=AccountStatus.PAUSED, status_reason=reason))
             self._alert(s, "paused", d, f"account {d.account.name} paused: {reason}", now)
         self._settle(d, batch, S.UNCONFIRMED if uncertain else S.QUEUED,
                      dict(next_attempt_at=now if uncertain else None, last_error=f"account paused: {reason}"),

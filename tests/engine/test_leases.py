@@ -1,5 +1,6 @@
 """Leases during long batches: the account lease is renewed as deliveries finish, and a claim that
-ran out during a call still gets its known outcome recorded (never sent again)."""
+ran out during a call still gets its known outcome recorded (never sent again). Claims given back
+unused keep an unknown outcome unconfirmed and never touch another worker's claim."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,7 +10,9 @@ from sqlalchemy.orm import Session
 from campaigner.models import Delivery, DeliveryStatus as S
 from campaigner.services.accounts import connector_config
 from connectors.registry import build_connector
+from scheduler.engine import RECONCILE_DELAY
 from tests.engine.conftest import account, deliveries
+from tests.fakes.server import Failure
 
 
 class SlowConnector:
@@ -50,8 +53,8 @@ def test_account_lease_is_renewed_while_a_long_batch_runs(cli, app, engine_for, 
 
     def meanwhile(call):
         # by the 3rd and 4th calls the batch has run longer than one lease term (40 s per call)
-        seen.append((cli.clock.now - start, other.lease_accounts(cli.clock.now), other.run_pass().handled,
-                     other.recover(cli.clock.now)))
+        report = other.run_pass()
+        seen.append((cli.clock.now - start, report.recovered, report.handled, other.recover(cli.clock.now)))
 
     made = []
     a = engine_for("A", lease=lease, connector_factory=_slow_factory(app, cli.clock, made,
@@ -61,7 +64,7 @@ def test_account_lease_is_renewed_while_a_long_batch_runs(cli, app, engine_for, 
     assert sorted(report.published) == [1, 2, 3, 4]
     assert [elapsed for elapsed, *_ in seen] == [timedelta(seconds=s) for s in (20, 60, 100, 140)]
     # the lease (and the waiting claims) got a new term as deliveries finished: B never got in
-    assert [(leased, handled, recovered) for _, leased, handled, recovered in seen] == [([], 0, 0)] * 4
+    assert [counts for _, *counts in seen] == [[0, 0, 0]] * 4
     ds = deliveries(engine)
     assert all(d.status == S.PUBLISHED for d in ds)
     assert [[(x.worker, x.outcome) for x in d.attempts] for d in ds] == [[("A", "published")]] * 4
@@ -109,3 +112,45 @@ def test_a_late_failure_never_takes_a_delivery_from_its_new_owner(cli, app, engi
     assert a._retry(d, batch, "503 Service Unavailable") == "retrying"
     [row] = deliveries(engine)
     assert (row.status, row.claimed_by, row.attempt_count) == (S.PUBLISHING, "B", 0)
+
+
+def test_claims_given_back_unused_keep_an_unknown_outcome_unconfirmed(cli, app, engine_for, engine, platform_account):
+    """A batch stops early (a retry) with a delivery behind it whose last call's outcome is unknown:
+    that claim goes back as unconfirmed, to be looked for later — never queued to be sent blind."""
+    fake = platform_account("mastodon", "m1")
+    cli.ok("post", "add", "Satu", "--to", "m1", "--now")
+    fake.fail_next(Failure.DROP_AFTER, path_contains="/api/v1/statuses")
+    e = engine_for()
+    assert e.run_pass().unconfirmed == [1]
+    cli.ok("post", "add", "Dua", "--to", "m1", "--now")
+    with Session(engine) as s:  # due before the first one, so it leads the next batch
+        s.get(Delivery, 2).due_at = cli.clock.now - timedelta(minutes=1)
+        s.commit()
+    cli.clock.advance(seconds=RECONCILE_DELAY.total_seconds())
+    fake.server_error_next(503)
+    report = e.run_pass()
+    assert report.retrying == [2] and report.handled == 1  # the first was claimed, then given back unused
+    d = deliveries(engine)[0]
+    assert (d.status, d.next_attempt_at, d.claimed_by, d.claimed_at, d.lease_until, d.updated_at) == (
+        S.UNCONFIRMED, cli.clock.now + RECONCILE_DELAY, None, None, None, cli.clock.now)
+    assert [(x.kind, x.outcome) for x in d.attempts] == [("publish", "unknown")]  # not looked for yet
+    assert fake.create_count() == 1
+
+
+def test_claims_given_back_unused_leave_a_new_owners_claim_alone(cli, app, engine_for, engine):
+    """Giving back unused claims only touches those still ours: one that ran out and was claimed
+    by worker B since stays B's."""
+    cli.ok("account", "add", "sandbox", "s1")
+    cli.ok("post", "add", "Satu", "--to", "s1", "--now")
+    cli.ok("post", "add", "Dua", "--to", "s1", "--now")
+    a = engine_for("A")
+    batch = a._take(set())
+    assert [d.id for d in batch.deliveries] == [1, 2]
+    with Session(engine) as s:  # as after recovery and B's new claim
+        s.get(Delivery, 2).claimed_by = "B"
+        s.commit()
+    cli.clock.advance(seconds=5)
+    a._unclaim(batch.deliveries)
+    mine, theirs = deliveries(engine)
+    assert (mine.status, mine.claimed_by, mine.lease_until, mine.updated_at) == (S.QUEUED, None, None, cli.clock.now)
+    assert (theirs.status, theirs.claimed_by, theirs.lease_until) == (S.PUBLISHING, "B", batch.renewed_at + a.lease)

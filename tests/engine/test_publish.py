@@ -70,7 +70,10 @@ def test_transient_errors_back_off_then_fail_with_reason(cli, app, engine_for, e
             cli.clock.now = d.next_attempt_at
     assert report.failed == [1]
     assert d.status == S.FAILED and d.last_error.startswith("gave up after 3 attempts: ")
-    assert [a.kind for a in alerts(engine)] == ["failed"]
+    assert d.attempt_count == 3 and d.next_attempt_at is None and d.claimed_by is None
+    assert [a.outcome for a in d.attempts] == ["transient"] * 3
+    assert d.last_error == "gave up after 3 attempts: " + d.attempts[-1].error
+    assert [(a.kind, a.delivery_id, a.message) for a in alerts(engine)] == [("failed", 1, d.last_error)]
     assert fake.create_count() == 0
     r = cli("publish")
     assert r.exit_code == 0  # nothing failed in this pass
@@ -86,6 +89,9 @@ def test_permanent_error_fails_at_once_and_exit_code(cli, engine, platform_accou
     assert r.exit_code == 1 and r.stdout.startswith("Published 0, failed 1,")
     [d] = deliveries(engine)
     assert d.status == S.FAILED and "Validation failed" in d.last_error
+    assert d.attempt_count == 0 and d.next_attempt_at is None and d.claimed_by is None  # no retry was spent
+    assert [(a.outcome, a.error) for a in d.attempts] == [("permanent", d.last_error)]
+    assert [(a.kind, a.delivery_id, a.message) for a in alerts(engine)] == [("failed", 1, d.last_error)]
 
 
 def test_rate_limit_holds_the_account_without_spending_an_attempt(cli, app, engine_for, engine, platform_account):
@@ -179,10 +185,9 @@ def test_crashed_worker_claims_are_recovered(cli, app, engine_for, engine):
     cli.ok("account", "add", "sandbox", "s2")
     cli.ok("post", "add", "Satu", "--to", "s1,s2", "--now")
     dead = engine_for("dead")
-    accounts = dead.lease_accounts(cli.clock.now)
-    claimed = dead.claim(cli.clock.now, accounts)
-    assert len(claimed) == 2
-    d1, d2 = (d for d, _ in claimed)
+    first = dead._take(set())  # leased and claimed as a pass does, then the worker died
+    [d1] = [d.id for d in first.deliveries]
+    [d2] = [d.id for d in dead._take({first.account.id}).deliveries]
     dead._start_attempt(d1, 0, "publish")  # it died during the call for d1; before any call for d2
     live = engine_for("live")
     assert live.run_pass().handled == 0  # leases still valid: hands off
@@ -192,6 +197,11 @@ def test_crashed_worker_claims_are_recovered(cli, app, engine_for, engine):
     by_id = {d.id: d for d in deliveries(engine)}
     assert by_id[d2].status == S.PUBLISHED  # no call had started: simply sent
     assert by_id[d1].status == S.UNCONFIRMED  # a call may have gone out: look first
+    assert by_id[d1].next_attempt_at == cli.clock.now + RECONCILE_DELAY and by_id[d1].claimed_by is None
+    assert by_id[d1].lease_until is None and by_id[d1].updated_at == cli.clock.now
+    assert [(a.worker, a.outcome, a.error, a.finished_at) for a in by_id[d1].attempts] == [
+        ("dead", "unknown", "worker dead stopped during the call", cli.clock.now)]
+    assert [(a.worker, a.outcome) for a in by_id[d2].attempts] == [("live", "published")]
     cli.clock.advance(seconds=RECONCILE_DELAY.total_seconds())
     assert live.run_pass().published == [d1]  # the sandbox can look: not there, so sent once
 
