@@ -54,6 +54,9 @@ class SecretStore:
             st = self.path.stat()
         except FileNotFoundError:
             return {}
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError(f"secrets file {self.path} is not a file",
+                              "point CAMPAIGNER_SECRETS_FILE at a file (it is created by `campaigner account set-secret`)")
         if os.name == "posix" and st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise ConfigError(f"secrets file {self.path} can be read by other users "
                               f"(mode {stat.S_IMODE(st.st_mode):o})", f"run: chmod 600 {self.path}")
@@ -75,7 +78,12 @@ class SecretStore:
         if self.env.get(name):
             return self.env[name], f"environment {name}"
         value = self._file_table().get("accounts", {}).get(account, {}).get(field.upper())
-        if isinstance(value, str) and value:
+        if type(value) is int:  # e.g. a Telegram CHAT_ID written without quotes
+            value = str(value)
+        elif value is not None and not isinstance(value, str):  # never show it: it is a secret
+            raise ConfigError(f"{field.upper()} of account {account} in the secrets file {self.path} is not text",
+                              f'write it in quotes: {field.upper()} = "…"')
+        if value:
             return value, f"secrets file {self.path}"
         return None, None
 

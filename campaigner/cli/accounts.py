@@ -27,7 +27,7 @@ def account() -> None:
 @click.option("--timezone", help="IANA zone for this account's times (default: the configured zone).")
 @click.option("--daily-cap", type=int, help="Most posts per local day (X default: 17, the free tier).")
 @click.option("--min-spacing", type=int, metavar="MINUTES", help="Least time between two posts.")
-@click.option("--char-limit", type=int, help="The instance's own text limit (e.g. a Mastodon server's).")
+@click.option("--char-limit", type=int, help="The account's own text limit: a Mastodon server's, or X Premium's.")
 @click.pass_obj
 def add(flags, platform, name, handle, base_url, timezone, daily_cap, min_spacing, char_limit) -> None:
     """Add an account: PLATFORM is x, mastodon, bluesky, facebook, telegram or sandbox.
@@ -163,11 +163,25 @@ def remove(flags, name, purge) -> None:
 @click.argument("field")
 @click.pass_obj
 def set_secret(flags, name, field) -> None:
-    """Store one secret FIELD for account NAME in the secrets file (typed at a hidden prompt)."""
+    """Store one secret FIELD for account NAME in the secrets file (typed at a hidden prompt, or
+    read from standard input: `campaigner account set-secret NAME FIELD < file`)."""
+    import sys
+
+    from campaigner.errors import InvalidInput
     from campaigner.services import accounts as svc
 
     app = flags.app()
     field = svc.check_secret_field(app, name, field)
-    value = click.prompt(f"{field.upper()} for {name}", hide_input=True, default="", show_default=False)
+    if sys.stdin.isatty():
+        try:
+            value = click.prompt(f"{field.upper()} for {name}", hide_input=True, default="", show_default=False)
+        except click.Abort:
+            value = ""
+    else:  # piped in: the first line, with no prompt and no warning that it could be echoed
+        value = sys.stdin.readline()
+    if not value.strip():
+        raise InvalidInput(f"no value given for {field.upper()}",
+                           f"type it at the prompt, or give it on standard input: "
+                           f"campaigner account set-secret {name} {field.upper()} < FILE")
     svc.set_secret(app, name, field, value.strip())
     click.echo(f"Stored {field.upper()} for {name} in {app.settings.secrets_file} (mode 600).")

@@ -30,7 +30,12 @@ def demo(ctx: click.Context, folder: Path | None) -> None:
 
     from campaigner.cli.main import cli
 
+    from campaigner.errors import InvalidInput
+
     folder = folder or Path(tempfile.mkdtemp(prefix="campaigner-demo-"))
+    if (folder / "demo.db").exists():
+        raise InvalidInput(f"{folder} holds an earlier demo already",
+                           "give an empty folder with --dir, or leave --dir out for a new temporary one")
     folder.mkdir(parents=True, exist_ok=True)
     db = f"sqlite:///{folder / 'demo.db'}"
     config = folder / "config.toml"

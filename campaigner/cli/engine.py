@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from campaigner.cli.output import echo_json, short
+from campaigner.cli.output import echo_json, quiet, short
 
 
 def worker_name() -> str:
@@ -45,7 +45,7 @@ def publish(flags, dry_run, as_json) -> None:
         echo_json({"published": report.published, "failed": report.failed, "retrying": report.retrying,
                    "deferred": report.deferred, "unconfirmed": report.unconfirmed, "held": report.held,
                    "recovered": report.recovered})
-    else:
+    elif not quiet() or report.failed or report.unconfirmed or report.held:
         click.echo(f"Published {len(report.published)}, failed {len(report.failed)}, retrying "
                    f"{len(report.retrying)}, deferred {len(report.deferred)}, unconfirmed {len(report.unconfirmed)}, "
                    f"held back {len(report.held)}.")
@@ -55,7 +55,8 @@ def publish(flags, dry_run, as_json) -> None:
 
 @click.command()
 @click.option("--name", help="Worker name (default: host:pid).")
-@click.option("--concurrency", type=int, default=4, show_default=True, help="Accounts published in parallel.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Accounts published in parallel.")
 @click.option("--lease-seconds", type=click.FloatRange(min=1), default=600, show_default=True,
               help="How long claims and account leases last before another worker may take them over; keep "
                    "it well above one account's batch in a pass (up to 20 platform calls).")
@@ -75,8 +76,12 @@ def run(flags, name, concurrency, lease_seconds, accounts_per_pass, tick_seconds
     """
     import logging
 
+    from campaigner.errors import InvalidInput
     from scheduler.daemon import Daemon
     from scheduler.engine import Engine
+
+    if name is not None and not name.strip():
+        raise InvalidInput("the worker name is empty", "give a name with --name, or leave it out for host:pid")
 
     root = logging.getLogger()
     if root.level == logging.WARNING:  # the default: a worker logs one line per publish

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from campaigner.cli.output import Progress, echo_json
+from campaigner.cli.output import Progress, echo_json, quiet
 
 
 @click.group()
@@ -30,6 +30,8 @@ def collect(flags, replies, as_json) -> None:
                    "skipped_accounts": report.skipped_accounts,
                    "replies": None if answers is None else {"new": answers.new, "requests": answers.requests,
                                                             "skipped_accounts": answers.skipped_accounts}})
+        return
+    if quiet():
         return
     click.echo(f"Collected {report.polled} snapshots in {report.requests} requests"
                + (f"; {report.missing} posts are gone from their platform" if report.missing else "") + ".")

@@ -23,6 +23,13 @@ def _default(obj: Any) -> Any:
     return str(obj)
 
 
+def quiet() -> bool:
+    """Whether ``-q`` was given: the commands cron runs (publish, metrics collect, alerts send,
+    report deliver) then print only what needs a person."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get("quiet"))
+
+
 def echo_json(obj: Any) -> None:
     click.echo(json.dumps(obj, default=_default, ensure_ascii=False, indent=2))
 

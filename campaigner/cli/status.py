@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from campaigner.cli.output import echo_json
+from campaigner.cli.output import echo_json, quiet
 
 LABEL = 13  # width of the "Key:" column
 
@@ -152,6 +152,8 @@ def send(flags) -> None:
         raise ConfigError(f"no [smtp] table in the config file {app.settings.config_file}",
                           "add one with host, from and to (see README, Running the publisher)")
     n = svc.send_digest(app, app.now())
+    if quiet():
+        return
     click.echo(f"E-mailed {n} alert{'s' if n != 1 else ''} to {', '.join(smtp.to)}." if n
                else "No pending alerts.")
 

@@ -45,10 +45,28 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
+#: the most each account setting accepts (a day's posts, a day's minutes, a big Mastodon instance)
+MOST = {"--daily-cap": 1000, "--min-spacing": 1440, "--char-limit": 100_000}
+#: platforms whose text limit an account may set: a Mastodon instance's own, X Premium's long posts
+#: (and the sandbox, to try it); the others' limits are fixed
+OWN_CHAR_LIMIT = frozenset({"mastodon", "x", "sandbox"})
+
+
 def check_cap(value: int | None, what: str) -> int | None:
     if value is not None and value < 1:
-        raise InvalidInput(f"{what} must be at least 1, got {value}", f"leave {what} out for no limit")
+        raise InvalidInput(f"{what} must be at least 1, got {value}",
+                           "leave --char-limit out for the platform's own limit" if what == "--char-limit"
+                           else f"leave {what} out for no limit")
+    if value is not None and value > MOST[what]:
+        raise InvalidInput(f"{what} must be at most {MOST[what]:,}, got {value:,}", f"give a smaller {what}")
     return value
+
+
+def check_char_limit(value: int | None, platform: str) -> int | None:
+    if value is not None and platform not in OWN_CHAR_LIMIT:
+        raise InvalidInput(f"{platform} has a fixed text limit: --char-limit does not apply",
+                           "leave --char-limit out (it is for a Mastodon instance's own limit or X Premium)")
+    return check_cap(value, "--char-limit")
 
 
 def get(session: Session, name: str) -> Account:
@@ -75,7 +93,7 @@ def add(app: App, platform: str, name: str, *, handle: str | None = None, base_u
         account = Account(name=name, platform=platform, handle=handle, base_url=base_url, timezone=timezone,
                           daily_cap=check_cap(daily_cap, "--daily-cap") or DEFAULT_DAILY_CAP.get(platform),
                           min_spacing_minutes=check_cap(min_spacing, "--min-spacing"),
-                          char_limit=check_cap(char_limit, "--char-limit"),
+                          char_limit=check_char_limit(char_limit, platform),
                           status=AccountStatus.ACTIVE, created_at=app.now())
         s.add(account)
     return account
@@ -97,7 +115,7 @@ def edit(app: App, name: str, *, handle=UNSET, base_url=UNSET, timezone=UNSET, d
         if min_spacing is not UNSET:
             account.min_spacing_minutes = check_cap(min_spacing, "--min-spacing")
         if char_limit is not UNSET:
-            account.char_limit = check_cap(char_limit, "--char-limit")
+            account.char_limit = check_char_limit(char_limit, account.platform)
     return account
 
 

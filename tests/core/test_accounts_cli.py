@@ -134,3 +134,58 @@ def test_edit_account(cli):
     assert (data["daily_cap"], data["timezone"]) == (50, "Asia/Jayapura")
     r = cli("account", "edit", "kspi-x")
     assert r.exit_code == 2
+
+
+def test_out_of_range_settings_are_refused(cli, engine):
+    r = cli("account", "add", "sandbox", "big", "--daily-cap", "99999999999999999999")
+    assert (r.exit_code, r.stderr) == (1, "Error: --daily-cap must be at most 1,000, got 99,999,999,999,999,999,999 — "
+                                          "give a smaller --daily-cap\n")
+    r = cli("account", "add", "mastodon", "m", "--char-limit", "0")
+    assert r.stderr == "Error: --char-limit must be at least 1, got 0 — leave --char-limit out for the platform's own limit\n"
+    assert count_accounts(engine) == 0
+    cli.ok("account", "add", "sandbox", "s1")
+    r = cli("account", "edit", "s1", "--min-spacing", "2000")
+    assert r.stderr == "Error: --min-spacing must be at most 1,440, got 2,000 — give a smaller --min-spacing\n"
+    assert json.loads(cli.ok("account", "show", "s1", "--json").stdout)["min_spacing_minutes"] is None
+
+
+def test_char_limit_only_where_the_account_can_have_its_own(cli, engine):
+    r = cli("account", "add", "bluesky", "b1", "--char-limit", "1000")
+    assert (r.exit_code, r.stderr) == (1, "Error: bluesky has a fixed text limit: --char-limit does not apply — leave "
+                                          "--char-limit out (it is for a Mastodon instance's own limit or X Premium)\n")
+    assert count_accounts(engine) == 0
+    cli.ok("account", "add", "telegram", "t1")
+    assert cli("account", "edit", "t1", "--char-limit", "5000").stderr.startswith(
+        "Error: telegram has a fixed text limit: --char-limit does not apply — ")
+    cli.ok("account", "add", "mastodon", "m1", "--char-limit", "5000")  # the instance's own limit
+    cli.ok("account", "add", "x", "x1", "--char-limit", "25000")  # X Premium's long posts
+    assert cli.ok("post", "check", "a" * 4000, "--to", "m1").exit_code == 0
+
+
+def test_set_secret_reads_standard_input_and_refuses_nothing(cli, home):
+    cli.ok("account", "add", "telegram", "tg")
+    r = cli("account", "set-secret", "tg", "bot_token", input="")
+    assert (r.exit_code, r.stderr) == (1, "Error: no value given for BOT_TOKEN — type it at the prompt, or give it on "
+                                          "standard input: campaigner account set-secret tg BOT_TOKEN < FILE\n")
+    assert not (home / "config" / "secrets.toml").exists()
+    r = cli.ok("account", "set-secret", "tg", "bot_token", input="123:tok-SECRET\nignored second line\n")
+    assert r.stderr == "" and "tok-SECRET" not in r.output
+    assert 'BOT_TOKEN = "123:tok-SECRET"' in (home / "config" / "secrets.toml").read_text()
+
+
+def test_secrets_file_values_and_shape(cli, home):
+    cli.ok("account", "add", "telegram", "tg")
+    f = home / "config" / "secrets.toml"
+    f.parent.mkdir(parents=True, exist_ok=True)
+    f.write_text('[accounts.tg]\nBOT_TOKEN = "123:tok"\nCHAT_ID = -1001234567890\n')  # a chat id without quotes
+    f.chmod(0o600)
+    shown = json.loads(cli.ok("account", "show", "tg", "--json").stdout)
+    assert [(s["field"], s["set"]) for s in shown["secrets"]] == [("BOT_TOKEN", True), ("CHAT_ID", True)]
+    f.write_text('[accounts.tg]\nBOT_TOKEN = 12.5e3\nCHAT_ID = "-100"\n')
+    r = cli("account", "show", "tg")
+    assert (r.exit_code, r.stderr) == (1, f"Error: BOT_TOKEN of account tg in the secrets file {f} is not text — "
+                                          'write it in quotes: BOT_TOKEN = "…"\n')
+    assert "12.5" not in r.output
+    r = cli("account", "show", "tg", env={"CAMPAIGNER_SECRETS_FILE": str(home)})
+    assert r.stderr == (f"Error: secrets file {home} is not a file — point CAMPAIGNER_SECRETS_FILE at a file "
+                        "(it is created by `campaigner account set-secret`)\n")

@@ -14,3 +14,13 @@ def test_demo_end_to_end(cli, tmp_path):
     assert re.search(r"Collected \d+ snapshots in \d+ requests", out)
     assert "Top posts" in out and "Needs attention" in out
     assert (tmp_path / "demo" / "demo.db").exists()
+
+
+def test_demo_twice_in_one_folder_is_refused(cli, tmp_path):
+    folder = tmp_path / "demo"
+    cli.ok("demo", "--dir", str(folder))
+    before = (folder / "demo.db").read_bytes()
+    r = cli("demo", "--dir", str(folder))
+    assert (r.exit_code, r.stderr) == (1, f"Error: {folder} holds an earlier demo already — give an empty folder "
+                                          "with --dir, or leave --dir out for a new temporary one\n")
+    assert r.stdout == "" and (folder / "demo.db").read_bytes() == before

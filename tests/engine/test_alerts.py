@@ -87,6 +87,7 @@ def test_one_digest_for_several_alerts_and_nothing_twice(cli, engine, engine_for
     ]
     assert all(a.notified_at == cli.clock.now for a in alerts(engine))
     assert cli.ok("alerts", "send").stdout == "No pending alerts.\n"
+    assert cli.ok("-q", "alerts", "send").output == ""  # cron's form: nothing to say
     assert cli.ok("alerts", "list").stdout == "No pending alerts.\n"
     assert len(inbox.messages) == 1
     assert "Alerts:       none pending" in cli.ok("status").stdout.splitlines()

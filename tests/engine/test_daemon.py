@@ -110,3 +110,12 @@ def test_run_picks_up_new_posts_and_stops_cleanly(cli, engine, db_url, home):
     assert proc.returncode == 0, err
     assert "published s1 delivery 1: sandbox://s1/" in err
     assert worker_rows() == []
+
+
+def test_run_refuses_a_bad_concurrency_or_an_empty_name(cli):
+    r = cli("run", "--concurrency", "0")
+    assert (r.exit_code, r.stderr) == (2, "Error: Invalid value for '--concurrency': 0 is not in the range x>=1. — "
+                                          "see `campaigner run --help`\n")
+    r = cli("run", "--name", " ")
+    assert (r.exit_code, r.stderr) == (1, "Error: the worker name is empty — give a name with --name, or leave it out "
+                                          "for host:pid\n")

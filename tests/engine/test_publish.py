@@ -246,3 +246,19 @@ def test_two_workers_share_without_duplicates(cli, app, engine_for, engine):
     for i in range(6):
         conn = build_connector(connector_config(app, account(engine, f"s{i}")), clock=cli.clock)
         assert len(conn.metrics([d.remote_id for d in deliveries(engine) if d.account.name == f"s{i}"]).found) == 20
+
+
+def test_quiet_publish_prints_only_what_needs_a_person(cli, engine, platform_account):
+    """``-q publish`` from cron every minute: no line when all went well, the summary when a post
+    failed (and exit code 1), so the log holds only what a person must look at."""
+    cli.ok("account", "add", "sandbox", "s1")
+    assert cli.ok("-q", "publish").output == ""  # nothing due
+    cli.ok("post", "add", "Satu", "--to", "s1", "--now")
+    assert cli.ok("-q", "publish").output == ""  # published
+    assert deliveries(engine)[0].status == S.PUBLISHED
+    m1 = platform_account("mastodon", "m1")
+    cli.ok("post", "add", "Dua", "--to", "m1", "--now")
+    m1.fail_next(Response(422, {"error": "Validation failed: Text can't be blank"}), path_contains="/statuses")
+    r = cli("-q", "publish")
+    assert (r.exit_code, r.stdout) == (1, "Published 0, failed 1, retrying 0, deferred 0, unconfirmed 0, "
+                                          "held back 0.\n")

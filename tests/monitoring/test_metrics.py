@@ -101,6 +101,9 @@ def test_cli_collect_and_show(cli, app, engine_for, engine):
     assert data[0]["account"] == "s1" and data[0]["values"]["likes"] is not None
     assert data[0]["values"]["bookmarks"] is None  # the sandbox does not tell: None, not 0
     assert cli.ok("metrics", "show", "1").stdout.startswith("s1 (2026-11-30 11:00 WIB): likes ")
+    cli.clock.advance(hours=3)
+    assert cli.ok("-q", "metrics", "collect").output == ""  # cron's form: it worked, nothing to say
+    assert cli.ok("metrics", "show", "1").stdout.startswith("s1 (2026-11-30 14:00 WIB): likes ")
 
 
 def test_replies_collected_once_and_scored(cli, app, engine_for, engine, platform_account):
