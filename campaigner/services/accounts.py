@@ -45,8 +45,8 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-#: the most each account setting accepts (a day's posts, a day's minutes, a big Mastodon instance)
-MOST = {"--daily-cap": 1000, "--min-spacing": 1440, "--char-limit": 100_000}
+#: the most each account setting accepts (far above any real need: a bound, not a policy)
+MOST = {"--daily-cap": 100_000, "--min-spacing": 1440, "--char-limit": 100_000}
 #: platforms whose text limit an account may set: a Mastodon instance's own, X Premium's long posts
 #: (and the sandbox, to try it); the others' limits are fixed
 OWN_CHAR_LIMIT = frozenset({"mastodon", "x", "sandbox"})

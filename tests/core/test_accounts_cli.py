@@ -138,7 +138,7 @@ def test_edit_account(cli):
 
 def test_out_of_range_settings_are_refused(cli, engine):
     r = cli("account", "add", "sandbox", "big", "--daily-cap", "99999999999999999999")
-    assert (r.exit_code, r.stderr) == (1, "Error: --daily-cap must be at most 1,000, got 99,999,999,999,999,999,999 — "
+    assert (r.exit_code, r.stderr) == (1, "Error: --daily-cap must be at most 100,000, got 99,999,999,999,999,999,999 — "
                                           "give a smaller --daily-cap\n")
     r = cli("account", "add", "mastodon", "m", "--char-limit", "0")
     assert r.stderr == "Error: --char-limit must be at least 1, got 0 — leave --char-limit out for the platform's own limit\n"
