@@ -120,8 +120,26 @@ class AccountConfig:
                 f"secrets=<{', '.join(sorted(self.secrets))}>)")
 
 
+#: the longest message a connector error keeps (it is stored, shown by `status` and e-mailed)
+MAX_ERROR_LENGTH = 500
+
+
 class ConnectorError(Exception):
-    """Base of every error a connector raises. Messages never contain secrets."""
+    """Base of every error a connector raises. Messages never contain secrets, and are one line of
+    at most ``MAX_ERROR_LENGTH`` printable characters: a platform's error text (or a broken proxy's
+    page) may be long, span lines or hold control bytes."""
+
+    def __init__(self, message: str = "", *args: object):
+        super().__init__(one_line(str(message)), *args)
+
+
+def one_line(text: str, limit: int = MAX_ERROR_LENGTH) -> str:
+    """``text`` with each run of whitespace as one space, other unprintable characters as "?",
+    and cut to ``limit`` characters (ending in "…" when cut)."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() or c.isspace() else "?" for c in text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 class RateLimited(ConnectorError):
@@ -147,7 +165,7 @@ class Permanent(ConnectorError):
 
     def __init__(self, reason: str):
         super().__init__(reason)
-        self.reason = reason
+        self.reason = self.args[0]  # as shortened to one line
 
 
 class AuthExpired(ConnectorError):

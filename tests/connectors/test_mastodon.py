@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import requests
 
-from connectors.base import MediaFile, Permanent, RateLimited, Transient
+from connectors.base import MAX_ERROR_LENGTH, MediaFile, Permanent, RateLimited, Transient
 from connectors.mastodon import MastodonConnector, html_to_text
 from tests.connectors.conftest import new_post
 from tests.fakes.mastodon import Fake, status_length
@@ -241,3 +241,16 @@ def test_verify_reports_the_account(conn):
     identity = conn.verify()
     assert (identity.remote_id, identity.handle, identity.url) == (
         "109355567012345678", "@spn_pusat", "https://sosial.example/@spn_pusat")
+
+
+def test_a_long_multi_line_error_is_kept_as_one_short_printable_line(conn, fake):
+    """A platform's (or a proxy's) error text may be long, span lines and hold control bytes: it is
+    stored, shown by `status` and e-mailed, so the error keeps one line of at most 500 characters."""
+    noisy = "Validation failed:\r\n  Text \x00\x1b[31mcan't\x1b[0m be blank\n" + "detail " * 200
+    fake.fail_next(Response(422, {"error": noisy}), path_contains="/api/v1/statuses")
+    with pytest.raises(Permanent) as caught:
+        conn.publish(new_post("Satu"))
+    message = str(caught.value)
+    assert message.startswith("mastodon POST /api/v1/statuses: Validation failed: Text ??[31mcan't?[0m be blank detail ")
+    assert len(message) == MAX_ERROR_LENGTH and message.endswith("…") and message.isprintable()
+    assert caught.value.reason == message
