@@ -19,6 +19,9 @@ class App:
     settings: Settings
     now: Callable[[], datetime] = clock.utcnow
     check_schema: bool = True
+    #: False: an SQLite file that does not exist yet is refused instead of created (the CLI's rule
+    #: for a database the user named, except in ``campaigner init``)
+    create_database: bool = True
     _engine: Engine | None = field(default=None, repr=False)
 
     @property
@@ -27,7 +30,12 @@ class App:
         if self._engine is None:
             from campaigner import db
 
-            engine = db.make_engine(self.settings.database_url)
+            url = self.settings.database_url
+            if self.settings.sources.get("database_url", "default") == "default":
+                self.settings.ensure_data_dir()  # the default database lives there
+            if not self.create_database:
+                db.require_existing(url, self.settings.named_by("database_url"))
+            engine = db.make_engine(url)
             if self.check_schema:
                 db.check_schema(engine)
             self._engine = engine

@@ -27,6 +27,8 @@ ENV = {
     "secrets_file": "CAMPAIGNER_SECRETS_FILE",
 }
 KEYS = tuple(ENV)
+#: setting name → its command-line flag, for the ones that have one
+FLAGS = {"database_url": "--db", "timezone": "--timezone"}
 #: tables the config file may hold besides the plain keys
 TABLES = ("smtp", "report")
 #: ``[smtp]`` keys → (type, default); ``from`` and ``to`` have no default
@@ -104,6 +106,30 @@ class Settings:
     @property
     def reports_dir(self) -> Path:
         return self.report.dir or self.data_dir / "reports"
+
+    def named_by(self, key: str) -> str:
+        """Where the user sets ``key`` as this value came: ``--db``, ``CAMPAIGNER_HOME``, ``data_dir in
+        /path/config.toml``… — for the "how to fix it" half of a message."""
+        source = self.sources.get(key, "default")
+        if source == "flag":
+            return FLAGS.get(key, key)
+        if source.startswith("environment "):
+            return source.removeprefix("environment ")
+        if source.startswith("config file "):
+            return f"{key} in {source.removeprefix('config file ')}"
+        return f"{ENV[key]} (or {key} in the config file)"
+
+    def ensure_data_dir(self, *subfolders: Path) -> None:
+        """Create the data folder (and ``subfolders``), or say in one line which setting to fix."""
+        fix = f"set {self.named_by('data_dir')} to a folder campaigner can create and write to"
+        for folder in (self.data_dir, *subfolders):
+            what = "the data folder" if folder == self.data_dir else "the folder"
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except FileExistsError:
+                raise ConfigError(f"{what} {folder} is a file, not a folder", fix) from None
+            except OSError as exc:
+                raise ConfigError(f"cannot create {what} {folder}: {exc.strerror}", fix) from None
 
 
 def default_config_file(env: Mapping[str, str] | None = None) -> Path:

@@ -3,7 +3,9 @@
 SQLite (the embedded default) gets WAL, a busy timeout and foreign keys, and its write
 transactions start with ``BEGIN IMMEDIATE`` so two processes never deadlock on lock upgrade.
 PostgreSQL is used as it is. Schema changes go through Alembic (``campaigner.migrate``); opening
-a database only compares one revision string, so Alembic stays off the common path.
+a database only compares one revision string, so Alembic stays off the common path. Before anything
+is written, a database is checked to be campaigner's: another program's tables, a file that is not
+a database, or a schema from a newer campaigner are refused in one line.
 """
 from __future__ import annotations
 
@@ -11,15 +13,21 @@ import contextlib
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaigner import __version__
 from campaigner.errors import ConfigError, SchemaOutdated
 
+#: Every Alembic revision this code knows, oldest first; a test checks them against the migrations.
+REVISIONS = ("0001_initial", "0002_engine")
 #: The Alembic revision this code expects; a test checks it is the migrations' head.
-HEAD_REVISION = "0002_engine"
+HEAD_REVISION = REVISIONS[-1]
+#: Tables every campaigner schema has had: they tell a newer campaigner's database (an unknown
+#: revision) from another program's Alembic database.
+CORE_TABLES = frozenset({"accounts", "posts", "deliveries"})
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -28,7 +36,11 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (pysqlite's own is broken)
     cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA journal_mode = WAL")
+    # WAL is a lasting change to the file: made in an empty database or campaigner's own, never in
+    # another program's (which the schema check then refuses)
+    if cur.execute("SELECT count(*) = 0 OR sum(name = 'alembic_version') > 0 FROM sqlite_master "
+                   "WHERE type = 'table'").fetchall()[0][0]:
+        cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA synchronous = NORMAL")
     cur.execute("PRAGMA foreign_keys = ON")
     cur.close()
@@ -38,8 +50,7 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; for SQLite the parent folder is created and pragmas set."""
+def _parse(url: str) -> URL:
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -47,10 +58,42 @@ def make_engine(url: str) -> Engine:
                           "use sqlite:///path/to/file.db or postgresql+psycopg://user@host/db") from None
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    path = sqlite_file(parsed)
+    return parsed.set(database=str(path)) if path is not None else parsed
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file an SQLite URL opens (``~`` expanded); None for other databases, in-memory ones and
+    URI filenames."""
+    if (url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:"
+            or url.query.get("uri")):
+        return None
+    return Path(url.database).expanduser()
+
+
+def require_existing(url: str, named_by: str) -> None:
+    """Refuse an SQLite file that does not exist: a mistyped path must not become a new, empty
+    database. ``named_by`` says where the URL came from (``--db``, ``CAMPAIGNER_DATABASE_URL``…)."""
+    path = sqlite_file(_parse(url))
+    if path is None:
+        return
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise ConfigError(f"there is no campaigner database at {path}",
+                          f"check {named_by}, or create it with `campaigner init`") from None
+    except OSError:
+        pass  # SQLite says what is wrong when it opens it
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; for SQLite the parent folder is created and pragmas set."""
+    parsed = _parse(url)
     try:
         if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = sqlite_file(parsed)
+            if path is not None:
+                _make_parent(path)
             engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
@@ -60,6 +103,14 @@ def make_engine(url: str) -> Engine:
         raise ConfigError(f"database driver for {parsed.drivername!r} is not available ({exc})",
                           "use sqlite:/// or postgresql+psycopg://") from None
     return engine
+
+
+def _make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the folder {path.parent} for the database {path}: {exc.strerror}",
+                          "check --db / CAMPAIGNER_DATABASE_URL") from None
 
 
 def safe_url(url: str) -> str:
@@ -75,24 +126,58 @@ def describe(engine: Engine) -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The database's Alembic revision, or None for an empty database."""
+    """The database's Alembic revision, or None when it has no ``alembic_version`` table."""
     try:
         with engine.connect() as conn:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except (OperationalError, ProgrammingError) as exc:
-        if "alembic_version" in str(exc):
+    except DatabaseError as exc:  # also: a file that is not a database, or a server not answering
+        if isinstance(exc, (OperationalError, ProgrammingError)) and "alembic_version" in str(exc):
             return None
-        raise ConfigError(f"cannot open the database {describe(engine)}: {_first_line(exc)}",
-                          "check --db / CAMPAIGNER_DATABASE_URL and that the server is running") from None
+        raise _cannot_open(engine, exc) from None
+
+
+def _cannot_open(engine: Engine, exc: Exception) -> ConfigError:
+    reason = _first_line(exc)
+    path = sqlite_file(engine.url)
+    if path is None:
+        return ConfigError(f"cannot open the database {describe(engine)}: {reason}",
+                           "check --db / CAMPAIGNER_DATABASE_URL and that the server is running")
+    if "file is not a database" in reason:
+        return ConfigError(f"{path} is not a database file",
+                           "check --db / CAMPAIGNER_DATABASE_URL: it must name campaigner's SQLite database")
+    return ConfigError(f"cannot open the database {describe(engine)}: {reason}", "check --db / CAMPAIGNER_DATABASE_URL")
 
 
 def _first_line(exc: Exception) -> str:
     return str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
-    """Make sure the schema is current: an empty database is created, an older one refused."""
+def schema_revision(engine: Engine) -> str | None:
+    """The database's campaigner schema revision, None for an empty database (no tables at all).
+
+    Refuses, changing nothing, another program's database (tables but no campaigner schema) and
+    one written by a newer campaigner (a revision this code does not know)."""
     rev = current_revision(engine)
+    if rev in REVISIONS:
+        return rev
+    tables = sorted(set(inspect(engine).get_table_names()) - {"alembic_version"})
+    if rev is None and not tables:
+        return None
+    if rev is None or not CORE_TABLES <= set(tables):
+        detail = (f"it has other tables: {', '.join(tables[:3])}{', …' if len(tables) > 3 else ''}" if tables
+                  else f"its schema {rev} is not campaigner's")
+        raise ConfigError(f"the database {describe(engine)} is not a campaigner database ({detail})",
+                          "give the right --db / CAMPAIGNER_DATABASE_URL (a new or empty database is set up by "
+                          "`campaigner init`)")
+    raise ConfigError(f"the database {describe(engine)} was written by a newer campaigner (schema {rev}; this "
+                      f"campaigner {__version__} knows up to {HEAD_REVISION})",
+                      "upgrade campaigner (pip install -U campaigner), then run the command again")
+
+
+def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
+    """Make sure the schema is current: an empty database is created, an older one refused (as are
+    another program's database and a newer campaigner's)."""
+    rev = schema_revision(engine)
     if rev == HEAD_REVISION:
         return
     if rev is None and create_if_empty:

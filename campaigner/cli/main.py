@@ -100,7 +100,11 @@ class Flags:
             from campaigner.config import resolve
 
             settings = resolve({"database_url": self.db, "timezone": self.timezone}, config_path=self.config)
-            self._app = App(settings, now=self.now) if self.now else App(settings)
+            # a database the user named must exist (only `init` creates one); the default one is
+            # created on first use
+            create = settings.sources.get("database_url") == "default"
+            self._app = (App(settings, now=self.now, create_database=create) if self.now
+                         else App(settings, create_database=create))
         return self._app
 
     def settings(self):
@@ -113,7 +117,9 @@ class Flags:
 @click.option("--config", "config", metavar="PATH", help="Config file (env CAMPAIGNER_CONFIG).")
 @click.option("--timezone", metavar="ZONE", help="Default time zone, e.g. Asia/Jakarta (env CAMPAIGNER_TIMEZONE).")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Only errors: no log lines below ERROR, and publish, metrics collect, alerts send and report "
+                   "deliver print only what needs a person.")
 @click.version_option(__version__, prog_name="campaigner")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, config: str | None, timezone: str | None, verbose: int,

@@ -15,11 +15,11 @@ def init(flags) -> None:
 
     app = flags.app()
     app.check_schema = False
-    before = db.current_revision(app.engine)
+    app.create_database = True
+    app.settings.ensure_data_dir(app.settings.media_dir)  # first: a bad data folder changes nothing
+    before = db.schema_revision(app.engine)  # refuses another program's or a newer campaigner's database
     upgrade(app.engine)
     after = db.current_revision(app.engine)
-    for folder in (app.settings.data_dir, app.settings.media_dir):
-        folder.mkdir(parents=True, exist_ok=True)
     where = db.describe(app.engine)
     if before == after:
         click.echo(f"Database {where} is up to date (schema {after}).")

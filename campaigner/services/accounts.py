@@ -193,6 +193,7 @@ def connector_config(app: App, account: Account, *, timeout: float = 20.0) -> Ac
         raise missing_secret_error(account, missing[0])
     info = PLATFORMS[account.platform]
     state_dir = app.settings.state_dir / account.name
+    app.settings.ensure_data_dir()  # a bad data folder is one clear line, not an OSError
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     return AccountConfig(name=account.name, platform=account.platform,
                          base_url=account.base_url or info.default_base_url, handle=account.handle,

@@ -99,6 +99,7 @@ def test_export_round_trips(cli, engine, tmp_path):
     before = json.loads(cli.ok("post", "list", "--json").stdout)
     # importing the export into a fresh database gives the same deliveries
     fresh = tmp_path / "fresh.db"
+    cli.ok("--db", f"sqlite:///{fresh}", "init")  # a database named by --db is made by init only
     cli.ok("--db", f"sqlite:///{fresh}", "account", "add", "x", "kspi-x")
     cli.ok("--db", f"sqlite:///{fresh}", "account", "add", "mastodon", "kspi-m", "--timezone", "Asia/Makassar")
     cli.ok("--db", f"sqlite:///{fresh}", "campaign", "add", "upah", "--name", "Upah Layak", "--hashtag", "UpahLayak")
