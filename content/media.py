@@ -119,8 +119,15 @@ def sniff_bytes(head: bytes) -> str | None:
     return None
 
 
+def check_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Problems with the files themselves, whatever the platform: missing, not a file,
+    unreadable or empty. Each is one sentence ``what — how to fix it``."""
+    return [found for found in map(_inspect, map(os.fspath, paths)) if isinstance(found, str)]
+
+
 def check_media(paths: Iterable[str | os.PathLike[str]], platform: str) -> list[str]:
-    """Problems with attaching ``paths`` to one post on ``platform``, as human sentences.
+    """Problems with attaching ``paths`` to one post on ``platform``, as human sentences, each
+    ``what — how to fix it``.
 
     An empty list means the files can go. Each file is checked (exists, readable, non-empty,
     known type, accepted type, size); then the set (count, types that must stand alone).
@@ -131,21 +138,11 @@ def check_media(paths: Iterable[str | os.PathLike[str]], platform: str) -> list[
     kinds: list[str] = []
     for path in paths:
         name = os.fspath(path)
-        try:
-            size = os.stat(name).st_size
-            if not os.path.isfile(name):
-                problems.append(f"{name}: not a file")
-                continue
-            mime = sniff_mime(name)
-        except FileNotFoundError:
-            problems.append(f"{name}: no such file")
+        found = _inspect(name)
+        if isinstance(found, str):
+            problems.append(found)
             continue
-        except OSError as exc:
-            problems.append(f"{name}: cannot read it ({exc.strerror or exc})")
-            continue
-        if size == 0:
-            problems.append(f"{name}: the file is empty")
-            continue
+        size, mime = found
         if mime is None:
             problems.append(f"{name}: unknown file type — use {_accepted_names(rules)}")
             continue
@@ -153,19 +150,35 @@ def check_media(paths: Iterable[str | os.PathLike[str]], platform: str) -> list[
         limit = rules.max_bytes.get(mime)
         if limit is None:
             problems.append(f"{name}: {_NAMES[mime]} is not accepted on {rules.platform} — "
-                            f"use {_accepted_names(rules)}")
+                            f"convert it to {_accepted_names(rules)}")
             continue
         if size > limit:
-            problems.append(f"{name}: too big — {_size(size)}; {rules.platform} takes "
-                            f"{_NAMES[mime]} up to {_size(limit)}")
+            problems.append(f"{name}: too big, {_size(size)} — make it at most {_size(limit)}, "
+                            f"{rules.platform}'s limit for {_NAMES[mime]}")
     if len(paths) > rules.max_count:
-        problems.append(f"too many files: {len(paths)} — {rules.platform} takes at most "
-                        f"{rules.max_count} in one post")
+        problems.append(f"too many files: {len(paths)} — attach at most {rules.max_count}, "
+                        f"{rules.platform}'s limit for one post")
     lonely = sorted({k for k in kinds if k in rules.alone})
     if lonely and len(paths) > 1:
         problems.append(f"{' and '.join(_NAMES[k] for k in lonely)} must be the only file in a "
                         f"post on {rules.platform} — post it separately")
     return problems
+
+
+def _inspect(name: str) -> tuple[int, str | None] | str:
+    """(size, MIME type or None) of the file at ``name``, or what is wrong with it as a file."""
+    try:
+        size = os.stat(name).st_size
+        if not os.path.isfile(name):
+            return f"{name}: not a file — give the path of an image or video file"
+        mime = sniff_mime(name)
+    except FileNotFoundError:
+        return f"{name}: no such file — check the path"
+    except OSError as exc:
+        return f"{name}: cannot read it ({exc.strerror or exc}) — check the file and its permissions"
+    if size == 0:
+        return f"{name}: the file is empty — save or download it again"
+    return size, mime
 
 
 def _accepted_names(rules: MediaRules) -> str:

@@ -14,7 +14,8 @@ def split_thread(text: str) -> list[str]:
 
     Line endings are normalised to ``\\n`` (CRLF and lone CR too) and each part is stripped.
     A text without separators is a thread of one. An empty part — nothing between two
-    separators, or a separator at the start or end — raises ValueError naming the part number.
+    separators, or a separator at the start or end — raises ValueError naming the part number,
+    worded ``what — how to fix it``.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     parts: list[list[str]] = [[]]
@@ -28,10 +29,13 @@ def split_thread(text: str) -> list[str]:
         if not part:
             if len(result) == 1:
                 raise ValueError("the thread is empty — write the text of at least one post")
-            raise ValueError(
-                f"thread part {number} of {len(result)} is empty — write text between the "
-                f"'{SEPARATOR}' lines, or remove the extra '{SEPARATOR}'"
-            )
+            if number == 1:
+                fix = f"remove the '{SEPARATOR}' line at the start"
+            elif number == len(result):
+                fix = f"remove the '{SEPARATOR}' line at the end"
+            else:
+                fix = f"write its text between the two '{SEPARATOR}' lines, or remove one of them"
+            raise ValueError(f"thread part {number} of {len(result)} is empty — {fix}")
     return result
 
 

@@ -20,27 +20,73 @@ def _read_text(text: str | None, file: str | None) -> str:
     if text is not None and file is not None:
         raise click.UsageError("give the text or --file, not both")
     if file is not None:
-        try:
-            return sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InvalidInput(f"file {file} does not exist", "check the path given to --file") from None
-        except UnicodeDecodeError:
-            raise InvalidInput(f"file {file} is not UTF-8 text", "save it as UTF-8") from None
+        return _read_stdin() if file == "-" else _read_file(file)
     if text is None:
         raise click.UsageError("no text: give it as an argument or with --file F")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 on the command line arrive as lone surrogates
+        raise InvalidInput("the text is not UTF-8", "set your terminal to UTF-8, or give the text with --file F") \
+            from None
     return text
 
 
+def _read_file(file: str) -> str:
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"file {file} does not exist", "check the path given to --file") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{file} is a folder, not a file", "give --file the path of a text file") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"file {file} is not UTF-8 text", "save it as UTF-8") from None
+    except OSError as exc:  # no permission, a device that fails…
+        raise InvalidInput(f"cannot read file {file} ({exc.strerror or exc})", "check the file and its permissions") \
+            from None
+
+
+def _read_stdin() -> str:
+    """Standard input as UTF-8, strictly (the text stream would smuggle bad bytes in as surrogates)."""
+    try:
+        return sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("standard input is not UTF-8 text", "convert it to UTF-8 first, e.g. with iconv -t UTF-8") \
+            from None
+
+
 def _variants(values: tuple[str, ...]) -> dict[str, str]:
+    from campaigner.services.accounts import check_platform
+
     out = {}
     for v in values:
         platform, sep, text = v.partition("=")
         if not sep or not text.strip():
             raise click.UsageError(f"--variant {v!r} is not PLATFORM=TEXT")
-        from campaigner.services.accounts import check_platform
-
-        out[check_platform(platform.strip())] = text
+        platform = check_platform(platform.strip())
+        if platform in out:
+            raise click.UsageError(f"two --variant texts for {platform}: give one text per platform")
+        out[platform] = text
     return out
+
+
+def _no_variants(values: tuple[str, ...], variants: dict[str, str]) -> list[str]:
+    from campaigner.services.accounts import check_platform
+
+    platforms = list(dict.fromkeys(check_platform(v.strip()) for v in values))
+    both = [p for p in platforms if p in variants]
+    if both:
+        raise click.UsageError(f"--variant {both[0]}=… and --no-variant {both[0]} contradict each other: give one")
+    return platforms
+
+
+def _media(media: tuple[str, ...], alt: tuple[str, ...]) -> list[Path]:
+    """The --media paths, checked against their --alt texts (one per file, in order, at most)."""
+    if alt and not media:
+        raise click.UsageError("--alt describes the files of --media: give them too")
+    if len(alt) > len(media):
+        raise click.UsageError(f"{len(alt)} --alt texts for {len(media)} --media file{'s' if len(media) != 1 else ''}: "
+                               "give at most one --alt per file, in the same order")
+    return [Path(m) for m in media]
 
 
 def _delivery_dict(app, d) -> dict:
@@ -112,7 +158,7 @@ def add(flags, text, file, to, campaign, at, next_slot, now_, link, media, alt, 
     app = flags.app()
     draft = Draft(text=_read_text(text, file), accounts=_split_names(to),
                   when=When.from_options(at, now_, next_slot), campaign=campaign, link=link,
-                  media=[Path(m) for m in media], alt_texts=list(alt), variants=_variants(variant), thread=thread)
+                  media=_media(media, alt), alt_texts=list(alt), variants=_variants(variant), thread=thread)
     p = svc.add(app, draft)
     if as_json:
         echo_json(_post_dict(app, p))
@@ -200,11 +246,12 @@ def show(flags, post_id, as_json) -> None:
 @click.option("--media", multiple=True, metavar="PATH", help="New attachments, replacing the old (repeatable).")
 @click.option("--alt", multiple=True, metavar="TEXT", help="Alt text for each --media, in order.")
 @click.option("--no-media", is_flag=True, help="Remove the attachments.")
-@click.option("--variant", multiple=True, metavar="PLATFORM=TEXT")
+@click.option("--variant", multiple=True, metavar="PLATFORM=TEXT", help="New text for one platform.")
+@click.option("--no-variant", multiple=True, metavar="PLATFORM", help="Remove the variant for a platform.")
 @click.option("--thread/--no-thread", default=None)
 @click.pass_obj
 def edit(flags, post_id, text, file, to, at, next_slot, now_, link, campaign, media, alt, no_media, variant,
-         thread) -> None:
+         no_variant, thread) -> None:
     """Change a post before anything of it has gone out. Every check runs again."""
     from campaigner.services import posts as svc
     from campaigner.services.planning import When
@@ -213,19 +260,30 @@ def edit(flags, post_id, text, file, to, at, next_slot, now_, link, campaign, me
     when = When.from_options(at, now_, next_slot) if (at is not None or now_ or next_slot) else None
     if media and no_media:
         raise click.UsageError("--media and --no-media contradict each other: give one")
-    if alt and not media:
-        raise click.UsageError("--alt describes the files of --media: give them too")
-    if (new_text is None and when is None and link is None and campaign is None and not variant and thread is None
-            and not to and not media and not no_media):
+    paths = _media(media, alt)
+    variants = _variants(variant)
+    dropped = _no_variants(no_variant, variants)
+    if (new_text is None and when is None and link is None and campaign is None and not variant and not no_variant
+            and thread is None and not to and not media and not no_media):
         raise click.UsageError("nothing to change: give new text, --to, --at, --link, --campaign, --media, "
-                               "--variant or --thread")
+                               "--variant, --no-variant or --thread")
     app = flags.app()
     p = svc.edit(app, post_id, text=new_text, when=when, link=link, campaign=campaign,
-                 variants=_variants(variant) if variant else None, thread=thread,
+                 variants=variants or None, drop_variants=dropped, thread=thread,
                  accounts=_split_names(to) if to else None,
-                 media=[Path(m) for m in media] if media else [] if no_media else None, alt_texts=list(alt))
+                 media=paths if media else [] if no_media else None, alt_texts=list(alt))
     click.echo(f"Updated post {p.id}:")
     _print_post(app, p)
+    _note_unused_variants(p)
+
+
+def _note_unused_variants(post) -> None:
+    """Say which variants are kept without an account to use them (cancelled or dropped from --to)."""
+    live = {d.account.platform for d in post.deliveries if d.status.value != "cancelled"}
+    for platform in post.variants:
+        if platform not in live:
+            click.echo(f"Note: the variant for {platform} is kept but not used (no account on {platform} is left in "
+                       f"the post) — remove it with `campaigner post edit {post.id} --no-variant {platform}`", err=True)
 
 
 @post.command("cancel")

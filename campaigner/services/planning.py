@@ -5,12 +5,13 @@ Used by ``post add``, ``post edit`` and the CSV import alike, so the rules live 
 """
 from __future__ import annotations
 
+import re
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -25,11 +26,14 @@ from campaigner.states import ACTIVE
 from campaigner.times import format_local, local_day_bounds, parse_when
 from content.hashtags import fit_hashtags
 from content.length import check_length, limit_for
-from content.media import check_media, sniff_mime
+from content.media import check_files, check_media, sniff_mime
 from content.threads import split_thread
 
 #: how far ahead --next-slot looks for a free slot
 SLOT_HORIZON_DAYS = 366
+#: how far ahead a post may be queued: far beyond any campaign, and far from where dates stop
+#: working (year 9999 for Python, 2255 for a Bluesky record key); a year typed wrong is caught
+MAX_AHEAD_YEARS = 10
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,7 @@ class Planner:
         self.app = app
         self.session = session
         self.now = now
+        self.latest = _years_later(now, MAX_AHEAD_YEARS)
         self.exclude_post = exclude_post
         self._accounts: dict[str, Account] = {}
         self._campaigns: dict[str, Campaign] = {}
@@ -182,10 +187,13 @@ class Planner:
         return self._booked(account).taken
 
     # --- the checks -----------------------------------------------------------------------
-    def plan(self, draft: Draft, *, kept_times: dict[int, tuple[datetime, bool]] | None = None) -> Plan:
+    def plan(self, draft: Draft, *, kept_times: dict[int, tuple[datetime, bool]] | None = None,
+             kept_variants: Collection[str] = ()) -> Plan:
         """Check ``draft`` completely; raise ``InvalidInput`` with the first problem found.
 
-        ``kept_times`` (account id → (due, slot_based)) keeps existing times when editing."""
+        ``kept_times`` (account id → (due, slot_based)) keeps existing times when editing, and
+        ``kept_variants`` names the platforms of variants kept from before, which may outlive
+        their platform's targets (a new variant needs a target on its platform)."""
         if not draft.accounts:
             raise InvalidInput("no target account", "give one or more with --to NAME[,NAME…]")
         names = list(dict.fromkeys(draft.accounts))
@@ -193,7 +201,7 @@ class Planner:
         campaign = self.campaign(draft.campaign) if draft.campaign else None
         platforms = {self._target(a).platform for a in targets}
         for platform in draft.variants:
-            if platform not in platforms:
+            if platform not in platforms and platform not in kept_variants:
                 raise InvalidInput(f"there is a variant for {platform} but no target account is on {platform}",
                                    "remove the variant or add such an account to --to")
         link = draft.link.strip() if draft.link else None
@@ -232,7 +240,7 @@ class Planner:
             try:
                 parts = split_thread(source)
             except ValueError as exc:
-                raise InvalidInput(f"bad thread: {exc}", "separate parts with a line holding only ---") from None
+                raise _what_how(str(exc)) from None
         else:
             parts = [source.strip()]
         if not parts or not parts[0]:
@@ -274,11 +282,24 @@ class Planner:
             return self.now, False
         if when.kind == "next_slot":
             return self.next_free_slot(target.account), True
-        due = parse_when(when.text, target.zone, self.now)
+        try:
+            due = parse_when(when.text, target.zone, self.now)
+        except OverflowError:  # before year 1 or after 9999 in UTC, e.g. "9999-12-31 23:59" west of it
+            shown = repr(when.text.strip())
+            year = re.match(r"\s*(\d{4})-", when.text)  # absolute forms start with the year; "+N…" goes ahead
+            if year and int(year.group(1)) < self.now.year:
+                raise InvalidInput(f"the time {shown} is in the past", "pick a later time, or use --now") from None
+            raise self._too_far(shown) from None
         if due < self.now:
             raise InvalidInput(f"the time {format_local(due, target.zone)} is in the past",
                                "pick a later time, or use --now")
+        if due > self.latest:
+            raise self._too_far(format_local(due, target.zone))
         return due, False
+
+    @staticmethod
+    def _too_far(shown: str) -> InvalidInput:
+        return InvalidInput(f"the time {shown} is too far ahead", f"queue posts at most {MAX_AHEAD_YEARS} years ahead")
 
     def next_free_slot(self, account: Account) -> datetime:
         from content.slots import WeeklySlot, slot_times
@@ -322,13 +343,31 @@ class Planner:
         paths = [Path(p).expanduser() for p in draft.media]
         if not paths:
             return []
+        problems = check_files(paths)  # missing, a folder, unreadable: the same on every platform
+        if problems:
+            raise _what_how(problems[0], "cannot attach ")
         for platform in sorted(platforms):
             problems = check_media(paths, platform)
             if problems:
-                raise InvalidInput(f"media not accepted on {platform}: {problems[0]}",
-                                   "check the file, or post it without media on that platform")
+                raise _what_how(problems[0], f"media not accepted on {platform}: ")
         alts = list(draft.alt_texts) + [""] * (len(paths) - len(draft.alt_texts))
         return [MediaInfo(p, sniff_mime(p) or "application/octet-stream", alts[i]) for i, p in enumerate(paths)]
+
+
+def _years_later(t: datetime, years: int) -> datetime:
+    """The same date and time ``years`` later (29 February becomes the 28th)."""
+    try:
+        return t.replace(year=t.year + years)
+    except ValueError:
+        return t.replace(year=t.year + years, day=28)
+
+
+def _what_how(message: str, prefix: str = "") -> InvalidInput:
+    """An error from a ``content`` message, which already says ``what — how to fix it``: its
+    two parts are kept as they are (``prefix`` goes before the what), never given a second fix.
+    Split at the last " — ": the what may quote a file name holding one."""
+    what, sep, how = message.rpartition(" — ")
+    return InvalidInput(prefix + what, how) if sep else InvalidInput(prefix + message)
 
 
 def new_key(platform: str, due_at: datetime) -> str:

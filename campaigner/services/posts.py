@@ -23,11 +23,19 @@ from campaigner.services.campaigns import get as get_campaign
 from campaigner.services.planning import Draft, MediaInfo, Plan, Planner, When, new_key
 
 
+#: the largest id an ``Integer`` primary key holds: 32 bits on PostgreSQL, 64 on SQLite
+_MAX_ID = {"postgresql": 2**31 - 1}
+_MAX_ID_DEFAULT = 2**63 - 1
+
+
 def get(session: Session, post_id: int) -> Post:
-    post = session.get(Post, post_id, options=[selectinload(Post.deliveries).selectinload(Delivery.parts),
-                                               selectinload(Post.deliveries).selectinload(Delivery.account),
-                                               selectinload(Post.deliveries).selectinload(Delivery.attempts),
-                                               selectinload(Post.media), selectinload(Post.campaign)])
+    post = None
+    # an id the column cannot hold names no post (and the driver would refuse it with an overflow)
+    if abs(post_id) <= _MAX_ID.get(session.get_bind().dialect.name, _MAX_ID_DEFAULT):
+        post = session.get(Post, post_id, options=[selectinload(Post.deliveries).selectinload(Delivery.parts),
+                                                   selectinload(Post.deliveries).selectinload(Delivery.account),
+                                                   selectinload(Post.deliveries).selectinload(Delivery.attempts),
+                                                   selectinload(Post.media), selectinload(Post.campaign)])
     if post is None:
         raise NotFound(f"no post with id {post_id}", "see `campaigner post list`")
     return post
@@ -231,15 +239,18 @@ def _locked(post: Post, action: str) -> None:
 
 
 def edit(app: App, post_id: int, *, text: str | None = None, when: When | None = None, link: str | None = None,
-         campaign: str | None = None, variants: dict[str, str] | None = None, thread: bool | None = None,
-         accounts: Sequence[str] | None = None, media: Sequence[Path] | None = None,
+         campaign: str | None = None, variants: dict[str, str] | None = None, drop_variants: Sequence[str] = (),
+         thread: bool | None = None, accounts: Sequence[str] | None = None, media: Sequence[Path] | None = None,
          alt_texts: Sequence[str] = ()) -> Post:
     """Change a post while none of its deliveries has gone out (or is going out); every check of
     ``post add`` runs again. Without ``when`` each delivery keeps its time.
 
     ``accounts`` replaces the targets: a dropped account's delivery is cancelled (its history
     kept), an added one is queued (a cancelled delivery on it comes back) at ``when`` or, without
-    it, at the post's earliest time. ``media`` replaces the attachments (``[]`` removes them)."""
+    it, at the post's earliest time. ``media`` replaces the attachments (``[]`` removes them).
+    ``variants`` adds or replaces per-platform texts, ``drop_variants`` removes them; a variant
+    kept from before stays even when no target is on its platform any more (its account was
+    cancelled): it is the user's text, used again if such an account comes back."""
     now = app.now()
     with db.write(app.engine) as s:
         post = get(s, post_id)
@@ -249,13 +260,14 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
             raise InvalidInput(f"post {post.id} has no queued or failed delivery to edit",
                                f"queue a new post (its deliveries are {post.deliveries[0].status.value})")
         names = list(dict.fromkeys(accounts)) if accounts is not None else [d.account.name for d in current]
+        merged = _edited_variants(post, variants or {}, drop_variants)
         draft = Draft(text=post.text if text is None else text, accounts=names,
                       when=when or When("keep"),
                       campaign=campaign if campaign is not None else post.campaign.slug if post.campaign else None,
                       link=post.link if link is None else (link or None),
                       media=([app.settings.media_dir / m.stored_path for m in post.media] if media is None
                              else list(media)),
-                      alt_texts=alt_texts, variants={**post.variants, **(variants or {})},
+                      alt_texts=alt_texts, variants=merged,
                       thread=post.is_thread if thread is None else thread)
         kept = None
         if when is None:
@@ -263,7 +275,8 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
             first = min(d.due_at for d in post.deliveries)
             for account_id in s.scalars(select(Account.id).where(Account.name.in_(names))):
                 kept.setdefault(account_id, (first, False))
-        plan = Planner(app, s, now, exclude_post=post.id).plan(draft, kept_times=kept)
+        plan = Planner(app, s, now, exclude_post=post.id).plan(
+            draft, kept_times=kept, kept_variants=set(merged) - set(variants or {}))
         post.text, post.link, post.variants, post.is_thread = draft.text, draft.link, draft.variants, draft.thread
         post.campaign_id = plan.campaign.id if plan.campaign else None
         post.updated_at = now
@@ -294,6 +307,18 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
     return show(app, post_id)
 
 
+def _edited_variants(post: Post, variants: dict[str, str], drop: Sequence[str]) -> dict[str, str]:
+    """The post's variants with ``variants`` added or replaced and the platforms in ``drop`` removed."""
+    merged = {**post.variants, **variants}
+    for platform in drop:
+        if platform not in post.variants:
+            have = f" (it has variants for {', '.join(sorted(post.variants))})" if post.variants else ""
+            raise InvalidInput(f"post {post.id} has no variant for {platform}",
+                               f"leave out --no-variant {platform}{have}")
+        del merged[platform]
+    return merged
+
+
 def cancel(app: App, post_id: int, *, account: str | None = None) -> list[Delivery]:
     """Cancel the deliveries of a post that have not gone out; returns those cancelled."""
     with db.write(app.engine) as s:
@@ -307,12 +332,26 @@ def cancel(app: App, post_id: int, *, account: str | None = None) -> list[Delive
                                f"wait a moment and check `campaigner post show {post_id}`")
         todo = [d for d in chosen if states.can_move(S(d.status), S.CANCELLED)]
         if not todo:
-            raise InvalidInput(f"post {post_id} has nothing left to cancel",
-                               "published deliveries stay published; delete them on the platform")
+            raise _nothing_to_cancel(post_id, chosen)
         for d in todo:
             states.move(d, S.CANCELLED)
             d.updated_at = app.now()
         return todo
+
+
+def _nothing_to_cancel(post_id: int, chosen: Sequence[Delivery]) -> InvalidInput:
+    """Why none of ``chosen`` (published or cancelled, each) can be cancelled, as it is."""
+    published = [d.account.name for d in chosen if d.status == S.PUBLISHED]
+    cancelled = [d.account.name for d in chosen if d.status == S.CANCELLED]
+    if not published:
+        return InvalidInput(f"post {post_id} is already cancelled on {', '.join(cancelled)}",
+                            f"nothing left to cancel; see `campaigner post show {post_id}`")
+    if not cancelled:
+        return InvalidInput(f"post {post_id} is already published on {', '.join(published)}",
+                            "it cannot be cancelled any more; delete it on the platform if it must go")
+    return InvalidInput(f"post {post_id} is already published on {', '.join(published)} and cancelled on "
+                        f"{', '.join(cancelled)}", "nothing left to cancel; delete the published post on the platform "
+                        "if it must go")
 
 
 def retry(app: App, post_id: int, *, account: str | None = None) -> list[Delivery]:

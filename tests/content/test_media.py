@@ -2,7 +2,7 @@
 
 import pytest
 
-from content.media import check_media, media_rules, sniff_bytes, sniff_mime
+from content.media import check_files, check_media, media_rules, sniff_bytes, sniff_mime
 
 HEADS = {
     "jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
@@ -49,17 +49,17 @@ def test_good_photos_have_no_problems(tmp_path):
 
 def test_missing_file(tmp_path):
     missing = tmp_path / "hilang.jpg"
-    assert check_media([missing], "x") == [f"{missing}: no such file"]
+    assert check_media([missing], "x") == [f"{missing}: no such file — check the path"]
 
 
 def test_directory_is_not_a_file(tmp_path):
-    assert check_media([tmp_path], "x") == [f"{tmp_path}: not a file"]
+    assert check_media([tmp_path], "x") == [f"{tmp_path}: not a file — give the path of an image or video file"]
 
 
 def test_empty_file(tmp_path):
     path = tmp_path / "kosong.png"
     path.write_bytes(b"")
-    assert check_media([path], "bluesky") == [f"{path}: the file is empty"]
+    assert check_media([path], "bluesky") == [f"{path}: the file is empty — save or download it again"]
 
 
 def test_unknown_type(tmp_path):
@@ -71,13 +71,13 @@ def test_unknown_type(tmp_path):
 def test_heic_from_a_phone_is_named_and_refused(tmp_path):
     path = make(tmp_path, "IMG_0001.jpg", "heic")
     assert check_media([path], "mastodon") == [
-        f"{path}: HEIC is not accepted on mastodon — use JPEG, PNG, GIF, WEBP or MP4"]
+        f"{path}: HEIC is not accepted on mastodon — convert it to JPEG, PNG, GIF, WEBP or MP4"]
 
 
 def test_x_image_over_5_mb(tmp_path):
     path = make(tmp_path, "spanduk.png", "png", 5 * MB + 1)
     assert check_media([path], "x") == [
-        f"{path}: too big — 5,242,881 bytes (5.2 MB); x takes PNG up to 5,242,880 bytes (5.2 MB)"]
+        f"{path}: too big, 5,242,881 bytes (5.2 MB) — make it at most 5,242,880 bytes (5.2 MB), x's limit for PNG"]
     assert check_media([make(tmp_path, "pas.png", "png", 5 * MB)], "x") == []
 
 
@@ -86,7 +86,8 @@ def test_bluesky_image_limit_is_2_000_000_bytes(tmp_path):
     big = make(tmp_path, "big.jpg", "jpeg", 2_000_001)
     assert check_media([ok], "bluesky") == []
     assert check_media([big], "bluesky") == [
-        f"{big}: too big — 2,000,001 bytes (2.0 MB); bluesky takes JPEG up to 2,000,000 bytes (2.0 MB)"]
+        f"{big}: too big, 2,000,001 bytes (2.0 MB) — make it at most 2,000,000 bytes (2.0 MB), bluesky's limit for "
+        "JPEG"]
 
 
 def test_telegram_photo_limit(tmp_path):
@@ -97,10 +98,10 @@ def test_telegram_photo_limit(tmp_path):
 
 def test_too_many_files(tmp_path):
     paths = [make(tmp_path, f"f{i}.jpg", "jpeg") for i in range(5)]
-    assert check_media(paths, "x") == ["too many files: 5 — x takes at most 4 in one post"]
+    assert check_media(paths, "x") == ["too many files: 5 — attach at most 4, x's limit for one post"]
     assert check_media(paths, "telegram") == []
     eleven = paths + [make(tmp_path, f"g{i}.jpg", "jpeg") for i in range(6)]
-    assert check_media(eleven, "telegram") == ["too many files: 11 — telegram takes at most 10 in one post"]
+    assert check_media(eleven, "telegram") == ["too many files: 11 — attach at most 10, telegram's limit for one post"]
 
 
 def test_video_must_be_alone_on_x(tmp_path):
@@ -121,9 +122,9 @@ def test_each_problem_is_reported(tmp_path):
     good = make(tmp_path, "baik.jpg", "jpeg")
     problems = check_media([missing, big, good, good, good], "x")
     assert problems == [
-        f"{missing}: no such file",
-        f"{big}: too big — 6,291,456 bytes (6.3 MB); x takes JPEG up to 5,242,880 bytes (5.2 MB)",
-        "too many files: 5 — x takes at most 4 in one post",
+        f"{missing}: no such file — check the path",
+        f"{big}: too big, 6,291,456 bytes (6.3 MB) — make it at most 5,242,880 bytes (5.2 MB), x's limit for JPEG",
+        "too many files: 5 — attach at most 4, x's limit for one post",
     ]
 
 
@@ -137,3 +138,26 @@ def test_rules_and_unknown_platform():
     assert "image/jpeg" in media_rules("x").accepted
     with pytest.raises(ValueError, match="unknown platform 'tiktok'"):
         check_media([], "tiktok")
+
+
+def test_file_problems_are_the_same_on_every_platform(tmp_path):
+    missing, empty = tmp_path / "nope.jpg", tmp_path / "kosong.png"
+    empty.write_bytes(b"")
+    good, pdf = make(tmp_path, "baik.jpg", "jpeg"), make(tmp_path, "selebaran.pdf", "pdf")
+    assert check_files([missing, good, tmp_path, empty, pdf]) == [
+        f"{missing}: no such file — check the path",
+        f"{tmp_path}: not a file — give the path of an image or video file",
+        f"{empty}: the file is empty — save or download it again",
+    ]  # a file of an unknown type is a file: whether it is accepted depends on the platform
+
+
+def test_every_problem_says_what_then_one_fix(tmp_path):
+    """Callers split each problem at its one " — " into what is wrong and how to fix it."""
+    empty = tmp_path / "kosong.png"
+    empty.write_bytes(b"")
+    files = [tmp_path / "nope.jpg", tmp_path, empty, make(tmp_path, "f.pdf", "pdf"), make(tmp_path, "i.jpg", "heic"),
+             make(tmp_path, "big.png", "png", 6 * MB), make(tmp_path, "v.mp4", "mp4")]
+    problems = check_media(files, "x")
+    # missing, folder, empty, unknown type, refused type, too big; too many; MP4 not alone
+    assert len(problems) == 8
+    assert all(p.count(" — ") == 1 for p in problems), problems

@@ -37,9 +37,10 @@ def test_inner_blank_lines_are_kept():
 
 
 @pytest.mark.parametrize("text,message", [
-    ("satu\n---\n\n---\ntiga", "thread part 2 of 3 is empty — write text between the '---' lines, or remove the extra '---'"),
-    ("---\nsatu", "thread part 1 of 2 is empty — write text between the '---' lines, or remove the extra '---'"),
-    ("satu\n---\n   \n", "thread part 2 of 2 is empty — write text between the '---' lines, or remove the extra '---'"),
+    ("satu\n---\n\n---\ntiga", "thread part 2 of 3 is empty — write its text between the two '---' lines, or remove "
+                                 "one of them"),
+    ("---\nsatu", "thread part 1 of 2 is empty — remove the '---' line at the start"),
+    ("satu\n---\n   \n", "thread part 2 of 2 is empty — remove the '---' line at the end"),
     ("  \n ", "the thread is empty — write the text of at least one post"),
 ])
 def test_empty_part_names_its_number(text, message):
