@@ -13,8 +13,9 @@ Decisions:
   first line is honoured). Written files always use ``,``.
 - Headers: case-insensitive, English or Indonesian (see ``ALIASES``). A missing required column
   (date, time, accounts, text) or an unknown column is an error, so a typo like ``tangal`` is
-  never silently ignored. A notes column (notes/catatan/keterangan) is accepted and ignored;
-  columns with an empty header are ignored while they stay empty.
+  never silently ignored; all of a header's problems are one error (``CalendarParse.fatal``
+  tells a file or header problem from bad rows). A notes column (notes/catatan/keterangan) is
+  accepted and ignored; columns with an empty header are ignored while they stay empty.
 - Dates: ``YYYY-MM-DD``, or day first as is usual in Indonesia: ``DD/MM/YYYY``, ``DD-MM-YYYY``,
   ``DD.MM.YYYY`` (so ``01/02/2026`` is 1 February). Rows carry the ISO form.
 - Times: 24-hour ``HH:MM`` (``HH.MM`` and a ``:SS`` part, as Excel writes, too). Rows carry
@@ -101,10 +102,14 @@ class RowError:
 
 @dataclass(slots=True)
 class CalendarParse:
-    """The result of ``read_calendar``: the good ``rows`` and the ``errors`` (empty when all is well)."""
+    """The result of ``read_calendar``: the good ``rows`` and the ``errors`` (empty when all is well).
+
+    ``fatal`` is ``"file"`` (empty, not UTF-8) or ``"header"`` (the header line) when no row could
+    be read at all: then ``errors`` holds that one problem, and it is not about any row."""
 
     rows: list[CalendarRow]
     errors: list[RowError]
+    fatal: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -148,11 +153,15 @@ def read_calendar(data: bytes) -> CalendarParse:
     errors: list[RowError] = []
     try:
         header = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        return _fail(header_line, f"cannot read the header line: {exc}")
-    columns, header_errors = _map_header(header, header_line)
-    if header_errors:
-        return CalendarParse([], header_errors)
+    except StopIteration:  # nothing after a "sep=" line
+        return _fail(header_line, "there is no header line after the 'sep=' line — the next line must "
+                                  f"name the columns, e.g. {','.join(FIELDS)}", "header")
+    except csv.Error as exc:
+        return _fail(header_line, f"cannot read the header line: {exc} — check the double quotes in it",
+                     "header")
+    columns, header_error = _map_header(header, header_line, delimiter)
+    if header_error:
+        return CalendarParse([], [header_error], "header")
 
     with gc_paused():
         rows = _read_rows(reader, columns, len(header), header_line, delimiter, errors)
@@ -209,15 +218,18 @@ def _drop_first_line(text: str) -> str:
     return text[end + 1:]
 
 
-def _fail(line: int, message: str) -> CalendarParse:
-    return CalendarParse([], [RowError(line, message)])
+def _fail(line: int, message: str, fatal: str = "file") -> CalendarParse:
+    return CalendarParse([], [RowError(line, message)], fatal)
 
 
-def _map_header(header: list[str], line: int) -> tuple[dict[str, int], list[RowError]]:
-    """Field → column index, and the header's problems (ignored columns get "-ignoredN" keys)."""
+def _map_header(header: list[str], line: int,
+                delimiter: str) -> tuple[dict[str, int], RowError | None]:
+    """Field → column index (ignored columns get "-ignoredN" keys), and the header's problems as
+    one error (None when it is fine)."""
     columns: dict[str, int] = {}
     ignored: list[int] = []
-    errors: list[RowError] = []
+    unknown: list[str] = []
+    doubled: list[str] = []
     for index, raw in enumerate(header):
         name = " ".join(raw.replace("\ufeff", "").split()).casefold()
         if not name:
@@ -226,22 +238,37 @@ def _map_header(header: list[str], line: int) -> tuple[dict[str, int], list[RowE
         if name in IGNORED:
             ignored.append(index)
         elif fld is None:
-            errors.append(RowError(line, f"unknown column '{raw.strip()}'{_suggest(name)} — "
-                                         f"accepted names: {_ACCEPTED}"))
+            unknown.append(f"'{raw.strip()}'{_suggest(name)}")
         elif fld in columns:
             first = header[columns[fld]].strip()
-            errors.append(RowError(line, f"columns '{first}' and '{raw.strip()}' are both the "
-                                         f"{fld} column — keep one"))
+            doubled.append(f"columns '{first}' and '{raw.strip()}' are both the {fld} column")
         else:
             columns[fld] = index
     for n, index in enumerate(ignored):
         columns[f"-ignored{n}"] = index
     missing = [fld for fld in REQUIRED if fld not in columns]
+    if not (missing or unknown or doubled):
+        return columns, None
+    data = [f"'{c.strip()}'" for c in header if _parse_date(c.strip()) or _parse_time(c.strip())]
+    if data:  # no header at all: the first line is already a post
+        example = (";" if delimiter == ";" else ",").join(FIELDS)
+        return columns, RowError(line, f"this line holds data ({', '.join(data)}), not column names "
+                                       f"— add a line naming the columns above it, e.g. {example}; "
+                                       f"accepted names: {_ACCEPTED}")
+    problems = []
     if missing:
-        errors.insert(0, RowError(line, f"missing column{'s' if len(missing) > 1 else ''} "
-                                        f"{', '.join(missing)} in the header — accepted names: "
-                                        f"{_ACCEPTED}"))
-    return columns, errors
+        problems.append(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                        "in the header")
+    if unknown:
+        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}")
+    problems += doubled
+    if not (missing or unknown):
+        fix = "keep one"
+    else:
+        fix = f"accepted names: {_ACCEPTED}"
+        if doubled:
+            fix += "; keep one of each doubled column"
+    return columns, RowError(line, f"{'; '.join(problems)} — {fix}")
 
 
 def _suggest(name: str) -> str:

@@ -34,17 +34,20 @@ def normalize_tag(tag: str) -> str:
     if not body:
         raise ValueError(f"empty hashtag {tag!r} — write a word after '#', e.g. {_EXAMPLE}")
     if not _body_re().fullmatch(body):
+        if body[:1] in ("#", "\uff03") and _body_re().fullmatch(body.lstrip("#\uff03")):
+            raise ValueError(f"bad hashtag {tag!r} — write a single '#' before the word, e.g. {_EXAMPLE}")
         raise ValueError(
-            f"bad hashtag {tag!r} — use letters, digits and _ only (no spaces or punctuation), "
-            f"e.g. {_EXAMPLE}"
+            f"bad hashtag {tag!r} — use letters, digits and _ only (no spaces, punctuation or "
+            f"emoji), e.g. {_EXAMPLE}"
         )
     if not _letter_re().search(body):
         raise ValueError(
-            f"bad hashtag {tag!r} — it needs a letter; platforms do not link a tag of digits "
-            f'only, e.g. "#Upah2026"'
+            f"hashtag {tag!r} has no letter, and platforms do not link a tag of digits only — "
+            f'add a word, e.g. "#Upah2026"'
         )
     if len(body) > MAX_TAG_LENGTH:
-        raise ValueError(f"bad hashtag {tag!r} — at most {MAX_TAG_LENGTH} characters after '#'")
+        raise ValueError(f"hashtag {tag!r} is {len(body)} characters long after '#' — shorten it "
+                         f"to at most {MAX_TAG_LENGTH}")
     return "#" + body
 
 

@@ -429,14 +429,15 @@ def import_(flags, csv_file, dry_run) -> None:
 @click.pass_obj
 def export(flags, csv_file, campaign) -> None:
     """Write posts as a content-calendar CSV ('-' for standard output); re-importable."""
-    from campaigner.services.calendar import export_csv
+    from campaigner.services.calendar import export_csv, export_csv_file
 
     app = flags.app()
     if str(csv_file) == "-":
-        n = export_csv(app, sys.stdout, campaign=campaign)
-        return
-    tmp = csv_file.with_name(csv_file.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        n = export_csv(app, fh, campaign=campaign)
-    tmp.replace(csv_file)
-    click.echo(f"Wrote {n} rows to {csv_file}.")
+        done = export_csv(app, sys.stdout, campaign=campaign)
+        sys.stdout.flush()  # before the note on stderr
+    else:
+        done = export_csv_file(app, csv_file, campaign=campaign)
+        click.echo(f"Wrote {done.rows} rows to {csv_file}.")
+    if done.incomplete:
+        click.echo(f"Note: {done.incomplete} post{'s have' if done.incomplete != 1 else ' has'} per-platform "
+                   "variants or alt texts, which the calendar has no column for: not in the file.", err=True)

@@ -7,7 +7,7 @@ from campaigner.cli.output import echo_json, short
 
 
 @click.command()
-@click.option("--days", type=int, default=7, show_default=True, help="How many days ahead.")
+@click.option("--days", type=int, default=7, show_default=True, help="How many days ahead (1 to 3660).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def queue(flags, days, as_json) -> None:

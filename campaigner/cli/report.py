@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from campaigner.cli.output import Progress
+from campaigner.cli.output import Progress, quiet
 from campaigner.config import REPORT_FORMATS
 
 FORMATS = tuple(REPORT_FORMATS)
@@ -37,12 +37,14 @@ def weekly(flags, week, campaign, fmt, lang, out) -> None:
     """
     from campaigner.files import write_atomic
     from campaigner.report_render import render, use_font_cache
-    from campaigner.services.report import build_weekly, parse_week
+    from campaigner.services.report import build_weekly
+    from campaigner.services.weekly_report import chosen_week
 
-    if week:
-        parse_week(week)  # a bad week is refused before the database is opened
+    app = flags.app()
+    # a bad week, or one that has not started, is refused before the database is opened
+    wk = chosen_week(week, app.now(), app.settings.zone) if week else None
     with Progress("Building the report") as bar:
-        data = build_weekly(flags.app(), week=week, campaign=campaign, progress=bar)
+        data = build_weekly(app, week=wk, campaign=campaign, progress=bar)
     if fmt == "html":
         use_font_cache(flags.settings().state_dir)
     doc = render(data, fmt, lang)
@@ -56,20 +58,27 @@ def weekly(flags, week, campaign, fmt, lang, out) -> None:
 @report.command("deliver")
 @click.pass_obj
 def deliver(flags) -> None:
-    """Write the last full week's report to the reports folder and e-mail it (with an [smtp]
-    table), unless that was done already: what `campaigner run` does every Monday 07:00. For
-    cron without the daemon: `0 7 * * 1 campaigner report deliver`."""
+    """Write the due weekly report to the reports folder and e-mail it (with an [smtp] table),
+    unless that was done already: what `campaigner run` does every Monday 07:00 local. Last
+    week's report is due from Monday 07:00 (before that, the week before's is). For cron
+    without the daemon: `0 7 * * 1 campaigner report deliver`."""
     from campaigner.cli.engine import worker_name
     from campaigner.services import weekly_report
+    from campaigner.times import format_local
 
     app = flags.app()
     out = weekly_report.run(app, worker_name(), app.now(), strict=True)
+    if quiet():  # a failure was raised; what worked needs no line in cron's log
+        return
     for path in out.written:
         click.echo(f"Wrote {path}")
     if out.emailed_to:
         click.echo(f"E-mailed the {out.week} report to {', '.join(out.emailed_to)}.")
     if not out.written and not out.emailed_to:
         click.echo(f"The {out.week} report was delivered already (or its last try failed minutes ago).")
+    if out.next_week:  # Monday before 07:00: say when last week's report comes, and how to see it now
+        click.echo(f"The {out.next_week} report is due at {format_local(out.next_due_at, app.settings.zone)}; "
+                   "`campaigner report weekly` shows it now.")
 
 
 def report_jobs(app, worker: str, every_minutes: float = 1.0) -> list:

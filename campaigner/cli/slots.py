@@ -22,9 +22,9 @@ def set_(flags, names, specs) -> None:
     """
     from campaigner.services import slots as svc
 
-    app = flags.app()
-    for name in [n.strip() for n in names.split(",") if n.strip()]:
-        compact = svc.set_slots(app, name, list(specs))
+    accounts = list(dict.fromkeys(n.strip() for n in names.split(",") if n.strip()))
+    compact = svc.set_slots(flags.app(), accounts, list(specs))  # all accounts or none
+    for name in accounts:
         click.echo(f"{name}: {'; '.join(compact)}")
 
 

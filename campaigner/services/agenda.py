@@ -14,6 +14,9 @@ from campaigner.models import DeliveryStatus as S
 from campaigner.times import format_local
 
 WAITING = (S.QUEUED, S.PUBLISHING, S.UNCONFIRMED)
+#: the longest agenda asked for: ten years ahead (far more than anyone plans, far from the end of
+#: the calendar that ``datetime`` can count to)
+MAX_DAYS = 3660
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ def agenda(app: App, days: int = 7) -> list[tuple[date, list[AgendaItem]]]:
     configured zone; each time is shown in its account's zone."""
     if days < 1:
         raise InvalidInput(f"--days must be at least 1, got {days}", "e.g. --days 7")
+    if days > MAX_DAYS:
+        raise InvalidInput(f"--days must be at most {MAX_DAYS} (ten years), got {days}",
+                           "e.g. --days 366 for a year ahead")
     now = app.now()
     zone = app.zone_for(None)
     horizon = now + timedelta(days=days)

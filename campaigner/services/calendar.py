@@ -5,6 +5,7 @@ is written and every bad row is reported with its line number.
 """
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +17,13 @@ from sqlalchemy.orm import selectinload
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError, InvalidInput
+from campaigner.files import write_atomic
 from campaigner.models import Delivery, Post
 from campaigner.models import DeliveryStatus as S
 from campaigner.services.campaigns import get as get_campaign
 from campaigner.services.planning import Draft, Planner, When
 from campaigner.services.posts import write_plans
-from content.calendar_csv import CalendarRow, gc_paused, read_calendar, write_calendar
+from content.calendar_csv import CalendarRow, RowError, gc_paused, read_calendar, write_calendar
 
 THREAD_SEPARATOR = re.compile(r"^\s*---\s*$", re.MULTILINE)
 
@@ -50,11 +52,21 @@ def import_csv(app: App, path: Path, *, dry_run: bool = False,
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}", "check its permissions") from None
     parsed = read_calendar(data)
+    if parsed.fatal:  # the file or its header line: one problem, not a row's
+        raise _file_problem(path, parsed.errors[0], parsed.fatal)
     errors = [(e.line, e.message) for e in parsed.errors]
     if not parsed.rows and not errors:
         raise InvalidInput(f"{path} has no rows", "add one row per post under the header line")
     with gc_paused():  # as while reading: a growing list of plans
         return _import(app, path, parsed.rows, errors, app.now(), dry_run, progress)
+
+
+def _file_problem(path: Path, error: RowError, fatal: str) -> InvalidInput:
+    """``cal.csv: the file is empty — …`` / ``cal.csv line 1: unknown column … — …`` as one error
+    (split at the last " — ": the what part may quote the file's own text)."""
+    where = path.name if fatal == "file" else f"{path.name} line {error.line}"
+    what, sep, how = error.message.rpartition(" — ")
+    return InvalidInput(f"{where}: {what}", how) if sep else InvalidInput(f"{where}: {error.message}")
 
 
 def _import(app: App, path: Path, rows: list[CalendarRow], errors: list[tuple[int, str]], now,
@@ -78,13 +90,22 @@ def _import(app: App, path: Path, rows: list[CalendarRow], errors: list[tuple[in
     return ImportResult(len(plans), deliveries, [], True)
 
 
-def export_csv(app: App, out: TextIO, *, campaign: str | None = None) -> int:
-    """Write posts that have not been cancelled as calendar rows; returns the number of rows.
+@dataclass(frozen=True)
+class Exported:
+    rows: int
+    #: posts with what the calendar has no column for (per-platform variants, alt texts): exported
+    #: without it
+    incomplete: int
+
+
+def export_csv(app: App, out: TextIO, *, campaign: str | None = None) -> Exported:
+    """Write posts that have not been cancelled as calendar rows.
 
     Deliveries of one post that share a local date and time are one row; others get their own."""
     q = (select(Post).options(selectinload(Post.deliveries).selectinload(Delivery.account),
                               selectinload(Post.media), selectinload(Post.campaign)).order_by(Post.id))
     rows: list[CalendarRow] = []
+    incomplete = 0
     with db.read(app.engine) as s:
         if campaign:
             q = q.where(Post.campaign_id == get_campaign(s, campaign).id)
@@ -95,9 +116,20 @@ def export_csv(app: App, out: TextIO, *, campaign: str | None = None) -> int:
                     continue
                 local = d.due_at.astimezone(app.zone_for(d.account.timezone))
                 groups.setdefault((local.strftime("%Y-%m-%d"), local.strftime("%H:%M")), []).append(d.account.name)
+            if groups and (post.variants or any(m.alt_text for m in post.media)):
+                incomplete += 1
             for (day, hhmm), names in groups.items():
                 rows.append(CalendarRow(line=0, date=day, time=hhmm, accounts=names, text=post.text,
                                         link=post.link or "", campaign=post.campaign.slug if post.campaign else "",
                                         media=[str(app.settings.media_dir / m.stored_path) for m in post.media]))
     write_calendar(rows, out)
-    return len(rows)
+    return Exported(len(rows), incomplete)
+
+
+def export_csv_file(app: App, path: Path, *, campaign: str | None = None) -> Exported:
+    """``export_csv`` to the file ``path``, written whole or not at all (a missing folder or a
+    full disk is one clear error, and leaves no partial file)."""
+    out = io.StringIO(newline="")
+    done = export_csv(app, out, campaign=campaign)
+    write_atomic(path, out.getvalue())
+    return done

@@ -28,8 +28,11 @@ def normalize_tags(tags: list[str]) -> list[str]:
     for tag in tags:
         try:
             t = normalize_tag(tag)
-        except ValueError as exc:
-            raise InvalidInput(f"bad hashtag {tag!r}: {exc}", "use letters, digits and _, e.g. #UpahLayak") from None
+        except ValueError as exc:  # content says what is wrong and how to fix it: pass that on as is
+            what, sep, how = str(exc).rpartition(" — ")  # the last one: the what part quotes the tag
+            if not sep:
+                what, how = str(exc), "use letters, digits and _, e.g. #UpahLayak"
+            raise InvalidInput(what, how) from None
         if t.lower() not in (o.lower() for o in out):
             out.append(t)
     return out

@@ -115,14 +115,23 @@ class Week:
 
 
 def parse_week(text: str) -> tuple[int, int]:
-    """``2026-W48`` (also ``2026W48``, ``2026-w48``) → (2026, 48); anything else → ``BadWeek``."""
+    """``2026-W48`` (also ``2026W48``, ``2026-w48``) → (2026, 48); anything else, or a year outside
+    2000..2100, → ``BadWeek``."""
+    # social media (and campaigner's data) begin after 2000; a week near year 1 or 9999 would take
+    # the report's look-back (the week before, 8 weeks of history) off the calendar
+    first_year, last_year = 2000, 2100
     m = _WEEK_RE.match(text or "")
     if m:
+        year, week = int(m.group(1)), int(m.group(2))
         try:
-            date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
-            return int(m.group(1)), int(m.group(2))
+            date.fromisocalendar(year, week, 1)
         except ValueError:
             pass
+        else:
+            if not first_year <= year <= last_year:
+                raise BadWeek(f"the week {text.strip()!r} is out of range",
+                              f"use a week of the years {first_year} to {last_year}, e.g. 2026-W48")
+            return year, week
     raise BadWeek(f"cannot read the week {text!r}", "use an ISO week like 2026-W48")
 
 

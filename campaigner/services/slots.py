@@ -3,34 +3,61 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from campaigner import db
 from campaigner.app import App
-from campaigner.errors import InvalidInput
+from campaigner.errors import InvalidInput, NotFound
 from campaigner.models import Account, PostingSlot
 from campaigner.services.accounts import get as get_account
 from content.slots import WeeklySlot, format_slots, parse_slots, slot_times
+
+_EXAMPLE = 'use e.g. "mon-fri 08:00,12:00,19:00" "sat 09:00"'
 
 
 def _weekly(account: Account) -> list[WeeklySlot]:
     return [WeeklySlot(s.weekday, datetime.strptime(s.local_time, "%H:%M").time()) for s in account.slots]
 
 
-def set_slots(app: App, name: str, specs: list[str]) -> list[str]:
-    """Replace the account's slots; returns them in compact form."""
+def set_slots(app: App, names: list[str], specs: list[str]) -> list[str]:
+    """Replace the slots of every account in ``names``, all in one transaction: every name and
+    spec is checked first, and one that is wrong changes no account. Returns the slots in
+    compact form."""
+    names = list(dict.fromkeys([names] if isinstance(names, str) else names))
+    if not names:
+        raise InvalidInput("no account name given", 'name one or more, e.g. campaigner slots set kspi-x,kspi-bsky '
+                                                     '"mon-fri 08:00"')
     try:
         slots = parse_slots(list(specs))
-    except ValueError as exc:
-        raise InvalidInput(f"bad slot: {exc}", 'use e.g. "mon-fri 08:00,12:00,19:00" "sat 09:00"') from None
+    except ValueError as exc:  # content says what is wrong and how to fix it: pass that on as is
+        raise InvalidInput(*_what_how(str(exc), _EXAMPLE)) from None
     if not slots:
         raise InvalidInput("no slots given", 'use e.g. "mon-fri 08:00,12:00,19:00"')
     with db.write(app.engine) as s:
-        account = get_account(s, name)
-        s.execute(delete(PostingSlot).where(PostingSlot.account_id == account.id))
-        s.add_all(PostingSlot(account_id=account.id, weekday=w.weekday, local_time=w.time.strftime("%H:%M"))
-                  for w in slots)
+        accounts = _accounts(s, names)
+        s.execute(delete(PostingSlot).where(PostingSlot.account_id.in_([a.id for a in accounts])))
+        s.add_all(PostingSlot(account_id=a.id, weekday=w.weekday, local_time=w.time.strftime("%H:%M"))
+                  for a in accounts for w in slots)
     return format_slots(slots)
+
+
+def _what_how(message: str, fix: str) -> tuple[str, str]:
+    """A content message "what — how" as its two parts (split at the last " — ": the what part may
+    quote the user's own text); ``fix`` when it has no how part."""
+    what, sep, how = message.rpartition(" — ")
+    return (what, how) if sep else (message, fix)
+
+
+def _accounts(session: Session, names: list[str]) -> list[Account]:
+    """The accounts called ``names``, in that order; ``NotFound`` naming every unknown one."""
+    found = {a.name: a for a in session.scalars(select(Account).where(Account.name.in_(names)))}
+    unknown = [n for n in names if n not in found]
+    if unknown:
+        what = f"no account named {unknown[0]!r}" if len(unknown) == 1 else \
+            f"no accounts named {', '.join(map(repr, unknown))}"
+        raise NotFound(what, "see `campaigner account list`")
+    return [found[n] for n in names]
 
 
 def show(app: App, name: str, *, upcoming: int = 5) -> tuple[Account, list[str], list[datetime]]:

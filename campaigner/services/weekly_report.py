@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 
 from campaigner.app import App
 from campaigner.config import REPORT_FORMATS
-from campaigner.errors import CampaignerError, ConfigError
+from campaigner.errors import CampaignerError, ConfigError, InvalidInput
 from campaigner.files import write_atomic
 from campaigner.services import mail
-from campaigner.services.report import Week, WeeklyReport, build_weekly, default_week
+from campaigner.services.report import Week, WeeklyReport, build_weekly, default_week, parse_week, week_of
 from campaigner.services.workers import claim_period, job_state, release_period
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,26 @@ def due_week(now: datetime, zone: ZoneInfo) -> Week:
     has passed; before that, the week before it."""
     week = default_week(now, zone)
     return week.previous() if now < due_at(week) else week
+
+
+def not_due_yet(now: datetime, zone: ZoneInfo) -> Week | None:
+    """The last full week while its report is not due yet (Monday 00:00 to 07:00 local), else None.
+
+    The report is delivered once, so it waits until 07:00: by then the collector has fetched the
+    replies written late on Sunday."""
+    week = default_week(now, zone)
+    return week if now < due_at(week) else None
+
+
+def chosen_week(text: str, now: datetime, zone: ZoneInfo) -> Week:
+    """The week ``report weekly --week`` asks for; one that has not started yet is refused (it has
+    no figures at all — the current week is fine: its report says it is not over yet)."""
+    week = week_of(*parse_week(text), zone)
+    if now < week.start:
+        current = week_of(*now.astimezone(zone).isocalendar()[:2], zone)
+        raise InvalidInput(f"the week {week.iso} has not started yet (it begins {week.first_day:%a %d %b %Y})",
+                           f"pick a week up to {current.iso}, the current one")
+    return week
 
 
 def due_at(week: Week) -> datetime:
@@ -88,6 +108,9 @@ class Outcome:
     week: str
     written: list[Path] = field(default_factory=list)
     emailed_to: tuple[str, ...] = ()
+    #: on Monday before 07:00 local: the last full week, whose report is not due yet, and when it is
+    next_week: str | None = None
+    next_due_at: datetime | None = None
 
 
 def _documents(app: App, week: Week, formats: tuple[str, ...]) -> tuple[WeeklyReport, dict[str, str]]:
@@ -180,6 +203,9 @@ def run(app: App, worker: str, now: datetime, *, strict: bool = False) -> Outcom
     A failure is logged and tried again later (``strict``: raised, for the command line)."""
     week = due_week(now, app.settings.zone)
     out = Outcome(week.iso)
+    pending = not_due_yet(now, app.settings.zone)
+    if pending is not None:
+        out.next_week, out.next_due_at = pending.iso, due_at(pending)
     made: dict = {}
 
     def write() -> None:

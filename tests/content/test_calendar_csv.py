@@ -155,10 +155,11 @@ def test_missing_required_headers_is_one_error_listing_accepted_names():
 
 def test_unknown_column_is_an_error_with_a_suggestion():
     result = read("tangal,time,accounts,text\n2026-12-01,08:00,kspi_x,Halo\n")
-    assert result.errors == [
-        RowError(1, f"missing column date in the header — accepted names: {ACCEPTED}"),
-        RowError(1, f"unknown column 'tangal' (did you mean 'tanggal'?) — accepted names: {ACCEPTED}"),
+    assert result.errors == [  # one error for the header, naming all its problems
+        RowError(1, f"missing column date in the header; unknown column 'tangal' (did you mean 'tanggal'?) — "
+                    f"accepted names: {ACCEPTED}"),
     ]
+    assert result.fatal == "header"
     other = read("date,time,accounts,text,prioritas\n")
     assert other.errors == [RowError(1, f"unknown column 'prioritas' — accepted names: {ACCEPTED}")]
 
@@ -277,3 +278,30 @@ def test_export_import_of_many_rows_is_exact(tmp_path):
     assert result.errors == []
     assert result.rows == rows
     assert result.rows[-1].line == 1 + 3000 + 1000  # header + rows + the extra lines of 1000 texts
+
+
+def test_header_problems_are_one_error_about_the_header():
+    result = read("tangal,jam,akun,teks,text,prioritas\n2026-12-01,08:00,kspi_x,Halo,Halo,1\n")
+    assert (result.rows, result.fatal) == ([], "header")
+    assert result.errors == [RowError(1, "missing column date in the header; unknown columns 'tangal' (did you mean "
+                                         "'tanggal'?), 'prioritas'; columns 'teks' and 'text' are both the text column "
+                                         f"— accepted names: {ACCEPTED}; keep one of each doubled column")]
+
+
+@pytest.mark.parametrize("data, example", [("2026-12-05,09:00,kspi_x,teks\n", "date,time,accounts,text,link,campaign,media"),
+                                           ("05/12/2026;09.00;kspi_x;teks\n", "date;time;accounts;text;link;campaign;media")])
+def test_a_file_without_header_says_so(data, example):
+    result = read(data)
+    assert result.fatal == "header"
+    data_cells = "'2026-12-05', '09:00'" if "," in data else "'05/12/2026', '09.00'"
+    assert result.errors == [RowError(1, f"this line holds data ({data_cells}), not column names — add a line naming "
+                                         f"the columns above it, e.g. {example}; accepted names: {ACCEPTED}")]
+
+
+def test_whole_file_problems_are_marked_fatal():
+    assert read("").fatal == "file"
+    assert read("date,time,accounts,text\n", encoding="utf-16").fatal == "file"
+    assert read_calendar("date,time,accounts,text\nCafé\n".encode("cp1252")).fatal == "file"
+    assert read("sep=;\n").errors == [RowError(2, "there is no header line after the 'sep=' line — the next line "
+                                                   "must name the columns, e.g. date,time,accounts,text,link,campaign,media")]
+    assert read("date,time,accounts,text\n2026-12-01,25:00,kspi_x,Halo\n").fatal is None  # a row's problem

@@ -25,11 +25,16 @@ def test_normalize_tag(raw, tag):
 @pytest.mark.parametrize("raw,message", [
     ("", "empty hashtag '' — write a word after '#', e.g. \"#UpahLayak\""),
     ("#", "empty hashtag '#' — write a word after '#', e.g. \"#UpahLayak\""),
-    ("upah layak", "bad hashtag 'upah layak' — use letters, digits and _ only (no spaces or punctuation), e.g. \"#UpahLayak\""),
-    ("#Tapera!", "bad hashtag '#Tapera!' — use letters, digits and _ only (no spaces or punctuation), e.g. \"#UpahLayak\""),
-    ("##upah", "bad hashtag '##upah' — use letters, digits and _ only (no spaces or punctuation), e.g. \"#UpahLayak\""),
-    ("#2026", "bad hashtag '#2026' — it needs a letter; platforms do not link a tag of digits only, e.g. \"#Upah2026\""),
-    ("a" * 65, f"bad hashtag '{'a' * 65}' — at most 64 characters after '#'"),
+    ("upah layak", "bad hashtag 'upah layak' — use letters, digits and _ only (no spaces, punctuation or emoji), "
+                   "e.g. \"#UpahLayak\""),
+    ("#Tapera!", "bad hashtag '#Tapera!' — use letters, digits and _ only (no spaces, punctuation or emoji), "
+                 "e.g. \"#UpahLayak\""),
+    ("#\u270a", "bad hashtag '#\u270a' — use letters, digits and _ only (no spaces, punctuation or emoji), "
+                "e.g. \"#UpahLayak\""),
+    ("##upah", "bad hashtag '##upah' — write a single '#' before the word, e.g. \"#UpahLayak\""),
+    ("#2026", "hashtag '#2026' has no letter, and platforms do not link a tag of digits only — add a word, "
+              "e.g. \"#Upah2026\""),
+    ("a" * 65, f"hashtag '{'a' * 65}' is 65 characters long after '#' — shorten it to at most 64"),
 ])
 def test_normalize_tag_errors(raw, message):
     with pytest.raises(ValueError) as err:

@@ -113,3 +113,15 @@ def test_export_round_trips(cli, engine, tmp_path):
 
     rows = list(csv.DictReader(only_upah.open(encoding="utf-8", newline="")))
     assert [(r["accounts"], r["text"], r["campaign"]) for r in rows] == [("kspi-m kspi-x", "Satu\n---\nDua", "upah")]
+
+
+def test_export_says_what_the_calendar_cannot_hold(cli, tmp_path):
+    setup_accounts(cli)
+    cli.ok("post", "add", "Satu", "--to", "kspi-x,kspi-m", "--at", "2026-12-01 09:00", "--variant", "x=Satu untuk X")
+    cli.ok("post", "add", "Dua", "--to", "kspi-x", "--at", "2026-12-02 09:00")
+    out = tmp_path / "export.csv"
+    r = cli.ok("post", "export", str(out))
+    assert (r.stdout, r.stderr) == (f"Wrote 2 rows to {out}.\n", "Note: 1 post has per-platform variants or alt texts, "
+                                    "which the calendar has no column for: not in the file.\n")
+    r = cli.ok("post", "export", "-")
+    assert r.stdout.startswith("date,time,accounts,text") and r.stderr.startswith("Note: 1 post has ")

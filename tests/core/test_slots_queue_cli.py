@@ -33,8 +33,8 @@ def test_next_slot_skips_days_at_cap(cli):
 def test_slot_errors(cli):
     cli.ok("account", "add", "sandbox", "a1")
     r = cli("slots", "set", "a1", "mnday 08:00")
-    assert r.exit_code == 1 and r.stderr.startswith("Error: bad slot: ")
-    assert "\n" == r.stderr[-1] and r.stderr.count("\n") == 1
+    assert r.exit_code == 1
+    assert r.stderr == "Error: unknown day 'mnday' in \"mnday 08:00\" — use mon..sun or sen..min, e.g. \"mon-fri 08:00,12:00\"\n"
     r = cli("post", "add", "x", "--to", "a1", "--next-slot")
     assert r.stderr == ('Error: account \'a1\' has no posting slots — set them with: campaigner slots set a1 '
                         '"mon-fri 08:00,12:00,19:00"\n')

@@ -206,6 +206,9 @@ def test_report_deliver_for_cron(cli, engine_for, home):
     assert r.stdout == "".join(f"Wrote {folder / f'weekly-2026-W48.{ext}'}\n" for ext in ("html", "md", "csv"))
     assert cli.ok("report", "deliver").stdout == (
         "The 2026-W48 report was delivered already (or its last try failed minutes ago).\n")
+    cli.clock.now = wib("2026-12-07 07:00")  # cron's -q form: the next week is written, and nothing said
+    assert cli.ok("-q", "report", "deliver").output == ""
+    assert (folder / "weekly-2026-W49.html").exists()
 
 
 def test_report_deliver_says_what_failed(cli, home, tmp_path):
