@@ -44,6 +44,8 @@ def get(session: Session, post_id: int) -> Post:
 def store_media(app: App, media: Sequence[MediaInfo]) -> list[dict]:
     """Copy media into campaigner's own folder, named by content hash, so moving or editing the
     original later cannot change or break a queued post. Returns PostMedia column values."""
+    if media:
+        app.settings.ensure_data_dir(app.settings.media_dir)  # a bad data folder: one clear line
     rows = []
     for position, m in enumerate(media):
         digest = hashlib.sha256()

@@ -68,6 +68,15 @@ def test_data_folder_that_cannot_be_created(cli, tmp_path, home):
     r = cli("--db", str(tmp_path / "new.db"), "init", env={"CAMPAIGNER_HOME": str(a_file)})
     _refused(r, f"Error: the data folder {a_file} is a file, not a folder — {HOME_FIX}")
     assert not (tmp_path / "new.db").exists() and a_file.read_text() == "not a folder\n"
+    # with a database of its own, a command that stores media still needs the data folder
+    from tests.core.test_posts_cli import PNG
+
+    (tmp_path / "poster.png").write_bytes(PNG)
+    cli.ok("account", "add", "sandbox", "s1")
+    r = cli("post", "add", "Halo", "--to", "s1", "--at", "+1h", "--media", str(tmp_path / "poster.png"),
+            env={"CAMPAIGNER_HOME": str(a_file)})
+    _refused(r, f"Error: the data folder {a_file} is a file, not a folder — {HOME_FIX}")
+    assert cli.ok("post", "list", "--json").stdout == "[]\n"
 
 
 # F8: a database the user named must exist; only init creates it
