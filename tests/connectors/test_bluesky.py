@@ -78,9 +78,11 @@ def test_new_tid_is_valid_and_sortable():
     assert by_second == sorted(by_second)
 
 
-def test_default_tids_for_one_instant_do_not_collide():
+def test_default_tids_for_one_instant_rarely_collide():
+    # ~2^30 values a second: 5,000 keys for one instant hold 0.012 colliding pairs on average, so
+    # "none" failed about once in 85 runs; more than two happens about once in 3 million
     tids = [new_tid(T0) for _ in range(5000)]
-    assert len(set(tids)) == 5000 and all(is_valid_tid(t) for t in tids)
+    assert len(set(tids)) >= 4998 and all(is_valid_tid(t) for t in tids)
     assert all(T0 <= tid_time(t) < T0 + timedelta(seconds=1) for t in tids)  # same second as asked
     assert len({tid_clock_id(t) for t in tids}) > 500
 
