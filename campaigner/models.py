@@ -329,7 +329,7 @@ class Alert(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # failed | paused | unconfirmed | held
+    kind: Mapped[str] = mapped_column(String(32))  # failed | paused | unconfirmed | held | expiring
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
     message: Mapped[str] = mapped_column(Text)

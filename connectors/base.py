@@ -95,6 +95,9 @@ class Identity:
     handle: str
     display_name: str | None = None
     url: str | None = None
+    #: when the credentials stop working, as the platform says (aware UTC); None when they do not
+    #: expire or the platform does not say
+    token_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,12 @@ found). Choices worth knowing:
 * **Auth**: code 190 (and 102) → ``AuthExpired``; permission errors (10, 200–299) → ``AuthExpired``
   as well, because every later call of the account fails the same way until someone fixes the
   token's permissions.
+* **Token expiry**: ``verify`` also asks ``GET /debug_token?input_token=…`` (the Page token
+  inspecting itself, as Meta allows for a token of the same app) and reports the earlier of the
+  non-zero ``expires_at`` / ``data_access_expires_at`` as ``Identity.token_expires_at`` (0 or absent
+  = never). ``is_valid: false``, code 190/102 → ``AuthExpired``; throttling → ``RateLimited``; any
+  other failure of that call (a permission error, a 5xx, a network error, an odd body) leaves the
+  expiry unknown (None) and ``verify`` still succeeds — the page lookup is the identity check.
 
 Photos: one image → ``POST /{page-id}/photos`` (caption); several → each uploaded unpublished, then
 one feed post with ``attached_media``. Videos need the separate video host and are not supported.
@@ -34,7 +40,7 @@ from __future__ import annotations
 import json
 import logging
 from contextlib import ExitStack
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -62,6 +68,17 @@ DEFAULT_THROTTLE_WAIT = timedelta(hours=1)
 
 def _norm(text: str | None) -> str:
     return " ".join((text or "").split())
+
+
+def _epoch(value: Any) -> datetime | None:
+    """An aware UTC datetime from Unix seconds; None for 0, absent or unreadable values."""
+    if isinstance(value, bool):
+        return None
+    try:
+        seconds = int(value)
+        return datetime.fromtimestamp(seconds, tz=timezone.utc) if seconds > 0 else None
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 class FacebookConnector:
@@ -97,15 +114,20 @@ class FacebookConnector:
         ``reads_only`` marks a POST that changes nothing (a batch of GETs), so its failures are
         never "outcome unknown".
         """
+        response, body = self._send(method, path, params=params, data=data, files=files)
+        if response.status_code == 200 and not (isinstance(body, dict) and "error" in body):
+            return body
+        raise self._error("GET" if reads_only else method, path, response.status_code, response.headers, body)
+
+    def _send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+              data: dict[str, Any] | None = None, files: Any = None) -> tuple[requests.Response, Any]:
+        """Send one Graph request with the token added; the response and its JSON body, unjudged."""
         if method == "POST":
             data = {**(data or {}), "access_token": self._token}
         elif not path.startswith("http"):
             params = {**(params or {}), "access_token": self._token}
         response = self.http.request(method, path, params=params, data=data, files=files)
-        body = json_body(response)
-        if response.status_code == 200 and not (isinstance(body, dict) and "error" in body):
-            return body
-        raise self._error("GET" if reads_only else method, path, response.status_code, response.headers, body)
+        return response, json_body(response)
 
     def _error(self, method: str, path: str, status: int, headers: Any, body: Any) -> Exception:
         what = f"facebook {method} {path.split('?')[0]}" if not path.startswith("http") else f"facebook {method}"
@@ -183,7 +205,44 @@ class FacebookConnector:
     def verify(self) -> Identity:
         page = self._call("GET", f"/{self.page_id}", params={"fields": "id,name,link,username"}) or {}
         return Identity(remote_id=str(page.get("id")), handle=page.get("username") or page.get("name") or "",
-                        display_name=page.get("name"), url=page.get("link"))
+                        display_name=page.get("name"), url=page.get("link"),
+                        token_expires_at=self._token_expiry())
+
+    def _token_expiry(self) -> datetime | None:
+        """When the Page token stops working, from ``GET /debug_token`` (the token inspects itself).
+
+        The earlier of the non-zero ``expires_at`` and ``data_access_expires_at``; None when both
+        are 0/absent or the call is unavailable. Raises ``AuthExpired`` when the token is reported
+        invalid (``is_valid: false``, or the call refused with code 190/102) and ``RateLimited``
+        when throttled.
+        """
+        path = "/debug_token"
+        try:
+            response, body = self._send("GET", path, params={"input_token": self._token})
+        except Transient as exc:
+            log.debug("facebook: debug_token unreachable (%s); the token's expiry stays unknown", exc)
+            return None
+        error = body.get("error") if isinstance(body, dict) else None
+        if response.status_code != 200 or error is not None:
+            mapped = self._error("GET", path, response.status_code, response.headers, body)
+            code = error.get("code") if isinstance(error, dict) else None
+            if isinstance(mapped, RateLimited) or (isinstance(mapped, AuthExpired) and code in (102, 190)):
+                raise mapped
+            log.debug("facebook: debug_token unavailable (%s); the token's expiry stays unknown", mapped)
+            return None
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            log.debug("facebook: debug_token answered without data; the token's expiry stays unknown")
+            return None
+        if data.get("is_valid") is False:
+            problem = data.get("error") if isinstance(data.get("error"), dict) else {}
+            message = self.http.redact(str(problem.get("message") or "no reason given"))
+            detail = ", ".join(f"{key} {problem[key]}" for key in ("code", "subcode") if problem.get(key))
+            raise AuthExpired(f"facebook: the Page access token is no longer valid: {message}"
+                              + (f" ({detail})" if detail else "") + " — generate a new Page token")
+        times = [t for t in (_epoch(data.get("expires_at")), _epoch(data.get("data_access_expires_at")))
+                 if t is not None]
+        return min(times) if times else None
 
     def publish(self, post: OutgoingPost) -> Published:
         if post.reply_to:

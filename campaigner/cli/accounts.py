@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from campaigner.cli.output import echo_json, table
+from campaigner.cli.output import echo_json, quiet, table
 
 
 def _account_dict(app, a) -> dict:
@@ -126,13 +126,75 @@ def test(flags, name, timeout, as_json) -> None:
     """Check the account's credentials with the platform and show who they belong to."""
     from campaigner.services import accounts as svc
 
-    who = svc.verify(flags.app(), name, timeout=timeout)
+    from campaigner.times import format_local
+
+    app = flags.app()
+    who = svc.verify(app, name, timeout=timeout)
     if as_json:
         echo_json({"account": name, "remote_id": who.remote_id, "handle": who.handle,
-                   "display_name": who.display_name, "url": who.url})
+                   "display_name": who.display_name, "url": who.url, "token_expires_at": who.token_expires_at})
         return
     click.echo(f"{name}: OK — signed in as {who.handle}" + (f" ({who.display_name})" if who.display_name else "")
-               + (f", {who.url}" if who.url else ""))
+               + (f", {who.url}" if who.url else "")
+               + (f"; the token expires {format_local(who.token_expires_at, app.zone_for(None))}"
+                  if who.token_expires_at else ""))
+
+
+@account.command("check")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def check(flags, names, as_json) -> None:
+    """Check every active account's credentials with its platform now (what `campaigner run` does
+    every 6 hours): refused ones are paused at once, expiring tokens are warned of."""
+    import sys
+
+    from campaigner.services import credentials
+    from campaigner.services.accounts import get
+    from campaigner.times import format_local
+
+    app = flags.app()
+    if names:
+        from campaigner import db
+
+        with db.read(app.engine) as s:
+            for name in names:
+                get(s, name)  # an unknown name is an error, not silence
+    now = app.now()
+    results = credentials.check(app, now, names=list(names) if names else None)
+    if as_json:
+        echo_json(results)
+    else:
+        zone = app.zone_for(None)
+        for r in results:
+            soon = r.token_expires_at is not None and r.token_expires_at <= now + credentials.TOKEN_WARNING
+            if quiet() and r.outcome == "ok" and not soon:
+                continue
+            expires = f", token expires {format_local(r.token_expires_at, zone)}" if r.token_expires_at else ""
+            click.echo({"ok": f"{r.account}: OK — {r.detail}{expires}",
+                        "paused": f"{r.account}: PAUSED — {r.detail}; once fixed: campaigner account resume {r.account}",
+                        "unknown": f"{r.account}: not checked — {r.detail}"}[r.outcome])
+        if not results and not quiet():
+            click.echo("No active accounts to check.")
+    if any(r.outcome == "paused" for r in results):
+        sys.exit(1)
+
+
+def credential_jobs(app, worker: str, every_minutes: float = 10.0) -> list:
+    """The daemon's credentials watch: every 6 hours one worker checks every active account."""
+    from datetime import timedelta
+
+    from campaigner.services.credentials import CHECK_EVERY, check
+    from campaigner.services.workers import claim_period
+    from scheduler.daemon import PeriodicJob
+
+    step = int(CHECK_EVERY.total_seconds())
+
+    def run(now) -> None:
+        if claim_period(app, "credentials", f"{int(now.timestamp()) // step:012d}", worker, now):
+            check(app, now)
+
+    return [PeriodicJob("credentials", timedelta(minutes=every_minutes), run)]
 
 
 @account.command("resume")

@@ -32,6 +32,8 @@ def _status_dict(st, zone, smtp) -> dict:
         "paused_accounts": [{"account": p.account, "reason": p.reason} for p in st.paused],
         "held_accounts": [{"account": h.account, "until": h.until, "until_local": local(h.until),
                            "reason": h.reason} for h in st.held],
+        "expiring_tokens": [{"account": t.account, "expires_at": t.expires_at, "expires_local": local(t.expires_at)}
+                            for t in st.expiring],
         "workers": [{"name": w.name, "hostname": w.hostname, "pid": w.pid, "started_at": w.started_at,
                      "last_seen_at": w.last_seen_at, "last_seen_local": local(w.last_seen_at, True),
                      "stale": w.stale} for w in st.workers],
@@ -83,6 +85,11 @@ def status(flags, as_json) -> None:
     _line("Held", str(len(st.held)) if st.held else "none")
     for h in st.held:
         click.echo(f"  {h.account} until {format_local(h.until, zone)}: {h.reason}")
+    _line("Tokens", f"{len(st.expiring)} expiring" if st.expiring else "none expiring")
+    for t in st.expiring:
+        when = "expired" if t.expires_at <= st.now else "expires"
+        click.echo(f"  {t.account} {when} {format_local(t.expires_at, zone)} — renew it, then "
+                   f"campaigner account set-secret {t.account} FIELD")
     _line("Workers", str(len(st.workers)) if st.workers else
           "none running (start `campaigner run`, or run `campaigner publish` from cron)")
     for w in st.workers:

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 ADVICE = {
     "failed": "failed: fix the cause, then `campaigner post retry POST_ID`",
     "paused": "paused: fix the account's secrets, then `campaigner account resume NAME`",
+    "expiring": "expiring: renew the token on the platform, then `campaigner account set-secret NAME FIELD`",
     "unconfirmed": ("unconfirmed: look on the platform, then `campaigner post reconcile POST_ID --account NAME "
                     "--found URL` (it is there) or `--resend` (it is not)"),
 }

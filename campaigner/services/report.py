@@ -63,6 +63,7 @@ from campaigner.errors import InvalidInput
 from campaigner.models import (Account, AccountStatus, Attempt, Campaign, Delivery, DeliveryPart,
                                DeliveryStatus as S, MetricSnapshot, Post, Reply)
 from campaigner.models import METRIC_FIELDS as METRICS
+from campaigner.services.credentials import TOKEN_WARNING
 from campaigner.times import local_day_bounds
 
 #: what "interactions" adds up
@@ -75,8 +76,6 @@ MIN_POSTS_FOR_BEST = 3
 #: an account with this many failed posts (or failed attempts) in the week needs attention
 FAILED_DELIVERIES_ALERT = 2
 FAILED_ATTEMPTS_ALERT = 3
-#: warn about tokens expiring this soon
-TOKEN_WARNING = timedelta(days=14)
 #: attempts outcomes that are errors (a rate-limit wait is not)
 FAILED_OUTCOMES = ("transient", "permanent", "auth_expired", "unknown")
 TOP_POSTS = 5

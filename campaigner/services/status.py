@@ -12,6 +12,7 @@ from campaigner import db, states
 from campaigner.app import App
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus as S, Worker
 from campaigner.services.alerts import pending_count
+from campaigner.services.credentials import TOKEN_WARNING
 from campaigner.services.weekly_report import State as ReportState, state as report_state
 
 #: a worker beats every 15 s; one not seen for this long is probably gone
@@ -56,6 +57,12 @@ class HeldAccount:
 
 
 @dataclass(frozen=True)
+class ExpiringToken:
+    account: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class WorkerBeat:
     name: str
     hostname: str
@@ -78,6 +85,7 @@ class Status:
     unconfirmed: list[Unconfirmed]
     paused: list[PausedAccount]
     held: list[HeldAccount]
+    expiring: list[ExpiringToken]  # tokens of active accounts that expire within TOKEN_WARNING
     workers: list[WorkerBeat]
     alerts_pending: int
     weekly_report: ReportState
@@ -108,6 +116,10 @@ def status(app: App, now: datetime) -> Status:
         paused = [PausedAccount(n, r or "no reason recorded") for n, r in s.execute(
             select(Account.name, Account.status_reason).where(Account.status == AccountStatus.PAUSED)
             .order_by(Account.name))]
+        expiring = [ExpiringToken(n, t) for n, t in s.execute(
+            select(Account.name, Account.token_expires_at)
+            .where(Account.status == AccountStatus.ACTIVE, Account.token_expires_at <= now + TOKEN_WARNING)
+            .order_by(Account.token_expires_at, Account.name))]
         held = [HeldAccount(n, u, r or "rate limited") for n, u, r in s.execute(
             select(Account.name, Account.held_until, Account.held_reason).where(Account.held_until > now)
             .order_by(Account.held_until, Account.name))]
@@ -117,5 +129,5 @@ def status(app: App, now: datetime) -> Status:
     return Status(now=now, queued=counts.get(S.QUEUED, 0), due_now=due_now,
                   due_blocked=ready_total - due_now, publishing=counts.get(S.PUBLISHING, 0),
                   next_due=NextDue(*row) if row else None, published_24h=published, failed_24h=failed,
-                  unconfirmed=unconfirmed, paused=paused, held=held, workers=beats,
+                  unconfirmed=unconfirmed, paused=paused, held=held, expiring=expiring, workers=beats,
                   alerts_pending=pending_count(app), weekly_report=report_state(app, now))

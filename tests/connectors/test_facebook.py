@@ -1,9 +1,10 @@
 """Facebook Page specifics: the pinned Graph version, photo posts, threads as comments, batch
-metrics (views while allowed), throttling codes and their wait, error classes, find_existing."""
+metrics (views while allowed), throttling codes and their wait, error classes, find_existing, the
+token's expiry from debug_token."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 import requests
@@ -12,7 +13,7 @@ from connectors.base import AuthExpired, Permanent, RateLimited, Transient
 from connectors.facebook import GRAPH_API_VERSION, FacebookConnector
 from tests.connectors.conftest import new_post
 from tests.fakes.facebook import Fake
-from tests.fakes.server import Response
+from tests.fakes.server import Failure, Response
 
 PAGE = Fake.PAGE_ID
 
@@ -206,3 +207,136 @@ def test_verify_reads_the_page(conn):
 def test_delete_of_a_missing_post_succeeds(conn, fake):
     conn.delete(f"{PAGE}_123")
     assert fake.calls("DELETE")[-1].path == f"/v27.0/{PAGE}_123"
+
+
+# --- token expiry (debug_token) -----------------------------------------------------------------
+def _in(clock, **kw):
+    return clock().replace(microsecond=0) + timedelta(**kw)
+
+
+def test_verify_reports_the_token_expiry_from_debug_token(conn, fake, clock):
+    fake.token_expires_at = _in(clock, days=50)
+    identity = conn.verify()
+    assert identity.token_expires_at == fake.token_expires_at
+    assert identity.token_expires_at.tzinfo == timezone.utc
+    sent = fake.calls("GET", "/debug_token")[-1]
+    assert sent.path == f"/{GRAPH_API_VERSION}/debug_token"
+    assert sent.query["input_token"] == sent.query["access_token"] == [Fake.TOKEN]
+
+
+@pytest.mark.parametrize("token_days,data_days,expected_days", [(60, 20, 20), (10, 90, 10), (None, 90, 90)])
+def test_token_expiry_is_the_earlier_of_expires_at_and_data_access(conn, fake, clock, token_days, data_days,
+                                                                   expected_days):
+    fake.token_expires_at = _in(clock, days=token_days) if token_days else None
+    fake.data_access_expires_at = _in(clock, days=data_days)
+    assert conn.verify().token_expires_at == _in(clock, days=expected_days)
+
+
+def test_a_token_that_never_expires_has_no_expiry(conn, fake):
+    assert conn.verify().token_expires_at is None        # the fake sends expires_at 0, data_access 0
+    assert len(fake.calls("GET", "/debug_token")) == 1
+
+
+def test_absent_data_access_expiry_is_ignored(conn, fake, clock):
+    fake.fail_next(Response(200, {"data": {"app_id": Fake.APP_ID, "type": "PAGE", "expires_at": 0,
+                                           "is_valid": True, "profile_id": PAGE, "scopes": []}}),
+                   path_contains="/debug_token")
+    assert conn.verify().token_expires_at is None
+    assert len(fake.calls("GET", "/debug_token")) == 1
+
+
+@pytest.mark.parametrize("subcode", [458, 460, 463])
+def test_a_token_debug_token_calls_invalid_is_auth_expired(conn, fake, subcode):
+    fake.invalidate_token(subcode)
+    with pytest.raises(AuthExpired, match=rf"no longer valid: Error validating access token.*subcode {subcode}"
+                       ) as caught:
+        conn.verify()
+    assert Fake.TOKEN not in str(caught.value)
+
+
+def test_debug_token_refusing_the_token_itself_is_auth_expired(conn, fake):
+    fake.fail_next(_fb_error(190, "Error validating access token: Session has expired", error_subcode=463),
+                   path_contains="/debug_token")
+    with pytest.raises(AuthExpired, match="debug_token"):
+        conn.verify()
+
+
+def test_a_token_past_its_expiry_is_refused(conn, fake, clock):
+    fake.token_expires_at = _in(clock, hours=1)
+    conn.verify()
+    clock.advance(hours=2)
+    with pytest.raises(AuthExpired):
+        conn.verify()
+
+
+def test_throttled_debug_token_is_rate_limited(conn, fake, clock):
+    conn.verify()
+    fake.fail_next(_fb_error(4, "(#4) Application request limit reached"), path_contains="/debug_token")
+    with pytest.raises(RateLimited) as caught:
+        conn.verify()
+    assert caught.value.scope == "app"
+
+
+@pytest.mark.parametrize("refusal", [
+    "not a developer of the app",
+    _fb_error(200, "(#200) Requires the manage_app permission", status=403),
+    _fb_error(10, "(#10) Permission denied", status=403),
+    _fb_error(100, "(#100) Unsupported get request"),
+    _fb_error(2, "An unexpected error has occurred.", status=500, is_transient=True),
+    Response(502, b"<html>Bad Gateway</html>", {"Content-Type": "text/html"}),
+    Response(200, b"<html>captive portal</html>", {"Content-Type": "text/html"}),
+    Failure.DROP,
+])
+def test_verify_succeeds_without_expiry_when_debug_token_is_unavailable(conn, fake, clock, refusal):
+    fake.token_expires_at = _in(clock, days=5)
+    if refusal == "not a developer of the app":
+        fake.debug_token_refused = True
+    else:
+        fake.fail_next(refusal, path_contains="/debug_token")
+    identity = conn.verify()
+    assert (identity.remote_id, identity.handle, identity.token_expires_at) == (PAGE, "spn.pusat", None)
+    assert len(fake.calls("GET", "/debug_token")) == 1
+
+
+def test_fake_debug_token_checks_both_tokens(fake):
+    url = f"{fake.base_url}/{GRAPH_API_VERSION}/debug_token"
+
+    def get(**params):
+        return requests.get(url, params=params, timeout=5)
+
+    missing_input = get(access_token=Fake.TOKEN)
+    assert missing_input.status_code == 400 and missing_input.json()["error"]["code"] == 100
+    missing_access = get(input_token=Fake.TOKEN)
+    assert missing_access.status_code == 400 and missing_access.json()["error"]["code"] == 2500
+    wrong_access = get(input_token=Fake.TOKEN, access_token="EAAnot-the-token")
+    assert wrong_access.status_code == 400 and wrong_access.json()["error"]["code"] == 190
+    wrong_input = get(input_token="EAAnot-the-token", access_token=Fake.TOKEN).json()["data"]
+    assert wrong_input["is_valid"] is False and wrong_input["error"]["code"] == 190
+    ok = get(input_token=Fake.TOKEN, access_token=Fake.TOKEN).json()["data"]
+    assert (ok["is_valid"], ok["type"], ok["profile_id"], ok["expires_at"], ok["data_access_expires_at"]) == (
+        True, "PAGE", PAGE, 0, 0)
+
+
+def test_the_token_never_reaches_logs_or_errors_through_debug_token(fake, clock, all_logs, caplog):
+    conn = FacebookConnector(fake.account_config(), clock=clock)
+    fake.token_expires_at = _in(clock, days=30)
+    seen = [repr(conn.verify())]
+    fake.debug_token_refused = True
+    seen.append(repr(conn.verify()))
+    fake.debug_token_refused = False
+    for trigger in (lambda: fake.fail_next(Failure.DROP, path_contains="/debug_token"),
+                    lambda: fake.fail_next(_fb_error(2, f"boom {Fake.TOKEN}", status=500), path_contains="/debug_token")):
+        trigger()
+        seen.append(repr(conn.verify()))
+    for trigger in (lambda: fake.invalidate_token(460),
+                    lambda: fake.fail_next(_fb_error(190, f"Malformed access token {Fake.TOKEN}"),
+                                           path_contains="/debug_token")):
+        trigger()
+        with pytest.raises(AuthExpired) as caught:
+            conn.verify()
+        seen += [str(caught.value), repr(caught.value)]
+    logged = all_logs.getvalue() + caplog.text + "".join(json.dumps(r.__dict__, default=str) for r in caplog.records)
+    assert "debug_token" in logged and "urllib3.connectionpool" in {r.name for r in caplog.records}
+    assert "expiry stays unknown" in logged
+    for text in [logged, *seen]:
+        assert Fake.TOKEN not in text

@@ -52,3 +52,14 @@ def test_account_test_wrong_instance_and_missing_secret(cli, fake):
 def test_account_test_sandbox(cli):
     cli.ok("account", "add", "sandbox", "demo")
     assert cli.ok("account", "test", "demo").stdout.startswith("demo: OK — signed in as ")
+
+
+@pytest.mark.parametrize("fake", ["facebook"], indirect=True)
+def test_account_test_shows_when_the_token_expires(cli, fake):
+    from datetime import datetime, timezone
+
+    add_account(cli, fake)
+    fake.token_expires_at = datetime(2027, 1, 29, 3, 0, tzinfo=timezone.utc)
+    r = cli.ok("account", "test", "akun", "--timeout", "5")
+    assert r.stdout.endswith("; the token expires 2027-01-29 10:00 WIB\n")
+    assert '"token_expires_at": "2027-01-29T03:00:00Z"' in cli.ok("account", "test", "akun", "--json").stdout

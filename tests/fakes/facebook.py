@@ -6,7 +6,11 @@ be this Page's unpublished uploads), a ``source`` file on photo uploads, duplica
 (code 506), batch requests of at most 50 operations (each answered separately — a missing post
 is an error *inside* the batch, not a failed batch), field expansion for
 ``reactions/comments.summary(total_count)``, ``shares`` (absent when 0) and
-``insights.metric(post_media_view)``. Errors are ``{"error": {message, type, code, error_subcode?,
+``insights.metric(post_media_view)``, and ``GET /debug_token`` (``input_token`` and ``access_token``
+both required and both the Page token — the token inspecting itself; ``expires_at`` /
+``data_access_expires_at`` from ``token_expires_at`` / ``data_access_expires_at``, 0 for None; an
+``invalidate_token``-ed token answers ``is_valid: false`` with ``data.error``; a token past either
+time is refused everywhere with code 190/463). Errors are ``{"error": {message, type, code, error_subcode?,
 fbtrace_id}}``; throttling carries ``X-Business-Use-Case-Usage``.
 """
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -23,6 +27,14 @@ from connectors.facebook import GRAPH_API_VERSION
 from tests.fakes.server import ContractFake, Part, Request, Response
 
 BATCH_LIMIT = 50
+#: ``data.error.message`` of an invalid token in a debug_token answer, by subcode
+INVALID_TOKEN_MESSAGES = {
+    458: "Error validating access token: The user has not authorized application 1234567890123456.",
+    460: "Error validating access token: The session has been invalidated because the user changed their "
+         "password or Facebook has changed the session for security reasons.",
+    463: "Error validating access token: Session has expired.",
+    467: "Error validating access token: The session is invalid because the user logged out.",
+}
 
 
 def _fbtime(dt: datetime) -> str:
@@ -51,6 +63,8 @@ def _not_found(object_id: str) -> tuple[int, dict[str, Any], dict[str, str]]:
 class Fake(ContractFake):
     platform = "facebook"
     PAGE_ID = "104857600123456"
+    APP_ID = "1234567890123456"
+    USER_ID = "10215241773831025"
     TOKEN = "EAAGm0PX4ZCpsBAPageTokenQx7Rk2LmN9sVb3HcT1uYw8Zd"
 
     def __init__(self) -> None:
@@ -63,6 +77,11 @@ class Fake(ContractFake):
         self._counter = 900000000000
         self._creates = 0
         self._token_state = "ok"                        # ok | expired
+        # debug_token: when the token expires (None = never, sent as 0); past either → code 190
+        self.token_expires_at: datetime | None = None
+        self.data_access_expires_at: datetime | None = None
+        self.debug_token_refused = False                # True: debug_token answers code 100
+        self._invalid_subcode: int | None = None        # set by invalidate_token
 
     # --- ContractFake ----------------------------------------------------------------------
     def account_config(self, state_dir=None) -> AccountConfig:
@@ -101,6 +120,11 @@ class Fake(ContractFake):
 
     def expire_credentials(self) -> None:
         self._token_state = "expired"
+
+    def invalidate_token(self, subcode: int = 460) -> None:
+        """debug_token answers ``is_valid: false`` (as when an app token inspects a dead token);
+        other calls still pass, so the connector's own check of the answer is what gets tested."""
+        self._invalid_subcode = subcode
 
     def rate_limit_next(self, reset_at) -> None:
         self.throttle_next(80001, minutes=max(1, math.ceil((reset_at - self.clock()).total_seconds() / 60)))
@@ -167,7 +191,9 @@ class Fake(ContractFake):
             return _err("An active access token must be used to query information about the current user.", 2500)
         if token != self.TOKEN:
             return _err("Invalid OAuth access token - Cannot parse access token", 190)
-        if self._token_state == "expired":
+        now = self.clock()
+        if self._token_state == "expired" or any(
+                t is not None and now >= t for t in (self.token_expires_at, self.data_access_expires_at)):
             return _err("Error validating access token: Session has expired on Monday, 30-Nov-26 18:00:00 PST. "
                         "The current time is Tuesday, 01-Dec-26 02:00:00 PST.", 190, subcode=463)
         return None
@@ -180,6 +206,8 @@ class Fake(ContractFake):
         path = path.rstrip("/") or "/"
         if method == "POST" and path == "/":
             return self._batch(params)
+        if method == "GET" and path == "/debug_token":
+            return self._debug_token(params)
         parts = path.strip("/").split("/")
         if len(parts) == 1:
             object_id = parts[0]
@@ -290,6 +318,40 @@ class Fake(ContractFake):
             elif name != "id":
                 return _err(f"(#100) Tried accessing nonexisting field ({name})", 100)
         return 200, out, {}
+
+    def _debug_token(self, params: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+        """Metadata of ``input_token``; ``access_token`` (already checked) is the Page token itself."""
+        if self.debug_token_refused:
+            return _err("(#100) You must provide an app access token, or a user access token that is an "
+                        "owner or developer of the app", 100)
+        input_token = params.get("input_token")
+        if not input_token:
+            return _err("(#100) The parameter input_token is required", 100)
+        if input_token != self.TOKEN:
+            return 200, {"data": {"error": {"code": 190, "message": "Invalid OAuth access token."},
+                                  "is_valid": False, "scopes": []}}, {}
+
+        def epoch(value: datetime | None) -> int:
+            return int(value.astimezone(timezone.utc).timestamp()) if value is not None else 0
+
+        scopes = ["pages_show_list", "pages_read_engagement", "pages_manage_posts",
+                  "pages_manage_engagement", "pages_read_user_engagement", "public_profile"]
+        data: dict[str, Any] = {
+            "app_id": self.APP_ID, "type": "PAGE", "application": "Campaigner SPN",
+            "data_access_expires_at": epoch(self.data_access_expires_at),
+            "expires_at": epoch(self.token_expires_at), "is_valid": True, "issued_at": 1767225600,
+            "profile_id": self.PAGE_ID, "scopes": scopes,
+            "granular_scopes": [{"scope": s, "target_ids": [self.PAGE_ID]} for s in scopes[:-1]]
+                               + [{"scope": "public_profile"}],
+            "user_id": self.USER_ID}
+        if self._invalid_subcode is not None:
+            data["is_valid"] = False
+            data["scopes"] = []
+            data.pop("granular_scopes")
+            data["error"] = {"code": 190, "subcode": self._invalid_subcode,
+                             "message": INVALID_TOKEN_MESSAGES.get(self._invalid_subcode,
+                                                                   "Error validating access token.")}
+        return 200, {"data": data}, {}
 
     def _batch(self, params: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
         try:
