@@ -154,12 +154,13 @@ def check(flags, names, as_json) -> None:
     from campaigner.times import format_local
 
     app = flags.app()
+    paused = []
     if names:
         from campaigner import db
+        from campaigner.models import AccountStatus
 
-        with db.read(app.engine) as s:
-            for name in names:
-                get(s, name)  # an unknown name is an error, not silence
+        with db.read(app.engine) as s:  # an unknown name is an error; a paused one is said, not asked
+            paused = [n for n in dict.fromkeys(names) if get(s, n).status == AccountStatus.PAUSED]
     now = app.now()
     results = credentials.check(app, now, names=list(names) if names else None)
     if as_json:
@@ -174,7 +175,9 @@ def check(flags, names, as_json) -> None:
             click.echo({"ok": f"{r.account}: OK — {r.detail}{expires}",
                         "paused": f"{r.account}: PAUSED — {r.detail}; once fixed: campaigner account resume {r.account}",
                         "unknown": f"{r.account}: not checked — {r.detail}"}[r.outcome])
-        if not results and not quiet():
+        for name in paused:
+            click.echo(f"{name}: paused already, not asked — once fixed: campaigner account resume {name}")
+        if not results and not paused and not quiet():
             click.echo("No active accounts to check.")
     if any(r.outcome == "paused" for r in results):
         sys.exit(1)

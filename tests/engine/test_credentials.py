@@ -35,6 +35,8 @@ def test_check_pauses_refused_credentials_before_any_post_fails(cli, engine, pla
     assert len(m1.calls("GET", "verify_credentials")) == 1
     assert cli.ok("account", "check", "--json").stdout.count('"outcome": "ok"') == 2
     assert len(m1.calls("GET", "verify_credentials")) == 1
+    assert cli.ok("account", "check", "m1").stdout == ("m1: paused already, not asked — once fixed: campaigner "
+                                                        "account resume m1\n")
 
 
 def test_check_names_and_quiet(cli, engine):
