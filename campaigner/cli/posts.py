@@ -441,3 +441,7 @@ def export(flags, csv_file, campaign) -> None:
     if done.incomplete:
         click.echo(f"Note: {done.incomplete} post{'s have' if done.incomplete != 1 else ' has'} per-platform "
                    "variants or alt texts, which the calendar has no column for: not in the file.", err=True)
+    if done.repeated_hour:
+        click.echo(f"Note: {done.repeated_hour} deliver{'ies fall' if done.repeated_hour != 1 else 'y falls'} in the "
+                   "second pass of an hour a clock change repeats; the file cannot say so, and an import would take "
+                   "the first: check those times after importing.", err=True)

@@ -46,22 +46,22 @@ def _item(app: App, row, now: datetime) -> AgendaItem:
 
 
 def agenda(app: App, days: int = 7) -> list[tuple[date, list[AgendaItem]]]:
-    """Deliveries waiting to go out up to ``days`` ahead (overdue ones first), by local day in the
-    configured zone; each time is shown in its account's zone."""
+    """Deliveries waiting to go out up to ``days`` ahead (overdue ones first), by local day: each
+    under its account's own day, as its time is shown in its account's zone (a post at 20:00 in
+    Berlin on the 1st is on the 1st, though it is the 2nd in Jakarta then)."""
     if days < 1:
         raise InvalidInput(f"--days must be at least 1, got {days}", "e.g. --days 7")
     if days > MAX_DAYS:
         raise InvalidInput(f"--days must be at most {MAX_DAYS} (ten years), got {days}",
                            "e.g. --days 366 for a year ahead")
     now = app.now()
-    zone = app.zone_for(None)
     horizon = now + timedelta(days=days)
     q = _items().where(Delivery.status.in_(WAITING), Delivery.due_at < horizon)
     groups: dict[date, list[AgendaItem]] = {}
     with db.read(app.engine) as s:
         for row in s.execute(q):
             item = _item(app, row, now)
-            groups.setdefault(item.due_at.astimezone(zone).date(), []).append(item)
+            groups.setdefault(item.due_at.astimezone(app.zone_for(row.timezone)).date(), []).append(item)
     return sorted(groups.items())
 
 

@@ -96,6 +96,9 @@ class Exported:
     #: posts with what the calendar has no column for (per-platform variants, alt texts): exported
     #: without it
     incomplete: int
+    #: rows at the second of two equal local times (the hour a clock change repeats): the file
+    #: cannot say which, and an import takes the first
+    repeated_hour: int = 0
 
 
 def export_csv(app: App, out: TextIO, *, campaign: str | None = None) -> Exported:
@@ -105,7 +108,7 @@ def export_csv(app: App, out: TextIO, *, campaign: str | None = None) -> Exporte
     q = (select(Post).options(selectinload(Post.deliveries).selectinload(Delivery.account),
                               selectinload(Post.media), selectinload(Post.campaign)).order_by(Post.id))
     rows: list[CalendarRow] = []
-    incomplete = 0
+    incomplete = repeated = 0
     with db.read(app.engine) as s:
         if campaign:
             q = q.where(Post.campaign_id == get_campaign(s, campaign).id)
@@ -115,6 +118,7 @@ def export_csv(app: App, out: TextIO, *, campaign: str | None = None) -> Exporte
                 if d.status == S.CANCELLED:
                     continue
                 local = d.due_at.astimezone(app.zone_for(d.account.timezone))
+                repeated += local.fold
                 groups.setdefault((local.strftime("%Y-%m-%d"), local.strftime("%H:%M")), []).append(d.account.name)
             if groups and (post.variants or any(m.alt_text for m in post.media)):
                 incomplete += 1
@@ -123,7 +127,7 @@ def export_csv(app: App, out: TextIO, *, campaign: str | None = None) -> Exporte
                                         link=post.link or "", campaign=post.campaign.slug if post.campaign else "",
                                         media=[str(app.settings.media_dir / m.stored_path) for m in post.media]))
     write_calendar(rows, out)
-    return Exported(len(rows), incomplete)
+    return Exported(len(rows), incomplete, repeated)
 
 
 def export_csv_file(app: App, path: Path, *, campaign: str | None = None) -> Exported:

@@ -621,7 +621,9 @@ def build_weekly(app: App, *, week: str | Week | None = None, campaign: str | No
         tick()
         lines = _delivery_lines(s, dialect, wk, cid, accounts, campaigns, hashtags_in)
         tick()
-        hist_start = wk.end - timedelta(weeks=HISTORY_WEEKS)
+        hist_start = week_of(*(wk.first_day - timedelta(weeks=HISTORY_WEEKS - 1)).isocalendar()[:2], ZoneInfo(wk.zone)).start
+        # (local Monday 00:00 of the first of the weeks: a clock change in between moves it off
+        # wk.end - 8 × 7 × 24 hours)
         zones: dict[str, list[int]] = defaultdict(list)
         for a in accounts.values():
             zones[a.timezone or zone.key].append(a.id)

@@ -125,3 +125,14 @@ def test_export_says_what_the_calendar_cannot_hold(cli, tmp_path):
                                     "which the calendar has no column for: not in the file.\n")
     r = cli.ok("post", "export", "-")
     assert r.stdout.startswith("date,time,accounts,text") and r.stderr.startswith("Note: 1 post has ")
+
+
+def test_export_says_when_a_time_is_the_second_pass_of_a_repeated_hour(cli, tmp_path):
+    cli.ok("account", "add", "sandbox", "ber", "--timezone", "Europe/Berlin")
+    cli.ok("post", "add", "Pertama", "--to", "ber", "--at", "2027-10-31T02:30+02:00")  # CEST: the first 02:30
+    out = tmp_path / "export.csv"
+    assert cli.ok("post", "export", str(out)).stderr == ""
+    cli.ok("post", "add", "Kedua", "--to", "ber", "--at", "2027-10-31T02:30+01:00")  # CET: the second 02:30
+    r = cli.ok("post", "export", str(out))
+    assert r.stderr == ("Note: 1 delivery falls in the second pass of an hour a clock change repeats; the file cannot "
+                        "say so, and an import would take the first: check those times after importing.\n")

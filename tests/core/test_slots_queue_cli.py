@@ -88,3 +88,15 @@ def test_queue_agenda_grouped_by_local_day(cli):
 
 def test_queue_empty(cli):
     assert cli.ok("queue").stdout == "Nothing queued in the next 7 days.\n"
+
+
+def test_queue_puts_each_post_under_its_accounts_local_day(cli):
+    cli.ok("account", "add", "sandbox", "ber", "--timezone", "Europe/Berlin")
+    cli.ok("account", "add", "sandbox", "nyc", "--timezone", "America/New_York")
+    cli.ok("account", "add", "sandbox", "jkt")
+    cli.ok("post", "add", "Rapat akbar", "--to", "ber,nyc,jkt", "--at", "2026-12-01 20:00")
+    assert cli.ok("queue", "--days", "4").stdout == (
+        "Tuesday 2026-12-01\n"
+        "  20:00 WIB  jkt              #1     Rapat akbar\n"
+        "  20:00 CET  ber              #1     Rapat akbar\n"
+        "  20:00 EST  nyc              #1     Rapat akbar\n")

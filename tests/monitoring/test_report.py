@@ -520,3 +520,11 @@ def test_sql_totals_and_totals_of_lines_follow_one_rule(app, engine, week47):
     assert x1_totals.engagement_rate is None
     m1_totals = account_totals("m1")
     assert m1_totals.gone == 1
+
+
+def test_best_times_look_back_starts_at_local_midnight_across_a_clock_change(cli):
+    """Eight weeks back from a week after a clock change begin at local Monday 00:00 of the first
+    of those weeks, not at the week's end minus 56 × 24 hours (an hour off)."""
+    for zone, since in (("America/New_York", "2026-09-14T04:00:00Z"), ("Europe/Berlin", "2026-09-13T22:00:00Z")):
+        data = json.loads(cli.ok("--timezone", zone, "report", "weekly", "--week", "2026-W45", "--format", "json").stdout)
+        assert data["best_times"]["since"] == since, zone
