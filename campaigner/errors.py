@@ -23,9 +23,21 @@ class NotFound(CampaignerError):
 class InvalidInput(CampaignerError):
     """Input that cannot be accepted as it is (bad time, text too long, bad CSV row…)."""
 
+    @classmethod
+    def from_message(cls, message: str, *, prefix: str = "", fix: str | None = None) -> "InvalidInput":
+        """The error for a ``content`` message, which already says ``what — how to fix it``: its
+        two halves are kept (``prefix`` goes before the what; ``fix`` when it has no how half),
+        never given a second fix. Split at the last " — ": the what may quote the user's text."""
+        what, sep, how = message.rpartition(" — ")
+        return cls(prefix + what, how) if sep else cls(prefix + message, fix)
+
 
 class ConfigError(CampaignerError):
     """A configuration or secrets problem."""
+
+
+class MissingSecret(ConfigError):
+    """An account lacks a secret its platform needs (it cannot publish until one is set)."""
 
 
 class SchemaOutdated(CampaignerError):

@@ -36,6 +36,20 @@ class PeriodicJob:
     run: Callable[[datetime], None]
 
 
+def once_per_period(app: App, worker: str, name: str, period: timedelta, body: Callable[[datetime], None],
+                    *, tried_every: timedelta | None = None) -> PeriodicJob:
+    """A job that one worker runs per ``period`` (counted from the epoch), however many workers
+    try it: each tries every ``tried_every`` (default: ``period``) and the one whose conditional
+    update claims the period (``workers.claim_period``) runs ``body(now)``."""
+    step = int(period.total_seconds())
+
+    def run(now: datetime) -> None:
+        if workers.claim_period(app, name, f"{int(now.timestamp()) // step:012d}", worker, now):
+            body(now)
+
+    return PeriodicJob(name, tried_every or period, run)
+
+
 @dataclass
 class Daemon:
     app: App

@@ -150,17 +150,9 @@ def check(flags, names, as_json) -> None:
     import sys
 
     from campaigner.services import credentials
-    from campaigner.services.accounts import get
     from campaigner.times import format_local
 
     app = flags.app()
-    paused = []
-    if names:
-        from campaigner import db
-        from campaigner.models import AccountStatus
-
-        with db.read(app.engine) as s:  # an unknown name is an error; a paused one is said, not asked
-            paused = [n for n in dict.fromkeys(names) if get(s, n).status == AccountStatus.PAUSED]
     now = app.now()
     results = credentials.check(app, now, names=list(names) if names else None)
     if as_json:
@@ -168,16 +160,15 @@ def check(flags, names, as_json) -> None:
     else:
         zone = app.zone_for(None)
         for r in results:
-            soon = r.token_expires_at is not None and r.token_expires_at <= now + credentials.TOKEN_WARNING
-            if quiet() and r.outcome == "ok" and not soon:
+            if quiet() and r.outcome == "ok" and not credentials.expires_soon(r.token_expires_at, now):
                 continue
             expires = f", token expires {format_local(r.token_expires_at, zone)}" if r.token_expires_at else ""
             click.echo({"ok": f"{r.account}: OK — {r.detail}{expires}",
                         "paused": f"{r.account}: PAUSED — {r.detail}; once fixed: campaigner account resume {r.account}",
-                        "unknown": f"{r.account}: not checked — {r.detail}"}[r.outcome])
-        for name in paused:
-            click.echo(f"{name}: paused already, not asked — once fixed: campaigner account resume {name}")
-        if not results and not paused and not quiet():
+                        "unknown": f"{r.account}: not checked — {r.detail}",
+                        "skipped": f"{r.account}: paused already, not asked — once fixed: campaigner account resume "
+                                   f"{r.account}"}[r.outcome])
+        if not results and not quiet():
             click.echo("No active accounts to check.")
     if any(r.outcome == "paused" for r in results):
         sys.exit(1)
@@ -188,16 +179,10 @@ def credential_jobs(app, worker: str, every_minutes: float = 10.0) -> list:
     from datetime import timedelta
 
     from campaigner.services.credentials import CHECK_EVERY, check
-    from campaigner.services.workers import claim_period
-    from scheduler.daemon import PeriodicJob
+    from scheduler.daemon import once_per_period
 
-    step = int(CHECK_EVERY.total_seconds())
-
-    def run(now) -> None:
-        if claim_period(app, "credentials", f"{int(now.timestamp()) // step:012d}", worker, now):
-            check(app, now)
-
-    return [PeriodicJob("credentials", timedelta(minutes=every_minutes), run)]
+    return [once_per_period(app, worker, "credentials", CHECK_EVERY, lambda now: check(app, now),
+                            tried_every=timedelta(minutes=every_minutes))]
 
 
 @account.command("resume")

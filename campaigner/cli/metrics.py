@@ -72,17 +72,11 @@ def monitoring_jobs(app, worker: str, every_minutes: float = 10.0) -> list:
 
     from campaigner.services.metrics import collect
     from campaigner.services.replies import collect_replies
-    from campaigner.services.workers import claim_period
-    from scheduler.daemon import PeriodicJob
+    from scheduler.daemon import once_per_period
 
-    step = int(every_minutes * 60)
-
-    def run(now) -> None:
-        period = f"{int(now.timestamp()) // step:012d}"
-        if not claim_period(app, "metrics", period, worker, now):
-            return
+    def poll(now) -> None:
         report = collect(app)
         if report.delivery_ids:
             collect_replies(app, report.delivery_ids)
 
-    return [PeriodicJob("metrics", timedelta(minutes=every_minutes), run)]
+    return [once_per_period(app, worker, "metrics", timedelta(minutes=every_minutes), poll)]

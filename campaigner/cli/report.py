@@ -37,8 +37,7 @@ def weekly(flags, week, campaign, fmt, lang, out) -> None:
     """
     from campaigner.files import write_atomic
     from campaigner.report_render import render, use_font_cache
-    from campaigner.services.report import build_weekly
-    from campaigner.services.weekly_report import chosen_week
+    from campaigner.services.report import build_weekly, chosen_week
 
     app = flags.app()
     # a bad week, or one that has not started, is refused before the database is opened

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from campaigner import db
 from campaigner.app import App
 from campaigner.config import check_timezone
-from campaigner.errors import ConfigError, InvalidInput, NotFound
+from campaigner.errors import ConfigError, InvalidInput, MissingSecret, NotFound
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus
 from campaigner.secrets import SecretStatus, env_name
 from connectors.base import AccountConfig, Connector
@@ -161,8 +161,8 @@ def missing_secrets(app: App, account: Account) -> list[str]:
     return [st.field for st in secret_status(app, account) if st.required and not st.is_set]
 
 
-def missing_secret_error(account: Account, field: str) -> ConfigError:
-    return ConfigError(f"account {account.name!r} has no {field} secret",
+def missing_secret_error(account: Account, field: str) -> MissingSecret:
+    return MissingSecret(f"account {account.name!r} has no {field} secret",
                        f"set {env_name(account.name, field)} or run "
                        f"`campaigner account set-secret {account.name} {field}`")
 
@@ -201,10 +201,10 @@ def connector_config(app: App, account: Account, *, timeout: float = 20.0) -> Ac
                          timeout=timeout, state_dir=state_dir)
 
 
-def connector(app: App, account: Account) -> Connector:
+def connector(app: App, account: Account, *, timeout: float = 20.0) -> Connector:
     """The platform connector for ``account``, on the app's clock; refuses when a required secret
     is missing."""
-    return build_connector(connector_config(app, account), clock=app.now)
+    return build_connector(connector_config(app, account, timeout=timeout), clock=app.now)
 
 
 
@@ -214,14 +214,12 @@ def verify(app: App, name: str, *, timeout: float = 20.0):
     Connector errors come back as one clear ``ConfigError`` (wrong or expired token, wrong
     instance, no network); secrets never appear in the message."""
     from connectors.base import AuthExpired, ConnectorError, RateLimited, Transient
-    from connectors.registry import build_connector
 
     with db.read(app.engine) as s:
         account = get(s, name)
-    config = connector_config(app, account, timeout=timeout)
-    where = config.base_url or account.platform
+    where = account.base_url or PLATFORMS[account.platform].default_base_url or account.platform
     try:
-        return build_connector(config, clock=app.now).verify()
+        return connector(app, account, timeout=timeout).verify()
     except AuthExpired as exc:
         raise ConfigError(f"{where} refused the credentials of {name!r} ({exc})",
                           f"check or renew its secrets (campaigner account show {name})") from None

@@ -62,11 +62,9 @@ def import_csv(app: App, path: Path, *, dry_run: bool = False,
 
 
 def _file_problem(path: Path, error: RowError, fatal: str) -> InvalidInput:
-    """``cal.csv: the file is empty — …`` / ``cal.csv line 1: unknown column … — …`` as one error
-    (split at the last " — ": the what part may quote the file's own text)."""
+    """``cal.csv: the file is empty — …`` / ``cal.csv line 1: unknown column … — …`` as one error."""
     where = path.name if fatal == "file" else f"{path.name} line {error.line}"
-    what, sep, how = error.message.rpartition(" — ")
-    return InvalidInput(f"{where}: {what}", how) if sep else InvalidInput(f"{where}: {error.message}")
+    return InvalidInput.from_message(error.message, prefix=f"{where}: ")
 
 
 def _import(app: App, path: Path, rows: list[CalendarRow], errors: list[tuple[int, str]], now,

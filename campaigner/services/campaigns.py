@@ -29,10 +29,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
         try:
             t = normalize_tag(tag)
         except ValueError as exc:  # content says what is wrong and how to fix it: pass that on as is
-            what, sep, how = str(exc).rpartition(" — ")  # the last one: the what part quotes the tag
-            if not sep:
-                what, how = str(exc), "use letters, digits and _, e.g. #UpahLayak"
-            raise InvalidInput(what, how) from None
+            raise InvalidInput.from_message(str(exc), fix="use letters, digits and _, e.g. #UpahLayak") from None
         if t.lower() not in (o.lower() for o in out):
             out.append(t)
     return out

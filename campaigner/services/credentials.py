@@ -23,9 +23,9 @@ from sqlalchemy import exists, insert, select, update
 
 from campaigner import db
 from campaigner.app import App
-from campaigner.errors import ConfigError
+from campaigner.errors import CampaignerError, MissingSecret
 from campaigner.models import Account, AccountStatus, Alert
-from campaigner.services.accounts import connector
+from campaigner.services.accounts import connector, get
 from campaigner.times import format_local
 from connectors.base import AuthExpired, ConnectorError
 
@@ -39,8 +39,9 @@ TOKEN_WARNING = timedelta(days=14)
 
 @dataclass(frozen=True)
 class Checked:
-    """One account's check: ``ok`` (``detail``: who it is), ``paused`` (``detail``: why) or
-    ``unknown`` (the platform could not be asked; ``detail``: why)."""
+    """One account's check: ``ok`` (``detail``: who it is), ``paused`` (``detail``: why),
+    ``unknown`` (the platform could not be asked; ``detail``: why) or ``skipped`` (named, but
+    paused already: not asked)."""
 
     account: str
     outcome: str
@@ -48,24 +49,32 @@ class Checked:
     token_expires_at: datetime | None = None
 
 
+def expires_soon(expires_at: datetime | None, now: datetime) -> bool:
+    """Whether a token expiring at ``expires_at`` is within ``TOKEN_WARNING`` (or past it)."""
+    return expires_at is not None and expires_at <= now + TOKEN_WARNING
+
+
 def check(app: App, now: datetime, *, names: list[str] | None = None) -> list[Checked]:
-    """Check every active account (or those in ``names``), in name order."""
-    q = select(Account).where(Account.status == AccountStatus.ACTIVE).order_by(Account.name)
-    if names is not None:
-        q = q.where(Account.name.in_(names))
+    """Check every active account (or those in ``names``: an unknown one is ``NotFound``), in
+    name order."""
     with db.read(app.engine) as s:
-        accounts = list(s.scalars(q))
-    return [_check_one(app, account, now) for account in accounts]
+        if names is None:
+            accounts = list(s.scalars(select(Account).where(Account.status == AccountStatus.ACTIVE)
+                                      .order_by(Account.name)))
+        else:
+            accounts = sorted((get(s, n) for n in dict.fromkeys(names)), key=lambda a: a.name)
+    return [_check_one(app, a, now) if a.status == AccountStatus.ACTIVE else Checked(a.name, "skipped", "paused already")
+            for a in accounts]
 
 
 def _check_one(app: App, account: Account, now: datetime) -> Checked:
     try:
         who = connector(app, account).verify()
-    except (AuthExpired, ConfigError) as exc:  # refused, or a required secret missing
+    except (AuthExpired, MissingSecret) as exc:  # refused, or a required secret missing
         reason = f"the credentials check failed: {exc}"
         _pause(app, account, reason, now)
         return Checked(account.name, "paused", reason)
-    except ConnectorError as exc:
+    except (ConnectorError, CampaignerError) as exc:  # the platform or this install (secrets file, data folder)
         log.warning("credentials of %s not checked: %s", account.name, exc)
         return Checked(account.name, "unknown", str(exc))
     _record_expiry(app, account, who.token_expires_at, now)
@@ -85,7 +94,7 @@ def _pause(app: App, account: Account, reason: str, now: datetime) -> None:
 def _record_expiry(app: App, account: Account, expires_at: datetime | None, now: datetime) -> None:
     with db.write(app.engine) as s:
         s.execute(update(Account).where(Account.id == account.id).values(token_expires_at=expires_at))
-        if expires_at is None or expires_at > now + TOKEN_WARNING:
+        if not expires_soon(expires_at, now):
             return
         message = expiry_message(account.name, expires_at, app.zone_for(None))
         already = s.scalar(select(exists().where(Alert.account_id == account.id, Alert.kind == "expiring",

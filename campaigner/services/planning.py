@@ -240,7 +240,7 @@ class Planner:
             try:
                 parts = split_thread(source)
             except ValueError as exc:
-                raise _what_how(str(exc)) from None
+                raise InvalidInput.from_message(str(exc)) from None
         else:
             parts = [source.strip()]
         if not parts or not parts[0]:
@@ -345,11 +345,11 @@ class Planner:
             return []
         problems = check_files(paths)  # missing, a folder, unreadable: the same on every platform
         if problems:
-            raise _what_how(problems[0], "cannot attach ")
+            raise InvalidInput.from_message(problems[0], prefix="cannot attach ")
         for platform in sorted(platforms):
             problems = check_media(paths, platform)
             if problems:
-                raise _what_how(problems[0], f"media not accepted on {platform}: ")
+                raise InvalidInput.from_message(problems[0], prefix=f"media not accepted on {platform}: ")
         alts = list(draft.alt_texts) + [""] * (len(paths) - len(draft.alt_texts))
         return [MediaInfo(p, sniff_mime(p) or "application/octet-stream", alts[i]) for i, p in enumerate(paths)]
 
@@ -360,14 +360,6 @@ def _years_later(t: datetime, years: int) -> datetime:
         return t.replace(year=t.year + years)
     except ValueError:
         return t.replace(year=t.year + years, day=28)
-
-
-def _what_how(message: str, prefix: str = "") -> InvalidInput:
-    """An error from a ``content`` message, which already says ``what — how to fix it``: its
-    two parts are kept as they are (``prefix`` goes before the what), never given a second fix.
-    Split at the last " — ": the what may quote a file name holding one."""
-    what, sep, how = message.rpartition(" — ")
-    return InvalidInput(prefix + what, how) if sep else InvalidInput(prefix + message)
 
 
 def new_key(platform: str, due_at: datetime) -> str:

@@ -63,7 +63,7 @@ from campaigner.errors import InvalidInput
 from campaigner.models import (Account, AccountStatus, Attempt, Campaign, Delivery, DeliveryPart,
                                DeliveryStatus as S, MetricSnapshot, Post, Reply)
 from campaigner.models import METRIC_FIELDS as METRICS
-from campaigner.services.credentials import TOKEN_WARNING
+from campaigner.services.credentials import expires_soon
 from campaigner.times import local_day_bounds
 
 #: what "interactions" adds up
@@ -146,6 +146,17 @@ def default_week(now: datetime, zone: ZoneInfo) -> Week:
     today = now.astimezone(zone).date()
     y, w, _ = (today - timedelta(days=today.weekday() + 7)).isocalendar()
     return week_of(y, w, zone)
+
+
+def chosen_week(text: str, now: datetime, zone: ZoneInfo) -> Week:
+    """The week ``report weekly --week`` asks for; one that has not started yet is refused (it has
+    no figures at all — the current week is fine: its report says it is not over yet)."""
+    week = week_of(*parse_week(text), zone)
+    if now < week.start:
+        current = week_of(*now.astimezone(zone).isocalendar()[:2], zone)
+        raise InvalidInput(f"the week {week.iso} has not started yet (it begins {week.first_day:%a %d %b %Y})",
+                           f"pick a week up to {current.iso}, the current one")
+    return week
 
 
 # --- the numbers ----------------------------------------------------------------------------------
@@ -596,7 +607,7 @@ def build_weekly(app: App, *, week: str | Week | None = None, campaign: str | No
     if isinstance(week, Week):
         wk = week
     elif week:
-        wk = week_of(*parse_week(week), zone)
+        wk = chosen_week(week, now, zone)
     else:
         wk = default_week(now, zone)
     prev = wk.previous()
@@ -854,7 +865,7 @@ def _attention(s, wk: Week, now: datetime, accounts: dict[int, Account]) -> list
         nf, na = failed.get(a.id, 0), attempts.get(a.id, 0)
         if nf >= FAILED_DELIVERIES_ALERT or na >= FAILED_ATTEMPTS_ALERT:
             items.append(AttentionItem(a.name, a.platform, "failures", failed_posts=nf, failed_attempts=na))
-        if a.token_expires_at is not None and a.token_expires_at <= now + TOKEN_WARNING:
+        if expires_soon(a.token_expires_at, now):
             kind = "token_expired" if a.token_expires_at <= now else "token_expiring"
             items.append(AttentionItem(a.name, a.platform, kind, until=a.token_expires_at))
     return items

@@ -31,7 +31,7 @@ def set_slots(app: App, names: list[str], specs: list[str]) -> list[str]:
     try:
         slots = parse_slots(list(specs))
     except ValueError as exc:  # content says what is wrong and how to fix it: pass that on as is
-        raise InvalidInput(*_what_how(str(exc), _EXAMPLE)) from None
+        raise InvalidInput.from_message(str(exc), fix=_EXAMPLE) from None
     if not slots:
         raise InvalidInput("no slots given", 'use e.g. "mon-fri 08:00,12:00,19:00"')
     with db.write(app.engine) as s:
@@ -40,13 +40,6 @@ def set_slots(app: App, names: list[str], specs: list[str]) -> list[str]:
         s.add_all(PostingSlot(account_id=a.id, weekday=w.weekday, local_time=w.time.strftime("%H:%M"))
                   for a in accounts for w in slots)
     return format_slots(slots)
-
-
-def _what_how(message: str, fix: str) -> tuple[str, str]:
-    """A content message "what — how" as its two parts (split at the last " — ": the what part may
-    quote the user's own text); ``fix`` when it has no how part."""
-    what, sep, how = message.rpartition(" — ")
-    return (what, how) if sep else (message, fix)
 
 
 def _accounts(session: Session, names: list[str]) -> list[Account]:

@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 
 from campaigner.app import App
 from campaigner.config import REPORT_FORMATS
-from campaigner.errors import CampaignerError, ConfigError, InvalidInput
+from campaigner.errors import CampaignerError, ConfigError
 from campaigner.files import write_atomic
 from campaigner.services import mail
-from campaigner.services.report import Week, WeeklyReport, build_weekly, default_week, parse_week, week_of
+from campaigner.services.report import Week, WeeklyReport, build_weekly, default_week
 from campaigner.services.workers import claim_period, job_state, release_period
 
 log = logging.getLogger(__name__)
@@ -52,17 +52,6 @@ def not_due_yet(now: datetime, zone: ZoneInfo) -> Week | None:
     replies written late on Sunday."""
     week = default_week(now, zone)
     return week if now < due_at(week) else None
-
-
-def chosen_week(text: str, now: datetime, zone: ZoneInfo) -> Week:
-    """The week ``report weekly --week`` asks for; one that has not started yet is refused (it has
-    no figures at all — the current week is fine: its report says it is not over yet)."""
-    week = week_of(*parse_week(text), zone)
-    if now < week.start:
-        current = week_of(*now.astimezone(zone).isocalendar()[:2], zone)
-        raise InvalidInput(f"the week {week.iso} has not started yet (it begins {week.first_day:%a %d %b %Y})",
-                           f"pick a week up to {current.iso}, the current one")
-    return week
 
 
 def due_at(week: Week) -> datetime:

@@ -99,3 +99,14 @@ def test_an_expiring_facebook_token_is_warned_of_once_ahead(cli, engine, platfor
     cli.ok("account", "check")
     assert account(engine, "fb1").token_expires_at is None
     assert "Tokens:       none expiring\n" in cli.ok("status").stdout
+
+
+def test_a_problem_of_this_install_pauses_no_account(cli, engine, tmp_path):
+    """Only the account's own credentials pause it: a data folder that cannot be made is the
+    install's problem, said for each account, and every account stays active."""
+    cli.ok("account", "add", "sandbox", "s1")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    r = cli.ok("account", "check", env={"CAMPAIGNER_HOME": str(a_file)})
+    assert r.stdout.startswith(f"s1: not checked — the data folder {a_file} is a file, not a folder")
+    assert account(engine, "s1").status == AccountStatus.ACTIVE and alerts(engine) == []

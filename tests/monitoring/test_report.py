@@ -528,3 +528,11 @@ def test_best_times_look_back_starts_at_local_midnight_across_a_clock_change(cli
     for zone, since in (("America/New_York", "2026-09-14T04:00:00Z"), ("Europe/Berlin", "2026-09-13T22:00:00Z")):
         data = json.loads(cli.ok("--timezone", zone, "report", "weekly", "--week", "2026-W45", "--format", "json").stdout)
         assert data["best_times"]["since"] == since, zone
+
+
+def test_build_weekly_refuses_a_week_that_has_not_started_as_the_cli_does(app):
+    from campaigner.errors import InvalidInput
+    from campaigner.services.report import build_weekly
+
+    with pytest.raises(InvalidInput, match="the week 2027-W48 has not started yet"):
+        build_weekly(app, week="2027-W48")
