@@ -67,17 +67,14 @@ class Daemon:
     # --- job bodies: plain functions of now, tested without a scheduler -----------------------
     def publish_tick(self, now: datetime) -> int:
         """Run a publishing pass when something is due; returns how many deliveries it handled.
-        Afterwards ``_next_wake`` is when something next becomes due (asked again after a pass that
-        handled nothing; after work the loop runs again at once)."""
+        Afterwards ``_next_wake`` is when something next becomes due, as asked before the pass (after
+        work the loop runs again at once; a pass that handled nothing changed nothing)."""
         wake = self.engine.next_wake()
         self._next_wake = wake
         if wake is None or wake > now:
             return 0
         report = self.engine.run_pass()
-        handled = report.handled + report.recovered
-        if not handled:  # after work the loop comes straight back and asks anyway
-            self._next_wake = self.engine.next_wake()
-        return handled
+        return report.handled + report.recovered
 
     def next_publish(self, handled: int, now: datetime) -> datetime | None:
         """When the publish loop should run again after a tick that handled ``handled`` at ``now``:

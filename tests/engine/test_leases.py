@@ -55,6 +55,8 @@ def test_account_lease_is_renewed_while_a_long_batch_runs(cli, app, engine_for, 
         # by the 3rd and 4th calls the batch has run longer than one lease term (40 s per call)
         report = other.run_pass()
         seen.append((cli.clock.now - start, report.recovered, report.handled, other.recover(cli.clock.now)))
+        acc = account(engine, "s1")  # A's account lease itself was renewed, not only its claims
+        assert acc.lease_owner == "A" and acc.lease_until > cli.clock.now
 
     made = []
     a = engine_for("A", lease=lease, connector_factory=_slow_factory(app, cli.clock, made,
@@ -95,6 +97,25 @@ def test_outcome_of_a_call_that_outlived_its_claim_is_still_recorded(cli, app, e
     cli.clock.advance(minutes=5)
     assert b.run_pass().handled == 0 and a.run_pass().handled == 0
     assert made[0].calls == 1 and len(made[0].inner.store.read()["posts"]) == 1
+
+
+def test_a_late_success_takes_the_delivery_from_a_new_owner(cli, app, engine_for, engine):
+    """A's claim ran out during its call and worker B has claimed the delivery since. A's call then
+    succeeds: "published" is the one outcome that takes the delivery (B's look would find it)."""
+    cli.ok("account", "add", "sandbox", "s1")
+    cli.ok("post", "add", "Rapat akbar Sabtu ini", "--to", "s1", "--now")
+
+    def b_claims_it(call):
+        with Session(engine) as s:  # as after B's recovery and new claim
+            row = s.get(Delivery, 1)
+            row.status, row.claimed_by = S.PUBLISHING, "B"
+            s.commit()
+    made = []
+    a = engine_for("A", lease=timedelta(minutes=1), connector_factory=_slow_factory(
+        app, cli.clock, made, takes=timedelta(minutes=3), during=b_claims_it))
+    assert a.run_pass().published == [1]
+    [d] = deliveries(engine)
+    assert (d.status, d.claimed_by) == (S.PUBLISHED, None) and made[0].calls == 1
 
 
 def test_a_late_failure_never_takes_a_delivery_from_its_new_owner(cli, app, engine_for, engine):

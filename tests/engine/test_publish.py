@@ -262,3 +262,12 @@ def test_quiet_publish_prints_only_what_needs_a_person(cli, engine, platform_acc
     r = cli("-q", "publish")
     assert (r.exit_code, r.stdout) == (1, "Published 0, failed 1, retrying 0, deferred 0, unconfirmed 0, "
                                           "held back 0.\n")
+
+
+def test_one_pass_takes_an_account_again_after_a_full_batch(cli, engine_for):
+    """A batch holds at most deliveries_per_account; an account with more due is leased again in
+    the same pass, not left for the next one."""
+    cli.ok("account", "add", "sandbox", "s1")
+    for i in range(5):
+        cli.ok("post", "add", f"Pesan {i}", "--to", "s1", "--now")
+    assert sorted(engine_for(deliveries_per_account=2).run_pass().published) == [1, 2, 3, 4, 5]
