@@ -23,31 +23,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from campaigner.app import App
 from campaigner.services import workers
 from scheduler.engine import Engine
+from scheduler.jobs import PeriodicJob
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class PeriodicJob:
-    """A plain function of ``now`` run every ``every`` (metrics polling, the weekly report…)."""
-
-    name: str
-    every: timedelta
-    run: Callable[[datetime], None]
-
-
-def once_per_period(app: App, worker: str, name: str, period: timedelta, body: Callable[[datetime], None],
-                    *, tried_every: timedelta | None = None) -> PeriodicJob:
-    """A job that one worker runs per ``period`` (counted from the epoch), however many workers
-    try it: each tries every ``tried_every`` (default: ``period``) and the one whose conditional
-    update claims the period (``workers.claim_period``) runs ``body(now)``."""
-    step = int(period.total_seconds())
-
-    def run(now: datetime) -> None:
-        if workers.claim_period(app, name, f"{int(now.timestamp()) // step:012d}", worker, now):
-            body(now)
-
-    return PeriodicJob(name, tried_every or period, run)
 
 
 @dataclass

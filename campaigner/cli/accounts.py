@@ -174,17 +174,6 @@ def check(flags, names, as_json) -> None:
         sys.exit(1)
 
 
-def credential_jobs(app, worker: str, every_minutes: float = 10.0) -> list:
-    """The daemon's credentials watch: every 6 hours one worker checks every active account."""
-    from datetime import timedelta
-
-    from campaigner.services.credentials import CHECK_EVERY, check
-    from scheduler.daemon import once_per_period
-
-    return [once_per_period(app, worker, "credentials", CHECK_EVERY, lambda now: check(app, now),
-                            tried_every=timedelta(minutes=every_minutes))]
-
-
 @account.command("resume")
 @click.argument("name")
 @click.pass_obj

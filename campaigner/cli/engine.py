@@ -79,6 +79,7 @@ def run(flags, name, concurrency, lease_seconds, accounts_per_pass, tick_seconds
     from campaigner.errors import InvalidInput
     from scheduler.daemon import Daemon
     from scheduler.engine import Engine
+    from scheduler.jobs import default_jobs
 
     if name is not None and not name.strip():
         raise InvalidInput("the worker name is empty", "give a name with --name, or leave it out for host:pid")
@@ -93,11 +94,5 @@ def run(flags, name, concurrency, lease_seconds, accounts_per_pass, tick_seconds
 
     engine = Engine(app, name or worker_name(), concurrency=concurrency, lease=timedelta(seconds=lease_seconds),
                     accounts_per_pass=accounts_per_pass or concurrency)
-    from campaigner.cli.accounts import credential_jobs
-    from campaigner.cli.metrics import monitoring_jobs
-    from campaigner.cli.report import report_jobs
-    from campaigner.cli.status import alert_jobs
-
-    jobs = (alert_jobs(app, alerts_every) + monitoring_jobs(app, engine.worker) + report_jobs(app, engine.worker)
-            + credential_jobs(app, engine.worker))
+    jobs = default_jobs(app, engine.worker, alerts_every=alerts_every)
     Daemon(app, engine, tick=timedelta(seconds=tick_seconds), jobs=jobs).run()

@@ -63,20 +63,3 @@ def show(flags, post_id, as_json) -> None:
         else:
             vals = ", ".join(f"{f} {'-' if r.values[f] is None else r.values[f]}" for f in METRIC_FIELDS)
             click.echo(f"{r.account} ({format_local(r.collected_at, app.zone_for(None))}): {vals}")
-
-
-def monitoring_jobs(app, worker: str, every_minutes: float = 10.0) -> list:
-    """The daemon's metrics job: snapshots and replies of what is due. With several workers only
-    one polls per period (a conditional update on the job's row), so no request is made twice."""
-    from datetime import timedelta
-
-    from campaigner.services.metrics import collect
-    from campaigner.services.replies import collect_replies
-    from scheduler.daemon import once_per_period
-
-    def poll(now) -> None:
-        report = collect(app)
-        if report.delivery_ids:
-            collect_replies(app, report.delivery_ids)
-
-    return [once_per_period(app, worker, "metrics", timedelta(minutes=every_minutes), poll)]

@@ -78,15 +78,3 @@ def deliver(flags) -> None:
     if out.next_week:  # Monday before 07:00: say when last week's report comes, and how to see it now
         click.echo(f"The {out.next_week} report is due at {format_local(out.next_due_at, app.settings.zone)}; "
                    "`campaigner report weekly` shows it now.")
-
-
-def report_jobs(app, worker: str, every_minutes: float = 1.0) -> list:
-    """The daemon's weekly-report job: a cheap check every minute; on Monday 07:00 local (or the
-    first run after it) one worker writes last week's report and e-mails it."""
-    from datetime import timedelta
-    from functools import partial
-
-    from campaigner.services import weekly_report
-    from scheduler.daemon import PeriodicJob
-
-    return [PeriodicJob("weekly_report", timedelta(minutes=every_minutes), partial(weekly_report.run, app, worker))]

@@ -163,22 +163,3 @@ def send(flags) -> None:
         return
     click.echo(f"E-mailed {n} alert{'s' if n != 1 else ''} to {', '.join(smtp.to)}." if n
                else "No pending alerts.")
-
-
-def alert_jobs(app, every_minutes: float | None = None) -> list:
-    """The daemon's alert-digest job (``campaigner run``), or none without an [smtp] table."""
-    import logging
-    from datetime import timedelta
-    from functools import partial
-
-    from campaigner.services.alerts import digest_job
-    from scheduler.daemon import PeriodicJob
-
-    log = logging.getLogger(__name__)
-    smtp = app.settings.smtp
-    if smtp is None:
-        log.info("alerts are not e-mailed (no [smtp] table in the config file)")
-        return []
-    every = timedelta(minutes=every_minutes or smtp.every_minutes)
-    log.info("alerts are e-mailed to %s every %s", ", ".join(smtp.to), every)
-    return [PeriodicJob("alerts", every, partial(digest_job, app))]

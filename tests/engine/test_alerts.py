@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from campaigner.app import App
-from campaigner.cli.status import alert_jobs
+from scheduler.jobs import alert_jobs
 from campaigner.config import resolve
 from campaigner.services import alerts as svc
 from tests.engine.conftest import alerts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from campaigner.cli.accounts import credential_jobs
+from scheduler.jobs import credential_jobs
 from campaigner.models import AccountStatus
 from tests.engine.conftest import account, alerts
 

@@ -119,3 +119,26 @@ def test_run_refuses_a_bad_concurrency_or_an_empty_name(cli):
     r = cli("run", "--name", " ")
     assert (r.exit_code, r.stderr) == (1, "Error: the worker name is empty — give a name with --name, or leave it out "
                                           "for host:pid\n")
+
+
+def test_a_full_worker_is_assembled_without_the_cli(db_url, home, tmp_path):
+    """The worker's jobs live in the scheduler: a full worker (every periodic job, the publish
+    loop, the heartbeat) can be built and run from ``scheduler`` alone, and ``run`` only parses
+    flags. Checked in a fresh interpreter, where nothing has imported the CLI yet."""
+    config = home / "config" / "campaigner.toml"
+    config.write_text('[smtp]\nhost = "127.0.0.1"\nfrom = "c@example.org"\nto = ["humas@example.org"]\n')
+    code = (
+        "import sys\n"
+        "from campaigner.app import App\n"
+        "from campaigner.config import resolve\n"
+        "from scheduler.daemon import Daemon\n"
+        "from scheduler.engine import Engine\n"
+        "from scheduler.jobs import default_jobs\n"
+        f"app = App(resolve({{'database_url': {db_url!r}}}))\n"
+        "jobs = default_jobs(app, 'w-alone')\n"
+        "Daemon(app, Engine(app, 'w-alone'), jobs=jobs).publish_tick(app.now())\n"
+        "print(sorted(j.name for j in jobs))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('campaigner.cli')))\n")
+    env = {**os.environ, "CAMPAIGNER_DATABASE_URL": db_url}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["['alerts', 'credentials', 'metrics', 'weekly_report']", "[]"]

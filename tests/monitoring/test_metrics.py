@@ -133,7 +133,7 @@ def test_replies_collected_once_and_scored(cli, app, engine_for, engine, platfor
 
 
 def test_daemon_metrics_job_polls_once_per_period_across_workers(cli, app, engine_for, engine):
-    from campaigner.cli.metrics import monitoring_jobs
+    from scheduler.jobs import monitoring_jobs
 
     cli.ok("account", "add", "sandbox", "s1")
     cli.ok("post", "add", "Satu", "--to", "s1", "--now")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from campaigner.app import App
-from campaigner.cli.report import report_jobs
+from scheduler.jobs import report_jobs
 from campaigner.config import resolve
 from campaigner.services import weekly_report
 from campaigner.services.weekly_report import due_week

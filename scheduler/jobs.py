@@ -1,0 +1,92 @@
+"""The periodic jobs of a worker (``campaigner run``), assembled in one place.
+
+A job is a plain function of ``now`` run every so often; posts are never jobs (they are rows the
+publish loop finds). ``default_jobs`` is everything a full worker runs besides publishing and its
+heartbeat, so a worker can be started without the CLI (tests, benches, another front end).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Callable
+
+from campaigner.app import App
+from campaigner.services import workers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PeriodicJob:
+    """A plain function of ``now`` run every ``every`` (metrics polling, the weekly report…)."""
+
+    name: str
+    every: timedelta
+    run: Callable[[datetime], None]
+
+
+def once_per_period(app: App, worker: str, name: str, period: timedelta, body: Callable[[datetime], None],
+                    *, tried_every: timedelta | None = None) -> PeriodicJob:
+    """A job that one worker runs per ``period`` (counted from the epoch), however many workers
+    try it: each tries every ``tried_every`` (default: ``period``) and the one whose conditional
+    update claims the period (``workers.claim_period``) runs ``body(now)``."""
+    step = int(period.total_seconds())
+
+    def run(now: datetime) -> None:
+        if workers.claim_period(app, name, f"{int(now.timestamp()) // step:012d}", worker, now):
+            body(now)
+
+    return PeriodicJob(name, tried_every or period, run)
+
+
+def alert_jobs(app: App, every_minutes: float | None = None) -> list[PeriodicJob]:
+    """The alert digest by e-mail, every ``every_minutes`` (default: the [smtp] table's
+    ``every_minutes``); none without an [smtp] table."""
+    from campaigner.services.alerts import digest_job
+
+    smtp = app.settings.smtp
+    if smtp is None:
+        log.info("alerts are not e-mailed (no [smtp] table in the config file)")
+        return []
+    every = timedelta(minutes=every_minutes or smtp.every_minutes)
+    log.info("alerts are e-mailed to %s every %s", ", ".join(smtp.to), every)
+    return [PeriodicJob("alerts", every, partial(digest_job, app))]
+
+
+def monitoring_jobs(app: App, worker: str, every_minutes: float = 10.0) -> list[PeriodicJob]:
+    """Metric snapshots and replies of what is due. With several workers only one polls per
+    period (a conditional update on the job's row), so no request is made twice."""
+    from campaigner.services.metrics import collect
+    from campaigner.services.replies import collect_replies
+
+    def poll(now: datetime) -> None:
+        report = collect(app)
+        if report.delivery_ids:
+            collect_replies(app, report.delivery_ids)
+
+    return [once_per_period(app, worker, "metrics", timedelta(minutes=every_minutes), poll)]
+
+
+def report_jobs(app: App, worker: str, every_minutes: float = 1.0) -> list[PeriodicJob]:
+    """The weekly report: a cheap check every minute; on Monday 07:00 local (or the first run
+    after it) one worker writes last week's report and e-mails it."""
+    from campaigner.services import weekly_report
+
+    return [PeriodicJob("weekly_report", timedelta(minutes=every_minutes), partial(weekly_report.run, app, worker))]
+
+
+def credential_jobs(app: App, worker: str, every_minutes: float = 10.0) -> list[PeriodicJob]:
+    """The credentials watch: every 6 hours one worker asks each active account's platform who
+    its credentials belong to (tried every ``every_minutes``, so a restart does not skip it)."""
+    from campaigner.services.credentials import CHECK_EVERY, check
+
+    return [once_per_period(app, worker, "credentials", CHECK_EVERY, lambda now: check(app, now),
+                            tried_every=timedelta(minutes=every_minutes))]
+
+
+def default_jobs(app: App, worker: str, *, alerts_every: float | None = None) -> list[PeriodicJob]:
+    """Every periodic job of a full worker (besides publishing and its heartbeat)."""
+    return (alert_jobs(app, alerts_every) + monitoring_jobs(app, worker) + report_jobs(app, worker)
+            + credential_jobs(app, worker))
