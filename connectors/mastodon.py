@@ -308,7 +308,7 @@ class MastodonConnector:
             value = status.get(name)
             return int(value) if isinstance(value, int) else None
 
-        raw = {k: status.get(k) for k in ("replies_count", "reblogs_count", "favourites_count",
+        raw: dict[str, Any] = {k: status.get(k) for k in ("replies_count", "reblogs_count", "favourites_count",
                                           "quotes_count") if k in status}
         return Metrics(remote_id=remote_id, likes=count("favourites_count"),
                        reposts=count("reblogs_count"), replies=count("replies_count"),

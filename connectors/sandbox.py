@@ -209,8 +209,8 @@ class SandboxConnector:
     @contextmanager
     def _call(self) -> Iterator[dict[str, Any]]:
         """Run one operation on the locked state, honouring any injected fault."""
-        fault = self._take_fault()
-        kind = fault["kind"] if fault else None
+        fault = self._take_fault() or {}
+        kind = fault.get("kind")
         if kind == "auth":
             raise AuthExpired(f"sandbox account {self.config.name!r}: credentials expired (injected)")
         if kind == "rate_limit":

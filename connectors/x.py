@@ -57,7 +57,7 @@ class _RoutedSession(requests.Session):
         super().__init__()
         self._http = http
 
-    def request(self, method, url, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method, url, *args: Any, **kwargs: Any) -> requests.Response:
         if isinstance(url, str) and url.startswith(TWEEPY_HOST):
             url = self._http.base_url + url[len(TWEEPY_HOST):]
         if args:  # requests' positional order after url: params, data, headers, cookies, files, auth
@@ -357,8 +357,8 @@ class XConnector:
         scope = "app" if str(body.get("scope") or "").lower() == "product" else "account"
         retry_at = None
         if period.lower() == "daily":
-            resets = [_int_header(headers, f"{p}-reset") for p in ("x-user-limit-24hour", "x-app-limit-24hour")]
-            resets = [r for r in resets if r is not None]
+            resets = [r for p in ("x-user-limit-24hour", "x-app-limit-24hour")
+                      if (r := _int_header(headers, f"{p}-reset")) is not None]
             if resets:
                 retry_at = max(_epoch(max(resets)), now)
         retry_at = retry_at or now + USAGE_CAP_RECHECK

@@ -24,10 +24,10 @@ class PeriodicJob:
 
     name: str
     every: timedelta
-    run: Callable[[datetime], None]
+    run: Callable[[datetime], object]  # what it returns is not used
 
 
-def once_per_period(app: App, worker: str, name: str, period: timedelta, body: Callable[[datetime], None],
+def once_per_period(app: App, worker: str, name: str, period: timedelta, body: Callable[[datetime], object],
                     *, tried_every: timedelta | None = None) -> PeriodicJob:
     """A job that one worker runs per ``period`` (counted from the epoch), however many workers
     try it: each tries every ``tried_every`` (default: ``period``) and the one whose conditional

@@ -94,7 +94,7 @@ def _pause(app: App, account: Account, reason: str, now: datetime) -> None:
 def _record_expiry(app: App, account: Account, expires_at: datetime | None, now: datetime) -> None:
     with db.write(app.engine) as s:
         s.execute(update(Account).where(Account.id == account.id).values(token_expires_at=expires_at))
-        if not expires_soon(expires_at, now):
+        if expires_at is None or not expires_soon(expires_at, now):
             return
         message = expiry_message(account.name, expires_at, app.zone_for(None))
         already = s.scalar(select(exists().where(Alert.account_id == account.id, Alert.kind == "expiring",

@@ -18,7 +18,8 @@ from textblob.base import CONTINUOUS, BaseSentimentAnalyzer
 from content.sentiment.indonesian import analyse
 
 Sentiment = namedtuple("Sentiment", ["polarity", "subjectivity"])
-SentimentAssessments = namedtuple("Sentiment", ["polarity", "subjectivity", "assessments"])
+#: named "Sentiment" like TextBlob's own (its PatternAnalyzer returns the same shape under that name)
+SentimentAssessments = namedtuple("Sentiment", ["polarity", "subjectivity", "assessments"])  # type: ignore[name-match]
 
 
 class IndonesianAnalyzer(BaseSentimentAnalyzer):

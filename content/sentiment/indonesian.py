@@ -131,10 +131,10 @@ def analyse_tokens(toks: list[str]) -> Analysis:
         words = [(i, tok)]
         negated = negation is not None
         if intensifier is not None and i - intensifier[2] <= INTENSIFIER_WINDOW:
-            if not (negated and intensifier[2] > negation[1]):
+            if negation is None or intensifier[2] <= negation[1]:
                 score *= intensifier[1]
                 words.append((intensifier[2], intensifier[0]))
-        if negated:
+        if negation is not None:
             score *= NEGATE_POSITIVE if score > 0 else NEGATE_NEGATIVE
             words.append((negation[1], negation[0]))
         out.append(Assessment([w for _, w in sorted(words)], round(_clamp(score), 4)))
