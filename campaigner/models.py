@@ -29,6 +29,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+#: the engagement figures a snapshot holds (None in one: the platform does not tell)
+from connectors.base import METRIC_FIELDS
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -277,10 +280,6 @@ class Attempt(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
     delivery: Mapped[Delivery] = relationship(back_populates="attempts")
-
-
-#: the engagement figures a snapshot holds (None in one: the platform does not tell)
-METRIC_FIELDS = ("likes", "reposts", "replies", "quotes", "impressions", "bookmarks", "clicks")
 
 
 class MetricSnapshot(Base):

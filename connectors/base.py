@@ -69,6 +69,10 @@ class Metrics:
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
+#: the counts a ``Metrics`` may carry (a platform's record says which of them it fills)
+METRIC_FIELDS = ("likes", "reposts", "replies", "quotes", "impressions", "bookmarks", "clicks")
+
+
 @dataclass(frozen=True)
 class MetricsBatch:
     """Result of ``metrics()``: metrics for the posts found, and the ids the platform no longer has."""

@@ -1,17 +1,62 @@
-"""Platform names, the secret fields each needs, default hosts, and the connector for each.
+"""Each platform's wire-side record: its secret fields, default host, connector class, what it can
+do (look for a post, replies, which metrics) and how a post's address gives its id — declared once.
 
-Connector modules are imported only when a connector is built, so listing platforms stays cheap.
+``content.platforms`` holds the text and media side of the same platforms (a test checks that both
+declare the same names). Connector modules are imported only when a connector is built, so listing
+platforms stays cheap.
 """
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import SplitResult, parse_qs
 
 from connectors.base import AccountConfig, Connector
+
+def _last_number(url: SplitResult, segs: list[str]) -> str | None:
+    """t.me/<channel>/<id>, t.me/c/<chat>/<id>; <instance>/@user/<id>"""
+    return segs[-1] if segs and segs[-1].isdigit() else None
+
+
+def _x_status(url: SplitResult, segs: list[str]) -> str | None:
+    """x.com/<user>/status/<id>"""
+    return segs[-1] if len(segs) >= 2 and segs[-2] == "status" and segs[-1].isdigit() else None
+
+
+def _bluesky_post(url: SplitResult, segs: list[str]) -> str | None:
+    """bsky.app/profile/did:…/post/<rkey> (a handle in place of the DID does not tell the account)"""
+    if len(segs) == 4 and segs[0] == "profile" and segs[2] == "post" and segs[1].startswith("did:"):
+        return f"at://{segs[1]}/app.bsky.feed.post/{segs[3]}"
+    return None
+
+
+def _facebook_post(url: SplitResult, segs: list[str]) -> str | None:
+    """facebook.com/<page>/posts/<post> with numeric ids, or permalink.php?story_fbid=…&id=…"""
+    q = parse_qs(url.query)
+    if len(segs) >= 3 and segs[-2] == "posts" and segs[-3].isdigit() and segs[-1].isdigit():
+        return f"{segs[-3]}_{segs[-1]}"
+    if q.get("story_fbid", [""])[0].isdigit() and q.get("id", [""])[0].isdigit():
+        return f"{q['id'][0]}_{q['story_fbid'][0]}"
+    return None
+
+
+def _no_address(url: SplitResult, segs: list[str]) -> str | None:
+    return None
 
 
 @dataclass(frozen=True)
 class PlatformInfo:
+    """One platform's wire side.
+
+    ``can_find_existing``: the connector can look for a post on the account (so an unknown outcome
+    is settled without a person); ``replies``: it can fetch replies; ``metrics``: the ``Metrics``
+    fields it fills (the others are always None: the platform does not tell); ``key``: the kind of
+    idempotency key each post part gets (``random`` 128 bits, or an atproto ``tid`` record key);
+    ``post_id``: the post's id from its address (None when the address does not tell), and
+    ``id_hint`` what to give instead.
+    """
+
     name: str
     label: str
     secret_fields: tuple[str, ...]
@@ -19,22 +64,40 @@ class PlatformInfo:
     default_base_url: str | None
     module: str
     class_name: str
+    can_find_existing: bool
+    replies: bool
+    metrics: tuple[str, ...]
+    post_id: Callable[[SplitResult, list[str]], str | None]
+    id_hint: str = "its id"
+    key: str = "random"
 
 
 PLATFORMS: dict[str, PlatformInfo] = {
     p.name: p
     for p in (
         PlatformInfo("x", "X", ("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET"),
-                     ("BEARER_TOKEN", "USER_ID"), "https://api.twitter.com", "connectors.x", "XConnector"),
+                     ("BEARER_TOKEN", "USER_ID"), "https://api.twitter.com", "connectors.x", "XConnector",
+                     can_find_existing=True, replies=True,
+                     metrics=("likes", "reposts", "replies", "quotes", "impressions", "bookmarks"),
+                     post_id=_x_status),
         PlatformInfo("mastodon", "Mastodon", ("ACCESS_TOKEN",), (), "https://mastodon.social",
-                     "connectors.mastodon", "MastodonConnector"),
+                     "connectors.mastodon", "MastodonConnector", can_find_existing=True, replies=True,
+                     metrics=("likes", "reposts", "replies", "quotes"), post_id=_last_number),
         PlatformInfo("bluesky", "Bluesky", ("IDENTIFIER", "APP_PASSWORD"), (), "https://bsky.social",
-                     "connectors.bluesky", "BlueskyConnector"),
+                     "connectors.bluesky", "BlueskyConnector", can_find_existing=True, replies=True,
+                     metrics=("likes", "reposts", "replies", "quotes", "bookmarks"), post_id=_bluesky_post,
+                     id_hint="its at:// URI (bsky.app links with a handle do not tell the account's DID)",
+                     key="tid"),
         PlatformInfo("facebook", "Facebook Page", ("PAGE_ID", "PAGE_ACCESS_TOKEN"), (),
-                     "https://graph.facebook.com", "connectors.facebook", "FacebookConnector"),
+                     "https://graph.facebook.com", "connectors.facebook", "FacebookConnector",
+                     can_find_existing=True, replies=True, metrics=("likes", "reposts", "replies", "impressions"),
+                     post_id=_facebook_post, id_hint="its id PAGEID_POSTID"),
         PlatformInfo("telegram", "Telegram channel", ("BOT_TOKEN", "CHAT_ID"), (),
-                     "https://api.telegram.org", "connectors.telegram", "TelegramConnector"),
-        PlatformInfo("sandbox", "Sandbox (offline)", (), (), None, "connectors.sandbox", "SandboxConnector"),
+                     "https://api.telegram.org", "connectors.telegram", "TelegramConnector",
+                     can_find_existing=False, replies=False, metrics=(), post_id=_last_number),
+        PlatformInfo("sandbox", "Sandbox (offline)", (), (), None, "connectors.sandbox", "SandboxConnector",
+                     can_find_existing=True, replies=True,
+                     metrics=("likes", "reposts", "replies", "quotes", "impressions"), post_id=_no_address),
     )
 }
 
@@ -44,8 +107,13 @@ def platform_info(name: str) -> PlatformInfo:
     return PLATFORMS[name]
 
 
+def connector_class(name: str) -> Any:
+    """The connector class of platform ``name`` (its module imported now; a class keeping the
+    ``Connector`` protocol, built with an ``AccountConfig``)."""
+    info = PLATFORMS[name]
+    return getattr(importlib.import_module(info.module), info.class_name)
+
+
 def build_connector(config: AccountConfig, **options) -> Connector:
     """A connector for ``config.platform``, pointed at the account's base URL (or the default)."""
-    info = PLATFORMS[config.platform]
-    module = importlib.import_module(info.module)
-    return getattr(module, info.class_name)(config, **options)
+    return connector_class(config.platform)(config, **options)

@@ -17,37 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from content.platforms import check_platform
+from content.platforms import BY_NAME, check_platform
 
-#: Default limits, in each platform's own unit (see ``UNITS``).
-LIMITS: dict[str, int] = {
-    "x": 280,  # twitter-text config v3 maxWeightedTweetLength
-    "mastodon": 500,  # vanilla instance configuration.statuses.max_characters; read yours from the instance
-    "bluesky": 300,  # app.bsky.feed.post text maxGraphemes
-    "telegram": 4096,  # sendMessage text, "1-4096 characters after entities parsing"
-    "facebook": 63206,  # commonly quoted Page post limit (not documented by Meta)
-    "sandbox": 5000,  # the offline connector; roomy but finite so tests can exceed it
-}
-#: Telegram captions (sendPhoto / sendMediaGroup) are limited to 1024.
-TELEGRAM_CAPTION_LIMIT = 1024
-#: Bluesky's second limit: app.bsky.feed.post text maxLength, in UTF-8 bytes.
-BLUESKY_BYTE_LIMIT = 3000
 #: Every URL on Mastodon counts this many characters (characters_reserved_per_url).
 MASTODON_URL_LENGTH = 23
-
-#: The unit each count is in. Telegram's "characters" are UTF-16 code units (an emoji counts 2);
-#: Mastodon, Bluesky, Facebook and the sandbox count user-perceived characters (grapheme clusters).
-UNITS: dict[str, str] = {
-    "x": "weighted characters",
-    "mastodon": "characters",
-    "bluesky": "characters",
-    "telegram": "characters",
-    "facebook": "characters",
-    "sandbox": "characters",
-}
-
-# Code points that make a post invalid on X (twitter-text invalidCharsGroup).
-_X_INVALID = ("\ufffe", "\ufeff", "\uffff")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +90,10 @@ def _limit(name: str, limit: int | None, has_media: bool) -> int:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
             raise ValueError(f"limit must be a positive whole number, not {limit!r}")
         return limit
-    if name == "telegram" and has_media:
-        return TELEGRAM_CAPTION_LIMIT
-    return LIMITS[name]
+    record = BY_NAME[name]
+    if has_media and record.limit_with_media is not None:
+        return record.limit_with_media
+    return record.limit
 
 
 def length(text: str, platform: str) -> int:
@@ -129,7 +103,7 @@ def length(text: str, platform: str) -> int:
     and ``@user@domain`` as ``@user``; bluesky, facebook, sandbox: graphemes (Bluesky's byte limit
     is in ``check_length``); telegram: UTF-16 code units. Unknown platform → ValueError.
     """
-    return _COUNTERS[check_platform(platform)](text)
+    return _COUNTERS[BY_NAME[check_platform(platform)].count](text)
 
 
 def check_length(
@@ -138,15 +112,14 @@ def check_length(
     """Check ``text`` against ``platform``'s limit (``limit`` overrides it; ``has_media`` selects
     Telegram's caption limit). See ``LengthCheck`` for the result."""
     name = check_platform(platform)
+    record = BY_NAME[name]
     cap = _limit(name, limit, has_media)
-    count = _COUNTERS[name](text)
-    if name == "bluesky":
-        return LengthCheck(name, count, cap, UNITS[name],
-                           bytes=len(text.encode("utf-8")), byte_limit=BLUESKY_BYTE_LIMIT)
-    if name == "x":
-        bad = tuple(c for c in _X_INVALID if c in text)
-        return LengthCheck(name, count, cap, UNITS[name], invalid_chars=bad)
-    return LengthCheck(name, count, cap, UNITS[name])
+    count = _COUNTERS[record.count](text)
+    bad = tuple(c for c in record.invalid_chars if c in text) if record.invalid_chars else ()
+    if record.byte_limit is not None:
+        return LengthCheck(name, count, cap, record.unit, bytes=len(text.encode("utf-8")),
+                           byte_limit=record.byte_limit, invalid_chars=bad)
+    return LengthCheck(name, count, cap, record.unit, invalid_chars=bad)
 
 
 def grapheme_count(text: str) -> int:
@@ -500,11 +473,10 @@ def _twitter_text_urls() -> Callable[..., list[dict[str, Any]]]:
     return fn
 
 
+#: how each record's ``count`` is worked out
 _COUNTERS: dict[str, Callable[[str], int]] = {
-    "x": x_length,
+    "x-weighted": x_length,
     "mastodon": mastodon_length,
-    "bluesky": grapheme_count,
-    "telegram": utf16_length,
-    "facebook": grapheme_count,
-    "sandbox": grapheme_count,
+    "graphemes": grapheme_count,
+    "utf16": utf16_length,
 }

@@ -12,78 +12,16 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from content.platforms import check_platform
+from content.platforms import MediaRules, platform_record
 
-JPEG, PNG, GIF, WEBP, MP4 = "image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4"
-#: Recognised but refused everywhere here (so the message can say what the file is).
-HEIC, AVIF, QUICKTIME = "image/heic", "image/avif", "video/quicktime"
+from content.mime import AVIF, GIF, HEIC, JPEG, MP4, PNG, QUICKTIME, WEBP
 
 _NAMES = {JPEG: "JPEG", PNG: "PNG", GIF: "GIF", WEBP: "WEBP", MP4: "MP4",
           HEIC: "HEIC", AVIF: "AVIF", QUICKTIME: "QuickTime (MOV)"}
 
-MB = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class MediaRules:
-    """What one platform accepts in a single post.
-
-    ``max_bytes`` maps each accepted MIME type to its size limit; ``max_count`` is the most files in
-    one post; ``alone`` lists types that must be the post's only file (a video, an animated GIF).
-    ``source`` says where the numbers come from.
-    """
-
-    platform: str
-    max_count: int
-    max_bytes: dict[str, int]
-    alone: frozenset[str]
-    source: str
-
-    @property
-    def accepted(self) -> tuple[str, ...]:
-        """Accepted MIME types, in a stable order."""
-        return tuple(self.max_bytes)
-
-
-RULES: dict[str, MediaRules] = {
-    "x": MediaRules(
-        "x", 4, {JPEG: 5 * MB, PNG: 5 * MB, WEBP: 5 * MB, GIF: 15 * MB, MP4: 512 * MB},
-        frozenset({GIF, MP4}),
-        "X media best practices: images ≤ 5 MB, animated GIF ≤ 15 MB, video ≤ 512 MB; "
-        "up to 4 images, or 1 GIF, or 1 video (POST /2/tweets media_ids 1..4)"),
-    "mastodon": MediaRules(
-        "mastodon", 4,
-        {JPEG: 16 * MB, PNG: 16 * MB, GIF: 16 * MB, WEBP: 16 * MB, MP4: 103809024},
-        frozenset({MP4}),
-        "vanilla Mastodon instance configuration: max_media_attachments 4, image_size_limit "
-        "16777216, video_size_limit 103809024; a video cannot be combined with images"),
-    "bluesky": MediaRules(
-        "bluesky", 4, {JPEG: 2_000_000, PNG: 2_000_000, WEBP: 2_000_000, GIF: 2_000_000,
-                       MP4: 50_000_000},
-        frozenset({MP4}),
-        "app.bsky.embed.images: ≤ 4 images, blob maxSize raised from 1,000,000 to 2,000,000 bytes "
-        "in 2026 (bsky-docs#414); app.bsky.embed.video: one video/mp4 ≤ 50,000,000 bytes"),
-    "telegram": MediaRules(
-        "telegram", 10, {JPEG: 10_000_000, PNG: 10_000_000, WEBP: 10_000_000, GIF: 50_000_000,
-                         MP4: 50_000_000},
-        frozenset({GIF}),
-        "Bot API: sendPhoto ≤ 10 MB, other uploads ≤ 50 MB; sendMediaGroup 2–10 photos/videos "
-        "(a single file goes by sendPhoto/sendVideo); an animation (GIF) cannot join an album"),
-    "facebook": MediaRules(
-        "facebook", 10, {JPEG: 4_000_000, PNG: 4_000_000, GIF: 4_000_000, WEBP: 4_000_000,
-                         MP4: 1_000_000_000},
-        frozenset({MP4}),
-        "Graph API page photos: JPEG/PNG/GIF/WEBP under 4 MB; videos via graph-video ≤ 1 GB "
-        "non-resumable; at most 10 photos per post is this project's conservative choice"),
-    "sandbox": MediaRules(
-        "sandbox", 10, {JPEG: 50 * MB, PNG: 50 * MB, GIF: 50 * MB, WEBP: 50 * MB, MP4: 50 * MB},
-        frozenset(), "offline sandbox connector: permissive but finite"),
-}
-
-
 def media_rules(platform: str) -> MediaRules:
-    """The media rules of ``platform``; ValueError for an unknown platform."""
-    return RULES[check_platform(platform)]
+    """The media rules of ``platform`` (from its record); ValueError for an unknown platform."""
+    return platform_record(platform).media
 
 
 def sniff_mime(path: str | os.PathLike[str]) -> str | None:

@@ -13,7 +13,7 @@ post_id                   the post's id
 status                    ``published`` or ``failed``
 campaign                  the campaign's slug, empty for none
 account                   account name
-platform                  x, mastodon, bluesky, facebook, telegram, sandbox
+platform                  the account's platform, as `campaigner account add` names it (``x``, ``mastodon``…)
 due_local                 when it was due, local time of the report's zone (``YYYY-MM-DD HH:MM``)
 published_local           when it went out, local time (empty when failed)
 published_utc             when it went out, ISO 8601 UTC (``…Z``)

@@ -15,10 +15,9 @@ from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus
 from campaigner.secrets import SecretStatus, env_name
 from connectors.base import AccountConfig, Connector
 from connectors.registry import PLATFORMS, build_connector
+from content.platforms import check_platform as canonical_platform, platform_record
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-#: X's free tier allows 17 posts per 24 hours; used when no cap is given for an X account
-DEFAULT_DAILY_CAP = {"x": 17}
 UNSET = object()
 
 
@@ -27,12 +26,11 @@ def platform_names() -> str:
 
 
 def check_platform(platform: str) -> str:
-    p = platform.lower()
-    if p == "twitter":
-        p = "x"
-    if p not in PLATFORMS:
-        raise InvalidInput(f"unknown platform {platform!r}", f"use one of {platform_names()}")
-    return p
+    """The canonical name of ``platform`` (any case, or an alias such as ``twitter``, ``bsky``)."""
+    try:
+        return canonical_platform(platform)
+    except ValueError:
+        raise InvalidInput(f"unknown platform {platform!r}", f"use one of {platform_names()}") from None
 
 
 def check_base_url(url: str) -> str:
@@ -47,9 +45,6 @@ def check_base_url(url: str) -> str:
 
 #: the most each account setting accepts (far above any real need: a bound, not a policy)
 MOST = {"--daily-cap": 100_000, "--min-spacing": 1440, "--char-limit": 100_000}
-#: platforms whose text limit an account may set: a Mastodon instance's own, X Premium's long posts
-#: (and the sandbox, to try it); the others' limits are fixed
-OWN_CHAR_LIMIT = frozenset({"mastodon", "x", "sandbox"})
 
 
 def check_cap(value: int | None, what: str) -> int | None:
@@ -63,7 +58,7 @@ def check_cap(value: int | None, what: str) -> int | None:
 
 
 def check_char_limit(value: int | None, platform: str) -> int | None:
-    if value is not None and platform not in OWN_CHAR_LIMIT:
+    if value is not None and not platform_record(platform).own_limit:
         raise InvalidInput(f"{platform} has a fixed text limit: --char-limit does not apply",
                            "leave --char-limit out (it is for a Mastodon instance's own limit or X Premium)")
     return check_cap(value, "--char-limit")
@@ -91,7 +86,7 @@ def add(app: App, platform: str, name: str, *, handle: str | None = None, base_u
         if s.scalar(select(Account.id).where(Account.name == name)) is not None:
             raise InvalidInput(f"account {name!r} already exists", "pick another name or remove it first")
         account = Account(name=name, platform=platform, handle=handle, base_url=base_url, timezone=timezone,
-                          daily_cap=check_cap(daily_cap, "--daily-cap") or DEFAULT_DAILY_CAP.get(platform),
+                          daily_cap=check_cap(daily_cap, "--daily-cap") or platform_record(platform).default_daily_cap,
                           min_spacing_minutes=check_cap(min_spacing, "--min-spacing"),
                           char_limit=check_char_limit(char_limit, platform),
                           status=AccountStatus.ACTIVE, created_at=app.now())

@@ -24,6 +24,7 @@ from campaigner.services import accounts as accounts_svc
 from campaigner.services import campaigns as campaigns_svc
 from campaigner.states import ACTIVE
 from campaigner.times import format_local, local_day_bounds, parse_when
+from connectors.registry import platform_info
 from content.hashtags import fit_hashtags
 from content.length import check_length, limit_for
 from content.media import check_files, check_media, sniff_mime
@@ -365,7 +366,7 @@ def _years_later(t: datetime, years: int) -> datetime:
 def new_key(platform: str, due_at: datetime) -> str:
     """A random idempotency key: an atproto TID for Bluesky (its record key), else 128 random bits
     as 32 hex digits."""
-    if platform == "bluesky":
+    if platform_info(platform).key == "tid":
         from connectors.tid import new_tid
 
         return new_tid(due_at)

@@ -483,28 +483,15 @@ def _found_ref(platform: str, value: str) -> tuple[str, str | None]:
             raise InvalidInput(f"{value!r} looks like an address without https://",
                                "paste the whole address (https://…) or just the post's id")
         return value, None
-    from urllib.parse import parse_qs, urlsplit
+    from urllib.parse import urlsplit
+
+    from connectors.registry import platform_info
 
     url = urlsplit(value)
-    segs = [p for p in url.path.split("/") if p]
-    rid = None
-    if platform in ("telegram", "mastodon") and segs and segs[-1].isdigit():
-        rid = segs[-1]  # t.me/<channel>/<id>, t.me/c/<chat>/<id>; <instance>/@user/<id>
-    elif platform == "x" and len(segs) >= 2 and segs[-2] == "status" and segs[-1].isdigit():
-        rid = segs[-1]
-    elif platform == "bluesky" and len(segs) == 4 and segs[0] == "profile" and segs[2] == "post" \
-            and segs[1].startswith("did:"):
-        rid = f"at://{segs[1]}/app.bsky.feed.post/{segs[3]}"
-    elif platform == "facebook":
-        q = parse_qs(url.query)
-        if len(segs) >= 3 and segs[-2] == "posts" and segs[-3].isdigit() and segs[-1].isdigit():
-            rid = f"{segs[-3]}_{segs[-1]}"
-        elif q.get("story_fbid", [""])[0].isdigit() and q.get("id", [""])[0].isdigit():
-            rid = f"{q['id'][0]}_{q['story_fbid'][0]}"
+    info = platform_info(platform)
+    rid = info.post_id(url, [p for p in url.path.split("/") if p])
     if rid is None:
-        hint = {"bluesky": "its at:// URI (bsky.app links with a handle do not tell the account's DID)",
-                "facebook": "its id PAGEID_POSTID"}.get(platform, "its id")
-        raise InvalidInput(f"cannot tell the {platform} post id from {value}", f"give {hint} instead: --found ID")
+        raise InvalidInput(f"cannot tell the {platform} post id from {value}", f"give {info.id_hint} instead: --found ID")
     return rid, value
 
 

@@ -16,30 +16,25 @@ from datetime import timedelta
 import pytest
 
 from connectors.base import (AuthExpired, Metrics, NotSupported, RateLimited, Transient)
-from connectors.registry import build_connector
+from connectors.base import METRIC_FIELDS as METRICS
+from connectors.registry import PLATFORMS as REGISTRY, build_connector
 from connectors.tid import new_tid
 from tests.connectors.conftest import new_post
 from tests.fakes.server import Failure
 
-PLATFORMS = ["sandbox", "mastodon", "telegram", "facebook", "x", "bluesky"]
+PLATFORMS = list(REGISTRY)
 HTTP = set(PLATFORMS) - {"sandbox"}    # the sandbox has no network
-CAN_FIND = set(PLATFORMS) - {"telegram"}      # Telegram bots cannot read channel history
-HAS_REPLIES = set(PLATFORMS) - {"telegram"}   # ... nor comments
+#: what each platform's record says it can do: the contract below holds each connector to it
+CAN_FIND = {p for p, info in REGISTRY.items() if info.can_find_existing}
+HAS_REPLIES = {p for p, info in REGISTRY.items() if info.replies}
 KNOWS_MISSING = set(PLATFORMS) - {"telegram"}
 IDEMPOTENT_DELETE = {"sandbox", "mastodon", "telegram", "facebook", "bluesky"}
 #: the request that creates a post, for failures aimed at it (logins etc. must not catch them)
 CREATE_PATH = {"mastodon": "/api/v1/statuses", "telegram": "sendMessage", "facebook": "/feed",
                "x": "/2/tweets", "bluesky": "createRecord"}
-ALL_FIELDS = ("likes", "reposts", "replies", "quotes", "impressions", "bookmarks", "clicks")
-#: Metrics fields each platform does not provide: they must be None, never a guessed 0
-NONE_FIELDS = {
-    "sandbox": {"bookmarks", "clicks"},
-    "mastodon": {"impressions", "bookmarks", "clicks"},
-    "telegram": set(ALL_FIELDS),
-    "facebook": {"quotes", "bookmarks", "clicks"},
-    "x": {"clicks"},
-    "bluesky": {"impressions", "clicks"},
-}
+ALL_FIELDS = METRICS
+#: Metrics fields each platform does not provide (by its record): they must be None, never a guessed 0
+NONE_FIELDS = {p: set(ALL_FIELDS) - set(info.metrics) for p, info in REGISTRY.items()}
 
 
 # --- fixtures ---------------------------------------------------------------------------------

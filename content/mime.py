@@ -1,0 +1,7 @@
+"""The media types campaigner knows (MIME names), shared by the platform records and the file checks."""
+
+JPEG, PNG, GIF, WEBP, MP4 = "image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4"
+#: Recognised but refused everywhere here (so the message can say what the file is).
+HEIC, AVIF, QUICKTIME = "image/heic", "image/avif", "video/quicktime"
+
+MB = 1024 * 1024
