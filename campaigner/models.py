@@ -314,7 +314,7 @@ class Reply(Base):
     author: Mapped[str] = mapped_column(String(255))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    language: Mapped[str | None] = mapped_column(String(8))
+    language: Mapped[str | None] = mapped_column(String(35))  # a BCP-47 tag (RFC 5646 §4.4.1)
     polarity: Mapped[float | None] = mapped_column(Float)
     sentiment: Mapped[str | None] = mapped_column(String(16))  # positive | neutral | negative
     collected_at: Mapped[datetime] = mapped_column(UTCDateTime)

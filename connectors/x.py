@@ -14,6 +14,7 @@ reads the account's own recent posts and matches the text with URLs (t.co) left 
 """
 from __future__ import annotations
 
+import html
 import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -243,7 +244,8 @@ class XConnector:
         return MetricsBatch(found=found, missing=frozenset(missing))
 
     def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]:
-        """Posts by others in the conversation started by ``remote_id`` (recent search, 7 days)."""
+        """Posts by others in the conversation started by ``remote_id`` (recent search, 7 days),
+        their text as written (X sends ``&``, ``<`` and ``>`` as HTML entities)."""
         now = self._clock()
         own_id = self._own_id()
         params: dict[str, Any] = {
@@ -272,7 +274,7 @@ class XConnector:
                                if r.get("type") == "replied_to"), None)
                 author_id = str(raw.get("author_id", ""))
                 out.append(Reply(remote_id=str(raw["id"]), author=users.get(author_id, author_id),
-                                 text=raw.get("text", ""), created_at=created,
+                                 text=html.unescape(str(raw.get("text", ""))), created_at=created,
                                  language=raw.get("lang"), in_reply_to=parent))
             token = (resp.meta or {}).get("next_token")
             if not token:

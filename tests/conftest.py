@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-#: fixtures shared by several folders: a real SMTP server (``smtp_server``, ``tls_cert``)
-pytest_plugins = ["tests.smtp"]
+#: fixtures shared by several folders: a real SMTP server (``smtp_server``, ``tls_cert``) and
+#: strangers' hostile replies (``hostile_replies``)
+pytest_plugins = ["tests.smtp", "tests.hostile"]
 
 PG_URL = os.environ.get("CAMPAIGNER_TEST_DATABASE_URL")
 #: a fixed "now" for tests: Monday 2026-11-30 08:00 WIB

@@ -134,8 +134,12 @@ def test(flags, name, timeout, as_json) -> None:
         echo_json({"account": name, "remote_id": who.remote_id, "handle": who.handle,
                    "display_name": who.display_name, "url": who.url, "token_expires_at": who.token_expires_at})
         return
-    click.echo(f"{name}: OK — signed in as {who.handle}" + (f" ({who.display_name})" if who.display_name else "")
-               + (f", {who.url}" if who.url else "")
+    from content.untrusted import for_display
+
+    # the platform's answer: shown without escape sequences or bidi overrides
+    click.echo(for_display(f"{name}: OK — signed in as {who.handle}"
+                           + (f" ({who.display_name})" if who.display_name else "")
+                           + (f", {who.url}" if who.url else ""))
                + (f"; the token expires {format_local(who.token_expires_at, app.zone_for(None))}"
                   if who.token_expires_at else ""))
 

@@ -4,7 +4,8 @@ Everything is inside the file: CSS inline, charts as ``data:image/png;base64`` i
 no font or image from anywhere else. A Content-Security-Policy (``default-src 'none'``) makes a
 browser refuse any outside request even if one slipped in. Links to the posts themselves are
 ordinary ``<a href>`` links (only ``http(s)`` ones become links). Wide tables scroll sideways
-inside their own box; charts scale to the screen.
+inside their own box; charts scale to the screen. Every text is escaped, and control characters
+and bidi overrides (a stranger's reply may hold them) are taken out.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from campaigner.report_render.common import (TABLE_METRICS, account_best, attent
                                              sentiment_line)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
+from content.untrusted import for_display
 
 CSS = """
 :root{--fg:#1d2330;--muted:#5b6473;--line:#e3e6eb;--bg:#f5f6f8;--card:#fff;--accent:#0072B2;--up:#0a7a4f;--down:#b3261e}
@@ -61,7 +63,7 @@ CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'n
 
 
 def e(text: object) -> str:
-    return escape(str(text), quote=True)
+    return escape(for_display(str(text)), quote=True)
 
 
 def _link(url: str | None, label: str) -> str:

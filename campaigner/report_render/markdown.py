@@ -1,5 +1,9 @@
 """The weekly report as Markdown that pastes into a chat (Mattermost, Element, Slack, Discord,
-Telegram): bold headings, short bullet lists, bare links — no tables, no wide lines."""
+Telegram): bold headings, short bullet lists, bare links — no tables, no wide lines.
+
+Every text is escaped (no accidental bold, links or code), whole-room mentions such as a reply's
+``@everyone`` are defused so pasting the report pings no one, and escape sequences, control
+characters and bidi overrides are taken out."""
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -9,13 +13,15 @@ from campaigner.report_render.common import (TABLE_METRICS, account_best, attent
                                              sentiment_line, short)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
+from content.untrusted import defuse_mentions, for_display
 
 _SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~"})
 
 
 def esc(text: str) -> str:
-    """Text that Markdown shows as written (no accidental bold, links or code)."""
-    return text.translate(_SPECIAL)
+    """Text that Markdown shows as written (no accidental bold, links or code) and that pings
+    no whole room. Escape sequences go first: escaping their ``[`` would hide them."""
+    return defuse_mentions(for_display(text).translate(_SPECIAL))
 
 
 def render(report: WeeklyReport, t: Lang) -> str:
@@ -30,7 +36,7 @@ def render(report: WeeklyReport, t: Lang) -> str:
         out += ["", esc(t("empty")),
                 esc(t("empty_prev", published=t.num(prev.published), failed=t.num(prev.failed)))]
         _attention(out, report, t, zone)
-        return "\n".join(out) + "\n"
+        return for_display("\n".join(out) + "\n")
     for title, sec in sections(report, t):
         out += ["", f"**{esc(title)}**"]
         _section(out, sec, t, zone)
@@ -38,7 +44,7 @@ def render(report: WeeklyReport, t: Lang) -> str:
     _replies(out, report, t)
     _attention(out, report, t, zone)
     out += ["", f"_{esc(t('footnote'))}_"]
-    return "\n".join(out) + "\n"
+    return for_display("\n".join(out) + "\n")
 
 
 def _section(out: list[str], sec: Section, t: Lang, zone: ZoneInfo) -> None:

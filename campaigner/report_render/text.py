@@ -2,6 +2,8 @@
 
 Every line fits 80 columns except a post's link when the link itself is longer (links are never
 cut). A value the platform does not tell shows as ``–``; a total no post has shows as ``n/a``.
+Strangers' text (replies) reaches a terminal or a mail reader: escape sequences, control
+characters and bidi overrides are taken out of the whole report.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from campaigner.report_render.common import (TABLE_METRICS, account_best, attent
                                              sentiment_line, short)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
+from content.untrusted import for_display
 
 WIDTH = 80
 LABEL = 19  # "Engagement rate:" / "Tingkat interaksi:" + a space
@@ -36,7 +39,7 @@ def render(report: WeeklyReport, t: Lang) -> str:
         prev = report.overall.previous
         out += _wrap(t("empty_prev", published=t.num(prev.published), failed=t.num(prev.failed)))
         _attention(out, report, t, zone)
-        return "\n".join(out) + "\n"
+        return for_display("\n".join(out) + "\n")
     for title, sec in sections(report, t):
         _heading(out, title)
         _section(out, sec, t, zone)
@@ -44,7 +47,7 @@ def render(report: WeeklyReport, t: Lang) -> str:
     _replies(out, report, t)
     _attention(out, report, t, zone)
     out += [""] + _wrap(t("footnote"))
-    return "\n".join(out) + "\n"
+    return for_display("\n".join(out) + "\n")
 
 
 def _wrap(text: str, indent: str = "", sub: str | None = None) -> list[str]:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from campaigner.app import App
 from campaigner.config import SMTP_PASSWORD_ENV, SmtpSettings
 from campaigner.errors import ConfigError
+from content.untrusted import for_display
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +80,16 @@ def _describe(exc: Exception) -> str:
 
 def message(smtp: SmtpSettings, subject: str, body: str, now: datetime, zone: ZoneInfo,
             to: Sequence[str] | None = None) -> EmailMessage:
-    """A plain-text message from the configured sender to ``to`` (default: the [smtp] ``to``)."""
+    """A plain-text message from the configured sender to ``to`` (default: the [smtp] ``to``).
+    Subject and body may quote platforms and strangers: escape sequences, control characters and
+    bidi overrides are taken out."""
     msg = EmailMessage()
     msg["From"] = smtp.sender
     msg["To"] = ", ".join(to or smtp.to)
-    msg["Subject"] = subject
+    msg["Subject"] = " ".join(for_display(subject).split())
     msg["Date"] = format_datetime(now.astimezone(zone))
     msg["Message-ID"] = make_msgid(domain=smtp.sender.rsplit("@", 1)[-1])
-    msg.set_content(body)
+    msg.set_content(for_display(body))
     return msg
 
 

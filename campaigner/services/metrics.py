@@ -3,6 +3,11 @@
 Fresh posts are polled often and old ones rarely, then never (the schedule below); every poll
 writes one row per delivery, so history is kept. A post the platform no longer has is recorded
 as missing — never as zero engagement — and is not polled again.
+
+What a platform answers is bounded before it is stored: a count that is not a whole number
+within its column (negative, fractional, beyond PostgreSQL's integer) is stored as unknown, and
+the raw payload keeps only a few short metric names with their numbers. A batch the database
+still refuses is written row by row, so one bad row is logged and skipped, never the run.
 """
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Callable, Sequence
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import BigInteger, and_, func, select
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import aliased
 
 from campaigner import db
@@ -21,7 +27,8 @@ from campaigner.app import App
 from campaigner.errors import CampaignerError
 from campaigner.services.accounts import connector as account_connector
 from campaigner.models import METRIC_FIELDS, Account, AccountStatus, Delivery, DeliveryStatus as S, MetricSnapshot
-from connectors.base import AuthExpired, Connector, ConnectorError, RateLimited
+from connectors.base import AuthExpired, Connector, ConnectorError, Metrics, RateLimited, one_line
+from content.untrusted import storable_line
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,65 @@ def poll_due(published_at: datetime, last_polled: datetime | None, now: datetime
         if age <= horizon:
             return last_polled is None or now - last_polled >= every - SLACK
     return False
+
+
+#: the largest value each metric column holds (PostgreSQL integer / bigint)
+_TOP = {f: 2**63 - 1 if isinstance(MetricSnapshot.__table__.c[f].type, BigInteger) else 2**31 - 1
+        for f in METRIC_FIELDS}
+#: the raw payload keeps at most this many metric names, each at most ``RAW_NAME`` characters
+RAW_KEYS = 32
+RAW_NAME = 64
+
+
+def _count(value: object, top: int) -> int | None:
+    """A count as stored: a whole number from 0 to ``top``, else None (not known)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value <= top else None
+
+
+def _raw(raw: object) -> dict[str, int | float | None]:
+    """The platform's metric names and their numbers, bounded (a hostile server may send
+    megabytes, nested objects or numbers no JSON reader takes back)."""
+    out: dict[str, int | float | None] = {}
+    for key, value in (raw.items() if isinstance(raw, dict) else ()):
+        if len(out) == RAW_KEYS:
+            break
+        if not isinstance(key, str) or isinstance(value, bool) or not (
+                value is None or isinstance(value, int) and abs(value) < 2**63
+                or isinstance(value, float) and abs(value) < 1e300):
+            continue
+        out[storable_line(key, RAW_NAME)] = value
+    return out
+
+
+def snapshot_row(delivery_id: int, at: datetime, m: Metrics | None) -> dict:
+    """One snapshot row: ``m``'s values bounded to their columns, or a missing post's (m None)."""
+    if m is None:
+        return dict(delivery_id=delivery_id, collected_at=at, missing=True, raw={}, **dict.fromkeys(METRIC_FIELDS))
+    return dict(delivery_id=delivery_id, collected_at=at, missing=False, raw=_raw(m.raw),
+                **{f: _count(getattr(m, f), _TOP[f]) for f in METRIC_FIELDS})
+
+
+def _store(app: App, rows: list[dict]) -> int:
+    """Insert snapshot rows in one statement; if the database refuses it, row by row, each in a
+    savepoint, so only the rows it refuses are lost (logged). Returns how many were stored."""
+    try:
+        with db.write(app.engine) as s:
+            s.execute(MetricSnapshot.__table__.insert(), rows)
+        return len(rows)
+    except (DataError, IntegrityError, StatementError):
+        pass
+    stored = 0
+    with db.write(app.engine) as s:
+        for row in rows:
+            try:
+                with s.begin_nested():
+                    s.execute(MetricSnapshot.__table__.insert(), [row])
+                stored += 1
+            except (DataError, IntegrityError, StatementError) as exc:
+                log.warning("metrics of delivery %s not stored: %s", row["delivery_id"], one_line(str(exc.orig), 300))
+    return stored
 
 
 def skip_reason(exc: ConnectorError) -> str:
@@ -115,16 +181,9 @@ def collect(app: App, *, schedule=DEFAULT_SCHEDULE, connector_for: Callable[[Acc
                 break
             report.requests += 1
             at = app.now()
-            rows = [dict(delivery_id=by_remote[rid], collected_at=at, missing=False, raw=dict(m.raw),
-                         **{f: getattr(m, f) for f in METRIC_FIELDS})
-                    for rid, m in result.found.items() if rid in by_remote]
-            rows += [dict(delivery_id=by_remote[rid], collected_at=at, missing=True, raw={},
-                          **dict.fromkeys(METRIC_FIELDS))
-                     for rid in result.missing if rid in by_remote]
-            if rows:
-                with db.write(app.engine) as s:
-                    s.execute(MetricSnapshot.__table__.insert(), rows)
-            report.polled += len(rows)
+            rows = [snapshot_row(by_remote[rid], at, m) for rid, m in result.found.items() if rid in by_remote]
+            rows += [snapshot_row(by_remote[rid], at, None) for rid in result.missing if rid in by_remote]
+            report.polled += _store(app, rows) if rows else 0
             report.delivery_ids.update(by_remote[rid] for rid in result.found if rid in by_remote)
             report.missing += len(result.missing)
             done += len(batch)

@@ -1,14 +1,20 @@
-"""Replies to published posts: collected where the platform allows it, stored once, scored."""
+"""Replies to published posts: collected where the platform allows it, stored once, scored.
+
+A reply is a stranger's text: every field is bounded to its column and normalised before it is
+stored (``content.untrusted``), and each reply is written in its own savepoint, so one that the
+database still refuses is logged and skipped instead of ending the run for every other account.
+"""
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Callable
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from campaigner import db
 from campaigner.app import App
@@ -16,7 +22,8 @@ from campaigner.errors import CampaignerError
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus as S, Reply
 from campaigner.services.accounts import connector as account_connector
 from campaigner.services.metrics import skip_reason
-from connectors.base import Connector, ConnectorError
+from connectors.base import Connector, ConnectorError, Reply as Found, one_line
+from content.untrusted import MAX_TEXT, language_tag, storable, storable_id, storable_line
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +36,34 @@ class RepliesReport:
     new: int = 0
     requests: int = 0
     skipped_accounts: dict[str, str] = field(default_factory=dict)
+    #: replies the database refused even bounded (logged; the others were stored)
+    refused: int = 0
+
+
+_COLUMNS = Reply.__table__.c
+
+
+def _stored(r: Found, did: int, now: datetime) -> Reply:
+    """The row for reply ``r``, every field bounded to its column and normalised; its sentiment
+    is scored on the stored text. A time in the future (or none) counts as ``now``: the newest
+    reply's time is where the next poll starts."""
+    from content.sentiment import score
+
+    text = storable(r.text, MAX_TEXT)
+    tag = language_tag(r.language)
+    verdict = score(text, language_hint=tag)
+    created = r.created_at if isinstance(r.created_at, datetime) else now
+    created = min(created if created.tzinfo else created.replace(tzinfo=timezone.utc), now)
+    return Reply(delivery_id=did, remote_id=storable_id(r.remote_id, _COLUMNS.remote_id.type.length),
+                 author=storable_line(r.author, _COLUMNS.author.type.length) or "?", text=text,
+                 created_at=created, language=verdict.language or tag, polarity=verdict.polarity,
+                 sentiment=verdict.label, collected_at=now)
 
 
 def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
                     connector_for: Callable[[Account], Connector] | None = None) -> RepliesReport:
     """Fetch replies to posts published in the last week (or to ``delivery_ids``), store the new
     ones once each with their sentiment. Platforms without replies (Telegram) are skipped."""
-    from content.sentiment import score
-
     now = app.now()
     newest = (select(Reply.delivery_id, func.max(Reply.created_at).label("at")).group_by(Reply.delivery_id)
               .subquery())
@@ -70,16 +97,21 @@ def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
             report.requests += 1
             if not found:
                 continue
+            rows = [_stored(r, did, now) for r in found]
             with db.write(app.engine) as s:
                 known = set(s.scalars(select(Reply.remote_id).where(Reply.delivery_id == did)))
-                for r in found:
-                    if r.remote_id in known:
+                for row in rows:
+                    if row.remote_id in known:
                         continue
-                    verdict = score(r.text, language_hint=r.language)
-                    s.add(Reply(delivery_id=did, remote_id=r.remote_id, author=r.author, text=r.text,
-                                created_at=r.created_at, language=verdict.language or r.language,
-                                polarity=verdict.polarity, sentiment=verdict.label, collected_at=now))
-                    known.add(r.remote_id)
+                    known.add(row.remote_id)
+                    try:
+                        with s.begin_nested():
+                            s.add(row)
+                    except (DataError, IntegrityError, StatementError) as exc:
+                        report.refused += 1
+                        log.warning("a reply to %s's post (delivery %d) was not stored: %s", account.name, did,
+                                    one_line(str(exc.orig), 300))
+                        continue
                     report.new += 1
     for name, why in report.skipped_accounts.items():
         log.info("replies for %s not collected: %s", name, why)

@@ -132,7 +132,7 @@ class Fake(ContractFake):
                 if name in METRIC_NAMES:  # Bluesky has no impressions: ignored like the platform does
                     record["counts"][METRIC_NAMES[name]] = value
 
-    def add_reply(self, remote_id: str, author: str, text: str, created_at) -> str:
+    def add_reply(self, remote_id: str, author: str, text: str, created_at, language: str = "id") -> str:
         with self.lock:
             parent = self.records[self._key(remote_id)]
             handle = author.lstrip("@")
@@ -146,7 +146,7 @@ class Fake(ContractFake):
                 created_at = created_at.replace(tzinfo=timezone.utc)
             parent_ref = {"uri": remote_id, "cid": parent["cid"]}
             root_ref = (parent["value"].get("reply") or {}).get("root") or parent_ref
-            value = {"$type": POST, "text": text, "langs": ["id"],
+            value = {"$type": POST, "text": text, "langs": [language],
                      "createdAt": created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                      "reply": {"root": root_ref, "parent": parent_ref}}
             rkey = new_tid(created_at)

@@ -115,10 +115,10 @@ class Fake(ContractFake):
                 if key in names:                      # Mastodon has no impressions/bookmark counts
                     self.statuses[remote_id][names[key]] = value
 
-    def add_reply(self, remote_id: str, author: str, text: str, created_at, language: str | None = "id") -> str:
+    def add_reply(self, remote_id: str, author: str, text: str, created_at, language: str | None = "id",
+                  domain: str = "mastodon.other") -> str:
         with self.lock:
-            account = self._make_account(str(200000 + len(self.statuses)), author, author.title(),
-                                         domain="mastodon.other")
+            account = self._make_account(str(200000 + len(self.statuses)), author, author.title(), domain=domain)
             status = self._new_status(text, account, created_at, in_reply_to_id=remote_id, language=language)
             self.statuses[remote_id]["replies_count"] += 1
             return status["id"]

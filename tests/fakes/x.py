@@ -124,7 +124,7 @@ class Fake(ContractFake):
             for name, value in counts.items():
                 metrics[METRIC_NAMES[name]] = value
 
-    def add_reply(self, remote_id: str, author: str, text: str, created_at) -> str:
+    def add_reply(self, remote_id: str, author: str, text: str, created_at, language: str = "in") -> str:
         with self.lock:
             parent = self.tweets[str(remote_id)]
             author = author.lstrip("@")
@@ -134,7 +134,9 @@ class Fake(ContractFake):
                 self.usernames[user_id] = author
             if created_at.tzinfo is None:
                 created_at = created_at.replace(tzinfo=timezone.utc)
-            return self._store(text, user_id, created_at, reply_to=parent["id"])
+            reply_id = self._store(text, user_id, created_at, reply_to=parent["id"])
+            self.tweets[reply_id]["lang"] = language
+            return reply_id
 
     def reply_parent(self, remote_id: str) -> str | None:
         with self.lock:
