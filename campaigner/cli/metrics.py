@@ -27,18 +27,21 @@ def collect(flags, replies, as_json) -> None:
     answers = collect_replies(app, report.delivery_ids) if replies and report.delivery_ids else None
     if as_json:
         echo_json({"polled": report.polled, "missing": report.missing, "requests": report.requests,
-                   "skipped_accounts": report.skipped_accounts,
+                   "refused": report.refused, "skipped_accounts": report.skipped_accounts,
                    "replies": None if answers is None else {"new": answers.new, "requests": answers.requests,
+                                                            "refused": answers.refused,
                                                             "skipped_accounts": answers.skipped_accounts}})
         return
     if quiet():
         return
     click.echo(f"Collected {report.polled} snapshots in {report.requests} requests"
-               + (f"; {report.missing} posts are gone from their platform" if report.missing else "") + ".")
+               + (f"; {report.missing} posts are gone from their platform" if report.missing else "")
+               + (f"; {report.refused} refused by the database (see the log)" if report.refused else "") + ".")
     for name, why in report.skipped_accounts.items():
         click.echo(f"Skipped {name}: {why}")
     if answers is not None:
-        click.echo(f"New replies: {answers.new} ({answers.requests} requests).")
+        click.echo(f"New replies: {answers.new} ({answers.requests} requests)"
+                   + (f"; {answers.refused} refused by the database (see the log)" if answers.refused else "") + ".")
 
 
 @metrics.command("show")

@@ -16,9 +16,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Callable, Sequence
+from typing import Callable, Sequence, cast
 
-from sqlalchemy import BigInteger, and_, func, select
+from sqlalchemy import BigInteger, Table, and_, func, select
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import aliased
 
@@ -55,9 +55,9 @@ def poll_due(published_at: datetime, last_polled: datetime | None, now: datetime
     return False
 
 
+SNAPSHOTS = cast(Table, MetricSnapshot.__table__)
 #: the largest value each metric column holds (PostgreSQL integer / bigint)
-_TOP = {f: 2**63 - 1 if isinstance(MetricSnapshot.__table__.c[f].type, BigInteger) else 2**31 - 1
-        for f in METRIC_FIELDS}
+_TOP = {f: 2**63 - 1 if isinstance(SNAPSHOTS.c[f].type, BigInteger) else 2**31 - 1 for f in METRIC_FIELDS}
 #: the raw payload keeps at most this many metric names, each at most ``RAW_NAME`` characters
 RAW_KEYS = 32
 RAW_NAME = 64
@@ -95,23 +95,24 @@ def snapshot_row(delivery_id: int, at: datetime, m: Metrics | None) -> dict:
 
 def _store(app: App, rows: list[dict]) -> int:
     """Insert snapshot rows in one statement; if the database refuses it, row by row, each in a
-    savepoint, so only the rows it refuses are lost (logged). Returns how many were stored."""
+    savepoint, so only the rows it refuses are lost (logged). Returns how many were refused."""
     try:
         with db.write(app.engine) as s:
-            s.execute(MetricSnapshot.__table__.insert(), rows)
-        return len(rows)
+            s.execute(SNAPSHOTS.insert(), rows)
+        return 0
     except (DataError, IntegrityError, StatementError):
         pass
-    stored = 0
+    refused = 0
     with db.write(app.engine) as s:
         for row in rows:
             try:
                 with s.begin_nested():
-                    s.execute(MetricSnapshot.__table__.insert(), [row])
-                stored += 1
+                    s.execute(SNAPSHOTS.insert(), [row])
             except (DataError, IntegrityError, StatementError) as exc:
-                log.warning("metrics of delivery %s not stored: %s", row["delivery_id"], one_line(str(exc.orig), 300))
-    return stored
+                refused += 1
+                log.warning("the metrics of delivery %s were not stored: %s", row["delivery_id"],
+                            one_line(str(exc.orig), 300))
+    return refused
 
 
 def skip_reason(exc: ConnectorError) -> str:
@@ -130,6 +131,7 @@ class CollectReport:
     requests: int = 0
     skipped_accounts: dict[str, str] = field(default_factory=dict)  # account → why
     delivery_ids: set[int] = field(default_factory=set)  # those polled (and still on the platform)
+    refused: int = 0  # snapshots the database refused even bounded (logged; the others were stored)
 
 
 def _candidates(app: App, now: datetime, schedule) -> dict[int, list[tuple[int, str]]]:
@@ -183,7 +185,9 @@ def collect(app: App, *, schedule=DEFAULT_SCHEDULE, connector_for: Callable[[Acc
             at = app.now()
             rows = [snapshot_row(by_remote[rid], at, m) for rid, m in result.found.items() if rid in by_remote]
             rows += [snapshot_row(by_remote[rid], at, None) for rid in result.missing if rid in by_remote]
-            report.polled += _store(app, rows) if rows else 0
+            refused = _store(app, rows) if rows else 0
+            report.polled += len(rows) - refused
+            report.refused += refused
             report.delivery_ids.update(by_remote[rid] for rid in result.found if rid in by_remote)
             report.missing += len(result.missing)
             done += len(batch)

@@ -11,9 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import partial
-from typing import Callable
+from typing import Callable, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from campaigner import db
@@ -40,7 +40,12 @@ class RepliesReport:
     refused: int = 0
 
 
-_COLUMNS = Reply.__table__.c
+def _length(column: str) -> int:
+    """The length of a string column of ``replies``: what comes from outside is cut to it."""
+    return cast(String, Reply.__table__.c[column].type).length or 0
+
+
+REMOTE_ID, AUTHOR = _length("remote_id"), _length("author")
 
 
 def _stored(r: Found, did: int, now: datetime) -> Reply:
@@ -54,8 +59,8 @@ def _stored(r: Found, did: int, now: datetime) -> Reply:
     verdict = score(text, language_hint=tag)
     created = r.created_at if isinstance(r.created_at, datetime) else now
     created = min(created if created.tzinfo else created.replace(tzinfo=timezone.utc), now)
-    return Reply(delivery_id=did, remote_id=storable_id(r.remote_id, _COLUMNS.remote_id.type.length),
-                 author=storable_line(r.author, _COLUMNS.author.type.length) or "?", text=text,
+    return Reply(delivery_id=did, remote_id=storable_id(r.remote_id, REMOTE_ID),
+                 author=storable_line(r.author, AUTHOR) or "?", text=text,
                  created_at=created, language=verdict.language or tag, polarity=verdict.polarity,
                  sentiment=verdict.label, collected_at=now)
 

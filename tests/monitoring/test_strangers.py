@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -49,6 +50,30 @@ def shown_author(platform: str, author: str, domain: str | None) -> str:
     if platform == "bluesky" and "." not in author:
         return f"{author}.bsky.social"
     return " ".join(author.split())
+
+
+@contextmanager
+def refusing(engine, table: str, condition: str):
+    """While inside, the database refuses a row of ``table`` for which the SQL ``condition`` (on
+    ``NEW``) holds: a trigger stands in for any refusal nobody foresaw."""
+    pg = engine.dialect.name == "postgresql"
+    with engine.begin() as c:
+        if pg:
+            c.execute(text(f"CREATE FUNCTION refuse_row() RETURNS trigger AS $$ BEGIN IF {condition} THEN "
+                           "RAISE EXCEPTION 'refused by a test trigger' USING ERRCODE = 'check_violation'; "
+                           "END IF; RETURN NEW; END $$ LANGUAGE plpgsql"))
+            c.execute(text(f"CREATE TRIGGER refuse_row BEFORE INSERT ON {table} FOR EACH ROW "
+                           "EXECUTE FUNCTION refuse_row()"))
+        else:
+            c.execute(text(f"CREATE TRIGGER refuse_row BEFORE INSERT ON {table} WHEN {condition} "
+                           "BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END"))
+    try:
+        yield
+    finally:
+        with engine.begin() as c:
+            c.execute(text("DROP TRIGGER refuse_row" + (f" ON {table}" if pg else "")))
+            if pg:
+                c.execute(text("DROP FUNCTION refuse_row()"))
 
 
 def two_posts(cli, engine_for, engine, platform_account, platform: str):
@@ -106,32 +131,36 @@ def test_a_reply_the_database_refuses_is_skipped_and_the_others_stored(
     m1.add_reply(d1.remote_id, "ana", "TOLAK-DB bukan balasan biasa", cli.clock.now)
     m1.add_reply(d1.remote_id, "budi", "Setuju, tolak Tapera!", cli.clock.now)
     m2.add_reply(d2.remote_id, "sari", "Upah harus naik!", cli.clock.now)
-    pg = engine.dialect.name == "postgresql"
-    with engine.begin() as c:
-        if pg:
-            c.execute(text("CREATE FUNCTION refuse_reply() RETURNS trigger AS $$ BEGIN "
-                           "IF NEW.text LIKE '%TOLAK-DB%' THEN RAISE EXCEPTION 'refused by a test trigger' "
-                           "USING ERRCODE = 'check_violation'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"))
-            c.execute(text("CREATE TRIGGER refuse_reply BEFORE INSERT ON replies FOR EACH ROW "
-                           "EXECUTE FUNCTION refuse_reply()"))
-        else:
-            c.execute(text("CREATE TRIGGER refuse_reply BEFORE INSERT ON replies WHEN NEW.text LIKE '%TOLAK-DB%' "
-                           "BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END"))
-    try:
-        with caplog.at_level(logging.WARNING, logger="campaigner"):
-            r = cli("metrics", "collect")
-    finally:
-        with engine.begin() as c:
-            c.execute(text("DROP TRIGGER refuse_reply" + (" ON replies" if pg else "")))
-            if pg:
-                c.execute(text("DROP FUNCTION refuse_reply()"))
+    with refusing(engine, "replies", "NEW.text LIKE '%TOLAK-DB%'"), caplog.at_level(logging.WARNING,
+                                                                                    logger="campaigner"):
+        r = cli("metrics", "collect")
     assert r.exit_code == 0, r.output
-    assert "New replies: 2 (2 requests)." in r.stdout
+    assert r.stdout.splitlines()[1] == "New replies: 2 (2 requests); 1 refused by the database (see the log)."
     got = stored_replies(engine)
     assert [x.text for x in got[d1.id]] == ["Setuju, tolak Tapera!"]
     assert [x.text for x in got[d2.id]] == ["Upah harus naik!"]
     [warning] = [rec.getMessage() for rec in caplog.records if "not stored" in rec.getMessage()]
-    assert warning.startswith("a reply to p1's post (delivery 1) was not stored: ") and "refused by a test trigger" in warning
+    assert warning.startswith(f"a reply to p1's post (delivery {d1.id}) was not stored: refused by a test trigger")
+
+
+def test_a_snapshot_the_database_refuses_is_skipped_and_the_others_stored(
+        cli, engine_for, engine, platform_account, caplog):
+    (m1, d1), (m2, d2) = two_posts(cli, engine_for, engine, platform_account, "mastodon")
+    cli.ok("post", "add", "Satu lagi", "--to", "p1", "--now")
+    engine_for().publish_all_due()
+    d3 = deliveries(engine)[2]
+    for fake, d, likes in ((m1, d1, 13), (m2, d2, 4), (m1, d3, 5)):
+        fake.set_engagement(d.remote_id, likes=likes)
+    with refusing(engine, "metric_snapshots", "NEW.likes = 13"), caplog.at_level(logging.WARNING,
+                                                                                 logger="campaigner"):
+        r = cli("metrics", "collect", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert (out["polled"], out["refused"]) == (2, 1)
+    with Session(engine) as s:
+        assert {sn.delivery_id: sn.likes for sn in s.scalars(select(MetricSnapshot))} == {d2.id: 4, d3.id: 5}
+    [warning] = [rec.getMessage() for rec in caplog.records if "not stored" in rec.getMessage()]
+    assert warning.startswith(f"the metrics of delivery {d1.id} were not stored: refused by a test trigger")
 
 
 def test_hostile_metric_values_are_stored_as_unknown_and_the_next_account_still_polled(
