@@ -50,7 +50,7 @@ from connectors import logsafe
 from connectors.base import (AccountConfig, AuthExpired, Clock, Identity, Metrics, MetricsBatch,
                              NotSupported, OutgoingPost, Permanent, Published, RateLimited, Reply,
                              Transient, system_clock)
-from connectors.http import HttpClient, Redactor, json_body, require_time, server_error
+from connectors.http import HttpClient, Redactor, json_body, parse_http_time, require_time, server_error
 from connectors.posttext import compose_text
 
 log = logging.getLogger(__name__)
@@ -395,12 +395,15 @@ class FacebookConnector:
                        reposts=shares, impressions=views, raw=raw)
 
     def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]:
-        """Top-level comments on the post by anyone but the Page itself, newest first."""
+        """Top-level comments on the post by anyone but the Page itself, newest first. A comment
+        without an id is passed over; one whose time cannot be read counts as seen now."""
         found = []
         for comment in self._pages(f"/{remote_id}/comments",
                                    {"fields": "id,message,created_time,from{id,name}", "filter": "toplevel",
                                     "order": "reverse_chronological", "limit": PAGE_SIZE}):
-            created = require_time(comment.get("created_time"), "facebook")
+            if not isinstance(comment, dict) or not comment.get("id"):
+                continue
+            created = parse_http_time(str(comment.get("created_time") or "")) or self.clock()
             if since is not None and created < since:
                 break
             author = comment.get("from") or {}

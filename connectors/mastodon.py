@@ -315,17 +315,18 @@ class MastodonConnector:
                        quotes=count("quotes_count"), impressions=None, raw=raw)
 
     def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]:
-        """Direct replies by other accounts, from ``GET /api/v1/statuses/:id/context``."""
+        """Direct replies by other accounts, from ``GET /api/v1/statuses/:id/context``. A status
+        without an id is passed over; one whose time cannot be read counts as seen now."""
         own_id = str(self._own_account().get("id"))
         context = json_body(self._call("GET", f"/api/v1/statuses/{remote_id}/context")) or {}
         found = []
         for status in context.get("descendants") or []:
-            if str(status.get("in_reply_to_id")) != remote_id:
+            if not isinstance(status, dict) or not status.get("id") or str(status.get("in_reply_to_id")) != remote_id:
                 continue
             account = status.get("account") or {}
             if str(account.get("id")) == own_id:
                 continue          # our own thread parts
-            created = require_time(status.get("created_at"), "mastodon")
+            created = parse_http_time(str(status.get("created_at") or "")) or self.clock()
             if since is not None and created < since:
                 continue
             found.append(Reply(remote_id=str(status["id"]), author=account.get("acct") or "?",

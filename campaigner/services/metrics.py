@@ -28,6 +28,7 @@ from campaigner.errors import CampaignerError
 from campaigner.services.accounts import connector as account_connector
 from campaigner.models import METRIC_FIELDS, Account, AccountStatus, Delivery, DeliveryStatus as S, MetricSnapshot
 from connectors.base import AuthExpired, Connector, ConnectorError, Metrics, RateLimited, one_line
+from connectors.logsafe import redact
 from content.untrusted import storable_line
 
 log = logging.getLogger(__name__)
@@ -115,13 +116,19 @@ def _store(app: App, rows: list[dict]) -> int:
     return refused
 
 
-def skip_reason(exc: ConnectorError) -> str:
-    """Why an account's polling stopped for this run (metrics and replies alike)."""
+def skip_reason(exc: Exception) -> str:
+    """Why an account's polling stopped for this run (metrics and replies alike). An error that is
+    not a ``ConnectorError`` is a connector that could not read a hostile answer: it is logged as
+    an error (one line, secrets masked) and only that account waits, never the others."""
     if isinstance(exc, RateLimited):
         return f"rate limited until {exc.retry_at.isoformat()}"
     if isinstance(exc, AuthExpired):
         return f"credentials refused ({exc})"
-    return str(exc)
+    if isinstance(exc, ConnectorError):
+        return str(exc)
+    why = f"its answer could not be read ({type(exc).__name__}: {one_line(redact(str(exc)), 200)})"
+    log.error("a platform's answer could not be read: %s", why)
+    return why
 
 
 @dataclass
@@ -178,7 +185,7 @@ def collect(app: App, *, schedule=DEFAULT_SCHEDULE, connector_for: Callable[[Acc
             by_remote = {remote: did for did, remote in batch}
             try:
                 result = connector.metrics(list(by_remote))
-            except ConnectorError as exc:
+            except Exception as exc:  # a ConnectorError, or a hostile answer a connector could not read
                 report.skipped_accounts[account.name] = skip_reason(exc)
                 break
             report.requests += 1

@@ -22,7 +22,7 @@ from campaigner.errors import CampaignerError
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus as S, Reply
 from campaigner.services.accounts import connector as account_connector
 from campaigner.services.metrics import skip_reason
-from connectors.base import Connector, ConnectorError, Reply as Found, one_line
+from connectors.base import Connector, Reply as Found, one_line
 from content.untrusted import MAX_TEXT, language_tag, storable, storable_id, storable_line
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
         for did, remote_id, since in items:
             try:
                 found = connector.replies(remote_id, since)
-            except ConnectorError as exc:  # NotSupported (Telegram) included
+            except Exception as exc:  # a ConnectorError (NotSupported: Telegram), or an answer it could not read
                 report.skipped_accounts[account.name] = skip_reason(exc)
                 break
             report.requests += 1

@@ -221,3 +221,34 @@ def test_reports_and_email_show_strangers_text_harmless(cli, engine_for, engine,
     md = outputs["markdown"]
     assert "@\u200beveryone @\u200bhere @\u200bchannel tolak Tapera" in md
     assert "@everyone" not in md and "@here" not in md and "@channel" not in md
+
+
+def test_malformed_replies_are_passed_over_and_an_unreadable_answer_stops_only_its_account(
+        cli, engine_for, engine, platform_account, caplog):
+    """A reply without an id is passed over, one without a readable time counts as seen now; an
+    answer the connector cannot read at all skips that account (said in one line), not the next."""
+    from tests.fakes.server import Response
+
+    (m1, d1), (m2, d2) = two_posts(cli, engine_for, engine, platform_account, "mastodon")
+
+    def status(sid, content, account, created_at="2026-11-30T00:30:00.000Z", parent=d2.remote_id):
+        return {"id": sid, "in_reply_to_id": parent, "created_at": created_at, "content": f"<p>{content}</p>",
+                "account": account, "language": "id"}
+
+    m1.fail_next(Response(200, {"ancestors": [], "descendants": [
+        status("801", "Setuju!", "bukan-objek", parent=d1.remote_id)]}), path_contains="/context")
+    m2.fail_next(Response(200, {"ancestors": [], "descendants": [
+        {k: v for k, v in status("", "tanpa id", {"id": "7", "acct": "x"}).items() if k != "id"},
+        status("901", "Setuju, upah harus naik!", {"id": "8", "acct": "budi@buruh.social"}, created_at="kemarin"),
+        status("902", "Tolak Tapera!", {"id": "9", "acct": "sari@buruh.social"})]}), path_contains="/context")
+    with caplog.at_level(logging.ERROR, logger="campaigner"):
+        r = cli.ok("metrics", "collect", "--json")
+    replies = json.loads(r.stdout)["replies"]
+    why = "its answer could not be read (AttributeError: 'str' object has no attribute 'get')"
+    assert (replies["new"], replies["skipped_accounts"]) == (2, {"p1": why})
+    assert [rec.getMessage() for rec in caplog.records] == [f"a platform's answer could not be read: {why}"]
+    got = stored_replies(engine)
+    assert d1.id not in got
+    assert {(x.remote_id, x.author, x.created_at) for x in got[d2.id]} == {
+        ("901", "budi@buruh.social", cli.clock.now),
+        ("902", "sari@buruh.social", datetime(2026, 11, 30, 0, 30, tzinfo=timezone.utc))}
