@@ -252,3 +252,11 @@ def test_malformed_replies_are_passed_over_and_an_unreadable_answer_stops_only_i
     assert {(x.remote_id, x.author, x.created_at) for x in got[d2.id]} == {
         ("901", "budi@buruh.social", cli.clock.now),
         ("902", "sari@buruh.social", datetime(2026, 11, 30, 0, 30, tzinfo=timezone.utc))}
+
+
+def test_account_test_shows_the_platforms_names_harmless(cli, platform_account):
+    """The names a server sends back about the account are shown without escapes or bidi controls."""
+    fake = platform_account("mastodon", "m1")
+    fake.account["display_name"] = "Serikat\x1b]0;judul palsu\x07 \x1b[8mPekerja\x1b[0m \u202eatnusuN\u202c"
+    out = cli.ok("account", "test", "m1").stdout
+    assert out == "m1: OK — signed in as @spn_pusat (Serikat Pekerja atnusuN), https://sosial.example/@spn_pusat\n"
