@@ -48,10 +48,10 @@ def _length(column: str) -> int:
 REMOTE_ID, AUTHOR = _length("remote_id"), _length("author")
 
 
-def _stored(r: Found, did: int, now: datetime) -> Reply:
-    """The row for reply ``r``, every field bounded to its column and normalised; its sentiment
-    is scored on the stored text. A time in the future (or none) counts as ``now``: the newest
-    reply's time is where the next poll starts."""
+def _stored(r: Found, remote_id: str, did: int, now: datetime) -> Reply:
+    """The row for reply ``r`` (whose id as stored is ``remote_id``), every field bounded to its
+    column and normalised; its sentiment is scored on the stored text. A time in the future (or
+    none) counts as ``now``: the newest reply's time is where the next poll starts."""
     from content.sentiment import score
 
     text = storable(r.text, MAX_TEXT)
@@ -59,7 +59,7 @@ def _stored(r: Found, did: int, now: datetime) -> Reply:
     verdict = score(text, language_hint=tag)
     created = r.created_at if isinstance(r.created_at, datetime) else now
     created = min(created if created.tzinfo else created.replace(tzinfo=timezone.utc), now)
-    return Reply(delivery_id=did, remote_id=storable_id(r.remote_id, REMOTE_ID),
+    return Reply(delivery_id=did, remote_id=remote_id,
                  author=storable_line(r.author, AUTHOR) or "?", text=text,
                  created_at=created, language=verdict.language or tag, polarity=verdict.polarity,
                  sentiment=verdict.label, collected_at=now)
@@ -102,13 +102,14 @@ def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
             report.requests += 1
             if not found:
                 continue
-            rows = [_stored(r, did, now) for r in found]
             with db.write(app.engine) as s:
                 known = set(s.scalars(select(Reply.remote_id).where(Reply.delivery_id == did)))
-                for row in rows:
-                    if row.remote_id in known:
+                for r in found:
+                    rid = storable_id(r.remote_id, REMOTE_ID)
+                    if rid in known:
                         continue
-                    known.add(row.remote_id)
+                    known.add(rid)
+                    row = _stored(r, rid, did, now)
                     try:
                         with s.begin_nested():
                             s.add(row)
