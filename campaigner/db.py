@@ -170,7 +170,20 @@ def _cannot_open(engine: Engine, exc: Exception) -> ConfigError:
     if "file is not a database" in reason:
         return ConfigError(f"{path} is not a database file",
                            "check --db / CAMPAIGNER_DATABASE_URL: it must name campaigner's SQLite database")
+    if "disk I/O error" in reason and _nearly_full(path.parent):  # SQLite cannot make its -shm file
+        return ConfigError(f"cannot open the database {path}: the disk is full ({reason})",
+                           "free some space on the disk that holds the database and run again")
     return ConfigError(f"cannot open the database {describe(engine)}: {reason}", "check --db / CAMPAIGNER_DATABASE_URL")
+
+
+def _nearly_full(folder: Path) -> bool:
+    """Whether the disk holding ``folder`` has too little room left to open a database."""
+    import shutil
+
+    try:
+        return shutil.disk_usage(folder).free < (1 << 20)
+    except OSError:
+        return False
 
 
 def _first_line(exc: Exception) -> str:

@@ -7,17 +7,12 @@ would put a plain file in its stead (as root) or fail (as anyone else).
 """
 from __future__ import annotations
 
-import errno
 import os
 import stat
 import tempfile
 from pathlib import Path
 
-from campaigner.errors import InvalidInput
-
-#: what a write says when the disk (or the user's quota, or the file size limit) is full
-DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
-FREE_SPACE = "free some space on that disk and run again"
+from campaigner.errors import FREE_SPACE, InvalidInput, is_disk_full
 
 
 def _read_umask() -> int:
@@ -29,10 +24,6 @@ def _read_umask() -> int:
 #: read once, at import: reading it means setting it, which must not happen while the daemon's
 #: threads may be creating files
 _UMASK = _read_umask()
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    return isinstance(exc, OSError) and exc.errno in DISK_FULL
 
 
 def write_file(path: Path, text: str, *, encoding: str = "utf-8", mode: int | None = None) -> None:

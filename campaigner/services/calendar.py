@@ -71,8 +71,7 @@ def _import(app: App, path: Path, rows: list[CalendarRow], errors: list[tuple[in
             dry_run: bool, progress: Callable[[int, int], None] | None) -> ImportResult:
     plans = []
     base, name = path.parent, path.name
-    with db.write(app.engine) as s:
-        planner = Planner(app, s, now)
+    with db.write(app.engine) as s, Planner(app, s, now) as planner:  # its media copies live until stored
         for i, row in enumerate(rows):
             try:
                 plans.append(planner.plan(_draft(row, base, name)))
