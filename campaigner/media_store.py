@@ -26,7 +26,8 @@ CHUNK = 1 << 20
 @dataclass(frozen=True)
 class Staged:
     """A file read into the staging folder: its facts (for the checks), hash and copy. ``copy`` is
-    None for a file bigger than any platform takes (never copied: the checks refuse it)."""
+    None for a file already in the media folder, and for one bigger than any platform takes
+    (never copied: the checks refuse it)."""
 
     facts: MediaFacts
     sha256: str
@@ -51,11 +52,26 @@ class MediaStore:
         self._staged: dict[str, Staged | str] = {}
 
     def stage(self, path: Path) -> Staged | str:
-        """Read ``path`` once into the staging folder; or what is wrong with it as a file."""
+        """Read ``path`` once into the staging folder; or what is wrong with it as a file. A file
+        of the media folder itself (a post edited, keeping its media) is not copied again."""
         name = str(path)
         if name not in self._staged:
-            self._staged[name] = self._read(path, name)
+            self._staged[name] = self._stored(path) or self._read(path, name)
         return self._staged[name]
+
+    def _stored(self, path: Path) -> Staged | None:
+        """``path`` as a file of the store (``ab/abcd….png``, never changed once written), or None."""
+        sha = path.stem
+        if (path.parent.parent != self.folder or path.parent.name != sha[:2] or len(sha) != 64
+                or not all(c in "0123456789abcdef" for c in sha)):
+            return None
+        try:
+            size = path.stat().st_size
+            with open(path, "rb") as f:
+                head = f.read(64)
+        except OSError:
+            return None  # read as any other file, which says what is wrong
+        return Staged(MediaFacts(str(path), size, sniff_bytes(head)), sha, path.suffix, None)
 
     def _read(self, path: Path, name: str) -> Staged | str:
         try:
@@ -122,10 +138,10 @@ class MediaStore:
 def keep(settings: Settings, staged: Staged) -> Path:
     """Move a staged copy to its place in the media folder (the same content is stored once);
     returns its path relative to the folder."""
-    if staged.copy is None:
-        raise ValueError(f"{staged.facts.name} was not copied: it is too big to be kept")
     target = settings.media_dir / staged.stored_path
     if not target.exists():
+        if staged.copy is None:
+            raise ValueError(f"{staged.facts.name} was not copied: it is too big to be kept")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staged.copy, target)

@@ -180,6 +180,22 @@ def test_a_file_changed_while_it_is_queued_is_stored_as_it_was_checked(cli, engi
     assert sorted(str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()) == [stored_path]
 
 
+def test_an_edit_keeps_the_stored_media_as_it_is(cli, engine, home, tmp_path):
+    image = tmp_path / "poster.png"
+    image.write_bytes(PNG)
+    cli.ok("account", "add", "sandbox", "sb")
+    cli.ok("post", "add", "Poster", "--to", "sb", "--media", str(image), "--at", "2026-12-01 09:00")
+    image.write_bytes(PNG + b"changed later")  # the queued post does not follow its original
+    with engine.connect() as c:
+        before = c.execute(text("SELECT stored_path, sha256, size_bytes FROM post_media")).all()
+    cli.ok("post", "edit", "1", "Poster aksi")
+    with engine.connect() as c:
+        assert c.execute(text("SELECT stored_path, sha256, size_bytes FROM post_media")).all() == before
+    media = home / "data" / "media"
+    assert [str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()] == [before[0][0]]
+    assert (media / before[0][0]).read_bytes() == PNG
+
+
 def test_media_that_is_a_device_or_refused_leaves_nothing_behind(cli, home, tmp_path):
     cli.ok("account", "add", "bluesky", "kspi-b", "--handle", "kspi.bsky.social")
     r = cli("post", "add", "Video", "--to", "kspi-b", "--media", "/dev/zero", "--at", "2026-12-01 09:00")
