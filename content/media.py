@@ -75,7 +75,7 @@ def sniff_bytes(head: bytes) -> str | None:
 def check_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     """Problems with the files themselves, whatever the platform: missing, not a file,
     unreadable or empty. Each is one sentence ``what — how to fix it``."""
-    return [found for found in map(_inspect, map(os.fspath, paths)) if isinstance(found, str)]
+    return [found for found in (_inspect(os.fspath(p)) for p in paths) if isinstance(found, str)]
 
 
 def check_media(paths: Iterable[str | os.PathLike[str]], platform: str) -> list[str]:
