@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import urlencode
 from typing import Iterator
@@ -178,8 +179,6 @@ def _cannot_open(engine: Engine, exc: Exception) -> ConfigError:
 
 def _nearly_full(folder: Path) -> bool:
     """Whether the disk holding ``folder`` has too little room left to open a database."""
-    import shutil
-
     try:
         return shutil.disk_usage(folder).free < (1 << 20)
     except OSError:

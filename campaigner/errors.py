@@ -61,9 +61,9 @@ def is_disk_full(exc: BaseException) -> bool:
 def environment_error(exc: BaseException) -> CampaignerError | None:
     """The user's error for a problem of the machine, not of campaigner, that reached the top
     without one: a full disk, under a file write or under the database. None for anything else."""
-    if is_disk_full(exc):
-        where = f" writing {exc.filename}" if getattr(exc, "filename", None) else ""  # type: ignore[attr-defined]
-        return CampaignerError(f"the disk is full{where} ({exc.strerror})", FREE_SPACE)  # type: ignore[attr-defined]
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return CampaignerError(f"the disk is full{where} ({exc.strerror})", FREE_SPACE)
     orig = getattr(exc, "orig", None)  # the driver's error under SQLAlchemy's
     if orig is None:
         return None

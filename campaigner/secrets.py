@@ -88,10 +88,11 @@ class SecretStore:
         """The error for a secrets file that cannot be read: most often one that belongs to another
         user (written by ``sudo campaigner …``, or another service account's)."""
         if owner is not None and isinstance(exc, PermissionError) and owner != os.geteuid():
+            me = _user(os.geteuid())
             return ConfigError(f"cannot read the secrets file {self.path}: it belongs to user {_user(owner)}, "
-                               f"not to {_user(os.geteuid())}",
-                               f"run campaigner as {_user(owner)}, or give it to this user: "
-                               f"chown {_user(os.geteuid())} {self.path}")
+                               f"not to {me}",
+                               f"run campaigner as {_user(owner)}, or give the file to {me} "
+                               f"(as root: chown {me} {self.path})")
         return ConfigError(f"cannot read the secrets file {self.path}: {exc.strerror or exc}",
                            "check its permissions and those of its folder (or set CAMPAIGNER_SECRETS_FILE)")
 

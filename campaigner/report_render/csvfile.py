@@ -42,8 +42,8 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render.i18n import Lang
-from content.csv_cells import neutralise
 from campaigner.services.report import METRICS, WeeklyReport
+from content.csv_cells import neutralise
 
 COLUMNS = ("delivery_id", "post_id", "status", "campaign", "account", "platform", "due_local", "published_local",
            "published_utc", "failed_utc", "url", *METRICS, "interactions", "engagement_rate", "snapshot_utc",

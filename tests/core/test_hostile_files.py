@@ -350,7 +350,7 @@ def test_a_secrets_file_of_another_user_is_one_error(cli, db_url):
         finally:
             os.seteuid(0)
         assert r.stderr == (f"Error: cannot read the secrets file {secrets}: it belongs to user root, not to nobody — "
-                            f"run campaigner as root, or give it to this user: chown nobody {secrets}\n")
+                            f"run campaigner as root, or give the file to nobody (as root: chown nobody {secrets})\n")
     finally:
         shutil.rmtree(shared)
 
