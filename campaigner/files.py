@@ -26,6 +26,16 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
+def is_stream(path: Path) -> bool:
+    """Whether ``path`` is a device, pipe or socket (``/dev/stdout``…): a command that writes to it
+    says so on standard error, so its note does not end up in the stream."""
+    try:
+        mode = os.stat(path.expanduser()).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def write_file(path: Path, text: str, *, encoding: str = "utf-8", mode: int | None = None) -> None:
     """Write ``text`` to ``path`` (see the module docstring). A file replaced keeps its mode (and,
     when root writes it, its owner); a new one gets ``mode``, by default 0666 less the umask.

@@ -444,6 +444,7 @@ def import_(flags, csv_file, dry_run) -> None:
 @click.pass_obj
 def export(flags, csv_file, campaign) -> None:
     """Write posts as a content-calendar CSV ('-' for standard output); re-importable."""
+    from campaigner.files import is_stream
     from campaigner.services.calendar import export_csv, export_csv_file
 
     app = flags.app()
@@ -451,8 +452,9 @@ def export(flags, csv_file, campaign) -> None:
         done = export_csv(app, sys.stdout, campaign=campaign)
         sys.stdout.flush()  # before the note on stderr
     else:
+        stream = is_stream(csv_file)
         done = export_csv_file(app, csv_file, campaign=campaign)
-        click.echo(f"Wrote {done.rows} rows to {csv_file}.")
+        click.echo(f"Wrote {done.rows} rows to {csv_file}.", err=stream)
     if done.incomplete:
         click.echo(f"Note: {done.incomplete} post{'s have' if done.incomplete != 1 else ' has'} per-platform "
                    "variants or alt texts, which the calendar has no column for: not in the file.", err=True)

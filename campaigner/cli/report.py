@@ -35,7 +35,7 @@ def weekly(flags, week, campaign, fmt, lang, out) -> None:
     Engagement is each post's latest snapshot collected before the week ended; figures a
     platform does not give show as "–" and are left out of totals ("n/a" when no post has them).
     """
-    from campaigner.files import write_file
+    from campaigner.files import is_stream, write_file
     from campaigner.report_render import render, use_font_cache
     from campaigner.services.report import build_weekly, chosen_week
 
@@ -50,8 +50,9 @@ def weekly(flags, week, campaign, fmt, lang, out) -> None:
     if out is None or str(out) == "-":
         click.echo(doc, nl=False)
         return
+    stream = is_stream(out)
     write_file(out, doc)
-    click.echo(f"Wrote the {data.week.iso} report ({fmt}) to {out}")
+    click.echo(f"Wrote the {data.week.iso} report ({fmt}) to {out}", err=stream)
 
 
 @report.command("deliver")

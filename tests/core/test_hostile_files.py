@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from campaigner.report_render.csvfile import COLUMNS
 from tests.conftest import PG_URL
 from tests.core.test_posts_cli import PNG
 
@@ -61,9 +62,9 @@ def test_a_device_stays_a_device(cli, tmp_path):
         pytest.skip("making a device node needs root")
     cli.ok("account", "add", "sandbox", "sb")
     cli.ok("post", "add", "Tolak Tapera!", "--to", "sb", "--at", "2026-12-01 09:00")
-    assert cli.ok("post", "export", str(null)).stdout == f"Wrote 1 rows to {null}.\n"
+    assert cli.ok("post", "export", str(null)).stderr == f"Wrote 1 rows to {null}.\n"
     assert stat.S_ISCHR(null.lstat().st_mode)
-    assert cli.ok("report", "weekly", "--out", str(null)).stdout.startswith("Wrote the 2026-W48 report (text)")
+    assert cli.ok("report", "weekly", "--out", str(null)).stderr.startswith("Wrote the 2026-W48 report (text)")
     assert stat.S_ISCHR(null.lstat().st_mode) and null.read_bytes() == b""  # still /dev/null: reads nothing
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".null")) == []  # no temporary left
 
@@ -91,9 +92,10 @@ def test_a_link_to_standard_output_writes_to_it(db_url, home, tmp_path):
     out = tmp_path / "stdout"
     out.symlink_to("/proc/self/fd/1")
     env = {**os.environ, "CAMPAIGNER_DATABASE_URL": db_url}
-    r = run_campaigner("report", "weekly", "--format", "csv", "--out", str(out), env=env)
+    r = run_campaigner("report", "weekly", "--week", "2026-W48", "--format", "csv", "--out", str(out), env=env)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.decode().startswith("delivery_id,post_id,status,")
+    assert r.stdout.decode().splitlines() == [",".join(COLUMNS)]  # the report, and nothing else
+    assert r.stderr.decode() == f"Wrote the 2026-W48 report (csv) to {out}\n"  # the note goes beside it
     assert out.is_symlink() and os.readlink(out) == "/proc/self/fd/1"
 
 
