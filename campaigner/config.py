@@ -243,11 +243,20 @@ def _addresses(value: object, where: str, example: str) -> tuple[str, ...]:
     return tuple(to)
 
 
+#: longer than any IANA zone name (the longest is 32 characters): refused before the zone database
+#: is asked, which would try to open it as a file ("File name too long")
+MAX_ZONE_NAME = 64
+
+
 def check_timezone(name: str, where: str) -> str:
+    """``name`` if it is an IANA zone, else one ``ConfigError`` (a long name is shown cut short)."""
     try:
+        if len(name) > MAX_ZONE_NAME:
+            raise ValueError(name)
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"unknown time zone {name!r} {where}",
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the file system refuses
+        shown = repr(name) if len(name) <= MAX_ZONE_NAME else f"{name[:20]!r}… ({len(name):,} characters)"
+        raise ConfigError(f"unknown time zone {shown} {where}",
                           "use an IANA zone name such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura") from None
     return name
 

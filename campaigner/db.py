@@ -10,7 +10,10 @@ a database, or a schema from a newer campaigner are refused in one line.
 from __future__ import annotations
 
 import contextlib
+import re
+import shutil
 from pathlib import Path
+from urllib.parse import urlencode
 from typing import Iterator
 
 from sqlalchemy import create_engine, event, inspect, text
@@ -113,16 +116,37 @@ def _make_parent(path: Path) -> None:
                           "check --db / CAMPAIGNER_DATABASE_URL") from None
 
 
+#: a query parameter that holds a secret: libpq's ``password`` and ``sslpassword``, and the like
+_SECRET_PARAM = re.compile(r"(?i)[^&=?]*(?:password|secret|token)[^&=]*")
+
+
 def safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The URL without its passwords (``user:***@`` and ``?password=***``), for messages."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url.split("@")[-1]
+        return _masked(make_url(url))
+    except ArgumentError:  # not a URL: keep what follows the last "@", and mask query secrets
+        return re.sub(rf"({_SECRET_PARAM.pattern}=)[^&]*", r"\1***", url.split("@")[-1])
 
 
 def describe(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+    return _masked(engine.url)
+
+
+def _masked(url: URL) -> str:
+    base = url.set(query={}).render_as_string(hide_password=True)
+    pairs = [(key, "***" if _SECRET_PARAM.fullmatch(key) else value)
+             for key, values in url.query.items()
+             for value in (values if isinstance(values, tuple) else (values,))]
+    return base + ("?" + urlencode(pairs, safe="*/:,") if pairs else "")
+
+
+def _secrets_of(url: URL) -> list[str]:
+    """Every password in ``url``, to scrub from a driver's message."""
+    found = [url.password] if url.password else []
+    for key, values in url.query.items():
+        if _SECRET_PARAM.fullmatch(key):
+            found += [v for v in (values if isinstance(values, tuple) else (values,)) if v]
+    return [str(v) for v in found]
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -138,6 +162,8 @@ def current_revision(engine: Engine) -> str | None:
 
 def _cannot_open(engine: Engine, exc: Exception) -> ConfigError:
     reason = _first_line(exc)
+    for secret in _secrets_of(engine.url):  # a driver may quote its connection string
+        reason = reason.replace(secret, "***")
     path = sqlite_file(engine.url)
     if path is None:
         return ConfigError(f"cannot open the database {describe(engine)}: {reason}",
@@ -145,7 +171,18 @@ def _cannot_open(engine: Engine, exc: Exception) -> ConfigError:
     if "file is not a database" in reason:
         return ConfigError(f"{path} is not a database file",
                            "check --db / CAMPAIGNER_DATABASE_URL: it must name campaigner's SQLite database")
+    if "disk I/O error" in reason and _nearly_full(path.parent):  # SQLite cannot make its -shm file
+        return ConfigError(f"cannot open the database {path}: the disk is full ({reason})",
+                           "free some space on the disk that holds the database and run again")
     return ConfigError(f"cannot open the database {describe(engine)}: {reason}", "check --db / CAMPAIGNER_DATABASE_URL")
+
+
+def _nearly_full(folder: Path) -> bool:
+    """Whether the disk holding ``folder`` has too little room left to open a database."""
+    try:
+        return shutil.disk_usage(folder).free < (1 << 20)
+    except OSError:
+        return False
 
 
 def _first_line(exc: Exception) -> str:

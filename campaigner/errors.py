@@ -4,6 +4,12 @@ The CLI turns them into one line ``Error: what — how to fix it``; nothing else
 """
 from __future__ import annotations
 
+import errno
+
+#: what a write says when the disk (or the user's quota, or the file size limit) is full
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+FREE_SPACE = "free some space on that disk and run again"
+
 
 class CampaignerError(Exception):
     """A mistake the user can fix. ``str()`` is the full one-line message."""
@@ -46,3 +52,25 @@ class SchemaOutdated(CampaignerError):
 
 class IllegalTransition(CampaignerError):
     """A delivery cannot move from its status to the one asked for."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL
+
+
+def environment_error(exc: BaseException) -> CampaignerError | None:
+    """The user's error for a problem of the machine, not of campaigner, that reached the top
+    without one: a full disk, under a file write or under the database. None for anything else."""
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return CampaignerError(f"the disk is full{where} ({exc.strerror})", FREE_SPACE)
+    orig = getattr(exc, "orig", None)  # the driver's error under SQLAlchemy's
+    if orig is None:
+        return None
+    if type(orig).__module__ == "sqlite3" and str(orig).startswith("database or disk is full"):
+        return CampaignerError("the database's disk is full (SQLite: database or disk is full)",
+                               "free some space on the disk that holds the database and run again")
+    if getattr(orig, "sqlstate", None) == "53100":  # PostgreSQL disk_full
+        return CampaignerError("the database server's disk is full (PostgreSQL: disk full)",
+                               "free some space on the database server's disk and run again")
+    return None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,16 @@ from typing import Mapping
 from campaigner.errors import ConfigError
 
 MASK = "********"
+
+
+def _user(uid: int) -> str:
+    """A user's name (its number when it has none)."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
 
 
 def env_name(account: str, field: str) -> str:
@@ -54,6 +63,8 @@ class SecretStore:
             st = self.path.stat()
         except FileNotFoundError:
             return {}
+        except OSError as exc:
+            raise self._unreadable(exc) from None
         if not stat.S_ISREG(st.st_mode):
             raise ConfigError(f"secrets file {self.path} is not a file",
                               "point CAMPAIGNER_SECRETS_FILE at a file (it is created by `campaigner account set-secret`)")
@@ -61,11 +72,29 @@ class SecretStore:
             raise ConfigError(f"secrets file {self.path} can be read by other users "
                               f"(mode {stat.S_IMODE(st.st_mode):o})", f"run: chmod 600 {self.path}")
         try:
-            return tomllib.loads(self.path.read_text(encoding="utf-8"))
+            table = tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise self._unreadable(exc, st.st_uid) from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
             # The parser's message may quote a line of the file, i.e. a secret: don't repeat it.
             raise ConfigError(f"secrets file {self.path} is not valid TOML",
                               "fix it by hand or remove it and use `campaigner account set-secret`") from None
+        if not isinstance(table.get("accounts", {}), dict):
+            raise ConfigError(f"'accounts' in the secrets file {self.path} is not a table",
+                              'write each account as its own table: [accounts.NAME] with FIELD = "…" lines below it')
+        return table
+
+    def _unreadable(self, exc: OSError, owner: int | None = None) -> ConfigError:
+        """The error for a secrets file that cannot be read: most often one that belongs to another
+        user (written by ``sudo campaigner …``, or another service account's)."""
+        if owner is not None and isinstance(exc, PermissionError) and owner != os.geteuid():
+            me = _user(os.geteuid())
+            return ConfigError(f"cannot read the secrets file {self.path}: it belongs to user {_user(owner)}, "
+                               f"not to {me}",
+                               f"run campaigner as {_user(owner)}, or give the file to {me} "
+                               f"(as root: chown {me} {self.path})")
+        return ConfigError(f"cannot read the secrets file {self.path}: {exc.strerror or exc}",
+                           "check its permissions and those of its folder (or set CAMPAIGNER_SECRETS_FILE)")
 
     def section(self, name: str) -> dict:
         """A top-level table of the secrets file other than the accounts (e.g. ``smtp``)."""
@@ -77,7 +106,12 @@ class SecretStore:
         name = env_name(account, field)
         if self.env.get(name):
             return self.env[name], f"environment {name}"
-        value = self._file_table().get("accounts", {}).get(account, {}).get(field.upper())
+        entry = self._file_table().get("accounts", {}).get(account, {})
+        if not isinstance(entry, dict):  # e.g. ``[accounts]`` then ``kspi-x = "token"``: never show it
+            raise ConfigError(f"the entry for account {account} in the secrets file {self.path} is not a table",
+                              f'write it as [accounts.{account}] with FIELD = "…" lines below it '
+                              f"(or run `campaigner account set-secret {account} FIELD`)")
+        value = entry.get(field.upper())
         if type(value) is int:  # e.g. a Telegram CHAT_ID written without quotes
             value = str(value)
         elif value is not None and not isinstance(value, str):  # never show it: it is a secret
@@ -103,7 +137,8 @@ class SecretStore:
         """Write one field to the secrets file (created with mode 0600, replaced atomically)."""
         table = dict(self._file_table())
         accounts = dict(table.get("accounts", {}))
-        accounts[account] = {**accounts.get(account, {}), field.upper(): value}
+        entry = accounts.get(account, {})
+        accounts[account] = {**(entry if isinstance(entry, dict) else {}), field.upper(): value}
         table["accounts"] = accounts
         self._write(table)
 
@@ -120,14 +155,8 @@ class SecretStore:
     def _write(self, table: dict) -> None:
         import tomli_w
 
+        from campaigner.files import write_file
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".secrets-", dir=self.path.parent)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                tomli_w.dump(table, fh)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_file(self.path, tomli_w.dumps(table), mode=0o600)
         self._file = table

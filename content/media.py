@@ -12,12 +12,27 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from content.platforms import MediaRules, platform_record
+from content.platforms import RECORDS, MediaRules, platform_record
 
 from content.mime import AVIF, GIF, HEIC, JPEG, MP4, PNG, QUICKTIME, WEBP
 
 _NAMES = {JPEG: "JPEG", PNG: "PNG", GIF: "GIF", WEBP: "WEBP", MP4: "MP4",
           HEIC: "HEIC", AVIF: "AVIF", QUICKTIME: "QuickTime (MOV)"}
+
+#: the most bytes any platform takes in one file: a bigger file is refused without being copied
+LARGEST = max(limit for record in RECORDS for limit in record.media.max_bytes.values())
+
+
+@dataclass(frozen=True)
+class MediaFacts:
+    """What the checks need to know of one file: its ``name`` as given (for messages), its size
+    and its type from its first bytes. Taken from the one copy campaigner keeps, so the file
+    checked is the file stored (see ``campaigner.media_store``)."""
+
+    name: str
+    size: int
+    mime: str | None
+
 
 def media_rules(platform: str) -> MediaRules:
     """The media rules of ``platform`` (from its record); ValueError for an unknown platform."""
@@ -60,7 +75,7 @@ def sniff_bytes(head: bytes) -> str | None:
 def check_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     """Problems with the files themselves, whatever the platform: missing, not a file,
     unreadable or empty. Each is one sentence ``what — how to fix it``."""
-    return [found for found in map(_inspect, map(os.fspath, paths)) if isinstance(found, str)]
+    return [found for found in (_inspect(os.fspath(p)) for p in paths) if isinstance(found, str)]
 
 
 def check_media(paths: Iterable[str | os.PathLike[str]], platform: str) -> list[str]:
@@ -70,17 +85,23 @@ def check_media(paths: Iterable[str | os.PathLike[str]], platform: str) -> list[
     An empty list means the files can go. Each file is checked (exists, readable, non-empty,
     known type, accepted type, size); then the set (count, types that must stand alone).
     """
-    rules = media_rules(platform)
-    paths = list(paths)
+    return _check([_inspect(os.fspath(p)) for p in paths], media_rules(platform))
+
+
+def check_facts(files: Iterable[MediaFacts], platform: str) -> list[str]:
+    """``check_media`` for files already read (see ``MediaFacts``)."""
+    return _check([_problem(f) or f for f in files], media_rules(platform))
+
+
+def _check(found: list[MediaFacts | str], rules: MediaRules) -> list[str]:
+    """Each file's problems (a ``str`` in ``found`` is one already found), then the set's."""
     problems: list[str] = []
     kinds: list[str] = []
-    for path in paths:
-        name = os.fspath(path)
-        found = _inspect(name)
-        if isinstance(found, str):
-            problems.append(found)
+    for facts in found:
+        if isinstance(facts, str):
+            problems.append(facts)
             continue
-        size, mime = found
+        name, size, mime = facts.name, facts.size, facts.mime
         if mime is None:
             problems.append(f"{name}: unknown file type — use {_accepted_names(rules)}")
             continue
@@ -93,30 +114,45 @@ def check_media(paths: Iterable[str | os.PathLike[str]], platform: str) -> list[
         if size > limit:
             problems.append(f"{name}: too big, {_size(size)} — make it at most {_size(limit)}, "
                             f"{rules.platform}'s limit for {_NAMES[mime]}")
-    if len(paths) > rules.max_count:
-        problems.append(f"too many files: {len(paths)} — attach at most {rules.max_count}, "
+    if len(found) > rules.max_count:
+        problems.append(f"too many files: {len(found)} — attach at most {rules.max_count}, "
                         f"{rules.platform}'s limit for one post")
     lonely = sorted({k for k in kinds if k in rules.alone})
-    if lonely and len(paths) > 1:
+    if lonely and len(found) > 1:
         problems.append(f"{' and '.join(_NAMES[k] for k in lonely)} must be the only file in a "
                         f"post on {rules.platform} — post it separately")
     return problems
 
 
-def _inspect(name: str) -> tuple[int, str | None] | str:
-    """(size, MIME type or None) of the file at ``name``, or what is wrong with it as a file."""
+def _inspect(name: str) -> MediaFacts | str:
+    """The facts of the file at ``name``, or what is wrong with it as a file."""
     try:
         size = os.stat(name).st_size
         if not os.path.isfile(name):
-            return f"{name}: not a file — give the path of an image or video file"
+            return not_a_file(name)
         mime = sniff_mime(name)
     except FileNotFoundError:
-        return f"{name}: no such file — check the path"
+        return no_such_file(name)
     except OSError as exc:
-        return f"{name}: cannot read it ({exc.strerror or exc}) — check the file and its permissions"
-    if size == 0:
-        return f"{name}: the file is empty — save or download it again"
-    return size, mime
+        return cannot_read(name, exc)
+    facts = MediaFacts(name, size, mime)
+    return _problem(facts) or facts
+
+
+def _problem(facts: MediaFacts) -> str | None:
+    return f"{facts.name}: the file is empty — save or download it again" if facts.size == 0 else None
+
+
+def not_a_file(name: str) -> str:
+    return f"{name}: not a file — give the path of an image or video file"
+
+
+def no_such_file(name: str) -> str:
+    return f"{name}: no such file — check the path"
+
+
+def cannot_read(name: str, exc: OSError) -> str:
+    return f"{name}: cannot read it ({exc.strerror or exc}) — check the file and its permissions"
 
 
 def _accepted_names(rules: MediaRules) -> str:

@@ -13,7 +13,7 @@ import sys
 import click
 
 from campaigner import __version__
-from campaigner.errors import CampaignerError
+from campaigner.errors import CampaignerError, environment_error
 
 #: command name → "module:attribute", imported only when the command runs (or its help is shown)
 COMMANDS = {
@@ -169,6 +169,9 @@ def main(argv: list[str] | None = None, *, now=None) -> None:
     except Exception as exc:  # a bug: say so in one line; show the traceback only when asked
         if os.environ.get("CAMPAIGNER_DEBUG"):
             raise
+        problem = environment_error(exc)  # a full disk is no bug: say what to do
+        if problem is not None:
+            fail(str(problem), problem.exit_code)
         fail(f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} — "
              "this is a bug; run again with CAMPAIGNER_DEBUG=1 for details and report it", 1)
     sys.exit(0)

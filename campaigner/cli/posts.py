@@ -31,9 +31,24 @@ def _read_text(text: str | None, file: str | None) -> str:
     return text
 
 
+#: the most a post's text file (or standard input) may hold: far beyond any platform's limit (and a
+#: long thread), small enough that /dev/zero or a video given by mistake is refused at once
+MAX_TEXT_BYTES = 1_000_000
+
+
+def _bounded(stream, what: str) -> bytes:
+    """At most MAX_TEXT_BYTES from ``stream``; more is one clear error, read no further."""
+    data = stream.read(MAX_TEXT_BYTES + 1)
+    if len(data) > MAX_TEXT_BYTES:
+        raise InvalidInput(f"{what} holds more than {MAX_TEXT_BYTES:,} bytes, too much for a post's text",
+                           f"give only the post's text, at most {MAX_TEXT_BYTES // 1_000_000} MB")
+    return data
+
+
 def _read_file(file: str) -> str:
     try:
-        return Path(file).read_text(encoding="utf-8")
+        with open(file, "rb") as f:
+            return _bounded(f, f"file {file}").decode("utf-8")
     except FileNotFoundError:
         raise InvalidInput(f"file {file} does not exist", "check the path given to --file") from None
     except IsADirectoryError:
@@ -48,7 +63,7 @@ def _read_file(file: str) -> str:
 def _read_stdin() -> str:
     """Standard input as UTF-8, strictly (the text stream would smuggle bad bytes in as surrogates)."""
     try:
-        return sys.stdin.buffer.read().decode("utf-8")
+        return _bounded(sys.stdin.buffer, "standard input").decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput("standard input is not UTF-8 text", "convert it to UTF-8 first, e.g. with iconv -t UTF-8") \
             from None
@@ -429,6 +444,7 @@ def import_(flags, csv_file, dry_run) -> None:
 @click.pass_obj
 def export(flags, csv_file, campaign) -> None:
     """Write posts as a content-calendar CSV ('-' for standard output); re-importable."""
+    from campaigner.files import is_stream
     from campaigner.services.calendar import export_csv, export_csv_file
 
     app = flags.app()
@@ -436,8 +452,9 @@ def export(flags, csv_file, campaign) -> None:
         done = export_csv(app, sys.stdout, campaign=campaign)
         sys.stdout.flush()  # before the note on stderr
     else:
+        stream = is_stream(csv_file)
         done = export_csv_file(app, csv_file, campaign=campaign)
-        click.echo(f"Wrote {done.rows} rows to {csv_file}.")
+        click.echo(f"Wrote {done.rows} rows to {csv_file}.", err=stream)
     if done.incomplete:
         click.echo(f"Note: {done.incomplete} post{'s have' if done.incomplete != 1 else ' has'} per-platform "
                    "variants or alt texts, which the calendar has no column for: not in the file.", err=True)

@@ -26,7 +26,7 @@ def report() -> None:
 @click.option("--lang", type=click.Choice(("en", "id")), default="en", show_default=True,
               help="Language of the labels: English or Bahasa Indonesia.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
-              help="Write to this file instead of standard output.")
+              help="Write to this file instead of standard output ('-': standard output).")
 @click.pass_obj
 def weekly(flags, week, campaign, fmt, lang, out) -> None:
     """The week's posts, engagement, change against the week before, top posts, hashtags, best
@@ -35,7 +35,7 @@ def weekly(flags, week, campaign, fmt, lang, out) -> None:
     Engagement is each post's latest snapshot collected before the week ended; figures a
     platform does not give show as "–" and are left out of totals ("n/a" when no post has them).
     """
-    from campaigner.files import write_atomic
+    from campaigner.files import is_stream, write_file
     from campaigner.report_render import render, use_font_cache
     from campaigner.services.report import build_weekly, chosen_week
 
@@ -47,11 +47,12 @@ def weekly(flags, week, campaign, fmt, lang, out) -> None:
     if fmt == "html":
         use_font_cache(flags.settings().state_dir)
     doc = render(data, fmt, lang)
-    if out is None:
+    if out is None or str(out) == "-":
         click.echo(doc, nl=False)
         return
-    write_atomic(out, doc)
-    click.echo(f"Wrote the {data.week.iso} report ({fmt}) to {out}")
+    stream = is_stream(out)
+    write_file(out, doc)
+    click.echo(f"Wrote the {data.week.iso} report ({fmt}) to {out}", err=stream)
 
 
 @report.command("deliver")

@@ -30,9 +30,9 @@ text                      the first part's text as it went out, on one line
 error                     why it failed (failed rows only)
 ========================  ==========================================================================
 
-A ``text`` or ``error`` cell that starts with ``=``, ``+``, ``-`` or ``@`` (a reply to
-``@someone``) gets a leading ``'`` so a spreadsheet shows it as text instead of running it as a
-formula.
+A cell that starts with ``=``, ``+``, ``-`` or ``@`` (a ``text`` replying to ``@someone``, an
+``error`` or ``url`` from a platform) gets a leading ``'`` so a spreadsheet shows it as text instead
+of running it as a formula: the rule of every CSV campaigner writes (``content.csv_cells``).
 """
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ from zoneinfo import ZoneInfo
 
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import METRICS, WeeklyReport
+from content.csv_cells import neutralise
 
 COLUMNS = ("delivery_id", "post_id", "status", "campaign", "account", "platform", "due_local", "published_local",
            "published_utc", "failed_utc", "url", *METRICS, "interactions", "engagement_rate", "snapshot_utc",
@@ -62,8 +63,7 @@ def _n(v) -> str:
 
 
 def _cell(text: str | None) -> str:
-    one = " ".join((text or "").split())
-    return "'" + one if one[:1] in ("=", "+", "-", "@") else one
+    return " ".join((text or "").split())
 
 
 def render(report: WeeklyReport, t: Lang) -> str:
@@ -73,9 +73,10 @@ def render(report: WeeklyReport, t: Lang) -> str:
     w.writerow(COLUMNS)
     for d in report.deliveries:
         rate = d.engagement_rate
-        w.writerow([d.delivery_id, d.post_id, d.status, d.campaign or "", d.account, d.platform,
-                    _local(d.due_at, zone), _local(d.published_at, zone), _utc(d.published_at), _utc(d.failed_at),
-                    d.url or "", *(_n(d.values.get(m)) for m in METRICS), _n(d.interactions),
-                    "" if rate is None else f"{rate:.4f}", _utc(d.snapshot_at), "yes" if d.gone else "",
-                    " ".join(d.hashtags), _cell(d.text), _cell(d.error)])
+        row = [d.delivery_id, d.post_id, d.status, d.campaign or "", d.account, d.platform,
+               _local(d.due_at, zone), _local(d.published_at, zone), _utc(d.published_at), _utc(d.failed_at),
+               d.url or "", *(_n(d.values.get(m)) for m in METRICS), _n(d.interactions),
+               "" if rate is None else f"{rate:.4f}", _utc(d.snapshot_at), "yes" if d.gone else "",
+               " ".join(d.hashtags), _cell(d.text), _cell(d.error)]
+        w.writerow([neutralise(str(cell)) for cell in row])  # the url and the rest come from outside too
     return buf.getvalue()

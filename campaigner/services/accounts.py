@@ -17,7 +17,7 @@ from connectors.base import AccountConfig, Connector
 from connectors.registry import PLATFORMS, build_connector
 from content.platforms import check_platform as canonical_platform, platform_record
 
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # fullmatch: "$" alone lets "dup\n" through
 UNSET = object()
 
 
@@ -75,7 +75,7 @@ def add(app: App, platform: str, name: str, *, handle: str | None = None, base_u
         timezone: str | None = None, daily_cap: int | None = None, min_spacing: int | None = None,
         char_limit: int | None = None) -> Account:
     platform = check_platform(platform)
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         raise InvalidInput(f"account name {name!r} is not allowed",
                            "use lower-case letters, digits, '-' and '_' (e.g. kspi-x), up to 64 characters")
     if base_url is not None:

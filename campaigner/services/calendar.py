@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError, InvalidInput
-from campaigner.files import write_atomic
+from campaigner.files import write_file
 from campaigner.models import Delivery, Post
 from campaigner.models import DeliveryStatus as S
 from campaigner.services.campaigns import get as get_campaign
@@ -71,8 +71,7 @@ def _import(app: App, path: Path, rows: list[CalendarRow], errors: list[tuple[in
             dry_run: bool, progress: Callable[[int, int], None] | None) -> ImportResult:
     plans = []
     base, name = path.parent, path.name
-    with db.write(app.engine) as s:
-        planner = Planner(app, s, now)
+    with db.write(app.engine) as s, Planner(app, s, now) as planner:  # its media copies live until stored
         for i, row in enumerate(rows):
             try:
                 plans.append(planner.plan(_draft(row, base, name)))
@@ -130,8 +129,9 @@ def export_csv(app: App, out: TextIO, *, campaign: str | None = None) -> Exporte
 
 def export_csv_file(app: App, path: Path, *, campaign: str | None = None) -> Exported:
     """``export_csv`` to the file ``path``, written whole or not at all (a missing folder or a
-    full disk is one clear error, and leaves no partial file)."""
+    full disk is one clear error, and leaves no partial file), in UTF-8 with a BOM as
+    ``write_calendar`` promises a file (Excel then reads the accents and emoji right)."""
     out = io.StringIO(newline="")
     done = export_csv(app, out, campaign=campaign)
-    write_atomic(path, out.getvalue())
+    write_file(path, out.getvalue(), encoding="utf-8-sig")
     return done

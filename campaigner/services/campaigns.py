@@ -13,7 +13,7 @@ from campaigner.errors import InvalidInput, NotFound
 from campaigner.models import Campaign, Delivery, Post
 from content.hashtags import normalize_tag
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # fullmatch: "$" alone lets "slug\n" through
 
 
 def get(session: Session, slug: str) -> Campaign:
@@ -37,7 +37,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
 
 def add(app: App, slug: str, name: str, *, hashtags: list[str] = (), issue: str | None = None,
         start: date | None = None, end: date | None = None, auto_hashtags: bool = True) -> Campaign:
-    if not SLUG_RE.match(slug):
+    if not SLUG_RE.fullmatch(slug):
         raise InvalidInput(f"campaign slug {slug!r} is not allowed",
                            "use lower-case letters, digits and '-', e.g. upah-2027")
     if not name.strip():

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from campaigner.app import App
 from campaigner.errors import InvalidInput
+from campaigner.media_store import MediaStore, Staged
 from campaigner.models import Account, Campaign, Delivery, PostingSlot
 from campaigner.services import accounts as accounts_svc
 from campaigner.services import campaigns as campaigns_svc
@@ -27,7 +28,7 @@ from campaigner.times import format_local, local_day_bounds, parse_when
 from connectors.registry import platform_info
 from content.hashtags import fit_hashtags
 from content.length import check_length, limit_for
-from content.media import check_files, check_media, sniff_mime
+from content.media import check_facts
 from content.threads import split_thread
 
 #: how far ahead --next-slot looks for a free slot
@@ -78,9 +79,12 @@ class PlannedDelivery:
 
 @dataclass
 class MediaInfo:
+    #: the path as given (its name and suffix are kept)
     path: Path
     mime_type: str
     alt_text: str
+    #: the one copy read from it, which the checks saw and the media folder keeps
+    staged: Staged
 
 
 @dataclass
@@ -123,6 +127,8 @@ class Planner:
 
     def __init__(self, app: App, session: Session, now: datetime, *, exclude_post: int | None = None):
         self.app = app
+        #: the media read for this batch; what its posts do not keep is removed by ``close``
+        self.media = MediaStore(app.settings)
         self.session = session
         self.now = now
         self.latest = _years_later(now, MAX_AHEAD_YEARS)
@@ -344,15 +350,28 @@ class Planner:
         paths = [Path(p).expanduser() for p in draft.media]
         if not paths:
             return []
-        problems = check_files(paths)  # missing, a folder, unreadable: the same on every platform
+        staged = [self.media.stage(p) for p in paths]  # each file read once: the checks see the copy
+        problems = [s for s in staged if isinstance(s, str)]  # missing, a folder, unreadable
         if problems:
             raise InvalidInput.from_message(problems[0], prefix="cannot attach ")
+        files = [s for s in staged if not isinstance(s, str)]
         for platform in sorted(platforms):
-            problems = check_media(paths, platform)
+            problems = check_facts([f.facts for f in files], platform)
             if problems:
                 raise InvalidInput.from_message(problems[0], prefix=f"media not accepted on {platform}: ")
         alts = list(draft.alt_texts) + [""] * (len(paths) - len(draft.alt_texts))
-        return [MediaInfo(p, sniff_mime(p) or "application/octet-stream", alts[i]) for i, p in enumerate(paths)]
+        return [MediaInfo(p, f.facts.mime or "application/octet-stream", alts[i], f)
+                for i, (p, f) in enumerate(zip(paths, files))]
+
+    def close(self) -> None:
+        """Remove the media read for drafts that were not written."""
+        self.media.close()
+
+    def __enter__(self) -> "Planner":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _years_later(t: datetime, years: int) -> datetime:

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import itertools
-import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from campaigner import db, states
 from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
+from campaigner.media_store import keep
 from campaigner.models import Account, Attempt, Campaign, Delivery, DeliveryPart, Post, PostMedia
 from campaigner.models import DeliveryStatus as S
 from campaigner.services.accounts import connector as account_connector, get as get_account
@@ -42,26 +41,14 @@ def get(session: Session, post_id: int) -> Post:
 
 
 def store_media(app: App, media: Sequence[MediaInfo]) -> list[dict]:
-    """Copy media into campaigner's own folder, named by content hash, so moving or editing the
-    original later cannot change or break a queued post. Returns PostMedia column values."""
-    if media:
-        app.settings.ensure_data_dir(app.settings.media_dir)  # a bad data folder: one clear line
+    """Keep the staged copies of a post's media in campaigner's own folder, named by content hash,
+    so moving or editing the original later cannot change or break a queued post. Returns
+    PostMedia column values."""
     rows = []
     for position, m in enumerate(media):
-        digest = hashlib.sha256()
-        with open(m.path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        sha = digest.hexdigest()
-        rel = Path(sha[:2]) / (sha + m.path.suffix.lower())
-        target = app.settings.media_dir / rel
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(target.suffix + ".part")
-            shutil.copyfile(m.path, tmp)
-            tmp.replace(target)
+        rel = keep(app.settings, m.staged)
         rows.append(dict(position=position, stored_path=str(rel), original_name=m.path.name, mime_type=m.mime_type,
-                         size_bytes=target.stat().st_size, sha256=sha, alt_text=m.alt_text))
+                         size_bytes=m.staged.facts.size, sha256=m.staged.sha256, alt_text=m.alt_text))
     return rows
 
 
@@ -177,9 +164,8 @@ def write_plans(app: App, session: Session, plans: Sequence[Plan], now: datetime
 def add(app: App, draft: Draft) -> Post:
     """Check and queue one post; nothing is written if any check fails."""
     now = app.now()
-    with db.write(app.engine) as s:
-        plan = Planner(app, s, now).plan(draft)
-        [post_id] = write_plans(app, s, [plan], now)
+    with db.write(app.engine) as s, Planner(app, s, now) as planner:
+        [post_id] = write_plans(app, s, [planner.plan(draft)], now)
     with db.read(app.engine) as s:
         return get(s, post_id)
 
@@ -277,15 +263,16 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
             first = min(d.due_at for d in post.deliveries)
             for account_id in s.scalars(select(Account.id).where(Account.name.in_(names))):
                 kept.setdefault(account_id, (first, False))
-        plan = Planner(app, s, now, exclude_post=post.id).plan(
-            draft, kept_times=kept, kept_variants=set(merged) - set(variants or {}))
-        post.text, post.link, post.variants, post.is_thread = draft.text, draft.link, draft.variants, draft.thread
-        post.campaign_id = plan.campaign.id if plan.campaign else None
-        post.updated_at = now
-        if media is not None:
-            post.media.clear()
-            s.flush()
-            post.media.extend(PostMedia(**row) for row in store_media(app, plan.media))
+        with Planner(app, s, now, exclude_post=post.id) as planner:  # its media copies live until stored
+            plan = planner.plan(
+                draft, kept_times=kept, kept_variants=set(merged) - set(variants or {}))
+            post.text, post.link, post.variants, post.is_thread = draft.text, draft.link, draft.variants, draft.thread
+            post.campaign_id = plan.campaign.id if plan.campaign else None
+            post.updated_at = now
+            if media is not None:
+                post.media.clear()
+                s.flush()
+                post.media.extend(PostMedia(**row) for row in store_media(app, plan.media))
         by_account = {d.account_id: d for d in post.deliveries}
         by_account.update({d.account_id: d for d in current})  # a live delivery wins over a cancelled one
         chosen = set()

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from campaigner.app import App
 from campaigner.config import REPORT_FORMATS
 from campaigner.errors import CampaignerError, ConfigError
-from campaigner.files import write_atomic
+from campaigner.files import write_file
 from campaigner.services import mail
 from campaigner.services.report import Week, WeeklyReport, build_weekly, default_week
 from campaigner.services.workers import claim_period, job_state, release_period
@@ -125,7 +125,7 @@ def write_files(app: App, week: Week) -> tuple[WeeklyReport, dict[str, str], lis
     paths = []
     for fmt, doc in docs.items():
         path = report_path(folder, week, fmt)
-        write_atomic(path, doc)
+        write_file(path, doc)
         paths.append(path)
     return data, docs, paths
 

@@ -95,7 +95,8 @@ def test_export_round_trips(cli, engine, tmp_path):
     cli.ok("post", "add", "Tanpa kampanye; dengan titik koma, \"kutip\"", "--to", "kspi-x", "--at", "2026-12-03 07:00")
     out = tmp_path / "export.csv"
     assert cli.ok("post", "export", str(out)).stdout == f"Wrote 2 rows to {out}.\n"
-    assert out.read_text(encoding="utf-8").splitlines()[0] == "date,time,accounts,text,link,campaign,media"
+    # UTF-8 with a BOM, as write_calendar promises a file (Excel reads the accents right)
+    assert out.read_text(encoding="utf-8").splitlines()[0] == "\ufeffdate,time,accounts,text,link,campaign,media"
     before = json.loads(cli.ok("post", "list", "--json").stdout)
     # importing the export into a fresh database gives the same deliveries
     fresh = tmp_path / "fresh.db"
@@ -111,7 +112,7 @@ def test_export_round_trips(cli, engine, tmp_path):
     cli.ok("post", "export", "--campaign", "upah", str(only_upah))
     import csv
 
-    rows = list(csv.DictReader(only_upah.open(encoding="utf-8", newline="")))
+    rows = list(csv.DictReader(only_upah.open(encoding="utf-8-sig", newline="")))
     assert [(r["accounts"], r["text"], r["campaign"]) for r in rows] == [("kspi-m kspi-x", "Satu\n---\nDua", "upah")]
 
 
