@@ -20,7 +20,8 @@ class MediaRules:
 
     ``max_bytes`` maps each accepted MIME type to its size limit; ``max_count`` is the most files in
     one post; ``alone`` lists types that must be the post's only file (a video, an animated GIF).
-    ``source`` says where the numbers come from.
+    ``max_edge`` (the longer side) and ``max_pixels`` (width × height) bound still images, which
+    campaigner scales to fit (``campaigner.imaging``). ``source`` says where the numbers come from.
     """
 
     platform: str
@@ -28,6 +29,8 @@ class MediaRules:
     max_bytes: dict[str, int]
     alone: frozenset[str]
     source: str
+    max_edge: int | None = None
+    max_pixels: int | None = None
 
     @property
     def accepted(self) -> tuple[str, ...]:
@@ -81,7 +84,8 @@ RECORDS: tuple[Platform, ...] = (
                  {JPEG: 16 * MB, PNG: 16 * MB, GIF: 16 * MB, WEBP: 16 * MB, MP4: 103809024},
                  frozenset({MP4}),
                  "vanilla Mastodon instance configuration: max_media_attachments 4, image_size_limit "
-                 "16777216, video_size_limit 103809024; a video cannot be combined with images")),
+                 "16777216, image_matrix_limit 33177600 pixels, video_size_limit 103809024; a video cannot "
+                 "be combined with images", max_pixels=33_177_600)),
     Platform("bluesky", "Bluesky", count="graphemes", unit="characters",
              limit=300,  # app.bsky.feed.post text maxGraphemes
              byte_limit=3000,  # app.bsky.feed.post text maxLength, in UTF-8 bytes
@@ -91,7 +95,8 @@ RECORDS: tuple[Platform, ...] = (
                                         MP4: 50_000_000},
                  frozenset({MP4}),
                  "app.bsky.embed.images: ≤ 4 images, blob maxSize raised from 1,000,000 to 2,000,000 bytes "
-                 "in 2026 (bsky-docs#414); app.bsky.embed.video: one video/mp4 ≤ 50,000,000 bytes")),
+                 "in 2026 (bsky-docs#414); app.bsky.embed.video: one video/mp4 ≤ 50,000,000 bytes; the "
+                 "Bluesky app itself scales images to 2000 px, so larger ones gain nothing", max_edge=2000)),
     Platform("telegram", "Telegram channel", count="utf16", unit="characters",
              limit=4096,  # sendMessage text, "1-4096 characters after entities parsing"
              limit_with_media=1024,  # captions (sendPhoto / sendMediaGroup)
@@ -101,7 +106,8 @@ RECORDS: tuple[Platform, ...] = (
                                           MP4: 50_000_000},
                  frozenset({GIF}),
                  "Bot API: sendPhoto ≤ 10 MB, other uploads ≤ 50 MB; sendMediaGroup 2–10 photos/videos "
-                 "(a single file goes by sendPhoto/sendVideo); an animation (GIF) cannot join an album")),
+                 "(a single file goes by sendPhoto/sendVideo); an animation (GIF) cannot join an album; a "
+                 "photo's width + height at most 10,000 (kept by a 5,000 px longer side)", max_edge=5000)),
     Platform("facebook", "Facebook Page", count="graphemes", unit="characters",
              limit=63206,  # commonly quoted Page post limit (not documented by Meta)
              aliases=("fb",),

@@ -1,0 +1,191 @@
+"""Image preparation: one rendition of a photo per target platform, made when the post is queued.
+
+Why: staff attach phone photos (12 MP, 4–18 MB, rotated by an EXIF tag, with the GPS position of
+the action they were taken at). Refusing them at queue time ("too big — make it at most 4 MB")
+leaves the fix to people with no tool for it, and publishing the original would tell anyone who
+downloads it where union members stood. So each image is, per platform:
+
+- turned upright (the EXIF orientation applied to the pixels, so no viewer depends on the tag);
+- stripped of EXIF, XMP and IPTC metadata (location, camera serial, time, owner) unless the post
+  keeps them on purpose — the colour profile is kept, it carries no personal data;
+- scaled to the platform's pixel limits and re-encoded until it fits the platform's byte limit,
+  in a format the platform accepts (JPEG where only JPEG goes).
+
+Only what cannot be fixed is refused. GIFs and videos are not touched here (they carry no EXIF;
+their limits stay plain checks). Pillow does the decoding and encoding.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+from dataclasses import dataclass
+from typing import Iterator
+
+from content.mime import JPEG, PNG, WEBP
+from content.platforms import MediaRules
+
+#: images we prepare (GIF may be animated and MP4 is a video: those go out as they are)
+PREPARED = (JPEG, PNG, WEBP)
+#: the largest image we open at all (a decompression bomb is refused, not decoded): 100 MP
+MAX_SOURCE_PIXELS = 100_000_000
+#: JPEG qualities tried in turn before scaling further down
+QUALITIES = (90, 80)
+#: a further step scales the sides by at most this much (less when the last encoding says more is
+#: needed: bytes go roughly with the pixel count)
+SHRINK = 0.85
+#: below this long edge we stop shrinking and refuse instead (nobody can read the picture)
+SMALLEST_EDGE = 320
+_FORMAT = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP"}
+
+
+class CannotPrepare(Exception):
+    """The image cannot be made to fit (unreadable, a decompression bomb, or still too big at
+    the smallest useful size); the message says what and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """The bytes that go out on one platform. ``changed`` is False when they are the original's
+    (nothing needed doing); ``notes`` say what was done, for the person queueing the post."""
+
+    data: bytes
+    mime: str
+    width: int
+    height: int
+    changed: bool
+    notes: tuple[str, ...] = ()
+
+
+def prepare(data: bytes, mime: str, rules: MediaRules, *, keep_metadata: bool = False) -> Rendition:
+    """The rendition of the image ``data`` (of type ``mime``) for a platform with ``rules``.
+
+    Raises ``CannotPrepare`` when it cannot be made acceptable. For types we do not prepare (GIF,
+    video) the original is returned unchanged: check those with ``content.media``.
+    """
+    if mime not in PREPARED:
+        return Rendition(data, mime, 0, 0, changed=False)
+    from PIL import Image, ImageOps
+
+    target = mime if mime in rules.max_bytes else JPEG
+    if target not in rules.max_bytes:
+        raise CannotPrepare(f"{rules.platform} takes no still images here — post it without this image")
+    with _reading():
+        source = Image.open(io.BytesIO(data))  # the header only: size and metadata known, nothing decoded
+        if source.width * source.height > MAX_SOURCE_PIXELS:
+            raise _bomb()
+        exif = source.getexif()
+        turned = exif.get(0x0112, 1) in (5, 6, 7, 8)  # Orientation: a quarter turn swaps the sides
+        rotated = exif.get(0x0112, 1) not in (0, 1)
+        width, height = source.size[::-1] if turned else source.size  # as it is seen, upright
+        metadata = _has_metadata(source, exif)
+        fit = _fit(width, height, rules)
+        if not (rotated or (metadata and not keep_metadata) or fit != (width, height)
+                or len(data) > rules.max_bytes[target] or target != mime):
+            source.load()  # it goes out as it is: but it must be an image
+            return Rendition(data, mime, width, height, changed=False)
+        if source.format == "JPEG" and fit != (width, height):
+            source.draft("RGB", fit[::-1] if turned else fit)  # decode at 1/2, 1/4 or 1/8 scale where that suffices
+        source.load()
+
+    notes = [f"converted to {_FORMAT[target]}"] if target != mime else []
+    image: Image.Image = source
+    if rotated:
+        image = ImageOps.exif_transpose(source)
+        notes.append("turned upright")
+    if metadata and not keep_metadata:
+        notes.append("location and other metadata removed")
+    kept_exif = _upright_exif(exif) if keep_metadata and metadata else None
+    icc = image.info.get("icc_profile")
+    limit = rules.max_bytes[target]
+    size = fit
+    while True:
+        scaled = image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
+        for out in _encodings(scaled, target, icc, kept_exif):
+            if len(out) <= limit:
+                if size != (width, height):
+                    notes.append(f"scaled to {size[0]}×{size[1]}")
+                return Rendition(out, target, size[0], size[1], changed=True, notes=tuple(notes))
+        factor = min(SHRINK, 0.95 * (limit / len(out)) ** 0.5)
+        smaller = (max(1, int(size[0] * factor)), max(1, int(size[1] * factor)))
+        if max(smaller) < SMALLEST_EDGE:
+            raise CannotPrepare(f"even at {size[0]}×{size[1]} pixels it is over {rules.platform}'s "
+                                f"{limit:,} bytes — use a simpler picture")
+        size = smaller
+
+
+@contextlib.contextmanager
+def _reading() -> Iterator[None]:
+    """Reading an image from outside: a decompression bomb or a broken file is one ``CannotPrepare``."""
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():  # our own bound (checked on the header) is the one that counts
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            yield
+    except Image.DecompressionBombError:
+        raise _bomb() from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise CannotPrepare(f"the image cannot be read ({type(exc).__name__}) — "
+                            "open it in a photo app and save it again as JPEG") from None
+
+
+def _bomb() -> CannotPrepare:
+    return CannotPrepare(f"the image has more than {MAX_SOURCE_PIXELS:,} pixels — "
+                         "export it smaller (a phone photo has about 12 million)")
+
+
+def _fit(width: int, height: int, rules: MediaRules) -> tuple[int, int]:
+    """The largest size with the image's aspect ratio within the platform's pixel limits."""
+    scale = 1.0
+    if rules.max_edge and max(width, height) > rules.max_edge:
+        scale = rules.max_edge / max(width, height)
+    if rules.max_pixels and width * height * scale * scale > rules.max_pixels:
+        scale = (rules.max_pixels / (width * height)) ** 0.5
+    if scale >= 1.0:
+        return width, height
+    return max(1, int(width * scale)), max(1, int(height * scale))
+
+
+def _has_metadata(image, exif) -> bool:
+    """EXIF (beyond a bare orientation), XMP or IPTC: anything that can tell where, when, who."""
+    if any(tag != 0x0112 for tag in exif):
+        return True
+    info = image.info
+    return any(k in info for k in ("xmp", "XML:com.adobe.xmp", "photoshop", "iptc", "exif"))
+
+
+def _upright_exif(exif) -> bytes:
+    """The EXIF kept on purpose, with the orientation reset (the pixels are upright now)."""
+    exif[0x0112] = 1
+    return exif.tobytes()
+
+
+def _encodings(image, target: str, icc: bytes | None, exif: bytes | None):
+    """Encoded versions of ``image`` as ``target``, best quality first."""
+    extra = {k: v for k, v in (("icc_profile", icc), ("exif", exif)) if v}
+    if target == PNG:
+        buf = io.BytesIO()
+        image.save(buf, "PNG", optimize=True, **extra)
+        yield buf.getvalue()
+        return
+    if target == JPEG and image.mode not in ("RGB", "L"):
+        image = _flatten(image)
+    for quality in QUALITIES:
+        buf = io.BytesIO()
+        image.save(buf, _FORMAT[target], quality=quality, **extra)
+        yield buf.getvalue()
+
+
+def _flatten(image):
+    """RGB for JPEG: transparency goes onto white (as a chat app shows it), CMYK and palettes convert."""
+    from PIL import Image
+
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
