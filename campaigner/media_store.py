@@ -21,6 +21,8 @@ from campaigner.errors import FREE_SPACE, ConfigError, is_disk_full
 from content.media import LARGEST, MediaFacts, cannot_read, no_such_file, not_a_file, sniff_bytes
 
 CHUNK = 1 << 20
+#: the name a prepared copy gets in the media folder, by its type
+SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,26 @@ class MediaStore:
             Path(tmp).unlink(missing_ok=True)
             raise self._cannot_copy(name, exc) from None
         return Staged(MediaFacts(name, size, sniff_bytes(head)), digest.hexdigest(), suffix, Path(tmp))
+
+    def read(self, staged: Staged) -> bytes:
+        """The bytes of a staged file (its copy, or the media folder's file it is)."""
+        path = staged.copy if staged.copy is not None else self.folder / staged.stored_path
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise self._cannot_copy(staged.facts.name, exc) from None
+
+    def stage_bytes(self, data: bytes, mime: str, name: str) -> Staged:
+        """Stage bytes made here (an image prepared for a platform) like a file read from outside."""
+        suffix = SUFFIXES.get(mime, "")
+        fd, tmp = tempfile.mkstemp(dir=self._staging_folder(), suffix=suffix)
+        try:
+            with open(fd, "wb") as dst:
+                dst.write(data)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise self._cannot_copy(name, exc) from None
+        return Staged(MediaFacts(name, len(data), mime), hashlib.sha256(data).hexdigest(), suffix, Path(tmp))
 
     def _staging_folder(self) -> Path:
         if self._staging is None:

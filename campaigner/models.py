@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -180,6 +181,8 @@ class Post(Base):
     link: Mapped[str | None] = mapped_column(Text)
     variants: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # platform → source text
     source: Mapped[str | None] = mapped_column(String(255))  # e.g. "import calendar.csv:12"
+    #: the photos go out with their metadata (location, camera, time): only when a person says so
+    keep_metadata: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -204,6 +207,10 @@ class PostMedia(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     alt_text: Mapped[str] = mapped_column(Text, default="")
+    #: platform → the prepared copy that goes out there (``stored_path``, ``mime_type``,
+    #: ``size_bytes``, ``sha256``, ``width``, ``height``, ``notes``); a platform not named gets the
+    #: original as it is (see ``campaigner.imaging``)
+    renditions: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict, server_default="{}")
 
     post: Mapped[Post] = relationship(back_populates="media")
 

@@ -119,8 +119,12 @@ def _delivery_dict(app, d) -> dict:
 def _post_dict(app, post) -> dict:
     return {"id": post.id, "campaign": post.campaign.slug if post.campaign else None, "text": post.text,
             "thread": post.is_thread, "link": post.link, "variants": dict(post.variants),
-            "media": [{"file": m.original_name, "type": m.mime_type, "bytes": m.size_bytes, "alt": m.alt_text}
+            "media": [{"file": m.original_name, "type": m.mime_type, "bytes": m.size_bytes, "alt": m.alt_text,
+                       "prepared": {platform: {"type": r["mime_type"], "bytes": r["size_bytes"], "width": r["width"],
+                                               "height": r["height"], "notes": r["notes"]}
+                                    for platform, r in (m.renditions or {}).items()}}
                       for m in post.media],
+            "keep_metadata": post.keep_metadata,
             "source": post.source, "created_at": post.created_at,
             "deliveries": [_delivery_dict(app, d) for d in post.deliveries]}
 
@@ -136,6 +140,10 @@ def _print_post(app, post) -> None:
         click.echo(line)
         if d.last_error:
             click.echo(f"  {'':16} last error: {d.last_error}")
+    for m in post.media:  # what was done to each photo, per platform (so nobody is surprised)
+        for platform, r in sorted((m.renditions or {}).items()):
+            click.echo(f"  {m.original_name} on {platform}: {', '.join(r['notes']) or 'prepared'}"
+                       f" ({r['width']}×{r['height']}, {r['size_bytes']:,} bytes)")
 
 
 @click.group()
@@ -162,9 +170,12 @@ def when_options(f):
 @click.option("--alt", multiple=True, metavar="TEXT", help="Alt text for each --media, in order.")
 @click.option("--variant", multiple=True, metavar="PLATFORM=TEXT", help="Other text for one platform.")
 @click.option("--thread", is_flag=True, help="Text is a thread: parts separated by a line holding only ---.")
+@click.option("--keep-metadata", is_flag=True,
+              help="Send photos with their location and other metadata (stripped by default).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def add(flags, text, file, to, campaign, at, next_slot, now_, link, media, alt, variant, thread, as_json) -> None:
+def add(flags, text, file, to, campaign, at, next_slot, now_, link, media, alt, variant, thread, keep_metadata,
+        as_json) -> None:
     """Queue a post on one or more accounts. Everything is checked before anything is written."""
     from campaigner.services import accounts as accounts_svc
     from campaigner.services import posts as svc
@@ -173,7 +184,8 @@ def add(flags, text, file, to, campaign, at, next_slot, now_, link, media, alt, 
     app = flags.app()
     draft = Draft(text=_read_text(text, file), accounts=_split_names(to),
                   when=When.from_options(at, now_, next_slot), campaign=campaign, link=link,
-                  media=_media(media, alt), alt_texts=list(alt), variants=_variants(variant), thread=thread)
+                  media=_media(media, alt), alt_texts=list(alt), variants=_variants(variant), thread=thread,
+                  keep_metadata=keep_metadata)
     p = svc.add(app, draft)
     if as_json:
         echo_json(_post_dict(app, p))

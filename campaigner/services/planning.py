@@ -28,7 +28,7 @@ from campaigner.times import format_local, local_day_bounds, parse_when
 from connectors.registry import platform_info
 from content.hashtags import fit_hashtags
 from content.length import check_length, limit_for
-from content.media import check_facts
+from content.media import MediaFacts, check_facts, media_rules
 from content.threads import split_thread
 
 #: how far ahead --next-slot looks for a free slot
@@ -67,6 +67,8 @@ class Draft:
     variants: dict[str, str] = field(default_factory=dict)
     thread: bool = False
     source: str | None = None
+    #: photos go out with their location and other metadata (default: stripped)
+    keep_metadata: bool = False
 
 
 @dataclass
@@ -85,6 +87,18 @@ class MediaInfo:
     alt_text: str
     #: the one copy read from it, which the checks saw and the media folder keeps
     staged: Staged
+    #: platform → the copy prepared for it, where it differs from the original
+    renditions: dict[str, Prepared] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An image prepared for one platform (``campaigner.imaging``), staged like any file."""
+
+    staged: Staged
+    width: int
+    height: int
+    notes: tuple[str, ...]
 
 
 @dataclass
@@ -129,6 +143,8 @@ class Planner:
         self.app = app
         #: the media read for this batch; what its posts do not keep is removed by ``close``
         self.media = MediaStore(app.settings)
+        #: (file hash, platform, keep metadata) → its prepared copy: an import prepares each photo once
+        self._renditions: dict[tuple[str, str, bool], Prepared | str | None] = {}
         self.session = session
         self.now = now
         self.latest = _years_later(now, MAX_AHEAD_YEARS)
@@ -355,13 +371,46 @@ class Planner:
         if problems:
             raise InvalidInput.from_message(problems[0], prefix="cannot attach ")
         files = [s for s in staged if not isinstance(s, str)]
+        prepared: list[dict[str, Prepared]] = [{} for _ in files]
+        broken: list[str] = []  # every platform whose limits a file breaks, not just the first
         for platform in sorted(platforms):
-            problems = check_facts([f.facts for f in files], platform)
-            if problems:
-                raise InvalidInput.from_message(problems[0], prefix=f"media not accepted on {platform}: ")
+            facts = []
+            for i, f in enumerate(files):
+                r = self._prepared(f, platform, draft.keep_metadata)
+                if isinstance(r, str):
+                    broken.append(f"on {platform}: {r}")
+                    facts.append(f.facts)
+                    continue
+                if r is not None:
+                    prepared[i][platform] = r
+                facts.append(MediaFacts(f.facts.name, r.staged.facts.size, r.staged.facts.mime) if r else f.facts)
+            broken += [f"on {platform}: {p}" for p in check_facts(facts, platform)]
+        if broken:
+            what, _, how = broken[0].rpartition(" — ")
+            more = f" (and {len(broken) - 1} more: {'; '.join(b.rpartition(' — ')[0] for b in broken[1:])})" \
+                if len(broken) > 1 else ""
+            raise InvalidInput(f"media not accepted {what}{more}", how or None)
         alts = list(draft.alt_texts) + [""] * (len(paths) - len(draft.alt_texts))
-        return [MediaInfo(p, f.facts.mime or "application/octet-stream", alts[i], f)
+        return [MediaInfo(p, f.facts.mime or "application/octet-stream", alts[i], f, prepared[i])
                 for i, (p, f) in enumerate(zip(paths, files))]
+
+    def _prepared(self, f: Staged, platform: str, keep_metadata: bool) -> Prepared | str | None:
+        """The image ``f`` prepared for ``platform`` (None: the original goes as it is; a ``str``:
+        why it cannot be made to fit). Worked out once per file, platform and metadata choice."""
+        from campaigner.imaging import PREPARED, CannotPrepare, prepare
+
+        if f.facts.mime not in PREPARED or not f.sha256 or f.facts.size == 0:  # not read: refused anyway
+            return None
+        key = (f.sha256, platform, keep_metadata)
+        if key not in self._renditions:
+            try:
+                r = prepare(self.media.read(f), f.facts.mime, media_rules(platform), keep_metadata=keep_metadata)
+            except CannotPrepare as exc:
+                self._renditions[key] = f"{f.facts.name}: {exc}"
+            else:
+                self._renditions[key] = (Prepared(self.media.stage_bytes(r.data, r.mime, f.facts.name), r.width,
+                                                  r.height, r.notes) if r.changed else None)
+        return self._renditions[key]
 
     def close(self) -> None:
         """Remove the media read for drafts that were not written."""

@@ -43,12 +43,17 @@ def get(session: Session, post_id: int) -> Post:
 def store_media(app: App, media: Sequence[MediaInfo]) -> list[dict]:
     """Keep the staged copies of a post's media in campaigner's own folder, named by content hash,
     so moving or editing the original later cannot change or break a queued post. Returns
-    PostMedia column values."""
+    PostMedia column values, with the copies prepared per platform (``renditions``)."""
     rows = []
     for position, m in enumerate(media):
         rel = keep(app.settings, m.staged)
+        renditions = {platform: dict(stored_path=str(keep(app.settings, r.staged)), mime_type=r.staged.facts.mime,
+                                     size_bytes=r.staged.facts.size, sha256=r.staged.sha256, width=r.width,
+                                     height=r.height, notes=list(r.notes))
+                      for platform, r in sorted(m.renditions.items())}
         rows.append(dict(position=position, stored_path=str(rel), original_name=m.path.name, mime_type=m.mime_type,
-                         size_bytes=m.staged.facts.size, sha256=m.staged.sha256, alt_text=m.alt_text))
+                         size_bytes=m.staged.facts.size, sha256=m.staged.sha256, alt_text=m.alt_text,
+                         renditions=renditions))
     return rows
 
 
@@ -129,10 +134,10 @@ def write_plans(app: App, session: Session, plans: Sequence[Plan], now: datetime
             if campaign_id is None:
                 campaign_id = campaign_ids[id(campaign)] = campaign.id
         post_rows.append((post_id, campaign_id, draft.text, draft.thread, draft.link,
-                          dict(draft.variants) if draft.variants else no_variants, draft.source))
+                          dict(draft.variants) if draft.variants else no_variants, draft.source, draft.keep_metadata))
     _bulk_insert(session, Post.__table__,
-                 ("id", "campaign_id", "text", "is_thread", "link", "variants", "source"), post_rows,
-                 {"created_at": now, "updated_at": now}, shared=("is_thread", "variants"))
+                 ("id", "campaign_id", "text", "is_thread", "link", "variants", "source", "keep_metadata"), post_rows,
+                 {"created_at": now, "updated_at": now}, shared=("is_thread", "variants", "keep_metadata"))
     media_rows = []
     for post_id, plan in zip(post_ids, plans):
         if plan.media:
@@ -256,7 +261,7 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
                       media=([app.settings.media_dir / m.stored_path for m in post.media] if media is None
                              else list(media)),
                       alt_texts=alt_texts, variants=merged,
-                      thread=post.is_thread if thread is None else thread)
+                      thread=post.is_thread if thread is None else thread, keep_metadata=post.keep_metadata)
         kept = None
         if when is None:
             kept = {d.account.id: (d.due_at, d.slot_based) for d in current}
@@ -269,10 +274,14 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
             post.text, post.link, post.variants, post.is_thread = draft.text, draft.link, draft.variants, draft.thread
             post.campaign_id = plan.campaign.id if plan.campaign else None
             post.updated_at = now
+            rows = store_media(app, plan.media)
             if media is not None:
                 post.media.clear()
                 s.flush()
-                post.media.extend(PostMedia(**row) for row in store_media(app, plan.media))
+                post.media.extend(PostMedia(**row) for row in rows)
+            else:  # the same files: prepared again, for targets that may have changed
+                for m, row in zip(post.media, rows):
+                    m.renditions = row["renditions"]
         by_account = {d.account_id: d for d in post.deliveries}
         by_account.update({d.account_id: d for d in current})  # a live delivery wins over a cancelled one
         chosen = set()
@@ -509,10 +518,13 @@ def outgoing_post(app: App, d: Delivery, part: DeliveryPart):
     from connectors.base import MediaFile, OutgoingPost
 
     prev = d.parts[part.position - 1] if part.position > 0 else None
-    media = () if part.position else tuple(MediaFile(app.settings.media_dir / m.stored_path, m.mime_type, m.alt_text)
-                                           for m in d.post.media)
+    media = []
+    for m in () if part.position else d.post.media:  # the copy prepared for this platform, else the original
+        r = (m.renditions or {}).get(d.account.platform)
+        media.append(MediaFile(app.settings.media_dir / (r["stored_path"] if r else m.stored_path),
+                               r["mime_type"] if r else m.mime_type, m.alt_text))
     return OutgoingPost(text=part.text, idempotency_key=part.idempotency_key,
-                        link=d.post.link if part.position == 0 else None, media=media,
+                        link=d.post.link if part.position == 0 else None, media=tuple(media),
                         reply_to=prev.remote_id if prev else None,
                         thread_root=d.parts[0].remote_id if part.position > 0 else None, scheduled_for=d.due_at)
 

@@ -202,8 +202,8 @@ def test_media_that_is_a_device_or_refused_leaves_nothing_behind(cli, home, tmp_
     cli.ok("account", "add", "bluesky", "kspi-b", "--handle", "kspi.bsky.social")
     r = cli("post", "add", "Video", "--to", "kspi-b", "--media", "/dev/zero", "--at", "2026-12-01 09:00")
     assert r.stderr == ("Error: cannot attach /dev/zero: not a file — give the path of an image or video file\n")
-    big = tmp_path / "big.png"
-    big.write_bytes(PNG + bytes(2_000_001))
+    big = tmp_path / "big.gif"  # an animation is sent as it is, so it can be too big (a photo is made to fit)
+    big.write_bytes(b"GIF89a" + bytes(2_000_001))
     r = cli("post", "add", "Besar", "--to", "kspi-b", "--media", str(big), "--at", "2026-12-01 09:00")
     assert r.exit_code == 1 and "too big" in r.stderr
     media = home / "data" / "media"

@@ -202,10 +202,10 @@ def test_an_empty_thread_part(setup, engine, text, message):
 
 def test_media_problems_say_one_fix(setup, engine, tmp_path):
     setup.ok("account", "add", "bluesky", "bsky")
-    missing, pdf, big = tmp_path / "hilang.png", tmp_path / "selebaran.png", tmp_path / "besar.png"
+    missing, pdf, big = tmp_path / "hilang.png", tmp_path / "selebaran.png", tmp_path / "besar.gif"
     pdf.write_bytes(b"%PDF-1.7\n" + b"\x00" * 64)
-    with open(big, "wb") as fh:
-        fh.write(PNG)
+    with open(big, "wb") as fh:  # an animation is sent as it is (photos are made to fit instead)
+        fh.write(b"GIF89a")
         fh.truncate(2_000_001)
 
     def add(path, to="sb1"):
@@ -216,7 +216,7 @@ def test_media_problems_say_one_fix(setup, engine, tmp_path):
     assert add(pdf, "kx") == (f"Error: media not accepted on x: {pdf}: unknown file type — use JPEG, PNG, WEBP, GIF "
                               "or MP4\n")
     assert add(big, "sb1,bsky") == (f"Error: media not accepted on bluesky: {big}: too big, 2,000,001 bytes (2.0 MB) — "
-                                    "make it at most 2,000,000 bytes (2.0 MB), bluesky's limit for PNG\n")
+                                    "make it at most 2,000,000 bytes (2.0 MB), bluesky's limit for GIF\n")
     assert refused(setup, engine, "post", "edit", "1", "--media", str(missing)) == (
         f"Error: cannot attach {missing}: no such file — check the path\n")
 

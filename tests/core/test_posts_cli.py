@@ -1,4 +1,5 @@
 """``campaigner post …`` through the real CLI: queueing, checks, editing, cancelling, retrying."""
+import io
 import json
 from datetime import datetime, timezone
 
@@ -8,8 +9,17 @@ from sqlalchemy.orm import Session
 
 from campaigner.models import Delivery, DeliveryPart, DeliveryStatus, Post, PostMedia
 
-PNG = (b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-       + b"\x1f\x15\xc4\x89" + b"\x00" * 32)
+
+def _png() -> bytes:
+    """A real 1×1 transparent PNG (images are decoded when queued: a header alone is refused)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGBA", (1, 1), (0, 0, 0, 0)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+PNG = _png()
 
 
 def counts(engine) -> tuple[int, int, int]:
@@ -241,7 +251,8 @@ def test_edit_media(setup, tmp_path, engine):
     setup.ok("post", "add", "Poster aksi", "--to", "kspi-mastodon", "--at", "2026-12-01 09:00")
     setup.ok("post", "edit", "1", "--media", str(img), "--alt", "Poster aksi buruh")
     media = json.loads(setup.ok("post", "show", "1", "--json").stdout)["media"]
-    assert media == [{"file": "poster.png", "type": "image/png", "bytes": len(PNG), "alt": "Poster aksi buruh"}]
+    assert media == [{"file": "poster.png", "type": "image/png", "bytes": len(PNG), "alt": "Poster aksi buruh",
+                      "prepared": {}}]  # a clean photo that fits goes as it is
     setup.ok("post", "edit", "1", "Poster aksi, teks baru")  # text only: the media stays
     assert json.loads(setup.ok("post", "show", "1", "--json").stdout)["media"] == media
     r = setup("post", "edit", "1", "--media", str(tmp_path / "hilang.png"))

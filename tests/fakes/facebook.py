@@ -274,7 +274,8 @@ class Fake(ContractFake):
         published = str(params.get("published", "true")).lower() != "false"
         photo_id = self._next_id()
         self.photos[photo_id] = {"published": published, "used": False,
-                                 "size": len(source.data) if isinstance(source, Part) else 0}
+                                 "size": len(source.data) if isinstance(source, Part) else 0,
+                                 "data": source.data if isinstance(source, Part) else b""}
         if not published:
             return 200, {"id": photo_id}, {}
         post = self._new_post(params.get("caption") or params.get("message") or "", photos=[photo_id])
