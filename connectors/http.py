@@ -117,6 +117,8 @@ class _Watch:
         self.deadline = deadline
         self.expired = False
         self.done = False
+        #: a connection was open (so a write may have reached the platform)
+        self.connected = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
 
@@ -126,6 +128,7 @@ class _Watch:
         with self._lock:
             if self.done:
                 return
+            self.connected = True
             if not any(s is sock for s in self._sockets):
                 self._sockets.append(sock)
             if self.expired:
@@ -208,15 +211,17 @@ class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
         super().connect()
         _attach(self.sock)
 
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> None:
         _attach(self.sock)
         super().request(*args, **kwargs)
 
 
 class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    __doc__ = _WatchedHTTPConnection.__doc__
-    connect = _WatchedHTTPConnection.connect  # type: ignore[assignment]
-    request = _WatchedHTTPConnection.request  # type: ignore[assignment]
+    """The TLS twin of ``_WatchedHTTPConnection`` (a TLS handshake is bounded by the connect
+    timeout, each of its reads; the watch takes over once it is done)."""
+
+    connect = _WatchedHTTPConnection.connect
+    request = _WatchedHTTPConnection.request
 
 
 class _WatchedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
@@ -307,7 +312,8 @@ class HttpClient:
         finally:
             _current.watch = None
             if watch.finish():  # whatever happened after, the deadline cut the answer short
-                failure, refused = f"no complete answer within {self.timeout:g}s", False
+                failure, refused = ((f"no complete answer within {self.timeout:g}s", False) if watch.connected
+                                    else ("connection timed out", True))
             if response is not None and failure is not None:
                 response.raw.close()  # a half-read answer: the connection is not reused
             if response is not None:

@@ -120,6 +120,26 @@ class Hostile:
             conn.close()
 
 
+class Unaccepting:
+    """A port whose listen queue is full and never read: a connection to it never opens (the
+    kernel drops the handshake), like a host behind a black-holing firewall."""
+
+    def __init__(self) -> None:
+        self._sock = socket.create_server(("127.0.0.1", 0), backlog=0)
+        self._filling: list[socket.socket] = []
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(self._sock.getsockname())
+            self._filling.append(filler)
+        host, port = self._sock.getsockname()[:2]
+        self.base_url = f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        for s in (*self._filling, self._sock):
+            s.close()
+
+
 def _read_request(conn: socket.socket) -> Received | None:
     data = b""
     while b"\r\n\r\n" not in data:

@@ -98,6 +98,16 @@ def test_a_read_answered_with_endless_slow_chunks_is_cut_at_the_deadline_and_kno
     assert_cut_at_deadline(slow)
 
 
+def test_a_write_whose_connection_never_opens_is_known_not_to_have_landed(clock):
+    nowhere = hostile.Unaccepting()
+    try:
+        with pytest.raises(Transient, match="connection timed out") as caught:
+            connect("mastodon", nowhere.base_url, clock).publish(new_post("Tolak upah murah!"))
+    finally:
+        nowhere.stop()
+    assert caught.value.outcome_unknown is False  # it can be sent again without looking first
+
+
 def test_a_slow_platform_on_one_account_does_not_hold_back_the_others(cli, app, engine_for, platform_account,
                                                                       server, monkeypatch):
     from campaigner.models import DeliveryStatus as S
