@@ -232,10 +232,12 @@ def gzip_bomb(body: bytes) -> Behaviour:
     return behave
 
 
-def redirect(location: str, status: str = "307 Temporary Redirect") -> Behaviour:
-    """Every request is sent elsewhere (307 and 308 tell the client to repeat the body there)."""
-    def behave(out: Sender, _: Received) -> None:
-        out.send(_head(status, {"Location": location, "Content-Length": "0"}))
+def redirect(location: str, status: str = "307 Temporary Redirect", keep_path: bool = False) -> Behaviour:
+    """Every request is sent to ``location`` (followed by the request's path with ``keep_path``);
+    307 and 308 tell the client to repeat the method and body there."""
+    def behave(out: Sender, request: Received) -> None:
+        target = location + request.path if keep_path else location
+        out.send(_head(status, {"Location": target, "Content-Length": "0"}))
     return behave
 
 
