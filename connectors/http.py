@@ -15,6 +15,7 @@ import heapq
 import itertools
 import json
 import logging
+import os
 import socket
 import threading
 import time
@@ -161,6 +162,10 @@ class _Watchdog:
     """One daemon thread that expires every request whose deadline has passed."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything: used at start and in a forked child (its lock may have been held)."""
         self._due: list[tuple[float, int, _Watch]] = []
         self._order = itertools.count()
         self._wake = threading.Condition()
@@ -193,6 +198,7 @@ class _Watchdog:
 
 
 _watchdog = _Watchdog()
+os.register_at_fork(after_in_child=_watchdog.reset)
 _current = threading.local()
 
 
