@@ -1,8 +1,7 @@
 """The one HTTP helper every requests-based connector uses.
 
 Every request has a total deadline — connect, upload and the whole answer, not only each socket
-read (requests' own ``timeout`` restarts with every byte, so a server sending one byte every few
-seconds would hold a worker for ever) — and the answer is read up to a byte cap, counted as sent
+read (``connectors.deadline``) — and the answer is read up to a byte cap, counted as sent
 and once decompressed (a few MB of gzip can inflate to gigabytes). Redirects are never followed:
 requests would carry a POST body holding a Page token or an app password to whatever host a 307
 names, so a 3xx is an error naming the new location. Network failures become typed errors
@@ -11,24 +10,16 @@ every message: URLs are shown without their query and with any registered secret
 """
 from __future__ import annotations
 
-import heapq
-import itertools
 import json
 import logging
-import os
-import socket
-import threading
-import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Iterable
 from urllib.parse import urljoin
 
 import requests
-import urllib3.connection
-import urllib3.connectionpool
-from requests.adapters import HTTPAdapter
 
+from connectors import deadline
 from connectors.base import Permanent, Transient
 
 log = logging.getLogger(__name__)
@@ -110,148 +101,6 @@ def server_error(method: str, status: int, what: str) -> Transient:
     return Transient(f"{what}: server error {status}", outcome_unknown=unknown)
 
 
-class _Watch:
-    """One request's deadline and the sockets it used: when the deadline passes, they are shut
-    down, which ends any read or write blocked on them at once (headers, body or upload)."""
-
-    def __init__(self, deadline: float):
-        self.deadline = deadline
-        self.expired = False
-        self.done = False
-        #: a connection was open (so a write may have reached the platform)
-        self.connected = False
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-
-    def attach(self, sock: Any) -> None:
-        if not isinstance(sock, socket.socket):
-            return
-        with self._lock:
-            if self.done:
-                return
-            self.connected = True
-            if not any(s is sock for s in self._sockets):
-                self._sockets.append(sock)
-            if self.expired:
-                _shut(sock)
-
-    def expire(self) -> None:
-        with self._lock:
-            if self.done:
-                return
-            self.expired = True
-            for sock in self._sockets:
-                _shut(sock)
-
-    def finish(self) -> bool:
-        """Stop watching; True when the deadline passed first."""
-        with self._lock:
-            self.done = True
-            self._sockets.clear()
-            return self.expired
-
-
-def _shut(sock: socket.socket) -> None:
-    try:  # the plain socket call, also for TLS: it wakes a read blocked in another thread
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-    except OSError:
-        pass
-
-
-class _Watchdog:
-    """One daemon thread that expires every request whose deadline has passed."""
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        """Forget everything: used at start and in a forked child (its lock may have been held)."""
-        self._due: list[tuple[float, int, _Watch]] = []
-        self._order = itertools.count()
-        self._wake = threading.Condition()
-        self._thread: threading.Thread | None = None
-
-    def watch(self, deadline: float) -> _Watch:
-        watch = _Watch(deadline)
-        with self._wake:
-            heapq.heappush(self._due, (deadline, next(self._order), watch))
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="http-deadlines", daemon=True)
-                self._thread.start()
-            elif self._due[0][2] is watch:
-                self._wake.notify()
-        return watch
-
-    def _run(self) -> None:
-        with self._wake:
-            while True:
-                while self._due and self._due[0][2].done:
-                    heapq.heappop(self._due)
-                if not self._due:
-                    self._wake.wait()
-                    continue
-                wait = self._due[0][0] - time.monotonic()
-                if wait > 0:
-                    self._wake.wait(wait)
-                    continue
-                heapq.heappop(self._due)[2].expire()
-
-
-_watchdog = _Watchdog()
-os.register_at_fork(after_in_child=_watchdog.reset)
-_current = threading.local()
-
-
-def _attach(sock: Any) -> None:
-    watch = getattr(_current, "watch", None)
-    if watch is not None:
-        watch.attach(sock)
-
-
-class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
-    """A connection whose socket joins the running request's watch when it is opened or reused
-    (the watch keeps the socket itself: the connection lets go of it when an answer says
-    ``Connection: close``, while the body is still being read)."""
-
-    def connect(self) -> None:
-        super().connect()
-        _attach(self.sock)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _attach(self.sock)
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    """The TLS twin of ``_WatchedHTTPConnection`` (a TLS handshake is bounded by the connect
-    timeout, each of its reads; the watch takes over once it is done)."""
-
-    connect = _WatchedHTTPConnection.connect
-    request = _WatchedHTTPConnection.request
-
-
-class _WatchedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-class _WatchedAdapter(HTTPAdapter):
-    """requests' adapter with connections whose sockets a request's deadline can shut."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if isinstance(manager, urllib3.ProxyManager):  # SOCKS managers keep their own connections
-            manager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
-        return manager
-
-
 class _TooLarge(Exception):
     pass
 
@@ -268,7 +117,7 @@ class HttpClient:
         self.redact = redactor or Redactor()
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", USER_AGENT)
-        adapter = _WatchedAdapter()
+        adapter = deadline.DeadlineAdapter()
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
@@ -292,8 +141,7 @@ class HttpClient:
         write = method.upper() not in ("GET", "HEAD")
         for name in ("timeout", "stream", "allow_redirects"):
             kwargs.pop(name, None)
-        watch = _watchdog.watch(time.monotonic() + self.timeout)
-        _current.watch = watch
+        watch = deadline.start(self.timeout)
         failure: str | None = None
         refused = False
         response = None
@@ -316,13 +164,12 @@ class HttpClient:
         except requests.exceptions.RequestException as exc:
             failure = type(exc).__name__
         finally:
-            _current.watch = None
             if watch.finish():  # whatever happened after, the deadline cut the answer short
                 failure, refused = ((f"no complete answer within {self.timeout:g}s", False) if watch.connected
                                     else ("connection timed out", True))
-            if response is not None and failure is not None:
-                response.raw.close()  # a half-read answer: the connection is not reused
             if response is not None:
+                if failure is not None:
+                    response.raw.close()  # a half-read answer: the connection is not reused
                 response.close()
         if failure is not None:
             raise Transient(f"{method} {shown}: {failure}", outcome_unknown=write and not refused) from None
@@ -343,4 +190,4 @@ class HttpClient:
             body += chunk
             if len(body) > self.max_bytes or response.raw.tell() > self.max_bytes:
                 raise _TooLarge
-        response._content = bytes(body)
+        response._content = bytes(body)  # where requests keeps what it read (``.content``, ``.json()``)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import socket
+import ssl
 import threading
 from dataclasses import dataclass
 from typing import Callable
@@ -46,7 +47,7 @@ class Sender:
             raise GaveUp
         try:
             self.conn.sendall(data)
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             raise ClientGone from None
 
     def pause(self, seconds: float) -> None:
@@ -62,11 +63,16 @@ Behaviour = Callable[[Sender, Received], None]
 
 
 class Hostile:
-    """A real server on 127.0.0.1 answering every request with ``behaviour``."""
+    """A real server on 127.0.0.1 answering every request with ``behaviour``; over TLS when given
+    ``tls=(certificate file, key file)``."""
 
-    def __init__(self, behaviour: Behaviour, *, give_up_after: float = 10.0):
+    def __init__(self, behaviour: Behaviour, *, give_up_after: float = 10.0, tls: tuple | None = None):
         self.behaviour = behaviour
         self.give_up_after = give_up_after
+        self._tls: ssl.SSLContext | None = None
+        if tls is not None:
+            self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self._tls.load_cert_chain(*tls)
         self.received: list[Received] = []
         self.hung_up = threading.Event()
         self.gave_up = threading.Event()
@@ -77,7 +83,7 @@ class Hostile:
     def base_url(self) -> str:
         assert self._sock is not None, "start() first"
         host, port = self._sock.getsockname()[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self._tls else 'http'}://{host}:{port}"
 
     def start(self) -> "Hostile":
         self._sock = socket.create_server(("127.0.0.1", 0))
@@ -104,6 +110,8 @@ class Hostile:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sender = Sender(conn, self)
         try:
+            if self._tls is not None:
+                conn = sender.conn = self._tls.wrap_socket(conn, server_side=True)
             request = _read_request(conn)
             if request is None:
                 return

@@ -49,8 +49,8 @@ def server():
     """``server(behaviour)`` → a started hostile server, stopped after the test."""
     started = []
 
-    def start(behaviour, give_up_after: float = 5.0):
-        started.append(hostile.Hostile(behaviour, give_up_after=give_up_after).start())
+    def start(behaviour, give_up_after: float = 5.0, tls=None):
+        started.append(hostile.Hostile(behaviour, give_up_after=give_up_after, tls=tls).start())
         return started[-1]
 
     yield start
@@ -78,6 +78,16 @@ def test_header_bytes_dribbled_every_fifth_of_a_second_are_cut_at_the_deadline(p
     assert slow.received[0].path.endswith(FIRST_PATH[platform])
     assert_cut_at_deadline(slow)
     assert secrets_in(str(caught.value), platform) == []
+
+
+def test_a_dribbling_server_over_tls_is_cut_at_the_deadline_too(server, clock, tls_cert, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_cert[0]))  # requests trusts the test certificate
+    slow = server(hostile.dribble_body(every=0.2), tls=tls_cert)
+    assert slow.base_url.startswith("https://")
+    with pytest.raises(Transient, match=DEADLINE):
+        connect("mastodon", slow.base_url, clock).verify()
+    assert slow.received[0].path == FIRST_PATH["mastodon"]
+    assert_cut_at_deadline(slow)
 
 
 def test_a_write_whose_body_dribbles_is_cut_at_the_deadline_with_its_outcome_unknown(server, clock):
