@@ -1,4 +1,4 @@
-"""Servers that misbehave on purpose (tests/connectors/hostile.py) against every HTTP connector:
+"""Servers that misbehave on purpose (tests/connectors/hostile_http.py) against every HTTP connector:
 a total deadline per request (slow header bytes, slow body bytes, endless chunks), a cap on the
 bytes of an answer as sent and once decompressed, no redirects (credentials stay with the host
 they belong to), and a credentials check that does not take a web page for an account.
@@ -19,7 +19,7 @@ from campaigner.secrets import env_name
 from connectors.base import AccountConfig, Permanent, Transient
 from connectors.http import MAX_RESPONSE_BYTES
 from connectors.registry import build_connector
-from tests.connectors import hostile
+from tests.connectors import hostile_http
 from tests.connectors.conftest import new_post
 from tests.engine.conftest import deliveries
 
@@ -50,7 +50,7 @@ def server():
     started = []
 
     def start(behaviour, give_up_after: float = 5.0, tls=None):
-        started.append(hostile.Hostile(behaviour, give_up_after=give_up_after, tls=tls).start())
+        started.append(hostile_http.HostileServer(behaviour, give_up_after=give_up_after, tls=tls).start())
         return started[-1]
 
     yield start
@@ -72,7 +72,7 @@ def assert_cut_at_deadline(server) -> None:
 # --- 2. a total deadline ---------------------------------------------------------------------------
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_header_bytes_dribbled_every_fifth_of_a_second_are_cut_at_the_deadline(platform, server, clock):
-    slow = server(hostile.dribble_headers(every=0.2))
+    slow = server(hostile_http.dribble_headers(every=0.2))
     with pytest.raises(Transient, match=DEADLINE) as caught:
         connect(platform, slow.base_url, clock).verify()
     assert slow.received[0].path.endswith(FIRST_PATH[platform])
@@ -82,7 +82,7 @@ def test_header_bytes_dribbled_every_fifth_of_a_second_are_cut_at_the_deadline(p
 
 def test_a_dribbling_server_over_tls_is_cut_at_the_deadline_too(server, clock, tls_cert, monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_cert[0]))  # requests trusts the test certificate
-    slow = server(hostile.dribble_body(every=0.2), tls=tls_cert)
+    slow = server(hostile_http.dribble_body(every=0.2), tls=tls_cert)
     assert slow.base_url.startswith("https://")
     with pytest.raises(Transient, match=DEADLINE):
         connect("mastodon", slow.base_url, clock).verify()
@@ -91,7 +91,7 @@ def test_a_dribbling_server_over_tls_is_cut_at_the_deadline_too(server, clock, t
 
 
 def test_a_write_whose_body_dribbles_is_cut_at_the_deadline_with_its_outcome_unknown(server, clock):
-    slow = server(hostile.dribble_body(every=0.2))
+    slow = server(hostile_http.dribble_body(every=0.2))
     with pytest.raises(Transient, match=DEADLINE) as caught:
         connect("mastodon", slow.base_url, clock).publish(new_post("Tolak upah murah!"))
     assert caught.value.outcome_unknown is True  # the status may have been created
@@ -100,7 +100,7 @@ def test_a_write_whose_body_dribbles_is_cut_at_the_deadline_with_its_outcome_unk
 
 
 def test_a_read_answered_with_endless_slow_chunks_is_cut_at_the_deadline_and_known_harmless(server, clock):
-    slow = server(hostile.endless_chunks(every=0.2))
+    slow = server(hostile_http.endless_chunks(every=0.2))
     with pytest.raises(Transient, match=DEADLINE) as caught:
         connect("mastodon", slow.base_url, clock).metrics(["1"])
     assert caught.value.outcome_unknown is False  # a GET changes nothing
@@ -108,7 +108,7 @@ def test_a_read_answered_with_endless_slow_chunks_is_cut_at_the_deadline_and_kno
 
 
 def test_a_write_whose_connection_never_opens_is_known_not_to_have_landed(clock):
-    nowhere = hostile.Unaccepting()
+    nowhere = hostile_http.Unaccepting()
     try:
         with pytest.raises(Transient, match="connection timed out") as caught:
             connect("mastodon", nowhere.base_url, clock).publish(new_post("Tolak upah murah!"))
@@ -123,7 +123,7 @@ def test_a_slow_platform_on_one_account_does_not_hold_back_the_others(cli, app, 
     from campaigner.services.accounts import connector
 
     fast = platform_account("mastodon", "cepat")
-    slow = server(hostile.dribble_body(every=0.2))
+    slow = server(hostile_http.dribble_body(every=0.2))
     cli.ok("account", "add", "mastodon", "lambat", "--base-url", slow.base_url)
     monkeypatch.setenv(env_name("lambat", "ACCESS_TOKEN"), SECRETS["mastodon"]["ACCESS_TOKEN"])
     cli.ok("post", "add", "Mogok nasional 1 Desember!", "--to", "lambat,cepat", "--now")
@@ -143,7 +143,7 @@ def test_a_slow_platform_on_one_account_does_not_hold_back_the_others(cli, app, 
 
 
 def test_account_test_on_a_dribbling_server_ends_with_one_clear_line(cli, server):
-    slow = server(hostile.dribble_headers(every=0.2))
+    slow = server(hostile_http.dribble_headers(every=0.2))
     cli.ok("account", "add", "mastodon", "m1", "--base-url", slow.base_url)
     r = cli("account", "test", "m1", "--timeout", "1", env={env_name("m1", "ACCESS_TOKEN"): "mstdn-x-Qm4T8zKw"})
     assert r.exit_code == 1
@@ -154,7 +154,7 @@ def test_account_test_on_a_dribbling_server_ends_with_one_clear_line(cli, server
 
 # --- 3. bounded answers ---------------------------------------------------------------------------
 def test_endless_fast_chunks_stop_at_the_byte_cap(server, clock):
-    flood = server(hostile.endless_chunks(every=0))
+    flood = server(hostile_http.endless_chunks(every=0))
     with pytest.raises(Transient, match=f"the answer is larger than {MAX_RESPONSE_BYTES} bytes") as caught:
         connect("mastodon", flood.base_url, clock, timeout=30).verify()
     assert caught.value.outcome_unknown is False
@@ -169,7 +169,7 @@ def _checked_in_a_child(base_url: str) -> dict:
 
 
 def test_a_100_mb_answer_is_not_read_into_memory(server):
-    big = server(hostile.big_body(100 * 1024 * 1024), give_up_after=60)
+    big = server(hostile_http.big_body(100 * 1024 * 1024), give_up_after=60)
     result = _checked_in_a_child(big.base_url)
     assert result["raised"] == "Transient"
     assert result["message"].endswith(f"/api/v1/accounts/verify_credentials: the answer is larger than "
@@ -178,9 +178,9 @@ def test_a_100_mb_answer_is_not_read_into_memory(server):
 
 
 def test_a_gzip_bomb_is_not_inflated_past_the_cap(server):
-    bomb = hostile.gzip_bomb_body(4 * 1024 ** 3)
+    bomb = hostile_http.gzip_bomb_body(4 * 1024 ** 3)
     assert len(bomb) < 5 * 1024 * 1024  # about 4 MB on the wire, 4 GB once inflated
-    served = server(hostile.gzip_bomb(bomb), give_up_after=60)
+    served = server(hostile_http.gzip_bomb(bomb), give_up_after=60)
     result = _checked_in_a_child(served.base_url)
     assert result["raised"] == "Transient"
     assert result["message"].endswith(f"the answer is larger than {MAX_RESPONSE_BYTES} bytes")
@@ -191,7 +191,7 @@ def test_a_gzip_bomb_is_not_inflated_past_the_cap(server):
 @pytest.fixture
 def capture(server):
     """A server on another host name that records what reaches it and answers like a success."""
-    return server(hostile.answer(b'{"id": "1", "ok": true}', content_type="application/json"))
+    return server(hostile_http.answer(b'{"id": "1", "ok": true}', content_type="application/json"))
 
 
 def _elsewhere(capture) -> str:
@@ -201,7 +201,7 @@ def _elsewhere(capture) -> str:
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_no_credentials_check_follows_a_redirect_to_another_host(platform, server, capture, clock):
     target = _elsewhere(capture)
-    away = server(hostile.redirect(target, keep_path=True))
+    away = server(hostile_http.redirect(target, keep_path=True))
     with pytest.raises(Permanent) as caught:
         connect(platform, away.base_url, clock).verify()
     assert capture.received == []
@@ -212,7 +212,7 @@ def test_no_credentials_check_follows_a_redirect_to_another_host(platform, serve
 
 def test_a_facebook_post_does_not_carry_the_page_token_to_the_host_a_307_names(server, capture, clock):
     target = _elsewhere(capture) + "/steal"
-    away = server(hostile.redirect(target))
+    away = server(hostile_http.redirect(target))
     with pytest.raises(Permanent, match=f"the server redirects to {target} \\(HTTP 307\\)"):
         connect("facebook", away.base_url, clock).publish(new_post("Tolak Tapera!"))
     [sent] = away.received
@@ -222,7 +222,7 @@ def test_a_facebook_post_does_not_carry_the_page_token_to_the_host_a_307_names(s
 
 def test_the_bluesky_app_password_does_not_follow_a_307_to_another_host(server, capture, clock):
     target = _elsewhere(capture) + "/xrpc/com.atproto.server.createSession"
-    away = server(hostile.redirect(target, status="308 Permanent Redirect"))
+    away = server(hostile_http.redirect(target, status="308 Permanent Redirect"))
     with pytest.raises(Permanent, match="HTTP 308"):
         connect("bluesky", away.base_url, clock).verify()
     assert capture.received == []
@@ -246,7 +246,7 @@ PORTAL_PAGE = b"<html><body>Login Wi-Fi kantor</body></html>"
 ])
 def test_a_credentials_check_answered_200_without_an_account_is_an_error(platform, body, content_type, expected,
                                                                           server, clock):
-    portal = server(hostile.answer(body, content_type=content_type))
+    portal = server(hostile_http.answer(body, content_type=content_type))
     with pytest.raises(Transient) as caught:
         connect(platform, portal.base_url, clock).verify()
     assert str(caught.value) == expected
@@ -254,7 +254,7 @@ def test_a_credentials_check_answered_200_without_an_account_is_an_error(platfor
 
 
 def test_account_test_answered_by_a_web_page_says_so(cli, server):
-    portal = server(hostile.answer(PORTAL_PAGE))
+    portal = server(hostile_http.answer(PORTAL_PAGE))
     cli.ok("account", "add", "mastodon", "m1", "--base-url", portal.base_url)
     r = cli("account", "test", "m1", env={env_name("m1", "ACCESS_TOKEN"): "mstdn-x-Qm4T8zKw"})
     assert r.exit_code == 1 and r.stdout == ""

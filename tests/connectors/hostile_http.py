@@ -35,7 +35,7 @@ class GaveUp(Exception):
 class Sender:
     """What a behaviour writes with: ``send`` raises ``ClientGone``/``GaveUp`` to end it."""
 
-    def __init__(self, conn: socket.socket, server: "Hostile"):
+    def __init__(self, conn: socket.socket, server: "HostileServer"):
         self.conn, self.server = conn, server
         self._deadline = threading.Event()
         self._timer = threading.Timer(server.give_up_after, self._deadline.set)
@@ -62,7 +62,7 @@ class Sender:
 Behaviour = Callable[[Sender, Received], None]
 
 
-class Hostile:
+class HostileServer:
     """A real server on 127.0.0.1 answering every request with ``behaviour``; over TLS when given
     ``tls=(certificate file, key file)``."""
 
@@ -85,7 +85,7 @@ class Hostile:
         host, port = self._sock.getsockname()[:2]
         return f"{'https' if self._tls else 'http'}://{host}:{port}"
 
-    def start(self) -> "Hostile":
+    def start(self) -> "HostileServer":
         self._sock = socket.create_server(("127.0.0.1", 0))
         self._sock.settimeout(0.05)
         threading.Thread(target=self._accept, daemon=True).start()
