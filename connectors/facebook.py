@@ -50,7 +50,8 @@ from connectors import logsafe
 from connectors.base import (AccountConfig, AuthExpired, Clock, Identity, Metrics, MetricsBatch,
                              NotSupported, OutgoingPost, Permanent, Published, RateLimited, Reply,
                              Transient, system_clock)
-from connectors.http import HttpClient, Redactor, json_body, parse_http_time, require_time, server_error
+from connectors.http import (HttpClient, Redactor, json_body, parse_http_time, require_time, server_error,
+                             unexpected_answer)
 from connectors.posttext import compose_text
 
 log = logging.getLogger(__name__)
@@ -203,8 +204,13 @@ class FacebookConnector:
 
     # --- Connector protocol ------------------------------------------------------------------
     def verify(self) -> Identity:
-        page = self._call("GET", f"/{self.page_id}", params={"fields": "id,name,link,username"}) or {}
-        return Identity(remote_id=str(page.get("id")), handle=page.get("username") or page.get("name") or "",
+        path = f"/{self.page_id}"
+        response, page = self._send("GET", path, params={"fields": "id,name,link,username"})
+        if response.status_code != 200 or (isinstance(page, dict) and "error" in page):
+            raise self._error("GET", path, response.status_code, response.headers, page)
+        if not (isinstance(page, dict) and page.get("id")):
+            raise unexpected_answer(f"facebook GET {path}", response, "a Facebook Page")
+        return Identity(remote_id=str(page["id"]), handle=page.get("username") or page.get("name") or str(page["id"]),
                         display_name=page.get("name"), url=page.get("link"),
                         token_expires_at=self._token_expiry())
 

@@ -1,8 +1,12 @@
 """The one HTTP helper every requests-based connector uses.
 
-It sets a timeout on every request, turns network failures into typed errors (telling apart
-"never reached the platform" from "outcome unknown"), and keeps secrets out of every message:
-URLs are shown without their query and with any registered secret replaced by ``***``.
+Every request has a total deadline — connect, upload and the whole answer, not only each socket
+read (``connectors.deadline``) — and the answer is read up to a byte cap, counted as sent
+and once decompressed (a few MB of gzip can inflate to gigabytes). Redirects are never followed:
+requests would carry a POST body holding a Page token or an app password to whatever host a 307
+names, so a 3xx is an error naming the new location. Network failures become typed errors
+(telling apart "never reached the platform" from "outcome unknown"), and secrets stay out of
+every message: URLs are shown without their query and with any registered secret as ``***``.
 """
 from __future__ import annotations
 
@@ -11,14 +15,22 @@ import logging
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Iterable
+from urllib.parse import urljoin
 
 import requests
 
+from connectors import deadline
 from connectors.base import Permanent, Transient
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "campaigner/0.1 (+https://example.invalid/campaigner)"
+#: seconds a request may take from connect to the answer's last byte, unless the caller says
+DEFAULT_TIMEOUT = 20.0
+#: the most bytes of one answer read (as sent, and again once decompressed); the largest answers
+#: campaigner reads (a page of 40 statuses, a batch of 50 posts' counts) are a few hundred KB
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+_CHUNK = 64 * 1024
 
 
 class Redactor:
@@ -44,6 +56,13 @@ def json_body(response: requests.Response) -> Any:
         return json.loads(response.content or b"null")
     except (ValueError, UnicodeDecodeError):
         return None
+
+
+def unexpected_answer(what: str, response: requests.Response, expected: str) -> Transient:
+    """The ``Transient`` for a success whose body is not what the API sends (a captive portal's
+    page, a proxy's error page, a base URL pointing at a website), so it is never taken as valid."""
+    kind = (response.headers.get("Content-Type") or "no content type").split(";")[0].strip()[:60]
+    return Transient(f"{what}: the answer (HTTP {response.status_code}, {kind}) is not {expected}")
 
 
 def parse_http_time(value: str | None) -> datetime | None:
@@ -82,39 +101,93 @@ def server_error(method: str, status: int, what: str) -> Transient:
     return Transient(f"{what}: server error {status}", outcome_unknown=unknown)
 
 
-class HttpClient:
-    """A ``requests.Session`` bound to a base URL, with a timeout and redacted errors."""
+class _TooLarge(Exception):
+    pass
 
-    def __init__(self, base_url: str, *, timeout: float = 20.0, redactor: Redactor | None = None,
-                 session: requests.Session | None = None):
+
+class HttpClient:
+    """A ``requests.Session`` bound to a base URL, with a total deadline and a size cap on every
+    request, no redirects, and redacted errors."""
+
+    def __init__(self, base_url: str, *, timeout: float = DEFAULT_TIMEOUT, redactor: Redactor | None = None,
+                 session: requests.Session | None = None, max_bytes: int = MAX_RESPONSE_BYTES):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.max_bytes = max_bytes
         self.redact = redactor or Redactor()
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", USER_AGENT)
+        adapter = deadline.DeadlineAdapter()
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
 
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"
 
+    def shown(self, url: str) -> str:
+        """``url`` as it may appear in a message: no query, secrets replaced."""
+        return self.redact(url.split("?", 1)[0].split("#", 1)[0])
+
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """Send one request. Raises ``Transient`` on network failure; never retries."""
+        """Send one request and read its whole answer within ``timeout`` seconds.
+
+        Raises ``Transient`` on network failure, on the deadline and on an answer over
+        ``max_bytes`` (outcome unknown for a write: it may have been carried out), and
+        ``Permanent`` on a redirect; never retries. The client's own deadline, streaming and
+        redirect settings always apply (``timeout``, ``stream`` and ``allow_redirects`` are ignored).
+        """
         url = self.url(path)
-        shown = self.redact(url.split("?", 1)[0])
-        kwargs.setdefault("timeout", self.timeout)
+        shown = self.shown(url)
+        write = method.upper() not in ("GET", "HEAD")
+        for name in ("timeout", "stream", "allow_redirects"):
+            kwargs.pop(name, None)
+        watch = deadline.start(self.timeout)
+        failure: str | None = None
+        refused = False
+        response = None
         try:
-            response = self.session.request(method, url, **kwargs)
+            response = self.session.request(method, url, timeout=self.timeout, stream=True,
+                                            allow_redirects=False, **kwargs)
+            if not 300 <= response.status_code < 400:
+                self._read(response)
+        except _TooLarge:
+            failure = f"the answer is larger than {self.max_bytes} bytes"
         except requests.exceptions.ConnectTimeout:
-            raise Transient(f"{method} {shown}: connection timed out", outcome_unknown=False) from None
+            failure, refused = "connection timed out", True
         except requests.exceptions.ReadTimeout:
-            raise Transient(f"{method} {shown}: no answer within {kwargs['timeout']}s",
-                            outcome_unknown=method != "GET") from None
+            failure = f"no complete answer within {self.timeout:g}s"
         except requests.exceptions.ConnectionError as exc:
             # A refused connection never reached the platform; a dropped one may have.
-            refused = "refused" in str(exc).lower() or "name or service" in str(exc).lower()
-            raise Transient(f"{method} {shown}: connection failed"
-                            + (" (refused)" if refused else " (dropped)"),
-                            outcome_unknown=(method != "GET" and not refused)) from None
+            text = str(exc).lower()
+            refused = "refused" in text or "name or service" in text
+            failure = "connection failed" + (" (refused)" if refused else " (dropped)")
         except requests.exceptions.RequestException as exc:
-            raise Transient(f"{method} {shown}: {type(exc).__name__}", outcome_unknown=method != "GET") from None
+            failure = type(exc).__name__
+        finally:
+            if watch.finish():  # whatever happened after, the deadline cut the answer short
+                failure, refused = ((f"no complete answer within {self.timeout:g}s", False) if watch.connected
+                                    else ("connection timed out", True))
+            if response is not None:
+                if failure is not None:
+                    response.raw.close()  # a half-read answer: the connection is not reused
+                response.close()
+        if failure is not None:
+            raise Transient(f"{method} {shown}: {failure}", outcome_unknown=write and not refused) from None
+        assert response is not None
+        if 300 <= response.status_code < 400:
+            location = response.headers.get("Location")
+            where = self.shown(urljoin(url, location)) if location else "nowhere"
+            raise Permanent(f"{method} {shown}: the server redirects to {where} (HTTP {response.status_code}); "
+                            "redirects are not followed — point the account's base URL at the API itself")
         log.debug("%s %s -> %s", method, shown, response.status_code)
         return response
+
+    def _read(self, response: requests.Response) -> None:
+        """Read the whole (decompressed) answer into ``response.content``, at most ``max_bytes``
+        of it as sent and as decompressed (urllib3 decompresses at most one chunk at a time)."""
+        body = bytearray()
+        for chunk in response.iter_content(_CHUNK):
+            body += chunk
+            if len(body) > self.max_bytes or response.raw.tell() > self.max_bytes:
+                raise _TooLarge
+        response._content = bytes(body)  # where requests keeps what it read (``.content``, ``.json()``)

@@ -31,7 +31,8 @@ from connectors import logsafe
 from connectors.base import (AccountConfig, AuthExpired, Clock, Identity, Metrics, MetricsBatch,
                              OutgoingPost, Permanent, Published, RateLimited, Reply, Transient,
                              system_clock)
-from connectors.http import HttpClient, Redactor, json_body, parse_http_time, require_time, server_error
+from connectors.http import (HttpClient, Redactor, json_body, parse_http_time, require_time, server_error,
+                             unexpected_answer)
 from connectors.posttext import compose_text
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,12 @@ class MastodonConnector:
     # --- account and instance ----------------------------------------------------------------
     def _own_account(self) -> dict[str, Any]:
         if self._account is None:
-            self._account = json_body(self._call("GET", "/api/v1/accounts/verify_credentials")) or {}
+            path = "/api/v1/accounts/verify_credentials"
+            response = self._call("GET", path)
+            account = json_body(response)
+            if not (isinstance(account, dict) and account.get("id") and account.get("acct")):
+                raise unexpected_answer(f"mastodon GET {path}", response, "a Mastodon account")
+            self._account = account
         return self._account
 
     def verify(self) -> Identity:

@@ -169,6 +169,8 @@ class XConnector:
         resp = self._call("read the account", self.client.get_me, user_fields=["username", "name"],
                           user_auth=self._user_auth)
         user = resp.data
+        if not isinstance(user, tweepy.User):  # a 200 without `data`: nothing says who this is
+            raise Transient("X read the account: the answer has no account in it")
         self._user_id = str(user.id)
         self._handle = user.username
         return Identity(remote_id=str(user.id), handle=user.username, display_name=user.name,
