@@ -92,13 +92,16 @@ def test_status_shows_every_state(cli, app, engine_for, engine, platform_account
     assert "Queue:        3 queued, 3 due now (and 1 on paused or held accounts)\n" in r.stdout
     assert "Next due:     nothing waiting\n" in r.stdout
     dry = cli.ok("publish", "--dry-run").stdout.splitlines()
+    # a day late, posts 6 and 7 are past the default lateness limit (6 h): not sent; post 4 may be out
+    # already, so it is looked for (never expired blind)
     assert [line.split(":")[0] for line in dry] == [
-        "would look for #4 on m2 (due 2026-11-30 08", "would publish #6 on m4 (due 2026-11-30 08",
-        "would publish #7 on s1 (due 2026-11-30 10"]
+        "would look for #4 on m2 (due 2026-11-30 08", "would not publish #6 on m4 (due 2026-11-30 08",
+        "would not publish #7 on s1 (due 2026-11-30 10"]
     assert dry[0] == ("would look for #4 on m2 (due 2026-11-30 08:01 WIB; outcome unknown), "
                       "and publish it only if it is not there: Empat")
+    assert dry[2] == "would not publish #7 on s1 (due 2026-11-30 10:01 WIB): past its lateness limit, it expires: Tujuh"
     report = engine_for().run_pass()  # the pass takes exactly what status and the dry run said
-    assert (sorted(report.published), report.failed, report.unconfirmed) == ([4, 6, 7], [], [])
+    assert (report.published, report.failed, report.unconfirmed, report.expired) == ([4], [], [], [6, 7])
 
 
 def test_status_json(cli, app, engine_for, engine, platform_account):
