@@ -272,12 +272,13 @@ def _max_late(value: object, source: str) -> int:
 
     if value is None:
         return DEFAULT_MAX_LATE_MINUTES
-    where = source.removeprefix("environment ") if source.startswith("environment ") else \
-        f"max_late in {source.removeprefix('config file ')}"
     try:
-        return parse_max_late(str(value), where)
+        if source.startswith("environment "):
+            return parse_max_late(str(value), source.removeprefix("environment "))
+        return parse_max_late(str(value), "max_late")
     except InvalidInput as exc:
-        raise ConfigError(exc.what, exc.fix) from None
+        where = "" if source.startswith("environment ") else f" in {source.removeprefix('config file ')}"
+        raise ConfigError(exc.what + where, exc.fix) from None
 
 
 def resolve(flags: Mapping[str, object | None] | None = None, env: Mapping[str, str] | None = None,

@@ -75,7 +75,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "att_failures": "{posts} failed posts, {attempts} failed attempts this week",
         "att_token_expiring": "token expires {when}",
         "att_token_expired": "token expired {when}",
-        "att_expired": "{posts} not sent this week: past their lateness limit (to send one anyway: campaigner post "
+        "att_expired": "{posts} not sent this week: past the lateness limit (to send one anyway: campaigner post "
                        "retry POST_ID --account {name}; list: campaigner post list --status expired)",
         "late_title": "Published late (15 minutes or more after their time)",
         "late_none": "None: every post went out within 15 minutes of its time.",

@@ -317,7 +317,9 @@ class Planner:
         try:
             expires = parse_when(text, target.zone, self.now)
         except OverflowError:
-            raise InvalidInput(f"cannot read --expires {text.strip()!r}", "give a time like --at's") from None
+            raise InvalidInput(f"--expires {text.strip()!r} is out of range", "give a time like --at's") from None
+        except InvalidInput as exc:
+            raise InvalidInput(f"--expires: {exc.what}", exc.fix) from None
         if expires <= due:
             raise InvalidInput(f"--expires {format_local(expires, target.zone)} is not after the post's time "
                                f"{format_local(due, target.zone)} on {target.name}",
