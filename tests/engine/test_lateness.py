@@ -142,6 +142,7 @@ def test_an_unconfirmed_delivery_is_looked_for_never_expired_blind(cli, engine, 
 
 def test_the_limit_comes_from_the_post_then_the_account_then_the_config(cli, home):
     (home / "config" / "campaigner.toml").write_text('max_late = "1h"\n')
+    assert f"max_late      1h  (config file {home / 'config' / 'campaigner.toml'})\n" in cli.ok("config").stdout
     cli.ok("account", "add", "sandbox", "s1")
     cli.ok("account", "add", "sandbox", "s2", "--max-late", "3h")
     cli.ok("account", "add", "sandbox", "s3", "--max-late", "none")
