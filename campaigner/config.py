@@ -2,8 +2,9 @@
 
 The config file is TOML, at ``--config`` / ``CAMPAIGNER_CONFIG`` or ``config.toml`` in the
 user's config directory. Keys: ``database_url``, ``timezone``, ``data_dir``, ``secrets_file``,
-``max_late`` (how late a post may still go out, e.g. "6h" or "none"), and an optional ``[smtp]`` table for e-mailed alert digests (its password never lives there: it
-comes from ``CAMPAIGNER_SMTP_PASSWORD`` or the secrets file).
+``max_late`` (how late a post may still go out, e.g. "6h" or "none"), and an optional ``[smtp]``
+table for e-mailed alert digests (its password never lives there: it comes from
+``CAMPAIGNER_SMTP_PASSWORD`` or the secrets file).
 """
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ class Settings:
     report: ReportSettings = ReportSettings()
     #: how late a delivery may go out when neither it nor its account says (0: no limit);
     #: see ``campaigner.lateness``
-    max_late_minutes: int = 6 * 60
+    max_late_minutes: int = 6 * 60  # campaigner.lateness.DEFAULT_MAX_LATE_MINUTES (not imported here)
 
     @property
     def zone(self) -> ZoneInfo:

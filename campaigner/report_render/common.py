@@ -93,7 +93,8 @@ def late_lines(report: WeeklyReport, t: Lang, zone: ZoneInfo) -> tuple[list[str]
     """The "published late" lines (at most LATE_SHOWN) and how many more there are."""
     late = report.published_late
     lines = [t("late_line", post=d.post_id, account=d.account, platform=d.platform, late=t.duration(d.late),
-               due=t.time(d.due_at, zone), out=t.time(d.published_at, zone)) for d in late[:LATE_SHOWN]]
+               due=t.time(d.due_at, zone), out=t.time(d.published_at, zone))
+             for d in late[:LATE_SHOWN] if d.published_at is not None and d.late is not None]  # (all of them)
     return lines, len(late) - len(lines)
 
 

@@ -7,7 +7,7 @@ keys. ``None`` is never printed as 0: a single value shows as ``–``, a total a
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 DASH = "–"
@@ -359,7 +359,7 @@ class Lang:
         same_year = first.year == last.year
         return self("range", first=self.day(first, year=not same_year), last=self.day(last))
 
-    def duration(self, td) -> str:
+    def duration(self, td: timedelta) -> str:
         """``2 d 3 h``, ``3 h 5 min``, ``12 min`` (Indonesian: ``2 hari 3 jam``…), down to the minute."""
         minutes = int(td.total_seconds() // 60)
         days, rest = divmod(minutes, 1440)

@@ -256,7 +256,7 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
         _locked(post, "editing")
         current = [d for d in post.deliveries if d.status in (S.QUEUED, S.FAILED, S.EXPIRED)]
         if accounts is None and not current:
-            raise InvalidInput(f"post {post.id} has no queued or failed delivery to edit",
+            raise InvalidInput(f"post {post.id} has no queued, failed or expired delivery to edit",
                                f"queue a new post (its deliveries are {post.deliveries[0].status.value})")
         names = list(dict.fromkeys(accounts)) if accounts is not None else [d.account.name for d in current]
         merged = _edited_variants(post, variants or {}, drop_variants)

@@ -91,6 +91,16 @@ def test_a_post_past_its_moment_expires_instead_of_going_out(cli, engine, platfo
     assert ("Published late (15 minutes or more after their time)\n"
             "  - post 1 on m1 (mastodon): 1 d 2 h late — its time Thu 10 Dec 06:00 WIB, out\n"
             "    Fri 11 Dec 08:05 WIB\n") in report
+    markdown = cli.ok("report", "weekly", "--format", "markdown").stdout
+    assert ("**Published late (15 minutes or more after their time)**\n"
+            "- post 1 on m1 (mastodon): 1 d 2 h late — its time Thu 10 Dec 06:00 WIB, out Fri 11 Dec 08:05 WIB\n"
+            ) in markdown
+    html = cli.ok("report", "weekly", "--format", "html").stdout
+    assert ("<h3>Published late (15 minutes or more after their time)</h3>\n<ul><li>post 1 on m1 (mastodon): "
+            "1 d 2 h late — its time Thu 10 Dec 06:00 WIB, out Fri 11 Dec 08:05 WIB</li></ul>") in html
+    late_csv = [line for line in cli.ok("report", "weekly", "--format", "csv").stdout.splitlines()
+                if line.startswith("1,1,")]
+    assert late_csv[0].split(",")[9] == str(26 * 60 + 5)  # late_minutes
     indonesian = cli.ok("report", "weekly", "--lang", "id").stdout
     assert "unggahan 1 di m1 (mastodon): terlambat 1 hari 2 jam — waktunya Kam 10 Des 06.00 WIB" in " ".join(
         indonesian.split())
