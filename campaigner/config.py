@@ -2,8 +2,9 @@
 
 The config file is TOML, at ``--config`` / ``CAMPAIGNER_CONFIG`` or ``config.toml`` in the
 user's config directory. Keys: ``database_url``, ``timezone``, ``data_dir``, ``secrets_file``,
-and an optional ``[smtp]`` table for e-mailed alert digests (its password never lives there: it
-comes from ``CAMPAIGNER_SMTP_PASSWORD`` or the secrets file).
+``max_late`` (how late a post may still go out, e.g. "6h" or "none"), and an optional ``[smtp]``
+table for e-mailed alert digests (its password never lives there: it comes from
+``CAMPAIGNER_SMTP_PASSWORD`` or the secrets file).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ ENV = {
     "timezone": "CAMPAIGNER_TIMEZONE",
     "data_dir": "CAMPAIGNER_HOME",
     "secrets_file": "CAMPAIGNER_SECRETS_FILE",
+    "max_late": "CAMPAIGNER_MAX_LATE",
 }
 KEYS = tuple(ENV)
 #: setting name → its command-line flag, for the ones that have one
@@ -89,6 +91,9 @@ class Settings:
     #: None: alerts are not e-mailed (``campaigner status`` still shows them)
     smtp: SmtpSettings | None = None
     report: ReportSettings = ReportSettings()
+    #: how late a delivery may go out when neither it nor its account says (0: no limit);
+    #: see ``campaigner.lateness``
+    max_late_minutes: int = 6 * 60  # campaigner.lateness.DEFAULT_MAX_LATE_MINUTES (not imported here)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -261,6 +266,22 @@ def check_timezone(name: str, where: str) -> str:
     return name
 
 
+def _max_late(value: object, source: str) -> int:
+    """The ``max_late`` setting in minutes (default 6 hours; "none": no limit)."""
+    from campaigner.errors import InvalidInput
+    from campaigner.lateness import DEFAULT_MAX_LATE_MINUTES, parse_max_late
+
+    if value is None:
+        return DEFAULT_MAX_LATE_MINUTES
+    try:
+        if source.startswith("environment "):
+            return parse_max_late(str(value), source.removeprefix("environment "))
+        return parse_max_late(str(value), "max_late")
+    except InvalidInput as exc:
+        where = "" if source.startswith("environment ") else f" in {source.removeprefix('config file ')}"
+        raise ConfigError(exc.what + where, exc.fix) from None
+
+
 def resolve(flags: Mapping[str, object | None] | None = None, env: Mapping[str, str] | None = None,
             config_path: str | Path | None = None) -> Settings:
     """Resolve every setting once. ``flags`` holds command-line values (None = not given)."""
@@ -290,5 +311,6 @@ def resolve(flags: Mapping[str, object | None] | None = None, env: Mapping[str, 
     secrets_file = Path(str(values.get("secrets_file") or cfg_path.parent / "secrets.toml")).expanduser()
     return Settings(database_url=database_url, timezone=timezone, data_dir=data_dir,
                     secrets_file=secrets_file, config_file=cfg_path, sources=sources,
+                    max_late_minutes=_max_late(values.get("max_late"), sources["max_late"]),
                     smtp=smtp_settings(file_values.get("smtp"), cfg_path),
                     report=report_settings(file_values.get("report"), cfg_path))

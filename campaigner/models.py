@@ -94,6 +94,7 @@ class DeliveryStatus(str, enum.Enum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     UNCONFIRMED = "unconfirmed"  # the platform may or may not have it: reconcile before resending
+    EXPIRED = "expired"  # not sent: past its lateness limit (a person may still send it)
 
     def __str__(self) -> str:
         return self.value
@@ -125,6 +126,8 @@ class Account(Base):
     daily_cap: Mapped[int | None] = mapped_column(Integer)
     min_spacing_minutes: Mapped[int | None] = mapped_column(Integer)
     char_limit: Mapped[int | None] = mapped_column(Integer)  # e.g. a Mastodon instance's own limit
+    #: how late its posts may go out, in minutes (0: no limit; None: the configured default)
+    max_late_minutes: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[AccountStatus] = mapped_column(_enum(AccountStatus, "account_status"),
                                                   default=AccountStatus.ACTIVE)
     status_reason: Mapped[str | None] = mapped_column(Text)
@@ -230,6 +233,14 @@ class Delivery(Base):
     status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus, "delivery_status"),
                                                    default=DeliveryStatus.QUEUED)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the moment it was meant for, once the engine moved ``due_at`` later for a daily cap or
+    #: spacing (None: ``due_at`` is that moment); lateness is measured from it
+    intended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: its own lateness limit (``post add --expires`` / ``--max-late``): not sent after
+    #: ``expires_at``, or ``max_late_minutes`` after its moment (0: no limit); both None: the
+    #: account's limit, else the configured default
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    max_late_minutes: Mapped[int | None] = mapped_column(Integer)
     slot_based: Mapped[bool] = mapped_column(Boolean, default=False)
     attempt_count: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -335,7 +346,7 @@ class Alert(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # failed | paused | unconfirmed | held | expiring
+    kind: Mapped[str] = mapped_column(String(32))  # failed | paused | unconfirmed | held | expiring | expired
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
     message: Mapped[str] = mapped_column(Text)

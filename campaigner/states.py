@@ -1,8 +1,11 @@
 """The delivery state machine: every status change goes through ``move``.
 
-queued → publishing → published, with failed, cancelled and unconfirmed (outcome unknown)
-beside them. Published is final; an unconfirmed delivery is never re-sent before it has been
-reconciled (found → published, not found → queued); reconciling claims it as publishing.
+queued → publishing → published, with failed, cancelled, unconfirmed (outcome unknown) and
+expired (past its lateness limit, not sent) beside them. Published is final; an unconfirmed
+delivery is never re-sent before it has been reconciled (found → published, not found → queued);
+reconciling claims it as publishing. Only the engine expires a delivery, from its claim
+(publishing), so an unconfirmed one is looked for first; a person sends an expired one anyway
+(``post retry``) or gives it a new time (``post edit --at``), both back to queued.
 """
 from __future__ import annotations
 
@@ -16,17 +19,18 @@ from campaigner.models import DeliveryStatus as S
 
 ALLOWED: dict[S, frozenset[S]] = {
     S.QUEUED: frozenset({S.PUBLISHING, S.CANCELLED}),
-    S.PUBLISHING: frozenset({S.PUBLISHED, S.QUEUED, S.FAILED, S.UNCONFIRMED}),
+    S.PUBLISHING: frozenset({S.PUBLISHED, S.QUEUED, S.FAILED, S.UNCONFIRMED, S.EXPIRED}),
     S.UNCONFIRMED: frozenset({S.PUBLISHING, S.PUBLISHED, S.QUEUED, S.FAILED, S.CANCELLED}),
     S.FAILED: frozenset({S.QUEUED, S.CANCELLED}),
     S.CANCELLED: frozenset({S.QUEUED}),
+    S.EXPIRED: frozenset({S.QUEUED, S.CANCELLED}),
     S.PUBLISHED: frozenset(),
 }
 
 #: statuses that hold a place on the account (count toward caps, take a slot)
 ACTIVE = frozenset({S.QUEUED, S.PUBLISHING, S.PUBLISHED, S.UNCONFIRMED})
 #: statuses whose post may still be changed
-EDITABLE = frozenset({S.QUEUED, S.FAILED, S.CANCELLED})
+EDITABLE = frozenset({S.QUEUED, S.FAILED, S.CANCELLED, S.EXPIRED})
 
 
 def can_move(current: S, new: S) -> bool:

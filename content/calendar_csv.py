@@ -25,6 +25,9 @@ Decisions:
 - Link: optional; when given it must start with ``http://`` or ``https://``.
 - Formulas: a written cell that a spreadsheet would run (starting with ``=``, ``+``, ``-``, ``@``…)
   gets a leading ``'``, and reading takes exactly that ``'`` off again (``content.csv_cells``).
+- max_late: optional; how late the post may still go out after its time (``30m``, ``6h``,
+  ``2d``, ``none``), carried as written: core reads it (with the row's line in its errors). It is
+  written only when a row has one, so calendars without it keep their seven columns.
 - Rows with any error are left out of ``rows``; blank lines, rows of empty cells and rows with
   only a note are skipped.
 - Speed: 100,000 rows parse in about 2.5× the time of the bare ``csv`` module (date, time and
@@ -57,6 +60,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "link": ("link", "tautan", "url"),
     "campaign": ("campaign", "kampanye"),
     "media": ("media", "gambar", "foto", "image", "images"),
+    "max_late": ("max_late", "max-late", "max late", "batas_telat", "batas telat"),
 }
 #: Columns accepted and ignored: staff keep notes beside their posts.
 IGNORED: tuple[str, ...] = ("notes", "note", "catatan", "keterangan")
@@ -91,6 +95,7 @@ class CalendarRow:
     campaign: str | None = None
     media: list[str] = field(default_factory=list)
     line: int = field(default=0, compare=False)
+    max_late: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,10 +292,11 @@ def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: in
     """The row loop, kept flat and cached because it runs 100,000 times for a big sheet."""
     di, ti, ai, xi = (columns[f] for f in REQUIRED)
     li, ci, mi = columns.get("link", -1), columns.get("campaign", -1), columns.get("media", -1)
+    ki = columns.get("max_late", -1)
     used = set(columns.values())
     unnamed = [i for i in range(width) if i not in used]  # columns with an empty header
     simple = not unnamed
-    optional = [i for i in (li, ci, mi) if i >= 0]
+    optional = [i for i in (li, ci, mi, ki) if i >= 0]
     date_cache: dict[str, str | None] = {}
     time_cache: dict[str, str | None] = {}
     account_cache: dict[str, tuple[str, ...]] = {}
@@ -354,8 +360,11 @@ def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: in
                 if media_cell[:1] == MARK:
                     media_cell = restore(media_cell)
                 media = [p.strip() for p in split_media(media_cell) if p.strip()] if media_cell else []
+                late = record[ki].strip() if 0 <= ki < n else ""
+                if late[:1] == MARK:
+                    late = restore(late)
                 append(CalendarRow(iso, hhmm, list(accounts), x, link or None, campaign or None,
-                                   media, start))
+                                   media, start, late or None))
             return rows
         except csv.Error as exc:  # a malformed record: report it and go on with the next one
             start = last + 1
@@ -424,10 +433,12 @@ def _and(items: list[str]) -> str:
 # --- writing ----------------------------------------------------------------------------------
 
 def _write(rows: Iterable[CalendarRow], f: IO[str]) -> None:
+    rows = list(rows)
+    late = any(r.max_late for r in rows)  # the max_late column only when a row has one
     writer = csv.writer(f, lineterminator="\r\n")
-    writer.writerow(FIELDS)
+    writer.writerow(FIELDS + ("max_late",) * late)
     writer.writerows(
         (r.date, r.time, neutralise(" ".join(r.accounts)), neutralise(r.text), neutralise(r.link or ""),
-         neutralise(r.campaign or ""), neutralise("|".join(r.media)))
+         neutralise(r.campaign or ""), neutralise("|".join(r.media)), *((neutralise(r.max_late or ""),) * late))
         for r in rows
     )

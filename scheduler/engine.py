@@ -41,7 +41,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, inser
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
-from campaigner import db, states
+from campaigner import db, lateness, states
 from campaigner.app import App
 from campaigner.errors import CampaignerError
 from campaigner.models import (Account, AccountStatus, Alert, Attempt, Delivery, DeliveryPart,
@@ -93,15 +93,16 @@ class PassReport:
     deferred: list[int] = field(default_factory=list)
     unconfirmed: list[int] = field(default_factory=list)
     held: list[int] = field(default_factory=list)
+    expired: list[int] = field(default_factory=list)
     recovered: int = 0
 
     @property
     def handled(self) -> int:
         return sum(len(x) for x in (self.published, self.failed, self.retrying, self.deferred,
-                                    self.unconfirmed, self.held))
+                                    self.unconfirmed, self.held, self.expired))
 
     def merge(self, other: "PassReport") -> None:
-        for name in ("published", "failed", "retrying", "deferred", "unconfirmed", "held"):
+        for name in ("published", "failed", "retrying", "deferred", "unconfirmed", "held", "expired"):
             getattr(self, name).extend(getattr(other, name))
         self.recovered += other.recovered
 
@@ -352,16 +353,23 @@ class Engine:
     def _process(self, d: Delivery, batch: _Batch) -> str:
         """Publish (or reconcile, then publish) one claimed delivery; returns the report bucket."""
         now = self.app.now()
+        unsure = uncertain(d)  # never expired blind: looked for first, expired only if not there
+        too_late = None if unsure else self._past_limit(d, batch, now)
+        if too_late:
+            return self._expire(d, batch, too_late)
         moved = self._cap_or_spacing(batch, d, now)
         if moved:
-            return self._defer(d, batch, *moved)
+            too_late = None if unsure else self._past_limit(d, batch, moved[0], because=f"it would be {moved[1]}")
+            return self._expire(d, batch, too_late) if too_late else self._defer(d, batch, *moved)
         try:
             connector = self.connector(d.account)
         except CampaignerError as exc:  # e.g. a missing secret: like an expired token
             return self._pause(d, batch, str(exc))
         verdict = None
-        if uncertain(d):
+        if unsure:
             verdict = self._reconcile(d, batch, connector)
+            if verdict == "resend" and (too_late := self._past_limit(d, batch, self.app.now())):
+                return self._expire(d, batch, too_late)
             if verdict != "resend" and verdict != "found":
                 return verdict
         pending = [p for p in d.parts if p.remote_id is None]
@@ -372,6 +380,17 @@ class Engine:
             if outcome != "ok":
                 return outcome
         return "published"
+
+    def _past_limit(self, d: Delivery, batch: _Batch, at: datetime, because: str | None = None) -> str | None:
+        """Why ``d`` may not go out at ``at``: past its lateness limit (None: it may)."""
+        return lateness.past_limit(d, batch.account, self.app.settings.max_late_minutes, at,
+                                   self.app.zone_for(batch.account.timezone), because)
+
+    def _expire(self, d: Delivery, batch: _Batch, reason: str) -> str:
+        """Not sent: its moment has passed. Shown, alerted; a person may still send it."""
+        self._settle(d, batch, S.EXPIRED, dict(last_error=reason, next_attempt_at=None),
+                     lambda s, now: self._alert(s, "expired", d, reason, now))
+        return "expired"
 
     def _outgoing(self, d: Delivery, part: DeliveryPart) -> OutgoingPost:
         return outgoing_post(self.app, d, part)
@@ -641,7 +660,9 @@ class Engine:
         return "unconfirmed"
 
     def _defer(self, d: Delivery, batch: _Batch, when: datetime, why: str) -> str:
-        self._settle(d, batch, S.QUEUED, dict(due_at=when, last_error=why, next_attempt_at=None))
+        # the moment stays: lateness (and its limit) count from it, not from the new due time
+        self._settle(d, batch, S.QUEUED, dict(due_at=when, intended_at=lateness.moment(d), last_error=why,
+                                              next_attempt_at=None))
         log.info("deferred %s delivery %d: %s", d.account.name, d.id, why)
         return "deferred"
 

@@ -7,11 +7,22 @@ from campaigner.cli.output import echo_json, quiet, table
 
 
 def _account_dict(app, a) -> dict:
+    from campaigner.lateness import format_minutes
+
     return {"name": a.name, "platform": a.platform, "handle": a.handle, "base_url": a.base_url,
             "timezone": a.timezone or app.settings.timezone, "daily_cap": a.daily_cap,
             "min_spacing_minutes": a.min_spacing_minutes, "char_limit": a.char_limit,
+            "max_late": format_minutes(a.max_late_minutes if a.max_late_minutes is not None
+                                       else app.settings.max_late_minutes),
+            "max_late_from": "account" if a.max_late_minutes is not None else "default",
             "status": a.status.value, "status_reason": a.status_reason, "held_until": a.held_until,
             "held_reason": a.held_reason}
+
+
+def _max_late(value: str | None) -> int | None:
+    from campaigner.lateness import parse_max_late
+
+    return None if value is None else parse_max_late(value)
 
 
 @click.group()
@@ -28,8 +39,10 @@ def account() -> None:
 @click.option("--daily-cap", type=int, help="Most posts per local day (X default: 17, the free tier).")
 @click.option("--min-spacing", type=int, metavar="MINUTES", help="Least time between two posts.")
 @click.option("--char-limit", type=int, help="The account's own text limit: a Mastodon server's, or X Premium's.")
+@click.option("--max-late", metavar="DURATION",
+              help="How late its posts may still go out: 30m, 6h, 2d or none (default: the configured max_late, 6h).")
 @click.pass_obj
-def add(flags, platform, name, handle, base_url, timezone, daily_cap, min_spacing, char_limit) -> None:
+def add(flags, platform, name, handle, base_url, timezone, daily_cap, min_spacing, char_limit, max_late) -> None:
     """Add an account: PLATFORM is x, mastodon, bluesky, facebook, telegram or sandbox.
 
     Secrets are never given as flags: set CAMPAIGNER_SECRET_<NAME>_<FIELD> or run
@@ -39,7 +52,7 @@ def add(flags, platform, name, handle, base_url, timezone, daily_cap, min_spacin
 
     app = flags.app()
     a = svc.add(app, platform, name, handle=handle, base_url=base_url, timezone=timezone, daily_cap=daily_cap,
-                min_spacing=min_spacing, char_limit=char_limit)
+                min_spacing=min_spacing, char_limit=char_limit, max_late=_max_late(max_late))
     click.echo(f"Added {a.platform} account {a.name}.")
     missing = svc.missing_secrets(app, a)
     if missing:
@@ -57,6 +70,7 @@ def add(flags, platform, name, handle, base_url, timezone, daily_cap, min_spacin
 @click.option("--daily-cap", type=int)
 @click.option("--min-spacing", type=int, metavar="MINUTES")
 @click.option("--char-limit", type=int)
+@click.option("--max-late", metavar="DURATION", help="30m, 6h, 2d, none, or default (the configured max_late).")
 @click.pass_obj
 def edit(flags, name, **changes) -> None:
     """Change an account's settings (only the options given)."""
@@ -65,6 +79,8 @@ def edit(flags, name, **changes) -> None:
     given = {k: v for k, v in changes.items() if v is not None}
     if not given:
         raise click.UsageError("nothing to change")
+    if "max_late" in given:
+        given["max_late"] = None if given["max_late"].strip().lower() == "default" else _max_late(given["max_late"])
     svc.edit(flags.app(), name, **given)
     click.echo(f"Updated account {name}.")
 

@@ -32,7 +32,10 @@ def publish(flags, dry_run, as_json) -> None:
             click.echo("Nothing is due.")
         else:
             for it in items:
-                if it.status == "unconfirmed":  # its outcome is unknown: looked for first, sent only if missing
+                if it.too_late:
+                    click.echo(f"would not publish #{it.post_id} on {it.account} (due {it.local}): past its lateness "
+                               f"limit, it expires: {short(it.text, 50)}")
+                elif it.status == "unconfirmed":  # its outcome is unknown: looked for first, sent only if missing
                     click.echo(f"would look for #{it.post_id} on {it.account} (due {it.local}; outcome unknown), "
                                f"and publish it only if it is not there: {short(it.text, 50)}")
                 else:
@@ -44,11 +47,14 @@ def publish(flags, dry_run, as_json) -> None:
     if as_json:
         echo_json({"published": report.published, "failed": report.failed, "retrying": report.retrying,
                    "deferred": report.deferred, "unconfirmed": report.unconfirmed, "held": report.held,
-                   "recovered": report.recovered})
-    elif not quiet() or report.failed or report.unconfirmed or report.held:
+                   "expired": report.expired, "recovered": report.recovered})
+    elif not quiet() or report.failed or report.unconfirmed or report.held or report.expired:
+        # "expired" only when some did, so the usual line stays as scripts know it
         click.echo(f"Published {len(report.published)}, failed {len(report.failed)}, retrying "
                    f"{len(report.retrying)}, deferred {len(report.deferred)}, unconfirmed {len(report.unconfirmed)}, "
-                   f"held back {len(report.held)}.")
+                   f"held back {len(report.held)}" + (f", expired {len(report.expired)} (too late: see "
+                                                      "`campaigner post list --status expired`)"
+                                                      if report.expired else "") + ".")
     if report.failed:
         sys.exit(1)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -9,7 +10,7 @@ import click
 from campaigner.cli.output import Progress, echo_json, short, table
 from campaigner.errors import InvalidInput
 
-STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed"]
+STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed", "expired"]
 
 
 def _split_names(values: tuple[str, ...]) -> list[str]:
@@ -104,13 +105,28 @@ def _media(media: tuple[str, ...], alt: tuple[str, ...]) -> list[Path]:
     return [Path(m) for m in media]
 
 
+def _seconds(late) -> int | None:
+    return None if late is None else int(late.total_seconds())
+
+
 def _delivery_dict(app, d) -> dict:
     zone = app.zone_for(d.account.timezone)
+    from campaigner import lateness
     from campaigner.times import format_local
 
+    default = app.settings.max_late_minutes
+    minutes, whose = lateness.limit_minutes(d, d.account, default)
+    deadline = lateness.deadline(d, d.account, default)
     return {"delivery_id": d.id, "account": d.account.name, "platform": d.account.platform,
             "status": d.status.value, "due_at": d.due_at, "due_local": format_local(d.due_at, zone),
+            "intended_at": lateness.moment(d), "intended_local": format_local(lateness.moment(d), zone),
+            "lateness_limit": {"expires_at": d.expires_at,
+                               "max_late_minutes": None if d.expires_at is not None else minutes,
+                               "from": "post" if d.expires_at is not None else whose,
+                               "until": deadline, "until_local": deadline and format_local(deadline, zone)},
             "attempts": d.attempt_count, "next_attempt_at": d.next_attempt_at, "published_at": d.published_at,
+            "published_local": d.published_at and format_local(d.published_at, zone),
+            "late_seconds": _seconds(lateness.late_by(d)),
             "remote_id": d.remote_id, "remote_url": d.remote_url, "last_error": d.last_error,
             "parts": [{"position": p.position, "text": p.text, "remote_id": p.remote_id, "remote_url": p.remote_url}
                       for p in d.parts]}
@@ -129,15 +145,32 @@ def _post_dict(app, post) -> dict:
             "deliveries": [_delivery_dict(app, d) for d in post.deliveries]}
 
 
-def _print_post(app, post) -> None:
+def _print_post(app, post, *, limits: bool = False) -> None:
+    """The post's deliveries, one line each: a published one at the time it went out (and how
+    late, when it was); with ``limits``, the lateness limit of those not out yet."""
+    from campaigner import lateness
+
     click.echo(f"Post {post.id}" + (f" · campaign {post.campaign.slug}" if post.campaign else "")
                + (" · thread" if post.is_thread else ""))
     for d in post.deliveries:
         info = _delivery_dict(app, d)
-        line = f"  {d.account.name:16} {info['status']:11} {info['due_local']}"
+        when = info["due_local"]
+        late = lateness.late_by(d)
+        if d.published_at is not None:
+            when = info["published_local"]
+            if late is not None and late >= timedelta(minutes=1):
+                when += f" ({lateness.format_late(late)} late; its time was {info['intended_local']})"
+        elif info["intended_at"] != d.due_at:
+            when += f" (moved from {info['intended_local']})"
+        line = f"  {d.account.name:16} {info['status']:11} {when}"
         if d.remote_url:
             line += f"  {d.remote_url}"
         click.echo(line)
+        if limits and d.status.value in ("queued", "failed", "expired"):
+            limit = lateness.describe_limit(d, d.account, app.settings.max_late_minutes, app.zone_for(d.account.timezone))
+            until = info["lateness_limit"]["until_local"]
+            click.echo(f"  {'':16} lateness limit: {limit}" + (f" (not sent after {until})"
+                                                                 if until and d.expires_at is None else ""))
         if d.last_error:
             click.echo(f"  {'':16} last error: {d.last_error}")
     for m in post.media:  # what was done to each photo, per platform (so nobody is surprised)
@@ -159,12 +192,28 @@ def when_options(f):
     return f
 
 
+def limit_options(f):
+    f = click.option("--max-late", metavar="DURATION",
+                     help="How late it may still go out after its time: 30m, 6h, 2d or none (default: the "
+                          "account's limit, else the configured max_late, 6h). Later, it is not sent: it expires.")(f)
+    f = click.option("--expires", metavar="TIME",
+                     help="Not sent after this time (read like --at) — it expires instead.")(f)
+    return f
+
+
+def _max_late(value: str | None) -> int | None:
+    from campaigner.lateness import parse_max_late
+
+    return None if value is None else parse_max_late(value)
+
+
 @post.command("add")
 @click.argument("text", required=False)
 @click.option("--file", "file", metavar="F", help="Read the text from a file ('-' for standard input).")
 @click.option("--to", "to", multiple=True, required=True, metavar="NAME[,NAME…]", help="Target account(s).")
 @click.option("--campaign", metavar="SLUG", help="The campaign it belongs to.")
 @when_options
+@limit_options
 @click.option("--link", metavar="URL", help="A link to add to the post.")
 @click.option("--media", multiple=True, metavar="PATH", help="An image or video to attach (repeatable).")
 @click.option("--alt", multiple=True, metavar="TEXT", help="Alt text for each --media, in order.")
@@ -174,8 +223,8 @@ def when_options(f):
               help="Send photos with their location and other metadata (stripped by default).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def add(flags, text, file, to, campaign, at, next_slot, now_, link, media, alt, variant, thread, keep_metadata,
-        as_json) -> None:
+def add(flags, text, file, to, campaign, at, next_slot, now_, expires, max_late, link, media, alt, variant, thread,
+        keep_metadata, as_json) -> None:
     """Queue a post on one or more accounts. Everything is checked before anything is written."""
     from campaigner.services import accounts as accounts_svc
     from campaigner.services import posts as svc
@@ -185,7 +234,7 @@ def add(flags, text, file, to, campaign, at, next_slot, now_, link, media, alt, 
     draft = Draft(text=_read_text(text, file), accounts=_split_names(to),
                   when=When.from_options(at, now_, next_slot), campaign=campaign, link=link,
                   media=_media(media, alt), alt_texts=list(alt), variants=_variants(variant), thread=thread,
-                  keep_metadata=keep_metadata)
+                  expires=expires, max_late=_max_late(max_late), keep_metadata=keep_metadata)
     p = svc.add(app, draft)
     if as_json:
         echo_json(_post_dict(app, p))
@@ -217,7 +266,8 @@ def list_(flags, status, campaign, account, limit, as_json) -> None:
         echo_json([{"post_id": r.post_id, "delivery_id": r.delivery_id, "account": r.account,
                     "platform": r.platform, "status": r.status, "due_at": r.due_at,
                     "due_local": format_local(r.due_at, app.zone_for(r.timezone)), "published_at": r.published_at,
-                    "remote_url": r.remote_url, "campaign": r.campaign, "text": r.text, "last_error": r.last_error}
+                    "remote_url": r.remote_url, "campaign": r.campaign, "text": r.text, "last_error": r.last_error,
+                    "intended_at": r.intended_at, "late_seconds": _seconds(r.late_by)}
                    for r in rows])
         return
     if not rows:
@@ -243,7 +293,7 @@ def show(flags, post_id, as_json) -> None:
     if as_json:
         echo_json(_post_dict(app, p))
         return
-    _print_post(app, p)
+    _print_post(app, p, limits=True)
     click.echo("")
     click.echo(p.text)
     if p.link:
@@ -276,10 +326,12 @@ def show(flags, post_id, as_json) -> None:
 @click.option("--variant", multiple=True, metavar="PLATFORM=TEXT", help="New text for one platform.")
 @click.option("--no-variant", multiple=True, metavar="PLATFORM", help="Remove the variant for a platform.")
 @click.option("--thread/--no-thread", default=None)
+@limit_options
 @click.pass_obj
 def edit(flags, post_id, text, file, to, at, next_slot, now_, link, campaign, media, alt, no_media, variant,
-         no_variant, thread) -> None:
-    """Change a post before anything of it has gone out. Every check runs again."""
+         no_variant, thread, expires, max_late) -> None:
+    """Change a post before anything of it has gone out. Every check runs again. A new time
+    (--at, --now, --next-slot) queues an expired delivery again."""
     from campaigner.services import posts as svc
     from campaigner.services.planning import When
 
@@ -291,14 +343,16 @@ def edit(flags, post_id, text, file, to, at, next_slot, now_, link, campaign, me
     variants = _variants(variant)
     dropped = _no_variants(no_variant, variants)
     if (new_text is None and when is None and link is None and campaign is None and not variant and not no_variant
-            and thread is None and not to and not media and not no_media):
+            and thread is None and not to and not media and not no_media and expires is None and max_late is None):
         raise click.UsageError("nothing to change: give new text, --to, --at, --link, --campaign, --media, "
-                               "--variant, --no-variant or --thread")
+                               "--variant, --no-variant, --thread, --expires or --max-late")
+    limit = _max_late(max_late)
     app = flags.app()
     p = svc.edit(app, post_id, text=new_text, when=when, link=link, campaign=campaign,
                  variants=variants or None, drop_variants=dropped, thread=thread,
                  accounts=_split_names(to) if to else None,
-                 media=paths if media else [] if no_media else None, alt_texts=list(alt))
+                 media=paths if media else [] if no_media else None, alt_texts=list(alt),
+                 expires=expires, max_late=limit)
     click.echo(f"Updated post {p.id}:")
     _print_post(app, p)
     _note_unused_variants(p)
@@ -330,7 +384,8 @@ def cancel(flags, post_id, account) -> None:
 @click.option("--account", metavar="NAME", help="Only the delivery on this account.")
 @click.pass_obj
 def retry(flags, post_id, account) -> None:
-    """Put a post's failed deliveries back in the queue."""
+    """Put a post's failed or expired deliveries back in the queue: they go out with the next
+    publishing pass, however late (you decided)."""
     from campaigner.services import posts as svc
 
     done = svc.retry(flags.app(), post_id, account=account)

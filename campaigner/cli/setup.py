@@ -33,10 +33,12 @@ def init(flags) -> None:
 def config(flags, as_json: bool) -> None:
     """Show the settings in force and where each comes from."""
     from campaigner.db import safe_url
+    from campaigner.lateness import format_minutes
 
     s = flags.settings()
     values = {"database_url": safe_url(s.database_url), "timezone": s.timezone, "data_dir": str(s.data_dir),
-              "secrets_file": str(s.secrets_file), "config_file": str(s.config_file)}
+              "secrets_file": str(s.secrets_file), "config_file": str(s.config_file),
+              "max_late": format_minutes(s.max_late_minutes)}
     if as_json:
         echo_json({"settings": values, "sources": dict(s.sources)})
         return

@@ -25,10 +25,14 @@ def _status_dict(st, zone, smtp) -> dict:
                   "publishing": st.publishing,
                   "next_due": None if nxt is None else {"at": nxt.at, "local": local(nxt.at), "account": nxt.account,
                                                         "post_id": nxt.post_id, "delivery_id": nxt.delivery_id}},
-        "last_24h": {"published": st.published_24h, "failed": st.failed_24h},
+        "last_24h": {"published": st.published_24h, "failed": st.failed_24h, "expired": st.expired_24h},
         "unconfirmed": [{"post_id": u.post_id, "delivery_id": u.delivery_id, "account": u.account, "why": u.why,
                          "needs_person": u.needs_person, "next_check_at": u.next_check_at,
                          "next_check_local": local(u.next_check_at)} for u in st.unconfirmed],
+        "expired": {"last_7_days": st.expired_total,
+                    "latest": [{"post_id": x.post_id, "delivery_id": x.delivery_id, "account": x.account,
+                                "intended_at": x.intended_at, "intended_local": local(x.intended_at),
+                                "expired_at": x.expired_at} for x in st.expired]},
         "paused_accounts": [{"account": p.account, "reason": p.reason} for p in st.paused],
         "held_accounts": [{"account": h.account, "until": h.until, "until_local": local(h.until),
                            "reason": h.reason} for h in st.held],
@@ -73,12 +77,20 @@ def status(flags, as_json) -> None:
     nxt = st.next_due
     _line("Next due", f"{format_local(nxt.at, zone)} — post {nxt.post_id} on {nxt.account}" if nxt
           else "nothing waiting")
-    _line("Last 24 h", f"{st.published_24h} published, {st.failed_24h} failed")
+    _line("Last 24 h", f"{st.published_24h} published, {st.failed_24h} failed"
+          + (f", {st.expired_24h} expired" if st.expired_24h else ""))
     _line("Unconfirmed", str(len(st.unconfirmed)) if st.unconfirmed else "none")
     for u in st.unconfirmed:
         when = ("a person must check it" if u.needs_person
                 else f"the worker looks again at {format_local(u.next_check_at, zone)}")
         click.echo(f"  post {u.post_id} on {u.account} (delivery {u.delivery_id}): {when} — {u.why}")
+    _line("Expired", f"{st.expired_total} in the last 7 days, not sent: too late" if st.expired_total else "none")
+    for x in st.expired:
+        click.echo(f"  post {x.post_id} on {x.account} (delivery {x.delivery_id}), its time was "
+                   f"{format_local(x.intended_at, zone)} — to send it anyway: campaigner post retry {x.post_id} "
+                   f"--account {x.account}")
+    if st.expired_total > len(st.expired):
+        click.echo(f"  … and {st.expired_total - len(st.expired)} more: campaigner post list --status expired")
     _line("Paused", str(len(st.paused)) if st.paused else "none")
     for p in st.paused:
         click.echo(f"  {p.account}: {p.reason} — once fixed: campaigner account resume {p.account}")

@@ -79,8 +79,23 @@ def attention_text(item: AttentionItem, t: Lang, zone: ZoneInfo) -> str:
         return f"{who}: {what}" + (f" — {item.reason}" if item.reason else "")
     if item.kind == "failures":
         return f"{who}: " + t("att_failures", posts=t.num(item.failed_posts), attempts=t.num(item.failed_attempts))
+    if item.kind == "expired":
+        return f"{who}: " + t("att_expired", posts=t.posts(item.expired_posts), name=item.account)
     key = "att_token_expired" if item.kind == "token_expired" else "att_token_expiring"
     return f"{who}: " + t(key, when=t.time(item.until, zone, year=True))
+
+
+#: at most this many "published late" lines in the human-readable formats
+LATE_SHOWN = 20
+
+
+def late_lines(report: WeeklyReport, t: Lang, zone: ZoneInfo) -> tuple[list[str], int]:
+    """The "published late" lines (at most LATE_SHOWN) and how many more there are."""
+    late = report.published_late
+    lines = [t("late_line", post=d.post_id, account=d.account, platform=d.platform, late=t.duration(d.late),
+               due=t.time(d.due_at, zone), out=t.time(d.published_at, zone))
+             for d in late[:LATE_SHOWN] if d.published_at is not None and d.late is not None]  # (all of them)
+    return lines, len(late) - len(lines)
 
 
 def sections(report: WeeklyReport, t: Lang) -> list[tuple[str, Section]]:

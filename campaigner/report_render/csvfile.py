@@ -14,9 +14,11 @@ status                    ``published`` or ``failed``
 campaign                  the campaign's slug, empty for none
 account                   account name
 platform                  the account's platform, as `campaigner account add` names it (``x``, ``mastodon``…)
-due_local                 when it was due, local time of the report's zone (``YYYY-MM-DD HH:MM``)
+due_local                 its time, local time of the report's zone (``YYYY-MM-DD HH:MM``): the
+                          moment it was queued for, before any daily cap or spacing deferral
 published_local           when it went out, local time (empty when failed)
 published_utc             when it went out, ISO 8601 UTC (``…Z``)
+late_minutes              how many whole minutes after its time it went out (empty when failed)
 failed_utc                when it failed, ISO 8601 UTC (empty when published)
 url                       the post's address on the platform
 likes … clicks            likes, reposts, replies, quotes, impressions, bookmarks, clicks from the
@@ -46,7 +48,7 @@ from campaigner.services.report import METRICS, WeeklyReport
 from content.csv_cells import neutralise
 
 COLUMNS = ("delivery_id", "post_id", "status", "campaign", "account", "platform", "due_local", "published_local",
-           "published_utc", "failed_utc", "url", *METRICS, "interactions", "engagement_rate", "snapshot_utc",
+           "published_utc", "late_minutes", "failed_utc", "url", *METRICS, "interactions", "engagement_rate", "snapshot_utc",
            "gone", "hashtags", "text", "error")
 
 
@@ -74,7 +76,8 @@ def render(report: WeeklyReport, t: Lang) -> str:
     for d in report.deliveries:
         rate = d.engagement_rate
         row = [d.delivery_id, d.post_id, d.status, d.campaign or "", d.account, d.platform,
-               _local(d.due_at, zone), _local(d.published_at, zone), _utc(d.published_at), _utc(d.failed_at),
+               _local(d.due_at, zone), _local(d.published_at, zone), _utc(d.published_at),
+               "" if d.late is None else int(d.late.total_seconds() // 60), _utc(d.failed_at),
                d.url or "", *(_n(d.values.get(m)) for m in METRICS), _n(d.interactions),
                "" if rate is None else f"{rate:.4f}", _utc(d.snapshot_at), "yes" if d.gone else "",
                " ".join(d.hashtags), _cell(d.text), _cell(d.error)]

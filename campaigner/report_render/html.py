@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from campaigner.report_render import charts
 from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
-                                             measured_note, partial_note, report_subtitle, report_title, sections,
+                                             late_lines, measured_note, partial_note, report_subtitle, report_title, sections,
                                              sentiment_line)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
@@ -234,5 +234,12 @@ def _attention(report: WeeklyReport, t: Lang, zone: ZoneInfo) -> str:
         h.append(f"<p>{e(t('attention_none'))}</p>")
     else:
         h.append("<ul>" + "".join(f"<li>{e(attention_text(i, t, zone))}</li>" for i in report.attention) + "</ul>")
+    lines, more = late_lines(report, t, zone)
+    h.append(f"<h3>{e(t('late_title'))}</h3>")
+    if not lines:
+        h.append(f"<p>{e(t('late_none'))}</p>")
+    else:
+        h.append("<ul>" + "".join(f"<li>{e(line)}</li>" for line in lines)
+                 + (f"<li>{e(t('late_more', n=t.num(more)))}</li>" if more else "") + "</ul>")
     h.append("</section>")
     return "\n".join(h)

@@ -7,7 +7,7 @@ keys. ``None`` is never printed as 0: a single value shows as ``–``, a total a
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 DASH = "–"
@@ -75,6 +75,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "att_failures": "{posts} failed posts, {attempts} failed attempts this week",
         "att_token_expiring": "token expires {when}",
         "att_token_expired": "token expired {when}",
+        "att_expired": "{posts} not sent this week: past the lateness limit (to send one anyway: campaigner post "
+                       "retry POST_ID --account {name}; list: campaigner post list --status expired)",
+        "late_title": "Published late (15 minutes or more after their time)",
+        "late_none": "None: every post went out within 15 minutes of its time.",
+        "late_line": "post {post} on {account} ({platform}): {late} late — its time {due}, out {out}",
+        "late_more": "… and {n} more (the CSV and JSON formats list them all)",
+        "dur_d": "d",
+        "dur_h": "h",
+        "dur_min": "min",
         "resume_hint": "once fixed: campaigner account resume {name}",
         "platform": "platform",
         "account": "account",
@@ -169,6 +178,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "att_failures": "{posts} unggahan gagal, {attempts} percobaan gagal pekan ini",
         "att_token_expiring": "token kedaluwarsa {when}",
         "att_token_expired": "token sudah kedaluwarsa {when}",
+        "att_expired": "{posts} tidak terkirim pekan ini: lewat batas keterlambatan (untuk tetap mengirim: "
+                       "campaigner post retry POST_ID --account {name}; daftar: campaigner post list --status expired)",
+        "late_title": "Terbit terlambat (15 menit atau lebih setelah waktunya)",
+        "late_none": "Tidak ada: semua unggahan terbit kurang dari 15 menit setelah waktunya.",
+        "late_line": "unggahan {post} di {account} ({platform}): terlambat {late} — waktunya {due}, terbit {out}",
+        "late_more": "… dan {n} lagi (format CSV dan JSON mencantumkan semuanya)",
+        "dur_d": "hari",
+        "dur_h": "jam",
+        "dur_min": "menit",
         "resume_hint": "setelah diperbaiki: campaigner account resume {name}",
         "platform": "platform",
         "account": "akun",
@@ -340,6 +358,14 @@ class Lang:
         first, last = week.first_day, week.last_day
         same_year = first.year == last.year
         return self("range", first=self.day(first, year=not same_year), last=self.day(last))
+
+    def duration(self, td: timedelta) -> str:
+        """``2 d 3 h``, ``3 h 5 min``, ``12 min`` (Indonesian: ``2 hari 3 jam``…), down to the minute."""
+        minutes = int(td.total_seconds() // 60)
+        days, rest = divmod(minutes, 1440)
+        hours, mins = divmod(rest, 60)
+        parts = [(days, "dur_d"), (hours, "dur_h")] if days else [(hours, "dur_h"), (mins, "dur_min")]
+        return " ".join(f"{self.num(n)} {self(unit)}" for n, unit in parts if n) or f"0 {self('dur_min')}"
 
     def posts(self, n: int) -> str:
         return f"{self.num(n)} {self('post' if n == 1 else 'posts')}"

@@ -21,6 +21,8 @@ Top level::
     best_times       BestTimes
     replies          Replies (written during the week, to posts in scope)
     attention        [Attention]: accounts needing a person (all accounts)
+    published_late   [Late]: deliveries published 15 minutes or more after their time, in the
+                     order they went out
     deliveries       [Delivery]: every delivery published or failed in the week, in scope
 
 Week: ``iso`` ("2026-W48"), ``year``, ``week``, ``first_day`` (Monday), ``last_day`` (Sunday),
@@ -59,14 +61,19 @@ Replies: ``total``, ``by_sentiment`` (``{positive, neutral, negative, unscored}`
 ``polarity``, ``sentiment``, ``account``, ``platform``, ``created_at``, ``post_url``).
 
 Attention: ``account``, ``platform``, ``kind`` ("paused" | "held" | "failures" |
-"token_expiring" | "token_expired"), ``reason``, ``until`` (held until / token expiry),
-``failed_posts``, ``failed_attempts`` (in the week).
+"token_expiring" | "token_expired" | "expired"), ``reason``, ``until`` (held until / token expiry),
+``failed_posts``, ``failed_attempts``, ``expired_posts`` (in the week; expired: not sent, past
+their lateness limit).
+
+Late: ``delivery_id``, ``post_id``, ``account``, ``platform``, ``due_at``, ``published_at``,
+``late_seconds``, ``url``.
 
 Delivery: ``delivery_id``, ``post_id``, ``status`` ("published" | "failed"), ``campaign``,
-``account``, ``platform``, ``due_at``, ``published_at``, ``failed_at``, ``url``, ``snapshot_at``
-(null: not measured), ``gone``, ``metrics`` (the seven metrics, null = unknown),
-``interactions``, ``engagement_rate``, ``hashtags``, ``text`` (first part as it went out),
-``error``.
+``account``, ``platform``, ``due_at`` (its time: the moment it was queued for, before any daily
+cap or spacing deferral), ``published_at``, ``late_seconds`` (published minus due, published
+only), ``failed_at``, ``url``, ``snapshot_at`` (null: not measured), ``gone``, ``metrics`` (the
+seven metrics, null = unknown), ``interactions``, ``engagement_rate``, ``hashtags``, ``text``
+(first part as it went out), ``error``.
 """
 from __future__ import annotations
 
@@ -156,10 +163,14 @@ def _account_times(a: AccountTimes) -> dict[str, Any]:
             "hours": [_slot(s, "hour") for s in a.hours], "weekdays": [_slot(s, "weekday") for s in a.weekdays]}
 
 
+def _seconds(late) -> int | None:
+    return None if late is None else int(late.total_seconds())
+
+
 def delivery(d: DeliveryLine) -> dict[str, Any]:
     return {"delivery_id": d.delivery_id, "post_id": d.post_id, "status": d.status, "campaign": d.campaign,
             "account": d.account, "platform": d.platform, "due_at": _t(d.due_at), "published_at": _t(d.published_at),
-            "failed_at": _t(d.failed_at), "url": d.url, "snapshot_at": _t(d.snapshot_at), "gone": d.gone,
+            "late_seconds": _seconds(d.late), "failed_at": _t(d.failed_at), "url": d.url, "snapshot_at": _t(d.snapshot_at), "gone": d.gone,
             "metrics": {m: d.values.get(m) for m in METRICS}, "interactions": d.interactions,
             "engagement_rate": _rate(d.engagement_rate), "hashtags": list(d.hashtags), "text": d.text,
             "error": d.error}
@@ -198,8 +209,12 @@ def to_dict(r: WeeklyReport) -> dict[str, Any]:
             "examples": {"positive": [reply(x) for x in st.positive], "negative": [reply(x) for x in st.negative]},
         },
         "attention": [{"account": a.account, "platform": a.platform, "kind": a.kind, "reason": a.reason,
-                       "until": _t(a.until), "failed_posts": a.failed_posts, "failed_attempts": a.failed_attempts}
+                       "until": _t(a.until), "failed_posts": a.failed_posts, "failed_attempts": a.failed_attempts,
+                       "expired_posts": a.expired_posts}
                       for a in r.attention],
+        "published_late": [{"delivery_id": d.delivery_id, "post_id": d.post_id, "account": d.account,
+                            "platform": d.platform, "due_at": _t(d.due_at), "published_at": _t(d.published_at),
+                            "late_seconds": _seconds(d.late), "url": d.url} for d in r.published_late],
         "deliveries": [delivery(d) for d in r.deliveries],
     }
 

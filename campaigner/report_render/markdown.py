@@ -9,7 +9,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
-                                             measured_note, partial_note, report_subtitle, report_title, sections,
+                                             late_lines, measured_note, partial_note, report_subtitle, report_title, sections,
                                              sentiment_line, short)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
@@ -149,3 +149,10 @@ def _attention(out: list[str], report: WeeklyReport, t: Lang, zone: ZoneInfo) ->
     if not report.attention:
         out.append(esc(t("attention_none")))
     out += [f"- {esc(attention_text(item, t, zone))}" for item in report.attention]
+    lines, more = late_lines(report, t, zone)
+    out += ["", f"**{esc(t('late_title'))}**"]
+    if not lines:
+        out.append(esc(t("late_none")))
+    out += [f"- {esc(line)}" for line in lines]
+    if more:
+        out.append(f"- {esc(t('late_more', n=t.num(more)))}")

@@ -11,7 +11,7 @@ import textwrap
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
-                                             measured_note, partial_note, report_subtitle, report_title, sections,
+                                             late_lines, measured_note, partial_note, report_subtitle, report_title, sections,
                                              sentiment_line, short)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
@@ -183,3 +183,11 @@ def _attention(out: list[str], report: WeeklyReport, t: Lang, zone: ZoneInfo) ->
         out.append(t("attention_none"))
     for item in report.attention:
         out += _wrap(attention_text(item, t, zone), "  - ", "    ")
+    lines, more = late_lines(report, t, zone)
+    out += ["", *_wrap(t("late_title"))]
+    if not lines:
+        out += _wrap(t("late_none"))
+    for line in lines:
+        out += _wrap(line, "  - ", "    ")
+    if more:
+        out += _wrap(t("late_more", n=t.num(more)), "  ")

@@ -73,7 +73,9 @@ def get(session: Session, name: str) -> Account:
 
 def add(app: App, platform: str, name: str, *, handle: str | None = None, base_url: str | None = None,
         timezone: str | None = None, daily_cap: int | None = None, min_spacing: int | None = None,
-        char_limit: int | None = None) -> Account:
+        char_limit: int | None = None, max_late: int | None = None) -> Account:
+    """Add an account; ``max_late``: how late its posts may go out, in minutes (0: no limit; None:
+    the configured default)."""
     platform = check_platform(platform)
     if not NAME_RE.fullmatch(name):
         raise InvalidInput(f"account name {name!r} is not allowed",
@@ -88,14 +90,14 @@ def add(app: App, platform: str, name: str, *, handle: str | None = None, base_u
         account = Account(name=name, platform=platform, handle=handle, base_url=base_url, timezone=timezone,
                           daily_cap=check_cap(daily_cap, "--daily-cap") or platform_record(platform).default_daily_cap,
                           min_spacing_minutes=check_cap(min_spacing, "--min-spacing"),
-                          char_limit=check_char_limit(char_limit, platform),
+                          char_limit=check_char_limit(char_limit, platform), max_late_minutes=max_late,
                           status=AccountStatus.ACTIVE, created_at=app.now())
         s.add(account)
     return account
 
 
 def edit(app: App, name: str, *, handle=UNSET, base_url=UNSET, timezone=UNSET, daily_cap=UNSET,
-         min_spacing=UNSET, char_limit=UNSET) -> Account:
+         min_spacing=UNSET, char_limit=UNSET, max_late=UNSET) -> Account:
     """Change an account's settings; ``None`` clears a value, ``UNSET`` leaves it."""
     with db.write(app.engine) as s:
         account = get(s, name)
@@ -111,6 +113,8 @@ def edit(app: App, name: str, *, handle=UNSET, base_url=UNSET, timezone=UNSET, d
             account.min_spacing_minutes = check_cap(min_spacing, "--min-spacing")
         if char_limit is not UNSET:
             account.char_limit = check_char_limit(char_limit, account.platform)
+        if max_late is not UNSET:  # queued posts follow it too: their limit is read when they go out
+            account.max_late_minutes = max_late
     return account
 
 

@@ -1,12 +1,14 @@
 """The queue as an agenda: upcoming deliveries grouped by local day."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from campaigner import db, states
+from campaigner import db, lateness, states
 from campaigner.app import App
 from campaigner.errors import InvalidInput
 from campaigner.models import Account, Delivery, DeliveryPart
@@ -30,6 +32,8 @@ class AgendaItem:
     local: str  # due time in the account's zone, with the zone's name
     text: str
     overdue: bool
+    #: ``due_now`` only: why the publisher will not send it but expire it (past its lateness limit)
+    too_late: str | None = None
 
 
 def _items():
@@ -71,4 +75,11 @@ def due_now(app: App) -> list[AgendaItem]:
     now = app.now()
     q = _items().where(states.ready(now), states.can_send(now))
     with db.read(app.engine) as s:
-        return [_item(app, row, now) for row in s.execute(q)]
+        items = [_item(app, row, now) for row in s.execute(q)]
+        queued = [i.delivery_id for i in items if i.status == S.QUEUED.value]  # unconfirmed: looked for first
+        late = {}
+        for d in s.scalars(select(Delivery).where(Delivery.id.in_(queued))
+                           .options(selectinload(Delivery.parts), selectinload(Delivery.account))):
+            late[d.id] = lateness.past_limit(d, d.account, app.settings.max_late_minutes, now,
+                                             app.zone_for(d.account.timezone))
+    return [dataclasses.replace(i, too_late=late.get(i.delivery_id)) for i in items]

@@ -1,4 +1,5 @@
-"""Alerts: what a person must know (a failed delivery, a paused account, an unconfirmed post).
+"""Alerts: what a person must know (a failed delivery, a paused account, an unconfirmed post, a
+post that expired: too late to go out).
 
 The engine writes an ``Alert`` row (and a log line) when something needs a person. When the
 config file has an ``[smtp]`` table, ``send_digest`` e-mails every alert not yet sent in ONE
@@ -37,6 +38,8 @@ ADVICE = {
     "failed": "failed: fix the cause, then `campaigner post retry POST_ID`",
     "paused": "paused: fix the account's secrets, then `campaigner account resume NAME`",
     "expiring": "expiring: renew the token on the platform, then `campaigner account set-secret NAME FIELD`",
+    "expired": ("expired: not sent, its moment had passed; to send it anyway: `campaigner post retry POST_ID "
+                "--account NAME`, or give it a new time: `campaigner post edit POST_ID --at TIME`"),
     "unconfirmed": ("unconfirmed: look on the platform, then `campaigner post reconcile POST_ID --account NAME "
                     "--found URL` (it is there) or `--resend` (it is not)"),
 }

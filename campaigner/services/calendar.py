@@ -18,6 +18,7 @@ from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError, InvalidInput
 from campaigner.files import write_file
+from campaigner.lateness import format_minutes, parse_max_late
 from campaigner.models import Delivery, Post
 from campaigner.models import DeliveryStatus as S
 from campaigner.services.campaigns import get as get_campaign
@@ -40,7 +41,8 @@ def _draft(row: CalendarRow, base: Path, source: str) -> Draft:
     return Draft(text=row.text, accounts=list(row.accounts), when=When("at", f"{row.date} {row.time}"),
                  campaign=row.campaign or None, link=row.link or None,
                  media=[(base / m) for m in row.media], thread="---" in row.text and THREAD_SEPARATOR.search(row.text) is not None,
-                 source=f"{source}:{row.line}")
+                 source=f"{source}:{row.line}",
+                 max_late=None if row.max_late is None else parse_max_late(row.max_late, "max_late"))
 
 
 def import_csv(app: App, path: Path, *, dry_run: bool = False,
@@ -111,20 +113,32 @@ def export_csv(app: App, out: TextIO, *, campaign: str | None = None) -> Exporte
             q = q.where(Post.campaign_id == get_campaign(s, campaign).id)
         for post in s.scalars(q):
             groups: dict[tuple[str, str], list[str]] = {}
+            limits: dict[tuple[str, str], str | None] = {}  # a group's lateness limit: its first delivery's
             for d in sorted(post.deliveries, key=lambda d: (d.due_at, d.account.name)):
                 if d.status == S.CANCELLED:
                     continue
                 local = d.due_at.astimezone(app.zone_for(d.account.timezone))
                 repeated += local.fold
-                groups.setdefault((local.strftime("%Y-%m-%d"), local.strftime("%H:%M")), []).append(d.account.name)
+                key = (local.strftime("%Y-%m-%d"), local.strftime("%H:%M"))
+                groups.setdefault(key, []).append(d.account.name)
+                limits.setdefault(key, _limit_cell(d))
             if groups and (post.variants or any(m.alt_text for m in post.media)):
                 incomplete += 1
             for (day, hhmm), names in groups.items():
                 rows.append(CalendarRow(line=0, date=day, time=hhmm, accounts=names, text=post.text,
                                         link=post.link or "", campaign=post.campaign.slug if post.campaign else "",
-                                        media=[str(app.settings.media_dir / m.stored_path) for m in post.media]))
+                                        media=[str(app.settings.media_dir / m.stored_path) for m in post.media],
+                                        max_late=limits[(day, hhmm)]))
     write_calendar(rows, out)
     return Exported(len(rows), incomplete, repeated)
+
+
+def _limit_cell(d: Delivery) -> str | None:
+    """The max_late cell for ``d``'s own limit (None: it follows its account's): an --expires time
+    becomes the whole minutes from its time (rounded up)."""
+    if d.expires_at is not None:
+        return format_minutes(max(1, -(-int((d.expires_at - d.due_at).total_seconds()) // 60)))
+    return None if d.max_late_minutes is None else format_minutes(d.max_late_minutes)
 
 
 def export_csv_file(app: App, path: Path, *, campaign: str | None = None) -> Exported:

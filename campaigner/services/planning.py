@@ -69,6 +69,10 @@ class Draft:
     source: str | None = None
     #: photos go out with their location and other metadata (default: stripped)
     keep_metadata: bool = False
+    #: its lateness limit (``campaigner.lateness``): ``expires`` a time as typed (read like
+    #: ``--at``, in each account's zone), or ``max_late`` in minutes (0: none); neither: inherited
+    expires: str | None = None
+    max_late: int | None = None
 
 
 @dataclass
@@ -77,6 +81,7 @@ class PlannedDelivery:
     due_at: datetime
     parts: list[str]
     slot_based: bool
+    expires_at: datetime | None = None
 
 
 @dataclass
@@ -231,13 +236,16 @@ class Planner:
         if link and not link.lower().startswith(("http://", "https://")):
             raise InvalidInput(f"link {link!r} is not an http(s) URL", "give the full address, e.g. https://kspi.or.id/…")
         media = self._media(draft, platforms)
+        if draft.expires is not None and draft.max_late is not None:
+            raise InvalidInput("--expires and --max-late both set how late the post may go out", "give one of them")
         deliveries = []
         for account in targets:
             target = self._target(account)
             parts = self._render(draft, target, campaign, link, bool(media))
             due, slot_based = kept_times[account.id] if kept_times else self._due_time(draft.when, target)
             self._check_cap(account, due)
-            deliveries.append(PlannedDelivery(account, due, parts, slot_based))
+            expires_at = None if draft.expires is None else self._expires(draft.expires, target, due)
+            deliveries.append(PlannedDelivery(account, due, parts, slot_based, expires_at))
         return Plan(draft, campaign, media, deliveries)
 
     def _campaign_tags(self, target: _Target, campaign: Campaign | None) -> tuple[list[str], int, int] | None:
@@ -319,6 +327,20 @@ class Planner:
         if due > self.latest:
             raise self._too_far(format_local(due, target.zone))
         return due, False
+
+    def _expires(self, text: str, target: _Target, due: datetime) -> datetime:
+        """``--expires`` for ``target``'s delivery due at ``due``: read like ``--at``, and after it."""
+        try:
+            expires = parse_when(text, target.zone, self.now)
+        except OverflowError:
+            raise InvalidInput(f"--expires {text.strip()!r} is out of range", "give a time like --at's") from None
+        except InvalidInput as exc:
+            raise InvalidInput(f"--expires: {exc.what}", exc.fix) from None
+        if expires <= due:
+            raise InvalidInput(f"--expires {format_local(expires, target.zone)} is not after the post's time "
+                               f"{format_local(due, target.zone)} on {target.name}",
+                               "give a later --expires, or --max-late DURATION")
+        return expires
 
     @staticmethod
     def _too_far(shown: str) -> InvalidInput:

@@ -11,7 +11,7 @@ from typing import Sequence
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from campaigner import db, states
+from campaigner import db, lateness, states
 from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
 from campaigner.media_store import keep
@@ -20,6 +20,7 @@ from campaigner.models import DeliveryStatus as S
 from campaigner.services.accounts import connector as account_connector, get as get_account
 from campaigner.services.campaigns import get as get_campaign
 from campaigner.services.planning import Draft, MediaInfo, Plan, Planner, When, new_key
+from campaigner.times import format_local
 
 
 #: the largest id an ``Integer`` primary key holds: 32 bits on PostgreSQL, 64 on SQLite
@@ -152,10 +153,11 @@ def write_plans(app: App, session: Session, plans: Sequence[Plan], now: datetime
             account = accounts.get(id(d.account))
             if account is None:
                 account = accounts[id(d.account)] = (d.account.id, d.account.platform)
-            delivery_rows.append((post_id, account[0], d.due_at, d.slot_based))
+            delivery_rows.append((post_id, account[0], d.due_at, d.slot_based, d.expires_at, plan.draft.max_late))
             parts_per_delivery.append((account[1], d.due_at, d.parts))
     delivery_ids = reserve_ids(session, Delivery, len(delivery_rows))
-    _bulk_insert(session, Delivery.__table__, ("id", "post_id", "account_id", "due_at", "slot_based"),
+    _bulk_insert(session, Delivery.__table__,
+                 ("id", "post_id", "account_id", "due_at", "slot_based", "expires_at", "max_late_minutes"),
                  [(did, *row) for did, row in zip(delivery_ids, delivery_rows)],
                  {"status": S.QUEUED, "attempt_count": 0, "created_at": now, "updated_at": now},
                  shared=("slot_based",))
@@ -191,13 +193,20 @@ class DeliveryRow:
     campaign: str | None
     text: str
     last_error: str | None
+    #: the moment it was meant for (``due_at`` unless a cap or spacing moved it)
+    intended_at: datetime
+
+    @property
+    def late_by(self) -> timedelta | None:
+        """How much later than its moment it went out (None: not published)."""
+        return None if self.published_at is None else max(self.published_at - self.intended_at, timedelta(0))
 
 
 def list_deliveries(app: App, *, status: str | None = None, campaign: str | None = None,
                     account: str | None = None, limit: int | None = None) -> list[DeliveryRow]:
     q = (select(Delivery.post_id, Delivery.id, Account.name, Account.platform, Account.timezone, Delivery.status,
                 Delivery.due_at, Delivery.published_at, Delivery.remote_url, Campaign.slug, DeliveryPart.text,
-                Delivery.last_error)
+                Delivery.last_error, func.coalesce(Delivery.intended_at, Delivery.due_at))
          .join(Account, Account.id == Delivery.account_id)
          .join(Post, Post.id == Delivery.post_id)
          .outerjoin(Campaign, Campaign.id == Post.campaign_id)
@@ -234,9 +243,11 @@ def _locked(post: Post, action: str) -> None:
 def edit(app: App, post_id: int, *, text: str | None = None, when: When | None = None, link: str | None = None,
          campaign: str | None = None, variants: dict[str, str] | None = None, drop_variants: Sequence[str] = (),
          thread: bool | None = None, accounts: Sequence[str] | None = None, media: Sequence[Path] | None = None,
-         alt_texts: Sequence[str] = ()) -> Post:
+         alt_texts: Sequence[str] = (), expires: str | None = None, max_late: int | None = None) -> Post:
     """Change a post while none of its deliveries has gone out (or is going out); every check of
-    ``post add`` runs again. Without ``when`` each delivery keeps its time.
+    ``post add`` runs again. Without ``when`` each delivery keeps its time; with it, each has a new
+    moment, and an expired one is queued again. ``expires`` / ``max_late`` replace the deliveries'
+    lateness limit (without them each keeps its own).
 
     ``accounts`` replaces the targets: a dropped account's delivery is cancelled (its history
     kept), an added one is queued (a cancelled delivery on it comes back) at ``when`` or, without
@@ -248,9 +259,9 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
     with db.write(app.engine) as s:
         post = get(s, post_id)
         _locked(post, "editing")
-        current = [d for d in post.deliveries if d.status in (S.QUEUED, S.FAILED)]
+        current = [d for d in post.deliveries if d.status in (S.QUEUED, S.FAILED, S.EXPIRED)]
         if accounts is None and not current:
-            raise InvalidInput(f"post {post.id} has no queued or failed delivery to edit",
+            raise InvalidInput(f"post {post.id} has no queued, failed or expired delivery to edit",
                                f"queue a new post (its deliveries are {post.deliveries[0].status.value})")
         names = list(dict.fromkeys(accounts)) if accounts is not None else [d.account.name for d in current]
         merged = _edited_variants(post, variants or {}, drop_variants)
@@ -261,7 +272,8 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
                       media=([app.settings.media_dir / m.stored_path for m in post.media] if media is None
                              else list(media)),
                       alt_texts=alt_texts, variants=merged,
-                      thread=post.is_thread if thread is None else thread, keep_metadata=post.keep_metadata)
+                      thread=post.is_thread if thread is None else thread, expires=expires, max_late=max_late,
+                      keep_metadata=post.keep_metadata)
         kept = None
         if when is None:
             kept = {d.account.id: (d.due_at, d.slot_based) for d in current}
@@ -290,9 +302,19 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
             if d is None:
                 d = Delivery(account=planned.account, status=S.QUEUED, attempt_count=0, created_at=now)
                 post.deliveries.append(d)
-            elif d.status == S.CANCELLED:
+            elif d.status == S.CANCELLED or (d.status == S.EXPIRED and when is not None):
                 states.move(d, S.QUEUED)
+                d.last_error = None
             chosen.add(planned.account.id)
+            if when is not None:
+                d.intended_at = None  # a new moment
+            if expires is not None or max_late is not None:
+                d.expires_at, d.max_late_minutes = planned.expires_at, max_late
+            elif d.expires_at is not None and d.expires_at <= planned.due_at:
+                zone = app.zone_for(d.account.timezone)
+                raise InvalidInput(f"post {post.id} expires at {format_local(d.expires_at, zone)} on {d.account.name}, "
+                                   f"not after its new time {format_local(planned.due_at, zone)}",
+                                   "give a later --expires too, or --max-late DURATION")
             d.due_at, d.slot_based, d.next_attempt_at, d.updated_at = planned.due_at, planned.slot_based, None, now
             d.parts.clear()
             s.flush()  # old parts (and their keys) go before the new ones arrive
@@ -353,21 +375,26 @@ def _nothing_to_cancel(post_id: int, chosen: Sequence[Delivery]) -> InvalidInput
 
 
 def retry(app: App, post_id: int, *, account: str | None = None) -> list[Delivery]:
-    """Put failed deliveries back in the queue (due now if their time has passed)."""
+    """Put failed or expired deliveries back in the queue, due now if their time has passed. A
+    person decided to send them: no lateness limit applies to them any more (how late they went
+    out is still measured from their moment)."""
     now = app.now()
     with db.write(app.engine) as s:
         post = get(s, post_id)
-        failed = [d for d in post.deliveries if d.status == S.FAILED and (account is None or d.account.name == account)]
-        if not failed:
-            raise InvalidInput(f"post {post_id} has no failed delivery" + (f" on {account}" if account else ""),
+        todo = [d for d in post.deliveries
+                if d.status in (S.FAILED, S.EXPIRED) and (account is None or d.account.name == account)]
+        if not todo:
+            raise InvalidInput(f"post {post_id} has no failed or expired delivery" + (f" on {account}" if account else ""),
                                f"see `campaigner post show {post_id}`")
-        for d in failed:
+        for d in todo:
             states.move(d, S.QUEUED, why="retry")
+            d.intended_at = lateness.moment(d)
             d.due_at = max(d.due_at, now)
+            d.expires_at, d.max_late_minutes = None, lateness.NO_LIMIT
             d.next_attempt_at = None
             d.last_error = None
             d.updated_at = now
-        return failed
+        return todo
 
 
 # --- reconciling an unconfirmed delivery by hand (``post reconcile``) ----------------------------

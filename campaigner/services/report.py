@@ -32,8 +32,12 @@ What is counted, and how (the choices the report documents):
   examples (most positive, most negative).
 - **Needs attention** covers every account (account health is not per campaign), as of when the
   report is built: paused (with the reason), held by a rate limit, a token expiring within
-  ``TOKEN_WARNING`` (or already expired); and repeated failures in the week
-  (``FAILED_DELIVERIES_ALERT`` failed posts or ``FAILED_ATTEMPTS_ALERT`` failed attempts).
+  ``TOKEN_WARNING`` (or already expired); repeated failures in the week
+  (``FAILED_DELIVERIES_ALERT`` failed posts or ``FAILED_ATTEMPTS_ALERT`` failed attempts); and
+  posts that expired in the week (not sent: past their lateness limit) and were neither sent
+  by hand nor cancelled since.
+- **Published late**: a delivery's time is the moment it was queued for (before any cap or
+  spacing deferral); one published ``LATE_LISTED`` (15 minutes) or more after it is listed.
 
 Speed: the latest snapshot of each delivery is picked in SQL, in the same statement, by an
 ``ORDER BY collected_at DESC, id DESC LIMIT 1`` per delivery on the (delivery_id, collected_at)
@@ -63,6 +67,7 @@ from campaigner.errors import InvalidInput
 from campaigner.models import (Account, AccountStatus, Attempt, Campaign, Delivery, DeliveryPart,
                                DeliveryStatus as S, MetricSnapshot, Post, Reply)
 from campaigner.models import METRIC_FIELDS as METRICS
+from campaigner.lateness import LATE_LISTED
 from campaigner.services.credentials import expires_soon
 from campaigner.times import local_day_bounds
 
@@ -269,7 +274,7 @@ class DeliveryLine:
     campaign: str | None     # slug
     account: str
     platform: str
-    due_at: datetime
+    due_at: datetime         # its time: the moment it was queued for (before any cap deferral)
     published_at: datetime | None
     failed_at: datetime | None
     url: str | None
@@ -283,8 +288,11 @@ class DeliveryLine:
     measured: bool = field(init=False)
     interactions: int | None = field(init=False)
     engagement_rate: float | None = field(init=False)
+    #: how much later than its time it went out (published only)
+    late: timedelta | None = field(init=False)
 
     def __post_init__(self) -> None:
+        self.late = None if self.published_at is None else max(self.published_at - self.due_at, timedelta(0))
         self.measured = self.snapshot_at is not None and not self.gone
         self.interactions = inter = interactions_of(self.values) if self.measured else None
         imp = self.values.get("impressions")
@@ -389,11 +397,12 @@ def ranked_slots(slots: Iterable[TimeSlot], min_posts: int = MIN_POSTS_FOR_BEST)
 class AttentionItem:
     account: str
     platform: str
-    kind: str                # paused | held | failures | token_expiring | token_expired
+    kind: str                # paused | held | failures | token_expiring | token_expired | expired
     reason: str | None = None
     until: datetime | None = None
     failed_posts: int = 0
     failed_attempts: int = 0
+    expired_posts: int = 0   # expired in the week (and still expired)
 
 
 @dataclass
@@ -437,6 +446,11 @@ class WeeklyReport:
     def empty(self) -> bool:
         return not (self.overall.current.published or self.overall.current.failed)
 
+    @property
+    def published_late(self) -> list[DeliveryLine]:
+        """Deliveries published LATE_LISTED or more after their time, in the order they went out."""
+        return [d for d in self.deliveries if d.late is not None and d.late >= LATE_LISTED]
+
 
 # --- SQL ------------------------------------------------------------------------------------------
 def _published_in(start: datetime, end: datetime):
@@ -444,9 +458,13 @@ def _published_in(start: datetime, end: datetime):
     return and_(Delivery.status == S.PUBLISHED, Delivery.published_at >= start, Delivery.published_at < end)
 
 
-def _failed_in(start: datetime, end: datetime):
-    """Failed in [start, end): status ``failed``, last changed (when it failed) in the period."""
-    return and_(Delivery.status == S.FAILED, Delivery.updated_at >= start, Delivery.updated_at < end)
+def _failed_in(start: datetime, end: datetime, status: S = S.FAILED):
+    """Failed (or ``status``) in [start, end): last changed (when it failed) in the period."""
+    return and_(Delivery.status == status, Delivery.updated_at >= start, Delivery.updated_at < end)
+
+
+#: a delivery's time: the moment it was queued for (a cap or spacing deferral moves ``due_at``)
+_MOMENT = func.coalesce(Delivery.intended_at, Delivery.due_at)
 
 
 def _latest_snapshot_id(end: datetime):
@@ -714,8 +732,8 @@ def _breakdown(cur, old, cids: set[int | None], accounts: dict[int, Account], *,
 
 def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campaigns, hashtags_in
                     ) -> list[DeliveryLine]:
-    pub = _published(dialect, wk.start, wk.end, cid, Delivery.post_id, Delivery.due_at, Delivery.published_at,
-                     Delivery.remote_url)
+    pub = _published(dialect, wk.start, wk.end, cid, Delivery.post_id, _MOMENT.label("due_at"),
+                     Delivery.published_at, Delivery.remote_url)
     c = pub.c
     q = (select(c.delivery_id, c.post_id, c.account_id, c.campaign_id, c.due_at, c.published_at, c.remote_url,
                 c.collected_at, c.missing, *(c[m] for m in METRICS))
@@ -732,7 +750,7 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
             platform=platform, due_at=due, published_at=published, failed_at=None, url=url, snapshot_at=collected,
             gone=bool(missing), values=dict(zip(METRICS, vals)) if collected is not None and not missing
             else dict.fromkeys(METRICS), text="", hashtags=[])
-    fq = (select(Delivery.id, Delivery.post_id, Delivery.account_id, Post.campaign_id, Delivery.due_at,
+    fq = (select(Delivery.id, Delivery.post_id, Delivery.account_id, Post.campaign_id, _MOMENT,
                  Delivery.updated_at, Delivery.last_error)
           .join(Post, Post.id == Delivery.post_id)
           .where(_failed_in(wk.start, wk.end))
@@ -856,6 +874,9 @@ def _attention(s, wk: Week, now: datetime, accounts: dict[int, Account]) -> list
                               .where(Attempt.outcome.in_(FAILED_OUTCOMES), Attempt.started_at >= wk.start,
                                      Attempt.started_at < wk.end)
                               .group_by(Delivery.account_id)).all())
+    expired = dict(s.execute(select(Delivery.account_id, func.count())
+                             .where(_failed_in(wk.start, wk.end, S.EXPIRED))
+                             .group_by(Delivery.account_id)).all())
     items: list[AttentionItem] = []
     for a in sorted(accounts.values(), key=lambda a: a.name):
         if a.status == AccountStatus.PAUSED:
@@ -865,6 +886,8 @@ def _attention(s, wk: Week, now: datetime, accounts: dict[int, Account]) -> list
         nf, na = failed.get(a.id, 0), attempts.get(a.id, 0)
         if nf >= FAILED_DELIVERIES_ALERT or na >= FAILED_ATTEMPTS_ALERT:
             items.append(AttentionItem(a.name, a.platform, "failures", failed_posts=nf, failed_attempts=na))
+        if expired.get(a.id):
+            items.append(AttentionItem(a.name, a.platform, "expired", expired_posts=expired[a.id]))
         if expires_soon(a.token_expires_at, now):
             kind = "token_expired" if a.token_expires_at <= now else "token_expiring"
             items.append(AttentionItem(a.name, a.platform, kind, until=a.token_expires_at))

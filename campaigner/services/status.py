@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
 from campaigner import db, states
 from campaigner.app import App
@@ -17,8 +17,12 @@ from campaigner.services.weekly_report import State as ReportState, state as rep
 
 #: a worker beats every 15 s; one not seen for this long is probably gone
 STALE_AFTER = timedelta(minutes=2)
-#: "recent" for the published/failed counts
+#: "recent" for the published/failed/expired counts
 RECENT = timedelta(hours=24)
+#: expired deliveries still waiting for a person are listed when they expired this recently…
+EXPIRED_SHOWN = timedelta(days=7)
+#: …at most this many of them (the rest: ``post list --status expired``)
+EXPIRED_LISTED = 10
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,17 @@ class Unconfirmed:
     @property
     def needs_person(self) -> bool:
         return self.next_check_at is None
+
+
+@dataclass(frozen=True)
+class Expired:
+    """A delivery not sent because it was too late (still expired: no one sent or cancelled it)."""
+
+    delivery_id: int
+    post_id: int
+    account: str
+    intended_at: datetime  # its moment
+    expired_at: datetime
 
 
 @dataclass(frozen=True)
@@ -82,7 +97,11 @@ class Status:
     next_due: NextDue | None
     published_24h: int
     failed_24h: int
+    expired_24h: int
     unconfirmed: list[Unconfirmed]
+    #: expired within EXPIRED_SHOWN, newest first, at most EXPIRED_LISTED; ``expired_total`` counts them all
+    expired: list[Expired]
+    expired_total: int
     paused: list[PausedAccount]
     held: list[HeldAccount]
     expiring: list[ExpiringToken]  # tokens of active accounts that expire within TOKEN_WARNING
@@ -109,6 +128,15 @@ def status(app: App, now: datetime) -> Status:
             Delivery.status == S.PUBLISHED, Delivery.published_at > now - RECENT)) or 0
         failed = s.scalar(select(func.count()).select_from(Delivery).where(
             Delivery.status == S.FAILED, Delivery.updated_at > now - RECENT)) or 0
+        expired_24h = s.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.status == S.EXPIRED, Delivery.updated_at > now - RECENT)) or 0
+        recent_expired = and_(Delivery.status == S.EXPIRED, Delivery.updated_at > now - EXPIRED_SHOWN)
+        expired_total = s.scalar(select(func.count()).select_from(Delivery).where(recent_expired)) or 0
+        expired = [Expired(*row) for row in s.execute(
+            select(Delivery.id, Delivery.post_id, Account.name, func.coalesce(Delivery.intended_at, Delivery.due_at),
+                   Delivery.updated_at)
+            .join(Account, Account.id == Delivery.account_id).where(recent_expired)
+            .order_by(Delivery.updated_at.desc(), Delivery.id.desc()).limit(EXPIRED_LISTED))]
         unconfirmed = [Unconfirmed(d, p, a, why or "outcome unknown", nxt) for d, p, a, why, nxt in s.execute(
             select(Delivery.id, Delivery.post_id, Account.name, Delivery.last_error, Delivery.next_attempt_at)
             .join(Account, Account.id == Delivery.account_id)
@@ -129,5 +157,5 @@ def status(app: App, now: datetime) -> Status:
     return Status(now=now, queued=counts.get(S.QUEUED, 0), due_now=due_now,
                   due_blocked=ready_total - due_now, publishing=counts.get(S.PUBLISHING, 0),
                   next_due=NextDue(*row) if row else None, published_24h=published, failed_24h=failed,
-                  unconfirmed=unconfirmed, paused=paused, held=held, expiring=expiring, workers=beats,
+                  expired_24h=expired_24h, unconfirmed=unconfirmed, expired=expired, expired_total=expired_total, paused=paused, held=held, expiring=expiring, workers=beats,
                   alerts_pending=pending_count(app), weekly_report=report_state(app, now))

@@ -8,7 +8,7 @@ from content.calendar_csv import CalendarRow, RowError, read_calendar, write_cal
 
 ACCEPTED = ("date/tanggal/tgl, time/jam/waktu/pukul, accounts/account/akun, "
             "text/teks/isi/konten/content, link/tautan/url, campaign/kampanye, "
-            "media/gambar/foto/image/images")
+            "media/gambar/foto/image/images, max_late/max-late/max late/batas_telat/batas telat")
 TEXT = "Tolak Tapera! Upah layak untuk semua buruh #UpahLayak"
 
 

@@ -13,7 +13,8 @@ from campaigner.models import Base
 
 WIB = ZoneInfo("Asia/Jakarta")
 ACCEPTED = ("date/tanggal/tgl, time/jam/waktu/pukul, accounts/account/akun, text/teks/isi/konten/content, "
-            "link/tautan/url, campaign/kampanye, media/gambar/foto/image/images")
+            "link/tautan/url, campaign/kampanye, media/gambar/foto/image/images, "
+            "max_late/max-late/max late/batas_telat/batas telat")
 
 
 def wib(text: str) -> datetime:

@@ -273,7 +273,7 @@ def test_cancel_and_retry(setup, engine):
     r = setup.ok("post", "cancel", "1", "--account", "kspi-tg")
     assert r.stdout == "Cancelled post 1 on kspi-tg.\n"
     r = setup("post", "retry", "1")
-    assert r.stderr == "Error: post 1 has no failed delivery — see `campaigner post show 1`\n"
+    assert r.stderr == "Error: post 1 has no failed or expired delivery — see `campaigner post show 1`\n"
     with Session(engine) as s:
         d = s.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.QUEUED)).one()
         d.status, d.last_error = DeliveryStatus.FAILED, "503 from platform"

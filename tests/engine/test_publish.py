@@ -207,7 +207,8 @@ def test_crashed_worker_claims_are_recovered(cli, app, engine_for, engine):
 
 
 def test_daily_cap_and_spacing_hold_at_publish_time(cli, app, engine_for, engine):
-    cli.ok("account", "add", "sandbox", "s1", "--daily-cap", "3", "--min-spacing", "30")
+    # no lateness limit: a day's deferral would expire it (tests/engine/test_lateness.py)
+    cli.ok("account", "add", "sandbox", "s1", "--daily-cap", "3", "--min-spacing", "30", "--max-late", "none")
     for i in range(3):
         cli.ok("post", "add", f"Pesan {i}", "--to", "s1", "--at", "2026-11-30 08:00")
     cli.ok("account", "edit", "s1", "--daily-cap", "2")

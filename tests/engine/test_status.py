@@ -16,6 +16,7 @@ def test_status_of_an_empty_install(cli):
         "Next due:     nothing waiting\n"
         "Last 24 h:    0 published, 0 failed\n"
         "Unconfirmed:  none\n"
+        "Expired:      none\n"
         "Paused:       none\n"
         "Held:         none\n"
         "Tokens:       none expiring\n"
@@ -67,6 +68,7 @@ def test_status_shows_every_state(cli, app, engine_for, engine, platform_account
         "  post 1 on t1 (delivery 1): a person must check it — outcome unknown: telegram cannot be searched for it: "
         "check the channel, then run `campaigner post reconcile 1 --account t1 --found URL` or `--resend`\n"
         f"  post 4 on m2 (delivery 4): the worker looks again at 2026-11-30 08:01 WIB — {lost}\n"
+        "Expired:      none\n"
         "Paused:       1\n"
         "  m3: the platform refused its credentials (mastodon POST /api/v1/statuses: The access token is invalid)"
         " — once fixed: campaigner account resume m3\n"
@@ -92,13 +94,23 @@ def test_status_shows_every_state(cli, app, engine_for, engine, platform_account
     assert "Queue:        3 queued, 3 due now (and 1 on paused or held accounts)\n" in r.stdout
     assert "Next due:     nothing waiting\n" in r.stdout
     dry = cli.ok("publish", "--dry-run").stdout.splitlines()
+    # a day late, posts 6 and 7 are past the default lateness limit (6 h): not sent; post 4 may be out
+    # already, so it is looked for (never expired blind)
     assert [line.split(":")[0] for line in dry] == [
-        "would look for #4 on m2 (due 2026-11-30 08", "would publish #6 on m4 (due 2026-11-30 08",
-        "would publish #7 on s1 (due 2026-11-30 10"]
+        "would look for #4 on m2 (due 2026-11-30 08", "would not publish #6 on m4 (due 2026-11-30 08",
+        "would not publish #7 on s1 (due 2026-11-30 10"]
     assert dry[0] == ("would look for #4 on m2 (due 2026-11-30 08:01 WIB; outcome unknown), "
                       "and publish it only if it is not there: Empat")
+    assert dry[2] == "would not publish #7 on s1 (due 2026-11-30 10:01 WIB): past its lateness limit, it expires: Tujuh"
     report = engine_for().run_pass()  # the pass takes exactly what status and the dry run said
-    assert (sorted(report.published), report.failed, report.unconfirmed) == ([4, 6, 7], [], [])
+    assert (report.published, report.failed, report.unconfirmed, report.expired) == ([4], [], [], [6, 7])
+    r = cli.ok("status")
+    assert "Last 24 h:    0 published, 0 failed, 2 expired\n" in r.stdout  # post 4 went out a day ago
+    assert ("Expired:      2 in the last 7 days, not sent: too late\n"
+            "  post 7 on s1 (delivery 7), its time was 2026-11-30 10:01 WIB — to send it anyway: "
+            "campaigner post retry 7 --account s1\n"
+            "  post 6 on m4 (delivery 6), its time was 2026-11-30 08:01 WIB — to send it anyway: "
+            "campaigner post retry 6 --account m4\n") in r.stdout
 
 
 def test_status_json(cli, app, engine_for, engine, platform_account):
@@ -108,7 +120,7 @@ def test_status_json(cli, app, engine_for, engine, platform_account):
     assert data["queue"] == {"queued": 3, "due_now": 0, "due_blocked": 1, "publishing": 0,
                              "next_due": {"at": "2026-11-30T01:16:00Z", "local": "2026-11-30 08:16 WIB",
                                           "account": "m4", "post_id": 6, "delivery_id": 6}}
-    assert data["last_24h"] == {"published": 1, "failed": 1}
+    assert data["last_24h"] == {"published": 1, "failed": 1, "expired": 0}
     assert [(u["post_id"], u["account"], u["needs_person"], u["next_check_local"]) for u in data["unconfirmed"]] == [
         (1, "t1", True, None), (4, "m2", False, "2026-11-30 08:01 WIB")]
     assert data["unconfirmed"][0]["why"].startswith("outcome unknown: telegram cannot be searched")

@@ -130,6 +130,10 @@ class Fake(ContractFake):
     def expire_credentials(self) -> None:
         self._expired = True
 
+    def renew_credentials(self) -> None:
+        """The token works again (someone renewed it on the instance)."""
+        self._expired = False
+
     def rate_limit_next(self, reset_at) -> None:
         self.fail_next(_error(429, "Too many requests", {
             "X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": _iso(reset_at)}))

@@ -267,7 +267,7 @@ def test_csv_has_one_row_per_delivery(cli, week47, tmp_path):
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert rows[0] == list(COLUMNS) == [
         "delivery_id", "post_id", "status", "campaign", "account", "platform", "due_local", "published_local",
-        "published_utc", "failed_utc", "url", "likes", "reposts", "replies", "quotes", "impressions", "bookmarks",
+        "published_utc", "late_minutes", "failed_utc", "url", "likes", "reposts", "replies", "quotes", "impressions", "bookmarks",
         "clicks", "interactions", "engagement_rate", "snapshot_utc", "gone", "hashtags", "text", "error"]
     body = [dict(zip(rows[0], row)) for row in rows[1:]]
     assert len(body) == 6  # 5 published + 1 failed
@@ -283,14 +283,15 @@ def test_json_is_versioned_with_documented_keys(cli, week47):
     r = report_json(cli, "--week", "2026-W47")
     assert r["version"] == 1 and r["report"] == "weekly" and r["complete"] is True
     assert list(r) == ["version", "report", "generated_at", "timezone", "campaign", "complete", "week",
-                       "previous_week", "overall", "campaigns", "best_times", "replies", "attention", "deliveries"]
+                       "previous_week", "overall", "campaigns", "best_times", "replies", "attention",
+                       "published_late", "deliveries"]
     assert set(r["overall"]) == {"kind", "campaign", "name", "hashtags", "published", "failed", "totals", "previous",
                                  "change", "platforms", "accounts", "top_posts", "hashtag_performance",
                                  "reply_sentiment"}
     assert set(r["overall"]["totals"]) == {"posts", "measured", "gone", *METRICS, "interactions", "engagement_rate",
                                            "known", "rate_basis"}
     assert set(r["deliveries"][0]) == {"delivery_id", "post_id", "status", "campaign", "account", "platform",
-                                       "due_at", "published_at", "failed_at", "url", "snapshot_at", "gone",
+                                       "due_at", "published_at", "late_seconds", "failed_at", "url", "snapshot_at", "gone",
                                        "metrics", "interactions", "engagement_rate", "hashtags", "text", "error"}
     assert set(r["best_times"]) == {"since", "until", "weeks", "min_posts", "hours", "weekdays", "best_hours",
                                     "best_weekdays", "accounts"}
