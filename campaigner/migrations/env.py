@@ -26,5 +26,17 @@ if connection is not None:
     run(connection)
 else:
     with config.attributes["engine"].connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one: with foreign keys on, the
+            # drop would cascade and delete every row that points at it (a post's deliveries, a
+            # delivery's parts). Off while migrating (it cannot change inside a transaction), checked
+            # after: a migration that broke a reference fails instead of leaving it broken.
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")  # outside SQLAlchemy's BEGIN
         run(conn)
+        if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+            conn.rollback()
+            raise RuntimeError("a migration left a broken reference between tables")
         conn.commit()
+        if sqlite:
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")

@@ -74,3 +74,53 @@ def test_upgrade_from_first_schema_keeps_data(cli, empty_db_url):
     assert r.exit_code == 1 and "is at schema 0001_initial" in r.stderr
     assert "upgraded" in cli.ok("--db", empty_db_url, "init").stdout
     assert "lama" in cli.ok("--db", empty_db_url, "account", "list").stdout
+
+
+def test_every_migration_keeps_the_rows_that_point_at_an_altered_table(empty_db_url):
+    """SQLite alters a table by copying it and dropping the old one; with foreign keys on, that drop
+    cascaded and deleted every delivery of every post (0008 added a column to posts). From the
+    first schema to the head and back, every row of every table survives, on both backends."""
+    from alembic import command
+
+    from campaigner.migrate import alembic_config, upgrade
+
+    engine = make_engine(empty_db_url)
+    upgrade(engine, "0002_engine")
+    t = "'2026-11-30 02:00:00+00:00'"
+    rows = [
+        f"INSERT INTO accounts (id, name, platform, status, created_at) VALUES (1, 's1', 'sandbox', 'active', {t})",
+        f"INSERT INTO campaigns (id, slug, name, hashtags, auto_hashtags, created_at) "
+        f"VALUES (1, 'upah', 'Upah', '[]', true, {t})",
+        f"INSERT INTO posts (id, campaign_id, text, is_thread, variants, created_at, updated_at) "
+        f"VALUES (1, 1, 'Lama', false, '{{}}', {t}, {t})",
+        "INSERT INTO post_media (id, post_id, position, stored_path, original_name, mime_type, size_bytes, sha256, "
+        "alt_text) VALUES (1, 1, 0, 'ab/ab.png', 'a.png', 'image/png', 10, 'ab', '')",
+        f"INSERT INTO deliveries (id, post_id, account_id, status, due_at, slot_based, attempt_count, created_at, "
+        f"updated_at) VALUES (1, 1, 1, 'published', {t}, false, 1, {t}, {t})",
+        "INSERT INTO delivery_parts (id, delivery_id, position, text, idempotency_key) VALUES (1, 1, 0, 'Lama', 'k1')",
+        f"INSERT INTO attempts (id, delivery_id, part_position, kind, started_at) VALUES (1, 1, 0, 'publish', {t})",
+        f"INSERT INTO metric_snapshots (id, delivery_id, collected_at, missing, raw) VALUES (1, 1, {t}, false, '{{}}')",
+        f"INSERT INTO replies (id, delivery_id, remote_id, author, text, created_at, collected_at) "
+        f"VALUES (1, 1, 'r1', 'a', 'Setuju', {t}, {t})",
+        f"INSERT INTO alerts (id, created_at, kind, account_id, delivery_id, message) "
+        f"VALUES (1, {t}, 'failed', 1, 1, 'm')",
+    ]
+    with engine.begin() as c:
+        for row in rows:
+            c.execute(text(row))
+    tables = [row.split()[2] for row in rows]
+
+    def counts() -> list[int]:
+        with engine.connect() as c:
+            return [c.execute(text(f"SELECT count(*) FROM {name}")).scalar_one() for name in tables]
+
+    upgrade(engine)
+    assert counts() == [1] * len(tables)
+    command.downgrade(alembic_config(engine), "0002_engine")
+    assert counts() == [1] * len(tables)
+    upgrade(engine)
+    assert counts() == [1] * len(tables)
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # on again after migrating
+    engine.dispose()
