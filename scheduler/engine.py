@@ -52,6 +52,7 @@ from campaigner.times import format_local, local_day_bounds
 from connectors.base import (AuthExpired, Connector, ConnectorError, OutgoingPost, Permanent,
                              Published, RateLimited, Transient)
 from scheduler.policy import RetryPolicy
+from scheduler.writes import Writes
 
 log = logging.getLogger(__name__)
 
@@ -142,18 +143,27 @@ class Engine:
         self._connectors: dict[int, Connector] = {}
         #: set when the worker shuts down: batches in hand stop after the delivery in flight
         self.stopping = threading.Event()
-        self._bind = self._bind_of = None
+        self._writes: Writes | None = None
 
     # --- transactions -----------------------------------------------------------------------
+    def _writer(self) -> Writes:
+        engine = self.app.engine
+        if self._writes is None or self._writes.engine is not engine:
+            self._writes = Writes(engine)
+        return self._writes
+
     @contextlib.contextmanager
     def _tx(self) -> Iterator[Connection]:
         """A write transaction on a plain connection (the hot path needs no ORM session): takes the
-        write lock at once on SQLite (``db.writer``), commits at the end, rolls back on error."""
-        engine = self.app.engine
-        if self._bind is None or self._bind_of is not engine:
-            self._bind_of, self._bind = engine, db.writer(engine)
-        with self._bind.begin() as conn:
+        write lock at once on SQLite (``db.writer``), commits at the end, rolls back on error.
+        It first writes the outcomes this thread left for it (``_later``)."""
+        with self._writer().begin() as conn:
             yield conn
+
+    def _later(self, write: Callable[[Connection], None]) -> None:
+        """Write a call's outcome with this thread's next transaction (``scheduler.writes``): the next
+        attempt start, or the flush before the account is given back."""
+        self._writer().later(write)
 
     # --- connectors -------------------------------------------------------------------------
     def connector(self, account: Account) -> Connector:
@@ -216,7 +226,10 @@ class Engine:
         try:
             again = self._run_batch(batch, report) and batch.full
         finally:
-            self._release_account(batch.account.id)
+            try:
+                self._writer().flush()  # the last outcomes, before anyone else may lease the account
+            finally:
+                self._release_account(batch.account.id)
         return report, again
 
     def _take(self, exclude: set[int]) -> _Batch | None:
@@ -455,6 +468,7 @@ class Engine:
         zone = self.app.zone_for(account.timezone)
         day = now.astimezone(zone).date()
         start, end = local_day_bounds(day, zone)
+        self._writer().flush()  # a new local day mid-batch: the outcomes in hand count too
         with db.read(self.app.engine) as s:
             today, last = s.execute(
                 select(func.count(case((and_(Delivery.published_at >= start, Delivery.published_at < end), 1))),
@@ -518,8 +532,7 @@ class Engine:
         if s is not None:
             s.execute(_END_ATTEMPT, params)
         else:
-            with self._tx() as conn:
-                conn.execute(_END_ATTEMPT, params)
+            self._later(lambda conn: conn.execute(_END_ATTEMPT, params))
 
     def _renew(self, s: Connection, batch: _Batch, now: datetime) -> None:
         """Give the account lease (and the batch's claims still waiting) a new term once a tenth of
@@ -536,8 +549,8 @@ class Engine:
 
     def _record_part(self, d: Delivery, batch: _Batch, part: DeliveryPart, attempt_id: int, published: Published,
                      outcome: str, *, last: bool) -> str:
-        """A part is out: record it and end its attempt; after the last part the delivery is
-        published in the same transaction."""
+        """A part is out: record it and end its attempt (with the next part's attempt start); after
+        the last part the delivery is published in the same transaction."""
         part.remote_id, part.remote_url, part.published_at = (published.remote_id, published.url,
                                                               published.published_at)
 
@@ -546,22 +559,25 @@ class Engine:
                                          b_published_at=published.published_at))
             self._finish_attempt(attempt_id, outcome, s=s)
         if not last:
-            with self._tx() as conn:
-                now = self.app.now()
-                write(conn, now)
-                self._renew(conn, batch, now)
+            now = self.app.now()
+
+            def write_part(s: Connection) -> None:
+                write(s, now)
+                self._renew(s, batch, now)
+            self._later(write_part)
             return "ok"
         return self._finish(d, batch, write)
 
     def _settle(self, d: Delivery, batch: _Batch, new: S, values: dict,
                 extra: Callable[[Connection, datetime], None] | None = None) -> None:
         """Move our claimed delivery to ``new`` (claim cleared) with ``values``, plus ``extra`` writes
-        (attempt end, part, alert, account), in one transaction."""
+        (attempt end, part, alert, account), in one transaction: this thread's next one (``_later``)."""
         now = self.app.now()
         current = d.status
         states.move(d, new)
         fields = dict(claimed_by=None, claimed_at=None, lease_until=None, updated_at=now, **values)
-        with self._tx() as s:
+
+        def write(s: Connection) -> None:
             if extra is not None:
                 extra(s, now)
             done = s.execute(_move_ours(frozenset(fields)),
@@ -582,6 +598,7 @@ class Engine:
                     elif fresh is not None:
                         log.warning("delivery %d is %s now; not moving it to %s", d.id, fresh.status.value, new.value)
             self._renew(s, batch, now)
+        self._later(write)
         for k, v in fields.items():
             setattr(d, k, v)
 
