@@ -21,7 +21,9 @@ Figures, next to baselines from the same run:
   POSTs to the same fakes from a thread pool of the same size shows what the HTTP stack alone
   allows (its ratio to the same ideal).
 - SQL statements and write transactions per handled delivery (counted with SQLAlchemy's
-  ``before_cursor_execute`` event; SQLite only shows write transactions as ``BEGIN IMMEDIATE``).
+  ``before_cursor_execute`` event; SQLite only shows write transactions as ``BEGIN IMMEDIATE``),
+  and the engine's own time on one account between one platform call's end and the next call's
+  start (the connector's ``publish`` timed): less noisy than wall seconds on a busy machine.
 - checks (printed, not asserted): per-account order held (published_at order == due order on
   every account), caps held (no account above its cap on any local day), exactly once (each
   fake's create count == its published deliveries).
@@ -90,6 +92,7 @@ def run_engine(tmp: Path, url: str | None, n_accounts: int, per_account: int, la
     from campaigner.models import Account, Delivery, DeliveryStatus as S
     from campaigner.secrets import env_name
     from campaigner.services import accounts
+    from campaigner.services.accounts import connector as account_connector
     from campaigner.services.planning import Draft, Planner, When
     from campaigner.services.posts import write_plans
     from scheduler.engine import Engine
@@ -128,7 +131,21 @@ def run_engine(tmp: Path, url: str | None, n_accounts: int, per_account: int, la
     for i, name in enumerate(fakes):  # capped after queueing, as when a cap is lowered (queueing checks caps)
         if i % 2:
             accounts.edit(app, name, daily_cap=CAP)
-    engine = Engine(app, f"bench-c{concurrency}", concurrency=concurrency)
+    calls: dict[int, list[tuple[float, float]]] = defaultdict(list)  # account → (start, end) of each create
+
+    def timed_connector(account):
+        connector = account_connector(app, account)
+        publish = connector.publish
+
+        def timed_publish(post):
+            start = time.perf_counter()
+            try:
+                return publish(post)
+            finally:
+                calls[account.id].append((start, time.perf_counter()))
+        connector.publish = timed_publish
+        return connector
+    engine = Engine(app, f"bench-c{concurrency}", concurrency=concurrency, connector_factory=timed_connector)
     statements: Counter = Counter()
 
     def count(conn, cursor, statement, *_):  # SQL sent by the engine (BEGIN included; COMMIT is not a statement)
@@ -141,6 +158,8 @@ def run_engine(tmp: Path, url: str | None, n_accounts: int, per_account: int, la
     with db.read(app.engine) as s:
         ds = s.execute(select(Delivery.id, Account.name, Account.daily_cap, Delivery.status, Delivery.due_at,
                               Delivery.published_at).join(Account, Account.id == Delivery.account_id)).all()
+    # the engine's own time on one account between one call's end and the next call's start
+    gaps = [1000 * (b[0] - a[1]) for mine in calls.values() for a, b in zip(mine, mine[1:])]
     zone = app.zone_for(None)
     order_ok, caps_ok, once_ok = True, True, True
     by_account = defaultdict(list)
@@ -163,6 +182,7 @@ def run_engine(tmp: Path, url: str | None, n_accounts: int, per_account: int, la
     handled = max(1, report.handled)
     return {"wall": wall, "published": len(report.published), "deferred": deferred, "order": order_ok,
             "caps": caps_ok, "once": once_ok, "sql": sum(statements.values()) / handled,
+            "gap": statistics.mean(gaps) if gaps else float("nan"),
             "writes": (statements["BEGIN IMMEDIATE"] or None) and statements["BEGIN IMMEDIATE"] / handled}
 
 
@@ -265,7 +285,7 @@ def main() -> None:
         print(f"code {label}: {describe_code(root)}")
     print(f"{'round':>5} {'code':>4} {'concurrency':>11} {'published':>9} {'deferred':>8} {'seconds':>7} "
           f"{'per s':>6} | {'ideal s':>7} {'ratio':>5} | {'raw HTTP s':>10} {'ratio':>5} | order caps once | "
-          f"{'SQL/d':>5} {'writes/d':>8}")
+          f"{'SQL/d':>5} {'writes/d':>8} {'gap ms':>6}")
     results: dict[tuple[str, int], list[dict]] = defaultdict(list)
     raws: dict[int, list[float]] = defaultdict(list)
     for rnd in range(1, args.rounds + 1):
@@ -283,10 +303,10 @@ def main() -> None:
                       f"{r['published'] / r['wall']:6.1f} | {ideal:7.2f} {r['ratio']:5.2f} | {raw:10.2f} "
                       f"{ideal / raw:5.2f} | {'held' if r['order'] else 'BROKEN':>5} "
                       f"{'held' if r['caps'] else 'BROKEN':>4} {'yes' if r['once'] else 'NO':>4} | "
-                      f"{r['sql']:5.1f} {r['writes'] or float('nan'):8.2f}", flush=True)
+                      f"{r['sql']:5.1f} {r['writes'] or float('nan'):8.2f} {r['gap']:6.1f}", flush=True)
     print(f"\nmedian over {args.rounds} rounds (min–max):")
     print(f"{'code':>4} {'concurrency':>11} | {'ratio to ideal':>17} | {'raw HTTP ratio':>14} | order caps once | "
-          f"{'SQL/d':>5} {'writes/d':>8}")
+          f"{'SQL/d':>5} {'writes/d':>8} {'gap ms':>6}")
     for c in concurrencies:
         for label in codes:
             rs = results[label, c]
@@ -296,11 +316,13 @@ def main() -> None:
                   f"{'held' if all(r['caps'] for r in rs) else 'BROKEN':>4} "
                   f"{'yes' if all(r['once'] for r in rs) else 'NO':>4} | "
                   f"{statistics.median(r['sql'] for r in rs):5.1f} "
-                  f"{statistics.median(r['writes'] or float('nan') for r in rs):8.2f}")
+                  f"{statistics.median(r['writes'] or float('nan') for r in rs):8.2f} "
+                  f"{statistics.median(r['gap'] for r in rs):6.1f}")
     print("ideal = max(N × latency / concurrency, per-account N × latency): one account's posts go out in order,")
     print("one after another; ratio = ideal seconds / seconds taken; raw HTTP = the same creates as plain requests")
     print("POSTs from a pool of the same size; SQL/d = SQL statements the engine sent per handled delivery (BEGIN")
-    print("included), writes/d = write transactions (BEGIN IMMEDIATE) per handled delivery (SQLite)")
+    print("included), writes/d = write transactions (BEGIN IMMEDIATE) per handled delivery (SQLite); gap ms = the")
+    print("engine's own time on one account between one call's end and the next call's start (mean)")
 
 
 if __name__ == "__main__":

@@ -12,15 +12,17 @@ How exactly-once holds:
   simply goes back to the queue; with an attempt started the outcome is unknown and the delivery
   becomes ``unconfirmed``.
 - The outcome (part, attempt end, the delivery's new state, alerts, account bookkeeping) is
-  committed in one transaction after the call.
+  committed in one transaction after the call, before anything else goes out on the account: the
+  one that starts the next attempt, or the one before the account is given back
+  (``scheduler.writes``). A worker dying in between leaves the attempt unfinished: outcome unknown.
 - An unconfirmed delivery is never sent again before the connector's ``find_existing`` has looked
   for it; where the platform cannot look (Telegram) a person decides (``post reconcile``).
 
 How it stays cheap: a pass keeps ``concurrency`` threads busy, each leasing one account at a time
 (the one whose delivery is most overdue) together with its due deliveries, loading them once, and
-then spending two short write transactions per delivery (attempt start; outcome). Caps and
-spacing are counted once per account batch and kept up to date in memory (the lease makes the
-account ours alone).
+then spending one short write transaction per delivery (its attempt start, carrying the previous
+delivery's outcome). Caps and spacing are counted once per account batch and kept up to date in
+memory (the lease makes the account ours alone).
 
 Connectors never sleep or retry; this module owns backoff (``RetryPolicy``), rate-limit holds,
 paused accounts, caps and spacing. Every function takes ``now`` from the app's clock.
@@ -52,7 +54,7 @@ from campaigner.times import format_local, local_day_bounds
 from connectors.base import (AuthExpired, Connector, ConnectorError, OutgoingPost, Permanent,
                              Published, RateLimited, Transient)
 from scheduler.policy import RetryPolicy
-from scheduler.writes import Writes
+from scheduler.writes import Write, Writes
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +162,7 @@ class Engine:
         with self._writer().begin() as conn:
             yield conn
 
-    def _later(self, write: Callable[[Connection], None]) -> None:
+    def _later(self, write: Write) -> None:
         """Write a call's outcome with this thread's next transaction (``scheduler.writes``): the next
         attempt start, or the flush before the account is given back."""
         self._writer().later(write)

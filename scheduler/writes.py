@@ -22,8 +22,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from campaigner import db
 
-#: a deferred write: runs inside the transaction that carries it
-Write = Callable[[Connection], None]
+#: a deferred write: runs inside the transaction that carries it (what it returns is not used)
+Write = Callable[[Connection], object]
 
 
 class Writes:
