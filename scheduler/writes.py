@@ -46,11 +46,6 @@ class Writes:
         """Run ``write`` at the start of this thread's next transaction."""
         self._pending().append(write)
 
-    @property
-    def waiting(self) -> int:
-        """How many writes wait for this thread's next transaction."""
-        return len(self._pending())
-
     @contextlib.contextmanager
     def begin(self) -> Iterator[Connection]:
         """A write transaction: this thread's deferred writes first, then the caller's; commits at
