@@ -4,7 +4,8 @@ Each platform call needs its attempt row committed before it, and its outcome co
 it. Written alone, that is two write transactions per delivery, and SQLite has one writer: with
 ten threads, time goes to waiting in ``BEGIN IMMEDIATE``. So an outcome is not committed alone:
 ``later`` keeps it in memory (per thread) and the thread's next transaction (``begin``) writes it
-first, the next delivery's attempt start or the batch's end, in one commit.
+first, the next delivery's attempt start or the batch's end, in one commit. On SQLite the
+threads of one engine also take turns on a lock, not in SQLite's sleeping busy handler.
 
 What keeps this safe is that nothing goes out between the two. The thread's next platform call
 needs its attempt committed first, so that commit also carries the previous outcome, and the
@@ -27,13 +28,18 @@ Write = Callable[[Connection], object]
 
 
 class Writes:
-    """Write transactions on ``engine`` (``BEGIN IMMEDIATE`` on SQLite), each thread with its own
-    deferred writes."""
+    """Write transactions on ``engine`` (``BEGIN IMMEDIATE`` on SQLite, one thread of this process at
+    a time), each thread with its own deferred writes."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self._bind = db.writer(engine)
         self._local = threading.local()
+        #: SQLite has one writer: this process's threads wait for it here, each woken as soon as it is
+        #: free, rather than in SQLite's busy handler, which sleeps 1, 2, 5, 10… ms between tries
+        #: (re-entrant: a nested transaction fails in SQLite as before, instead of hanging here)
+        self._lock: contextlib.AbstractContextManager = (
+            threading.RLock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
 
     def _pending(self) -> list[Write]:
         try:
@@ -52,7 +58,7 @@ class Writes:
         the end, rolls back on error (deferred writes included: they are not tried again)."""
         pending = self._pending()
         carried, pending[:] = pending[:], []
-        with self._bind.begin() as conn:
+        with self._lock, self._bind.begin() as conn:
             for write in carried:
                 write(conn)
             yield conn

@@ -4,13 +4,18 @@ attempt is committed before its call, the previous outcome before the next call,
 outcomes in hand, and an outcome lost with its worker is looked for, never re-sent."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import event, select
+import pytest
+from sqlalchemy import event, func, insert, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from campaigner.models import Attempt, Delivery, DeliveryPart, DeliveryStatus as S
+from campaigner.db import make_engine
+from campaigner.models import Alert, Attempt, Delivery, DeliveryPart, DeliveryStatus as S
 from scheduler.engine import RECONCILE_DELAY
+from scheduler.writes import Writes
 from tests.engine.conftest import deliveries
 
 
@@ -125,3 +130,31 @@ def test_an_outcome_lost_with_its_worker_is_looked_for_not_sent_again(cli, app, 
     assert first.status == second.status == S.PUBLISHED and first.remote_id in fake.posts()
     assert fake.create_count() == 2 and sorted(fake.posts().values()) == ["Hapus outsourcing",
                                                                           "Upah layak untuk semua"]
+
+
+def test_threads_of_one_engine_take_turns_for_the_sqlite_writer(db_url, clock):
+    """With no busy timeout at all, SQLite refuses a second writer at once ("database is locked"):
+    the threads of one engine never get there, as they wait for each other on a lock."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's one writer; PostgreSQL writers lock rows")
+    engine = make_engine(db_url)
+    event.listen(engine, "connect", lambda dbapi_conn, _: dbapi_conn.execute("PRAGMA busy_timeout = 0"))
+    writes = Writes(engine)
+    refused: list[OperationalError] = []
+
+    def write_many(thread: int) -> None:
+        for i in range(50):
+            try:
+                with writes.begin() as conn:
+                    conn.execute(insert(Alert).values(created_at=clock.now, kind="failed", message=f"{thread}/{i}"))
+            except OperationalError as exc:
+                refused.append(exc)
+    threads = [threading.Thread(target=write_many, args=(t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with Session(engine) as s:
+        written = s.scalar(select(func.count(Alert.id)))
+    engine.dispose()
+    assert refused == [] and written == 200
