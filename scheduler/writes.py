@@ -28,14 +28,14 @@ Write = Callable[[Connection], object]
 
 
 class Writes:
-    """Write transactions on ``engine`` (``BEGIN IMMEDIATE`` on SQLite, one thread of this process at
+    """Write transactions on ``engine`` (``BEGIN IMMEDIATE`` on SQLite, one of the engine's threads at
     a time), each thread with its own deferred writes."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self._bind = db.writer(engine)
         self._local = threading.local()
-        #: SQLite has one writer: this process's threads wait for it here, each woken as soon as it is
+        #: SQLite has one writer: the engine's threads wait for it here, each woken as soon as it is
         #: free, rather than in SQLite's busy handler, which sleeps 1, 2, 5, 10… ms between tries
         #: (re-entrant: a nested transaction fails in SQLite as before, instead of hanging here)
         self._lock: contextlib.AbstractContextManager = (
