@@ -12,15 +12,17 @@ How exactly-once holds:
   simply goes back to the queue; with an attempt started the outcome is unknown and the delivery
   becomes ``unconfirmed``.
 - The outcome (part, attempt end, the delivery's new state, alerts, account bookkeeping) is
-  committed in one transaction after the call.
+  committed in one transaction after the call, before anything else goes out on the account: the
+  one that starts the next attempt, or the one before the account is given back
+  (``scheduler.writes``). A worker dying in between leaves the attempt unfinished: outcome unknown.
 - An unconfirmed delivery is never sent again before the connector's ``find_existing`` has looked
   for it; where the platform cannot look (Telegram) a person decides (``post reconcile``).
 
 How it stays cheap: a pass keeps ``concurrency`` threads busy, each leasing one account at a time
 (the one whose delivery is most overdue) together with its due deliveries, loading them once, and
-then spending two short write transactions per delivery (attempt start; outcome). Caps and
-spacing are counted once per account batch and kept up to date in memory (the lease makes the
-account ours alone).
+then spending one short write transaction per delivery (its attempt start, carrying the previous
+delivery's outcome). Caps and spacing are counted once per account batch and kept up to date in
+memory (the lease makes the account ours alone).
 
 Connectors never sleep or retry; this module owns backoff (``RetryPolicy``), rate-limit holds,
 paused accounts, caps and spacing. Every function takes ``now`` from the app's clock.
@@ -52,6 +54,7 @@ from campaigner.times import format_local, local_day_bounds
 from connectors.base import (AuthExpired, Connector, ConnectorError, OutgoingPost, Permanent,
                              Published, RateLimited, Transient)
 from scheduler.policy import RetryPolicy
+from scheduler.writes import Write, Writes
 
 log = logging.getLogger(__name__)
 
@@ -143,18 +146,27 @@ class Engine:
         self._connectors: dict[int, Connector] = {}
         #: set when the worker shuts down: batches in hand stop after the delivery in flight
         self.stopping = threading.Event()
-        self._bind = self._bind_of = None
+        self._writes: Writes | None = None
 
     # --- transactions -----------------------------------------------------------------------
+    def _writer(self) -> Writes:
+        engine = self.app.engine
+        if self._writes is None or self._writes.engine is not engine:
+            self._writes = Writes(engine)
+        return self._writes
+
     @contextlib.contextmanager
     def _tx(self) -> Iterator[Connection]:
         """A write transaction on a plain connection (the hot path needs no ORM session): takes the
-        write lock at once on SQLite (``db.writer``), commits at the end, rolls back on error."""
-        engine = self.app.engine
-        if self._bind is None or self._bind_of is not engine:
-            self._bind_of, self._bind = engine, db.writer(engine)
-        with self._bind.begin() as conn:
+        write lock at once on SQLite (``db.writer``), commits at the end, rolls back on error.
+        It first writes the outcomes this thread left for it (``_later``)."""
+        with self._writer().begin() as conn:
             yield conn
+
+    def _later(self, write: Write) -> None:
+        """Write a call's outcome with this thread's next transaction (``scheduler.writes``): the next
+        attempt start, or the flush before the account is given back."""
+        self._writer().later(write)
 
     # --- connectors -------------------------------------------------------------------------
     def connector(self, account: Account) -> Connector:
@@ -217,7 +229,10 @@ class Engine:
         try:
             again = self._run_batch(batch, report) and batch.full
         finally:
-            self._release_account(batch.account.id)
+            try:
+                self._writer().flush()  # the last outcomes, before anyone else may lease the account
+            finally:
+                self._release_account(batch.account.id)
         return report, again
 
     def _take(self, exclude: set[int]) -> _Batch | None:
@@ -474,6 +489,7 @@ class Engine:
         zone = self.app.zone_for(account.timezone)
         day = now.astimezone(zone).date()
         start, end = local_day_bounds(day, zone)
+        self._writer().flush()  # a new local day mid-batch: the outcomes in hand count too
         with db.read(self.app.engine) as s:
             today, last = s.execute(
                 select(func.count(case((and_(Delivery.published_at >= start, Delivery.published_at < end), 1))),
@@ -537,8 +553,7 @@ class Engine:
         if s is not None:
             s.execute(_END_ATTEMPT, params)
         else:
-            with self._tx() as conn:
-                conn.execute(_END_ATTEMPT, params)
+            self._later(lambda conn: conn.execute(_END_ATTEMPT, params))
 
     def _renew(self, s: Connection, batch: _Batch, now: datetime) -> None:
         """Give the account lease (and the batch's claims still waiting) a new term once a tenth of
@@ -555,8 +570,8 @@ class Engine:
 
     def _record_part(self, d: Delivery, batch: _Batch, part: DeliveryPart, attempt_id: int, published: Published,
                      outcome: str, *, last: bool) -> str:
-        """A part is out: record it and end its attempt; after the last part the delivery is
-        published in the same transaction."""
+        """A part is out: record it and end its attempt (with the next part's attempt start); after
+        the last part the delivery is published in the same transaction."""
         part.remote_id, part.remote_url, part.published_at = (published.remote_id, published.url,
                                                               published.published_at)
 
@@ -565,22 +580,25 @@ class Engine:
                                          b_published_at=published.published_at))
             self._finish_attempt(attempt_id, outcome, s=s)
         if not last:
-            with self._tx() as conn:
-                now = self.app.now()
-                write(conn, now)
-                self._renew(conn, batch, now)
+            now = self.app.now()
+
+            def write_part(s: Connection) -> None:
+                write(s, now)
+                self._renew(s, batch, now)
+            self._later(write_part)
             return "ok"
         return self._finish(d, batch, write)
 
     def _settle(self, d: Delivery, batch: _Batch, new: S, values: dict,
                 extra: Callable[[Connection, datetime], None] | None = None) -> None:
         """Move our claimed delivery to ``new`` (claim cleared) with ``values``, plus ``extra`` writes
-        (attempt end, part, alert, account), in one transaction."""
+        (attempt end, part, alert, account), in one transaction: this thread's next one (``_later``)."""
         now = self.app.now()
         current = d.status
         states.move(d, new)
         fields = dict(claimed_by=None, claimed_at=None, lease_until=None, updated_at=now, **values)
-        with self._tx() as s:
+
+        def write(s: Connection) -> None:
             if extra is not None:
                 extra(s, now)
             done = s.execute(_move_ours(frozenset(fields)),
@@ -601,6 +619,7 @@ class Engine:
                     elif fresh is not None:
                         log.warning("delivery %d is %s now; not moving it to %s", d.id, fresh.status.value, new.value)
             self._renew(s, batch, now)
+        self._later(write)
         for k, v in fields.items():
             setattr(d, k, v)
 

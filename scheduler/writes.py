@@ -1,0 +1,70 @@
+"""The publishing engine's write transactions, where a call's outcome rides with the thread's next write.
+
+Each platform call needs its attempt row committed before it, and its outcome committed after
+it. Written alone, that is two write transactions per delivery, and SQLite has one writer: with
+ten threads, time goes to waiting in ``BEGIN IMMEDIATE``. So an outcome is not committed alone:
+``later`` keeps it in memory (per thread) and the thread's next transaction (``begin``) writes it
+first, the next delivery's attempt start or the batch's end, in one commit. On SQLite the
+threads of one engine also take turns on a lock, not in SQLite's sleeping busy handler.
+
+What keeps this safe is that nothing goes out between the two. The thread's next platform call
+needs its attempt committed first, so that commit also carries the previous outcome, and the
+engine flushes before it gives the account back or reads its counts. A crash in the moment
+between leaves the attempt unfinished, which recovery already treats as outcome unknown: the
+post is looked for on the platform and never re-sent blind.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Callable, Iterator
+
+from sqlalchemy.engine import Connection, Engine
+
+from campaigner import db
+
+#: a deferred write: runs inside the transaction that carries it (what it returns is not used)
+Write = Callable[[Connection], object]
+
+
+class Writes:
+    """Write transactions on ``engine`` (``BEGIN IMMEDIATE`` on SQLite, one of the engine's threads at
+    a time), each thread with its own deferred writes."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._bind = db.writer(engine)
+        self._local = threading.local()
+        #: SQLite has one writer: the engine's threads wait for it here, each woken as soon as it is
+        #: free, rather than in SQLite's busy handler, which sleeps 1, 2, 5, 10… ms between tries
+        #: (re-entrant: a nested transaction fails in SQLite as before, instead of hanging here)
+        self._lock: contextlib.AbstractContextManager = (
+            threading.RLock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
+
+    def _pending(self) -> list[Write]:
+        try:
+            return self._local.pending
+        except AttributeError:
+            self._local.pending = []
+            return self._local.pending
+
+    def later(self, write: Write) -> None:
+        """Run ``write`` at the start of this thread's next transaction."""
+        self._pending().append(write)
+
+    @contextlib.contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A write transaction: this thread's deferred writes first, then the caller's; commits at
+        the end, rolls back on error (deferred writes included: they are not tried again)."""
+        pending = self._pending()
+        carried, pending[:] = pending[:], []
+        with self._lock, self._bind.begin() as conn:
+            for write in carried:
+                write(conn)
+            yield conn
+
+    def flush(self) -> None:
+        """Commit this thread's deferred writes now (nothing happens when there are none)."""
+        if self._pending():
+            with self.begin():
+                pass
