@@ -40,12 +40,17 @@ TEXTS = ["Tolak potongan Tapera dari upah buruh! Iuran wajib 3% memberatkan peke
          "Hapus outsourcing: buruh butuh kepastian kerja, bukan kontrak tanpa akhir. Ke-{i}"]
 
 
+def when(i: int, start: date) -> tuple[date, int]:
+    """Row ``i``'s day and minute of the day: one row a minute (480 a day on each account, under
+    its cap), so 1,000,000 rows span under two years (campaigner refuses times over 10 years ahead)."""
+    return start + timedelta(days=i // 1440), i % 1440
+
+
 def write_csv(path: Path, rows: int, start: date) -> None:
     with path.open("w", encoding="utf-8") as f:
         f.write("date,time,accounts,text,campaign\n")
         for i in range(rows):
-            day = start + timedelta(days=i // 96)
-            minute = (i % 96) * 15
+            day, minute = when(i, start)
             f.write(f"{day.isoformat()},{minute // 60:02d}:{minute % 60:02d},{ACCOUNTS[i % 3]},"
                     f"\"{TEXTS[i % 3].format(i=i)}\",upah\n")
 

@@ -22,10 +22,10 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, Oper
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigner import __version__
-from campaigner.errors import ConfigError, SchemaOutdated
+from campaigner.errors import ConfigError, DatabaseBusy, SchemaOutdated
 
 #: Every Alembic revision this code knows, oldest first; a test checks them against the migrations.
-REVISIONS = ("0001_initial", "0002_engine", "0006_strangers", "0008_renditions", "0004_expired")
+REVISIONS = ("0001_initial", "0002_engine", "0006_strangers", "0008_renditions", "0004_expired", "0007_import")
 #: The Alembic revision this code expects; a test checks it is the migrations' head.
 HEAD_REVISION = REVISIONS[-1]
 #: Tables every campaigner schema has had: they tell a newer campaigner's database (an unknown
@@ -241,9 +241,27 @@ def writer(engine: Engine) -> Engine:
 @contextlib.contextmanager
 def write(engine: Engine) -> Iterator[Session]:
     """A session whose transaction takes the write lock at once (SQLite) and commits at the end,
-    or rolls back entirely on any error — nothing is ever half-written."""
-    with Session(writer(engine), expire_on_commit=False) as session, session.begin():
-        yield session
+    or rolls back entirely on any error — nothing is ever half-written. A lock not had within the
+    busy timeout is ``DatabaseBusy`` (one line, not a bug)."""
+    try:
+        with Session(writer(engine), expire_on_commit=False) as session, session.begin():
+            yield session
+    except OperationalError as exc:
+        if is_busy(exc):
+            raise busy_error() from None
+        raise
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is a lock wait that timed out: SQLite's "database is locked" (after the busy
+    timeout) or PostgreSQL's lock_not_available."""
+    orig = getattr(exc, "orig", exc)
+    return ("database is locked" in str(orig) or "database table is locked" in str(orig)
+            or getattr(orig, "sqlstate", None) == "55P03")
+
+
+def busy_error() -> DatabaseBusy:
+    return DatabaseBusy("the database is busy (another campaigner is writing to it)", "try again in a moment")
 
 
 @contextlib.contextmanager

@@ -46,6 +46,10 @@ class MissingSecret(ConfigError):
     """An account lacks a secret its platform needs (it cannot publish until one is set)."""
 
 
+class DatabaseBusy(CampaignerError):
+    """Another writer held the database longer than the busy timeout."""
+
+
 class SchemaOutdated(CampaignerError):
     """The database was made by an older campaigner and needs ``campaigner init``."""
 

@@ -95,6 +95,9 @@ class DeliveryStatus(str, enum.Enum):
     CANCELLED = "cancelled"
     UNCONFIRMED = "unconfirmed"  # the platform may or may not have it: reconcile before resending
     EXPIRED = "expired"  # not sent: past its lateness limit (a person may still send it)
+    #: written by a CSV import still running: nothing acts on it until the import ends (then
+    #: queued, all at once) or fails (then deleted)
+    IMPORTING = "importing"
 
     def __str__(self) -> str:
         return self.value
@@ -186,6 +189,8 @@ class Post(Base):
     source: Mapped[str | None] = mapped_column(String(255))  # e.g. "import calendar.csv:12"
     #: the photos go out with their metadata (location, camera, time): only when a person says so
     keep_metadata: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: the ``CalendarImport`` that wrote it (a tag, not a foreign key: posts outlive the record)
+    import_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -194,6 +199,23 @@ class Post(Base):
                                                   order_by="PostMedia.position")
     deliveries: Mapped[list[Delivery]] = relationship(back_populates="post", cascade="all, delete-orphan",
                                                       order_by="Delivery.id")
+
+
+class CalendarImport(Base):
+    """A CSV import: it writes its posts in short transactions, their deliveries ``importing``,
+    and queues them all in one statement at the end. Until ``finished_at`` is set the import is
+    running or was abandoned (its process ``pid`` on ``host`` died, or ``beat_at`` is old): an
+    abandoned one's posts are deleted by the next import or ``campaigner init``."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(255))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PostMedia(Base):

@@ -36,13 +36,15 @@ Decisions:
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import gc
 import io
+import itertools
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date as _date
 from typing import IO, Any
@@ -74,10 +76,16 @@ _TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?")
 _ACCOUNT_SPLIT = re.compile(r"[\s,;|]+")
 _MEDIA_SPLIT = re.compile(r"[|\r\n]+")
 _WEB_LINK = re.compile(r"https?://\S+", re.IGNORECASE)
-_FIRST_LINE = re.compile(r"\r\n|\r|\n")
 _ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _DATE_HELP = "use YYYY-MM-DD or day first DD/MM/YYYY, e.g. 2026-12-01 or 01/12/2026"
 _TIME_HELP = "use 24-hour HH:MM, e.g. 08:00 or 19:30"
+_CHUNK = 1 << 18  # bytes read at a time
+#: a physical line longer than this is no calendar row (``csv`` refuses a cell over 131,072
+#: characters): reading stops there, so a binary file or ``/dev/zero`` is never read whole
+MAX_LINE_CHARS = 1_000_000
+#: cached parsed cells (dates, times, account lists): cleared when this many, so a file of
+#: distinct values cannot grow them without bound
+_CACHE_MAX = 10_000
 
 
 @dataclass(slots=True)
@@ -129,52 +137,129 @@ def read_calendar(data: bytes) -> CalendarParse:
     """Parse calendar CSV bytes into rows and line-numbered errors (see the module docstring)."""
     if isinstance(data, str):
         raise TypeError("read_calendar takes the file's bytes — open the file in binary mode ('rb')")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return _fail(1, "the file is UTF-16, not UTF-8 — save it as \"CSV UTF-8\" "
-                        "(Excel: Save As → CSV UTF-8 (Comma delimited))")
-    if data.startswith(_BOM):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        return _fail(line, f"the file is not UTF-8 (byte 0x{data[exc.start]:02X} on line {line}) — "
-                           "save it as \"CSV UTF-8\" (Excel: Save As → CSV UTF-8; LibreOffice: "
-                           "character set Unicode (UTF-8))")
-    if not text.strip():
-        return _fail(1, f"the file is empty — the first line must be the header, e.g. "
-                        f"{','.join(FIELDS)}")
-
-    first_line = _first_line(text)
-    header_line = 1
-    if first_line.lower().startswith("sep=") and len(first_line) == 5:  # Excel's delimiter hint
-        delimiter = first_line[4]
-        text = _drop_first_line(text)
-        header_line = 2
-    else:
-        counts = {d: first_line.count(d) for d in (",", ";", "\t")}
-        delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-
-    # str.splitlines is much faster than reading a StringIO line by line, but it also breaks at
-    # rare separators (U+2028, form feed, …) that are not line ends in a CSV file.
-    lines = io.StringIO(text, newline="") if _ODD_BREAKS.search(text) else text.splitlines(True)
-    reader = csv.reader(lines, delimiter=delimiter, strict=True)
-    errors: list[RowError] = []
-    try:
-        header = next(reader)
-    except StopIteration:  # nothing after a "sep=" line
-        return _fail(header_line, "there is no header line after the 'sep=' line — the next line must "
-                                  f"name the columns, e.g. {','.join(FIELDS)}", "header")
-    except csv.Error as exc:
-        return _fail(header_line, f"cannot read the header line: {exc} — check the double quotes in it",
-                     "header")
-    columns, header_error = _map_header(header, header_line, delimiter)
-    if header_error:
-        return CalendarParse([], [header_error], "header")
-
+    reader = CalendarReader(io.BytesIO(data))
     with gc_paused():
-        rows = _read_rows(reader, columns, len(header), header_line, delimiter, errors)
-    return CalendarParse(rows, errors)
+        rows = list(reader)
+    return CalendarParse([] if reader.fatal else rows, reader.errors, reader.fatal)
+
+
+class CalendarReader:
+    """A calendar read from a binary stream one record at a time, so a file of any size takes
+    little memory: iterating yields the good rows, while ``errors`` collects the bad ones.
+
+    The header is read when the reader is made: when the file or its header cannot be used,
+    ``fatal`` says so (``"file"`` or ``"header"``), ``errors`` holds that one problem and there
+    are no rows. A problem with the whole file found later (a byte that is not UTF-8, a line
+    longer than ``MAX_LINE_CHARS``) ends the rows early, sets ``fatal`` and replaces ``errors``.
+    """
+
+    def __init__(self, stream: IO[bytes]):
+        self.errors: list[RowError] = []
+        self.fatal: str | None = None
+        self._nul = False  # a NUL character seen: rows are checked for one
+        self._rows: Iterator[CalendarRow] = iter(())
+        try:
+            self._open(stream)
+        except _FileProblem as problem:
+            self._stop(problem)
+
+    def __iter__(self) -> Iterator[CalendarRow]:
+        try:
+            yield from self._rows
+        except _FileProblem as problem:
+            self._stop(problem)
+
+    def _stop(self, problem: _FileProblem) -> None:
+        self.errors, self.fatal, self._rows = [RowError(problem.line, problem.message)], problem.fatal, iter(())
+
+    def _open(self, stream: IO[bytes]) -> None:
+        head = stream.read(_CHUNK)
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise _FileProblem(1, "the file is UTF-16, not UTF-8 — save it as \"CSV UTF-8\" "
+                                  "(Excel: Save As → CSV UTF-8 (Comma delimited))")
+        if head.startswith(_BOM):
+            head = head[3:]
+        lines = self._lines(stream, head)
+        peeked: list[str] = []
+        for line in lines:  # blank lines before the header: is there anything at all?
+            peeked.append(line)
+            if line.strip() or len(peeked) > 1000:
+                break
+        if not any(line.strip() for line in peeked):
+            raise _FileProblem(1, f"the file is empty — the first line must be the header, e.g. {','.join(FIELDS)}")
+        first_line = peeked[0].rstrip("\r\n")
+        header_line = 1
+        if first_line.lower().startswith("sep=") and len(first_line) == 5:  # Excel's delimiter hint
+            delimiter = first_line[4]
+            peeked.pop(0)
+            header_line = 2
+        else:
+            counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+            delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+        reader = csv.reader(itertools.chain(peeked, lines), delimiter=delimiter, strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:  # nothing after a "sep=" line
+            raise _FileProblem(header_line, "there is no header line after the 'sep=' line — the next line must "
+                                            f"name the columns, e.g. {','.join(FIELDS)}", "header") from None
+        except csv.Error as exc:
+            raise _FileProblem(header_line, f"cannot read the header line: {exc} — check the double quotes in it",
+                               "header") from None
+        if self._nul and any("\x00" in cell for cell in header):
+            raise _FileProblem(header_line, "the header line holds a NUL character (byte 0x00), so this is not a "
+                                            "text file — save the sheet as \"CSV UTF-8\"", "header")
+        columns, header_error = _map_header(header, header_line, delimiter)
+        if header_error:
+            raise _FileProblem(header_error.line, header_error.message, "header")
+        self._rows = _read_rows(reader, columns, len(header), header_line, delimiter, self.errors,
+                                lambda: self._nul)
+
+    def _lines(self, stream: IO[bytes], head: bytes) -> Iterator[str]:
+        """The stream's text, line by line with the line ends kept (``\\n``, ``\\r\\n`` or ``\\r``,
+        as ``csv`` wants them), decoded strictly as UTF-8 a chunk at a time."""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        newlines = 0  # line feeds in the chunks before this one
+        done = 0  # lines yielded
+        carry = ""  # the start of a line that goes on in the next chunk
+        chunk = head
+        while True:
+            final = not chunk
+            pending = decoder.getstate()[0]
+            try:
+                text = carry + decoder.decode(chunk, final)
+            except UnicodeDecodeError as exc:
+                data = pending + chunk
+                line = newlines + data.count(b"\n", 0, exc.start) + 1
+                raise _FileProblem(line, f"the file is not UTF-8 (byte 0x{data[exc.start]:02X} on line {line}) — "
+                                         "save it as \"CSV UTF-8\" (Excel: Save As → CSV UTF-8; LibreOffice: "
+                                         "character set Unicode (UTF-8))") from None
+            newlines += chunk.count(b"\n")
+            if not self._nul and "\x00" in text:
+                self._nul = True
+            # str.splitlines is much faster than reading a StringIO line by line, but it also breaks
+            # at rare separators (U+2028, form feed, …) that are not line ends in a CSV file.
+            lines = list(io.StringIO(text, newline="")) if _ODD_BREAKS.search(text) else text.splitlines(True)
+            carry = ""
+            if lines and not final and (lines[-1][-1] not in "\r\n" or lines[-1][-1] == "\r"):
+                carry = lines.pop()  # unfinished, or a CR whose LF may start the next chunk
+                if len(carry) > MAX_LINE_CHARS:
+                    nul = " and holds NUL characters (byte 0x00)" if "\x00" in carry else ""
+                    raise _FileProblem(done + len(lines) + 1,
+                                       f"line {done + len(lines) + 1} is longer than {MAX_LINE_CHARS:,} characters"
+                                       f"{nul}, so this is not a calendar CSV file — save the sheet as \"CSV UTF-8\"")
+            done += len(lines)
+            yield from lines
+            if final:
+                return
+            chunk = stream.read(_CHUNK)
+
+
+class _FileProblem(Exception):
+    """The file (or its header) cannot be read at all: one problem at ``line``."""
+
+    def __init__(self, line: int, message: str, fatal: str = "file"):
+        super().__init__(message)
+        self.line, self.message, self.fatal = line, message, fatal
 
 
 @contextlib.contextmanager
@@ -213,23 +298,6 @@ def write_calendar(rows: Iterable[CalendarRow], stream_or_path: str | os.PathLik
 
 
 # --- reading ----------------------------------------------------------------------------------
-
-def _first_line(text: str) -> str:
-    """The text up to the first line end (``\n``, ``\r\n`` or ``\r``)."""
-    end = _FIRST_LINE.search(text)
-    return text[:end.start()] if end else text
-
-
-def _drop_first_line(text: str) -> str:
-    end = len(_first_line(text))
-    if text.startswith("\r\n", end):
-        return text[end + 2:]
-    return text[end + 1:]
-
-
-def _fail(line: int, message: str, fatal: str = "file") -> CalendarParse:
-    return CalendarParse([], [RowError(line, message)], fatal)
-
 
 def _map_header(header: list[str], line: int,
                 delimiter: str) -> tuple[dict[str, int], RowError | None]:
@@ -287,9 +355,11 @@ def _suggest(name: str) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: int,
-               delimiter: str, errors: list[RowError]) -> list[CalendarRow]:
-    """The row loop, kept flat and cached because it runs 100,000 times for a big sheet."""
+def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: int, delimiter: str,
+               errors: list[RowError], nul_seen: Callable[[], bool]) -> Iterator[CalendarRow]:
+    """The row loop, kept flat and cached because it runs 100,000 times for a big sheet.
+    ``nul_seen`` says whether the text read so far holds a NUL character (then every row is
+    checked for one: PostgreSQL cannot store it, and no sheet writes it)."""
     di, ti, ai, xi = (columns[f] for f in REQUIRED)
     li, ci, mi = columns.get("link", -1), columns.get("campaign", -1), columns.get("media", -1)
     ki = columns.get("max_late", -1)
@@ -300,8 +370,6 @@ def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: in
     date_cache: dict[str, str | None] = {}
     time_cache: dict[str, str | None] = {}
     account_cache: dict[str, tuple[str, ...]] = {}
-    rows: list[CalendarRow] = []
-    append = rows.append
     web_link = _WEB_LINK.fullmatch
     split_accounts, split_media = _ACCOUNT_SPLIT.split, _MEDIA_SPLIT.split
     offset = header_line - 1  # lines dropped before the reader (a "sep=" line)
@@ -326,6 +394,10 @@ def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: in
                     t = record[ti].strip() if ti < n else ""
                     a = record[ai].strip() if ai < n else ""
                     x = record[xi].strip() if xi < n else ""
+                if nul_seen() and any("\x00" in cell for cell in record):
+                    errors.append(RowError(start, "a NUL character (byte 0x00) in this row, which is not text — "
+                                                  "delete it in the sheet and save it as \"CSV UTF-8\" again"))
+                    continue
                 if not (d and t and a and x):
                     if d or t or a or x or any(record[i].strip() for i in optional if i < n):
                         missing = [f for f, v in zip(REQUIRED, (d, t, a, x)) if not v]
@@ -335,9 +407,13 @@ def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: in
                     continue  # else a row of empty cells (or only notes): skipped like a blank line
                 iso = date_cache.get(d, "")
                 if iso == "":
+                    if len(date_cache) >= _CACHE_MAX:
+                        date_cache.clear()
                     iso = date_cache[d] = _parse_date(d)
                 hhmm = time_cache.get(t, "")
                 if hhmm == "":
+                    if len(time_cache) >= _CACHE_MAX:
+                        time_cache.clear()
                     hhmm = time_cache[t] = _parse_time(t)
                 link = record[li].strip() if 0 <= li < n else ""
                 if link[:1] == MARK:
@@ -347,6 +423,8 @@ def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: in
                     continue
                 accounts = account_cache.get(a)
                 if accounts is None:
+                    if len(account_cache) >= _CACHE_MAX:
+                        account_cache.clear()
                     accounts = account_cache[a] = tuple(dict.fromkeys(
                         p for p in split_accounts(restore(a)) if p))
                 if "\r" in x:
@@ -363,9 +441,9 @@ def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: in
                 late = record[ki].strip() if 0 <= ki < n else ""
                 if late[:1] == MARK:
                     late = restore(late)
-                append(CalendarRow(iso, hhmm, list(accounts), x, link or None, campaign or None,
-                                   media, start, late or None))
-            return rows
+                yield CalendarRow(iso, hhmm, list(accounts), x, link or None, campaign or None, media, start,
+                                  late or None)
+            return
         except csv.Error as exc:  # a malformed record: report it and go on with the next one
             start = last + 1
             last = offset + reader.line_num

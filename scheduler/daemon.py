@@ -21,6 +21,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from campaigner.app import App
+from campaigner.errors import DatabaseBusy
 from campaigner.services import workers
 from scheduler.engine import Engine
 from scheduler.jobs import PeriodicJob
@@ -94,6 +95,8 @@ class Daemon:
                 return
             try:
                 body(self.app.now())
+            except DatabaseBusy as exc:  # another writer held the lock: one line, the next tick tries again
+                log.warning("job %s: %s", name, exc)
             except Exception:  # one bad pass must not stop the worker; the next tick tries again
                 log.exception("job %s failed", name)
         return run

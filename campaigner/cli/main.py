@@ -167,6 +167,11 @@ def main(argv: list[str] | None = None, *, now=None) -> None:
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:  # a bug: say so in one line; show the traceback only when asked
+        if "sqlalchemy" in sys.modules:  # a lock timeout outside ``db.write`` is no bug either
+            from campaigner.db import busy_error, is_busy
+
+            if is_busy(exc):
+                fail(str(busy_error()), 1)
         if os.environ.get("CAMPAIGNER_DEBUG"):
             raise
         problem = environment_error(exc)  # a full disk is no bug: say what to do

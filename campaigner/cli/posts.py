@@ -10,7 +10,7 @@ import click
 from campaigner.cli.output import Progress, echo_json, short, table
 from campaigner.errors import InvalidInput
 
-STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed", "expired"]
+STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed", "expired", "importing"]
 
 
 def _split_names(values: tuple[str, ...]) -> list[str]:
@@ -484,8 +484,10 @@ def check(flags, text, file, to, platforms, has_media, as_json) -> None:
 @post.command("import")
 @click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
+@click.option("--max-size", "max_mb", type=click.FloatRange(min=0, min_open=True), default=200, show_default=True,
+              metavar="MB", help="Refuse a file larger than this.")
 @click.pass_obj
-def import_(flags, csv_file, dry_run) -> None:
+def import_(flags, csv_file, dry_run, max_mb) -> None:
     """Queue a content calendar from a CSV file (UTF-8, ',' or ';').
 
     Columns: date, time, accounts, text, link, campaign, media (Indonesian names work too:
@@ -494,12 +496,15 @@ def import_(flags, csv_file, dry_run) -> None:
     from campaigner.services.calendar import import_csv
 
     app = flags.app()
-    with Progress("Checking rows") as bar:
-        result = import_csv(app, csv_file, dry_run=dry_run, progress=bar)
+    with Progress("Importing rows") as bar:
+        result = import_csv(app, csv_file, dry_run=dry_run, progress=bar, max_mb=max_mb)
     if result.errors:
         for e in result.errors:
             click.echo(f"Error: {csv_file.name} {e}", err=True)
-        raise InvalidInput(f"{len(result.errors)} bad row{'s' if len(result.errors) != 1 else ''} in {csv_file.name}, "
+        n = result.error_count
+        if n > len(result.errors):
+            click.echo(f"Error: {csv_file.name}: {n - len(result.errors):,} more problems not listed", err=True)
+        raise InvalidInput(f"{n:,} bad row{'s' if n != 1 else ''} in {csv_file.name}, "
                            "nothing was imported", "fix the rows above and import again")
     verb = "Would queue" if dry_run else "Queued"
     click.echo(f"{verb} {result.posts} posts ({result.deliveries} deliveries) from {csv_file.name}.")

@@ -25,6 +25,12 @@ def init(flags) -> None:
         click.echo(f"Database {where} is up to date (schema {after}).")
     else:
         click.echo(f"Database {where} {'created' if before is None else 'upgraded'} (schema {after}).")
+    from campaigner.services.imports import clean_abandoned
+
+    gone = clean_abandoned(app, app.now())
+    if gone:
+        click.echo(f"Removed what {gone} abandoned import{'s' if gone != 1 else ''} had written "
+                   "(their process stopped before the end; nothing of them was queued).")
 
 
 @click.command()

@@ -144,12 +144,16 @@ class Planner:
     """Checks drafts against the database, remembering what earlier drafts in the same batch
     took (daily caps, slots) so an import of many rows is checked as a whole."""
 
-    def __init__(self, app: App, session: Session, now: datetime, *, exclude_post: int | None = None):
+    def __init__(self, app: App, session: Session, now: datetime, *, exclude_post: int | None = None,
+                 keep_times: bool = True):
         self.app = app
         #: the media read for this batch; what its posts do not keep is removed by ``close``
         self.media = MediaStore(app.settings)
         #: (file hash, platform, keep metadata) → its prepared copy: an import prepares each photo once
         self._renditions: dict[tuple[str, str, bool], Prepared | str | None] = {}
+        #: remember each planned due time (``next_free_slot`` skips them); an import of times given
+        #: in the file never asks for a slot, and does not keep a million of them
+        self.keep_times = keep_times
         self.session = session
         self.now = now
         self.latest = _years_later(now, MAX_AHEAD_YEARS)
@@ -382,7 +386,8 @@ class Planner:
                                f"--daily-cap N)")
         booked = self._booked(account)
         booked.per_day[day] += 1
-        booked.taken.add(due)
+        if self.keep_times:
+            booked.taken.add(due)
 
     def _media(self, draft: Draft, platforms: Iterable[str]) -> list[MediaInfo]:
         paths = [Path(p).expanduser() for p in draft.media]

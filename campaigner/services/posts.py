@@ -117,9 +117,11 @@ def _bulk_insert(session: Session, table, columns: Sequence[str], rows: list[tup
     conn.exec_driver_sql(compiled.string, params)
 
 
-def write_plans(app: App, session: Session, plans: Sequence[Plan], now: datetime) -> list[int]:
+def write_plans(app: App, session: Session, plans: Sequence[Plan], now: datetime, *,
+                import_id: int | None = None) -> list[int]:
     """Insert checked plans with one executemany per table (no ORM unit of work, no per-row Core
-    parameter processing: fast for big imports); returns the post ids."""
+    parameter processing: fast for big imports); returns the post ids. With ``import_id`` (a CSV
+    import written in chunks) the posts are tagged with it and their deliveries are ``importing``."""
     if not plans:
         return []
     post_ids = reserve_ids(session, Post, len(plans))
@@ -138,7 +140,8 @@ def write_plans(app: App, session: Session, plans: Sequence[Plan], now: datetime
                           dict(draft.variants) if draft.variants else no_variants, draft.source, draft.keep_metadata))
     _bulk_insert(session, Post.__table__,
                  ("id", "campaign_id", "text", "is_thread", "link", "variants", "source", "keep_metadata"), post_rows,
-                 {"created_at": now, "updated_at": now}, shared=("is_thread", "variants", "keep_metadata"))
+                 {"created_at": now, "updated_at": now, "import_id": import_id},
+                 shared=("is_thread", "variants", "keep_metadata"))
     media_rows = []
     for post_id, plan in zip(post_ids, plans):
         if plan.media:
@@ -159,7 +162,8 @@ def write_plans(app: App, session: Session, plans: Sequence[Plan], now: datetime
     _bulk_insert(session, Delivery.__table__,
                  ("id", "post_id", "account_id", "due_at", "slot_based", "expires_at", "max_late_minutes"),
                  [(did, *row) for did, row in zip(delivery_ids, delivery_rows)],
-                 {"status": S.QUEUED, "attempt_count": 0, "created_at": now, "updated_at": now},
+                 {"status": S.QUEUED if import_id is None else S.IMPORTING, "attempt_count": 0,
+                  "created_at": now, "updated_at": now},
                  shared=("slot_based",))
     part_rows = [(did, i, part, new_key(platform, due))
                  for did, (platform, due, parts) in zip(delivery_ids, parts_per_delivery)

@@ -1,0 +1,218 @@
+"""``post import`` within bounds: bytes that are not text, files without end, memory that does not
+grow with the file, and other writers that wait only a moment while a big import runs."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import tracemalloc
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from campaigner.models import CalendarImport, Delivery, Post
+from campaigner.models import DeliveryStatus as S
+from tests.conftest import PG_URL
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def counts(engine) -> dict[str, int]:
+    with Session(engine) as s:
+        by_status = dict(s.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
+        return {"posts": s.scalar(select(func.count()).select_from(Post)),
+                "imports": s.scalar(select(func.count()).select_from(CalendarImport)),
+                **{str(k): v for k, v in by_status.items()}}
+
+
+def write_calendar(path: Path, rows: int, bad_at: int | None = None) -> Path:
+    """``rows`` good rows on kspi-x from 2026-12-01, 96 a day; row ``bad_at`` (0-based) has a bad time."""
+    with path.open("w", encoding="utf-8") as f:
+        f.write("date,time,accounts,text\n")
+        for i in range(rows):
+            day = date(2026, 12, 1) + timedelta(days=i // 96)
+            minute = (i % 96) * 15
+            hhmm = "25:00" if i == bad_at else f"{minute // 60:02d}:{minute % 60:02d}"
+            f.write(f"{day.isoformat()},{hhmm},kspi-x,Tolak outsourcing! Upah layak untuk buruh #{i}\n")
+    return path
+
+
+@pytest.fixture
+def account(cli):
+    cli.ok("account", "add", "x", "kspi-x", "--daily-cap", "200")
+
+
+def run_cli(db_url: str, *args: str, limit_mb: int | None = None, **kw) -> subprocess.CompletedProcess:
+    """``campaigner`` in its own process (with an address-space limit, so reading without end
+    fails fast instead of filling the machine)."""
+    def limit() -> None:
+        if limit_mb:
+            resource.setrlimit(resource.RLIMIT_AS, (limit_mb << 20, limit_mb << 20))
+    return subprocess.run([sys.executable, "-m", "campaigner", "--db", db_url, *args], capture_output=True,
+                          text=True, timeout=120, preexec_fn=limit, cwd=ROOT, **kw)
+
+
+# --- bytes that are not text ------------------------------------------------------------------
+
+def test_a_nul_byte_is_a_bad_row_on_every_database(cli, engine, account, tmp_path):
+    csv = tmp_path / "cal.csv"
+    csv.write_bytes(b"date,time,accounts,text\n"
+                    b"2026-12-01,09:00,kspi-x,Baik\n"
+                    b"2026-12-01,10:00,kspi-x,Halo\x00dunia\n")
+    r = cli("post", "import", str(csv))
+    assert r.exit_code == 1
+    assert r.stderr.splitlines() == [
+        'Error: cal.csv line 3: a NUL character (byte 0x00) in this row, which is not text — delete it in the '
+        'sheet and save it as "CSV UTF-8" again',
+        "Error: 1 bad row in cal.csv, nothing was imported — fix the rows above and import again"]
+    assert counts(engine)["posts"] == 0
+
+
+def test_dev_zero_is_one_error_line_and_not_read_forever(db_url, account):
+    r = run_cli(db_url, "post", "import", "/dev/zero", limit_mb=1500)
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == ('Error: zero: line 1 is longer than 1,000,000 characters and holds NUL characters (byte 0x00), '
+                        'so this is not a calendar CSV file — save the sheet as "CSV UTF-8"\n')
+
+
+def test_a_multi_gigabyte_file_is_refused_before_reading(db_url, account, tmp_path):
+    big = tmp_path / "besar.csv"
+    with big.open("wb") as f:  # sparse: takes no disk
+        f.write(b"date,time,accounts,text\n")
+        f.truncate(3 * 10**9)
+    r = run_cli(db_url, "post", "import", str(big), limit_mb=1500)
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == ("Error: besar.csv is 3,000 MB, more than an import reads (200 MB) — split it into smaller "
+                        "files, or give --max-size MB\n")
+
+
+def test_a_stream_without_end_stops_at_the_size_cap(db_url, account):
+    """Good rows forever on a pipe (no size known beforehand): reading stops at --max-size."""
+    yes = subprocess.Popen(["sh", "-c", "echo date,time,accounts,text; exec yes 2027-01-01,09:00,kspi-x,Halo"],
+                           stdout=subprocess.PIPE)
+    try:
+        r = run_cli(db_url, "post", "import", "/dev/stdin", "--max-size", "2", stdin=yes.stdout)
+    finally:
+        yes.kill()
+        yes.wait()
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == ("Error: stdin is over 2 MB, more than an import reads (2 MB) — split it into smaller files, "
+                        "or give --max-size MB\n")
+
+
+# --- chunks: other writers wait only a moment; all or nothing still ---------------------------
+
+def test_post_add_during_a_big_import_waits_and_succeeds(app, engine, db_url, account, tmp_path):
+    """A ``post add`` in another process while an import is half written: it gets the lock between
+    chunks (the old import held it throughout, so it failed after the 30 s busy timeout); meanwhile
+    nothing of the import is queued, and at the end all of it is."""
+    from campaigner.services.calendar import import_csv
+
+    csv = write_calendar(tmp_path / "cal.csv", 3000)
+    seen = []
+
+    def meanwhile(done: int, total: int) -> None:
+        if seen:
+            return
+        seen.append(counts(engine))
+        seen.append(run_cli(db_url, "post", "add", "Aksi damai", "--to", "kspi-x", "--at", "2030-01-02 09:00"))
+    result = import_csv(app, csv, progress=meanwhile, chunk_rows=200)
+    assert (result.written, result.posts) == (True, 3000)
+    during, added = seen
+    assert added.returncode == 0 and "Error" not in added.stderr, added.stderr
+    assert added.stdout.startswith("Queued post ")
+    assert during["posts"] >= 800 and during.get("queued", 0) == 0  # written, not yet queued
+    assert during["importing"] == during["posts"]
+    assert counts(engine) == {"posts": 3001, "imports": 1, "queued": 3001}
+
+
+def test_a_bad_row_after_written_chunks_leaves_nothing(app, engine, account, tmp_path):
+    from campaigner.services.calendar import import_csv
+
+    result = import_csv(app, write_calendar(tmp_path / "cal.csv", 2500, bad_at=2400), chunk_rows=300)
+    assert result.written is False
+    assert result.errors == ["line 2402: bad time '25:00' — use 24-hour HH:MM, e.g. 08:00 or 19:30"]
+    assert counts(engine) == {"posts": 0, "imports": 0}
+
+
+def test_an_import_killed_midway_is_never_queued_and_init_removes_it(cli, engine, db_url, account, tmp_path):
+    csv = write_calendar(tmp_path / "cal.csv", 3000)
+    script = textwrap.dedent(f"""
+        import os
+        from datetime import datetime, timezone
+        from pathlib import Path
+        from campaigner.app import App
+        from campaigner.config import resolve
+        from campaigner.services.calendar import import_csv
+
+        app = App(resolve({{"database_url": {db_url!r}}}), now=lambda: datetime(2026, 11, 30, 1, tzinfo=timezone.utc))
+        import_csv(app, Path({str(csv)!r}), chunk_rows=100, progress=lambda done, total: os._exit(9))
+    """)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert r.returncode == 9, r.stderr
+    left = counts(engine)
+    assert left["posts"] >= 900 and left == {"posts": left["posts"], "imports": 1, "importing": left["posts"]}
+    queue = json.loads(cli.ok("status", "--json").stdout)
+    assert queue["queue"]["queued"] == 0
+    assert cli.ok("init").stdout.splitlines()[-1] == ("Removed what 1 abandoned import had written (their process "
+                                                        "stopped before the end; nothing of them was queued).")
+    assert counts(engine) == {"posts": 0, "imports": 0}
+
+
+# --- memory does not grow with the file ---------------------------------------------------------
+
+def _peak_bytes(app, path: Path) -> int:
+    from campaigner.services.calendar import import_csv
+
+    tracemalloc.start()
+    try:
+        result = import_csv(app, path, dry_run=True)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        assert result.posts > 0 and not result.errors
+
+
+def test_memory_does_not_grow_with_the_number_of_rows(app, account, tmp_path):
+    """Four times the rows, about the same peak: no row's plan is kept once it is checked (the old
+    import held every plan, about 3 KB a row, until the end)."""
+    small = _peak_bytes(app, write_calendar(tmp_path / "small.csv", 4000))
+    large = _peak_bytes(app, write_calendar(tmp_path / "large.csv", 16000))
+    assert large < small * 1.5, (small, large)
+
+
+# --- a lock timeout is one line -----------------------------------------------------------------
+
+@pytest.mark.skipif(bool(PG_URL), reason="SQLite's write lock")
+def test_a_lock_timeout_is_one_error_line(cli, engine, account, monkeypatch):
+    import campaigner.db
+
+    monkeypatch.setattr(campaigner.db, "SQLITE_BUSY_TIMEOUT_MS", 200)  # not 30 s in a test
+    holder = sqlite3.connect(engine.url.database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        r = cli("post", "add", "Aksi damai", "--to", "kspi-x", "--at", "2026-12-02 09:00")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == "Error: the database is busy (another campaigner is writing to it) — try again in a moment\n"
+
+
+# --- the benchmark's calendar ------------------------------------------------------------------
+
+def test_bench_calendar_of_a_million_rows_stays_within_ten_years():
+    spec = importlib.util.spec_from_file_location("bench_import_csv", ROOT / "bench" / "import_csv.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    start = date(2026, 12, 1)
+    last_day, _ = bench.when(999_999, start)
+    assert last_day < date(2036, 12, 1)
