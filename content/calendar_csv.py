@@ -29,7 +29,10 @@ Decisions:
   ``2d``, ``none``), carried as written: core reads it (with the row's line in its errors). It is
   written only when a row has one, so calendars without it keep their seven columns.
 - Rows with any error are left out of ``rows``; blank lines, rows of empty cells and rows with
-  only a note are skipped.
+  only a note are skipped. A NUL character makes a row bad (PostgreSQL cannot store it).
+- Size: ``CalendarReader`` reads a stream a record at a time (decoded in 256 KB chunks), so a file
+  of any size takes little memory; a line over ``MAX_LINE_CHARS`` ends the reading, so a binary
+  file or ``/dev/zero`` is never read whole.
 - Speed: 100,000 rows parse in about 2.5× the time of the bare ``csv`` module (date, time and
   account cells are parsed once per distinct value; the cyclic GC is paused meanwhile).
 """
