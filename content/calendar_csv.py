@@ -50,7 +50,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date as _date
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from content.csv_cells import MARK, neutralise, restore
 
@@ -146,6 +146,12 @@ def read_calendar(data: bytes) -> CalendarParse:
     return CalendarParse([] if reader.fatal else rows, reader.errors, reader.fatal)
 
 
+class Readable(Protocol):
+    """What ``CalendarReader`` reads from: any binary stream."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class CalendarReader:
     """A calendar read from a binary stream one record at a time, so a file of any size takes
     little memory: iterating yields the good rows, while ``errors`` collects the bad ones.
@@ -156,7 +162,7 @@ class CalendarReader:
     longer than ``MAX_LINE_CHARS``) ends the rows early, sets ``fatal`` and replaces ``errors``.
     """
 
-    def __init__(self, stream: IO[bytes]):
+    def __init__(self, stream: Readable):
         self.errors: list[RowError] = []
         self.fatal: str | None = None
         self._nul = False  # a NUL character seen: rows are checked for one
@@ -175,7 +181,7 @@ class CalendarReader:
     def _stop(self, problem: _FileProblem) -> None:
         self.errors, self.fatal, self._rows = [RowError(problem.line, problem.message)], problem.fatal, iter(())
 
-    def _open(self, stream: IO[bytes]) -> None:
+    def _open(self, stream: Readable) -> None:
         head = stream.read(_CHUNK)
         if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
             raise _FileProblem(1, "the file is UTF-16, not UTF-8 — save it as \"CSV UTF-8\" "
@@ -217,7 +223,7 @@ class CalendarReader:
         self._rows = _read_rows(reader, columns, len(header), header_line, delimiter, self.errors,
                                 lambda: self._nul)
 
-    def _lines(self, stream: IO[bytes], head: bytes) -> Iterator[str]:
+    def _lines(self, stream: Readable, head: bytes) -> Iterator[str]:
         """The stream's text, line by line with the line ends kept (``\\n``, ``\\r\\n`` or ``\\r``,
         as ``csv`` wants them), decoded strictly as UTF-8 a chunk at a time."""
         decoder = codecs.getincrementaldecoder("utf-8")()

@@ -14,8 +14,9 @@ import logging
 import os
 import socket
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from campaigner import db
@@ -45,10 +46,9 @@ def begin(session: Session, source: str, now: datetime) -> int:
 def beat(session: Session, import_id: int, now: datetime) -> None:
     """Say the import is alive (with each chunk); refuse to go on when it was taken for abandoned
     and discarded meanwhile."""
-    done = session.execute(update(CalendarImport).where(CalendarImport.id == import_id,
-                                                        CalendarImport.finished_at.is_(None))
-                           .values(beat_at=now).execution_options(synchronize_session=False))
-    if done.rowcount != 1:
+    alive = (update(CalendarImport).where(CalendarImport.id == import_id, CalendarImport.finished_at.is_(None))
+             .values(beat_at=now).execution_options(synchronize_session=False))
+    if cast(CursorResult, session.execute(alive)).rowcount != 1:
         raise CampaignerError("the import was stopped for too long and what it wrote was removed as abandoned",
                               "run the import again")
 
