@@ -25,6 +25,7 @@ ALLOWED: dict[S, frozenset[S]] = {
     S.CANCELLED: frozenset({S.QUEUED}),
     S.EXPIRED: frozenset({S.QUEUED, S.CANCELLED}),
     S.PUBLISHED: frozenset(),
+    S.IMPORTING: frozenset(),  # queued by its import's last statement (services.imports), or deleted
 }
 
 #: statuses that hold a place on the account (count toward caps, take a slot)

@@ -197,7 +197,8 @@ def _import(app: App, path: Path, reader: CalendarReader, source: _Capped, dry_r
                 progress(source.done, source.total)
             if problems.count:
                 if import_id is not None:
-                    imports.discard(app, import_id)
+                    written, import_id = import_id, None
+                    imports.discard(app, written)
                 return ImportResult(posts, deliveries, problems.lines(), False, problems.count)
             if not posts:
                 raise InvalidInput(f"{path} has no rows", "add one row per post under the header line")

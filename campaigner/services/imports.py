@@ -27,8 +27,8 @@ from campaigner.models import DeliveryStatus as S
 
 log = logging.getLogger(__name__)
 
-#: an unfinished import not heard from for this long is abandoned, wherever it ran (a running one
-#: beats with every chunk, every second or so)
+#: an unfinished import of another host not heard from for this long is abandoned (a running one
+#: beats with every chunk, every second or so); on this host its pid tells
 STALE_AFTER = timedelta(minutes=10)
 #: posts deleted per transaction when an import is discarded
 DELETE_BATCH = 2000
@@ -78,14 +78,14 @@ def discard(app: App, import_id: int) -> None:
 
 
 def clean_abandoned(app: App, now: datetime) -> int:
-    """Discard the imports whose process is gone (on this host: its pid is not running; anywhere:
-    no beat for ``STALE_AFTER``); returns how many."""
+    """Discard the imports whose process is gone (on this host: its pid is not running; on
+    another: no beat for ``STALE_AFTER``); returns how many."""
     host = socket.gethostname()[:255]
     with db.read(app.engine) as s:
         running = s.execute(select(CalendarImport.id, CalendarImport.host, CalendarImport.pid,
                                    CalendarImport.beat_at).where(CalendarImport.finished_at.is_(None))).all()
     gone = [i for i, h, pid, beat_at in running
-            if beat_at < now - STALE_AFTER or (h == host and pid != os.getpid() and not _alive(pid))]
+            if (not _alive(pid) if h == host else beat_at < now - STALE_AFTER)]
     for import_id in gone:
         log.warning("removing what the abandoned import %s wrote", import_id)
         discard(app, import_id)
@@ -93,6 +93,8 @@ def clean_abandoned(app: App, now: datetime) -> int:
 
 
 def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -143,8 +143,8 @@ def test_a_bad_row_after_written_chunks_leaves_nothing(app, engine, account, tmp
     assert counts(engine) == {"posts": 0, "imports": 0}
 
 
-def test_an_import_killed_midway_is_never_queued_and_init_removes_it(cli, engine, db_url, account, tmp_path):
-    csv = write_calendar(tmp_path / "cal.csv", 3000)
+def killed_import(db_url: str, csv: Path) -> None:
+    """An import whose process dies after a few chunks (as with kill -9 or a power cut)."""
     script = textwrap.dedent(f"""
         import os
         from datetime import datetime, timezone
@@ -158,6 +158,10 @@ def test_an_import_killed_midway_is_never_queued_and_init_removes_it(cli, engine
     """)
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert r.returncode == 9, r.stderr
+
+
+def test_an_import_killed_midway_is_never_queued_and_init_removes_it(cli, engine, db_url, account, tmp_path):
+    killed_import(db_url, write_calendar(tmp_path / "cal.csv", 3000))
     left = counts(engine)
     assert left["posts"] >= 900 and left == {"posts": left["posts"], "imports": 1, "importing": left["posts"]}
     queue = json.loads(cli.ok("status", "--json").stdout)
@@ -165,6 +169,22 @@ def test_an_import_killed_midway_is_never_queued_and_init_removes_it(cli, engine
     assert cli.ok("init").stdout.splitlines()[-1] == ("Removed what 1 abandoned import had written (their process "
                                                         "stopped before the end; nothing of them was queued).")
     assert counts(engine) == {"posts": 0, "imports": 0}
+
+
+def test_an_import_on_another_host_is_abandoned_when_it_stops_beating(cli, engine, db_url, account, clock, tmp_path):
+    from sqlalchemy import update
+
+    from campaigner.services.imports import STALE_AFTER
+
+    killed_import(db_url, write_calendar(tmp_path / "cal.csv", 3000))
+    with Session(engine) as s, s.begin():  # as if it ran on another machine sharing the database
+        s.execute(update(CalendarImport).values(host="kantor-pusat", beat_at=clock.now))
+    small = write_calendar(tmp_path / "small.csv", 10)
+    cli.ok("post", "import", str(small))
+    assert counts(engine)["importing"] >= 900  # it may still be running there: kept
+    clock.advance(seconds=STALE_AFTER.total_seconds() + 1)
+    cli.ok("post", "import", str(small))
+    assert counts(engine) == {"posts": 20, "imports": 0, "queued": 20}
 
 
 # --- memory does not grow with the file ---------------------------------------------------------
