@@ -87,7 +87,7 @@ def clean_abandoned(app: App, now: datetime) -> int:
     gone = [i for i, h, pid, beat_at in running
             if (not _alive(pid) if h == host else beat_at < now - STALE_AFTER)]
     for import_id in gone:
-        log.warning("removing what the abandoned import %s wrote", import_id)
+        log.info("removing what the abandoned import %s wrote", import_id)
         discard(app, import_id)
     return len(gone)
 

@@ -236,7 +236,16 @@ def show(app: App, post_id: int) -> Post:
         return get(s, post_id)
 
 
+def _not_importing(post: Post) -> None:
+    """Refuse to change a post whose CSV import has not ended (it is not queued yet)."""
+    if any(d.status == S.IMPORTING for d in post.deliveries):
+        raise InvalidInput(f"post {post.id} belongs to a CSV import that has not ended",
+                           "wait for the import to end (if its process died, `campaigner init` removes what it "
+                           "wrote)")
+
+
 def _locked(post: Post, action: str) -> None:
+    _not_importing(post)
     for d in post.deliveries:
         if d.status not in states.EDITABLE:
             raise InvalidInput(f"post {post.id} is already {d.status.value} on {d.account.name}",
@@ -350,6 +359,7 @@ def cancel(app: App, post_id: int, *, account: str | None = None) -> list[Delive
         chosen = [d for d in post.deliveries if account is None or d.account.name == account]
         if account and not chosen:
             raise NotFound(f"post {post_id} has no delivery on {account!r}", f"see `campaigner post show {post_id}`")
+        _not_importing(post)
         busy = [d for d in chosen if d.status == S.PUBLISHING]
         if busy:
             raise InvalidInput(f"post {post_id} is being published on {busy[0].account.name} right now",

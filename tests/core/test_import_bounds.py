@@ -166,6 +166,9 @@ def test_an_import_killed_midway_is_never_queued_and_init_removes_it(cli, engine
     assert left["posts"] >= 900 and left == {"posts": left["posts"], "imports": 1, "importing": left["posts"]}
     queue = json.loads(cli.ok("status", "--json").stdout)
     assert queue["queue"]["queued"] == 0
+    refusal = ("Error: post 1 belongs to a CSV import that has not ended — wait for the import to end (if its "
+               "process died, `campaigner init` removes what it wrote)\n")
+    assert [cli("post", "cancel", "1").stderr, cli("post", "edit", "1", "Baru").stderr] == [refusal, refusal]
     assert cli.ok("init").stdout.splitlines()[-1] == ("Removed what 1 abandoned import had written (their process "
                                                         "stopped before the end; nothing of them was queued).")
     assert counts(engine) == {"posts": 0, "imports": 0}
