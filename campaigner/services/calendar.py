@@ -35,8 +35,9 @@ THREAD_SEPARATOR = re.compile(r"^\s*---\s*$", re.MULTILINE)
 #: the largest file an import reads (``post import --max-size``): a calendar of 100,000 posts is
 #: about 10 MB
 MAX_FILE_MB = 200
-#: rows written per transaction: other writers wait for one chunk at most (a fraction of a second)
-CHUNK_ROWS = 2000
+#: rows written per transaction: other writers wait for one chunk at most (a fraction of a second;
+#: smaller chunks cost more: each commit may checkpoint SQLite's log)
+CHUNK_ROWS = 5000
 #: bad rows listed at most (the others are counted)
 MAX_LISTED_ERRORS = 1000
 
