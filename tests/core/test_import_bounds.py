@@ -230,6 +230,26 @@ def test_a_lock_timeout_is_one_error_line(cli, engine, account, monkeypatch):
     assert r.stderr == "Error: the database is busy (another campaigner is writing to it) — try again in a moment\n"
 
 
+@pytest.mark.skipif(bool(PG_URL), reason="SQLite's write lock")
+def test_the_workers_heartbeat_behind_a_held_lock_logs_one_line(app, engine_for, engine, monkeypatch, caplog):
+    import campaigner.db
+    from scheduler.daemon import Daemon
+
+    monkeypatch.setattr(campaigner.db, "SQLITE_BUSY_TIMEOUT_MS", 200)  # not 30 s in a test
+    app.engine.dispose()  # new connections get the short timeout
+    daemon = Daemon(app, engine_for("w-beat"))
+    holder = sqlite3.connect(engine.url.database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        daemon._guarded("heartbeat", daemon.beat)()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert [(r.levelname, r.getMessage(), r.exc_info) for r in caplog.records if r.name == "scheduler.daemon"] == [
+        ("WARNING", "job heartbeat: the database is busy (another campaigner is writing to it) — try again in a "
+                    "moment", None)]
+
+
 # --- the benchmark's calendar ------------------------------------------------------------------
 
 def test_bench_calendar_of_a_million_rows_stays_within_ten_years():
