@@ -228,6 +228,7 @@ class Planner:
         their platform's targets (a new variant needs a target on its platform)."""
         if not draft.accounts:
             raise InvalidInput("no target account", "give one or more with --to NAME[,NAME…]")
+        _no_nul(draft)
         names = list(dict.fromkeys(draft.accounts))
         targets = [self.account(n) for n in names]
         campaign = self.campaign(draft.campaign) if draft.campaign else None
@@ -448,6 +449,17 @@ class Planner:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _no_nul(draft: Draft) -> None:
+    """Refuse a NUL character: it is no text (PostgreSQL cannot even store it), so it comes from a
+    file that is not what it seems."""
+    fields = [draft.text, draft.link or "", *draft.variants.values(), *draft.alt_texts]
+    if any("\x00" in value for value in fields):
+        what = ("the text" if "\x00" in draft.text else "the link" if "\x00" in (draft.link or "") else
+                "a variant" if any("\x00" in t for t in draft.variants.values()) else "an alt text")
+        raise InvalidInput(f"{what} holds a NUL character (byte 0x00), which is not text",
+                           "remove it (was the file saved as text?)")
 
 
 def _years_later(t: datetime, years: int) -> datetime:

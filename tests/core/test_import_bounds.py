@@ -76,6 +76,16 @@ def test_a_nul_byte_is_a_bad_row_on_every_database(cli, engine, account, tmp_pat
     assert counts(engine)["posts"] == 0
 
 
+def test_a_nul_byte_in_a_post_file_is_one_error_line(cli, engine, account, tmp_path):
+    text = tmp_path / "teks.txt"
+    text.write_bytes(b"Tolak outsourcing!\x00")
+    r = cli("post", "add", "--file", str(text), "--to", "kspi-x", "--at", "2026-12-02 09:00")
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == ("Error: the text holds a NUL character (byte 0x00), which is not text — remove it "
+                        "(was the file saved as text?)\n")
+    assert counts(engine)["posts"] == 0
+
+
 def test_dev_zero_is_one_error_line_and_not_read_forever(db_url, account):
     r = run_cli(db_url, "post", "import", "/dev/zero", limit_mb=1500)
     assert (r.returncode, r.stdout) == (1, "")
