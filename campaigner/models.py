@@ -189,7 +189,7 @@ class Post(Base):
     source: Mapped[str | None] = mapped_column(String(255))  # e.g. "import calendar.csv:12"
     #: the photos go out with their metadata (location, camera, time): only when a person says so
     keep_metadata: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    #: the ``CalendarImport`` that wrote it (a tag, not a foreign key: posts outlive the record)
+    #: the ``CalendarImport`` that wrote it (a plain tag: a foreign key would make SQLite rebuild posts)
     import_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -170,7 +170,7 @@ def _import(app: App, path: Path, reader: CalendarReader, source: _Capped, dry_r
     with Session(app.engine, expire_on_commit=False) as lookups, \
             Planner(app, lookups, now, keep_times=False) as planner:
         try:
-            with gc_paused():  # nothing here makes cycles; the collector would rescan every chunk's plans
+            with gc_paused():  # the collector would rescan each chunk's plans again and again
                 for row in reader:
                     if reader.errors:
                         problems.take(reader.errors)
