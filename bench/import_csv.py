@@ -1,5 +1,6 @@
 """Importing a 100,000-row content calendar: rows per second, next to a raw sqlite3 executemany
-of the same rows, measured in the same run.
+of the same rows, measured in the same run, and the import's peak memory (the CLI process's
+largest resident set: it should not grow with the rows).
 
 Run: python bench/import_csv.py [--rows 100000] [--repeat 3]
 Goal: at least a third of the raw speed. The import checks every row (account, campaign, time
@@ -23,9 +24,9 @@ import csv
 import json
 import os
 import sqlite3
+import statistics
 import subprocess
 import sys
-import statistics
 import tempfile
 import time
 import uuid
