@@ -2,9 +2,10 @@
 
 The config file is TOML, at ``--config`` / ``CAMPAIGNER_CONFIG`` or ``config.toml`` in the
 user's config directory. Keys: ``database_url``, ``timezone``, ``data_dir``, ``secrets_file``,
-``max_late`` (how late a post may still go out, e.g. "6h" or "none"), and an optional ``[smtp]``
+``max_late`` (how late a post may still go out, e.g. "6h" or "none"), an optional ``[smtp]``
 table for e-mailed alert digests (its password never lives there: it comes from
-``CAMPAIGNER_SMTP_PASSWORD`` or the secrets file).
+``CAMPAIGNER_SMTP_PASSWORD`` or the secrets file), ``[report]``, and ``[media]``: the public
+place Meta fetches media from (``media_settings``).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ KEYS = tuple(ENV)
 #: setting name → its command-line flag, for the ones that have one
 FLAGS = {"database_url": "--db", "timezone": "--timezone"}
 #: tables the config file may hold besides the plain keys
-TABLES = ("smtp", "report")
+TABLES = ("smtp", "report", "media")
 #: ``[smtp]`` keys → (type, default); ``from`` and ``to`` have no default
 SMTP_KEYS: dict[str, tuple[type | tuple[type, ...], object]] = {
     "host": (str, None), "port": (int, None), "from": (str, None), "to": ((list, str), None),
@@ -94,6 +95,8 @@ class Settings:
     #: how late a delivery may go out when neither it nor its account says (0: no limit);
     #: see ``campaigner.lateness``
     max_late_minutes: int = 6 * 60  # campaigner.lateness.DEFAULT_MAX_LATE_MINUTES (not imported here)
+    #: None: no public place for media (Instagram and Threads cannot publish images)
+    media: MediaSettings | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -161,7 +164,8 @@ def load_config_file(path: Path, *, required: bool) -> dict:
     unknown = sorted(set(table) - set(KEYS) - set(TABLES))
     if unknown:
         raise ConfigError(f"unknown setting {unknown[0]!r} in config file {path}",
-                          f"known settings: {', '.join(KEYS)} and the tables [smtp], [report]")
+                          f"known settings: {', '.join(KEYS)} and the tables "
+                          + ", ".join(f"[{t}]" for t in TABLES))
     return table
 
 
@@ -240,6 +244,96 @@ def report_settings(table: object, path: Path) -> ReportSettings:
                           to=None if to is None else _addresses(to, where, 'e.g. to = ["pimpinan@example.org"]'))
 
 
+#: ``[media]`` keys; the storage keys are refused there (they belong in the secrets file)
+MEDIA_KEYS = ("public_url", "public_dir", "endpoint", "bucket", "prefix", "region", "keep_days")
+MEDIA_SECRET_ENV = {"access_key_id": "CAMPAIGNER_MEDIA_ACCESS_KEY_ID",
+                    "secret_access_key": "CAMPAIGNER_MEDIA_SECRET_ACCESS_KEY"}
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class MediaSettings:
+    """The ``[media]`` table: where campaigner puts media so Meta can fetch it by URL — a folder
+    the union's web server serves (``public_dir``) or an S3-compatible bucket — and the https
+    address (``public_url``, ending in "/") where that place is served."""
+
+    public_url: str
+    public_dir: Path | None = None
+    endpoint: str | None = None
+    bucket: str | None = None
+    #: the key prefix in the bucket ("" or ending in "/")
+    prefix: str = ""
+    region: str = "us-east-1"
+    #: files published longer ago than this are removed by the worker's cleanup
+    keep_days: int = 7
+
+
+def media_settings(table: object, path: Path) -> MediaSettings | None:
+    """The ``[media]`` table checked: an https ``public_url`` (http only for localhost, for tests)
+    and exactly one of ``public_dir`` or ``bucket`` (with ``endpoint``); keys are refused here."""
+    if table is None:
+        return None
+    where = f"in the [media] table of {path}"
+    if not isinstance(table, dict):
+        raise ConfigError(f"media must be a table {where}", 'write it as [media] with public_url = "https://…" below it')
+    if set(table) & set(MEDIA_SECRET_ENV):
+        raise ConfigError(f"the media storage keys must not be in the config file ({path})",
+                          f"remove them there and set {' and '.join(MEDIA_SECRET_ENV.values())} or put "
+                          "access_key_id and secret_access_key in the [media] table of the secrets file (mode 0600)")
+    unknown = sorted(set(table) - set(MEDIA_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]!r} {where}", f"known: {', '.join(MEDIA_KEYS)}")
+    for key in MEDIA_KEYS[:-1]:
+        if key in table and (not isinstance(table[key], str) or (key != "prefix" and not table[key].strip())):
+            raise ConfigError(f"{key!r} must be a text {where}", _MEDIA_EXAMPLES[key])
+    if "public_url" not in table:
+        raise ConfigError(f"'public_url' is missing {where}", _MEDIA_EXAMPLES["public_url"])
+    public_url = _web_address(table["public_url"], "public_url", where)
+    folder, bucket = table.get("public_dir"), table.get("bucket")
+    if folder and bucket:
+        raise ConfigError(f"both public_dir and bucket are set {where}",
+                          "keep one: public_dir for a folder your web server serves, bucket (with endpoint) "
+                          "for S3-compatible storage")
+    if not folder and not bucket:
+        raise ConfigError(f"neither public_dir nor bucket is set {where}", _MEDIA_EXAMPLES["public_dir"])
+    keep_days = table.get("keep_days", MediaSettings.keep_days)
+    if type(keep_days) is not int or keep_days < 1:
+        raise ConfigError(f"'keep_days' must be a whole number of days, at least 1, {where}", _MEDIA_EXAMPLES["keep_days"])
+    if folder:
+        public_dir = Path(folder).expanduser()
+        if not public_dir.is_absolute():
+            raise ConfigError(f"'public_dir' must be an absolute path {where}", _MEDIA_EXAMPLES["public_dir"])
+        return MediaSettings(public_url=public_url, public_dir=public_dir, keep_days=keep_days)
+    if "endpoint" not in table:
+        raise ConfigError(f"'endpoint' is missing for the bucket {where}", _MEDIA_EXAMPLES["endpoint"])
+    prefix = table.get("prefix", "").strip("/")
+    return MediaSettings(public_url=public_url, endpoint=_web_address(table["endpoint"], "endpoint", where).rstrip("/"),
+                         bucket=bucket, prefix=f"{prefix}/" if prefix else "", region=table.get("region", "us-east-1"),
+                         keep_days=keep_days)
+
+
+def _web_address(value: str, key: str, where: str) -> str:
+    """An https address (http only on this machine: tests and a local S3 server), ending in "/"."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value.strip())
+    local = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    if (parts.scheme != "https" and not local) or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"{key!r} must be an https:// address {where}",
+                          _MEDIA_EXAMPLES[key] + " (http only for localhost or 127.0.0.1, for tests)")
+    return value.strip().rstrip("/") + "/"
+
+
+_MEDIA_EXAMPLES = {
+    "public_url": 'e.g. public_url = "https://media.kspi.example/campaigner/" (Meta fetches the files there)',
+    "public_dir": 'e.g. public_dir = "/srv/www/media/campaigner" (a folder your web server serves at public_url), '
+                  'or bucket = "…" with endpoint = "https://…" for S3-compatible storage',
+    "endpoint": 'e.g. endpoint = "https://s3.ap-southeast-1.amazonaws.com"',
+    "bucket": 'e.g. bucket = "kspi-media"', "prefix": 'e.g. prefix = "campaigner/"',
+    "region": 'e.g. region = "ap-southeast-1"', "keep_days": "e.g. keep_days = 7",
+}
+
+
 def _addresses(value: object, where: str, example: str) -> tuple[str, ...]:
     """A ``to`` setting: one address or a list of them, each with an "@"."""
     to = (value,) if isinstance(value, str) else value
@@ -313,4 +407,5 @@ def resolve(flags: Mapping[str, object | None] | None = None, env: Mapping[str, 
                     secrets_file=secrets_file, config_file=cfg_path, sources=sources,
                     max_late_minutes=_max_late(values.get("max_late"), sources["max_late"]),
                     smtp=smtp_settings(file_values.get("smtp"), cfg_path),
-                    report=report_settings(file_values.get("report"), cfg_path))
+                    report=report_settings(file_values.get("report"), cfg_path),
+                    media=media_settings(file_values.get("media"), cfg_path))

@@ -396,3 +396,16 @@ class JobRun(Base):
     period: Mapped[str] = mapped_column(String(32), default="")
     ran_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ran_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class MediaFile(Base):
+    """A file put in the public media place (``campaigner.media_host``) and when it was last
+    handed out, so the same file keeps one URL and old files are removed after ``keep_days``."""
+
+    __tablename__ = "media_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the public name: part of the content hash, a random part and the extension
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

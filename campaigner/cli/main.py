@@ -31,6 +31,7 @@ COMMANDS = {
     "status": "campaigner.cli.status:status",
     "alerts": "campaigner.cli.status:alerts",
     "report": "campaigner.cli.report:report",
+    "media": "campaigner.cli.media:media",
 }
 
 
@@ -44,6 +45,7 @@ SUMMARIES = {
     "config": "Show the settings in force and where each comes from.",
     "demo": "Run the main job end to end on a fresh SQLite database with sandbox accounts.",
     "init": "Create the database or bring it up to date (safe to run again).",
+    "media": "Check the public place Instagram and Threads fetch media from.",
     "metrics": "Collect and show engagement snapshots.",
     "post": "Queue and manage posts.",
     "publish": "Publish every delivery that is due now, then exit (exit code 1 if any failed for good).",
