@@ -25,7 +25,8 @@ PROTECTED_LOGGERS = (
     "urllib3.response", "urllib3.util.retry",
     "connectors", "connectors.http", "connectors.x", "connectors.bluesky",
 )
-_PREFIXES = ("tweepy", "requests", "oauthlib", "requests_oauthlib", "urllib3", "connectors")
+_PREFIXES = ("tweepy", "requests", "oauthlib", "requests_oauthlib", "urllib3", "connectors",
+             "botocore", "boto3", "s3transfer")  # boto3: the S3 media storage (campaigner.media_host)
 _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+")
 
 _lock = threading.Lock()

@@ -86,7 +86,25 @@ def credential_jobs(app: App, worker: str, every_minutes: float = 10.0) -> list[
                             tried_every=timedelta(minutes=every_minutes))]
 
 
+def media_jobs(app: App, worker: str, every_minutes: float = 10.0) -> list[PeriodicJob]:
+    """Media cleanup: once an hour one worker removes the files put in the ``[media]`` place more
+    than ``keep_days`` ago (tried every ``every_minutes``); none without a ``[media]`` table."""
+    if app.settings.media is None:
+        return []
+    from campaigner.errors import CampaignerError
+    from campaigner.media_host import MediaHost
+
+    def clean(now: datetime) -> None:
+        try:
+            MediaHost.open(app).cleanup(now)
+        except CampaignerError as exc:  # e.g. the folder became unwritable: one line, next hour again
+            log.error("media cleanup: %s", exc)
+
+    return [once_per_period(app, worker, "media_cleanup", timedelta(hours=1), clean,
+                            tried_every=timedelta(minutes=every_minutes))]
+
+
 def default_jobs(app: App, worker: str, *, alerts_every: float | None = None) -> list[PeriodicJob]:
     """Every periodic job of a full worker (besides publishing and its heartbeat)."""
     return (alert_jobs(app, alerts_every) + monitoring_jobs(app, worker) + report_jobs(app, worker)
-            + credential_jobs(app, worker))
+            + credential_jobs(app, worker) + media_jobs(app, worker))

@@ -45,9 +45,33 @@ def config(flags, as_json: bool) -> None:
     values = {"database_url": safe_url(s.database_url), "timezone": s.timezone, "data_dir": str(s.data_dir),
               "secrets_file": str(s.secrets_file), "config_file": str(s.config_file),
               "max_late": format_minutes(s.max_late_minutes)}
+    media = _media_values(flags.app(), s)
     if as_json:
-        echo_json({"settings": values, "sources": dict(s.sources)})
+        echo_json({"settings": values, "sources": dict(s.sources), "media": media})
         return
     for key, value in values.items():
         src = s.sources.get(key, "")
         click.echo(f"{key:13} {value}" + (f"  ({src})" if src else ""))
+    for key, value in (media or {"media": "not set (no [media] table: Instagram and Threads cannot publish media)"}).items():
+        click.echo(f"{key:13} {value}")
+
+
+def _media_values(app, s) -> dict[str, str] | None:
+    """The [media] settings as shown: the storage keys only as set/not set (and where from)."""
+    from campaigner.config import MEDIA_SECRET_ENV
+    from campaigner.secrets import MASK
+
+    if s.media is None:
+        return None
+    m = s.media
+    place = ({"media.public_dir": str(m.public_dir)} if m.public_dir else
+             {"media.endpoint": str(m.endpoint), "media.bucket": str(m.bucket), "media.prefix": m.prefix,
+              "media.region": m.region})
+    shown = {"media.public_url": m.public_url, **place, "media.keep_days": str(m.keep_days)}
+    if m.bucket:
+        table = app.secrets.section("media")
+        for key, env in MEDIA_SECRET_ENV.items():
+            source = (f"environment {env}" if app.secrets.env.get(env) else
+                      f"secrets file {app.secrets.path}" if table.get(key) else None)
+            shown[f"media.{key}"] = f"{MASK}  ({source})" if source else "not set"
+    return shown

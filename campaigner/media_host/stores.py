@@ -52,8 +52,12 @@ class DirStore:
             raise ConfigError(f"cannot create the media folder {folder}: {exc.strerror}", fix) from None
         if not folder.is_dir():
             raise ConfigError(f"the media folder {folder} is not a folder", fix)
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise ConfigError(f"the media folder {folder} is not writable", fix)
+        try:  # a real write: permission bits do not tell for root, read-only mounts or full disks
+            fd, tmp = tempfile.mkstemp(prefix=".campaigner-", suffix=".part", dir=folder)
+            os.close(fd)
+            os.unlink(tmp)
+        except OSError as exc:
+            raise ConfigError(f"the media folder {folder} is not writable ({exc.strerror})", fix) from None
 
     def put(self, name: str, source: IO[bytes], mime: str) -> None:
         tmp: str | None = None
@@ -96,7 +100,11 @@ class S3Store:
         except ImportError:
             raise ConfigError("the S3 media storage needs boto3, which is not installed",
                               "install it with: pip install 'campaigner[s3]' (or use public_dir)") from None
+        from connectors import logsafe
+
         assert media.bucket and media.endpoint
+        for key in (access_key_id, secret_access_key):  # botocore logs signed headers at DEBUG
+            logsafe.register(key)
         self.bucket, self.prefix = media.bucket, media.prefix
         self.where = f"bucket {media.bucket} at {media.endpoint}"
         # a session of its own: nothing from ~/.aws or AWS_* variables, only the keys given here
