@@ -21,8 +21,10 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from campaigner import db
@@ -197,7 +199,7 @@ class MediaHost:
         stays), then remove the file; a failed removal puts the record back to be tried again."""
         condition = [MediaFile.id == row_id] + ([MediaFile.published_at < cutoff] if cutoff else [])
         with db.write(self.app.engine) as s:
-            if s.execute(delete(MediaFile).where(*condition)).rowcount != 1:
+            if cast(CursorResult[Any], s.execute(delete(MediaFile).where(*condition))).rowcount != 1:
                 return False
         try:
             self.store.remove(name)

@@ -473,7 +473,6 @@ KEY_ID, SECRET = "AKIAKSPIMEDIA0001", "kspi-s3-secret-Yh7tq9Zr"
 
 @pytest.fixture(scope="module")
 def s3_endpoint():
-    pytest.importorskip("moto.server")
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
