@@ -70,5 +70,7 @@ def fetch_public(url: str, *, deadline: float = DEADLINE, max_bytes: int = MAX_B
         text = str(exc).lower()
         raise FetchFailed("connection refused" if "refused" in text else "host not found"
                           if "name or service" in text or "resolution" in text else "connection failed") from None
+    except (requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError):
+        raise FetchFailed("the server hung up before the whole answer arrived") from None
     except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
         raise FetchFailed(type(exc).__name__) from None

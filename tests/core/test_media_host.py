@@ -70,7 +70,8 @@ class _HugeHandler(_Quiet, BaseHTTPRequestHandler):
 
 
 class _TrickleHandler(_Quiet, BaseHTTPRequestHandler):
-    """Answers at once, then sends one byte every 20 ms: each read succeeds, the whole never ends."""
+    """Answers at once, then sends one byte every 20 ms (for 0.8 s, then hangs up): each
+    read succeeds, so only a total deadline ends the fetch in time."""
 
     stop: threading.Event
 
@@ -80,7 +81,9 @@ class _TrickleHandler(_Quiet, BaseHTTPRequestHandler):
         self.send_header("Content-Length", "100000")
         self.end_headers()
         try:
-            while not self.stop.wait(0.02):
+            for _ in range(40):
+                if self.stop.wait(0.02):
+                    break
                 self.wfile.write(b"\xff")
                 self.wfile.flush()
         except OSError:
@@ -376,6 +379,10 @@ def test_probe_says_what_is_wrong(tmp_path, db_url, clock, web, public_dir):
     msg = _probe_error(tmp_path, db_url, clock, base, public_dir, deadline=0.3)
     assert re.fullmatch(rf"{re.escape(base)}{NAME} could not be fetched: no complete answer within 0\.3 s — make "
                         rf"the web server serve {re.escape(folder)} at {re.escape(base)}", msg), msg
+
+    msg = _probe_error(tmp_path, db_url, clock, base, public_dir, deadline=10)  # it hangs up after 0.8 s
+    assert re.fullmatch(rf"{re.escape(base)}{NAME} could not be fetched: the server hung up before the whole answer "
+                        "arrived — .*", msg), msg
 
     base = web(_HugeHandler)
     msg = _probe_error(tmp_path, db_url, clock, base, public_dir)
