@@ -1,13 +1,13 @@
 """One GET of a public media URL the way Meta makes it: no redirect followed, a total deadline,
 a byte cap. Used by ``MediaHost.probe`` to check that what campaigner puts is what the web serves.
 
-requests' ``timeout`` bounds each socket read and restarts with every byte, so the body is read
-with ``read1`` (what has arrived, never waiting for a full chunk) and the clock checked between
-reads: a server trickling its answer is cut off at the deadline.
+The deadline is the connectors' own (``connectors.deadline``): it covers connecting, the headers
+and the whole body, so a server trickling its answer a byte at a time is cut off in time.
+Unlike ``connectors.http.HttpClient``, a redirect is an answer here (the probe says where it
+points), not an error.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urljoin
@@ -42,35 +42,46 @@ Fetch = Callable[[str], Fetched]
 def fetch_public(url: str, *, deadline: float = DEADLINE, max_bytes: int = MAX_BYTES) -> Fetched:
     """GET ``url`` within ``deadline`` seconds, reading at most ``max_bytes`` of the answer."""
     import requests
-    import urllib3
 
+    from connectors import deadline as deadlines
     from connectors.http import USER_AGENT
 
-    give_up = time.monotonic() + deadline
     late = f"no complete answer within {deadline:g} s"
+    watch = deadlines.start(deadline)
+    failure: str | None = None
+    answer: Fetched | None = None
     try:
         with requests.Session() as session:
             session.headers["User-Agent"] = USER_AGENT
-            with session.get(url, stream=True, allow_redirects=False, timeout=(deadline, deadline)) as response:
+            session.mount("http://", deadlines.DeadlineAdapter())
+            session.mount("https://", deadlines.DeadlineAdapter())
+            with session.get(url, stream=True, allow_redirects=False, timeout=deadline) as response:
                 kind = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()[:100]
                 if response.is_redirect:
                     location = response.headers.get("Location")
-                    return Fetched(response.status_code, kind, urljoin(url, location) if location else None, b"")
-                body = bytearray()
-                while chunk := response.raw.read1(_CHUNK, decode_content=True):
-                    body += chunk
-                    if len(body) > max_bytes:
-                        raise FetchFailed(f"the answer is larger than {max_bytes} bytes")
-                    if time.monotonic() > give_up:
-                        raise FetchFailed(late)
-                return Fetched(response.status_code, kind, None, bytes(body))
-    except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
-        raise FetchFailed(late) from None
+                    answer = Fetched(response.status_code, kind, urljoin(url, location) if location else None, b"")
+                else:
+                    body = bytearray()
+                    for chunk in response.iter_content(_CHUNK):
+                        body += chunk
+                        if len(body) > max_bytes or response.raw.tell() > max_bytes:
+                            failure = f"the answer is larger than {max_bytes} bytes"
+                            break
+                    else:
+                        answer = Fetched(response.status_code, kind, None, bytes(body))
+    except requests.exceptions.Timeout:
+        failure = late
+    except requests.exceptions.ChunkedEncodingError:
+        failure = "the server hung up before the whole answer arrived"
     except requests.exceptions.ConnectionError as exc:
         text = str(exc).lower()
-        raise FetchFailed("connection refused" if "refused" in text else "host not found"
-                          if "name or service" in text or "resolution" in text else "connection failed") from None
-    except (requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError):
-        raise FetchFailed("the server hung up before the whole answer arrived") from None
-    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-        raise FetchFailed(type(exc).__name__) from None
+        failure = ("connection refused" if "refused" in text else
+                   "host not found" if "name or service" in text or "resolution" in text else "connection failed")
+    except requests.exceptions.RequestException as exc:
+        failure = type(exc).__name__
+    finally:
+        if watch.finish():  # whatever happened after (an error, or an answer cut short), the deadline did it
+            failure = late
+    if failure is not None or answer is None:
+        raise FetchFailed(failure or "no answer")
+    return answer

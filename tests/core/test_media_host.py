@@ -90,6 +90,21 @@ class _TrickleHandler(_Quiet, BaseHTTPRequestHandler):
             pass
 
 
+class _SlowHeadersHandler(_TrickleHandler):
+    """Sends its headers one byte every 20 ms (for 0.8 s): only a total deadline sees it is late."""
+
+    def do_GET(self):
+        self.wfile.write(b"HTTP/1.0 200 OK\r\n")
+        try:
+            for byte in b"X-Padding: " + b"a" * 29:
+                if self.stop.wait(0.02):
+                    break
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+        except OSError:
+            pass
+
+
 @pytest.fixture
 def web():
     """``web(handler)`` serves on 127.0.0.1 and returns the base URL ("http://127.0.0.1:port/")."""
@@ -379,6 +394,11 @@ def test_probe_says_what_is_wrong(tmp_path, db_url, clock, web, public_dir):
     msg = _probe_error(tmp_path, db_url, clock, base, public_dir, deadline=0.3)
     assert re.fullmatch(rf"{re.escape(base)}{NAME} could not be fetched: no complete answer within 0\.3 s — make "
                         rf"the web server serve {re.escape(folder)} at {re.escape(base)}", msg), msg
+
+    slow_headers = web(_SlowHeadersHandler)
+    msg = _probe_error(tmp_path, db_url, clock, slow_headers, public_dir, deadline=0.3)
+    assert re.fullmatch(rf"{re.escape(slow_headers)}{NAME} could not be fetched: no complete answer within 0\.3 s — .*",
+                        msg), msg
 
     msg = _probe_error(tmp_path, db_url, clock, base, public_dir, deadline=10)  # it hangs up after 0.8 s
     assert re.fullmatch(rf"{re.escape(base)}{NAME} could not be fetched: the server hung up before the whole answer "
