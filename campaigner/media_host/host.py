@@ -124,7 +124,7 @@ class MediaHost:
 
     def publish(self, local_path: Path, mime: str, now: datetime | None = None) -> str:
         """Put ``local_path`` in the public place (if it is not there already) and return its URL;
-        the same file always gets the same URL, and its age for cleanup counts from now."""
+        the same file keeps its URL until cleanup removes it, and its age counts from now."""
         if mime not in EXTENSIONS:
             raise InvalidInput(f"cannot publish media of type {mime}", f"campaigner publishes {', '.join(EXTENSIONS)}")
         now = now or self.app.now()

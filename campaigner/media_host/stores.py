@@ -4,7 +4,6 @@ when a file goes is decided by ``campaigner.media_host.host``.
 """
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import tempfile
@@ -14,7 +13,6 @@ from typing import IO, Protocol
 from campaigner.config import MediaSettings
 from campaigner.errors import CampaignerError, ConfigError
 
-log = logging.getLogger(__name__)
 
 #: seconds one storage request may take (connect, and each read)
 STORE_TIMEOUT = 20.0

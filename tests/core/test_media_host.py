@@ -595,7 +595,7 @@ def test_s3_mistakes(tmp_path, db_url, clock, s3_endpoint, bucket):
     app = s3_app(tmp_path, db_url, clock, s3_endpoint, "no-such-bucket", env=env)
     with pytest.raises(CampaignerError) as e:
         MediaHost.open(app).probe()
-    assert str(e.value).startswith(f"cannot upload ") and "NoSuchBucket" in str(e.value)
+    assert str(e.value).startswith("cannot upload ") and "NoSuchBucket" in str(e.value)
     assert str(e.value).endswith("— check the bucket's name, the endpoint and that the access key may write there")
     assert SECRET not in str(e.value) and KEY_ID not in str(e.value)
 
