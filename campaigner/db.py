@@ -14,10 +14,10 @@ import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlencode
-from typing import Iterator
+from typing import Any, Iterator, cast
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -269,3 +269,10 @@ def busy_error() -> DatabaseBusy:
 def read(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE/DELETE (``Session.execute(update(…))``) matched: a conditional update's
+    "did I win". SQLAlchemy types ``Session.execute`` as returning ``Result``; for these statements
+    it is a ``CursorResult``, which has ``rowcount``."""
+    return cast(CursorResult[Any], result).rowcount

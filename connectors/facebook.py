@@ -241,7 +241,8 @@ class FacebookConnector:
             log.debug("facebook: debug_token answered without data; the token's expiry stays unknown")
             return None
         if data.get("is_valid") is False:
-            problem = data.get("error") if isinstance(data.get("error"), dict) else {}
+            reported = data.get("error")
+            problem = reported if isinstance(reported, dict) else {}
             message = self.http.redact(str(problem.get("message") or "no reason given"))
             detail = ", ".join(f"{key} {problem[key]}" for key in ("code", "subcode") if problem.get(key))
             raise AuthExpired(f"facebook: the Page access token is no longer valid: {message}"

@@ -4,7 +4,8 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render.i18n import Lang
-from campaigner.services.report import AccountTimes, AttentionItem, Section, SentimentCounts, Totals, WeeklyReport
+from campaigner.services.report import (AccountTimes, AttentionItem, DeliveryLine, Section, SentimentCounts, Totals,
+                                       WeeklyReport)
 
 #: the per-platform / per-account table's metric columns, in order
 TABLE_METRICS = ("likes", "reposts", "replies", "quotes", "impressions")
@@ -62,6 +63,12 @@ def measured_note(tot: Totals, t: Lang) -> str | None:
     return note
 
 
+def top_post_time(d: DeliveryLine, t: Lang, zone: ZoneInfo) -> str:
+    """When a top post went out, in ``zone``."""
+    assert d.published_at is not None  # top posts have interactions, which only published deliveries have
+    return t.time(d.published_at, zone)
+
+
 def sentiment_line(c: SentimentCounts, t: Lang) -> str:
     bits = [f"{t.num(c.by_label[k])} {t(k)}" for k in ("positive", "neutral", "negative")]
     if c.by_label["unscored"]:
@@ -75,6 +82,7 @@ def attention_text(item: AttentionItem, t: Lang, zone: ZoneInfo) -> str:
         what = t("att_paused") + (f" — {item.reason}" if item.reason else "")
         return f"{who}: {what} — {t('resume_hint', name=item.account)}"
     if item.kind == "held":
+        assert item.until is not None  # the report gives every "held" item the end of its hold
         what = t("att_held", until=t.time(item.until, zone))
         return f"{who}: {what}" + (f" — {item.reason}" if item.reason else "")
     if item.kind == "failures":
@@ -82,6 +90,7 @@ def attention_text(item: AttentionItem, t: Lang, zone: ZoneInfo) -> str:
     if item.kind == "expired":
         return f"{who}: " + t("att_expired", posts=t.posts(item.expired_posts), name=item.account)
     key = "att_token_expired" if item.kind == "token_expired" else "att_token_expiring"
+    assert item.until is not None  # the report gives every token item the token's expiry
     return f"{who}: " + t(key, when=t.time(item.until, zone, year=True))
 
 

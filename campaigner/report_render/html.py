@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from campaigner.report_render import charts
 from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
                                              late_lines, measured_note, partial_note, report_subtitle, report_title, sections,
-                                             sentiment_line)
+                                             sentiment_line, top_post_time)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 from content.untrusted import for_display
@@ -140,7 +140,7 @@ def _section(heading: str, sec: Section, t: Lang, zone: ZoneInfo, *, chart: bool
             head = f"<strong>{e(t.num(d.interactions))}</strong> {e(t('interactions_lc'))}"
             if d.engagement_rate is not None:
                 head += f" · {e(t.pct(d.engagement_rate))}"
-            head += f" · {e(d.account)} ({e(d.platform)}) · {e(t.time(d.published_at, zone))}"
+            head += f" · {e(d.account)} ({e(d.platform)}) · {e(top_post_time(d, t, zone))}"
             text = f'<span class="post">{e(d.text)}</span>' if d.text else ""
             link = f'<span class="post">{_link(d.url, d.url)}</span>' if d.url else ""
             items.append(f"<li>{head}{text}{link}</li>")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
                                              late_lines, measured_note, partial_note, report_subtitle, report_title, sections,
-                                             sentiment_line, short)
+                                             sentiment_line, short, top_post_time)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 from content.untrusted import defuse_mentions, for_display
@@ -80,7 +80,7 @@ def _section(out: list[str], sec: Section, t: Lang, zone: ZoneInfo) -> None:
         head = f"{i}. **{t.num(d.interactions)}** {t('interactions_lc')}"
         if d.engagement_rate is not None:
             head += f" ({t.pct(d.engagement_rate)})"
-        head += f" — {esc(d.account)}, {t.time(d.published_at, zone)}"
+        head += f" — {esc(d.account)}, {top_post_time(d, t, zone)}"
         out.append(head)
         if d.text:
             out.append(f"   {esc(short(d.text, 90))}")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
                                              late_lines, measured_note, partial_note, report_subtitle, report_title, sections,
-                                             sentiment_line, short)
+                                             sentiment_line, short, top_post_time)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 from content.untrusted import for_display
@@ -107,7 +107,7 @@ def _section(out: list[str], sec: Section, t: Lang, zone: ZoneInfo) -> None:
         head = f"{t.num(d.interactions)} {t('interactions_lc')}"
         if d.engagement_rate is not None:
             head += f", {t.pct(d.engagement_rate)}"
-        head += f" · {d.account} ({d.platform}) · {t.time(d.published_at, zone)}"
+        head += f" · {d.account} ({d.platform}) · {top_post_time(d, t, zone)}"
         out += _wrap(f"{i:>2}. {head}", "", "    ")
         if d.text:
             out.append("    " + short(d.text, WIDTH - 4))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import func, select
@@ -35,7 +36,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
     return out
 
 
-def add(app: App, slug: str, name: str, *, hashtags: list[str] = (), issue: str | None = None,
+def add(app: App, slug: str, name: str, *, hashtags: Sequence[str] = (), issue: str | None = None,
         start: date | None = None, end: date | None = None, auto_hashtags: bool = True) -> Campaign:
     if not SLUG_RE.fullmatch(slug):
         raise InvalidInput(f"campaign slug {slug!r} is not allowed",

@@ -83,8 +83,9 @@ def _check_one(app: App, account: Account, now: datetime) -> Checked:
 
 def _pause(app: App, account: Account, reason: str, now: datetime) -> None:
     with db.write(app.engine) as s:
-        paused = s.execute(update(Account).where(Account.id == account.id, Account.status == AccountStatus.ACTIVE)
-                           .values(status=AccountStatus.PAUSED, status_reason=reason)).rowcount
+        paused = db.rowcount(s.execute(update(Account).where(Account.id == account.id,
+                                                             Account.status == AccountStatus.ACTIVE)
+                                       .values(status=AccountStatus.PAUSED, status_reason=reason)))
         if paused:  # not if someone paused it meanwhile (the publisher, on a failed post)
             s.execute(insert(Alert).values(created_at=now, kind="paused", account_id=account.id,
                                            message=f"account {account.name} paused: {reason}"))

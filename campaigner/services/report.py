@@ -191,7 +191,9 @@ class Totals:
     @property
     def per_post(self) -> float | None:
         """Average interactions per post that has them."""
-        return self.interactions / self.interactions_known if self.interactions_known else None
+        if self.interactions is None or not self.interactions_known:
+            return None
+        return self.interactions / self.interactions_known
 
     def add(self, other: "Totals") -> "Totals":
         self.posts += other.posts
@@ -199,8 +201,9 @@ class Totals:
         self.gone += other.gone
         for m in METRICS:
             self.known[m] += other.known[m]
-            if other.sums[m] is not None:
-                self.sums[m] = (self.sums[m] or 0) + other.sums[m]
+            theirs = other.sums[m]
+            if theirs is not None:
+                self.sums[m] = (self.sums[m] or 0) + theirs
         if other.interactions is not None:
             self.interactions = (self.interactions or 0) + other.interactions
         self.interactions_known += other.interactions_known
@@ -215,7 +218,7 @@ def totals_of(lines: "Iterable[DeliveryLine]") -> Totals:
     measured = [d for d in pub if d.measured]
     t = Totals(posts=len(pub), measured=len(measured), gone=sum(d.gone for d in pub))
     for m in METRICS:
-        known = [d.values[m] for d in measured if d.values[m] is not None]
+        known = [v for d in measured if (v := d.values[m]) is not None]
         t.known[m] = len(known)
         t.sums[m] = sum(known) if known else None
     inter = [d.interactions for d in measured if d.interactions is not None]
@@ -490,11 +493,11 @@ def _published(dialect: str, start: datetime, end: datetime, campaign_id: int | 
     base = (Delivery.id.label("delivery_id"), Delivery.account_id, Post.campaign_id, *extra_cols)
     if dialect == "postgresql":
         s2 = aliased(MetricSnapshot, name="s2")
-        snap = (select(s2.id.label("snap_id"), s2.collected_at, s2.missing, *(getattr(s2, m) for m in METRICS))
-                .where(s2.delivery_id == Delivery.id, s2.collected_at < end)
-                .order_by(s2.collected_at.desc(), s2.id.desc()).limit(1).lateral("snap"))
-        q = (select(*base, *snap.c).select_from(Delivery).join(Post, Post.id == Delivery.post_id)
-             .outerjoin(snap, true()).where(*where))
+        latest = (select(s2.id.label("snap_id"), s2.collected_at, s2.missing, *(getattr(s2, m) for m in METRICS))
+                  .where(s2.delivery_id == Delivery.id, s2.collected_at < end)
+                  .order_by(s2.collected_at.desc(), s2.id.desc()).limit(1).lateral("snap"))
+        q = (select(*base, *latest.c).select_from(Delivery).join(Post, Post.id == Delivery.post_id)
+             .outerjoin(latest, true()).where(*where))
         return q.subquery("pub")
     inner = (select(*base, _latest_snapshot_id(end).label("snap_id"))
              .join(Post, Post.id == Delivery.post_id).where(*where).subquery("d"))
@@ -563,7 +566,9 @@ def zone_offsets(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[d
     """[(from, UTC offset in seconds)] of ``zone`` over [start, end): one entry, or one more at each
     daylight-saving change (found to the quarter hour, where every real change falls)."""
     def offset(t: datetime) -> int:
-        return int(t.astimezone(zone).utcoffset().total_seconds())
+        delta = t.astimezone(zone).utcoffset()
+        assert delta is not None  # an aware time in a ZoneInfo zone always has an offset
+        return int(delta.total_seconds())
 
     out = [(start, offset(start))]
     day = start
@@ -686,7 +691,9 @@ def build_weekly(app: App, *, week: str | Week | None = None, campaign: str | No
         elif kind == "none":
             name, slug, tags = "", None, []
         else:
-            c = campaigns[camp_ids[0]]
+            only = camp_ids[0]
+            assert only is not None  # a "campaign" section is made for a campaign's id only (None is "none")
+            c = campaigns[only]
             name, slug, tags = c.name, c.slug, list(c.hashtags or [])
         return Section(
             kind=kind, slug=slug, name=name, hashtags=tags,
@@ -792,8 +799,8 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
 def _top(lines: list[DeliveryLine], n: int) -> list[DeliveryLine]:
     """Most interactions first (then the higher rate, the earlier post)."""
     measured = (d for d in lines if d.interactions is not None)
-    return heapq.nsmallest(n, measured, key=lambda d: (-d.interactions, -(d.engagement_rate or 0), d.published_at,
-                                                         d.delivery_id))
+    return heapq.nsmallest(n, measured, key=lambda d: (-(d.interactions or 0),  # (never None here)
+                                                       -(d.engagement_rate or 0), d.published_at, d.delivery_id))
 
 
 def _tag_totals(lines: list[DeliveryLine], spelled: dict[str, Counter]) -> dict[str, Totals]:
@@ -822,7 +829,11 @@ def _hashtag_stats(parts: list[dict[str, Totals]], spelled: dict[str, Counter],
                                                  not h.campaign_tag, h.tag.casefold()))
 
 
-def _sentiment(s, wk: Week, cid: int | None, accounts) -> tuple[Sentiment, dict[int | None, dict]]:
+#: campaign id → [(sentiment label, replies)] for the week
+ReplyCounts = dict[int | None, list[tuple[str | None, int]]]
+
+
+def _sentiment(s, wk: Week, cid: int | None, accounts) -> tuple[Sentiment, ReplyCounts]:
     base = (select(Post.campaign_id, Reply.sentiment, Reply.language, func.count())
             .join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
             .where(Reply.created_at >= wk.start, Reply.created_at < wk.end)
@@ -831,7 +842,7 @@ def _sentiment(s, wk: Week, cid: int | None, accounts) -> tuple[Sentiment, dict[
         base = base.where(Post.campaign_id == cid)
     counts = SentimentCounts()
     langs: dict[str | None, SentimentCounts] = {}
-    per_campaign: dict[int | None, list[tuple[str | None, int]]] = defaultdict(list)
+    per_campaign: ReplyCounts = defaultdict(list)
     for camp, label, lang, n in s.execute(base):
         counts.add(label, n)
         lang = (lang or "").lower() or None
@@ -856,7 +867,7 @@ def _sentiment(s, wk: Week, cid: int | None, accounts) -> tuple[Sentiment, dict[
     return Sentiment(counts, ordered, examples("positive"), examples("negative")), per_campaign
 
 
-def _sum_sentiment(per_campaign: dict[int | None, list], cids: set[int | None]) -> SentimentCounts:
+def _sum_sentiment(per_campaign: ReplyCounts, cids: set[int | None]) -> SentimentCounts:
     out = SentimentCounts()
     for cid, rows in per_campaign.items():
         if cid in cids:
@@ -888,7 +899,7 @@ def _attention(s, wk: Week, now: datetime, accounts: dict[int, Account]) -> list
             items.append(AttentionItem(a.name, a.platform, "failures", failed_posts=nf, failed_attempts=na))
         if expired.get(a.id):
             items.append(AttentionItem(a.name, a.platform, "expired", expired_posts=expired[a.id]))
-        if expires_soon(a.token_expires_at, now):
+        if a.token_expires_at is not None and expires_soon(a.token_expires_at, now):
             kind = "token_expired" if a.token_expires_at <= now else "token_expiring"
             items.append(AttentionItem(a.name, a.platform, kind, until=a.token_expires_at))
     return items

@@ -144,13 +144,14 @@ def status(app: App, now: datetime) -> Status:
         paused = [PausedAccount(n, r or "no reason recorded") for n, r in s.execute(
             select(Account.name, Account.status_reason).where(Account.status == AccountStatus.PAUSED)
             .order_by(Account.name))]
+        # (a NULL time never passes the comparisons in SQL: the "is not None" only tells the types)
         expiring = [ExpiringToken(n, t) for n, t in s.execute(
             select(Account.name, Account.token_expires_at)
             .where(Account.status == AccountStatus.ACTIVE, Account.token_expires_at <= now + TOKEN_WARNING)
-            .order_by(Account.token_expires_at, Account.name))]
+            .order_by(Account.token_expires_at, Account.name)) if t is not None]
         held = [HeldAccount(n, u, r or "rate limited") for n, u, r in s.execute(
             select(Account.name, Account.held_until, Account.held_reason).where(Account.held_until > now)
-            .order_by(Account.held_until, Account.name))]
+            .order_by(Account.held_until, Account.name)) if u is not None]
         beats = [WorkerBeat(w.name, w.hostname, w.pid, w.started_at, w.last_seen_at,
                             stale=now - w.last_seen_at > STALE_AFTER)
                  for w in s.scalars(select(Worker).order_by(Worker.name))]
