@@ -13,7 +13,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from campaigner.errors import ConfigError
@@ -184,7 +184,7 @@ def smtp_settings(table: object, path: Path) -> SmtpSettings | None:
     unknown = sorted(set(table) - set(SMTP_KEYS))
     if unknown:
         raise ConfigError(f"unknown setting {unknown[0]!r} {where}", f"known: {', '.join(SMTP_KEYS)}")
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # each checked against its kind just below
     for key, (kind, default) in SMTP_KEYS.items():
         value = table.get(key, default)
         if value is None:
@@ -205,7 +205,7 @@ def smtp_settings(table: object, path: Path) -> SmtpSettings | None:
     if float(values["every_minutes"]) <= 0 or float(values["timeout"]) <= 0:
         raise ConfigError(f"timeout and every_minutes must be positive {where}", "e.g. every_minutes = 5")
     return SmtpSettings(host=str(values["host"]), port=port, sender=str(values["from"]), to=to,
-                        starttls=starttls, username=values.get("username") or None,  # type: ignore[arg-type]
+                        starttls=starttls, username=values.get("username") or None,
                         timeout=float(values["timeout"]), every_minutes=float(values["every_minutes"]))
 
 
