@@ -98,6 +98,8 @@ def run(flags, name, concurrency, lease_seconds, accounts_per_pass, tick_seconds
 
     if name is not None and not name.strip():
         raise InvalidInput("the worker name is empty", "give a name with --name, or leave it out for host:pid")
+    if name is not None and len(name) > 128:  # the workers table's limit (PostgreSQL enforces it)
+        raise InvalidInput(f"the worker name is {len(name)} characters long", "give one of at most 128 with --name")
 
     root = logging.getLogger()
     if root.level == logging.WARNING:  # the default: a worker logs one line per publish

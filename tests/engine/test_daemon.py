@@ -125,6 +125,9 @@ def test_run_refuses_a_bad_concurrency_or_an_empty_name(cli):
     r = cli("run", "--name", " ")
     assert (r.exit_code, r.stderr) == (1, "Error: the worker name is empty — give a name with --name, or leave it out "
                                           "for host:pid\n")
+    r = cli("run", "--name", "w" * 129)
+    assert (r.exit_code, r.stderr) == (1, "Error: the worker name is 129 characters long — give one of at most 128 "
+                                          "with --name\n")
 
 
 def test_a_full_worker_is_assembled_without_the_cli(db_url, home, tmp_path):
