@@ -6,18 +6,18 @@ sent again). Claims given back unused keep an unknown outcome unconfirmed and ne
 worker's claim."""
 from __future__ import annotations
 
+import logging
 import os
-import socket
 import subprocess
 import sys
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigner.models import Account, Delivery, DeliveryStatus as S, Worker
+from campaigner.models import Delivery, DeliveryStatus as S, Worker
 from campaigner.processes import identify, this_process
 from campaigner.services.accounts import connector_config
 from connectors.registry import build_connector
@@ -204,7 +204,17 @@ def test_a_restarted_worker_takes_over_what_its_predecessor_of_the_same_name_hel
     assert sorted(new.run_pass().published) == rest
 
 
-def test_a_second_worker_of_the_same_name_on_this_machine_is_refused(cli, app, engine_for, engine, child):
+@pytest.fixture
+def log_levels():
+    """``run`` turns the root logger's level to INFO (a worker logs each publish): put it back."""
+    loggers = [logging.getLogger(), logging.getLogger("apscheduler")]
+    before = [x.level for x in loggers]
+    yield
+    for x, level in zip(loggers, before):
+        x.setLevel(level)
+
+
+def test_a_second_worker_of_the_same_name_on_this_machine_is_refused(cli, app, engine_for, engine, child, log_levels):
     """Two live workers may not share a name (each would take the other's claims for its own)."""
     other = engine_for("w")
     other.process = identify(child.pid)
