@@ -15,8 +15,9 @@ schema of that PostgreSQL database).
   of A's claims whose call had not started), measured on the clock of this process. Two cases:
   the same host (B sees A's process has ended), and another host (A's worker row is made to name
   another host before the kill, so only A's heartbeat can tell: its term, ``--lease-seconds``).
-  Beside each, the old fixed 10-minute lease: when A's claims would have become free
-  (claimed_at + 600 s − the kill; the old code renewed no claim during a call).
+  Beside each, the old fixed 10-minute lease: when A's claims would have become free (claimed +
+  600 s − the kill, plus one call; the old code gave them a new term at most once a minute as
+  deliveries finished, so in a run this short, 600 s after the claim).
 - Robbing: two workers share ``--slow-accounts`` accounts whose every answer takes
   ``--slow-latency`` seconds, longer than their term ``--slow-lease`` — a live worker waits on
   each call longer than its lease lasts. Nobody is killed, so every takeover is a robbery: counted
@@ -140,16 +141,16 @@ def takeover(sc: Scenario, posts: int, latency: float, lease: float, other_host:
         with db.write(sc.app.engine) as s:
             s.execute(update(Worker).where(Worker.name == "a").values(hostname="db2.example", machine="elsewhere"))
     sc.wait("a call of A in flight", in_flight, every=0.002)
-    # A's next due post: the first of its claims whose call has not started (A is waiting on a call)
-    started = {a.delivery_id for a in sc.attempts()}
-    with db.read(sc.app.engine) as s:
-        waiting = s.execute(select(Delivery.id, Delivery.claimed_at).where(
-            Delivery.status == S.PUBLISHING, Delivery.claimed_by == "a").order_by(Delivery.due_at, Delivery.id)).all()
-    nxt, claimed_at = next((d, c) for d, c in waiting if d not in started)
     os.kill(sc.procs["a"].pid, signal.SIGKILL)
     killed = time.monotonic()
     killed_at = datetime.now(timezone.utc)
     sc.procs["a"].wait()
+    # A's next due post: the first delivery A had not started a call for (A's attempts are final now)
+    mine = [a for a in sc.attempts() if a.worker == "a"]
+    started = {a.delivery_id for a in mine}
+    with db.read(sc.app.engine) as s:
+        nxt = next(d for d in s.scalars(select(Delivery.id).order_by(Delivery.due_at, Delivery.id)) if d not in started)
+    claimed_at = min(a.started_at for a in mine)  # A claimed its whole batch (up to 20) just before
 
     def out() -> bool:
         with db.read(sc.app.engine) as s:

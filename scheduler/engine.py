@@ -51,7 +51,7 @@ from campaigner import db, lateness, states
 from campaigner.app import App
 from campaigner.errors import CampaignerError
 from campaigner.models import (Account, AccountStatus, Alert, Attempt, Delivery, DeliveryPart,
-                               DeliveryStatus as S, Post)
+                               DeliveryStatus as S, Post, Worker)
 from campaigner.processes import this_process
 from campaigner.services import workers
 from campaigner.services.accounts import connector as account_connector
@@ -801,7 +801,9 @@ class Engine:
             if ended and (s.scalar(select(Delivery.id).where(Delivery.status == S.PUBLISHING,
                                                             Delivery.claimed_by.in_(ended)).limit(1)) is not None
                           or s.scalar(select(Account.id).where(Account.lease_owner.in_(ended)).limit(1)) is not None):
-                lease = now  # their holder's process has ended: take them over at once
+                # their holder's process has ended: due since it was last seen (a time already past,
+                # so the caller's own "now", taken a moment before this one, finds it due)
+                lease = s.scalar(select(func.min(Worker.last_seen_at)).where(Worker.name.in_(ended)))
         times = [max(t for t in (first, held) if t is not None) for held, first in rows]
         times += [t for t in (later, hold, lease) if t is not None]
         return min(times) if times else None

@@ -21,6 +21,7 @@ from campaigner.models import Delivery, DeliveryStatus as S, Worker
 from campaigner.processes import identify, this_process
 from campaigner.services.accounts import connector_config
 from connectors.registry import build_connector
+from scheduler.daemon import Daemon
 from scheduler.engine import LEASE, RECONCILE_DELAY
 from tests.engine.conftest import account, deliveries
 from tests.fakes.server import Failure
@@ -174,6 +175,20 @@ def test_a_worker_whose_process_ended_on_this_machine_loses_its_work_at_once(cli
     assert b.next_wake() == cli.clock.now
     _taken_over(engine, cli.clock, first, rest, b.run_pass(), "A")
     assert sorted(_workers(engine)) == ["B"]  # A's row is gone with its process
+
+
+def test_the_daemon_takes_over_from_an_ended_worker_at_its_next_tick(cli, app, engine_for, engine, child):
+    """The daemon's tick asks ``next_wake`` after taking its own "now"; with a clock that moves on
+    every reading (as the real one does), work held by an ended process is still due at once."""
+    a = engine_for("A")
+    a.process = identify(child.pid)
+    first, rest = _died_mid_batch(cli, engine_for, a)
+    child.kill()
+    child.wait()
+    app.now = lambda: cli.clock.advance(microseconds=1)
+    daemon = Daemon(app, engine_for("B"))
+    assert daemon.publish_tick(app.now()) == 3 + len(rest)  # recovered 3, then published the un-started
+    assert sorted(d.id for d in deliveries(engine) if d.status == S.PUBLISHED) == rest
 
 
 def test_a_pid_that_now_belongs_to_another_process_is_not_the_worker(cli, app, engine_for, engine):
