@@ -162,8 +162,8 @@ def test_a_slow_publish_is_never_robbed_by_another_publish(real_app, slow_mastod
             first.wait()
     assert (first.returncode, second.returncode) == (0, 0), err + second.stderr
     assert len(json.loads(out)["published"]) == 3
-    assert json.loads(second.stdout) == {"published": [], "failed": [], "retrying": [], "deferred": [],
-                                         "unconfirmed": [], "held": [], "recovered": 0}
+    report = json.loads(second.stdout)  # the second did nothing at all
+    assert report["recovered"] == 0 and [k for k, v in report.items() if v] == [], report
     assert sorted(fake.posts().values()) == sorted(d.parts[0].text for d in all_deliveries(engine))
     assert {(a.worker, a.outcome) for a in _attempts(engine)} == {(name, "published")}
 
