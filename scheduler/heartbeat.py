@@ -13,6 +13,7 @@ import threading
 from datetime import timedelta
 from types import TracebackType
 
+from campaigner import db
 from campaigner.errors import DatabaseBusy
 from campaigner.services import workers
 from scheduler.engine import Engine
@@ -49,7 +50,8 @@ class Heartbeat:
         """One beat; a failure is logged and the next beat tries again."""
         try:
             self.engine.beat()
-        except DatabaseBusy as exc:  # another writer held the lock: one line
-            log.warning("heartbeat of worker %s: %s", self.engine.worker, exc)
-        except Exception:  # the database may be away for a moment
-            log.exception("heartbeat of worker %s failed", self.engine.worker)
+        except Exception as exc:
+            if isinstance(exc, DatabaseBusy) or db.is_busy(exc):  # another writer held the lock: one line
+                log.warning("heartbeat of worker %s: %s", self.engine.worker, db.busy_error())
+            else:  # the database may be away for a moment
+                log.exception("heartbeat of worker %s failed", self.engine.worker)
