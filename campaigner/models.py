@@ -376,13 +376,17 @@ class Alert(Base):
 
 
 class Worker(Base):
-    """A running engine process and its heartbeat."""
+    """A running engine process (``run`` or a one-shot ``publish``) and its heartbeat; on its own
+    machine, ``machine``, ``pid`` and ``process_start`` tell at once whether it has ended."""
 
     __tablename__ = "workers"
 
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     hostname: Mapped[str] = mapped_column(String(255))
     pid: Mapped[int] = mapped_column(Integer)
+    #: boot id and pid namespace (``campaigner.processes``); None where /proc is not available
+    machine: Mapped[str | None] = mapped_column(String(128))
+    process_start: Mapped[int | None] = mapped_column(BigInteger)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -75,7 +75,10 @@ def register(secret: str | None, slot: str | None = None) -> None:
 
 def _install() -> None:
     names = set(PROTECTED_LOGGERS)
-    names.update(n for n in logging.root.manager.loggerDict if n.split(".")[0] in _PREFIXES)
+    # a copy taken in one step: walking the table itself fails with "dictionary changed size during
+    # iteration" when another thread creates a logger meanwhile (a library imported lazily)
+    known = logging.root.manager.loggerDict.copy()
+    names.update(n for n in known if n.split(".")[0] in _PREFIXES)
     for name in names - _installed:
         logging.getLogger(name).addFilter(_FILTER)
         _installed.add(name)

@@ -22,8 +22,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from campaigner.app import App
 from campaigner.errors import DatabaseBusy
-from campaigner.services import workers
 from scheduler.engine import Engine
+from scheduler.heartbeat import Heartbeat
 from scheduler.jobs import PeriodicJob
 
 log = logging.getLogger(__name__)
@@ -34,12 +34,11 @@ class Daemon:
     app: App
     engine: Engine
     tick: timedelta = timedelta(milliseconds=250)
-    heartbeat_every: timedelta = timedelta(seconds=15)
+    heartbeat_every: timedelta | None = None  # default: a third of the engine's lease term
     jobs: list[PeriodicJob] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
-        self._started = self.app.now()
         self._next_wake: datetime | None = None
         self._publishing = threading.Lock()
 
@@ -85,9 +84,6 @@ class Daemon:
         finally:
             self._publishing.release()
 
-    def beat(self, now: datetime) -> None:
-        workers.heartbeat(self.app, self.engine.worker, now, started_at=self._started)
-
     # --- running ------------------------------------------------------------------------------
     def _guarded(self, name: str, body: Callable[[datetime], object]) -> Callable[[], None]:
         def run() -> None:
@@ -103,33 +99,33 @@ class Daemon:
 
     def run(self) -> None:
         """Run until SIGTERM/SIGINT: in-flight work finishes, leases are released, the heartbeat
-        row is removed."""
+        row is removed. The heartbeat beats in a thread of its own (``Heartbeat``), never queued
+        behind the jobs."""
         scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(4)},
                                         job_defaults={"coalesce": True, "max_instances": 1,
                                                       "misfire_grace_time": None})
         # max_instances=2: a tick that fires while the publish loop runs returns at once (no warning)
         scheduler.add_job(self._guarded("publish", lambda now: self._publish_job()), "interval",
                           seconds=self.tick.total_seconds(), id="publish", max_instances=2)
-        scheduler.add_job(self._guarded("heartbeat", self.beat), "interval",
-                          seconds=self.heartbeat_every.total_seconds(), id="heartbeat")
         for job in self.jobs:
             scheduler.add_job(self._guarded(job.name, job.run), "interval", seconds=job.every.total_seconds(),
                               id=job.name)
         previous = {sig: signal.signal(sig, lambda *_: self.stop()) for sig in (signal.SIGTERM, signal.SIGINT)}
-        self.beat(self.app.now())
-        log.info("worker %s started", self.engine.worker)
-        scheduler.start()
         try:
-            while not self._stop.wait(1.0):
-                pass
+            with Heartbeat(self.engine, self.heartbeat_every):
+                log.info("worker %s started", self.engine.worker)
+                scheduler.start()
+                try:
+                    while not self._stop.wait(1.0):
+                        pass
+                finally:
+                    log.info("worker %s stopping", self.engine.worker)
+                    self.engine.stopping.set()  # batches in hand stop after the delivery in flight
+                    scheduler.shutdown(wait=True)  # a pass in flight finishes (its claims end properly)
         finally:
-            log.info("worker %s stopping", self.engine.worker)
-            self.engine.stopping.set()  # batches in hand stop after the delivery in flight
-            scheduler.shutdown(wait=True)  # a pass in flight finishes (its claims end properly)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            workers.forget(self.app, self.engine.worker)
-            log.info("worker %s stopped", self.engine.worker)
+        log.info("worker %s stopped", self.engine.worker)
 
     def stop(self) -> None:
         self._stop.set()

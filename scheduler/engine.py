@@ -2,15 +2,19 @@
 
 How exactly-once holds:
 - An account is leased by one worker at a time (one conditional UPDATE … RETURNING), so its
-  deliveries go out in order and its caps and spacing are checked without races. The lease is
-  renewed as the account's deliveries finish, so a long batch never outlives it.
+  deliveries go out in order and its caps and spacing are checked without races.
 - Each delivery is claimed (``queued``/``unconfirmed`` → ``publishing``) by one conditional
   UPDATE … RETURNING in its own committed transaction (PostgreSQL adds FOR UPDATE SKIP LOCKED),
   before any platform call.
 - Before each platform call an attempt row is committed (with a check that the claim is still
-  ours). A worker that dies leaves its claim to run out: with no attempt started the delivery
+  ours). A dead worker's claims are taken over (``recover``): with no attempt started the delivery
   simply goes back to the queue; with an attempt started the outcome is unknown and the delivery
   becomes ``unconfirmed``.
+- Whether a holder is alive comes from its heartbeat (``beat``, from a thread of its own, every
+  holder, the one-shot ``publish`` included): each beat gives the accounts and claims in hand a
+  new term (``lease``, 30 s), however long a platform call takes, so a live slow worker is never
+  robbed. A holder that stops beating loses them when the term runs out; on the same machine, a
+  holder whose process has ended (``campaigner.processes``) loses them at once.
 - The outcome (part, attempt end, the delivery's new state, alerts, account bookkeeping) is
   committed in one transaction after the call, before anything else goes out on the account: the
   one that starts the next attempt, or the one before the account is given back
@@ -47,7 +51,9 @@ from campaigner import db, lateness, states
 from campaigner.app import App
 from campaigner.errors import CampaignerError
 from campaigner.models import (Account, AccountStatus, Alert, Attempt, Delivery, DeliveryPart,
-                               DeliveryStatus as S, Post)
+                               DeliveryStatus as S, Post, Worker)
+from campaigner.processes import this_process
+from campaigner.services import workers
 from campaigner.services.accounts import connector as account_connector
 from campaigner.services.posts import look_since, outgoing_post, pending_part, uncertain
 from campaigner.times import format_local, local_day_bounds
@@ -62,6 +68,8 @@ log = logging.getLogger(__name__)
 RECONCILE_DELAY = timedelta(seconds=30)
 #: the shortest wait after a rate limit (a reset time in the past must not mean "retry every tick")
 MIN_HOLD = timedelta(seconds=30)
+#: how long a holder keeps its accounts and claims after its last heartbeat (it beats every third)
+LEASE = timedelta(seconds=30)
 #: outcomes after which nothing more goes out on the account in this pass
 STOPS_ACCOUNT = frozenset({"held", "retrying", "unconfirmed"})
 
@@ -117,7 +125,6 @@ class _Batch:
     account: Account
     deliveries: list[Delivery]
     full: bool  # as many claimed as one batch takes: there may be more due
-    renewed_at: datetime  # when the account lease (and the batch's claims) last got a new term
     #: caps and spacing, counted once per batch and kept up to date as posts go out
     day: date | None = None
     published_today: int = 0
@@ -129,7 +136,7 @@ class Engine:
     """One worker's publishing engine. Thread-safe across accounts; one account at a time each."""
 
     def __init__(self, app: App, worker: str, *, policy: RetryPolicy = RetryPolicy(),
-                 lease: timedelta = timedelta(minutes=10), accounts_per_pass: int = 50,
+                 lease: timedelta = LEASE, accounts_per_pass: int = 50,
                  deliveries_per_account: int = 20, concurrency: int = 4,
                  connector_factory: Callable[[Account], Connector] | None = None,
                  rng: random.Random | None = None):
@@ -147,6 +154,50 @@ class Engine:
         #: set when the worker shuts down: batches in hand stop after the delivery in flight
         self.stopping = threading.Event()
         self._writes: Writes | None = None
+        self.process = this_process()
+        #: the accounts in hand and the deliveries claimed with them: what each heartbeat renews
+        self._hand: dict[int, list[int]] = {}
+        self._hand_lock = threading.Lock()
+        #: workers on this machine whose process has ended (looked up by ``recover``, each pass)
+        self._ended: list[tuple[str, int, int | None]] = []
+
+    # --- liveness -----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Register this worker before it takes anything (``workers.register``). Whatever the
+        database says a worker of this name holds now is a predecessor's — a crashed run with the
+        same ``--name`` — and is taken over at once."""
+        now = self.app.now()
+        with self._tx() as conn:
+            workers.register(conn, self.worker, self.process, now)
+        self._recover(now, Delivery.claimed_by == self.worker)
+
+    def beat(self) -> None:
+        """The heartbeat: this worker's row says it is alive, and the accounts and claims in hand get
+        a new term — one short write transaction, whatever the threads are waiting for."""
+        now = self.app.now()
+        with self._hand_lock:
+            accounts = sorted(self._hand)
+            claims = sorted(i for ids in self._hand.values() for i in ids)
+        until = now + self.lease
+        with self._tx() as conn:
+            workers.beat(conn, self.worker, self.process, now)
+            if accounts:
+                conn.execute(update(Account).where(Account.id.in_(accounts), Account.lease_owner == self.worker)
+                             .values(lease_until=until))
+            if claims:
+                conn.execute(update(Delivery).where(Delivery.id.in_(claims), Delivery.status == S.PUBLISHING,
+                                                    Delivery.claimed_by == self.worker)
+                             .values(lease_until=until))
+
+    def _gone(self, now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+        """SQL conditions: an account lease, a claim, whose holder is gone — its term ran out (no
+        heartbeat), or its process has ended on this machine."""
+        ended = sorted({name for name, _, _ in self._ended})
+        account = Account.lease_until < now
+        claim = Delivery.lease_until < now
+        if ended:
+            account, claim = or_(account, Account.lease_owner.in_(ended)), or_(claim, Delivery.claimed_by.in_(ended))
+        return account, claim
 
     # --- transactions -----------------------------------------------------------------------
     def _writer(self) -> Writes:
@@ -247,6 +298,8 @@ class Engine:
                     return None
                 ids = self._claim(conn, now, account_id)
             if ids:
+                with self._hand_lock:
+                    self._hand[account_id] = ids
                 break
             self._release_account(account_id)  # due rows locked by someone else (PostgreSQL): skip it
             exclude.add(account_id)
@@ -256,13 +309,14 @@ class Engine:
                     selectinload(Delivery.parts), selectinload(Delivery.attempts), selectinload(Delivery.account),
                     selectinload(Delivery.post).selectinload(Post.media)))}
         ds = [loaded[i] for i in ids]
-        return _Batch(ds[0].account, ds, full=len(ds) >= self.deliveries_per_account, renewed_at=now)
+        return _Batch(ds[0].account, ds, full=len(ds) >= self.deliveries_per_account)
 
     # --- leases and claims ------------------------------------------------------------------
     def _lease(self, conn: Connection, now: datetime, exclude: Iterable[int]) -> int | None:
         """Lease the most overdue active, un-held, free account not in ``exclude`` that has something
-        due; one statement, so two workers never lease the same account."""
-        free = or_(Account.lease_until.is_(None), Account.lease_until < now, Account.lease_owner == self.worker)
+        due (free: not leased, or ours, or its holder is gone); one statement, so two workers never
+        lease the same account."""
+        free = or_(Account.lease_until.is_(None), Account.lease_owner == self.worker, self._gone(now)[0])
         first_due = (select(func.min(Delivery.due_at)).where(Delivery.account_id == Account.id, states.ready(now))
                      .correlate(Account).scalar_subquery())
         pick = (select(Account.id)
@@ -279,6 +333,8 @@ class Engine:
         return conn.scalars(stmt).first()
 
     def _release_account(self, account_id: int) -> None:
+        with self._hand_lock:
+            self._hand.pop(account_id, None)
         with self._tx() as conn:
             conn.execute(update(Account).where(Account.id == account_id, Account.lease_owner == self.worker)
                          .values(lease_owner=None, lease_until=None))
@@ -298,12 +354,19 @@ class Engine:
         return [d for d, _ in sorted(conn.execute(stmt).all(), key=lambda r: (r[1], r[0]))]
 
     def recover(self, now: datetime) -> int:
-        """Claims whose lease ran out (their worker died): back to the queue when no platform call
-        had started, otherwise ``unconfirmed`` — never re-sent blind."""
-        ran_out = Delivery.lease_until < now
+        """Take over the claims of gone workers (``_gone``): back to the queue when no platform call
+        had started, otherwise ``unconfirmed`` — never re-sent blind. The rows of workers on this
+        machine whose process has ended are removed once they hold nothing."""
         with db.read(self.app.engine) as s:  # the common case, nothing stale, takes no write lock
-            if s.scalar(select(Delivery.id).where(Delivery.status == S.PUBLISHING, ran_out).limit(1)) is None:
+            self._ended = workers.ended_here(s, self.process)
+            gone = self._gone(now)[1]
+            if (s.scalar(select(Delivery.id).where(Delivery.status == S.PUBLISHING, gone).limit(1)) is None
+                    and not self._ended):
                 return 0
+        return self._recover(now, gone)
+
+    def _recover(self, now: datetime, ran_out: ColumnElement[bool]) -> int:
+        """Give back the claims that match ``ran_out`` (their holder is gone), in one transaction."""
         with self._tx() as conn:
             # locked (PostgreSQL): a worker extending its lease right now is skipped, not overwritten
             with Session(bind=conn) as s:  # closed before any change: nothing is written through it
@@ -318,6 +381,10 @@ class Engine:
             self._give_back(conn, stale, now, ran_out)
             for d in stale:
                 log.warning("recovered delivery %d from worker %s (%s)", d.id, d.claimed_by, d.status.value)
+            if self._ended:  # their accounts are free again, and their rows go once they hold nothing
+                conn.execute(update(Account).where(Account.lease_owner.in_(sorted({n for n, _, _ in self._ended})))
+                             .values(lease_owner=None, lease_until=None))
+                workers.forget_ended(conn, self._ended)
         return len(stale)
 
     def _give_back(self, conn: Connection, ds: list[Delivery], now: datetime,
@@ -555,19 +622,6 @@ class Engine:
         else:
             self._later(lambda conn: conn.execute(_END_ATTEMPT, params))
 
-    def _renew(self, s: Connection, batch: _Batch, now: datetime) -> None:
-        """Give the account lease (and the batch's claims still waiting) a new term once a tenth of
-        it has gone by, so a long batch never outlives its lease (written with an outcome)."""
-        if now - batch.renewed_at < self.lease / 10:
-            return
-        until = now + self.lease
-        s.execute(update(Account).where(Account.id == batch.account.id, Account.lease_owner == self.worker)
-                  .values(lease_until=until))
-        s.execute(update(Delivery).where(Delivery.account_id == batch.account.id, Delivery.status == S.PUBLISHING,
-                                         Delivery.claimed_by == self.worker)
-                  .values(lease_until=until))
-        batch.renewed_at = now
-
     def _record_part(self, d: Delivery, batch: _Batch, part: DeliveryPart, attempt_id: int, published: Published,
                      outcome: str, *, last: bool) -> str:
         """A part is out: record it and end its attempt (with the next part's attempt start); after
@@ -581,11 +635,7 @@ class Engine:
             self._finish_attempt(attempt_id, outcome, s=s)
         if not last:
             now = self.app.now()
-
-            def write_part(s: Connection) -> None:
-                write(s, now)
-                self._renew(s, batch, now)
-            self._later(write_part)
+            self._later(lambda s: write(s, now))
             return "ok"
         return self._finish(d, batch, write)
 
@@ -618,7 +668,6 @@ class Engine:
                         fs.flush()
                     elif fresh is not None:
                         log.warning("delivery %d is %s now; not moving it to %s", d.id, fresh.status.value, new.value)
-            self._renew(s, batch, now)
         self._later(write)
         for k, v in fields.items():
             setattr(d, k, v)
@@ -723,8 +772,9 @@ class Engine:
     # --- for the daemon -----------------------------------------------------------------------
     def next_wake(self) -> datetime | None:
         """When something next becomes due (a delivery, a backoff, a hold ending, a claim running
-        out); None if nothing is waiting. It may be early (then a pass finds nothing and the next
-        answer is exact), never late.
+        out, now when a worker on this machine ended while holding claims or accounts); None if
+        nothing is waiting. It may be early (then a pass finds nothing and the next answer is
+        exact), never late.
 
         Cheap with a big queue: only the rows already due (few) are grouped per account; of the
         rows due later only the first counts (an index walk on status, due_at)."""
@@ -747,6 +797,13 @@ class Engine:
             # holds that end later (what their accounts had due before then is due at that moment)
             hold = s.scalar(select(func.min(Account.held_until)).where(active, Account.held_until > now))
             lease = s.scalar(select(func.min(Delivery.lease_until)).where(Delivery.status == S.PUBLISHING))
+            ended = sorted({name for name, _, _ in workers.ended_here(s, self.process)})
+            if ended and (s.scalar(select(Delivery.id).where(Delivery.status == S.PUBLISHING,
+                                                            Delivery.claimed_by.in_(ended)).limit(1)) is not None
+                          or s.scalar(select(Account.id).where(Account.lease_owner.in_(ended)).limit(1)) is not None):
+                # their holder's process has ended: due since it was last seen (a time already past,
+                # so the caller's own "now", taken a moment before this one, finds it due)
+                lease = s.scalar(select(func.min(Worker.last_seen_at)).where(Worker.name.in_(ended)))
         times = [max(t for t in (first, held) if t is not None) for held, first in rows]
         times += [t for t in (later, hold, lease) if t is not None]
         return min(times) if times else None

@@ -13,11 +13,17 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+LEASE_HELP = ("How long this worker's accounts and claims stay its own after its last heartbeat (it beats "
+              "every third of that, even during a slow platform call); then another worker takes them over. "
+              "On the same machine a worker whose process has ended loses them at once.")
+
+
 @click.command()
 @click.option("--dry-run", is_flag=True, help="List what would go out now; touch nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--lease-seconds", type=click.FloatRange(min=1), default=30, show_default=True, help=LEASE_HELP)
 @click.pass_obj
-def publish(flags, dry_run, as_json) -> None:
+def publish(flags, dry_run, as_json, lease_seconds) -> None:
     """Publish every delivery that is due now, then exit (exit code 1 if any failed for good)."""
     import sys
 
@@ -41,9 +47,14 @@ def publish(flags, dry_run, as_json) -> None:
                 else:
                     click.echo(f"would publish #{it.post_id} on {it.account} (due {it.local}): {short(it.text, 50)}")
         return
-    from scheduler.engine import Engine
+    from datetime import timedelta
 
-    report = Engine(app, worker_name()).publish_all_due()
+    from scheduler.engine import Engine
+    from scheduler.heartbeat import Heartbeat
+
+    engine = Engine(app, worker_name(), lease=timedelta(seconds=lease_seconds))
+    with Heartbeat(engine):  # every holder beats: a slow call keeps its claims, a killed run loses them
+        report = engine.publish_all_due()
     if as_json:
         echo_json({"published": report.published, "failed": report.failed, "retrying": report.retrying,
                    "deferred": report.deferred, "unconfirmed": report.unconfirmed, "held": report.held,
@@ -63,9 +74,7 @@ def publish(flags, dry_run, as_json) -> None:
 @click.option("--name", help="Worker name (default: host:pid).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True,
               help="Accounts published in parallel.")
-@click.option("--lease-seconds", type=click.FloatRange(min=1), default=600, show_default=True,
-              help="How long claims and account leases last before another worker may take them over; keep "
-                   "it well above one account's batch in a pass (up to 20 platform calls).")
+@click.option("--lease-seconds", type=click.FloatRange(min=1), default=30, show_default=True, help=LEASE_HELP)
 @click.option("--accounts-per-pass", type=click.IntRange(min=1),
               help="Accounts leased at once, one per thread (default: --concurrency, so several workers share "
                    "the accounts).")
@@ -89,6 +98,8 @@ def run(flags, name, concurrency, lease_seconds, accounts_per_pass, tick_seconds
 
     if name is not None and not name.strip():
         raise InvalidInput("the worker name is empty", "give a name with --name, or leave it out for host:pid")
+    if name is not None and len(name) > 128:  # the workers table's limit (PostgreSQL enforces it)
+        raise InvalidInput(f"the worker name is {len(name)} characters long", "give one of at most 128 with --name")
 
     root = logging.getLogger()
     if root.level == logging.WARNING:  # the default: a worker logs one line per publish

@@ -243,21 +243,21 @@ def test_a_lock_timeout_is_one_error_line(cli, engine, account, monkeypatch):
 @pytest.mark.skipif(bool(PG_URL), reason="SQLite's write lock")
 def test_the_workers_heartbeat_behind_a_held_lock_logs_one_line(app, engine_for, engine, monkeypatch, caplog):
     import campaigner.db
-    from scheduler.daemon import Daemon
+    from scheduler.heartbeat import Heartbeat
 
     monkeypatch.setattr(campaigner.db, "SQLITE_BUSY_TIMEOUT_MS", 200)  # not 30 s in a test
     app.engine.dispose()  # new connections get the short timeout
-    daemon = Daemon(app, engine_for("w-beat"))
+    heartbeat = Heartbeat(engine_for("w-beat"))
     holder = sqlite3.connect(engine.url.database, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        daemon._guarded("heartbeat", daemon.beat)()
+        heartbeat.beat_once()
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert [(r.levelname, r.getMessage(), r.exc_info) for r in caplog.records if r.name == "scheduler.daemon"] == [
-        ("WARNING", "job heartbeat: the database is busy (another campaigner is writing to it) — try again in a "
-                    "moment", None)]
+    assert [(r.levelname, r.getMessage(), r.exc_info) for r in caplog.records if r.name == "scheduler.heartbeat"] == [
+        ("WARNING", "heartbeat of worker w-beat: the database is busy (another campaigner is writing to it) — try "
+                    "again in a moment", None)]
 
 
 # --- the benchmark's calendar ------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigner.models import DeliveryStatus as S, Worker
+from campaigner.processes import this_process
 from campaigner.services.workers import claim_period
 from scheduler.daemon import Daemon
 from tests.engine.conftest import deliveries
@@ -51,13 +53,17 @@ def test_publish_loop_goes_again_after_work_and_wakes_exactly_at_the_next_due_ti
 
 
 def test_heartbeat_row(cli, app, engine_for, engine):
-    daemon = Daemon(app, engine_for("w-beat"))
-    daemon.beat(cli.clock.now)
-    cli.clock.advance(seconds=15)
-    daemon.beat(cli.clock.now)
+    e = engine_for("w-beat")
+    started = cli.clock.now
+    e.start()
+    cli.clock.advance(seconds=10)
+    e.beat()
     with Session(engine) as s:
         [w] = s.scalars(select(Worker)).all()
-    assert (w.name, w.last_seen_at, w.pid) == ("w-beat", cli.clock.now, os.getpid())
+    me = this_process()
+    assert (w.name, w.started_at, w.last_seen_at, w.hostname, w.pid) == (
+        "w-beat", started, cli.clock.now, socket.gethostname(), os.getpid())
+    assert (w.machine, w.process_start) == (me.machine, me.start) and me.machine and me.start
 
 
 def test_once_per_period_exactly_one_winner(cli, app):
@@ -119,6 +125,9 @@ def test_run_refuses_a_bad_concurrency_or_an_empty_name(cli):
     r = cli("run", "--name", " ")
     assert (r.exit_code, r.stderr) == (1, "Error: the worker name is empty — give a name with --name, or leave it out "
                                           "for host:pid\n")
+    r = cli("run", "--name", "w" * 129)
+    assert (r.exit_code, r.stderr) == (1, "Error: the worker name is 129 characters long — give one of at most 128 "
+                                          "with --name\n")
 
 
 def test_a_full_worker_is_assembled_without_the_cli(db_url, home, tmp_path):

@@ -1,26 +1,40 @@
-"""Leases during long batches: the account lease is renewed as deliveries finish, and a claim that
-ran out during a call still gets its known outcome recorded (never sent again). Claims given back
-unused keep an unknown outcome unconfirmed and never touch another worker's claim."""
+"""Leases and liveness. A holder's accounts and claims stay its own while it beats (a live slow
+worker is never robbed); a holder that stopped beating loses them when its term runs out, and one
+whose process has ended on this machine loses them at once — taken over and reconciled, never
+re-sent blind. A claim that ran out during a call still gets its known outcome recorded (never
+sent again). Claims given back unused keep an unknown outcome unconfirmed and never touch another
+worker's claim."""
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigner.models import Delivery, DeliveryStatus as S
+from campaigner.models import Delivery, DeliveryStatus as S, Worker
+from campaigner.processes import identify, this_process
 from campaigner.services.accounts import connector_config
 from connectors.registry import build_connector
-from scheduler.engine import RECONCILE_DELAY
+from scheduler.daemon import Daemon
+from scheduler.engine import LEASE, RECONCILE_DELAY
 from tests.engine.conftest import account, deliveries
 from tests.fakes.server import Failure
 
-
 class SlowConnector:
     """The real sandbox connector whose publish call takes ``takes`` of (injected) time; ``during``
-    runs in the middle of each call (another worker acting meanwhile)."""
+    runs in the middle of each call (another worker acting meanwhile), and ``heartbeat`` every
+    ``every`` of it (what the holder's heartbeat thread does while its publishing thread waits)."""
 
-    def __init__(self, inner, clock, takes: timedelta, during=None):
+    def __init__(self, inner, clock, takes: timedelta, during=None, heartbeat=None,
+                 every: timedelta = LEASE / 3):
         self.inner, self.clock, self.takes, self.during = inner, clock, takes, during
+        self.heartbeat, self.every = heartbeat, every
         self.calls = 0
 
     def __getattr__(self, name):
@@ -28,11 +42,18 @@ class SlowConnector:
 
     def publish(self, post):
         self.calls += 1
-        self.clock.now += self.takes / 2
+        self._wait(self.takes / 2)
         if self.during is not None:
             self.during(self.calls)
-        self.clock.now += self.takes / 2
+        self._wait(self.takes / 2)
         return self.inner.publish(post)
+
+    def _wait(self, span: timedelta) -> None:
+        end = self.clock.now + span
+        while self.heartbeat is not None and self.clock.now + self.every <= end:
+            self.clock.now += self.every
+            self.heartbeat()
+        self.clock.now = end
 
 
 def _slow_factory(app, clock, made, **kw):
@@ -43,30 +64,41 @@ def _slow_factory(app, clock, made, **kw):
     return factory
 
 
-def test_account_lease_is_renewed_while_a_long_batch_runs(cli, app, engine_for, engine):
-    cli.ok("account", "add", "sandbox", "s1")
-    for i in range(4):
-        cli.ok("post", "add", f"Pesan {i}", "--to", "s1", "--now")
-    lease = timedelta(minutes=1)
-    other = engine_for("B", lease=lease)
+def _queue(cli, n: int, account_name: str = "s1") -> None:
+    cli.ok("account", "add", "sandbox", account_name)
+    for i in range(n):
+        cli.ok("post", "add", f"Pesan {i}", "--to", account_name, "--now")
+
+
+def _workers(engine) -> dict[str, Worker]:
+    with Session(engine) as s:
+        return {w.name: w for w in s.scalars(select(Worker))}
+
+
+def test_a_live_slow_worker_keeps_its_account_and_claims(cli, app, engine_for, engine):
+    """Each call takes 40 s, longer than the 30 s term; A's heartbeat (every 10 s, whatever its
+    publishing thread waits for) gives what it holds a new term, so worker B, passing in the middle
+    of each call, never takes A's account or its claims."""
+    _queue(cli, 4)
+    other = engine_for("B")
     seen = []
 
     def meanwhile(call):
-        # by the 3rd and 4th calls the batch has run longer than one lease term (40 s per call)
         report = other.run_pass()
         seen.append((cli.clock.now - start, report.recovered, report.handled, other.recover(cli.clock.now)))
-        acc = account(engine, "s1")  # A's account lease itself was renewed, not only its claims
+        acc = account(engine, "s1")
         assert acc.lease_owner == "A" and acc.lease_until > cli.clock.now
 
     made = []
-    a = engine_for("A", lease=lease, connector_factory=_slow_factory(app, cli.clock, made,
-                                                                     takes=timedelta(seconds=40), during=meanwhile))
+    a = engine_for("A", connector_factory=_slow_factory(app, cli.clock, made, takes=timedelta(seconds=40),
+                                                        during=meanwhile, heartbeat=lambda: a.beat()))
+    a.start()
+    other.start()
     start = cli.clock.now
     report = a.run_pass()
     assert sorted(report.published) == [1, 2, 3, 4]
     assert [elapsed for elapsed, *_ in seen] == [timedelta(seconds=s) for s in (20, 60, 100, 140)]
-    # the lease (and the waiting claims) got a new term as deliveries finished: B never got in
-    assert [counts for _, *counts in seen] == [[0, 0, 0]] * 4
+    assert [counts for _, *counts in seen] == [[0, 0, 0]] * 4  # B never got in
     ds = deliveries(engine)
     assert all(d.status == S.PUBLISHED for d in ds)
     assert [[(x.worker, x.outcome) for x in d.attempts] for d in ds] == [[("A", "published")]] * 4
@@ -74,6 +106,138 @@ def test_account_lease_is_renewed_while_a_long_batch_runs(cli, app, engine_for, 
     assert len(made[0].inner.store.read()["posts"]) == 4  # each sent once
     acc = account(engine, "s1")
     assert acc.lease_owner is None and acc.lease_until is None  # given back at the end
+
+
+def _died_mid_batch(cli, engine_for, holder):
+    """``holder`` leases s1 with its three deliveries and dies during the call for the first."""
+    _queue(cli, 3)
+    holder.start()
+    batch = holder._take(set())
+    first, *rest = [d.id for d in batch.deliveries]
+    assert holder._start_attempt(first, 0, "publish") is not None
+    return first, rest
+
+
+def _taken_over(engine, clock, first, rest, report, dead: str) -> None:
+    """The dead holder's un-started deliveries went out; the one whose call had started waits to be
+    looked for (never re-sent blind)."""
+    assert report.recovered == 3 and sorted(report.published) == rest
+    by_id = {d.id: d for d in deliveries(engine)}
+    d = by_id[first]
+    assert (d.status, d.next_attempt_at, d.claimed_by) == (S.UNCONFIRMED, clock.now + RECONCILE_DELAY, None)
+    assert [(x.worker, x.outcome, x.error) for x in d.attempts] == [
+        (dead, "unknown", f"worker {dead} stopped during the call")]
+
+
+def test_a_worker_on_another_machine_that_stopped_beating_loses_its_work_after_its_term(
+        cli, app, engine_for, engine):
+    """A's row says it runs on another machine, so only its heartbeat tells: B leaves A's account
+    and claims alone until 30 s after A's last beat, then takes them over."""
+    a = engine_for("A")
+    a.process = replace(a.process, hostname="db2.example", machine="another-boot/pid:[4026531836]")
+    first, rest = _died_mid_batch(cli, engine_for, a)
+    cli.clock.advance(seconds=10)
+    a.beat()  # its last beat
+    b = engine_for("B")
+    b.start()
+    cli.clock.advance(seconds=29)
+    assert b.next_wake() == cli.clock.now + timedelta(seconds=1)  # when A's term runs out
+    assert (b.run_pass().handled, b.recover(cli.clock.now)) == (0, 0)
+    cli.clock.advance(seconds=1, microseconds=1)
+    _taken_over(engine, cli.clock, first, rest, b.run_pass(), "A")
+    assert "A" in _workers(engine)  # its machine may be down: `status` shows it stale
+    cli.clock.advance(seconds=RECONCILE_DELAY.total_seconds())
+    assert b.run_pass().published == [first]  # the sandbox can look: not there, so sent once
+
+
+@pytest.fixture
+def child():
+    """A real process of this machine, started for the test (ended at the latest after it)."""
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    yield proc
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def test_a_worker_whose_process_ended_on_this_machine_loses_its_work_at_once(cli, app, engine_for, engine, child):
+    """A is a real process of this machine. While it runs its claims are left alone (its term has
+    not run out); once it has ended, B takes over at once — no clock moves — and forgets A's row."""
+    a = engine_for("A")
+    a.process = identify(child.pid)
+    first, rest = _died_mid_batch(cli, engine_for, a)
+    b = engine_for("B")
+    b.start()
+    assert b.next_wake() == cli.clock.now + LEASE
+    assert (b.run_pass().handled, b.recover(cli.clock.now)) == (0, 0)  # alive: hands off
+    child.kill()
+    child.wait()
+    assert b.next_wake() == cli.clock.now
+    _taken_over(engine, cli.clock, first, rest, b.run_pass(), "A")
+    assert sorted(_workers(engine)) == ["B"]  # A's row is gone with its process
+
+
+def test_the_daemon_takes_over_from_an_ended_worker_at_its_next_tick(cli, app, engine_for, engine, child):
+    """The daemon's tick asks ``next_wake`` after taking its own "now"; with a clock that moves on
+    every reading (as the real one does), work held by an ended process is still due at once."""
+    a = engine_for("A")
+    a.process = identify(child.pid)
+    first, rest = _died_mid_batch(cli, engine_for, a)
+    child.kill()
+    child.wait()
+    app.now = lambda: cli.clock.advance(microseconds=1)
+    daemon = Daemon(app, engine_for("B"))
+    assert daemon.publish_tick(app.now()) == 3 + len(rest)  # recovered 3, then published the un-started
+    assert sorted(d.id for d in deliveries(engine) if d.status == S.PUBLISHED) == rest
+
+
+def test_a_pid_that_now_belongs_to_another_process_is_not_the_worker(cli, app, engine_for, engine):
+    """A's row names this test's own pid, but a start time that is not this process's: the pid was
+    reused after A died. A is dead; its work is taken over at once."""
+    a = engine_for("A")
+    a.process = replace(this_process(), start=this_process().start - 1)
+    first, rest = _died_mid_batch(cli, engine_for, a)
+    b = engine_for("B")
+    b.start()
+    _taken_over(engine, cli.clock, first, rest, b.run_pass(), "A")
+
+
+def test_a_restarted_worker_takes_over_what_its_predecessor_of_the_same_name_held(cli, app, engine_for, engine,
+                                                                                   child):
+    """``run --name w`` crashed and was restarted under the same name: what the database says ``w``
+    holds is the dead predecessor's, taken over as the new ``w`` starts."""
+    old = engine_for("w")
+    old.process = identify(child.pid)
+    first, rest = _died_mid_batch(cli, engine_for, old)
+    child.kill()
+    child.wait()
+    new = engine_for("w")
+    new.start()
+    assert _workers(engine)["w"].pid == os.getpid()
+    [d] = [d for d in deliveries(engine) if d.id == first]
+    assert (d.status, [(x.worker, x.outcome) for x in d.attempts]) == (S.UNCONFIRMED, [("w", "unknown")])
+    assert sorted(new.run_pass().published) == rest
+
+
+@pytest.fixture
+def log_levels():
+    """``run`` turns the root logger's level to INFO (a worker logs each publish): put it back."""
+    loggers = [logging.getLogger(), logging.getLogger("apscheduler")]
+    before = [x.level for x in loggers]
+    yield
+    for x, level in zip(loggers, before):
+        x.setLevel(level)
+
+
+def test_a_second_worker_of_the_same_name_on_this_machine_is_refused(cli, app, engine_for, engine, child, log_levels):
+    """Two live workers may not share a name (each would take the other's claims for its own)."""
+    other = engine_for("w")
+    other.process = identify(child.pid)
+    other.start()
+    r = cli("run", "--name", "w")
+    assert (r.exit_code, r.stderr) == (1, f"Error: a worker named 'w' is already running on this machine "
+                                          f"(pid {child.pid}) — give this one another name with --name\n")
+    assert _workers(engine)["w"].pid == child.pid  # untouched
 
 
 def test_outcome_of_a_call_that_outlived_its_claim_is_still_recorded(cli, app, engine_for, engine):
@@ -165,6 +329,7 @@ def test_claims_given_back_unused_leave_a_new_owners_claim_alone(cli, app, engin
     cli.ok("post", "add", "Satu", "--to", "s1", "--now")
     cli.ok("post", "add", "Dua", "--to", "s1", "--now")
     a = engine_for("A")
+    claimed_at = cli.clock.now
     batch = a._take(set())
     assert [d.id for d in batch.deliveries] == [1, 2]
     with Session(engine) as s:  # as after recovery and B's new claim
@@ -174,4 +339,4 @@ def test_claims_given_back_unused_leave_a_new_owners_claim_alone(cli, app, engin
     a._unclaim(batch.deliveries)
     mine, theirs = deliveries(engine)
     assert (mine.status, mine.claimed_by, mine.lease_until, mine.updated_at) == (S.QUEUED, None, None, cli.clock.now)
-    assert (theirs.status, theirs.claimed_by, theirs.lease_until) == (S.PUBLISHING, "B", batch.renewed_at + a.lease)
+    assert (theirs.status, theirs.claimed_by, theirs.lease_until) == (S.PUBLISHING, "B", claimed_at + a.lease)
