@@ -111,9 +111,33 @@ class AccountStatus(str, enum.Enum):
         return self.value
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
+class AttemptOutcome(str, enum.Enum):
+    """How one attempt ended, as a short code; the prose (the platform's words) goes in ``error``."""
+
+    PUBLISHED = "published"                  # the platform took it
+    #: the platform refused it as already there; after a lost answer that is this very post
+    ALREADY_PUBLISHED = "already_published"
+    UNKNOWN = "unknown"                      # the call may or may not have reached the platform
+    RATE_LIMITED = "rate_limited"            # not now (no attempt spent)
+    AUTH_EXPIRED = "auth_expired"            # credentials refused: the account pauses
+    PERMANENT = "permanent"                  # refused for good
+    TRANSIENT = "transient"                  # failed for now, surely not posted
+    # reconcile: the worker (or a person) looked for a post whose outcome was unknown
+    FOUND = "found"                          # it is there (recorded)
+    NOT_FOUND = "not_found"                  # surely not there: it is sent again
+    NOT_VISIBLE = "not_visible"              # the platform said it is there, the look does not show it yet
+    CANNOT_TELL = "cannot_tell"              # the platform cannot be searched: a person decides
+    CHECKED_NOT_FOUND = "checked_not_found"  # a look by hand did not see it (settles nothing)
+    RESOLVED_FOUND = "resolved_found"        # a person found it (post reconcile --found)
+    RESOLVED_RESEND = "resolved_resend"      # a person says it is not there (post reconcile --resend)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _enum(cls: type[enum.Enum], name: str, length: int = 16) -> Enum:
     # Stored as plain strings (no native/CHECK enum) so new states need no table rewrite.
-    return Enum(cls, name=name, native_enum=False, create_constraint=False, length=16,
+    return Enum(cls, name=name, native_enum=False, create_constraint=False, length=length,
                 values_callable=lambda e: [m.value for m in e])
 
 
@@ -315,7 +339,7 @@ class Attempt(Base):
     worker: Mapped[str | None] = mapped_column(String(128))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[AttemptOutcome | None] = mapped_column(_enum(AttemptOutcome, "attempt_outcome", 32))
     http_status: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
 

@@ -134,10 +134,12 @@ MAX_ERROR_LENGTH = 500
 class ConnectorError(Exception):
     """Base of every error a connector raises. Messages never contain secrets, and are one line of
     at most ``MAX_ERROR_LENGTH`` printable characters: a platform's error text (or a broken proxy's
-    page) may be long, span lines or hold control bytes."""
+    page) may be long, span lines or hold control bytes. ``http_status`` is the platform's HTTP
+    status when it answered (None: no answer, or not an HTTP refusal)."""
 
-    def __init__(self, message: str = "", *args: object):
+    def __init__(self, message: str = "", *args: object, http_status: int | None = None):
         super().__init__(one_line(str(message)), *args)
+        self.http_status = http_status
 
 
 def one_line(text: str, limit: int = MAX_ERROR_LENGTH) -> str:
@@ -152,8 +154,9 @@ def one_line(text: str, limit: int = MAX_ERROR_LENGTH) -> str:
 class RateLimited(ConnectorError):
     """The platform refused for now; try again at ``retry_at`` (UTC). ``scope`` is 'account' or 'app'."""
 
-    def __init__(self, retry_at: datetime, message: str = "rate limited", scope: str = "account"):
-        super().__init__(message)
+    def __init__(self, retry_at: datetime, message: str = "rate limited", scope: str = "account", *,
+                 http_status: int | None = None):
+        super().__init__(message, http_status=http_status)
         self.retry_at = retry_at
         self.scope = scope
 
@@ -162,17 +165,26 @@ class Transient(ConnectorError):
     """A temporary failure (5xx, network error). ``outcome_unknown`` means the request may have
     reached the platform (timeout, dropped connection) — reconcile before sending again."""
 
-    def __init__(self, message: str, outcome_unknown: bool = False):
-        super().__init__(message)
+    def __init__(self, message: str, outcome_unknown: bool = False, *, http_status: int | None = None):
+        super().__init__(message, http_status=http_status)
         self.outcome_unknown = outcome_unknown
 
 
 class Permanent(ConnectorError):
     """The platform will never accept this request as it is."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
+    def __init__(self, reason: str, *, http_status: int | None = None):
+        super().__init__(reason, http_status=http_status)
         self.reason = self.args[0]  # as shortened to one line
+
+
+class AlreadyPublished(Permanent):
+    """The platform refuses the post because it already has it: X's 403 "duplicate content",
+    Facebook's "Duplicate status message", a Bluesky record key already taken by this post.
+
+    After a call whose outcome was unknown this means "it went out": the scheduler looks for it
+    (``find_existing``) instead of failing the delivery. A ``Permanent`` so that code which does not
+    know it still never sends the post again."""
 
 
 class AuthExpired(ConnectorError):
@@ -192,8 +204,8 @@ class Connector(Protocol):
     platform: str
     #: the platform's largest batch for ``metrics()``
     metrics_batch_size: int
-    #: False where the platform offers no way to look (Telegram): then ``find_existing``
-    #: returning None means "cannot tell", and an unknown outcome needs a person
+    #: required: False where the platform offers no way to look (Telegram), so ``find_existing``
+    #: returning None means "cannot tell" and an unknown outcome needs a person
     can_find_existing: bool
 
     def verify(self) -> Identity: ...

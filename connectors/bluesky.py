@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 import requests
 
 from connectors import logsafe
-from connectors.base import (AccountConfig, AuthExpired, Clock, ConnectorError, Identity, MediaFile,
+from connectors.base import (AccountConfig, AlreadyPublished, AuthExpired, Clock, ConnectorError, Identity, MediaFile,
                              Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent, Published,
                              RateLimited, Reply, Transient, system_clock)
 from connectors.http import HttpClient, Redactor
@@ -219,16 +219,22 @@ class BlueskyConnector:
         try:
             out = self._xrpc("POST", "com.atproto.repo.createRecord", json=body, what="create post")
         except (Transient, Permanent) as exc:
-            conflict = getattr(exc, "status", None) == 409 or getattr(exc, "xrpc_error", None) in _CONFLICT \
+            conflict = exc.http_status == 409 or getattr(exc, "xrpc_error", None) in _CONFLICT \
                 or "already exist" in str(exc).lower()
             if not conflict and not (isinstance(exc, Transient) and exc.outcome_unknown):
                 raise
             # The key may already hold our post (a create whose answer was lost): look, exactly.
             try:
                 existing = self._get_record(session.did, POST, rkey)
-            except ConnectorError:
+            except ConnectorError as look:
+                if conflict:  # the key is ours and taken: the post is there, only the look failed
+                    raise AlreadyPublished(f"Bluesky says record key {rkey} is taken ({exc}); could not read "
+                                           f"it yet: {look}", http_status=exc.http_status) from None
                 raise exc from None
             if existing is None:
+                if conflict:
+                    raise AlreadyPublished(f"Bluesky says record key {rkey} is taken ({exc}) but does not show "
+                                           "it yet", http_status=exc.http_status) from None
                 raise exc from None
             if (existing.get("value") or {}).get("text") != text:
                 raise Permanent(f"record key {rkey} already holds a different post") from None
@@ -328,7 +334,7 @@ class BlueskyConnector:
                               params={"repo": repo, "collection": collection, "rkey": rkey})
         except Permanent as exc:
             name = getattr(exc, "xrpc_error", None)
-            if name == "RecordNotFound" or getattr(exc, "status", None) == 404 \
+            if name == "RecordNotFound" or exc.http_status == 404 \
                     or "could not locate record" in str(exc).lower():
                 return None
             raise
@@ -415,7 +421,7 @@ class BlueskyConnector:
             exc = Transient(message, outcome_unknown=method == "POST" and error.status != 503)
         else:
             exc = Permanent(message)
-        exc.status = error.status  # type: ignore[attr-defined]
+        exc.http_status = error.status
         exc.xrpc_error = error.name  # type: ignore[attr-defined]
         return exc
 

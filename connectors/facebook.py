@@ -47,9 +47,9 @@ from typing import Any, Iterator, Sequence
 import requests
 
 from connectors import logsafe
-from connectors.base import (AccountConfig, AuthExpired, Clock, Identity, Metrics, MetricsBatch,
-                             NotSupported, OutgoingPost, Permanent, Published, RateLimited, Reply,
-                             Transient, system_clock)
+from connectors.base import (AccountConfig, AlreadyPublished, AuthExpired, Clock, ConnectorError, Identity,
+                             Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent, Published,
+                             RateLimited, Reply, Transient, system_clock)
 from connectors.http import (HttpClient, Redactor, json_body, parse_http_time, require_time, server_error,
                              unexpected_answer)
 from connectors.posttext import compose_text
@@ -62,6 +62,8 @@ BATCH_SIZE = 50
 PAGE_SIZE = 100
 MAX_PAGES = 5
 THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001})
+#: "(#506) Duplicate status message": the Page already has a post with this text
+DUPLICATE_POST = 506
 VIEWS_METRIC = "post_media_view"
 COUNT_FIELDS = "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares"
 DEFAULT_THROTTLE_WAIT = timedelta(hours=1)
@@ -130,7 +132,12 @@ class FacebookConnector:
         response = self.http.request(method, path, params=params, data=data, files=files)
         return response, json_body(response)
 
-    def _error(self, method: str, path: str, status: int, headers: Any, body: Any) -> Exception:
+    def _error(self, method: str, path: str, status: int, headers: Any, body: Any) -> ConnectorError:
+        error = self._refusal(method, path, status, headers, body)
+        error.http_status = status
+        return error
+
+    def _refusal(self, method: str, path: str, status: int, headers: Any, body: Any) -> ConnectorError:
         what = f"facebook {method} {path.split('?')[0]}" if not path.startswith("http") else f"facebook {method}"
         error = body.get("error") if isinstance(body, dict) else None
         if not isinstance(error, dict):
@@ -151,6 +158,8 @@ class FacebookConnector:
             return server_error(method, status, what + f" ({message})")
         if error.get("is_transient") or code in (1, 2):
             return Transient(reason, outcome_unknown=method != "GET" and code == 1)
+        if code == DUPLICATE_POST:  # the Page already has this text: after a lost answer, it is this post
+            return AlreadyPublished(reason)
         return Permanent(reason)
 
     def _regain_at(self, headers: Any) -> datetime:

@@ -98,7 +98,7 @@ def server_error(method: str, status: int, what: str) -> Transient:
     turned away before any work, and reads never change anything.
     """
     unknown = method.upper() not in ("GET", "HEAD") and status != 503
-    return Transient(f"{what}: server error {status}", outcome_unknown=unknown)
+    return Transient(f"{what}: server error {status}", outcome_unknown=unknown, http_status=status)
 
 
 class _TooLarge(Exception):

@@ -28,7 +28,7 @@ from typing import Any, Callable, Sequence
 import requests
 
 from connectors import logsafe
-from connectors.base import (AccountConfig, AuthExpired, Clock, Identity, Metrics, MetricsBatch,
+from connectors.base import (AccountConfig, AuthExpired, Clock, ConnectorError, Identity, Metrics, MetricsBatch,
                              OutgoingPost, Permanent, Published, RateLimited, Reply, Transient,
                              system_clock)
 from connectors.http import (HttpClient, Redactor, json_body, parse_http_time, require_time, server_error,
@@ -95,7 +95,12 @@ class MastodonConnector:
             return response
         raise self._error(method, path, response)
 
-    def _error(self, method: str, path: str, response: requests.Response) -> Exception:
+    def _error(self, method: str, path: str, response: requests.Response) -> ConnectorError:
+        error = self._refusal(method, path, response)
+        error.http_status = response.status_code
+        return error
+
+    def _refusal(self, method: str, path: str, response: requests.Response) -> ConnectorError:
         status = response.status_code
         body = json_body(response)
         detail = body.get("error") if isinstance(body, dict) else None

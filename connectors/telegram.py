@@ -36,7 +36,7 @@ from typing import Any, Sequence
 import requests
 
 from connectors import logsafe
-from connectors.base import (AccountConfig, AuthExpired, Clock, Identity, Metrics, MetricsBatch,
+from connectors.base import (AccountConfig, AuthExpired, Clock, ConnectorError, Identity, Metrics, MetricsBatch,
                              NotSupported, OutgoingPost, Permanent, Published, RateLimited,
                              system_clock)
 from connectors.http import HttpClient, Redactor, json_body, server_error
@@ -99,7 +99,12 @@ class TelegramConnector:
             return body.get("result")
         raise self._error(method, response, body if isinstance(body, dict) else {})
 
-    def _error(self, method: str, response: requests.Response, body: dict[str, Any]) -> Exception:
+    def _error(self, method: str, response: requests.Response, body: dict[str, Any]) -> ConnectorError:
+        error = self._refusal(method, response, body)
+        error.http_status = response.status_code
+        return error
+
+    def _refusal(self, method: str, response: requests.Response, body: dict[str, Any]) -> ConnectorError:
         status = response.status_code
         code = body.get("error_code") or status
         description = self.http.redact(str(body.get("description") or f"HTTP {status}"))

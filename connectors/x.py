@@ -24,9 +24,9 @@ import requests
 import tweepy
 
 from connectors import logsafe
-from connectors.base import (AccountConfig, AuthExpired, Clock, ConnectorError, Identity, MediaFile,
-                             Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent, Published,
-                             RateLimited, Reply, Transient, system_clock)
+from connectors.base import (AccountConfig, AlreadyPublished, AuthExpired, Clock, ConnectorError, Identity,
+                             MediaFile, Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent,
+                             Published, RateLimited, Reply, Transient, system_clock)
 from connectors.http import HttpClient, Redactor
 from connectors.posttext import compose_text, match_key
 
@@ -223,7 +223,7 @@ class XConnector:
         try:
             resp = self._call("delete post", self.client.delete_tweet, remote_id, user_auth=self._user_auth)
         except Permanent as exc:
-            if getattr(exc, "status", None) == 404:  # already gone: the goal is reached
+            if exc.http_status == 404:  # already gone: the goal is reached
                 return
             raise
         if not (resp.data or {}).get("deleted", False):
@@ -324,6 +324,12 @@ class XConnector:
 
     def _http_error(self, resp: requests.Response, what: str, *, creating: bool = False,
                     replies: bool = False) -> ConnectorError:
+        """The typed error for an X refusal, carrying its HTTP status."""
+        error = self._refusal(resp, what, creating=creating, replies=replies)
+        error.http_status = resp.status_code
+        return error
+
+    def _refusal(self, resp: requests.Response, what: str, *, creating: bool, replies: bool) -> ConnectorError:
         status = resp.status_code
         body = _json(resp)
         ptype = str(body.get("type") or "")
@@ -339,18 +345,19 @@ class XConnector:
         if status == 403:
             codes = {e.get("code") for e in body.get("errors") or [] if isinstance(e, dict)}
             if "duplicate content" in detail.lower() or 187 in codes:
-                return Permanent("duplicate content")
+                # the account already has this text: after a lost answer, it is this very post
+                return AlreadyPublished(f"X refused {what} as a duplicate (403): {detail}")
             if replies and (ptype.endswith("/client-forbidden") or body.get("reason") == "client-not-enrolled"
                             or "not permitted" in detail.lower()
                             or "appropriate level of api access" in detail.lower()):
                 return NotSupported("replies are not available on this X access tier")
             if ptype.endswith("/unsupported-authentication"):
                 return AuthExpired(f"X does not accept these credentials for {what}: {detail}")
-            return _permanent(f"X refused {what} (403): {detail}", status)
+            return Permanent(f"X refused {what} (403): {detail}")
         if status >= 500:
             # 503 means "not now" before any work; 500/502/504 on a create may hide a post made
             return Transient(f"X server error {status} on {what}", outcome_unknown=creating and status != 503)
-        return _permanent(f"X refused {what} ({status}): {detail}", status)
+        return Permanent(f"X refused {what} ({status}): {detail}")
 
     def _usage_capped(self, body: dict, headers: Any, now: datetime) -> RateLimited:
         """A usage cap (``.../problems/usage-capped``) is temporary: the next day or billing period
@@ -425,12 +432,6 @@ class XConnector:
             self._media_request("media alt text", "/2/media/metadata",
                                 json={"id": media_id, "metadata": {"alt_text": {"text": media.alt_text[:1000]}}})
         return media_id
-
-
-def _permanent(reason: str, status: int) -> Permanent:
-    error = Permanent(reason)
-    error.status = status  # type: ignore[attr-defined]
-    return error
 
 
 def _parse_time(value: Any) -> datetime | None:

@@ -34,6 +34,7 @@ paused accounts, caps and spacing. Every function takes ``now`` from the app's c
 from __future__ import annotations
 
 import contextlib
+import enum
 import functools
 import logging
 import random
@@ -41,7 +42,7 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
@@ -50,14 +51,15 @@ from sqlalchemy.orm import Session, selectinload
 from campaigner import db, lateness, states
 from campaigner.app import App
 from campaigner.errors import CampaignerError
-from campaigner.models import (Account, AccountStatus, Alert, Attempt, Delivery, DeliveryPart,
+from campaigner.models import (Account, AccountStatus, Alert, Attempt, AttemptOutcome as O, Delivery, DeliveryPart,
                                DeliveryStatus as S, Post, Worker)
 from campaigner.processes import this_process
 from campaigner.services import workers
 from campaigner.services.accounts import connector as account_connector
-from campaigner.services.posts import look_since, outgoing_post, pending_part, uncertain
+from campaigner.services.posts import (known_there, look_since, maybe_out_since, outgoing_post, pending_part,
+                                       uncertain)
 from campaigner.times import format_local, local_day_bounds
-from connectors.base import (AuthExpired, Connector, ConnectorError, OutgoingPost, Permanent,
+from connectors.base import (AlreadyPublished, AuthExpired, Connector, ConnectorError, OutgoingPost, Permanent,
                              Published, RateLimited, Transient)
 from scheduler.policy import RetryPolicy
 from scheduler.writes import Write, Writes
@@ -70,8 +72,36 @@ RECONCILE_DELAY = timedelta(seconds=30)
 MIN_HOLD = timedelta(seconds=30)
 #: how long a holder keeps its accounts and claims after its last heartbeat (it beats every third)
 LEASE = timedelta(seconds=30)
-#: outcomes after which nothing more goes out on the account in this pass
-STOPS_ACCOUNT = frozenset({"held", "retrying", "unconfirmed"})
+
+
+class Bucket(str, enum.Enum):
+    """Where a delivery ends in a pass's report (``PassReport`` has a list per bucket)."""
+
+    PUBLISHED = "published"
+    FAILED = "failed"
+    RETRYING = "retrying"
+    DEFERRED = "deferred"
+    UNCONFIRMED = "unconfirmed"
+    HELD = "held"
+    EXPIRED = "expired"
+
+
+#: buckets after which nothing more goes out on the account in this pass
+STOPS_ACCOUNT = frozenset({Bucket.HELD, Bucket.RETRYING, Bucket.UNCONFIRMED})
+
+
+class _End(NamedTuple):
+    """How an attempt ends: its outcome code, the prose, and the platform's HTTP status if it answered."""
+
+    attempt_id: int
+    outcome: O
+    error: str | None = None
+    http_status: int | None = None
+
+    @classmethod
+    def of(cls, attempt_id: int, outcome: O, exc: BaseException | str | None = None) -> "_End":
+        return cls(attempt_id, outcome, None if exc is None else str(exc),
+                   exc.http_status if isinstance(exc, ConnectorError) else None)
 
 
 # --- the hot path's statements, built once (building a statement costs more than running it) -----
@@ -82,7 +112,8 @@ _START_ATTEMPT = insert(_A).values(delivery_id=bindparam("b_id"), part_position=
                                    kind=bindparam("b_kind"), worker=bindparam("b_worker"),
                                    started_at=bindparam("b_now")).returning(_A.c.id)
 _END_ATTEMPT = update(_A).where(_A.c.id == bindparam("b_attempt")).values(
-    finished_at=bindparam("b_now"), outcome=bindparam("b_outcome"), error=bindparam("b_error"))
+    finished_at=bindparam("b_now"), outcome=bindparam("b_outcome"), error=bindparam("b_error"),
+    http_status=bindparam("b_http_status"))
 _RECORD_PART = update(DeliveryPart.__table__).where(DeliveryPart.__table__.c.id == bindparam("b_part")).values(
     remote_id=bindparam("b_remote_id"), remote_url=bindparam("b_remote_url"), published_at=bindparam("b_published_at"))
 
@@ -107,14 +138,16 @@ class PassReport:
     expired: list[int] = field(default_factory=list)
     recovered: int = 0
 
+    def add(self, bucket: Bucket, delivery_id: int) -> None:
+        getattr(self, bucket.value).append(delivery_id)
+
     @property
     def handled(self) -> int:
-        return sum(len(x) for x in (self.published, self.failed, self.retrying, self.deferred,
-                                    self.unconfirmed, self.held, self.expired))
+        return sum(len(getattr(self, b.value)) for b in Bucket)
 
     def merge(self, other: "PassReport") -> None:
-        for name in ("published", "failed", "retrying", "deferred", "unconfirmed", "held", "expired"):
-            getattr(self, name).extend(getattr(other, name))
+        for b in Bucket:
+            getattr(self, b.value).extend(getattr(other, b.value))
         self.recovered += other.recovered
 
 
@@ -373,8 +406,8 @@ class Engine:
                 stale = list(s.scalars(select(Delivery).where(Delivery.status == S.PUBLISHING, ran_out)
                                        .with_for_update(skip_locked=True)
                                        .options(selectinload(Delivery.attempts), selectinload(Delivery.parts))))
-            ended = [dict(b_attempt=a.id, b_now=now, b_outcome="unknown",
-                          b_error=f"worker {a.worker} stopped during the call")
+            ended = [dict(b_attempt=a.id, b_now=now, b_outcome=O.UNKNOWN,
+                          b_error=f"worker {a.worker} stopped during the call", b_http_status=None)
                      for d in stale for a in d.attempts if a.finished_at is None]
             if ended:
                 conn.execute(_END_ATTEMPT, ended)
@@ -417,9 +450,9 @@ class Engine:
             if self.stopping.is_set():
                 self._unclaim(ds[i:])
                 return False
-            outcome = self._process(d, batch)
-            getattr(report, outcome).append(d.id)
-            if outcome in STOPS_ACCOUNT:
+            bucket = self._process(d, batch)
+            report.add(bucket, d.id)
+            if bucket in STOPS_ACCOUNT:
                 self._unclaim(ds[i + 1:])
                 return False
         return True
@@ -432,7 +465,7 @@ class Engine:
         with self._tx() as conn:
             self._give_back(conn, ds, now, Delivery.claimed_by == self.worker)
 
-    def _process(self, d: Delivery, batch: _Batch) -> str:
+    def _process(self, d: Delivery, batch: _Batch) -> Bucket:
         """Publish (or reconcile, then publish) one claimed delivery; returns the report bucket."""
         now = self.app.now()
         unsure = uncertain(d)  # never expired blind: looked for first, expired only if not there
@@ -447,68 +480,99 @@ class Engine:
             connector = self.connector(d.account)
         except CampaignerError as exc:  # e.g. a missing secret: like an expired token
             return self._pause(d, batch, str(exc))
-        verdict = None
         if unsure:
-            verdict = self._reconcile(d, batch, connector)
-            if verdict == "resend" and (too_late := self._past_limit(d, batch, self.app.now())):
+            looked_for = pending_part(d)
+            settled = self._reconcile(d, batch, connector)
+            if settled is not None:
+                return settled
+            resend = looked_for is not None and looked_for.remote_id is None  # not found: it would go out now
+            if resend and (too_late := self._past_limit(d, batch, self.app.now())):
                 return self._expire(d, batch, too_late)
-            if verdict != "resend" and verdict != "found":
-                return verdict
         pending = [p for p in d.parts if p.remote_id is None]
-        if not pending:  # every part is out: found just now (and recorded), or before a crash
-            return "published" if verdict == "found" else self._finish(d, batch)
+        if not pending:  # every part is out (recorded before a crash)
+            return self._finish(d, batch)
         for part in pending:
-            outcome = self._publish_part(d, batch, part, connector, last=part is pending[-1])
-            if outcome != "ok":
-                return outcome
-        return "published"
+            settled = self._publish_part(d, batch, part, connector, last=part is pending[-1])
+            if settled is not None:
+                return settled
+        raise AssertionError("the last part settles the delivery")
 
     def _past_limit(self, d: Delivery, batch: _Batch, at: datetime, because: str | None = None) -> str | None:
         """Why ``d`` may not go out at ``at``: past its lateness limit (None: it may)."""
         return lateness.past_limit(d, batch.account, self.app.settings.max_late_minutes, at,
                                    self.app.zone_for(batch.account.timezone), because)
 
-    def _expire(self, d: Delivery, batch: _Batch, reason: str) -> str:
+    def _expire(self, d: Delivery, batch: _Batch, reason: str) -> Bucket:
         """Not sent: its moment has passed. Shown, alerted; a person may still send it."""
         self._settle(d, batch, S.EXPIRED, dict(last_error=reason, next_attempt_at=None),
                      lambda s, now: self._alert(s, "expired", d, reason, now))
-        return "expired"
+        return Bucket.EXPIRED
 
     def _outgoing(self, d: Delivery, part: DeliveryPart) -> OutgoingPost:
         return outgoing_post(self.app, d, part)
 
     def _publish_part(self, d: Delivery, batch: _Batch, part: DeliveryPart, connector: Connector, *,
-                      last: bool) -> str:
-        """One part: attempt committed, the call, the outcome committed ("ok" when more parts follow,
-        "published" after the last one, else the report bucket)."""
+                      last: bool) -> Bucket | None:
+        """One part: attempt committed, the call, the outcome committed (None when more parts
+        follow, else the report bucket)."""
         attempt_id = self._start_attempt(d.id, part.position, "publish")
         if attempt_id is None:
-            return "held"  # not ours any more: nothing was sent
+            return Bucket.HELD  # not ours any more: nothing was sent
         try:
             published = connector.publish(self._outgoing(d, part))
         except RateLimited as exc:
             return self._hold(d, batch, attempt_id, exc)
         except AuthExpired as exc:
             return self._pause(d, batch, f"the platform refused its credentials ({exc})",
-                               attempt=(attempt_id, "auth_expired", str(exc)))
+                               attempt=_End.of(attempt_id, O.AUTH_EXPIRED, exc))
+        except AlreadyPublished as exc:
+            return self._already_there(d, batch, part, connector, _End.of(attempt_id, O.ALREADY_PUBLISHED, exc),
+                                       last=last)
         except Permanent as exc:
-            if exc.reason == "duplicate content":  # X: after an unknown outcome this means "already there"
-                found = self._find(connector, d, part)
-                if found is not None:
-                    return self._record_part(d, batch, part, attempt_id, found,
-                                             "published (found after duplicate refusal)", last=last)
-            return self._fail(d, batch, exc.reason, attempt=(attempt_id, "permanent", exc.reason))
+            return self._fail(d, batch, exc.reason, attempt=_End.of(attempt_id, O.PERMANENT, exc))
         except Transient as exc:
             if exc.outcome_unknown:
-                return self._unconfirmed(d, batch, str(exc), attempt=(attempt_id, "unknown", str(exc)))
-            return self._retry(d, batch, str(exc), attempt=(attempt_id, "transient", str(exc)))
+                return self._unconfirmed(d, batch, str(exc), attempt=_End.of(attempt_id, O.UNKNOWN, exc))
+            return self._retry(d, batch, str(exc), attempt=_End.of(attempt_id, O.TRANSIENT, exc))
         except ConnectorError as exc:  # NotSupported and the like: this post can never go out here
-            return self._fail(d, batch, str(exc), attempt=(attempt_id, "permanent", str(exc)))
+            return self._fail(d, batch, str(exc), attempt=_End.of(attempt_id, O.PERMANENT, exc))
         except Exception as exc:  # a bug after the request may have gone out: never re-send blind
             log.exception("delivery %d: unexpected error while publishing", d.id)
             return self._unconfirmed(d, batch, f"unexpected {type(exc).__name__}",
-                                     attempt=(attempt_id, "unknown", f"{type(exc).__name__}: {exc}"))
-        return self._record_part(d, batch, part, attempt_id, published, "published", last=last)
+                                     attempt=_End.of(attempt_id, O.UNKNOWN, f"{type(exc).__name__}: {exc}"))
+        return self._record_part(d, batch, part, _End(attempt_id, O.PUBLISHED), published, last=last)
+
+    def _already_there(self, d: Delivery, batch: _Batch, part: DeliveryPart, connector: Connector, end: _End, *,
+                       last: bool) -> Bucket | None:
+        """The platform refuses the part as already there (``AlreadyPublished``). After an earlier
+        call whose outcome was unknown that is this very post: it is recorded when a look finds it,
+        else the delivery stays unconfirmed and is looked for again — never failed, never re-sent.
+        With no such call the text is another post's, and this one cannot go out as it is."""
+        if maybe_out_since(d, part) is None:
+            return self._fail(d, batch, f"{end.error} — {d.account.name} already has another post with this text: "
+                                        f"change the text (`campaigner post edit {d.post_id}`) to send it",
+                              attempt=end)
+        found = self._find(connector, d, part)
+        if found is not None:
+            return self._record_part(d, batch, part, end._replace(outcome=O.FOUND), found, last=last)
+        return self._look_later(d, batch, part, end, looks=0)
+
+    def _look_later(self, d: Delivery, batch: _Batch, part: DeliveryPart, end: _End, *, looks: int) -> Bucket:
+        """The platform says the part is there but ``looks`` looks did not show it (X's timeline lags
+        behind new posts): unconfirmed, looked for again on the policy's schedule; once
+        ``policy.look_for`` has passed since the first unknown outcome, a person is asked, once."""
+        now = self.app.now()
+        since = maybe_out_since(d, part) or now
+        platform = d.account.platform
+        if now - since < self.policy.look_for:
+            return self._unconfirmed(d, batch, f"{platform} says it is already there, not visible yet: looking again",
+                                     again_in=self.policy.look_delay(looks), attempt=end)
+        hours = round((now - since) / timedelta(hours=1), 1)
+        return self._unconfirmed(
+            d, batch, f"{platform} says part {part.position + 1} is already there, but it was not found in "
+                      f"{hours:g} hours of looking: find it on {d.account.name}, then run `campaigner post reconcile "
+                      f"{d.post_id} --account {d.account.name} --found URL` (or `--resend` if it is not there)",
+            again_in=None, attempt=end)
 
     def _find(self, connector: Connector, d: Delivery, part: DeliveryPart) -> Published | None:
         try:
@@ -517,36 +581,41 @@ class Engine:
             log.warning("delivery %d: could not look for part %d: %s", d.id, part.position + 1, exc)
             return None
 
-    def _reconcile(self, d: Delivery, batch: _Batch, connector: Connector) -> str:
-        """Look for the part whose outcome is unknown: found → record it; surely absent → resend;
-        cannot tell → a person decides."""
+    def _reconcile(self, d: Delivery, batch: _Batch, connector: Connector) -> Bucket | None:
+        """Look for the part whose outcome is unknown: found → record it; surely absent → None (send
+        it); known to be there but not visible → look again later; cannot tell → a person decides."""
         part = pending_part(d)
+        assert part is not None  # uncertain(d) says so
         attempt_id = self._start_attempt(d.id, part.position, "reconcile")
         if attempt_id is None:
-            return "held"
+            return Bucket.HELD
         try:
             found = connector.find_existing(self._outgoing(d, part), look_since(d, part))
         except RateLimited as exc:
             return self._hold(d, batch, attempt_id, exc, uncertain=True)
         except AuthExpired as exc:
             return self._pause(d, batch, f"the platform refused its credentials ({exc})", uncertain=True,
-                               attempt=(attempt_id, "auth_expired", str(exc)))
+                               attempt=_End.of(attempt_id, O.AUTH_EXPIRED, exc))
         except ConnectorError as exc:
             return self._unconfirmed(d, batch, f"could not look for it yet: {exc}",
                                      again_in=self.policy.delay(1, self.rng),
-                                     attempt=(attempt_id, "transient", str(exc)))
+                                     attempt=_End.of(attempt_id, O.TRANSIENT, exc))
         if found is not None:
             last = all(p.remote_id is not None for p in d.parts if p is not part)
-            self._record_part(d, batch, part, attempt_id, found, "found", last=last)
             log.info("delivery %d: part %d was published after all (%s)", d.id, part.position + 1, found.url)
-            return "found"
-        if getattr(connector, "can_find_existing", True):
-            self._finish_attempt(attempt_id, "not_found", "not on the platform: sending again")
-            return "resend"
+            return self._record_part(d, batch, part, _End(attempt_id, O.FOUND), found, last=last)
+        if known_there(d, part):
+            looks = sum(1 for a in d.attempts if a.part_position == part.position and a.kind == "reconcile"
+                        and a.outcome == O.NOT_VISIBLE)
+            return self._look_later(d, batch, part, _End(attempt_id, O.NOT_VISIBLE, "not on the timeline yet"),
+                                    looks=looks + 1)
+        if connector.can_find_existing:
+            self._finish_attempt(_End(attempt_id, O.NOT_FOUND, "not on the platform: sending again"))
+            return None
         return self._unconfirmed(d, batch, f"{d.account.platform} cannot be searched for it: check the channel, then "
                                            f"run `campaigner post reconcile {d.post_id} --account {d.account.name} "
                                            "--found URL` or `--resend`", again_in=None,
-                                 attempt=(attempt_id, "cannot_tell", "the platform cannot be searched"))
+                                 attempt=_End(attempt_id, O.CANNOT_TELL, "the platform cannot be searched"))
 
     # --- caps and spacing ---------------------------------------------------------------------
     def _count(self, batch: _Batch, now: datetime) -> None:
@@ -614,29 +683,29 @@ class Engine:
             return conn.execute(_START_ATTEMPT, dict(b_id=delivery_id, b_position=position, b_kind=kind,
                                                      b_worker=self.worker, b_now=now)).scalar_one()
 
-    def _finish_attempt(self, attempt_id: int, outcome: str, error: str | None = None,
-                        s: Connection | None = None) -> None:
-        params = dict(b_attempt=attempt_id, b_now=self.app.now(), b_outcome=outcome, b_error=error)
+    def _finish_attempt(self, end: _End, s: Connection | None = None) -> None:
+        params = dict(b_attempt=end.attempt_id, b_now=self.app.now(), b_outcome=end.outcome, b_error=end.error,
+                      b_http_status=end.http_status)
         if s is not None:
             s.execute(_END_ATTEMPT, params)
         else:
             self._later(lambda conn: conn.execute(_END_ATTEMPT, params))
 
-    def _record_part(self, d: Delivery, batch: _Batch, part: DeliveryPart, attempt_id: int, published: Published,
-                     outcome: str, *, last: bool) -> str:
+    def _record_part(self, d: Delivery, batch: _Batch, part: DeliveryPart, end: _End, published: Published, *,
+                     last: bool) -> Bucket | None:
         """A part is out: record it and end its attempt (with the next part's attempt start); after
-        the last part the delivery is published in the same transaction."""
+        the last part the delivery is published in the same transaction (None: more parts follow)."""
         part.remote_id, part.remote_url, part.published_at = (published.remote_id, published.url,
                                                               published.published_at)
 
         def write(s: Connection, now: datetime) -> None:
             s.execute(_RECORD_PART, dict(b_part=part.id, b_remote_id=published.remote_id, b_remote_url=published.url,
                                          b_published_at=published.published_at))
-            self._finish_attempt(attempt_id, outcome, s=s)
+            self._finish_attempt(end, s=s)
         if not last:
             now = self.app.now()
             self._later(lambda s: write(s, now))
-            return "ok"
+            return None
         return self._finish(d, batch, write)
 
     def _settle(self, d: Delivery, batch: _Batch, new: S, values: dict,
@@ -677,16 +746,17 @@ class Engine:
                                        message=message))
         log.warning("%s: delivery %d on %s: %s", kind, d.id, d.account.name, message)
 
-    def _ender(self, attempt: tuple[int, str, str | None] | None,
+    def _ender(self, attempt: _End | None,
                more: Callable[[Connection, datetime], None] | None = None) -> Callable[[Connection, datetime], None]:
         def extra(s: Connection, now: datetime) -> None:
             if attempt is not None:
-                self._finish_attempt(*attempt, s=s)
+                self._finish_attempt(attempt, s=s)
             if more is not None:
                 more(s, now)
         return extra
 
-    def _finish(self, d: Delivery, batch: _Batch, extra: Callable[[Connection, datetime], None] | None = None) -> str:
+    def _finish(self, d: Delivery, batch: _Batch,
+                extra: Callable[[Connection, datetime], None] | None = None) -> Bucket:
         first = d.parts[0]
         now = self.app.now()
         published_at = max(p.published_at or now for p in d.parts)
@@ -695,15 +765,15 @@ class Engine:
                      extra)
         self._counted_publish(batch, published_at)
         log.info("published %s delivery %d: %s", d.account.name, d.id, first.remote_url or first.remote_id)
-        return "published"
+        return Bucket.PUBLISHED
 
-    def _fail(self, d: Delivery, batch: _Batch, reason: str, *, attempt=None, **values) -> str:
+    def _fail(self, d: Delivery, batch: _Batch, reason: str, *, attempt: _End | None = None, **values) -> Bucket:
         """Failed for good with ``reason`` (also the alert's message); ``values``: more fields to set."""
         self._settle(d, batch, S.FAILED, dict(values, last_error=reason, next_attempt_at=None),
                      self._ender(attempt, lambda s, now: self._alert(s, "failed", d, reason, now)))
-        return "failed"
+        return Bucket.FAILED
 
-    def _retry(self, d: Delivery, batch: _Batch, reason: str, *, attempt=None) -> str:
+    def _retry(self, d: Delivery, batch: _Batch, reason: str, *, attempt: _End | None = None) -> Bucket:
         count = d.attempt_count + 1
         if self.policy.gives_up(count):
             return self._fail(d, batch, f"gave up after {count} attempts: {reason}", attempt=attempt,
@@ -713,10 +783,10 @@ class Engine:
                                               next_attempt_at=now + self.policy.delay(count, self.rng)),
                      self._ender(attempt))
         log.info("retrying %s delivery %d later: %s", d.account.name, d.id, reason)
-        return "retrying"
+        return Bucket.RETRYING
 
     def _unconfirmed(self, d: Delivery, batch: _Batch, reason: str, again_in: timedelta | None = RECONCILE_DELAY,
-                     *, attempt=None) -> str:
+                     *, attempt: _End | None = None) -> Bucket:
         now = self.app.now()
         more = None if again_in is not None else (lambda s, now: self._alert(s, "unconfirmed", d, reason, now))
         self._settle(d, batch, S.UNCONFIRMED,
@@ -725,16 +795,17 @@ class Engine:
                      self._ender(attempt, more))
         if again_in is not None:
             log.info("unconfirmed %s delivery %d (will look for it): %s", d.account.name, d.id, reason)
-        return "unconfirmed"
+        return Bucket.UNCONFIRMED
 
-    def _defer(self, d: Delivery, batch: _Batch, when: datetime, why: str) -> str:
+    def _defer(self, d: Delivery, batch: _Batch, when: datetime, why: str) -> Bucket:
         # the moment stays: lateness (and its limit) count from it, not from the new due time
         self._settle(d, batch, S.QUEUED, dict(due_at=when, intended_at=lateness.moment(d), last_error=why,
                                               next_attempt_at=None))
         log.info("deferred %s delivery %d: %s", d.account.name, d.id, why)
-        return "deferred"
+        return Bucket.DEFERRED
 
-    def _hold(self, d: Delivery, batch: _Batch, attempt_id: int, exc: RateLimited, *, uncertain: bool = False) -> str:
+    def _hold(self, d: Delivery, batch: _Batch, attempt_id: int, exc: RateLimited, *,
+              uncertain: bool = False) -> Bucket:
         """Rate limited: no attempt is spent; the account (or every account on the same app) waits —
         at least MIN_HOLD, even when the platform's reset time is already past."""
         exc.retry_at = max(exc.retry_at, self.app.now() + MIN_HOLD)
@@ -751,11 +822,12 @@ class Engine:
         self._settle(d, batch, S.UNCONFIRMED if uncertain else S.QUEUED,
                      dict(next_attempt_at=exc.retry_at,
                           last_error=f"rate limited until {format_local(exc.retry_at, self.app.zone_for(account.timezone))}"),
-                     self._ender((attempt_id, "rate_limited", str(exc)), hold))
+                     self._ender(_End.of(attempt_id, O.RATE_LIMITED, exc), hold))
         log.info("rate limited on %s until %s", account.name, exc.retry_at.isoformat())
-        return "held"
+        return Bucket.HELD
 
-    def _pause(self, d: Delivery, batch: _Batch, reason: str, *, uncertain: bool = False, attempt=None) -> str:
+    def _pause(self, d: Delivery, batch: _Batch, reason: str, *, uncertain: bool = False,
+               attempt: _End | None = None) -> Bucket:
         """Credentials refused or missing: the account pauses; its deliveries stay queued."""
         self._connectors.pop(d.account_id, None)
         now = self.app.now()
@@ -767,7 +839,7 @@ class Engine:
         self._settle(d, batch, S.UNCONFIRMED if uncertain else S.QUEUED,
                      dict(next_attempt_at=now if uncertain else None, last_error=f"account paused: {reason}"),
                      self._ender(attempt, pause))
-        return "held"
+        return Bucket.HELD
 
     # --- for the daemon -----------------------------------------------------------------------
     def next_wake(self) -> datetime | None:

@@ -15,7 +15,7 @@ from campaigner import db, lateness, states
 from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
 from campaigner.media_store import keep
-from campaigner.models import Account, Attempt, Campaign, Delivery, DeliveryPart, Post, PostMedia
+from campaigner.models import Account, Attempt, AttemptOutcome as O, Campaign, Delivery, DeliveryPart, Post, PostMedia
 from campaigner.models import DeliveryStatus as S
 from campaigner.services.accounts import connector as account_connector, get as get_account
 from campaigner.services.campaigns import get as get_campaign
@@ -415,9 +415,11 @@ def retry(app: App, post_id: int, *, account: str | None = None) -> list[Deliver
 
 #: as the engine: look for a post from this long before the call whose outcome is unknown
 RECONCILE_MARGIN = timedelta(minutes=10)
+#: publish outcomes after which the part may be on the platform (None: the call never ended)
+MAY_BE_OUT = frozenset({None, O.UNKNOWN, O.ALREADY_PUBLISHED})
 #: reconcile outcomes that settle an unknown publish as "not on the platform": after one of these
 #: the engine sends the part again instead of looking (or asking) once more
-SETTLED_NOT_SENT = frozenset({"not_found", "resolved by hand: resend"})
+SETTLED_NOT_SENT = frozenset({O.NOT_FOUND, O.RESOLVED_RESEND})
 
 
 @dataclass(frozen=True)
@@ -485,12 +487,29 @@ def look_since(d: Delivery, part: DeliveryPart) -> datetime:
     return min(tries or [d.claimed_at or d.due_at]) - RECONCILE_MARGIN
 
 
-def _unknown_publishes(d: Delivery, part: DeliveryPart | None):
-    return [a for a in d.attempts if part is not None and a.part_position == part.position and a.kind == "publish"
-            and a.outcome in (None, "unknown")]
+def _publishes(d: Delivery, part: DeliveryPart | None) -> list[Attempt]:
+    return [a for a in d.attempts if part is not None and a.part_position == part.position and a.kind == "publish"]
 
 
-def _settle(s: Session, d: Delivery, part: DeliveryPart | None, now: datetime, outcome: str, note: str) -> Reconciled:
+def _unknown_publishes(d: Delivery, part: DeliveryPart | None) -> list[Attempt]:
+    return [a for a in _publishes(d, part) if a.outcome in (None, O.UNKNOWN)]
+
+
+def maybe_out_since(d: Delivery, part: DeliveryPart) -> datetime | None:
+    """When a call first may have put ``part`` on the platform (its outcome was unknown, or the
+    platform said it is there); None when no call did — then a platform saying "already there"
+    means another post with the same text."""
+    return min((a.started_at for a in _publishes(d, part) if a.outcome in MAY_BE_OUT), default=None)
+
+
+def known_there(d: Delivery, part: DeliveryPart) -> bool:
+    """Whether the platform said ``part`` is there (its last publish was refused as already
+    published): a look that does not find it means "not visible yet", never "not sent"."""
+    tries = _publishes(d, part)
+    return bool(tries) and tries[-1].outcome == O.ALREADY_PUBLISHED
+
+
+def _settle(s: Session, d: Delivery, part: DeliveryPart | None, now: datetime, outcome: O, note: str) -> Reconciled:
     """Record the reconcile attempt and move the delivery on: published when every part is out,
     else back to the queue (the remaining parts, or this one again)."""
     s.add(Attempt(delivery_id=d.id, part_position=part.position if part else len(d.parts) - 1, kind="reconcile",
@@ -548,8 +567,8 @@ def resolve_unconfirmed(app: App, post_id: int, *, account: str | None = None, f
                 part.remote_id, part.remote_url = _found_ref(d.account.platform, found)
                 # it went out during the call whose answer was lost
                 part.published_at = unknown[-1].started_at if unknown else now
-            return _settle(s, d, part, now, "resolved by hand: found", f"found on the platform: {found.strip()}")
-        return _settle(s, d, part, now, "resolved by hand: resend",
+            return _settle(s, d, part, now, O.RESOLVED_FOUND, f"found on the platform: {found.strip()}")
+        return _settle(s, d, part, now, O.RESOLVED_RESEND,
                        f"checked on {d.account.name}: not there, sending again")
 
 
@@ -578,7 +597,7 @@ def uncertain(d: Delivery) -> bool:
         return False
     for a in reversed([a for a in d.attempts if a.part_position == part.position]):
         if a.kind == "publish":
-            return a.outcome in (None, "unknown")
+            return a.outcome in MAY_BE_OUT
         if a.outcome in SETTLED_NOT_SENT:
             return False
     return False
@@ -604,7 +623,7 @@ def check_unconfirmed(app: App, post_id: int, *, account: str | None = None) -> 
     connector = account_connector(app, acc)
     base = dict(post_id=d.post_id, delivery_id=d.id, account=acc.name, platform=acc.platform, status=d.status.value,
                 part=part.position + 1, parts=len(d.parts), since=since)
-    if not getattr(connector, "can_find_existing", True):
+    if not connector.can_find_existing:
         return Reconciled(**base, verdict="cannot tell")
     try:
         found = connector.find_existing(outgoing, since)
@@ -621,9 +640,9 @@ def check_unconfirmed(app: App, post_id: int, *, account: str | None = None) -> 
         part = pending
         if found is None:
             s.add(Attempt(delivery_id=d.id, part_position=part.position, kind="reconcile", worker=_who(),
-                          started_at=now, finished_at=now, outcome="checked_not_found",
+                          started_at=now, finished_at=now, outcome=O.CHECKED_NOT_FOUND,
                           error="checked by hand: not there (yet): the worker still looks before sending"))
             return Reconciled(**base, verdict="not found")
         part.remote_id, part.remote_url, part.published_at = found.remote_id, found.url, found.published_at
-        done = _settle(s, d, part, now, "found", "checked by hand: it is there")
+        done = _settle(s, d, part, now, O.FOUND, "checked by hand: it is there")
     return dataclasses.replace(done, verdict="found", since=since)

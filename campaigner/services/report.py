@@ -64,8 +64,8 @@ from sqlalchemy.orm import aliased
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import InvalidInput
-from campaigner.models import (Account, AccountStatus, Attempt, Campaign, Delivery, DeliveryPart,
-                               DeliveryStatus as S, MetricSnapshot, Post, Reply)
+from campaigner.models import (Account, AccountStatus, Attempt, AttemptOutcome as O, Campaign, Delivery,
+                               DeliveryPart, DeliveryStatus as S, MetricSnapshot, Post, Reply)
 from campaigner.models import METRIC_FIELDS as METRICS
 from campaigner.lateness import LATE_LISTED
 from campaigner.services.credentials import expires_soon
@@ -81,8 +81,8 @@ MIN_POSTS_FOR_BEST = 3
 #: an account with this many failed posts (or failed attempts) in the week needs attention
 FAILED_DELIVERIES_ALERT = 2
 FAILED_ATTEMPTS_ALERT = 3
-#: attempts outcomes that are errors (a rate-limit wait is not)
-FAILED_OUTCOMES = ("transient", "permanent", "auth_expired", "unknown")
+#: attempt outcomes that are errors (a rate-limit wait is not, nor a post the platform already has)
+FAILED_OUTCOMES = (O.TRANSIENT, O.PERMANENT, O.AUTH_EXPIRED, O.UNKNOWN)
 TOP_POSTS = 5
 TOP_POSTS_PER_CAMPAIGN = 3
 REPLY_EXAMPLES = 3

@@ -13,8 +13,8 @@ from datetime import timedelta
 
 import pytest
 
-from connectors.base import (AuthExpired, MediaFile, NotSupported, OutgoingPost, Permanent, RateLimited,
-                             Transient)
+from connectors.base import (AlreadyPublished, AuthExpired, MediaFile, NotSupported, OutgoingPost, Permanent,
+                             RateLimited, Transient)
 from connectors.x import XConnector, _RoutedSession, rate_limit_wait
 from tests.conftest import T0
 from tests.fakes.server import Failure, Response
@@ -112,7 +112,7 @@ def test_lost_answer_then_find_existing_finds_the_post_despite_tco_and_entities(
     [timeline_call] = fake.calls("GET", "/tweets")[-1:]
     assert fake.create_count() == 1
     # and a retry would have been refused as a duplicate, never posted twice
-    with pytest.raises(Permanent, match="duplicate content"):
+    with pytest.raises(AlreadyPublished, match="duplicate content"):
         x.publish(p)
     assert fake.create_count() == 1
 
@@ -144,11 +144,13 @@ def test_link_is_appended_once(fake, x):
         "Baca tuntutan kami\n\nhttps://kspi.or.id/tuntutan", "Tuntutan: https://kspi.or.id/t2 — sebarkan"]
 
 
-def test_duplicate_content_is_a_permanent_refusal(fake, x):
+def test_duplicate_content_is_already_published_with_its_status(fake, x):
     x.publish(post("Tolak Tapera!"))
-    with pytest.raises(Permanent) as info:
+    with pytest.raises(AlreadyPublished) as info:
         x.publish(post("Tolak Tapera!", key="another-key"))
-    assert info.value.reason == "duplicate content"
+    assert isinstance(info.value, Permanent) and info.value.http_status == 403
+    assert str(info.value) == ("X refused create post as a duplicate (403): "
+                               "You are not allowed to create a Tweet with duplicate content.")
     assert fake.create_count() == 1
 
 
@@ -287,7 +289,7 @@ def test_server_errors_on_create_are_transient(fake, x, status, unknown):
     fake.server_error_next(status)
     with pytest.raises(Transient) as info:
         x.publish(post(f"status {status}"))
-    assert info.value.outcome_unknown is unknown
+    assert info.value.outcome_unknown is unknown and info.value.http_status == status
 
 
 def test_server_error_on_a_read_is_transient_and_known(fake, x):

@@ -33,11 +33,11 @@ def test_found_records_the_url_and_publishes(cli, engine, telegram_unconfirmed):
     assert d.remote_url == f"https://t.me/spn_info/{message_id}" and d.last_error is None
     assert d.published_at == d.attempts[0].started_at  # it went out during the call whose answer was lost
     assert [(a.kind, a.outcome) for a in d.attempts] == [
-        ("publish", "unknown"), ("reconcile", "cannot_tell"), ("reconcile", "resolved by hand: found")]
+        ("publish", "unknown"), ("reconcile", "cannot_tell"), ("reconcile", "resolved_found")]
     assert d.attempts[-1].error == f"found on the platform: https://t.me/spn_info/{message_id}"
     assert e.run_pass().handled == 0 and fake.create_count() == 1
     shown = cli.ok("post", "show", "1").stdout
-    assert f"t1 part 1: resolved by hand: found (found on the platform: https://t.me/spn_info/{message_id})" in shown
+    assert f"t1 part 1: resolved_found (found on the platform: https://t.me/spn_info/{message_id})" in shown
 
 
 def test_found_by_id_without_account_option(cli, engine, telegram_unconfirmed):
@@ -60,7 +60,7 @@ def test_resend_sends_it_once_more_without_asking_again(cli, engine, telegram_un
     assert fake.create_count() == 2 and list(fake.posts().values()) == ["Tolak Tapera!"]
     assert [(a.kind, a.outcome) for a in d.attempts] == [
         ("publish", "unknown"), ("reconcile", "cannot_tell"),
-        ("reconcile", "resolved by hand: resend"), ("publish", "published")]
+        ("reconcile", "resolved_resend"), ("publish", "published")]
     assert [a.kind for a in alerts(engine)] == ["unconfirmed"]  # no second alert: nothing was asked again
 
 

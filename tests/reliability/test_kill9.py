@@ -26,7 +26,7 @@ POSTS = 50
 PLATFORMS = ("x", "mastodon", "bluesky")
 KILLS = 6
 LEASE_SECONDS = "2"
-SUCCESS = {"published", "found", "published (found after duplicate refusal)"}
+SUCCESS = {"published", "found"}
 
 
 def _in_flight(engine, worker: str, platform: str | None = None) -> int:
