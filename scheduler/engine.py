@@ -565,14 +565,15 @@ class Engine:
         since = maybe_out_since(d, part) or now
         platform = d.account.platform
         if now - since < self.policy.look_for:
-            return self._unconfirmed(d, batch, f"{platform} says it is already there, not visible yet: looking again",
-                                     again_in=self.policy.look_delay(looks), attempt=end)
-        hours = round((now - since) / timedelta(hours=1), 1)
+            return self._unconfirmed(d, batch, f"{platform} says it is already there but does not show it yet: "
+                                               "looking again", again_in=self.policy.look_delay(looks), attempt=end,
+                                     unknown=False)
+        hours = self.policy.look_for / timedelta(hours=1)
         return self._unconfirmed(
             d, batch, f"{platform} says part {part.position + 1} is already there, but it was not found in "
                       f"{hours:g} hours of looking: find it on {d.account.name}, then run `campaigner post reconcile "
                       f"{d.post_id} --account {d.account.name} --found URL` (or `--resend` if it is not there)",
-            again_in=None, attempt=end)
+            again_in=None, attempt=end, unknown=False)
 
     def _find(self, connector: Connector, d: Delivery, part: DeliveryPart) -> Published | None:
         try:
@@ -786,11 +787,13 @@ class Engine:
         return Bucket.RETRYING
 
     def _unconfirmed(self, d: Delivery, batch: _Batch, reason: str, again_in: timedelta | None = RECONCILE_DELAY,
-                     *, attempt: _End | None = None) -> Bucket:
+                     *, attempt: _End | None = None, unknown: bool = True) -> Bucket:
+        """Unconfirmed: looked for again ``again_in`` later, or (None) a person is asked. ``unknown``:
+        the outcome is unknown (else the platform said the post is there)."""
         now = self.app.now()
         more = None if again_in is not None else (lambda s, now: self._alert(s, "unconfirmed", d, reason, now))
         self._settle(d, batch, S.UNCONFIRMED,
-                     dict(last_error=f"outcome unknown: {reason}",
+                     dict(last_error=f"outcome unknown: {reason}" if unknown else reason,
                           next_attempt_at=now + again_in if again_in is not None else None),
                      self._ender(attempt, more))
         if again_in is not None:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from connectors.base import AuthExpired, MediaFile, OutgoingPost, Permanent, RateLimited, Transient
+from connectors.base import AlreadyPublished, AuthExpired, MediaFile, OutgoingPost, Permanent, RateLimited, Transient
 from connectors.bluesky import BlueskyConnector, build_facets
 from connectors.tid import is_valid_tid, new_tid, tid_clock_id, tid_time
 from tests.conftest import T0
@@ -305,6 +305,17 @@ def test_create_answered_conflict_for_our_own_key_is_success(fake, bsky, answer)
     fake.duplicate_rkey_response = answer
     again = bsky.publish(p)
     assert again.remote_id == first.remote_id and fake.create_count() == 1
+
+
+def test_a_taken_key_that_cannot_be_read_yet_is_already_published(fake, bsky):
+    p = post("Sudah ada, belum terbaca")
+    bsky.publish(p)
+    fake.duplicate_rkey_response = xrpc_error(409, "RecordAlreadyExists", "Record already exists")
+    # the look at the key fails: the key is still ours, and taken
+    fake.fail_next(xrpc_error(502, "UpstreamFailure", "UpstreamFailure"), path_contains="getRecord")
+    with pytest.raises(AlreadyPublished, match="RecordAlreadyExists") as info:
+        bsky.publish(p)
+    assert info.value.http_status == 409 and fake.create_count() == 1
 
 
 def test_a_key_holding_another_post_is_permanent(fake, bsky):

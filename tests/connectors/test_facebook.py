@@ -9,7 +9,7 @@ from datetime import timedelta, timezone
 import pytest
 import requests
 
-from connectors.base import AuthExpired, Permanent, RateLimited, Transient
+from connectors.base import AlreadyPublished, AuthExpired, Permanent, RateLimited, Transient
 from connectors.facebook import GRAPH_API_VERSION, FacebookConnector
 from tests.connectors.conftest import new_post
 from tests.fakes.facebook import Fake
@@ -86,10 +86,11 @@ def test_thread_parts_are_comments_on_the_first_post(conn, fake):
     assert "?comment_id=" in three.url
 
 
-def test_a_duplicate_message_is_permanent(conn):
+def test_a_duplicate_message_is_already_published(conn):
     conn.publish(new_post("Sama persis"))
-    with pytest.raises(Permanent, match="Duplicate status message"):
+    with pytest.raises(AlreadyPublished, match="Duplicate status message") as info:
         conn.publish(new_post("Sama persis"))
+    assert isinstance(info.value, Permanent) and info.value.http_status == 400
 
 
 def test_fake_refuses_a_batch_over_50(fake):

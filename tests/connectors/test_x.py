@@ -117,6 +117,16 @@ def test_lost_answer_then_find_existing_finds_the_post_despite_tco_and_entities(
     assert fake.create_count() == 1
 
 
+def test_find_existing_misses_a_post_the_timeline_does_not_show_yet(fake, x, clock):
+    p = post("Tolak Tapera sekarang!")
+    fake.timeline_lag = timedelta(minutes=5)
+    published = x.publish(p)
+    clock.advance(minutes=4, seconds=59)
+    assert x.find_existing(p, since=T0 - timedelta(minutes=10)) is None
+    clock.advance(seconds=1)
+    assert x.find_existing(p, since=T0 - timedelta(minutes=10)).remote_id == published.remote_id
+
+
 def test_find_existing_reads_a_bounded_number_of_pages(fake, x):
     target = post("Pesan yang dicari")
     fake.add_own_post(target.text)

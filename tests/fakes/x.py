@@ -7,7 +7,8 @@ with the test secrets (or the OAuth 2.0 bearer token), ``CreatePostsRequest`` wi
 fields (``additionalProperties: false``), 280 weighted characters, 1..100 ids per lookup, and
 the ``MediaUploadRequest`` shape of ``POST /2/media/upload``.
 
-Like X, every URL in the text it returns is a t.co link and ``& < >`` come back as entities.
+Like X, every URL in the text it returns is a t.co link and ``& < >`` come back as entities, and
+the account's timeline may lag behind new posts (``timeline_lag``, on the fake's clock).
 """
 from __future__ import annotations
 
@@ -91,6 +92,8 @@ class Fake(ContractFake):
         self.expired = False
         self.search_allowed = True          # False = an access tier without recent search
         self.metrics_naming = "retweet"     # or "repost" (the newest spec's name)
+        #: the own timeline leaves out posts younger than this (X's lags behind new posts)
+        self.timeline_lag = timedelta(0)
         self.user_24h_limit: int | None = None
         self.app_24h_limit: int | None = None
         self.nonces: set[str] = set()
@@ -416,8 +419,10 @@ class Fake(ContractFake):
         if not 5 <= max_results <= 100:
             return invalid_request("max_results must be between 5 and 100", "max_results", max_results)
         start = self._time_param(req, "start_time")
+        shown_until = self.clock() - self.timeline_lag
         tweets = sorted((t for t in self.tweets.values() if t["author_id"] == user_id
-                         and (start is None or t["created_at"] >= start)), key=lambda t: -int(t["id"]))
+                         and (start is None or t["created_at"] >= start) and t["created_at"] <= shown_until),
+                        key=lambda t: -int(t["id"]))
         return self._page(req, tweets, self._fields(req), "pagination_token", max_results)
 
     def _search(self, req: Request) -> Response:
