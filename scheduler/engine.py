@@ -20,7 +20,10 @@ How exactly-once holds:
   one that starts the next attempt, or the one before the account is given back
   (``scheduler.writes``). A worker dying in between leaves the attempt unfinished: outcome unknown.
 - An unconfirmed delivery is never sent again before the connector's ``find_existing`` has looked
-  for it; where the platform cannot look (Telegram) a person decides (``post reconcile``).
+  for it; where the platform cannot look (Telegram) a person decides (``post reconcile``). A send
+  the platform refuses as already there (``AlreadyPublished``, e.g. after a look that missed a post
+  X's timeline did not show yet) is believed: the delivery stays unconfirmed and is looked for on
+  the policy's schedule until it is found, or a person is asked.
 
 How it stays cheap: a pass keeps ``concurrency`` threads busy, each leasing one account at a time
 (the one whose delivery is most overdue) together with its due deliveries, loading them once, and
@@ -608,7 +611,7 @@ class Engine:
         if known_there(d, part):
             looks = sum(1 for a in d.attempts if a.part_position == part.position and a.kind == "reconcile"
                         and a.outcome == O.NOT_VISIBLE)
-            return self._look_later(d, batch, part, _End(attempt_id, O.NOT_VISIBLE, "not on the timeline yet"),
+            return self._look_later(d, batch, part, _End(attempt_id, O.NOT_VISIBLE, "not found yet"),
                                     looks=looks + 1)
         if connector.can_find_existing:
             self._finish_attempt(_End(attempt_id, O.NOT_FOUND, "not on the platform: sending again"))

@@ -124,3 +124,23 @@ def test_every_migration_keeps_the_rows_that_point_at_an_altered_table(empty_db_
         with engine.connect() as c:
             assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # on again after migrating
     engine.dispose()
+
+
+def test_upgrade_rewrites_the_prose_outcomes_as_codes(cli, db_url):
+    cli.ok("account", "add", "sandbox", "s1")
+    cli.ok("post", "add", "Satu", "--to", "s1", "--now")
+    engine = make_engine(db_url)
+    old = ["unknown", "resolved by hand: resend", "resolved by hand: found"]
+    if engine.dialect.name == "sqlite":  # 41 characters: PostgreSQL refused to store it
+        old.append("published (found after duplicate refusal)")
+    with engine.begin() as c:
+        for outcome in old:
+            c.execute(text("INSERT INTO attempts (delivery_id, part_position, kind, started_at, outcome) "
+                           "VALUES (1, 0, 'publish', '2026-11-30 01:00:00', :outcome)"), {"outcome": outcome})
+        c.execute(text("UPDATE alembic_version SET version_num = '0003_liveness'"))  # the one before
+    assert "upgraded" in cli.ok("init").stdout
+    with engine.connect() as c:
+        stored = list(c.scalars(text("SELECT outcome FROM attempts ORDER BY id")))
+    engine.dispose()
+    assert stored == ["unknown", "resolved_resend", "resolved_found", "already_published"][:len(old)]
+    assert "s1 part 1: resolved_found" in cli.ok("post", "show", "1").stdout

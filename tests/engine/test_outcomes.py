@@ -169,7 +169,7 @@ BRANCHES = {
                           [_look_after()], 2, ("publish", "already_published", 403, DUPLICATE), S.UNCONFIRMED),
     "not_visible": ("x", lambda fake, cli: (setattr(fake, "timeline_lag", timedelta(minutes=7)),
                                             fake.fail_next(Failure.DROP_AFTER, path_contains="/2/tweets")),
-                    [_look_after(), _look_after()], -1, ("reconcile", "not_visible", None, "not on the timeline yet"),
+                    [_look_after(), _look_after()], -1, ("reconcile", "not_visible", None, "not found yet"),
                     S.UNCONFIRMED),
     "found_after_refusal": ("x", lambda fake, cli: fake.fail_next(Failure.DROP_AFTER, path_contains="/2/tweets"),
                             [_resend_by_hand], -1, ("publish", "found", 403, DUPLICATE), S.PUBLISHED),
