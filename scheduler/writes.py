@@ -16,6 +16,7 @@ post is looked for on the platform and never re-sent blind.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from typing import Callable, Iterator
 
@@ -23,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from campaigner import db
 
+log = logging.getLogger(__name__)
 #: a deferred write: runs inside the transaction that carries it (what it returns is not used)
 Write = Callable[[Connection], object]
 
@@ -45,7 +47,7 @@ class Writes:
         try:
             return self._local.pending
         except AttributeError:
-            self._local.pending = []
+            self._local.pending, self._local.retried = [], set()
             return self._local.pending
 
     def later(self, write: Write) -> None:
@@ -55,13 +57,30 @@ class Writes:
     @contextlib.contextmanager
     def begin(self) -> Iterator[Connection]:
         """A write transaction: this thread's deferred writes first, then the caller's; commits at
-        the end, rolls back on error (deferred writes included: they are not tried again)."""
+        the end, rolls back on error. Deferred writes rolled back with it (a lock timeout, a dropped
+        connection) are kept for the thread's next transaction: one may be a post that went out,
+        which must not wait for a look on the platform (or a person, on Telegram). They are
+        conditional updates, safe to run again; one that fails a second time is given up (logged),
+        so a write the database refuses cannot block every later one."""
         pending = self._pending()
+        retried: set[Write] = self._local.retried  # deferred writes rolled back once already
         carried, pending[:] = pending[:], []
-        with self._lock, self._bind.begin() as conn:
-            for write in carried:
-                write(conn)
-            yield conn
+        try:
+            with self._lock, self._bind.begin() as conn:
+                for write in carried:
+                    write(conn)
+                yield conn
+        except BaseException:
+            again = [w for w in carried if w not in retried]
+            dropped = [w for w in carried if w in retried]
+            retried.difference_update(dropped)
+            retried.update(again)
+            pending[:0] = again
+            if dropped:
+                log.error("%d deferred engine write(s) failed twice and were given up; their deliveries "
+                          "are settled when their claims are recovered", len(dropped))
+            raise
+        retried.difference_update(carried)
 
     def flush(self) -> None:
         """Commit this thread's deferred writes now (nothing happens when there are none)."""

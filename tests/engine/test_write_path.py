@@ -158,3 +158,37 @@ def test_threads_of_one_engine_take_turns_for_the_sqlite_writer(db_url, clock):
         written = s.scalar(select(func.count(Alert.id)))
     engine.dispose()
     assert refused == [] and written == 200
+
+
+def test_an_outcome_in_hand_survives_a_transaction_that_fails(db_url, clock):
+    """The outcome waiting for the thread's next transaction (say, a post that went out) is not lost
+    when that transaction fails (a lock timeout, a dropped connection): the next one writes it. A
+    write that fails a second time is given up, so it cannot block every later transaction."""
+    engine = make_engine(db_url)
+    writes = Writes(engine)
+
+    def alert(message: str):
+        return lambda conn: conn.execute(insert(Alert).values(created_at=clock.now, kind="failed", message=message))
+
+    def messages() -> list[str]:
+        with Session(engine) as s:
+            return sorted(s.scalars(select(Alert.message)))
+
+    writes.later(alert("published, waiting for the next commit"))
+    with pytest.raises(RuntimeError):
+        with writes.begin():
+            raise RuntimeError("the attempt start failed (a lock timeout)")
+    assert messages() == []  # rolled back with it …
+    writes.flush()
+    assert messages() == ["published, waiting for the next commit"]  # … and written by the next one
+
+    def refused(conn):
+        raise RuntimeError("the database refuses this write")
+    writes.later(refused)
+    for _ in range(2):
+        with pytest.raises(RuntimeError):
+            writes.flush()
+    writes.later(alert("the next outcome"))
+    writes.flush()  # the refused write was given up after its second try
+    assert messages() == ["published, waiting for the next commit", "the next outcome"]
+    engine.dispose()
