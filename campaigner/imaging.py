@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import io
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
 from content.mime import JPEG, PNG, WEBP
 from content.platforms import MediaRules
@@ -36,6 +36,13 @@ SHRINK = 0.85
 #: below this long edge we stop shrinking and refuse instead (nobody can read the picture)
 SMALLEST_EDGE = 320
 _FORMAT = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP"}
+#: EXIF orientation → the turn that makes the picture upright
+_TURNS = {2: 0, 3: 3, 4: 1, 5: 5, 6: 4, 7: 6, 8: 2}  # Image.Transpose values (FLIP_LEFT_RIGHT = 0 …)
+#: what an image's info may hold that says nothing about where, when or who (how to show the pixels)
+_PLAIN_INFO = frozenset({"dpi", "jfif", "jfif_version", "jfif_unit", "jfif_density", "icc_profile", "gamma",
+                         "transparency", "progressive", "progression", "adobe", "adobe_transform", "srgb",
+                         "aspect", "interlace", "duration", "loop", "background", "chromaticity",
+                         "compression", "lossless", "quality", "jpeg", "bbox"})
 
 
 class CannotPrepare(Exception):
@@ -64,7 +71,7 @@ def prepare(data: bytes, mime: str, rules: MediaRules, *, keep_metadata: bool = 
     """
     if mime not in PREPARED:
         return Rendition(data, mime, 0, 0, changed=False)
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     target = mime if mime in rules.max_bytes else JPEG
     if target not in rules.max_bytes:
@@ -73,13 +80,15 @@ def prepare(data: bytes, mime: str, rules: MediaRules, *, keep_metadata: bool = 
         source = Image.open(io.BytesIO(data))  # the header only: size and metadata known, nothing decoded
         if source.width * source.height > MAX_SOURCE_PIXELS:
             raise _bomb()
-        exif = source.getexif()
-        turned = exif.get(0x0112, 1) in (5, 6, 7, 8)  # Orientation: a quarter turn swaps the sides
-        rotated = exif.get(0x0112, 1) not in (0, 1)
+        exif, readable = _exif(source)
+        orientation = exif.get(0x0112, 1) if readable else 1
+        turned = orientation in (5, 6, 7, 8)  # a quarter turn swaps the sides
+        rotated = orientation in _TURNS
         width, height = source.size[::-1] if turned else source.size  # as it is seen, upright
-        metadata = _has_metadata(source, exif)
+        metadata = not readable or _has_metadata(source, exif)
+        strip = metadata and (not keep_metadata or not readable)  # a broken EXIF is never passed on
         fit = _fit(width, height, rules)
-        if not (rotated or (metadata and not keep_metadata) or fit != (width, height)
+        if not (rotated or strip or fit != (width, height)
                 or len(data) > rules.max_bytes[target] or target != mime):
             source.load()  # it goes out as it is: but it must be an image
             return Rendition(data, mime, width, height, changed=False)
@@ -89,13 +98,13 @@ def prepare(data: bytes, mime: str, rules: MediaRules, *, keep_metadata: bool = 
 
     notes = [f"converted to {_FORMAT[target]}"] if target != mime else []
     image: Image.Image = source
-    if rotated:
-        image = ImageOps.exif_transpose(source)
+    if rotated:  # the turn itself, not ImageOps.exif_transpose: that rewrites the EXIF, which may be broken
+        image = source.transpose(_TURNS[orientation])
         notes.append("turned upright")
-    if metadata and not keep_metadata:
+    kept_exif = None if strip or not metadata else _upright_exif(exif)
+    if metadata and kept_exif is None:
         notes.append("location and other metadata removed")
-    kept_exif = _upright_exif(exif) if keep_metadata and metadata else None
-    icc = image.info.get("icc_profile")
+    icc = source.info.get("icc_profile")
     limit = rules.max_bytes[target]
     size = fit
     while True:
@@ -148,22 +157,43 @@ def _fit(width: int, height: int, rules: MediaRules) -> tuple[int, int]:
     return max(1, int(width * scale)), max(1, int(height * scale))
 
 
+def _exif(image) -> tuple[Any, bool]:
+    """The image's EXIF and whether it could be read: a broken one (Pillow raises, or finds nothing
+    in the bytes it has) is stripped, never trusted or passed on."""
+    from PIL import Image
+
+    try:
+        exif = image.getexif()
+        readable = bool(dict(exif)) or not image.info.get("exif")
+    except Exception:  # noqa: BLE001 — Pillow raises struct.error, TypeError, ValueError… on bad EXIF
+        readable = False
+    return (exif, True) if readable else (Image.Exif(), False)
+
+
 def _has_metadata(image, exif) -> bool:
-    """EXIF (beyond a bare orientation), XMP or IPTC: anything that can tell where, when, who."""
+    """Anything beyond the pixels, a bare orientation and how to show them (colour profile, DPI,
+    transparency…): EXIF, XMP, IPTC, a JPEG comment, PNG text chunks (where tools also keep EXIF)
+    — anything that can tell where, when or who. Judged by what is allowed, not by what is known
+    to be bad, so a new kind of metadata is stripped too."""
     if any(tag != 0x0112 for tag in exif):
         return True
-    info = image.info
-    return any(k in info for k in ("xmp", "XML:com.adobe.xmp", "photoshop", "iptc", "exif"))
+    return any(key not in _PLAIN_INFO for key in image.info)
 
 
-def _upright_exif(exif) -> bytes:
-    """The EXIF kept on purpose, with the orientation reset (the pixels are upright now)."""
-    exif[0x0112] = 1
-    return exif.tobytes()
+def _upright_exif(exif) -> bytes | None:
+    """The EXIF kept on purpose, with the orientation reset (the pixels are upright now); None
+    when it cannot be written back (it is then stripped)."""
+    try:
+        exif[0x0112] = 1
+        return exif.tobytes()
+    except Exception:  # noqa: BLE001 — a broken EXIF Pillow read but cannot write
+        return None
 
 
 def _encodings(image, target: str, icc: bytes | None, exif: bytes | None):
-    """Encoded versions of ``image`` as ``target``, best quality first."""
+    """Encoded versions of ``image`` as ``target``, best quality first; only what is passed here
+    goes with the pixels (Pillow would carry a JPEG's comment over from the image's info)."""
+    image.info = {}
     extra = {k: v for k, v in (("icc_profile", icc), ("exif", exif)) if v}
     if target == PNG:
         buf = io.BytesIO()

@@ -117,3 +117,29 @@ def _without_exif(data: bytes) -> bytes:
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=90)
     return buf.getvalue()
+
+
+def test_a_jpeg_comment_and_png_text_chunks_are_metadata_too():
+    """Judged by what is allowed: a JPEG comment (cameras and editors write names there) and PNG
+    text chunks (where exiftool and ImageMagick keep EXIF) are stripped like EXIF."""
+    from PIL import PngImagePlugin
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, "JPEG", comment=b"Aksi SPN, Monas, 06:12")
+    out = prepare(buf.getvalue(), JPEG, media_rules("x"))
+    assert out.changed and "comment" not in opened(out.data).info
+    text_chunks = PngImagePlugin.PngInfo()
+    text_chunks.add_text("Raw profile type exif", "GPS 6.2 S 106.8 E")
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (0, 90, 0)).save(buf, "PNG", pnginfo=text_chunks)
+    out = prepare(buf.getvalue(), PNG, media_rules("x"))
+    assert out.changed and "Raw profile type exif" not in opened(out.data).info
+
+
+def test_a_broken_exif_block_is_stripped_not_a_crash():
+    data = bytearray(photo(640, 480, noise=False))
+    start = data.index(b"Exif\x00\x00")
+    data[start + 10:start + 40] = b"\xff" * 30  # the IFD offsets and counts point nowhere
+    for keep in (False, True):  # kept on purpose or not: what cannot be read is not sent on
+        out = prepare(bytes(data), JPEG, media_rules("x"), keep_metadata=keep)
+        assert out.changed and "exif" not in opened(out.data).info
