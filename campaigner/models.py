@@ -259,7 +259,8 @@ class PostMedia(Base):
     #: platform → the prepared copy that goes out there (``stored_path``, ``mime_type``,
     #: ``size_bytes``, ``sha256``, ``width``, ``height``, ``notes``); a platform not named gets the
     #: original as it is (see ``campaigner.imaging``)
-    renditions: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict, server_default="{}")
+    #: None: attached before campaigner prepared photos (they are prepared when they go out)
+    renditions: Mapped[dict[str, dict[str, Any]] | None] = mapped_column(JSON, default=dict)
 
     post: Mapped[Post] = relationship(back_populates="media")
 

@@ -580,13 +580,40 @@ def outgoing_post(app: App, d: Delivery, part: DeliveryPart):
     prev = d.parts[part.position - 1] if part.position > 0 else None
     media = []
     for m in () if part.position else d.post.media:  # the copy prepared for this platform, else the original
-        r = (m.renditions or {}).get(d.account.platform)
-        media.append(MediaFile(app.settings.media_dir / (r["stored_path"] if r else m.stored_path),
-                               r["mime_type"] if r else m.mime_type, m.alt_text))
+        if m.renditions is None:  # attached before photos were prepared (an older campaigner): now
+            path, mime = _prepared_now(app, m, d.account.platform, d.post.keep_metadata)
+        else:
+            r = m.renditions.get(d.account.platform)
+            path, mime = (r["stored_path"], r["mime_type"]) if r else (m.stored_path, m.mime_type)
+        media.append(MediaFile(app.settings.media_dir / path, mime, m.alt_text))
     return OutgoingPost(text=part.text, idempotency_key=part.idempotency_key,
                         link=d.post.link if part.position == 0 else None, media=tuple(media),
                         reply_to=prev.remote_id if prev else None,
                         thread_root=d.parts[0].remote_id if part.position > 0 else None, scheduled_for=d.due_at)
+
+
+def _prepared_now(app: App, m: PostMedia, platform: str, keep_metadata: bool) -> tuple[str, str]:
+    """(path in the media folder, type) of ``m`` prepared for ``platform`` now: a photo queued
+    before campaigner prepared photos must not go out with its location either. Stored by hash
+    like any rendition (a second call finds it there); the original when it cannot be prepared."""
+    from campaigner.imaging import PREPARED, CannotPrepare, prepare
+    from campaigner.media_store import MediaStore, keep
+    from content.media import media_rules
+
+    if m.mime_type not in PREPARED:
+        return m.stored_path, m.mime_type
+    try:
+        r = prepare((app.settings.media_dir / m.stored_path).read_bytes(), m.mime_type, media_rules(platform),
+                    keep_metadata=keep_metadata)
+    except (CannotPrepare, OSError):
+        return m.stored_path, m.mime_type  # the platform says what is wrong with it, as before
+    if not r.changed:
+        return m.stored_path, m.mime_type
+    store = MediaStore(app.settings)
+    try:
+        return str(keep(app.settings, store.stage_bytes(r.data, r.mime, m.original_name))), r.mime
+    finally:
+        store.close()
 
 
 def uncertain(d: Delivery) -> bool:

@@ -86,3 +86,47 @@ def test_every_platform_whose_limit_is_broken_is_named(cli, engine, tmp_path):
                                           "too many files: 5) — attach at most 4, bluesky's limit for one post\n")
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM posts")).scalar_one() == 0
+
+
+def test_a_photo_queued_before_photos_were_prepared_goes_out_without_its_location(empty_db_url, cli, home, serve,
+                                                                                   snapshot, monkeypatch):
+    """A post queued by an older campaigner (before 0008) has no prepared copies: its photo is
+    prepared when it goes out, never sent with the GPS position it carries."""
+    import hashlib
+
+    from campaigner.db import make_engine
+    from campaigner.migrate import upgrade
+    from campaigner.secrets import env_name
+    from tests.fakes import facebook
+
+    fb = serve(facebook.Fake())
+    for field, value in fb.account_config().secrets.items():
+        monkeypatch.setenv(env_name("spn-fb", field), value)
+    sha = hashlib.sha256(snapshot).hexdigest()
+    stored = home / "data" / "media" / sha[:2] / f"{sha}.jpg"
+    stored.parent.mkdir(parents=True)
+    stored.write_bytes(snapshot)
+    engine = make_engine(empty_db_url)
+    upgrade(engine, "0006_strangers")
+    t = "'2026-11-30 01:00:00+00:00'"
+    with engine.begin() as c:
+        for row in (
+            f"INSERT INTO accounts (id, name, platform, base_url, status, created_at) "
+            f"VALUES (1, 'spn-fb', 'facebook', '{fb.base_url}', 'active', {t})",
+            f"INSERT INTO posts (id, text, is_thread, variants, created_at, updated_at) "
+            f"VALUES (1, 'Aksi hari ini', false, '{{}}', {t}, {t})",
+            f"INSERT INTO post_media (id, post_id, position, stored_path, original_name, mime_type, size_bytes, "
+            f"sha256, alt_text) VALUES (1, 1, 0, '{sha[:2]}/{sha}.jpg', 'aksi.jpg', 'image/jpeg', {len(snapshot)}, "
+            f"'{sha}', '')",
+            f"INSERT INTO deliveries (id, post_id, account_id, status, due_at, slot_based, attempt_count, "
+            f"created_at, updated_at) VALUES (1, 1, 1, 'queued', {t}, false, 0, {t}, {t})",
+            "INSERT INTO delivery_parts (id, delivery_id, position, text, idempotency_key) "
+            "VALUES (1, 1, 0, 'Aksi hari ini', 'k1')",
+        ):
+            c.execute(text(row))
+    upgrade(engine)
+    engine.dispose()
+    cli.ok("--db", empty_db_url, "publish")
+    [sent] = [p["data"] for p in fb.photos.values()]
+    assert sent != snapshot and not Image.open(io.BytesIO(sent)).getexif()
+    assert Image.open(io.BytesIO(sent)).size == (1800, 2400)  # upright too

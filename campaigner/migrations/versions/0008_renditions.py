@@ -16,7 +16,8 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('post_media', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('renditions', sa.JSON(), server_default='{}', nullable=False))
+        # NULL for media attached before: prepared when they go out (never sent with their location)
+        batch_op.add_column(sa.Column('renditions', sa.JSON(), nullable=True))
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('keep_metadata', sa.Boolean(), server_default=sa.false(), nullable=False))
 
