@@ -388,6 +388,13 @@ def _nothing_to_cancel(post_id: int, chosen: Sequence[Delivery]) -> InvalidInput
                         "if it must go")
 
 
+def _send_anyway(d: Delivery) -> None:
+    """A person decided it goes out (``post retry``, ``post reconcile --resend``): no lateness limit
+    applies to it any more; how late it went out is still measured from its moment."""
+    d.intended_at = lateness.moment(d)
+    d.expires_at, d.max_late_minutes = None, lateness.NO_LIMIT
+
+
 def retry(app: App, post_id: int, *, account: str | None = None) -> list[Delivery]:
     """Put failed or expired deliveries back in the queue, due now if their time has passed. A
     person decided to send them: no lateness limit applies to them any more (how late they went
@@ -402,9 +409,8 @@ def retry(app: App, post_id: int, *, account: str | None = None) -> list[Deliver
                                f"see `campaigner post show {post_id}`")
         for d in todo:
             states.move(d, S.QUEUED, why="retry")
-            d.intended_at = lateness.moment(d)
+            _send_anyway(d)
             d.due_at = max(d.due_at, now)
-            d.expires_at, d.max_late_minutes = None, lateness.NO_LIMIT
             d.next_attempt_at = None
             d.last_error = None
             d.updated_at = now
@@ -521,6 +527,7 @@ def _settle(s: Session, d: Delivery, part: DeliveryPart | None, now: datetime, o
         d.published_at = max(p.published_at or now for p in d.parts)
     else:
         states.move(d, S.QUEUED, why="reconciled by hand")
+        _send_anyway(d)
     d.next_attempt_at = d.claimed_by = d.claimed_at = d.lease_until = None
     d.last_error = None
     d.updated_at = now

@@ -198,3 +198,14 @@ def test_found_refuses_what_it_cannot_read(platform, pasted, message):
     with pytest.raises(InvalidInput) as e:
         _found_ref(platform, pasted)
     assert str(e.value) == message
+
+
+def test_a_resend_decided_by_a_person_hours_later_goes_out_not_expires(cli, engine, telegram_unconfirmed):
+    """`--resend` is a person's decision, like `post retry`: past the post's lateness limit (6 h by
+    default) it is sent, not expired by the next pass."""
+    fake, e = telegram_unconfirmed()
+    cli.clock.advance(hours=7)
+    cli.ok("post", "reconcile", "1", "--account", "t1", "--resend")
+    report = e.run_pass()
+    assert report.published == [1] and not report.expired
+    assert fake.create_count() == 2 and deliveries(engine)[0].status == S.PUBLISHED
