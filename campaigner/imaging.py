@@ -99,7 +99,7 @@ def prepare(data: bytes, mime: str, rules: MediaRules, *, keep_metadata: bool = 
     notes = [f"converted to {_FORMAT[target]}"] if target != mime else []
     image: Image.Image = source
     if rotated:  # the turn itself, not ImageOps.exif_transpose: that rewrites the EXIF, which may be broken
-        image = source.transpose(_TURNS[orientation])
+        image = source.transpose(Image.Transpose(_TURNS[orientation]))
         notes.append("turned upright")
     kept_exif = None if strip or not metadata else _upright_exif(exif)
     if metadata and kept_exif is None:

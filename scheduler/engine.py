@@ -45,9 +45,9 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
@@ -108,7 +108,7 @@ class _End(NamedTuple):
 
 
 # --- the hot path's statements, built once (building a statement costs more than running it) -----
-_D, _A = Delivery.__table__, Attempt.__table__
+_D, _A, _P = (cast(Table, m.__table__) for m in (Delivery, Attempt, DeliveryPart))
 _OURS = and_(_D.c.id == bindparam("b_id"), _D.c.status == bindparam("b_from"), _D.c.claimed_by == bindparam("b_worker"))
 _EXTEND_CLAIM = update(_D).where(_OURS).values(lease_until=bindparam("b_until"))
 _START_ATTEMPT = insert(_A).values(delivery_id=bindparam("b_id"), part_position=bindparam("b_position"),
@@ -117,7 +117,7 @@ _START_ATTEMPT = insert(_A).values(delivery_id=bindparam("b_id"), part_position=
 _END_ATTEMPT = update(_A).where(_A.c.id == bindparam("b_attempt")).values(
     finished_at=bindparam("b_now"), outcome=bindparam("b_outcome"), error=bindparam("b_error"),
     http_status=bindparam("b_http_status"))
-_RECORD_PART = update(DeliveryPart.__table__).where(DeliveryPart.__table__.c.id == bindparam("b_part")).values(
+_RECORD_PART = update(_P).where(_P.c.id == bindparam("b_part")).values(
     remote_id=bindparam("b_remote_id"), remote_url=bindparam("b_remote_url"), published_at=bindparam("b_published_at"))
 
 

@@ -6,9 +6,9 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from campaigner import db, lateness, states
@@ -95,7 +95,7 @@ def _bulk_insert(session: Session, table, columns: Sequence[str], rows: list[tup
         session.execute(table.insert(), [dict(zip(names, (*row, *constants.values()))) for row in rows])
         return
     if varying:  # column by column: each processor mapped over its column
-        columns_ = list(zip(*rows))
+        columns_: list[Any] = list(zip(*rows))
         for i, process in varying:
             if names[i] in shared:
                 memo: dict[int, object] = {}
@@ -106,7 +106,7 @@ def _bulk_insert(session: Session, table, columns: Sequence[str], rows: list[tup
                 columns_[i] = [memo[id(value)] for value in values]  # ``values`` keeps the ids alive
             else:
                 columns_[i] = map(process, columns_[i])
-        params = list(zip(*columns_, *(itertools.repeat(value, len(rows)) for value in fixed)))
+        params: list[Any] = list(zip(*columns_, *(itertools.repeat(value, len(rows)) for value in fixed)))
     else:
         params = [row + fixed for row in rows]
     if not compiled.positional:
@@ -148,7 +148,7 @@ def write_plans(app: App, session: Session, plans: Sequence[Plan], now: datetime
             for row in store_media(app, plan.media):
                 media_rows.append({**row, "post_id": post_id})
     if media_rows:
-        session.execute(PostMedia.__table__.insert(), media_rows)
+        session.execute(insert(PostMedia), media_rows)
     delivery_rows, parts_per_delivery = [], []
     accounts: dict[int, tuple[int, str]] = {}  # id(account) → (id, platform)
     for post_id, plan in zip(post_ids, plans):
@@ -228,7 +228,8 @@ def list_deliveries(app: App, *, status: str | None = None, campaign: str | None
             q = q.where(Delivery.account_id == get_account(s, account).id)
         if limit:
             q = q.limit(limit)
-        return [DeliveryRow(*r[:5], str(r[5]), *r[6:]) for r in s.execute(q)]
+        rows: list[list[Any]] = [[*r[:5], str(r[5]), *r[6:]] for r in s.execute(q)]  # the status as text
+        return [DeliveryRow(*row) for row in rows]
 
 
 def show(app: App, post_id: int) -> Post:
@@ -655,7 +656,7 @@ def check_unconfirmed(app: App, post_id: int, *, account: str | None = None) -> 
         since = look_since(d, part)
         outgoing, acc = outgoing_post(app, d, part), d.account
     connector = account_connector(app, acc)
-    base = dict(post_id=d.post_id, delivery_id=d.id, account=acc.name, platform=acc.platform, status=d.status.value,
+    base: dict[str, Any] = dict(post_id=d.post_id, delivery_id=d.id, account=acc.name, platform=acc.platform, status=d.status.value,
                 part=part.position + 1, parts=len(d.parts), since=since)
     if not connector.can_find_existing:
         return Reconciled(**base, verdict="cannot tell")

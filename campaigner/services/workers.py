@@ -97,8 +97,8 @@ def claim_period(app: App, job: str, period: str, worker: str, now: datetime) ->
         except IntegrityError:
             pass  # the row exists already
     with db.write(app.engine) as s:
-        won = s.execute(update(JobRun).where(JobRun.name == job, JobRun.period < period)
-                        .values(period=period, ran_at=now, ran_by=worker)).rowcount
+        won = db.rowcount(s.execute(update(JobRun).where(JobRun.name == job, JobRun.period < period)
+                                    .values(period=period, ran_at=now, ran_by=worker)))
     return won == 1
 
 
