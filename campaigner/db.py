@@ -14,11 +14,12 @@ import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlencode
-from typing import Any, Iterator, cast
+from typing import Any, Callable, Iterable, Iterator, TypeVar, cast
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import URL, CursorResult, Engine, Result, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError, ProgrammingError
+from sqlalchemy.exc import (ArgumentError, DatabaseError, InterfaceError, NoSuchModuleError, OperationalError,
+                            ProgrammingError, StatementError)
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigner import __version__
@@ -34,6 +35,8 @@ HEAD_REVISION = REVISIONS[-1]
 CORE_TABLES = frozenset({"accounts", "posts", "deliveries"})
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+T = TypeVar("T")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -276,3 +279,27 @@ def rowcount(result: Result[Any]) -> int:
     "did I win". SQLAlchemy types ``Session.execute`` as returning ``Result``; for these statements
     it is a ``CursorResult``, which has ``rowcount``."""
     return cast(CursorResult[Any], result).rowcount
+
+
+def refused_data(exc: BaseException) -> bool:
+    """Whether the database refused a statement for the data it was given (a value too long or out
+    of range, a broken constraint, a value the driver cannot send), not for a problem of its own (a
+    full disk, a lost connection, an I/O error: ``OperationalError``/``InterfaceError``), which no
+    retry row by row would help and which must reach the user as one error."""
+    return isinstance(exc, StatementError) and not isinstance(exc, (OperationalError, InterfaceError))
+
+
+def insert_each(session: Session, items: Iterable[T], insert: Callable[[T], object]) -> list[tuple[T, StatementError]]:
+    """Write each item with ``insert`` in its own savepoint of ``session``: one the database
+    refuses for its data is rolled back alone, and the others are kept. Returns the refused items
+    with the database's error; any other error (see ``refused_data``) is raised."""
+    refused: list[tuple[T, StatementError]] = []
+    for item in items:
+        try:
+            with session.begin_nested():
+                insert(item)
+        except StatementError as exc:
+            if not refused_data(exc):
+                raise
+            refused.append((item, exc))
+    return refused

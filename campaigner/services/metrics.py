@@ -19,7 +19,7 @@ from functools import partial
 from typing import Callable, Sequence, cast
 
 from sqlalchemy import BigInteger, Table, and_, func, select
-from sqlalchemy.exc import DataError, IntegrityError, StatementError
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import aliased
 
 from campaigner import db
@@ -95,25 +95,21 @@ def snapshot_row(delivery_id: int, at: datetime, m: Metrics | None) -> dict:
 
 
 def _store(app: App, rows: list[dict]) -> int:
-    """Insert snapshot rows in one statement; if the database refuses it, row by row, each in a
-    savepoint, so only the rows it refuses are lost (logged). Returns how many were refused."""
+    """Insert snapshot rows in one statement; if the database refuses their data, row by row, each
+    in a savepoint, so only the rows it refuses are lost (logged). Returns how many were refused.
+    A problem of the database itself (full disk, lost connection) is raised, not retried."""
     try:
         with db.write(app.engine) as s:
             s.execute(SNAPSHOTS.insert(), rows)
         return 0
-    except (DataError, IntegrityError, StatementError):
-        pass
-    refused = 0
+    except StatementError as exc:
+        if not db.refused_data(exc):
+            raise
     with db.write(app.engine) as s:
-        for row in rows:
-            try:
-                with s.begin_nested():
-                    s.execute(SNAPSHOTS.insert(), [row])
-            except (DataError, IntegrityError, StatementError) as exc:
-                refused += 1
-                log.warning("the metrics of delivery %s were not stored: %s", row["delivery_id"],
-                            one_line(str(exc.orig), 300))
-    return refused
+        refused = db.insert_each(s, rows, lambda row: s.execute(SNAPSHOTS.insert(), [row]))
+    for row, why in refused:
+        log.warning("the metrics of delivery %s were not stored: %s", row["delivery_id"], one_line(str(why.orig), 300))
+    return len(refused)
 
 
 def skip_reason(exc: Exception) -> str:

@@ -14,7 +14,6 @@ from functools import partial
 from typing import Callable, cast
 
 from sqlalchemy import String, func, select
-from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from campaigner import db
 from campaigner.app import App
@@ -104,21 +103,18 @@ def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
                 continue
             with db.write(app.engine) as s:
                 known = set(s.scalars(select(Reply.remote_id).where(Reply.delivery_id == did)))
+                rows = []
                 for r in found:
                     rid = storable_id(r.remote_id, REMOTE_ID)
-                    if rid in known:
-                        continue
-                    known.add(rid)
-                    row = _stored(r, rid, did, now)
-                    try:
-                        with s.begin_nested():
-                            s.add(row)
-                    except (DataError, IntegrityError, StatementError) as exc:
-                        report.refused += 1
-                        log.warning("a reply to %s's post (delivery %d) was not stored: %s", account.name, did,
-                                    one_line(str(exc.orig), 300))
-                        continue
-                    report.new += 1
+                    if rid not in known:
+                        known.add(rid)
+                        rows.append(_stored(r, rid, did, now))
+                refused = db.insert_each(s, rows, s.add)
+            for _row, refusal in refused:
+                log.warning("a reply to %s's post (delivery %d) was not stored: %s", account.name, did,
+                            one_line(str(refusal.orig), 300))
+            report.refused += len(refused)
+            report.new += len(rows) - len(refused)
     for name, why in report.skipped_accounts.items():
         log.info("replies for %s not collected: %s", name, why)
     return report

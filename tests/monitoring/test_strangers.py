@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
+from sqlalchemy.pool import Pool
 from sqlalchemy.orm import Session
 
 from campaigner.models import MetricSnapshot, Reply
@@ -74,6 +75,40 @@ def refusing(engine, table: str, condition: str):
             c.execute(text("DROP TRIGGER refuse_row" + (f" ON {table}" if pg else "")))
             if pg:
                 c.execute(text("DROP FUNCTION refuse_row()"))
+
+
+@contextmanager
+def disk_full(engine, table: str):
+    """While inside, inserting into ``table`` finds the database's disk full: on PostgreSQL a
+    trigger raises its disk_full error; on SQLite a trigger writes a large blob into a database
+    every connection caps at its current size (``max_page_count``), which SQLite reports as full."""
+    pg = engine.dialect.name == "postgresql"
+    with engine.begin() as c:
+        if pg:
+            c.execute(text("CREATE FUNCTION fill_disk() RETURNS trigger AS $$ BEGIN "
+                           "RAISE EXCEPTION 'could not extend file: No space left on device' "
+                           "USING ERRCODE = 'disk_full'; END $$ LANGUAGE plpgsql"))
+            c.execute(text(f"CREATE TRIGGER fill_disk BEFORE INSERT ON {table} FOR EACH ROW "
+                           "EXECUTE FUNCTION fill_disk()"))
+        else:
+            c.execute(text("CREATE TABLE filler (b BLOB)"))
+            c.execute(text(f"CREATE TRIGGER fill_disk BEFORE INSERT ON {table} "
+                           "BEGIN INSERT INTO filler VALUES (randomblob(1000000)); END"))
+
+    def cap(dbapi_conn, _record) -> None:
+        pages = dbapi_conn.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    if not pg:
+        event.listen(Pool, "connect", cap)
+    try:
+        yield
+    finally:
+        if not pg:
+            event.remove(Pool, "connect", cap)
+        with engine.begin() as c:
+            c.execute(text("DROP TRIGGER fill_disk" + (f" ON {table}" if pg else "")))
+            c.execute(text("DROP FUNCTION fill_disk()" if pg else "DROP TABLE filler"))
 
 
 def two_posts(cli, engine_for, engine, platform_account, platform: str):
@@ -161,6 +196,25 @@ def test_a_snapshot_the_database_refuses_is_skipped_and_the_others_stored(
         assert {sn.delivery_id: sn.likes for sn in s.scalars(select(MetricSnapshot))} == {d2.id: 4, d3.id: 5}
     [warning] = [rec.getMessage() for rec in caplog.records if "not stored" in rec.getMessage()]
     assert warning.startswith(f"the metrics of delivery {d1.id} were not stored: refused by a test trigger")
+
+
+@pytest.mark.parametrize("table", ["metric_snapshots", "replies"])
+def test_a_full_disk_is_one_error_not_a_retry_row_by_row(table, cli, engine_for, engine, platform_account, caplog):
+    """A full disk (or a lost connection) is no refusal of one row: it is not retried row by row
+    and logged as rows "not stored", it ends the command with the one-line disk-full error."""
+    (m1, d1), (m2, d2) = two_posts(cli, engine_for, engine, platform_account, "mastodon")
+    for fake, d in ((m1, d1), (m2, d2)):
+        fake.set_engagement(d.remote_id, likes=3)
+        fake.add_reply(d.remote_id, "ana", "Tolak Tapera!", cli.clock.now)
+    with disk_full(engine, table), caplog.at_level(logging.WARNING, logger="campaigner"):
+        r = cli("metrics", "collect")
+    assert r.exit_code == 1
+    where = "server's disk is full (PostgreSQL" if engine.dialect.name == "postgresql" else "disk is full (SQLite"
+    assert r.output.startswith(f"Error: the database's {where}".replace("database's server's", "database server's"))
+    assert len(r.output.splitlines()) == 1, r.output
+    assert not [rec for rec in caplog.records if "not stored" in rec.getMessage()]
+    with Session(engine) as s:
+        assert s.scalars(select(Reply if table == "replies" else MetricSnapshot)).all() == []
 
 
 def test_hostile_metric_values_are_stored_as_unknown_and_the_next_account_still_polled(
