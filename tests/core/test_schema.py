@@ -144,3 +144,43 @@ def test_upgrade_rewrites_the_prose_outcomes_as_codes(cli, db_url):
     engine.dispose()
     assert stored == ["unknown", "resolved_resend", "resolved_found", "already_published"][:len(old)]
     assert "s1 part 1: resolved_found" in cli.ok("post", "show", "1").stdout
+
+
+def test_downgrading_imports_removes_what_unfinished_imports_wrote(empty_db_url):
+    """Code older than 0007 cannot read an ``importing`` delivery: downgrading 0007 deletes what
+    unfinished imports wrote (posts, media, deliveries, parts, attempts) and keeps the rest — the
+    posts of a finished import and those never imported — on both backends."""
+    from alembic import command
+
+    from campaigner.migrate import alembic_config, upgrade
+
+    engine = make_engine(empty_db_url)
+    upgrade(engine, "0007_import")
+    t = "'2026-11-30 02:00:00+00:00'"
+    rows = [f"INSERT INTO accounts (id, name, platform, status, created_at) VALUES (1, 's1', 'sandbox', 'active', {t})",
+            f"INSERT INTO imports (id, source, host, pid, started_at, beat_at, finished_at) "
+            f"VALUES (1, 'done.csv', 'h', 1, {t}, {t}, {t})",
+            f"INSERT INTO imports (id, source, host, pid, started_at, beat_at) VALUES (2, 'cut.csv', 'h', 2, {t}, {t})"]
+    for post, import_id, status in ((1, "1", "queued"), (2, "2", "importing"), (3, "NULL", "queued")):
+        rows += [
+            f"INSERT INTO posts (id, text, is_thread, variants, created_at, updated_at, import_id) "
+            f"VALUES ({post}, 'Tolak Tapera', false, '{{}}', {t}, {t}, {import_id})",
+            f"INSERT INTO post_media (id, post_id, position, stored_path, original_name, mime_type, size_bytes, "
+            f"sha256, alt_text) VALUES ({post}, {post}, 0, 'ab/ab.png', 'a.png', 'image/png', 10, 'ab', '')",
+            f"INSERT INTO deliveries (id, post_id, account_id, status, due_at, slot_based, attempt_count, "
+            f"created_at, updated_at) VALUES ({post}, {post}, 1, '{status}', {t}, false, 0, {t}, {t})",
+            f"INSERT INTO delivery_parts (id, delivery_id, position, text, idempotency_key) "
+            f"VALUES ({post}, {post}, 0, 'Tolak Tapera', 'k{post}')",
+            f"INSERT INTO attempts (id, delivery_id, part_position, kind, started_at) "
+            f"VALUES ({post}, {post}, 0, 'publish', {t})",
+        ]
+    with engine.begin() as c:
+        for row in rows:
+            c.execute(text(row))
+    command.downgrade(alembic_config(engine), "0004_expired")
+    with engine.connect() as c:
+        assert current_revision(engine) == "0004_expired"
+        for table in ("posts", "post_media", "deliveries", "delivery_parts", "attempts"):
+            assert c.execute(text(f"SELECT id FROM {table} ORDER BY id")).scalars().all() == [1, 3], table
+        assert c.execute(text("SELECT count(*) FROM deliveries WHERE status = 'importing'")).scalar_one() == 0
+    engine.dispose()

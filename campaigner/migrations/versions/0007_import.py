@@ -30,7 +30,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_posts_import_id'), ['import_id'], unique=False)
 
 
+#: the posts written by imports that never finished (their deliveries are ``importing``)
+UNFINISHED_POSTS = "SELECT id FROM posts WHERE import_id IN (SELECT id FROM imports WHERE finished_at IS NULL)"
+UNFINISHED_DELIVERIES = f"SELECT id FROM deliveries WHERE post_id IN ({UNFINISHED_POSTS})"
+
+
 def downgrade() -> None:
+    # Older code cannot read the ``importing`` status (every query would fail): what unfinished
+    # imports wrote goes first, children first (foreign keys are off while migrating on SQLite).
+    for table in ("delivery_parts", "attempts", "metric_snapshots", "replies", "alerts"):
+        op.execute(f"DELETE FROM {table} WHERE delivery_id IN ({UNFINISHED_DELIVERIES})")
+    op.execute(f"DELETE FROM deliveries WHERE id IN ({UNFINISHED_DELIVERIES})")
+    op.execute(f"DELETE FROM post_media WHERE post_id IN ({UNFINISHED_POSTS})")
+    op.execute(f"DELETE FROM posts WHERE id IN ({UNFINISHED_POSTS})")
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_posts_import_id'))
         batch_op.drop_column('import_id')
