@@ -200,6 +200,58 @@ def test_an_import_on_another_host_is_abandoned_when_it_stops_beating(cli, engin
     assert counts(engine) == {"posts": 20, "imports": 0, "queued": 20}
 
 
+def test_a_stalled_import_taken_for_abandoned_stops_and_nothing_of_it_is_queued(app, engine, db_url, account,
+                                                                                 clock, tmp_path):
+    """An importer on another machine stalls past ``STALE_AFTER`` (alive), and ``post import`` here
+    cleans it up meanwhile. The cleaner takes the import before deleting anything, so the moment
+    its first transaction is committed the importer can no longer beat or finish (before, it could
+    still queue what the cleaner then deleted); the importer stops, and nothing of it is left."""
+    from sqlalchemy import event, update
+
+    from campaigner import db
+    from campaigner.app import App
+    from campaigner.config import resolve
+    from campaigner.errors import CampaignerError
+    from campaigner.services import imports
+    from campaigner.services.calendar import import_csv
+
+    cleaner = App(resolve({"database_url": db_url}), now=clock)
+    importer_beats: list[str] = []
+
+    def importer_beats_meanwhile(_session) -> None:  # right after the cleaner's first commit
+        if importer_beats:
+            return
+        importer_beats.append("")
+        try:
+            with db.write(app.engine) as s:
+                imports.finish(s, import_id, clock.now)
+            importer_beats[0] = "finished"
+        except CampaignerError as exc:
+            importer_beats[0] = str(exc)
+
+    def stall(done: int, total: int) -> None:
+        nonlocal import_id
+        if importer_beats:
+            return
+        with Session(engine) as s, s.begin():  # as if it ran on another machine sharing the database
+            import_id = s.scalar(select(CalendarImport.id))
+            s.execute(update(CalendarImport).values(host="kantor-pusat"))
+        clock.advance(seconds=imports.STALE_AFTER.total_seconds() + 1)
+        event.listen(Session, "after_commit", importer_beats_meanwhile)
+        try:
+            assert imports.clean_abandoned(cleaner, clock.now) == 1
+        finally:
+            event.remove(Session, "after_commit", importer_beats_meanwhile)
+
+    import_id = None
+    with pytest.raises(CampaignerError, match="removed as abandoned"):
+        import_csv(app, write_calendar(tmp_path / "cal.csv", 3000), progress=stall, chunk_rows=200)
+    cleaner.close()
+    assert importer_beats == ["the import was stopped for too long and what it wrote was removed as abandoned — "
+                              "run the import again"]
+    assert counts(engine) == {"posts": 0, "imports": 0}
+
+
 # --- memory does not grow with the file ---------------------------------------------------------
 
 def _peak_bytes(app, path: Path) -> int:
