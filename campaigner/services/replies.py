@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 
 #: replies are looked for during a post's first week
 HORIZON = timedelta(days=7)
+#: a poll looks back this far before the newest stored reply: one stored with the time it was
+#: seen (it had none, or a future one) must not hide replies stamped a little earlier that the
+#: platform shows only later; those already stored are known by their ids
+LOOK_BACK = timedelta(minutes=10)
 
 
 @dataclass
@@ -50,7 +54,8 @@ REMOTE_ID, AUTHOR = _length("remote_id"), _length("author")
 def _stored(r: Found, remote_id: str, did: int, now: datetime) -> Reply:
     """The row for reply ``r`` (whose id as stored is ``remote_id``), every field bounded to its
     column and normalised; its sentiment is scored on the stored text. A time in the future (or
-    none) counts as ``now``: the newest reply's time is where the next poll starts."""
+    none) counts as ``now``: the newest reply's time, less ``LOOK_BACK``, is where the next poll
+    starts."""
     from content.sentiment import score
 
     text = storable(r.text, MAX_TEXT)
@@ -94,7 +99,7 @@ def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
             continue
         for did, remote_id, since in items:
             try:
-                found = connector.replies(remote_id, since)
+                found = connector.replies(remote_id, since and since - LOOK_BACK)
             except Exception as exc:  # a ConnectorError (NotSupported: Telegram), or an answer it could not read
                 report.skipped_accounts[account.name] = skip_reason(exc)
                 break

@@ -132,6 +132,31 @@ def test_replies_collected_once_and_scored(cli, app, engine_for, engine, platfor
     assert json.loads(r.stdout)["replies"]["new"] == 0
 
 
+@pytest.mark.parametrize("stamp", ["none", "future"])
+def test_a_reply_stored_as_now_does_not_hide_the_replies_stamped_before_it(stamp, cli, app, engine_for, engine,
+                                                                           platform_account):
+    """A reply without a time (or with one in the future) is stored as seen now, and the newest
+    stored time is where the next poll starts: a reply stamped a little earlier that the platform
+    shows only later (a federated server's delay) is still collected."""
+    from campaigner.models import Reply
+    from campaigner.services.replies import collect_replies
+
+    fake = platform_account("mastodon", "m1")
+    cli.ok("post", "add", "Tolak Tapera!", "--to", "m1", "--now")
+    engine_for().publish_all_due()
+    [d] = deliveries(engine)
+    cli.clock.advance(minutes=30)
+    polled_at = cli.clock.now
+    fake.add_reply(d.remote_id, "budi", "Setuju!", None if stamp == "none" else polled_at + timedelta(days=1))
+    assert collect_replies(app).new == 1
+    fake.add_reply(d.remote_id, "sari", "Tolak Tapera!", polled_at - timedelta(minutes=3))
+    cli.clock.advance(hours=1)
+    assert collect_replies(app).new == 1
+    with Session(engine) as s:
+        got = {r.text: r.created_at for r in s.scalars(select(Reply))}
+    assert got == {"Setuju!": polled_at, "Tolak Tapera!": polled_at - timedelta(minutes=3)}
+
+
 def test_daemon_metrics_job_polls_once_per_period_across_workers(cli, app, engine_for, engine):
     from scheduler.jobs import monitoring_jobs
 
