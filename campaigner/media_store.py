@@ -167,9 +167,9 @@ def keep(settings: Settings, staged: Staged) -> Path:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staged.copy, target)
-        except FileNotFoundError:  # moved already for an earlier post of the same batch
-            if not target.exists():
-                raise
+        except FileNotFoundError as exc:  # moved already for an earlier post of the same batch?
+            if not target.exists():  # no: its staged copy is gone
+                raise cannot_copy(settings, staged.facts.name, exc) from None
         except OSError as exc:
             raise cannot_copy(settings, staged.facts.name, exc) from None
     return staged.stored_path
