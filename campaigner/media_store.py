@@ -13,6 +13,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,11 @@ from content.media import LARGEST, MediaFacts, cannot_read, no_such_file, not_a_
 CHUNK = 1 << 20
 #: the name a prepared copy gets in the media folder, by its type
 SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+#: the prefix of a staging folder in the media folder
+STAGING = ".incoming-"
+#: a staging folder untouched this long (seconds) was left by a command that was killed
+#: (``close`` never ran): the next store that stages something removes it
+STALE_STAGING = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -140,8 +146,9 @@ class MediaStore:
     def _staging_folder(self) -> Path:
         if self._staging is None:
             self.settings.ensure_data_dir(self.folder)  # a bad data folder: one clear line
+            _remove_stale_staging(self.folder)
             try:
-                self._staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=self.folder))
+                self._staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=self.folder))
             except OSError as exc:
                 raise self._cannot_copy("the file", exc) from None
         return self._staging
@@ -155,6 +162,18 @@ class MediaStore:
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
         self._staged.clear()
+
+
+def _remove_stale_staging(folder: Path) -> None:
+    """Remove the staging folders in ``folder`` not written to for ``STALE_STAGING`` (a killed
+    command's); what cannot be removed stays, for the next try."""
+    cutoff = time.time() - STALE_STAGING
+    for old in folder.glob(STAGING + "*"):
+        try:
+            if not old.is_symlink() and old.is_dir() and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def keep(settings: Settings, staged: Staged) -> Path:
