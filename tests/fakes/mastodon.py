@@ -174,7 +174,8 @@ class Fake(ContractFake):
     def _entity(self, s: dict[str, Any]) -> dict[str, Any]:
         domain = s["account"]["url"].split("/")[2]
         entity = {
-            "id": s["id"], "created_at": s["created_at_dt"] and _iso(s["created_at_dt"]), "in_reply_to_id": s["in_reply_to_id"],
+            "id": s["id"], "created_at": s["created_at_dt"] and _iso(s["created_at_dt"]),  # None: undated
+            "in_reply_to_id": s["in_reply_to_id"],
             "in_reply_to_account_id": s["in_reply_to_account_id"], "sensitive": False, "spoiler_text": "",
             "visibility": "public", "language": s["language"],
             "uri": f"https://{domain}/users/{s['account']['username']}/statuses/{s['id']}",
