@@ -121,7 +121,7 @@ def _make_parent(path: Path) -> None:
 
 
 #: a query parameter that holds a secret: libpq's ``password`` and ``sslpassword``, and the like
-_SECRET_PARAM = re.compile(r"(?i)[^&=?]*(?:password|secret|token)[^&=]*")
+_SECRET_PARAM = re.compile(r"[^&=?]*(?:password|secret|token)[^&=]*", re.IGNORECASE)
 
 
 def safe_url(url: str) -> str:
@@ -129,7 +129,7 @@ def safe_url(url: str) -> str:
     try:
         return _masked(make_url(url))
     except ArgumentError:  # not a URL: keep what follows the last "@", and mask query secrets
-        return re.sub(rf"({_SECRET_PARAM.pattern}=)[^&]*", r"\1***", url.split("@")[-1])
+        return re.sub(rf"({_SECRET_PARAM.pattern}=)[^&]*", r"\1***", url.split("@")[-1], flags=re.IGNORECASE)
 
 
 def describe(engine: Engine) -> str:

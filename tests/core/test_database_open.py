@@ -104,6 +104,19 @@ def test_default_database_is_created_on_first_use(cli, home):
     assert current_revision(make_engine(f"sqlite:///{data / 'campaigner.db'}")) == HEAD_REVISION
 
 
+# A database URL SQLAlchemy cannot read: its passwords are masked in the message
+
+UNREADABLE = ("Error: cannot read the database URL {!r} — use sqlite:///path/to/file.db or "
+              "postgresql+psycopg://user@host/db\n")
+
+
+def test_unreadable_database_url_is_one_line_without_its_passwords(cli, home):
+    _refused(cli("status", env={"CAMPAIGNER_DATABASE_URL": "://u:pw-Zq81x@h/db"}), UNREADABLE.format("h/db"))
+    _refused(cli("post", "list", env={"CAMPAIGNER_DATABASE_URL": "://u@h/db?sslPassword=Zq81x&sslmode=require"}),
+             UNREADABLE.format("h/db?sslPassword=***&sslmode=require"))
+    assert not (home / "data").exists()  # nothing created
+
+
 # F9: another program's database
 
 def _tables(url: str) -> list[str]:
