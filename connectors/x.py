@@ -64,8 +64,6 @@ class _RoutedSession(requests.Session):
         if args:  # requests' positional order after url: params, data, headers, cookies, files, auth
             for name, value in zip(("params", "data", "headers", "cookies", "files", "auth"), args):
                 kwargs.setdefault(name, value)
-        if kwargs.get("timeout") is None:
-            kwargs.pop("timeout", None)
         return self._http.request(method, url, **kwargs)
 
 
