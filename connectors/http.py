@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 import requests
 
 from connectors import deadline
-from connectors.base import Permanent, Transient
+from connectors.base import Permanent, Transient, one_line
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ DEFAULT_TIMEOUT = 20.0
 #: campaigner reads (a page of 40 statuses, a batch of 50 posts' counts) are a few hundred KB
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 _CHUNK = 64 * 1024
+#: the most characters of a server's header text (a redirect's target, a content type) put in a message
+MAX_HEADER_SHOWN = 120
 
 
 class Redactor:
@@ -61,7 +63,7 @@ def json_body(response: requests.Response) -> Any:
 def unexpected_answer(what: str, response: requests.Response, expected: str) -> Transient:
     """The ``Transient`` for a success whose body is not what the API sends (a captive portal's
     page, a proxy's error page, a base URL pointing at a website), so it is never taken as valid."""
-    kind = (response.headers.get("Content-Type") or "no content type").split(";")[0].strip()[:60]
+    kind = one_line((response.headers.get("Content-Type") or "no content type").split(";")[0], MAX_HEADER_SHOWN)
     return Transient(f"{what}: the answer (HTTP {response.status_code}, {kind}) is not {expected}")
 
 
@@ -175,12 +177,18 @@ class HttpClient:
             raise Transient(f"{method} {shown}: {failure}", outcome_unknown=write and not refused) from None
         assert response is not None
         if 300 <= response.status_code < 400:
-            location = response.headers.get("Location")
-            where = self.shown(urljoin(url, location)) if location else "nowhere"
+            where = self._redirect_target(url, response.headers.get("Location"))
             raise Permanent(f"{method} {shown}: the server redirects to {where} (HTTP {response.status_code}); "
                             "redirects are not followed — point the account's base URL at the API itself")
         log.debug("%s %s -> %s", method, shown, response.status_code)
         return response
+
+    def _redirect_target(self, url: str, location: str | None) -> str:
+        """Where a redirect points, fit for a message: the server chose the text, so it is redacted,
+        made one printable line and bounded (the advice after it must survive the message's cut)."""
+        if not location:
+            return "nowhere"
+        return one_line(self.shown(urljoin(url, location)), MAX_HEADER_SHOWN)
 
     def _read(self, response: requests.Response) -> None:
         """Read the whole (decompressed) answer into ``response.content``, at most ``max_bytes``

@@ -228,6 +228,25 @@ def test_the_bluesky_app_password_does_not_follow_a_307_to_another_host(server, 
     assert capture.received == []
 
 
+#: a redirect target meant to clear the terminal and retitle it, long enough to push the advice out
+HOSTILE_LOCATION = "http://evil.example/\x1b[2J\x1b]0;owned\x07/" + "a" * 600
+
+
+@pytest.mark.parametrize("location, shown", [
+    (HOSTILE_LOCATION, ("http://evil.example/?[2J?]0;owned?/" + "a" * 120)[:119] + "…"),
+    # relative, with a bidi override sent as UTF-8 (headers are read as Latin-1: "â", a C1 control, "®")
+    ("/\x1b[31m\u202e", "{base}/?[31mâ?®"),
+])
+def test_a_hostile_location_is_shown_cleaned_and_bounded_with_the_advice_intact(location, shown, server, clock):
+    away = server(hostile_http.redirect(location, status="302 Found"))
+    with pytest.raises(Permanent) as caught:
+        connect("mastodon", away.base_url, clock).verify()
+    shown = shown.format(base=away.base_url)
+    assert str(caught.value) == (f"GET {away.base_url}/api/v1/accounts/verify_credentials: the server redirects "
+                                 f"to {shown} (HTTP 302); redirects are not followed — point the account's "
+                                 "base URL at the API itself")
+
+
 # --- 8. a credentials check answered with something that is not an account ------------------------
 PORTAL_PAGE = b"<html><body>Login Wi-Fi kantor</body></html>"
 
@@ -261,3 +280,12 @@ def test_account_test_answered_by_a_web_page_says_so(cli, server):
     assert r.stderr == (f"Error: cannot reach {portal.base_url} for 'm1' (mastodon GET /api/v1/accounts/"
                         "verify_credentials: the answer (HTTP 200, text/html) is not a Mastodon account) — "
                         "check the network and --base-url, then try again\n")
+
+
+def test_a_hostile_content_type_is_shown_cleaned_and_bounded(server, clock):
+    portal = server(hostile_http.answer(PORTAL_PAGE, content_type="text/html\x1b[2J" + "x" * 300 + "; charset=utf-8"))
+    with pytest.raises(Transient) as caught:
+        connect("mastodon", portal.base_url, clock).verify()
+    kind = ("text/html?[2J" + "x" * 120)[:119] + "…"
+    assert str(caught.value) == (f"mastodon GET /api/v1/accounts/verify_credentials: the answer (HTTP 200, {kind}) "
+                                 "is not a Mastodon account")
