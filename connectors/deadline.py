@@ -28,7 +28,7 @@ class Watch:
     def __init__(self) -> None:
         self.expired = False
         self.done = False
-        #: a connection was open (so a write may have reached the platform)
+        #: a connection was open before the deadline passed (so a write may have reached the platform)
         self.connected = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -39,11 +39,12 @@ class Watch:
         with self._lock:
             if self.done:
                 return
+            if self.expired:  # the deadline passed while connecting: shut before any request byte goes out
+                _shut(sock)
+                return
             self.connected = True
             if not any(s is sock for s in self._sockets):
                 self._sockets.append(sock)
-            if self.expired:
-                _shut(sock)
 
     def expire(self) -> None:
         with self._lock:

@@ -254,3 +254,71 @@ def answer(body: bytes, status: str = "200 OK", content_type: str = "text/html; 
     def behave(out: Sender, _: Received) -> None:
         out.send(_head(status, {"Content-Type": content_type, "Content-Length": str(len(body))}) + body)
     return behave
+
+
+
+class SlowTunnel:
+    """A real HTTP proxy on 127.0.0.1 that tunnels (``CONNECT``) slowly: it answers the ``CONNECT``
+    after ``delay`` seconds, and holds the server's first bytes (the TLS handshake's answer) another
+    ``delay`` — each step within a client's socket timeout, both together past a short deadline.
+    Everything after goes through at once."""
+
+    def __init__(self, delay: float):
+        self.delay = delay
+        self.stopping = threading.Event()
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.05)
+        host, port = self._sock.getsockname()[:2]
+        self.url = f"http://{host}:{port}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self._sock.close()
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                client, _ = self._sock.accept()
+            except (TimeoutError, socket.timeout):
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client: socket.socket) -> None:
+        try:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                piece = client.recv(4096)
+                if not piece:
+                    return
+                head += piece
+            host, _, port = head.split(b" ", 2)[1].decode().rpartition(":")
+            server = socket.create_connection((host, int(port)))
+            if self.stopping.wait(self.delay):
+                return
+            client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        except OSError:
+            return
+        threading.Thread(target=self._pump, args=(client, server, 0.0), daemon=True).start()
+        self._pump(server, client, self.delay)
+
+    def _pump(self, source: socket.socket, sink: socket.socket, first_delay: float) -> None:
+        try:
+            while not self.stopping.is_set():
+                data = source.recv(65536)
+                if not data:
+                    break
+                if first_delay and self.stopping.wait(first_delay):
+                    break
+                first_delay = 0.0
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass

@@ -117,6 +117,25 @@ def test_a_write_whose_connection_never_opens_is_known_not_to_have_landed(clock)
     assert caught.value.outcome_unknown is False  # it can be sent again without looking first
 
 
+def test_a_write_whose_deadline_passes_while_its_connection_opens_is_known_not_to_have_landed(
+        server, clock, tls_cert, monkeypatch):
+    platform = server(hostile_http.answer(b"{}", content_type="application/json"), tls=tls_cert)
+    # through a proxy that answers CONNECT, then the TLS handshake, 0.7 s late each: every step is
+    # within the 1 s socket timeout, the connection is open only past the 1 s deadline
+    tunnel = hostile_http.SlowTunnel(delay=0.7)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_cert[0]))
+    monkeypatch.setenv("HTTPS_PROXY", tunnel.url)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    try:
+        with pytest.raises(Transient, match="connection timed out") as caught:
+            connect("mastodon", platform.base_url, clock).publish(new_post("Tolak upah murah!"))
+    finally:
+        tunnel.stop()
+    assert platform.received == []  # the POST never went out...
+    assert caught.value.outcome_unknown is False  # ...and that is known: it can be sent again without looking
+
+
 def test_a_slow_platform_on_one_account_does_not_hold_back_the_others(cli, app, engine_for, platform_account,
                                                                       server, monkeypatch):
     from campaigner.models import DeliveryStatus as S
