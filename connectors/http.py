@@ -1,8 +1,9 @@
 """The one HTTP helper every requests-based connector uses.
 
 Every request has a total deadline — connect, upload and the whole answer, not only each socket
-read (``connectors.deadline``) — and the answer is read up to a byte cap, counted as sent
-and once decompressed (a few MB of gzip can inflate to gigabytes). Redirects are never followed:
+read (``connectors.deadline``), grown by the time its body takes at ``MIN_UPLOAD_RATE`` so a post
+with photos or a video can go out on an ordinary link — and the answer is read up to a byte cap,
+counted as sent and once decompressed (a few MB of gzip can inflate to gigabytes). Redirects are never followed:
 requests would carry a POST body holding a Page token or an app password to whatever host a 307
 names, so a 3xx is an error naming the new location. Network failures become typed errors
 (telling apart "never reached the platform" from "outcome unknown"), and secrets stay out of
@@ -14,10 +15,11 @@ import json
 import logging
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 from urllib.parse import urljoin
 
 import requests
+from requests.utils import super_len
 
 from connectors import deadline
 from connectors.base import Permanent, Transient, one_line
@@ -27,6 +29,9 @@ log = logging.getLogger(__name__)
 USER_AGENT = "campaigner/0.1 (+https://example.invalid/campaigner)"
 #: seconds a request may take from connect to the answer's last byte, unless the caller says
 DEFAULT_TIMEOUT = 20.0
+#: the slowest upload (bytes a second) a request's deadline allows for: each byte of its body adds
+#: 1/MIN_UPLOAD_RATE s, so 10 MB of photos may take 160 s more (64 KB/s: a poor mobile uplink)
+MIN_UPLOAD_RATE = 64 * 1024
 #: the most bytes of one answer read (as sent, and again once decompressed); the largest answers
 #: campaigner reads (a page of 40 statuses, a batch of 50 posts' counts) are a few hundred KB
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -103,6 +108,31 @@ def server_error(method: str, status: int, what: str) -> Transient:
     return Transient(f"{what}: server error {status}", outcome_unknown=unknown, http_status=status)
 
 
+def body_size(data: Any = None, json_data: Any = None, files: Any = None) -> int:
+    """About how many bytes the body made of requests' ``data``, ``json`` and ``files`` holds:
+    bytes, text, files (what is left from their position), form fields and ``(name, content, type)``
+    tuples; form and multipart framing is not counted, nor anything of unknown length (a generator)."""
+    size = _size(data) + _size(files)
+    if json_data is not None:
+        try:
+            size += len(json.dumps(json_data))
+        except (TypeError, ValueError):  # requests refuses it too, before sending anything
+            pass
+    return size
+
+
+def _size(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, Mapping):
+        return sum(_size(k) + _size(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return sum(_size(v) for v in value)
+    if isinstance(value, (int, float)):
+        return len(str(value))
+    return super_len(value)  # what requests itself uses for Content-Length: len, fstat or seek/tell
+
+
 class _TooLarge(Exception):
     pass
 
@@ -131,7 +161,8 @@ class HttpClient:
         return self.redact(url.split("?", 1)[0].split("#", 1)[0])
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """Send one request and read its whole answer within ``timeout`` seconds.
+        """Send one request and read its whole answer within ``timeout`` seconds, plus the time its
+        body takes at ``MIN_UPLOAD_RATE``.
 
         Raises ``Transient`` on network failure, on the deadline and on an answer over
         ``max_bytes`` (outcome unknown for a write: it may have been carried out), and
@@ -143,12 +174,17 @@ class HttpClient:
         write = method.upper() not in ("GET", "HEAD")
         for name in ("timeout", "stream", "allow_redirects"):
             kwargs.pop(name, None)
-        watch = deadline.start(self.timeout)
+        upload = body_size(kwargs.get("data"), kwargs.get("json"), kwargs.get("files"))
+        limit = self.timeout + upload / MIN_UPLOAD_RATE
+        late = f"no complete answer within {round(limit, 1):g}s"
+        watch = deadline.start(limit)
         failure: str | None = None
         refused = False
         response = None
         try:
-            response = self.session.request(method, url, timeout=self.timeout, stream=True,
+            # connecting gets the plain timeout; once connected, a server may take in the body slowly
+            # and still be draining the socket buffers when the last byte is handed to them
+            response = self.session.request(method, url, timeout=(self.timeout, limit), stream=True,
                                             allow_redirects=False, **kwargs)
             if not 300 <= response.status_code < 400:
                 self._read(response)
@@ -157,7 +193,7 @@ class HttpClient:
         except requests.exceptions.ConnectTimeout:
             failure, refused = "connection timed out", True
         except requests.exceptions.ReadTimeout:
-            failure = f"no complete answer within {self.timeout:g}s"
+            failure = late
         except requests.exceptions.ConnectionError as exc:
             # A refused connection never reached the platform; a dropped one may have.
             text = str(exc).lower()
@@ -167,8 +203,7 @@ class HttpClient:
             failure = type(exc).__name__
         finally:
             if watch.finish():  # whatever happened after, the deadline cut the answer short
-                failure, refused = ((f"no complete answer within {self.timeout:g}s", False) if watch.connected
-                                    else ("connection timed out", True))
+                failure, refused = (late, False) if watch.connected else ("connection timed out", True)
             if response is not None:
                 if failure is not None:
                     response.raw.close()  # a half-read answer: the connection is not reused

@@ -64,11 +64,14 @@ Behaviour = Callable[[Sender, Received], None]
 
 class HostileServer:
     """A real server on 127.0.0.1 answering every request with ``behaviour``; over TLS when given
-    ``tls=(certificate file, key file)``."""
+    ``tls=(certificate file, key file)``. With ``read_rate`` (bytes a second) it takes in request
+    bodies steadily at that pace, with ``read_rate=0`` not at all (a stalled upload)."""
 
-    def __init__(self, behaviour: Behaviour, *, give_up_after: float = 10.0, tls: tuple | None = None):
+    def __init__(self, behaviour: Behaviour, *, give_up_after: float = 10.0, tls: tuple | None = None,
+                 read_rate: float | None = None):
         self.behaviour = behaviour
         self.give_up_after = give_up_after
+        self.read_rate = read_rate
         self._tls: ssl.SSLContext | None = None
         if tls is not None:
             self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -87,6 +90,8 @@ class HostileServer:
 
     def start(self) -> "HostileServer":
         self._sock = socket.create_server(("127.0.0.1", 0))
+        if self.read_rate is not None:  # a small window, so the pace is the client's too
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
         self._sock.settimeout(0.05)
         threading.Thread(target=self._accept, daemon=True).start()
         return self
@@ -112,7 +117,7 @@ class HostileServer:
         try:
             if self._tls is not None:
                 conn = sender.conn = self._tls.wrap_socket(conn, server_side=True)
-            request = _read_request(conn)
+            request = _read_request(conn, lambda got: self._pace(sender, got))
             if request is None:
                 return
             self.received.append(request)
@@ -126,6 +131,15 @@ class HostileServer:
         finally:
             sender.close()
             conn.close()
+
+
+    def _pace(self, sender: Sender, got: int) -> None:
+        """Wait as long as taking in ``got`` body bytes at ``read_rate`` takes (for ever at 0)."""
+        if self.read_rate == 0:
+            while True:
+                sender.pause(1.0)
+        if self.read_rate:
+            sender.pause(got / self.read_rate)
 
 
 class Unaccepting:
@@ -148,7 +162,7 @@ class Unaccepting:
             s.close()
 
 
-def _read_request(conn: socket.socket) -> Received | None:
+def _read_request(conn: socket.socket, pace: Callable[[int], None]) -> Received | None:
     data = b""
     while b"\r\n\r\n" not in data:
         piece = conn.recv(65536)
@@ -163,11 +177,14 @@ def _read_request(conn: socket.socket) -> Received | None:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     length = int(headers.get("content-length") or 0)
+    got = len(body)
     while len(body) < length:
+        pace(got)
         piece = conn.recv(65536)
         if not piece:
             break
         body += piece
+        got = len(piece)
     return Received(method, path.split("?", 1)[0], headers, body)
 
 
