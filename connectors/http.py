@@ -149,6 +149,10 @@ class HttpClient:
         self.redact = redactor or Redactor()
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", USER_AGENT)
+        # Not following a redirect, requests still works out where it would go: it reads the 3xx
+        # answer's whole body (no cap, gzip inflated) and parses its Location (a ValueError on
+        # "http://[x"). With no redirect target it does neither; ``request`` reads the Location.
+        self.session.get_redirect_target = lambda resp: None  # type: ignore[method-assign]
         adapter = deadline.DeadlineAdapter()
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -223,7 +227,11 @@ class HttpClient:
         made one printable line and bounded (the advice after it must survive the message's cut)."""
         if not location:
             return "nowhere"
-        return one_line(self.shown(urljoin(url, location)), MAX_HEADER_SHOWN)
+        try:
+            target = urljoin(url, location)
+        except ValueError:  # e.g. "http://[x": not a URL at all
+            target = location
+        return one_line(self.shown(target), MAX_HEADER_SHOWN)
 
     def _read(self, response: requests.Response) -> None:
         """Read the whole (decompressed) answer into ``response.content``, at most ``max_bytes``

@@ -228,10 +228,14 @@ def endless_chunks(every: float = 0.0, size: int = 4096) -> Behaviour:
     return behave
 
 
-def big_body(size: int) -> Behaviour:
-    """An answer of ``size`` bytes (JSON-looking), generated as it goes."""
+def big_body(size: int, redirect_to: str | None = None) -> Behaviour:
+    """An answer of ``size`` bytes (JSON-looking), generated as it goes; a 307 to ``redirect_to``
+    when given."""
     def behave(out: Sender, _: Received) -> None:
-        out.send(_head("200 OK", {"Content-Type": "application/json", "Content-Length": str(size)}))
+        headers = {"Content-Type": "application/json", "Content-Length": str(size)}
+        if redirect_to is not None:
+            headers["Location"] = redirect_to
+        out.send(_head("307 Temporary Redirect" if redirect_to else "200 OK", headers))
         block = b" " * 65536
         out.send(b"{")
         left = size - 1

@@ -196,6 +196,15 @@ def test_a_100_mb_answer_is_not_read_into_memory(server):
     assert result["grown_mb"] < 50, result
 
 
+def test_a_redirects_100_mb_body_is_not_read_into_memory(server):
+    big = server(hostile_http.big_body(100 * 1024 * 1024, redirect_to="https://elsewhere.example/"),
+                 give_up_after=60)
+    result = _checked_in_a_child(big.base_url)
+    assert result["raised"] == "Permanent"
+    assert "the server redirects to https://elsewhere.example/ (HTTP 307)" in result["message"]
+    assert result["grown_mb"] < 50, result
+
+
 def test_a_gzip_bomb_is_not_inflated_past_the_cap(server):
     bomb = hostile_http.gzip_bomb_body(4 * 1024 ** 3)
     assert len(bomb) < 5 * 1024 * 1024  # about 4 MB on the wire, 4 GB once inflated
@@ -253,6 +262,7 @@ HOSTILE_LOCATION = "http://evil.example/\x1b[2J\x1b]0;owned\x07/" + "a" * 600
 
 @pytest.mark.parametrize("location, shown", [
     (HOSTILE_LOCATION, ("http://evil.example/?[2J?]0;owned?/" + "a" * 120)[:119] + "…"),
+    ("http://[bad/\x1b[31m", "http://[bad/?[31m"),  # not even a URL (urljoin raises ValueError on it)
     # relative, with a bidi override sent as UTF-8 (headers are read as Latin-1: "â", a C1 control, "®")
     ("/\x1b[31m\u202e", "{base}/?[31mâ?®"),
 ])
