@@ -3,11 +3,11 @@
 Every request has a total deadline — connect, upload and the whole answer, not only each socket
 read (``connectors.deadline``), grown by the time its body takes at ``MIN_UPLOAD_RATE`` so a post
 with photos or a video can go out on an ordinary link — and the answer is read up to a byte cap,
-counted as sent and once decompressed (a few MB of gzip can inflate to gigabytes). Redirects are never followed:
-requests would carry a POST body holding a Page token or an app password to whatever host a 307
-names, so a 3xx is an error naming the new location. Network failures become typed errors
-(telling apart "never reached the platform" from "outcome unknown"), and secrets stay out of
-every message: URLs are shown without their query and with any registered secret as ``***``.
+counted as sent and once decompressed (a few MB of gzip can inflate to gigabytes). Redirects are
+never followed: requests would carry a POST body holding a Page token or an app password to
+whatever host a 307 names, so a 3xx is an error naming the new location. Network failures become
+typed errors (telling apart "never reached the platform" from "outcome unknown"), and secrets stay
+out of every message: URLs are shown without their query and with any registered secret as ``***``.
 """
 from __future__ import annotations
 
