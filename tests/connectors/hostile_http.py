@@ -308,6 +308,7 @@ class SlowTunnel:
             threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
 
     def _tunnel(self, client: socket.socket) -> None:
+        server: socket.socket | None = None
         try:
             head = b""
             while b"\r\n\r\n" not in head:
@@ -320,10 +321,16 @@ class SlowTunnel:
             if self.stopping.wait(self.delay):
                 return
             client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            upstream = threading.Thread(target=self._pump, args=(client, server, 0.0), daemon=True)
+            upstream.start()
+            self._pump(server, client, self.delay)
+            upstream.join()
         except OSError:
-            return
-        threading.Thread(target=self._pump, args=(client, server, 0.0), daemon=True).start()
-        self._pump(server, client, self.delay)
+            pass
+        finally:
+            for s in (client, server):
+                if s is not None:
+                    s.close()
 
     def _pump(self, source: socket.socket, sink: socket.socket, first_delay: float) -> None:
         try:
