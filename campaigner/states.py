@@ -3,8 +3,9 @@
 queued → publishing → published, with failed, cancelled, unconfirmed (outcome unknown) and
 expired (past its lateness limit, not sent) beside them. Published is final; an unconfirmed
 delivery is never re-sent before it has been reconciled (found → published, not found → queued);
-reconciling claims it as publishing. Only the engine expires a delivery, from its claim
-(publishing), so an unconfirmed one is looked for first; a person sends an expired one anyway
+reconciling claims it as publishing. The engine expires a delivery from its claim (publishing),
+so an unconfirmed one is looked for first; a queued one waiting on an account that cannot send
+expires where it waits (``services.expiry``); a person sends an expired one anyway
 (``post retry``) or gives it a new time (``post edit --at``), both back to queued.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from campaigner.models import Account, AccountStatus, Delivery
 from campaigner.models import DeliveryStatus as S
 
 ALLOWED: dict[S, frozenset[S]] = {
-    S.QUEUED: frozenset({S.PUBLISHING, S.CANCELLED}),
+    S.QUEUED: frozenset({S.PUBLISHING, S.CANCELLED, S.EXPIRED}),
     S.PUBLISHING: frozenset({S.PUBLISHED, S.QUEUED, S.FAILED, S.UNCONFIRMED, S.EXPIRED}),
     S.UNCONFIRMED: frozenset({S.PUBLISHING, S.PUBLISHED, S.QUEUED, S.FAILED, S.CANCELLED}),
     S.FAILED: frozenset({S.QUEUED, S.CANCELLED}),

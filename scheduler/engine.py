@@ -59,6 +59,7 @@ from campaigner.models import (Account, AccountStatus, Alert, Attempt, AttemptOu
 from campaigner.processes import this_process
 from campaigner.services import workers
 from campaigner.services.accounts import connector as account_connector
+from campaigner.services.expiry import expire_waiting
 from campaigner.services.posts import (known_there, look_since, maybe_out_since, outgoing_post, pending_part,
                                        uncertain)
 from campaigner.times import format_local, local_day_bounds
@@ -268,7 +269,7 @@ class Engine:
         deliveries, until nothing more can be leased. A slow account holds up only its own thread;
         an account whose batch was full is leased again in the same pass."""
         now = self.app.now()
-        report = PassReport(recovered=self.recover(now))
+        report = PassReport(recovered=self.recover(now), expired=expire_waiting(self.app, now))
         busy: set[int] = set()
         done: set[int] = set()  # finished for this pass (nothing more due, or stopped)
         threads = max(1, min(self.concurrency, self.accounts_per_pass))

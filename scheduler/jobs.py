@@ -104,7 +104,15 @@ def media_jobs(app: App, worker: str, every_minutes: float = 10.0) -> list[Perio
                             tried_every=timedelta(minutes=every_minutes))]
 
 
+def expiry_jobs(app: App) -> list[PeriodicJob]:
+    """Every minute, posts waiting on a paused or held account expire at their limit (a publishing
+    pass does it too, but an idle worker runs none: nothing it can send is due)."""
+    from campaigner.services.expiry import expire_waiting
+
+    return [PeriodicJob("expire_waiting", timedelta(minutes=1), partial(expire_waiting, app))]
+
+
 def default_jobs(app: App, worker: str, *, alerts_every: float | None = None) -> list[PeriodicJob]:
     """Every periodic job of a full worker (besides publishing and its heartbeat)."""
     return (alert_jobs(app, alerts_every) + monitoring_jobs(app, worker) + report_jobs(app, worker)
-            + credential_jobs(app, worker) + media_jobs(app, worker))
+            + credential_jobs(app, worker) + media_jobs(app, worker) + expiry_jobs(app))

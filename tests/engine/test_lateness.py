@@ -286,3 +286,42 @@ def test_the_migration_keeps_existing_deliveries(empty_db_url, cli):
     cli.ok("--db", empty_db_url, "publish")
     rows = json.loads(cli.ok("--db", empty_db_url, "post", "list", "--status", "expired", "--json").stdout)
     assert [(r["post_id"], r["status"]) for r in rows] == [(1, "expired")]
+
+
+def test_a_post_waiting_on_a_paused_or_held_account_expires_when_its_limit_passes(cli, engine, app,
+                                                                                  platform_account):
+    """Not days later when the account comes back: at its limit it is expired, shown and alerted,
+    by the worker's minute job (which runs when nothing can be sent) and by any publishing pass."""
+    from scheduler.jobs import expiry_jobs
+
+    m1 = platform_account("mastodon", "m1")
+    cli.ok("account", "add", "sandbox", "s1")
+    cli.clock.now = wib("2026-12-09 09:00")
+    cli.ok("post", "add", "Aksi besok pagi", "--to", "m1", "--at", "2026-12-10 06:00")  # post 1
+    cli.ok("post", "add", "Rapat akbar", "--to", "s1", "--at", "2026-12-10 06:00")      # post 2
+    cli.ok("post", "add", "Siaran pers", "--to", "m1", "--at", "2026-12-10 12:00")      # post 3
+    m1.expire_credentials()
+    assert cli("account", "check", "m1").exit_code == 1  # paused
+    with engine.begin() as c:  # s1 is held by a rate limit until the 11th
+        c.execute(sql("UPDATE accounts SET held_until = :t, held_reason = 'rate limited' WHERE name = 's1'"),
+                  {"t": wib("2026-12-11 00:00")})
+    [job] = expiry_jobs(app)
+    cli.clock.now = wib("2026-12-10 11:59")
+    job.run(cli.clock.now)
+    assert statuses(cli) == [(1, "m1", "queued"), (2, "s1", "queued"), (3, "m1", "queued")]  # within 6 hours
+    cli.clock.now = wib("2026-12-10 12:01")
+    job.run(cli.clock.now)  # the idle worker's minute job
+    assert statuses(cli) == [(1, "m1", "expired"), (2, "s1", "expired"), (3, "m1", "queued")]
+    expired = [a for a in alerts(engine) if a.kind == "expired"]
+    assert sorted(a.delivery_id for a in expired) == [1, 2]
+    assert expired[0].message.startswith("not sent: 6 h 1 min after its time 2026-12-10 06:00 WIB")
+    job.run(cli.clock.now)
+    assert len([a for a in alerts(engine) if a.kind == "expired"]) == 2  # never twice
+    cli.clock.now = wib("2026-12-10 18:01")
+    assert "expired 1" in cli.ok("publish").stdout  # a publishing pass does it too
+    assert statuses(cli)[2] == (3, "m1", "expired")
+    cli.clock.now = wib("2026-12-11 08:00")
+    m1.renew_credentials()
+    cli.ok("account", "resume", "m1")
+    cli.ok("publish")
+    assert m1.create_count() == 0  # the account came back; the posts whose moment passed did not go out

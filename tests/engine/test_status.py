@@ -102,15 +102,18 @@ def test_status_shows_every_state(cli, app, engine_for, engine, platform_account
     assert dry[0] == ("would look for #4 on m2 (due 2026-11-30 08:01 WIB; outcome unknown), "
                       "and publish it only if it is not there: Empat")
     assert dry[2] == "would not publish #7 on s1 (due 2026-11-30 10:01 WIB): past its lateness limit, it expires: Tujuh"
-    report = engine_for().run_pass()  # the pass takes exactly what status and the dry run said
-    assert (report.published, report.failed, report.unconfirmed, report.expired) == ([4], [], [], [6, 7])
+    report = engine_for().run_pass()  # the pass takes exactly what status and the dry run said, and
+    # post 5, a day past its time on its paused account, expires where it waits
+    assert (report.published, report.failed, report.unconfirmed, sorted(report.expired)) == ([4], [], [], [5, 6, 7])
     r = cli.ok("status")
-    assert "Last 24 h:    0 published, 0 failed, 2 expired\n" in r.stdout  # post 4 went out a day ago
-    assert ("Expired:      2 in the last 7 days, not sent: too late\n"
+    assert "Last 24 h:    0 published, 0 failed, 3 expired\n" in r.stdout  # post 4 went out a day ago
+    assert ("Expired:      3 in the last 7 days, not sent: too late\n"
             "  post 7 on s1 (delivery 7), its time was 2026-11-30 10:01 WIB — to send it anyway: "
             "campaigner post retry 7 --account s1\n"
             "  post 6 on m4 (delivery 6), its time was 2026-11-30 08:01 WIB — to send it anyway: "
-            "campaigner post retry 6 --account m4\n") in r.stdout
+            "campaigner post retry 6 --account m4\n"
+            "  post 5 on m3 (delivery 5), its time was 2026-11-30 08:01 WIB — to send it anyway: "
+            "campaigner post retry 5 --account m3\n") in r.stdout
 
 
 def test_status_json(cli, app, engine_for, engine, platform_account):
