@@ -132,6 +132,8 @@ def _reading() -> Iterator[None]:
     try:
         with warnings.catch_warnings():  # our own bound (checked on the header) is the one that counts
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # a broken EXIF block is judged (and stripped) by _exif, not printed to staff
+            warnings.filterwarnings("ignore", message="Corrupt EXIF", category=UserWarning)
             yield
     except Image.DecompressionBombError:
         raise _bomb() from None
