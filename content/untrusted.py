@@ -38,6 +38,11 @@ _ROOM_MENTION = re.compile(r"@(everyone|here|channel|all|room)\b", re.IGNORECASE
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
+def _text(value: object) -> str:
+    """Whatever a platform sent for a text field, as text (None: empty)."""
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + ELLIPSIS
 
@@ -46,7 +51,7 @@ def storable(value: object, limit: int = MAX_TEXT) -> str:
     """Multi-line text from outside as it may be stored: NFC, ``\\n`` line ends, no escape
     sequences, no control characters but newline and tab, no lone surrogates, at most ``limit``
     characters (cut with "…")."""
-    text = value if isinstance(value, str) else "" if value is None else str(value)
+    text = _text(value)
     text = text[:limit * 4]  # NFC shortens decomposed text; bound the work on a huge answer first
     text = _UNSTORABLE.sub("", _ESCAPES.sub("", _LINE_ENDS.sub("\n", text)))
     return _cut(unicodedata.normalize("NFC", text), limit)
@@ -55,7 +60,7 @@ def storable(value: object, limit: int = MAX_TEXT) -> str:
 def storable_line(value: object, limit: int) -> str:
     """A name or handle from outside: like ``storable``, on one line (whitespace runs as one
     space, trimmed)."""
-    text = value if isinstance(value, str) else "" if value is None else str(value)
+    text = _text(value)
     return _cut(" ".join(storable(text[:limit * 4], limit * 4).split()), limit)
 
 
@@ -63,7 +68,7 @@ def storable_id(value: object, limit: int) -> str:
     """A remote id as it may be stored and compared: itself when it is at most ``limit`` plain
     characters; else (a hostile server's 10 kB id, control bytes) its start and a SHA-256 digest,
     so the same id always maps to the same stored value and two ids never to one."""
-    text = value if isinstance(value, str) else "" if value is None else str(value)
+    text = _text(value)
     if len(text) <= limit and not _UNSTORABLE.search(text):
         return text
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
