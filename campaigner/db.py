@@ -136,21 +136,24 @@ def describe(engine: Engine) -> str:
     return _masked(engine.url)
 
 
+def _query(url: URL) -> list[tuple[str, str, bool]]:
+    """(key, value, whether it is a secret) for each value of the URL's query (a key may repeat)."""
+    return [(key, value, bool(_SECRET_PARAM.fullmatch(key)))
+            for key, values in url.query.items() for value in (values if isinstance(values, tuple) else (values,))]
+
+
 def _masked(url: URL) -> str:
     base = url.set(query={}).render_as_string(hide_password=True)
-    pairs = [(key, "***" if _SECRET_PARAM.fullmatch(key) else value)
-             for key, values in url.query.items()
-             for value in (values if isinstance(values, tuple) else (values,))]
+    pairs = [(key, "***" if secret else value) for key, value, secret in _query(url)]
     return base + ("?" + urlencode(pairs, safe="*/:,") if pairs else "")
 
 
 def _secrets_of(url: URL) -> list[str]:
-    """Every password in ``url``, to scrub from a driver's message."""
-    found = [url.password] if url.password else []
-    for key, values in url.query.items():
-        if _SECRET_PARAM.fullmatch(key):
-            found += [v for v in (values if isinstance(values, tuple) else (values,)) if v]
-    return [str(v) for v in found]
+    """Every password in ``url``, longest first (one inside another is masked whole), to scrub
+    from a driver's message."""
+    found = [str(url.password)] if url.password else []
+    found += [str(value) for _, value, secret in _query(url) if secret and value]
+    return sorted(found, key=len, reverse=True)
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -258,7 +261,9 @@ def write(engine: Engine) -> Iterator[Session]:
 
 def is_busy(exc: BaseException) -> bool:
     """Whether ``exc`` is a lock wait that timed out: SQLite's "database is locked" (after the busy
-    timeout) or PostgreSQL's lock_not_available."""
+    timeout) or PostgreSQL's lock_not_available, or our own ``DatabaseBusy`` made from one."""
+    if isinstance(exc, DatabaseBusy):
+        return True
     orig = getattr(exc, "orig", exc)
     return ("database is locked" in str(orig) or "database table is locked" in str(orig)
             or getattr(orig, "sqlstate", None) == "55P03")

@@ -5,6 +5,7 @@ The CLI turns them into one line ``Error: what — how to fix it``; nothing else
 from __future__ import annotations
 
 import errno
+from typing import TypeGuard
 
 #: what a write says when the disk (or the user's quota, or the file size limit) is full
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
@@ -58,14 +59,14 @@ class IllegalTransition(CampaignerError):
     """A delivery cannot move from its status to the one asked for."""
 
 
-def is_disk_full(exc: BaseException) -> bool:
+def is_disk_full(exc: BaseException) -> TypeGuard[OSError]:
     return isinstance(exc, OSError) and exc.errno in DISK_FULL
 
 
 def environment_error(exc: BaseException) -> CampaignerError | None:
     """The user's error for a problem of the machine, not of campaigner, that reached the top
     without one: a full disk, under a file write or under the database. None for anything else."""
-    if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+    if is_disk_full(exc):
         where = f" writing {exc.filename}" if exc.filename else ""
         return CampaignerError(f"the disk is full{where} ({exc.strerror})", FREE_SPACE)
     orig = getattr(exc, "orig", None)  # the driver's error under SQLAlchemy's

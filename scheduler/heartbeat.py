@@ -14,7 +14,6 @@ from datetime import timedelta
 from types import TracebackType
 
 from campaigner import db
-from campaigner.errors import DatabaseBusy
 from campaigner.services import workers
 from scheduler.engine import Engine
 
@@ -51,7 +50,7 @@ class Heartbeat:
         try:
             self.engine.beat()
         except Exception as exc:
-            if isinstance(exc, DatabaseBusy) or db.is_busy(exc):  # another writer held the lock: one line
+            if db.is_busy(exc):  # another writer held the lock: one line
                 log.warning("heartbeat of worker %s: %s", self.engine.worker, db.busy_error())
             else:  # the database may be away for a moment
                 log.exception("heartbeat of worker %s failed", self.engine.worker)

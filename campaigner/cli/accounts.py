@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from campaigner.cli.output import echo_json, quiet, table
+from campaigner.cli.output import echo_json, max_late_minutes, quiet, table
 
 
 def _account_dict(app, a) -> dict:
@@ -17,12 +17,6 @@ def _account_dict(app, a) -> dict:
             "max_late_from": "account" if a.max_late_minutes is not None else "default",
             "status": a.status.value, "status_reason": a.status_reason, "held_until": a.held_until,
             "held_reason": a.held_reason}
-
-
-def _max_late(value: str | None) -> int | None:
-    from campaigner.lateness import parse_max_late
-
-    return None if value is None else parse_max_late(value)
 
 
 @click.group()
@@ -52,7 +46,7 @@ def add(flags, platform, name, handle, base_url, timezone, daily_cap, min_spacin
 
     app = flags.app()
     a = svc.add(app, platform, name, handle=handle, base_url=base_url, timezone=timezone, daily_cap=daily_cap,
-                min_spacing=min_spacing, char_limit=char_limit, max_late=_max_late(max_late))
+                min_spacing=min_spacing, char_limit=char_limit, max_late=max_late_minutes(max_late))
     click.echo(f"Added {a.platform} account {a.name}.")
     missing = svc.missing_secrets(app, a)
     if missing:
@@ -80,7 +74,7 @@ def edit(flags, name, **changes) -> None:
     if not given:
         raise click.UsageError("nothing to change")
     if "max_late" in given:
-        given["max_late"] = None if given["max_late"].strip().lower() == "default" else _max_late(given["max_late"])
+        given["max_late"] = None if given["max_late"].strip().lower() == "default" else max_late_minutes(given["max_late"])
     svc.edit(flags.app(), name, **given)
     click.echo(f"Updated account {name}.")
 

@@ -69,3 +69,10 @@ class Progress:
     def __exit__(self, *exc) -> None:
         if self._bar is not None:
             self._bar.__exit__(*exc)
+
+
+def max_late_minutes(value: str | None) -> int | None:
+    """A ``--max-late`` option as minutes (None when it was not given)."""
+    from campaigner.lateness import parse_max_late
+
+    return None if value is None else parse_max_late(value)

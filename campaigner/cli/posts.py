@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from campaigner.cli.output import Progress, echo_json, short, table
+from campaigner.cli.output import Progress, echo_json, max_late_minutes, short, table
 from campaigner.errors import InvalidInput
 
 STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed", "expired", "importing"]
@@ -201,12 +201,6 @@ def limit_options(f):
     return f
 
 
-def _max_late(value: str | None) -> int | None:
-    from campaigner.lateness import parse_max_late
-
-    return None if value is None else parse_max_late(value)
-
-
 @post.command("add")
 @click.argument("text", required=False)
 @click.option("--file", "file", metavar="F", help="Read the text from a file ('-' for standard input).")
@@ -234,7 +228,7 @@ def add(flags, text, file, to, campaign, at, next_slot, now_, expires, max_late,
     draft = Draft(text=_read_text(text, file), accounts=_split_names(to),
                   when=When.from_options(at, now_, next_slot), campaign=campaign, link=link,
                   media=_media(media, alt), alt_texts=list(alt), variants=_variants(variant), thread=thread,
-                  expires=expires, max_late=_max_late(max_late), keep_metadata=keep_metadata)
+                  expires=expires, max_late=max_late_minutes(max_late), keep_metadata=keep_metadata)
     p = svc.add(app, draft)
     if as_json:
         echo_json(_post_dict(app, p))
@@ -346,7 +340,7 @@ def edit(flags, post_id, text, file, to, at, next_slot, now_, link, campaign, me
             and thread is None and not to and not media and not no_media and expires is None and max_late is None):
         raise click.UsageError("nothing to change: give new text, --to, --at, --link, --campaign, --media, "
                                "--variant, --no-variant, --thread, --expires or --max-late")
-    limit = _max_late(max_late)
+    limit = max_late_minutes(max_late)
     app = flags.app()
     p = svc.edit(app, post_id, text=new_text, when=when, link=link, campaign=campaign,
                  variants=variants or None, drop_variants=dropped, thread=thread,

@@ -25,15 +25,14 @@ def expire_waiting(app: App, now: datetime) -> list[int]:
     """Expire the queued deliveries past their limit on accounts that cannot send at ``now``;
     their ids. Rows another worker holds are skipped (PostgreSQL), so each is expired and alerted
     once."""
-    blocked = (select(Delivery).join(Account, Account.id == Delivery.account_id)
-               .where(Delivery.status == S.QUEUED, Delivery.due_at <= now, not_(states.can_send(now)))
-               .options(selectinload(Delivery.parts), selectinload(Delivery.account))
-               .with_for_update(of=Delivery, skip_locked=True))
+    waiting = (Delivery.status == S.QUEUED, Delivery.due_at <= now, not_(states.can_send(now)))
     with db.read(app.engine) as s:  # the common case, nothing waiting, takes no write lock
-        if s.scalar(select(Delivery.id).join(Account, Account.id == Delivery.account_id)
-                    .where(Delivery.status == S.QUEUED, Delivery.due_at <= now, not_(states.can_send(now)))
+        if s.scalar(select(Delivery.id).join(Account, Account.id == Delivery.account_id).where(*waiting)
                     .limit(1)) is None:
             return []
+    blocked = (select(Delivery).join(Account, Account.id == Delivery.account_id).where(*waiting)
+               .options(selectinload(Delivery.parts), selectinload(Delivery.account))
+               .with_for_update(of=Delivery, skip_locked=True))
     expired = []
     with db.write(app.engine) as s:
         for d in s.scalars(blocked):

@@ -600,10 +600,22 @@ def outgoing_post(app: App, d: Delivery, part: DeliveryPart):
                         thread_root=d.parts[0].remote_id if part.position > 0 else None, scheduled_for=d.due_at)
 
 
+#: (file hash, platform, keep metadata) → what ``_prepared_now`` made: each send, retry and look
+#: of an older post would otherwise decode and encode its photo again
+_PREPARED_NOW: dict[tuple[str, str, bool], tuple[str, str]] = {}
+
+
 def _prepared_now(app: App, m: PostMedia, platform: str, keep_metadata: bool) -> tuple[str, str]:
     """(path in the media folder, type) of ``m`` prepared for ``platform`` now: a photo queued
     before campaigner prepared photos must not go out with its location either. Stored by hash
-    like any rendition (a second call finds it there); the original when it cannot be prepared."""
+    like any rendition, worked out once per worker; the original when it cannot be prepared."""
+    key = (m.sha256, platform, keep_metadata)
+    if key not in _PREPARED_NOW:
+        _PREPARED_NOW[key] = _prepare_stored(app, m, platform, keep_metadata)
+    return _PREPARED_NOW[key]
+
+
+def _prepare_stored(app: App, m: PostMedia, platform: str, keep_metadata: bool) -> tuple[str, str]:
     from campaigner.imaging import PREPARED, CannotPrepare, prepare
     from campaigner.media_store import MediaStore, keep
     from content.media import media_rules
