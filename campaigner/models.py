@@ -324,6 +324,8 @@ class DeliveryPart(Base):
     remote_id: Mapped[str | None] = mapped_column(String(512))
     remote_url: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: what the connector asked to keep between calls (``OutgoingPost.progress``: a Meta container)
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     delivery: Mapped[Delivery] = relationship(back_populates="parts")
 
@@ -364,6 +366,8 @@ class MetricSnapshot(Base):
     impressions: Mapped[int | None] = mapped_column(BigInteger)
     bookmarks: Mapped[int | None] = mapped_column(Integer)
     clicks: Mapped[int | None] = mapped_column(Integer)
+    reach: Mapped[int | None] = mapped_column(BigInteger)
+    shares: Mapped[int | None] = mapped_column(Integer)
     raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 

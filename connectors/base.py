@@ -6,7 +6,7 @@ scheduler decides what happens next.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
@@ -25,6 +25,10 @@ class MediaFile:
     path: Path
     mime_type: str
     alt_text: str = ""
+    #: the public https address the platform fetches the file from (Instagram, Threads): set by the
+    #: engine, which puts the file on the configured ``[media]`` host just before publishing; None
+    #: for platforms that take an upload
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,10 @@ class OutgoingPost:
     thread_root: str | None = None       # remote id of the first part (Bluesky needs it)
     language: str | None = "id"          # ISO 639-1
     scheduled_for: datetime | None = None  # the due time (UTC), used by find_existing
+    #: what an earlier call of ``publish`` for this part left behind and asked to be kept (a Meta
+    #: media container's id and when it was made): given back to ``publish`` and ``find_existing``
+    #: so a post being processed is resumed, and an unknown outcome is settled from it
+    progress: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -66,11 +74,15 @@ class Metrics:
     impressions: int | None = None
     bookmarks: int | None = None
     clicks: int | None = None
+    #: accounts that saw it at least once (Instagram ``reach``)
+    reach: int | None = None
+    #: sent on to others (Instagram and Threads ``shares``; a repost is ``reposts``)
+    shares: int | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
 #: the counts a ``Metrics`` may carry (a platform's record says which of them it fills)
-METRIC_FIELDS = ("likes", "reposts", "replies", "quotes", "impressions", "bookmarks", "clicks")
+METRIC_FIELDS = ("likes", "reposts", "replies", "quotes", "impressions", "bookmarks", "clicks", "reach", "shares")
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,32 @@ class Identity:
     #: when the credentials stop working, as the platform says (aware UTC); None when they do not
     #: expire or the platform does not say
     token_expires_at: datetime | None = None
+    #: the account's publishing quota as the platform reports it (Instagram, Threads), else None
+    quota: "Quota | None" = None
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A platform's own publishing limit for the account: ``used`` of ``total`` posts in the moving
+    ``window`` (Instagram's ``content_publishing_limit``, Threads' ``threads_publishing_limit``)."""
+
+    used: int
+    total: int
+    window: timedelta
+
+    @property
+    def left(self) -> int:
+        return max(0, self.total - self.used)
+
+
+@dataclass(frozen=True)
+class RefreshedToken:
+    """A renewed token: the secret field it replaces (``secret``, e.g. ``ACCESS_TOKEN``), the new
+    ``value`` and when it expires. ``repr`` never shows the value."""
+
+    secret: str
+    value: str = field(repr=False)
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -137,9 +175,13 @@ class ConnectorError(Exception):
     page) may be long, span lines or hold control bytes. ``http_status`` is the platform's HTTP
     status when it answered (None: no answer, or not an HTTP refusal)."""
 
-    def __init__(self, message: str = "", *args: object, http_status: int | None = None):
+    def __init__(self, message: str = "", *args: object, http_status: int | None = None,
+                 progress: Mapping[str, Any] | None = None):
         super().__init__(one_line(str(message)), *args)
         self.http_status = http_status
+        #: what to keep for the next call (``OutgoingPost.progress``): e.g. the id of a Meta
+        #: container made before ``media_publish`` lost its answer. None: keep what was kept
+        self.progress = progress
 
 
 def one_line(text: str, limit: int = MAX_ERROR_LENGTH) -> str:
@@ -187,6 +229,16 @@ class AlreadyPublished(Permanent):
     know it still never sends the post again."""
 
 
+class NotReady(ConnectorError):
+    """Nothing is published yet: the platform is still preparing the post (a Meta media container
+    ``IN_PROGRESS``). The engine keeps ``progress`` (required) and calls ``publish`` again at
+    ``check_at`` with it as ``OutgoingPost.progress``; the connector never sleeps to wait."""
+
+    def __init__(self, check_at: datetime, progress: Mapping[str, Any], message: str = "still being processed"):
+        super().__init__(message, progress=progress)
+        self.check_at = check_at
+
+
 class AuthExpired(ConnectorError):
     """Credentials are wrong, revoked or expired: pause the account and tell someone."""
 
@@ -219,3 +271,17 @@ class Connector(Protocol):
     def metrics(self, remote_ids: Sequence[str]) -> MetricsBatch: ...
 
     def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]: ...
+
+
+class HasQuota(Protocol):
+    """A connector whose platform reports its own publishing quota (``PlatformInfo.quota``)."""
+
+    def quota(self) -> Quota: ...
+
+
+class RefreshesToken(Protocol):
+    """A connector whose token can be renewed before it expires (``PlatformInfo.refreshes_token``).
+    ``refresh_token`` raises ``AuthExpired`` when the token can no longer be renewed, ``NotSupported``
+    when it is too young to be (Meta: less than 24 hours old)."""
+
+    def refresh_token(self) -> RefreshedToken: ...

@@ -8,8 +8,8 @@ platforms stays cheap.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 from urllib.parse import SplitResult, parse_qs
 
 from connectors.base import AccountConfig, Connector
@@ -54,7 +54,12 @@ class PlatformInfo:
     fields it fills (the others are always None: the platform does not tell); ``key``: the kind of
     idempotency key each post part gets (``random`` 128 bits, or an atproto ``tid`` record key);
     ``post_id``: the post's id from its address (None when the address does not tell), and
-    ``id_hint`` what to give instead.
+    ``id_hint`` what to give instead. ``metric_labels``: the platform's own name for a ``Metrics``
+    field where it differs (Instagram's ``impressions`` are "views", its ``bookmarks`` "saves").
+    ``media_by_url``: the platform fetches media from a public address (``MediaFile.url``, the
+    ``[media]`` host) instead of taking an upload; ``quota``: the connector reports the platform's
+    own publishing quota (``HasQuota``); ``refreshes_token``: its token can be renewed before it
+    expires (``RefreshesToken``).
     """
 
     name: str
@@ -70,6 +75,14 @@ class PlatformInfo:
     post_id: Callable[[SplitResult, list[str]], str | None]
     id_hint: str = "its id"
     key: str = "random"
+    metric_labels: Mapping[str, str] = field(default_factory=dict)
+    media_by_url: bool = False
+    quota: bool = False
+    refreshes_token: bool = False
+
+    def metric_label(self, metric: str) -> str:
+        """What the platform calls the ``Metrics`` field ``metric``."""
+        return self.metric_labels.get(metric, metric)
 
 
 PLATFORMS: dict[str, PlatformInfo] = {

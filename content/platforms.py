@@ -31,6 +31,11 @@ class MediaRules:
     source: str
     max_edge: int | None = None
     max_pixels: int | None = None
+    #: a post must carry at least one file (Instagram)
+    required: bool = False
+    #: width ÷ height allowed for still images (Instagram: 4:5 … 1.91:1); None = any
+    min_aspect: float | None = None
+    max_aspect: float | None = None
 
     @property
     def accepted(self) -> tuple[str, ...]:
@@ -63,6 +68,9 @@ class Platform:
     invalid_chars: tuple[str, ...] = ()
     own_limit: bool = False
     default_daily_cap: int | None = None
+    threads: bool = True
+    max_hashtags: int | None = None
+    max_mentions: int | None = None
 
 
 RECORDS: tuple[Platform, ...] = (

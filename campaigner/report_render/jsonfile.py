@@ -40,7 +40,7 @@ unscored}``).
 
 Totals (each delivery's latest snapshot collected before the end of its week): ``posts``
 (published), ``measured`` (with numbers), ``gone`` (no longer on the platform), ``likes``,
-``reposts``, ``replies``, ``quotes``, ``impressions``, ``bookmarks``, ``clicks`` (sums of the
+``reposts``, ``replies``, ``quotes``, ``impressions``, ``bookmarks``, ``clicks``, ``reach``, ``shares`` (sums of the
 known values; null when no delivery has the metric), ``interactions`` (likes + reposts + replies
 + quotes, same rule), ``engagement_rate`` (interactions ÷ impressions over the deliveries that
 have both; null when none has impressions), ``known`` (how many deliveries gave each metric, and

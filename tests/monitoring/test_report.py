@@ -20,7 +20,7 @@ from tests.fakes.server import Response
 WIB = ZoneInfo("Asia/Jakarta")
 #: poll every published delivery on every collect (the default schedule thins polls out by age)
 EVERY_TIME = ((timedelta(days=400), timedelta(0)),)
-METRICS = ("likes", "reposts", "replies", "quotes", "impressions", "bookmarks", "clicks")
+METRICS = ("likes", "reposts", "replies", "quotes", "impressions", "bookmarks", "clicks", "reach", "shares")
 INTERACTIONS = ("likes", "reposts", "replies", "quotes")
 #: what each platform's API tells (the rest is None: unknown, never 0)
 TELLS = {"x": {"likes", "reposts", "replies", "quotes", "impressions", "bookmarks"},
@@ -268,7 +268,7 @@ def test_csv_has_one_row_per_delivery(cli, week47, tmp_path):
     assert rows[0] == list(COLUMNS) == [
         "delivery_id", "post_id", "status", "campaign", "account", "platform", "due_local", "published_local",
         "published_utc", "late_minutes", "failed_utc", "url", "likes", "reposts", "replies", "quotes", "impressions", "bookmarks",
-        "clicks", "interactions", "engagement_rate", "snapshot_utc", "gone", "hashtags", "text", "error"]
+        "clicks", "reach", "shares", "interactions", "engagement_rate", "snapshot_utc", "gone", "hashtags", "text", "error"]
     body = [dict(zip(rows[0], row)) for row in rows[1:]]
     assert len(body) == 6  # 5 published + 1 failed
     first = next(b for b in body if b["published_local"] == "2026-11-16 06:30" and b["platform"] == "x")
