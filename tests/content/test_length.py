@@ -209,7 +209,7 @@ def test_unknown_platform_is_a_clear_error():
     with pytest.raises(ValueError) as err:
         length(SAMPLE, "myspace")
     assert str(err.value) == (
-        "unknown platform 'myspace' — use one of: bluesky, facebook, mastodon, sandbox, telegram, x")
+        "unknown platform 'myspace' — use one of: bluesky, facebook, instagram, mastodon, sandbox, telegram, x")
     with pytest.raises(ValueError):
         check_length(SAMPLE, "")
 
