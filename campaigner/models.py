@@ -197,6 +197,10 @@ class Campaign(Base):
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: what the campaign is against and what it is for ("Tapera", "upah layak"): a reply's kind
+    #: (``content.stance``) is judged toward them; None is none
+    targets_against: Mapped[list[str] | None] = mapped_column(JSON)
+    targets_for: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class Post(Base):
@@ -387,6 +391,11 @@ class Reply(Base):
     polarity: Mapped[float | None] = mapped_column(Float)
     sentiment: Mapped[str | None] = mapped_column(String(16))  # positive | neutral | negative
     collected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: stance toward the post's campaign (``content.stance``): question | support | oppose | other;
+    #: None until classified (replies stored before schema 0011)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    #: the rule that decided ``kind`` and its words, cut to the column
+    kind_reason: Mapped[str | None] = mapped_column(String(255))
 
 
 class Alert(Base):

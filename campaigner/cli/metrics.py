@@ -5,6 +5,12 @@ import click
 
 from campaigner.cli.output import Progress, echo_json, quiet
 
+KINDS = ("question", "support", "oppose", "other", "unclassified")
+
+
+def _kinds(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts[k]} {k}" for k in KINDS if counts.get(k)) or "none"
+
 
 @click.group()
 def metrics() -> None:
@@ -29,7 +35,8 @@ def collect(flags, replies, as_json) -> None:
         echo_json({"polled": report.polled, "missing": report.missing, "requests": report.requests,
                    "refused": report.refused, "skipped_accounts": report.skipped_accounts,
                    "replies": None if answers is None else {"new": answers.new, "requests": answers.requests,
-                                                            "refused": answers.refused,
+                                                            "refused": answers.refused, "kinds": answers.kinds,
+                                                            "classified": answers.classified,
                                                             "skipped_accounts": answers.skipped_accounts}})
         return
     if quiet():
@@ -42,6 +49,10 @@ def collect(flags, replies, as_json) -> None:
     if answers is not None:
         click.echo(f"New replies: {answers.new} ({answers.requests} requests)"
                    + (f"; {answers.refused} refused by the database (see the log)" if answers.refused else "") + ".")
+        if answers.kinds:
+            click.echo(f"New replies by kind: {_kinds(answers.kinds)}.")
+        if answers.classified:
+            click.echo(f"Classified {answers.classified} earlier replies by kind.")
 
 
 @metrics.command("show")
@@ -49,7 +60,8 @@ def collect(flags, replies, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def show(flags, post_id, as_json) -> None:
-    """The latest snapshot of each delivery of a post ('-' where the platform does not tell)."""
+    """The latest snapshot of each delivery of a post ('-' where the platform does not tell), and
+    its replies by kind (question, support, oppose, other: stance toward the post's campaign)."""
     from campaigner.services.metrics import METRIC_FIELDS, latest
     from campaigner.times import format_local
 
@@ -66,3 +78,5 @@ def show(flags, post_id, as_json) -> None:
         else:
             vals = ", ".join(f"{f} {'-' if r.values[f] is None else r.values[f]}" for f in METRIC_FIELDS)
             click.echo(f"{r.account} ({format_local(r.collected_at, app.zone_for(None))}): {vals}")
+        if r.replies:
+            click.echo(f"  replies stored: {_kinds(r.replies)}")

@@ -26,7 +26,12 @@ def init(flags) -> None:
     else:
         click.echo(f"Database {where} {'created' if before is None else 'upgraded'} (schema {after}).")
     from campaigner.services.imports import clean_abandoned
+    from campaigner.services.replies import classify_pending
 
+    classified = classify_pending(app)  # replies stored before schema 0011 have no kind yet
+    if classified:
+        click.echo(f"Classified {classified} stored repl{'y' if classified == 1 else 'ies'} by kind "
+                   "(question, support, oppose, other).")
     gone = clean_abandoned(app, app.now())
     if gone:
         click.echo(f"Removed what {gone} abandoned import{'s' if gone != 1 else ''} had written "

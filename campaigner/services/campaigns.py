@@ -1,9 +1,11 @@
-"""Campaigns: a named labour issue with its hashtags and dates."""
+"""Campaigns: a named labour issue with its hashtags, dates, and what it is against and for."""
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,8 +13,15 @@ from sqlalchemy.orm import Session
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
-from campaigner.models import Campaign, Delivery, Post
+from campaigner.models import Campaign, Delivery, Post, Reply
 from content.hashtags import normalize_tag
+from content.untrusted import storable_line
+
+#: a target is a word or short phrase ("Tapera", "potongan upah")
+MAX_TARGET = 100
+MAX_TARGETS = 20
+#: what ``edit`` leaves as it is
+UNSET: object = object()
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # fullmatch: "$" alone lets "slug\n" through
 
@@ -36,23 +45,109 @@ def normalize_tags(tags: list[str]) -> list[str]:
     return out
 
 
+def normalize_targets(targets: Sequence[str], flag: str) -> list[str]:
+    """What a campaign is against (``flag`` "--against") or for ("--for"): each one line with
+    single spaces, at most ``MAX_TARGET`` characters, with a letter in it; repeats (any case) once."""
+    from content.stance import names_something
+
+    out: list[str] = []
+    for raw in targets:
+        target = " ".join(str(raw).split())
+        if not target:
+            raise InvalidInput(f"one {flag} target is empty", f'give a word or phrase, e.g. {flag} "Tapera"')
+        if len(target) > MAX_TARGET:
+            raise InvalidInput(f"the {flag} target {storable_line(target, 40)!r} is too long ({len(target)} "
+                               f"characters; at most {MAX_TARGET})", "give the word or short phrase people write")
+        if not names_something(target):
+            raise InvalidInput(f"the {flag} target {target!r} has no word in it",
+                               f'give a word or phrase, e.g. {flag} "Tapera"')
+        if target.lower() not in (o.lower() for o in out):
+            out.append(target)
+    if len(out) > MAX_TARGETS:
+        raise InvalidInput(f"too many {flag} targets ({len(out)}; at most {MAX_TARGETS})", "keep the main ones")
+    return out
+
+
+def _check_sides(against: Sequence[str], for_: Sequence[str]) -> None:
+    both = [t for t in against if t.lower() in (f.lower() for f in for_)]
+    if both:
+        raise InvalidInput(f"{both[0]!r} is both --against and --for", "keep it on one side")
+
+
+def _check_name(name: str) -> str:
+    if not name.strip():
+        raise InvalidInput("campaign name is empty", 'give one with --name "Upah Layak 2027"')
+    return name.strip()
+
+
 def add(app: App, slug: str, name: str, *, hashtags: Sequence[str] = (), issue: str | None = None,
-        start: date | None = None, end: date | None = None, auto_hashtags: bool = True) -> Campaign:
+        start: date | None = None, end: date | None = None, auto_hashtags: bool = True,
+        against: Sequence[str] = (), for_: Sequence[str] = ()) -> Campaign:
     if not SLUG_RE.fullmatch(slug):
         raise InvalidInput(f"campaign slug {slug!r} is not allowed",
                            "use lower-case letters, digits and '-', e.g. upah-2027")
-    if not name.strip():
-        raise InvalidInput("campaign name is empty", 'give one with --name "Upah Layak 2027"')
+    name = _check_name(name)
     if start and end and end < start:
         raise InvalidInput(f"campaign ends ({end}) before it starts ({start})", "check --start and --end")
     tags = normalize_tags(list(hashtags))
+    targets_against, targets_for = normalize_targets(against, "--against"), normalize_targets(for_, "--for")
+    _check_sides(targets_against, targets_for)
     with db.write(app.engine) as s:
         if s.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
             raise InvalidInput(f"campaign {slug!r} already exists", "pick another slug")
-        campaign = Campaign(slug=slug, name=name.strip(), issue=issue, hashtags=tags, auto_hashtags=auto_hashtags,
-                            start_date=start, end_date=end, created_at=app.now())
+        campaign = Campaign(slug=slug, name=name, issue=issue, hashtags=tags, auto_hashtags=auto_hashtags,
+                            start_date=start, end_date=end, created_at=app.now(),
+                            targets_against=targets_against, targets_for=targets_for)
         s.add(campaign)
     return campaign
+
+
+@dataclass
+class Edited:
+    campaign: Campaign
+    #: replies classified again because the targets changed, and how many of them changed kind
+    reclassified: int = 0
+    changed_kind: int = 0
+
+
+def edit(app: App, slug: str, *, name: object = UNSET, issue: object = UNSET, hashtags: object = UNSET,
+         start: object = UNSET, end: object = UNSET, auto_hashtags: object = UNSET,
+         against: object = UNSET, for_: object = UNSET) -> Edited:
+    """Change a campaign (``UNSET`` leaves a field; ``None`` clears issue, start and end; a list
+    replaces hashtags or targets, ``[]`` clears them). When its targets change, its replies are
+    classified again in the same transaction."""
+    from campaigner.services.replies import classify_replies
+
+    with db.write(app.engine) as s:
+        campaign = s.scalar(select(Campaign).where(Campaign.slug == slug).with_for_update())
+        if campaign is None:
+            raise NotFound(f"no campaign {slug!r}", "see `campaigner campaign list`")
+        if name is not UNSET:
+            campaign.name = _check_name(str(name))
+        if issue is not UNSET:
+            campaign.issue = cast("str | None", issue) or None
+        if hashtags is not UNSET:
+            campaign.hashtags = normalize_tags(list(cast("Sequence[str]", hashtags)))
+        if auto_hashtags is not UNSET:
+            campaign.auto_hashtags = bool(auto_hashtags)
+        if start is not UNSET:
+            campaign.start_date = cast("date | None", start)
+        if end is not UNSET:
+            campaign.end_date = cast("date | None", end)
+        if campaign.start_date and campaign.end_date and campaign.end_date < campaign.start_date:
+            raise InvalidInput(f"campaign ends ({campaign.end_date}) before it starts ({campaign.start_date})",
+                               "check --start and --end")
+        old = (list(campaign.targets_against or ()), list(campaign.targets_for or ()))
+        new_against = (old[0] if against is UNSET
+                       else normalize_targets(list(cast("Sequence[str]", against)), "--against"))
+        new_for = old[1] if for_ is UNSET else normalize_targets(list(cast("Sequence[str]", for_)), "--for")
+        _check_sides(new_against, new_for)
+        campaign.targets_against, campaign.targets_for = new_against, new_for
+        edited = Edited(campaign)
+        if (new_against, new_for) != old:
+            s.flush()
+            edited.reclassified, edited.changed_kind = classify_replies(s, campaign_id=campaign.id)
+    return edited
 
 
 def list_all(app: App) -> list[tuple[Campaign, int]]:
@@ -63,10 +158,14 @@ def list_all(app: App) -> list[tuple[Campaign, int]]:
         return [(c, n) for c, n in rows]
 
 
-def show(app: App, slug: str) -> tuple[Campaign, dict[str, int]]:
-    """The campaign and its deliveries counted by status."""
+def show(app: App, slug: str) -> tuple[Campaign, dict[str, int], dict[str, int]]:
+    """The campaign, its deliveries counted by status and its replies counted by kind
+    ("unclassified" for replies not given one yet)."""
     with db.read(app.engine) as s:
         campaign = get(s, slug)
         counts = s.execute(select(Delivery.status, func.count()).join(Post).where(Post.campaign_id == campaign.id)
                            .group_by(Delivery.status)).all()
-        return campaign, {str(k): v for k, v in counts}
+        kinds = s.execute(select(Reply.kind, func.count()).join(Delivery, Delivery.id == Reply.delivery_id)
+                          .join(Post, Post.id == Delivery.post_id).where(Post.campaign_id == campaign.id)
+                          .group_by(Reply.kind)).all()
+        return campaign, {str(k): v for k, v in counts}, {k or "unclassified": v for k, v in kinds}

@@ -26,7 +26,8 @@ from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError
 from campaigner.services.accounts import connector as account_connector
-from campaigner.models import METRIC_FIELDS, Account, AccountStatus, Delivery, DeliveryStatus as S, MetricSnapshot
+from campaigner.models import (METRIC_FIELDS, Account, AccountStatus, Delivery, DeliveryStatus as S, MetricSnapshot,
+                               Reply)
 from connectors.base import AuthExpired, Connector, ConnectorError, Metrics, RateLimited, one_line
 from connectors.logsafe import redact
 from content.untrusted import storable_line
@@ -208,6 +209,8 @@ class Latest:
     collected_at: datetime | None
     missing: bool
     values: dict[str, int | None]
+    #: stored replies by kind (question, support, oppose, other; "unclassified" before one is given)
+    replies: dict[str, int] = field(default_factory=dict)
 
 
 def latest(app: App, post_id: int) -> list[Latest]:
@@ -220,6 +223,9 @@ def latest(app: App, post_id: int) -> list[Latest]:
         for d in post.deliveries:
             snap = s.scalars(select(MetricSnapshot).where(MetricSnapshot.delivery_id == d.id)
                              .order_by(MetricSnapshot.collected_at.desc(), MetricSnapshot.id.desc()).limit(1)).first()
+            kinds = s.execute(select(Reply.kind, func.count()).where(Reply.delivery_id == d.id)
+                              .group_by(Reply.kind)).all()
             out.append(Latest(d.id, d.account.name, snap.collected_at if snap else None, bool(snap and snap.missing),
-                              {f: getattr(snap, f) for f in METRIC_FIELDS} if snap else {}))
+                              {f: getattr(snap, f) for f in METRIC_FIELDS} if snap else {},
+                              {k or "unclassified": n for k, n in kinds}))
         return out

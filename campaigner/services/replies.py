@@ -1,4 +1,5 @@
-"""Replies to published posts: collected where the platform allows it, stored once, scored.
+"""Replies to published posts: collected where the platform allows it, stored once, scored for
+sentiment (tone) and classified by kind (stance toward the post's campaign: ``content.stance``).
 
 A reply is a stranger's text: every field is bounded to its column and normalised before it is
 stored (``content.untrusted``), and each reply is written in its own savepoint, so one that the
@@ -13,15 +14,17 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Callable, cast
 
-from sqlalchemy import String, func, select
+from sqlalchemy import String, func, select, update
+from sqlalchemy.orm import Session
 
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError
-from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus as S, Reply
+from campaigner.models import Account, AccountStatus, Campaign, Delivery, DeliveryStatus as S, Post, Reply
 from campaigner.services.accounts import connector as account_connector
 from campaigner.services.metrics import skip_reason
 from connectors.base import Connector, Reply as Found, one_line
+from content.stance import Stance, Targets, classify
 from content.untrusted import MAX_TEXT, language_tag, storable, storable_id, storable_line
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,10 @@ class RepliesReport:
     skipped_accounts: dict[str, str] = field(default_factory=dict)
     #: replies the database refused even bounded (logged; the others were stored)
     refused: int = 0
+    #: replies stored earlier with no kind (before schema 0011) that were given one
+    classified: int = 0
+    #: new replies by kind
+    kinds: dict[str, int] = field(default_factory=dict)
 
 
 def _length(column: str) -> int:
@@ -48,12 +55,91 @@ def _length(column: str) -> int:
     return cast(String, Reply.__table__.c[column].type).length or 0
 
 
-REMOTE_ID, AUTHOR = _length("remote_id"), _length("author")
+REMOTE_ID, AUTHOR, KIND_REASON = _length("remote_id"), _length("author"), _length("kind_reason")
+#: replies classified in one transaction when kinds are (re)computed
+CLASSIFY_BATCH = 2000
 
 
-def _stored(r: Found, remote_id: str, did: int, now: datetime) -> Reply:
+def stance(text: str, targets: Targets) -> Stance:
+    """The kind of a stored reply toward a campaign with ``targets``, its reason cut to the column."""
+    verdict = classify(text, targets)
+    return verdict._replace(reason=storable_line(verdict.reason, KIND_REASON))
+
+
+def targets_of(campaign: Campaign | None) -> Targets:
+    """A campaign's targets (none for a post without a campaign: the government and employers
+    are still targets, see ``content.stance``)."""
+    if campaign is None:
+        return Targets()
+    return Targets(tuple(campaign.targets_against or ()), tuple(campaign.targets_for or ()))
+
+
+def _delivery_targets(s: Session, did: int) -> Targets:
+    """The targets of delivery ``did``'s campaign, read under a share lock on PostgreSQL: a
+    ``campaign edit`` that changes them (and classifies the campaign's replies again) waits for
+    this transaction's replies, or this one waits for its new targets."""
+    campaign = s.scalar(select(Campaign).join(Post, Post.campaign_id == Campaign.id).join(Delivery)
+                        .where(Delivery.id == did).with_for_update(read=True))
+    return targets_of(campaign)
+
+
+def classify_replies(s: Session, *, campaign_id: int | None = None, only_pending: bool = False) -> tuple[int, int]:
+    """Classify stored replies again in session ``s`` (its transaction): those of posts of
+    ``campaign_id`` (None: of every campaign, and of posts with none), or only those with no kind
+    yet. Returns (replies classified, of which changed kind)."""
+    campaigns = {c.id: c for c in s.scalars(select(Campaign) if campaign_id is None
+                                                 else select(Campaign).where(Campaign.id == campaign_id))}
+    q = (select(Reply.id, Reply.text, Reply.kind, Reply.kind_reason, Post.campaign_id)
+         .join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
+         .order_by(Reply.id))
+    if campaign_id is not None:
+        q = q.where(Post.campaign_id == campaign_id)
+    if only_pending:
+        q = q.where(Reply.kind.is_(None))
+    done = changed = 0
+    after = 0
+    while True:
+        rows = s.execute(q.where(Reply.id > after).limit(CLASSIFY_BATCH)).all()
+        if not rows:
+            return done, changed
+        new = []
+        for rid, text, kind, reason, cid in rows:
+            verdict = stance(text, targets_of(campaigns.get(cid)))
+            if (kind, reason) != tuple(verdict):
+                new.append({"id": rid, "kind": verdict.kind, "kind_reason": verdict.reason})
+                changed += kind != verdict.kind
+        if new:
+            s.execute(update(Reply), new)
+        done += len(rows)
+        after = rows[-1][0]
+
+
+def classify_pending(app: App) -> int:
+    """Give a kind to every stored reply that has none (stored before schema 0011), a batch per
+    transaction; the number classified."""
+    total = 0
+    while True:
+        with db.write(app.engine) as s:
+            ids = list(s.scalars(select(Reply.id).where(Reply.kind.is_(None)).order_by(Reply.id)
+                                 .limit(CLASSIFY_BATCH)))
+            if not ids:
+                return total
+            rows = s.execute(select(Reply.id, Reply.text, Post.campaign_id)
+                             .join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
+                             .where(Reply.id.in_(ids))).all()
+            campaigns = {c.id: c for c in s.scalars(select(Campaign).where(
+                Campaign.id.in_({cid for _, _, cid in rows if cid is not None})))}
+            new = []
+            for rid, text, cid in rows:
+                verdict = stance(text, targets_of(campaigns.get(cid)))
+                new.append({"id": rid, "kind": verdict.kind, "kind_reason": verdict.reason})
+            s.execute(update(Reply), new)
+            total += len(new)
+
+
+def _stored(r: Found, remote_id: str, did: int, now: datetime, targets: Targets) -> Reply:
     """The row for reply ``r`` (whose id as stored is ``remote_id``), every field bounded to its
-    column and normalised; its sentiment is scored on the stored text. A time in the future (or
+    column and normalised; its sentiment and kind are judged on the stored text. A time in the future (or
     none) counts as ``now``: the newest reply's time, less ``LOOK_BACK``, is where the next poll
     starts."""
     from content.sentiment import score
@@ -61,18 +147,20 @@ def _stored(r: Found, remote_id: str, did: int, now: datetime) -> Reply:
     text = storable(r.text, MAX_TEXT)
     tag = language_tag(r.language)
     verdict = score(text, language_hint=tag)
+    kind = stance(text, targets)
     created = r.created_at if isinstance(r.created_at, datetime) else now
     created = min(created if created.tzinfo else created.replace(tzinfo=timezone.utc), now)
     return Reply(delivery_id=did, remote_id=remote_id,
                  author=storable_line(r.author, AUTHOR) or "?", text=text,
                  created_at=created, language=verdict.language or tag, polarity=verdict.polarity,
-                 sentiment=verdict.label, collected_at=now)
+                 sentiment=verdict.label, collected_at=now, kind=kind.kind, kind_reason=kind.reason)
 
 
 def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
                     connector_for: Callable[[Account], Connector] | None = None) -> RepliesReport:
     """Fetch replies to posts published in the last week (or to ``delivery_ids``), store the new
-    ones once each with their sentiment. Platforms without replies (Telegram) are skipped."""
+    ones once each with their sentiment and kind (toward the post's campaign), and give a kind
+    to stored replies that have none. Platforms without replies (Telegram) are skipped."""
     now = app.now()
     newest = (select(Reply.delivery_id, func.max(Reply.created_at).label("at")).group_by(Reply.delivery_id)
               .subquery())
@@ -108,18 +196,24 @@ def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
                 continue
             with db.write(app.engine) as s:
                 known = set(s.scalars(select(Reply.remote_id).where(Reply.delivery_id == did)))
+                targets = _delivery_targets(s, did)
                 rows = []
                 for r in found:
                     rid = storable_id(r.remote_id, REMOTE_ID)
                     if rid not in known:
                         known.add(rid)
-                        rows.append(_stored(r, rid, did, now))
+                        rows.append(_stored(r, rid, did, now, targets))
                 refused = db.insert_each(s, rows, s.add)
             for _row, refusal in refused:
                 log.warning("a reply to %s's post (delivery %d) was not stored: %s", account.name, did,
                             one_line(str(refusal.orig), 300))
             report.refused += len(refused)
             report.new += len(rows) - len(refused)
+            gone = {id(row) for row, _ in refused}
+            for row in rows:
+                if id(row) not in gone and row.kind:
+                    report.kinds[row.kind] = report.kinds.get(row.kind, 0) + 1
     for name, why in report.skipped_accounts.items():
         log.info("replies for %s not collected: %s", name, why)
+    report.classified = classify_pending(app)
     return report
