@@ -100,6 +100,7 @@ EN_AUXILIARIES = frozenset("is are do does did can could will would should has h
 YES_NO_VERBS = frozenset("bisa boleh ada perlu jadi harus wajib dapat".split())
 
 _QMARK = "xqmarkx"
+_INDEFINITE = "xindefinitex"  # stands for "mana-mana", "apa2": no lexicon entry, no question
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _QUESTION_MARKS = re.compile(r"[?？¿]+")
 # "di mana-mana", "apa2", "siapa-siapa": indefinite, not a question ("wajar di mana2")
@@ -268,7 +269,7 @@ class _Clause(NamedTuple):
 
 def _clauses(text: str) -> list[_Clause]:
     text = _URL.sub(" ", text)
-    text = _DOUBLED.sub(lambda m: m.group(1) + "pun", text)
+    text = _DOUBLED.sub(f" {_INDEFINITE} ", text)
     text = _HYPHEN_PREFIX.sub(r"\1 ", text)
     text = _QUESTION_MARKS.sub(f" {_QMARK}. ", text)
     out: list[_Clause] = []

@@ -1,0 +1,143 @@
+"""Stance toward the campaign (issue 12, item 3): question / support / oppose / other with the rule
+that decided, on the labelled replies (held-out part never tuned on) and rule by rule."""
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from content.stance import KINDS, Stance, Targets, classify, names_something
+
+DATA = Path(__file__).resolve().parent / "data" / "stance_labelled.csv"
+TAPERA = Targets(("Tapera", "potongan upah"), ("upah layak",))
+CIPTAKER = Targets(("omnibus law", "Cipta Kerja"), ())
+OUTSOURCING = Targets(("outsourcing", "alih daya", "kontrak"), ("pekerja tetap",))
+
+#: per-kind share right, a little under what bench/stance.py measured (held-out: question 96%,
+#: support 88%, oppose 84%, other 96%; tune: 100/97/97/100%): a regression fails
+FLOORS = {
+    "held-out": {"question": 0.92, "support": 0.84, "oppose": 0.80, "other": 0.92},
+    "tune": {"question": 0.95, "support": 0.95, "oppose": 0.95, "other": 0.95},
+}
+
+
+def _rows() -> list[dict[str, str]]:
+    with DATA.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _targets(row: dict[str, str]) -> Targets:
+    return Targets(tuple(t for t in row["against"].split(";") if t), tuple(t for t in row["for"].split(";") if t))
+
+
+def test_the_labelled_set_is_large_balanced_and_split():
+    rows = _rows()
+    assert len(rows) >= 150 and len({r["text"] for r in rows}) == len(rows)
+    counts = Counter((r["split"], r["kind"]) for r in rows)
+    assert {split for split, _ in counts} == {"tune", "held-out"}
+    for split in ("tune", "held-out"):
+        assert all(counts[(split, kind)] >= 25 for kind in KINDS), counts
+    assert all(r["against"] or r["for"] for r in rows)  # each reply has its campaign's context
+
+
+@pytest.mark.parametrize("split", ["held-out", "tune"])
+def test_accuracy_per_kind_on_the_labelled_replies(split):
+    rows = [r for r in _rows() if r["split"] == split]
+    right, total = Counter(), Counter()
+    for row in rows:
+        total[row["kind"]] += 1
+        right[row["kind"]] += classify(row["text"], _targets(row)).kind == row["kind"]
+    shares = {kind: right[kind] / total[kind] for kind in KINDS}
+    assert all(shares[kind] >= FLOORS[split][kind] for kind in KINDS), shares
+
+
+@pytest.mark.parametrize("text, targets, expected", [
+    # the issue's examples
+    ("gak setuju sama pemerintah, upah udah kecil malah dipotong lagi", TAPERA,
+     Stance("support", 'support: "tidak setuju" at "pemerintah" (government/employers); '
+                       '"kecil" at "potongan upah" (what the campaign opposes)')),
+    ("demo mulu, bikin macet", TAPERA, Stance("oppose", 'oppose: "demo terus" at "demo" (the action)')),
+    ("serikat cuma cari duit", TAPERA, Stance("oppose", 'oppose: "cari duit" at "serikat" (the union)')),
+    ("Aksinya kumpul di mana?", TAPERA,
+     Stance("question", 'question: question word "mana" ending its clause, "?", asks for "aksinya"')),
+    ("formulir daftar anggota di mana", TAPERA,
+     Stance("question", 'question: question word "mana" ending its clause, asks for "formulir"')),
+    # questions: asking phrases, tag questions, other languages
+    ("mau tanya, kalo udah punya rumah tetep kena potongan tapera ga", TAPERA,
+     Stance("question", 'question: asking phrase "mau tanya", question word "… tidak"')),
+    ("info dong jadwal aksinya", TAPERA, Stance("question", 'question: asking phrase "info dong", asks for "jadwal"')),
+    ("UMK jadi berapa min?", TAPERA,
+     Stance("question", 'question: question word "berapa" ending its clause, "?", asks for "umk"')),
+    ("Piye carane daftar?", TAPERA, Stance("question", 'question: question word "piye", "?", asks for "carane"')),
+    ("Is there a bus from Bekasi?", TAPERA, Stance("question", 'question: question word "is …", "?"')),
+    ("Kapan pemerintah sadar?", TAPERA, Stance("question", 'question: question word "kapan", "?"')),
+    # rhetorical and indefinite question words ask nothing
+    ("Gaji segitu mana cukup", TAPERA, Stance("support", 'support: "gaji segitu"; "mana cukup"')),
+    ("Salah siapa?", TAPERA, Stance("other", "other: no question, no stance toward the campaign")),
+    ("Outsourcing wajar di mana2", OUTSOURCING,
+     Stance("oppose", 'oppose: "wajar" at "outsourcing" (what the campaign opposes)')),
+    ("lancar kok", TAPERA, Stance("other", "other: no question, no stance toward the campaign")),
+    # stance: what the cue is aimed at decides
+    ("Tolak Tapera!!!", TAPERA, Stance("support", 'support: "tolak" at "Tapera" (what the campaign opposes)')),
+    ("Tapera bagus kok, bantu anak muda punya rumah", TAPERA,
+     Stance("oppose", 'oppose: "bagus" at "Tapera" (what the campaign opposes)')),
+    ("Upah layak harga mati", TAPERA,
+     Stance("support", 'support: "harga mati" at "upah layak" (what the campaign is for); '
+                       '"layak" at "upah layak" (what the campaign is for)')),
+    ("Setujuuuu 💪💪", TAPERA, Stance("support", 'support: "setujuu"; "💪"')),
+    ("Ga setuju sama postingan ini", TAPERA, Stance("oppose", 'oppose: "tidak setuju" at "postingan" (the post)')),
+    ("Gak usah demo", TAPERA, Stance("oppose", 'oppose: "tidak usah" at "demo" (the action)')),
+    ("Kerja aja yg bener", TAPERA, Stance("oppose", 'oppose: "kerja saja"')),
+    ("hoax", TAPERA, Stance("oppose", 'oppose: "hoax"')),
+    ("Serikat bikin perusahaan tutup", TAPERA,
+     Stance("oppose", 'oppose: "tutup (caused by)" at "serikat" (the union)')),
+    ("Ciptaker cuma nguntungin pengusaha", CIPTAKER,
+     Stance("support", 'support: "nguntungin" at "pengusaha" (government/employers)')),
+    # no stance toward the campaign
+    ("Fotonya keren bgt", TAPERA, Stance("other", "other: no question, no stance toward the campaign")),
+    ("nyimak", TAPERA, Stance("other", "other: no question, no stance toward the campaign")),
+    ("", TAPERA, Stance("other", "other: no question, no stance toward the campaign")),
+])
+def test_rules_and_their_reasons(text, targets, expected):
+    assert classify(text, targets) == expected
+
+
+def test_the_campaign_targets_turn_the_same_words_around():
+    text = "Tapera bagus kok"
+    assert classify(text, Targets()).kind == "other"  # praise of something the campaign never named
+    assert classify(text, Targets(against=("Tapera",))).kind == "oppose"
+    assert classify(text, Targets(for_=("Tapera",))).kind == "support"
+    assert classify(text).kind == "other"
+
+
+def test_multi_word_targets_acronyms_and_common_words():
+    # "Ciptaker" names "Cipta Kerja"; "omnibus" alone names "omnibus law" ("law" is an everyday word)
+    assert classify("Tolak ciptaker", CIPTAKER).reason == 'support: "tolak" at "Cipta Kerja" (what the campaign opposes)'
+    assert classify("Cabut omnibus sekarang", CIPTAKER).reason == \
+        'support: "cabut" at "omnibus law" (what the campaign opposes)'
+    # "upah" alone does not name "upah layak": praise of "upah" is no stance
+    assert classify("upahnya lumayan", Targets(for_=("upah layak",))).kind == "other"
+
+
+def test_hostile_input_is_classified_without_error():
+    for text in ("?" * 10_000, "\x00\u202e" * 50, "🔥" * 500, "a" * 100_000, "di-" * 30, "? ? ?"):
+        assert classify(text, TAPERA).kind in KINDS
+
+
+def test_names_something():
+    assert names_something("Tapera") and names_something("PP 51") and names_something("#TolakTapera")
+    assert not names_something("123") and not names_something("✊✊") and not names_something("  ")
+
+
+def test_importing_stance_loads_no_textblob_and_reads_no_network():
+    code = ("import sys, socket\n"
+            "socket.socket = None\n"
+            "from content.stance import classify, Targets\n"
+            "print(classify('Tolak Tapera!', Targets(('Tapera',))).kind)\n"
+            "print('textblob' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["support", "False"]
