@@ -3,7 +3,7 @@
     >>> from content.stance import Targets, classify
     >>> tapera = Targets(against=("Tapera", "potongan upah"), for_=("upah layak",))
     >>> classify("gak setuju sama pemerintah, upah udah kecil malah dipotong lagi", tapera)
-    Stance(kind='support', reason='support: "tidak setuju" at "pemerintah" (government/employers)')
+    Stance(kind='support', reason='support: "tidak setuju" at "pemerintah" (government/employers); "kecil" at "potongan upah" (what the campaign opposes)')
     >>> classify("demo mulu, bikin macet", tapera).kind
     'oppose'
 

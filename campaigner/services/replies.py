@@ -104,7 +104,7 @@ def classify_replies(s: Session, *, campaign_id: int | None = None, only_pending
             return done, changed
         new = []
         for rid, text, kind, reason, cid in rows:
-            verdict = stance(text, targets_of(campaigns.get(cid)))
+            verdict = stance(text, targets_of(campaigns.get(cid) if cid is not None else None))
             if (kind, reason) != tuple(verdict):
                 new.append({"id": rid, "kind": verdict.kind, "kind_reason": verdict.reason})
                 changed += kind != verdict.kind
@@ -131,7 +131,7 @@ def classify_pending(app: App) -> int:
                 Campaign.id.in_({cid for _, _, cid in rows if cid is not None})))}
             new = []
             for rid, text, cid in rows:
-                verdict = stance(text, targets_of(campaigns.get(cid)))
+                verdict = stance(text, targets_of(campaigns.get(cid) if cid is not None else None))
                 new.append({"id": rid, "kind": verdict.kind, "kind_reason": verdict.reason})
             s.execute(update(Reply), new)
             total += len(new)
