@@ -41,7 +41,7 @@ COMMANDS = {
 SUMMARIES = {
     "account": "Add, list, show, test and remove accounts.",
     "alerts": "Alerts raised by the publisher (failures, paused accounts, unconfirmed posts).",
-    "campaign": "Add, list and show campaigns.",
+    "campaign": "Add, edit, list and show campaigns.",
     "config": "Show the settings in force and where each comes from.",
     "demo": "Run the main job end to end on a fresh SQLite database with sandbox accounts.",
     "init": "Create the database or bring it up to date (safe to run again).",
