@@ -93,7 +93,8 @@ class ThreadsConnector:
         self.flow = meta.ContainerFlow("threads", create=self._create, status=self._status,
                                        publish=self._publish_container, clock=clock)
         self.insights = meta.Insights(self.client)
-        self._username: str | None = (config.handle or "").lstrip("@") or None
+        #: the profile's username, as Threads gives it (``verify``, or asked once when needed)
+        self._username: str | None = None
 
     # --- the three container calls ---------------------------------------------------------------
     def _create(self, params: Mapping[str, str]) -> str:
@@ -245,9 +246,10 @@ class ThreadsConnector:
                          parse_http_time(str(item.get("timestamp") or "")) or self.clock())
 
     def _me(self) -> str | None:
-        """The profile's username (from the account's handle, else asked once)."""
+        """The profile's username, asked once (not taken from the account's handle, which a person
+        typed: a wrong one would make the profile's own thread parts look like replies)."""
         if self._username is None:
-            body = self.client.call("GET", f"/{self.user}", params={"fields": "id,username"})
+            body = self.client.call("GET", "/me", params={"fields": "id,username"})
             name = body.get("username") if isinstance(body, dict) else None
             self._username = str(name) if name else None
         return self._username
