@@ -29,6 +29,7 @@ from campaigner.services.accounts import connector as account_connector
 from campaigner.models import METRIC_FIELDS, Account, AccountStatus, Delivery, DeliveryStatus as S, MetricSnapshot
 from connectors.base import AuthExpired, Connector, ConnectorError, Metrics, RateLimited, one_line
 from connectors.logsafe import redact
+from connectors.registry import PLATFORMS
 from content.untrusted import storable_line
 
 log = logging.getLogger(__name__)
@@ -208,6 +209,10 @@ class Latest:
     collected_at: datetime | None
     missing: bool
     values: dict[str, int | None]
+    platform: str = ""
+    #: the figures the platform gives, under its own names (Instagram's views, reach, saves…):
+    #: [(name, value)], value None when the platform did not give it
+    named: list[tuple[str, int | None]] = field(default_factory=list)
 
 
 def latest(app: App, post_id: int) -> list[Latest]:
@@ -220,6 +225,9 @@ def latest(app: App, post_id: int) -> list[Latest]:
         for d in post.deliveries:
             snap = s.scalars(select(MetricSnapshot).where(MetricSnapshot.delivery_id == d.id)
                              .order_by(MetricSnapshot.collected_at.desc(), MetricSnapshot.id.desc()).limit(1)).first()
+            values = {f: getattr(snap, f) for f in METRIC_FIELDS} if snap else {}
+            info = PLATFORMS.get(d.account.platform)
+            named = [(info.metric_label(m), values.get(m)) for m in info.metrics] if info and snap else []
             out.append(Latest(d.id, d.account.name, snap.collected_at if snap else None, bool(snap and snap.missing),
-                              {f: getattr(snap, f) for f in METRIC_FIELDS} if snap else {}))
+                              values, d.account.platform, named))
         return out
