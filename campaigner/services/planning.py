@@ -279,8 +279,8 @@ class Planner:
             if by_url:
                 raise InvalidInput(f"{' and '.join(by_url)} fetch{'es' if len(by_url) == 1 else ''} media from a public "
                                    f"address, and the config file {self.app.settings.config_file} has no [media] table",
-                                   "set [media] public_url and public_dir (or a bucket) there — see README "
-                                   '"Public media for Instagram and Threads"')
+                                   "set [media] public_url and public_dir (or a bucket) there (see the README, "
+                                   '"Public media for Instagram and Threads")')
 
     def _campaign_tags(self, target: _Target, campaign: Campaign | None) -> tuple[list[str], int, int] | None:
         """The tags ``campaign`` appends on ``target``'s posts and the length budget for them
