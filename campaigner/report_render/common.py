@@ -34,10 +34,15 @@ def own_names(platform: str) -> bool:
                                      - {"bookmarks", "clicks"})
 
 
+def named_items(platform: str, values: Mapping[str, int | None], t: Lang) -> list[str]:
+    """``["1,234 views", "800 reach", "saves not known"]`` in ``t``'s language."""
+    return [f"{t.num(v)} {t.metric(name)}" if v is not None else t("not_known_metric", name=t.metric(name))
+            for name, v in named_metrics(platform, values)]
+
+
 def named_line(platform: str, values: Mapping[str, int | None], t: Lang) -> str:
     """``1,234 views · 800 reach · 50 likes · saves not known`` in ``t``'s language."""
-    return " · ".join(f"{t.num(v)} {t.metric(name)}" if v is not None else t("not_known_metric", name=t.metric(name))
-                      for name, v in named_metrics(platform, values))
+    return " · ".join(named_items(platform, values, t))
 
 
 def short(text: str, width: int) -> str:

@@ -13,7 +13,7 @@ import textwrap
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
-                                             late_lines, measured_note, named_line, own_names, partial_note,
+                                             late_lines, measured_note, named_items, own_names, partial_note,
                                              report_subtitle, report_title, sections, sentiment_line, short,
                                              top_post_time)
 from campaigner.report_render.i18n import Lang
@@ -99,7 +99,8 @@ def _section(out: list[str], sec: Section, t: Lang, zone: ZoneInfo) -> None:
         _table(out, sec.platforms, t, "platform")
         for b in sec.platforms:  # Instagram's views, reach, saves…: in the platform's own words
             if own_names(b.platform) and b.current.published:
-                out += _wrap(_keep(f"{b.key}:") + " " + named_line(b.platform, b.current.totals.sums, t), "  ", "    ")
+                items = " · ".join(_keep(item) for item in named_items(b.platform, b.current.totals.sums, t))
+                out += _wrap(f"{b.key}: {items}", "  ", "    ")
     if len(sec.accounts) > 1 or (sec.accounts and len(sec.platforms) != len(sec.accounts)):
         out += ["", t("by_account")]
         _table(out, sec.accounts, t, "account")
