@@ -46,7 +46,7 @@ from typing import Any, Iterator, Sequence
 
 import requests
 
-from connectors import logsafe
+from connectors import logsafe, meta
 from connectors.base import (AccountConfig, AlreadyPublished, AuthExpired, Clock, ConnectorError, Identity,
                              Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent, Published,
                              RateLimited, Reply, Transient, system_clock)
@@ -56,17 +56,15 @@ from connectors.posttext import compose_text
 
 log = logging.getLogger(__name__)
 
-GRAPH_API_VERSION = "v27.0"
+GRAPH_API_VERSION = meta.GRAPH_VERSION
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 BATCH_SIZE = 50
 PAGE_SIZE = 100
 MAX_PAGES = 5
-THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001})
 #: "(#506) Duplicate status message": the Page already has a post with this text
 DUPLICATE_POST = 506
 VIEWS_METRIC = "post_media_view"
 COUNT_FIELDS = "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares"
-DEFAULT_THROTTLE_WAIT = timedelta(hours=1)
 
 
 def _norm(text: str | None) -> str:
@@ -139,45 +137,13 @@ class FacebookConnector:
 
     def _refusal(self, method: str, path: str, status: int, headers: Any, body: Any) -> ConnectorError:
         what = f"facebook {method} {path.split('?')[0]}" if not path.startswith("http") else f"facebook {method}"
-        error = body.get("error") if isinstance(body, dict) else None
-        if not isinstance(error, dict):
-            if status >= 500:
-                return server_error(method, status, what)
-            if status == 401:
-                return AuthExpired(f"{what}: HTTP 401")
-            return Permanent(f"{what}: HTTP {status}")
-        code = int(error.get("code") or 0)
-        subcode = error.get("error_subcode")
-        message = self.http.redact(str(error.get("message") or "unknown error"))
-        reason = f"{what}: {message} (code {code}{f', subcode {subcode}' if subcode else ''})"
-        if code in THROTTLE_CODES or 80000 <= code <= 80099:
-            return RateLimited(self._regain_at(headers), reason, scope="app" if code == 4 else "account")
-        if code in (102, 190) or code == 10 or 200 <= code <= 299:
-            return AuthExpired(reason)
-        if status >= 500:
-            return server_error(method, status, what + f" ({message})")
-        if error.get("is_transient") or code in (1, 2):
-            return Transient(reason, outcome_unknown=method != "GET" and code == 1)
-        if code == DUPLICATE_POST:  # the Page already has this text: after a lost answer, it is this post
-            return AlreadyPublished(reason)
-        return Permanent(reason)
-
-    def _regain_at(self, headers: Any) -> datetime:
-        """When the throttle lifts: the largest ``estimated_time_to_regain_access`` (minutes) in
-        ``X-Business-Use-Case-Usage``; otherwise an hour (Platform limits use a rolling hour)."""
-        minutes = 0
-        raw = headers.get("X-Business-Use-Case-Usage") if headers is not None else None
-        if raw:
-            try:
-                usage = json.loads(raw)
-                for entries in usage.values():
-                    for entry in entries if isinstance(entries, list) else [entries]:
-                        minutes = max(minutes, int(entry.get("estimated_time_to_regain_access") or 0))
-            except (ValueError, AttributeError, TypeError):
-                log.debug("facebook: unreadable X-Business-Use-Case-Usage header")
-        if minutes > 0:
-            return self.clock() + timedelta(minutes=minutes)
-        return self.clock() + DEFAULT_THROTTLE_WAIT
+        problem = meta.graph_problem(body)
+        if problem is not None and problem.code == DUPLICATE_POST:
+            # the Page already has this text: after a lost answer, it is this post
+            message = self.http.redact(problem.message)
+            return AlreadyPublished(f"{what}: {message} (code {problem.code}"
+                                    f"{f', subcode {problem.subcode}' if problem.subcode else ''})")
+        return meta.refusal(what, method, status, headers, body, now=self.clock(), redact=self.http.redact)
 
     # --- helpers -----------------------------------------------------------------------------
     def _post_url(self, post_id: str) -> str:
