@@ -28,10 +28,10 @@ HTTP = set(PLATFORMS) - {"sandbox"}    # the sandbox has no network
 CAN_FIND = {p for p, info in REGISTRY.items() if info.can_find_existing}
 HAS_REPLIES = {p for p, info in REGISTRY.items() if info.replies}
 KNOWS_MISSING = set(PLATFORMS) - {"telegram"}
-IDEMPOTENT_DELETE = {"sandbox", "mastodon", "telegram", "facebook", "bluesky"}
+IDEMPOTENT_DELETE = {"sandbox", "mastodon", "telegram", "facebook", "bluesky", "threads"}
 #: the request that creates a post, for failures aimed at it (logins etc. must not catch them)
 CREATE_PATH = {"mastodon": "/api/v1/statuses", "telegram": "sendMessage", "facebook": "/feed",
-               "x": "/2/tweets", "bluesky": "createRecord"}
+               "x": "/2/tweets", "bluesky": "createRecord", "threads": "threads_publish"}
 ALL_FIELDS = METRICS
 #: Metrics fields each platform does not provide (by its record): they must be None, never a guessed 0
 NONE_FIELDS = {p: set(ALL_FIELDS) - set(info.metrics) for p, info in REGISTRY.items()}
