@@ -208,10 +208,12 @@ class ThreadsConnector:
                 f"/{self.user}/threads", {"fields": FIELDS, "since": start, "limit": PAGE_SIZE}, MAX_PAGES)
                 if item.get("id")]
         same = [item for item in candidates if match_key(str(item.get("text") or "")) in wanted]
-        if "" in wanted and len(same) > 1:
-            # media without text: only the container tells which text-less post is this one
-            log.warning("threads: %d posts without text since %s; cannot tell which is this one", len(same), since)
-            return self._published(same[-1]) if kept is not None else None
+        if "" in wanted and len(same) > 1 and kept is not None:
+            # media without text: the one published nearest to when the kept container was sent
+            anchor = kept.publishing_at or kept.created_at
+            same.sort(key=lambda item: abs((parse_http_time(str(item.get("timestamp") or "")) or anchor) - anchor))
+        elif "" in wanted and len(same) > 1:
+            log.warning("threads: %d posts without text since %s; taking the newest as this one", len(same), since)
         return self._published(same[0]) if same else None
 
     def _own_replies(self, post: OutgoingPost, since: datetime) -> list[dict[str, Any]]:

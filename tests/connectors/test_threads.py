@@ -430,3 +430,19 @@ def test_delete(conn, fake):
     assert remote_id not in fake.posts()
     assert fake.calls("DELETE")[-1].path == f"/{API_VERSION}/{remote_id}"
     conn.delete(remote_id)                                        # already gone: fine
+
+
+def test_a_lost_carousel_without_text_is_told_apart_by_its_container(conn, fake, media, clock):
+    since = clock() - timedelta(minutes=1)
+    conn.publish(new_post("", media=(media("a.jpg"), media("b.jpg"))))          # an earlier one, no text
+    clock.advance(minutes=3)
+    post = new_post("", media=(media("c.jpg"), media("d.jpg")))
+    fake.fail_next(Failure.DROP_AFTER, path_contains="threads_publish")
+    with pytest.raises(Transient) as lost:
+        conn.publish(post)
+    clock.advance(minutes=3)
+    conn.publish(new_post("", media=(media("e.jpg"), media("f.jpg"))))          # a later one, no text
+    kept = post.__class__(**{**post.__dict__, "progress": lost.value.progress})
+    found = conn.find_existing(kept, since)
+    mine = fake.containers[lost.value.progress["parent"]["id"]]["published"]
+    assert found is not None and found.remote_id == mine
