@@ -376,6 +376,7 @@ def epoch_time(value: Any) -> datetime | None:
 
 # --- insights ---------------------------------------------------------------------------------------
 _METRIC_NAME = re.compile(r"[a-z_]+")
+_METRIC_POSITION = re.compile(r"metric\[(\d{1,3})\] must be one of")
 
 
 class Insights:
@@ -412,7 +413,13 @@ class Insights:
 
 
 def _named_metrics(message: str, asked: Sequence[str]) -> list[str]:
-    """The asked metrics a "(#100) … metric …" refusal names (as whole words)."""
+    """The asked metrics a "(#100) … metric …" refusal names: as whole words ("The metric shares is not
+    supported …"), or by position ("metric[1] must be one of the following values: …", which lists
+    the metrics that *are* known)."""
+    position = _METRIC_POSITION.search(message)
+    if position is not None:
+        index = int(position.group(1))
+        return [asked[index]] if index < len(asked) else []
     words = set(_METRIC_NAME.findall(message.lower()))
     if "metric" not in message.lower() and "metrics" not in words:
         return []

@@ -42,6 +42,8 @@ def _facebook_post(url: SplitResult, segs: list[str]) -> str | None:
 
 
 def _no_address(url: SplitResult, segs: list[str]) -> str | None:
+    """instagram.com/p/<shortcode>: the shortcode is not the media id the API uses (nor is a sandbox
+    post anywhere)"""
     return None
 
 
@@ -105,6 +107,14 @@ PLATFORMS: dict[str, PlatformInfo] = {
                      "https://graph.facebook.com", "connectors.facebook", "FacebookConnector",
                      can_find_existing=True, replies=True, metrics=("likes", "reposts", "replies", "impressions"),
                      post_id=_facebook_post, id_hint="its id PAGEID_POSTID"),
+        PlatformInfo("instagram", "Instagram", ("USER_ID", "ACCESS_TOKEN"), (), "https://graph.instagram.com",
+                     "connectors.instagram", "InstagramConnector", can_find_existing=True, replies=True,
+                     metrics=("likes", "replies", "impressions", "bookmarks", "reach", "shares"),
+                     post_id=_no_address,
+                     id_hint="its media id (a long number, from `post show` or the API; an instagram.com/p/… "
+                             "address does not tell it)",
+                     metric_labels={"impressions": "views", "bookmarks": "saves", "replies": "comments"},
+                     media_by_url=True, quota=True, refreshes_token=True),
         PlatformInfo("telegram", "Telegram channel", ("BOT_TOKEN", "CHAT_ID"), (),
                      "https://api.telegram.org", "connectors.telegram", "TelegramConnector",
                      can_find_existing=False, replies=False, metrics=(), post_id=_last_number),

@@ -125,6 +125,22 @@ RECORDS: tuple[Platform, ...] = (
                  frozenset({MP4}),
                  "Graph API page photos: JPEG/PNG/GIF/WEBP under 4 MB; videos via graph-video ≤ 1 GB "
                  "non-resumable; at most 10 photos per post is this project's conservative choice")),
+    Platform("instagram", "Instagram", count="utf16", unit="characters",
+             # IG-MEDIA caption: "Maximum 2200 characters, 30 hashtags, and 20 @ tags"; Meta does not say how it
+             # counts, so the stricter reading (UTF-16 units: an emoji counts 2) is checked
+             limit=2200,
+             aliases=("ig", "insta"),
+             threads=False,  # a reply chain has no meaning on Instagram
+             max_hashtags=5,  # Instagram's product-wide cap since December 2025 (the API still documents 30)
+             max_mentions=20,
+             default_daily_cap=None,  # the quota comes from the API (content_publishing_limit)
+             media=MediaRules(
+                 "instagram", 10, {JPEG: 8 * MB, MP4: 300 * MB, QUICKTIME: 300 * MB},
+                 frozenset(),
+                 "Instagram content publishing: JPEG images only, at most 8 MiB (error 2207004), aspect ratio "
+                 "4:5 to 1.91:1, at most 1440 px wide; reels MP4/MOV up to 300 MB (3rd-party figure); a carousel "
+                 "holds 2-10 images and videos; every post needs media",
+                 max_edge=1440, required=True, min_aspect=0.8, max_aspect=1.91)),
     Platform("threads", "Threads", count="threads", unit="characters",
              limit=500,  # "Text posts are limited to 500 characters"; an emoji counts its UTF-8 bytes
              aliases=("th",),

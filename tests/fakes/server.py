@@ -322,6 +322,15 @@ class ContractFake(FakePlatform):
         raise NotImplementedError
 
     # --- optional ------------------------------------------------------------------------
+    def sample_media(self, *kinds: str):
+        """Media files a post on this platform can carry, one per kind (``"image"``, ``"video"``), as
+        ``MediaFile``s with their public ``url`` on a real web server the fake fetches them from.
+
+        Optional: required by platforms whose posts need media (Instagram); the contract's media tests
+        skip a fake that leaves it out.
+        """
+        raise NotImplementedError
+
     def reply_parent(self, remote_id: str) -> str | None:
         """The remote id of the post that ``remote_id`` replies to (None for a top-level post).
 

@@ -1,0 +1,392 @@
+"""An Instagram professional account through the Instagram API with Instagram Login
+(``graph.instagram.com``), with a long-lived Instagram User token.
+
+What is worth knowing (sources in /work/shared/reference/next-platforms.md §1, §6):
+
+* **Publishing is by media container** (``connectors.meta.ContainerFlow``): a single JPEG image
+  (``image_url``, ``caption``, ``alt_text``), a reel (``media_type=REELS``, ``video_url``) or a carousel
+  of 2–10 images and videos (children made in parallel with ``is_carousel_item=true``; the caption
+  only on the ``CAROUSEL`` parent), then ``POST /{user}/media_publish``. Meta fetches each file from
+  its public address (``MediaFile.url``, put on the ``[media]`` host by the engine) — there is no
+  upload. A video is processed after Meta answers: ``publish`` raises ``NotReady(check_at, progress)``
+  until its container is ``FINISHED`` and never sleeps.
+* **Exactly once without an idempotency key**: a container can be published once. ``progress`` keeps
+  the containers' ids, so a call after a lost ``media_publish`` answer reads the container first
+  (``PUBLISHED`` → ``AlreadyPublished``) and ``find_existing`` settles an unknown outcome from it, then
+  finds the new media among the account's recent media by caption and time.
+* **Threads have no meaning here** (core refuses them at queue time); ``reply_to`` → ``NotSupported``.
+* **Deleting is not offered** by the Instagram Login API (``DELETE /{media}`` needs
+  ``instagram_manage_contents``, Facebook Login only): ``delete`` → ``NotSupported``.
+* **Metrics** are two reads per media: its fields (``like_count``, ``comments_count``,
+  ``media_product_type``) and its insights (``views``, ``reach``, ``likes``, ``comments``, ``saved``,
+  ``shares``, ``total_interactions``) asked per product type; a metric Meta refuses for a type is
+  dropped and remembered (``meta.Insights``); "not enough viewers" leaves the insights None.
+* **Quota** (``quota()``) from ``content_publishing_limit``, and in ``verify()``; the daily limit
+  error (``9/2207042``) waits until the oldest post of the last 24 hours leaves the window.
+* **Token**: ``verify`` cannot tell its expiry (this API does not say); ``refresh_token`` renews it
+  for 60 days (``ig_refresh_token``) once it is 24 hours old.
+"""
+from __future__ import annotations
+
+import logging
+import unicodedata
+from datetime import datetime, timedelta
+from typing import Any, Callable, Mapping, Sequence
+
+import requests
+
+from connectors import meta
+from connectors.base import (AccountConfig, AuthExpired, Clock, ConnectorError, Identity,
+                             MediaFile, Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent, Published,
+                             Quota, RateLimited, RefreshedToken, Reply, Transient, system_clock)
+from connectors.http import parse_http_time, unexpected_answer
+from connectors.posttext import compose_text
+
+log = logging.getLogger(__name__)
+
+GRAPH_API_VERSION = meta.GRAPH_VERSION
+DEFAULT_BASE_URL = "https://graph.instagram.com"
+#: a caption's limit (IG-MEDIA ``caption``: "Maximum 2200 characters")
+CAPTION_LIMIT = 2200
+MAX_CAROUSEL = 10
+IMAGE_TYPES = frozenset({"image/jpeg"})
+VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime"})
+#: recent media read to find a post (a page holds up to 100; the account publishes at most 100 a day)
+MEDIA_PAGE = 50
+MEDIA_PAGES = 2
+COMMENT_PAGE = 50
+COMMENT_PAGES = 5
+#: fields of a media read for its metrics
+METRIC_FIELDS = "id,media_product_type,media_type,like_count,comments_count,permalink"
+#: the insights asked per media product type (organic; Meta refuses some, see ``meta.Insights``)
+ALL_INSIGHTS = ("views", "reach", "likes", "comments", "saved", "shares", "total_interactions")
+INSIGHTS = {"FEED": ALL_INSIGHTS, "REELS": ALL_INSIGHTS,
+            "STORY": ("views", "reach", "shares", "total_interactions")}
+#: how far around the publish time a media's timestamp may be and still be the post looked for
+TIME_SLACK = timedelta(minutes=2)
+
+
+def _norm(text: str | None) -> str:
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
+
+
+class InstagramConnector:
+    """One Instagram professional account."""
+
+    platform = "instagram"
+    #: one media per request: its fields, then its insights (the API reads no batch)
+    metrics_batch_size = 1
+    #: ``find_existing`` really looks (the container's status, then the recent media)
+    can_find_existing = True
+
+    def __init__(self, config: AccountConfig, *, clock: Clock = system_clock,
+                 session: requests.Session | None = None):
+        user_id = (config.secrets.get("USER_ID") or "").strip()
+        token = (config.secrets.get("ACCESS_TOKEN") or "").strip()
+        if not user_id or not token:
+            raise ValueError(f"instagram account {config.name!r} needs the secrets USER_ID and ACCESS_TOKEN")
+        self.config = config
+        self.clock = clock
+        self.user_id = user_id
+        self.graph = meta.GraphClient("instagram", config.base_url or DEFAULT_BASE_URL, GRAPH_API_VERSION, token,
+                                      timeout=config.timeout, clock=clock, session=session)
+        self.insights = meta.Insights(self.graph)
+        self.flow = meta.ContainerFlow("instagram", create=self._create_container, status=self._container_status,
+                                       publish=self._media_publish, clock=clock)
+        self._username: str | None = None
+
+    # --- identity, quota, token ------------------------------------------------------------------
+    def verify(self) -> Identity:
+        """Who the token belongs to (``GET /me``) and the account's publishing quota. The token must
+        be the account's named by USER_ID."""
+        response, me = self.graph.send("GET", "/me", params={"fields": "user_id,username,name"})
+        if response.status_code != 200 or (isinstance(me, dict) and "error" in me):
+            raise self.graph.refusal("GET", "/me", response.status_code, response.headers, me)
+        if not isinstance(me, dict) or not (me.get("user_id") or me.get("id")) or not me.get("username"):
+            raise unexpected_answer("instagram GET /me", response, "an Instagram account")
+        user_id = str(me.get("user_id") or me.get("id"))
+        username = str(me["username"])
+        if self.user_id not in (user_id, str(me.get("id"))):
+            raise AuthExpired(f"instagram: the access token is for @{username} (user id {user_id}), not the account "
+                              f"with USER_ID {self.user_id} — set USER_ID to {user_id} or use that account's token")
+        self._username = username
+        quota: Quota | None
+        try:
+            quota = self.quota()
+        except (AuthExpired, RateLimited):
+            raise
+        except ConnectorError as exc:
+            log.info("instagram: the publishing quota could not be read (%s)", exc)
+            quota = None
+        return Identity(remote_id=user_id, handle=username, display_name=me.get("name") or None,
+                        url=f"https://www.instagram.com/{username}/", token_expires_at=None, quota=quota)
+
+    def quota(self) -> Quota:
+        """``GET /{user}/content_publishing_limit?fields=quota_usage,config``."""
+        return meta.read_quota(self.graph, f"/{self.user_id}/content_publishing_limit")
+
+    def refresh_token(self) -> RefreshedToken:
+        """A renewed ACCESS_TOKEN, valid 60 days from now (``ig_refresh_token``); later calls use it."""
+        return meta.refresh_token(self.graph, "ig_refresh_token", "ACCESS_TOKEN")
+
+    def _own_username(self) -> str:
+        if self._username is None:
+            me = self.graph.call("GET", "/me", params={"fields": "user_id,username"})
+            self._username = str(me.get("username") or "") if isinstance(me, dict) else ""
+        return self._username
+
+    # --- publishing --------------------------------------------------------------------------------
+    @staticmethod
+    def caption(post: OutgoingPost) -> str:
+        """The caption as published: links are not clickable on Instagram, but join the text."""
+        return compose_text(post.text, post.link)
+
+    def publish(self, post: OutgoingPost) -> Published:
+        if post.reply_to:
+            raise NotSupported("instagram: a post cannot answer another one — a thread has no meaning on "
+                               "Instagram; post it as one caption")
+        items, parent = self._containers(post)
+        try:
+            media_id, _ = self.flow.run(items, parent, post.progress)
+        except meta.DailyLimitReached as exc:
+            retry = meta.keep(meta.DailyLimitReached(self._window_frees_at(), str(exc), scope="account",
+                                                     http_status=exc.http_status), exc.progress)
+            raise retry from None
+        return Published(remote_id=media_id, url=self._permalink(media_id), published_at=self.clock())
+
+    def _containers(self, post: OutgoingPost
+                    ) -> tuple[list[meta.ContainerSpec], Callable[[list[str]], meta.ContainerSpec] | None]:
+        """The containers a post is made of, checked before anything is sent."""
+        media = list(post.media)
+        if not media:
+            raise Permanent("instagram: a post needs at least one image or video — attach a JPEG photo or an MP4 video")
+        if len(media) > MAX_CAROUSEL:
+            raise Permanent(f"instagram: a carousel holds at most {MAX_CAROUSEL} images and videos, not {len(media)}")
+        caption = self.caption(post)
+        if len(caption) > CAPTION_LIMIT:
+            raise Permanent(f"instagram: the caption is {len(caption)} characters — Instagram takes at most "
+                            f"{CAPTION_LIMIT}")
+        for file in media:
+            self._check_media(file)
+        if len(media) == 1:
+            file = media[0]
+            if file.mime_type in VIDEO_TYPES:
+                spec = meta.ContainerSpec({"media_type": "REELS", "video_url": str(file.url), "caption": caption},
+                                          processed=True)
+            else:
+                params = {"image_url": str(file.url), "caption": caption}
+                if file.alt_text:
+                    params["alt_text"] = file.alt_text
+                spec = meta.ContainerSpec(params)
+            return [spec], None
+        children = []
+        for file in media:
+            if file.mime_type in VIDEO_TYPES:
+                children.append(meta.ContainerSpec({"media_type": "VIDEO", "video_url": str(file.url),
+                                                    "is_carousel_item": "true"}, processed=True))
+            else:
+                params = {"image_url": str(file.url), "is_carousel_item": "true"}
+                if file.alt_text:
+                    params["alt_text"] = file.alt_text
+                children.append(meta.ContainerSpec(params))
+
+        def parent(ids: list[str]) -> meta.ContainerSpec:
+            return meta.ContainerSpec({"media_type": "CAROUSEL", "children": ",".join(ids), "caption": caption})
+
+        return children, parent
+
+    @staticmethod
+    def _check_media(file: MediaFile) -> None:
+        name = file.path.name if file.path else "a file"
+        if not file.url:
+            raise Permanent(f"instagram: {name} has no public address — Instagram fetches media from a public "
+                            "https URL: configure [media] (public_url with public_dir or a bucket)")
+        if file.mime_type not in IMAGE_TYPES | VIDEO_TYPES:
+            raise Permanent(f"instagram: {name} is {file.mime_type}; Instagram takes JPEG images and MP4/MOV videos "
+                            "— convert it")
+        if not file.url.isascii():
+            raise Permanent(f"instagram: the address of {name} is not plain ASCII — Meta fetches only US-ASCII URLs")
+
+    def _create_container(self, params: Mapping[str, str]) -> str:
+        body = self.graph.call("POST", f"/{self.user_id}/media", data=params)
+        return self._id_of(body, "media container")
+
+    def _container_status(self, container_id: str) -> meta.ContainerStatus:
+        body = self.graph.call("GET", f"/{container_id}", params={"fields": "status_code,status"})
+        code = body.get("status_code") if isinstance(body, dict) else None
+        if not isinstance(code, str):
+            raise Transient(f"instagram GET /{container_id}: the answer has no status_code")
+        return meta.ContainerStatus(code, str(body.get("status") or "")[:300])
+
+    def _media_publish(self, container_id: str) -> str:
+        body = self.graph.call("POST", f"/{self.user_id}/media_publish", data={"creation_id": container_id})
+        return self._id_of(body, "published media")
+
+    @staticmethod
+    def _id_of(body: Any, what: str) -> str:
+        value = body.get("id") if isinstance(body, dict) else None
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            return str(value)
+        raise Transient(f"instagram: the answer names no {what}")
+
+    def _permalink(self, media_id: str) -> str | None:
+        """The post's address; a failed read leaves it unknown (the post is out either way)."""
+        try:
+            body = self.graph.call("GET", f"/{media_id}", params={"fields": "permalink"})
+        except ConnectorError as exc:
+            log.info("instagram: the address of %s could not be read (%s)", media_id, exc)
+            return None
+        link = body.get("permalink") if isinstance(body, dict) else None
+        return link if isinstance(link, str) and link.startswith("https://") else None
+
+    def _window_frees_at(self) -> datetime:
+        """When the moving 24 hours of the publishing quota free a slot: 24 hours after the oldest
+        post of the last 24 hours (an upper bound is 24 hours from now)."""
+        now = self.clock()
+        try:
+            recent = self._recent_media(now - meta.DAILY_WINDOW, fields="id,timestamp")
+        except ConnectorError as exc:
+            log.info("instagram: recent media unreadable (%s); waiting a whole day", exc)
+            return now + meta.DAILY_WINDOW
+        times = [t for t in (parse_http_time(str(m.get("timestamp") or "")) for m in recent) if t is not None]
+        oldest = [t for t in times if t > now - meta.DAILY_WINDOW]
+        return min(oldest) + meta.DAILY_WINDOW if oldest else now + meta.DAILY_WINDOW
+
+    # --- finding a post ------------------------------------------------------------------------------
+    def _recent_media(self, since: datetime, fields: str = "id,caption,timestamp,permalink,media_product_type"
+                      ) -> list[dict[str, Any]]:
+        """The account's media newer than ``since``, newest first (at most ``MEDIA_PAGES`` pages)."""
+        found: list[dict[str, Any]] = []
+        url: str | None = f"/{self.user_id}/media"
+        params: dict[str, Any] | None = {"fields": fields, "limit": MEDIA_PAGE}
+        for _ in range(MEDIA_PAGES):
+            if url is None:
+                break
+            body = self.graph.call("GET", url, params=params)
+            params = None
+            data = body.get("data") if isinstance(body, dict) else None
+            older = False
+            for item in data if isinstance(data, list) else []:
+                if not isinstance(item, dict) or not item.get("id"):
+                    continue
+                when = parse_http_time(str(item.get("timestamp") or ""))
+                if when is not None and when < since:
+                    older = True
+                    continue
+                found.append(item)
+            nxt = (body.get("paging") or {}).get("next") if isinstance(body, dict) else None
+            url = nxt if not older and isinstance(nxt, str) and nxt.startswith(self.graph.http.base_url + "/") else None
+        return found
+
+    def find_existing(self, post: OutgoingPost, since: datetime) -> Published | None:
+        """The post, if it went out. With ``progress``, its container says: ``PUBLISHED`` → find the
+        media by caption near the time it was published; any other status → not out. Without, the
+        account's media since ``since`` with the same caption."""
+        wanted = _norm(self.caption(post))
+        kept = meta.final_container(post.progress)
+        if kept is not None:
+            try:
+                status = self._container_status(kept.id)
+            except Permanent as exc:   # the container is unknown here: look by caption alone
+                log.info("instagram: container %s unreadable (%s); looking by caption", kept.id, exc)
+            else:
+                if status.code.upper() != meta.PUBLISHED:
+                    return None
+                start = min(since, kept.created_at) - TIME_SLACK
+                found = self._match(wanted, start, near=kept.publishing_at)
+                if found is None:
+                    raise Transient(f"instagram: container {kept.id} is published but its media is not among the "
+                                    "account's recent media yet")
+                return found
+        return self._match(wanted, since - TIME_SLACK, near=None)
+
+    def _match(self, wanted: str, since: datetime, near: datetime | None) -> Published | None:
+        """The newest media since ``since`` with caption ``wanted`` (the one closest to ``near``)."""
+        matches = []
+        for item in self._recent_media(since):
+            if _norm(str(item.get("caption") or "")) != wanted:
+                continue
+            when = parse_http_time(str(item.get("timestamp") or "")) or self.clock()
+            matches.append((when, item))
+        if not matches:
+            return None
+        if near is not None:
+            matches.sort(key=lambda m: abs((m[0] - near).total_seconds()))
+        when, item = matches[0]
+        link = item.get("permalink")
+        return Published(str(item["id"]), link if isinstance(link, str) and link.startswith("https://") else None,
+                         when)
+
+    def delete(self, remote_id: str) -> None:
+        raise NotSupported("instagram: the Instagram API with Instagram Login cannot delete a post — delete it in "
+                           "the Instagram app (⋯ → Delete)")
+
+    # --- metrics and replies ----------------------------------------------------------------------------
+    def metrics(self, remote_ids: Sequence[str]) -> MetricsBatch:
+        """Counts and insights of each media, one at a time; media Instagram no longer has → ``missing``."""
+        found: dict[str, Metrics] = {}
+        missing: set[str] = set()
+        for media_id in dict.fromkeys(remote_ids):
+            path = f"/{media_id}"
+            response, body = self.graph.send("GET", path, params={"fields": METRIC_FIELDS})
+            if response.status_code != 200 or (isinstance(body, dict) and "error" in body):
+                problem = meta.graph_problem(body)
+                if problem is not None and problem.code == 100 and (
+                        problem.subcode == 33 or "does not exist" in problem.message):
+                    missing.add(media_id)
+                    continue
+                raise self.graph.refusal("GET", path, response.status_code, response.headers, body)
+            if not isinstance(body, dict):
+                raise Transient(f"instagram GET {path}: the answer is not a media")
+            found[media_id] = self._metrics_of(media_id, body)
+        return MetricsBatch(found=found, missing=frozenset(missing))
+
+    def _metrics_of(self, media_id: str, media: dict[str, Any]) -> Metrics:
+        def count(value: Any) -> int | None:
+            return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+        product = str(media.get("media_product_type") or "FEED").upper()
+        values = self.insights.read(media_id, product, INSIGHTS.get(product, ALL_INSIGHTS))
+        raw: dict[str, Any] = {"media_product_type": product, "media_type": media.get("media_type")}
+        for name in ("like_count", "comments_count"):
+            if count(media.get(name)) is not None:
+                raw[name] = media[name]
+        if values is None:
+            raw["insights"] = "not enough viewers"
+            values = {}
+        raw.update(values)
+        likes = values.get("likes", count(media.get("like_count")))
+        comments = values.get("comments", count(media.get("comments_count")))
+        return Metrics(remote_id=media_id, likes=likes, replies=comments, impressions=values.get("views"),
+                       reach=values.get("reach"), bookmarks=values.get("saved"), shares=values.get("shares"), raw=raw)
+
+    def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]:
+        """Comments on the media and the replies under them, by anyone but the account itself; at most
+        ``COMMENT_PAGES`` pages of comments (each answer bounded by the HTTP client). A comment without
+        an id is passed over; one whose time cannot be read counts as seen now."""
+        own = self._own_username().lower()
+        fields = "id,text,username,timestamp,replies{id,text,username,timestamp}"
+        found: list[Reply] = []
+        for comment in self.graph.pages(f"/{remote_id}/comments", {"fields": fields, "limit": COMMENT_PAGE},
+                                        COMMENT_PAGES):
+            self._add_reply(found, comment, remote_id, own, since)
+            nested = comment.get("replies")
+            data = nested.get("data") if isinstance(nested, dict) else None
+            for answer in data if isinstance(data, list) else []:
+                if isinstance(answer, dict):
+                    self._add_reply(found, answer, str(comment.get("id") or remote_id), own, since)
+        return found
+
+    def _add_reply(self, found: list[Reply], item: dict[str, Any], parent: str, own: str,
+                   since: datetime | None) -> None:
+        if not item.get("id"):
+            return
+        author = str(item.get("username") or "")
+        if own and author.lower() == own:
+            return
+        created = parse_http_time(str(item.get("timestamp") or "")) or self.clock()
+        if since is not None and created < since:
+            return
+        found.append(Reply(remote_id=str(item["id"]), author=author or "unknown", text=str(item.get("text") or ""),
+                           created_at=created, language=None, in_reply_to=parent))
+
