@@ -39,7 +39,7 @@ from connectors import meta
 from connectors.base import (AccountConfig, AuthExpired, Clock, ConnectorError, Identity,
                              MediaFile, Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent, Published,
                              Quota, RateLimited, RefreshedToken, Reply, Transient, system_clock)
-from connectors.http import parse_http_time
+from connectors.http import parse_http_time, unexpected_answer
 from connectors.posttext import compose_text
 
 log = logging.getLogger(__name__)
@@ -99,9 +99,11 @@ class InstagramConnector:
     def verify(self) -> Identity:
         """Who the token belongs to (``GET /me``) and the account's publishing quota. The token must
         be the account's named by USER_ID."""
-        me = self.graph.call("GET", "/me", params={"fields": "user_id,username,name"})
+        response, me = self.graph.send("GET", "/me", params={"fields": "user_id,username,name"})
+        if response.status_code != 200 or (isinstance(me, dict) and "error" in me):
+            raise self.graph.refusal("GET", "/me", response.status_code, response.headers, me)
         if not isinstance(me, dict) or not (me.get("user_id") or me.get("id")) or not me.get("username"):
-            raise Transient("instagram GET /me: the answer is not an Instagram account")
+            raise unexpected_answer("instagram GET /me", response, "an Instagram account")
         user_id = str(me.get("user_id") or me.get("id"))
         username = str(me["username"])
         if self.user_id not in (user_id, str(me.get("id"))):

@@ -36,7 +36,7 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping, Sequence
 
 import requests
@@ -323,8 +323,60 @@ def refresh_token(client: GraphClient, grant_type: str, secret: str) -> Refreshe
     return RefreshedToken(secret=secret, value=token, expires_at=now + timedelta(seconds=int(expires_in)))
 
 
+def token_expiry(client: GraphClient, advice: str) -> datetime | None:
+    """When the client's token stops working, from ``GET /debug_token?input_token=…`` (the token
+    inspecting itself, which Meta allows for a token of the same app: Facebook Page tokens, and
+    Threads tokens of the app's own testers).
+
+    The earlier of the non-zero ``expires_at`` and ``data_access_expires_at``; None when both are
+    0/absent or the call is unavailable (unreachable, refused for another reason, an odd answer).
+    ``is_valid: false`` or a refusal with code 190/102 → ``AuthExpired`` (with ``advice``);
+    throttling → ``RateLimited``.
+    """
+    path = "/debug_token"
+    try:
+        response, body = client.send("GET", path, params={"input_token": client.token})
+    except Transient as exc:
+        log.debug("%s: debug_token unreachable (%s); the token's expiry stays unknown", client.platform, exc)
+        return None
+    problem = graph_problem(body)
+    if response.status_code != 200 or problem is not None:
+        mapped = client.refusal("GET", path, response.status_code, response.headers, body)
+        if isinstance(mapped, RateLimited) or (isinstance(mapped, AuthExpired) and problem is not None
+                                               and problem.code in AUTH_CODES):
+            raise mapped
+        log.debug("%s: debug_token unavailable (%s); the token's expiry stays unknown", client.platform, mapped)
+        return None
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict):
+        log.debug("%s: debug_token answered without data; the token's expiry stays unknown", client.platform)
+        return None
+    if data.get("is_valid") is False:
+        reported = data.get("error")
+        said = reported if isinstance(reported, dict) else {}
+        message = client.http.redact(str(said.get("message") or "no reason given"))
+        detail = ", ".join(f"{key} {said[key]}" for key in ("code", "subcode") if said.get(key))
+        raise AuthExpired(f"{client.platform}: the access token is no longer valid: {message}"
+                          + (f" ({detail})" if detail else "") + f" — {advice}")
+    times = [t for t in (epoch_time(data.get("expires_at")), epoch_time(data.get("data_access_expires_at")))
+             if t is not None]
+    return min(times) if times else None
+
+
+def epoch_time(value: Any) -> datetime | None:
+    """An aware UTC datetime from Unix seconds; None for 0, absent or unreadable values."""
+    if isinstance(value, bool):
+        return None
+    try:
+        seconds = int(value)
+        return datetime.fromtimestamp(seconds, tz=timezone.utc) if seconds > 0 else None
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
 # --- insights ---------------------------------------------------------------------------------------
 _METRIC_NAME = re.compile(r"[a-z_]+")
+_METRIC_POSITION = re.compile(r"metric\[(\d{1,3})\] must be one of")
 
 
 class Insights:
@@ -361,7 +413,13 @@ class Insights:
 
 
 def _named_metrics(message: str, asked: Sequence[str]) -> list[str]:
-    """The asked metrics a "(#100) … metric …" refusal names (as whole words)."""
+    """The asked metrics a "(#100) … metric …" refusal names: as whole words ("The metric shares is not
+    supported …"), or by position ("metric[1] must be one of the following values: …", which lists
+    the metrics that *are* known)."""
+    position = _METRIC_POSITION.search(message)
+    if position is not None:
+        index = int(position.group(1))
+        return [asked[index]] if index < len(asked) else []
     words = set(_METRIC_NAME.findall(message.lower()))
     if "metric" not in message.lower() and "metrics" not in words:
         return []

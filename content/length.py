@@ -2,7 +2,8 @@
 
 Why per platform: "280 characters" on X is a weighted count (URLs 23, emoji 2, CJK 2), Mastodon
 counts graphemes but shortens URLs and remote mentions, Bluesky counts graphemes *and* UTF-8 bytes
-with URLs in full, Telegram counts UTF-16 code units. A post that fits one can be refused by another.
+with URLs in full, Telegram counts UTF-16 code units, Threads counts each emoji as its UTF-8 bytes.
+A post that fits one can be refused by another.
 
 Heavy libraries (``twitter_text`` ~0.6 s, ``regex``) are imported on first use, so
 ``from content import length`` stays cheap for the CLI.
@@ -101,7 +102,8 @@ def length(text: str, platform: str) -> int:
 
     x: twitter-text weighted length (config v3, NFC first); mastodon: graphemes with each URL as 23
     and ``@user@domain`` as ``@user``; bluesky, facebook, sandbox: graphemes (Bluesky's byte limit
-    is in ``check_length``); telegram: UTF-16 code units. Unknown platform → ValueError.
+    is in ``check_length``); telegram: UTF-16 code units; threads: code points, each emoji as its
+    UTF-8 bytes (``threads_length``). Unknown platform → ValueError.
     """
     return _COUNTERS[BY_NAME[check_platform(platform)].count](text)
 
@@ -259,6 +261,31 @@ def _x_parse_tweet(text: str) -> int:
     """twitter-text's own count (the slow path, for texts with emoji, CJK, (C)/(R), …)."""
     parse_tweet, config = _twitter_text()
     return parse_tweet(text, config).weightedLength
+
+
+def threads_length(text: str) -> int:
+    """Threads' count: "Text posts are limited to 500 characters. Emojis are counted as the number
+    of UTF-8 bytes" (Meta, developers.facebook.com/docs/threads/posts). An emoji is a grapheme
+    cluster holding an Extended_Pictographic or Regional_Indicator code point or a keycap (U+20E3),
+    and counts every UTF-8 byte of the cluster: 👍 4, ✊🏽 7, 🇮🇩 8, 1️⃣ 7, a ZWJ family 25. Meta does
+    not say how other text is counted; each other code point counts 1 (our choice: never fewer than
+    the graphemes a person sees, so a text that fits here is not refused for length).
+
+    Texts without an emoji (all ASCII, most Indonesian) are counted as ``len(text)``; the rest walk
+    their clusters, the last few thousand remembered.
+    """
+    if text.isascii() or _threads_emoji_re().search(text) is None:
+        return len(text)
+    return _threads_slow(text)
+
+
+@functools.lru_cache(maxsize=_GRAPHEME_CACHE_SIZE)
+def _threads_slow(text: str) -> int:
+    emoji = _threads_emoji_re()
+    count = 0
+    for cluster in _grapheme_re().findall(text):
+        count += len(cluster.encode("utf-8")) if emoji.search(cluster) else len(cluster)
+    return count
 
 
 def mastodon_length(text: str) -> int:
@@ -444,6 +471,16 @@ def _grapheme_not_simple_re() -> Any:
     return pattern
 
 
+def _threads_emoji_re() -> Any:
+    pattern = _cache.get("threads_emoji")
+    if pattern is None:
+        import regex
+
+        pattern = _cache["threads_emoji"] = regex.compile(
+            r"[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e3]")
+    return pattern
+
+
 def _mention_re() -> Any:
     # mastodon Account::MENTION_RE (USERNAME_RE = [a-z0-9_]+([a-z0-9_.-]+[a-z0-9_]+)?, case-insensitive)
     pattern = _cache.get("mention")
@@ -479,4 +516,5 @@ _COUNTERS: dict[str, Callable[[str], int]] = {
     "mastodon": mastodon_length,
     "graphemes": grapheme_count,
     "utf16": utf16_length,
+    "threads": threads_length,
 }

@@ -48,7 +48,7 @@ class Platform:
     """What the text and media rules need to know of one platform.
 
     ``count`` names how a text's length is counted (``content.length`` has one function for each:
-    ``x-weighted``, ``mastodon``, ``graphemes``, ``utf16``) and ``unit`` what the count is in;
+    ``x-weighted``, ``mastodon``, ``graphemes``, ``utf16``, ``threads``) and ``unit`` what the count is in;
     ``limit`` is the default limit in that unit, ``limit_with_media`` the limit when media is
     attached (Telegram's captions), ``byte_limit`` a second limit in UTF-8 bytes (Bluesky) and
     ``invalid_chars`` code points the platform refuses outright. ``own_limit``: an account may set
@@ -141,6 +141,17 @@ RECORDS: tuple[Platform, ...] = (
                  "4:5 to 1.91:1, at most 1440 px wide; reels MP4/MOV up to 300 MB (3rd-party figure); a carousel "
                  "holds 2-10 images and videos; every post needs media",
                  max_edge=1440, required=True, min_aspect=0.8, max_aspect=1.91)),
+    Platform("threads", "Threads", count="threads", unit="characters",
+             limit=500,  # "Text posts are limited to 500 characters"; an emoji counts its UTF-8 bytes
+             aliases=("th",),
+             # no default cap: the account's quota comes from threads_publishing_limit (250 per 24 h)
+             media=MediaRules(
+                 "threads", 20, {JPEG: 8 * MB, PNG: 8 * MB, MP4: 1_000_000_000, QUICKTIME: 1_000_000_000},
+                 frozenset(),
+                 "Threads API (developers.facebook.com/docs/threads/posts, overview): images JPEG or PNG "
+                 "≤ 8 MB, aspect ratio up to 10:1; video MOV or MP4 ≤ 1 GB, ≤ 5 minutes; a carousel holds "
+                 "2–20 images and videos mixed; media is fetched by Meta from a public URL",
+                 min_aspect=0.1, max_aspect=10.0)),
     Platform("sandbox", "Sandbox (offline)", count="graphemes", unit="characters",
              limit=5000,  # the offline connector; roomy but finite so tests can exceed it
              own_limit=True,  # to try --char-limit offline

@@ -29,12 +29,13 @@ HTTP = set(PLATFORMS) - {"sandbox"}    # the sandbox has no network
 CAN_FIND = {p for p, info in REGISTRY.items() if info.can_find_existing}
 HAS_REPLIES = {p for p, info in REGISTRY.items() if info.replies}
 KNOWS_MISSING = set(PLATFORMS) - {"telegram"}
-IDEMPOTENT_DELETE = {"sandbox", "mastodon", "telegram", "facebook", "bluesky"}
+IDEMPOTENT_DELETE = {"sandbox", "mastodon", "telegram", "facebook", "bluesky", "threads"}
 #: the API offers no way to delete a post (Instagram with Instagram Login): NotSupported, post kept
 CANNOT_DELETE = {"instagram"}
 #: the request that creates a post, for failures aimed at it (logins etc. must not catch them)
 CREATE_PATH = {"mastodon": "/api/v1/statuses", "telegram": "sendMessage", "facebook": "/feed",
-               "x": "/2/tweets", "bluesky": "createRecord", "instagram": "/media_publish"}
+               "x": "/2/tweets", "bluesky": "createRecord", "instagram": "/media_publish",
+               "threads": "threads_publish"}
 #: requests one metrics batch takes (Instagram reads each media's fields, then its insights)
 CALLS_PER_BATCH = {"instagram": 2}
 ALL_FIELDS = METRICS

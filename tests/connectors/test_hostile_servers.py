@@ -30,13 +30,15 @@ SECRETS = {
     "bluesky": {"IDENTIFIER": "spn.bsky.social", "APP_PASSWORD": "kq7d-hstl-2xwm-p9rt"},
     "telegram": {"BOT_TOKEN": "7012345678:AAHostileBotTokenQz5", "CHAT_ID": "@spn_pusat"},
     "x": {"BEARER_TOKEN": "x-hostile-user-token-Lr93"},
+    "instagram": {"USER_ID": "17841405309211844", "ACCESS_TOKEN": "IGAAHostileUserTokenKw1PxR"},
 }
 PLATFORMS = sorted(SECRETS)
 #: the values that are secret (page and chat ids, the Bluesky handle are public)
 SECRET_FIELDS = ("ACCESS_TOKEN", "PAGE_ACCESS_TOKEN", "APP_PASSWORD", "BOT_TOKEN", "BEARER_TOKEN")
 #: where each platform's credentials check goes first
 FIRST_PATH = {"mastodon": "/api/v1/accounts/verify_credentials", "facebook": "/v27.0/104512345678901",
-              "bluesky": "/xrpc/com.atproto.server.createSession", "telegram": "/getMe", "x": "/2/users/me"}
+              "bluesky": "/xrpc/com.atproto.server.createSession", "telegram": "/getMe", "x": "/2/users/me",
+              "instagram": "/v27.0/me"}
 DEADLINE = "no complete answer within 1s"
 
 
@@ -291,6 +293,10 @@ PORTAL_PAGE = b"<html><body>Login Wi-Fi kantor</body></html>"
                                             "the answer (HTTP 200, application/json) is not a Facebook Page"),
     ("x", PORTAL_PAGE, "text/html", "X read the account: the answer was not JSON"),
     ("x", b"{}", "application/json", "X read the account: the answer has no account in it"),
+    ("instagram", PORTAL_PAGE, "text/html", "instagram GET /me: "
+                                            "the answer (HTTP 200, text/html) is not an Instagram account"),
+    ("instagram", b"{}", "application/json", "instagram GET /me: "
+                                             "the answer (HTTP 200, application/json) is not an Instagram account"),
 ])
 def test_a_credentials_check_answered_200_without_an_account_is_an_error(platform, body, content_type, expected,
                                                                           server, clock):

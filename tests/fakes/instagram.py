@@ -372,7 +372,8 @@ class Fake(ContractFake):
                         100, 2207023)
         container: dict[str, Any] = {"kind": media_type, "item": is_item, "caption": caption or "",
                                      "created": self.clock(), "checks": 0, "status": "FINISHED", "used": False,
-                                     "children": [], "alt_text": params.get("alt_text")}
+                                     "children": [], "alt_text": params.get("alt_text"),
+                                     "url": params.get("image_url") or params.get("video_url")}
         if media_type == "IMAGE":
             url = params.get("image_url")
             if not url:
