@@ -181,3 +181,14 @@ def test_the_csv_import_names_each_bad_row(cli, engine, ig, tmp_path):
         "own row, or take kspi-ig out of this row's accounts",
         "Error: 3 bad rows in kalender.csv, nothing was imported — fix the rows above and import again"]
     assert counts(engine) == (0, 0, 0, 0)
+
+
+def test_threads_takes_threads_and_text_but_fetches_media_by_url_too(cli, engine, home, tmp_path):
+    cli.ok("account", "add", "instagram", "kspi-ig")
+    cli.ok("account", "add", "threads", "kspi-th")
+    image = tmp_path / "aksi.jpg"
+    image.write_bytes(photo(800, 800, orientation=0, gps=False, noise=False))
+    r = cli("post", "add", "Aksi", "--to", "kspi-ig,kspi-th", "--media", str(image), "--at", AT)
+    assert r.stderr.startswith("Error: Instagram and Threads fetch media from a public address, and the config file ")
+    cli.ok("post", "add", "Satu\n---\nDua", "--thread", "--to", "kspi-th", "--at", AT)  # text: no [media] needed
+    assert counts(engine) == (1, 1, 2, 0)

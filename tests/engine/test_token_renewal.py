@@ -151,3 +151,25 @@ def test_two_writers_of_the_secrets_file_keep_each_others_changes(tmp_path):
         SecretStore(path, env={}).get("spn-ig", "ACCESS_TOKEN")
     with pytest.raises(Exception, match="can be read by other users"):
         worker.set("spn-ig", "ACCESS_TOKEN", "lagi")
+
+
+def test_a_threads_token_is_renewed_a_month_ahead_of_the_expiry_meta_tells(cli, engine, home, serve):
+    """Threads says when its token expires (debug_token): nothing is renewed until 30 days are
+    left; then the renewed token goes into the secrets file with its new expiry."""
+    from tests.fakes.threads import Fake as ThreadsFake
+
+    th = serve(ThreadsFake())
+    cli.ok("account", "add", "threads", "spn-th", "--base-url", th.base_url)
+    cli.ok("account", "set-secret", "spn-th", "ACCESS_TOKEN", input=th.TOKEN + "\n")
+    assert cli.ok("account", "check").stdout == "spn-th: OK — spn.pusat, token expires 2027-01-27 08:00 WIB\n"
+    assert len(th.calls("GET", "/refresh_access_token")) == 0
+    th.token_expires_at = cli.clock.now + timedelta(days=20)
+    r = cli.ok("account", "check")
+    assert r.stdout.endswith("; token renewed\n") and len(th.calls("GET", "/refresh_access_token")) == 1
+    path = home / "config" / "secrets.toml"
+    assert tomllib.loads(path.read_text())["accounts"]["spn-th"]["ACCESS_TOKEN"] == th.REFRESHED
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert account(engine, "spn-th").token_expires_at == cli.clock.now + timedelta(days=60)
+    assert cli.ok("account", "check").stdout == "spn-th: OK — spn.pusat, token expires 2027-01-29 08:00 WIB\n"
+    for secret in th.secret_values():
+        assert secret not in r.output and all(secret not in a.message for a in alerts(engine))
