@@ -4,6 +4,7 @@ unknown outcome from the kept container, insights with a refused metric, replies
 expiry and renewal, and the errors Threads answers."""
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta, timezone
 
@@ -439,3 +440,29 @@ def test_a_lost_carousel_without_text_is_told_apart_by_its_container(conn, fake,
     found = conn.find_existing(kept, since)
     mine = fake.containers[lost.value.progress["parent"]["id"]]["published"]
     assert found is not None and found.remote_id == mine
+
+
+def test_a_status_read_timing_out_keeps_the_container(fake, clock, media):
+    conn = ThreadsConnector(replace(fake.account_config(), timeout=1.0), clock=clock)
+    fake.processing_checks["VIDEO"] = 1
+    post = new_post("Video", media=(media("aksi.mp4", MP4, "video/mp4"),))
+    with pytest.raises(NotReady) as wait:
+        conn.publish(post)
+    container = next(iter(fake.containers))
+    clock.now = wait.value.check_at
+    fake.fail_next(Failure.SLOW, path_contains=f"/{container}")
+    with pytest.raises(Transient) as slow:
+        conn.publish(replace(post, progress=wait.value.progress))
+    assert not slow.value.outcome_unknown and slow.value.progress      # a read: nothing can have gone out
+    published, _ = _until_published(conn, clock, replace(post, progress=slow.value.progress))
+    assert len(fake.containers) == 1 and fake.posts()[published.remote_id] == "Video"
+
+
+def test_a_bare_401_is_auth_expired_and_progress_never_holds_the_token(conn, fake, clock):
+    fake.fail_next(Response(401, b"Unauthorized"), path_contains="/threads")
+    with pytest.raises(AuthExpired):
+        conn.publish(new_post("Upah"))
+    fake.fail_next(Failure.DROP_AFTER, path_contains="threads_publish")
+    with pytest.raises(Transient) as lost:
+        conn.publish(new_post("Upah layak"))
+    assert Fake.TOKEN not in json.dumps(lost.value.progress) and Fake.TOKEN not in str(lost.value)
