@@ -44,7 +44,7 @@ from connectors import meta
 from connectors.base import (AccountConfig, AuthExpired, Clock, ConnectorError, Identity, MediaFile, Metrics,
                              MetricsBatch, OutgoingPost, Permanent, Published, Quota, RateLimited,
                              RefreshedToken, Reply, Transient, system_clock)
-from connectors.http import parse_http_time
+from connectors.http import parse_http_time, unexpected_answer
 from connectors.posttext import compose_text, match_key
 
 log = logging.getLogger(__name__)
@@ -249,9 +249,11 @@ class ThreadsConnector:
     # --- identity, quota, token ------------------------------------------------------------------------
     def verify(self) -> Identity:
         path = "/me"       # whose token it is, whatever USER_ID says
-        body = self.client.call("GET", path, params={"fields": "id,username,name"})
+        response, body = self.client.send("GET", path, params={"fields": "id,username,name"})
+        if response.status_code != 200 or (isinstance(body, dict) and "error" in body):
+            raise self.client.refusal("GET", path, response.status_code, response.headers, body)
         if not isinstance(body, dict) or not body.get("id") or not body.get("username"):
-            raise Transient(f"threads GET {path}: the answer is not a Threads profile")
+            raise unexpected_answer(f"threads GET {path}", response, "a Threads profile")
         if self.user != "me" and str(body["id"]) != self.user:
             raise AuthExpired(f"threads: the access token belongs to profile {body['id']} (@{body['username']}), "
                               f"not USER_ID {self.user} — set USER_ID to {body['id']}, or use that profile's token")

@@ -31,6 +31,7 @@ SECRETS = {
     "telegram": {"BOT_TOKEN": "7012345678:AAHostileBotTokenQz5", "CHAT_ID": "@spn_pusat"},
     "x": {"BEARER_TOKEN": "x-hostile-user-token-Lr93"},
     "instagram": {"USER_ID": "17841405309211844", "ACCESS_TOKEN": "IGAAHostileUserTokenKw1PxR"},
+    "threads": {"USER_ID": "25073924578920133", "ACCESS_TOKEN": "THAAHostileThreadsTokenQz81"},
 }
 PLATFORMS = sorted(SECRETS)
 #: the values that are secret (page and chat ids, the Bluesky handle are public)
@@ -38,7 +39,7 @@ SECRET_FIELDS = ("ACCESS_TOKEN", "PAGE_ACCESS_TOKEN", "APP_PASSWORD", "BOT_TOKEN
 #: where each platform's credentials check goes first
 FIRST_PATH = {"mastodon": "/api/v1/accounts/verify_credentials", "facebook": "/v27.0/104512345678901",
               "bluesky": "/xrpc/com.atproto.server.createSession", "telegram": "/getMe", "x": "/2/users/me",
-              "instagram": "/v27.0/me"}
+              "instagram": "/v27.0/me", "threads": "/v1.0/me"}
 DEADLINE = "no complete answer within 1s"
 
 
@@ -297,6 +298,9 @@ PORTAL_PAGE = b"<html><body>Login Wi-Fi kantor</body></html>"
                                             "the answer (HTTP 200, text/html) is not an Instagram account"),
     ("instagram", b"{}", "application/json", "instagram GET /me: "
                                              "the answer (HTTP 200, application/json) is not an Instagram account"),
+    ("threads", PORTAL_PAGE, "text/html", "threads GET /me: the answer (HTTP 200, text/html) is not a Threads profile"),
+    ("threads", b"{}", "application/json", "threads GET /me: "
+                                           "the answer (HTTP 200, application/json) is not a Threads profile"),
 ])
 def test_a_credentials_check_answered_200_without_an_account_is_an_error(platform, body, content_type, expected,
                                                                           server, clock):

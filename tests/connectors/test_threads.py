@@ -4,11 +4,11 @@ unknown outcome from the kept container, insights with a refused metric, replies
 expiry and renewal, and the errors Threads answers."""
 from __future__ import annotations
 
-import io
+import json
+from dataclasses import replace
 from datetime import timedelta, timezone
 
 import pytest
-from PIL import Image
 
 from connectors.base import (AlreadyPublished, AuthExpired, MediaFile, NotReady, NotSupported, Permanent,
                              RateLimited, Transient)
@@ -16,11 +16,11 @@ from connectors.meta import DailyLimitReached
 from connectors.threads import API_VERSION, ThreadsConnector
 from content.length import length
 from tests.connectors.conftest import new_post
-from tests.fakes.media_web import MediaWeb
+from tests.fakes.instagram import MP4_BYTES, jpeg_bytes, png_bytes
 from tests.fakes.server import Failure, Response
 from tests.fakes.threads import Fake, threads_count
 
-MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+MP4 = MP4_BYTES
 MOV = b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  " + b"\x00" * 64
 
 
@@ -35,16 +35,12 @@ def conn(fake, clock):
 
 
 @pytest.fixture
-def web(tmp_path):
-    server = MediaWeb(tmp_path / "public").start()
-    yield server
-    server.stop()
+def web(fake):
+    """The union's web server serving the [media] folder, which the fake fetches media from."""
+    return fake.web
 
 
-def _jpeg(seed: int = 0) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 30 + seed % 200, 30)).save(out, "JPEG")
-    return out.getvalue()
+HTML_PAGE = b"<!DOCTYPE html><html><head><title>Google Drive</title></head><body>Sign in</body></html>"
 
 
 @pytest.fixture
@@ -52,7 +48,7 @@ def media(web, tmp_path):
     """``media(name, data, mime)``: a file kept locally and put on the web server, as the engine
     does with ``[media]`` before publishing."""
     def _media(name: str, data: bytes | None = None, mime: str = "image/jpeg", alt: str = "") -> MediaFile:
-        data = _jpeg(len(name)) if data is None else data
+        data = jpeg_bytes(color=(200, len(name) % 256, 30)) if data is None else data
         path = tmp_path / name
         path.write_bytes(data)
         return MediaFile(path, mime, alt, url=web.put(name, data))
@@ -70,7 +66,7 @@ def _until_published(conn, clock, post, *, limit=20):
             assert wait.check_at > clock() and wait.progress
             waits.append(wait)
             clock.now = wait.check_at
-            post = post.__class__(**{**post.__dict__, "progress": wait.progress})
+            post = replace(post, progress=wait.progress)
     raise AssertionError("never published")
 
 
@@ -92,7 +88,7 @@ def test_text_post_is_a_container_then_threads_publish(conn, fake):
 
 def test_without_user_id_the_token_speaks_for_me(fake, clock):
     config = fake.account_config()
-    config = config.__class__(**{**config.__dict__, "secrets": {"ACCESS_TOKEN": Fake.TOKEN}})
+    config = replace(config, secrets={"ACCESS_TOKEN": Fake.TOKEN})
     conn = ThreadsConnector(config, clock=clock)
     published = conn.publish(new_post("Upah layak"))
     assert fake.calls("POST", "/threads")[0].path == f"/{API_VERSION}/me/threads"
@@ -115,15 +111,13 @@ def test_an_image_is_fetched_by_meta_from_the_public_url(conn, fake, web, media)
     published = conn.publish(new_post("Aksi 1 Mei", media=(photo,)))
     sent = fake.calls("POST", "/threads")[0].params()
     assert (sent["media_type"], sent["image_url"], sent["alt_text"]) == ("IMAGE", photo.url, "Poster aksi 1 Mei")
-    assert web.fetched == ["poster.jpg"] and fake.fetched == [photo.url]
+    assert web.served == ["/poster.jpg"] and fake.fetched == [photo.url]
     assert fake.objects[published.remote_id]["media"][0]["kind"] == "image/jpeg"
 
 
 def test_png_and_mov_are_taken(conn, fake, media, clock):
-    png = io.BytesIO()
-    Image.new("RGB", (8, 8)).save(png, "PNG")
     published, _ = _until_published(conn, clock, new_post("Dua berkas", media=(
-        media("spanduk.png", png.getvalue(), "image/png"), media("orasi.mov", MOV, "video/quicktime"))))
+        media("spanduk.png", png_bytes(), "image/png"), media("orasi.mov", MOV, "video/quicktime"))))
     kinds = [fake.objects[c]["media"][0]["kind"] for c in fake.objects[published.remote_id]["children"]]
     assert kinds == ["image/png", "video/quicktime"]
 
@@ -134,7 +128,7 @@ def test_an_image_meta_cannot_fetch_is_refused_with_advice(conn, fake, web, medi
     if how == "redirect":
         url = web.redirect("drive-link", photo.url)
     elif how == "html":
-        url = web.html_page("drive-preview")
+        url = web.put("drive-preview.html", HTML_PAGE)
     elif how == "wrong_type":
         url = web.put("poster.txt", photo.path.read_bytes())       # served as text/plain
     else:
@@ -147,7 +141,7 @@ def test_an_image_meta_cannot_fetch_is_refused_with_advice(conn, fake, web, medi
 
 def test_a_file_without_a_public_address_is_refused_before_any_call(conn, fake, tmp_path):
     path = tmp_path / "poster.jpg"
-    path.write_bytes(_jpeg())
+    path.write_bytes(jpeg_bytes())
     with pytest.raises(Permanent, match=r"poster.jpg has no public address .*\[media\]"):
         conn.publish(new_post("Aksi", media=(MediaFile(path, "image/jpeg"),)))
     with pytest.raises(Permanent, match="JPEG or PNG images and MP4 or MOV"):
@@ -170,7 +164,7 @@ def test_a_video_waits_on_the_shared_schedule_and_never_sleeps(conn, fake, media
 
 def test_a_video_meta_could_not_download_fails_with_its_reason(conn, fake, web, media, clock, tmp_path):
     clip = media("aksi.mp4", MP4, "video/mp4")
-    broken = MediaFile(clip.path, "video/mp4", url=web.html_page("aksi-preview"))
+    broken = MediaFile(clip.path, "video/mp4", url=web.put("aksi-preview.html", HTML_PAGE))
     with pytest.raises(Permanent, match="FAILED_DOWNLOADING_VIDEO"):
         _until_published(conn, clock, new_post("Video", media=(broken,)))
     assert fake.create_count() == 0
@@ -234,7 +228,7 @@ def test_a_container_past_24_hours_is_made_anew(conn, fake, media, clock):
     with pytest.raises(NotReady) as wait:
         conn.publish(post)
     clock.advance(hours=24, minutes=1)             # the engine was down for a day
-    published, _ = _until_published(conn, clock, post.__class__(**{**post.__dict__, "progress": wait.value.progress}))
+    published, _ = _until_published(conn, clock, replace(post, progress=wait.value.progress))
     assert len(fake.containers) == 2 and fake.create_count() == 1
     assert fake.posts()[published.remote_id] == "Video"
 
@@ -247,7 +241,7 @@ def test_lost_publish_answer_keeps_the_container_and_is_settled_from_it(conn, fa
     with pytest.raises(Transient) as lost:
         conn.publish(post)
     assert lost.value.outcome_unknown and lost.value.progress
-    kept = post.__class__(**{**post.__dict__, "progress": lost.value.progress})
+    kept = replace(post, progress=lost.value.progress)
     found = conn.find_existing(kept, since)
     assert found is not None and fake.posts()[found.remote_id] == "Mogok nasional"
     with pytest.raises(AlreadyPublished):        # sending it again from the kept container: refused, not doubled
@@ -262,7 +256,7 @@ def test_publish_never_reached_means_not_there_and_the_same_container_is_sent(co
     with pytest.raises(Transient) as lost:
         conn.publish(post)
     assert lost.value.outcome_unknown
-    kept = post.__class__(**{**post.__dict__, "progress": lost.value.progress})
+    kept = replace(post, progress=lost.value.progress)
     assert conn.find_existing(kept, since) is None              # container FINISHED: it did not go out
     published = conn.publish(kept)
     assert len(fake.containers) == 1 and fake.create_count() == 1
@@ -370,7 +364,7 @@ def test_verify_without_debug_token_leaves_the_expiry_unknown(conn, fake):
 
 def test_a_token_of_another_profile_is_refused(fake, clock):
     config = fake.account_config()
-    config = config.__class__(**{**config.__dict__, "secrets": {"USER_ID": "123", "ACCESS_TOKEN": Fake.TOKEN}})
+    config = replace(config, secrets={"USER_ID": "123", "ACCESS_TOKEN": Fake.TOKEN})
     with pytest.raises(AuthExpired, match=f"set USER_ID to {Fake.USER_ID}"):
         ThreadsConnector(config, clock=clock).verify()
 
@@ -442,7 +436,33 @@ def test_a_lost_carousel_without_text_is_told_apart_by_its_container(conn, fake,
         conn.publish(post)
     clock.advance(minutes=3)
     conn.publish(new_post("", media=(media("e.jpg"), media("f.jpg"))))          # a later one, no text
-    kept = post.__class__(**{**post.__dict__, "progress": lost.value.progress})
+    kept = replace(post, progress=lost.value.progress)
     found = conn.find_existing(kept, since)
     mine = fake.containers[lost.value.progress["parent"]["id"]]["published"]
     assert found is not None and found.remote_id == mine
+
+
+def test_a_status_read_timing_out_keeps_the_container(fake, clock, media):
+    conn = ThreadsConnector(replace(fake.account_config(), timeout=1.0), clock=clock)
+    fake.processing_checks["VIDEO"] = 1
+    post = new_post("Video", media=(media("aksi.mp4", MP4, "video/mp4"),))
+    with pytest.raises(NotReady) as wait:
+        conn.publish(post)
+    container = next(iter(fake.containers))
+    clock.now = wait.value.check_at
+    fake.fail_next(Failure.SLOW, path_contains=f"/{container}")
+    with pytest.raises(Transient) as slow:
+        conn.publish(replace(post, progress=wait.value.progress))
+    assert not slow.value.outcome_unknown and slow.value.progress      # a read: nothing can have gone out
+    published, _ = _until_published(conn, clock, replace(post, progress=slow.value.progress))
+    assert len(fake.containers) == 1 and fake.posts()[published.remote_id] == "Video"
+
+
+def test_a_bare_401_is_auth_expired_and_progress_never_holds_the_token(conn, fake, clock):
+    fake.fail_next(Response(401, b"Unauthorized"), path_contains="/threads")
+    with pytest.raises(AuthExpired):
+        conn.publish(new_post("Upah"))
+    fake.fail_next(Failure.DROP_AFTER, path_contains="threads_publish")
+    with pytest.raises(Transient) as lost:
+        conn.publish(new_post("Upah layak"))
+    assert Fake.TOKEN not in json.dumps(lost.value.progress) and Fake.TOKEN not in str(lost.value)

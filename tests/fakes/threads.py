@@ -12,8 +12,9 @@ with a ``creation_id`` that is this profile's FINISHED container, not yet publis
 profile's quota (250 posts and 1,000 replies per moving 24 hours, ``threads_publishing_limit``).
 
 Media: every ``image_url``/``video_url`` is DOWNLOADED over real HTTP when the container is made
-(``tests.fakes.media_web.fetch``: no redirect followed, a 200 answer of an accepted type whose bytes
-are that type and within its size). An image that cannot be used fails the call at once, as Threads
+(``tests.fakes.webdir.fetch``: no redirect followed, a 200 answer of an accepted type whose bytes
+are that type and within its size), from the fake's own web server ``web`` (a ``WebDir``: the
+union's server of the ``[media]`` folder; ``sample_media`` puts files there). An image that cannot be used fails the call at once, as Threads
 answers (code 1, subcode 2207052); a video that cannot be used leaves its container ``ERROR`` with
 ``FAILED_DOWNLOADING_VIDEO``. Containers stay ``IN_PROGRESS`` for ``processing_checks[media_type]``
 status reads, then ``FINISHED``; one not published within 24 hours (fake clock) is ``EXPIRED``.
@@ -31,17 +32,22 @@ fbtrace_id}}``.
 """
 from __future__ import annotations
 
+import itertools
 import math
+import shutil
+import tempfile
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import regex
 
-from connectors.base import AccountConfig
+from connectors.base import AccountConfig, MediaFile
 from tests.fakes.facebook import _err as _graph_err, _fbtime, _not_found
-from tests.fakes.media_web import FetchRefused, fetch
+from tests.fakes.instagram import MP4_BYTES, jpeg_bytes
 from tests.fakes.server import ContractFake, Request, Response
+from tests.fakes.webdir import FetchRefused, WebDir, fetch
 
 API_VERSION = "v1.0"
 TEXT_LIMIT = 500
@@ -53,7 +59,6 @@ VIDEO_TYPES = {"video/mp4": 1_000_000_000, "video/quicktime": 1_000_000_000}
 METRICS = ("views", "likes", "replies", "reposts", "quotes", "shares")
 _EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}\p{Emoji_Modifier}"
                        r"\u200d\ufe0f\u20e3\U000e0020-\U000e007f]")
-GIGABYTE = 1_000_000_000
 
 
 def _err(message: str, code: int, *, extra: dict[str, Any] | None = None, **kw: Any
@@ -101,6 +106,20 @@ class Fake(ContractFake):
         self.token_expires_at: datetime | None = None      # debug_token; None → 60 days after issue
         self.data_access_expires_at: datetime | None = None
         self.debug_token_refused = False
+        self._folder = Path(tempfile.mkdtemp(prefix="threads-media-"))
+        #: the union's public web server, serving the folder campaigner's [media] puts files in
+        self.web = WebDir(self._folder)
+        self._samples = itertools.count(1)
+
+    def start(self) -> "Fake":
+        self.web.start()
+        super().start()
+        return self
+
+    def stop(self) -> None:
+        super().stop()
+        self.web.stop()
+        shutil.rmtree(self._folder, ignore_errors=True)
 
     # --- ContractFake ---------------------------------------------------------------------------
     def account_config(self, state_dir=None) -> AccountConfig:
@@ -154,6 +173,19 @@ class Fake(ContractFake):
 
     def reply_parent(self, remote_id: str) -> str | None:
         return self.objects[remote_id]["parent"]
+
+    def sample_media(self, *kinds: str) -> tuple[MediaFile, ...]:
+        """Files on the web server, one per kind ("image" a JPEG, "video" an MP4), with their URLs."""
+        files = []
+        for kind in kinds or ("image",):
+            n = next(self._samples)
+            if kind == "video":
+                name, data, mime = f"video-{n}.mp4", MP4_BYTES, "video/mp4"
+            else:
+                name, data, mime = f"poster-{n}.jpg", jpeg_bytes(color=(200, n % 256, 30)), "image/jpeg"
+            url = self.web.put(name, data)
+            files.append(MediaFile(path=self._folder / name, mime_type=mime, alt_text=f"Poster aksi {n}", url=url))
+        return tuple(files)
 
     # --- test controls --------------------------------------------------------------------------
     def fill_quota(self, used: int | None = None, *, replies: bool = False) -> None:

@@ -4,14 +4,19 @@
 ``redirects`` maps a path to the address a 301 sends it to (a Google Drive style link), so a fake can
 be shown what Meta refuses; everything else is Python's ``SimpleHTTPRequestHandler`` (a ``.html``
 file is served as ``text/html``, a missing file is a 404 page).
+
+``fetch`` is one download the way Meta's fetcher makes it, for the fakes to judge what they got.
 """
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import requests
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -74,3 +79,56 @@ class WebDir:
         """``/name`` answers 301 to ``to``; its public address."""
         self.redirects["/" + name] = to
         return self.url(name)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A file Meta's fetcher got: its bytes, the type the server said, and the type its bytes are."""
+
+    data: bytes
+    served_as: str
+    kind: str | None
+
+
+class FetchRefused(Exception):
+    """What Meta could not use; the text says why (for the fake's logs and tests)."""
+
+
+def sniff(data: bytes) -> str | None:
+    """The type of a file from its first bytes (JPEG, PNG, GIF, MP4, QuickTime), or None."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[4:8] == b"ftyp":
+        return "video/quicktime" if data[8:12] == b"qt  " else "video/mp4"
+    return None
+
+
+def fetch(url: str, accepted: dict[str, int], timeout: float = 5.0) -> Fetched:
+    """GET ``url`` as Meta's fetcher does: one request, no redirect followed, the whole file within
+    ``timeout``; refused unless the answer is 200, served as one of ``accepted`` (type → most bytes),
+    is that type by its bytes and within its size."""
+    if not url.isascii():
+        raise FetchRefused("the URL is not US-ASCII")
+    limit = max(accepted.values())
+    try:
+        with requests.get(url, allow_redirects=False, timeout=timeout, stream=True) as answer:
+            served = (answer.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if 300 <= answer.status_code < 400:
+                raise FetchRefused(f"the server redirects (HTTP {answer.status_code}); redirects are not followed")
+            if answer.status_code != 200:
+                raise FetchRefused(f"the server answered HTTP {answer.status_code}")
+            data = answer.raw.read(limit + 1, decode_content=True)
+    except requests.RequestException as exc:
+        raise FetchRefused(f"the file could not be downloaded ({type(exc).__name__})") from None
+    if served not in accepted:
+        raise FetchRefused(f"the server says it is {served or 'of no type'}, not one of {', '.join(accepted)}")
+    kind = sniff(data)
+    if kind != served:
+        raise FetchRefused(f"the file is {kind or 'of an unknown type'}, though served as {served}")
+    if len(data) > accepted[served]:
+        raise FetchRefused(f"the file is larger than {accepted[served]} bytes")
+    return Fetched(data, served, kind)
