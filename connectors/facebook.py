@@ -50,7 +50,7 @@ from connectors import logsafe, meta
 from connectors.base import (AccountConfig, AlreadyPublished, AuthExpired, Clock, ConnectorError, Identity,
                              Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent, Published,
                              RateLimited, Reply, Transient, system_clock)
-from connectors.http import (HttpClient, Redactor, json_body, parse_http_time, require_time, server_error,
+from connectors.http import (HttpClient, Redactor, json_body, parse_http_time, require_time,
                              unexpected_answer)
 from connectors.posttext import compose_text
 

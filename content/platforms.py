@@ -138,8 +138,8 @@ RECORDS: tuple[Platform, ...] = (
                  "instagram", 10, {JPEG: 8 * MB, MP4: 300 * MB, QUICKTIME: 300 * MB},
                  frozenset(),
                  "Instagram content publishing: JPEG images only, at most 8 MiB (error 2207004), aspect ratio "
-                 "4:5 to 1.91:1, at most 1440 px wide; reels MP4/MOV up to 300 MB (3rd-party figure); a carousel "
-                 "holds 2-10 images and videos; every post needs media",
+                 "4:5 to 1.91:1, at most 1440 px wide (kept by a 1,440 px longer side); reels MP4/MOV up to 300 MB "
+                 "(3rd-party figure); a carousel holds 2-10 images and videos; every post needs media",
                  max_edge=1440, required=True, min_aspect=0.8, max_aspect=1.91)),
     Platform("threads", "Threads", count="threads", unit="characters",
              limit=500,  # "Text posts are limited to 500 characters"; an emoji counts its UTF-8 bytes

@@ -288,6 +288,30 @@ def test_delete_removes_the_post(connector, fake, platform, post):
         connector.delete(remote_id)                # already gone: still fine
 
 
+# --- quota and tokens ---------------------------------------------------------------------------------
+def test_the_platforms_own_quota_counts_what_went_out(connector, fake, platform, post):
+    if not REGISTRY[platform].quota:
+        assert not hasattr(connector, "quota")       # the record says it has none: the engine asks nothing
+        return
+    before = connector.quota()
+    assert before.total > 0 and before.window > timedelta(0)
+    connector.publish(post())
+    after = connector.quota()
+    assert after.used == before.used + 1 and after.left == before.left - 1
+    assert connector.verify().quota == after
+
+
+def test_a_renewed_token_is_used_from_then_on_and_never_logged(connector, fake, platform, clock, all_logs):
+    if not REGISTRY[platform].refreshes_token:
+        assert not hasattr(connector, "refresh_token")
+        return
+    renewed = connector.refresh_token()
+    assert renewed.value in fake.secret_values() and renewed.secret in REGISTRY[platform].secret_fields
+    assert renewed.expires_at is not None and renewed.expires_at > clock()
+    connector.verify()                                 # the fake knows the new token: it still works
+    assert renewed.value not in repr(renewed) and renewed.value not in all_logs.getvalue()
+
+
 # --- failures ---------------------------------------------------------------------------------------
 def test_expired_credentials_raise_auth_expired(connector, fake, post):
     fake.expire_credentials()

@@ -15,7 +15,7 @@ from connectors.base import (AlreadyPublished, AuthExpired, MediaFile, NotReady,
                              RateLimited, Transient)
 from connectors.instagram import GRAPH_API_VERSION, InstagramConnector
 from tests.connectors.conftest import new_post
-from tests.fakes.instagram import MP4_BYTES, TOKEN, USER_ID, USERNAME, Fake, jpeg_bytes, png_bytes
+from tests.fakes.instagram import TOKEN, USER_ID, USERNAME, Fake, jpeg_bytes, png_bytes
 from tests.fakes.server import Failure, Response
 
 
