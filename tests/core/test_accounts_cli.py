@@ -41,7 +41,7 @@ def test_unknown_platform_is_one_line_error_and_writes_nothing(cli, engine):
     r = cli("account", "add", "twiter", "kspi")
     assert r.exit_code == 1
     assert r.stderr == ("Error: unknown platform 'twiter' — use one of x, mastodon, bluesky, facebook, "
-                        "instagram, telegram, sandbox\n")
+                        "instagram, telegram, threads, sandbox\n")
     assert r.stdout == ""
     assert count_accounts(engine) == 0
 

@@ -149,7 +149,8 @@ def test_no_variant_mistakes(setup, engine):
     assert refused(setup, engine, "post", "edit", "2", "--no-variant", "x", "--variant", "X=two", code=2) == (
         "Error: --variant x=… and --no-variant x contradict each other: give one — see `campaigner post edit --help`\n")
     assert refused(setup, engine, "post", "edit", "2", "--no-variant", "tiktok") == (
-        "Error: unknown platform 'tiktok' — use one of x, mastodon, bluesky, facebook, instagram, telegram, sandbox\n")
+        "Error: unknown platform 'tiktok' — use one of x, mastodon, bluesky, facebook, instagram, telegram, threads, "
+        "sandbox\n")
     # a NEW variant still needs an account on its platform
     assert refused(setup, engine, "post", "edit", "2", "--variant", "telegram=hai") == (
         "Error: there is a variant for telegram but no target account is on telegram — remove the variant or add "
