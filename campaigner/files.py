@@ -36,10 +36,14 @@ def is_stream(path: Path) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
-def write_file(path: Path, text: str, *, encoding: str = "utf-8", mode: int | None = None) -> None:
+def write_file(path: Path, text: str, *, encoding: str = "utf-8", mode: int | None = None,
+               durable: bool = False) -> None:
     """Write ``text`` to ``path`` (see the module docstring). A file replaced keeps its mode (and,
-    when root writes it, its owner); a new one gets ``mode``, by default 0666 less the umask.
-    Any failure is one ``InvalidInput`` naming the path, and leaves no temporary file behind."""
+    when root writes it, its owner); a new one gets ``mode`` (given: always that mode), by default
+    0666 less the umask. ``durable``: on disk before this returns (the file and the folder's entry
+    synced), so a power cut cannot leave the old file after a caller acted on the new one (a
+    renewed token). Any failure is one ``InvalidInput`` naming the path, and leaves no temporary
+    file behind."""
     path = path.expanduser()
     try:
         st: os.stat_result | None = os.stat(path)
@@ -56,10 +60,11 @@ def write_file(path: Path, text: str, *, encoding: str = "utf-8", mode: int | No
         except OSError as exc:
             raise cannot_write(path, exc) from None
         return
-    _replace(Path(os.path.realpath(path)) if path.is_symlink() else path, text, encoding, st, mode)
+    _replace(Path(os.path.realpath(path)) if path.is_symlink() else path, text, encoding, st, mode, durable)
 
 
-def _replace(path: Path, text: str, encoding: str, old: os.stat_result | None, mode: int | None) -> None:
+def _replace(path: Path, text: str, encoding: str, old: os.stat_result | None, mode: int | None,
+             durable: bool = False) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)  # mode 0600 until written
@@ -68,6 +73,9 @@ def _replace(path: Path, text: str, encoding: str, old: os.stat_result | None, m
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
             f.write(text)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
         else:
@@ -75,11 +83,27 @@ def _replace(path: Path, text: str, encoding: str, old: os.stat_result | None, m
         if old is not None and os.geteuid() == 0 and (old.st_uid, old.st_gid) != (0, 0):
             os.chown(tmp, old.st_uid, old.st_gid)  # `sudo campaigner …` must not take a user's file
         os.replace(tmp, path)
+        if durable:
+            _sync_folder(folder)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise cannot_write(path, exc) from None
         raise
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX: fsync the directory)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not a folder that can be opened (e.g. some network mounts): the rename is done
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a directory; the rename itself happened
+    finally:
+        os.close(fd)
 
 
 def cannot_write(path: Path, exc: OSError) -> InvalidInput:

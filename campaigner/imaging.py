@@ -8,8 +8,18 @@ downloads it where union members stood. So each image is, per platform:
 - turned upright (the EXIF orientation applied to the pixels, so no viewer depends on the tag);
 - stripped of EXIF, XMP and IPTC metadata (location, camera serial, time, owner) unless the post
   keeps them on purpose — the colour profile is kept, it carries no personal data;
+- padded to the platform's range of shapes (Instagram takes width ÷ height from 4:5 to 1.91:1),
+  with bars of the colour of the picture's own edges;
 - scaled to the platform's pixel limits and re-encoded until it fits the platform's byte limit,
-  in a format the platform accepts (JPEG where only JPEG goes).
+  in a format the platform accepts (JPEG where only JPEG goes; a multi-picture JPEG — MPO, which
+  some phones save — becomes a plain one: Instagram refuses MPO, and its other pictures may carry
+  their own metadata).
+
+Padding, not refusing or cropping, for a shape the platform does not take: an ordinary portrait
+phone photo (3:4) is narrower than Instagram's 4:5, so refusing would refuse most photos staff
+take, and cropping would cut what the picture is about (a banner's words, a face at the edge)
+without anyone choosing where. Bars keep every pixel; the note says so, and a person who wants a
+crop makes it before queueing.
 
 Only what cannot be fixed is refused. GIFs and videos are not touched here (they carry no EXIF;
 their limits stay plain checks). Pillow does the decoding and encoding.
@@ -18,7 +28,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Iterator
 
 from content.mime import JPEG, PNG, WEBP
@@ -87,16 +99,22 @@ def prepare(data: bytes, mime: str, rules: MediaRules, *, keep_metadata: bool = 
         width, height = source.size[::-1] if turned else source.size  # as it is seen, upright
         metadata = not readable or _has_metadata(source, exif)
         strip = metadata and (not keep_metadata or not readable)  # a broken EXIF is never passed on
-        fit = _fit(width, height, rules)
-        if not (rotated or strip or fit != (width, height)
+        canvas = _canvas(width, height, rules)  # padded to the platform's shapes
+        fit = _fit(*canvas, rules)
+        several = getattr(source, "n_frames", 1) > 1 and source.format == "MPO"  # more pictures in one file
+        if not (rotated or strip or several or fit != (width, height)
                 or len(data) > rules.max_bytes[target] or target != mime):
             source.load()  # it goes out as it is: but it must be an image
             return Rendition(data, mime, width, height, changed=False)
-        if source.format == "JPEG" and fit != (width, height):
-            source.draft("RGB", fit[::-1] if turned else fit)  # decode at 1/2, 1/4 or 1/8 scale where that suffices
+        if source.format in ("JPEG", "MPO") and fit != canvas:
+            scale = fit[0] / canvas[0]  # the picture's own pixels that are needed, decoded at 1/2, 1/4 or 1/8
+            wanted = (max(1, int(width * scale)), max(1, int(height * scale)))
+            source.draft("RGB", wanted[::-1] if turned else wanted)
         source.load()
 
     notes = [f"converted to {_FORMAT[target]}"] if target != mime else []
+    if several and target == mime:
+        notes.append("saved as a single-picture JPEG")
     image: Image.Image = source
     if rotated:  # the turn itself, not ImageOps.exif_transpose: that rewrites the EXIF, which may be broken
         image = source.transpose(Image.Transpose(_TURNS[orientation]))
@@ -104,6 +122,10 @@ def prepare(data: bytes, mime: str, rules: MediaRules, *, keep_metadata: bool = 
     kept_exif = None if strip or not metadata else _upright_exif(exif)
     if metadata and kept_exif is None:
         notes.append("location and other metadata removed")
+    if canvas != (width, height):
+        image = _pad(image, rules)
+        notes.append(f"padded to {_ratio(rules.min_aspect if canvas[0] > width else rules.max_aspect)} "
+                     + ("at the sides" if canvas[0] > width else "above and below"))
     icc = source.info.get("icc_profile")
     limit = rules.max_bytes[target]
     size = fit
@@ -111,11 +133,11 @@ def prepare(data: bytes, mime: str, rules: MediaRules, *, keep_metadata: bool = 
         scaled = image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
         for out in _encodings(scaled, target, icc, kept_exif):
             if len(out) <= limit:
-                if size != (width, height):
+                if size != canvas:
                     notes.append(f"scaled to {size[0]}×{size[1]}")
                 return Rendition(out, target, size[0], size[1], changed=True, notes=tuple(notes))
         factor = min(SHRINK, 0.95 * (limit / len(out)) ** 0.5)
-        smaller = (max(1, int(size[0] * factor)), max(1, int(size[1] * factor)))
+        smaller = _in_shape(max(1, int(size[0] * factor)), max(1, int(size[1] * factor)), rules)
         if max(smaller) < SMALLEST_EDGE:
             raise CannotPrepare(f"even at {size[0]}×{size[1]} pixels it is over {rules.platform}'s "
                                 f"{limit:,} bytes — use a simpler picture")
@@ -147,6 +169,25 @@ def _bomb() -> CannotPrepare:
                          "export it smaller (a phone photo has about 12 million)")
 
 
+def _canvas(width: int, height: int, rules: MediaRules) -> tuple[int, int]:
+    """The size of the picture once padded into the platform's shapes (``min_aspect`` …
+    ``max_aspect``, width ÷ height); its own size when it is within them."""
+    if rules.min_aspect and width < rules.min_aspect * height:
+        return math.ceil(rules.min_aspect * height), height
+    if rules.max_aspect and width > rules.max_aspect * height:
+        return width, math.ceil(width / rules.max_aspect)
+    return width, height
+
+
+def _in_shape(width: int, height: int, rules: MediaRules) -> tuple[int, int]:
+    """``width`` × ``height`` trimmed by a pixel where rounding took it out of the platform's shapes."""
+    if rules.min_aspect and width < rules.min_aspect * height:
+        height = max(1, int(width / rules.min_aspect))
+    if rules.max_aspect and width > rules.max_aspect * height:
+        width = max(1, int(height * rules.max_aspect))
+    return width, height
+
+
 def _fit(width: int, height: int, rules: MediaRules) -> tuple[int, int]:
     """The largest size with the image's aspect ratio within the platform's pixel limits."""
     scale = 1.0
@@ -156,7 +197,40 @@ def _fit(width: int, height: int, rules: MediaRules) -> tuple[int, int]:
         scale = (rules.max_pixels / (width * height)) ** 0.5
     if scale >= 1.0:
         return width, height
-    return max(1, int(width * scale)), max(1, int(height * scale))
+    return _in_shape(max(1, int(width * scale)), max(1, int(height * scale)), rules)
+
+
+def _pad(image, rules: MediaRules):
+    """``image`` centred on bars that bring it into the platform's shapes, coloured like the
+    picture's own edges beside them (so a dark poster gets dark bars); transparent where the
+    picture has transparency."""
+    from PIL import Image, ImageStat
+
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        alpha = image.mode in ("PA", "RGBa") or "transparency" in image.info
+        image = image.convert("RGBA" if alpha else "RGB")
+    w, h = image.size
+    cw, ch = _canvas(w, h, rules)
+    if cw > w:
+        edges = [image.crop((0, 0, 1, h)), image.crop((w - 1, 0, w, h))]
+    else:
+        edges = [image.crop((0, 0, w, 1)), image.crop((0, h - 1, w, h))]
+    means = [ImageStat.Stat(edge).mean for edge in edges]
+    colour = tuple(round((a + b) / 2) for a, b in zip(*means))
+    if image.mode in ("RGBA", "LA"):
+        colour = (*colour[:-1], 0)
+    canvas = Image.new(image.mode, (cw, ch), colour if len(colour) > 1 else colour[0])
+    canvas.paste(image, ((cw - w) // 2, (ch - h) // 2))
+    return canvas
+
+
+def _ratio(x: float | None) -> str:
+    """A shape as people write it: 0.8 → ``4:5``, 1.91 → ``1.91:1``."""
+    assert x is not None  # only a limit that was applied is named
+    near = Fraction(x).limit_denominator(20)
+    if abs(float(near) - x) < 1e-9:
+        return f"{near.numerator}:{near.denominator}"
+    return f"{x:g}:1"
 
 
 def _exif(image) -> tuple[Any, bool]:

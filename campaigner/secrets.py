@@ -3,9 +3,16 @@
 Environment: ``CAMPAIGNER_SECRET_<NAME>_<FIELD>`` (account name upper-cased, '-' → '_').
 File: ``[accounts.<name>]`` tables of ``FIELD = "value"``. The environment wins over the file.
 Values are only ever handed to connectors; everything shown to people is masked.
+
+The file is read again when it changes (a long-running worker sees a token another process
+renewed or a person set). A write holds a lock beside the file (``<file>.lock``), reads the file
+afresh under it, and replaces it whole (a temporary file of mode 0600 renamed into place, synced
+to disk): two writers — the credentials watch renewing a token while someone runs ``account
+set-secret`` — never lose each other's change, and no reader ever sees half a file.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tomllib
@@ -52,19 +59,31 @@ class SecretStore:
         self.path = path
         self.env = os.environ if env is None else env
         self._file: dict | None = None
+        #: (inode, size, modification time) of the file when it was read; None: no file
+        self._seen: tuple[int, int, int] | None = None
 
     def _file_table(self) -> dict:
-        if self._file is None:
+        if self._file is None or self._changed():
             self._file = self._read_file()
         return self._file
+
+    def _changed(self) -> bool:
+        """Whether the file is not the one read last (renewed by another process, or by a person)."""
+        try:
+            st = self.path.stat()
+        except OSError:
+            return self._seen is not None
+        return (st.st_ino, st.st_size, st.st_mtime_ns) != self._seen
 
     def _read_file(self) -> dict:
         try:
             st = self.path.stat()
         except FileNotFoundError:
+            self._seen = None
             return {}
         except OSError as exc:
             raise self._unreadable(exc) from None
+        self._seen = (st.st_ino, st.st_size, st.st_mtime_ns)
         if not stat.S_ISREG(st.st_mode):
             raise ConfigError(f"secrets file {self.path} is not a file",
                               "point CAMPAIGNER_SECRETS_FILE at a file (it is created by `campaigner account set-secret`)")
@@ -133,30 +152,67 @@ class SecretStore:
     def status(self, account: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[SecretStatus]:
         return [SecretStatus(f, f in required, self.get(account, f)[1]) for f in (*required, *optional)]
 
+    def source(self, account: str, field: str) -> str | None:
+        """Where ``field`` of ``account`` comes from (``environment …`` / ``secrets file …``), or None."""
+        return self.get(account, field)[1]
+
+    def from_environment(self, account: str, field: str) -> str | None:
+        """The variable ``field`` of ``account`` is read from, when it is set there (a value
+        campaigner cannot rewrite); else None."""
+        name = env_name(account, field)
+        return name if self.env.get(name) else None
+
     def set(self, account: str, field: str, value: str) -> None:
         """Write one field to the secrets file (created with mode 0600, replaced atomically)."""
-        table = dict(self._file_table())
-        accounts = dict(table.get("accounts", {}))
-        entry = accounts.get(account, {})
-        accounts[account] = {**(entry if isinstance(entry, dict) else {}), field.upper(): value}
-        table["accounts"] = accounts
-        self._write(table)
+        with self._locked():
+            table = dict(self._file_table())
+            accounts = dict(table.get("accounts", {}))
+            entry = accounts.get(account, {})
+            accounts[account] = {**(entry if isinstance(entry, dict) else {}), field.upper(): value}
+            table["accounts"] = accounts
+            self._write(table)
 
     def forget(self, account: str) -> bool:
         """Remove an account's table from the file; True if there was one."""
-        table = dict(self._file_table())
-        accounts = dict(table.get("accounts", {}))
-        if accounts.pop(account, None) is None:
-            return False
-        table["accounts"] = accounts
-        self._write(table)
-        return True
+        with self._locked():
+            table = dict(self._file_table())
+            accounts = dict(table.get("accounts", {}))
+            if accounts.pop(account, None) is None:
+                return False
+            table["accounts"] = accounts
+            self._write(table)
+            return True
+
+    @contextlib.contextmanager
+    def _locked(self):
+        """Hold the lock beside the file, with the file read afresh (what another writer wrote
+        since it was last read is kept)."""
+        from campaigner.files import cannot_write
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise cannot_write(lock_path, exc) from None
+        try:
+            try:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except ImportError:  # not POSIX: one writer at a time is then the user's to keep
+                pass
+            self._file = None  # read under the lock
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     def _write(self, table: dict) -> None:
         import tomli_w
 
         from campaigner.files import write_file
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_file(self.path, tomli_w.dumps(table), mode=0o600)
+        write_file(self.path, tomli_w.dumps(table), mode=0o600, durable=True)
         self._file = table
+        st = self.path.stat()
+        self._seen = (st.st_ino, st.st_size, st.st_mtime_ns)

@@ -61,7 +61,9 @@ class PlatformInfo:
     ``media_by_url``: the platform fetches media from a public address (``MediaFile.url``, the
     ``[media]`` host) instead of taking an upload; ``quota``: the connector reports the platform's
     own publishing quota (``HasQuota``); ``refreshes_token``: its token can be renewed before it
-    expires (``RefreshesToken``).
+    expires (``RefreshesToken``), and ``refresh_secret`` is the secret field that token is kept in
+    (known before renewing: a token read from an environment variable cannot be rewritten, so it
+    is not renewed, and the renewed one would be lost).
     """
 
     name: str
@@ -81,6 +83,7 @@ class PlatformInfo:
     media_by_url: bool = False
     quota: bool = False
     refreshes_token: bool = False
+    refresh_secret: str = "ACCESS_TOKEN"
 
     def metric_label(self, metric: str) -> str:
         """What the platform calls the ``Metrics`` field ``metric``."""

@@ -54,6 +54,25 @@ def add(flags, platform, name, handle, base_url, timezone, daily_cap, min_spacin
 
         click.echo(f"It needs secrets before it can publish: {', '.join(missing)} "
                    f"(e.g. {env_name(a.name, missing[0])}, or `campaigner account set-secret {a.name} {missing[0]}`).")
+    _media_place(app, a.platform, warn=True)
+
+
+def _media_place(app, platform: str, *, warn: bool, timeout: float = 10.0) -> str | None:
+    """Check the [media] place for a platform that fetches media by URL: print that it works and
+    return None; otherwise (``warn``) print a warning and return it, or raise the error."""
+    from campaigner.errors import CampaignerError
+    from campaigner.services import accounts as svc
+
+    try:
+        works = svc.check_media_place(app, platform, timeout=timeout)
+    except CampaignerError as exc:
+        if not warn:
+            raise
+        click.echo(f"Warning: {exc}", err=True)
+        return str(exc)
+    if works:
+        click.echo(f"Media: OK — {works}")
+    return None
 
 
 @account.command("edit")
@@ -133,16 +152,32 @@ def show(flags, name, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def test(flags, name, timeout, as_json) -> None:
-    """Check the account's credentials with the platform and show who they belong to."""
+    """Check the account's credentials with the platform and show who they belong to; for a
+    platform that fetches media by URL (Instagram, Threads), also that the [media] place serves
+    what campaigner puts there."""
+    import sys
+
     from campaigner.services import accounts as svc
 
     from campaigner.times import format_local
 
     app = flags.app()
     who = svc.verify(app, name, timeout=timeout)
+    platform = svc.show(app, name)[0].platform
     if as_json:
+        from campaigner.errors import CampaignerError
+
+        media: dict | None = None
+        try:
+            works = svc.check_media_place(app, platform, timeout=timeout)
+            media = {"ok": True, "detail": works} if works else None
+        except CampaignerError as exc:
+            media = {"ok": False, "detail": str(exc)}
         echo_json({"account": name, "remote_id": who.remote_id, "handle": who.handle,
-                   "display_name": who.display_name, "url": who.url, "token_expires_at": who.token_expires_at})
+                   "display_name": who.display_name, "url": who.url, "token_expires_at": who.token_expires_at,
+                   "media": media})
+        if media is not None and not media["ok"]:
+            sys.exit(1)
         return
     from content.untrusted import for_display
 
@@ -152,6 +187,7 @@ def test(flags, name, timeout, as_json) -> None:
                            + (f", {who.url}" if who.url else ""))
                + (f"; the token expires {format_local(who.token_expires_at, app.zone_for(None))}"
                   if who.token_expires_at else ""))
+    _media_place(app, platform, warn=False, timeout=timeout)
 
 
 @account.command("check")
@@ -160,7 +196,8 @@ def test(flags, name, timeout, as_json) -> None:
 @click.pass_obj
 def check(flags, names, as_json) -> None:
     """Check every active account's credentials with its platform now (what `campaigner run` does
-    every 6 hours): refused ones are paused at once, expiring tokens are warned of."""
+    every 6 hours): refused ones are paused at once, expiring tokens are warned of, and tokens that
+    can be renewed (Instagram, Threads) are renewed in the secrets file a month before they expire."""
     import sys
 
     from campaigner.services import credentials
@@ -174,10 +211,12 @@ def check(flags, names, as_json) -> None:
     else:
         zone = app.zone_for(None)
         for r in results:
-            if quiet() and r.outcome == "ok" and not credentials.expires_soon(r.token_expires_at, now):
+            if (quiet() and r.outcome == "ok" and not credentials.expires_soon(r.token_expires_at, now)
+                    and not r.token_attention):
                 continue
             expires = f", token expires {format_local(r.token_expires_at, zone)}" if r.token_expires_at else ""
-            click.echo({"ok": f"{r.account}: OK — {r.detail}{expires}",
+            token = f"; {r.token}" if r.token else ""
+            click.echo({"ok": f"{r.account}: OK — {r.detail}{expires}{token}",
                         "paused": f"{r.account}: PAUSED — {r.detail}; once fixed: campaigner account resume {r.account}",
                         "unknown": f"{r.account}: not checked — {r.detail}",
                         "skipped": f"{r.account}: paused already, not asked — once fixed: campaigner account resume "

@@ -60,15 +60,17 @@ def collect(flags, replies, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def show(flags, post_id, as_json) -> None:
-    """The latest snapshot of each delivery of a post ('-' where the platform does not tell), and
-    its replies by kind (question, support, oppose, other: stance toward the post's campaign)."""
-    from campaigner.services.metrics import METRIC_FIELDS, latest
+    """The latest snapshot of each delivery of a post: the figures its platform gives, under the
+    platform's own names (Instagram's views, reach, saves…), "not known" where it gave none; and its
+    replies by kind (question, support, oppose, other: stance toward the post's campaign)."""
+    from campaigner.services.metrics import latest
     from campaigner.times import format_local
 
     app = flags.app()
     rows = latest(app, post_id)
     if as_json:
-        echo_json(rows)
+        echo_json([{**{k: v for k, v in r.__dict__.items() if k != "named"},
+                    "named": [{"name": n, "value": v} for n, v in r.named]} for r in rows])
         return
     for r in rows:
         if r.collected_at is None:
@@ -76,7 +78,8 @@ def show(flags, post_id, as_json) -> None:
         elif r.missing:
             click.echo(f"{r.account}: gone from the platform (seen {format_local(r.collected_at, app.zone_for(None))})")
         else:
-            vals = ", ".join(f"{f} {'-' if r.values[f] is None else r.values[f]}" for f in METRIC_FIELDS)
+            vals = ", ".join(f"{name} {'not known' if v is None else f'{v:,}'}" for name, v in r.named) \
+                or f"{r.platform} gives no figures"
             click.echo(f"{r.account} ({format_local(r.collected_at, app.zone_for(None))}): {vals}")
         if r.replies:
             click.echo(f"  replies stored: {_kinds(r.replies)}")

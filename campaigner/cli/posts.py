@@ -439,11 +439,17 @@ def _settled(r) -> str:
 @click.option("--to", "to", multiple=True, metavar="NAME[,NAME…]", help="Check for these accounts.")
 @click.option("--platform", "platforms", multiple=True, help="Check for a platform (no database needed).")
 @click.option("--media", "has_media", is_flag=True, help="The post has media (Telegram captions: 1024).")
+@click.option("--thread", is_flag=True, help="Text is a thread: parts separated by a line holding only ---.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def check(flags, text, file, to, platforms, has_media, as_json) -> None:
-    """Count TEXT as each platform does: count, limit and what to cut."""
+def check(flags, text, file, to, platforms, has_media, thread, as_json) -> None:
+    """Count TEXT as each platform does (count, limit and what to cut), and say what else the
+    platform would refuse: too many hashtags or @mentions, no media where it needs some, a thread
+    where it has none."""
     from content.length import check_length
+    from content.platforms import platform_record
+    from content.tag_limits import tag_problems
+    from content.threads import split_thread
 
     body = _read_text(text, file)
     targets: list[tuple[str, str, int | None]] = []
@@ -462,16 +468,34 @@ def check(flags, text, file, to, platforms, has_media, as_json) -> None:
         targets.append((check_platform(p), check_platform(p), None))
     if not targets:
         raise click.UsageError("say what to check for: --to NAME or --platform P")
-    results = [(name, platform, check_length(body, platform, limit=limit, has_media=has_media))
-               for name, platform, limit in targets]
+    try:
+        parts = split_thread(body) if thread else [body]
+    except ValueError as exc:
+        raise InvalidInput.from_message(str(exc)) from None
+    results = []
+    for name, platform, limit in targets:
+        record = platform_record(platform)
+        whole = []  # what the platform refuses of the post as a whole
+        if thread and not record.threads:
+            whole.append(f"{record.label} has no threads — queue each part as its own post")
+        if record.media.required and not has_media:
+            whole.append(f"{record.label} needs a photo or video — add --media FILE to post add")
+        for i, part in enumerate(parts):
+            length = check_length(part, platform, limit=limit, has_media=has_media and i == 0)
+            problems = (whole if i == 0 else []) + tag_problems(part, platform)
+            results.append((name, platform, i + 1, length, problems))
     if as_json:
-        echo_json([{"target": n, "platform": p, "count": r.count, "limit": r.limit, "unit": r.unit, "ok": r.ok,
-                    "over": r.over} for n, p, r in results])
+        echo_json([{"target": n, "platform": p, **({"part": i} if len(parts) > 1 else {}), "count": r.count,
+                    "limit": r.limit, "unit": r.unit, "ok": r.ok and not problems, "over": r.over,
+                    "problems": problems} for n, p, i, r, problems in results])
     else:
-        for name, platform, r in results:
+        for name, platform, i, r, problems in results:
             verdict = "fits" if r.ok else r.hint
-            click.echo(f"{name} ({platform}): {r.count}/{r.limit} {r.unit} — {verdict}")
-    if not all(r.ok for _, _, r in results):
+            where = f", part {i}" if len(parts) > 1 else ""
+            click.echo(f"{name} ({platform}){where}: {r.count}/{r.limit} {r.unit} — {verdict}")
+            for problem in problems:
+                click.echo(f"  {problem}")
+    if not all(r.ok and not problems for *_, r, problems in results):
         sys.exit(1)
 
 

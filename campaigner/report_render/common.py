@@ -1,6 +1,7 @@
 """Pieces every human-readable format shares: section titles, attention lines, short texts."""
 from __future__ import annotations
 
+from typing import Mapping
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render.i18n import Lang
@@ -10,7 +11,38 @@ from campaigner.services.report import (AccountTimes, AttentionItem, DeliveryLin
 #: the per-platform / per-account table's metric columns, in order
 TABLE_METRICS = ("likes", "reposts", "replies", "quotes", "impressions")
 #: shown on an "Also" line when any delivery tells them
-EXTRA_METRICS = ("bookmarks", "clicks")
+EXTRA_METRICS = ("bookmarks", "clicks", "reach", "shares")
+
+
+def named_metrics(platform: str, values: Mapping[str, int | None]) -> list[tuple[str, int | None]]:
+    """(the platform's own name, value) of each metric ``platform`` gives, in its record's order:
+    Instagram's ``impressions`` are its views, its ``bookmarks`` its saves. None: not known (the
+    platform gave it for no post here) — never 0."""
+    from connectors.registry import PLATFORMS
+
+    info = PLATFORMS.get(platform)
+    return [] if info is None else [(info.metric_label(m), values.get(m)) for m in info.metrics]
+
+
+def own_names(platform: str) -> bool:
+    """Whether ``platform``'s row needs its own line of metrics: it calls some by other names than
+    the table's columns, or gives some the table has no column for (reach, shares)."""
+    from connectors.registry import PLATFORMS
+
+    info = PLATFORMS.get(platform)
+    return info is not None and bool(info.metric_labels or set(info.metrics) - set(TABLE_METRICS)
+                                     - {"bookmarks", "clicks"})
+
+
+def named_items(platform: str, values: Mapping[str, int | None], t: Lang) -> list[str]:
+    """``["1,234 views", "800 reach", "saves not known"]`` in ``t``'s language."""
+    return [f"{t.num(v)} {t.metric(name)}" if v is not None else t("not_known_metric", name=t.metric(name))
+            for name, v in named_metrics(platform, values)]
+
+
+def named_line(platform: str, values: Mapping[str, int | None], t: Lang) -> str:
+    """``1,234 views · 800 reach · 50 likes · saves not known`` in ``t``'s language."""
+    return " · ".join(named_items(platform, values, t))
 
 
 def short(text: str, width: int) -> str:

@@ -21,8 +21,12 @@ published_utc             when it went out, ISO 8601 UTC (``…Z``)
 late_minutes              how many whole minutes after its time it went out (empty when failed)
 failed_utc                when it failed, ISO 8601 UTC (empty when published)
 url                       the post's address on the platform
-likes … clicks            likes, reposts, replies, quotes, impressions, bookmarks, clicks from the
-                          latest snapshot collected before the week ended
+likes … shares            likes, reposts, replies, quotes, impressions, bookmarks, clicks, reach,
+                          shares from the latest snapshot collected before the week ended
+named_metrics             the same figures in the platform's own words, only those it gives, e.g.
+                          Instagram ``views 1234; reach 800; likes 50; comments 9; saves not
+                          known; shares 5`` (its impressions are views, its bookmarks saves, its
+                          replies comments)
 interactions              likes + reposts + replies + quotes (the known ones)
 engagement_rate           interactions ÷ impressions as a fraction (``0.0345``), when both known
 snapshot_utc              when that snapshot was collected (empty: not measured yet)
@@ -43,13 +47,14 @@ import io
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from campaigner.report_render.common import named_metrics
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import METRICS, WeeklyReport
 from content.csv_cells import neutralise
 
 COLUMNS = ("delivery_id", "post_id", "status", "campaign", "account", "platform", "due_local", "published_local",
            "published_utc", "late_minutes", "failed_utc", "url", *METRICS, "interactions", "engagement_rate", "snapshot_utc",
-           "gone", "hashtags", "text", "error")
+           "gone", "hashtags", "text", "error", "named_metrics")
 
 
 def _utc(when: datetime | None) -> str:
@@ -68,6 +73,10 @@ def _cell(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+def _named(platform: str, values) -> str:
+    return "; ".join(f"{name} {'not known' if v is None else v}" for name, v in named_metrics(platform, values))
+
+
 def render(report: WeeklyReport, t: Lang) -> str:
     zone = ZoneInfo(report.timezone)
     buf = io.StringIO()
@@ -80,6 +89,6 @@ def render(report: WeeklyReport, t: Lang) -> str:
                "" if d.late is None else int(d.late.total_seconds() // 60), _utc(d.failed_at),
                d.url or "", *(_n(d.values.get(m)) for m in METRICS), _n(d.interactions),
                "" if rate is None else f"{rate:.4f}", _utc(d.snapshot_at), "yes" if d.gone else "",
-               " ".join(d.hashtags), _cell(d.text), _cell(d.error)]
+               " ".join(d.hashtags), _cell(d.text), _cell(d.error), _named(d.platform, d.values)]
         w.writerow([neutralise(str(cell)) for cell in row])  # the url and the rest come from outside too
     return buf.getvalue()

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from campaigner.report_render import charts
 from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
-                                             late_lines, measured_note, partial_note, report_subtitle, report_title, sections,
-                                             sentiment_line, top_post_time)
+                                             late_lines, measured_note, named_line, own_names, partial_note,
+                                             report_subtitle, report_title, sections, sentiment_line, top_post_time)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 from content.untrusted import for_display
@@ -127,6 +127,10 @@ def _section(heading: str, sec: Section, t: Lang, zone: ZoneInfo, *, chart: bool
         h.append(f'<p class="small">{e("; ".join(notes))} · {e(t("interactions"))} = {e(t("interactions_note"))}</p>')
     if sec.platforms:
         h.append(f"<h3>{e(t('by_platform'))}</h3>" + _table(sec.platforms, t, "platform"))
+        named = [f"<li><strong>{e(b.key)}</strong>: {e(named_line(b.platform, b.current.totals.sums, t))}</li>"
+                 for b in sec.platforms if own_names(b.platform) and b.current.published]
+        if named:  # Instagram's views, reach, saves…: in the platform's own words
+            h.append('<ul class="small named">' + "".join(named) + "</ul>")
     if len(sec.accounts) > 1 or (sec.accounts and len(sec.platforms) != len(sec.accounts)):
         h.append(f"<h3>{e(t('by_account'))}</h3>" + _table(sec.accounts, t, "account"))
     if chart:

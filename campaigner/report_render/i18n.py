@@ -3,7 +3,8 @@ language writes them (English ``1,234`` / ``3.5%`` / ``Mon 23 Nov``; Indonesian 
 ``3,5%`` / ``Sen 23 Nov``, hours as ``19.00``).
 
 Every label a renderer prints comes from ``STRINGS``; a test checks both languages have the same
-keys. ``None`` is never printed as 0: a single value shows as ``–``, a total as ``n/a`` / ``t/a``.
+keys. ``None`` is never printed as 0: a single value shows as ``–``, a total as ``n/a`` / ``t/a``,
+and a metric in a platform's own line as "not known" / "tidak diketahui".
 """
 from __future__ import annotations
 
@@ -116,6 +117,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "footnote": "– = the platform does not tell; n/a = no post has this figure. Totals add known "
                     "values only. Engagement rate = interactions ÷ impressions, over posts with both.",
         "interactions_lc": "interactions",
+        "not_known_metric": "{name} not known",
+        "m_likes": "likes",
+        "m_reposts": "reposts",
+        "m_replies": "replies",
+        "m_quotes": "quotes",
+        "m_impressions": "impressions",
+        "m_bookmarks": "bookmarks",
+        "m_clicks": "clicks",
+        "m_views": "views",
+        "m_reach": "reach",
+        "m_saves": "saves",
+        "m_shares": "shares",
+        "m_comments": "comments",
+        "reach": "reach",
+        "shares": "shares",
     },
     "id": {
         "title": "Laporan mingguan",
@@ -220,6 +236,21 @@ STRINGS: dict[str, dict[str, str]] = {
                     "Jumlah hanya menambah nilai yang diketahui. Tingkat interaksi = interaksi ÷ "
                     "tayangan, atas unggahan yang punya keduanya.",
         "interactions_lc": "interaksi",
+        "not_known_metric": "{name} tidak diketahui",
+        "m_likes": "suka",
+        "m_reposts": "bagikan ulang",
+        "m_replies": "balasan",
+        "m_quotes": "kutipan",
+        "m_impressions": "tayangan",
+        "m_bookmarks": "markah",
+        "m_clicks": "klik",
+        "m_views": "tayangan",
+        "m_reach": "jangkauan",
+        "m_saves": "simpanan",
+        "m_shares": "dibagikan",
+        "m_comments": "komentar",
+        "reach": "jangkauan",
+        "shares": "dibagikan",
     },
 }
 
@@ -366,6 +397,11 @@ class Lang:
         hours, mins = divmod(rest, 60)
         parts = [(days, "dur_d"), (hours, "dur_h")] if days else [(hours, "dur_h"), (mins, "dur_min")]
         return " ".join(f"{self.num(n)} {self(unit)}" for n, unit in parts if n) or f"0 {self('dur_min')}"
+
+    def metric(self, name: str) -> str:
+        """A metric's name (the platform's own, e.g. Instagram's ``saves``) in this language; a
+        name with no translation as it is."""
+        return self.strings.get(f"m_{name}", name)
 
     def posts(self, n: int) -> str:
         return f"{self.num(n)} {self('post' if n == 1 else 'posts')}"

@@ -34,7 +34,9 @@ Section: ``kind`` ("overall" | "campaign" | "none"), ``campaign`` (slug or null)
 ``interactions``, ``impressions``: this week minus last, null when either is unknown;
 ``engagement_rate``: the difference of the two fractions), ``platforms`` and ``accounts`` (lists
 of ``{platform | account, platform, published, failed, totals, previous}``, most interactions
-first), ``top_posts`` ([TopPost], most interactions first), ``hashtag_performance``
+first; a platform's also has ``named_metrics``: ``[{metric, name, value}]``, each figure the
+platform gives under its own name — Instagram's ``impressions`` are ``views``, its ``bookmarks``
+``saves`` — value null when no post gave it), ``top_posts`` ([TopPost], most interactions first), ``hashtag_performance``
 (``[{tag, campaign_tag, totals}]``), ``reply_sentiment`` (``{total, positive, neutral, negative,
 unscored}``).
 
@@ -72,7 +74,8 @@ Delivery: ``delivery_id``, ``post_id``, ``status`` ("published" | "failed"), ``c
 ``account``, ``platform``, ``due_at`` (its time: the moment it was queued for, before any daily
 cap or spacing deferral), ``published_at``, ``late_seconds`` (published minus due, published
 only), ``failed_at``, ``url``, ``snapshot_at`` (null: not measured), ``gone``, ``metrics`` (the
-seven metrics, null = unknown), ``interactions``, ``engagement_rate``, ``hashtags``, ``text``
+nine metrics, null = unknown), ``named_metrics`` (like a platform's: the figures its platform
+gives, under their own names), ``interactions``, ``engagement_rate``, ``hashtags``, ``text``
 (first part as it went out), ``error``.
 """
 from __future__ import annotations
@@ -82,6 +85,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from campaigner.report_render.i18n import Lang
+from connectors.registry import PLATFORMS
 from campaigner.services.report import (METRICS, AccountTimes, DeliveryLine, Period, Section, SentimentCounts,
                                         TimeSlot, Totals, Week, WeeklyReport, ranked_slots)
 
@@ -116,6 +120,13 @@ def period(p: Period) -> dict[str, Any]:
     return {"published": p.published, "failed": p.failed, "totals": totals(p.totals)}
 
 
+def named(platform: str, values) -> list[dict[str, Any]]:
+    """The platform's own figures in its own words: ``[{metric, name, value}]`` (value null: not known)."""
+    info = PLATFORMS.get(platform)
+    return [] if info is None else [{"metric": m, "name": info.metric_label(m), "value": values.get(m)}
+                                    for m in info.metrics]
+
+
 def _diff(a: int | None, b: int | None) -> int | None:
     return None if a is None or b is None else a - b
 
@@ -142,7 +153,8 @@ def section(s: Section) -> dict[str, Any]:
                    "interactions": _diff(cur.interactions, prev.interactions),
                    "impressions": _diff(cur.sums["impressions"], prev.sums["impressions"]),
                    "engagement_rate": rate_change},
-        "platforms": [{"platform": b.key, **period(b.current), "previous": period(b.previous)} for b in s.platforms],
+        "platforms": [{"platform": b.key, **period(b.current), "previous": period(b.previous),
+                       "named_metrics": named(b.platform, b.current.totals.sums)} for b in s.platforms],
         "accounts": [{"account": b.key, "platform": b.platform, **period(b.current), "previous": period(b.previous)}
                      for b in s.accounts],
         "top_posts": [top_post(d) for d in s.top_posts],
@@ -171,7 +183,8 @@ def delivery(d: DeliveryLine) -> dict[str, Any]:
     return {"delivery_id": d.delivery_id, "post_id": d.post_id, "status": d.status, "campaign": d.campaign,
             "account": d.account, "platform": d.platform, "due_at": _t(d.due_at), "published_at": _t(d.published_at),
             "late_seconds": _seconds(d.late), "failed_at": _t(d.failed_at), "url": d.url, "snapshot_at": _t(d.snapshot_at), "gone": d.gone,
-            "metrics": {m: d.values.get(m) for m in METRICS}, "interactions": d.interactions,
+            "metrics": {m: d.values.get(m) for m in METRICS}, "named_metrics": named(d.platform, d.values),
+            "interactions": d.interactions,
             "engagement_rate": _rate(d.engagement_rate), "hashtags": list(d.hashtags), "text": d.text,
             "error": d.error}
 

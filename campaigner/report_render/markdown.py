@@ -9,8 +9,9 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
-                                             late_lines, measured_note, partial_note, report_subtitle, report_title, sections,
-                                             sentiment_line, short, top_post_time)
+                                             late_lines, measured_note, named_line, own_names, partial_note,
+                                             report_subtitle, report_title, sections, sentiment_line, short,
+                                             top_post_time)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 from content.untrusted import defuse_mentions, for_display
@@ -106,8 +107,11 @@ def _line(b: Breakdown, t: Lang, account: bool = False) -> str:
     tt = b.current.totals
     name = f"{esc(b.key)} ({b.platform})" if account else esc(b.key)
     bits = [t.posts(b.current.published)]
-    bits += [f"{t.num(tt.sums[m])} {t(m if m != 'impressions' else 'col_views')}" for m in TABLE_METRICS
-             if tt.sums[m] is not None]
+    if own_names(b.platform):  # Instagram's views, reach, saves…: its own words, "not known" where none told
+        bits += [named_line(b.platform, tt.sums, t)] if b.current.published else []
+    else:
+        bits += [f"{t.num(tt.sums[m])} {t(m if m != 'impressions' else 'col_views')}" for m in TABLE_METRICS
+                 if tt.sums[m] is not None]
     if tt.engagement_rate is not None:
         bits.append(f"{t('col_rate')} {t.pct(tt.engagement_rate)}")
     if b.current.failed:

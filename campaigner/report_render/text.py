@@ -2,6 +2,8 @@
 
 Every line fits 80 columns except a post's link when the link itself is longer (links are never
 cut). A value the platform does not tell shows as ``–``; a total no post has shows as ``n/a``.
+A platform with its own names for its figures (Instagram's views, reach, saves, shares) gets a
+line under the platform table in those names, "not known" where none of its posts gave one.
 Strangers' text (replies) reaches a terminal or a mail reader: escape sequences, control
 characters and bidi overrides are taken out of the whole report.
 """
@@ -11,8 +13,9 @@ import textwrap
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
-                                             late_lines, measured_note, partial_note, report_subtitle, report_title, sections,
-                                             sentiment_line, short, top_post_time)
+                                             late_lines, measured_note, named_items, own_names, partial_note,
+                                             report_subtitle, report_title, sections, sentiment_line, short,
+                                             top_post_time)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 from content.untrusted import for_display
@@ -94,6 +97,10 @@ def _section(out: list[str], sec: Section, t: Lang, zone: ZoneInfo) -> None:
     if sec.platforms:
         out += ["", t("by_platform")]
         _table(out, sec.platforms, t, "platform")
+        for b in sec.platforms:  # Instagram's views, reach, saves…: in the platform's own words
+            if own_names(b.platform) and b.current.published:
+                items = " · ".join(_keep(item) for item in named_items(b.platform, b.current.totals.sums, t))
+                out += _wrap(f"{b.key}: {items}", "  ", "    ")
     if len(sec.accounts) > 1 or (sec.accounts and len(sec.platforms) != len(sec.accounts)):
         out += ["", t("by_account")]
         _table(out, sec.accounts, t, "account")

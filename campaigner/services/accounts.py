@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from campaigner import db
 from campaigner.app import App
 from campaigner.config import check_timezone
-from campaigner.errors import ConfigError, InvalidInput, MissingSecret, NotFound
+from campaigner.errors import CampaignerError, ConfigError, InvalidInput, MissingSecret, NotFound
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus
 from campaigner.secrets import SecretStatus, env_name
 from connectors.base import AccountConfig, Connector
@@ -179,10 +179,17 @@ def check_secret_field(app: App, name: str, field: str) -> str:
 
 
 def set_secret(app: App, name: str, field: str, value: str) -> None:
+    """Store a secret; a new renewable token's expiry is not known until it is first renewed (the
+    one kept for the old token is forgotten, so the credentials watch renews the new one soon)."""
     field = check_secret_field(app, name, field)
     if not value:
         raise InvalidInput("the secret is empty", "type the value at the prompt")
     app.secrets.set(name, field, value)
+    with db.write(app.engine) as s:
+        account = get(s, name)
+        info = PLATFORMS[account.platform]
+        if info.refreshes_token and field == info.refresh_secret:
+            account.token_expires_at = None
 
 
 def connector_config(app: App, account: Account, *, timeout: float = 20.0) -> AccountConfig:
@@ -231,6 +238,26 @@ def verify(app: App, name: str, *, timeout: float = 20.0):
     except ConnectorError as exc:  # Permanent, NotSupported
         raise ConfigError(f"{where} did not accept the check for {name!r} ({exc})",
                           "check --base-url points at the right server and the secrets belong to it") from None
+
+
+def check_media_place(app: App, platform: str, *, timeout: float = 10.0) -> str | None:
+    """For a platform that fetches media from a public address (Instagram, Threads): put a probe
+    file in the ``[media]`` place and fetch it back from ``public_url`` as Meta would. Returns the
+    line saying it works, None for a platform that takes uploads; raises one ``ConfigError``
+    saying what failed and how to fix it."""
+    info = PLATFORMS[platform]
+    if not info.media_by_url:
+        return None
+    from functools import partial
+
+    from campaigner.media_host import MediaHost, fetch_public
+
+    try:
+        host = MediaHost.open(app)
+        return host.probe(fetch=partial(fetch_public, deadline=timeout))
+    except CampaignerError as exc:
+        raise ConfigError(f"{info.label} fetches media from a public address, and the [media] place does not "
+                          f"work: {exc.what}", exc.fix) from None
 
 
 def resume(app: App, name: str) -> Account:

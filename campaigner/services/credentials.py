@@ -9,15 +9,26 @@ period, or ``campaigner account check`` from cron) calls each active account's `
 - a token the platform says will expire (``Identity.token_expires_at``; Facebook tells it) is
   stored on the account; within ``TOKEN_WARNING`` of that an ``expiring`` alert is raised once
   for that expiry (the weekly report and ``status`` show it too);
+- a token the platform lets us renew (``PlatformInfo.refreshes_token``: Instagram and Threads,
+  whose tokens last 60 days) is renewed once it expires within ``RENEW_BEFORE`` — or when its
+  expiry is not known yet (Instagram tells it only when a token is renewed) — and the new token
+  is written to the secrets file (atomically, mode 0600) with its expiry stored on the account.
+  The platform refuses to renew a token younger than 24 hours (``NotSupported``): it is tried
+  again at the next check. A token read from an environment variable cannot be rewritten: it is
+  not renewed, ``account check`` says so, and an ``expiring`` alert asks a person to renew it or
+  move it to the secrets file. An expiry that could not be pushed back is warned of
+  ``TOKEN_WARNING`` ahead like any other;
 - anything else (network down, rate limited) is logged and looked at again next time.
 
-No transaction is held while a platform is asked.
+No transaction is held while a platform is asked. The token itself never appears in a log
+line, an error, an alert or ``--json`` output: only which field and where it is kept.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import exists, insert, select, update
 
@@ -27,7 +38,8 @@ from campaigner.errors import CampaignerError, MissingSecret
 from campaigner.models import Account, AccountStatus, Alert
 from campaigner.services.accounts import connector, get
 from campaigner.times import format_local
-from connectors.base import AuthExpired, ConnectorError
+from connectors.base import AuthExpired, Connector, ConnectorError, NotSupported, RefreshesToken
+from connectors.registry import PLATFORMS, PlatformInfo
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +47,23 @@ log = logging.getLogger(__name__)
 CHECK_EVERY = timedelta(hours=6)
 #: warn about a token expiring this soon
 TOKEN_WARNING = timedelta(days=14)
+#: renew a renewable token once it expires this soon (Meta's last 60 days: renewed about monthly)
+RENEW_BEFORE = timedelta(days=30)
 
 
 @dataclass(frozen=True)
 class Checked:
     """One account's check: ``ok`` (``detail``: who it is), ``paused`` (``detail``: why),
     ``unknown`` (the platform could not be asked; ``detail``: why) or ``skipped`` (named, but
-    paused already: not asked)."""
+    paused already: not asked). ``token``: what became of a renewable token (``renewed``, or
+    why it was not and what a person should do); ``token_attention``: that needs a person."""
 
     account: str
     outcome: str
     detail: str
     token_expires_at: datetime | None = None
+    token: str | None = None
+    token_attention: bool = False
 
 
 def expires_soon(expires_at: datetime | None, now: datetime) -> bool:
@@ -69,7 +86,8 @@ def check(app: App, now: datetime, *, names: list[str] | None = None) -> list[Ch
 
 def _check_one(app: App, account: Account, now: datetime) -> Checked:
     try:
-        who = connector(app, account).verify()
+        conn = connector(app, account)
+        who = conn.verify()
     except (AuthExpired, MissingSecret) as exc:  # refused, or a required secret missing
         reason = f"the credentials check failed: {exc}"
         _pause(app, account, reason, now)
@@ -77,8 +95,54 @@ def _check_one(app: App, account: Account, now: datetime) -> Checked:
     except (ConnectorError, CampaignerError) as exc:  # the platform or this install (secrets file, data folder)
         log.warning("credentials of %s not checked: %s", account.name, exc)
         return Checked(account.name, "unknown", str(exc))
-    _record_expiry(app, account, who.token_expires_at, now)
-    return Checked(account.name, "ok", who.handle, who.token_expires_at)
+    expires_at, note, attention = who.token_expires_at, None, False
+    info = PLATFORMS[account.platform]
+    if info.refreshes_token:
+        if expires_at is None:  # the platform does not say (Instagram): what the last renewal said
+            expires_at = account.token_expires_at
+        expires_at, note, attention = _renew(app, account, conn, info, expires_at, now)
+    _record_expiry(app, account, expires_at, now)
+    return Checked(account.name, "ok", who.handle, expires_at, note, attention)
+
+
+def _renew(app: App, account: Account, conn: Connector, info: PlatformInfo, expires_at: datetime | None,
+           now: datetime) -> tuple[datetime | None, str | None, bool]:
+    """Renew ``account``'s token when it is due: (its expiry now, what happened, whether a person
+    must act). Nothing is done while it has more than ``RENEW_BEFORE`` left."""
+    if expires_at is not None and expires_at > now + RENEW_BEFORE:
+        return expires_at, None, False
+    field, name = info.refresh_secret, account.name
+    variable = app.secrets.from_environment(name, field)
+    if variable is not None:
+        message = env_token_message(name, field, variable, expires_at, app.zone_for(None))
+        _alert_once(app, account, message, now)
+        return expires_at, "the token" + message.removeprefix(f"the token of {name}"), True
+    try:
+        renewed = cast(RefreshesToken, conn).refresh_token()
+    except NotSupported as exc:  # too young to be renewed (Meta: under 24 hours): next time
+        log.info("token of %s not renewed yet: %s", name, exc)
+        return expires_at, None, False
+    except ConnectorError as exc:  # refused (it can no longer be renewed), or the platform is down
+        log.warning("token of %s not renewed: %s", name, exc)
+        return expires_at, f"the token could not be renewed ({exc}); tried again at the next check", True
+    if renewed.secret != field:
+        log.error("token of %s: the platform renewed %s, not %s; not stored", name, renewed.secret, field)
+        return expires_at, f"the token could not be renewed (the connector renewed {renewed.secret}, not {field})", True
+    try:
+        app.secrets.set(name, field, renewed.value)
+    except CampaignerError as exc:  # the secrets file cannot be written: the old token still works
+        log.error("the renewed token of %s could not be stored: %s", name, exc)
+        return expires_at, f"the renewed token could not be stored ({exc}); tried again at the next check", True
+    log.info("token of %s renewed%s", name,
+             f", expires {renewed.expires_at.isoformat()}" if renewed.expires_at else "")
+    return renewed.expires_at, "token renewed", False
+
+
+def env_token_message(name: str, field: str, variable: str, expires_at: datetime | None, zone) -> str:
+    when = f"before {format_local(expires_at, zone)}" if expires_at is not None else "within 60 days of making it"
+    return (f"the token of {name} comes from the environment variable {variable}, which campaigner cannot rewrite, "
+            f"so it is not renewed: renew it on the platform {when} and set it there again, or store it in the "
+            f"secrets file (`campaigner account set-secret {name} {field}`) and campaigner renews it by itself")
 
 
 def _pause(app: App, account: Account, reason: str, now: datetime) -> None:
@@ -97,12 +161,22 @@ def _record_expiry(app: App, account: Account, expires_at: datetime | None, now:
         s.execute(update(Account).where(Account.id == account.id).values(token_expires_at=expires_at))
         if expires_at is None or not expires_soon(expires_at, now):
             return
-        message = expiry_message(account.name, expires_at, app.zone_for(None))
-        already = s.scalar(select(exists().where(Alert.account_id == account.id, Alert.kind == "expiring",
-                                                 Alert.message == message)))
-        if not already:  # once per expiry date: a renewed token with a new date warns again
-            s.execute(insert(Alert).values(created_at=now, kind="expiring", account_id=account.id, message=message))
-            log.warning("%s", message)
+        # once per expiry date: a renewed token with a new date warns again
+        _insert_once(s, account, expiry_message(account.name, expires_at, app.zone_for(None)), now)
+
+
+def _alert_once(app: App, account: Account, message: str, now: datetime) -> None:
+    with db.write(app.engine) as s:
+        _insert_once(s, account, message, now)
+
+
+def _insert_once(s, account: Account, message: str, now: datetime) -> None:
+    """An ``expiring`` alert with ``message``, unless the account has had that one already."""
+    already = s.scalar(select(exists().where(Alert.account_id == account.id, Alert.kind == "expiring",
+                                             Alert.message == message)))
+    if not already:
+        s.execute(insert(Alert).values(created_at=now, kind="expiring", account_id=account.id, message=message))
+        log.warning("%s", message)
 
 
 def expiry_message(name: str, expires_at: datetime, zone) -> str:

@@ -30,6 +30,7 @@ from campaigner.models import (METRIC_FIELDS, Account, AccountStatus, Delivery, 
                                Reply)
 from connectors.base import AuthExpired, Connector, ConnectorError, Metrics, RateLimited, one_line
 from connectors.logsafe import redact
+from connectors.registry import PLATFORMS
 from content.untrusted import storable_line
 
 log = logging.getLogger(__name__)
@@ -209,6 +210,10 @@ class Latest:
     collected_at: datetime | None
     missing: bool
     values: dict[str, int | None]
+    platform: str = ""
+    #: the figures the platform gives, under its own names (Instagram's views, reach, saves…):
+    #: [(name, value)], value None when the platform did not give it
+    named: list[tuple[str, int | None]] = field(default_factory=list)
     #: stored replies by kind (question, support, oppose, other; "unclassified" before one is given)
     replies: dict[str, int] = field(default_factory=dict)
 
@@ -225,7 +230,9 @@ def latest(app: App, post_id: int) -> list[Latest]:
                              .order_by(MetricSnapshot.collected_at.desc(), MetricSnapshot.id.desc()).limit(1)).first()
             kinds = s.execute(select(Reply.kind, func.count()).where(Reply.delivery_id == d.id)
                               .group_by(Reply.kind)).all()
+            values = {f: getattr(snap, f) for f in METRIC_FIELDS} if snap else {}
+            info = PLATFORMS.get(d.account.platform)
+            named = [(info.metric_label(m), values.get(m)) for m in info.metrics] if info and snap else []
             out.append(Latest(d.id, d.account.name, snap.collected_at if snap else None, bool(snap and snap.missing),
-                              {f: getattr(snap, f) for f in METRIC_FIELDS} if snap else {},
-                              {k or "unclassified": n for k, n in kinds}))
+                              values, d.account.platform, named, {k or "unclassified": n for k, n in kinds}))
         return out

@@ -26,9 +26,11 @@ from campaigner.services import campaigns as campaigns_svc
 from campaigner.states import ACTIVE
 from campaigner.times import format_local, local_day_bounds, parse_when
 from connectors.registry import platform_info
-from content.hashtags import fit_hashtags
+from content.hashtags import fit_hashtags, hashtags_in
 from content.length import check_length, limit_for
 from content.media import MediaFacts, check_facts, media_rules
+from content.platforms import platform_record
+from content.tag_limits import tag_problems
 from content.threads import split_thread
 
 #: how far ahead --next-slot looks for a free slot
@@ -129,13 +131,16 @@ class _Target:
     """An account's fields that planning reads for every row, read once per batch (plain
     attributes instead of the ORM's instrumented ones) with its zone and campaign tag settings."""
 
-    __slots__ = ("account", "id", "name", "platform", "char_limit", "daily_cap", "zone", "hashtags")
+    __slots__ = ("account", "id", "name", "platform", "char_limit", "daily_cap", "zone", "hashtags", "tag_limits")
 
     def __init__(self, account: Account, zone: ZoneInfo):
         self.account = account
         self.id, self.name, self.platform = account.id, account.name, account.platform
         self.char_limit, self.daily_cap = account.char_limit, account.daily_cap
         self.zone = zone
+        record = platform_record(self.platform)
+        #: the platform limits how many hashtags or mentions a post has (Instagram)
+        self.tag_limits = record.max_hashtags is not None or record.max_mentions is not None
         #: id(campaign) → (tags to append, their budget without media, with media); see ``Planner._render``
         self.hashtags: dict[int, tuple[list[str], int, int] | None] = {}
 
@@ -240,6 +245,7 @@ class Planner:
         link = draft.link.strip() if draft.link else None
         if link and not link.lower().startswith(("http://", "https://")):
             raise InvalidInput(f"link {link!r} is not an http(s) URL", "give the full address, e.g. https://kspi.or.id/…")
+        self._platform_rules(draft, targets)
         media = self._media(draft, platforms)
         if draft.expires is not None and draft.max_late is not None:
             raise InvalidInput("--expires and --max-late both set how late the post may go out", "give one of them")
@@ -252,6 +258,29 @@ class Planner:
             expires_at = None if draft.expires is None else self._expires(draft.expires, target, due)
             deliveries.append(PlannedDelivery(account, due, parts, slot_based, expires_at))
         return Plan(draft, campaign, media, deliveries)
+
+    def _platform_rules(self, draft: Draft, targets: list[Account]) -> None:
+        """What a target's platform refuses whatever the text: a thread where it has none, no
+        media where it needs some, media it fetches by URL with no public place configured."""
+        csv = draft.source is not None  # a calendar row: its fixes are in its cells, not in flags
+        for account in targets:
+            target = self._target(account)
+            record = platform_record(target.platform)
+            if draft.thread and not record.threads:
+                raise InvalidInput(f"{record.label} has no threads, and this post is one (for {target.name})",
+                                   "make each part its own row, or take " + target.name + " out of this row's accounts"
+                                   if csv else f"queue each part as its own post, or leave {target.name} out of --to")
+            if record.media.required and not draft.media:
+                raise InvalidInput(f"{record.label} needs a photo or video (for {target.name})",
+                                   "give a file in this row's media column" if csv else "add --media FILE")
+        if draft.media and self.app.settings.media is None:
+            by_url = sorted({platform_record(p).label for p in {self._target(a).platform for a in targets}
+                             if platform_info(p).media_by_url})
+            if by_url:
+                raise InvalidInput(f"{' and '.join(by_url)} fetch{'es' if len(by_url) == 1 else ''} media from a public "
+                                   f"address, and the config file {self.app.settings.config_file} has no [media] table",
+                                   "set [media] public_url and public_dir (or a bucket) there (see the README, "
+                                   '"Public media for Instagram and Threads")')
 
     def _campaign_tags(self, target: _Target, campaign: Campaign | None) -> tuple[list[str], int, int] | None:
         """The tags ``campaign`` appends on ``target``'s posts and the length budget for them
@@ -291,6 +320,7 @@ class Planner:
             with_link, link_cost = first, 0
         first_check = None  # check_length(first, platform, limit=limit, has_media=has_media) if known
         tags = self._campaign_tags(target, campaign)
+        written = first
         if tags is not None:
             names, budget_plain, budget_media = tags
             budget = (budget_media if has_media else budget_plain) - link_cost
@@ -310,7 +340,21 @@ class Planner:
                 where = f"part {i + 1} of the thread" if len(parts) > 1 else "the text"
                 raise InvalidInput(f"{where} is too long for {target.name} ({platform}): "
                                    f"{result.count} of {result.limit} {result.unit}", f"{result.hint}")
+        if target.tag_limits:
+            self._check_tags(parts, written, target, campaign)
         return parts
+
+    @staticmethod
+    def _check_tags(parts: list[str], written: str, target: _Target, campaign: Campaign | None) -> None:
+        """Each part's hashtags and mentions against the platform's limits, the campaign's
+        appended tags counted too (and named, so the writer knows where they came from)."""
+        for i, part in enumerate(parts):
+            added = len(hashtags_in(part)) - len(hashtags_in(written)) if i == 0 and part != written else 0
+            problems = tag_problems(part, target.platform, added=max(0, added),
+                                    added_by=f"campaign {campaign.slug}" if campaign is not None else "")
+            if problems:
+                where = f"part {i + 1} of the thread for" if len(parts) > 1 else "the text for"
+                raise InvalidInput.from_message(problems[0], prefix=f"{where} {target.name} has ")
 
     def _due_time(self, when: When, target: _Target) -> tuple[datetime, bool]:
         """When ``when`` falls for ``target``'s account: (due, slot based)."""

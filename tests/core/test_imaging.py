@@ -144,3 +144,66 @@ def test_a_broken_exif_block_is_stripped_not_a_crash():
     for keep in (False, True):  # kept on purpose or not: what cannot be read is not sent on
         out = prepare(bytes(data), JPEG, media_rules("x"), keep_metadata=keep)
         assert out.changed and "exif" not in opened(out.data).info
+
+
+#: Instagram's shapes and sizes, as its record will have them (tests of the record itself use it)
+SHAPED = MediaRules("shaped", 10, {JPEG: 8 * 1024 * 1024}, frozenset(), "test rules: Instagram's shapes",
+                    max_edge=1440, required=True, min_aspect=0.8, max_aspect=1.91)
+
+
+def test_a_portrait_phone_photo_is_padded_at_the_sides_to_4_5_not_cropped():
+    """3:4 is narrower than Instagram's 4:5: bars of the picture's edge colour are added, every
+    pixel of the picture is kept, and the note says so."""
+    data = photo(4032, 3024, orientation=6, noise=False)  # red, upright it is 3024 × 4032
+    out = prepare(data, JPEG, SHAPED)
+    assert out.notes == ("turned upright", "location and other metadata removed", "padded to 4:5 at the sides",
+                         "scaled to 1152×1440")
+    assert (out.width, out.height) == (1152, 1440) and out.width / out.height >= 0.8
+    image = opened(out.data).convert("RGB")
+    assert image.size == (1152, 1440) and len(out.data) <= 8 * 1024 * 1024
+    assert image.getpixel((5, 720)) == pytest.approx((200, 30, 30), abs=6)  # the bar: the edges' colour
+    content = round(1440 * 3024 / 4032)  # 1080 px of picture in the middle, 36 px bars each side
+    assert (1152 - content) // 2 == 36
+
+
+def test_a_panorama_is_padded_above_and_below_and_a_shape_within_the_range_is_left_alone():
+    wide = Image.new("RGB", (3000, 1000), (20, 20, 120))
+    wide.paste((250, 250, 250), (0, 0, 3000, 100))  # a white top edge and a black bottom one: grey bars
+    wide.paste((0, 0, 0), (0, 900, 3000, 1000))
+    buf = io.BytesIO()
+    wide.save(buf, "JPEG", quality=95)
+    out = prepare(buf.getvalue(), JPEG, SHAPED)
+    assert "padded to 1.91:1 above and below" in out.notes
+    assert out.width / out.height <= 1.91 and out.width == 1440
+    grey = opened(out.data).convert("RGB").getpixel((720, 2))
+    assert grey == pytest.approx((125, 125, 125), abs=8)
+    square = _without_exif(photo(1000, 1000, orientation=0, gps=False, noise=False))
+    assert not prepare(square, JPEG, SHAPED).changed  # 1:1 fits: it goes as it is
+
+
+@pytest.mark.parametrize("size", [(1000, 1251), (1000, 1249), (1911, 1000), (4001, 5002), (7, 2000)])
+def test_rounding_never_takes_a_picture_out_of_the_range(size):
+    image = Image.new("RGB", size, (90, 90, 90))
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    out = prepare(buf.getvalue(), PNG, SHAPED)
+    assert 0.8 <= out.width / out.height <= 1.91 and max(out.width, out.height) <= 1440
+    assert opened(out.data).size == (out.width, out.height) and out.mime == JPEG
+
+
+def test_a_multi_picture_jpeg_becomes_a_plain_one_without_the_metadata_of_its_other_pictures():
+    """Some phones save MPO (a JPEG followed by more pictures, each with its own EXIF): Instagram
+    refuses it, and the second picture's GPS would go out with a file that looks clean."""
+    first = Image.new("RGB", (800, 800), (10, 120, 10))
+    second = Image.new("RGB", (800, 800), (10, 10, 120))
+    exif = Image.Exif()
+    exif[GPS] = {1: "S", 2: (6.0, 12.0, 30.5), 3: "E", 4: (106.0, 49.0, 2.1)}
+    buf = io.BytesIO()
+    first.save(buf, "MPO", save_all=True, append_images=[second], exif=exif.tobytes())
+    data = buf.getvalue()
+    assert opened(data).format == "MPO" and opened(data).n_frames == 2
+    out = prepare(data, JPEG, media_rules("x"))
+    result = opened(out.data)
+    assert out.changed and result.format == "JPEG" and getattr(result, "n_frames", 1) == 1
+    assert "saved as a single-picture JPEG" in out.notes and b"Exif" not in out.data
+    assert result.convert("RGB").getpixel((400, 400)) == pytest.approx((10, 120, 10), abs=6)

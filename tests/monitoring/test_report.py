@@ -268,7 +268,8 @@ def test_csv_has_one_row_per_delivery(cli, week47, tmp_path):
     assert rows[0] == list(COLUMNS) == [
         "delivery_id", "post_id", "status", "campaign", "account", "platform", "due_local", "published_local",
         "published_utc", "late_minutes", "failed_utc", "url", "likes", "reposts", "replies", "quotes", "impressions", "bookmarks",
-        "clicks", "reach", "shares", "interactions", "engagement_rate", "snapshot_utc", "gone", "hashtags", "text", "error"]
+        "clicks", "reach", "shares", "interactions", "engagement_rate", "snapshot_utc", "gone", "hashtags", "text", "error",
+        "named_metrics"]
     body = [dict(zip(rows[0], row)) for row in rows[1:]]
     assert len(body) == 6  # 5 published + 1 failed
     first = next(b for b in body if b["published_local"] == "2026-11-16 06:30" and b["platform"] == "x")
@@ -277,6 +278,8 @@ def test_csv_has_one_row_per_delivery(cli, week47, tmp_path):
     assert first["published_utc"] == "2026-11-15T23:30:00Z" and first["campaign"] == "tapera"
     mast = next(b for b in body if b["platform"] == "mastodon" and b["status"] == "published")
     assert mast["impressions"] == "" and mast["clicks"] == ""  # unknown: empty, never 0
+    # the platform's own figures in its own words (X names them as we do)
+    assert first["named_metrics"] == "likes 40; reposts 10; replies 5; quotes 2; impressions 1000; bookmarks 3"
 
 
 def test_json_is_versioned_with_documented_keys(cli, week47):
@@ -292,7 +295,8 @@ def test_json_is_versioned_with_documented_keys(cli, week47):
                                            "known", "rate_basis"}
     assert set(r["deliveries"][0]) == {"delivery_id", "post_id", "status", "campaign", "account", "platform",
                                        "due_at", "published_at", "late_seconds", "failed_at", "url", "snapshot_at", "gone",
-                                       "metrics", "interactions", "engagement_rate", "hashtags", "text", "error"}
+                                       "metrics", "named_metrics", "interactions", "engagement_rate", "hashtags",
+                                       "text", "error"}
     assert set(r["best_times"]) == {"since", "until", "weeks", "min_posts", "hours", "weekdays", "best_hours",
                                     "best_weekdays", "accounts"}
     assert set(r["replies"]) == {"total", "by_sentiment", "by_language", "examples"}
