@@ -9,6 +9,7 @@ import click
 
 from campaigner.cli.output import Progress, echo_json, max_late_minutes, short, table
 from campaigner.errors import InvalidInput
+from campaigner.wording import plural
 
 STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed", "expired", "importing"]
 
@@ -497,11 +498,13 @@ def import_(flags, csv_file, dry_run, max_mb) -> None:
             click.echo(f"Error: {csv_file.name} {e}", err=True)
         n = result.error_count
         if n > len(result.errors):
-            click.echo(f"Error: {csv_file.name}: {n - len(result.errors):,} more problems not listed", err=True)
+            more = plural(n - len(result.errors), 'more problem')
+            click.echo(f"Error: {csv_file.name}: {more} not listed", err=True)
         raise InvalidInput(f"{n:,} bad row{'s' if n != 1 else ''} in {csv_file.name}, "
                            "nothing was imported", "fix the rows above and import again")
     verb = "Would queue" if dry_run else "Queued"
-    click.echo(f"{verb} {result.posts} posts ({result.deliveries} deliveries) from {csv_file.name}.")
+    click.echo(f"{verb} {plural(result.posts, 'post')} ({plural(result.deliveries, 'delivery', 'deliveries')}) "
+               f"from {csv_file.name}.")
 
 
 @post.command("export")
@@ -520,7 +523,7 @@ def export(flags, csv_file, campaign) -> None:
     else:
         stream = is_stream(csv_file)
         done = export_csv_file(app, csv_file, campaign=campaign)
-        click.echo(f"Wrote {done.rows} rows to {csv_file}.", err=stream)
+        click.echo(f"Wrote {plural(done.rows, 'row')} to {csv_file}.", err=stream)
     if done.incomplete:
         click.echo(f"Note: {done.incomplete} post{'s have' if done.incomplete != 1 else ' has'} per-platform "
                    "variants or alt texts, which the calendar has no column for: not in the file.", err=True)

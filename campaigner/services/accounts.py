@@ -13,6 +13,7 @@ from campaigner.config import check_timezone
 from campaigner.errors import ConfigError, InvalidInput, MissingSecret, NotFound
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus
 from campaigner.secrets import SecretStatus, env_name
+from campaigner.wording import plural
 from connectors.base import AccountConfig, Connector
 from connectors.registry import PLATFORMS, build_connector
 from content.platforms import check_platform as canonical_platform, platform_record
@@ -141,10 +142,11 @@ def remove(app: App, name: str, *, purge: bool = False) -> None:
             Delivery.account_id == account.id,
             Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.PUBLISHING, DeliveryStatus.UNCONFIRMED])))
         if active:
-            raise InvalidInput(f"account {name!r} has {active} deliveries waiting to go out",
-                               "cancel them first (campaigner post cancel ID --account " + name + ")")
+            raise InvalidInput(f"account {name!r} has {plural(active, 'delivery', 'deliveries')} waiting to go out",
+                               f"cancel {'it' if active == 1 else 'them'} first (campaigner post cancel ID --account "
+                               f"{name})")
         if n and not purge:
-            raise InvalidInput(f"account {name!r} has {n} deliveries in its history",
+            raise InvalidInput(f"account {name!r} has {plural(n, 'delivery', 'deliveries')} in its history",
                                "pass --purge to delete the account with its history")
         s.execute(delete(Delivery).where(Delivery.account_id == account.id))
         s.delete(account)

@@ -25,6 +25,7 @@ from campaigner.services import accounts as accounts_svc
 from campaigner.services import campaigns as campaigns_svc
 from campaigner.states import ACTIVE
 from campaigner.times import format_local, local_day_bounds, parse_when
+from campaigner.wording import plural
 from connectors.registry import platform_info
 from content.hashtags import fit_hashtags
 from content.length import check_length, limit_for
@@ -381,7 +382,7 @@ class Planner:
         count = self.day_count(account, day)
         cap = target.daily_cap
         if cap and count + 1 > cap:
-            raise InvalidInput(f"account {target.name!r} would have {count + 1} posts on {day} "
+            raise InvalidInput(f"account {target.name!r} would have {plural(count + 1, 'post')} on {day} "
                                f"({format_local(due, zone).split()[-1]}), above its daily cap of {cap}",
                                f"pick another day or raise the cap (campaigner account edit {target.name} "
                                f"--daily-cap N)")

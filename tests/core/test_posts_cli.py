@@ -85,7 +85,7 @@ def test_url_counts_23_on_x(setup):
 def test_check_reports_what_to_cut_and_exits_1(setup):
     r = setup("post", "check", "a" * 301, "--to", "kspi-bsky", "--platform", "telegram")
     assert r.exit_code == 1
-    assert r.stdout.splitlines() == ["kspi-bsky (bluesky): 301/300 characters — cut 1 characters",
+    assert r.stdout.splitlines() == ["kspi-bsky (bluesky): 301/300 characters — cut 1 character",
                                      "telegram (telegram): 301/4096 characters — fits"]
 
 

@@ -537,3 +537,20 @@ def test_build_weekly_refuses_a_week_that_has_not_started_as_the_cli_does(app):
 
     with pytest.raises(InvalidInput, match="the week 2027-W48 has not started yet"):
         build_weekly(app, week="2027-W48")
+
+
+def test_one_is_singular_in_both_languages():
+    from zoneinfo import ZoneInfo
+
+    from campaigner.report_render.common import attention_text
+    from campaigner.report_render.i18n import Lang
+    from campaigner.services.report import AttentionItem
+
+    en, id_ = Lang("en"), Lang("id")
+    assert en.count("replies_total", 1) == "1 reply" and en.count("replies_total", 1200) == "1,200 replies"
+    assert id_.count("replies_total", 1) == "1 balasan"
+    assert en.count("measured", 1, measured="1", posts="1") == "1 of 1 post measured"
+    item = AttentionItem("x1", "x", "failures", failed_posts=1, failed_attempts=3)
+    assert attention_text(item, en, ZoneInfo("Asia/Jakarta")) == "x1 (x): 1 failed post, 3 failed attempts this week"
+    assert attention_text(item, id_, ZoneInfo("Asia/Jakarta")) == (
+        "x1 (x): 1 unggahan gagal, 3 percobaan gagal pekan ini")
