@@ -265,6 +265,34 @@ class PostMedia(Base):
     post: Mapped[Post] = relationship(back_populates="media")
 
 
+class Group(Base):
+    """A name for several accounts (``semua``, ``jateng``): wherever an account name is taken, a
+    group's name stands for its members, in their order. Group and account names never collide."""
+
+    __tablename__ = "account_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    members: Mapped[list[GroupMember]] = relationship(back_populates="group", cascade="all, delete-orphan",
+                                                      order_by="GroupMember.position")
+
+
+class GroupMember(Base):
+    """An account in a group, at its place in the group's order."""
+
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("account_groups.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    group: Mapped[Group] = relationship(back_populates="members")
+    account: Mapped[Account] = relationship()
+
+
 class Delivery(Base):
     """One post on one account: the unit the engine claims, publishes and reconciles."""
 

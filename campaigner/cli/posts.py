@@ -437,7 +437,7 @@ def _settled(r) -> str:
 @post.command("check")
 @click.argument("text", required=False)
 @click.option("--file", "file", metavar="F")
-@click.option("--to", "to", multiple=True, metavar="NAME[,NAME…]", help="Check for these accounts.")
+@click.option("--to", "to", multiple=True, metavar="NAME[,NAME…]", help="Check for these accounts (or groups).")
 @click.option("--platform", "platforms", multiple=True, help="Check for a platform (no database needed).")
 @click.option("--media", "has_media", is_flag=True, help="The post has media (Telegram captions: 1024).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -450,19 +450,20 @@ def check(flags, text, file, to, platforms, has_media, as_json) -> None:
     targets: list[tuple[str, str, int | None]] = []
     if to:
         from campaigner import db
-        from campaigner.services.accounts import get
+        from campaigner.services.groups import accounts_named
 
         app = flags.app()
         with db.read(app.engine) as s:
             for name in _split_names(to):
-                a = get(s, name)
-                targets.append((a.name, a.platform, a.char_limit))
+                for a in accounts_named(s, name):
+                    targets.append((a.name, a.platform, a.char_limit))
     for p in platforms:
         from campaigner.services.accounts import check_platform
 
         targets.append((check_platform(p), check_platform(p), None))
     if not targets:
         raise click.UsageError("say what to check for: --to NAME or --platform P")
+    targets = list(dict.fromkeys(targets))
     results = [(name, platform, check_length(body, platform, limit=limit, has_media=has_media))
                for name, platform, limit in targets]
     if as_json:

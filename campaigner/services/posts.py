@@ -18,6 +18,7 @@ from campaigner.media_store import keep
 from campaigner.models import Account, Attempt, AttemptOutcome as O, Campaign, Delivery, DeliveryPart, Post, PostMedia
 from campaigner.models import DeliveryStatus as S
 from campaigner.services.accounts import connector as account_connector, get as get_account
+from campaigner.services import groups
 from campaigner.services.campaigns import get as get_campaign
 from campaigner.services.planning import Draft, MediaInfo, Plan, Planner, When, new_key
 from campaigner.times import format_local
@@ -225,7 +226,7 @@ def list_deliveries(app: App, *, status: str | None = None, campaign: str | None
         if campaign:
             q = q.where(Post.campaign_id == get_campaign(s, campaign).id)
         if account:
-            q = q.where(Delivery.account_id == get_account(s, account).id)
+            q = q.where(Delivery.account_id.in_([a.id for a in groups.accounts_named(s, account)]))
         if limit:
             q = q.limit(limit)
         rows: list[list[Any]] = [[*r[:5], str(r[5]), *r[6:]] for r in s.execute(q)]  # the status as text
@@ -277,7 +278,7 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
         if accounts is None and not current:
             raise InvalidInput(f"post {post.id} has no queued, failed or expired delivery to edit",
                                f"queue a new post (its deliveries are {post.deliveries[0].status.value})")
-        names = list(dict.fromkeys(accounts)) if accounts is not None else [d.account.name for d in current]
+        names = groups.expand(s, accounts) if accounts is not None else [d.account.name for d in current]
         merged = _edited_variants(post, variants or {}, drop_variants)
         draft = Draft(text=post.text if text is None else text, accounts=names,
                       when=when or When("keep"),
@@ -357,9 +358,7 @@ def cancel(app: App, post_id: int, *, account: str | None = None) -> list[Delive
     """Cancel the deliveries of a post that have not gone out; returns those cancelled."""
     with db.write(app.engine) as s:
         post = get(s, post_id)
-        chosen = [d for d in post.deliveries if account is None or d.account.name == account]
-        if account and not chosen:
-            raise NotFound(f"post {post_id} has no delivery on {account!r}", f"see `campaigner post show {post_id}`")
+        chosen = deliveries_on(s, post, account)
         _not_importing(post)
         busy = [d for d in chosen if d.status == S.PUBLISHING]
         if busy:
@@ -372,6 +371,17 @@ def cancel(app: App, post_id: int, *, account: str | None = None) -> list[Delive
             states.move(d, S.CANCELLED)
             d.updated_at = app.now()
         return todo
+
+
+def deliveries_on(s: Session, post: Post, account: str | None) -> list[Delivery]:
+    """The post's deliveries on ``account`` (a group's name: on its accounts), or all of them."""
+    if account is None:
+        return list(post.deliveries)
+    ids = {a.id for a in groups.accounts_named(s, account)}
+    chosen = [d for d in post.deliveries if d.account_id in ids]
+    if not chosen:
+        raise NotFound(f"post {post.id} has no delivery on {account}", f"see `campaigner post show {post.id}`")
+    return chosen
 
 
 def _nothing_to_cancel(post_id: int, chosen: Sequence[Delivery]) -> InvalidInput:
@@ -403,8 +413,7 @@ def retry(app: App, post_id: int, *, account: str | None = None) -> list[Deliver
     now = app.now()
     with db.write(app.engine) as s:
         post = get(s, post_id)
-        todo = [d for d in post.deliveries
-                if d.status in (S.FAILED, S.EXPIRED) and (account is None or d.account.name == account)]
+        todo = [d for d in deliveries_on(s, post, account) if d.status in (S.FAILED, S.EXPIRED)]
         if not todo:
             raise InvalidInput(f"post {post_id} has no failed or expired delivery" + (f" on {account}" if account else ""),
                                f"see `campaigner post show {post_id}`")
