@@ -636,7 +636,7 @@ class Engine:
             today, last = s.execute(
                 select(func.count(case((and_(Delivery.published_at >= start, Delivery.published_at < end), 1))),
                        func.max(Delivery.published_at))
-                .where(Delivery.account_id == account.id, Delivery.status == S.PUBLISHED)).one()
+                .where(Delivery.account_id == account.id, Delivery.status.in_(list(states.WENT_OUT)))).one()
         batch.day, batch.published_today, batch.last_published, batch.counted = day, today or 0, last, True
 
     def _cap_or_spacing(self, batch: _Batch, d: Delivery, now: datetime) -> tuple[datetime, str] | None:

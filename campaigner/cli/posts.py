@@ -11,7 +11,8 @@ from campaigner.cli.output import Progress, echo_json, max_late_minutes, short, 
 from campaigner.errors import InvalidInput
 from campaigner.wording import plural
 
-STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed", "expired", "importing"]
+STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed", "expired", "importing",
+            "deleted"]
 
 
 def _split_names(values: tuple[str, ...]) -> list[str]:
@@ -372,6 +373,46 @@ def cancel(flags, post_id, account) -> None:
 
     done = svc.cancel(flags.app(), post_id, account=account)
     click.echo(f"Cancelled post {post_id} on {', '.join(d.account.name for d in done)}.")
+
+
+@post.command("delete")
+@click.argument("post_id", type=int)
+@click.option("--account", metavar="NAME", help="Only on this account (or the accounts of this group).")
+@click.option("--by-hand", "by_hand", is_flag=True,
+              help="You deleted it on the platform yourself: record it (no platform is asked).")
+@click.pass_obj
+def delete(flags, post_id, account, by_hand) -> None:
+    """Take a published post down: delete it on its platforms (every part of a thread).
+
+    What has not gone out yet is cancelled. The history is kept; the post is shown as deleted and
+    its metrics are no longer collected.
+    """
+    from campaigner.errors import CampaignerError
+    from campaigner.services import deletion
+    from campaigner.wording import plural
+
+    done = deletion.delete(flags.app(), post_id, account=account, done_by_hand=by_hand)
+    errors: list[CampaignerError] = []
+    for d in done:
+        parts = f" ({plural(d.parts, 'part')})" if d.of > 1 else ""
+        if d.result == "deleted":
+            click.echo(f"Deleted post {d.post_id} on {d.account}{parts}.")
+        elif d.result == "deleted by hand":
+            click.echo(f"Recorded post {d.post_id} on {d.account} as deleted by hand{parts}.")
+        elif d.result == "cancelled":
+            click.echo(f"Cancelled post {d.post_id} on {d.account} (it had not gone out).")
+        elif d.result == "already deleted":
+            click.echo(f"Post {d.post_id} was already deleted on {d.account}.")
+        else:
+            if d.parts:
+                click.echo(f"Deleted {d.parts} of {d.of} parts of post {d.post_id} on {d.account}; the rest is still "
+                           "there.")
+            assert d.error is not None
+            errors.append(d.error)
+    for e in errors:
+        click.echo(f"Error: {e}", err=True)
+    if errors:
+        sys.exit(1)
 
 
 @post.command("retry")

@@ -60,6 +60,8 @@ def measured_note(tot: Totals, t: Lang) -> str | None:
     note = t.count("measured", tot.posts, measured=t.num(tot.measured), posts=t.num(tot.posts))
     if tot.gone:
         note += "; " + t("gone_note", n=t.num(tot.gone))
+    if tot.deleted:
+        note += "; " + t("deleted_note", n=t.num(tot.deleted))
     return note
 
 

@@ -212,8 +212,8 @@ def test_edit_only_before_publish(setup, engine):
         d.status = DeliveryStatus.PUBLISHED
         s.commit()
     r = setup("post", "edit", "1", "Terlambat")
-    assert r.stderr == ("Error: post 1 is already published on kspi-x — editing is only possible before anything "
-                        "goes out; cancel it and queue a new post\n")
+    assert r.stderr == ("Error: post 1 is already published on kspi-x — a post that went out cannot be changed; to "
+                        "take it down: campaigner post delete 1, then queue a new post\n")
 
 
 def test_edit_targets(setup, engine):

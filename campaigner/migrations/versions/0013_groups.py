@@ -1,4 +1,8 @@
-"""groups of accounts
+"""groups of accounts; deleted deliveries (``post delete``)
+
+A new delivery status (``deleted``), attempt kind (``delete``) and attempt outcomes (``deleted``,
+``deleted_by_hand``, ``not_supported``) need no schema change: statuses and outcomes are stored as
+plain strings. Only the downgrade has work for them (older code cannot read them).
 
 Revision ID: 0013_groups
 Revises: 0010_meta
@@ -37,6 +41,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Older code cannot read a ``deleted`` delivery or a delete attempt's outcome (every query that
+    # meets one fails): a deleted delivery becomes ``published`` again (it did go out; older code's
+    # metrics then find it gone), and the delete attempts go.
+    op.execute("DELETE FROM attempts WHERE kind = 'delete'")
+    op.execute("UPDATE deliveries SET status = 'published' WHERE status = 'deleted'")
     with op.batch_alter_table('group_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_group_members_account_id'))
     op.drop_table('group_members')
