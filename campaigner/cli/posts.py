@@ -298,6 +298,7 @@ def show(flags, post_id, as_json) -> None:
         click.echo(f"media: {m.original_name} ({m.mime_type}, {m.size_bytes} bytes)" + (f" alt: {m.alt_text}" if m.alt_text else ""))
     for platform, text in p.variants.items():
         click.echo(f"variant for {platform}: {short(text, 60)}")
+    _print_final_texts(p)
     attempts = [(d, a) for d in p.deliveries for a in d.attempts]
     if attempts:
         click.echo("attempts:")
@@ -305,6 +306,25 @@ def show(flags, post_id, as_json) -> None:
             zone = app.zone_for(d.account.timezone)
             click.echo(f"  {format_local(a.started_at, zone, seconds=True)} {d.account.name} part {a.part_position + 1}: "
                        f"{a.outcome or 'running'}" + (f" ({a.error})" if a.error else ""))
+
+
+def _print_final_texts(post) -> None:
+    """Each delivery's text exactly as it goes out (its variant, the campaign's hashtags, the
+    link): deliveries with the same text are shown once, a thread part by part."""
+    from content.untrusted import for_display
+
+    by_text: dict[tuple[tuple[str, ...], bool], list[str]] = {}
+    for d in post.deliveries:
+        if d.parts:
+            went = d.status.value in ("published", "deleted")
+            by_text.setdefault((tuple(part.text for part in d.parts), went), []).append(d.account.name)
+    for (texts, went), names in by_text.items():
+        click.echo("")
+        click.echo(f"as it {'went' if went else 'goes'} out on {', '.join(names)}:")
+        for i, text in enumerate(texts):
+            lead = f"  {i + 1}/{len(texts)} " if len(texts) > 1 else "  "
+            for j, line in enumerate(for_display(text).split("\n")):
+                click.echo(((lead if j == 0 else " " * len(lead)) + line).rstrip())
 
 
 @post.command("edit")
@@ -481,11 +501,14 @@ def _settled(r) -> str:
 @click.option("--to", "to", multiple=True, metavar="NAME[,NAME…]", help="Check for these accounts (or groups).")
 @click.option("--platform", "platforms", multiple=True, help="Check for a platform (no database needed).")
 @click.option("--media", "has_media", is_flag=True, help="The post has media (Telegram captions: 1024).")
+@click.option("--thread", is_flag=True, help="Text is a thread: parts separated by a line holding only ---; "
+                                             "each part is counted.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def check(flags, text, file, to, platforms, has_media, as_json) -> None:
+def check(flags, text, file, to, platforms, has_media, thread, as_json) -> None:
     """Count TEXT as each platform does: count, limit and what to cut."""
     from content.length import check_length
+    from content.threads import split_thread
 
     body = _read_text(text, file)
     targets: list[tuple[str, str, int | None]] = []
@@ -505,17 +528,32 @@ def check(flags, text, file, to, platforms, has_media, as_json) -> None:
     if not targets:
         raise click.UsageError("say what to check for: --to NAME or --platform P")
     targets = list(dict.fromkeys(targets))
-    results = [(name, platform, check_length(body, platform, limit=limit, has_media=has_media))
-               for name, platform, limit in targets]
+    try:
+        parts = split_thread(body) if thread else [body]
+    except ValueError as exc:  # content says what is wrong and how to fix it
+        raise InvalidInput.from_message(str(exc)) from None
+    # the media go with the first part of a thread
+    results = [(name, platform, i, check_length(part, platform, limit=limit, has_media=has_media and i == 0))
+               for name, platform, limit in targets for i, part in enumerate(parts)]
     if as_json:
-        echo_json([{"target": n, "platform": p, "count": r.count, "limit": r.limit, "unit": r.unit, "ok": r.ok,
-                    "over": r.over} for n, p, r in results])
+        echo_json([{"target": n, "platform": p, "part": i + 1, "parts": len(parts), "count": r.count,
+                    "limit": r.limit, "unit": r.unit, "ok": r.ok, "over": r.over} for n, p, i, r in results])
     else:
-        for name, platform, r in results:
+        for name, platform, i, r in results:
             verdict = "fits" if r.ok else r.hint
-            click.echo(f"{name} ({platform}): {r.count}/{r.limit} {r.unit} — {verdict}")
-    if not all(r.ok for _, _, r in results):
+            part = f" part {i + 1} of {len(parts)}" if thread else ""
+            click.echo(f"{name} ({platform}){part}: {r.count}/{r.limit} {r.unit} — {verdict}")
+        if not thread and _looks_like_thread(body):
+            click.echo("Note: the text holds '---' lines; counted as one post — give --thread to count each part "
+                       "of a thread.", err=True)
+    if not all(r.ok for *_, r in results):
         sys.exit(1)
+
+
+def _looks_like_thread(text: str) -> bool:
+    from content.threads import SEPARATOR
+
+    return any(line.strip() == SEPARATOR for line in text.splitlines())
 
 
 @post.command("import")
