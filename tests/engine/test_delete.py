@@ -293,3 +293,30 @@ def test_a_deleted_post_still_counts_toward_the_days_cap(cli, engine_for, engine
     engine_for().publish_all_due()
     later = deliveries(engine)[-1]
     assert later.post_id == 2 and later.status == S.QUEUED and later.due_at > cli.clock.now  # moved by the cap
+
+
+def test_instagram_cannot_delete_through_its_api(cli, engine, platform_account, tmp_path):
+    """Instagram's API (with Instagram Login) has no delete: the connector says so without asking,
+    and the person is told to do it in the app and record it."""
+    from PIL import Image
+
+    platform_account("instagram", "ig1")
+    photo = tmp_path / "aksi.jpg"
+    Image.new("RGB", (1080, 1080), (200, 30, 30)).save(photo, "JPEG")
+    cli.ok("post", "add", "Aksi nasional", "--to", "ig1", "--media", str(photo), "--at", "+1h")
+    url = "https://www.instagram.com/p/DAbc123/"
+    with Session(engine) as s:
+        s.execute(update(Delivery).values(status=S.PUBLISHED, remote_id="17900000000000001", remote_url=url,
+                                          published_at=cli.clock.now))
+        s.execute(update(DeliveryPart).values(remote_id="17900000000000001", remote_url=url))
+        s.commit()
+    r = cli("post", "delete", "1")
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == (
+        "Error: instagram cannot delete post 1 on ig1 through its API (instagram: the Instagram API with Instagram "
+        "Login cannot delete a post — delete it in the Instagram app (⋯ → Delete)) — delete it on instagram yourself "
+        f"({url}), then record it: campaigner post delete 1 --account ig1 --by-hand\n")
+    [d] = deliveries(engine)
+    assert d.status == S.PUBLISHED and deletes(d) == [(0, "not_supported")]
+    assert cli.ok("post", "delete", "1", "--account", "ig1", "--by-hand").stdout == (
+        "Recorded post 1 on ig1 as deleted by hand.\n")
