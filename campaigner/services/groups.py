@@ -98,7 +98,7 @@ class Changed:
     removed: bool = False  # the whole group (``remove`` without accounts)
 
 
-def _accounts(session: Session, given: Sequence[str], group: str) -> list[Account]:
+def _accounts(session: Session, given: Sequence[str]) -> list[Account]:
     """The accounts named (a group among them stands for its members as they are now), in order,
     each once; every unknown name is one error."""
     wanted = expand(session, given)
@@ -128,7 +128,7 @@ def add(app: App, name: str, accounts: Sequence[str]) -> Changed:
             if not NAME_RE.fullmatch(name):
                 raise InvalidInput(f"group name {name!r} is not allowed",
                                    "use lower-case letters, digits, '-' and '_' (e.g. semua), up to 64 characters")
-        chosen = _accounts(s, accounts, name)
+        chosen = _accounts(s, accounts)
         created = group is None
         if group is None:
             group = Group(name=name, created_at=app.now())
@@ -155,7 +155,7 @@ def remove(app: App, name: str, accounts: Sequence[str] = ()) -> Changed:
         if not accounts:
             s.delete(group)
             return Changed(name, [], before, removed=True)
-        chosen = _accounts(s, accounts, name)
+        chosen = _accounts(s, accounts)
         ids = {a.id for a in chosen}
         out = [m for m in group.members if m.account_id in ids]
         if not out:
