@@ -157,7 +157,7 @@ def run_ours(launcher: subprocess.Popen, app: App, csv_path: Path, rows: int) ->
     launcher.stdin.flush()
     status, maxrss, out = json.loads(launcher.stdout.readline())
     ours = time.perf_counter() - t
-    assert status == 0 and out.startswith(f"Queued {rows} posts"), out
+    assert status == 0 and out.startswith(f"Queued {rows:,} posts"), out
     return ours, maxrss / 1024  # kilobytes on Linux
 
 

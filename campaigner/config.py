@@ -152,7 +152,8 @@ def load_config_file(path: Path, *, required: bool) -> dict:
     except FileNotFoundError:
         if required:
             raise ConfigError(f"config file {path} does not exist",
-                              "create it or point --config / CAMPAIGNER_CONFIG at an existing file") from None
+                              f"create it with `campaigner config init {path}`, or point --config / "
+                              "CAMPAIGNER_CONFIG at an existing file") from None
         return {}
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}", "check its permissions") from None
@@ -409,3 +410,81 @@ def resolve(flags: Mapping[str, object | None] | None = None, env: Mapping[str, 
                     smtp=smtp_settings(file_values.get("smtp"), cfg_path),
                     report=report_settings(file_values.get("report"), cfg_path),
                     media=media_settings(file_values.get("media"), cfg_path))
+
+
+#: what ``campaigner config init`` writes: every setting, commented out, with its default or an
+#: example (the data folder and the secrets file are filled in); a test checks that the file, and
+#: the file with its settings uncommented, are read without error
+STARTER = """\
+# campaigner's settings (TOML). A line starting with "#" is a comment: remove the "#" of a
+# setting to use it. Command-line flags and CAMPAIGNER_* environment variables win over this file.
+# Secrets (tokens, passwords, storage keys) never go here: see `campaigner account set-secret`.
+
+# The database: an SQLite file (default: campaigner.db in the data folder), or PostgreSQL for
+# several workers on several machines.
+# database_url = "postgresql+psycopg://campaigner@db.example.org/campaigner"
+
+# The zone times are read and shown in when an account has none of its own:
+# Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT).
+# timezone = "Asia/Jakarta"
+
+# Where campaigner keeps its database, copies of media and reports.
+# data_dir = {data_dir}
+
+# The secrets file (mode 0600), written by `campaigner account set-secret`.
+# secrets_file = {secrets_file}
+
+# How late a post may still go out after its time: "30m", "6h", "2d" or "none".
+# max_late = "6h"
+
+# E-mail digests of alerts (failures, paused accounts, posts that need a person). The password
+# comes from CAMPAIGNER_SMTP_PASSWORD or the secrets file.
+# [smtp]
+# host = "smtp.example.org"
+# port = 587
+# from = "campaigner@example.org"
+# to = ["humas@example.org"]
+# starttls = true
+# username = "campaigner@example.org"
+
+# The weekly report `campaigner run` writes (and e-mails) every Monday at 07:00.
+# [report]
+# lang = "id"
+# formats = ["html", "markdown", "csv"]
+# to = ["pimpinan@example.org"]
+# dir = "/srv/campaigner/reports"
+
+# The public place Instagram and Threads fetch media from: a folder your web server serves at
+# public_url, or an S3-compatible bucket (endpoint, bucket, prefix, region; its keys go in the
+# secrets file).
+# [media]
+# public_url = "https://media.example.org/campaigner/"
+# public_dir = "/srv/www/media/campaigner"
+# keep_days = 7
+"""
+
+
+def write_starter(path: Path) -> None:
+    """Write ``STARTER`` to ``path`` (its folder made if need be); an existing file is refused,
+    never overwritten."""
+    path = path.expanduser()
+    import json  # a JSON string is a TOML basic string: paths with quotes or backslashes stay valid
+
+    text = STARTER.format(data_dir=json.dumps(str(_user_dir("data"))),
+                          secrets_file=json.dumps(str(path.parent / "secrets.toml")))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8") as f:  # "x": fails if it exists, atomically
+            try:
+                f.write(text)
+            except BaseException:
+                path.unlink()
+                raise
+    except FileExistsError:
+        if path.is_dir():
+            raise ConfigError(f"{path} is a folder", "give the path of the file to write: campaigner config init "
+                              "PATH") from None
+        raise ConfigError(f"{path} exists already", "edit it, or give another path: campaigner config init PATH") \
+            from None
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}", "check the folder and its permissions") from None

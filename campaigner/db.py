@@ -28,7 +28,7 @@ from campaigner.errors import ConfigError, DatabaseBusy, SchemaOutdated
 #: Every Alembic revision this code knows, oldest first; a test checks them against the migrations.
 REVISIONS = ("0001_initial", "0002_engine", "0006_strangers", "0008_renditions", "0004_expired", "0007_import",
              "0009_media_host", "0003_liveness", "0005_outcomes",
-             "0010_meta", "0011_stance")
+             "0010_meta", "0011_stance", "0013_groups")
 #: The Alembic revision this code expects; a test checks it is the migrations' head.
 HEAD_REVISION = REVISIONS[-1]
 #: Tables every campaigner schema has had: they tell a newer campaigner's database (an unknown
@@ -258,6 +258,19 @@ def write(engine: Engine) -> Iterator[Session]:
         if is_busy(exc):
             raise busy_error() from None
         raise
+
+
+#: ``lock_names``' PostgreSQL advisory lock key (any fixed 64-bit number; "NAMES" in ASCII)
+NAMES_LOCK = 0x4E414D4553
+
+
+def lock_names(session: Session) -> None:
+    """Serialise, until the transaction ends, the writers that give out account and group names:
+    the two live in different tables, so no unique index can stop an account and a group being
+    created with one name at the same moment. PostgreSQL: a transaction-level advisory lock; SQLite
+    needs none (a write transaction there already holds the only write lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NAMES_LOCK})
 
 
 def is_busy(exc: BaseException) -> bool:

@@ -98,6 +98,8 @@ class DeliveryStatus(str, enum.Enum):
     #: written by a CSV import still running: nothing acts on it until the import ends (then
     #: queued, all at once) or fails (then deleted)
     IMPORTING = "importing"
+    #: it went out and was taken down again (``post delete``): history kept, metrics no longer polled
+    DELETED = "deleted"
 
     def __str__(self) -> str:
         return self.value
@@ -130,6 +132,10 @@ class AttemptOutcome(str, enum.Enum):
     CHECKED_NOT_FOUND = "checked_not_found"  # a look by hand did not see it (settles nothing)
     RESOLVED_FOUND = "resolved_found"        # a person found it (post reconcile --found)
     RESOLVED_RESEND = "resolved_resend"      # a person says it is not there (post reconcile --resend)
+    # delete (``post delete``): taking a published part down again
+    DELETED = "deleted"                      # the platform took it down (or it was gone already)
+    DELETED_BY_HAND = "deleted_by_hand"      # a person took it down on the platform (post delete --by-hand)
+    NOT_SUPPORTED = "not_supported"          # the platform offers no way to delete it: a person must
 
     def __str__(self) -> str:
         return self.value
@@ -269,6 +275,34 @@ class PostMedia(Base):
     post: Mapped[Post] = relationship(back_populates="media")
 
 
+class Group(Base):
+    """A name for several accounts (``semua``, ``jateng``): wherever an account name is taken, a
+    group's name stands for its members, in their order. Group and account names never collide."""
+
+    __tablename__ = "account_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    members: Mapped[list[GroupMember]] = relationship(back_populates="group", cascade="all, delete-orphan",
+                                                      order_by="GroupMember.position")
+
+
+class GroupMember(Base):
+    """An account in a group, at its place in the group's order."""
+
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("account_groups.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    group: Mapped[Group] = relationship(back_populates="members")
+    account: Mapped[Account] = relationship()
+
+
 class Delivery(Base):
     """One post on one account: the unit the engine claims, publishes and reconciles."""
 
@@ -342,7 +376,7 @@ class Attempt(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
     part_position: Mapped[int] = mapped_column(Integer, default=0)
-    kind: Mapped[str] = mapped_column(String(16), default="publish")  # publish | reconcile
+    kind: Mapped[str] = mapped_column(String(16), default="publish")  # publish | reconcile | delete
     worker: Mapped[str | None] = mapped_column(String(128))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

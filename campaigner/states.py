@@ -6,7 +6,9 @@ delivery is never re-sent before it has been reconciled (found → published, no
 reconciling claims it as publishing. The engine expires a delivery from its claim (publishing),
 so an unconfirmed one is looked for first; a queued one waiting on an account that cannot send
 expires where it waits (``services.expiry``); a person sends an expired one anyway
-(``post retry``) or gives it a new time (``post edit --at``), both back to queued.
+(``post retry``) or gives it a new time (``post edit --at``), both back to queued. A post that went
+out may be taken down again (``post delete``): published becomes deleted, as does a thread that
+went out in part and then failed, expired or was cancelled; deleted is final.
 """
 from __future__ import annotations
 
@@ -22,15 +24,19 @@ ALLOWED: dict[S, frozenset[S]] = {
     S.QUEUED: frozenset({S.PUBLISHING, S.CANCELLED, S.EXPIRED}),
     S.PUBLISHING: frozenset({S.PUBLISHED, S.QUEUED, S.FAILED, S.UNCONFIRMED, S.EXPIRED}),
     S.UNCONFIRMED: frozenset({S.PUBLISHING, S.PUBLISHED, S.QUEUED, S.FAILED, S.CANCELLED}),
-    S.FAILED: frozenset({S.QUEUED, S.CANCELLED}),
-    S.CANCELLED: frozenset({S.QUEUED}),
-    S.EXPIRED: frozenset({S.QUEUED, S.CANCELLED}),
-    S.PUBLISHED: frozenset(),
+    S.FAILED: frozenset({S.QUEUED, S.CANCELLED, S.DELETED}),
+    S.CANCELLED: frozenset({S.QUEUED, S.DELETED}),
+    S.EXPIRED: frozenset({S.QUEUED, S.CANCELLED, S.DELETED}),
+    S.PUBLISHED: frozenset({S.DELETED}),
+    S.DELETED: frozenset(),
     S.IMPORTING: frozenset(),  # queued by its import's last statement (services.imports), or deleted
 }
 
-#: statuses that hold a place on the account (count toward caps, take a slot)
-ACTIVE = frozenset({S.QUEUED, S.PUBLISHING, S.PUBLISHED, S.UNCONFIRMED})
+#: statuses that hold a place on the account (count toward caps, take a slot); a deleted post went
+#: out at its time all the same (a platform counts what was created)
+ACTIVE = frozenset({S.QUEUED, S.PUBLISHING, S.PUBLISHED, S.UNCONFIRMED, S.DELETED})
+#: statuses of a delivery that went out: published, or published and taken down since
+WENT_OUT = frozenset({S.PUBLISHED, S.DELETED})
 #: statuses whose post may still be changed
 EDITABLE = frozenset({S.QUEUED, S.FAILED, S.CANCELLED, S.EXPIRED})
 

@@ -31,7 +31,7 @@ from typing import Any, Iterator, Sequence
 from urllib.parse import quote
 
 from connectors.base import (AccountConfig, AuthExpired, Clock, Identity, Metrics, MetricsBatch,
-                             OutgoingPost, Permanent, Published, RateLimited, Reply, Transient,
+                             NotSupported, OutgoingPost, Permanent, Published, RateLimited, Reply, Transient,
                              system_clock)
 from connectors.posttext import compose_text
 
@@ -128,8 +128,9 @@ def inject_fault(state_dir: Path, account: str, kind: str, **info: Any) -> None:
     """Make the sandbox account's next call fail like a real platform would.
 
     ``kind``: ``"auth"`` (credentials expire, until cleared with ``kind="auth_ok"``),
-    ``"rate_limit"`` (``retry_at=datetime``), ``"server_error"`` (``status=503``), or
-    ``"lost_answer"`` (the call takes effect, then raises ``Transient(outcome_unknown=True)``).
+    ``"rate_limit"`` (``retry_at=datetime``), ``"server_error"`` (``status=503``),
+    ``"lost_answer"`` (the call takes effect, then raises ``Transient(outcome_unknown=True)``), or
+    ``"not_supported"`` (a platform that does not offer the operation: ``NotSupported``).
     """
     store = SandboxStore(state_dir, account)
     with store.transaction() as state:
@@ -137,7 +138,7 @@ def inject_fault(state_dir: Path, account: str, kind: str, **info: Any) -> None:
             state["auth_expired"] = True
         elif kind == "auth_ok":
             state["auth_expired"] = False
-        elif kind in ("rate_limit", "server_error", "lost_answer"):
+        elif kind in ("rate_limit", "server_error", "lost_answer", "not_supported"):
             fault: dict[str, Any] = {"kind": kind}
             if "retry_at" in info:
                 fault["retry_at"] = _iso(info["retry_at"])
@@ -219,6 +220,8 @@ class SandboxConnector:
             raise RateLimited(retry_at, "sandbox: rate limited (injected)")
         if kind == "server_error":
             raise Transient(f"sandbox: server error {fault.get('status', 503)} (injected)")
+        if kind == "not_supported":
+            raise NotSupported("sandbox: this platform does not offer it (injected)")
         with self.store.transaction() as state:
             yield state
         if kind == "lost_answer":

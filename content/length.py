@@ -62,12 +62,12 @@ class LengthCheck:
     def hint(self) -> str:
         """A short human instruction: ``"cut 12 characters"``, or ``"8 characters left"`` when it fits."""
         if self.ok:
-            return f"{self.limit - self.count} {self.unit} left"
+            return f"{_counted(self.limit - self.count, self.unit)} left"
         parts = []
         if self.over:
-            parts.append(f"cut {self.over} {self.unit}")
+            parts.append(f"cut {_counted(self.over, self.unit)}")
         if self.bytes_over:
-            parts.append(f"cut {self.bytes_over} bytes (UTF-8)")
+            parts.append(f"cut {_counted(self.bytes_over, 'bytes')} (UTF-8)")
         if self.invalid_chars:
             parts.append("remove " + ", ".join(f"U+{ord(c):04X}" for c in self.invalid_chars))
         return " and ".join(parts)
@@ -77,6 +77,11 @@ class LengthCheck:
         if self.bytes is not None:
             text += f", {self.bytes}/{self.byte_limit} bytes"
         return f"{text} — {self.hint}"
+
+
+def _counted(n: int, unit: str) -> str:
+    """``n`` with its unit: "1 character", "12 characters", "1 weighted character"."""
+    return f"{n} {unit[:-1] if n == 1 and unit.endswith('s') else unit}"
 
 
 def limit_for(platform: str, *, limit: int | None = None, has_media: bool = False) -> int:

@@ -63,6 +63,7 @@ from campaigner.services.expiry import expire_waiting
 from campaigner.services.posts import (known_there, look_since, maybe_out_since, outgoing_post, pending_part,
                                        uncertain)
 from campaigner.times import format_local, local_day_bounds
+from campaigner.wording import plural
 from connectors.base import (AlreadyPublished, AuthExpired, Connector, ConnectorError, OutgoingPost, Permanent,
                              Published, RateLimited, Transient)
 from scheduler.policy import RetryPolicy
@@ -635,7 +636,7 @@ class Engine:
             today, last = s.execute(
                 select(func.count(case((and_(Delivery.published_at >= start, Delivery.published_at < end), 1))),
                        func.max(Delivery.published_at))
-                .where(Delivery.account_id == account.id, Delivery.status == S.PUBLISHED)).one()
+                .where(Delivery.account_id == account.id, Delivery.status.in_(list(states.WENT_OUT)))).one()
         batch.day, batch.published_today, batch.last_published, batch.counted = day, today or 0, last, True
 
     def _cap_or_spacing(self, batch: _Batch, d: Delivery, now: datetime) -> tuple[datetime, str] | None:
@@ -781,7 +782,7 @@ class Engine:
     def _retry(self, d: Delivery, batch: _Batch, reason: str, *, attempt: _End | None = None) -> Bucket:
         count = d.attempt_count + 1
         if self.policy.gives_up(count):
-            return self._fail(d, batch, f"gave up after {count} attempts: {reason}", attempt=attempt,
+            return self._fail(d, batch, f"gave up after {plural(count, 'attempt')}: {reason}", attempt=attempt,
                               attempt_count=count)
         now = self.app.now()
         self._settle(d, batch, S.QUEUED, dict(attempt_count=count, last_error=reason,

@@ -246,8 +246,10 @@ def remove(flags, name, purge) -> None:
     """Remove an account (refused while posts wait to go out on it)."""
     from campaigner.services import accounts as svc
 
-    svc.remove(flags.app(), name, purge=purge)
+    left = svc.remove(flags.app(), name, purge=purge)
     click.echo(f"Removed account {name}.")
+    for group, n in left:
+        click.echo(f"It was taken out of group {group}" + (" (now empty)." if n == 0 else "."))
 
 
 @account.command("set-secret")

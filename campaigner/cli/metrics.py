@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import Progress, echo_json, quiet
+from campaigner.wording import plural
 
 KINDS = ("question", "support", "oppose", "other", "unclassified")
 
@@ -41,13 +42,14 @@ def collect(flags, replies, as_json) -> None:
         return
     if quiet():
         return
-    click.echo(f"Collected {report.polled} snapshots in {report.requests} requests"
-               + (f"; {report.missing} posts are gone from their platform" if report.missing else "")
+    click.echo(f"Collected {plural(report.polled, 'snapshot')} in {plural(report.requests, 'request')}"
+               + (f"; {plural(report.missing, 'post')} {'is' if report.missing == 1 else 'are'} gone from "
+                  "their platform" if report.missing else "")
                + (f"; {report.refused} refused by the database (see the log)" if report.refused else "") + ".")
     for name, why in report.skipped_accounts.items():
         click.echo(f"Skipped {name}: {why}")
     if answers is not None:
-        click.echo(f"New replies: {answers.new} ({answers.requests} requests)"
+        click.echo(f"New replies: {answers.new} ({plural(answers.requests, 'request')})"
                    + (f"; {answers.refused} refused by the database (see the log)" if answers.refused else "") + ".")
         if answers.kinds:
             click.echo(f"New replies by kind: {_kinds(answers.kinds)}.")

@@ -9,8 +9,10 @@ import click
 
 from campaigner.cli.output import Progress, echo_json, max_late_minutes, short, table
 from campaigner.errors import InvalidInput
+from campaigner.wording import plural
 
-STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed", "expired", "importing"]
+STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed", "expired", "importing",
+            "deleted"]
 
 
 def _split_names(values: tuple[str, ...]) -> list[str]:
@@ -296,6 +298,7 @@ def show(flags, post_id, as_json) -> None:
         click.echo(f"media: {m.original_name} ({m.mime_type}, {m.size_bytes} bytes)" + (f" alt: {m.alt_text}" if m.alt_text else ""))
     for platform, text in p.variants.items():
         click.echo(f"variant for {platform}: {short(text, 60)}")
+    _print_final_texts(p)
     attempts = [(d, a) for d in p.deliveries for a in d.attempts]
     if attempts:
         click.echo("attempts:")
@@ -303,6 +306,25 @@ def show(flags, post_id, as_json) -> None:
             zone = app.zone_for(d.account.timezone)
             click.echo(f"  {format_local(a.started_at, zone, seconds=True)} {d.account.name} part {a.part_position + 1}: "
                        f"{a.outcome or 'running'}" + (f" ({a.error})" if a.error else ""))
+
+
+def _print_final_texts(post) -> None:
+    """Each delivery's text exactly as it goes out (its variant, the campaign's hashtags, the
+    link): deliveries with the same text are shown once, a thread part by part."""
+    from content.untrusted import for_display
+
+    by_text: dict[tuple[tuple[str, ...], bool], list[str]] = {}
+    for d in post.deliveries:
+        if d.parts:
+            went = d.status.value in ("published", "deleted")
+            by_text.setdefault((tuple(part.text for part in d.parts), went), []).append(d.account.name)
+    for (texts, went), names in by_text.items():
+        click.echo("")
+        click.echo(f"as it {'went' if went else 'goes'} out on {', '.join(names)}:")
+        for i, text in enumerate(texts):
+            lead = f"  {i + 1}/{len(texts)} " if len(texts) > 1 else "  "
+            for j, line in enumerate(for_display(text).split("\n")):
+                click.echo(((lead if j == 0 else " " * len(lead)) + line).rstrip())
 
 
 @post.command("edit")
@@ -373,6 +395,46 @@ def cancel(flags, post_id, account) -> None:
     click.echo(f"Cancelled post {post_id} on {', '.join(d.account.name for d in done)}.")
 
 
+@post.command("delete")
+@click.argument("post_id", type=int)
+@click.option("--account", metavar="NAME", help="Only on this account (or the accounts of this group).")
+@click.option("--by-hand", "by_hand", is_flag=True,
+              help="You deleted it on the platform yourself: record it (no platform is asked).")
+@click.pass_obj
+def delete(flags, post_id, account, by_hand) -> None:
+    """Take a published post down: delete it on its platforms (every part of a thread).
+
+    What has not gone out yet is cancelled. The history is kept; the post is shown as deleted and
+    its metrics are no longer collected.
+    """
+    from campaigner.errors import CampaignerError
+    from campaigner.services import deletion
+    from campaigner.wording import plural
+
+    done = deletion.delete(flags.app(), post_id, account=account, done_by_hand=by_hand)
+    errors: list[CampaignerError] = []
+    for d in done:
+        parts = f" ({plural(d.parts, 'part')})" if d.of > 1 else ""
+        if d.result == "deleted":
+            click.echo(f"Deleted post {d.post_id} on {d.account}{parts}.")
+        elif d.result == "deleted by hand":
+            click.echo(f"Recorded post {d.post_id} on {d.account} as deleted by hand{parts}.")
+        elif d.result == "cancelled":
+            click.echo(f"Cancelled post {d.post_id} on {d.account} (it had not gone out).")
+        elif d.result == "already deleted":
+            click.echo(f"Post {d.post_id} was already deleted on {d.account}.")
+        else:
+            if d.parts:
+                click.echo(f"Deleted {d.parts} of {d.of} parts of post {d.post_id} on {d.account}; the rest is still "
+                           "there.")
+            assert d.error is not None
+            errors.append(d.error)
+    for e in errors:
+        click.echo(f"Error: {e}", err=True)
+    if errors:
+        sys.exit(1)
+
+
 @post.command("retry")
 @click.argument("post_id", type=int)
 @click.option("--account", metavar="NAME", help="Only the delivery on this account.")
@@ -436,10 +498,11 @@ def _settled(r) -> str:
 @post.command("check")
 @click.argument("text", required=False)
 @click.option("--file", "file", metavar="F")
-@click.option("--to", "to", multiple=True, metavar="NAME[,NAME…]", help="Check for these accounts.")
+@click.option("--to", "to", multiple=True, metavar="NAME[,NAME…]", help="Check for these accounts (or groups).")
 @click.option("--platform", "platforms", multiple=True, help="Check for a platform (no database needed).")
 @click.option("--media", "has_media", is_flag=True, help="The post has media (Telegram captions: 1024).")
-@click.option("--thread", is_flag=True, help="Text is a thread: parts separated by a line holding only ---.")
+@click.option("--thread", is_flag=True, help="Text is a thread: parts separated by a line holding only ---; "
+                                             "each part is counted.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def check(flags, text, file, to, platforms, has_media, thread, as_json) -> None:
@@ -455,22 +518,23 @@ def check(flags, text, file, to, platforms, has_media, thread, as_json) -> None:
     targets: list[tuple[str, str, int | None]] = []
     if to:
         from campaigner import db
-        from campaigner.services.accounts import get
+        from campaigner.services.groups import accounts_named
 
         app = flags.app()
         with db.read(app.engine) as s:
             for name in _split_names(to):
-                a = get(s, name)
-                targets.append((a.name, a.platform, a.char_limit))
+                for a in accounts_named(s, name):
+                    targets.append((a.name, a.platform, a.char_limit))
     for p in platforms:
         from campaigner.services.accounts import check_platform
 
         targets.append((check_platform(p), check_platform(p), None))
     if not targets:
         raise click.UsageError("say what to check for: --to NAME or --platform P")
+    targets = list(dict.fromkeys(targets))
     try:
         parts = split_thread(body) if thread else [body]
-    except ValueError as exc:
+    except ValueError as exc:  # content says what is wrong and how to fix it
         raise InvalidInput.from_message(str(exc)) from None
     results = []
     for name, platform, limit in targets:
@@ -480,23 +544,32 @@ def check(flags, text, file, to, platforms, has_media, thread, as_json) -> None:
             whole.append(f"{record.label} has no threads — queue each part as its own post")
         if record.media.required and not has_media:
             whole.append(f"{record.label} needs a photo or video — add --media FILE to post add")
-        for i, part in enumerate(parts):
+        for i, part in enumerate(parts):  # the media go with the first part of a thread
             length = check_length(part, platform, limit=limit, has_media=has_media and i == 0)
             problems = (whole if i == 0 else []) + tag_problems(part, platform)
-            results.append((name, platform, i + 1, length, problems))
+            results.append((name, platform, i, length, problems))
     if as_json:
-        echo_json([{"target": n, "platform": p, **({"part": i} if len(parts) > 1 else {}), "count": r.count,
+        echo_json([{"target": n, "platform": p, "part": i + 1, "parts": len(parts), "count": r.count,
                     "limit": r.limit, "unit": r.unit, "ok": r.ok and not problems, "over": r.over,
                     "problems": problems} for n, p, i, r, problems in results])
     else:
         for name, platform, i, r, problems in results:
             verdict = "fits" if r.ok else r.hint
-            where = f", part {i}" if len(parts) > 1 else ""
+            where = f" part {i + 1} of {len(parts)}" if thread else ""
             click.echo(f"{name} ({platform}){where}: {r.count}/{r.limit} {r.unit} — {verdict}")
             for problem in problems:
                 click.echo(f"  {problem}")
+        if not thread and _looks_like_thread(body):
+            click.echo("Note: the text holds '---' lines; counted as one post — give --thread to count each part "
+                       "of a thread.", err=True)
     if not all(r.ok and not problems for *_, r, problems in results):
         sys.exit(1)
+
+
+def _looks_like_thread(text: str) -> bool:
+    from content.threads import SEPARATOR
+
+    return any(line.strip() == SEPARATOR for line in text.splitlines())
 
 
 @post.command("import")
@@ -521,11 +594,13 @@ def import_(flags, csv_file, dry_run, max_mb) -> None:
             click.echo(f"Error: {csv_file.name} {e}", err=True)
         n = result.error_count
         if n > len(result.errors):
-            click.echo(f"Error: {csv_file.name}: {n - len(result.errors):,} more problems not listed", err=True)
+            more = plural(n - len(result.errors), 'more problem')
+            click.echo(f"Error: {csv_file.name}: {more} not listed", err=True)
         raise InvalidInput(f"{n:,} bad row{'s' if n != 1 else ''} in {csv_file.name}, "
                            "nothing was imported", "fix the rows above and import again")
     verb = "Would queue" if dry_run else "Queued"
-    click.echo(f"{verb} {result.posts} posts ({result.deliveries} deliveries) from {csv_file.name}.")
+    click.echo(f"{verb} {plural(result.posts, 'post')} ({plural(result.deliveries, 'delivery', 'deliveries')}) "
+               f"from {csv_file.name}.")
 
 
 @post.command("export")
@@ -544,7 +619,7 @@ def export(flags, csv_file, campaign) -> None:
     else:
         stream = is_stream(csv_file)
         done = export_csv_file(app, csv_file, campaign=campaign)
-        click.echo(f"Wrote {done.rows} rows to {csv_file}.", err=stream)
+        click.echo(f"Wrote {plural(done.rows, 'row')} to {csv_file}.", err=stream)
     if done.incomplete:
         click.echo(f"Note: {done.incomplete} post{'s have' if done.incomplete != 1 else ' has'} per-platform "
                    "variants or alt texts, which the calendar has no column for: not in the file.", err=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, short
+from campaigner.wording import plural
 
 
 @click.command()
@@ -20,7 +21,7 @@ def queue(flags, days, as_json) -> None:
         echo_json([{"day": day, "deliveries": items} for day, items in groups])
         return
     if not groups:
-        click.echo(f"Nothing queued in the next {days} days.")
+        click.echo(f"Nothing queued in the next {plural(days, 'day')}.")
         return
     for day, items in groups:
         click.echo(f"{day:%A %Y-%m-%d}")

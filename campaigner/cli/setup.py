@@ -38,11 +38,36 @@ def init(flags) -> None:
                    "(their process stopped before the end; nothing of them was queued).")
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def config(ctx, as_json: bool) -> None:
+    """Show the settings in force and where each comes from.
+
+    `campaigner config init [PATH]` writes a commented starter config file.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    _show(ctx.obj, as_json)
+
+
+@config.command("init")
+@click.argument("path", required=False)
 @click.pass_obj
-def config(flags, as_json: bool) -> None:
-    """Show the settings in force and where each comes from."""
+def config_init(flags, path) -> None:
+    """Write a commented starter config file at PATH (default: --config, CAMPAIGNER_CONFIG, or
+    the user's config folder). An existing file is never overwritten."""
+    from pathlib import Path
+
+    from campaigner.config import default_config_file, write_starter
+
+    target = Path(path) if path else Path(flags.config) if flags.config else default_config_file()
+    write_starter(target)
+    click.echo(f"Wrote a starter config to {target}: every setting is commented out — remove the '#' of those "
+               "you want to change.")
+
+
+def _show(flags, as_json: bool) -> None:
     from campaigner.db import safe_url
     from campaigner.lateness import format_minutes
 

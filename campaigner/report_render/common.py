@@ -89,9 +89,11 @@ def extras(tot: Totals, t: Lang) -> str | None:
 def measured_note(tot: Totals, t: Lang) -> str | None:
     if tot.posts == 0:
         return None
-    note = t("measured", measured=t.num(tot.measured), posts=t.num(tot.posts))
+    note = t.count("measured", tot.posts, measured=t.num(tot.measured), posts=t.num(tot.posts))
     if tot.gone:
         note += "; " + t("gone_note", n=t.num(tot.gone))
+    if tot.deleted:
+        note += "; " + t("deleted_note", n=t.num(tot.deleted))
     return note
 
 
@@ -118,7 +120,8 @@ def attention_text(item: AttentionItem, t: Lang, zone: ZoneInfo) -> str:
         what = t("att_held", until=t.time(item.until, zone))
         return f"{who}: {what}" + (f" — {item.reason}" if item.reason else "")
     if item.kind == "failures":
-        return f"{who}: " + t("att_failures", posts=t.num(item.failed_posts), attempts=t.num(item.failed_attempts))
+        return f"{who}: " + t("att_failures", posts=t.count("failed_posts", item.failed_posts),
+                              attempts=t.count("failed_attempts", item.failed_attempts))
     if item.kind == "expired":
         return f"{who}: " + t("att_expired", posts=t.posts(item.expired_posts), name=item.account)
     key = "att_token_expired" if item.kind == "token_expired" else "att_token_expiring"

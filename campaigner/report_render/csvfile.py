@@ -10,7 +10,8 @@ column                    meaning
 ========================  ==========================================================================
 delivery_id               the delivery's id (``campaigner post show POST_ID`` shows it)
 post_id                   the post's id
-status                    ``published`` or ``failed``
+status                    ``published``, ``deleted`` (published, then taken down before the week
+                          ended) or ``failed``
 campaign                  the campaign's slug, empty for none
 account                   account name
 platform                  the account's platform, as `campaigner account add` names it (``x``, ``mastodon``…)
@@ -30,7 +31,8 @@ named_metrics             the same figures in the platform's own words, only tho
 interactions              likes + reposts + replies + quotes (the known ones)
 engagement_rate           interactions ÷ impressions as a fraction (``0.0345``), when both known
 snapshot_utc              when that snapshot was collected (empty: not measured yet)
-gone                      ``yes`` when the platform no longer has the post, else empty
+gone                      ``yes`` when the platform no longer has the post (and campaigner did not
+                          delete it), else empty
 hashtags                  the tags in the text that went out, space separated
 text                      the first part's text as it went out, on one line
 error                     why it failed (failed rows only)

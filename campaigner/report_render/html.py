@@ -166,7 +166,7 @@ def _section(heading: str, sec: Section, t: Lang, zone: ZoneInfo, *, chart: bool
         if any(hs.campaign_tag for hs in sec.hashtag_stats):
             h.append(f'<p class="small">* {e(t("campaign_tag"))}</p>')
     if sec.replies.total:
-        h.append(f"<h3>{e(t('replies_title'))}</h3><p>{e(t('replies_total', n=t.num(sec.replies.total)))}: "
+        h.append(f"<h3>{e(t('replies_title'))}</h3><p>{e(t.count('replies_total', sec.replies.total))}: "
                  f"{e(sentiment_line(sec.replies, t))}</p>")
     h.append("</section>")
     return "\n".join(h)
@@ -218,7 +218,7 @@ def _replies(report: WeeklyReport, t: Lang) -> str:
     if not s.counts.total:
         h.append(f"<p>{e(t('no_replies'))}</p></section>")
         return "\n".join(h)
-    h.append(f"<p>{e(t('replies_total', n=t.num(s.counts.total)))}: {e(sentiment_line(s.counts, t))}</p>")
+    h.append(f"<p>{e(t.count('replies_total', s.counts.total))}: {e(sentiment_line(s.counts, t))}</p>")
     h.append(_img(charts.sentiment_chart(s, t), t("chart_sentiment")))
     h.append("<ul>" + "".join(f"<li>{e(t.language(code))}: {e(t.num(c.total))} ({e(sentiment_line(c, t))})</li>"
                               for code, c in s.by_language) + "</ul>")

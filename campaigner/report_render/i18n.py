@@ -40,7 +40,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "rate": "Engagement rate",
         "also": "Also",
         "measured": "{measured} of {posts} posts measured",
+        "measured_one": "{measured} of {posts} post measured",
         "gone_note": "{n} gone from their platform",
+        "deleted_note": "{n} taken down (deleted)",
         "na": "n/a",
         "pts": "pts",
         "by_platform": "By platform",
@@ -63,6 +65,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "avg": "avg",
         "replies_title": "Replies",
         "replies_total": "{n} replies",
+        "replies_total_one": "{n} reply",
         "no_replies": "No replies this week.",
         "by_language": "By language",
         "unknown_language": "unknown",
@@ -73,7 +76,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "attention_none": "Nothing: every account is fine.",
         "att_paused": "paused",
         "att_held": "held until {until}",
-        "att_failures": "{posts} failed posts, {attempts} failed attempts this week",
+        "att_failures": "{posts}, {attempts} this week",
+        "failed_posts": "{n} failed posts",
+        "failed_posts_one": "{n} failed post",
+        "failed_attempts": "{n} failed attempts",
+        "failed_attempts_one": "{n} failed attempt",
         "att_token_expiring": "token expires {when}",
         "att_token_expired": "token expired {when}",
         "att_expired": "{posts} not sent this week: past the lateness limit (to send one anyway: campaigner post "
@@ -158,7 +165,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "rate": "Tingkat interaksi",
         "also": "Juga",
         "measured": "{measured} dari {posts} unggahan terukur",
+        "measured_one": "{measured} dari {posts} unggahan terukur",
         "gone_note": "{n} sudah hilang dari platformnya",
+        "deleted_note": "{n} sudah diturunkan (dihapus)",
         "na": "t/a",
         "pts": "poin",
         "by_platform": "Per platform",
@@ -181,6 +190,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "avg": "rata-rata",
         "replies_title": "Balasan",
         "replies_total": "{n} balasan",
+        "replies_total_one": "{n} balasan",
         "no_replies": "Tidak ada balasan pekan ini.",
         "by_language": "Per bahasa",
         "unknown_language": "tidak diketahui",
@@ -191,7 +201,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "attention_none": "Tidak ada: semua akun baik.",
         "att_paused": "dijeda",
         "att_held": "ditahan sampai {until}",
-        "att_failures": "{posts} unggahan gagal, {attempts} percobaan gagal pekan ini",
+        "att_failures": "{posts}, {attempts} pekan ini",
+        "failed_posts": "{n} unggahan gagal",
+        "failed_posts_one": "{n} unggahan gagal",
+        "failed_attempts": "{n} percobaan gagal",
+        "failed_attempts_one": "{n} percobaan gagal",
         "att_token_expiring": "token kedaluwarsa {when}",
         "att_token_expired": "token sudah kedaluwarsa {when}",
         "att_expired": "{posts} tidak terkirim pekan ini: lewat batas keterlambatan (untuk tetap mengirim: "
@@ -282,6 +296,11 @@ class Lang:
     def __call__(self, key: str, **kw) -> str:
         text = self.strings[key]
         return text.format(**kw) if kw else text
+
+    def count(self, key: str, n: int, **kw) -> str:
+        """``key``'s text for the count ``n``: its ``_one`` form when ``n`` is 1 ("1 reply", never
+        "1 replies"); ``n`` is given to the text as ``{n}`` unless ``kw`` names it otherwise."""
+        return self(f"{key}_one" if n == 1 else key, **{"n": self.num(n), **kw})
 
     # numbers
     def num(self, n: int | float | None, *, total: bool = False) -> str:

@@ -41,7 +41,8 @@ platform gives under its own name — Instagram's ``impressions`` are ``views``,
 unscored}``).
 
 Totals (each delivery's latest snapshot collected before the end of its week): ``posts``
-(published), ``measured`` (with numbers), ``gone`` (no longer on the platform), ``likes``,
+(published, deleted since included), ``measured`` (with numbers), ``gone`` (no longer on the
+platform, not deleted by campaigner), ``deleted`` (taken down before the end of the week), ``likes``,
 ``reposts``, ``replies``, ``quotes``, ``impressions``, ``bookmarks``, ``clicks``, ``reach``, ``shares`` (sums of the
 known values; null when no delivery has the metric), ``interactions`` (likes + reposts + replies
 + quotes, same rule), ``engagement_rate`` (interactions ÷ impressions over the deliveries that
@@ -70,7 +71,7 @@ their lateness limit).
 Late: ``delivery_id``, ``post_id``, ``account``, ``platform``, ``due_at``, ``published_at``,
 ``late_seconds``, ``url``.
 
-Delivery: ``delivery_id``, ``post_id``, ``status`` ("published" | "failed"), ``campaign``,
+Delivery: ``delivery_id``, ``post_id``, ``status`` ("published" | "deleted" | "failed"), ``campaign``,
 ``account``, ``platform``, ``due_at`` (its time: the moment it was queued for, before any daily
 cap or spacing deferral), ``published_at``, ``late_seconds`` (published minus due, published
 only), ``failed_at``, ``url``, ``snapshot_at`` (null: not measured), ``gone``, ``metrics`` (the
@@ -110,7 +111,8 @@ def week(w: Week) -> dict[str, Any]:
 
 
 def totals(t: Totals) -> dict[str, Any]:
-    return {"posts": t.posts, "measured": t.measured, "gone": t.gone, **{m: t.sums[m] for m in METRICS},
+    return {"posts": t.posts, "measured": t.measured, "gone": t.gone, "deleted": t.deleted,
+            **{m: t.sums[m] for m in METRICS},
             "interactions": t.interactions, "engagement_rate": _rate(t.engagement_rate),
             "known": {**t.known, "interactions": t.interactions_known},
             "rate_basis": {"interactions": t.rate_interactions, "impressions": t.rate_impressions}}

@@ -99,7 +99,7 @@ def _section(out: list[str], sec: Section, t: Lang, zone: ZoneInfo) -> None:
             tag = esc(h.tag) + (f" ({t('campaign_tag')})" if h.campaign_tag else "")
             out.append(f"- {tag}: " + " · ".join(bits))
     if sec.replies.total:
-        out += ["", f"_{t('replies_title')}_: {t('replies_total', n=t.num(sec.replies.total))} "
+        out += ["", f"_{t('replies_title')}_: {t.count('replies_total', sec.replies.total)} "
                     f"({sentiment_line(sec.replies, t)})"]
 
 
@@ -139,7 +139,7 @@ def _replies(out: list[str], report: WeeklyReport, t: Lang) -> None:
     if not s.counts.total:
         out.append(esc(t("no_replies")))
         return
-    out.append(f"- {t('replies_total', n=t.num(s.counts.total))}: {sentiment_line(s.counts, t)}")
+    out.append(f"- {t.count('replies_total', s.counts.total)}: {sentiment_line(s.counts, t)}")
     for code, c in s.by_language:
         out.append(f"- {t.language(code)}: {t.num(c.total)} ({sentiment_line(c, t)})")
     for label, examples in (("positive_examples", s.positive), ("negative_examples", s.negative)):

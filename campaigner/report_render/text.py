@@ -135,7 +135,7 @@ def _section(out: list[str], sec: Section, t: Lang, zone: ZoneInfo) -> None:
         if any(h.campaign_tag for h in sec.hashtag_stats):
             out.append(f"  * {t('campaign_tag')}")
     if sec.replies.total:
-        out += ["", f"{t('replies_title')}: {t('replies_total', n=t.num(sec.replies.total))} "
+        out += ["", f"{t('replies_title')}: {t.count('replies_total', sec.replies.total)} "
                     f"({sentiment_line(sec.replies, t)})"]
 
 
@@ -172,7 +172,7 @@ def _replies(out: list[str], report: WeeklyReport, t: Lang) -> None:
     if not s.counts.total:
         out.append(t("no_replies"))
         return
-    out += _wrap(f"{t('replies_total', n=t.num(s.counts.total))}: {sentiment_line(s.counts, t)}")
+    out += _wrap(f"{t.count('replies_total', s.counts.total)}: {sentiment_line(s.counts, t)}")
     langs = " · ".join(_keep(f"{t.language(code)} {t.num(c.total)}") + f" ({sentiment_line(c, t)})"
                        for code, c in s.by_language)
     _kv(out, t("by_language"), langs)

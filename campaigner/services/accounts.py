@@ -13,6 +13,7 @@ from campaigner.config import check_timezone
 from campaigner.errors import CampaignerError, ConfigError, InvalidInput, MissingSecret, NotFound
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus
 from campaigner.secrets import SecretStatus, env_name
+from campaigner.wording import plural
 from connectors.base import AccountConfig, Connector
 from connectors.registry import PLATFORMS, build_connector
 from content.platforms import check_platform as canonical_platform, platform_record
@@ -67,6 +68,11 @@ def check_char_limit(value: int | None, platform: str) -> int | None:
 def get(session: Session, name: str) -> Account:
     account = session.scalar(select(Account).where(Account.name == name))
     if account is None:
+        from campaigner.services import groups
+
+        if groups.name_taken_by_group(session, name):  # where a group cannot stand for its accounts
+            raise NotFound(f"{name!r} is a group, not an account",
+                           f"give one of its accounts (see `campaigner group show {name}`)")
         raise NotFound(f"no account named {name!r}", "see `campaigner account list`")
     return account
 
@@ -85,8 +91,14 @@ def add(app: App, platform: str, name: str, *, handle: str | None = None, base_u
     if timezone is not None:
         check_timezone(timezone, "for --timezone")
     with db.write(app.engine) as s:
+        from campaigner.services import groups
+
+        db.lock_names(s)
         if s.scalar(select(Account.id).where(Account.name == name)) is not None:
             raise InvalidInput(f"account {name!r} already exists", "pick another name or remove it first")
+        if groups.name_taken_by_group(s, name):
+            raise InvalidInput(f"{name!r} is already a group's name",
+                               "give the account another name (accounts and groups need different names)")
         account = Account(name=name, platform=platform, handle=handle, base_url=base_url, timezone=timezone,
                           daily_cap=check_cap(daily_cap, "--daily-cap") or platform_record(platform).default_daily_cap,
                           min_spacing_minutes=check_cap(min_spacing, "--min-spacing"),
@@ -132,8 +144,11 @@ def show(app: App, name: str) -> tuple[Account, dict[str, int]]:
         return account, {str(k): v for k, v in counts.items()}
 
 
-def remove(app: App, name: str, *, purge: bool = False) -> None:
-    """Remove an account. Refused while it has history, unless ``purge`` (which deletes that too)."""
+def remove(app: App, name: str, *, purge: bool = False) -> list[tuple[str, int]]:
+    """Remove an account. Refused while it has history, unless ``purge`` (which deletes that too).
+    It is taken out of its groups: returns each one's name and how many accounts it has left."""
+    from campaigner.services import groups
+
     with db.write(app.engine) as s:
         account = get(s, name)
         n = s.scalar(select(func.count()).select_from(Delivery).where(Delivery.account_id == account.id))
@@ -141,14 +156,17 @@ def remove(app: App, name: str, *, purge: bool = False) -> None:
             Delivery.account_id == account.id,
             Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.PUBLISHING, DeliveryStatus.UNCONFIRMED])))
         if active:
-            raise InvalidInput(f"account {name!r} has {active} deliveries waiting to go out",
-                               "cancel them first (campaigner post cancel ID --account " + name + ")")
+            raise InvalidInput(f"account {name!r} has {plural(active, 'delivery', 'deliveries')} waiting to go out",
+                               f"cancel {'it' if active == 1 else 'them'} first (campaigner post cancel ID --account "
+                               f"{name})")
         if n and not purge:
-            raise InvalidInput(f"account {name!r} has {n} deliveries in its history",
+            raise InvalidInput(f"account {name!r} has {plural(n, 'delivery', 'deliveries')} in its history",
                                "pass --purge to delete the account with its history")
         s.execute(delete(Delivery).where(Delivery.account_id == account.id))
+        left = groups.leave_all(s, account.id)
         s.delete(account)
     app.secrets.forget(name)
+    return left
 
 
 def secret_status(app: App, account: Account) -> list[SecretStatus]:

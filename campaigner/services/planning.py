@@ -23,8 +23,10 @@ from campaigner.media_store import MediaStore, Staged
 from campaigner.models import Account, Campaign, Delivery, PostingSlot
 from campaigner.services import accounts as accounts_svc
 from campaigner.services import campaigns as campaigns_svc
+from campaigner.services import groups as groups_svc
 from campaigner.states import ACTIVE
 from campaigner.times import format_local, local_day_bounds, parse_when
+from campaigner.wording import plural
 from connectors.registry import platform_info
 from content.hashtags import fit_hashtags, hashtags_in
 from content.length import check_length, limit_for
@@ -164,6 +166,7 @@ class Planner:
         self.latest = _years_later(now, MAX_AHEAD_YEARS)
         self.exclude_post = exclude_post
         self._accounts: dict[str, Account] = {}
+        self._groups: dict[str, list[Account] | None] | None = None  # group name → its accounts, once read
         self._campaigns: dict[str, Campaign] = {}
         self._bookings: dict[int, _Booked] = {}
         self._slots: dict[int, list] = {}
@@ -174,6 +177,26 @@ class Planner:
         if name not in self._accounts:
             self._accounts[name] = accounts_svc.get(self.session, name)
         return self._accounts[name]
+
+    def targets(self, names: Sequence[str]) -> list[Account]:
+        """The accounts ``names`` stand for: a group's name for its accounts (in the group's order),
+        each account once, where it first appears."""
+        if self._groups is None:  # the groups' names, once (a handful); their accounts when used
+            self._groups = dict.fromkeys(groups_svc.names(self.session))
+        out: dict[int, Account] = {}
+        for name in names:
+            if name in self._groups:
+                members = self._groups[name]
+                if members is None:
+                    members = self._groups[name] = groups_svc.members(groups_svc.get(self.session, name))
+                if not members:
+                    raise groups_svc.empty_group(name)
+                for account in members:
+                    out.setdefault(account.id, account)
+            else:
+                account = self.account(name)
+                out.setdefault(account.id, account)
+        return list(out.values())
 
     def campaign(self, slug: str) -> Campaign:
         if slug not in self._campaigns:
@@ -234,8 +257,7 @@ class Planner:
         if not draft.accounts:
             raise InvalidInput("no target account", "give one or more with --to NAME[,NAME…]")
         _no_nul(draft)
-        names = list(dict.fromkeys(draft.accounts))
-        targets = [self.account(n) for n in names]
+        targets = self.targets(list(dict.fromkeys(draft.accounts)))
         campaign = self.campaign(draft.campaign) if draft.campaign else None
         platforms = {self._target(a).platform for a in targets}
         for platform in draft.variants:
@@ -425,7 +447,7 @@ class Planner:
         count = self.day_count(account, day)
         cap = target.daily_cap
         if cap and count + 1 > cap:
-            raise InvalidInput(f"account {target.name!r} would have {count + 1} posts on {day} "
+            raise InvalidInput(f"account {target.name!r} would have {plural(count + 1, 'post')} on {day} "
                                f"({format_local(due, zone).split()[-1]}), above its daily cap of {cap}",
                                f"pick another day or raise the cap (campaigner account edit {target.name} "
                                f"--daily-cap N)")

@@ -18,6 +18,7 @@ from campaigner.media_store import keep
 from campaigner.models import Account, Attempt, AttemptOutcome as O, Campaign, Delivery, DeliveryPart, Post, PostMedia
 from campaigner.models import DeliveryStatus as S
 from campaigner.services.accounts import connector as account_connector, get as get_account
+from campaigner.services import groups
 from campaigner.services.campaigns import get as get_campaign
 from campaigner.services.planning import Draft, MediaInfo, Plan, Planner, When, new_key
 from campaigner.times import format_local
@@ -225,7 +226,7 @@ def list_deliveries(app: App, *, status: str | None = None, campaign: str | None
         if campaign:
             q = q.where(Post.campaign_id == get_campaign(s, campaign).id)
         if account:
-            q = q.where(Delivery.account_id == get_account(s, account).id)
+            q = q.where(Delivery.account_id.in_([a.id for a in groups.accounts_named(s, account)]))
         if limit:
             q = q.limit(limit)
         rows: list[list[Any]] = [[*r[:5], str(r[5]), *r[6:]] for r in s.execute(q)]  # the status as text
@@ -237,7 +238,7 @@ def show(app: App, post_id: int) -> Post:
         return get(s, post_id)
 
 
-def _not_importing(post: Post) -> None:
+def not_importing(post: Post) -> None:
     """Refuse to change a post whose CSV import has not ended (it is not queued yet)."""
     if any(d.status == S.IMPORTING for d in post.deliveries):
         raise InvalidInput(f"post {post.id} belongs to a CSV import that has not ended",
@@ -246,8 +247,13 @@ def _not_importing(post: Post) -> None:
 
 
 def _locked(post: Post, action: str) -> None:
-    _not_importing(post)
+    not_importing(post)
     for d in post.deliveries:
+        if d.status in states.WENT_OUT:
+            raise InvalidInput(f"post {post.id} is already {d.status.value} on {d.account.name}",
+                               f"a post that went out cannot be changed; to take it down: campaigner post delete "
+                               f"{post.id}, then queue a new post" if d.status == S.PUBLISHED else
+                               "a post that went out cannot be changed; queue a new post")
         if d.status not in states.EDITABLE:
             raise InvalidInput(f"post {post.id} is already {d.status.value} on {d.account.name}",
                                f"{action} is only possible before anything goes out; "
@@ -277,7 +283,7 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
         if accounts is None and not current:
             raise InvalidInput(f"post {post.id} has no queued, failed or expired delivery to edit",
                                f"queue a new post (its deliveries are {post.deliveries[0].status.value})")
-        names = list(dict.fromkeys(accounts)) if accounts is not None else [d.account.name for d in current]
+        names = groups.expand(s, accounts) if accounts is not None else [d.account.name for d in current]
         merged = _edited_variants(post, variants or {}, drop_variants)
         draft = Draft(text=post.text if text is None else text, accounts=names,
                       when=when or When("keep"),
@@ -357,36 +363,47 @@ def cancel(app: App, post_id: int, *, account: str | None = None) -> list[Delive
     """Cancel the deliveries of a post that have not gone out; returns those cancelled."""
     with db.write(app.engine) as s:
         post = get(s, post_id)
-        chosen = [d for d in post.deliveries if account is None or d.account.name == account]
-        if account and not chosen:
-            raise NotFound(f"post {post_id} has no delivery on {account!r}", f"see `campaigner post show {post_id}`")
-        _not_importing(post)
+        chosen = deliveries_on(s, post, account)
+        not_importing(post)
         busy = [d for d in chosen if d.status == S.PUBLISHING]
         if busy:
             raise InvalidInput(f"post {post_id} is being published on {busy[0].account.name} right now",
                                f"wait a moment and check `campaigner post show {post_id}`")
         todo = [d for d in chosen if states.can_move(S(d.status), S.CANCELLED)]
         if not todo:
-            raise _nothing_to_cancel(post_id, chosen)
+            raise _nothing_to_cancel(post_id, chosen, account)
         for d in todo:
             states.move(d, S.CANCELLED)
             d.updated_at = app.now()
         return todo
 
 
-def _nothing_to_cancel(post_id: int, chosen: Sequence[Delivery]) -> InvalidInput:
-    """Why none of ``chosen`` (published or cancelled, each) can be cancelled, as it is."""
-    published = [d.account.name for d in chosen if d.status == S.PUBLISHED]
-    cancelled = [d.account.name for d in chosen if d.status == S.CANCELLED]
-    if not published:
-        return InvalidInput(f"post {post_id} is already cancelled on {', '.join(cancelled)}",
-                            f"nothing left to cancel; see `campaigner post show {post_id}`")
-    if not cancelled:
-        return InvalidInput(f"post {post_id} is already published on {', '.join(published)}",
-                            "it cannot be cancelled any more; delete it on the platform if it must go")
-    return InvalidInput(f"post {post_id} is already published on {', '.join(published)} and cancelled on "
-                        f"{', '.join(cancelled)}", "nothing left to cancel; delete the published post on the platform "
-                        "if it must go")
+def deliveries_on(s: Session, post: Post, account: str | None) -> list[Delivery]:
+    """The post's deliveries on ``account`` (a group's name: on its accounts), or all of them."""
+    if account is None:
+        return list(post.deliveries)
+    ids = {a.id for a in groups.accounts_named(s, account)}
+    chosen = [d for d in post.deliveries if d.account_id in ids]
+    if not chosen:
+        raise NotFound(f"post {post.id} has no delivery on {account}", f"see `campaigner post show {post.id}`")
+    return chosen
+
+
+def _nothing_to_cancel(post_id: int, chosen: Sequence[Delivery], account: str | None) -> InvalidInput:
+    """Why none of ``chosen`` (published, deleted or cancelled, each) can be cancelled, as it is."""
+    by_status: dict[str, list[str]] = {}
+    for d in chosen:
+        by_status.setdefault(d.status.value, []).append(d.account.name)
+    said = [f"{status} on {', '.join(by_status[status])}" for status in ("published", "deleted", "cancelled")
+            if status in by_status]
+    what = f"post {post_id} is already " + (" and ".join([", ".join(said[:-1]), said[-1]]) if len(said) > 1
+                                            else said[0])
+    if "published" not in by_status:
+        return InvalidInput(what, f"nothing left to cancel; see `campaigner post show {post_id}`")
+    delete = f"campaigner post delete {post_id}" + (f" --account {account}" if account else "")
+    if len(by_status) == 1:
+        return InvalidInput(what, f"it cannot be cancelled any more; to take it down: {delete}")
+    return InvalidInput(what, f"nothing left to cancel; to take the published post down: {delete}")
 
 
 def _send_anyway(d: Delivery) -> None:
@@ -403,8 +420,7 @@ def retry(app: App, post_id: int, *, account: str | None = None) -> list[Deliver
     now = app.now()
     with db.write(app.engine) as s:
         post = get(s, post_id)
-        todo = [d for d in post.deliveries
-                if d.status in (S.FAILED, S.EXPIRED) and (account is None or d.account.name == account)]
+        todo = [d for d in deliveries_on(s, post, account) if d.status in (S.FAILED, S.EXPIRED)]
         if not todo:
             raise InvalidInput(f"post {post_id} has no failed or expired delivery" + (f" on {account}" if account else ""),
                                f"see `campaigner post show {post_id}`")
@@ -447,7 +463,7 @@ class Reconciled:
     since: datetime | None = None
 
 
-def _who() -> str:
+def by_hand() -> str:
     import getpass
 
     try:
@@ -520,7 +536,7 @@ def _settle(s: Session, d: Delivery, part: DeliveryPart | None, now: datetime, o
     """Record the reconcile attempt and move the delivery on: published when every part is out,
     else back to the queue (the remaining parts, or this one again)."""
     s.add(Attempt(delivery_id=d.id, part_position=part.position if part else len(d.parts) - 1, kind="reconcile",
-                  worker=_who(), started_at=now, finished_at=now, outcome=outcome, error=note))
+                  worker=by_hand(), started_at=now, finished_at=now, outcome=outcome, error=note))
     if all(p.remote_id is not None for p in d.parts):
         states.move(d, S.PUBLISHED, why="reconciled by hand")
         first = d.parts[0]
@@ -686,7 +702,7 @@ def check_unconfirmed(app: App, post_id: int, *, account: str | None = None) -> 
                                "run the command again")
         part = pending
         if found is None:
-            s.add(Attempt(delivery_id=d.id, part_position=part.position, kind="reconcile", worker=_who(),
+            s.add(Attempt(delivery_id=d.id, part_position=part.position, kind="reconcile", worker=by_hand(),
                           started_at=now, finished_at=now, outcome=O.CHECKED_NOT_FOUND,
                           error="checked by hand: not there (yet): the worker still looks before sending"))
             return Reconciled(**base, verdict="not found")

@@ -5,7 +5,10 @@ What is counted, and how (the choices the report documents):
 - **The week** is an ISO week in the configured zone (default Asia/Jakarta): Monday 00:00 local
   to the next Monday 00:00 local. The default is the last full week before now.
 - **Published in the week** means a delivery (one post on one account) whose status is
-  ``published`` and whose ``published_at`` falls in the week. **Failed in the week** means a
+  ``published`` (or ``deleted``: it went out, and was taken down since) and whose ``published_at``
+  falls in the week. One taken down before the end of the week is shown as *deleted* (not as
+  gone, nor failed) and left out of the top posts; the engagement measured before it was taken
+  down counts. **Failed in the week** means a
   delivery whose status is ``failed`` and that last changed (``updated_at``, when it failed) in
   the week.
 - **Engagement** of a delivery comes from its *latest snapshot collected before the end of the
@@ -176,7 +179,8 @@ class Totals:
 
     posts: int = 0
     measured: int = 0   # deliveries with a snapshot that has numbers
-    gone: int = 0       # latest snapshot: the platform no longer has the post
+    gone: int = 0       # latest snapshot: the platform no longer has the post (and we did not delete it)
+    deleted: int = 0    # taken down (``post delete``) before the end of the period
     sums: dict[str, int | None] = field(default_factory=lambda: dict.fromkeys(METRICS))
     known: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
     interactions: int | None = None
@@ -199,6 +203,7 @@ class Totals:
         self.posts += other.posts
         self.measured += other.measured
         self.gone += other.gone
+        self.deleted += other.deleted
         for m in METRICS:
             self.known[m] += other.known[m]
             theirs = other.sums[m]
@@ -214,9 +219,10 @@ class Totals:
 
 def totals_of(lines: "Iterable[DeliveryLine]") -> Totals:
     """The Totals of the published ones among ``lines`` (for hashtags), metric by metric."""
-    pub = [d for d in lines if d.status == "published"]
+    pub = [d for d in lines if d.status in ("published", "deleted")]
     measured = [d for d in pub if d.measured]
-    t = Totals(posts=len(pub), measured=len(measured), gone=sum(d.gone for d in pub))
+    t = Totals(posts=len(pub), measured=len(measured), gone=sum(d.gone for d in pub),
+               deleted=sum(d.status == "deleted" for d in pub))
     for m in METRICS:
         known = [v for d in measured if (v := d.values[m]) is not None]
         t.known[m] = len(known)
@@ -273,7 +279,7 @@ class DeliveryLine:
 
     delivery_id: int
     post_id: int
-    status: str              # published | failed
+    status: str              # published | deleted (published, taken down before the week ended) | failed
     campaign: str | None     # slug
     account: str
     platform: str
@@ -287,6 +293,8 @@ class DeliveryLine:
     text: str                # the first part as it went out
     hashtags: list[str]
     error: str | None = None
+    #: its latest snapshot says the platform no longer has it (``gone``, or taken down: ``deleted``)
+    missing: bool = False
     #: from ``values``, worked out once
     measured: bool = field(init=False)
     interactions: int | None = field(init=False)
@@ -296,7 +304,7 @@ class DeliveryLine:
 
     def __post_init__(self) -> None:
         self.late = None if self.published_at is None else max(self.published_at - self.due_at, timedelta(0))
-        self.measured = self.snapshot_at is not None and not self.gone
+        self.measured = self.snapshot_at is not None and not self.missing
         self.interactions = inter = interactions_of(self.values) if self.measured else None
         imp = self.values.get("impressions")
         self.engagement_rate = inter / imp if inter is not None and imp else None
@@ -457,8 +465,15 @@ class WeeklyReport:
 
 # --- SQL ------------------------------------------------------------------------------------------
 def _published_in(start: datetime, end: datetime):
-    """Published in [start, end): status ``published``, ``published_at`` in the period."""
-    return and_(Delivery.status == S.PUBLISHED, Delivery.published_at >= start, Delivery.published_at < end)
+    """Published in [start, end): status ``published`` (or ``deleted`` since), ``published_at`` in
+    the period."""
+    return and_(Delivery.status.in_([S.PUBLISHED, S.DELETED]), Delivery.published_at >= start,
+                Delivery.published_at < end)
+
+
+def _deleted_by(end: datetime):
+    """1 for a delivery taken down before ``end`` (its last change), else 0."""
+    return case((and_(Delivery.status == S.DELETED, Delivery.updated_at < end), 1), else_=0).label("deleted")
 
 
 def _failed_in(start: datetime, end: datetime, status: S = S.FAILED):
@@ -480,7 +495,7 @@ def _latest_snapshot_id(end: datetime):
 
 def _published(dialect: str, start: datetime, end: datetime, campaign_id: int | None, *extra_cols):
     """Deliveries published in [start, end), each with its latest snapshot collected before
-    ``end``: a subquery with ``delivery_id, account_id, campaign_id``, the ``extra_cols``, and
+    ``end``: a subquery with ``delivery_id, account_id, campaign_id, deleted``, the ``extra_cols``, and
     ``snap_id, collected_at, missing`` and the metrics (all NULL when there is no snapshot).
 
     The latest snapshot is found by one ``ORDER BY collected_at DESC, id DESC LIMIT 1`` per
@@ -490,7 +505,7 @@ def _published(dialect: str, start: datetime, end: datetime, campaign_id: int | 
     where = [_published_in(start, end)]
     if campaign_id is not None:
         where.append(Post.campaign_id == campaign_id)
-    base = (Delivery.id.label("delivery_id"), Delivery.account_id, Post.campaign_id, *extra_cols)
+    base = (Delivery.id.label("delivery_id"), Delivery.account_id, Post.campaign_id, _deleted_by(end), *extra_cols)
     if dialect == "postgresql":
         s2 = aliased(MetricSnapshot, name="s2")
         latest = (select(s2.id.label("snap_id"), s2.collected_at, s2.missing, *(getattr(s2, m) for m in METRICS))
@@ -518,7 +533,8 @@ def _totals_columns(c):
     inter = _interactions_expr(c)
     cols = [func.count().label("posts"),
             func.count(case((c.missing.is_(False), 1))).label("measured"),
-            func.count(case((c.missing.is_(True), 1))).label("gone")]
+            func.count(case((and_(c.missing.is_(True), c.deleted == 0), 1))).label("gone"),
+            func.count(case((c.deleted == 1, 1))).label("deleted")]
     for m in METRICS:  # a "gone" snapshot counts no metric (as in ``totals_of``)
         value = case((c.missing.is_(False), getattr(c, m)), else_=None)
         cols += [func.sum(value).label(f"sum_{m}"), func.count(value).label(f"n_{m}")]
@@ -529,7 +545,7 @@ def _totals_columns(c):
 
 
 def _totals_from(row) -> Totals:
-    t = Totals(posts=row.posts, measured=row.measured, gone=row.gone)
+    t = Totals(posts=row.posts, measured=row.measured, gone=row.gone, deleted=row.deleted)
     for m in METRICS:
         n = getattr(row, f"n_{m}")
         t.known[m] = n
@@ -743,20 +759,21 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
                      Delivery.published_at, Delivery.remote_url)
     c = pub.c
     q = (select(c.delivery_id, c.post_id, c.account_id, c.campaign_id, c.due_at, c.published_at, c.remote_url,
-                c.collected_at, c.missing, *(c[m] for m in METRICS))
+                c.deleted, c.collected_at, c.missing, *(c[m] for m in METRICS))
          .order_by(c.published_at, c.delivery_id))
     slug = {cid_: camp.slug for cid_, camp in campaigns.items()}
     slug[None] = None
     who = {aid: (a.name, a.platform) for aid, a in accounts.items()}
     lines: dict[int, DeliveryLine] = {}
     conn = s.connection()  # plain Core rows: no ORM row processing for tens of thousands of rows
-    for did, post_id, aid, camp, due, published, url, collected, missing, *vals in conn.execute(q).all():
+    for did, post_id, aid, camp, due, published, url, deleted, collected, missing, *vals in conn.execute(q).all():
         name, platform = who[aid]
         lines[did] = DeliveryLine(
-            delivery_id=did, post_id=post_id, status="published", campaign=slug[camp], account=name,
-            platform=platform, due_at=due, published_at=published, failed_at=None, url=url, snapshot_at=collected,
-            gone=bool(missing), values=dict(zip(METRICS, vals)) if collected is not None and not missing
-            else dict.fromkeys(METRICS), text="", hashtags=[])
+            delivery_id=did, post_id=post_id, status="deleted" if deleted else "published", campaign=slug[camp],
+            account=name, platform=platform, due_at=due, published_at=published, failed_at=None, url=url,
+            snapshot_at=collected, gone=bool(missing) and not deleted, missing=bool(missing),
+            values=dict(zip(METRICS, vals)) if collected is not None and not missing else dict.fromkeys(METRICS),
+            text="", hashtags=[])
     fq = (select(Delivery.id, Delivery.post_id, Delivery.account_id, Post.campaign_id, _MOMENT,
                  Delivery.updated_at, Delivery.last_error)
           .join(Post, Post.id == Delivery.post_id)
@@ -797,8 +814,8 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
 
 
 def _top(lines: list[DeliveryLine], n: int) -> list[DeliveryLine]:
-    """Most interactions first (then the higher rate, the earlier post)."""
-    measured = (d for d in lines if d.interactions is not None)
+    """Most interactions first (then the higher rate, the earlier post); a post taken down is not one."""
+    measured = (d for d in lines if d.interactions is not None and d.status != "deleted")
     return heapq.nsmallest(n, measured, key=lambda d: (-(d.interactions or 0),  # (never None here)
                                                        -(d.engagement_rate or 0), d.published_at, d.delivery_id))
 
@@ -807,7 +824,7 @@ def _tag_totals(lines: list[DeliveryLine], spelled: dict[str, Counter]) -> dict[
     """Hashtag (case-folded) → Totals of the published lines carrying it; counts each spelling."""
     carrying: dict[str, list[DeliveryLine]] = defaultdict(list)
     for d in lines:
-        if d.status == "published":
+        if d.status != "failed":
             for tag in d.hashtags:
                 key = tag.casefold()
                 carrying[key].append(d)

@@ -10,7 +10,7 @@ from campaigner import db
 from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
 from campaigner.models import Account, PostingSlot
-from campaigner.services.accounts import get as get_account
+from campaigner.services import groups
 from content.slots import WeeklySlot, format_slots, parse_slots, slot_times
 
 _EXAMPLE = 'use e.g. "mon-fri 08:00,12:00,19:00" "sat 09:00"'
@@ -20,10 +20,10 @@ def _weekly(account: Account) -> list[WeeklySlot]:
     return [WeeklySlot(s.weekday, datetime.strptime(s.local_time, "%H:%M").time()) for s in account.slots]
 
 
-def set_slots(app: App, names: list[str], specs: list[str]) -> list[str]:
-    """Replace the slots of every account in ``names``, all in one transaction: every name and
-    spec is checked first, and one that is wrong changes no account. Returns the slots in
-    compact form."""
+def set_slots(app: App, names: list[str], specs: list[str]) -> tuple[list[str], list[str]]:
+    """Replace the slots of every account in ``names`` (a group's name: of its accounts), all in
+    one transaction: every name and spec is checked first, and one that is wrong changes no
+    account. Returns the accounts' names and the slots in compact form."""
     names = list(dict.fromkeys([names] if isinstance(names, str) else names))
     if not names:
         raise InvalidInput("no account name given", 'name one or more, e.g. campaigner slots set kspi-x,kspi-bsky '
@@ -35,11 +35,11 @@ def set_slots(app: App, names: list[str], specs: list[str]) -> list[str]:
     if not slots:
         raise InvalidInput("no slots given", 'use e.g. "mon-fri 08:00,12:00,19:00"')
     with db.write(app.engine) as s:
-        accounts = _accounts(s, names)
+        accounts = _accounts(s, groups.expand(s, names))
         s.execute(delete(PostingSlot).where(PostingSlot.account_id.in_([a.id for a in accounts])))
         s.add_all(PostingSlot(account_id=a.id, weekday=w.weekday, local_time=w.time.strftime("%H:%M"))
                   for a in accounts for w in slots)
-    return format_slots(slots)
+    return [a.name for a in accounts], format_slots(slots)
 
 
 def _accounts(session: Session, names: list[str]) -> list[Account]:
@@ -53,16 +53,19 @@ def _accounts(session: Session, names: list[str]) -> list[Account]:
     return [found[n] for n in names]
 
 
-def show(app: App, name: str, *, upcoming: int = 5) -> tuple[Account, list[str], list[datetime]]:
-    """The account, its slots in compact form, and the next few slot instants (UTC)."""
+def show(app: App, name: str, *, upcoming: int = 5) -> list[tuple[Account, list[str], list[datetime]]]:
+    """For the account ``name`` (or each account of the group called so): the account, its slots
+    in compact form, and the next few slot instants (UTC)."""
+    out = []
     with db.read(app.engine) as s:
-        account = get_account(s, name)
-        weekly = _weekly(account)
         now = app.now()
-        nxt = []
-        if weekly:
-            for t in slot_times(weekly, app.zone_for(account.timezone), now, now + timedelta(days=14)):
-                nxt.append(t)
-                if len(nxt) >= upcoming:
-                    break
-        return account, format_slots(weekly), nxt
+        for account in groups.accounts_named(s, name):
+            weekly = _weekly(account)
+            nxt = []
+            if weekly:
+                for t in slot_times(weekly, app.zone_for(account.timezone), now, now + timedelta(days=14)):
+                    nxt.append(t)
+                    if len(nxt) >= upcoming:
+                        break
+            out.append((account, format_slots(weekly), nxt))
+    return out

@@ -220,3 +220,11 @@ def test_importing_length_is_cheap():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
+
+
+def test_hints_count_one_as_one():
+    """"cut 1 characters" read wrong to staff: one is singular, in every unit."""
+    assert check_length("a" * 299, "bluesky").hint == "1 character left"
+    assert check_length("a" * 301, "bluesky").hint == "cut 1 character"
+    assert check_length("a" * 281, "x").hint == "cut 1 weighted character"
+    assert check_length("a" * 298, "bluesky").hint == "2 characters left"

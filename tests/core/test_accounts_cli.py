@@ -119,12 +119,13 @@ def test_remove_refused_while_posts_wait(cli, engine):
     cli.ok("account", "add", "sandbox", "s1")
     cli.ok("post", "add", "Tolak Tapera!", "--to", "s1", "--at", "2026-12-01 09:00")
     r = cli("account", "remove", "s1")
-    assert r.stderr == ("Error: account 's1' has 1 deliveries waiting to go out — cancel them first "
+    assert r.stderr == ("Error: account 's1' has 1 delivery waiting to go out — cancel it first "
                         "(campaigner post cancel ID --account s1)\n")
     assert count_accounts(engine) == 1
     cli.ok("post", "cancel", "1")
     r = cli("account", "remove", "s1")
-    assert r.stderr == "Error: account 's1' has 1 deliveries in its history — pass --purge to delete the account with its history\n"
+    assert r.stderr == ("Error: account 's1' has 1 delivery in its history — pass --purge to delete the account "
+                        "with its history\n")
     cli.ok("account", "remove", "s1", "--purge")
     assert count_accounts(engine) == 0
 

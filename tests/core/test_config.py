@@ -34,8 +34,9 @@ def test_plain_path_means_sqlite(tmp_path):
 def test_bad_files(tmp_path):
     with pytest.raises(ConfigError) as e:
         resolve({}, env={}, config_path=tmp_path / "absent.toml")
-    assert str(e.value) == (f"config file {tmp_path / 'absent.toml'} does not exist — create it or point "
-                            "--config / CAMPAIGNER_CONFIG at an existing file")
+    assert str(e.value) == (f"config file {tmp_path / 'absent.toml'} does not exist — create it with "
+                            f"`campaigner config init {tmp_path / 'absent.toml'}`, or point --config / "
+                            "CAMPAIGNER_CONFIG at an existing file")
     bad = tmp_path / "bad.toml"
     bad.write_text("timezone = Asia/Jakarta\n")
     with pytest.raises(ConfigError, match="is not valid TOML"):
@@ -63,3 +64,40 @@ def test_db_password_never_shown(cli):
     r = cli("--db", "postgresql+psycopg://user:hunter2secret@127.0.0.1:1/none", "account", "list")
     assert r.exit_code == 1 and "hunter2secret" not in r.output
     assert r.stderr.startswith("Error: cannot open the database postgresql+psycopg://user:***@127.0.0.1:1/none")
+
+
+def test_config_init_writes_a_commented_starter_and_never_overwrites(cli, home, tmp_path):
+    import re
+
+    path = tmp_path / "etc" / "campaigner.toml"
+    r = cli("--config", str(path), "config")
+    assert r.stderr == (f"Error: config file {path} does not exist — create it with `campaigner config init {path}`, "
+                        "or point --config / CAMPAIGNER_CONFIG at an existing file\n")
+    r = cli.ok("--config", str(path), "config", "init")
+    assert r.stdout == (f"Wrote a starter config to {path}: every setting is commented out — remove the '#' of those "
+                        "you want to change.\n")
+    written = path.read_text()
+    assert all(line == "" or line.startswith("#") for line in written.splitlines())
+    assert f'# secrets_file = "{tmp_path / "etc" / "secrets.toml"}"' in written
+    # read as it is: every setting at its default
+    assert "timezone      Asia/Jakarta  (default)" in cli.ok("--config", str(path), "config").stdout
+    # refused when it exists (and the file is left as it was)
+    path.write_text('timezone = "Asia/Makassar"\n')
+    r = cli("config", "init", str(path))
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", f"Error: {path} exists already — edit it, or give another "
+                                                        "path: campaigner config init PATH\n")
+    assert path.read_text() == 'timezone = "Asia/Makassar"\n'
+    r = cli("config", "init")  # CAMPAIGNER_CONFIG names a file that exists
+    assert r.stderr == (f"Error: {home / 'config' / 'campaigner.toml'} exists already — edit it, or give another path: "
+                        "campaigner config init PATH\n")
+    r = cli("config", "init", str(tmp_path))
+    assert r.stderr == (f"Error: {tmp_path} is a folder — give the path of the file to write: campaigner config init "
+                        "PATH\n")
+    # every setting it shows works once uncommented
+    other = tmp_path / "other.toml"
+    cli.ok("config", "init", str(other))
+    other.write_text(re.sub(r"(?m)^# (\[\w+\]|\w+ = .*)$", r"\1", other.read_text()))
+    s = resolve({}, env={}, config_path=other)
+    assert (s.timezone, s.max_late_minutes, s.smtp.host, s.report.lang, str(s.media.public_dir)) == (
+        "Asia/Jakarta", 360, "smtp.example.org", "id", "/srv/www/media/campaigner")
+    assert s.database_url == "postgresql+psycopg://campaigner@db.example.org/campaigner"

@@ -62,7 +62,7 @@ def test_a_device_stays_a_device(cli, tmp_path):
         pytest.skip("making a device node needs root")
     cli.ok("account", "add", "sandbox", "sb")
     cli.ok("post", "add", "Tolak Tapera!", "--to", "sb", "--at", "2026-12-01 09:00")
-    assert cli.ok("post", "export", str(null)).stderr == f"Wrote 1 rows to {null}.\n"
+    assert cli.ok("post", "export", str(null)).stderr == f"Wrote 1 row to {null}.\n"
     assert stat.S_ISCHR(null.lstat().st_mode)
     assert cli.ok("report", "weekly", "--out", str(null)).stderr.startswith("Wrote the 2026-W48 report (text)")
     assert stat.S_ISCHR(null.lstat().st_mode) and null.read_bytes() == b""  # still /dev/null: reads nothing

@@ -67,7 +67,7 @@ def test_queue_days_has_an_upper_bound(two, engine, days):
 
 
 def test_queue_days_at_the_bound_works(two):
-    assert two.ok("queue", "--days", "3660").stdout == "Nothing queued in the next 3660 days.\n"
+    assert two.ok("queue", "--days", "3660").stdout == "Nothing queued in the next 3,660 days.\n"
 
 
 @pytest.mark.parametrize("week", ["9999-W52", "0001-W01", "1999-W52", "2101-W01"])

@@ -239,9 +239,9 @@ def test_cancel_published_and_mixed(setup, engine):
     with engine.begin() as c:
         c.execute(Delivery.__table__.update().where(Delivery.id == 2).values(status=DeliveryStatus.PUBLISHED))
     assert refused(setup, engine, "post", "cancel", "2", "--account", "sb1") == (
-        "Error: post 2 is already published on sb1 — it cannot be cancelled any more; delete it on the platform if "
-        "it must go\n")
+        "Error: post 2 is already published on sb1 — it cannot be cancelled any more; to take it down: "
+        "campaigner post delete 2 --account sb1\n")
     setup.ok("post", "cancel", "2")  # sb2 still could be
     assert refused(setup, engine, "post", "cancel", "2") == (
-        "Error: post 2 is already published on sb1 and cancelled on sb2 — nothing left to cancel; delete the "
-        "published post on the platform if it must go\n")
+        "Error: post 2 is already published on sb1 and cancelled on sb2 — nothing left to cancel; to take the "
+        "published post down: campaigner post delete 2\n")

@@ -85,8 +85,64 @@ def test_url_counts_23_on_x(setup):
 def test_check_reports_what_to_cut_and_exits_1(setup):
     r = setup("post", "check", "a" * 301, "--to", "kspi-bsky", "--platform", "telegram")
     assert r.exit_code == 1
-    assert r.stdout.splitlines() == ["kspi-bsky (bluesky): 301/300 characters — cut 1 characters",
+    assert r.stdout.splitlines() == ["kspi-bsky (bluesky): 301/300 characters — cut 1 character",
                                      "telegram (telegram): 301/4096 characters — fits"]
+
+
+def test_check_counts_each_part_of_a_thread(setup):
+    text = "Satu\n---\n" + "a" * 290 + "\n---\nTiga"
+    r = setup("post", "check", text, "--thread", "--to", "kspi-x", "--platform", "bluesky")
+    assert r.exit_code == 1
+    assert r.stdout.splitlines() == [
+        "kspi-x (x) part 1 of 3: 4/280 weighted characters — fits",
+        "kspi-x (x) part 2 of 3: 290/280 weighted characters — cut 10 weighted characters",
+        "kspi-x (x) part 3 of 3: 4/280 weighted characters — fits",
+        "bluesky (bluesky) part 1 of 3: 4/300 characters — fits",
+        "bluesky (bluesky) part 2 of 3: 290/300 characters — fits",
+        "bluesky (bluesky) part 3 of 3: 4/300 characters — fits"]
+    checked = json.loads(setup("post", "check", text, "--thread", "--platform", "x", "--json").stdout)
+    assert [(c["part"], c["parts"], c["count"], c["ok"]) for c in checked] == [(1, 3, 4, True), (2, 3, 290, False),
+                                                                              (3, 3, 4, True)]
+    # a media caption is the first part only (Telegram: 1024 for a caption, 4096 for a message)
+    r = setup.ok("post", "check", "a" * 1000 + "\n---\n" + "b" * 2000, "--thread", "--to", "kspi-tg", "--media")
+    assert r.stdout == ("kspi-tg (telegram) part 1 of 2: 1000/1024 characters — fits\n"
+                        "kspi-tg (telegram) part 2 of 2: 2000/4096 characters — fits\n")
+    # without --thread the text is one post, and the note says how to count the parts
+    r = setup.ok("post", "check", "Satu\n---\nDua", "--to", "kspi-x")
+    assert r.stdout == "kspi-x (x): 12/280 weighted characters — fits\n"
+    assert r.stderr == ("Note: the text holds '---' lines; counted as one post — give --thread to count each part "
+                        "of a thread.\n")
+    r = setup("post", "check", "Satu\n---\n", "--thread", "--platform", "x")
+    assert (r.exit_code, r.stderr) == (1, "Error: thread part 2 of 2 is empty — remove the '---' line at the end\n")
+
+
+def test_show_gives_each_deliverys_final_text(setup, engine):
+    setup.ok("post", "add", "Potongan Tapera memberatkan buruh.", "--to", "kspi-x,kspi-mastodon,kspi-tg",
+             "--campaign", "tapera", "--variant", "telegram=Untuk kanal: potongan Tapera.", "--at", "2026-12-01 09:00")
+    setup.ok("post", "add", "Satu\n---\nDua", "--thread", "--to", "kspi-mastodon", "--campaign", "tapera",
+             "--at", "2026-12-01 10:00")
+    shown = setup.ok("post", "show", "1").stdout
+    assert shown.split("\n\nPotongan Tapera memberatkan buruh.\n")[1] == (
+        "variant for telegram: Untuk kanal: potongan Tapera.\n"
+        "\n"
+        "as it goes out on kspi-x, kspi-mastodon:\n"
+        "  Potongan Tapera memberatkan buruh.\n"
+        "\n"
+        "  #TolakTapera #BuruhBersatu\n"
+        "\n"
+        "as it goes out on kspi-tg:\n"
+        "  Untuk kanal: potongan Tapera.\n"
+        "\n"
+        "  #TolakTapera #BuruhBersatu\n")
+    assert setup.ok("post", "show", "2").stdout.endswith(
+        "as it goes out on kspi-mastodon:\n"
+        "  1/2 Satu\n"
+        "\n"
+        "      #TolakTapera #BuruhBersatu\n"
+        "  2/2 Dua\n")
+    with engine.begin() as c:
+        c.execute(Delivery.__table__.update().where(Delivery.id == 1).values(status=DeliveryStatus.PUBLISHED))
+    assert "as it went out on kspi-x:\n" in setup.ok("post", "show", "1").stdout
 
 
 def test_unknown_account_and_campaign(setup, engine):
@@ -212,8 +268,8 @@ def test_edit_only_before_publish(setup, engine):
         d.status = DeliveryStatus.PUBLISHED
         s.commit()
     r = setup("post", "edit", "1", "Terlambat")
-    assert r.stderr == ("Error: post 1 is already published on kspi-x — editing is only possible before anything "
-                        "goes out; cancel it and queue a new post\n")
+    assert r.stderr == ("Error: post 1 is already published on kspi-x — a post that went out cannot be changed; to "
+                        "take it down: campaigner post delete 1, then queue a new post\n")
 
 
 def test_edit_targets(setup, engine):

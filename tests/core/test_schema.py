@@ -1,7 +1,7 @@
 """Migrations: applied by init, idempotent, equal to the models; old databases get a clear instruction."""
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from campaigner.db import HEAD_REVISION, current_revision, describe, make_engine
 from campaigner.migrate import head_revision
@@ -188,3 +188,30 @@ def test_downgrading_imports_removes_what_unfinished_imports_wrote(empty_db_url)
             assert c.execute(text(f"SELECT id FROM {table} ORDER BY id")).scalars().all() == [1, 3], table
         assert c.execute(text("SELECT count(*) FROM deliveries WHERE status = 'importing'")).scalar_one() == 0
     engine.dispose()
+
+
+def test_downgrading_groups_gives_older_code_what_it_can_read(cli, empty_db_url):
+    """Code older than 0013 has no groups and cannot read a ``deleted`` delivery or a delete
+    attempt's outcome: downgrading drops the groups, turns a deleted delivery back into a published
+    one (it did go out) and removes the delete attempts; the rest is kept, on both backends."""
+    from alembic import command
+
+    from campaigner.migrate import alembic_config
+
+    cli.ok("--db", empty_db_url, "init")
+    cli.ok("--db", empty_db_url, "account", "add", "sandbox", "s1")
+    cli.ok("--db", empty_db_url, "group", "add", "semua", "s1")
+    cli.ok("--db", empty_db_url, "post", "add", "Satu", "--to", "s1", "--now")
+    cli.ok("--db", empty_db_url, "post", "add", "Dua", "--to", "s1", "--now")
+    cli.ok("--db", empty_db_url, "publish")
+    cli.ok("--db", empty_db_url, "post", "delete", "1")
+    engine = make_engine(empty_db_url)
+    command.downgrade(alembic_config(engine), "0010_meta")
+    with engine.connect() as c:
+        assert c.execute(text("SELECT status FROM deliveries ORDER BY id")).scalars().all() == ["published"] * 2
+        assert c.execute(text("SELECT kind, outcome FROM attempts ORDER BY id")).all() == [
+            ("publish", "published"), ("publish", "published")]
+    assert "account_groups" not in inspect(engine).get_table_names()
+    command.upgrade(alembic_config(engine), "head")
+    engine.dispose()
+    assert "published" in cli.ok("--db", empty_db_url, "post", "show", "1").stdout

@@ -95,8 +95,8 @@ def test_cli_collect_and_show(cli, app, engine_for, engine):
     engine_for().publish_all_due()
     cli.clock.advance(hours=3)
     lines = cli.ok("metrics", "collect").stdout.splitlines()
-    assert lines[0] == "Collected 1 snapshots in 1 requests."
-    assert lines[1].startswith("New replies: ") and lines[1].endswith(" (1 requests).")
+    assert lines[0] == "Collected 1 snapshot in 1 request."
+    assert lines[1].startswith("New replies: ") and lines[1].endswith(" (1 request).")
     data = json.loads(cli.ok("metrics", "show", "1", "--json").stdout)
     assert data[0]["account"] == "s1" and data[0]["values"]["likes"] is not None
     assert data[0]["values"]["bookmarks"] is None  # the sandbox does not tell: None, not 0

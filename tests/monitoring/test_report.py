@@ -291,8 +291,8 @@ def test_json_is_versioned_with_documented_keys(cli, week47):
     assert set(r["overall"]) == {"kind", "campaign", "name", "hashtags", "published", "failed", "totals", "previous",
                                  "change", "platforms", "accounts", "top_posts", "hashtag_performance",
                                  "reply_sentiment"}
-    assert set(r["overall"]["totals"]) == {"posts", "measured", "gone", *METRICS, "interactions", "engagement_rate",
-                                           "known", "rate_basis"}
+    assert set(r["overall"]["totals"]) == {"posts", "measured", "gone", "deleted", *METRICS, "interactions",
+                                           "engagement_rate", "known", "rate_basis"}
     assert set(r["deliveries"][0]) == {"delivery_id", "post_id", "status", "campaign", "account", "platform",
                                        "due_at", "published_at", "late_seconds", "failed_at", "url", "snapshot_at", "gone",
                                        "metrics", "named_metrics", "interactions", "engagement_rate", "hashtags",
@@ -541,3 +541,72 @@ def test_build_weekly_refuses_a_week_that_has_not_started_as_the_cli_does(app):
 
     with pytest.raises(InvalidInput, match="the week 2027-W48 has not started yet"):
         build_weekly(app, week="2027-W48")
+
+
+def test_posts_taken_down_show_as_deleted(cli, app, engine, week47):
+    """A post deleted with `post delete` before the week ended is published-and-deleted: counted as
+    published (it went out), shown as deleted (not gone, not failed), its engagement before it was
+    taken down kept, and not a top post. One deleted after the week is that week's ordinary post."""
+    from sqlalchemy import select
+
+    from campaigner.models import Campaign, MetricSnapshot
+    from campaigner.services.report import build_weekly, period_totals, totals_of
+
+    before = report_json(cli, "--week", "2026-W47")
+    by_key = {(_key(d.parts[0].text), d.account.name): d for d in deliveries(engine)}
+    p2_x1, p1_m1, p1_x1 = by_key[("P2", "x1")], by_key[("P1", "m1")], by_key[("P1", "x1")]
+    cli.clock.now = wib("2026-11-21 10:00")  # in the week
+    assert cli.ok("post", "delete", str(p2_x1.post_id), "--account", "x1").stdout == (
+        f"Deleted post {p2_x1.post_id} on x1.\n")
+    assert p2_x1.remote_id not in week47["x"].posts()
+    cli.clock.now = wib("2026-11-30 08:00")  # after it
+    cli.ok("post", "delete", str(p1_m1.post_id), "--account", "m1")
+    r = report_json(cli, "--week", "2026-W47")
+    assert r["overall"]["totals"] == {**before["overall"]["totals"], "deleted": 1}
+    assert (r["overall"]["published"], r["overall"]["failed"]) == (5, 1)
+    status = {d["delivery_id"]: d["status"] for d in r["deliveries"]}
+    assert (status[p2_x1.id], status[p1_m1.id], status[p1_x1.id]) == ("deleted", "published", "published")
+    line = next(d for d in r["deliveries"] if d["delivery_id"] == p2_x1.id)
+    assert line["gone"] is False and line["metrics"]["likes"] == FINAL[("P2", "x")]["likes"]
+    assert p2_x1.id not in [t["delivery_id"] for t in r["overall"]["top_posts"]]
+    assert [t["delivery_id"] for t in before["overall"]["top_posts"] if t["delivery_id"] != p2_x1.id] == [
+        t["delivery_id"] for t in r["overall"]["top_posts"]]
+    text = cli.ok("report", "weekly", "--week", "2026-W47").stdout
+    assert "(5 of 5 posts measured; 1 taken down (deleted))" in text
+    assert "(5 dari 5 unggahan terukur; 1 sudah diturunkan (dihapus))" in cli.ok(
+        "report", "weekly", "--week", "2026-W47", "--lang", "id").stdout
+    rows = list(csv.DictReader(io.StringIO(cli.ok("report", "weekly", "--week", "2026-W47", "--format", "csv").stdout)))
+    assert sorted(row["status"] for row in rows) == ["deleted", "failed"] + ["published"] * 4
+    # a poll that saw it gone (racing the delete) makes it unmeasured, still deleted, never "gone";
+    # the SQL totals and the lines' totals agree on it
+    with Session(engine) as s:
+        s.add(MetricSnapshot(delivery_id=p2_x1.id, collected_at=wib("2026-11-22 23:59:50"), missing=True, raw={}))
+        s.commit()
+    totals = report_json(cli, "--week", "2026-W47")["overall"]["totals"]
+    assert (totals["posts"], totals["measured"], totals["gone"], totals["deleted"]) == (5, 4, 0, 1)
+    report = build_weekly(app, week="2026-W47")
+    with Session(engine) as s:
+        sql = period_totals(s, engine.dialect.name, report.week.start, report.week.end, None)
+        slugs = {c.id: c.slug for c in s.scalars(select(Campaign))} | {None: None}
+    names = {d.account_id: d.account.name for d in deliveries(engine)}
+    assert len(sql) > 2
+    for (cid, aid), period in sql.items():
+        lines = [d for d in report.deliveries if (d.campaign, d.account) == (slugs[cid], names[aid])]
+        assert period.totals == totals_of(lines), (slugs[cid], names[aid])
+
+
+def test_one_is_singular_in_both_languages():
+    from zoneinfo import ZoneInfo
+
+    from campaigner.report_render.common import attention_text
+    from campaigner.report_render.i18n import Lang
+    from campaigner.services.report import AttentionItem
+
+    en, id_ = Lang("en"), Lang("id")
+    assert en.count("replies_total", 1) == "1 reply" and en.count("replies_total", 1200) == "1,200 replies"
+    assert id_.count("replies_total", 1) == "1 balasan"
+    assert en.count("measured", 1, measured="1", posts="1") == "1 of 1 post measured"
+    item = AttentionItem("x1", "x", "failures", failed_posts=1, failed_attempts=3)
+    assert attention_text(item, en, ZoneInfo("Asia/Jakarta")) == "x1 (x): 1 failed post, 3 failed attempts this week"
+    assert attention_text(item, id_, ZoneInfo("Asia/Jakarta")) == (
+        "x1 (x): 1 unggahan gagal, 3 percobaan gagal pekan ini")
