@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, max_late_minutes, quiet, table
+from content.platforms import PLATFORMS as _PLATFORMS
 
 
 def _account_dict(app, a) -> dict:
@@ -24,24 +25,24 @@ def account() -> None:
     """Add, list, show, test and remove accounts."""
 
 
-@account.command("add")
+@account.command("add", help=f"""Add an account: PLATFORM is one of {", ".join(_PLATFORMS)}.
+
+    Secrets are never given as flags: set CAMPAIGNER_SECRET_<NAME>_<FIELD> or run
+    `campaigner account set-secret NAME FIELD`.
+    """)
 @click.argument("platform")
 @click.argument("name")
 @click.option("--handle", help="The account's handle, e.g. @kspi_official.")
 @click.option("--base-url", help="API address (self-hosted Mastodon, a Bluesky PDS, a test server).")
 @click.option("--timezone", help="IANA zone for this account's times (default: the configured zone).")
-@click.option("--daily-cap", type=int, help="Most posts per local day (X default: 17, the free tier).")
+@click.option("--daily-cap", type=int, help="Most posts per local day (X default: 17, the free tier; Instagram and "
+                                            "Threads: the quota the platform reports).")
 @click.option("--min-spacing", type=int, metavar="MINUTES", help="Least time between two posts.")
 @click.option("--char-limit", type=int, help="The account's own text limit: a Mastodon server's, or X Premium's.")
 @click.option("--max-late", metavar="DURATION",
               help="How late its posts may still go out: 30m, 6h, 2d or none (default: the configured max_late, 6h).")
 @click.pass_obj
 def add(flags, platform, name, handle, base_url, timezone, daily_cap, min_spacing, char_limit, max_late) -> None:
-    """Add an account: PLATFORM is x, mastodon, bluesky, facebook, telegram or sandbox.
-
-    Secrets are never given as flags: set CAMPAIGNER_SECRET_<NAME>_<FIELD> or run
-    `campaigner account set-secret NAME FIELD`.
-    """
     from campaigner.services import accounts as svc
 
     app = flags.app()
