@@ -6,7 +6,7 @@ scheduler decides what happens next.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
@@ -101,6 +101,55 @@ class Reply:
     created_at: datetime
     language: str | None = None
     in_reply_to: str | None = None
+
+
+#: the largest count a platform's answer may give for one tag on one day (PostgreSQL's integer); a
+#: figure beyond it, negative or not a whole number is not a count
+MAX_TAG_COUNT = 2**31 - 1
+
+
+def whole_count(value: object) -> int | None:
+    """A count from a platform's answer — a whole number, or its digits as text (Mastodon sends
+    ``"12"``) — if it is one from 0 to ``MAX_TAG_COUNT``; else None (not a count)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and text.isdigit()) or len(text) > 10:
+            return None
+        value = int(text)
+    if not isinstance(value, int) or not 0 <= value <= MAX_TAG_COUNT:
+        return None
+    return value
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """Public posts carrying a hashtag on one day, as the platform counted them (ours included).
+
+    ``at_least``: a lower bound, not the whole day — the day is not over, the search stopped before
+    its end, or the platform's answer covers only part of it. ``accounts``: how many accounts
+    posted them, where the platform tells (Mastodon), else None."""
+
+    day: date
+    posts: int
+    at_least: bool = False
+    accounts: int | None = None
+
+
+@dataclass(frozen=True)
+class TagCounts:
+    """A hashtag's daily counts from one source (``tag`` without ``#``).
+
+    ``source`` names where it was counted (a Mastodon instance's host, the Bluesky service, X's
+    API host); ``day_zone`` is the zone the days are days of: the zone asked for, or ``"UTC"``
+    where the platform counts UTC days (Mastodon's tag history). ``requests``: calls made."""
+
+    tag: str
+    source: str
+    day_zone: str
+    days: tuple[DayCount, ...]
+    requests: int
 
 
 @dataclass(frozen=True)
@@ -285,3 +334,13 @@ class RefreshesToken(Protocol):
     when it is too young to be (Meta: less than 24 hours old)."""
 
     def refresh_token(self) -> RefreshedToken: ...
+
+
+class CountsTags(Protocol):
+    """A connector that counts public posts carrying a hashtag per day (listening, share of voice).
+
+    ``tag_counts`` covers the days ``since`` up to, not including, ``until``, as days of ``zone``
+    where the platform lets them be (``TagCounts.day_zone`` says which zone they are in); a day
+    the platform cannot tell any more (past its window) is left out, never given as 0."""
+
+    def tag_counts(self, tag: str, since: date, until: date, zone: tzinfo) -> TagCounts: ...

@@ -22,17 +22,18 @@ import re
 import stat
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence
+from urllib.parse import urlsplit
 
 import requests
 
 from connectors import logsafe
-from connectors.base import (AccountConfig, AlreadyPublished, AuthExpired, Clock, ConnectorError, Identity, MediaFile,
-                             Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent, Published,
-                             RateLimited, Reply, Transient, system_clock)
+from connectors.base import (AccountConfig, AlreadyPublished, AuthExpired, Clock, ConnectorError, DayCount, Identity,
+                             MediaFile, Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent, Published,
+                             RateLimited, Reply, TagCounts, Transient, system_clock, whole_count)
 from connectors.http import HttpClient, Redactor
 from connectors.posttext import compose_text
 from connectors.tid import is_valid_tid
@@ -50,6 +51,12 @@ IMAGE_MAX_BYTES = 2_000_000
 _DEAD_SESSION = {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AuthMissing"}
 #: error names (or 409) a PDS may use when the record key is taken
 _CONFLICT = {"RecordAlreadyExists", "AlreadyExists", "Conflict", "DuplicateRecord"}
+#: ``app.bsky.feed.searchPosts`` returns at most 100 posts a page (lexicon ``limit`` maximum)
+SEARCH_PAGE = 100
+#: pages of one day's search read at most by default (more: the day's count is "at least")
+SEARCH_PAGES = 10
+#: the longest search cursor followed (a longer one is not a cursor: the count stops there, "at least")
+MAX_CURSOR = 1024
 _AT_URI = re.compile(r"^at://(?P<repo>[^/]+)/(?P<collection>[^/]+)/(?P<rkey>[^/?#]+)$")
 
 
@@ -306,6 +313,58 @@ class BlueskyConnector:
                                 text=record.get("text", ""), created_at=created,
                                 language=langs[0] if langs else None, in_reply_to=remote_id))
         return sorted(result, key=lambda r: r.created_at)
+
+    # --- listening -----------------------------------------------------------------------
+    def tag_counts(self, tag: str, since: date, until: date, zone: tzinfo, *,
+                   max_pages: int = SEARCH_PAGES) -> TagCounts:
+        """Posts with ``#tag`` per day of ``zone``, counted from ``app.bsky.feed.searchPosts``
+        (``tag`` filter, ``since``/``until`` the day's bounds, 100 a page, following the cursor),
+        through the account's session: Bluesky's search is not open to anonymous callers.
+
+        A day's count is ``at_least`` when it may be short: the day is not over, ``max_pages``
+        pages were read and the cursor goes on, the cursor stopped after a full page, or the
+        service's own ``hitsTotal`` is higher. Each post counts once (by its URI)."""
+        body = tag.lstrip("#")
+        now = self._clock()
+        days = []
+        requests_made = 0
+        for n in range((until - since).days):
+            day = since + timedelta(days=n)
+            start = datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc)
+            end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(timezone.utc)
+            if start > now:
+                break
+            seen: set[str] = set()
+            short = end > now  # the day is not over
+            cursor: str | None = None
+            for page in range(max_pages):
+                params: dict[str, Any] = {"q": f"#{body}", "tag": body, "sort": "latest", "limit": SEARCH_PAGE,
+                                          "since": iso_datetime(start), "until": iso_datetime(min(end, now))}
+                if cursor:
+                    params["cursor"] = cursor
+                out = self._xrpc("GET", "app.bsky.feed.searchPosts", params=params, what="search posts")
+                requests_made += 1
+                posts = out.get("posts")
+                if not isinstance(posts, list):
+                    raise Transient("Bluesky search posts: the answer has no list of posts")
+                page_posts = posts[:SEARCH_PAGE]
+                seen.update(view["uri"] for view in page_posts if isinstance(view, dict)
+                            and isinstance(view.get("uri"), str) and _AT_URI.match(view["uri"]))
+                hits = whole_count(out.get("hitsTotal"))
+                if hits is not None and hits > len(seen):
+                    short = True
+                cursor = out.get("cursor") if isinstance(out.get("cursor"), str) and out.get("cursor") else None
+                if cursor is not None and len(cursor) > MAX_CURSOR:
+                    short, cursor = True, None
+                if cursor is None:
+                    if len(page_posts) >= SEARCH_PAGE:  # a full page and no cursor: the search stopped early
+                        short = True
+                    break
+                if page == max_pages - 1:  # the cursor goes on past the last page read
+                    short = True
+            days.append(DayCount(day, len(seen), at_least=short))
+        return TagCounts(tag=body, source=urlsplit(self.base_url).netloc, day_zone=getattr(zone, "key", str(zone)),
+                         days=tuple(days), requests=requests_made)
 
     # --- posting helpers -----------------------------------------------------------------
     def _url(self, uri: str) -> str:

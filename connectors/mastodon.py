@@ -21,16 +21,17 @@ import logging
 import os
 import re
 import tempfile
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Callable, Sequence
+from urllib.parse import quote, urlsplit
 
 import requests
 
 from connectors import logsafe
-from connectors.base import (AccountConfig, AuthExpired, Clock, ConnectorError, Identity, Metrics, MetricsBatch,
-                             OutgoingPost, Permanent, Published, RateLimited, Reply, Transient,
-                             system_clock)
+from connectors.base import (AccountConfig, AuthExpired, Clock, ConnectorError, DayCount, Identity, Metrics,
+                             MetricsBatch, NotSupported, OutgoingPost, Permanent, Published, RateLimited, Reply,
+                             TagCounts, Transient, system_clock, whole_count)
 from connectors.http import (HttpClient, Redactor, json_body, parse_http_time, require_time, server_error,
                              unexpected_answer)
 from connectors.posttext import compose_text
@@ -44,6 +45,8 @@ FIND_PAGES = 5             # pages of own statuses find_existing reads at most
 MEDIA_POLLS = 5            # GET /api/v1/media/:id polls when a `wait` function is given
 MEDIA_POLL_SECONDS = 2.0
 MEDIA_CACHE_TTL = timedelta(hours=23)   # unattached media is removed by the server after about a day
+#: entries of a tag's ``history`` read at most (Mastodon sends 7 days; a server sending more is not believed)
+MAX_HISTORY = 14
 
 
 def html_to_text(content: str) -> str:
@@ -101,21 +104,7 @@ class MastodonConnector:
         return error
 
     def _refusal(self, method: str, path: str, response: requests.Response) -> ConnectorError:
-        status = response.status_code
-        body = json_body(response)
-        detail = body.get("error") if isinstance(body, dict) else None
-        what = f"mastodon {method} {path.split('?')[0]}"
-        reason = self.http.redact(f"{what}: {detail or f'HTTP {status}'}")
-        if status == 401:
-            return AuthExpired(reason)
-        if status == 429:
-            retry_at = parse_http_time(response.headers.get("X-RateLimit-Reset"))
-            if retry_at is None:
-                retry_at = self.clock() + timedelta(minutes=5)   # the default limits reset every 5 min
-            return RateLimited(retry_at, reason, scope="account")
-        if status >= 500:
-            return server_error(method, status, what)
-        return Permanent(reason)
+        return refusal(self.http, self.clock, method, path, response)
 
     # --- account and instance ----------------------------------------------------------------
     def _own_account(self) -> dict[str, Any]:
@@ -344,6 +333,84 @@ class MastodonConnector:
                                text=html_to_text(status.get("content") or ""), created_at=created,
                                language=status.get("language"), in_reply_to=remote_id))
         return found
+
+    # --- listening ---------------------------------------------------------------------------
+    def tag_counts(self, tag: str, since: date, until: date, zone: tzinfo) -> TagCounts:
+        """The hashtag's history on this account's instance (see ``tag_history``)."""
+        return tag_history(self.http, self.clock, tag, since, until)
+
+
+class MastodonInstance:
+    """What a Mastodon instance shows anyone, without an account: a hashtag's history, for the
+    instances campaigner listens on without having an account there."""
+
+    platform = "mastodon"
+
+    def __init__(self, base_url: str, *, timeout: float = 20.0, clock: Clock = system_clock,
+                 session: requests.Session | None = None):
+        self.http = HttpClient(base_url, timeout=timeout, session=session)
+        self.clock = clock
+
+    def __repr__(self) -> str:
+        return f"MastodonInstance({self.http.base_url!r})"
+
+    def tag_counts(self, tag: str, since: date, until: date, zone: tzinfo) -> TagCounts:
+        return tag_history(self.http, self.clock, tag, since, until)
+
+
+def refusal(http: HttpClient, clock: Clock, method: str, path: str, response: requests.Response) -> ConnectorError:
+    """The typed error for a Mastodon answer that is not a success (secrets redacted)."""
+    status = response.status_code
+    body = json_body(response)
+    detail = body.get("error") if isinstance(body, dict) else None
+    what = f"mastodon {method} {path.split('?')[0]}"
+    reason = http.redact(f"{what}: {detail or f'HTTP {status}'}")
+    if status == 401:
+        return AuthExpired(reason)
+    if status == 429:
+        retry_at = parse_http_time(response.headers.get("X-RateLimit-Reset"))
+        if retry_at is None:
+            retry_at = clock() + timedelta(minutes=5)   # the default limits reset every 5 min
+        return RateLimited(retry_at, reason, scope="account")
+    if status >= 500:
+        return server_error(method, status, what)
+    return Permanent(reason)
+
+
+def tag_history(http: HttpClient, clock: Clock, tag: str, since: date, until: date) -> TagCounts:
+    """How many statuses used ``tag`` (and how many accounts) each day, from ``GET
+    /api/v1/tags/:name`` (Mastodon 4.0+, public): its ``history`` covers about the last 7 days.
+
+    The days are **UTC days** as the instance counts them (``day_zone`` "UTC"), and the counts are
+    what reached this instance (its own users, and what federated to it). Days from ``since`` to
+    ``until`` (excluded) that the history holds are given; today's is ``at_least`` (not over). A
+    tag the instance has never seen has a history of zeros; 404 means no such endpoint (before
+    4.0) or a name the instance refuses: ``NotSupported``."""
+    path = f"/api/v1/tags/{quote(tag.lstrip('#'), safe='')}"
+    host = urlsplit(http.base_url).netloc
+    response = http.request("GET", path)
+    if response.status_code == 404:
+        raise NotSupported(f"mastodon {host} has no history of #{tag.lstrip('#')} "
+                           "(GET /api/v1/tags needs Mastodon 4.0 or later)", http_status=404)
+    if response.status_code != 200:
+        raise refusal(http, clock, "GET", "/api/v1/tags/:name", response)
+    body = json_body(response)
+    history = body.get("history") if isinstance(body, dict) else None
+    if not isinstance(history, list):
+        raise unexpected_answer("mastodon GET /api/v1/tags/:name", response, "a Mastodon tag with its history")
+    today = clock().astimezone(timezone.utc).date()
+    days: dict[date, DayCount] = {}
+    for entry in history[:MAX_HISTORY]:
+        if not isinstance(entry, dict):
+            continue
+        stamp, uses = whole_count(entry.get("day")), whole_count(entry.get("uses"))
+        if stamp is None or uses is None:
+            continue
+        day = datetime.fromtimestamp(stamp, timezone.utc).date()
+        if since <= day < until and day <= today and day not in days:
+            days[day] = DayCount(day, uses, at_least=day == today, accounts=whole_count(entry.get("accounts")))
+    return TagCounts(tag=tag.lstrip("#"), source=host, day_zone="UTC",
+                     days=tuple(days[d] for d in sorted(days)), requests=1)
 
 
 def _safe(name: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 from urllib.parse import SplitResult, parse_qs
 
-from connectors.base import AccountConfig, Connector
+from connectors.base import AccountConfig, Connector, CountsTags
 
 def _last_number(url: SplitResult, segs: list[str]) -> str | None:
     """t.me/<channel>/<id>, t.me/c/<chat>/<id>; <instance>/@user/<id>"""
@@ -63,7 +63,10 @@ class PlatformInfo:
     own publishing quota (``HasQuota``); ``refreshes_token``: its token can be renewed before it
     expires (``RefreshesToken``), and ``refresh_secret`` is the secret field that token is kept in
     (known before renewing: a token read from an environment variable cannot be rewritten, so it
-    is not renewed, and the renewed one would be lost).
+    is not renewed, and the renewed one would be lost). ``counts_tags``: the connector counts public
+    posts per hashtag and day (``CountsTags``, listening); ``public_tag_counts``: the class (in
+    ``module``) that does so for a server campaigner has no account on, built with its base URL
+    (Mastodon's public tag history), or None.
     """
 
     name: str
@@ -84,6 +87,8 @@ class PlatformInfo:
     quota: bool = False
     refreshes_token: bool = False
     refresh_secret: str = "ACCESS_TOKEN"
+    counts_tags: bool = False
+    public_tag_counts: str | None = None
 
     def metric_label(self, metric: str) -> str:
         """What the platform calls the ``Metrics`` field ``metric``."""
@@ -97,15 +102,16 @@ PLATFORMS: dict[str, PlatformInfo] = {
                      ("BEARER_TOKEN", "USER_ID"), "https://api.twitter.com", "connectors.x", "XConnector",
                      can_find_existing=True, replies=True,
                      metrics=("likes", "reposts", "replies", "quotes", "impressions", "bookmarks"),
-                     post_id=_x_status),
+                     post_id=_x_status, counts_tags=True),
         PlatformInfo("mastodon", "Mastodon", ("ACCESS_TOKEN",), (), "https://mastodon.social",
                      "connectors.mastodon", "MastodonConnector", can_find_existing=True, replies=True,
-                     metrics=("likes", "reposts", "replies", "quotes"), post_id=_last_number),
+                     metrics=("likes", "reposts", "replies", "quotes"), post_id=_last_number,
+                     counts_tags=True, public_tag_counts="MastodonInstance"),
         PlatformInfo("bluesky", "Bluesky", ("IDENTIFIER", "APP_PASSWORD"), (), "https://bsky.social",
                      "connectors.bluesky", "BlueskyConnector", can_find_existing=True, replies=True,
                      metrics=("likes", "reposts", "replies", "quotes", "bookmarks"), post_id=_bluesky_post,
                      id_hint="its at:// URI (bsky.app links with a handle do not tell the account's DID)",
-                     key="tid"),
+                     key="tid", counts_tags=True),
         PlatformInfo("facebook", "Facebook Page", ("PAGE_ID", "PAGE_ACCESS_TOKEN"), (),
                      "https://graph.facebook.com", "connectors.facebook", "FacebookConnector",
                      can_find_existing=True, replies=True, metrics=("likes", "reposts", "replies", "impressions"),
@@ -144,6 +150,15 @@ def connector_class(name: str) -> Any:
     ``Connector`` protocol, built with an ``AccountConfig``)."""
     info = PLATFORMS[name]
     return getattr(importlib.import_module(info.module), info.class_name)
+
+
+def public_tag_counter(name: str, base_url: str, **options) -> CountsTags:
+    """What counts platform ``name``'s hashtags on the server at ``base_url`` without an account
+    (``PlatformInfo.public_tag_counts``); KeyError for a platform that has none."""
+    info = PLATFORMS[name]
+    if info.public_tag_counts is None:
+        raise KeyError(name)
+    return getattr(importlib.import_module(info.module), info.public_tag_counts)(base_url, **options)
 
 
 def build_connector(config: AccountConfig, **options) -> Connector:

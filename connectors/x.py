@@ -8,6 +8,8 @@ connector calls ``POST /2/media/upload`` itself through the same transport and c
 
 Auth: OAuth 1.0a user context when the four OAuth 1.0a secrets are there (tweepy signs with
 them), else an OAuth 2.0 user access token from ``BEARER_TOKEN`` (sent with ``user_auth=False``).
+Hashtag counts (``tag_counts``, listening) take no OAuth 1.0a: they are sent with ``BEARER_TOKEN``
+— beside the OAuth 1.0a secrets, the app's Bearer token.
 
 X has no idempotency key: after an unknown outcome the scheduler calls ``find_existing``, which
 reads the account's own recent posts and matches the text with URLs (t.co) left out.
@@ -16,17 +18,18 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Sequence
+from urllib.parse import urlsplit
 
 import requests
 import tweepy
 
 from connectors import logsafe
-from connectors.base import (AccountConfig, AlreadyPublished, AuthExpired, Clock, ConnectorError, Identity,
-                             MediaFile, Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent,
-                             Published, RateLimited, Reply, Transient, system_clock)
+from connectors.base import (MAX_TAG_COUNT, AccountConfig, AlreadyPublished, AuthExpired, Clock, ConnectorError,
+                             DayCount, Identity, MediaFile, Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent,
+                             Published, RateLimited, Reply, TagCounts, Transient, system_clock, whole_count)
 from connectors.http import HttpClient, Redactor
 from connectors.posttext import compose_text, match_key
 
@@ -48,6 +51,10 @@ GIF_MAX_BYTES = 15 * 1024 * 1024
 SEARCH_WINDOW = timedelta(days=7)
 #: when X says "usage cap" without saying when it lifts, look again after this long
 USAGE_CAP_RECHECK = timedelta(hours=24)
+#: the counts endpoint wants ``end_time`` at least 10 seconds before the request; a little more
+COUNTS_END_MARGIN = timedelta(seconds=30)
+#: hourly buckets read at most from one counts answer (7 days are 168; more is not believed)
+MAX_BUCKETS = 8 * 24
 
 
 class _RoutedSession(requests.Session):
@@ -281,6 +288,60 @@ class XConnector:
                 break
         return sorted(out, key=lambda r: r.created_at)
 
+    # --- listening -----------------------------------------------------------------------
+    def tag_counts(self, tag: str, since: date, until: date, zone: tzinfo) -> TagCounts:
+        """Posts with ``#tag`` (reposts left out: ``-is:retweet``) per day of ``zone``, from ONE
+        ``GET /2/tweets/counts/recent`` request with the app's Bearer token (``BEARER_TOKEN``).
+
+        It costs money on X's pay-per-use plan (per request, whatever it returns), so it is made
+        once and never paged: the hourly buckets of the last 7 days (``granularity=hour``, one
+        answer of 168 buckets) are added up into local days — exact for zones whose offset is a
+        whole number of hours, as every Indonesian zone's. A day the answer covers only in part
+        (the oldest, today, or after a page X did not send) is ``at_least``."""
+        if not self._bearer:
+            raise NotSupported("X counts need the app's Bearer token: this account has no BEARER_TOKEN")
+        body = tag.lstrip("#")
+        now = self._clock()
+        first = max(datetime.combine(since, time(0), tzinfo=zone).astimezone(timezone.utc),
+                    now - SEARCH_WINDOW + timedelta(minutes=1)).replace(microsecond=0)
+        last = min(datetime.combine(until, time(0), tzinfo=zone).astimezone(timezone.utc),
+                   now - COUNTS_END_MARGIN).replace(microsecond=0)
+        source = urlsplit(self.base_url).netloc
+        if last <= first:
+            return TagCounts(tag=body, source=source, day_zone=_zone_name(zone), days=(), requests=0)
+        client = tweepy.Client(bearer_token=self._bearer, wait_on_rate_limit=False)
+        client.session = _RoutedSession(self._http)
+        resp = self._call("count posts", client.get_recent_tweets_count, f"#{body} -is:retweet",
+                          granularity="hour", start_time=first, end_time=last)
+        buckets: dict[datetime, tuple[datetime, int]] = {}
+        for bucket in (resp.data if isinstance(resp.data, list) else [])[:MAX_BUCKETS]:
+            if not isinstance(bucket, dict):
+                continue
+            start, end = _parse_time(bucket.get("start")), _parse_time(bucket.get("end"))
+            count = whole_count(bucket.get("tweet_count"))
+            if start is None or end is None or count is None or start.tzinfo is None or end.tzinfo is None:
+                continue
+            if first <= start < end <= min(start + timedelta(hours=1), last):  # an hour (or less) asked for
+                buckets.setdefault(start, (end, count))
+        totals: dict[date, int] = {}
+        covered: dict[date, timedelta] = {}
+        previous_end = first
+        for start, (end, count) in sorted(buckets.items()):
+            if start < previous_end:  # overlaps the bucket before: not X's answer, not counted twice
+                continue
+            previous_end = end
+            day = start.astimezone(zone).date()
+            if since <= day < until:
+                totals[day] = totals.get(day, 0) + count
+                covered[day] = covered.get(day, timedelta(0)) + (end - start)
+        days = []
+        for day in sorted(totals):
+            day_start = datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc)
+            day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(timezone.utc)
+            whole = covered[day] >= day_end - day_start and first <= day_start and day_end <= last
+            days.append(DayCount(day, min(totals[day], MAX_TAG_COUNT), at_least=not whole))
+        return TagCounts(tag=body, source=source, day_zone=_zone_name(zone), days=tuple(days), requests=1)
+
     # --- internals -----------------------------------------------------------------------
     def _url(self, remote_id: str) -> str:
         if self._handle:
@@ -430,6 +491,10 @@ class XConnector:
             self._media_request("media alt text", "/2/media/metadata",
                                 json={"id": media_id, "metadata": {"alt_text": {"text": media.alt_text[:1000]}}})
         return media_id
+
+
+def _zone_name(zone: tzinfo) -> str:
+    return getattr(zone, "key", None) or str(zone)
 
 
 def _parse_time(value: Any) -> datetime | None:

@@ -61,3 +61,16 @@ def test_the_cli_and_content_accept_the_same_spellings(cli):
     assert "bluesky" in r.stdout and "telegram" in r.stdout
     r = cli("post", "check", "Tolak Tapera!", "--platform", "myspace")
     assert r.exit_code != 0 and r.stderr.startswith("Error: unknown platform 'myspace' — use one of x, ")
+
+
+@pytest.mark.parametrize("name", [n for n, info in WIRE.items() if info.counts_tags or info.public_tag_counts])
+def test_platforms_that_count_tags_have_what_counts_them(name):
+    """A platform whose record says it counts hashtags (listening) has a connector that does, and
+    the class it names for a server without an account exists and counts too."""
+    import importlib
+
+    info = WIRE[name]
+    assert info.counts_tags and callable(getattr(connector_class(name), "tag_counts", None))
+    if info.public_tag_counts:
+        cls = getattr(importlib.import_module(info.module), info.public_tag_counts)
+        assert callable(getattr(cls, "tag_counts", None)) and cls.platform == name

@@ -11,6 +11,12 @@ TID record key, a post record with ``$type``, ``createdAt`` and at most 300 grap
 bytes, facets whose UTF-8 byte ranges really cover the link / ``@handle`` / ``#tag`` they
 claim, image embeds that reference uploaded blobs within the size limit, and reply refs whose
 uri+cid match existing posts (stricter than a real PDS, which leaves that to the AppView).
+
+Search (``app.bsky.feed.searchPosts``, proxied to the AppView, so it needs the session): ``q``
+required, ``limit`` 1..100, ``since``/``until`` on the post's sortAt (the earlier of createdAt and
+indexedAt), ``tag`` AND-matched against the post's tag facets and ``tags``, newest first, paged
+with an opaque cursor. ``search_stops_after`` makes the cursor stop early (as the lexicon warns it
+may), and ``hits_total`` adds a (rounded) ``hitsTotal``.
 """
 from __future__ import annotations
 
@@ -93,6 +99,11 @@ class Fake(ContractFake):
         #: how the PDS answers a createRecord whose rkey is taken (the MST insert throws → 500)
         self.duplicate_rkey_response = xrpc_error(500, "InternalServerError", "Internal Server Error")
         self._dids = itertools.count(1)
+        #: the search cursor is not given past this many results (None: it goes to the end)
+        self.search_stops_after: int | None = None
+        #: answer a search with ``hitsTotal`` (rounded up to hundreds, as a search service may)
+        self.hits_total = False
+        self.searches: list[dict[str, Any]] = []   # the parameters of each search, for assertions
 
     # --- time ----------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -185,6 +196,30 @@ class Fake(ContractFake):
             did = f"did:plc:acct{next(self._dids):015d}"
             self.handles[did] = handle
             return did
+
+    def add_public_post(self, handle: str, text: str, created_at: datetime, *, tags: tuple[str, ...] = (),
+                        indexed_at: datetime | None = None) -> str:
+        """A post by someone else, with a tag facet for each ``#tag`` in ``text`` (as the Bluesky app
+        makes) plus record ``tags``; returns its uri."""
+        with self.lock:
+            did = next((d for d, h in self.handles.items() if h == handle), None) or self.add_account(handle)
+            data = text.encode("utf-8")
+            facets = []
+            for m in re.finditer(r"(?<!\S)#(\w+)", text):
+                start = len(text[:m.start()].encode("utf-8"))
+                facets.append({"index": {"byteStart": start, "byteEnd": start + len(m.group().encode("utf-8"))},
+                               "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": m.group(1)}]})
+            assert all(f["index"]["byteEnd"] <= len(data) for f in facets)
+            value: dict[str, Any] = {"$type": POST, "text": text, "langs": ["id"],
+                                     "createdAt": created_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+            if facets:
+                value["facets"] = facets
+            if tags:
+                value["tags"] = list(tags)
+            rkey = new_tid(created_at)
+            record = self._put(did, rkey, value)
+            record["indexedAt"] = indexed_at or created_at
+            return self._uri((did, POST, rkey))
 
     # --- plumbing ------------------------------------------------------------------------
     @staticmethod
@@ -283,7 +318,8 @@ class Fake(ContractFake):
                    "com.atproto.repo.deleteRecord": self._delete_record,
                    "com.atproto.repo.uploadBlob": self._upload_blob,
                    "app.bsky.feed.getPosts": self._get_posts,
-                   "app.bsky.feed.getPostThread": self._get_post_thread}
+                   "app.bsky.feed.getPostThread": self._get_post_thread,
+                   "app.bsky.feed.searchPosts": self._search_posts}
         procedures = {"com.atproto.server.createSession", "com.atproto.server.refreshSession",
                       "com.atproto.repo.createRecord", "com.atproto.repo.deleteRecord",
                       "com.atproto.repo.uploadBlob"}
@@ -531,3 +567,64 @@ class Fake(ContractFake):
             return node
 
         return Response(200, {"thread": thread(key, 0)})
+
+    def _search_posts(self, req: Request) -> Response:
+        q = self._param(req, "q")
+        if not q:
+            return xrpc_error(400, "InvalidRequest", 'Error: Params must have the property "q"')
+        try:
+            limit = int(self._param(req, "limit") or 25)
+        except ValueError:
+            return xrpc_error(400, "InvalidRequest", "Error: limit must be an integer")
+        if not 1 <= limit <= 100:
+            return xrpc_error(400, "InvalidRequest", "Error: limit can not be greater than 100")
+        sort = self._param(req, "sort") or "latest"
+        if sort not in ("latest", "top"):
+            return xrpc_error(400, "InvalidRequest", "Error: sort must be one of latest, top")
+        bounds = {}
+        for name in ("since", "until"):
+            value = self._param(req, name)
+            if value is None:
+                continue
+            when = _parse_datetime(value) if "T" in value else None
+            if when is None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                when = datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+            if when is None:
+                return xrpc_error(400, "InvalidRequest", f"Error: {name} must be a valid datetime or YYYY-MM-DD")
+            bounds[name] = when
+        tags = [t.lower() for t in req.query.get("tag", [])]
+        if any(not t or t.startswith("#") or _graphemes(t) > 64 for t in tags):
+            return xrpc_error(400, "InvalidRequest", "Error: tag must be 1..64 graphemes, without '#'")
+        words = q.split()
+        cursor = self._param(req, "cursor") or "0"
+        if not cursor.isdigit():
+            return xrpc_error(400, "InvalidRequest", "Error: malformed cursor")
+        self.searches.append({"q": q, "tag": tags, "since": bounds.get("since"), "until": bounds.get("until"),
+                              "limit": limit, "cursor": self._param(req, "cursor")})
+        hits = []
+        for key, record in self.records.items():
+            value = record["value"]
+            post_tags = {str(t).lower() for t in value.get("tags") or []}
+            post_tags |= {str(f.get("tag")).lower() for facet in value.get("facets") or []
+                          for f in facet.get("features") or [] if str(f.get("$type", "")).endswith("#tag")}
+            created = _parse_datetime(value.get("createdAt")) or record["indexedAt"]
+            sort_at = min(created, record["indexedAt"])
+            if "since" in bounds and sort_at < bounds["since"] or "until" in bounds and sort_at >= bounds["until"]:
+                continue
+            if not all(t in post_tags for t in tags):
+                continue
+            text = value.get("text", "").lower()
+            if not all((w[1:].lower() in post_tags) if w.startswith("#") else (w.lower() in text) for w in words):
+                continue
+            hits.append((sort_at, key))
+        hits.sort(key=lambda h: h[0], reverse=True)
+        offset = int(cursor)
+        page = hits[offset:offset + limit]
+        body: dict[str, Any] = {"posts": [self._post_view(k) for _, k in page]}
+        end = offset + len(page)
+        shown_until = len(hits) if self.search_stops_after is None else min(len(hits), self.search_stops_after)
+        if end < shown_until:
+            body["cursor"] = str(end)
+        if self.hits_total:
+            body["hitsTotal"] = -(-len(hits) // 100) * 100
+        return Response(200, body)

@@ -6,12 +6,18 @@ character limit (URLs count 23, ``@user@domain`` counts as ``@user``, grapheme c
 lookup (422 otherwise), ``limit`` ≤ 40 on account timelines. ``Idempotency-Key`` is honoured per
 account for an hour (a repeat returns the original status). Every answer carries the
 ``X-RateLimit-*`` headers with an ISO 8601 reset time.
+
+Hashtag history (``GET /api/v1/tags/:name``, public) counts per UTC day the statuses that used the
+tag — the fake's own statuses and those other servers sent (``set_tag_history``) — for the 7
+days ending today, newest first, numbers as strings, as Mastodon does; a name Mastodon refuses,
+or a server before 4.0 (``tags_supported``), is a 404.
 """
 from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta, timezone
+from urllib.parse import unquote
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import regex
@@ -23,6 +29,8 @@ DOMAIN = "sosial.example"
 URL_RE = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")
 MENTION_RE = re.compile(r"(?<![\w@])@(\w+)(?:@([\w.-]+\w))?")
 TAG_RE = re.compile(r"(?<![\w#&])#(\w+)")
+#: Mastodon's Tag::HASHTAG_NAME_RE, near enough: word characters with single separators, not all digits
+TAG_NAME_RE = re.compile(r"(?=.*[^\W\d])[\w]+(?:[·・_][\w]+)*")
 
 
 def _iso(dt: datetime) -> str:
@@ -89,6 +97,10 @@ class Fake(ContractFake):
         self._creates = 0
         self._expired = False
         self._remaining = 300
+        self.tags_supported = True                      # False = a server before 4.0 (no tag endpoint)
+        self.tags_need_auth = False                     # True = this instance shows tags only to users
+        #: tag (lower case) → UTC day → (uses, accounts) by statuses from other servers
+        self.tag_history: dict[str, dict[date, tuple[int, int]]] = {}
 
     # --- ContractFake ----------------------------------------------------------------------
     def account_config(self, state_dir=None) -> AccountConfig:
@@ -145,6 +157,13 @@ class Fake(ContractFake):
 
     def reply_parent(self, remote_id: str) -> str | None:
         return self.statuses[remote_id]["in_reply_to_id"]
+
+    def set_tag_history(self, tag: str, days: dict[date, tuple[int, int] | int]) -> None:
+        """Statuses (and accounts) with ``#tag`` that reached this instance from elsewhere, per UTC day."""
+        with self.lock:
+            history = self.tag_history.setdefault(tag.lstrip("#").lower(), {})
+            for day, value in days.items():
+                history[day] = value if isinstance(value, tuple) else (value, value)
 
     # --- entities --------------------------------------------------------------------------
     def _make_account(self, account_id: str, username: str, display_name: str,
@@ -206,6 +225,9 @@ class Fake(ContractFake):
         if method == "GET" and path in ("/api/v2/instance", "/api/v1/instance"):
             return self._instance(path)
         auth = req.header("Authorization") or ""
+        m = re.fullmatch(r"/api/v1/tags/([^/]+)", path)
+        if m and method == "GET":
+            return self._tag(unquote(m.group(1)), auth) if self.tags_supported else _error(404, "Record not found")
         if auth != f"Bearer {self.TOKEN}" or self._expired:
             return _error(401, "The access token is invalid")
         if method == "GET" and path == "/api/v1/accounts/verify_credentials":
@@ -246,6 +268,33 @@ class Fake(ContractFake):
         if m and method == "GET":
             return self._account_statuses(m.group(1), req)
         return _error(404, "Record not found")
+
+    def _tag(self, name: str, auth: str) -> Response:
+        """The Tag entity with its history: public, but a token that is sent must be valid."""
+        if auth and (auth != f"Bearer {self.TOKEN}" or self._expired):
+            return _error(401, "The access token is invalid")
+        if self.tags_need_auth and not auth:
+            return _error(401, "This method requires an authenticated user")
+        if not TAG_NAME_RE.fullmatch(name):
+            return _error(404, "Record not found")
+        key = name.lower()
+        today = self.clock().astimezone(timezone.utc).date()
+        history = []
+        for back in range(7):
+            day = today - timedelta(days=back)
+            start = datetime.combine(day, time(0), tzinfo=timezone.utc)
+            mine = [s for s in self.statuses.values() if s["created_at_dt"] is not None
+                    and start <= s["created_at_dt"] < start + timedelta(days=1)
+                    and key in {t.lower() for t in TAG_RE.findall(s["text"])}]
+            uses, accounts = self.tag_history.get(key, {}).get(day, (0, 0))
+            uses += len(mine)
+            accounts += len({s["account"]["id"] for s in mine})
+            history.append({"day": str(int(start.timestamp())), "accounts": str(accounts), "uses": str(uses)})
+        entity: dict[str, Any] = {"id": str(sum(map(ord, key))), "name": key, "url": f"https://{DOMAIN}/tags/{key}",
+                                  "history": history}
+        if auth:
+            entity["following"] = False
+        return Response(200, entity)
 
     def _instance(self, path: str) -> Response:
         statuses = {"max_characters": self.max_characters, "max_media_attachments": 4,

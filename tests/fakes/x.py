@@ -9,6 +9,14 @@ the ``MediaUploadRequest`` shape of ``POST /2/media/upload``.
 
 Like X, every URL in the text it returns is a t.co link and ``& < >`` come back as entities, and
 the account's timeline may lag behind new posts (``timeline_lag``, on the fake's clock).
+
+Counts (``GET /2/tweets/counts/recent``) take only a Bearer token — the app's (``APP_BEARER``) or,
+with ``auth="bearer"``, the OAuth 2.0 user token — and refuse OAuth 1.0a as X does (403
+``unsupported-authentication``). They check ``query`` (at most 512 characters; this fake knows
+``#tag`` and ``-is:retweet``), ``granularity``, and that ``start_time``/``end_time`` lie in the last
+7 days and end 10 seconds before now; the buckets start at ``start_time`` and are cut at each UTC
+hour (or day, or minute), the last ending at ``end_time``. ``counts_page`` cuts an answer to that
+many buckets with a ``next_token``. ``counts_requests`` counts the (billed) requests.
 """
 from __future__ import annotations
 
@@ -76,6 +84,7 @@ class Fake(ContractFake):
     ACCESS_TOKEN = f"{USER_ID}-AcCeSsToKeN5e2d9c"
     ACCESS_TOKEN_SECRET = "xa-token-SECRET-71c0ffee42"
     BEARER_TOKEN = "xb-oauth2-USER-token-a1b2c3d4e5f6"
+    APP_BEARER = "AAAAAAAAAAAAAAAAAAAAAxAppOnly%2Bbearer9f8e7d6c5b4a"
 
     def __init__(self, *, auth: str = "oauth1", clock: Callable[[], datetime] | None = None):
         super().__init__()
@@ -98,6 +107,8 @@ class Fake(ContractFake):
         self.app_24h_limit: int | None = None
         self.nonces: set[str] = set()
         self.auth_failures: list[str] = []  # why a request was refused (for test assertions)
+        self.counts_requests = 0            # GET /2/tweets/counts/recent calls answered (X bills each)
+        self.counts_page: int | None = None  # at most this many buckets per counts answer
 
     # --- ContractFake --------------------------------------------------------------------
     def account_config(self, state_dir=None) -> AccountConfig:
@@ -172,8 +183,22 @@ class Fake(ContractFake):
         with self.lock:
             return self._store(text, self.USER_ID, created_at or self.clock(), reply_to=reply_to)
 
+    def add_public_post(self, text: str, created_at: datetime, *, author: str = "warga_biasa",
+                        retweet: bool = False) -> str:
+        """A post by someone else (a repost of one when ``retweet``), as counts and search see it."""
+        with self.lock:
+            user_id = next((u for u, n in self.usernames.items() if n == author), None)
+            if user_id is None:
+                user_id = str(next(self._user_ids))
+                self.usernames[user_id] = author
+            tweet_id = self._store(("RT " if retweet else "") + text, user_id, created_at)
+            self.tweets[tweet_id]["retweet"] = retweet
+            return tweet_id
+
     # --- routing -------------------------------------------------------------------------
     def route(self, req: Request) -> Response:
+        if req.method == "GET" and req.path == "/2/tweets/counts/recent":
+            return self._counts(req)
         refused = self._check_auth(req)
         if refused is not None:
             return refused
@@ -443,6 +468,62 @@ class Fake(ContractFake):
                          and t["created_at"] >= start), key=lambda t: -int(t["id"]))
         return self._page(req, tweets, self._fields(req), "next_token", max_results,
                           includes={} if "author_id" in req.query.get("expansions", [""])[0] else None)
+
+    def _counts(self, req: Request) -> Response:
+        header = req.header("Authorization") or ""
+        allowed = {f"Bearer {self.APP_BEARER}"} | ({f"Bearer {self.BEARER_TOKEN}"} if self.auth_mode == "bearer" else set())
+        if self.expired:
+            return self._refuse("credentials expired")
+        if header.startswith("OAuth "):
+            return Response(403, {"title": "Unsupported Authentication", "status": 403,
+                                  "detail": "Authenticating with OAuth 1.0a User Context is forbidden for this "
+                                            "endpoint.  Supported authentication types are [OAuth 2.0 "
+                                            "Application-Only, OAuth 2.0 User Context].",
+                                  "type": f"{PROBLEMS}/unsupported-authentication"})
+        if header not in allowed:
+            return self._refuse("bad bearer token for counts")
+        query = (req.query.get("query") or [""])[0]
+        if not query or len(query) > 512:
+            return invalid_request("query must be 1 to 512 characters", "query", query)
+        terms = query.split()
+        tags = [t[1:].lower() for t in terms if t.startswith("#")]
+        if not tags or any(t not in ("-is:retweet",) and not t.startswith("#") for t in terms):
+            return invalid_request("this fake only knows #tag queries with -is:retweet", "query", query)
+        granularity = (req.query.get("granularity") or ["hour"])[0]
+        step = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}.get(granularity)
+        if step is None:
+            return invalid_request(f"The `granularity` query parameter value [{granularity}] is not one of "
+                                   "[minute,hour,day]", "granularity", granularity)
+        now = self.clock()
+        try:
+            start = self._time_param(req, "start_time") or now - timedelta(days=7)
+            end = self._time_param(req, "end_time") or now - timedelta(seconds=30)
+        except ValueError:
+            return invalid_request("start_time and end_time must be YYYY-MM-DDTHH:mm:ssZ", "start_time")
+        if start < now - timedelta(days=7):
+            return invalid_request("Invalid 'start_time':'%s'. 'start_time' must be on or after %s"
+                                   % (start.isoformat(), (now - timedelta(days=7)).isoformat()), "start_time")
+        if end > now - timedelta(seconds=10) or start >= end:
+            return invalid_request("Invalid 'end_time': it must be a minimum of 10 seconds prior to the request "
+                                   "time and after 'start_time'", "end_time")
+        self.counts_requests += 1
+        matching = [t for t in self.tweets.values()
+                    if not ("-is:retweet" in terms and t.get("retweet"))
+                    and all(tag in {m.lower() for m in re.findall(r"(?<![\w#])#(\w+)", t["text"])} for tag in tags)]
+        buckets = []
+        edge = start
+        while edge < end:
+            epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+            nxt = min(epoch + ((edge - epoch) // step + 1) * step, end)
+            n = sum(1 for t in matching if edge <= t["created_at"] < nxt)
+            buckets.append({"end": nxt.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                            "start": edge.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "tweet_count": n})
+            edge = nxt
+        meta: dict[str, Any] = {"total_tweet_count": sum(b["tweet_count"] for b in buckets)}
+        if self.counts_page is not None and len(buckets) > self.counts_page:
+            buckets = buckets[-self.counts_page:]  # the newest first page; older ones behind the token
+            meta = {"total_tweet_count": sum(b["tweet_count"] for b in buckets), "next_token": "1jzu9lk96gu5npvxmgd2"}
+        return self._ok({"data": buckets, "meta": meta}, limit=300)
 
     def _upload(self, req: Request) -> Response:
         content_type = req.header("Content-Type") or ""
