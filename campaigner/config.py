@@ -4,8 +4,9 @@ The config file is TOML, at ``--config`` / ``CAMPAIGNER_CONFIG`` or ``config.tom
 user's config directory. Keys: ``database_url``, ``timezone``, ``data_dir``, ``secrets_file``,
 ``max_late`` (how late a post may still go out, e.g. "6h" or "none"), an optional ``[smtp]``
 table for e-mailed alert digests (its password never lives there: it comes from
-``CAMPAIGNER_SMTP_PASSWORD`` or the secrets file), ``[report]``, and ``[media]``: the public
-place Meta fetches media from (``media_settings``).
+``CAMPAIGNER_SMTP_PASSWORD`` or the secrets file), ``[report]``, ``[media]``: the public
+place Meta fetches media from (``media_settings``), and ``[listening]``: where hashtags are
+counted (``listening_settings``).
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ KEYS = tuple(ENV)
 #: setting name → its command-line flag, for the ones that have one
 FLAGS = {"database_url": "--db", "timezone": "--timezone"}
 #: tables the config file may hold besides the plain keys
-TABLES = ("smtp", "report", "media")
+TABLES = ("smtp", "report", "media", "listening")
 #: ``[smtp]`` keys → (type, default); ``from`` and ``to`` have no default
 SMTP_KEYS: dict[str, tuple[type | tuple[type, ...], object]] = {
     "host": (str, None), "port": (int, None), "from": (str, None), "to": ((list, str), None),
@@ -97,6 +98,7 @@ class Settings:
     max_late_minutes: int = 6 * 60  # campaigner.lateness.DEFAULT_MAX_LATE_MINUTES (not imported here)
     #: None: no public place for media (Instagram and Threads cannot publish images)
     media: MediaSettings | None = None
+    listening: ListeningSettings = field(default_factory=lambda: ListeningSettings())
 
     @property
     def zone(self) -> ZoneInfo:
@@ -313,15 +315,19 @@ def media_settings(table: object, path: Path) -> MediaSettings | None:
                          keep_days=keep_days)
 
 
-def _web_address(value: str, key: str, where: str) -> str:
+def _web_address(value: str, key: str, where: str, example: str | None = None) -> str:
     """An https address (http only on this machine: tests and a local S3 server), ending in "/"."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(value.strip())
-    local = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
-    if (parts.scheme != "https" and not local) or not parts.hostname or parts.query or parts.fragment:
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname
+    except ValueError:  # "https://[x": not an address at all
+        host = None
+    local = host is not None and parts.scheme == "http" and host in LOOPBACK_HOSTS
+    if host is None or (parts.scheme != "https" and not local) or parts.query or parts.fragment:
         raise ConfigError(f"{key!r} must be an https:// address {where}",
-                          _MEDIA_EXAMPLES[key] + " (http only for localhost or 127.0.0.1, for tests)")
+                          (example or _MEDIA_EXAMPLES[key]) + " (http only for localhost or 127.0.0.1, for tests)")
     return value.strip().rstrip("/") + "/"
 
 
@@ -333,6 +339,49 @@ _MEDIA_EXAMPLES = {
     "bucket": 'e.g. bucket = "kspi-media"', "prefix": 'e.g. prefix = "campaigner/"',
     "region": 'e.g. region = "ap-southeast-1"', "keep_days": "e.g. keep_days = 7",
 }
+
+
+#: ``[listening]`` keys
+LISTENING_KEYS = ("mastodon_instances", "x_counts", "bluesky_pages")
+
+
+@dataclass(frozen=True)
+class ListeningSettings:
+    """The ``[listening]`` table: where campaign hashtags are counted (``campaigner listen``)."""
+
+    #: Mastodon instances to read tag histories from besides those of the Mastodon accounts
+    #: (https base URLs, without a trailing "/")
+    mastodon_instances: tuple[str, ...] = ()
+    #: X's recent counts cost money per request on the pay-per-use plan: off unless set
+    x_counts: bool = False
+    #: pages of 100 posts one Bluesky search reads per tag and day, at most (more: "at least")
+    bluesky_pages: int = 10
+
+
+def listening_settings(table: object, path: Path) -> ListeningSettings:
+    """The ``[listening]`` table checked: ``mastodon_instances`` (a list of https addresses),
+    ``x_counts`` (true/false), ``bluesky_pages`` (1 to 100)."""
+    if table is None:
+        return ListeningSettings()
+    where = f"in the [listening] table of {path}"
+    if not isinstance(table, dict):
+        raise ConfigError(f"listening must be a table {where}", "write it as [listening] with x_counts = false below it")
+    unknown = sorted(set(table) - set(LISTENING_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]!r} {where}", f"known: {', '.join(LISTENING_KEYS)}")
+    instances = table.get("mastodon_instances", [])
+    example = 'e.g. mastodon_instances = ["https://mastodon.social", "https://kolektiva.social"]'
+    if not isinstance(instances, list) or not all(isinstance(i, str) for i in instances):
+        raise ConfigError(f"'mastodon_instances' must be a list of addresses {where}", example)
+    urls = tuple(dict.fromkeys(_web_address(i, "mastodon_instances", where, example).rstrip("/") for i in instances))
+    x_counts = table.get("x_counts", False)
+    if not isinstance(x_counts, bool):
+        raise ConfigError(f"'x_counts' must be true or false {where}",
+                          "x_counts = true turns on X's recent counts, which X bills per request")
+    pages = table.get("bluesky_pages", ListeningSettings.bluesky_pages)
+    if type(pages) is not int or not 1 <= pages <= 100:
+        raise ConfigError(f"'bluesky_pages' must be a whole number from 1 to 100 {where}", "e.g. bluesky_pages = 10")
+    return ListeningSettings(mastodon_instances=urls, x_counts=x_counts, bluesky_pages=pages)
 
 
 def _addresses(value: object, where: str, example: str) -> tuple[str, ...]:
@@ -409,7 +458,8 @@ def resolve(flags: Mapping[str, object | None] | None = None, env: Mapping[str, 
                     max_late_minutes=_max_late(values.get("max_late"), sources["max_late"]),
                     smtp=smtp_settings(file_values.get("smtp"), cfg_path),
                     report=report_settings(file_values.get("report"), cfg_path),
-                    media=media_settings(file_values.get("media"), cfg_path))
+                    media=media_settings(file_values.get("media"), cfg_path),
+                    listening=listening_settings(file_values.get("listening"), cfg_path))
 
 
 #: what ``campaigner config init`` writes: every setting, commented out, with its default or an
@@ -461,6 +511,14 @@ STARTER = """\
 # public_url = "https://media.example.org/campaigner/"
 # public_dir = "/srv/www/media/campaigner"
 # keep_days = 7
+
+# Listening (`campaigner listen`): Mastodon instances to count hashtags on besides the accounts'
+# own; X's recent counts, which X bills per request (off unless true); Bluesky search pages of
+# 100 posts per tag and day.
+# [listening]
+# mastodon_instances = ["https://mastodon.social"]
+# x_counts = false
+# bluesky_pages = 10
 """
 
 

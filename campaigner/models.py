@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -199,6 +200,8 @@ class Campaign(Base):
     name: Mapped[str] = mapped_column(String(255))
     issue: Mapped[str | None] = mapped_column(Text)
     hashtags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: other tags its hashtags are measured against (share of voice), e.g. the other side's
+    compare_tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     auto_hashtags: Mapped[bool] = mapped_column(Boolean, default=True)
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
@@ -485,3 +488,29 @@ class MediaFile(Base):
     #: the public name: part of the content hash, a random part and the extension
     name: Mapped[str] = mapped_column(String(128), unique=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class TagCount(Base):
+    """How many public posts carried a hashtag on one day, on one platform as one source counted
+    them (a Mastodon instance, Bluesky's search, X's counts): ``posts`` beyond our own, ``own`` ours
+    (taken off). ``day`` is a day of ``day_zone`` ("UTC" for Mastodon's history, else the configured
+    zone); ``at_least``: a lower bound (the day was not over, or the platform showed no more).
+    Collecting the same day again updates the row (see ``services.listening``)."""
+
+    __tablename__ = "tag_counts"
+    __table_args__ = (UniqueConstraint("tag", "platform", "source", "day"),
+                      Index("ix_tag_counts_day", "day"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the tag in lower case, without "#"
+    tag: Mapped[str] = mapped_column(String(128))
+    platform: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(255))
+    day: Mapped[date] = mapped_column(Date)
+    day_zone: Mapped[str] = mapped_column(String(64))
+    posts: Mapped[int] = mapped_column(Integer)
+    own: Mapped[int] = mapped_column(Integer, default=0)
+    #: accounts that used it, where the platform tells (Mastodon; ours not taken off)
+    accounts: Mapped[int | None] = mapped_column(Integer)
+    at_least: Mapped[bool] = mapped_column(Boolean, default=False)
+    collected_at: Mapped[datetime] = mapped_column(UTCDateTime)

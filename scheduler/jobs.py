@@ -104,6 +104,29 @@ def media_jobs(app: App, worker: str, every_minutes: float = 10.0) -> list[Perio
                             tried_every=timedelta(minutes=every_minutes))]
 
 
+def listening_jobs(app: App, worker: str, every_minutes: float = 10.0) -> list[PeriodicJob]:
+    """Listening: once a day one worker counts the running campaigns' hashtags (and comparison
+    tags) for the last 7 days (tried every ``every_minutes``, so a restart does not skip a day). X
+    is asked only with ``[listening] x_counts = true``: one billed request per tag and day."""
+    from campaigner.errors import CampaignerError
+    from campaigner.services.listening import NothingToListen, collect
+
+    def count(now: datetime) -> None:
+        try:
+            report = collect(app)
+        except NothingToListen:
+            log.debug("listening: no running campaign has hashtags")
+            return
+        except CampaignerError as exc:  # e.g. nowhere to count: one line, tomorrow again
+            log.warning("listening: %s", exc)
+            return
+        log.info("listening: %d day counts of %s stored (%d requests)", report.stored, " ".join(report.tags),
+                 report.requests)
+
+    return [once_per_period(app, worker, "listening", timedelta(days=1), count,
+                            tried_every=timedelta(minutes=every_minutes))]
+
+
 def expiry_jobs(app: App) -> list[PeriodicJob]:
     """Every minute, posts waiting on a paused or held account expire at their limit (a publishing
     pass does it too, but an idle worker runs none: nothing it can send is due)."""
@@ -115,4 +138,4 @@ def expiry_jobs(app: App) -> list[PeriodicJob]:
 def default_jobs(app: App, worker: str, *, alerts_every: float | None = None) -> list[PeriodicJob]:
     """Every periodic job of a full worker (besides publishing and its heartbeat)."""
     return (alert_jobs(app, alerts_every) + monitoring_jobs(app, worker) + report_jobs(app, worker)
-            + credential_jobs(app, worker) + media_jobs(app, worker) + expiry_jobs(app))
+            + credential_jobs(app, worker) + media_jobs(app, worker) + listening_jobs(app, worker) + expiry_jobs(app))

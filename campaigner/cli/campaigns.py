@@ -10,8 +10,8 @@ KINDS = ("question", "support", "oppose", "other")
 
 def _campaign_dict(c) -> dict:
     return {"slug": c.slug, "name": c.name, "issue": c.issue, "hashtags": list(c.hashtags),
-            "auto_hashtags": c.auto_hashtags, "start": c.start_date, "end": c.end_date,
-            "against": list(c.targets_against or ()), "for": list(c.targets_for or ())}
+            "compare_tags": list(c.compare_tags or []), "auto_hashtags": c.auto_hashtags, "start": c.start_date,
+            "end": c.end_date, "against": list(c.targets_against or ()), "for": list(c.targets_for or ())}
 
 
 @click.group()
@@ -62,9 +62,13 @@ def add(flags, slug, name, hashtags, issue, start, end, auto_hashtags, against, 
 @click.option("--no-against", is_flag=True, help="It is against nothing in particular any more.")
 @click.option("--for", "for_", multiple=True, help=_FOR_HELP + " Replaces what it was for.")
 @click.option("--no-for", is_flag=True, help="It is for nothing in particular any more.")
+@click.option("--compare-tag", "compare", multiple=True, metavar="TAG",
+              help="Add a comparison tag its hashtags are measured against (share of voice; repeatable), e.g. "
+                   "the other side's #TaperaUntukRakyat.")
+@click.option("--no-compare-tag", "no_compare", multiple=True, metavar="TAG", help="Remove a comparison tag (repeatable).")
 @click.pass_obj
 def edit(flags, slug, name, issue, hashtags, no_hashtags, start, end, auto_hashtags, against, no_against, for_,
-         no_for) -> None:
+         no_for, compare, no_compare) -> None:
     """Change campaign SLUG (only what is given). When what it is against or for changes, its
     replies are classified again."""
     from campaigner.services import campaigns as svc
@@ -91,13 +95,16 @@ def edit(flags, slug, name, issue, hashtags, no_hashtags, start, end, auto_hasht
         changes["against"] = list(against)
     if for_ or no_for:
         changes["for_"] = list(for_)
+    if compare or no_compare:
+        changes["compare_add"], changes["compare_remove"] = list(compare), list(no_compare)
     if not changes:
         raise click.UsageError("nothing to change: give --name, --issue, --hashtag, --start, --end, "
-                               "--against or --for")
+                               "--against, --for or --compare-tag")
     edited = svc.edit(flags.app(), slug, **changes)
     click.echo(f"Updated campaign {slug}." + (
         f" Its {edited.reclassified} repl{'y' if edited.reclassified == 1 else 'ies'} were classified again "
-        f"toward its new targets ({edited.changed_kind} changed kind)." if edited.reclassified else ""))
+        f"toward its new targets ({edited.changed_kind} changed kind)." if edited.reclassified else "") + (
+        f" Comparison tags: {' '.join(edited.campaign.compare_tags) or 'none'}." if compare or no_compare else ""))
 
 
 def _targets_line(c) -> str:

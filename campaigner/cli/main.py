@@ -33,6 +33,7 @@ COMMANDS = {
     "alerts": "campaigner.cli.status:alerts",
     "report": "campaigner.cli.report:report",
     "media": "campaigner.cli.media:media",
+    "listen": "campaigner.cli.listening:listen",
 }
 
 
@@ -47,6 +48,7 @@ SUMMARIES = {
     "demo": "Run the main job end to end on a fresh SQLite database with sandbox accounts.",
     "group": "Name several accounts at once: a group works wherever account names do.",
     "init": "Create the database or bring it up to date (safe to run again).",
+    "listen": "Count the public posts carrying each campaign's hashtags (share of voice).",
     "media": "Check the public place Instagram and Threads fetch media from.",
     "metrics": "Collect and show engagement snapshots.",
     "post": "Queue and manage posts.",

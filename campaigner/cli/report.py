@@ -22,7 +22,8 @@ def report() -> None:
 @click.option("--campaign", metavar="SLUG", help="Only this campaign.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text (80 columns), markdown (for a chat), html (one self-contained file with charts), "
-                   "csv (one row per post and account), json (stable, versioned).")
+                   "csv (one row per post and account; the share of voice, if any, in a second file beside it "
+                   "with --out), json (stable, versioned).")
 @click.option("--lang", type=click.Choice(("en", "id")), default="en", show_default=True,
               help="Language of the labels: English or Bahasa Indonesia.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
@@ -53,6 +54,15 @@ def weekly(flags, week, campaign, fmt, lang, out) -> None:
     stream = is_stream(out)
     write_file(out, doc)
     click.echo(f"Wrote the {data.week.iso} report ({fmt}) to {out}", err=stream)
+    if fmt == "csv" and not stream:  # the share of voice is a table of its own, beside it
+        from campaigner.report_render import Lang
+        from campaigner.report_render.csvfile import SHARE_OF_VOICE_SUFFIX, share_of_voice
+
+        voice = share_of_voice(data, Lang(lang))
+        if voice is not None:
+            beside = out.with_name(out.stem + SHARE_OF_VOICE_SUFFIX + out.suffix)
+            write_file(beside, voice)
+            click.echo(f"Wrote its share of voice to {beside}")
 
 
 @report.command("deliver")

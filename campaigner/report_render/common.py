@@ -5,6 +5,7 @@ from typing import Mapping
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render.i18n import Lang
+from campaigner.services.listening import CampaignVoice, VoiceRow
 from campaigner.services.report import (AccountTimes, AttentionItem, DeliveryLine, Section, SentimentCounts, Totals,
                                        WeeklyReport)
 
@@ -163,3 +164,34 @@ def account_best(a: AccountTimes, t: Lang) -> str:
     if d:
         return t("best_day_only", weekday=t.weekday(d.slot))
     return t("not_enough")
+
+
+# --- share of voice ---------------------------------------------------------------------------------
+def voice_title(cv: CampaignVoice, t: Lang) -> str:
+    """``Tolak Tapera (tapera): #TolakTapera vs #TaperaUntukRakyat``."""
+    head = f"{cv.name} ({cv.slug}): " + " ".join("#" + h.lstrip("#") for h in cv.hashtags)
+    return head + (f" {t('sov_vs')} " + " ".join(cv.compare_tags) if cv.compare_tags else "")
+
+
+def voice_where(row: VoiceRow, t: Lang) -> str:
+    """``bluesky (bsky.social), 7 days`` / ``mastodon (mastodon.social), 7 UTC days``."""
+    days = t("sov_utc_days" if row.day_zone == "UTC" else "sov_days", n=t.num(len(row.days)))
+    return f"{row.platform} ({row.source}), {days}"
+
+
+def voice_counts(row: VoiceRow, t: Lang) -> list[str]:
+    """``#TolakTapera ≥120``, ``#TaperaUntukRakyat 40``: each tag's posts, "≥" when at least."""
+    return ([f"{tag} {'≥' if row.campaign_at_least else ''}{t.num(n)}" for tag, n in row.campaign_counts.items()]
+            + [f"{tag} {'≥' if row.compare_at_least else ''}{t.num(n)}" for tag, n in row.compare_counts.items()])
+
+
+def voice_share(row: VoiceRow, t: Lang) -> str | None:
+    """``share ≥75.0%``; None without a share (no comparison tag, or no posts at all)."""
+    return None if row.share is None else f"{t('sov_share')} {row.share_bound}{t.pct(row.share)}"
+
+
+def voice_notes(report: WeeklyReport, t: Lang) -> list[str]:
+    """The notes under the share-of-voice section: what is counted, and "≥" when it is used."""
+    rows = [r for cv in report.share_of_voice for r in cv.rows]
+    return [t("sov_note")] + ([t("sov_at_least")] if any(r.campaign_at_least or r.compare_at_least for r in rows)
+                              else [])

@@ -41,6 +41,21 @@ error                     why it failed (failed rows only)
 A cell that starts with ``=``, ``+``, ``-`` or ``@`` (a ``text`` replying to ``@someone``, an
 ``error`` or ``url`` from a platform) gets a leading ``'`` so a spreadsheet shows it as text instead
 of running it as a formula: the rule of every CSV campaigner writes (``content.csv_cells``).
+
+The share of voice goes in a second CSV (``share_of_voice``), written beside the first as
+``…-share-of-voice.csv`` when the week has any: one row per campaign, platform, source and tag —
+
+========================  ==========================================================================
+campaign                  the campaign's slug
+platform, source          where it was counted (a Mastodon instance's host, Bluesky's service, X's)
+day_zone                  the zone of the days: the report's, or ``UTC`` (Mastodon's tag history)
+days                      how many of the week's days every tag of the campaign was counted there
+tag, role                 the tag (``#TolakTapera``), ``campaign`` or ``comparison``
+posts                     public posts with the tag on those days, our own left out
+at_least                  ``yes`` when that is a lower bound (a search cut short, a day not over)
+share                     the campaign tags' share on that platform (same on each of its rows),
+                          as a fraction; empty without comparison tags
+========================  ==========================================================================
 """
 from __future__ import annotations
 
@@ -52,6 +67,11 @@ from zoneinfo import ZoneInfo
 from campaigner.report_render.common import named_metrics
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import METRICS, WeeklyReport
+
+#: added to a weekly CSV's name for its share-of-voice companion
+SHARE_OF_VOICE_SUFFIX = "-share-of-voice"
+SHARE_OF_VOICE_COLUMNS = ("campaign", "platform", "source", "day_zone", "days", "tag", "role", "posts", "at_least",
+                          "share")
 from content.csv_cells import neutralise
 
 COLUMNS = ("delivery_id", "post_id", "status", "campaign", "account", "platform", "due_local", "published_local",
@@ -93,4 +113,23 @@ def render(report: WeeklyReport, t: Lang) -> str:
                "" if rate is None else f"{rate:.4f}", _utc(d.snapshot_at), "yes" if d.gone else "",
                " ".join(d.hashtags), _cell(d.text), _cell(d.error), _named(d.platform, d.values)]
         w.writerow([neutralise(str(cell)) for cell in row])  # the url and the rest come from outside too
+    return buf.getvalue()
+
+
+def share_of_voice(report: WeeklyReport, t: Lang) -> str | None:
+    """The share-of-voice CSV (see the module's docstring); None when the week has none."""
+    if not report.share_of_voice:
+        return None
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(SHARE_OF_VOICE_COLUMNS)
+    for cv in report.share_of_voice:
+        for row in cv.rows:
+            share = "" if row.share is None else f"{row.share:.4f}"
+            for role, counts, at_least in (("campaign", row.campaign_counts, row.campaign_at_least),
+                                           ("comparison", row.compare_counts, row.compare_at_least)):
+                for tag, n in counts.items():
+                    cells = [cv.slug, row.platform, row.source, row.day_zone, len(row.days), tag, role, n,
+                             "yes" if at_least else "", share]
+                    w.writerow([neutralise(str(cell)) for cell in cells])
     return buf.getvalue()

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from campaigner.report_render import charts
 from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
                                              late_lines, measured_note, named_line, own_names, partial_note,
-                                             report_subtitle, report_title, sections, sentiment_line, top_post_time)
+                                             report_subtitle, report_title, sections, sentiment_line, top_post_time,
+                                             voice_notes, voice_title, voice_where)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 from content.untrusted import for_display
@@ -93,6 +94,8 @@ def render(report: WeeklyReport, t: Lang) -> str:
             body.append(_section(heading, sec, t, zone, chart=i == 0))
         body.append(_best_times(report, t))
         body.append(_replies(report, t))
+    if report.share_of_voice:
+        body.append(_share_of_voice(report, t))
     body.append(_attention(report, t, zone))
     body.append(f"<footer>{e(t('footnote'))}</footer>")
     return (f'<!doctype html>\n<html lang="{t.code}">\n<head>\n<meta charset="utf-8">\n'
@@ -228,6 +231,32 @@ def _replies(report: WeeklyReport, t: Lang) -> str:
             for ex in examples:
                 who = f"{ex.account} ({ex.platform}) · {t.language(ex.language)}"
                 h.append(f'<blockquote class="{cls}">{e(ex.text)}<span class="who">{e(who)}</span></blockquote>')
+    h.append("</section>")
+    return "\n".join(h)
+
+
+def _share_of_voice(report: WeeklyReport, t: Lang) -> str:
+    """A table per campaign: a row per platform and source, a column per tag, then the share."""
+    if not report.share_of_voice:
+        return ""
+    h = [f"<section><h2>{e(t('sov_title'))}</h2>"]
+    for cv in report.share_of_voice:
+        h.append(f"<h3>{e(voice_title(cv, t))}</h3>")
+        tags = [*cv.rows[0].campaign_counts, *cv.rows[0].compare_counts]
+        head = f"<th>{e(t('platform'))}</th>" + "".join(f"<th>{e(tag)}</th>" for tag in tags)
+        head += f"<th>{e(t('sov_share'))}</th>" if cv.compare_tags else ""
+        body = []
+        for row in cv.rows:
+            cells = [("≥" if row.campaign_at_least else "") + t.num(n) for n in row.campaign_counts.values()]
+            cells += [("≥" if row.compare_at_least else "") + t.num(n) for n in row.compare_counts.values()]
+            if cv.compare_tags:
+                cells.append("–" if row.share is None else row.share_bound + t.pct(row.share))
+            body.append(f"<tr><td>{e(voice_where(row, t))}</td>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
+        h.append(f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
+                 f'</table></div>')
+        if not cv.compare_tags:
+            h.append(f'<p class="small">{e(t("sov_no_compare", slug=cv.slug))}</p>')
+    h += [f'<p class="small">{e(note)}</p>' for note in voice_notes(report, t)]
     h.append("</section>")
     return "\n".join(h)
 

@@ -139,6 +139,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "m_comments": "comments",
         "reach": "reach",
         "shares": "shares",
+        "sov_title": "Share of voice",
+        "sov_vs": "vs",
+        "sov_share": "share",
+        "sov_days": "{n} days",
+        "sov_utc_days": "{n} UTC days",
+        "sov_no_compare": "no comparison tags (to add one: campaigner campaign edit {slug} --compare-tag TAG)",
+        "sov_note": "Public posts carrying each tag, our own posts left out, over the days on which every tag was "
+                    "counted. Each platform counts a different public, so they are not added up: Mastodon what "
+                    "reached each instance, by UTC day; Bluesky what its search finds; X posts without reposts.",
+        "sov_at_least": "≥: at least (a search that stopped early, or a day not over); a share marked ≥ or ≤ "
+                        "may be higher or lower, ~ either way.",
     },
     "id": {
         "title": "Laporan mingguan",
@@ -265,6 +276,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "m_comments": "komentar",
         "reach": "jangkauan",
         "shares": "dibagikan",
+        "sov_title": "Pangsa suara (share of voice)",
+        "sov_vs": "vs",
+        "sov_share": "pangsa",
+        "sov_days": "{n} hari",
+        "sov_utc_days": "{n} hari UTC",
+        "sov_no_compare": "tanpa tagar pembanding (untuk menambah: campaigner campaign edit {slug} --compare-tag TAG)",
+        "sov_note": "Unggahan publik yang memuat tiap tagar, tanpa unggahan kita sendiri, pada hari-hari ketika semua "
+                    "tagar dihitung. Tiap platform menghitung publik yang berbeda, jadi tidak dijumlahkan: Mastodon "
+                    "yang sampai ke tiap instans, per hari UTC; Bluesky yang ditemukan pencariannya; X unggahan tanpa "
+                    "repost.",
+        "sov_at_least": "≥: paling sedikit (pencarian berhenti lebih awal, atau hari belum selesai); pangsa bertanda "
+                        "≥ atau ≤ bisa lebih tinggi atau lebih rendah, ~ ke dua arah.",
     },
 }
 

@@ -24,6 +24,8 @@ Top level::
     published_late   [Late]: deliveries published 15 minutes or more after their time, in the
                      order they went out
     deliveries       [Delivery]: every delivery published or failed in the week, in scope
+    share_of_voice   [Voice]: per campaign with hashtags counted in the week (all campaigns, or
+                     the --campaign one), its hashtags against its comparison tags per platform
 
 Week: ``iso`` ("2026-W48"), ``year``, ``week``, ``first_day`` (Monday), ``last_day`` (Sunday),
 ``start`` and ``end`` (UTC instants of local Monday 00:00 and the next Monday 00:00).
@@ -68,6 +70,17 @@ Attention: ``account``, ``platform``, ``kind`` ("paused" | "held" | "failures" |
 ``failed_posts``, ``failed_attempts``, ``expired_posts`` (in the week; expired: not sent, past
 their lateness limit).
 
+Voice: ``campaign``, ``name``, ``hashtags``, ``compare_tags``, ``platforms``: a list of
+``{platform, source, day_zone, days, campaign_counts, compare_counts, campaign_total,
+compare_total, campaign_at_least, compare_at_least, share, share_bound}``, one per platform and
+source (a Mastodon instance's host, Bluesky's service, X's API host) — never added up, as each
+counts a different public. ``days`` are the week's days (``YYYY-MM-DD``, days of ``day_zone``:
+"UTC" for Mastodon's tag history) on which every tag was counted there; the counts are the public
+posts with each tag on those days, our own posts left out (``{"#Tag": n}``); ``*_at_least``: a
+count is a lower bound (a search that stopped early, a day not over); ``share`` = campaign total ÷
+(campaign + comparison totals), null without comparison tags or posts; ``share_bound`` is ""
+(exact), "≥", "≤" or "~" (either way).
+
 Late: ``delivery_id``, ``post_id``, ``account``, ``platform``, ``due_at``, ``published_at``,
 ``late_seconds``, ``url``.
 
@@ -86,9 +99,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from campaigner.report_render.i18n import Lang
-from connectors.registry import PLATFORMS
+from campaigner.services.listening import VoiceRow
 from campaigner.services.report import (METRICS, AccountTimes, DeliveryLine, Period, Section, SentimentCounts,
                                         TimeSlot, Totals, Week, WeeklyReport, ranked_slots)
+from connectors.registry import PLATFORMS
 
 VERSION = 1
 
@@ -231,7 +245,18 @@ def to_dict(r: WeeklyReport) -> dict[str, Any]:
                             "platform": d.platform, "due_at": _t(d.due_at), "published_at": _t(d.published_at),
                             "late_seconds": _seconds(d.late), "url": d.url} for d in r.published_late],
         "deliveries": [delivery(d) for d in r.deliveries],
+        "share_of_voice": [{"campaign": cv.slug, "name": cv.name, "hashtags": list(cv.hashtags),
+                            "compare_tags": list(cv.compare_tags),
+                            "platforms": [voice_row(row) for row in cv.rows]} for cv in r.share_of_voice],
     }
+
+
+def voice_row(row: VoiceRow) -> dict[str, Any]:
+    return {"platform": row.platform, "source": row.source, "day_zone": row.day_zone,
+            "days": [d.isoformat() for d in row.days], "campaign_counts": dict(row.campaign_counts),
+            "compare_counts": dict(row.compare_counts), "campaign_total": row.campaign_total,
+            "compare_total": row.compare_total, "campaign_at_least": row.campaign_at_least,
+            "compare_at_least": row.compare_at_least, "share": _rate(row.share), "share_bound": row.share_bound}
 
 
 def render(report: WeeklyReport, t: Lang) -> str:

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
                                              late_lines, measured_note, named_line, own_names, partial_note,
                                              report_subtitle, report_title, sections, sentiment_line, short,
-                                             top_post_time)
+                                             top_post_time, voice_counts, voice_notes, voice_share, voice_title,
+                                             voice_where)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 from content.untrusted import defuse_mentions, for_display
@@ -36,6 +37,7 @@ def render(report: WeeklyReport, t: Lang) -> str:
         prev = report.overall.previous
         out += ["", esc(t("empty")),
                 esc(t("empty_prev", published=t.num(prev.published), failed=t.num(prev.failed)))]
+        _share_of_voice(out, report, t)
         _attention(out, report, t, zone)
         return for_display("\n".join(out) + "\n")
     for title, sec in sections(report, t):
@@ -43,6 +45,7 @@ def render(report: WeeklyReport, t: Lang) -> str:
         _section(out, sec, t, zone)
     _best_times(out, report, t)
     _replies(out, report, t)
+    _share_of_voice(out, report, t)
     _attention(out, report, t, zone)
     out += ["", f"_{esc(t('footnote'))}_"]
     return for_display("\n".join(out) + "\n")
@@ -146,6 +149,21 @@ def _replies(out: list[str], report: WeeklyReport, t: Lang) -> None:
         for ex in examples:
             out.append(f"> {esc(short(ex.text, 160))}")
             out.append(f"— {t(label)}, {esc(ex.account)}, {t.language(ex.language)}")
+
+
+def _share_of_voice(out: list[str], report: WeeklyReport, t: Lang) -> None:
+    if not report.share_of_voice:
+        return
+    out += ["", f"**{esc(t('sov_title'))}**"]
+    for cv in report.share_of_voice:
+        out.append(f"_{esc(voice_title(cv, t))}_")
+        for row in cv.rows:
+            share = voice_share(row, t)
+            bits = [esc(b) for b in voice_counts(row, t)] + ([f"**{esc(share)}**"] if share else [])
+            out.append(f"- {esc(voice_where(row, t))}: " + " · ".join(bits))
+        if not cv.compare_tags:
+            out.append(f"- {esc(t('sov_no_compare', slug=cv.slug))}")
+    out += [f"_{esc(note)}_" for note in voice_notes(report, t)]
 
 
 def _attention(out: list[str], report: WeeklyReport, t: Lang, zone: ZoneInfo) -> None:

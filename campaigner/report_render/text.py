@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from campaigner.report_render.common import (TABLE_METRICS, account_best, attention_text, extras, generated_line,
                                              late_lines, measured_note, named_items, own_names, partial_note,
                                              report_subtitle, report_title, sections, sentiment_line, short,
-                                             top_post_time)
+                                             top_post_time, voice_counts, voice_notes, voice_share, voice_title,
+                                             voice_where)
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 from content.untrusted import for_display
@@ -41,6 +42,7 @@ def render(report: WeeklyReport, t: Lang) -> str:
         out += ["", t("empty")]
         prev = report.overall.previous
         out += _wrap(t("empty_prev", published=t.num(prev.published), failed=t.num(prev.failed)))
+        _share_of_voice(out, report, t)
         _attention(out, report, t, zone)
         return for_display("\n".join(out) + "\n")
     for title, sec in sections(report, t):
@@ -48,6 +50,7 @@ def render(report: WeeklyReport, t: Lang) -> str:
         _section(out, sec, t, zone)
     _best_times(out, report, t)
     _replies(out, report, t)
+    _share_of_voice(out, report, t)
     _attention(out, report, t, zone)
     out += [""] + _wrap(t("footnote"))
     return for_display("\n".join(out) + "\n")
@@ -182,6 +185,26 @@ def _replies(out: list[str], report: WeeklyReport, t: Lang) -> None:
         out.append(f"{t(label)}:")
         for ex in examples:
             out += _wrap(f"“{short(ex.text, 200)}” — {ex.account}, {t.language(ex.language)}", "  - ", "    ")
+
+
+def _share_of_voice(out: list[str], report: WeeklyReport, t: Lang) -> None:
+    """Per campaign, each platform's line: its tags' posts and the campaign tags' share (only when
+    something was counted in the week)."""
+    if not report.share_of_voice:
+        return
+    _heading(out, t("sov_title"))
+    for cv in report.share_of_voice:
+        out += _wrap(voice_title(cv, t))
+        for row in cv.rows:
+            bits = [_keep(b) for b in voice_counts(row, t)]
+            share = voice_share(row, t)
+            if share:
+                bits.append(_keep(share))
+            out += _wrap(f"{voice_where(row, t)}: " + " · ".join(bits), "  - ", "    ")
+        if not cv.compare_tags:
+            out += _wrap(t("sov_no_compare", slug=cv.slug), "  ", "  ")
+    for note in voice_notes(report, t):
+        out += _wrap(f"({note})")
 
 
 def _attention(out: list[str], report: WeeklyReport, t: Lang, zone: ZoneInfo) -> None:

@@ -24,6 +24,8 @@ MAX_TARGETS = 20
 UNSET: object = object()
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # fullmatch: "$" alone lets "slug\n" through
+#: comparison tags a campaign takes at most (each is counted on every platform, and X bills per tag)
+MAX_COMPARE_TAGS = 10
 
 
 def get(session: Session, slug: str) -> Campaign:
@@ -110,12 +112,44 @@ class Edited:
     changed_kind: int = 0
 
 
+def _without(tags: list[str], gone: list[str], slug: str, what: str, flag: str) -> list[str]:
+    """``tags`` less ``gone`` (compared case-insensitively); a tag that is not there is refused."""
+    out = list(tags)
+    for tag in gone:
+        match = next((t for t in out if t.lower() == tag.lower()), None)
+        if match is None:
+            listed = " ".join(out) or "none"
+            raise InvalidInput(f"campaign {slug!r} has no {what} {tag}", f"its {what}s: {listed} (see {flag})")
+        out.remove(match)
+    return out
+
+
+def _compare_tags(campaign: Campaign, slug: str, add: Sequence[str], remove: Sequence[str]) -> list[str]:
+    """The campaign's comparison tags less ``remove`` (each must be there) and with ``add``, checked
+    against its hashtags (as they are now) and ``MAX_COMPARE_TAGS``."""
+    compare = _without(list(campaign.compare_tags or []), normalize_tags(list(remove)), slug, "comparison tag",
+                       f"campaign show {slug}")
+    compare = normalize_tags(compare + normalize_tags(list(add)))
+    both = next((t for t in compare if t.lower() in {h.lower() for h in campaign.hashtags or []}), None)
+    if both is not None:
+        raise InvalidInput(f"{both} would be both a hashtag and a comparison tag of campaign {slug!r}",
+                           "a comparison tag is another side's tag, e.g. --compare-tag #TaperaUntukRakyat")
+    if len(compare) > MAX_COMPARE_TAGS:
+        raise InvalidInput(f"campaign {slug!r} would have {len(compare)} comparison tags, more than "
+                           f"{MAX_COMPARE_TAGS}", "remove some with --no-compare-tag (each is counted on every "
+                           "platform, and X bills each request)")
+    return compare
+
+
 def edit(app: App, slug: str, *, name: object = UNSET, issue: object = UNSET, hashtags: object = UNSET,
          start: object = UNSET, end: object = UNSET, auto_hashtags: object = UNSET,
-         against: object = UNSET, for_: object = UNSET) -> Edited:
+         against: object = UNSET, for_: object = UNSET, compare_add: Sequence[str] = (),
+         compare_remove: Sequence[str] = ()) -> Edited:
     """Change a campaign (``UNSET`` leaves a field; ``None`` clears issue, start and end; a list
     replaces hashtags or targets, ``[]`` clears them). When its targets change, its replies are
-    classified again in the same transaction."""
+    classified again in the same transaction. ``compare_add``/``compare_remove``: comparison tags
+    its hashtags are measured against (share of voice) to add and to remove; a tag cannot be both
+    a hashtag and a comparison tag."""
     from campaigner.services.replies import classify_replies
 
     with db.write(app.engine) as s:
@@ -128,6 +162,8 @@ def edit(app: App, slug: str, *, name: object = UNSET, issue: object = UNSET, ha
             campaign.issue = cast("str | None", issue) or None
         if hashtags is not UNSET:
             campaign.hashtags = normalize_tags(list(cast("Sequence[str]", hashtags)))
+        if compare_add or compare_remove or hashtags is not UNSET:
+            campaign.compare_tags = _compare_tags(campaign, slug, compare_add, compare_remove)
         if auto_hashtags is not UNSET:
             campaign.auto_hashtags = bool(auto_hashtags)
         if start is not UNSET:
@@ -169,3 +205,4 @@ def show(app: App, slug: str) -> tuple[Campaign, dict[str, int], dict[str, int]]
                           .join(Post, Post.id == Delivery.post_id).where(Post.campaign_id == campaign.id)
                           .group_by(Reply.kind)).all()
         return campaign, {str(k): v for k, v in counts}, {k or "unclassified": v for k, v in kinds}
+

@@ -41,6 +41,10 @@ What is counted, and how (the choices the report documents):
   by hand nor cancelled since.
 - **Published late**: a delivery's time is the moment it was queued for (before any cap or
   spacing deferral); one published ``LATE_LISTED`` (15 minutes) or more after it is listed.
+- **Share of voice** (``services.listening``): per campaign with hashtags, per platform and
+  source, the public posts carrying its hashtags against its comparison tags over the week's days
+  (Mastodon's as UTC days) on which every one of its tags was counted there, our own posts left
+  out; the platforms are never added up, as each counts a different public.
 
 Speed: the latest snapshot of each delivery is picked in SQL, in the same statement, by an
 ``ORDER BY collected_at DESC, id DESC LIMIT 1`` per delivery on the (delivery_id, collected_at)
@@ -72,6 +76,7 @@ from campaigner.models import (Account, AccountStatus, Attempt, AttemptOutcome a
 from campaigner.models import METRIC_FIELDS as METRICS
 from campaigner.lateness import LATE_LISTED
 from campaigner.services.credentials import expires_soon
+from campaigner.services.listening import CampaignVoice, share_of_voice
 from campaigner.times import local_day_bounds
 
 #: what "interactions" adds up
@@ -447,6 +452,8 @@ class WeeklyReport:
     sentiment: Sentiment
     attention: list[AttentionItem]
     deliveries: list[DeliveryLine]
+    #: per campaign, its hashtags against its comparison tags on each platform (``services.listening``)
+    share_of_voice: list[CampaignVoice] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -682,6 +689,8 @@ def build_weekly(app: App, *, week: str | Week | None = None, campaign: str | No
         sentiment, reply_counts = _sentiment(s, wk, cid, accounts)
         tick()
         attention = _attention(s, wk, now, accounts)
+        voice = share_of_voice(s, [scope] if scope is not None else sorted(campaigns.values(), key=lambda c: c.slug),
+                               wk.first_day, wk.last_day)
         tick()
 
     # sections: overall, then each campaign active this week or the week before (or the one asked for)
@@ -729,7 +738,7 @@ def build_weekly(app: App, *, week: str | Week | None = None, campaign: str | No
                         campaign=scope.slug if scope else None, overall=overall,
                         campaigns=[] if scope is not None else sections,
                         best_times=_best_times(hist, accounts, hist_start, wk.end, zone),
-                        sentiment=sentiment, attention=attention, deliveries=lines)
+                        sentiment=sentiment, attention=attention, deliveries=lines, share_of_voice=voice)
 
 
 def _sum_periods(periods: dict[tuple[int | None, int], Period], cids: set[int | None]) -> Period:

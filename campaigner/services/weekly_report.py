@@ -35,7 +35,10 @@ DUE_AT = time(7, 0)
 #: a failed step waits this long before the next try
 RETRY_AFTER = timedelta(minutes=15)
 #: MIME type of each attached format (the text report is the message itself)
-_MIME = {"markdown": "text/markdown", "html": "text/html", "csv": "text/csv", "json": "application/json"}
+_MIME = {"markdown": "text/markdown", "html": "text/html", "csv": "text/csv", "json": "application/json",
+         "csv-share-of-voice": "text/csv"}
+#: documents that go with a format: name → (the format, what its file name adds)
+COMPANIONS = {"csv-share-of-voice": ("csv", "-share-of-voice")}
 
 
 def due_week(now: datetime, zone: ZoneInfo) -> Week:
@@ -87,7 +90,8 @@ def state(app: App, now: datetime) -> State:
 
 
 def report_path(folder: Path, week: Week, fmt: str) -> Path:
-    return folder / f"weekly-{week.iso}.{REPORT_FORMATS[fmt]}"
+    base, suffix = COMPANIONS.get(fmt, (fmt, ""))
+    return folder / f"weekly-{week.iso}{suffix}.{REPORT_FORMATS[base]}"
 
 
 @dataclass
@@ -109,7 +113,15 @@ def _documents(app: App, week: Week, formats: tuple[str, ...]) -> tuple[WeeklyRe
     if "html" in formats:
         use_font_cache(app.settings.state_dir)
     lang = app.settings.report.lang
-    return data, {fmt: render(data, fmt, lang) for fmt in formats}
+    docs = {fmt: render(data, fmt, lang) for fmt in formats}
+    if "csv" in formats:  # the share of voice is a table of its own, beside the deliveries'
+        from campaigner.report_render import Lang
+        from campaigner.report_render.csvfile import share_of_voice
+
+        voice = share_of_voice(data, Lang(lang))
+        if voice is not None:
+            docs["csv-share-of-voice"] = voice
+    return data, docs
 
 
 def write_files(app: App, week: Week) -> tuple[WeeklyReport, dict[str, str], list[Path]]:

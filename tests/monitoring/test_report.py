@@ -287,7 +287,7 @@ def test_json_is_versioned_with_documented_keys(cli, week47):
     assert r["version"] == 1 and r["report"] == "weekly" and r["complete"] is True
     assert list(r) == ["version", "report", "generated_at", "timezone", "campaign", "complete", "week",
                        "previous_week", "overall", "campaigns", "best_times", "replies", "attention",
-                       "published_late", "deliveries"]
+                       "published_late", "deliveries", "share_of_voice"]
     assert set(r["overall"]) == {"kind", "campaign", "name", "hashtags", "published", "failed", "totals", "previous",
                                  "change", "platforms", "accounts", "top_posts", "hashtag_performance",
                                  "reply_sentiment"}

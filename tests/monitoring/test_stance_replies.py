@@ -89,7 +89,8 @@ def test_campaign_targets_bad_input_is_one_line_and_changes_nothing(cli, engine)
         (["campaign", "add", "upah", "--name", "Upah", *sum((["--against", f"t{i}a"] for i in range(21)), [])],
          "Error: too many --against targets (21; at most 20) — keep the main ones\n", 1),
         (["campaign", "edit", "tapera"],
-         "Error: nothing to change: give --name, --issue, --hashtag, --start, --end, --against or --for — see "
+         "Error: nothing to change: give --name, --issue, --hashtag, --start, --end, --against, --for or "
+         "--compare-tag — see "
          "`campaigner campaign edit --help`\n", 2),
         (["campaign", "edit", "tapera", "--against", "x", "--no-against"],
          "Error: --against and --no-against contradict each other — see `campaigner campaign edit --help`\n", 2),

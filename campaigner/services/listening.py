@@ -1,0 +1,531 @@
+"""Listening (share of voice): how many public posts carry a campaign's hashtags — and the
+comparison tags they are measured against — each day, beyond our own posts, on each platform
+that can tell.
+
+Where the counts come from (each platform counts a different public, so they are never added up):
+
+- **Mastodon**: each instance's 7-day tag history (``GET /api/v1/tags/:name``), free, one request
+  per tag and instance — the instances of the Mastodon accounts (with their token) and those listed
+  in ``[listening] mastodon_instances``. Days are **UTC days** on the instance, and the counts are
+  what reached that instance.
+- **Bluesky**: ``app.bsky.feed.searchPosts`` with the ``tag`` filter through a Bluesky account's
+  session, a search per local day, 100 posts a page up to ``[listening] bluesky_pages`` pages; a
+  day the search may have cut short is stored "at least".
+- **X**: one ``GET /2/tweets/counts/recent`` per tag (reposts left out), which covers 7 days. X
+  bills each request on its pay-per-use plan, so it runs only with ``[listening] x_counts = true``,
+  with an X account's ``BEARER_TOKEN`` (the app's Bearer token).
+
+Our own posts carrying the tag (every part that went out, from the database) are taken off each
+count of their platform and day (never below 0). A count is stored per tag, platform, source and
+day (``TagCount``); collecting a day again updates it, except that a whole day's count is never
+replaced by a partial one. ``campaigner run`` collects once a day.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Callable, Iterable, Sequence, cast
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, func, or_, select
+from sqlalchemy.orm import Session
+
+from campaigner import db
+from campaigner.app import App
+from campaigner.errors import CampaignerError, ConfigError, InvalidInput
+from campaigner.models import Account, AccountStatus, Campaign, Delivery, DeliveryPart, TagCount
+from campaigner.services.accounts import connector as account_connector, secret_status
+from campaigner.services.campaigns import get as get_campaign
+from campaigner.services.metrics import skip_reason
+from connectors.base import AuthExpired, ConnectorError, CountsTags, RateLimited, TagCounts
+from connectors.registry import PLATFORMS, public_tag_counter
+from content.hashtags import hashtags_in
+from content.platforms import check_platform
+
+log = logging.getLogger(__name__)
+
+#: the platforms whose connectors count hashtags, in the order they are asked: the free ones first
+LISTENING_PLATFORMS = tuple(sorted((name for name, info in PLATFORMS.items() if info.counts_tags),
+                                   key=lambda name: name == "x"))
+#: how many days back (today included) a collection counts by default, and at most: the furthest
+#: Mastodon's history and X's recent counts reach
+DAYS = 7
+#: ``listen show`` looks back at most this many days
+SHOW_DAYS = 90
+#: seconds a request to an instance without an account may take (as a connector's default)
+PUBLIC_TIMEOUT = 20.0
+#: the longest source name stored (an instance's host)
+SOURCE_LENGTH = 255
+TAG_COUNTS = cast(Table, TagCount.__table__)
+_UPDATED = ("day_zone", "posts", "own", "accounts", "at_least", "collected_at")
+
+
+class NothingToListen(InvalidInput):
+    """No campaign has a hashtag to count (the daemon's job then does nothing, quietly)."""
+
+
+# --- what to count, and where ----------------------------------------------------------------------
+def tag_key(tag: str) -> str:
+    """How a tag is stored and compared: lower case, without "#"."""
+    return tag.lstrip("#\uff03").lower()
+
+
+def _fix_hashtag(slug: str) -> str:
+    return f"add one: campaigner campaign edit {slug} --hashtag '#UpahLayak'"
+
+
+def campaigns_to_count(s: Session, slug: str | None, first_day: date) -> list[Campaign]:
+    """The campaign named ``slug`` (it must have hashtags), or every campaign with hashtags that
+    has not ended before ``first_day``."""
+    if slug is not None:
+        campaign = get_campaign(s, slug)
+        if not campaign.hashtags:
+            raise InvalidInput(f"campaign {slug!r} has no hashtags to listen for", _fix_hashtag(slug))
+        return [campaign]
+    found = [c for c in s.scalars(select(Campaign).order_by(Campaign.slug))
+             if c.hashtags and (c.end_date is None or c.end_date >= first_day)]
+    if not found:
+        raise NothingToListen("no running campaign has hashtags to listen for", _fix_hashtag("SLUG"))
+    return found
+
+
+def check_platforms(app: App, names: Sequence[str]) -> tuple[str, ...]:
+    """The platforms asked for with ``--platform`` (aliases allowed), each one that counts tags;
+    X only when ``x_counts`` is on. None asked: every platform that counts (X if it is on)."""
+    if not names:
+        return tuple(p for p in LISTENING_PLATFORMS if p != "x" or app.settings.listening.x_counts)
+    out = []
+    for name in names:
+        try:
+            platform = check_platform(name)
+        except ValueError:
+            raise InvalidInput(f"unknown platform {name!r}", f"listen on {', '.join(LISTENING_PLATFORMS)}") from None
+        if platform not in LISTENING_PLATFORMS:
+            raise InvalidInput(f"{PLATFORMS[platform].label} has no public hashtag counts",
+                               f"listen on {', '.join(LISTENING_PLATFORMS)}")
+        if platform == "x" and not app.settings.listening.x_counts:
+            raise x_counts_off(app)
+        out.append(platform)
+    return tuple(dict.fromkeys(out))
+
+
+def x_counts_off(app: App) -> ConfigError:
+    return ConfigError("X counts are not enabled (X bills every request on its pay-per-use plan)",
+                       f"to turn them on, put x_counts = true in the [listening] table of {app.settings.config_file}")
+
+
+@dataclass
+class Source:
+    """One place a platform's hashtags are counted, and what counts them there."""
+
+    platform: str
+    name: str
+    counter: CountsTags
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc.lower()[:SOURCE_LENGTH]
+
+
+def sources(app: App, platforms: Sequence[str], *, explicit: bool = False,
+            counter_for: Callable[[Account], CountsTags] | None = None) -> tuple[list[Source], dict[str, str]]:
+    """Where each of ``platforms`` is counted, and why a platform is not (platform → why).
+
+    Mastodon: each Mastodon account's instance (with its token; without it when the account is
+    paused or lacks its secret) and each ``mastodon_instances`` entry, every instance once.
+    Bluesky: the first active Bluesky account (search needs a session). X: the first X account
+    with a ``BEARER_TOKEN`` (active ones first). ``explicit``: the platforms were asked for by
+    name, so one that cannot be counted is an error, not a note."""
+    build = counter_for or (lambda account: cast(CountsTags, account_connector(app, account)))
+    with db.read(app.engine) as s:
+        accounts = list(s.scalars(select(Account).where(Account.platform.in_(list(platforms)))
+                                  .order_by(Account.status != AccountStatus.ACTIVE, Account.name)))
+    found: list[Source] = []
+    missing: dict[str, str] = {}
+    for platform in platforms:
+        mine = [a for a in accounts if a.platform == platform]
+        if platform == "mastodon":
+            found += _mastodon_sources(app, mine, build)
+            if not any(src.platform == "mastodon" for src in found):
+                missing[platform] = ("no Mastodon account and no [listening] mastodon_instances — list the "
+                                     "instances to count on in the config file")
+            continue
+        if platform == "bluesky":
+            usable = [a for a in mine if a.status == AccountStatus.ACTIVE]
+            why = ("no active Bluesky account to search with (Bluesky's search needs a session) — add one: "
+                   "campaigner account add bluesky NAME")
+        else:
+            usable = [a for a in mine if any(st.field == "BEARER_TOKEN" and st.is_set for st in secret_status(app, a))]
+            why = ("no X account has a BEARER_TOKEN — set the app's Bearer token: campaigner account set-secret "
+                   f"{mine[0].name if mine else 'NAME'} BEARER_TOKEN")
+        source = None
+        for account in usable:
+            try:
+                source = Source(platform, _host(account.base_url or PLATFORMS[platform].default_base_url or ""),
+                                build(account))
+                break
+            except (CampaignerError, ConnectorError) as exc:
+                why = f"{account.name}: {exc}"
+        if source is None:
+            missing[platform] = why
+        else:
+            found.append(source)
+    if explicit and missing:
+        platform, why = next(iter(missing.items()))
+        what, _, fix = why.partition(" — ")
+        raise ConfigError(f"cannot count {PLATFORMS[platform].label} hashtags: {what}", fix or None)
+    return found, missing
+
+
+def _mastodon_sources(app: App, accounts: list[Account], build: Callable[[Account], CountsTags]) -> list[Source]:
+    found: dict[str, Source] = {}
+    timeout = PUBLIC_TIMEOUT
+    for account in accounts:
+        base = (account.base_url or PLATFORMS["mastodon"].default_base_url or "").rstrip("/")
+        host = _host(base)
+        if host in found:
+            continue
+        counter: CountsTags | None = None
+        if account.status == AccountStatus.ACTIVE:
+            try:
+                counter = build(account)
+            except CampaignerError:  # a secret missing: the instance shows its tags to anyone
+                counter = None
+        found[host] = Source("mastodon", host, counter or public_tag_counter("mastodon", base, timeout=timeout,
+                                                                             clock=app.now))
+    for base in app.settings.listening.mastodon_instances:
+        host = _host(base)
+        if host not in found:
+            found[host] = Source("mastodon", host, public_tag_counter("mastodon", base, timeout=timeout, clock=app.now))
+    return list(found.values())
+
+
+# --- our own posts ---------------------------------------------------------------------------------
+def own_posts(app: App, platform: str, start: datetime, end: datetime) -> list[tuple[datetime, frozenset[str]]]:
+    """(when, its tags as ``tag_key``) of every part our ``platform`` accounts published in
+    [start, end) that carries a hashtag."""
+    when = func.coalesce(DeliveryPart.published_at, Delivery.published_at)
+    q = (select(when, DeliveryPart.text).join(Delivery, Delivery.id == DeliveryPart.delivery_id)
+         .join(Account, Account.id == Delivery.account_id)
+         .where(Account.platform == platform, DeliveryPart.remote_id.is_not(None), when >= start, when < end))
+    out = []
+    with db.read(app.engine) as s:
+        for published_at, text in s.execute(q):
+            if published_at is not None and ("#" in text or "\uff03" in text):
+                tags = frozenset(tag_key(t) for t in hashtags_in(text))
+                if tags:
+                    out.append((published_at, tags))
+    return out
+
+
+def _own_by_day(posts: list[tuple[datetime, frozenset[str]]], zone: ZoneInfo) -> Counter:
+    """(tag key, day of ``zone``) → how many of our posts carried the tag that day."""
+    counts: Counter = Counter()
+    for when, tags in posts:
+        day = when.astimezone(zone).date()
+        for tag in tags:
+            counts[(tag, day)] += 1
+    return counts
+
+
+# --- collecting ------------------------------------------------------------------------------------
+@dataclass
+class SourceResult:
+    platform: str
+    source: str
+    requests: int = 0
+    days: int = 0
+    #: why the source stopped (a rate limit, refused credentials, …); None: every tag was counted
+    error: str | None = None
+
+
+@dataclass
+class CollectReport:
+    campaigns: list[str]
+    tags: list[str]
+    first_day: date
+    last_day: date
+    stored: int = 0
+    requests: int = 0
+    sources: list[SourceResult] = field(default_factory=list)
+    #: platform → why it was not counted
+    not_counted: dict[str, str] = field(default_factory=dict)
+
+
+def collect(app: App, *, campaign: str | None = None, platforms: Sequence[str] = (), days: int = DAYS,
+            counter_for: Callable[[Account], CountsTags] | None = None,
+            progress: Callable[[int, int], None] | None = None) -> CollectReport:
+    """Count the hashtags of ``campaign`` (or of every running campaign with hashtags) and their
+    comparison tags, for the last ``days`` local days (today included), on ``platforms`` (default:
+    every platform that counts; X only with ``x_counts``), and store the counts. No transaction
+    is held while a platform is asked; each source's counts are stored as soon as they are in."""
+    if not 1 <= days <= DAYS:
+        raise InvalidInput(f"--days must be from 1 to {DAYS}, got {days}",
+                           f"Mastodon's history and X's recent counts reach {DAYS} days back")
+    zone = app.settings.zone
+    now = app.now()
+    today = now.astimezone(zone).date()
+    first_day = today - timedelta(days=days - 1)
+    asked = check_platforms(app, platforms)
+    with db.read(app.engine) as s:
+        chosen = campaigns_to_count(s, campaign, first_day)
+    spelled: dict[str, str] = {}
+    for c in chosen:
+        for tag in [*(c.hashtags or []), *(c.compare_tags or [])]:
+            spelled.setdefault(tag_key(tag), tag.lstrip("#"))
+    report = CollectReport(campaigns=[c.slug for c in chosen], tags=[f"#{t}" for t in spelled.values()],
+                           first_day=first_day, last_day=today)
+    found, report.not_counted = sources(app, asked, explicit=bool(platforms), counter_for=counter_for)
+    if not platforms and not app.settings.listening.x_counts:
+        report.not_counted["x"] = "off (X bills every request) — to count there, set x_counts = true in [listening]"
+    if not found:
+        reasons = "; ".join(why.partition(" — ")[0] for platform, why in report.not_counted.items()
+                            if platform in asked)
+        raise ConfigError(f"there is nowhere to count hashtags: {reasons}",
+                          "add a Mastodon or Bluesky account, or list instances in [listening] mastodon_instances")
+    own_cache: dict[str, list[tuple[datetime, frozenset[str]]]] = {}
+    start_utc = min(datetime.combine(first_day, time(0), tzinfo=zone).astimezone(timezone.utc),
+                    datetime.combine(first_day, time(0), tzinfo=timezone.utc))
+    total, done = len(found) * len(spelled), 0
+    for src in found:
+        result = SourceResult(src.platform, src.name)
+        report.sources.append(result)
+        rows: list[dict] = []
+        for key, tag in spelled.items():
+            try:
+                counts = src.counter.tag_counts(tag, first_day, today + timedelta(days=1), zone)
+            except Exception as exc:  # a ConnectorError, or a hostile answer a connector could not read
+                result.error = skip_reason(exc)
+                if isinstance(exc, (RateLimited, AuthExpired)):
+                    break  # the next tag would be refused the same way
+                continue
+            finally:
+                done += 1
+                if progress:
+                    progress(done, total)
+            result.requests += counts.requests
+            if src.platform not in own_cache:
+                own_cache[src.platform] = own_posts(app, src.platform, start_utc, now + timedelta(minutes=1))
+            rows += _rows(key, src, counts, own_cache[src.platform], app.now(),
+                          (first_day - timedelta(days=1), today + timedelta(days=1)))
+        report.requests += result.requests
+        if rows:
+            _store(app, rows)
+            result.days = len(rows)
+            report.stored += len(rows)
+        if result.error:
+            log.warning("listening on %s %s stopped: %s", src.platform, src.name, result.error)
+    return report
+
+
+def _rows(key: str, src: Source, counts: TagCounts, own: list[tuple[datetime, frozenset[str]]],
+          at: datetime, window: tuple[date, date]) -> list[dict]:
+    """The rows to store for one tag from one source: days within ``window`` (a day either side of
+    the local days asked for: UTC days), each day once, our own posts taken off."""
+    try:
+        zone = ZoneInfo(counts.day_zone)
+    except (ValueError, KeyError, OSError):  # not a zone name: the connector's days are UTC days
+        zone = ZoneInfo("UTC")
+    ours = _own_by_day(own, zone)
+    rows: dict[date, dict] = {}
+    for d in counts.days:
+        if not window[0] <= d.day <= window[1] or d.day in rows:
+            continue
+        mine = ours.get((key, d.day), 0)
+        rows[d.day] = dict(tag=key, platform=src.platform, source=src.name, day=d.day, day_zone=zone.key,
+                           posts=max(d.posts - mine, 0), own=mine, accounts=d.accounts, at_least=d.at_least,
+                           collected_at=at)
+    return list(rows.values())
+
+
+def _store(app: App, rows: list[dict]) -> None:
+    """Insert the rows, or update those already stored for their tag, platform, source and day —
+    unless the stored count is of the whole day and the new one is only "at least" (an old day at
+    the edge of a platform's window): ``INSERT … ON CONFLICT DO UPDATE … WHERE``, on SQLite and
+    PostgreSQL alike."""
+    with db.write(app.engine) as s:
+        if s.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        stmt = insert(TAG_COUNTS).values(rows)
+        new = stmt.excluded
+        s.execute(stmt.on_conflict_do_update(
+            index_elements=["tag", "platform", "source", "day"], set_={c: new[c] for c in _UPDATED},
+            where=or_(new.at_least.is_(False), TAG_COUNTS.c.at_least.is_(True))))
+
+
+# --- reading ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StoredCount:
+    tag: str
+    platform: str
+    source: str
+    day: date
+    day_zone: str
+    posts: int
+    own: int
+    accounts: int | None
+    at_least: bool
+    collected_at: datetime
+
+
+def stored(s: Session, tags: Iterable[str], first_day: date, last_day: date) -> list[StoredCount]:
+    """The stored counts of ``tags`` (any spelling) for the days ``first_day`` to ``last_day``."""
+    keys = sorted({tag_key(t) for t in tags})
+    if not keys:
+        return []
+    q = (select(TagCount).where(TagCount.tag.in_(keys), TagCount.day >= first_day, TagCount.day <= last_day)
+         .order_by(TagCount.day, TagCount.platform, TagCount.source, TagCount.tag))
+    return [StoredCount(r.tag, r.platform, r.source, r.day, r.day_zone, r.posts, r.own, r.accounts, r.at_least,
+                        r.collected_at) for r in s.scalars(q)]
+
+
+@dataclass
+class CampaignCounts:
+    """A campaign's tags and their stored counts (``listen show``)."""
+
+    slug: str
+    name: str
+    hashtags: list[str]
+    compare_tags: list[str]
+    counts: list[StoredCount]
+
+
+def show(app: App, *, campaign: str | None = None, days: int = DAYS) -> tuple[date, date, list[CampaignCounts]]:
+    """The stored counts of the last ``days`` local days (today included), per campaign (every
+    campaign with hashtags, or the one named)."""
+    if not 1 <= days <= SHOW_DAYS:
+        raise InvalidInput(f"--days must be from 1 to {SHOW_DAYS}, got {days}", "e.g. --days 14")
+    today = app.now().astimezone(app.settings.zone).date()
+    first_day = today - timedelta(days=days - 1)
+    out = []
+    with db.read(app.engine) as s:
+        if campaign is not None:
+            chosen = campaigns_to_count(s, campaign, first_day)
+        else:
+            chosen = [c for c in s.scalars(select(Campaign).order_by(Campaign.slug)) if c.hashtags]
+        for c in chosen:
+            tags = [*(c.hashtags or []), *(c.compare_tags or [])]
+            out.append(CampaignCounts(c.slug, c.name, list(c.hashtags or []), list(c.compare_tags or []),
+                                      stored(s, tags, first_day, today)))
+    return first_day, today, out
+
+
+# --- share of voice ---------------------------------------------------------------------------------
+@dataclass
+class VoiceRow:
+    """One platform's source over a period: the campaign's tags against the comparison tags, on
+    the days for which every one of them was counted there (``days``)."""
+
+    platform: str
+    source: str
+    day_zone: str
+    days: list[date]
+    campaign_counts: dict[str, int]
+    compare_counts: dict[str, int]
+    campaign_at_least: bool = False
+    compare_at_least: bool = False
+    #: tags that were not counted there (``listen show``'s days only: a week's row has them all)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def campaign_total(self) -> int:
+        return sum(self.campaign_counts.values())
+
+    @property
+    def compare_total(self) -> int:
+        return sum(self.compare_counts.values())
+
+    @property
+    def share(self) -> float | None:
+        """The campaign tags' part of all the tags' posts; None without comparison tags or posts."""
+        whole = self.campaign_total + self.compare_total
+        return self.campaign_total / whole if self.compare_counts and whole and not self.missing else None
+
+    @property
+    def share_bound(self) -> str:
+        """"≥" when only the campaign's count is a lower bound (the true share is higher), "≤"
+        when only the comparison's is, "~" when both are, "" when the share is exact."""
+        if self.campaign_at_least and self.compare_at_least:
+            return "~"
+        return "≥" if self.campaign_at_least else "≤" if self.compare_at_least else ""
+
+
+@dataclass
+class CampaignVoice:
+    slug: str
+    name: str
+    hashtags: list[str]
+    compare_tags: list[str]
+    rows: list[VoiceRow]
+
+
+def _spelling(c: Campaign | CampaignCounts) -> tuple[list[str], list[str], dict[str, str]]:
+    """(campaign tag keys, comparison tag keys, key → "#Spelling") of a campaign."""
+    hashtags = list(c.hashtags or [])
+    compare = list(c.compare_tags or [])
+    mine = list(dict.fromkeys(tag_key(t) for t in hashtags))
+    theirs = [k for k in dict.fromkeys(tag_key(t) for t in compare) if k not in mine]
+    spell = {tag_key(t): "#" + t.lstrip("#") for t in [*compare, *hashtags]}
+    return mine, theirs, spell
+
+
+def _row(platform: str, source: str, days: list[date], cells: dict[tuple[str, date], StoredCount],
+         mine: list[str], theirs: list[str], spell: dict[str, str]) -> VoiceRow:
+    used = [cells[(t, d)] for t in mine + theirs for d in days if (t, d) in cells]
+    zones = Counter(r.day_zone for r in used)
+
+    def total(t: str) -> int | None:
+        found = [cells[(t, d)].posts for d in days if (t, d) in cells]
+        return sum(found) if found else None
+
+    row = VoiceRow(platform=platform, source=source, day_zone=zones.most_common(1)[0][0] if zones else "UTC",
+                   days=days, campaign_counts={}, compare_counts={},
+                   campaign_at_least=any(cells[(t, d)].at_least for t in mine for d in days if (t, d) in cells),
+                   compare_at_least=any(cells[(t, d)].at_least for t in theirs for d in days if (t, d) in cells))
+    for keys, counts in ((mine, row.campaign_counts), (theirs, row.compare_counts)):
+        for t in keys:
+            n = total(t)
+            if n is None:
+                row.missing.append(spell[t])
+            else:
+                counts[spell[t]] = n
+    return row
+
+
+def share_of_voice(s: Session, campaigns: Iterable[Campaign], first_day: date, last_day: date) -> list[CampaignVoice]:
+    """Per campaign with hashtags, per platform and source that counted all its tags: the
+    period's totals over the days every tag was counted there (``VoiceRow.days``). Platforms are
+    kept apart: each counts a different public."""
+    out = []
+    for c in campaigns:
+        mine, theirs, spell = _spelling(c)
+        if not mine:
+            continue
+        by_source: dict[tuple[str, str], dict[tuple[str, date], StoredCount]] = defaultdict(dict)
+        for row in stored(s, mine + theirs, first_day, last_day):
+            by_source[(row.platform, row.source)][(row.tag, row.day)] = row
+        rows = []
+        for (platform, source), cells in sorted(by_source.items()):
+            days = sorted({d for _, d in cells if all((t, d) in cells for t in mine + theirs)})
+            if days:
+                rows.append(_row(platform, source, days, cells, mine, theirs, spell))
+        if rows:
+            out.append(CampaignVoice(c.slug, c.name, list(c.hashtags or []), [spell[t] for t in theirs], rows))
+    return out
+
+
+def daily(counts: CampaignCounts) -> list[tuple[date, VoiceRow]]:
+    """``listen show``'s lines: one per day, platform and source, newest day first; a tag not
+    counted there that day is in ``VoiceRow.missing`` (and the share is None)."""
+    mine, theirs, spell = _spelling(counts)
+    cells: dict[tuple[date, str, str], dict[tuple[str, date], StoredCount]] = defaultdict(dict)
+    for row in counts.counts:
+        cells[(row.day, row.platform, row.source)][(row.tag, row.day)] = row
+    return [(day, _row(platform, source, [day], group, mine, theirs, spell))
+            for (day, platform, source), group in sorted(cells.items(), key=lambda kv: (-kv[0][0].toordinal(),
+                                                                                       kv[0][1], kv[0][2]))]
