@@ -150,4 +150,5 @@ def test_a_full_worker_is_assembled_without_the_cli(db_url, home, tmp_path):
         "print(sorted(m for m in sys.modules if m.startswith('campaigner.cli')))\n")
     env = {**os.environ, "CAMPAIGNER_DATABASE_URL": db_url}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["['alerts', 'credentials', 'expire_waiting', 'metrics', 'weekly_report']", "[]"]
+    assert out.splitlines() == ["['alerts', 'credentials', 'expire_waiting', 'listening', 'metrics', 'weekly_report']",
+                                "[]"]
