@@ -210,6 +210,9 @@ def test_common_mistakes_are_one_line_and_change_nothing(cli, world, engine):
     assert error("campaign", "edit", "tapera", "--compare-tag", "#Baru", "--compare-tag", "tolak tapera") == \
         "Error: bad hashtag 'tolak tapera' — use letters, digits and _ only (no spaces, punctuation or emoji), " \
         "e.g. \"#UpahLayak\"\n"
+    assert error("campaign", "edit", "tapera", "--hashtag", "TolakTapera", "--hashtag", "taperauntukrakyat") == \
+        "Error: #TaperaUntukRakyat would be both a hashtag and a comparison tag of campaign 'tapera' — a " \
+        "comparison tag is another side's tag, e.g. --compare-tag #TaperaUntukRakyat\n"
     too_many = [a for i in range(10) for a in ("--compare-tag", f"Lain{i}")]
     assert error("campaign", "edit", "tapera", *too_many) == \
         "Error: campaign 'tapera' would have 11 comparison tags, more than 10 — remove some with --no-compare-tag " \
@@ -219,6 +222,9 @@ def test_common_mistakes_are_one_line_and_change_nothing(cli, world, engine):
         assert (c.hashtags, c.compare_tags) == (["#TolakTapera"], ["#TaperaUntukRakyat"])
         assert s.scalar(select(func.count()).select_from(TagCount)) == 0
     assert world["x"].counts_requests == 0
+    assert cli.ok("campaign", "edit", "tapera", "--no-compare-tag", "#taperauntukrakyat").stdout == \
+        "Updated campaign tapera. Comparison tags: none.\n"
+    assert json.loads(cli.ok("campaign", "show", "tapera", "--json").stdout)["compare_tags"] == []
 
 
 def test_no_campaign_with_hashtags(cli, home):
