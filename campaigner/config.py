@@ -29,8 +29,14 @@ ENV = {
     "data_dir": "CAMPAIGNER_HOME",
     "secrets_file": "CAMPAIGNER_SECRETS_FILE",
     "max_late": "CAMPAIGNER_MAX_LATE",
+    "lang": "CAMPAIGNER_LANG",
+    "user": "CAMPAIGNER_USER",
 }
 KEYS = tuple(ENV)
+#: keys of the config file that are lists, not single values (no flag, no environment variable)
+LIST_KEYS = ("approvers",)
+#: the languages campaigner writes (``lang``, ``[report] lang``)
+LANGS = ("en", "id")
 #: setting name → its command-line flag, for the ones that have one
 FLAGS = {"database_url": "--db", "timezone": "--timezone"}
 #: tables the config file may hold besides the plain keys
@@ -99,6 +105,12 @@ class Settings:
     #: None: no public place for media (Instagram and Threads cannot publish images)
     media: MediaSettings | None = None
     listening: ListeningSettings = field(default_factory=lambda: ListeningSettings())
+    #: the language campaigner writes: "en" or "id" (the CSV files' dialect follows it)
+    lang: str = "en"
+    #: who approves or rejects drafts (None: the operating system's user name)
+    user: str | None = None
+    #: who may approve or reject drafts (None: anyone)
+    approvers: tuple[str, ...] | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -164,10 +176,10 @@ def load_config_file(path: Path, *, required: bool) -> dict:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML ({exc})",
                           'fix the syntax, e.g. timezone = "Asia/Jakarta"') from None
-    unknown = sorted(set(table) - set(KEYS) - set(TABLES))
+    unknown = sorted(set(table) - set(KEYS) - set(LIST_KEYS) - set(TABLES))
     if unknown:
         raise ConfigError(f"unknown setting {unknown[0]!r} in config file {path}",
-                          f"known settings: {', '.join(KEYS)} and the tables "
+                          f"known settings: {', '.join((*KEYS, *LIST_KEYS))} and the tables "
                           + ", ".join(f"[{t}]" for t in TABLES))
     return table
 
@@ -220,10 +232,11 @@ _SMTP_EXAMPLES = {
 }
 
 
-def report_settings(table: object, path: Path) -> ReportSettings:
-    """The ``[report]`` table checked: dir, formats (a list), lang ("en" or "id"), to (a list)."""
+def report_settings(table: object, path: Path, lang: str = "en") -> ReportSettings:
+    """The ``[report]`` table checked: dir, formats (a list), lang ("en" or "id"; default: the
+    top-level ``lang``), to (a list)."""
     if table is None:
-        return ReportSettings()
+        return ReportSettings(lang=lang)
     where = f"in the [report] table of {path}"
     if not isinstance(table, dict):
         raise ConfigError(f"report must be a table {where}", 'write it as [report] with lang = "id" below it')
@@ -238,8 +251,8 @@ def report_settings(table: object, path: Path) -> ReportSettings:
             or not all(isinstance(f, str) and f in REPORT_FORMATS for f in formats)):
         raise ConfigError(f"'formats' must list report formats {where}",
                           f"choose from {', '.join(REPORT_FORMATS)}, e.g. formats = [\"html\", \"csv\"]")
-    lang = table.get("lang", "en")
-    if lang not in ("en", "id"):
+    lang = table.get("lang", lang)
+    if lang not in LANGS:
         raise ConfigError(f"'lang' must be \"en\" or \"id\" {where}", 'e.g. lang = "id" for Bahasa Indonesia')
     to = table.get("to")
     return ReportSettings(dir=Path(folder).expanduser() if folder else None, formats=tuple(dict.fromkeys(formats)),
@@ -398,7 +411,14 @@ MAX_ZONE_NAME = 64
 
 
 def check_timezone(name: str, where: str) -> str:
-    """``name`` if it is an IANA zone, else one ``ConfigError`` (a long name is shown cut short)."""
+    """The IANA zone ``name`` names: itself, or the zone of an Indonesian label (``WIB`` →
+    Asia/Jakarta, ``WITA`` → Asia/Makassar, ``WIT`` → Asia/Jayapura, any case); else one
+    ``ConfigError`` (a long name is shown cut short)."""
+    from content.datetext import zone_of_label
+
+    labelled = zone_of_label(name) if len(name) <= 5 else None
+    if labelled is not None:
+        return labelled
     try:
         if len(name) > MAX_ZONE_NAME:
             raise ValueError(name)
@@ -406,7 +426,8 @@ def check_timezone(name: str, where: str) -> str:
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the file system refuses
         shown = repr(name) if len(name) <= MAX_ZONE_NAME else f"{name[:20]!r}… ({len(name):,} characters)"
         raise ConfigError(f"unknown time zone {shown} {where}",
-                          "use an IANA zone name such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura") from None
+                          "use WIB, WITA, WIT or an IANA zone name such as Asia/Jakarta, Asia/Makassar or "
+                          "Asia/Jayapura") from None
     return name
 
 
@@ -453,13 +474,16 @@ def resolve(flags: Mapping[str, object | None] | None = None, env: Mapping[str, 
         database_url = f"sqlite:///{Path(database_url).expanduser().absolute()}"
     timezone = check_timezone(str(values.get("timezone") or DEFAULT_TIMEZONE), f"({sources['timezone']})")
     secrets_file = Path(str(values.get("secrets_file") or cfg_path.parent / "secrets.toml")).expanduser()
+    lang = check_lang(values.get("lang"), sources["lang"])
     return Settings(database_url=database_url, timezone=timezone, data_dir=data_dir,
                     secrets_file=secrets_file, config_file=cfg_path, sources=sources,
                     max_late_minutes=_max_late(values.get("max_late"), sources["max_late"]),
                     smtp=smtp_settings(file_values.get("smtp"), cfg_path),
-                    report=report_settings(file_values.get("report"), cfg_path),
+                    report=report_settings(file_values.get("report"), cfg_path, lang),
                     media=media_settings(file_values.get("media"), cfg_path),
-                    listening=listening_settings(file_values.get("listening"), cfg_path))
+                    listening=listening_settings(file_values.get("listening"), cfg_path), lang=lang,
+                    user=_user(values.get("user"), sources["user"]),
+                    approvers=_approvers(file_values.get("approvers"), cfg_path))
 
 
 #: what ``campaigner config init`` writes: every setting, commented out, with its default or an
@@ -475,7 +499,7 @@ STARTER = """\
 # database_url = "postgresql+psycopg://campaigner@db.example.org/campaigner"
 
 # The zone times are read and shown in when an account has none of its own:
-# Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT).
+# Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT); "WIB", "WITA" and "WIT" work too.
 # timezone = "Asia/Jakarta"
 
 # Where campaigner keeps its database, copies of media and reports.
@@ -486,6 +510,15 @@ STARTER = """\
 
 # How late a post may still go out after its time: "30m", "6h", "2d" or "none".
 # max_late = "6h"
+
+# The language campaigner writes: "en" or "id" (Bahasa Indonesia: CSV files for Indonesian Excel,
+# the weekly report in Indonesian).
+# lang = "id"
+
+# Drafts: who you are when you approve one (default: the system's user name), and who may approve
+# (default: anyone). On a shared machine this is a workflow guard, not a security boundary.
+# user = "budi"
+# approvers = ["budi", "sari"]
 
 # E-mail digests of alerts (failures, paused accounts, posts that need a person). The password
 # comes from CAMPAIGNER_SMTP_PASSWORD or the secrets file.
@@ -546,3 +579,45 @@ def write_starter(path: Path) -> None:
             from None
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror}", "check the folder and its permissions") from None
+
+
+def check_lang(value: object, source: str) -> str:
+    """The ``lang`` setting: "en" (the default) or "id", any case."""
+    if value is None:
+        return "en"
+    lang = str(value).strip().lower()
+    if lang in ("id", "id_id", "id-id", "indonesian", "bahasa"):
+        return "id"
+    if lang in ("en", "en_us", "en-us", "en_gb", "en-gb", "english"):
+        return "en"
+    where = source.removeprefix("environment ") if source.startswith("environment ") else \
+        f"lang in {source.removeprefix('config file ')}"
+    raise ConfigError(f"unknown language {str(value)!r} ({where})", 'use "en" (English) or "id" (Bahasa Indonesia)')
+
+
+#: the longest user name kept with an approval (``post_reviews.reviewer``)
+MAX_USER = 128
+
+
+def _user(value: object, source: str) -> str | None:
+    """The ``user`` setting: who this person is when approving (one name, no spaces)."""
+    if value is None:
+        return None
+    name = str(value).strip()
+    if not name or len(name) > MAX_USER or any(c.isspace() or not c.isprintable() for c in name):
+        where = source.removeprefix("environment ") if source.startswith("environment ") else \
+            f"user in {source.removeprefix('config file ')}"
+        raise ConfigError(f"the user name {str(value)[:40]!r} ({where}) is not one name",
+                          f'give a name without spaces, at most {MAX_USER} characters, e.g. user = "budi"')
+    return name
+
+
+def _approvers(value: object, path: Path) -> tuple[str, ...] | None:
+    """The ``approvers`` list: who may approve drafts (None when it is not set)."""
+    if value is None:
+        return None
+    if (not isinstance(value, list) or not value
+            or not all(isinstance(v, str) and v.strip() and not any(c.isspace() for c in v.strip()) for v in value)):
+        raise ConfigError(f"'approvers' must list user names in config file {path}",
+                          'e.g. approvers = ["budi", "sari"]')
+    return tuple(dict.fromkeys(v.strip() for v in value))

@@ -101,6 +101,10 @@ class DeliveryStatus(str, enum.Enum):
     IMPORTING = "importing"
     #: it went out and was taken down again (``post delete``): history kept, metrics no longer polled
     DELETED = "deleted"
+    #: waiting for a person's approval (``post approve``): never published, holds its place
+    DRAFT = "draft"
+    #: a draft a person refused (``post reject``): never published; editing makes it a draft again
+    REJECTED = "rejected"
 
     def __str__(self) -> str:
         return self.value
@@ -162,6 +166,8 @@ class Account(Base):
     char_limit: Mapped[int | None] = mapped_column(Integer)  # e.g. a Mastodon instance's own limit
     #: how late its posts may go out, in minutes (0: no limit; None: the configured default)
     max_late_minutes: Mapped[int | None] = mapped_column(Integer)
+    #: posts to it start as drafts: nothing goes out before a person approves (``post approve``)
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[AccountStatus] = mapped_column(_enum(AccountStatus, "account_status"),
                                                   default=AccountStatus.ACTIVE)
     status_reason: Mapped[str | None] = mapped_column(Text)
@@ -228,6 +234,9 @@ class Post(Base):
     keep_metadata: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: the ``CalendarImport`` that wrote it (a plain tag: a foreign key would make SQLite rebuild posts)
     import_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: None: it needed no approval; "pending" (its deliveries are drafts), "approved" or "rejected"
+    #: (``Approval``); the reviews themselves, who and when, are ``reviews``
+    approval: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -236,6 +245,35 @@ class Post(Base):
                                                   order_by="PostMedia.position")
     deliveries: Mapped[list[Delivery]] = relationship(back_populates="post", cascade="all, delete-orphan",
                                                       order_by="Delivery.id")
+    reviews: Mapped[list[PostReview]] = relationship(back_populates="post", cascade="all, delete-orphan",
+                                                     order_by="PostReview.id")
+
+
+class Approval(str, enum.Enum):
+    """Where a post that needs approval stands (``Post.approval``)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class PostReview(Base):
+    """A person approved or rejected a draft: who (the configured ``user`` or the system's user
+    name), when, and why (a rejection's reason). Every review is kept."""
+
+    __tablename__ = "post_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # approved | rejected
+    reviewer: Mapped[str] = mapped_column(String(128))
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    post: Mapped[Post] = relationship(back_populates="reviews")
 
 
 class CalendarImport(Base):

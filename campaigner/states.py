@@ -8,7 +8,9 @@ so an unconfirmed one is looked for first; a queued one waiting on an account th
 expires where it waits (``services.expiry``); a person sends an expired one anyway
 (``post retry``) or gives it a new time (``post edit --at``), both back to queued. A post that went
 out may be taken down again (``post delete``): published becomes deleted, as does a thread that
-went out in part and then failed, expired or was cancelled; deleted is final.
+went out in part and then failed, expired or was cancelled; deleted is final. A draft waits for a
+person's approval (``post approve`` → queued, ``post reject`` → rejected); only queued and
+unconfirmed deliveries are ever ``ready``, so the engine never claims a draft, however late.
 """
 from __future__ import annotations
 
@@ -21,24 +23,31 @@ from campaigner.models import Account, AccountStatus, Delivery
 from campaigner.models import DeliveryStatus as S
 
 ALLOWED: dict[S, frozenset[S]] = {
-    S.QUEUED: frozenset({S.PUBLISHING, S.CANCELLED, S.EXPIRED}),
+    S.QUEUED: frozenset({S.PUBLISHING, S.CANCELLED, S.EXPIRED, S.DRAFT}),
     S.PUBLISHING: frozenset({S.PUBLISHED, S.QUEUED, S.FAILED, S.UNCONFIRMED, S.EXPIRED}),
     S.UNCONFIRMED: frozenset({S.PUBLISHING, S.PUBLISHED, S.QUEUED, S.FAILED, S.CANCELLED}),
-    S.FAILED: frozenset({S.QUEUED, S.CANCELLED, S.DELETED}),
-    S.CANCELLED: frozenset({S.QUEUED, S.DELETED}),
-    S.EXPIRED: frozenset({S.QUEUED, S.CANCELLED, S.DELETED}),
+    S.FAILED: frozenset({S.QUEUED, S.CANCELLED, S.DELETED, S.DRAFT}),
+    S.CANCELLED: frozenset({S.QUEUED, S.DELETED, S.DRAFT}),
+    S.EXPIRED: frozenset({S.QUEUED, S.CANCELLED, S.DELETED, S.DRAFT}),
     S.PUBLISHED: frozenset({S.DELETED}),
     S.DELETED: frozenset(),
-    S.IMPORTING: frozenset(),  # queued by its import's last statement (services.imports), or deleted
+    # queued (or draft) by its import's last statement (services.imports), or deleted
+    S.IMPORTING: frozenset(),
+    # a draft goes out only once approved (queued); the engine never claims one
+    S.DRAFT: frozenset({S.QUEUED, S.REJECTED, S.CANCELLED}),
+    S.REJECTED: frozenset({S.QUEUED, S.DRAFT, S.CANCELLED}),
 }
 
 #: statuses that hold a place on the account (count toward caps, take a slot); a deleted post went
-#: out at its time all the same (a platform counts what was created)
-ACTIVE = frozenset({S.QUEUED, S.PUBLISHING, S.PUBLISHED, S.UNCONFIRMED, S.DELETED})
+#: out at its time all the same (a platform counts what was created), and a draft holds its place
+#: so approving it never breaks a cap or takes another post's slot
+ACTIVE = frozenset({S.QUEUED, S.PUBLISHING, S.PUBLISHED, S.UNCONFIRMED, S.DELETED, S.DRAFT})
 #: statuses of a delivery that went out: published, or published and taken down since
 WENT_OUT = frozenset({S.PUBLISHED, S.DELETED})
 #: statuses whose post may still be changed
-EDITABLE = frozenset({S.QUEUED, S.FAILED, S.CANCELLED, S.EXPIRED})
+EDITABLE = frozenset({S.QUEUED, S.FAILED, S.CANCELLED, S.EXPIRED, S.DRAFT, S.REJECTED})
+#: statuses of a post that waits for a person's approval (or was refused it): never published
+UNAPPROVED = frozenset({S.DRAFT, S.REJECTED})
 
 
 def can_move(current: S, new: S) -> bool:

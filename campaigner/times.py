@@ -12,13 +12,19 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from campaigner.errors import InvalidInput
+from content import datetext
 
-FORMAT_HINT = 'use "2026-12-01 09:00", ISO 8601 with an offset, "tomorrow 09:00" or "+2h"'
+FORMAT_HINT = ('use "2026-12-07 09:00", "07/12/2026 09.00", "senin 10:00", "besok 09:00", ISO 8601 with an '
+               'offset or "+2h" (dates day first)')
 
 _RELATIVE = re.compile(r"^\+?\s*(\d+)\s*(m|min|mins|minutes?|h|hours?|jam|d|days?|hari|w|weeks?|minggu)$")
 _DAY_WORDS = {"today": 0, "hari ini": 0, "tomorrow": 1, "besok": 1, "lusa": 2}
 #: ``YYYY-MM-DD HH:MM[:SS]``, a local time
 _PLAIN_LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?")
+#: what may be ISO 8601 (``datetime.fromisoformat`` is asked first)
+_ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: a zone label at the end: read by ``content.datetext``, not as ISO
+_ZONE_END = re.compile(r"\s(?:wib|wita|wit|utc)$")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "j": 3600, "d": 86400, "w": 604800}
 
 
@@ -57,8 +63,12 @@ def _steady_day(zone: ZoneInfo, day: date) -> bool:
 def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
     """Parse a time typed by a person into an aware UTC datetime.
 
-    Accepts ``YYYY-MM-DD HH:MM`` (and ``T``, seconds), ISO 8601 with ``Z`` or an offset,
-    ``HH:MM`` (today), ``tomorrow HH:MM`` / ``besok HH:MM``, and ``+30m``/``+2h``/``+1d``.
+    Accepts ``YYYY-MM-DD HH:MM`` (and ``T``, seconds), ISO 8601 with ``Z`` or an offset, ``+30m``
+    / ``+2h`` / ``+1d``, and a date as people type it (``content.datetext``: day first
+    ``07/12/2026``, ``8 Des 2026``, ``Senin, 7 Desember 2026``; or ``today``/``hari ini``,
+    ``tomorrow``/``besok``, ``lusa``, a weekday name: the coming such day, never today) followed by a time of day (``10:00``, ``10.00``, ``pukul 19.30``, ``7:30 PM``), which
+    alone means today. A zone label after the time (``WIB``, ``WITA``, ``WIT``, ``UTC``) reads it
+    in that zone instead of ``zone``.
     """
     if _PLAIN_LOCAL_TIME.fullmatch(text):  # the usual form (and the CSV's), without the search below
         try:
@@ -74,40 +84,80 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
     m = _RELATIVE.match(s.removeprefix("in ").strip())
     if s.startswith(("+", "in ")) and m:
         return now + timedelta(seconds=int(m.group(1)) * _UNIT_SECONDS[m.group(2)[0]])
-    for word, days in _DAY_WORDS.items():
-        if s.startswith(word + " ") or s == word:
-            rest = s[len(word):].strip() or "09:00"
-            day = now.astimezone(zone).date() + timedelta(days=days)
-            return localize(datetime.combine(day, _parse_clock(rest, raw)), zone).astimezone(timezone.utc)
-    if re.fullmatch(r"\d{1,2}[:.]\d{2}", s):
-        day = now.astimezone(zone).date()
-        return localize(datetime.combine(day, _parse_clock(s, raw)), zone).astimezone(timezone.utc)
-    iso = s.upper().replace(" ", "T", 1)
-    if iso.endswith("Z"):
-        iso = iso[:-1] + "+00:00"
+    if _ISO_START.match(s) and not _ZONE_END.search(s):
+        iso = s.upper().replace(" ", "T", 1)
+        if iso.endswith("Z"):
+            iso = iso[:-1] + "+00:00"
+        try:
+            parsed = datetime.fromisoformat(iso)
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            if len(s) == 10:  # a bare date has no time of day
+                raise InvalidInput(f"the time {raw!r} has a date but no time of day",
+                                   'add one, e.g. "' + raw + ' 09:00"')
+            if parsed.tzinfo is not None:
+                return parsed.astimezone(timezone.utc)
+            return localize(parsed, zone).astimezone(timezone.utc)
+    return _people_when(raw, s, zone, now)
+
+
+def _people_when(raw: str, s: str, zone: ZoneInfo, now: datetime) -> datetime:
+    """A day as people name it and a time of day (see ``parse_when``)."""
+    split = datetext.split_clock(s)
+    head, clock_text = split if split else (s, "")
+    days = _DAY_WORDS.get(head)
+    named_day = datetext.weekday(head) if " " not in head else None
+    if not clock_text:
+        if days is not None or named_day is not None:
+            clock_text = "09:00"  # "besok": the morning
+        else:
+            try:
+                datetext.read_date(s)
+            except datetext.DateTextError:
+                first, _, rest = s.partition(" ")
+                if any(s.startswith(word + " ") for word in _DAY_WORDS) or (rest and datetext.weekday(first)):
+                    raise InvalidInput(f"cannot read the time of day in {raw!r}",
+                                       'use HH:MM, e.g. "tomorrow 09:00"') from None
+                raise InvalidInput(f"cannot read the time {raw!r}", FORMAT_HINT) from None
+            raise InvalidInput(f"the time {raw!r} has a date but no time of day", f'add one, e.g. "{raw} 09:00"')
     try:
-        parsed = datetime.fromisoformat(iso)
-    except ValueError:
+        clock = datetext.read_clock(clock_text)
+    except datetext.DateTextError:
+        if days is not None or named_day is not None or not head:
+            raise InvalidInput(f"cannot read the time of day in {raw!r}", 'use HH:MM, e.g. "tomorrow 09:00"') from None
         raise InvalidInput(f"cannot read the time {raw!r}", FORMAT_HINT) from None
-    if len(s) == 10:  # a bare date has no time of day
-        raise InvalidInput(f"the time {raw!r} has a date but no time of day", 'add one, e.g. "' + raw + ' 09:00"')
-    if parsed.tzinfo is not None:
-        return parsed.astimezone(timezone.utc)
-    return localize(parsed, zone).astimezone(timezone.utc)
+    where = ZoneInfo(clock.zone) if clock.zone else zone
+    today = now.astimezone(where).date()
+    if not head or days is not None:
+        day = today + timedelta(days=days or 0)
+    elif named_day is not None:  # the coming such weekday, never today ("hari ini 10:00" is today)
+        day = today + timedelta(days=(named_day[0] - today.weekday()) % 7 or 7)
+    else:
+        try:
+            day = datetext.read_date(head)
+        except datetext.DateTextError as exc:
+            if exc.problem:
+                raise InvalidInput(f"cannot read the date in {raw!r}: {exc.problem}", exc.fix) from None
+            if "did you mean" in exc.fix:
+                raise InvalidInput(f"cannot read the date in {raw!r}", exc.fix) from None
+            raise InvalidInput(f"cannot read the time {raw!r}", FORMAT_HINT) from None
+    return localize(datetime.combine(day, clock.at), where).astimezone(timezone.utc)
 
 
 def parse_date(text: str, what: str = "date") -> date:
+    """A date typed by a person: ``2026-12-01``, or day first as ``content.datetext`` reads it."""
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(f"cannot read the {what} {text!r}", "use YYYY-MM-DD, e.g. 2026-12-01") from None
-
-
-def _parse_clock(s: str, raw: str) -> time:
-    m = re.fullmatch(r"(\d{1,2})[:.](\d{2})", s.strip())
-    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise InvalidInput(f"cannot read the time of day in {raw!r}", 'use HH:MM, e.g. "tomorrow 09:00"')
-    return time(int(m.group(1)), int(m.group(2)))
+        pass
+    try:
+        return datetext.read_date(text)
+    except datetext.DateTextError as exc:
+        problem = f": {exc.problem}" if exc.problem else ""
+        raise InvalidInput(f"cannot read the {what} {text.strip()!r}{problem}",
+                           exc.fix if exc.problem or "did you mean" in exc.fix
+                           else "use 2026-12-07, 07/12/2026 or 7 Des 2026 (day first)") from None
 
 
 def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:

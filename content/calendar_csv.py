@@ -10,16 +10,23 @@ Only checks that need no database happen here; core resolves accounts, campaigns
 Decisions:
 - Encoding: UTF-8, with or without BOM. Anything else is one clear error (no guessing).
 - Delimiter: ``,``, ``;`` or tab, whichever appears most in the header line (Excel's ``sep=;``
-  first line is honoured). Written files always use ``,``.
+  first line is honoured). Written files use the dialect asked for (``content.csv_cells``:
+  ``standard`` ``,``; ``excel-id`` ``;``), with the header in English or Indonesian.
 - Headers: case-insensitive, English or Indonesian (see ``ALIASES``). A missing required column
-  (date, time, accounts, text) or an unknown column is an error, so a typo like ``tangal`` is
-  never silently ignored; all of a header's problems are one error (``CalendarParse.fatal``
-  tells a file or header problem from bad rows). A notes column (notes/catatan/keterangan) is
-  accepted and ignored; columns with an empty header are ignored while they stay empty.
-- Dates: ``YYYY-MM-DD``, or day first as is usual in Indonesia: ``DD/MM/YYYY``, ``DD-MM-YYYY``,
-  ``DD.MM.YYYY`` (so ``01/02/2026`` is 1 February). Rows carry the ISO form.
-- Times: 24-hour ``HH:MM`` (``HH.MM`` and a ``:SS`` part, as Excel writes, too). Rows carry
-  ``HH:MM`` (``HH:MM:SS`` only when the seconds are not zero).
+  (date, time, accounts, text) is an error; a column campaigner has no use for (``No``, ``PIC``,
+  ``Catatan``…) is ignored and named in ``CalendarReader.ignored`` (with a suggestion when it
+  looks like a misspelt name, so a typo like ``kampanya`` is seen), or with ``strict`` is an
+  error (a notes column — notes/catatan/keterangan — is still ignored). All of a header's
+  problems are one error (``CalendarParse.fatal`` tells a file or header problem from bad rows).
+  Columns with an empty header are ignored while they stay empty.
+- Dates: as people type them, read by ``content.datetext``, always day first: ``2026-12-07``,
+  ``07/12/2026``, ``7-12-2026``, ``21/12/26``, ``8 Des 2026``, ``Senin, 7 Desember 2026`` (the
+  weekday must match), English month names. Rows carry the ISO form.
+- Times: ``09:00``, ``09.00``, ``9:00:00``, ``7:30 PM``, ``pukul 19.30``, with an optional zone
+  label (``WIB``, ``WITA``, ``WIT``, ``UTC``): rows carry ``HH:MM`` (``HH:MM:SS`` only when the
+  seconds are not zero) and the zone the label names (core reads the time in it).
+- Status: optional; ``siap``/``ready`` (or empty) queues the row, ``draft``/``rancangan`` makes
+  it a draft, ``batal``/``cancelled``/``dibatalkan`` skips it unread (counted in ``tally``).
 - Accounts: separated by ``,``, ``;``, ``|`` or whitespace inside the cell; duplicates dropped.
 - Media: paths separated by ``|`` or new lines (paths may hold spaces and commas).
 - Link: optional; when given it must start with ``http://`` or ``https://``.
@@ -34,7 +41,8 @@ Decisions:
   of any size takes little memory; a line over ``MAX_LINE_CHARS`` ends the reading, so a binary
   file or ``/dev/zero`` is never read whole.
 - Speed: 100,000 rows parse in about 2.5× the time of the bare ``csv`` module (date, time and
-  account cells are parsed once per distinct value; the cyclic GC is paused meanwhile).
+  account cells are parsed once per distinct value, the usual ISO date and HH:MM time without
+  the general reading; the cyclic GC is paused meanwhile).
 """
 
 from __future__ import annotations
@@ -52,7 +60,8 @@ from dataclasses import dataclass, field
 from datetime import date as _date
 from typing import IO, Any, Protocol
 
-from content.csv_cells import MARK, neutralise, restore
+from content.csv_cells import DIALECTS, MARK, Dialect, neutralise, restore
+from content.datetext import DateTextError, read_clock, read_date
 
 FIELDS: tuple[str, ...] = ("date", "time", "accounts", "text", "link", "campaign", "media")
 REQUIRED: tuple[str, ...] = ("date", "time", "accounts", "text")
@@ -66,22 +75,41 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "campaign": ("campaign", "kampanye"),
     "media": ("media", "gambar", "foto", "image", "images"),
     "max_late": ("max_late", "max-late", "max late", "batas_telat", "batas telat"),
+    "status": ("status",),
 }
-#: Columns accepted and ignored: staff keep notes beside their posts.
+#: The header a written file has, per language (``read_calendar`` reads either).
+HEADERS: dict[str, dict[str, str]] = {
+    "en": {f: f for f in (*FIELDS, "max_late", "status")},
+    "id": {"date": "tanggal", "time": "jam", "accounts": "akun", "text": "teks", "link": "tautan",
+           "campaign": "kampanye", "media": "media", "max_late": "batas_telat", "status": "status"},
+}
+#: Columns accepted and ignored (also with ``strict``): staff keep notes beside their posts.
 IGNORED: tuple[str, ...] = ("notes", "note", "catatan", "keterangan")
-_HEADER_LOOKUP = {name: fld for fld, names in ALIASES.items() for name in names}
+#: A row's status cell (any case) → what becomes of it: "ready" (queued as usual), "draft" (waits
+#: for approval) or "cancelled" (skipped, counted); an empty cell is ready.
+STATUSES: dict[str, str] = {
+    **dict.fromkeys(("siap", "ready", "ok", "disetujui", "approved"), "ready"),
+    **dict.fromkeys(("draft", "draf", "rancangan"), "draft"),
+    **dict.fromkeys(("batal", "dibatalkan", "cancelled", "canceled", "cancel"), "cancelled"),
+}
+#: The status cell written for a draft, per language.
+DRAFT_WORD = {"en": "draft", "id": "rancangan"}
+#: More header names staff sheets use, accepted but not listed in messages (they hold "/" and ",").
+MORE_ALIASES: dict[str, str] = {"hari/tanggal": "date", "hari, tanggal": "date", "hari tanggal": "date",
+                                "isi konten": "text", "caption": "text"}
+_HEADER_LOOKUP = {**{name: fld for fld, names in ALIASES.items() for name in names}, **MORE_ALIASES}
 _ACCEPTED = ", ".join("/".join(names) for names in ALIASES.values())
 
 _BOM = b"\xef\xbb\xbf"
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DMY_DATE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
 _TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?")
+#: marks a cached date cell that could not be read (the rest is its error message)
+_BAD = "!"
 _ACCOUNT_SPLIT = re.compile(r"[\s,;|]+")
 _MEDIA_SPLIT = re.compile(r"[|\r\n]+")
 _WEB_LINK = re.compile(r"https?://\S+", re.IGNORECASE)
 _ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-_DATE_HELP = "use YYYY-MM-DD or day first DD/MM/YYYY, e.g. 2026-12-01 or 01/12/2026"
-_TIME_HELP = "use 24-hour HH:MM, e.g. 08:00 or 19:30"
+_STATUS_HELP = "use draft/rancangan, siap/ready or batal/cancelled (empty: ready)"
 _CHUNK = 1 << 18  # bytes read at a time
 #: a physical line longer than this is no calendar row (``csv`` refuses a cell over 131,072
 #: characters): reading stops there, so a binary file or ``/dev/zero`` is never read whole
@@ -107,6 +135,10 @@ class CalendarRow:
     media: list[str] = field(default_factory=list)
     line: int = field(default=0, compare=False)
     max_late: str | None = None
+    #: "draft": it waits for a person's approval (None: ready)
+    status: str | None = None
+    #: the zone a label after the time named (``09.00 WITA`` → Asia/Makassar); None: the account's
+    zone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,20 +162,25 @@ class CalendarParse:
     rows: list[CalendarRow]
     errors: list[RowError]
     fatal: str | None = None
+    #: the header's columns that were ignored (see ``CalendarReader.ignored``)
+    ignored: list[str] = field(default_factory=list)
+    #: rows skipped because their status says cancelled
+    cancelled: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def read_calendar(data: bytes) -> CalendarParse:
+def read_calendar(data: bytes, *, strict: bool = False) -> CalendarParse:
     """Parse calendar CSV bytes into rows and line-numbered errors (see the module docstring)."""
     if isinstance(data, str):
         raise TypeError("read_calendar takes the file's bytes — open the file in binary mode ('rb')")
-    reader = CalendarReader(io.BytesIO(data))
+    reader = CalendarReader(io.BytesIO(data), strict=strict)
     with gc_paused():
         rows = list(reader)
-    return CalendarParse([] if reader.fatal else rows, reader.errors, reader.fatal)
+    return CalendarParse([] if reader.fatal else rows, reader.errors, reader.fatal, reader.ignored,
+                         reader.tally["cancelled"])
 
 
 class Readable(Protocol):
@@ -160,11 +197,19 @@ class CalendarReader:
     ``fatal`` says so (``"file"`` or ``"header"``), ``errors`` holds that one problem and there
     are no rows. A problem with the whole file found later (a byte that is not UTF-8, a line
     longer than ``MAX_LINE_CHARS``) ends the rows early, sets ``fatal`` and replaces ``errors``.
+
+    Columns the calendar has no use for (``No``, ``PIC``, ``Catatan``…) are ignored and named in
+    ``ignored`` (with a suggestion when one looks like a misspelt column name); with ``strict``
+    an unknown column is a header error instead (a notes column is still ignored). ``tally``
+    counts the rows skipped as cancelled by their status cell.
     """
 
-    def __init__(self, stream: Readable):
+    def __init__(self, stream: Readable, *, strict: bool = False):
         self.errors: list[RowError] = []
         self.fatal: str | None = None
+        self.strict = strict
+        self.ignored: list[str] = []
+        self.tally: dict[str, int] = {"cancelled": 0}
         self._nul = False  # a NUL character seen: rows are checked for one
         self._rows: Iterator[CalendarRow] = iter(())
         try:
@@ -217,11 +262,11 @@ class CalendarReader:
         if self._nul and any("\x00" in cell for cell in header):
             raise _FileProblem(header_line, "the header line holds a NUL character (byte 0x00), so this is not a "
                                             "text file — save the sheet as \"CSV UTF-8\"", "header")
-        columns, header_error = _map_header(header, header_line, delimiter)
+        columns, header_error, self.ignored = _map_header(header, header_line, delimiter, self.strict)
         if header_error:
             raise _FileProblem(header_error.line, header_error.message, "header")
         self._rows = _read_rows(reader, columns, len(header), header_line, delimiter, self.errors,
-                                lambda: self._nul)
+                                lambda: self._nul, self.tally)
 
     def _lines(self, stream: Readable, head: bytes) -> Iterator[str]:
         """The stream's text, line by line with the line ends kept (``\\n``, ``\\r\\n`` or ``\\r``,
@@ -285,36 +330,41 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def write_calendar(rows: Iterable[CalendarRow], stream_or_path: str | os.PathLike[str] | IO) -> None:
-    """Write ``rows`` as calendar CSV: comma-delimited, English header, UTF-8.
+def write_calendar(rows: Iterable[CalendarRow], stream_or_path: str | os.PathLike[str] | IO, *,
+                   dialect: Dialect = DIALECTS["standard"], lang: str = "en") -> None:
+    """Write ``rows`` as calendar CSV in UTF-8: the header's names in ``lang`` ("en" or "id"),
+    laid out in ``dialect`` (``standard``: ``,``; ``excel-id``: ``;``, for Indonesian Excel).
 
     A path or binary stream gets UTF-8 with a BOM (so Excel shows Indonesian accents and emoji
     right); a text stream gets the text as is. ``read_calendar`` reads the result back to equal rows.
     """
     if isinstance(stream_or_path, (str, os.PathLike)):
         with open(stream_or_path, "w", encoding="utf-8-sig", newline="") as f:
-            _write(rows, f)
+            _write(rows, f, dialect, lang)
     elif isinstance(stream_or_path, (io.RawIOBase, io.BufferedIOBase)) \
             or "b" in str(getattr(stream_or_path, "mode", "")):
         wrapper = io.TextIOWrapper(stream_or_path, encoding="utf-8-sig", newline="")
         try:
-            _write(rows, wrapper)
+            _write(rows, wrapper, dialect, lang)
         finally:
             wrapper.flush()
             wrapper.detach()
     else:
-        _write(rows, stream_or_path)
+        _write(rows, stream_or_path, dialect, lang)
 
 
 # --- reading ----------------------------------------------------------------------------------
 
-def _map_header(header: list[str], line: int,
-                delimiter: str) -> tuple[dict[str, int], RowError | None]:
-    """Field → column index (ignored columns get "-ignoredN" keys), and the header's problems as
-    one error (None when it is fine)."""
+def _map_header(header: list[str], line: int, delimiter: str,
+                strict: bool = False) -> tuple[dict[str, int], RowError | None, list[str]]:
+    """Field → column index (ignored columns get "-ignoredN" keys), the header's problems as one
+    error (None when it is fine), and the ignored columns as shown to the user. An unknown column
+    is ignored, or with ``strict`` one of the problems."""
     columns: dict[str, int] = {}
     ignored: list[int] = []
+    shown: list[str] = []
     unknown: list[str] = []
+    unknown_at: list[int] = []
     doubled: list[str] = []
     for index, raw in enumerate(header):
         name = " ".join(raw.replace("\ufeff", "").split()).casefold()
@@ -323,24 +373,34 @@ def _map_header(header: list[str], line: int,
         fld = _HEADER_LOOKUP.get(name)
         if name in IGNORED:
             ignored.append(index)
+            shown.append(f"'{raw.strip()}'")
         elif fld is None:
             unknown.append(f"'{raw.strip()}'{_suggest(name)}")
+            unknown_at.append(index)
         elif fld in columns:
             first = header[columns[fld]].strip()
             doubled.append(f"columns '{first}' and '{raw.strip()}' are both the {fld} column")
         else:
             columns[fld] = index
+    missing = [fld for fld in REQUIRED if fld not in columns]
+    if strict:  # a notes column is ignored without a word; any other unknown one is a problem
+        shown = []
+    elif not (missing or doubled):  # an unknown column is only noted
+        ignored += unknown_at
+        shown = [f"'{header[i].strip()}'" + (_suggest(" ".join(header[i].split()).casefold())
+                                            if i in unknown_at else "") for i in sorted(ignored)]
+        unknown = []
     for n, index in enumerate(ignored):
         columns[f"-ignored{n}"] = index
-    missing = [fld for fld in REQUIRED if fld not in columns]
     if not (missing or unknown or doubled):
-        return columns, None
-    data = [f"'{c.strip()}'" for c in header if _parse_date(c.strip()) or _parse_time(c.strip())]
+        return columns, None, shown
+    data = [f"'{c.strip()}'" for c in header if not _parse_date(c.strip()).startswith(_BAD)
+            or _parse_time(c.strip())[0] is not None]
     if data:  # no header at all: the first line is already a post
         example = (";" if delimiter == ";" else ",").join(FIELDS)
         return columns, RowError(line, f"this line holds data ({', '.join(data)}), not column names "
                                        f"— add a line naming the columns above it, e.g. {example}; "
-                                       f"accepted names: {_ACCEPTED}")
+                                       f"accepted names: {_ACCEPTED}"), []
     problems = []
     if missing:
         problems.append(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
@@ -354,7 +414,7 @@ def _map_header(header: list[str], line: int,
         fix = f"accepted names: {_ACCEPTED}"
         if doubled:
             fix += "; keep one of each doubled column"
-    return columns, RowError(line, f"{'; '.join(problems)} — {fix}")
+    return columns, RowError(line, f"{'; '.join(problems)} — {fix}"), []
 
 
 def _suggest(name: str) -> str:
@@ -365,19 +425,21 @@ def _suggest(name: str) -> str:
 
 
 def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: int, delimiter: str,
-               errors: list[RowError], nul_seen: Callable[[], bool]) -> Iterator[CalendarRow]:
+               errors: list[RowError], nul_seen: Callable[[], bool],
+               tally: dict[str, int]) -> Iterator[CalendarRow]:
     """The row loop, kept flat and cached because it runs 100,000 times for a big sheet.
     ``nul_seen`` says whether the text read so far holds a NUL character (then every row is
-    checked for one: PostgreSQL cannot store it, and no sheet writes it)."""
+    checked for one: PostgreSQL cannot store it, and no sheet writes it); ``tally["cancelled"]``
+    counts the rows skipped for their status."""
     di, ti, ai, xi = (columns[f] for f in REQUIRED)
     li, ci, mi = columns.get("link", -1), columns.get("campaign", -1), columns.get("media", -1)
-    ki = columns.get("max_late", -1)
+    ki, si = columns.get("max_late", -1), columns.get("status", -1)
     used = set(columns.values())
     unnamed = [i for i in range(width) if i not in used]  # columns with an empty header
     simple = not unnamed
-    optional = [i for i in (li, ci, mi, ki) if i >= 0]
-    date_cache: dict[str, str | None] = {}
-    time_cache: dict[str, str | None] = {}
+    optional = [i for i in (li, ci, mi, ki, si) if i >= 0]
+    date_cache: dict[str, str] = {}
+    time_cache: dict[str, tuple[str | None, str | None]] = {}
     account_cache: dict[str, tuple[str, ...]] = {}
     web_link = _WEB_LINK.fullmatch
     split_accounts, split_media = _ACCOUNT_SPLIT.split, _MEDIA_SPLIT.split
@@ -407,6 +469,18 @@ def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: in
                     errors.append(RowError(start, "a NUL character (byte 0x00) in this row, which is not text — "
                                                   "delete it in the sheet and save it as \"CSV UTF-8\" again"))
                     continue
+                status = None
+                if 0 <= si < n:
+                    cell = record[si].strip()
+                    if cell:
+                        status = STATUSES.get(restore(cell).casefold())
+                        if status is None:
+                            errors.append(RowError(start, f"unknown status '{cell}' — {_STATUS_HELP}"))
+                            continue
+                        if status == "cancelled":  # skipped unread: a cancelled row need not be right
+                            tally["cancelled"] += 1
+                            continue
+                        status = None if status == "ready" else status
                 if not (d and t and a and x):
                     if d or t or a or x or any(record[i].strip() for i in optional if i < n):
                         missing = [f for f, v in zip(REQUIRED, (d, t, a, x)) if not v]
@@ -414,21 +488,22 @@ def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: in
                             start, f"empty {_and(missing)} cell{'s' if len(missing) > 1 else ''}"
                                    " — every row needs date, time, accounts and text"))
                     continue  # else a row of empty cells (or only notes): skipped like a blank line
-                iso = date_cache.get(d, "")
-                if iso == "":
+                iso = date_cache.get(d)
+                if iso is None:
                     if len(date_cache) >= _CACHE_MAX:
                         date_cache.clear()
                     iso = date_cache[d] = _parse_date(d)
-                hhmm = time_cache.get(t, "")
-                if hhmm == "":
+                clock = time_cache.get(t)
+                if clock is None:
                     if len(time_cache) >= _CACHE_MAX:
                         time_cache.clear()
-                    hhmm = time_cache[t] = _parse_time(t)
+                    clock = time_cache[t] = _parse_time(t)
+                hhmm, zone = clock
                 link = record[li].strip() if 0 <= li < n else ""
                 if link[:1] == MARK:
                     link = restore(link)
-                if iso is None or hhmm is None or (link and not web_link(link)):
-                    errors.extend(_value_problems(start, d, iso, t, hhmm, link))
+                if iso[0] == _BAD or hhmm is None or (link and not web_link(link)):
+                    errors.extend(_value_problems(start, d, iso, t, clock, link))
                     continue
                 accounts = account_cache.get(a)
                 if accounts is None:
@@ -451,7 +526,7 @@ def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: in
                 if late[:1] == MARK:
                     late = restore(late)
                 yield CalendarRow(iso, hhmm, list(accounts), x, link or None, campaign or None, media, start,
-                                  late or None)
+                                  late or None, status, zone)
             return
         except csv.Error as exc:  # a malformed record: report it and go on with the next one
             start = last + 1
@@ -473,44 +548,48 @@ def _shape_problem(record: list[str], width: int, unnamed: list[int], delimiter:
     return ""
 
 
-def _value_problems(start: int, d: str, iso: str | None, t: str, hhmm: str | None,
+def _value_problems(start: int, d: str, iso: str, t: str, clock: tuple[str | None, str | None],
                     link: str) -> list[RowError]:
     problems = []
-    if iso is None:
-        problems.append(RowError(start, f"bad date '{d}' — {_DATE_HELP}"))
-    if hhmm is None:
-        problems.append(RowError(start, f"bad time '{t}' — {_TIME_HELP}"))
+    if iso[0] == _BAD:
+        problems.append(RowError(start, f"bad date '{d}'{iso[1:]}"))
+    if clock[0] is None:
+        problems.append(RowError(start, f"bad time '{t}'{clock[1]}"))
     if link and not _WEB_LINK.fullmatch(link):
         problems.append(RowError(start, f"link '{link}' must start with http:// or https:// "
                                         "(and hold no spaces)"))
     return problems
 
 
-def _parse_date(raw: str) -> str | None:
-    """ISO ``YYYY-MM-DD`` for a valid date in an accepted form, else None."""
+def _parse_date(raw: str) -> str:
+    """ISO ``YYYY-MM-DD`` for a valid date in an accepted form (``content.datetext``), else
+    ``_BAD`` and what to say after "bad date '…'"."""
     m = _ISO_DATE.fullmatch(raw)
-    if m:
-        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    else:
-        m = _DMY_DATE.fullmatch(raw)
-        if not m:
-            return None
-        d, mo, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    if m:  # the usual form, without the general reading
+        try:
+            return _date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+        except ValueError:
+            pass
     try:
-        return _date(y, mo, d).isoformat()
-    except ValueError:
-        return None
+        return read_date(raw).isoformat()
+    except DateTextError as exc:
+        return f"{_BAD}: {exc.problem} — {exc.fix}" if exc.problem else f"{_BAD} — {exc.fix}"
 
 
-def _parse_time(raw: str) -> str | None:
-    """``HH:MM`` (``HH:MM:SS`` when seconds are not zero) for a valid 24-hour time, else None."""
+def _parse_time(raw: str) -> tuple[str | None, str | None]:
+    """(``HH:MM``, or ``HH:MM:SS`` when seconds are not zero; the zone its label names or None)
+    for a valid time (``content.datetext``), else (None, what to say after "bad time '…'")."""
     m = _TIME.fullmatch(raw)
-    if not m:
-        return None
-    h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
-    if h > 23 or mi > 59 or s > 59:
-        return None
-    return f"{h:02d}:{mi:02d}:{s:02d}" if s else f"{h:02d}:{mi:02d}"
+    if m:  # the usual form, without the general reading
+        h, mi, sec = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+        if h <= 23 and mi <= 59 and sec <= 59:
+            return (f"{h:02d}:{mi:02d}:{sec:02d}" if sec else f"{h:02d}:{mi:02d}"), None
+    try:
+        clock = read_clock(raw)
+    except DateTextError as exc:
+        return None, (f": {exc.problem} — {exc.fix}" if exc.problem else f" — {exc.fix}")
+    at = clock.at
+    return (f"{at:%H:%M:%S}" if at.second else f"{at:%H:%M}"), clock.zone
 
 
 def _and(items: list[str]) -> str:
@@ -519,13 +598,17 @@ def _and(items: list[str]) -> str:
 
 # --- writing ----------------------------------------------------------------------------------
 
-def _write(rows: Iterable[CalendarRow], f: IO[str]) -> None:
+def _write(rows: Iterable[CalendarRow], f: IO[str], dialect: Dialect, lang: str) -> None:
     rows = list(rows)
     late = any(r.max_late for r in rows)  # the max_late column only when a row has one
-    writer = csv.writer(f, lineterminator="\r\n")
-    writer.writerow(FIELDS + ("max_late",) * late)
+    drafts = any(r.status == "draft" for r in rows)  # the status column only when a row is a draft
+    names = HEADERS[lang]
+    draft_word = DRAFT_WORD[lang]
+    writer = csv.writer(f, delimiter=dialect.delimiter, lineterminator=dialect.lineterminator)
+    writer.writerow([names[c] for c in FIELDS] + [names["max_late"]] * late + [names["status"]] * drafts)
     writer.writerows(
         (r.date, r.time, neutralise(" ".join(r.accounts)), neutralise(r.text), neutralise(r.link or ""),
-         neutralise(r.campaign or ""), neutralise("|".join(r.media)), *((neutralise(r.max_late or ""),) * late))
+         neutralise(r.campaign or ""), neutralise("|".join(r.media)), *((neutralise(r.max_late or ""),) * late),
+         *((draft_word if r.status == "draft" else "",) * drafts))
         for r in rows
     )

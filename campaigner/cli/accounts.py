@@ -16,6 +16,7 @@ def _account_dict(app, a) -> dict:
             "max_late": format_minutes(a.max_late_minutes if a.max_late_minutes is not None
                                        else app.settings.max_late_minutes),
             "max_late_from": "account" if a.max_late_minutes is not None else "default",
+            "requires_approval": a.requires_approval,
             "status": a.status.value, "status_reason": a.status_reason, "held_until": a.held_until,
             "held_reason": a.held_reason}
 
@@ -41,14 +42,18 @@ def account() -> None:
 @click.option("--char-limit", type=int, help="The account's own text limit: a Mastodon server's, or X Premium's.")
 @click.option("--max-late", metavar="DURATION",
               help="How late its posts may still go out: 30m, 6h, 2d or none (default: the configured max_late, 6h).")
+@click.option("--requires-approval", is_flag=True,
+              help="Posts to it start as drafts: nothing goes out before someone approves it.")
 @click.pass_obj
-def add(flags, platform, name, handle, base_url, timezone, daily_cap, min_spacing, char_limit, max_late) -> None:
+def add(flags, platform, name, handle, base_url, timezone, daily_cap, min_spacing, char_limit, max_late,
+        requires_approval) -> None:
     from campaigner.services import accounts as svc
 
     app = flags.app()
     a = svc.add(app, platform, name, handle=handle, base_url=base_url, timezone=timezone, daily_cap=daily_cap,
-                min_spacing=min_spacing, char_limit=char_limit, max_late=max_late_minutes(max_late))
-    click.echo(f"Added {a.platform} account {a.name}.")
+                min_spacing=min_spacing, char_limit=char_limit, max_late=max_late_minutes(max_late),
+                requires_approval=requires_approval)
+    click.echo(f"Added {a.platform} account {a.name}" + (" (its posts need approval)." if requires_approval else "."))
     missing = svc.missing_secrets(app, a)
     if missing:
         from campaigner.secrets import env_name
@@ -85,6 +90,8 @@ def _media_place(app, platform: str, *, warn: bool, timeout: float = 10.0) -> st
 @click.option("--min-spacing", type=int, metavar="MINUTES")
 @click.option("--char-limit", type=int)
 @click.option("--max-late", metavar="DURATION", help="30m, 6h, 2d, none, or default (the configured max_late).")
+@click.option("--requires-approval/--no-requires-approval", default=None,
+              help="Posts to it start as drafts until approved (posts already queued are not changed).")
 @click.pass_obj
 def edit(flags, name, **changes) -> None:
     """Change an account's settings (only the options given)."""

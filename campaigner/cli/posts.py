@@ -12,7 +12,7 @@ from campaigner.errors import InvalidInput
 from campaigner.wording import plural
 
 STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed", "expired", "importing",
-            "deleted"]
+            "deleted", "draft", "rejected"]
 
 
 def _split_names(values: tuple[str, ...]) -> list[str]:
@@ -135,6 +135,8 @@ def _delivery_dict(app, d) -> dict:
 
 
 def _post_dict(app, post) -> dict:
+    from campaigner.times import format_local
+
     return {"id": post.id, "campaign": post.campaign.slug if post.campaign else None, "text": post.text,
             "thread": post.is_thread, "link": post.link, "variants": dict(post.variants),
             "media": [{"file": m.original_name, "type": m.mime_type, "bytes": m.size_bytes, "alt": m.alt_text,
@@ -144,6 +146,10 @@ def _post_dict(app, post) -> dict:
                       for m in post.media],
             "keep_metadata": post.keep_metadata,
             "source": post.source, "created_at": post.created_at,
+            "approval": post.approval,
+            "reviews": [{"action": r.action, "by": r.reviewer, "at": r.reviewed_at,
+                         "at_local": format_local(r.reviewed_at, app.settings.zone), "reason": r.reason}
+                        for r in post.reviews],
             "deliveries": [_delivery_dict(app, d) for d in post.deliveries]}
 
 
@@ -153,7 +159,7 @@ def _print_post(app, post, *, limits: bool = False) -> None:
     from campaigner import lateness
 
     click.echo(f"Post {post.id}" + (f" · campaign {post.campaign.slug}" if post.campaign else "")
-               + (" · thread" if post.is_thread else ""))
+               + (" · thread" if post.is_thread else "") + _APPROVAL_NOTE.get(post.approval or "", ""))
     for d in post.deliveries:
         info = _delivery_dict(app, d)
         when = info["due_local"]
@@ -168,7 +174,7 @@ def _print_post(app, post, *, limits: bool = False) -> None:
         if d.remote_url:
             line += f"  {d.remote_url}"
         click.echo(line)
-        if limits and d.status.value in ("queued", "failed", "expired"):
+        if limits and d.status.value in ("queued", "failed", "expired", "draft"):
             limit = lateness.describe_limit(d, d.account, app.settings.max_late_minutes, app.zone_for(d.account.timezone))
             until = info["lateness_limit"]["until_local"]
             click.echo(f"  {'':16} lateness limit: {limit}" + (f" (not sent after {until})"
@@ -179,6 +185,23 @@ def _print_post(app, post, *, limits: bool = False) -> None:
         for platform, r in sorted((m.renditions or {}).items()):
             click.echo(f"  {m.original_name} on {platform}: {', '.join(r['notes']) or 'prepared'}"
                        f" ({r['width']}×{r['height']}, {r['size_bytes']:,} bytes)")
+
+
+#: what the first line of a post says about its approval
+_APPROVAL_NOTE = {"pending": " · draft: waiting for approval", "approved": " · approved",
+                  "rejected": " · rejected"}
+
+
+def _print_reviews(app, post) -> None:
+    """Who approved or rejected the post, and when (and why)."""
+    from campaigner.times import format_local
+
+    for r in post.reviews:
+        click.echo(f"{r.action} by {r.reviewer} at {format_local(r.reviewed_at, app.settings.zone)}"
+                   + (f": {r.reason}" if r.reason else ""))
+    if post.approval == "pending":
+        click.echo(f"waiting for approval: campaigner post approve {post.id} (or reject it: campaigner post reject "
+                   f"{post.id} --reason TEXT)")
 
 
 @click.group()
@@ -217,10 +240,12 @@ def limit_options(f):
 @click.option("--thread", is_flag=True, help="Text is a thread: parts separated by a line holding only ---.")
 @click.option("--keep-metadata", is_flag=True,
               help="Send photos with their location and other metadata (stripped by default).")
+@click.option("--draft", "as_draft", is_flag=True,
+              help="Save it as a draft: it goes out only once approved (campaigner post approve ID).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def add(flags, text, file, to, campaign, at, next_slot, now_, expires, max_late, link, media, alt, variant, thread,
-        keep_metadata, as_json) -> None:
+        keep_metadata, as_draft, as_json) -> None:
     """Queue a post on one or more accounts. Everything is checked before anything is written."""
     from campaigner.services import accounts as accounts_svc
     from campaigner.services import posts as svc
@@ -230,12 +255,21 @@ def add(flags, text, file, to, campaign, at, next_slot, now_, expires, max_late,
     draft = Draft(text=_read_text(text, file), accounts=_split_names(to),
                   when=When.from_options(at, now_, next_slot), campaign=campaign, link=link,
                   media=_media(media, alt), alt_texts=list(alt), variants=_variants(variant), thread=thread,
-                  expires=expires, max_late=max_late_minutes(max_late), keep_metadata=keep_metadata)
+                  expires=expires, max_late=max_late_minutes(max_late), keep_metadata=keep_metadata,
+                  as_draft=as_draft)
     p = svc.add(app, draft)
     if as_json:
         echo_json(_post_dict(app, p))
     else:
-        click.echo(f"Queued post {p.id} on {len(p.deliveries)} account{'s' if len(p.deliveries) != 1 else ''}:")
+        n = len(p.deliveries)
+        if p.approval == "pending":
+            needing = [d.account.name for d in p.deliveries if d.account.requires_approval]
+            why = (f" ({', '.join(needing)} {'require' if len(needing) != 1 else 'requires'} approval)"
+                   if needing and not as_draft else "")
+            click.echo(f"Saved post {p.id} as a draft on {n} account{'s' if n != 1 else ''}{why}: it goes out only "
+                       f"once approved (campaigner post approve {p.id}):")
+        else:
+            click.echo(f"Queued post {p.id} on {n} account{'s' if n != 1 else ''}:")
         _print_post(app, p)
     for d in p.deliveries:
         for field in accounts_svc.missing_secrets(app, d.account):
@@ -270,9 +304,24 @@ def list_(flags, status, campaign, account, limit, as_json) -> None:
         click.echo("No posts match." if (status or campaign or account) else
                    "No posts yet. Queue one with: campaigner post add TEXT --to NAME --at TIME")
         return
-    table([[str(r.post_id), str(r.delivery_id), format_local(r.due_at, app.zone_for(r.timezone)), r.account,
-            r.status, r.campaign or "", short(r.text, 40)] for r in rows],
-          ["POST", "DELIVERY", "DUE", "ACCOUNT", "STATUS", "CAMPAIGN", "TEXT"])
+    headers = ["POST", "DELIVERY", "DUE", "ACCOUNT", "STATUS", "CAMPAIGN", "TEXT"]
+    now = app.now()
+
+    def line(r) -> list[str]:
+        due = format_local(r.due_at, app.zone_for(r.timezone))
+        if r.status == "draft" and r.due_at < now:
+            due += " (passed)"
+        return [str(r.post_id), str(r.delivery_id), due, r.account, r.status, r.campaign or "", short(r.text, 40)]
+
+    sent = [r for r in rows if r.status != "draft"]
+    drafts = [r for r in rows if r.status == "draft"]  # apart: none of them goes out before approval
+    if sent:
+        table([line(r) for r in sent], headers)
+    if drafts:
+        if sent:
+            click.echo("")
+        click.echo("Drafts, not sent until approved (campaigner post approve POST):")
+        table([line(r) for r in drafts], headers)
 
 
 @post.command("show")
@@ -290,6 +339,7 @@ def show(flags, post_id, as_json) -> None:
         echo_json(_post_dict(app, p))
         return
     _print_post(app, p, limits=True)
+    _print_reviews(app, p)
     click.echo("")
     click.echo(p.text)
     if p.link:
@@ -369,7 +419,10 @@ def edit(flags, post_id, text, file, to, at, next_slot, now_, link, campaign, me
                  accounts=_split_names(to) if to else None,
                  media=paths if media else [] if no_media else None, alt_texts=list(alt),
                  expires=expires, max_late=limit)
-    click.echo(f"Updated post {p.id}:")
+    if p.approval == "pending":
+        click.echo(f"Updated post {p.id}, a draft: it goes out only once approved (campaigner post approve {p.id}):")
+    else:
+        click.echo(f"Updated post {p.id}:")
     _print_post(app, p)
     _note_unused_variants(p)
 
@@ -446,6 +499,43 @@ def retry(flags, post_id, account) -> None:
 
     done = svc.retry(flags.app(), post_id, account=account)
     click.echo(f"Queued post {post_id} again on {', '.join(d.account.name for d in done)}.")
+
+
+@post.command("approve")
+@click.argument("post_ids", nargs=-1, type=int, required=True, metavar="ID…")
+@click.option("--at", "at", metavar="TIME", help="A new time (read like post add --at), e.g. when its time has passed.")
+@click.option("--now", "now_", is_flag=True, help="Send it now, however late (you decided).")
+@click.pass_obj
+def approve(flags, post_ids, at, now_) -> None:
+    """Approve drafts: they are queued and go out at their time. A draft whose time has passed
+    goes out with the next publishing pass while it is within its lateness limit; past it, give a
+    new time (--at) or send it now anyway (--now). All the posts named are approved, or none."""
+    from campaigner.services.approval import approve as approve_posts
+    from campaigner.services.planning import When
+
+    if at is not None and now_:
+        raise click.UsageError("--at and --now contradict each other: give one")
+    when = When("at", at) if at is not None else When("now") if now_ else None
+    for done in approve_posts(flags.app(), list(post_ids), when=when):
+        times = ", ".join(f"{name} at {local}" for name, local, _ in done.deliveries)
+        click.echo(f"Approved post {done.post_id} (by {done.reviewer}): it goes out on {times}.")
+        passed = [f"{name} ({local})" for name, local, late in done.deliveries if late]
+        if passed and when is None:
+            click.echo(f"  its time has passed on {', '.join(passed)}: it goes out with the next publishing pass.")
+
+
+@post.command("reject")
+@click.argument("post_id", type=int)
+@click.option("--reason", required=True, metavar="TEXT", help="Why (shown in post show to whoever wrote it).")
+@click.pass_obj
+def reject(flags, post_id, reason) -> None:
+    """Refuse a draft, saying why: it is never sent. Editing it (campaigner post edit) makes it a
+    draft again, waiting for approval."""
+    from campaigner.services.approval import reject as reject_post
+
+    p = reject_post(flags.app(), post_id, reason)
+    r = p.reviews[-1]
+    click.echo(f"Rejected post {p.id} (by {r.reviewer}): {r.reason}")
 
 
 @post.command("reconcile")
@@ -574,21 +664,33 @@ def _looks_like_thread(text: str) -> bool:
 
 @post.command("import")
 @click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
+@click.option("--dry-run", is_flag=True, help="Check every row and show what each would become; write nothing.")
+@click.option("--strict", is_flag=True,
+              help="Refuse columns campaigner does not know, and times labelled with another zone than their "
+                   "account's (by default the first are ignored, the second read as written).")
 @click.option("--max-size", "max_mb", type=click.FloatRange(min=0, min_open=True), default=200, show_default=True,
               metavar="MB", help="Refuse a file larger than this.")
 @click.pass_obj
-def import_(flags, csv_file, dry_run, max_mb) -> None:
+def import_(flags, csv_file, dry_run, strict, max_mb) -> None:
     """Queue a content calendar from a CSV file (UTF-8, ',' or ';').
 
-    Columns: date, time, accounts, text, link, campaign, media (Indonesian names work too:
-    tanggal, jam, akun, teks, tautan, kampanye, media). If any row is bad, nothing is written.
+    Columns: date, time, accounts, text, link, campaign, media, max_late, status (Indonesian names
+    work too: tanggal, jam, akun, teks, tautan, kampanye, batas_telat). Dates day first
+    (07/12/2026, 8 Des 2026, Senin, 7 Desember 2026), times 09.00 or 19:30 WIB. A status of
+    draft/rancangan makes a draft, batal/cancelled skips the row. If any row is bad, nothing is
+    written.
     """
     from campaigner.services.calendar import import_csv
 
     app = flags.app()
     with Progress("Importing rows") as bar:
-        result = import_csv(app, csv_file, dry_run=dry_run, progress=bar, max_mb=max_mb)
+        result = import_csv(app, csv_file, dry_run=dry_run, progress=bar, max_mb=max_mb, strict=strict,
+                            preview=_preview_line if dry_run else None)
+    if result.ignored:
+        n = len(result.ignored)
+        click.echo(f"Note: {csv_file.name}: column{'s' if n != 1 else ''} {', '.join(result.ignored)} "
+                   f"{'are' if n != 1 else 'is'} not used by campaigner and {'were' if n != 1 else 'was'} ignored "
+                   "(--strict refuses such columns).", err=True)
     if result.errors:
         for e in result.errors:
             click.echo(f"Error: {csv_file.name} {e}", err=True)
@@ -598,27 +700,50 @@ def import_(flags, csv_file, dry_run, max_mb) -> None:
             click.echo(f"Error: {csv_file.name}: {more} not listed", err=True)
         raise InvalidInput(f"{n:,} bad row{'s' if n != 1 else ''} in {csv_file.name}, "
                            "nothing was imported", "fix the rows above and import again")
+    if result.other_zone_count:
+        o, n = result.other_zones[0], result.other_zone_count
+        click.echo(f"Note: {csv_file.name}: {n} row{'s give' if n != 1 else ' gives'} a time in another zone than "
+                   f"{'their' if n != 1 else 'its'} account's, read in the zone written (e.g. line {o.line}: "
+                   f"{o.written} is {o.local} on {o.account}); --strict refuses such rows.", err=True)
     verb = "Would queue" if dry_run else "Queued"
-    click.echo(f"{verb} {plural(result.posts, 'post')} ({plural(result.deliveries, 'delivery', 'deliveries')}) "
-               f"from {csv_file.name}.")
+    line = (f"{verb} {plural(result.posts, 'post')} ({plural(result.deliveries, 'delivery', 'deliveries')}) "
+            f"from {csv_file.name}.")
+    extras = []
+    if result.drafts:
+        extras.append(f"{result.drafts} as {'drafts' if result.drafts != 1 else 'a draft'}, sent only once approved "
+                      "(campaigner post approve ID)")
+    if result.cancelled:
+        extras.append(f"{result.cancelled} cancelled row{'s' if result.cancelled != 1 else ''} skipped")
+    click.echo(line if not extras else line[:-1] + "; " + "; ".join(extras) + ".")
+
+
+def _preview_line(r) -> None:
+    """One row of a dry run: its line, when it goes out (local time with the zone, on the first
+    account; on the others too when theirs differs), draft or ready, the accounts, first words."""
+    first = r.times[0][1]
+    names = ", ".join(name if when == first else f"{name} {when}" for name, when in r.times)
+    click.echo(f"line {r.line:<6} {first:<22} {'draft' if r.draft else 'ready':<5}  {names} — {r.text}")
 
 
 @post.command("export")
 @click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--campaign", metavar="SLUG", help="Only this campaign's posts.")
+@click.option("--dialect", type=click.Choice(("excel-id", "standard")),
+              help="excel-id: ';' between cells and a byte-order mark, as Excel in Indonesian opens it; standard: "
+                   "','. Default: excel-id when the language (lang) is Indonesian, else standard.")
 @click.pass_obj
-def export(flags, csv_file, campaign) -> None:
+def export(flags, csv_file, campaign, dialect) -> None:
     """Write posts as a content-calendar CSV ('-' for standard output); re-importable."""
     from campaigner.files import is_stream
     from campaigner.services.calendar import export_csv, export_csv_file
 
     app = flags.app()
     if str(csv_file) == "-":
-        done = export_csv(app, sys.stdout, campaign=campaign)
+        done = export_csv(app, sys.stdout, campaign=campaign, dialect=dialect)
         sys.stdout.flush()  # before the note on stderr
     else:
         stream = is_stream(csv_file)
-        done = export_csv_file(app, csv_file, campaign=campaign)
+        done = export_csv_file(app, csv_file, campaign=campaign, dialect=dialect)
         click.echo(f"Wrote {plural(done.rows, 'row')} to {csv_file}.", err=stream)
     if done.incomplete:
         click.echo(f"Note: {done.incomplete} post{'s have' if done.incomplete != 1 else ' has'} per-platform "

@@ -12,20 +12,29 @@ from campaigner.wording import plural
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def queue(flags, days, as_json) -> None:
-    """Upcoming deliveries grouped by local day (overdue ones first)."""
-    from campaigner.services.agenda import agenda
+    """Upcoming deliveries grouped by local day (overdue ones first).
+
+    Drafts waiting for approval are listed apart, after them; --json lists only what is queued
+    (campaigner post list --status draft --json lists the drafts)."""
+    from campaigner.services.agenda import agenda, drafts
 
     app = flags.app()
     groups = agenda(app, days)
     if as_json:
         echo_json([{"day": day, "deliveries": items} for day, items in groups])
         return
+    waiting = drafts(app, days)
     if not groups:
         click.echo(f"Nothing queued in the next {plural(days, 'day')}.")
-        return
     for day, items in groups:
         click.echo(f"{day:%A %Y-%m-%d}")
         for it in items:
             flag = " OVERDUE" if it.overdue else ""
             status = "" if it.status == "queued" else f" [{it.status}]"
             click.echo(f"  {it.local[11:]:<10} {it.account:<16} #{it.post_id:<5} {short(it.text, 40)}{status}{flag}")
+    if waiting:  # apart: none of them goes out before it is approved
+        click.echo("")
+        click.echo("Drafts waiting for approval (not sent until approved: campaigner post approve ID):")
+        for it in waiting:
+            flag = " TIME PASSED, not sent" if it.overdue else ""
+            click.echo(f"  {it.local:<20} {it.account:<16} #{it.post_id:<5} {short(it.text, 40)}{flag}")

@@ -24,12 +24,16 @@ def report() -> None:
               help="text (80 columns), markdown (for a chat), html (one self-contained file with charts), "
                    "csv (one row per post and account; the share of voice, if any, in a second file beside it "
                    "with --out), json (stable, versioned).")
-@click.option("--lang", type=click.Choice(("en", "id")), default="en", show_default=True,
-              help="Language of the labels: English or Bahasa Indonesia.")
+@click.option("--lang", type=click.Choice(("en", "id")),
+              help="Language of the labels: English or Bahasa Indonesia (default: [report] lang, else lang, else "
+                   "English).")
+@click.option("--dialect", type=click.Choice(("excel-id", "standard")),
+              help="CSV only: excel-id (';', decimal comma, a byte-order mark: Excel in Indonesian) or standard "
+                   "(','). Default: excel-id when the language is Indonesian.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
               help="Write to this file instead of standard output ('-': standard output).")
 @click.pass_obj
-def weekly(flags, week, campaign, fmt, lang, out) -> None:
+def weekly(flags, week, campaign, fmt, lang, dialect, out) -> None:
     """The week's posts, engagement, change against the week before, top posts, hashtags, best
     posting times, reply sentiment and accounts needing attention.
 
@@ -41,13 +45,16 @@ def weekly(flags, week, campaign, fmt, lang, out) -> None:
     from campaigner.services.report import build_weekly, chosen_week
 
     app = flags.app()
+    lang = lang or app.settings.report.lang
+    if dialect is not None and fmt != "csv":
+        raise click.UsageError(f"--dialect is for --format csv, not {fmt}")
     # a bad week, or one that has not started, is refused before the database is opened
     wk = chosen_week(week, app.now(), app.settings.zone) if week else None
     with Progress("Building the report") as bar:
         data = build_weekly(app, week=wk, campaign=campaign, progress=bar)
     if fmt == "html":
         use_font_cache(flags.settings().state_dir)
-    doc = render(data, fmt, lang)
+    doc = render(data, fmt, lang, dialect)
     if out is None or str(out) == "-":
         click.echo(doc, nl=False)
         return
@@ -58,7 +65,9 @@ def weekly(flags, week, campaign, fmt, lang, out) -> None:
         from campaigner.report_render import Lang
         from campaigner.report_render.csvfile import SHARE_OF_VOICE_SUFFIX, share_of_voice
 
-        voice = share_of_voice(data, Lang(lang))
+        from content.csv_cells import dialect_for
+
+        voice = share_of_voice(data, Lang(lang), dialect_for(lang, dialect))
         if voice is not None:
             beside = out.with_name(out.stem + SHARE_OF_VOICE_SUFFIX + out.suffix)
             write_file(beside, voice)

@@ -74,7 +74,9 @@ def _show(flags, as_json: bool) -> None:
     s = flags.settings()
     values = {"database_url": safe_url(s.database_url), "timezone": s.timezone, "data_dir": str(s.data_dir),
               "secrets_file": str(s.secrets_file), "config_file": str(s.config_file),
-              "max_late": format_minutes(s.max_late_minutes)}
+              "max_late": format_minutes(s.max_late_minutes), "lang": s.lang,
+              "user": s.user or f"{_os_user()} (the system's user name)",
+              "approvers": ", ".join(s.approvers) if s.approvers else "anyone"}
     media = _media_values(flags.app(), s)
     if as_json:
         echo_json({"settings": values, "sources": dict(s.sources), "media": media})
@@ -84,6 +86,12 @@ def _show(flags, as_json: bool) -> None:
         click.echo(f"{key:13} {value}" + (f"  ({src})" if src else ""))
     for key, value in (media or {"media": "not set (no [media] table: Instagram and Threads cannot publish media)"}).items():
         click.echo(f"{key:13} {value}")
+
+
+def _os_user() -> str:
+    from campaigner.services.approval import os_user
+
+    return os_user() or "unknown"
 
 
 def _media_values(app, s) -> dict[str, str] | None:

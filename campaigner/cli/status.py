@@ -33,6 +33,9 @@ def _status_dict(st, zone, smtp) -> dict:
                     "latest": [{"post_id": x.post_id, "delivery_id": x.delivery_id, "account": x.account,
                                 "intended_at": x.intended_at, "intended_local": local(x.intended_at),
                                 "expired_at": x.expired_at} for x in st.expired]},
+        "drafts": {"waiting": st.drafts, "time_passed": st.drafts_passed_total,
+                   "passed": [{"post_id": x.post_id, "delivery_id": x.delivery_id, "account": x.account,
+                               "due_at": x.due_at, "due_local": local(x.due_at)} for x in st.drafts_passed]},
         "paused_accounts": [{"account": p.account, "reason": p.reason} for p in st.paused],
         "held_accounts": [{"account": h.account, "until": h.until, "until_local": local(h.until),
                            "reason": h.reason} for h in st.held],
@@ -91,6 +94,16 @@ def status(flags, as_json) -> None:
                    f"--account {x.account}")
     if st.expired_total > len(st.expired):
         click.echo(f"  … and {st.expired_total - len(st.expired)} more: campaigner post list --status expired")
+    if st.drafts:
+        _line("Drafts", f"{st.drafts} waiting for approval"
+              + (f", {st.drafts_passed_total} whose time has passed: not sent" if st.drafts_passed_total else ""))
+    for x in st.drafts_passed:
+        click.echo(f"  post {x.post_id} on {x.account} (delivery {x.delivery_id}), its time was "
+                   f"{format_local(x.due_at, zone)} — not sent until approved: campaigner post approve "
+                   f"{x.post_id} [--at TIME | --now]")
+    if st.drafts_passed_total > len(st.drafts_passed):
+        click.echo(f"  … and {st.drafts_passed_total - len(st.drafts_passed)} more: campaigner post list "
+                   "--status draft")
     _line("Paused", str(len(st.paused)) if st.paused else "none")
     for p in st.paused:
         click.echo(f"  {p.account}: {p.reason} — once fixed: campaigner account resume {p.account}")

@@ -31,8 +31,14 @@ def use_font_cache(state_dir: Path) -> None:
     os.environ["MPLCONFIGDIR"] = str(folder)
 
 
-def render(report, fmt: str = "text", lang: str = "en") -> str:
+def render(report, fmt: str = "text", lang: str = "en", dialect: str | None = None) -> str:
+    """The report as ``fmt`` in ``lang``; a CSV in ``dialect`` (``standard`` or ``excel-id``;
+    default: the language's, ``content.csv_cells.dialect_for``)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}; one of {', '.join(FORMATS)}")
     module = importlib.import_module(f"campaigner.report_render.{FORMATS[fmt]}")
+    if fmt == "csv":
+        from content.csv_cells import dialect_for
+
+        return module.render(report, Lang(lang), dialect_for(lang, dialect))
     return module.render(report, Lang(lang))

@@ -125,6 +125,8 @@ def attention_text(item: AttentionItem, t: Lang, zone: ZoneInfo) -> str:
                               attempts=t.count("failed_attempts", item.failed_attempts))
     if item.kind == "expired":
         return f"{who}: " + t("att_expired", posts=t.posts(item.expired_posts), name=item.account)
+    if item.kind == "unapproved":
+        return f"{who}: " + t("att_unapproved", posts=t.posts(item.unapproved_posts))
     key = "att_token_expired" if item.kind == "token_expired" else "att_token_expiring"
     assert item.until is not None  # the report gives every token item the token's expiry
     return f"{who}: " + t(key, when=t.time(item.until, zone, year=True))

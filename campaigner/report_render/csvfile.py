@@ -1,9 +1,13 @@
 """The weekly report as CSV: one row per delivery (one post on one account) published or failed
 in the week, for a spreadsheet.
 
-UTF-8, comma separated, ``\\n`` line ends, a header row. The column names are the same in every
-``--lang`` (scripts can rely on them); an empty cell means "unknown" — the platform does not give
-that figure, or there is no snapshot yet — and is never a 0.
+UTF-8 with a header row, in one of two dialects (``content.csv_cells``): ``standard`` — comma
+separated, ``.`` decimals, ``\\n`` line ends, no byte-order mark, the English column names below
+(scripts can rely on them) — or ``excel-id``, what Excel set to Indonesian opens directly — ``;``
+separated, ``,`` decimals, CRLF, a byte-order mark. The column names are in the report's
+language (``--lang id``: ``ID_NAMES``), and the dialect follows it unless ``--dialect`` says
+otherwise. An empty cell means "unknown" — the platform does not give that figure, or there is
+no snapshot yet — and is never a 0.
 
 ========================  ==========================================================================
 column                    meaning
@@ -42,8 +46,9 @@ A cell that starts with ``=``, ``+``, ``-`` or ``@`` (a ``text`` replying to ``@
 ``error`` or ``url`` from a platform) gets a leading ``'`` so a spreadsheet shows it as text instead
 of running it as a formula: the rule of every CSV campaigner writes (``content.csv_cells``).
 
-The share of voice goes in a second CSV (``share_of_voice``), written beside the first as
-``…-share-of-voice.csv`` when the week has any: one row per campaign, platform, source and tag —
+The share of voice goes in a second CSV (``share_of_voice``, in the same dialect and language),
+written beside the first as ``…-share-of-voice.csv`` when the week has any: one row per campaign,
+platform, source and tag —
 
 ========================  ==========================================================================
 campaign                  the campaign's slug
@@ -67,16 +72,33 @@ from zoneinfo import ZoneInfo
 from campaigner.report_render.common import named_metrics
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import METRICS, WeeklyReport
+from content.csv_cells import Dialect, dialect_for, neutralise
 
 #: added to a weekly CSV's name for its share-of-voice companion
 SHARE_OF_VOICE_SUFFIX = "-share-of-voice"
 SHARE_OF_VOICE_COLUMNS = ("campaign", "platform", "source", "day_zone", "days", "tag", "role", "posts", "at_least",
                           "share")
-from content.csv_cells import neutralise
 
 COLUMNS = ("delivery_id", "post_id", "status", "campaign", "account", "platform", "due_local", "published_local",
            "published_utc", "late_minutes", "failed_utc", "url", *METRICS, "interactions", "engagement_rate", "snapshot_utc",
            "gone", "hashtags", "text", "error", "named_metrics")
+#: the column names in Bahasa Indonesia (``--lang id``)
+ID_NAMES = {
+    "delivery_id": "id_pengiriman", "post_id": "id_unggahan", "status": "status", "campaign": "kampanye",
+    "account": "akun", "platform": "platform", "due_local": "jadwal_lokal", "published_local": "terbit_lokal",
+    "published_utc": "terbit_utc", "late_minutes": "telat_menit", "failed_utc": "gagal_utc", "url": "url",
+    "likes": "suka", "reposts": "repost", "replies": "balasan", "quotes": "kutipan", "impressions": "tayangan",
+    "bookmarks": "markah", "clicks": "klik", "reach": "jangkauan", "shares": "dibagikan",
+    "interactions": "interaksi", "engagement_rate": "tingkat_interaksi", "snapshot_utc": "snapshot_utc",
+    "gone": "hilang", "hashtags": "tagar", "text": "teks", "error": "galat",
+    "named_metrics": "metrik_platform",
+    # the share of voice's
+    "source": "sumber", "day_zone": "zona_hari", "days": "hari", "tag": "tagar", "role": "peran",
+    "posts": "unggahan", "at_least": "paling_sedikit", "share": "pangsa",
+}
+#: the words in cells (status, gone, named_metrics, a share-of-voice role) in Bahasa Indonesia
+ID_WORDS = {"published": "terbit", "failed": "gagal", "deleted": "dihapus", "yes": "ya",
+            "not known": "tidak diketahui", "campaign": "kampanye", "comparison": "pembanding"}
 
 
 def _utc(when: datetime | None) -> str:
@@ -95,41 +117,57 @@ def _cell(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def _named(platform: str, values) -> str:
-    return "; ".join(f"{name} {'not known' if v is None else v}" for name, v in named_metrics(platform, values))
+def _named(platform: str, values, unknown: str) -> str:
+    return "; ".join(f"{name} {unknown if v is None else v}" for name, v in named_metrics(platform, values))
 
 
-def render(report: WeeklyReport, t: Lang) -> str:
+def _writer(buf: io.StringIO, t: Lang, dialect: Dialect, columns: tuple[str, ...]):
+    """A CSV writer on ``buf`` in ``dialect`` (a BOM first when it has one), the header written in
+    ``t``'s language."""
+    if dialect.bom:
+        buf.write("\ufeff")
+    w = csv.writer(buf, delimiter=dialect.delimiter,
+                   lineterminator="\n" if dialect.name == "standard" else dialect.lineterminator)
+    w.writerow([ID_NAMES[c] for c in columns] if t.code == "id" else columns)
+    return w
+
+
+def render(report: WeeklyReport, t: Lang, dialect: Dialect | None = None) -> str:
+    """The CSV text; ``dialect`` defaults to the language's (``excel-id`` for Indonesian)."""
     zone = ZoneInfo(report.timezone)
+    dialect = dialect or dialect_for(t.code)
+    words = ID_WORDS if t.code == "id" else {}
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
+    w = _writer(buf, t, dialect, COLUMNS)
     for d in report.deliveries:
         rate = d.engagement_rate
-        row = [d.delivery_id, d.post_id, d.status, d.campaign or "", d.account, d.platform,
+        row = [d.delivery_id, d.post_id, words.get(d.status, d.status), d.campaign or "", d.account, d.platform,
                _local(d.due_at, zone), _local(d.published_at, zone), _utc(d.published_at),
                "" if d.late is None else int(d.late.total_seconds() // 60), _utc(d.failed_at),
                d.url or "", *(_n(d.values.get(m)) for m in METRICS), _n(d.interactions),
-               "" if rate is None else f"{rate:.4f}", _utc(d.snapshot_at), "yes" if d.gone else "",
-               " ".join(d.hashtags), _cell(d.text), _cell(d.error), _named(d.platform, d.values)]
+               "" if rate is None else dialect.number(rate, 4), _utc(d.snapshot_at),
+               words.get("yes", "yes") if d.gone else "", " ".join(d.hashtags), _cell(d.text), _cell(d.error),
+               _named(d.platform, d.values, words.get("not known", "not known"))]
         w.writerow([neutralise(str(cell)) for cell in row])  # the url and the rest come from outside too
     return buf.getvalue()
 
 
-def share_of_voice(report: WeeklyReport, t: Lang) -> str | None:
-    """The share-of-voice CSV (see the module's docstring); None when the week has none."""
+def share_of_voice(report: WeeklyReport, t: Lang, dialect: Dialect | None = None) -> str | None:
+    """The share-of-voice CSV (see the module's docstring), in the dialect and language of
+    ``render``; None when the week has none."""
     if not report.share_of_voice:
         return None
+    dialect = dialect or dialect_for(t.code)
+    words = ID_WORDS if t.code == "id" else {}
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(SHARE_OF_VOICE_COLUMNS)
+    w = _writer(buf, t, dialect, SHARE_OF_VOICE_COLUMNS)
     for cv in report.share_of_voice:
         for row in cv.rows:
-            share = "" if row.share is None else f"{row.share:.4f}"
+            share = "" if row.share is None else dialect.number(row.share, 4)
             for role, counts, at_least in (("campaign", row.campaign_counts, row.campaign_at_least),
                                            ("comparison", row.compare_counts, row.compare_at_least)):
                 for tag, n in counts.items():
-                    cells = [cv.slug, row.platform, row.source, row.day_zone, len(row.days), tag, role, n,
-                             "yes" if at_least else "", share]
+                    cells = [cv.slug, row.platform, row.source, row.day_zone, len(row.days), tag,
+                             words.get(role, role), n, words.get("yes", "yes") if at_least else "", share]
                     w.writerow([neutralise(str(cell)) for cell in cells])
     return buf.getvalue()

@@ -85,6 +85,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "att_token_expired": "token expired {when}",
         "att_expired": "{posts} not sent this week: past the lateness limit (to send one anyway: campaigner post "
                        "retry POST_ID --account {name}; list: campaigner post list --status expired)",
+        "att_unapproved": "{posts} not sent this week: drafts not approved by their time (to send one: campaigner "
+                          "post approve POST_ID --at TIME; list: campaigner post list --status draft)",
         "late_title": "Published late (15 minutes or more after their time)",
         "late_none": "None: every post went out within 15 minutes of its time.",
         "late_line": "post {post} on {account} ({platform}): {late} late — its time {due}, out {out}",
@@ -221,6 +223,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "att_token_expired": "token sudah kedaluwarsa {when}",
         "att_expired": "{posts} tidak terkirim pekan ini: lewat batas keterlambatan (untuk tetap mengirim: "
                        "campaigner post retry POST_ID --account {name}; daftar: campaigner post list --status expired)",
+        "att_unapproved": "{posts} tidak terkirim pekan ini: rancangan belum disetujui sampai waktunya (untuk "
+                          "mengirim: campaigner post approve POST_ID --at WAKTU; daftar: campaigner post list "
+                          "--status draft)",
         "late_title": "Terbit terlambat (15 menit atau lebih setelah waktunya)",
         "late_none": "Tidak ada: semua unggahan terbit kurang dari 15 menit setelah waktunya.",
         "late_line": "unggahan {post} di {account} ({platform}): terlambat {late} — waktunya {due}, terbit {out}",

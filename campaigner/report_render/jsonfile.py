@@ -66,9 +66,10 @@ Replies: ``total``, ``by_sentiment`` (``{positive, neutral, negative, unscored}`
 ``polarity``, ``sentiment``, ``account``, ``platform``, ``created_at``, ``post_url``).
 
 Attention: ``account``, ``platform``, ``kind`` ("paused" | "held" | "failures" |
-"token_expiring" | "token_expired" | "expired"), ``reason``, ``until`` (held until / token expiry),
-``failed_posts``, ``failed_attempts``, ``expired_posts`` (in the week; expired: not sent, past
-their lateness limit).
+"token_expiring" | "token_expired" | "expired" | "unapproved"), ``reason``, ``until`` (held until
+/ token expiry), ``failed_posts``, ``failed_attempts``, ``expired_posts`` (in the week; expired:
+not sent, past their lateness limit), ``unapproved_posts`` (drafts whose time fell in the week,
+still waiting for approval: not sent).
 
 Voice: ``campaign``, ``name``, ``hashtags``, ``compare_tags``, ``platforms``: a list of
 ``{platform, source, day_zone, days, campaign_counts, compare_counts, campaign_total,
@@ -239,7 +240,7 @@ def to_dict(r: WeeklyReport) -> dict[str, Any]:
         },
         "attention": [{"account": a.account, "platform": a.platform, "kind": a.kind, "reason": a.reason,
                        "until": _t(a.until), "failed_posts": a.failed_posts, "failed_attempts": a.failed_attempts,
-                       "expired_posts": a.expired_posts}
+                       "expired_posts": a.expired_posts, "unapproved_posts": a.unapproved_posts}
                       for a in r.attention],
         "published_late": [{"delivery_id": d.delivery_id, "post_id": d.post_id, "account": d.account,
                             "platform": d.platform, "due_at": _t(d.due_at), "published_at": _t(d.published_at),

@@ -66,7 +66,10 @@ def check_char_limit(value: int | None, platform: str) -> int | None:
 
 
 def get(session: Session, name: str) -> Account:
+    """The account named ``name``, in any case (names are stored lower-case: ``KSPI-X`` is kspi-x)."""
     account = session.scalar(select(Account).where(Account.name == name))
+    if account is None and name != name.lower():
+        account = session.scalar(select(Account).where(Account.name == name.lower()))
     if account is None:
         from campaigner.services import groups
 
@@ -79,7 +82,7 @@ def get(session: Session, name: str) -> Account:
 
 def add(app: App, platform: str, name: str, *, handle: str | None = None, base_url: str | None = None,
         timezone: str | None = None, daily_cap: int | None = None, min_spacing: int | None = None,
-        char_limit: int | None = None, max_late: int | None = None) -> Account:
+        char_limit: int | None = None, max_late: int | None = None, requires_approval: bool = False) -> Account:
     """Add an account; ``max_late``: how late its posts may go out, in minutes (0: no limit; None:
     the configured default)."""
     platform = check_platform(platform)
@@ -88,8 +91,8 @@ def add(app: App, platform: str, name: str, *, handle: str | None = None, base_u
                            "use lower-case letters, digits, '-' and '_' (e.g. kspi-x), up to 64 characters")
     if base_url is not None:
         base_url = check_base_url(base_url)
-    if timezone is not None:
-        check_timezone(timezone, "for --timezone")
+    if timezone is not None:  # WIB, WITA, WIT become their IANA zones
+        timezone = check_timezone(timezone, "for --timezone")
     with db.write(app.engine) as s:
         from campaigner.services import groups
 
@@ -103,13 +106,13 @@ def add(app: App, platform: str, name: str, *, handle: str | None = None, base_u
                           daily_cap=check_cap(daily_cap, "--daily-cap") or platform_record(platform).default_daily_cap,
                           min_spacing_minutes=check_cap(min_spacing, "--min-spacing"),
                           char_limit=check_char_limit(char_limit, platform), max_late_minutes=max_late,
-                          status=AccountStatus.ACTIVE, created_at=app.now())
+                          requires_approval=requires_approval, status=AccountStatus.ACTIVE, created_at=app.now())
         s.add(account)
     return account
 
 
 def edit(app: App, name: str, *, handle=UNSET, base_url=UNSET, timezone=UNSET, daily_cap=UNSET,
-         min_spacing=UNSET, char_limit=UNSET, max_late=UNSET) -> Account:
+         min_spacing=UNSET, char_limit=UNSET, max_late=UNSET, requires_approval=UNSET) -> Account:
     """Change an account's settings; ``None`` clears a value, ``UNSET`` leaves it."""
     with db.write(app.engine) as s:
         account = get(s, name)
@@ -127,6 +130,8 @@ def edit(app: App, name: str, *, handle=UNSET, base_url=UNSET, timezone=UNSET, d
             account.char_limit = check_char_limit(char_limit, account.platform)
         if max_late is not UNSET:  # queued posts follow it too: their limit is read when they go out
             account.max_late_minutes = max_late
+        if requires_approval is not UNSET:  # for posts added from now on: queued ones stay queued
+            account.requires_approval = bool(requires_approval)
     return account
 
 
@@ -154,7 +159,8 @@ def remove(app: App, name: str, *, purge: bool = False) -> list[tuple[str, int]]
         n = s.scalar(select(func.count()).select_from(Delivery).where(Delivery.account_id == account.id))
         active = s.scalar(select(func.count()).select_from(Delivery).where(
             Delivery.account_id == account.id,
-            Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.PUBLISHING, DeliveryStatus.UNCONFIRMED])))
+            Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.PUBLISHING, DeliveryStatus.UNCONFIRMED,
+                                 DeliveryStatus.DRAFT])))
         if active:
             raise InvalidInput(f"account {name!r} has {plural(active, 'delivery', 'deliveries')} waiting to go out",
                                f"cancel {'it' if active == 1 else 'them'} first (campaigner post cancel ID --account "

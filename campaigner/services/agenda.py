@@ -69,6 +69,15 @@ def agenda(app: App, days: int = 7) -> list[tuple[date, list[AgendaItem]]]:
     return sorted(groups.items())
 
 
+def drafts(app: App, days: int = 7) -> list[AgendaItem]:
+    """Drafts waiting for approval up to ``days`` ahead, those whose time has passed (not sent)
+    first: ``queue`` shows them apart, as none goes out before it is approved."""
+    now = app.now()
+    q = _items().where(Delivery.status == S.DRAFT, Delivery.due_at < now + timedelta(days=days))
+    with db.read(app.engine) as s:
+        return [_item(app, row, now) for row in s.execute(q)]
+
+
 def due_now(app: App) -> list[AgendaItem]:
     """What ``publish`` would act on now (``states.ready`` on accounts that ``states.can_send``):
     queued deliveries to send, and unconfirmed ones to look for (and send only if not found)."""

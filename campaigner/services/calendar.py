@@ -11,9 +11,10 @@ import io
 import os
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, TextIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -23,13 +24,16 @@ from campaigner.app import App
 from campaigner.errors import CampaignerError, InvalidInput
 from campaigner.files import write_file
 from campaigner.lateness import format_minutes, parse_max_late
-from campaigner.models import Delivery, Post
+from campaigner.models import Approval, Delivery, Post
 from campaigner.models import DeliveryStatus as S
 from campaigner.services import imports
 from campaigner.services.campaigns import get as get_campaign
 from campaigner.services.planning import Draft, Plan, Planner, When
 from campaigner.services.posts import write_plans
+from campaigner.times import format_local
 from content.calendar_csv import CalendarReader, CalendarRow, RowError, gc_paused, write_calendar
+from content.csv_cells import dialect_for
+from content.datetext import ZONE_LABELS
 
 THREAD_SEPARATOR = re.compile(r"^\s*---\s*$", re.MULTILINE)
 #: the largest file an import reads (``post import --max-size``): a calendar of 100,000 posts is
@@ -42,6 +46,29 @@ CHUNK_ROWS = 5000
 MAX_LISTED_ERRORS = 1000
 
 
+@dataclass(frozen=True)
+class PreviewRow:
+    """One row of ``post import --dry-run``: where it is, when it goes out on each account (local
+    time with the zone's name), its text, and whether it waits for approval."""
+
+    line: int
+    #: (account, its local time) per target, in the row's order
+    times: list[tuple[str, str]]
+    text: str
+    draft: bool
+
+
+@dataclass(frozen=True)
+class OtherZone:
+    """A row whose time names a zone (``19.30 WIB``) that is not its account's: read in the named
+    zone, and shown in the account's."""
+
+    line: int
+    account: str
+    written: str  # the time as the sheet gives it, e.g. "2026-12-07 19:30 WIB"
+    local: str  # the same moment on the account, e.g. "2026-12-07 20:30 WITA"
+
+
 @dataclass
 class ImportResult:
     posts: int
@@ -51,28 +78,50 @@ class ImportResult:
     written: bool
     #: all problems found (``errors`` lists the first of them)
     error_count: int = 0
+    #: the header's columns that were ignored, as the user wrote them (``CalendarReader.ignored``)
+    ignored: list[str] = field(default_factory=list)
+    #: rows skipped because their status says cancelled
+    cancelled: int = 0
+    #: posts written (or, in a dry run, that would be) as drafts waiting for approval
+    drafts: int = 0
+    #: rows with a time in another zone than their account's (the first ``MAX_LISTED_ERRORS``)
+    other_zones: list[OtherZone] = field(default_factory=list)
+    other_zone_count: int = 0
+
+
+#: IANA zone → the label a calendar cell gives it (``content.datetext.ZONE_LABELS`` reversed)
+_LABELS = {zone: label.upper() for label, zone in ZONE_LABELS.items()}
 
 
 def _draft(row: CalendarRow, base: Path, source: str) -> Draft:
-    return Draft(text=row.text, accounts=list(row.accounts), when=When("at", f"{row.date} {row.time}"),
+    when = f"{row.date} {row.time}" if row.zone is None else f"{row.date} {row.time} {_LABELS[row.zone]}"
+    return Draft(text=row.text, accounts=list(row.accounts), when=When("at", when),
                  campaign=row.campaign or None, link=row.link or None,
                  media=[(base / m) for m in row.media], thread="---" in row.text and THREAD_SEPARATOR.search(row.text) is not None,
                  source=f"{source}:{row.line}",
-                 max_late=None if row.max_late is None else parse_max_late(row.max_late, "max_late"))
+                 max_late=None if row.max_late is None else parse_max_late(row.max_late, "max_late"),
+                 as_draft=row.status == "draft")
 
 
 def import_csv(app: App, path: Path, *, dry_run: bool = False,
                progress: Callable[[int, int], None] | None = None, max_mb: float = MAX_FILE_MB,
-               chunk_rows: int = CHUNK_ROWS) -> ImportResult:
+               chunk_rows: int = CHUNK_ROWS, strict: bool = False,
+               preview: Callable[[PreviewRow], None] | None = None) -> ImportResult:
     """Check every row of the calendar at ``path`` and, when all are good (and not ``dry_run``),
-    queue them all; ``progress`` gets (bytes read, file size)."""
+    queue them all (a post to an account that requires approval, or a row whose status says
+    draft, as a draft); ``progress`` gets (bytes read, file size). ``strict`` refuses columns
+    campaigner does not know and times labelled with another zone than their account's.
+    ``preview`` gets each good row as it is checked, until a bad one is found (nothing is kept:
+    a dry run of any size takes little memory)."""
     with _open(path, max_mb) as source:
-        reader = CalendarReader(source)
+        reader = CalendarReader(source, strict=strict)
         if reader.fatal:  # the file or its header line: one problem, not a row's
             raise _file_problem(path, reader.errors[0], reader.fatal)
         if not dry_run:
             imports.clean_abandoned(app, app.now())
-        return _import(app, path, reader, source, dry_run, progress, chunk_rows)
+        result = _import(app, path, reader, source, dry_run, progress, chunk_rows, strict, preview)
+        result.ignored, result.cancelled = reader.ignored, reader.tally["cancelled"]
+        return result
 
 
 class _Capped(io.RawIOBase):
@@ -155,7 +204,8 @@ class _Problems:
 
 
 def _import(app: App, path: Path, reader: CalendarReader, source: _Capped, dry_run: bool,
-            progress: Callable[[int, int], None] | None, chunk_rows: int) -> ImportResult:
+            progress: Callable[[int, int], None] | None, chunk_rows: int, strict: bool,
+            preview: Callable[[PreviewRow], None] | None) -> ImportResult:
     """Plan each row as it is read; while all are good (and not ``dry_run``) write them a chunk at
     a time, in their own short transactions, and queue them all at the end. The first bad row
     stops the writing (the rest are only checked) and what was written is deleted."""
@@ -163,8 +213,10 @@ def _import(app: App, path: Path, reader: CalendarReader, source: _Capped, dry_r
     problems = _Problems()
     base, name = path.parent, path.name
     chunk: list[Plan] = []
-    posts = deliveries = 0
+    posts = deliveries = drafts = 0
     import_id: int | None = None
+    zones: list[OtherZone] = []
+    zone_count = 0
     # a read-only session: no write lock is held while rows are checked; the planner's media
     # copies live until their chunk stores them
     with Session(app.engine, expire_on_commit=False) as lookups, \
@@ -179,8 +231,22 @@ def _import(app: App, path: Path, reader: CalendarReader, source: _Capped, dry_r
                     except CampaignerError as exc:
                         problems.add(row.line, str(exc))
                         continue
+                    if row.zone is not None:
+                        others = _other_zones(app, row, plan)
+                        if others and strict:
+                            o = others[0]
+                            problems.add(row.line, f"the time {o.written} is {o.local} on {o.account}, another "
+                                                   f"zone — write {o.account}'s own time, or leave the zone out "
+                                                   "(without --strict it is read as written)")
+                            continue
+                        zone_count += bool(others)
+                        if others and len(zones) < MAX_LISTED_ERRORS:
+                            zones.append(others[0])
                     posts += 1
                     deliveries += len(plan.deliveries)
+                    drafts += plan.needs_approval
+                    if preview is not None and not problems.count:
+                        preview(_preview(app, row, plan))
                     if progress and source.total and posts % 1000 == 0:
                         progress(source.done, source.total)
                     if problems.count or dry_run:
@@ -202,17 +268,50 @@ def _import(app: App, path: Path, reader: CalendarReader, source: _Capped, dry_r
                     imports.discard(app, written)
                 return ImportResult(posts, deliveries, problems.lines(), False, problems.count)
             if not posts:
+                if reader.tally["cancelled"]:
+                    raise InvalidInput(f"every row of {path} is cancelled (its status), so there is nothing to import",
+                                       "change a row's status to siap/ready or draft, or leave it empty")
                 raise InvalidInput(f"{path} has no rows", "add one row per post under the header line")
             if not dry_run:
                 with db.write(app.engine) as s:
                     write_plans(app, s, chunk, now, import_id=import_id)
                     if import_id is not None:
-                        imports.finish(s, import_id, now)
-            return ImportResult(posts, deliveries, [], not dry_run, 0)
+                        imports.finish(s, import_id, now, drafts=drafts > 0)
+            return ImportResult(posts, deliveries, [], not dry_run, 0, drafts=drafts, other_zones=zones,
+                                other_zone_count=zone_count)
         except BaseException:
             if import_id is not None:
                 imports.discard(app, import_id)
             raise
+
+
+def _other_zones(app: App, row: CalendarRow, plan: Plan) -> list[OtherZone]:
+    """The deliveries of ``row`` whose time was labelled with another zone than their account's."""
+    out = []
+    for d in plan.deliveries:
+        if d.written_zone is not None:
+            written = format_local(d.due_at, ZoneInfo(d.written_zone))
+            out.append(OtherZone(row.line, d.account.name, written,
+                                 format_local(d.due_at, app.zone_for(d.account.timezone))))
+    return out
+
+
+#: the words of a post's text a dry run shows
+PREVIEW_CHARS = 40
+
+
+def _preview(app: App, row: CalendarRow, plan: Plan) -> PreviewRow:
+    times = [(d.account.name, format_local(d.due_at, app.zone_for(d.account.timezone))) for d in plan.deliveries]
+    return PreviewRow(row.line, times, _first_words(row.text, PREVIEW_CHARS), plan.needs_approval)
+
+
+def _first_words(text: str, width: int) -> str:
+    """The start of ``text`` on one line, cut at a word and marked with … when it goes on."""
+    one = " ".join(text.split())
+    if len(one) <= width:
+        return one
+    cut = one[:width - 1].rsplit(" ", 1)[0] if " " in one[:width - 1] else one[:width - 1]
+    return cut + "…"
 
 
 def _write_chunk(app: App, chunk: list[Plan], now, import_id: int | None, source: str) -> int:
@@ -238,10 +337,16 @@ class Exported:
     repeated_hour: int = 0
 
 
-def export_csv(app: App, out: TextIO, *, campaign: str | None = None) -> Exported:
-    """Write posts that have not been cancelled as calendar rows.
+def export_csv(app: App, out: TextIO, *, campaign: str | None = None, dialect: str | None = None,
+               mark: bool = True) -> Exported:
+    """Write posts that have not been cancelled (or rejected) as calendar rows, drafts with the
+    status draft; the header in the configured language, laid out in ``dialect`` (``standard``
+    or ``excel-id``; default: excel-id when the language is Indonesian). ``mark``: an excel-id
+    text starts with a UTF-8 byte-order mark (a file written elsewhere gets its own).
 
     Deliveries of one post that share a local date and time are one row; others get their own."""
+    lang = app.settings.lang
+    chosen = dialect_for(lang, dialect)
     q = (select(Post).options(selectinload(Post.deliveries).selectinload(Delivery.account),
                               selectinload(Post.media), selectinload(Post.campaign)).order_by(Post.id))
     rows: list[CalendarRow] = []
@@ -253,7 +358,7 @@ def export_csv(app: App, out: TextIO, *, campaign: str | None = None) -> Exporte
             groups: dict[tuple[str, str], list[str]] = {}
             limits: dict[tuple[str, str], str | None] = {}  # a group's lateness limit: its first delivery's
             for d in sorted(post.deliveries, key=lambda d: (d.due_at, d.account.name)):
-                if d.status in (S.CANCELLED, S.IMPORTING):
+                if d.status in (S.CANCELLED, S.IMPORTING, S.REJECTED):
                     continue
                 local = d.due_at.astimezone(app.zone_for(d.account.timezone))
                 repeated += local.fold
@@ -266,8 +371,11 @@ def export_csv(app: App, out: TextIO, *, campaign: str | None = None) -> Exporte
                 rows.append(CalendarRow(line=0, date=day, time=hhmm, accounts=names, text=post.text,
                                         link=post.link or "", campaign=post.campaign.slug if post.campaign else "",
                                         media=[str(app.settings.media_dir / m.stored_path) for m in post.media],
-                                        max_late=limits[(day, hhmm)]))
-    write_calendar(rows, out)
+                                        max_late=limits[(day, hhmm)],
+                                        status="draft" if post.approval == Approval.PENDING.value else None))
+    if chosen.bom and mark:
+        out.write("\ufeff")
+    write_calendar(rows, out, dialect=chosen, lang=lang)
     return Exported(len(rows), incomplete, repeated)
 
 
@@ -279,11 +387,11 @@ def _limit_cell(d: Delivery) -> str | None:
     return None if d.max_late_minutes is None else format_minutes(d.max_late_minutes)
 
 
-def export_csv_file(app: App, path: Path, *, campaign: str | None = None) -> Exported:
+def export_csv_file(app: App, path: Path, *, campaign: str | None = None, dialect: str | None = None) -> Exported:
     """``export_csv`` to the file ``path``, written whole or not at all (a missing folder or a
     full disk is one clear error, and leaves no partial file), in UTF-8 with a BOM as
     ``write_calendar`` promises a file (Excel then reads the accents and emoji right)."""
     out = io.StringIO(newline="")
-    done = export_csv(app, out, campaign=campaign)
+    done = export_csv(app, out, campaign=campaign, dialect=dialect, mark=False)
     write_file(path, out.getvalue(), encoding="utf-8-sig")
     return done

@@ -29,7 +29,18 @@ MAX_COMPARE_TAGS = 10
 
 
 def get(session: Session, slug: str) -> Campaign:
+    """The campaign ``slug`` names: its slug (any case), or else its whole name as ``campaign
+    list`` shows it (any case)."""
     campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None and slug != slug.lower():
+        campaign = session.scalar(select(Campaign).where(Campaign.slug == slug.lower()))
+    if campaign is None and slug.strip():
+        wanted = slug.casefold()  # matched whole, as slugs are: "Upah\n" is no name
+        named = [c for c in session.scalars(select(Campaign).order_by(Campaign.slug)) if c.name.casefold() == wanted]
+        if len(named) > 1:
+            raise InvalidInput(f"{len(named)} campaigns are named {slug.strip()!r} "
+                               f"({', '.join(c.slug for c in named)})", "give the campaign's slug instead")
+        campaign = named[0] if named else None
     if campaign is None:
         raise NotFound(f"no campaign {slug!r}", "see `campaigner campaign list`")
     return campaign

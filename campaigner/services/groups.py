@@ -52,6 +52,8 @@ def expand(session: Session, given: Iterable[str]) -> list[str]:
     groups = names(session)
     out: dict[str, None] = {}
     for name in given:
+        if name not in groups and name.lower() in groups:  # names are lower-case: any case
+            name = name.lower()
         if name in groups:
             group = get(session, name)
             if not group.members:

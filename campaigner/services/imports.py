@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError
-from campaigner.models import CalendarImport, Delivery, Post
+from campaigner.models import Approval, CalendarImport, Delivery, Post
 from campaigner.models import DeliveryStatus as S
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,16 @@ def beat(session: Session, import_id: int, now: datetime) -> None:
                               "run the import again")
 
 
-def finish(session: Session, import_id: int, now: datetime) -> None:
-    """Queue every delivery the import wrote, in one statement, and mark it finished."""
+def finish(session: Session, import_id: int, now: datetime, *, drafts: bool = False) -> None:
+    """Queue every delivery the import wrote, in one statement, and mark it finished; with
+    ``drafts`` (some of its posts need approval) those posts' deliveries become drafts first."""
     beat(session, import_id, now)
+    if drafts:
+        session.execute(update(Delivery)
+                        .where(Delivery.status == S.IMPORTING,
+                               Delivery.post_id.in_(select(Post.id).where(Post.import_id == import_id,
+                                                                         Post.approval == Approval.PENDING.value)))
+                        .values(status=S.DRAFT, updated_at=now).execution_options(synchronize_session=False))
     session.execute(update(Delivery)
                     .where(Delivery.status == S.IMPORTING,
                            Delivery.post_id.in_(select(Post.id).where(Post.import_id == import_id)))

@@ -77,6 +77,9 @@ class Draft:
     #: ``--at``, in each account's zone), or ``max_late`` in minutes (0: none); neither: inherited
     expires: str | None = None
     max_late: int | None = None
+    #: keep it as a draft until a person approves it (``post add --draft``, a calendar row's
+    #: status ``draft``); a target account that requires approval makes it one too
+    as_draft: bool = False
 
 
 @dataclass
@@ -86,6 +89,9 @@ class PlannedDelivery:
     parts: list[str]
     slot_based: bool
     expires_at: datetime | None = None
+    #: the zone a label in the typed time named (``09.00 WITA``) when it is not the account's
+    #: (the time was read in it); None when there was no label or it is the account's zone
+    written_zone: str | None = None
 
 
 @dataclass
@@ -116,6 +122,10 @@ class Plan:
     campaign: Campaign | None
     media: list[MediaInfo]
     deliveries: list[PlannedDelivery]
+    #: the names of its target accounts that require approval
+    approval_by: list[str] = field(default_factory=list)
+    #: it is written as a draft, waiting for a person's approval (``as_draft`` or ``approval_by``)
+    needs_approval: bool = False
 
 
 @dataclass
@@ -133,12 +143,14 @@ class _Target:
     """An account's fields that planning reads for every row, read once per batch (plain
     attributes instead of the ORM's instrumented ones) with its zone and campaign tag settings."""
 
-    __slots__ = ("account", "id", "name", "platform", "char_limit", "daily_cap", "zone", "hashtags", "tag_limits")
+    __slots__ = ("account", "id", "name", "platform", "char_limit", "daily_cap", "zone", "hashtags", "tag_limits",
+                 "requires_approval")
 
     def __init__(self, account: Account, zone: ZoneInfo):
         self.account = account
         self.id, self.name, self.platform = account.id, account.name, account.platform
         self.char_limit, self.daily_cap = account.char_limit, account.daily_cap
+        self.requires_approval = bool(account.requires_approval)
         self.zone = zone
         record = platform_record(self.platform)
         #: the platform limits how many hashtags or mentions a post has (Instagram)
@@ -185,6 +197,8 @@ class Planner:
             self._groups = dict.fromkeys(groups_svc.names(self.session))
         out: dict[int, Account] = {}
         for name in names:
+            if name not in self._groups and name.lower() in self._groups:  # names are lower-case: any case
+                name = name.lower()
             if name in self._groups:
                 members = self._groups[name]
                 if members is None:
@@ -272,14 +286,28 @@ class Planner:
         if draft.expires is not None and draft.max_late is not None:
             raise InvalidInput("--expires and --max-late both set how late the post may go out", "give one of them")
         deliveries = []
+        approval_by = []
         for account in targets:
             target = self._target(account)
             parts = self._render(draft, target, campaign, link, bool(media))
             due, slot_based = kept_times[account.id] if kept_times else self._due_time(draft.when, target)
             self._check_cap(account, due)
             expires_at = None if draft.expires is None else self._expires(draft.expires, target, due)
-            deliveries.append(PlannedDelivery(account, due, parts, slot_based, expires_at))
-        return Plan(draft, campaign, media, deliveries)
+            planned = PlannedDelivery(account, due, parts, slot_based, expires_at)
+            if draft.when.kind == "at" and not kept_times and draft.when.text[-1:].isalpha():
+                planned.written_zone = _other_zone(draft.when.text, target.zone, due)
+            deliveries.append(planned)
+            if target.requires_approval:
+                approval_by.append(target.name)
+        return Plan(draft, campaign, media, deliveries, approval_by, draft.as_draft or bool(approval_by))
+
+    def due_time(self, when: When, account: Account) -> datetime:
+        """When ``when`` falls for ``account``, checked as ``plan`` checks it (not past, not too far)."""
+        return self._due_time(when, self._target(account))[0]
+
+    def count_cap(self, account: Account, due: datetime) -> None:
+        """Count a delivery at ``due`` against ``account``'s daily cap (refused above it)."""
+        self._check_cap(account, due)
 
     def _platform_rules(self, draft: Draft, targets: list[Account]) -> None:
         """What a target's platform refuses whatever the text: a thread where it has none, no
@@ -515,6 +543,18 @@ class Planner:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _other_zone(text: str, zone: ZoneInfo, due: datetime) -> str | None:
+    """The zone a label ending ``text`` names (``… 09.00 WITA``), when its clock differs from
+    ``zone``'s at ``due``; else None."""
+    from content.datetext import zone_label
+
+    labelled = zone_label(text)
+    if labelled is None or labelled == zone.key or due.astimezone(ZoneInfo(labelled)).utcoffset() == \
+            due.astimezone(zone).utcoffset():
+        return None
+    return labelled
 
 
 def _no_nul(draft: Draft) -> None:

@@ -16,7 +16,10 @@ from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
 from campaigner.media_store import keep
 from campaigner.models import Account, Attempt, AttemptOutcome as O, Campaign, Delivery, DeliveryPart, Post, PostMedia
-from campaigner.models import DeliveryStatus as S
+from campaigner.models import Approval, DeliveryStatus as S
+
+#: ``Post.approval`` of a draft
+PENDING = Approval.PENDING.value
 from campaigner.services.accounts import connector as account_connector, get as get_account
 from campaigner.services import groups
 from campaigner.services.campaigns import get as get_campaign
@@ -36,7 +39,8 @@ def get(session: Session, post_id: int) -> Post:
         post = session.get(Post, post_id, options=[selectinload(Post.deliveries).selectinload(Delivery.parts),
                                                    selectinload(Post.deliveries).selectinload(Delivery.account),
                                                    selectinload(Post.deliveries).selectinload(Delivery.attempts),
-                                                   selectinload(Post.media), selectinload(Post.campaign)])
+                                                   selectinload(Post.media), selectinload(Post.campaign),
+                                                   selectinload(Post.reviews)])
     if post is None:
         raise NotFound(f"no post with id {post_id}", "see `campaigner post list`")
     return post
@@ -138,10 +142,11 @@ def write_plans(app: App, session: Session, plans: Sequence[Plan], now: datetime
             if campaign_id is None:
                 campaign_id = campaign_ids[id(campaign)] = campaign.id
         post_rows.append((post_id, campaign_id, draft.text, draft.thread, draft.link,
-                          dict(draft.variants) if draft.variants else no_variants, draft.source, draft.keep_metadata))
+                          dict(draft.variants) if draft.variants else no_variants, draft.source, draft.keep_metadata,
+                          PENDING if p.needs_approval else None))
     _bulk_insert(session, Post.__table__,
-                 ("id", "campaign_id", "text", "is_thread", "link", "variants", "source", "keep_metadata"), post_rows,
-                 {"created_at": now, "updated_at": now, "import_id": import_id},
+                 ("id", "campaign_id", "text", "is_thread", "link", "variants", "source", "keep_metadata", "approval"),
+                 post_rows, {"created_at": now, "updated_at": now, "import_id": import_id},
                  shared=("is_thread", "variants", "keep_metadata"))
     media_rows = []
     for post_id, plan in zip(post_ids, plans):
@@ -150,22 +155,30 @@ def write_plans(app: App, session: Session, plans: Sequence[Plan], now: datetime
                 media_rows.append({**row, "post_id": post_id})
     if media_rows:
         session.execute(insert(PostMedia), media_rows)
-    delivery_rows, parts_per_delivery = [], []
+    delivery_rows: list[tuple] = []
+    parts_per_delivery = []
     accounts: dict[int, tuple[int, str]] = {}  # id(account) → (id, platform)
+    # an import's deliveries are all "importing" (its end makes drafts of the drafts' ones)
+    drafts = import_id is None and any(plan.needs_approval for plan in plans)
     for post_id, plan in zip(post_ids, plans):
         for d in plan.deliveries:
             account = accounts.get(id(d.account))
             if account is None:
                 account = accounts[id(d.account)] = (d.account.id, d.account.platform)
-            delivery_rows.append((post_id, account[0], d.due_at, d.slot_based, d.expires_at, plan.draft.max_late))
+            values = (post_id, account[0], d.due_at, d.slot_based, d.expires_at, plan.draft.max_late)
+            delivery_rows.append((*values, S.DRAFT if plan.needs_approval else S.QUEUED) if drafts else values)
             parts_per_delivery.append((account[1], d.due_at, d.parts))
     delivery_ids = reserve_ids(session, Delivery, len(delivery_rows))
-    _bulk_insert(session, Delivery.__table__,
-                 ("id", "post_id", "account_id", "due_at", "slot_based", "expires_at", "max_late_minutes"),
-                 [(did, *row) for did, row in zip(delivery_ids, delivery_rows)],
-                 {"status": S.QUEUED if import_id is None else S.IMPORTING, "attempt_count": 0,
-                  "created_at": now, "updated_at": now},
-                 shared=("slot_based",))
+    columns: tuple[str, ...] = ("id", "post_id", "account_id", "due_at", "slot_based", "expires_at",
+                                "max_late_minutes")
+    constants: dict[str, object] = {"attempt_count": 0, "created_at": now, "updated_at": now}
+    if drafts:
+        columns += ("status",)
+    else:
+        constants["status"] = S.QUEUED if import_id is None else S.IMPORTING
+    _bulk_insert(session, Delivery.__table__, columns,
+                 [(did, *row) for did, row in zip(delivery_ids, delivery_rows)], constants,
+                 shared=("slot_based", "status"))
     part_rows = [(did, i, part, new_key(platform, due))
                  for did, (platform, due, parts) in zip(delivery_ids, parts_per_delivery)
                  for i, part in enumerate(parts)]
@@ -279,10 +292,13 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
     with db.write(app.engine) as s:
         post = get(s, post_id)
         _locked(post, "editing")
-        current = [d for d in post.deliveries if d.status in (S.QUEUED, S.FAILED, S.EXPIRED)]
+        current = [d for d in post.deliveries if d.status in _EDITED]
         if accounts is None and not current:
             raise InvalidInput(f"post {post.id} has no queued, failed or expired delivery to edit",
                                f"queue a new post (its deliveries are {post.deliveries[0].status.value})")
+        # what a person approved changes: it waits for approval again (a new time alone does not)
+        content = (text, link, campaign, variants, thread, accounts, media)
+        changed = any(v is not None for v in content) or bool(drop_variants)
         names = groups.expand(s, accounts) if accounts is not None else [d.account.name for d in current]
         merged = _edited_variants(post, variants or {}, drop_variants)
         draft = Draft(text=post.text if text is None else text, accounts=names,
@@ -303,6 +319,9 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
         with Planner(app, s, now, exclude_post=post.id) as planner:  # its media copies live until stored
             plan = planner.plan(
                 draft, kept_times=kept, kept_variants=set(merged) - set(variants or {}))
+            pending = (plan.needs_approval or post.approval in (PENDING, Approval.REJECTED.value)
+                       or (post.approval == Approval.APPROVED.value and changed))
+            post.approval = PENDING if pending else post.approval
             post.text, post.link, post.variants, post.is_thread = draft.text, draft.link, draft.variants, draft.thread
             post.campaign_id = plan.campaign.id if plan.campaign else None
             post.updated_at = now
@@ -320,8 +339,13 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
         for planned in plan.deliveries:
             d = by_account.get(planned.account.id)
             if d is None:
-                d = Delivery(account=planned.account, status=S.QUEUED, attempt_count=0, created_at=now)
+                d = Delivery(account=planned.account, status=S.DRAFT if pending else S.QUEUED, attempt_count=0,
+                             created_at=now)
                 post.deliveries.append(d)
+            elif pending:
+                if d.status != S.DRAFT:
+                    states.move(d, S.DRAFT, why="it waits for approval")
+                    d.last_error = None
             elif d.status == S.CANCELLED or (d.status == S.EXPIRED and when is not None):
                 states.move(d, S.QUEUED)
                 d.last_error = None
@@ -345,6 +369,10 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
                 states.move(d, S.CANCELLED)
                 d.updated_at = now
     return show(app, post_id)
+
+
+#: the statuses ``post edit`` changes (a published, publishing or unconfirmed one stops it first)
+_EDITED = (S.QUEUED, S.FAILED, S.EXPIRED, S.DRAFT, S.REJECTED)
 
 
 def _edited_variants(post: Post, variants: dict[str, str], drop: Sequence[str]) -> dict[str, str]:

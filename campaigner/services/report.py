@@ -38,7 +38,8 @@ What is counted, and how (the choices the report documents):
   ``TOKEN_WARNING`` (or already expired); repeated failures in the week
   (``FAILED_DELIVERIES_ALERT`` failed posts or ``FAILED_ATTEMPTS_ALERT`` failed attempts); and
   posts that expired in the week (not sent: past their lateness limit) and were neither sent
-  by hand nor cancelled since.
+  by hand nor cancelled since; and drafts whose time fell in the week (up to when the report is
+  built) and that are still waiting for approval (not sent).
 - **Published late**: a delivery's time is the moment it was queued for (before any cap or
   spacing deferral); one published ``LATE_LISTED`` (15 minutes) or more after it is listed.
 - **Share of voice** (``services.listening``): per campaign with hashtags, per platform and
@@ -413,12 +414,13 @@ def ranked_slots(slots: Iterable[TimeSlot], min_posts: int = MIN_POSTS_FOR_BEST)
 class AttentionItem:
     account: str
     platform: str
-    kind: str                # paused | held | failures | token_expiring | token_expired | expired
+    kind: str                # paused | held | failures | token_expiring | token_expired | expired | unapproved
     reason: str | None = None
     until: datetime | None = None
     failed_posts: int = 0
     failed_attempts: int = 0
     expired_posts: int = 0   # expired in the week (and still expired)
+    unapproved_posts: int = 0  # drafts whose time fell in the week, still not approved (not sent)
 
 
 @dataclass
@@ -914,6 +916,10 @@ def _attention(s, wk: Week, now: datetime, accounts: dict[int, Account]) -> list
     expired = dict(s.execute(select(Delivery.account_id, func.count())
                              .where(_failed_in(wk.start, wk.end, S.EXPIRED))
                              .group_by(Delivery.account_id)).all())
+    unapproved = dict(s.execute(select(Delivery.account_id, func.count())
+                                .where(Delivery.status == S.DRAFT, Delivery.due_at >= wk.start,
+                                       Delivery.due_at < min(wk.end, now))
+                                .group_by(Delivery.account_id)).all())
     items: list[AttentionItem] = []
     for a in sorted(accounts.values(), key=lambda a: a.name):
         if a.status == AccountStatus.PAUSED:
@@ -925,6 +931,8 @@ def _attention(s, wk: Week, now: datetime, accounts: dict[int, Account]) -> list
             items.append(AttentionItem(a.name, a.platform, "failures", failed_posts=nf, failed_attempts=na))
         if expired.get(a.id):
             items.append(AttentionItem(a.name, a.platform, "expired", expired_posts=expired[a.id]))
+        if unapproved.get(a.id):
+            items.append(AttentionItem(a.name, a.platform, "unapproved", unapproved_posts=unapproved[a.id]))
         if a.token_expires_at is not None and expires_soon(a.token_expires_at, now):
             kind = "token_expired" if a.token_expires_at <= now else "token_expiring"
             items.append(AttentionItem(a.name, a.platform, kind, until=a.token_expires_at))

@@ -23,6 +23,8 @@ RECENT = timedelta(hours=24)
 EXPIRED_SHOWN = timedelta(days=7)
 #: …at most this many of them (the rest: ``post list --status expired``)
 EXPIRED_LISTED = 10
+#: drafts whose time passed unapproved: listed at most this many, the oldest time first
+PASSED_LISTED = 10
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,16 @@ class Expired:
     account: str
     intended_at: datetime  # its moment
     expired_at: datetime
+
+
+@dataclass(frozen=True)
+class PassedDraft:
+    """A draft whose time has passed unapproved: it was not sent."""
+
+    delivery_id: int
+    post_id: int
+    account: str
+    due_at: datetime
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,10 @@ class Status:
     #: expired within EXPIRED_SHOWN, newest first, at most EXPIRED_LISTED; ``expired_total`` counts them all
     expired: list[Expired]
     expired_total: int
+    #: drafts waiting for approval, and (at most PASSED_LISTED of) those whose time has passed
+    drafts: int
+    drafts_passed: list[PassedDraft]
+    drafts_passed_total: int
     paused: list[PausedAccount]
     held: list[HeldAccount]
     expiring: list[ExpiringToken]  # tokens of active accounts that expire within TOKEN_WARNING
@@ -141,6 +157,14 @@ def status(app: App, now: datetime) -> Status:
             select(Delivery.id, Delivery.post_id, Account.name, Delivery.last_error, Delivery.next_attempt_at)
             .join(Account, Account.id == Delivery.account_id)
             .where(Delivery.status == S.UNCONFIRMED).order_by(Delivery.due_at, Delivery.id))]
+        draft = Delivery.status == S.DRAFT
+        drafts, drafts_passed_total = s.execute(
+            select(func.count(), func.coalesce(func.sum(case((Delivery.due_at <= now, 1), else_=0)), 0))
+            .select_from(Delivery).where(draft)).one()
+        drafts_passed = [PassedDraft(*row) for row in s.execute(
+            select(Delivery.id, Delivery.post_id, Account.name, Delivery.due_at)
+            .join(Account, Account.id == Delivery.account_id).where(draft, Delivery.due_at <= now)
+            .order_by(Delivery.due_at, Delivery.id).limit(PASSED_LISTED))]
         paused = [PausedAccount(n, r or "no reason recorded") for n, r in s.execute(
             select(Account.name, Account.status_reason).where(Account.status == AccountStatus.PAUSED)
             .order_by(Account.name))]
@@ -158,5 +182,6 @@ def status(app: App, now: datetime) -> Status:
     return Status(now=now, queued=counts.get(S.QUEUED, 0), due_now=due_now,
                   due_blocked=ready_total - due_now, publishing=counts.get(S.PUBLISHING, 0),
                   next_due=NextDue(*row) if row else None, published_24h=published, failed_24h=failed,
-                  expired_24h=expired_24h, unconfirmed=unconfirmed, expired=expired, expired_total=expired_total, paused=paused, held=held, expiring=expiring, workers=beats,
+                  expired_24h=expired_24h, unconfirmed=unconfirmed, expired=expired, expired_total=expired_total, drafts=drafts,
+                  drafts_passed=drafts_passed, drafts_passed_total=drafts_passed_total, paused=paused, held=held, expiring=expiring, workers=beats,
                   alerts_pending=pending_count(app), weekly_report=report_state(app, now))

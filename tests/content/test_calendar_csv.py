@@ -8,7 +8,9 @@ from content.calendar_csv import CalendarRow, RowError, read_calendar, write_cal
 
 ACCEPTED = ("date/tanggal/tgl, time/jam/waktu/pukul, accounts/account/akun, "
             "text/teks/isi/konten/content, link/tautan/url, campaign/kampanye, "
-            "media/gambar/foto/image/images, max_late/max-late/max late/batas_telat/batas telat")
+            "media/gambar/foto/image/images, max_late/max-late/max late/batas_telat/batas telat, status")
+DATE_FORMS = "write it day first: 07/12/2026, 7-12-2026, 7 Des 2026 or 2026-12-07"
+CLOCK_FORMS = "write it as HH:MM or HH.MM, e.g. 08:00, 19.30 or 19.30 WITA"
 TEXT = "Tolak Tapera! Upah layak untuk semua buruh #UpahLayak"
 
 
@@ -68,7 +70,7 @@ def test_quoted_multiline_text_and_physical_line_numbers():
     assert [r.line for r in result.rows] == [2, 7, 8]
     assert result.rows[0].text == 'Baris satu,\nbaris dua\n\nbaris "empat"'
     assert result.rows[2].text == "Dua\nbaris"
-    assert result.errors == [RowError(10, "bad date '2026-13-03' — use YYYY-MM-DD or day first DD/MM/YYYY, e.g. 2026-12-01 or 01/12/2026")]
+    assert result.errors == [RowError(10, f"bad date '2026-13-03' — {DATE_FORMS}")]
     assert str(result.errors[0]).startswith("line 10: bad date")
 
 
@@ -115,13 +117,22 @@ def test_row_with_too_many_cells():
     (",08:00,kspi_x,Halo", "empty date cell — every row needs date, time, accounts and text"),
     ("2026-12-01,,,Halo", "empty time and accounts cells — every row needs date, time, accounts and text"),
     ("2026-12-01,08:00", "empty accounts and text cells — every row needs date, time, accounts and text"),
-    ("31/02/2026,08:00,kspi_x,Halo", "bad date '31/02/2026' — use YYYY-MM-DD or day first DD/MM/YYYY, e.g. 2026-12-01 or 01/12/2026"),
-    ("12/25/2026,08:00,kspi_x,Halo", "bad date '12/25/2026' — use YYYY-MM-DD or day first DD/MM/YYYY, e.g. 2026-12-01 or 01/12/2026"),
-    ("01/12/26,08:00,kspi_x,Halo", "bad date '01/12/26' — use YYYY-MM-DD or day first DD/MM/YYYY, e.g. 2026-12-01 or 01/12/2026"),
-    ("1 Desember 2026,08:00,kspi_x,Halo", "bad date '1 Desember 2026' — use YYYY-MM-DD or day first DD/MM/YYYY, e.g. 2026-12-01 or 01/12/2026"),
-    ("2026-12-01,24:00,kspi_x,Halo", "bad time '24:00' — use 24-hour HH:MM, e.g. 08:00 or 19:30"),
-    ("2026-12-01,8 pagi,kspi_x,Halo", "bad time '8 pagi' — use 24-hour HH:MM, e.g. 08:00 or 19:30"),
-    ("2026-12-01,8:00 PM,kspi_x,Halo", "bad time '8:00 PM' — use 24-hour HH:MM, e.g. 08:00 or 19:30"),
+    ("31/02/2026,08:00,kspi_x,Halo", "bad date '31/02/2026': February 2026 has no day 31 — check the day"),
+    ("12/25/2026,08:00,kspi_x,Halo", "bad date '12/25/2026' — dates are day first (DD/MM/YYYY): did you mean 25/12/2026?"),
+    ("12-25-26,08:00,kspi_x,Halo", "bad date '12-25-26' — dates are day first (DD-MM-YYYY): did you mean 25-12-26?"),
+    ("8 Dez 2026,08:00,kspi_x,Halo", "bad date '8 Dez 2026': no month is called 'dez' — write the month as a number "
+                                     "or a name such as Des, Desember or Dec"),
+    ("8 Des,08:00,kspi_x,Halo", "bad date '8 Des': it has no year — add the year, e.g. 7 Des 2026 or 07/12/2026"),
+    ("\"Selasa, 7 Desember 2026\",08:00,kspi_x,Halo", "bad date 'Selasa, 7 Desember 2026': 7 Desember 2026 is a Senin, "
+                                                     "not a Selasa — fix the weekday or the date"),
+    ("Tue 7 Dec 2026,08:00,kspi_x,Halo", "bad date 'Tue 7 Dec 2026': 7 December 2026 is a Monday, not a Tuesday — "
+                                         "fix the weekday or the date"),
+    ("besok,08:00,kspi_x,Halo", f"bad date 'besok' — {DATE_FORMS}"),
+    ("2026-12-01,24:00,kspi_x,Halo", f"bad time '24:00' — {CLOCK_FORMS}"),
+    ("2026-12-01,8 pagi,kspi_x,Halo", f"bad time '8 pagi' — {CLOCK_FORMS}"),
+    ("2026-12-01,9,kspi_x,Halo", f"bad time '9' — {CLOCK_FORMS}"),
+    ("2026-12-01,13:00 PM,kspi_x,Halo", f"bad time '13:00 PM': 13 is no hour on a 12-hour clock — {CLOCK_FORMS}"),
+    ("2026-12-01,09.00 EST,kspi_x,Halo", f"bad time '09.00 EST' — {CLOCK_FORMS}"),
 ])
 def test_row_errors(row, message):
     result = read("date,time,accounts,text\n" + row + "\n")
@@ -132,8 +143,8 @@ def test_row_errors(row, message):
 def test_bad_link_and_several_problems_on_one_row():
     result = read("date,time,accounts,text,link\n2026-02-30,25:00,kspi_x,Halo,www.kspi.or.id\n")
     assert [e.message for e in result.errors] == [
-        "bad date '2026-02-30' — use YYYY-MM-DD or day first DD/MM/YYYY, e.g. 2026-12-01 or 01/12/2026",
-        "bad time '25:00' — use 24-hour HH:MM, e.g. 08:00 or 19:30",
+        "bad date '2026-02-30': February 2026 has no day 30 — check the day",
+        f"bad time '25:00' — {CLOCK_FORMS}",
         "link 'www.kspi.or.id' must start with http:// or https:// (and hold no spaces)",
     ]
     assert {e.line for e in result.errors} == {2}
@@ -160,8 +171,68 @@ def test_unknown_column_is_an_error_with_a_suggestion():
                     f"accepted names: {ACCEPTED}"),
     ]
     assert result.fatal == "header"
-    other = read("date,time,accounts,text,prioritas\n")
-    assert other.errors == [RowError(1, f"unknown column 'prioritas' — accepted names: {ACCEPTED}")]
+    strict = read_calendar(b"date,time,accounts,text,prioritas\n", strict=True)
+    assert strict.errors == [RowError(1, f"unknown column 'prioritas' — accepted names: {ACCEPTED}")]
+
+
+def test_extra_columns_are_ignored_and_named_unless_strict():
+    data = ("No;Tanggal;Jam;Akun;Isi;PIC;Catatan;Kampanya\n"
+            "1;07/12/2026;09.00;kspi_x;Halo;Budi;cek dulu;upah\n")
+    result = read(data)
+    assert result.errors == []
+    assert result.rows == [CalendarRow("2026-12-07", "09:00", ["kspi_x"], "Halo")]
+    assert result.ignored == ["'No'", "'PIC'", "'Catatan'", "'Kampanya' (did you mean 'kampanye'?)"]
+    strict = read_calendar(data.encode(), strict=True)
+    assert (strict.rows, strict.fatal) == ([], "header")
+    assert strict.errors == [RowError(1, "unknown columns 'No', 'PIC', 'Kampanya' (did you mean 'kampanye'?) — "
+                                         f"accepted names: {ACCEPTED}")]
+    assert read_calendar(b"date,time,accounts,text,Catatan\n2026-12-07,09:00,a,b,c\n", strict=True).errors == []
+
+
+@pytest.mark.parametrize("cell, date", [
+    ("8 Des 2026", "2026-12-08"), ("21 Desember 2026", "2026-12-21"), ("Senin, 7 Desember 2026", "2026-12-07"),
+    ("21/12/26", "2026-12-21"), ("7-12-2026", "2026-12-07"), ("7.12.2026", "2026-12-07"), ("2026/12/07", "2026-12-07"),
+    ("7 December 2026", "2026-12-07"), ("Dec 7, 2026", "2026-12-07"), ("December 7th 2026", "2026-12-07"),
+    ("7-Dec-26", "2026-12-07"), ("Mon, 7 Dec 2026", "2026-12-07"), ("SELASA 8 DES 2026", "2026-12-08"),
+    ("17 Agu 2027", "2027-08-17"), ("17 Agt 2027", "2027-08-17"), ("17 Agustus 2027", "2027-08-17"),
+    ("1 Mei 2027", "2027-05-01"), ("3 Okt. 2027", "2027-10-03"), ("Jumat, 1 Jan 2027", "2027-01-01"),
+    ("Jum'at, 1 Januari 2027", "2027-01-01"), ("28 Peb 2027", "2027-02-28"), ("10 Nopember 2027", "2027-11-10"),
+    ("07/12/2026 0:00:00", "2026-12-07"), ("01/02/2026", "2026-02-01"),
+])
+def test_dates_as_people_type_them_are_read_day_first(cell, date):
+    result = read(f"date;time;accounts;text\n{cell};09.00;kspi_x;Halo\n")
+    assert result.errors == []
+    assert [r.date for r in result.rows] == [date]
+
+
+@pytest.mark.parametrize("cell, time, zone", [
+    ("09.00 WIB", "09:00", "Asia/Jakarta"), ("9:00 WITA", "09:00", "Asia/Makassar"), ("pukul 19.30", "19:30", None),
+    ("19.30 WIT", "19:30", "Asia/Jayapura"), ("Pukul 19.30 wita", "19:30", "Asia/Makassar"), ("pkl. 7", "07:00", None),
+    ("jam 21.15", "21:15", None), ("7:30 PM", "19:30", None), ("12:05:00 AM", "00:05", None), ("19.30.00", "19:30", None),
+    ("08:00 UTC", "08:00", "UTC"), ("19:30:15", "19:30:15", None),
+])
+def test_times_as_people_type_them_and_their_zone_label(cell, time, zone):
+    result = read(f"date;time;accounts;text\n2026-12-07;{cell};kspi_x;Halo\n")
+    assert result.errors == []
+    assert [(r.time, r.zone) for r in result.rows] == [(time, zone)]
+
+
+def test_status_column_drafts_cancelled_and_bad_values():
+    data = ("date,time,accounts,text,status\n"
+            "2026-12-07,09:00,kspi_x,Satu,Siap\n"
+            "2026-12-07,10:00,kspi_x,Dua,rancangan\n"
+            "2026-12-07,11:00,kspi_x,Tiga,DRAFT\n"
+            "bukan tanggal,xx,kspi_x,Empat,batal\n"
+            "2026-12-07,12:00,kspi_x,Lima,Dibatalkan\n"
+            "2026-12-07,13:00,kspi_x,Enam,\n"
+            "2026-12-07,14:00,kspi_x,Tujuh,nanti\n"
+            ",,,,cancelled\n")
+    result = read(data)
+    assert [(r.text, r.status) for r in result.rows] == [("Satu", None), ("Dua", "draft"), ("Tiga", "draft"),
+                                                         ("Enam", None)]
+    assert result.cancelled == 3
+    assert result.errors == [RowError(8, "unknown status 'nanti' — use draft/rancangan, siap/ready or "
+                                         "batal/cancelled (empty: ready)")]
 
 
 def test_notes_column_is_accepted_and_ignored():

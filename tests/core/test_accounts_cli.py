@@ -56,7 +56,7 @@ def test_duplicate_and_bad_names(cli, engine):
     r = cli("account", "add", "sandbox", "Demo Akun")
     assert r.stderr.startswith("Error: account name 'Demo Akun' is not allowed — use lower-case letters")
     r = cli("account", "add", "sandbox", "z", "--timezone", "Asia/Jakrta")
-    assert r.stderr == ("Error: unknown time zone 'Asia/Jakrta' for --timezone — use an IANA zone name such as "
+    assert r.stderr == ("Error: unknown time zone 'Asia/Jakrta' for --timezone — use WIB, WITA, WIT or an IANA zone name such as "
                         "Asia/Jakarta, Asia/Makassar or Asia/Jayapura\n")
     r = cli("account", "add", "mastodon", "m", "--base-url", "mastodon.social")
     assert r.stderr == "Error: base URL 'mastodon.social' is not an http(s) URL — use e.g. https://mastodon.social\n"

@@ -61,7 +61,9 @@ def test_dry_run_writes_nothing(cli, engine, tmp_path):
     setup_accounts(cli)
     csv = tmp_path / "cal.csv"
     csv.write_text("date,time,accounts,text\n2026-12-01,09:00,kspi-x,Baik\n", encoding="utf-8")
-    assert cli.ok("post", "import", str(csv), "--dry-run").stdout == "Would queue 1 post (1 delivery) from cal.csv.\n"
+    assert cli.ok("post", "import", str(csv), "--dry-run").stdout == (
+        "line 2      2026-12-01 09:00 WIB   ready  kspi-x — Baik\n"
+        "Would queue 1 post (1 delivery) from cal.csv.\n")
     assert n_posts(engine) == 0
 
 

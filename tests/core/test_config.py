@@ -54,7 +54,7 @@ def test_cli_config_and_timezone_flag(cli, home):
     r = cli.ok("--timezone", "Asia/Makassar", "post", "add", "x", "--to", "a1", "--at", "2026-12-01 09:00", "--json")
     assert '"due_local": "2026-12-01 09:00 WITA"' in r.stdout
     r = cli("--timezone", "Mars/Olympus", "account", "list")
-    assert r.stderr == ("Error: unknown time zone 'Mars/Olympus' (flag) — use an IANA zone name such as Asia/Jakarta, "
+    assert r.stderr == ("Error: unknown time zone 'Mars/Olympus' (flag) — use WIB, WITA, WIT or an IANA zone name such as Asia/Jakarta, "
                         "Asia/Makassar or Asia/Jayapura\n")
 
 

@@ -303,8 +303,8 @@ def test_names_and_slugs_with_a_trailing_newline_are_refused(cli, engine):
 def test_a_very_long_time_zone_is_one_error(cli):
     r = cli("--timezone", "A" * 5000, "account", "list")
     assert r.exit_code == 1
-    assert r.stderr == ("Error: unknown time zone 'AAAAAAAAAAAAAAAAAAAA'… (5,000 characters) (flag) — use an IANA zone "
-                        "name such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura\n")
+    assert r.stderr == ("Error: unknown time zone 'AAAAAAAAAAAAAAAAAAAA'… (5,000 characters) (flag) — use WIB, WITA, "
+                        "WIT or an IANA zone name such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura\n")
     r = cli("account", "add", "sandbox", "sb", "--timezone", "Asia/" + "J" * 300)
     assert r.stderr.startswith("Error: unknown time zone 'Asia/JJJJJJJJJJJJJJJ'… (305 characters) for --timezone — ")
 

@@ -149,7 +149,7 @@ def test_a_bad_row_after_written_chunks_leaves_nothing(app, engine, account, tmp
 
     result = import_csv(app, write_calendar(tmp_path / "cal.csv", 2500, bad_at=2400), chunk_rows=300)
     assert result.written is False
-    assert result.errors == ["line 2402: bad time '25:00' — use 24-hour HH:MM, e.g. 08:00 or 19:30"]
+    assert result.errors == ["line 2402: bad time '25:00' — write it as HH:MM or HH.MM, e.g. 08:00, 19.30 or 19.30 WITA"]
     assert counts(engine) == {"posts": 0, "imports": 0}
 
 

@@ -14,7 +14,7 @@ from campaigner.models import Base
 WIB = ZoneInfo("Asia/Jakarta")
 ACCEPTED = ("date/tanggal/tgl, time/jam/waktu/pukul, accounts/account/akun, text/teks/isi/konten/content, "
             "link/tautan/url, campaign/kampanye, media/gambar/foto/image/images, "
-            "max_late/max-late/max late/batas_telat/batas telat")
+            "max_late/max-late/max late/batas_telat/batas telat, status")
 
 
 def wib(text: str) -> datetime:
@@ -142,7 +142,7 @@ def test_import_bad_rows_are_still_each_reported_then_counted(two, engine, tmp_p
     before = everything(engine)
     r = two("post", "import", str(csv))
     assert r.exit_code == 1 and r.stderr.splitlines() == [
-        "Error: cal.csv line 2: bad time '29:00' — use 24-hour HH:MM, e.g. 08:00 or 19:30",
+        "Error: cal.csv line 2: bad time '29:00' — write it as HH:MM or HH.MM, e.g. 08:00, 19.30 or 19.30 WITA",
         "Error: cal.csv line 3: no account named 'nope' — see `campaigner account list`",
         "Error: 2 bad rows in cal.csv, nothing was imported — fix the rows above and import again"]
     assert everything(engine) == before

@@ -154,12 +154,14 @@ def test_unknown_account_and_campaign(setup, engine):
 
 
 def test_bad_and_past_times(setup, engine):
-    r = setup("post", "add", "Hidup buruh!", "--to", "kspi-x", "--at", "besok jam 9")
+    r = setup("post", "add", "Hidup buruh!", "--to", "kspi-x", "--at", "besok jam sembilan")
     assert r.exit_code == 1
-    assert r.stderr == ("Error: cannot read the time of day in 'besok jam 9' — use HH:MM, e.g. \"tomorrow 09:00\"\n")
+    assert r.stderr == ("Error: cannot read the time of day in 'besok jam sembilan' — use HH:MM, e.g. "
+                        "\"tomorrow 09:00\"\n")
     r = setup("post", "add", "Hidup buruh!", "--to", "kspi-x", "--at", "2026-13-01 09:00")
-    assert r.stderr == ("Error: cannot read the time '2026-13-01 09:00' — use \"2026-12-01 09:00\", ISO 8601 with an "
-                        "offset, \"tomorrow 09:00\" or \"+2h\"\n")
+    assert r.stderr == ("Error: cannot read the time '2026-13-01 09:00' — use \"2026-12-07 09:00\", \"07/12/2026 "
+                        "09.00\", \"senin 10:00\", \"besok 09:00\", ISO 8601 with an offset or \"+2h\" (dates day "
+                        "first)\n")
     r = setup("post", "add", "Hidup buruh!", "--to", "kspi-x", "--at", "2026-11-30 07:59")
     assert r.stderr == "Error: the time 2026-11-30 07:59 WIB is in the past — pick a later time, or use --now\n"
     r = setup("post", "add", "Hidup buruh!", "--to", "kspi-x")

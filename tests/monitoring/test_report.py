@@ -282,6 +282,37 @@ def test_csv_has_one_row_per_delivery(cli, week47, tmp_path):
     assert first["named_metrics"] == "likes 40; reposts 10; replies 5; quotes 2; impressions 1000; bookmarks 3"
 
 
+def test_csv_in_indonesian_opens_in_indonesian_excel(cli, week47, tmp_path):
+    """``--lang id``: Indonesian column names, ``;`` between cells, a decimal comma, a byte-order
+    mark and CRLF (the excel-id dialect); ``--dialect standard`` keeps ``,`` and ``.``."""
+    from campaigner.report_render.csvfile import COLUMNS, ID_NAMES
+
+    out = tmp_path / "pekan47.csv"
+    cli.ok("report", "weekly", "--week", "2026-W47", "--format", "csv", "--lang", "id", "--out", str(out))
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfid_pengiriman;id_unggahan;status;kampanye;akun;platform;jadwal_lokal;")
+    assert raw.count(b"\r\n") == 7 and raw.count(b"\n") == 7  # a header and 6 rows, each ending in CRLF
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[0] == [ID_NAMES[c] for c in COLUMNS]
+    body = [dict(zip(COLUMNS, row)) for row in rows[1:]]
+    first = next(b for b in body if b["published_local"] == "2026-11-16 06:30" and b["platform"] == "x")
+    assert (first["status"], first["likes"], first["engagement_rate"]) == ("terbit", "40", "0,0570")
+    assert {b["status"] for b in body} == {"terbit", "gagal"}
+    standard = cli.ok("report", "weekly", "--week", "2026-W47", "--format", "csv", "--lang", "id", "--dialect",
+                      "standard").stdout
+    assert standard.startswith("id_pengiriman,id_unggahan,status,") and ",0.0570," in standard
+    excel = cli.ok("report", "weekly", "--week", "2026-W47", "--format", "csv", "--dialect", "excel-id").stdout
+    assert excel.startswith("\ufeffdelivery_id;post_id;status;") and ";0,0570;" in excel
+    # the language in the config file is the default
+    (cli.home / "config" / "campaigner.toml").write_text('[report]\nlang = "id"\n')
+    assert cli.ok("report", "weekly", "--week", "2026-W47", "--format", "csv").stdout.startswith("\ufeffid_pengiriman;")
+    (cli.home / "config" / "campaigner.toml").write_text('lang = "id"\n')
+    assert cli.ok("report", "weekly", "--week", "2026-W47", "--format", "csv").stdout.startswith("\ufeffid_pengiriman;")
+    r = cli("report", "weekly", "--week", "2026-W47", "--dialect", "excel-id")
+    assert (r.exit_code, r.stderr) == (2, "Error: --dialect is for --format csv, not text — see `campaigner report "
+                                          "weekly --help`\n")
+
+
 def test_json_is_versioned_with_documented_keys(cli, week47):
     r = report_json(cli, "--week", "2026-W47")
     assert r["version"] == 1 and r["report"] == "weekly" and r["complete"] is True
