@@ -599,6 +599,17 @@ def check_lang(value: object, source: str) -> str:
 MAX_USER = 128
 
 
+def os_user() -> str | None:
+    """The system's name for the user running campaigner (None when it has none): who approves
+    a draft when the ``user`` setting is not set."""
+    import getpass
+
+    try:
+        return getpass.getuser() or None
+    except (KeyError, OSError):  # no user name in some containers
+        return None
+
+
 def _user(value: object, source: str) -> str | None:
     """The ``user`` setting: who this person is when approving (one name, no spaces)."""
     if value is None:

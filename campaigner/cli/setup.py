@@ -89,7 +89,7 @@ def _show(flags, as_json: bool) -> None:
 
 
 def _os_user() -> str:
-    from campaigner.services.approval import os_user
+    from campaigner.config import os_user
 
     return os_user() or "unknown"
 

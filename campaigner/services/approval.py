@@ -21,6 +21,7 @@ from datetime import datetime
 
 from campaigner import db, lateness, states
 from campaigner.app import App
+from campaigner.config import os_user
 from campaigner.errors import InvalidInput
 from campaigner.models import Approval, Delivery, Post, PostReview
 from campaigner.models import DeliveryStatus as S
@@ -30,16 +31,6 @@ from campaigner.times import format_local
 
 #: the longest reason a rejection keeps
 MAX_REASON = 1000
-
-
-def os_user() -> str | None:
-    """The system's name for the user running campaigner (None when it has none)."""
-    import getpass
-
-    try:
-        return getpass.getuser() or None
-    except (KeyError, OSError):  # no user name in some containers
-        return None
 
 
 def reviewer(app: App) -> str:

@@ -166,6 +166,9 @@ def test_only_the_approvers_may_approve_or_reject(cli, engine, platform_account)
     cli.ok("post", "add", "Usulan lain", "--to", "m1", "--at", "2026-12-01 10:00", "--draft")
     path = cli.home / "config" / "campaigner.toml"
     config(cli, 'user = "tono"\napprovers = ["budi", "sari"]\n')
+    shown = json.loads(cli.ok("config", "--json").stdout)
+    assert (shown["settings"]["user"], shown["settings"]["approvers"], shown["sources"]["user"]) == \
+           ("tono", "budi, sari", f"config file {path}")
     r = cli("post", "approve", "1")
     assert (r.exit_code, r.stdout) == (1, "")
     assert r.stderr == f"Error: tono may not approve posts (approvers in {path}: budi, sari) — ask one of them to approve it\n"
