@@ -29,8 +29,8 @@ _FOR_HELP = 'What the campaign is for (repeatable), e.g. --for "upah layak".'
 @click.option("--name", required=True, help='Full name, e.g. "Upah Layak 2027".')
 @click.option("--hashtag", "hashtags", multiple=True, help="A hashtag of the campaign (repeatable).")
 @click.option("--issue", help="The labour issue it is about.")
-@click.option("--start", help="First day (YYYY-MM-DD).")
-@click.option("--end", help="Last day (YYYY-MM-DD).")
+@click.option("--start", help="First day: 2026-12-07, 07/12/2026 or 7 Des 2026 (day first).")
+@click.option("--end", help="Last day, written like --start.")
 @click.option("--auto-hashtags/--no-auto-hashtags", default=True, show_default=True,
               help="Append the campaign's hashtags to its posts when they fit.")
 @click.option("--against", "against", multiple=True, help=_AGAINST_HELP)
@@ -54,8 +54,8 @@ def add(flags, slug, name, hashtags, issue, start, end, auto_hashtags, against, 
 @click.option("--issue", help='The labour issue it is about ("" clears it).')
 @click.option("--hashtag", "hashtags", multiple=True, help="Its hashtags (repeatable; replaces them all).")
 @click.option("--no-hashtags", is_flag=True, help="Remove all its hashtags.")
-@click.option("--start", help='First day (YYYY-MM-DD; "" clears it).')
-@click.option("--end", help='Last day (YYYY-MM-DD; "" clears it).')
+@click.option("--start", help='First day: 2026-12-07, 07/12/2026 or 7 Des 2026 (day first; "" clears it).')
+@click.option("--end", help='Last day, written like --start ("" clears it).')
 @click.option("--auto-hashtags/--no-auto-hashtags", default=None,
               help="Append the campaign's hashtags to its posts when they fit.")
 @click.option("--against", "against", multiple=True, help=_AGAINST_HELP + " Replaces what it was against.")

@@ -213,7 +213,9 @@ def when_options(f):
     f = click.option("--now", "now_", is_flag=True, help="Publish as soon as possible.")(f)
     f = click.option("--next-slot", is_flag=True, help="Each account's next free posting slot.")(f)
     f = click.option("--at", "at", metavar="TIME",
-                     help='Local time in the account\'s zone: "2026-12-01 09:00", ISO 8601, "tomorrow 09:00", "+2h".')(f)
+                     help='Local time in the account\'s zone: "2026-12-07 09:00", "07/12/2026 09.00" (day first), '
+                          '"8 Des 2026 pukul 19.30", "senin 10:00", "besok 09:00", "+2h", ISO 8601; a zone label '
+                          '(WIB, WITA, WIT) after the time reads it there.')(f)
     return f
 
 
