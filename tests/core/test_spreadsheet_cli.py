@@ -239,3 +239,13 @@ def test_campaign_dates_and_zone_names_as_people_write_them(cli, engine):
     (cli.home / "config" / "campaigner.toml").write_text('lang = "jawa"\n')
     assert cli("config").stderr == (f"Error: unknown language 'jawa' (lang in {cli.home / 'config' / 'campaigner.toml'})"
                                     " — use \"en\" (English) or \"id\" (Bahasa Indonesia)\n")
+
+
+def test_group_names_are_read_in_any_case_too(cli, engine, tmp_path):
+    setup(cli)
+    cli.ok("group", "add", "semua", "kspi-x", "fspmi-bsky")
+    path = sheet(tmp_path, "tanggal;jam;akun;teks\r\n07/12/2026;10.00;SEMUA;Bersama\r\n")
+    assert cli.ok("post", "import", str(path), "--dry-run").stdout.splitlines()[0] == (
+        "line 2      2026-12-07 10:00 WIB   ready  kspi-x, fspmi-bsky 2026-12-07 10:00 WITA — Bersama")
+    r = cli.ok("post", "add", "Halo", "--to", "Semua", "--at", "8 Des 2026 09.00")
+    assert [line.split()[0] for line in r.stdout.splitlines()[2:4]] == ["kspi-x", "fspmi-bsky"]
