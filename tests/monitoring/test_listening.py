@@ -366,6 +366,16 @@ def test_weekly_report_share_of_voice_in_text_markdown_html_and_csv(cli, counted
                                                  ("bluesky", "#TaperaUntukRakyat", "comparison", "2", "0.7143")}
     # the deliveries' CSV is what it was: one row per delivery
     assert next(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))[0] == "delivery_id"
+    # in Indonesian both files open in Indonesian Excel: ';', a decimal comma, a BOM, Indonesian words
+    cli.ok("report", "weekly", "--week", "2026-W48", "--format", "csv", "--lang", "id", "--out", str(out))
+    raw = beside.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfkampanye;platform;sumber;zona_hari;hari;tagar;peran;unggahan;"
+                          b"paling_sedikit;pangsa\r\n")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert {(r[1], r[5], r[6], r[7], r[9]) for r in rows[1:] if r[1] == "bluesky"} == {
+        ("bluesky", "#TolakTapera", "kampanye", "5", "0,7143"), ("bluesky", "#TaperaUntukRakyat", "pembanding", "2",
+                                                                 "0,7143")}
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfid_pengiriman;")
 
 
 def test_a_week_without_counts_has_no_share_of_voice(cli, world):

@@ -4,7 +4,7 @@ The delivery status column is a plain string (``_enum`` makes no native enum and
 constraint), so the new ``draft`` and ``rejected`` values need no ALTER TYPE nor a table rewrite.
 
 Revision ID: 0012_drafts
-Revises: 0013_groups
+Revises: 0015_listening
 Create Date: 2026-12-06 20:00:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0012_drafts'
-down_revision = '0013_groups'
+down_revision = '0015_listening'
 branch_labels = None
 depends_on = None
 
