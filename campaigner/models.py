@@ -129,6 +129,8 @@ class AttemptOutcome(str, enum.Enum):
     AUTH_EXPIRED = "auth_expired"            # credentials refused: the account pauses
     PERMANENT = "permanent"                  # refused for good
     TRANSIENT = "transient"                  # failed for now, surely not posted
+    #: the platform is still preparing it (a Meta media container): nothing is out, asked again later
+    PROCESSING = "processing"
     # reconcile: the worker (or a person) looked for a post whose outcome was unknown
     FOUND = "found"                          # it is there (recorded)
     NOT_FOUND = "not_found"                  # surely not there: it is sent again
@@ -161,7 +163,11 @@ class Account(Base):
     handle: Mapped[str | None] = mapped_column(String(255))
     base_url: Mapped[str | None] = mapped_column(String(512))
     timezone: Mapped[str | None] = mapped_column(String(64))  # None = the configured default
+    #: the most posts per local day the user wants (None: no cap of their own)
     daily_cap: Mapped[int | None] = mapped_column(Integer)
+    #: the platform's own publishing quota (Instagram, Threads: posts per moving 24 hours) as it
+    #: last reported it; the cap planned against is the lower of this and ``daily_cap``
+    quota_total: Mapped[int | None] = mapped_column(Integer)
     min_spacing_minutes: Mapped[int | None] = mapped_column(Integer)
     char_limit: Mapped[int | None] = mapped_column(Integer)  # e.g. a Mastodon instance's own limit
     #: how late its posts may go out, in minutes (0: no limit; None: the configured default)

@@ -37,6 +37,7 @@ paused accounts, caps and spacing. Every function takes ``now`` from the app's c
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import enum
 import functools
 import logging
@@ -45,27 +46,29 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Callable, Iterable, Iterator, NamedTuple, cast
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, case, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, case, exists, func, insert, null, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
 from campaigner import db, lateness, states
 from campaigner.app import App
-from campaigner.errors import CampaignerError
+from campaigner.errors import CampaignerError, ConfigError
+from campaigner.media_host import MediaHost, StoreError
 from campaigner.models import (Account, AccountStatus, Alert, Attempt, AttemptOutcome as O, Delivery, DeliveryPart,
                                DeliveryStatus as S, Post, Worker)
 from campaigner.processes import this_process
 from campaigner.services import workers
-from campaigner.services.accounts import connector as account_connector
+from campaigner.services.accounts import connector as account_connector, planned_cap
 from campaigner.services.expiry import expire_waiting
 from campaigner.services.posts import (known_there, look_since, maybe_out_since, outgoing_post, pending_part,
                                        uncertain)
 from campaigner.times import format_local, local_day_bounds
 from campaigner.wording import plural
-from connectors.base import (AlreadyPublished, AuthExpired, Connector, ConnectorError, OutgoingPost, Permanent,
-                             Published, RateLimited, Transient)
+from connectors.base import (AlreadyPublished, AuthExpired, Connector, ConnectorError, HasQuota, NotReady,
+                             OutgoingPost, Permanent, Published, Quota, RateLimited, Transient)
+from connectors.registry import platform_info
 from scheduler.policy import RetryPolicy
 from scheduler.writes import Write, Writes
 
@@ -77,6 +80,12 @@ RECONCILE_DELAY = timedelta(seconds=30)
 MIN_HOLD = timedelta(seconds=30)
 #: how long a holder keeps its accounts and claims after its last heartbeat (it beats every third)
 LEASE = timedelta(seconds=30)
+#: the shortest wait before a post the platform is still preparing is looked at again (a check time
+#: of "now" must not make the next pass call the platform again at once, and again, and again)
+MIN_PROCESSING_WAIT = timedelta(seconds=1)
+#: a platform quota used up: asked again after at most this long (a post made elsewhere, by another
+#: app on the account, may leave the moving window before the oldest one campaigner made)
+QUOTA_RECHECK = timedelta(hours=1)
 
 
 class Bucket(str, enum.Enum):
@@ -89,6 +98,8 @@ class Bucket(str, enum.Enum):
     UNCONFIRMED = "unconfirmed"
     HELD = "held"
     EXPIRED = "expired"
+    #: the platform is still preparing it (a Meta media container): queued again, looked at later
+    PROCESSING = "processing"
 
 
 #: buckets after which nothing more goes out on the account in this pass
@@ -96,17 +107,28 @@ STOPS_ACCOUNT = frozenset({Bucket.HELD, Bucket.RETRYING, Bucket.UNCONFIRMED})
 
 
 class _End(NamedTuple):
-    """How an attempt ends: its outcome code, the prose, and the platform's HTTP status if it answered."""
+    """How an attempt ends: its outcome code, the prose, and the platform's HTTP status if it answered;
+    and what the connector asked to keep for the part's next call (``ConnectorError.progress``:
+    ``part_id`` and ``progress``, written with the attempt's end; None: keep what was kept, ``{}``:
+    forget it)."""
 
     attempt_id: int
     outcome: O
     error: str | None = None
     http_status: int | None = None
+    part_id: int | None = None
+    progress: Mapping[str, Any] | None = None
 
     @classmethod
-    def of(cls, attempt_id: int, outcome: O, exc: BaseException | str | None = None) -> "_End":
+    def of(cls, attempt_id: int, outcome: O, exc: BaseException | str | None = None,
+           part: DeliveryPart | None = None) -> "_End":
+        progress = exc.progress if isinstance(exc, ConnectorError) and part is not None else None
+        if progress is not None and part is not None:
+            part.progress = dict(progress) or None  # what the next call of this part is given
         return cls(attempt_id, outcome, None if exc is None else str(exc),
-                   exc.http_status if isinstance(exc, ConnectorError) else None)
+                   exc.http_status if isinstance(exc, ConnectorError) else None,
+                   part.id if progress is not None and part is not None else None,
+                   dict(progress) if progress is not None else None)
 
 
 # --- the hot path's statements, built once (building a statement costs more than running it) -----
@@ -119,8 +141,12 @@ _START_ATTEMPT = insert(_A).values(delivery_id=bindparam("b_id"), part_position=
 _END_ATTEMPT = update(_A).where(_A.c.id == bindparam("b_attempt")).values(
     finished_at=bindparam("b_now"), outcome=bindparam("b_outcome"), error=bindparam("b_error"),
     http_status=bindparam("b_http_status"))
+#: a part is out: what it became, and the progress kept for it is cleared (SQL NULL, not JSON null)
 _RECORD_PART = update(_P).where(_P.c.id == bindparam("b_part")).values(
-    remote_id=bindparam("b_remote_id"), remote_url=bindparam("b_remote_url"), published_at=bindparam("b_published_at"))
+    remote_id=bindparam("b_remote_id"), remote_url=bindparam("b_remote_url"), published_at=bindparam("b_published_at"),
+    progress=null())
+_KEEP_PROGRESS = update(_P).where(_P.c.id == bindparam("b_part")).values(progress=bindparam("b_progress"))
+_FORGET_PROGRESS = update(_P).where(_P.c.id == bindparam("b_part")).values(progress=null())
 
 
 @functools.lru_cache(maxsize=64)
@@ -141,6 +167,7 @@ class PassReport:
     unconfirmed: list[int] = field(default_factory=list)
     held: list[int] = field(default_factory=list)
     expired: list[int] = field(default_factory=list)
+    processing: list[int] = field(default_factory=list)
     recovered: int = 0
 
     def add(self, bucket: Bucket, delivery_id: int) -> None:
@@ -168,6 +195,11 @@ class _Batch:
     published_today: int = 0
     last_published: datetime | None = None
     counted: bool = False
+    #: the platform's own quota (``HasQuota``), asked once per batch: posts left in its window, kept
+    #: up to date as posts go out (None: not asked yet, or it could not be asked)
+    quota: Quota | None = None
+    quota_left: int | None = None
+    quota_asked: bool = False
 
 
 class Engine:
@@ -198,6 +230,9 @@ class Engine:
         self._hand_lock = threading.Lock()
         #: workers on this machine whose process has ended (looked up by ``recover``, each pass)
         self._ended: list[tuple[str, int, int | None]] = []
+        #: the ``[media]`` host, opened at the first post that needs it (a failed open is not kept)
+        self._media_host: MediaHost | None = None
+        self._media_host_lock = threading.Lock()
 
     # --- liveness -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -496,6 +531,8 @@ class Engine:
         pending = [p for p in d.parts if p.remote_id is None]
         if not pending:  # every part is out (recorded before a crash)
             return self._finish(d, batch)
+        if self._quota_used_up(batch, connector):
+            return self._quota_hold(d, batch)
         for part in pending:
             settled = self._publish_part(d, batch, part, connector, last=part is pending[-1])
             if settled is not None:
@@ -519,33 +556,132 @@ class Engine:
     def _publish_part(self, d: Delivery, batch: _Batch, part: DeliveryPart, connector: Connector, *,
                       last: bool) -> Bucket | None:
         """One part: attempt committed, the call, the outcome committed (None when more parts
-        follow, else the report bucket)."""
+        follow, else the report bucket). What the connector asks to keep for the part's next call
+        (``NotReady.progress``, ``ConnectorError.progress``) is written with the attempt's end."""
         attempt_id = self._start_attempt(d.id, part.position, "publish")
         if attempt_id is None:
             return Bucket.HELD  # not ours any more: nothing was sent
+        outgoing = self._outgoing(d, part)
         try:
-            published = connector.publish(self._outgoing(d, part))
+            outgoing = self._hosted(d, outgoing)
+        except StoreError as exc:  # the public place could not be written now: like a 5xx
+            return self._retry(d, batch, f"media not put on the public host: {exc}",
+                               attempt=_End.of(attempt_id, O.TRANSIENT, exc))
+        except CampaignerError as exc:  # no [media] (or a broken one): a person must configure it
+            return self._fail(d, batch, self._host_missing(d, exc), attempt=_End.of(attempt_id, O.PERMANENT, exc))
+        try:
+            published = connector.publish(outgoing)
+        except NotReady as exc:
+            return self._processing(d, batch, _End.of(attempt_id, O.PROCESSING, exc, part), exc)
         except RateLimited as exc:
-            return self._hold(d, batch, attempt_id, exc)
+            return self._hold(d, batch, attempt_id, exc, part=part)
         except AuthExpired as exc:
             return self._pause(d, batch, f"the platform refused its credentials ({exc})",
-                               attempt=_End.of(attempt_id, O.AUTH_EXPIRED, exc))
+                               attempt=_End.of(attempt_id, O.AUTH_EXPIRED, exc, part))
         except AlreadyPublished as exc:
-            return self._already_there(d, batch, part, connector, _End.of(attempt_id, O.ALREADY_PUBLISHED, exc),
-                                       last=last)
+            return self._already_there(d, batch, part, connector,
+                                       _End.of(attempt_id, O.ALREADY_PUBLISHED, exc, part), last=last)
         except Permanent as exc:
-            return self._fail(d, batch, exc.reason, attempt=_End.of(attempt_id, O.PERMANENT, exc))
+            return self._fail(d, batch, exc.reason, attempt=_End.of(attempt_id, O.PERMANENT, exc, part))
         except Transient as exc:
             if exc.outcome_unknown:
-                return self._unconfirmed(d, batch, str(exc), attempt=_End.of(attempt_id, O.UNKNOWN, exc))
-            return self._retry(d, batch, str(exc), attempt=_End.of(attempt_id, O.TRANSIENT, exc))
+                return self._unconfirmed(d, batch, str(exc), attempt=_End.of(attempt_id, O.UNKNOWN, exc, part))
+            return self._retry(d, batch, str(exc), attempt=_End.of(attempt_id, O.TRANSIENT, exc, part))
         except ConnectorError as exc:  # NotSupported and the like: this post can never go out here
-            return self._fail(d, batch, str(exc), attempt=_End.of(attempt_id, O.PERMANENT, exc))
+            return self._fail(d, batch, str(exc), attempt=_End.of(attempt_id, O.PERMANENT, exc, part))
         except Exception as exc:  # a bug after the request may have gone out: never re-send blind
             log.exception("delivery %d: unexpected error while publishing", d.id)
             return self._unconfirmed(d, batch, f"unexpected {type(exc).__name__}",
                                      attempt=_End.of(attempt_id, O.UNKNOWN, f"{type(exc).__name__}: {exc}"))
         return self._record_part(d, batch, part, _End(attempt_id, O.PUBLISHED), published, last=last)
+
+    def _processing(self, d: Delivery, batch: _Batch, end: _End, exc: NotReady) -> Bucket:
+        """Nothing is out yet: the platform is still preparing the post (``NotReady``). Its progress
+        is kept (with the attempt's end), the delivery is queued again for ``check_at`` — no attempt
+        spent, no backoff — and its lateness limit still applies when it is claimed again."""
+        now = self.app.now()
+        check_at = max(exc.check_at, now + MIN_PROCESSING_WAIT)
+        self._settle(d, batch, S.QUEUED,
+                     dict(next_attempt_at=check_at, last_error=f"{d.account.platform} is still preparing it: {exc}"),
+                     self._ender(end))
+        log.info("%s delivery %d is still being prepared by the platform; looked at again at %s", d.account.name,
+                 d.id, check_at.isoformat())
+        return Bucket.PROCESSING
+
+    # --- media by URL (Instagram, Threads) ----------------------------------------------------
+    def _hosted(self, d: Delivery, outgoing: OutgoingPost) -> OutgoingPost:
+        """``outgoing`` with each media file put on the ``[media]`` host and its public URL set, for
+        a platform that fetches media by URL; as it is for the others. Publishing a file is
+        idempotent (the same file keeps its URL), and each call counts its age from now again, so
+        cleanup never takes a file away while its post is being prepared."""
+        if not outgoing.media or not platform_info(d.account.platform).media_by_url:
+            return outgoing
+        host = self._host()
+        now = self.app.now()
+        media = tuple(dataclasses.replace(m, url=host.publish(m.path, m.mime_type, now)) for m in outgoing.media)
+        return dataclasses.replace(outgoing, media=media)
+
+    def _host(self) -> MediaHost:
+        with self._media_host_lock:
+            if self._media_host is None:
+                self._media_host = MediaHost.open(self.app)
+            return self._media_host
+
+    def _host_missing(self, d: Delivery, exc: CampaignerError) -> str:
+        """Why a post whose media cannot be put on a public host fails, and what to do (one line)."""
+        fix = (f"{exc.fix}; then send it again with `campaigner post retry {d.post_id} --account {d.account.name}`"
+               if isinstance(exc, ConfigError) and exc.fix else
+               f"{exc}; then `campaigner post retry {d.post_id} --account {d.account.name}`")
+        what = exc.what if isinstance(exc, ConfigError) and exc.fix else "its media cannot be published"
+        return f"{d.account.platform} fetches media from a public address, and {what} — {fix}"
+
+    # --- the platform's own quota (Instagram, Threads) ----------------------------------------
+    def _quota_used_up(self, batch: _Batch, connector: Connector) -> bool:
+        """Whether the platform's own publishing quota has nothing left for the next post. Asked once
+        per batch (``HasQuota.quota``), then counted down as posts go out; a failed ask is logged
+        and publishing goes on (the platform's own refusal, ``RateLimited``, still holds the account)."""
+        account = batch.account
+        if not platform_info(account.platform).quota:
+            return False
+        if not batch.quota_asked:
+            batch.quota_asked = True
+            try:
+                quota = cast(HasQuota, connector).quota()
+            except Exception as exc:  # a broken quota call must not stop publishing
+                if not isinstance(exc, ConnectorError):
+                    log.exception("%s: unexpected error while asking for the publishing quota", account.name)
+                else:
+                    log.warning("%s: publishing quota not known (%s); publishing anyway", account.name, exc)
+                return False
+            batch.quota, batch.quota_left = quota, quota.left
+            if quota.total != account.quota_total:
+                self._later_quota_total(account, quota.total)
+        return batch.quota_left is not None and batch.quota_left <= 0
+
+    def _later_quota_total(self, account: Account, total: int) -> None:
+        """Keep the platform's quota on the account (the daily cap planned against, ``planned_cap``)."""
+        account.quota_total = total
+        self._later(lambda s: s.execute(update(Account).where(Account.id == account.id).values(quota_total=total)))
+
+    def _quota_hold(self, d: Delivery, batch: _Batch) -> Bucket:
+        """The quota is used up: hold the account (no container is made that could not be published)
+        until the oldest post campaigner made in the window leaves it — asked again at least every
+        QUOTA_RECHECK, since posts made by other apps count too."""
+        quota = batch.quota
+        assert quota is not None
+        now = self.app.now()
+        account = batch.account
+        self._writer().flush()  # the posts that went out in this batch count
+        with db.read(self.app.engine) as s:
+            oldest = s.scalar(select(func.min(Delivery.published_at)).where(
+                Delivery.account_id == account.id, Delivery.status == S.PUBLISHED,
+                Delivery.published_at > now - quota.window))
+        until = now + QUOTA_RECHECK if oldest is None else min(oldest + quota.window, now + QUOTA_RECHECK)
+        hours = quota.window / timedelta(hours=1)
+        exc = RateLimited(until, f"{account.platform} publishing quota used up: {quota.total - (batch.quota_left or 0)} "
+                                 f"of {quota.total} posts in {hours:g} h")
+        log.info("%s: %s", account.name, exc)
+        return self._hold(d, batch, None, exc)
 
     def _already_there(self, d: Delivery, batch: _Batch, part: DeliveryPart, connector: Connector, end: _End, *,
                        last: bool) -> Bucket | None:
@@ -598,14 +734,14 @@ class Engine:
         try:
             found = connector.find_existing(self._outgoing(d, part), look_since(d, part))
         except RateLimited as exc:
-            return self._hold(d, batch, attempt_id, exc, uncertain=True)
+            return self._hold(d, batch, attempt_id, exc, uncertain=True, part=part)
         except AuthExpired as exc:
             return self._pause(d, batch, f"the platform refused its credentials ({exc})", uncertain=True,
-                               attempt=_End.of(attempt_id, O.AUTH_EXPIRED, exc))
+                               attempt=_End.of(attempt_id, O.AUTH_EXPIRED, exc, part))
         except ConnectorError as exc:
             return self._unconfirmed(d, batch, f"could not look for it yet: {exc}",
                                      again_in=self.policy.delay(1, self.rng),
-                                     attempt=_End.of(attempt_id, O.TRANSIENT, exc))
+                                     attempt=_End.of(attempt_id, O.TRANSIENT, exc, part))
         if found is not None:
             last = all(p.remote_id is not None for p in d.parts if p is not part)
             log.info("delivery %d: part %d was published after all (%s)", d.id, part.position + 1, found.url)
@@ -641,19 +777,21 @@ class Engine:
 
     def _cap_or_spacing(self, batch: _Batch, d: Delivery, now: datetime) -> tuple[datetime, str] | None:
         account = batch.account
-        if not (account.daily_cap or account.min_spacing_minutes):
+        cap = planned_cap(account)
+        if not (cap or account.min_spacing_minutes):
             return None
         zone = self.app.zone_for(account.timezone)
         day = now.astimezone(zone).date()
         if not batch.counted or batch.day != day:
             self._count(batch, now)
-        if account.daily_cap:
-            if batch.published_today >= account.daily_cap:
+        if cap:
+            if batch.published_today >= cap:
                 start, end = local_day_bounds(day, zone)
                 local_due = d.due_at.astimezone(zone)
                 nxt = datetime.combine(day + timedelta(days=1), local_due.time(), tzinfo=zone)
                 nxt = max(nxt.astimezone(end.tzinfo), end)
-                return nxt, (f"moved to {format_local(nxt, zone)}: daily cap of {account.daily_cap} reached on "
+                whose = "" if cap == account.daily_cap else f" ({account.platform}'s publishing quota)"
+                return nxt, (f"moved to {format_local(nxt, zone)}: daily cap of {cap}{whose} reached on "
                              f"{day} ({format_local(now, zone).split()[-1]})")
         if account.min_spacing_minutes:
             last = batch.last_published
@@ -690,12 +828,21 @@ class Engine:
                                                      b_worker=self.worker, b_now=now)).scalar_one()
 
     def _finish_attempt(self, end: _End, s: Connection | None = None) -> None:
+        """End the attempt (and keep the progress the connector asked to keep, in the same
+        transaction: a crash cannot keep one without the other)."""
         params = dict(b_attempt=end.attempt_id, b_now=self.app.now(), b_outcome=end.outcome, b_error=end.error,
                       b_http_status=end.http_status)
+
+        def write(conn: Connection) -> None:
+            conn.execute(_END_ATTEMPT, params)
+            if end.progress:
+                conn.execute(_KEEP_PROGRESS, dict(b_part=end.part_id, b_progress=end.progress))
+            elif end.progress is not None:  # {}: forgotten (stored as SQL NULL, like a part never tried)
+                conn.execute(_FORGET_PROGRESS, dict(b_part=end.part_id))
         if s is not None:
-            s.execute(_END_ATTEMPT, params)
+            write(s)
         else:
-            self._later(lambda conn: conn.execute(_END_ATTEMPT, params))
+            self._later(write)
 
     def _record_part(self, d: Delivery, batch: _Batch, part: DeliveryPart, end: _End, published: Published, *,
                      last: bool) -> Bucket | None:
@@ -703,6 +850,7 @@ class Engine:
         the last part the delivery is published in the same transaction (None: more parts follow)."""
         part.remote_id, part.remote_url, part.published_at = (published.remote_id, published.url,
                                                               published.published_at)
+        part.progress = None
 
         def write(s: Connection, now: datetime) -> None:
             s.execute(_RECORD_PART, dict(b_part=part.id, b_remote_id=published.remote_id, b_remote_url=published.url,
@@ -770,6 +918,8 @@ class Engine:
                                                  published_at=published_at, last_error=None, next_attempt_at=None),
                      extra)
         self._counted_publish(batch, published_at)
+        if batch.quota_left is not None:
+            batch.quota_left -= 1
         log.info("published %s delivery %d: %s", d.account.name, d.id, first.remote_url or first.remote_id)
         return Bucket.PUBLISHED
 
@@ -812,10 +962,11 @@ class Engine:
         log.info("deferred %s delivery %d: %s", d.account.name, d.id, why)
         return Bucket.DEFERRED
 
-    def _hold(self, d: Delivery, batch: _Batch, attempt_id: int, exc: RateLimited, *,
-              uncertain: bool = False) -> Bucket:
-        """Rate limited: no attempt is spent; the account (or every account on the same app) waits —
-        at least MIN_HOLD, even when the platform's reset time is already past."""
+    def _hold(self, d: Delivery, batch: _Batch, attempt_id: int | None, exc: RateLimited, *,
+              uncertain: bool = False, part: DeliveryPart | None = None) -> Bucket:
+        """Rate limited (or the platform's quota used up, with no call made: ``attempt_id`` None): no
+        attempt is spent; the account (or every account on the same app) waits — at least
+        MIN_HOLD, even when the platform's reset time is already past."""
         exc.retry_at = max(exc.retry_at, self.app.now() + MIN_HOLD)
         account = d.account
 
@@ -830,7 +981,7 @@ class Engine:
         self._settle(d, batch, S.UNCONFIRMED if uncertain else S.QUEUED,
                      dict(next_attempt_at=exc.retry_at,
                           last_error=f"rate limited until {format_local(exc.retry_at, self.app.zone_for(account.timezone))}"),
-                     self._ender(_End.of(attempt_id, O.RATE_LIMITED, exc), hold))
+                     self._ender(None if attempt_id is None else _End.of(attempt_id, O.RATE_LIMITED, exc, part), hold))
         log.info("rate limited on %s until %s", account.name, exc.retry_at.isoformat())
         return Bucket.HELD
 

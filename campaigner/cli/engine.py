@@ -58,14 +58,16 @@ def publish(flags, dry_run, as_json, lease_seconds) -> None:
     if as_json:
         echo_json({"published": report.published, "failed": report.failed, "retrying": report.retrying,
                    "deferred": report.deferred, "unconfirmed": report.unconfirmed, "held": report.held,
-                   "expired": report.expired, "recovered": report.recovered})
+                   "expired": report.expired, "processing": report.processing, "recovered": report.recovered})
     elif not quiet() or report.failed or report.unconfirmed or report.held or report.expired:
-        # "expired" only when some did, so the usual line stays as scripts know it
+        # "expired" and "processing" only when some did, so the usual line stays as scripts know it
         click.echo(f"Published {len(report.published)}, failed {len(report.failed)}, retrying "
                    f"{len(report.retrying)}, deferred {len(report.deferred)}, unconfirmed {len(report.unconfirmed)}, "
                    f"held back {len(report.held)}" + (f", expired {len(report.expired)} (too late: see "
                                                       "`campaigner post list --status expired`)"
-                                                      if report.expired else "") + ".")
+                                                      if report.expired else "")
+                   + (f", still being prepared by the platform {len(report.processing)} (looked at again by the "
+                      "next `campaigner publish`, or by `campaigner run`)" if report.processing else "") + ".")
     if report.failed:
         sys.exit(1)
 

@@ -29,6 +29,9 @@ def _status_dict(st, zone, smtp) -> dict:
         "unconfirmed": [{"post_id": u.post_id, "delivery_id": u.delivery_id, "account": u.account, "why": u.why,
                          "needs_person": u.needs_person, "next_check_at": u.next_check_at,
                          "next_check_local": local(u.next_check_at)} for u in st.unconfirmed],
+        "processing": [{"post_id": p.post_id, "delivery_id": p.delivery_id, "account": p.account, "why": p.why,
+                        "next_check_at": p.next_check_at, "next_check_local": local(p.next_check_at)}
+                       for p in st.processing],
         "expired": {"last_7_days": st.expired_total,
                     "latest": [{"post_id": x.post_id, "delivery_id": x.delivery_id, "account": x.account,
                                 "intended_at": x.intended_at, "intended_local": local(x.intended_at),
@@ -87,6 +90,11 @@ def status(flags, as_json) -> None:
         when = ("a person must check it" if u.needs_person
                 else f"the worker looks again at {format_local(u.next_check_at, zone)}")
         click.echo(f"  post {u.post_id} on {u.account} (delivery {u.delivery_id}): {when} — {u.why}")
+    if st.processing:  # only when some are: the usual page stays as it was
+        _line("Processing", f"{len(st.processing)} being prepared by the platform (nothing is out yet)")
+        for p in st.processing:
+            when = f"the worker looks again at {format_local(p.next_check_at, zone)}" if p.next_check_at else ""
+            click.echo(f"  post {p.post_id} on {p.account} (delivery {p.delivery_id}): {when} — {p.why}")
     _line("Expired", f"{st.expired_total} in the last 7 days, not sent: too late" if st.expired_total else "none")
     for x in st.expired:
         click.echo(f"  post {x.post_id} on {x.account} (delivery {x.delivery_id}), its time was "

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from campaigner import db
@@ -14,7 +14,7 @@ from campaigner.errors import CampaignerError, ConfigError, InvalidInput, Missin
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus
 from campaigner.secrets import SecretStatus, env_name
 from campaigner.wording import plural
-from connectors.base import AccountConfig, Connector
+from connectors.base import AccountConfig, Connector, Quota
 from connectors.registry import PLATFORMS, build_connector
 from content.platforms import check_platform as canonical_platform, platform_record
 
@@ -63,6 +63,24 @@ def check_char_limit(value: int | None, platform: str) -> int | None:
         raise InvalidInput(f"{platform} has a fixed text limit: --char-limit does not apply",
                            "leave --char-limit out (it is for a Mastodon instance's own limit or X Premium)")
     return check_cap(value, "--char-limit")
+
+
+def planned_cap(account: Account) -> int | None:
+    """The most posts per local day planned for ``account``: the platform's own publishing quota
+    (``quota_total``, as the platform last reported it) unless the user set a lower cap; None: no cap."""
+    caps = [c for c in (account.daily_cap, account.quota_total) if c]
+    return min(caps) if caps else None
+
+
+def record_quota(app: App, account_id: int, quota: Quota | None) -> None:
+    """Keep the publishing quota the platform reported for the account (``Identity.quota``,
+    ``HasQuota.quota``): its ``total`` is the daily cap planned against (``planned_cap``)."""
+    if quota is None:
+        return
+    with db.write(app.engine) as s:
+        s.execute(update(Account).where(Account.id == account_id, or_(Account.quota_total.is_(None),
+                                                                       Account.quota_total != quota.total))
+                  .values(quota_total=quota.total))
 
 
 def get(session: Session, name: str) -> Account:
@@ -239,7 +257,8 @@ def connector(app: App, account: Account, *, timeout: float = 20.0) -> Connector
 
 
 def verify(app: App, name: str, *, timeout: float = 20.0):
-    """Ask the platform who the account's credentials belong to (``Connector.verify``).
+    """Ask the platform who the account's credentials belong to (``Connector.verify``); a
+    publishing quota it reports is kept on the account (``record_quota``).
 
     Connector errors come back as one clear ``ConfigError`` (wrong or expired token, wrong
     instance, no network); secrets never appear in the message."""
@@ -249,7 +268,7 @@ def verify(app: App, name: str, *, timeout: float = 20.0):
         account = get(s, name)
     where = account.base_url or PLATFORMS[account.platform].default_base_url or account.platform
     try:
-        return connector(app, account, timeout=timeout).verify()
+        who = connector(app, account, timeout=timeout).verify()
     except AuthExpired as exc:
         raise ConfigError(f"{where} refused the credentials of {name!r} ({exc})",
                           f"check or renew its secrets (campaigner account show {name})") from None
@@ -262,6 +281,8 @@ def verify(app: App, name: str, *, timeout: float = 20.0):
     except ConnectorError as exc:  # Permanent, NotSupported
         raise ConfigError(f"{where} did not accept the check for {name!r} ({exc})",
                           "check --base-url points at the right server and the secrets belong to it") from None
+    record_quota(app, account.id, who.quota)
+    return who
 
 
 def check_media_place(app: App, platform: str, *, timeout: float = 10.0) -> str | None:

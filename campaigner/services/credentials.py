@@ -6,6 +6,8 @@ period, or ``campaigner account check`` from cron) calls each active account's `
 
 - credentials refused (or a required secret missing): the account is paused at once and a
   ``paused`` alert raised, so someone renews them before its next post is due;
+- a publishing quota the platform reports (Instagram, Threads: ``Identity.quota``) is kept on the
+  account: its total is the daily cap planned against, unless the user set a lower one;
 - a token the platform says will expire (``Identity.token_expires_at``; Facebook tells it) is
   stored on the account; within ``TOKEN_WARNING`` of that an ``expiring`` alert is raised once
   for that expiry (the weekly report and ``status`` show it too);
@@ -36,7 +38,7 @@ from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError, MissingSecret
 from campaigner.models import Account, AccountStatus, Alert
-from campaigner.services.accounts import connector, get
+from campaigner.services.accounts import connector, get, record_quota
 from campaigner.times import format_local
 from connectors.base import AuthExpired, Connector, ConnectorError, NotSupported, RefreshesToken
 from connectors.registry import PLATFORMS, PlatformInfo
@@ -102,6 +104,7 @@ def _check_one(app: App, account: Account, now: datetime) -> Checked:
             expires_at = account.token_expires_at
         expires_at, note, attention = _renew(app, account, conn, info, expires_at, now)
     _record_expiry(app, account, expires_at, now)
+    record_quota(app, account.id, who.quota)
     return Checked(account.name, "ok", who.handle, expires_at, note, attention)
 
 

@@ -149,7 +149,8 @@ class _Target:
     def __init__(self, account: Account, zone: ZoneInfo):
         self.account = account
         self.id, self.name, self.platform = account.id, account.name, account.platform
-        self.char_limit, self.daily_cap = account.char_limit, account.daily_cap
+        #: the user's cap, or the platform's own quota when it is lower (``accounts.planned_cap``)
+        self.char_limit, self.daily_cap = account.char_limit, accounts_svc.planned_cap(account)
         self.requires_approval = bool(account.requires_approval)
         self.zone = zone
         record = platform_record(self.platform)
@@ -461,7 +462,8 @@ class Planner:
         for t in slot_times(slots, zone, self.now, self.now + timedelta(days=SLOT_HORIZON_DAYS)):
             if t in taken:
                 continue
-            if account.daily_cap and self.day_count(account, t.astimezone(zone).date()) >= account.daily_cap:
+            cap = accounts_svc.planned_cap(account)
+            if cap and self.day_count(account, t.astimezone(zone).date()) >= cap:
                 continue
             return t
         raise InvalidInput(f"account {account.name!r} has no free slot in the next {SLOT_HORIZON_DAYS} days",
@@ -475,6 +477,10 @@ class Planner:
         count = self.day_count(account, day)
         cap = target.daily_cap
         if cap and count + 1 > cap:
+            if cap != account.daily_cap:  # the platform's own quota, which no setting raises
+                raise InvalidInput(f"account {target.name!r} would have {plural(count + 1, 'post')} on {day} "
+                                   f"({format_local(due, zone).split()[-1]}), above {target.platform}'s publishing "
+                                   f"quota of {plural(cap, 'post')} in 24 hours", "pick another day")
             raise InvalidInput(f"account {target.name!r} would have {plural(count + 1, 'post')} on {day} "
                                f"({format_local(due, zone).split()[-1]}), above its daily cap of {cap}",
                                f"pick another day or raise the cap (campaigner account edit {target.name} "

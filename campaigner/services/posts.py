@@ -626,7 +626,8 @@ def resolve_unconfirmed(app: App, post_id: int, *, account: str | None = None, f
 
 def outgoing_post(app: App, d: Delivery, part: DeliveryPart):
     """What goes out for ``part`` of delivery ``d`` (the engine sends it; ``find_existing``
-    compares it with what is on the platform). The link and media go with the first part."""
+    compares it with what is on the platform). The link and media go with the first part; the
+    progress an earlier call left (a Meta container being prepared) goes with its part."""
     from connectors.base import MediaFile, OutgoingPost
 
     prev = d.parts[part.position - 1] if part.position > 0 else None
@@ -641,7 +642,8 @@ def outgoing_post(app: App, d: Delivery, part: DeliveryPart):
     return OutgoingPost(text=part.text, idempotency_key=part.idempotency_key,
                         link=d.post.link if part.position == 0 else None, media=tuple(media),
                         reply_to=prev.remote_id if prev else None,
-                        thread_root=d.parts[0].remote_id if part.position > 0 else None, scheduled_for=d.due_at)
+                        thread_root=d.parts[0].remote_id if part.position > 0 else None, scheduled_for=d.due_at,
+                        progress=part.progress)
 
 
 #: (file hash, platform, keep metadata) → what ``_prepared_now`` made: each send, retry and look

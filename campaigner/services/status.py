@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, func, select
 
 from campaigner import db, states
 from campaigner.app import App
-from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus as S, Worker
+from campaigner.models import Account, AccountStatus, Delivery, DeliveryPart, DeliveryStatus as S, Worker
 from campaigner.services.alerts import pending_count
 from campaigner.services.credentials import TOKEN_WARNING
 from campaigner.services.weekly_report import State as ReportState, state as report_state
@@ -47,6 +47,17 @@ class Unconfirmed:
     @property
     def needs_person(self) -> bool:
         return self.next_check_at is None
+
+
+@dataclass(frozen=True)
+class Processing:
+    """A queued delivery the platform is still preparing (a Meta media container): nothing is out yet."""
+
+    delivery_id: int
+    post_id: int
+    account: str
+    why: str
+    next_check_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,8 @@ class Status:
     failed_24h: int
     expired_24h: int
     unconfirmed: list[Unconfirmed]
+    #: queued, with a part the platform is preparing (its progress kept), due order
+    processing: list[Processing]
     #: expired within EXPIRED_SHOWN, newest first, at most EXPIRED_LISTED; ``expired_total`` counts them all
     expired: list[Expired]
     expired_total: int
@@ -165,6 +178,12 @@ def status(app: App, now: datetime) -> Status:
             select(Delivery.id, Delivery.post_id, Account.name, Delivery.due_at)
             .join(Account, Account.id == Delivery.account_id).where(draft, Delivery.due_at <= now)
             .order_by(Delivery.due_at, Delivery.id).limit(PASSED_LISTED))]
+        processing = [Processing(d, p, a, why or "being prepared by the platform", nxt) for d, p, a, why, nxt in s.execute(
+            select(Delivery.id, Delivery.post_id, Account.name, Delivery.last_error, Delivery.next_attempt_at)
+            .join(Account, Account.id == Delivery.account_id)
+            .where(queued, Delivery.id.in_(select(DeliveryPart.delivery_id).where(
+                DeliveryPart.progress.is_not(None), DeliveryPart.remote_id.is_(None))))
+            .order_by(Delivery.due_at, Delivery.id))]
         paused = [PausedAccount(n, r or "no reason recorded") for n, r in s.execute(
             select(Account.name, Account.status_reason).where(Account.status == AccountStatus.PAUSED)
             .order_by(Account.name))]
@@ -182,6 +201,7 @@ def status(app: App, now: datetime) -> Status:
     return Status(now=now, queued=counts.get(S.QUEUED, 0), due_now=due_now,
                   due_blocked=ready_total - due_now, publishing=counts.get(S.PUBLISHING, 0),
                   next_due=NextDue(*row) if row else None, published_24h=published, failed_24h=failed,
-                  expired_24h=expired_24h, unconfirmed=unconfirmed, expired=expired, expired_total=expired_total, drafts=drafts,
-                  drafts_passed=drafts_passed, drafts_passed_total=drafts_passed_total, paused=paused, held=held, expiring=expiring, workers=beats,
+                  expired_24h=expired_24h, unconfirmed=unconfirmed, processing=processing, expired=expired,
+                  expired_total=expired_total, drafts=drafts, drafts_passed=drafts_passed,
+                  drafts_passed_total=drafts_passed_total, paused=paused, held=held, expiring=expiring, workers=beats,
                   alerts_pending=pending_count(app), weekly_report=report_state(app, now))

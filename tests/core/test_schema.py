@@ -215,3 +215,27 @@ def test_downgrading_groups_gives_older_code_what_it_can_read(cli, empty_db_url)
     command.upgrade(alembic_config(engine), "head")
     engine.dispose()
     assert "published" in cli.ok("--db", empty_db_url, "post", "show", "1").stdout
+
+
+def test_downgrading_processing_rewrites_it_as_transient(cli, db_url):
+    """Older code does not know the outcome ``processing`` (a post the platform was still preparing):
+    downgrading 0014 makes it ``transient`` (nothing is out, asked again later) and drops the
+    account's platform quota, on both backends."""
+    from alembic import command
+
+    from campaigner.migrate import alembic_config
+
+    cli.ok("account", "add", "sandbox", "s1")
+    cli.ok("post", "add", "Satu", "--to", "s1", "--now")
+    engine = make_engine(db_url)
+    with engine.begin() as c:
+        for outcome in ("processing", "published"):
+            c.execute(text("INSERT INTO attempts (delivery_id, part_position, kind, started_at, outcome) "
+                           "VALUES (1, 0, 'publish', '2026-11-30 01:00:00', :outcome)"), {"outcome": outcome})
+        c.execute(text("UPDATE accounts SET quota_total = 50"))
+    command.downgrade(alembic_config(engine), "0012_drafts")
+    with engine.connect() as c:
+        assert list(c.scalars(text("SELECT outcome FROM attempts ORDER BY id"))) == ["transient", "published"]
+        assert "quota_total" not in [col["name"] for col in inspect(c).get_columns("accounts")]
+    assert "upgraded" in cli.ok("init").stdout
+    engine.dispose()
