@@ -46,6 +46,7 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, cast
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, case, exists, func, insert, null, or_, select, update
@@ -83,6 +84,10 @@ LEASE = timedelta(seconds=30)
 #: the shortest wait before a post the platform is still preparing is looked at again (a check time
 #: of "now" must not make the next pass call the platform again at once, and again, and again)
 MIN_PROCESSING_WAIT = timedelta(seconds=1)
+#: a file put on the ``[media]`` host keeps its URL this long in the engine's memory while it is still
+#: there: the checks of a post being prepared (every few seconds) do not hash and record its files
+#: again (cleanup removes a file only ``keep_days`` — at least a day — after it was last handed out)
+HOSTED_FRESH = timedelta(minutes=10)
 #: a platform quota used up: asked again after at most this long (a post made elsewhere, by another
 #: app on the account, may leave the moving window before the oldest one campaigner made)
 QUOTA_RECHECK = timedelta(hours=1)
@@ -233,6 +238,8 @@ class Engine:
         #: the ``[media]`` host, opened at the first post that needs it (a failed open is not kept)
         self._media_host: MediaHost | None = None
         self._media_host_lock = threading.Lock()
+        #: (file, type) → its public URL and when it was put there (``HOSTED_FRESH``)
+        self._hosted_urls: dict[tuple[str, str], tuple[str, datetime]] = {}
 
     # --- liveness -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -531,8 +538,8 @@ class Engine:
         pending = [p for p in d.parts if p.remote_id is None]
         if not pending:  # every part is out (recorded before a crash)
             return self._finish(d, batch)
-        if self._quota_used_up(batch, connector):
-            return self._quota_hold(d, batch)
+        if any(p.progress is None for p in pending) and self._quota_used_up(batch, connector):
+            return self._quota_hold(d, batch)  # (a post whose containers are made is not asked for again)
         for part in pending:
             settled = self._publish_part(d, batch, part, connector, last=part is pending[-1])
             if settled is not None:
@@ -602,7 +609,8 @@ class Engine:
         now = self.app.now()
         check_at = max(exc.check_at, now + MIN_PROCESSING_WAIT)
         self._settle(d, batch, S.QUEUED,
-                     dict(next_attempt_at=check_at, last_error=f"{d.account.platform} is still preparing it: {exc}"),
+                     dict(next_attempt_at=check_at, last_error=str(exc) if str(exc).startswith(d.account.platform)
+                          else f"{d.account.platform}: {exc}"),
                      self._ender(end))
         log.info("%s delivery %d is still being prepared by the platform; looked at again at %s", d.account.name,
                  d.id, check_at.isoformat())
@@ -612,13 +620,25 @@ class Engine:
     def _hosted(self, d: Delivery, outgoing: OutgoingPost) -> OutgoingPost:
         """``outgoing`` with each media file put on the ``[media]`` host and its public URL set, for
         a platform that fetches media by URL; as it is for the others. Publishing a file is
-        idempotent (the same file keeps its URL), and each call counts its age from now again, so
-        cleanup never takes a file away while its post is being prepared."""
+        idempotent (the same file keeps its URL) and counts its age from then, so cleanup never takes
+        a file away while its post is being prepared; within ``HOSTED_FRESH`` the URL is reused."""
         if not outgoing.media or not platform_info(d.account.platform).media_by_url:
             return outgoing
         host = self._host()
         now = self.app.now()
-        media = tuple(dataclasses.replace(m, url=host.publish(m.path, m.mime_type, now)) for m in outgoing.media)
+
+        def url(path: str, mime: str) -> str:
+            key = (path, mime)
+            with self._media_host_lock:
+                known = self._hosted_urls.get(key)
+            if (known is not None and now - known[1] < HOSTED_FRESH
+                    and host.store.exists(known[0].removeprefix(host.media.public_url))):
+                return known[0]
+            value = host.publish(Path(path), mime, now)
+            with self._media_host_lock:
+                self._hosted_urls[key] = (value, now)
+            return value
+        media = tuple(dataclasses.replace(m, url=url(str(m.path), m.mime_type)) for m in outgoing.media)
         return dataclasses.replace(outgoing, media=media)
 
     def _host(self) -> MediaHost:
@@ -629,17 +649,19 @@ class Engine:
 
     def _host_missing(self, d: Delivery, exc: CampaignerError) -> str:
         """Why a post whose media cannot be put on a public host fails, and what to do (one line)."""
-        fix = (f"{exc.fix}; then send it again with `campaigner post retry {d.post_id} --account {d.account.name}`"
-               if isinstance(exc, ConfigError) and exc.fix else
-               f"{exc}; then `campaigner post retry {d.post_id} --account {d.account.name}`")
-        what = exc.what if isinstance(exc, ConfigError) and exc.fix else "its media cannot be published"
-        return f"{d.account.platform} fetches media from a public address, and {what} — {fix}"
+        platform = d.account.platform
+        if not isinstance(exc, ConfigError):  # e.g. its file is gone: says itself what to do
+            return f"{platform}: {exc}"
+        then = f"send it again with `campaigner post retry {d.post_id} --account {d.account.name}`"
+        return (f"{platform} fetches media from a public address, and {exc.what} — "
+                + (f"{exc.fix}; then {then}" if exc.fix else then))
 
     # --- the platform's own quota (Instagram, Threads) ----------------------------------------
     def _quota_used_up(self, batch: _Batch, connector: Connector) -> bool:
-        """Whether the platform's own publishing quota has nothing left for the next post. Asked once
-        per batch (``HasQuota.quota``), then counted down as posts go out; a failed ask is logged
-        and publishing goes on (the platform's own refusal, ``RateLimited``, still holds the account)."""
+        """Whether the platform's own publishing quota has nothing left for the next post, before its
+        containers are made. Asked once per batch (``HasQuota.quota``), then counted down as posts go
+        out; a failed ask is logged and publishing goes on (the platform's own refusal,
+        ``RateLimited``, still holds the account — also for a post whose containers were made)."""
         account = batch.account
         if not platform_info(account.platform).quota:
             return False

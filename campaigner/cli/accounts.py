@@ -12,6 +12,8 @@ def _account_dict(app, a) -> dict:
 
     return {"name": a.name, "platform": a.platform, "handle": a.handle, "base_url": a.base_url,
             "timezone": a.timezone or app.settings.timezone, "daily_cap": a.daily_cap,
+            # the platform's own publishing quota (Instagram, Threads), planned as the cap when lower
+            "quota_total": a.quota_total,
             "min_spacing_minutes": a.min_spacing_minutes, "char_limit": a.char_limit,
             "max_late": format_minutes(a.max_late_minutes if a.max_late_minutes is not None
                                        else app.settings.max_late_minutes),
@@ -121,8 +123,10 @@ def list_(flags, as_json) -> None:
     if not accounts:
         click.echo("No accounts yet. Add one with: campaigner account add PLATFORM NAME")
         return
+    from campaigner.services.accounts import planned_cap
+
     table([[a.name, a.platform, a.handle or "", a.timezone or app.settings.timezone,
-            str(a.daily_cap or "-"), a.status.value] for a in accounts],
+            str(planned_cap(a) or "-"), a.status.value] for a in accounts],
           ["NAME", "PLATFORM", "HANDLE", "ZONE", "CAP/DAY", "STATUS"])
 
 
