@@ -412,3 +412,36 @@ def test_posts_queued_before_the_quota_was_known_are_moved_to_the_next_day(ig, c
     third = deliveries(engine)[2]
     assert third.last_error == ("moved to 2026-12-01 08:00 WIB: daily cap of 2 (instagram's publishing quota) "
                                 "reached on 2026-11-30 (WIB)")
+
+
+# --- Threads: the same engine paths on the other Meta platform --------------------------------------
+@pytest.fixture
+def threads(cli, serve, monkeypatch, home):
+    """A Threads profile on its fake, with no ``[media]`` configured."""
+    from tests.fakes.threads import Fake as ThreadsFake
+
+    fake = serve(ThreadsFake())
+    cli.ok("account", "add", "threads", "th1", "--base-url", fake.base_url)
+    for field, value in fake.account_config().secrets.items():
+        monkeypatch.setenv(env_name("th1", field), value)
+    return fake
+
+
+def test_a_threads_chain_waits_for_each_part_and_text_needs_no_media_place(threads, cli, engine, clock):
+    threads.processing_checks["TEXT"] = 1  # each part's container is read IN_PROGRESS once
+    cli.ok("post", "add", "Satu: tolak Tapera!\n---\nDua: upah layak!", "--thread", "--to", "th1", "--now")
+    for _ in range(10):
+        cli.ok("publish")
+        [d] = deliveries(engine)
+        if d.status != S.QUEUED:
+            break
+        clock.now = d.next_attempt_at
+    assert d.status == S.PUBLISHED and d.attempt_count == 0
+    seen = [(a.part_position, a.outcome) for a in d.attempts]
+    waits = seen.index((0, "published"))
+    assert waits >= 1 and seen[:waits] == [(0, "processing")] * waits  # part 2 waits for part 1 to be out
+    assert len(seen) - waits - 2 >= 1 and seen[-1] == (1, "published")
+    assert seen[waits + 1:-1] == [(1, "processing")] * (len(seen) - waits - 2)
+    first, second = d.parts
+    assert threads.reply_parent(second.remote_id) == first.remote_id and threads.create_count() == 2
+    assert stored_progress(engine) == ["SQL NULL", "SQL NULL"]
