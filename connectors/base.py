@@ -45,6 +45,9 @@ class OutgoingPost:
     media: tuple[MediaFile, ...] = ()
     reply_to: str | None = None          # remote id of the previous part, for threads
     thread_root: str | None = None       # remote id of the first part (Bluesky needs it)
+    #: an answer from the inbox: ``reply_to`` is someone else's reply (not this thread's previous
+    #: part) and ``thread_root`` the account's post the conversation is under
+    answer: bool = False
     language: str | None = "id"          # ISO 639-1
     scheduled_for: datetime | None = None  # the due time (UTC), used by find_existing
     #: what an earlier call of ``publish`` for this part left behind and asked to be kept (a Meta
@@ -95,12 +98,19 @@ class MetricsBatch:
 
 @dataclass(frozen=True)
 class Reply:
+    """A reply in a post's conversation. ``in_reply_to``: the remote id of what it answers (the
+    post, or another reply); ``url``: its address where the platform gives one; ``ours``: the
+    account itself wrote it (its answer under someone's reply; thread parts are left out where
+    the connector can tell them)."""
+
     remote_id: str
     author: str
     text: str
     created_at: datetime
     language: str | None = None
     in_reply_to: str | None = None
+    url: str | None = None
+    ours: bool = False
 
 
 #: the largest count a platform's answer may give for one tag on one day (PostgreSQL's integer); a
@@ -319,7 +329,11 @@ class Connector(Protocol):
 
     def metrics(self, remote_ids: Sequence[str]) -> MetricsBatch: ...
 
-    def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]: ...
+    def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]:
+        """Replies by others in the conversation under post ``remote_id`` (written at ``since`` or
+        later, where the platform can tell), and the account's own replies under them
+        (``Reply.ours``, whatever their time: they mark a reply as answered)."""
+        ...
 
 
 class HasQuota(Protocol):

@@ -58,6 +58,14 @@ SEARCH_PAGES = 10
 #: the longest search cursor followed (a longer one is not a cursor: the count stops there, "at least")
 MAX_CURSOR = 1024
 _AT_URI = re.compile(r"^at://(?P<repo>[^/]+)/(?P<collection>[^/]+)/(?P<rkey>[^/?#]+)$")
+#: levels of a conversation read (getPostThread's default; its maximum is 1000)
+THREAD_DEPTH = 6
+#: the most replies of one conversation read (a hostile or viral thread stays bounded)
+MAX_THREAD_REPLIES = 2000
+#: what may go into a reply's bsky.app address: a handle, a DID, a record key
+_HANDLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}")
+_DID = re.compile(r"did:[a-z]+:[A-Za-z0-9._:%-]{1,2048}")
+_RKEY = re.compile(r"[A-Za-z0-9._:~-]{1,512}")
 
 
 @dataclass
@@ -285,33 +293,34 @@ class BlueskyConnector:
         return MetricsBatch(found=found, missing=frozenset(missing))
 
     def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]:
-        """Direct replies by others, from ``app.bsky.feed.getPostThread`` (depth 1)."""
+        """The conversation under the post, from ``app.bsky.feed.getPostThread`` (``THREAD_DEPTH``
+        levels): replies by others, and the account's own answers to them (``ours``)."""
         parse_at_uri(remote_id)
         session = self._ensure_session()
         try:
             out = self._xrpc("GET", "app.bsky.feed.getPostThread", what="read replies",
-                             params={"uri": remote_id, "depth": 1, "parentHeight": 0})
+                             params={"uri": remote_id, "depth": THREAD_DEPTH, "parentHeight": 0})
         except Permanent as exc:
             if getattr(exc, "xrpc_error", None) == "NotFound":
                 return []
             raise
-        thread = out.get("thread") or {}
-        result = []
-        for item in thread.get("replies") or []:
-            view = item.get("post") if isinstance(item, dict) else None
-            if not view:  # notFoundPost / blockedPost
-                continue
-            author = view.get("author") or {}
-            if author.get("did") == session.did:
-                continue
-            record = view.get("record") or {}
-            created = _parse_time(record.get("createdAt")) or _parse_time(view.get("indexedAt")) or self._clock()
-            if since is not None and created < since:
-                continue
-            langs = record.get("langs") or []
-            result.append(Reply(remote_id=view.get("uri", ""), author=author.get("handle") or author.get("did", ""),
-                                text=record.get("text", ""), created_at=created,
-                                language=langs[0] if langs else None, in_reply_to=remote_id))
+        result: list[Reply] = []
+        # (thread node, the uri it answers, whether that is someone else's post)
+        level = [(item, remote_id, False) for item in (out.get("thread") or {}).get("replies") or []]
+        for _ in range(THREAD_DEPTH):
+            below = []
+            for item, parent, theirs in level[:MAX_THREAD_REPLIES]:
+                view = item.get("post") if isinstance(item, dict) else None
+                if not isinstance(view, dict) or not view.get("uri"):  # notFoundPost / blockedPost
+                    continue
+                found = self._reply(view, parent, session.did, since)
+                if found is not None and (theirs or not found.ours):  # not the account's thread parts
+                    result.append(found)
+                mine = (view.get("author") or {}).get("did") == session.did
+                below += [(child, str(view["uri"]), not mine) for child in item.get("replies") or []]
+            level = below
+            if not level or len(result) >= MAX_THREAD_REPLIES:
+                break
         return sorted(result, key=lambda r: r.created_at)
 
     # --- listening -----------------------------------------------------------------------
@@ -365,6 +374,24 @@ class BlueskyConnector:
             days.append(DayCount(day, len(seen), at_least=short))
         return TagCounts(tag=body, source=urlsplit(self.base_url).netloc, day_zone=getattr(zone, "key", str(zone)),
                          days=tuple(days), requests=requests_made)
+
+    def _reply(self, view: dict, parent: str, did: str, since: datetime | None) -> Reply | None:
+        author = view.get("author") or {}
+        ours = author.get("did") == did
+        record = view.get("record") or {}
+        created = _parse_time(record.get("createdAt")) or _parse_time(view.get("indexedAt")) or self._clock()
+        if since is not None and created < since and not ours:
+            return None
+        langs = record.get("langs") or []
+        uri = str(view["uri"])
+        who = str(author.get("handle") or "") if _HANDLE.fullmatch(str(author.get("handle") or "")) else ""
+        who = who or (str(author.get("did") or "") if _DID.fullmatch(str(author.get("did") or "")) else "")
+        match = _AT_URI.match(uri)
+        url = f"https://bsky.app/profile/{who}/post/{match['rkey']}" if who and match \
+            and _RKEY.fullmatch(match["rkey"]) else None
+        return Reply(remote_id=uri, author=author.get("handle") or author.get("did", ""),
+                     text=record.get("text", ""), created_at=created,
+                     language=langs[0] if langs else None, in_reply_to=parent, url=url, ours=ours)
 
     # --- posting helpers -----------------------------------------------------------------
     def _url(self, uri: str) -> str:

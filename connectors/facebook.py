@@ -256,9 +256,28 @@ class FacebookConnector:
                 post_id = str(body["id"])
         return Published(remote_id=post_id, url=self._post_url(post_id), published_at=self.clock())
 
+    @staticmethod
+    def _target(post: OutgoingPost) -> str:
+        """What a comment goes under: an answer under the comment it answers (a reply to a
+        comment), a thread part under the thread's first post."""
+        return str(post.reply_to if post.answer else post.thread_root or post.reply_to)
+
+    def _comment_url(self, post: OutgoingPost | str, comment_id: str) -> str:
+        """The address of a comment under ``post`` (the Page's post, ``PAGEID_STORYID``), or under
+        the comment an answer goes under (``STORYID_COMMENTID``)."""
+        if isinstance(post, str):
+            story = post.partition("_")[2] or post
+        elif post.answer:
+            story = str(post.reply_to).partition("_")[0]
+        else:
+            target = str(post.thread_root or post.reply_to)
+            story = target.partition("_")[2] or target
+        return f"https://www.facebook.com/{self.page_id}/posts/{story}?comment_id={comment_id.rpartition('_')[2]}"
+
     def _comment(self, post: OutgoingPost) -> Published:
-        """A thread part: a comment by the Page on the thread's first post."""
-        target = post.thread_root or post.reply_to
+        """A thread part (a comment by the Page on the thread's first post), or an answer (a reply
+        by the Page under someone's comment)."""
+        target = self._target(post)
         if len(post.media) > 1:
             raise Permanent("facebook: a comment can carry one image at most")
         with ExitStack() as stack:
@@ -266,16 +285,13 @@ class FacebookConnector:
             body = self._call("POST", f"/{target}/comments",
                               data={"message": self.message_with_link(post)}, files=files)
         comment_id = str(body["id"])
-        story = str(target).partition("_")[2] or str(target)
-        url = (f"https://www.facebook.com/{self.page_id}/posts/{story}"
-               f"?comment_id={comment_id.rpartition('_')[2]}")
-        return Published(remote_id=comment_id, url=url, published_at=self.clock())
+        return Published(remote_id=comment_id, url=self._comment_url(post, comment_id), published_at=self.clock())
 
     def find_existing(self, post: OutgoingPost, since: datetime) -> Published | None:
         """The Page's post (or, for a thread part, its comment on the root) with the same message."""
         wanted = {_norm(post.text), _norm(self.message_with_link(post))}
         if post.reply_to:
-            target = post.thread_root or post.reply_to
+            target = self._target(post)
             for comment in self._pages(f"/{target}/comments",
                                        {"fields": "id,message,created_time,from", "filter": "stream",
                                         "order": "reverse_chronological", "limit": PAGE_SIZE}):
@@ -284,10 +300,7 @@ class FacebookConnector:
                     return None
                 author = (comment.get("from") or {}).get("id")
                 if _norm(comment.get("message")) in wanted and author in (None, self.page_id):
-                    story = str(target).partition("_")[2] or str(target)
-                    return Published(str(comment["id"]),
-                                     f"https://www.facebook.com/{self.page_id}/posts/{story}"
-                                     f"?comment_id={str(comment['id']).rpartition('_')[2]}", created)
+                    return Published(str(comment["id"]), self._comment_url(post, str(comment["id"])), created)
             return None
         since_ts = int((since - timedelta(minutes=1)).timestamp())
         for item in self._pages(f"/{self.page_id}/feed",
@@ -377,11 +390,15 @@ class FacebookConnector:
                        reposts=shares, impressions=views, raw=raw)
 
     def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]:
-        """Top-level comments on the post by anyone but the Page itself, newest first. A comment
-        without an id is passed over; one whose time cannot be read counts as seen now."""
+        """Top-level comments on the post by anyone but the Page itself, newest first, and the
+        Page's own replies under them (``ours``: they mark a comment as answered), read as one
+        stream (``filter=stream``, ``parent`` telling a reply from a top-level comment). Replies by
+        others to comments are passed over (the inbox answers top-level comments: Facebook nests
+        one level). A comment without an id is passed over; one whose time cannot be read counts
+        as seen now."""
         found = []
         for comment in self._pages(f"/{remote_id}/comments",
-                                   {"fields": "id,message,created_time,from{id,name}", "filter": "toplevel",
+                                   {"fields": "id,message,created_time,from{id,name},parent{id}", "filter": "stream",
                                     "order": "reverse_chronological", "limit": PAGE_SIZE}):
             if not isinstance(comment, dict) or not comment.get("id"):
                 continue
@@ -389,10 +406,14 @@ class FacebookConnector:
             if since is not None and created < since:
                 break
             author = comment.get("from") or {}
-            if str(author.get("id")) == self.page_id:
+            ours = str(author.get("id")) == self.page_id
+            parent = comment.get("parent")
+            parent_id = str(parent.get("id")) if isinstance(parent, dict) and parent.get("id") else remote_id
+            if ours != (parent_id != remote_id):  # the Page's own thread parts; others' replies to comments
                 continue
             found.append(Reply(remote_id=str(comment["id"]), author=author.get("name") or "unknown",
                                text=comment.get("message") or "", created_at=created,
-                               language=None, in_reply_to=remote_id))
+                               language=None, in_reply_to=parent_id, url=self._comment_url(remote_id, str(comment["id"])),
+                               ours=ours))
         return found
 

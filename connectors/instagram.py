@@ -361,7 +361,8 @@ class InstagramConnector:
                        reach=values.get("reach"), bookmarks=values.get("saved"), shares=values.get("shares"), raw=raw)
 
     def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]:
-        """Comments on the media and the replies under them, by anyone but the account itself; at most
+        """Comments on the media and the replies under them, by others, and the account's own replies
+        under comments (``ours``: they mark a comment as answered); at most
         ``COMMENT_PAGES`` pages of comments (each answer bounded by the HTTP client). A comment without
         an id is passed over; one whose time cannot be read counts as seen now."""
         own = self._own_username().lower()
@@ -369,24 +370,25 @@ class InstagramConnector:
         found: list[Reply] = []
         for comment in self.graph.pages(f"/{remote_id}/comments", {"fields": fields, "limit": COMMENT_PAGE},
                                         COMMENT_PAGES):
-            self._add_reply(found, comment, remote_id, own, since)
+            self._add_reply(found, comment, remote_id, own, since, remote_id)
             nested = comment.get("replies")
             data = nested.get("data") if isinstance(nested, dict) else None
             for answer in data if isinstance(data, list) else []:
                 if isinstance(answer, dict):
-                    self._add_reply(found, answer, str(comment.get("id") or remote_id), own, since)
+                    self._add_reply(found, answer, str(comment.get("id") or remote_id), own, since, remote_id)
         return found
 
     def _add_reply(self, found: list[Reply], item: dict[str, Any], parent: str, own: str,
-                   since: datetime | None) -> None:
+                   since: datetime | None, top: str) -> None:
         if not item.get("id"):
             return
         author = str(item.get("username") or "")
-        if own and author.lower() == own:
+        ours = bool(own) and author.lower() == own
+        if ours and parent == top:  # a comment of the account's own on its post: no answer to anyone
             return
         created = parse_http_time(str(item.get("timestamp") or "")) or self.clock()
-        if since is not None and created < since:
+        if since is not None and created < since and not ours:
             return
         found.append(Reply(remote_id=str(item["id"]), author=author or "unknown", text=str(item.get("text") or ""),
-                           created_at=created, language=None, in_reply_to=parent))
+                           created_at=created, language=None, in_reply_to=parent, ours=ours))
 

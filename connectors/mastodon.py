@@ -48,6 +48,9 @@ MEDIA_CACHE_TTL = timedelta(hours=23)   # unattached media is removed by the ser
 #: entries of a tag's ``history`` read at most (Mastodon sends 7 days; a server sending more is not believed)
 MAX_HISTORY = 14
 
+#: an account as a status names it (user, or user@instance): what may go into a reply's address
+_ACCT = re.compile(r"[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9.-]{1,253})?")
+
 
 def html_to_text(content: str) -> str:
     """Plain text of a status' HTML ``content``: line breaks kept, tags dropped, entities decoded."""
@@ -315,23 +318,29 @@ class MastodonConnector:
                        quotes=count("quotes_count"), impressions=None, raw=raw)
 
     def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]:
-        """Direct replies by other accounts, from ``GET /api/v1/statuses/:id/context``. A status
-        without an id is passed over; one whose time cannot be read counts as seen now."""
+        """The conversation under the status, from ``GET /api/v1/statuses/:id/context``: replies by
+        other accounts (to it, or to replies under it) and the account's own answers to them (``ours``). A
+        status without an id is passed over; one whose time cannot be read counts as seen now."""
         own_id = str(self._own_account().get("id"))
         context = json_body(self._call("GET", f"/api/v1/statuses/{remote_id}/context")) or {}
         found = []
         for status in context.get("descendants") or []:
-            if not isinstance(status, dict) or not status.get("id") or str(status.get("in_reply_to_id")) != remote_id:
+            if not isinstance(status, dict) or not status.get("id") or not status.get("in_reply_to_id"):
                 continue
             account = status.get("account") or {}
-            if str(account.get("id")) == own_id:
-                continue          # our own thread parts
+            ours = str(account.get("id")) == own_id
+            if ours and str(status.get("in_reply_to_account_id")) == own_id:
+                continue  # its own thread parts
             created = parse_http_time(str(status.get("created_at") or "")) or self.clock()
-            if since is not None and created < since:
+            if since is not None and created < since and not ours:
                 continue
-            found.append(Reply(remote_id=str(status["id"]), author=account.get("acct") or "?",
+            acct = str(account.get("acct") or "")
+            url = f"{self.http.base_url.rstrip('/')}/@{acct}/{status['id']}" if _ACCT.fullmatch(acct) \
+                and str(status["id"]).isdigit() else None
+            found.append(Reply(remote_id=str(status["id"]), author=acct or "?",
                                text=html_to_text(status.get("content") or ""), created_at=created,
-                               language=status.get("language"), in_reply_to=remote_id))
+                               language=status.get("language"), in_reply_to=str(status["in_reply_to_id"]),
+                               url=url, ours=ours))
         return found
 
     # --- listening ---------------------------------------------------------------------------

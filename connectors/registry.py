@@ -67,6 +67,8 @@ class PlatformInfo:
     posts per hashtag and day (``CountsTags``, listening); ``public_tag_counts``: the class (in
     ``module``) that does so for a server campaigner has no account on, built with its base URL
     (Mastodon's public tag history), or None.
+    ``answers``: a post can answer someone's reply, threaded under it (``OutgoingPost.answer``: the
+    inbox's ``replies answer``); ``no_answers`` says why not where it cannot.
     """
 
     name: str
@@ -89,6 +91,8 @@ class PlatformInfo:
     refresh_secret: str = "ACCESS_TOKEN"
     counts_tags: bool = False
     public_tag_counts: str | None = None
+    answers: bool = False
+    no_answers: str = ""
 
     def metric_label(self, metric: str) -> str:
         """What the platform calls the ``Metrics`` field ``metric``."""
@@ -102,20 +106,20 @@ PLATFORMS: dict[str, PlatformInfo] = {
                      ("BEARER_TOKEN", "USER_ID"), "https://api.twitter.com", "connectors.x", "XConnector",
                      can_find_existing=True, replies=True,
                      metrics=("likes", "reposts", "replies", "quotes", "impressions", "bookmarks"),
-                     post_id=_x_status, counts_tags=True),
+                     post_id=_x_status, counts_tags=True, answers=True),
         PlatformInfo("mastodon", "Mastodon", ("ACCESS_TOKEN",), (), "https://mastodon.social",
                      "connectors.mastodon", "MastodonConnector", can_find_existing=True, replies=True,
                      metrics=("likes", "reposts", "replies", "quotes"), post_id=_last_number,
-                     counts_tags=True, public_tag_counts="MastodonInstance"),
+                     counts_tags=True, public_tag_counts="MastodonInstance", answers=True),
         PlatformInfo("bluesky", "Bluesky", ("IDENTIFIER", "APP_PASSWORD"), (), "https://bsky.social",
                      "connectors.bluesky", "BlueskyConnector", can_find_existing=True, replies=True,
                      metrics=("likes", "reposts", "replies", "quotes", "bookmarks"), post_id=_bluesky_post,
                      id_hint="its at:// URI (bsky.app links with a handle do not tell the account's DID)",
-                     key="tid", counts_tags=True),
+                     key="tid", counts_tags=True, answers=True),
         PlatformInfo("facebook", "Facebook Page", ("PAGE_ID", "PAGE_ACCESS_TOKEN"), (),
                      "https://graph.facebook.com", "connectors.facebook", "FacebookConnector",
                      can_find_existing=True, replies=True, metrics=("likes", "reposts", "replies", "impressions"),
-                     post_id=_facebook_post, id_hint="its id PAGEID_POSTID"),
+                     post_id=_facebook_post, id_hint="its id PAGEID_POSTID", answers=True),
         PlatformInfo("instagram", "Instagram", ("USER_ID", "ACCESS_TOKEN"), (), "https://graph.instagram.com",
                      "connectors.instagram", "InstagramConnector", can_find_existing=True, replies=True,
                      metrics=("likes", "replies", "impressions", "bookmarks", "reach", "shares"),
@@ -123,10 +127,12 @@ PLATFORMS: dict[str, PlatformInfo] = {
                      id_hint="its media id (a long number, from `post show` or the API; an instagram.com/p/… "
                              "address does not tell it)",
                      metric_labels={"impressions": "views", "bookmarks": "saves", "replies": "comments"},
-                     media_by_url=True, quota=True, refreshes_token=True),
+                     media_by_url=True, quota=True, refreshes_token=True,
+                     no_answers="campaigner cannot post replies to Instagram comments yet"),
         PlatformInfo("telegram", "Telegram channel", ("BOT_TOKEN", "CHAT_ID"), (),
                      "https://api.telegram.org", "connectors.telegram", "TelegramConnector",
-                     can_find_existing=False, replies=False, metrics=(), post_id=_last_number),
+                     can_find_existing=False, replies=False, metrics=(), post_id=_last_number,
+                     no_answers="Telegram channels have no replies"),
         PlatformInfo("threads", "Threads", ("ACCESS_TOKEN",), ("USER_ID",), "https://graph.threads.net",
                      "connectors.threads", "ThreadsConnector", can_find_existing=True, replies=True,
                      metrics=("impressions", "likes", "replies", "reposts", "quotes", "shares"),
@@ -135,7 +141,8 @@ PLATFORMS: dict[str, PlatformInfo] = {
                      media_by_url=True, quota=True, refreshes_token=True),
         PlatformInfo("sandbox", "Sandbox (offline)", (), (), None, "connectors.sandbox", "SandboxConnector",
                      can_find_existing=True, replies=True,
-                     metrics=("likes", "reposts", "replies", "quotes", "impressions"), post_id=_no_address),
+                     metrics=("likes", "reposts", "replies", "quotes", "impressions"), post_id=_no_address,
+                     answers=True),
     )
 }
 

@@ -247,11 +247,11 @@ class SandboxConnector:
                 if stored["idempotency_key"] == post.idempotency_key:
                     log.debug("sandbox: idempotency key seen before, returning post %s", remote_id)
                     return Published(remote_id, self._url(remote_id), _parse(stored["published_at"]))
-            if post.reply_to is not None and post.reply_to not in state["posts"]:
+            now = self.clock()
+            if post.reply_to is not None and not self._exists(state, post.reply_to, now):
                 raise Permanent(f"sandbox: the post to reply to ({post.reply_to}) does not exist")
             remote_id = f"{state['next_id']:06d}"
             state["next_id"] += 1
-            now = self.clock()
             state["posts"][remote_id] = {
                 "text": text, "idempotency_key": post.idempotency_key, "link": post.link,
                 "media": [Path(m.path).name for m in post.media], "reply_to": post.reply_to,
@@ -299,9 +299,23 @@ class SandboxConnector:
             if stored is None:
                 raise Permanent(f"sandbox: post {remote_id} does not exist")
             found = self._replies(state, remote_id, stored, now)
+            theirs = {r.remote_id for r in found}
+            ours = [Reply(remote_id=rid, author=self.config.handle or self.config.name, text=p["text"],
+                          created_at=_parse(p["published_at"]), language=p.get("language"),
+                          in_reply_to=p["reply_to"], ours=True)
+                    for rid, p in state["posts"].items() if p.get("reply_to") in theirs]
         if since is not None:
             found = [r for r in found if r.created_at >= since]
+        found += ours
         return found
+
+    def _exists(self, state: dict[str, Any], remote_id: str, now: datetime) -> bool:
+        """Whether ``remote_id`` is a post of the account, or a reply under one (shown by now)."""
+        if remote_id in state["posts"]:
+            return True
+        root = remote_id.partition(".")[0]
+        stored = state["posts"].get(root)
+        return stored is not None and any(r.remote_id == remote_id for r in self._replies(state, root, stored, now))
 
     # --- the invented audience ---------------------------------------------------------------
     @staticmethod

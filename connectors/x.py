@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Sequence
@@ -49,6 +50,8 @@ IMAGE_MAX_BYTES = 5 * 1024 * 1024
 GIF_MAX_BYTES = 15 * 1024 * 1024
 #: recent search only reaches 7 days back; a start_time beyond that is a 400
 SEARCH_WINDOW = timedelta(days=7)
+#: an X username (what may go into a reply's address)
+_USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
 #: when X says "usage cap" without saying when it lifts, look again after this long
 USAGE_CAP_RECHECK = timedelta(hours=24)
 #: the counts endpoint wants ``end_time`` at least 10 seconds before the request; a little more
@@ -251,8 +254,8 @@ class XConnector:
         return MetricsBatch(found=found, missing=frozenset(missing))
 
     def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]:
-        """Posts by others in the conversation started by ``remote_id`` (recent search, 7 days),
-        their text as written (X sends ``&``, ``<`` and ``>`` as HTML entities)."""
+        """Posts in the conversation started by ``remote_id`` (recent search, 7 days), their text as
+        written (X sends ``&``, ``<`` and ``>`` as HTML entities); the account's own are ``ours``."""
         now = self._clock()
         own_id = self._own_id()
         params: dict[str, Any] = {
@@ -263,6 +266,7 @@ class XConnector:
         if since is not None and since > now - SEARCH_WINDOW + timedelta(minutes=5):
             params["start_time"] = since
         out: list[Reply] = []
+        authors: dict[str, str] = {str(remote_id): own_id or ""}  # tweet id → its author's id
         token = None
         for _ in range(REPLY_PAGES):
             if token:
@@ -272,20 +276,28 @@ class XConnector:
             users = {str(u.id): u.username for u in (resp.includes or {}).get("users", [])}
             for tweet in resp.data or []:
                 raw = tweet.data
-                if str(raw["id"]) == str(remote_id) or (own_id and str(raw.get("author_id")) == own_id):
+                if str(raw["id"]) == str(remote_id):
                     continue
+                authors[str(raw["id"])] = str(raw.get("author_id", ""))
+                ours = bool(own_id) and str(raw.get("author_id")) == own_id
                 created = _parse_time(raw.get("created_at")) or now
-                if since is not None and created < since:
+                if since is not None and created < since and not ours:
                     continue
                 parent = next((str(r["id"]) for r in raw.get("referenced_tweets") or []
                                if r.get("type") == "replied_to"), None)
                 author_id = str(raw.get("author_id", ""))
-                out.append(Reply(remote_id=str(raw["id"]), author=users.get(author_id, author_id),
+                username = users.get(author_id)
+                url = (f"https://x.com/{username}/status/{raw['id']}" if username and _USERNAME.fullmatch(username)
+                       else f"https://x.com/i/web/status/{raw['id']}")
+                out.append(Reply(remote_id=str(raw["id"]), author=username or author_id,
                                  text=html.unescape(str(raw.get("text", ""))), created_at=created,
-                                 language=raw.get("lang"), in_reply_to=parent))
+                                 language=raw.get("lang"), in_reply_to=parent, url=url, ours=ours))
             token = (resp.meta or {}).get("next_token")
             if not token:
                 break
+        # the account's own posts count when they answer someone else's (not its thread parts);
+        # one answering a post older than the search window is kept: the caller knows that post
+        out = [r for r in out if not r.ours or authors.get(r.in_reply_to or "") != own_id]
         return sorted(out, key=lambda r: r.created_at)
 
     # --- listening -----------------------------------------------------------------------

@@ -375,18 +375,27 @@ def test_metrics_in_batches_of_25(fake, bsky):
     assert m.raw == {"likeCount": 40, "repostCount": 5, "replyCount": 3, "quoteCount": 2, "bookmarkCount": 6}
 
 
-def test_replies_are_direct_replies_by_others(fake, bsky):
+def test_replies_are_the_conversation_by_others_and_our_answers(fake, bsky):
     root = bsky.publish(post("Apa tuntutanmu?"))
-    bsky.publish(post("(2/2) balas di sini", reply_to=root.remote_id))
+    bsky.publish(post("(2/2) balas di sini", reply_to=root.remote_id, thread_root=root.remote_id))
     first = fake.add_reply(root.remote_id, "buruh.bsky.social", "Upah naik!", T0 + timedelta(minutes=3))
-    fake.add_reply(first, "lain.bsky.social", "setuju", T0 + timedelta(minutes=4))  # a reply to a reply
+    nested = fake.add_reply(first, "lain.bsky.social", "setuju", T0 + timedelta(minutes=4))  # a reply to a reply
     second = fake.add_reply(root.remote_id, "ojol.bsky.social", "Status mitra", T0 + timedelta(minutes=8))
+    answer = bsky.publish(post("Terima kasih, kumpul jam 9", reply_to=first, thread_root=root.remote_id, answer=True))
     replies = bsky.replies(root.remote_id)
-    assert [(r.remote_id, r.author, r.text, r.language, r.in_reply_to) for r in replies] == [
-        (first, "buruh.bsky.social", "Upah naik!", "id", root.remote_id),
-        (second, "ojol.bsky.social", "Status mitra", "id", root.remote_id)]
-    assert replies[0].created_at == T0 + timedelta(minutes=3)
-    assert [r.remote_id for r in bsky.replies(root.remote_id, since=T0 + timedelta(minutes=5))] == [second]
+    assert [(r.remote_id, r.author, r.text, r.language, r.in_reply_to, r.ours) for r in replies] == [
+        (answer.remote_id, "kspi-test.bsky.social", "Terima kasih, kumpul jam 9", "id", first, True),
+        (first, "buruh.bsky.social", "Upah naik!", "id", root.remote_id, False),
+        (nested, "lain.bsky.social", "setuju", "id", first, False),
+        (second, "ojol.bsky.social", "Status mitra", "id", root.remote_id, False)]
+    assert replies[1].created_at == T0 + timedelta(minutes=3)
+    assert replies[1].url == f"https://bsky.app/profile/buruh.bsky.social/post/{first.rsplit('/', 1)[1]}"
+    # the answer went under the reply, in the post's thread
+    record = fake.records[fake._key(answer.remote_id)]["value"]["reply"]
+    assert (record["parent"]["uri"], record["root"]["uri"]) == (first, root.remote_id)
+    # ``since`` leaves out older replies by others, never the account's answers
+    assert [r.remote_id for r in bsky.replies(root.remote_id, since=T0 + timedelta(minutes=5))] == [
+        answer.remote_id, second]
     fake.remove_post(root.remote_id)
     assert bsky.replies(root.remote_id) == []
 

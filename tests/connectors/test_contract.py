@@ -28,6 +28,7 @@ HTTP = set(PLATFORMS) - {"sandbox"}    # the sandbox has no network
 #: what each platform's record says it can do: the contract below holds each connector to it
 CAN_FIND = {p for p, info in REGISTRY.items() if info.can_find_existing}
 HAS_REPLIES = {p for p, info in REGISTRY.items() if info.replies}
+CAN_ANSWER = {p for p, info in REGISTRY.items() if info.answers}
 KNOWS_MISSING = set(PLATFORMS) - {"telegram"}
 IDEMPOTENT_DELETE = {"sandbox", "mastodon", "telegram", "facebook", "bluesky", "threads"}
 #: the API offers no way to delete a post (Instagram with Instagram Login): NotSupported, post kept
@@ -273,6 +274,28 @@ def test_replies_by_others_come_back(connector, fake, platform, post, clock):
     assert mine[0].created_at.tzinfo is not None
     later = connector.replies(remote_id, since=clock() + timedelta(minutes=1))
     assert all(r.text != "Setuju, upah layak untuk semua!" for r in later)
+
+
+def test_an_answer_goes_under_the_reply_and_comes_back_as_ours(connector, fake, platform, post, clock):
+    """What the inbox's ``replies answer`` needs: the answer is threaded under the stranger's reply,
+    a retry after a lost answer finds it there, and the conversation shows it as the account's
+    own, answering that reply (which marks the reply answered)."""
+    if platform not in CAN_ANSWER:
+        assert REGISTRY[platform].no_answers, f"{platform} says why it cannot answer"
+        return
+    root = connector.publish(post()).remote_id
+    reply = fake.add_reply(root, "rina_buruh", "Aksinya kumpul di mana?", clock())
+    clock.advance(minutes=5)
+    outgoing = post("Di depan DPR jam 09.00, kawan!", reply_to=reply, thread_root=root, answer=True)
+    answer = connector.publish(outgoing)
+    try:
+        assert fake.reply_parent(answer.remote_id) == reply
+    except NotImplementedError:
+        pass
+    assert connector.find_existing(outgoing, clock() - timedelta(minutes=10)).remote_id == answer.remote_id
+    found = {r.remote_id: r for r in connector.replies(root)}
+    assert found[reply].ours is False and found[reply].in_reply_to == root
+    assert found[answer.remote_id].ours is True and found[answer.remote_id].in_reply_to == reply
 
 
 def test_delete_removes_the_post(connector, fake, platform, post):

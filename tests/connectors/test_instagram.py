@@ -445,16 +445,19 @@ def test_missing_media_are_missing(conn, fake):
 
 
 # --- replies -------------------------------------------------------------------------------------------------------
-def test_comments_and_their_replies_are_replies_but_not_the_accounts_own(conn, fake, clock):
+def test_comments_and_their_replies_are_replies_and_the_accounts_own_answers_are_ours(conn, fake, clock):
     media = conn.publish(post_with(fake, "image")).remote_id
     top = fake.add_reply(media, "rina_buruh", "Setuju!", clock())
     answer = fake.add_reply(media, "budi.serikat", "Ayo aksi!", clock() + timedelta(minutes=1), parent=top)
-    fake.add_reply(media, USERNAME, "Terima kasih, kawan", clock() + timedelta(minutes=2), parent=top)
+    ours = fake.add_reply(media, USERNAME, "Terima kasih, kawan", clock() + timedelta(minutes=2), parent=top)
+    fake.add_reply(media, USERNAME, "Info lengkap di bio", clock() + timedelta(minutes=3))  # its own comment
     replies = conn.replies(media)
-    assert {(r.remote_id, r.author, r.text, r.in_reply_to) for r in replies} == {
-        (top, "rina_buruh", "Setuju!", media), (answer, "budi.serikat", "Ayo aksi!", top)}
+    assert {(r.remote_id, r.author, r.text, r.in_reply_to, r.ours) for r in replies} == {
+        (top, "rina_buruh", "Setuju!", media, False), (answer, "budi.serikat", "Ayo aksi!", top, False),
+        (ours, USERNAME, "Terima kasih, kawan", top, True)}
     assert all(r.created_at.tzinfo is not None for r in replies)
-    assert [r.remote_id for r in conn.replies(media, since=clock() + timedelta(seconds=30))] == [answer]
+    # ``since`` leaves out older comments by others, never the account's answers
+    assert [r.remote_id for r in conn.replies(media, since=clock() + timedelta(seconds=30))] == [answer, ours]
 
 
 def test_replies_read_a_bounded_number_of_pages(conn, fake, clock):

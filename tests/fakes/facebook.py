@@ -407,6 +407,11 @@ class Fake(ContractFake):
                 frontier.extend(children)
         comments.sort(key=lambda c: (c["created"], c["id"]),
                       reverse=params.get("order") == "reverse_chronological")
+        fields = str(params.get("fields") or "")
         items = [{"id": c["id"], "message": c["message"], "created_time": _fbtime(c["created"]),
                   "from": c["from"]} for c in comments]
+        if "parent" in fields:  # a reply to a comment names it (a top-level comment has no parent)
+            for item, c in zip(items, comments):
+                if self.objects.get(c["parent"], {}).get("kind") == "comment":
+                    item["parent"] = {"id": c["parent"]}
         return self._paged(items, params, f"/{object_id}/comments")

@@ -135,6 +135,13 @@ class Fake(ContractFake):
             self.statuses[remote_id]["replies_count"] += 1
             return status["id"]
 
+    def add_own_reply(self, remote_id: str, text: str, created_at) -> str:
+        """The account itself replies to ``remote_id`` (in Mastodon's own app, not through campaigner)."""
+        with self.lock:
+            status = self._new_status(text, self.account, created_at, in_reply_to_id=remote_id, language="id")
+            self.statuses[remote_id]["replies_count"] += 1
+            return status["id"]
+
     def remove_post(self, remote_id: str) -> None:
         with self.lock:
             self.statuses.pop(remote_id, None)
