@@ -246,7 +246,14 @@ class Post(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    #: an answer from the inbox (``campaigner replies answer``): the id of the stranger's reply it
+    #: goes under, threaded there on the same account; None for an ordinary post. A plain tag, like
+    #: ``import_id``: a foreign key would close a cycle (replies → deliveries → posts → replies)
+    answers_reply_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
     campaign: Mapped[Campaign | None] = relationship()
+    answers: Mapped[Reply | None] = relationship(primaryjoin="foreign(Post.answers_reply_id) == Reply.id",
+                                                 viewonly=True)
     media: Mapped[list[PostMedia]] = relationship(back_populates="post", cascade="all, delete-orphan",
                                                   order_by="PostMedia.position")
     deliveries: Mapped[list[Delivery]] = relationship(back_populates="post", cascade="all, delete-orphan",
@@ -456,11 +463,26 @@ class MetricSnapshot(Base):
     raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class ReplyState(str, enum.Enum):
+    """Where a stranger's reply is in the inbox: ``new`` until it is ``answered`` (from the inbox,
+    or on the platform by the account itself) or ``dismissed`` by a person."""
+
+    NEW = "new"
+    ANSWERED = "answered"
+    DISMISSED = "dismissed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 class Reply(Base):
-    """A reply to a published delivery, stored once, with its sentiment."""
+    """A reply to a published delivery (or within its conversation), stored once, with its
+    sentiment, kind and inbox state. ``ours``: a reply the account itself wrote under someone's
+    reply (an answer, seen on the platform): kept for the conversation, never in the inbox."""
 
     __tablename__ = "replies"
-    __table_args__ = (UniqueConstraint("delivery_id", "remote_id"),)
+    __table_args__ = (UniqueConstraint("delivery_id", "remote_id"),
+                      Index("ix_replies_state_created", "state", "created_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
@@ -477,21 +499,46 @@ class Reply(Base):
     kind: Mapped[str | None] = mapped_column(String(16))
     #: the rule that decided ``kind`` and its words, cut to the column
     kind_reason: Mapped[str | None] = mapped_column(String(255))
+    #: the remote id of what it answers (our post, or another reply in the conversation)
+    parent_remote_id: Mapped[str | None] = mapped_column(String(512))
+    #: its address on the platform, where the platform gives one (None: see the post's)
+    url: Mapped[str | None] = mapped_column(Text)
+    ours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    state: Mapped[ReplyState] = mapped_column(_enum(ReplyState, "reply_state"), default=ReplyState.NEW,
+                                              server_default=ReplyState.NEW.value)
+    #: when it was answered or dismissed
+    state_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    delivery: Mapped[Delivery] = relationship()
 
 
 class Alert(Base):
-    """Something a person must know (a failure, a paused account, an unconfirmed delivery).
-    Logged when raised; e-mailed in one digest when SMTP is configured."""
+    """Something a person must know (a failure, a paused account, an unconfirmed delivery, a burst
+    of opposition, a question left unanswered). Logged when raised; sent in one digest by e-mail
+    and/or to a Telegram chat when configured; open until a person acknowledges it."""
 
     __tablename__ = "alerts"
+    #: one alert per question left unanswered (several workers may look at once)
+    __table_args__ = (UniqueConstraint("kind", "reply_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # failed | paused | unconfirmed | held | expiring | expired
+    #: failed | paused | unconfirmed | held | expiring | expired | opposition | unanswered
+    kind: Mapped[str] = mapped_column(String(32))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
     message: Mapped[str] = mapped_column(Text)
+    #: e-mailed (in a digest)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: sent to the Telegram chat (alerts raised before schema 0016: their time of raising)
+    telegram_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: dealt with (``alerts ack``): not sent anywhere any more, not listed
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: what an inbox alert is about: the campaign of a burst of opposition (and the time of its
+    #: last reply: the next burst is counted after it), the question left unanswered
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"))
+    burst_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Worker(Base):

@@ -26,6 +26,12 @@ _ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: a zone label at the end: read by ``content.datetext``, not as ISO
 _ZONE_END = re.compile(r"\s(?:wib|wita|wit|utc)$")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "j": 3600, "d": 86400, "w": 604800}
+#: Indonesian units whose first letter is another unit's (hari: a day, not an hour; minggu: a week)
+_WORD_UNIT = {"hari": "d", "minggu": "w"}
+
+
+def _seconds(number: str, unit: str) -> int:
+    return int(number) * _UNIT_SECONDS[_WORD_UNIT.get(unit, unit[0])]
 
 
 def zone_abbrev(dt: datetime) -> str:
@@ -83,7 +89,7 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
         raise InvalidInput("no time given", FORMAT_HINT)
     m = _RELATIVE.match(s.removeprefix("in ").strip())
     if s.startswith(("+", "in ")) and m:
-        return now + timedelta(seconds=int(m.group(1)) * _UNIT_SECONDS[m.group(2)[0]])
+        return now + timedelta(seconds=_seconds(m.group(1), m.group(2)))
     if _ISO_START.match(s) and not _ZONE_END.search(s):
         iso = s.upper().replace(" ", "T", 1)
         if iso.endswith("Z"):
@@ -165,3 +171,27 @@ def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(timezone.utc)
     return start, end
+
+
+_AGO = re.compile(r"^(?:-\s*(\d+)\s*([a-z]+)|(\d+)\s*([a-z]+)\s+(?:ago|lalu|yang lalu))$")
+
+
+def parse_since(text: str, zone: ZoneInfo, now: datetime) -> datetime:
+    """A moment in the past typed by a person (``--since``): ``-2h``, ``3 days ago`` (``2 hari lalu``),
+    a date as ``parse_date`` reads it (its local midnight), ``today``/``hari ini`` (midnight), or any
+    time ``parse_when`` reads."""
+    s = " ".join(text.strip().lower().split())
+    m = _AGO.match(s)
+    if m:
+        number, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        rel = _RELATIVE.match(f"{number}{unit}")
+        if rel is None:
+            raise InvalidInput(f"cannot read the time {text.strip()!r}", 'use e.g. "-2h", "3 days ago" or "2026-12-01"')
+        return now - timedelta(seconds=_seconds(rel.group(1), rel.group(2)))
+    if s in ("today", "hari ini"):
+        return local_day_bounds(now.astimezone(zone).date(), zone)[0]
+    try:
+        day = parse_date(text)
+    except InvalidInput:  # not a date alone: a time
+        return parse_when(text, zone, now)
+    return local_day_bounds(day, zone)[0]

@@ -58,11 +58,12 @@ from campaigner.app import App
 from campaigner.errors import CampaignerError, ConfigError
 from campaigner.media_host import MediaHost, StoreError
 from campaigner.models import (Account, AccountStatus, Alert, Attempt, AttemptOutcome as O, Delivery, DeliveryPart,
-                               DeliveryStatus as S, Post, Worker)
+                               DeliveryStatus as S, Post, Reply, Worker)
 from campaigner.processes import this_process
 from campaigner.services import workers
 from campaigner.services.accounts import connector as account_connector, planned_cap
 from campaigner.services.expiry import expire_waiting
+from campaigner.services.inbox import mark_answered
 from campaigner.services.posts import (known_there, look_since, maybe_out_since, outgoing_post, pending_part,
                                        uncertain)
 from campaigner.times import format_local, local_day_bounds
@@ -387,7 +388,8 @@ class Engine:
             loaded = {d.id: d for d in s.scalars(
                 select(Delivery).where(Delivery.id.in_(ids)).options(
                     selectinload(Delivery.parts), selectinload(Delivery.attempts), selectinload(Delivery.account),
-                    selectinload(Delivery.post).selectinload(Post.media)))}
+                    selectinload(Delivery.post).selectinload(Post.media),
+                    selectinload(Delivery.post).selectinload(Post.answers).selectinload(Reply.delivery)))}
         ds = [loaded[i] for i in ids]
         return _Batch(ds[0].account, ds, full=len(ds) >= self.deliveries_per_account)
 
@@ -936,6 +938,14 @@ class Engine:
         first = d.parts[0]
         now = self.app.now()
         published_at = max(p.published_at or now for p in d.parts)
+        answers = d.post.answers_reply_id
+        if answers is not None:  # an answer from the inbox: its reply is answered, in the same transaction
+            then = extra
+
+            def extra(s: Connection, now: datetime) -> None:
+                if then is not None:
+                    then(s, now)
+                s.execute(mark_answered(answers, published_at))
         self._settle(d, batch, S.PUBLISHED, dict(remote_id=first.remote_id, remote_url=first.remote_url,
                                                  published_at=published_at, last_error=None, next_attempt_at=None),
                      extra)

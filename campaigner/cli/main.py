@@ -32,6 +32,7 @@ COMMANDS = {
     "status": "campaigner.cli.status:status",
     "alerts": "campaigner.cli.status:alerts",
     "report": "campaigner.cli.report:report",
+    "replies": "campaigner.cli.replies:replies",
     "media": "campaigner.cli.media:media",
     "listen": "campaigner.cli.listening:listen",
 }
@@ -54,6 +55,7 @@ SUMMARIES = {
     "post": "Queue and manage posts.",
     "publish": "Publish every delivery that is due now, then exit (exit code 1 if any failed for good).",
     "queue": "Upcoming deliveries grouped by local day (overdue ones first).",
+    "replies": "The inbox: replies to the accounts' posts, most urgent first; answer or dismiss them.",
     "report": "Reports: what went out, and what worked.",
     "run": "Run the publishing worker until stopped (SIGTERM/SIGINT finish in-flight work first).",
     "slots": "Set and show weekly posting slots (in each account's zone).",

@@ -213,7 +213,8 @@ def show(app: App, slug: str) -> tuple[Campaign, dict[str, int], dict[str, int]]
         counts = s.execute(select(Delivery.status, func.count()).join(Post).where(Post.campaign_id == campaign.id)
                            .group_by(Delivery.status)).all()
         kinds = s.execute(select(Reply.kind, func.count()).join(Delivery, Delivery.id == Reply.delivery_id)
-                          .join(Post, Post.id == Delivery.post_id).where(Post.campaign_id == campaign.id)
+                          .join(Post, Post.id == Delivery.post_id)
+                          .where(Post.campaign_id == campaign.id, Reply.ours.is_(False))
                           .group_by(Reply.kind)).all()
         return campaign, {str(k): v for k, v in counts}, {k or "unclassified": v for k, v in kinds}
 

@@ -228,7 +228,7 @@ def latest(app: App, post_id: int) -> list[Latest]:
         for d in post.deliveries:
             snap = s.scalars(select(MetricSnapshot).where(MetricSnapshot.delivery_id == d.id)
                              .order_by(MetricSnapshot.collected_at.desc(), MetricSnapshot.id.desc()).limit(1)).first()
-            kinds = s.execute(select(Reply.kind, func.count()).where(Reply.delivery_id == d.id)
+            kinds = s.execute(select(Reply.kind, func.count()).where(Reply.delivery_id == d.id, Reply.ours.is_(False))
                               .group_by(Reply.kind)).all()
             values = {f: getattr(snap, f) for f in METRIC_FIELDS} if snap else {}
             info = PLATFORMS.get(d.account.platform)

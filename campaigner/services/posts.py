@@ -15,7 +15,8 @@ from campaigner import db, lateness, states
 from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
 from campaigner.media_store import keep
-from campaigner.models import Account, Attempt, AttemptOutcome as O, Campaign, Delivery, DeliveryPart, Post, PostMedia
+from campaigner.models import (Account, Attempt, AttemptOutcome as O, Campaign, Delivery, DeliveryPart, Post, PostMedia,
+                               Reply)
 from campaigner.models import Approval, DeliveryStatus as S
 
 #: ``Post.approval`` of a draft
@@ -40,7 +41,8 @@ def get(session: Session, post_id: int) -> Post:
                                                    selectinload(Post.deliveries).selectinload(Delivery.account),
                                                    selectinload(Post.deliveries).selectinload(Delivery.attempts),
                                                    selectinload(Post.media), selectinload(Post.campaign),
-                                                   selectinload(Post.reviews)])
+                                                   selectinload(Post.reviews),
+                                                   selectinload(Post.answers).selectinload(Reply.delivery)])
     if post is None:
         raise NotFound(f"no post with id {post_id}", "see `campaigner post list`")
     return post
@@ -570,6 +572,10 @@ def _settle(s: Session, d: Delivery, part: DeliveryPart | None, now: datetime, o
         first = d.parts[0]
         d.remote_id, d.remote_url = first.remote_id, first.remote_url
         d.published_at = max(p.published_at or now for p in d.parts)
+        if d.post.answers_reply_id is not None:
+            from campaigner.services.inbox import mark_answered
+
+            s.execute(mark_answered(d.post.answers_reply_id, d.published_at))
     else:
         states.move(d, S.QUEUED, why="reconciled by hand")
         _send_anyway(d)
@@ -627,10 +633,21 @@ def resolve_unconfirmed(app: App, post_id: int, *, account: str | None = None, f
 def outgoing_post(app: App, d: Delivery, part: DeliveryPart):
     """What goes out for ``part`` of delivery ``d`` (the engine sends it; ``find_existing``
     compares it with what is on the platform). The link and media go with the first part; the
-    progress an earlier call left (a Meta container being prepared) goes with its part."""
+    progress an earlier call left (a Meta container being prepared) goes with its part; an answer
+    from the inbox (one part, text only) goes under the reply it answers."""
     from connectors.base import MediaFile, OutgoingPost
 
     prev = d.parts[part.position - 1] if part.position > 0 else None
+    if d.post.answers_reply_id is not None:  # an answer from the inbox: under the stranger's reply
+        from connectors.base import Permanent
+
+        reply = d.post.answers
+        if reply is None:
+            raise Permanent(f"the reply that post {d.post_id} answers is no longer stored: it cannot go out as an "
+                            "answer")
+        return OutgoingPost(text=part.text, idempotency_key=part.idempotency_key, reply_to=reply.remote_id,
+                            thread_root=reply.delivery.remote_id, answer=True, scheduled_for=d.due_at,
+                            progress=part.progress)
     media = []
     for m in () if part.position else d.post.media:  # the copy prepared for this platform, else the original
         if m.renditions is None:  # attached before photos were prepared (an older campaigner): now

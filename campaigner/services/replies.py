@@ -1,6 +1,10 @@
 """Replies to published posts: collected where the platform allows it, stored once, scored for
 sentiment (tone) and classified by kind (stance toward the post's campaign: ``content.stance``).
 
+The account's own replies under a stored reply (an answer written on the platform, or sent from the
+inbox) are stored too, marked ``ours`` (never in the inbox, never counted), and mark that reply
+answered; its own thread parts are not stored.
+
 A reply is a stranger's text: every field is bounded to its column and normalised before it is
 stored (``content.untrusted``), and each reply is written in its own savepoint, so one that the
 database still refuses is logged and skipped instead of ending the run for every other account.
@@ -20,7 +24,8 @@ from sqlalchemy.orm import Session
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError
-from campaigner.models import Account, AccountStatus, Campaign, Delivery, DeliveryStatus as S, Post, Reply
+from campaigner.models import (Account, AccountStatus, Campaign, Delivery, DeliveryStatus as S, Post, Reply,
+                               ReplyState)
 from campaigner.services.accounts import connector as account_connector
 from campaigner.services.metrics import skip_reason
 from connectors.base import Connector, Reply as Found, one_line
@@ -48,6 +53,8 @@ class RepliesReport:
     classified: int = 0
     #: new replies by kind
     kinds: dict[str, int] = field(default_factory=dict)
+    #: replies marked answered because the account itself answered them on the platform
+    answered: int = 0
 
 
 def _length(column: str) -> int:
@@ -56,6 +63,8 @@ def _length(column: str) -> int:
 
 
 REMOTE_ID, AUTHOR, KIND_REASON = _length("remote_id"), _length("author"), _length("kind_reason")
+#: the longest address of a reply kept (a platform's own are far shorter)
+MAX_URL = 2048
 #: replies classified in one transaction when kinds are (re)computed
 CLASSIFY_BATCH = 2000
 
@@ -94,6 +103,7 @@ def classify_replies(s: Session, *, campaign_id: int | None = None, only_pending
          .order_by(Reply.id))
     if campaign_id is not None:
         q = q.where(Post.campaign_id == campaign_id)
+    q = q.where(Reply.ours.is_(False))
     if only_pending:
         q = q.where(Reply.kind.is_(None))
     done = changed = 0
@@ -120,8 +130,8 @@ def classify_pending(app: App) -> int:
     total = 0
     while True:
         with db.write(app.engine) as s:
-            ids = list(s.scalars(select(Reply.id).where(Reply.kind.is_(None)).order_by(Reply.id)
-                                 .limit(CLASSIFY_BATCH)))
+            ids = list(s.scalars(select(Reply.id).where(Reply.kind.is_(None), Reply.ours.is_(False))
+                                 .order_by(Reply.id).limit(CLASSIFY_BATCH)))
             if not ids:
                 return total
             rows = s.execute(select(Reply.id, Reply.text, Post.campaign_id)
@@ -137,38 +147,85 @@ def classify_pending(app: App) -> int:
             total += len(new)
 
 
+def storable_url(value: object) -> str | None:
+    """A reply's address as it may be stored and shown: an http(s) URL on one line, without
+    spaces or control characters, at most ``MAX_URL`` characters; None otherwise."""
+    if not isinstance(value, str) or len(value) > MAX_URL or not value.lower().startswith(("https://", "http://")):
+        return None
+    return value if value.isprintable() and not any(c.isspace() for c in value) else None
+
+
 def _stored(r: Found, remote_id: str, did: int, now: datetime, targets: Targets) -> Reply:
     """The row for reply ``r`` (whose id as stored is ``remote_id``), every field bounded to its
-    column and normalised; its sentiment and kind are judged on the stored text. A time in the future (or
-    none) counts as ``now``: the newest reply's time, less ``LOOK_BACK``, is where the next poll
-    starts."""
+    column and normalised; its sentiment and kind are judged on the stored text (not for the
+    account's own: they are no one's opinion). A time in the future (or none) counts as ``now``:
+    the newest reply's time, less ``LOOK_BACK``, is where the next poll starts."""
     from content.sentiment import score
 
     text = storable(r.text, MAX_TEXT)
     tag = language_tag(r.language)
-    verdict = score(text, language_hint=tag)
-    kind = stance(text, targets)
     created = r.created_at if isinstance(r.created_at, datetime) else now
     created = min(created if created.tzinfo else created.replace(tzinfo=timezone.utc), now)
-    return Reply(delivery_id=did, remote_id=remote_id,
-                 author=storable_line(r.author, AUTHOR) or "?", text=text,
-                 created_at=created, language=verdict.language or tag, polarity=verdict.polarity,
-                 sentiment=verdict.label, collected_at=now, kind=kind.kind, kind_reason=kind.reason)
+    row = Reply(delivery_id=did, remote_id=remote_id, author=storable_line(r.author, AUTHOR) or "?", text=text,
+                created_at=created, language=tag, collected_at=now, url=storable_url(r.url),
+                parent_remote_id=storable_id(r.in_reply_to, REMOTE_ID) if r.in_reply_to else None,
+                ours=bool(r.ours), state=ReplyState.ANSWERED if r.ours else ReplyState.NEW)
+    if not r.ours:
+        verdict = score(text, language_hint=tag)
+        kind = stance(text, targets)
+        row.language, row.polarity, row.sentiment = verdict.language or tag, verdict.polarity, verdict.label
+        row.kind, row.kind_reason = kind.kind, kind.reason
+    return row
+
+
+def _new_rows(s: Session, found: list[Found], did: int, now: datetime) -> list[Reply]:
+    """The rows to store of what a poll of delivery ``did`` found: each reply by others not stored
+    yet, and each of the account's own replies under a reply stored (or stored now) — not its
+    thread parts, which answer its own post."""
+    known = set(s.scalars(select(Reply.remote_id).where(Reply.delivery_id == did)))
+    targets = _delivery_targets(s, did)
+    rows = []
+    for r in sorted(found, key=lambda r: r.ours):  # others first: their ids are what ours answer
+        rid = storable_id(r.remote_id, REMOTE_ID)
+        if rid in known:
+            continue
+        if r.ours and (not r.in_reply_to or storable_id(r.in_reply_to, REMOTE_ID) not in known):
+            continue
+        known.add(rid)
+        rows.append(_stored(r, rid, did, now, targets))
+    return rows
+
+
+def _mark_answered(s: Session, did: int, answers: list[Reply]) -> int:
+    """Replies of delivery ``did`` still new that one of ``answers`` (the account's own, just
+    stored) answers become answered, at that answer's time; how many did."""
+    marked = 0
+    for answer in sorted(answers, key=lambda a: a.created_at):
+        marked += db.rowcount(s.execute(
+            update(Reply).where(Reply.delivery_id == did, Reply.remote_id == answer.parent_remote_id,
+                                Reply.ours.is_(False), Reply.state == ReplyState.NEW)
+            .values(state=ReplyState.ANSWERED, state_at=answer.created_at)
+            .execution_options(synchronize_session=False)))
+    return marked
 
 
 def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
                     connector_for: Callable[[Account], Connector] | None = None) -> RepliesReport:
-    """Fetch replies to posts published in the last week (or to ``delivery_ids``), store the new
-    ones once each with their sentiment and kind (toward the post's campaign), and give a kind
-    to stored replies that have none. Platforms without replies (Telegram) are skipped."""
+    """Fetch the conversations under posts published in the last week (or ``delivery_ids``), store
+    the new replies once each with their sentiment and kind (toward the post's campaign) and the
+    account's own answers, mark the replies it answered, and give a kind to stored replies that
+    have none. Platforms without replies (Telegram) are skipped; so are the answers sent from the
+    inbox (their conversation is their post's)."""
     now = app.now()
     newest = (select(Reply.delivery_id, func.max(Reply.created_at).label("at")).group_by(Reply.delivery_id)
               .subquery())
     q = (select(Delivery.id, Delivery.account_id, Delivery.remote_id, newest.c.at)
          .join(Account, Account.id == Delivery.account_id)
+         .join(Post, Post.id == Delivery.post_id)
          .outerjoin(newest, newest.c.delivery_id == Delivery.id)
          .where(Delivery.status == S.PUBLISHED, Delivery.remote_id.is_not(None),
-                Delivery.published_at >= now - HORIZON, Account.status == AccountStatus.ACTIVE))
+                Delivery.published_at >= now - HORIZON, Account.status == AccountStatus.ACTIVE,
+                Post.answers_reply_id.is_(None)))
     if delivery_ids is not None:
         q = q.where(Delivery.id.in_(delivery_ids))
     todo: dict[int, list] = defaultdict(list)
@@ -195,24 +252,19 @@ def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
             if not found:
                 continue
             with db.write(app.engine) as s:
-                known = set(s.scalars(select(Reply.remote_id).where(Reply.delivery_id == did)))
-                targets = _delivery_targets(s, did)
-                rows = []
-                for r in found:
-                    rid = storable_id(r.remote_id, REMOTE_ID)
-                    if rid not in known:
-                        known.add(rid)
-                        rows.append(_stored(r, rid, did, now, targets))
+                rows = _new_rows(s, found, did, now)
                 refused = db.insert_each(s, rows, s.add)
+                gone = {id(row) for row, _ in refused}
+                report.answered += _mark_answered(s, did, [r for r in rows if r.ours and id(r) not in gone])
             for _row, refusal in refused:
                 log.warning("a reply to %s's post (delivery %d) was not stored: %s", account.name, did,
                             one_line(str(refusal.orig), 300))
             report.refused += len(refused)
-            report.new += len(rows) - len(refused)
-            gone = {id(row) for row, _ in refused}
             for row in rows:
-                if id(row) not in gone and row.kind:
-                    report.kinds[row.kind] = report.kinds.get(row.kind, 0) + 1
+                if id(row) not in gone and not row.ours:
+                    report.new += 1
+                    if row.kind:
+                        report.kinds[row.kind] = report.kinds.get(row.kind, 0) + 1
     for name, why in report.skipped_accounts.items():
         log.info("replies for %s not collected: %s", name, why)
     report.classified = classify_pending(app)
