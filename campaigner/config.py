@@ -4,13 +4,15 @@ The config file is TOML, at ``--config`` / ``CAMPAIGNER_CONFIG`` or ``config.tom
 user's config directory. Keys: ``database_url``, ``timezone``, ``data_dir``, ``secrets_file``,
 ``max_late`` (how late a post may still go out, e.g. "6h" or "none"), an optional ``[smtp]``
 table for e-mailed alert digests (its password never lives there: it comes from
-``CAMPAIGNER_SMTP_PASSWORD`` or the secrets file), ``[report]``, ``[media]``: the public
-place Meta fetches media from (``media_settings``), and ``[listening]``: where hashtags are
-counted (``listening_settings``).
+``CAMPAIGNER_SMTP_PASSWORD`` or the secrets file), ``[alerts]`` (a Telegram chat for the digests,
+whose bot token lives in the secrets file too, and the inbox's alert thresholds), ``[report]``,
+``[media]``: the public place Meta fetches media from (``media_settings``), and ``[listening]``:
+where hashtags are counted (``listening_settings``).
 """
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +42,7 @@ LANGS = ("en", "id")
 #: setting name → its command-line flag, for the ones that have one
 FLAGS = {"database_url": "--db", "timezone": "--timezone"}
 #: tables the config file may hold besides the plain keys
-TABLES = ("smtp", "report", "media", "listening")
+TABLES = ("smtp", "alerts", "report", "media", "listening")
 #: ``[smtp]`` keys → (type, default); ``from`` and ``to`` have no default
 SMTP_KEYS: dict[str, tuple[type | tuple[type, ...], object]] = {
     "host": (str, None), "port": (int, None), "from": (str, None), "to": ((list, str), None),
@@ -71,6 +73,29 @@ class SmtpSettings:
     every_minutes: float = 5.0
 
 
+#: where the alerts' Telegram bot token comes from besides the secrets file's ``[alerts]`` table
+TELEGRAM_TOKEN_ENV = "CAMPAIGNER_ALERTS_TELEGRAM_BOT_TOKEN"
+TELEGRAM_TOKEN_KEY = "telegram_bot_token"
+TELEGRAM_API = "https://api.telegram.org"
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """The ``[alerts]`` table: a Telegram chat the alert digests also go to (its bot's token is in
+    the secrets file, not here), and when the inbox raises an alert."""
+
+    #: a chat id (``-1001234567890``) or a public ``@name``; None: no Telegram
+    telegram_chat: str | None = None
+    #: the Bot API server (a self-hosted one, or a test's)
+    telegram_api: str = TELEGRAM_API
+    #: this many replies of kind ``oppose`` to one campaign's posts within ``opposition_window_minutes``
+    #: raise an ``opposition`` alert (0: never)
+    opposition_burst: int = 10
+    opposition_window_minutes: int = 60
+    #: a question still new after this many hours raises an ``unanswered`` alert (0: never)
+    unanswered_hours: float = 4.0
+
+
 #: the formats ``campaigner report weekly`` writes, and their file extensions
 REPORT_FORMATS = {"text": "txt", "markdown": "md", "html": "html", "csv": "csv", "json": "json"}
 
@@ -98,6 +123,7 @@ class Settings:
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     #: None: alerts are not e-mailed (``campaigner status`` still shows them)
     smtp: SmtpSettings | None = None
+    alerts: AlertSettings = AlertSettings()
     report: ReportSettings = ReportSettings()
     #: how late a delivery may go out when neither it nor its account says (0: no limit);
     #: see ``campaigner.lateness``
@@ -232,6 +258,53 @@ _SMTP_EXAMPLES = {
 }
 
 
+_ALERT_KEYS = ("telegram_chat", "telegram_api", "opposition_burst", "opposition_window_minutes", "unanswered_hours")
+
+
+def alert_settings(table: object, path: Path) -> AlertSettings:
+    """The ``[alerts]`` table checked: telegram_chat (a chat id or @name), telegram_api (https),
+    opposition_burst and opposition_window_minutes (whole numbers), unanswered_hours. A bot token in
+    it is refused: the config file is not a secret."""
+    if table is None:
+        return AlertSettings()
+    where = f"in the [alerts] table of {path}"
+    if not isinstance(table, dict):
+        raise ConfigError(f"alerts must be a table {where}", 'write it as [alerts] with telegram_chat = "…" below it')
+    if any("token" in str(k).lower() for k in table):
+        raise ConfigError(f"the Telegram bot token must not be in the config file ({path})",
+                          f"remove it there and set {TELEGRAM_TOKEN_ENV} or put {TELEGRAM_TOKEN_KEY} = \"…\" in the "
+                          "[alerts] table of the secrets file (mode 0600)")
+    unknown = sorted(set(table) - set(_ALERT_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]!r} {where}", f"known: {', '.join(_ALERT_KEYS)}")
+    chat = table.get("telegram_chat")
+    if chat is not None:
+        chat = str(chat).strip() if isinstance(chat, (str, int)) and not isinstance(chat, bool) else None
+        if not chat or not re.fullmatch(r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}", chat):
+            raise ConfigError(f"'telegram_chat' is not a Telegram chat {where}",
+                              "give the chat's id, e.g. telegram_chat = -1001234567890, or a public @name")
+    api = table.get("telegram_api", TELEGRAM_API)
+    if not isinstance(api, str):
+        raise ConfigError(f"'telegram_api' must be a text {where}", f'e.g. telegram_api = "{TELEGRAM_API}"')
+    api = _web_address(api, "telegram_api", where).rstrip("/") if api != TELEGRAM_API else api
+    numbers: dict[str, Any] = {}
+    for key, kind, least in (("opposition_burst", int, 0), ("opposition_window_minutes", int, 1),
+                             ("unanswered_hours", (int, float), 0)):
+        value = table.get(key, getattr(AlertSettings, key))
+        if isinstance(value, bool) or not isinstance(value, kind) or value < least:
+            whole = "a whole number" if kind is int else "a number"
+            raise ConfigError(f"{key!r} must be {whole}, at least {least}, {where}", _ALERT_EXAMPLES[key])
+        numbers[key] = value
+    return AlertSettings(telegram_chat=chat, telegram_api=api, **numbers)
+
+
+_ALERT_EXAMPLES = {
+    "opposition_burst": "e.g. opposition_burst = 10 (oppose replies to one campaign within the window; 0: no alert)",
+    "opposition_window_minutes": "e.g. opposition_window_minutes = 60",
+    "unanswered_hours": "e.g. unanswered_hours = 4 (0: no alert for questions left unanswered)",
+}
+
+
 def report_settings(table: object, path: Path, lang: str = "en") -> ReportSettings:
     """The ``[report]`` table checked: dir, formats (a list), lang ("en" or "id"; default: the
     top-level ``lang``), to (a list)."""
@@ -351,6 +424,7 @@ _MEDIA_EXAMPLES = {
     "endpoint": 'e.g. endpoint = "https://s3.ap-southeast-1.amazonaws.com"',
     "bucket": 'e.g. bucket = "kspi-media"', "prefix": 'e.g. prefix = "campaigner/"',
     "region": 'e.g. region = "ap-southeast-1"', "keep_days": "e.g. keep_days = 7",
+    "telegram_api": f'e.g. telegram_api = "{TELEGRAM_API}" (or your own Bot API server)',
 }
 
 
@@ -479,6 +553,7 @@ def resolve(flags: Mapping[str, object | None] | None = None, env: Mapping[str, 
                     secrets_file=secrets_file, config_file=cfg_path, sources=sources,
                     max_late_minutes=_max_late(values.get("max_late"), sources["max_late"]),
                     smtp=smtp_settings(file_values.get("smtp"), cfg_path),
+                    alerts=alert_settings(file_values.get("alerts"), cfg_path),
                     report=report_settings(file_values.get("report"), cfg_path, lang),
                     media=media_settings(file_values.get("media"), cfg_path),
                     listening=listening_settings(file_values.get("listening"), cfg_path), lang=lang,

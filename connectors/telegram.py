@@ -170,6 +170,16 @@ class TelegramConnector:
                         display_name=chat.get("title"),
                         url=f"https://t.me/{username}" if username else None)
 
+    def send_notice(self, text: str) -> Published:
+        """A plain-text message to the chat with no link preview (campaigner's alert digests; no
+        ``parse_mode``, so nothing in the text is read as markup)."""
+        if not text.strip():
+            raise Permanent("telegram: a message needs text")
+        if utf16_length(text) > TEXT_LIMIT:
+            raise Permanent(f"telegram: text is {utf16_length(text)} characters; the limit is {TEXT_LIMIT}")
+        return self._published([self._call("sendMessage", json={"chat_id": self.chat_id, "text": text,
+                                                                "link_preview_options": {"is_disabled": True}})])
+
     def publish(self, post: OutgoingPost) -> Published:
         text = self.message_text(post)
         reply = ({"message_id": self._message_ids(post.reply_to)[0]} if post.reply_to else None)

@@ -42,16 +42,21 @@ def once_per_period(app: App, worker: str, name: str, period: timedelta, body: C
 
 
 def alert_jobs(app: App, every_minutes: float | None = None) -> list[PeriodicJob]:
-    """The alert digest by e-mail, every ``every_minutes`` (default: the [smtp] table's
-    ``every_minutes``); none without an [smtp] table."""
-    from campaigner.services.alerts import digest_job
+    """The alert job, every ``every_minutes`` (default: the [smtp] table's ``every_minutes``, else
+    5): the inbox's alerts are raised (a burst of opposition, questions left unanswered) and the
+    digest goes to each configured channel (e-mail, a Telegram chat); without a channel the alerts
+    wait (``campaigner status`` counts them)."""
+    from campaigner.services.alerts import channels, digest_job
 
     smtp = app.settings.smtp
-    if smtp is None:
-        log.info("alerts are not e-mailed (no [smtp] table in the config file)")
-        return []
-    every = timedelta(minutes=every_minutes or smtp.every_minutes)
-    log.info("alerts are e-mailed to %s every %s", ", ".join(smtp.to), every)
+    every = timedelta(minutes=every_minutes or (smtp.every_minutes if smtp else 5))
+    where = []
+    if smtp is not None:
+        where.append(f"e-mailed to {', '.join(smtp.to)}")
+    if "telegram" in channels(app):
+        where.append(f"sent to the Telegram chat {app.settings.alerts.telegram_chat}")
+    log.info("alerts are %s every %s", " and ".join(where) or "raised but not sent (no [smtp] table, no [alerts] "
+             "telegram_chat)", every)
     return [PeriodicJob("alerts", every, partial(digest_job, app))]
 
 
@@ -62,9 +67,12 @@ def monitoring_jobs(app: App, worker: str, every_minutes: float = 10.0) -> list[
     from campaigner.services.replies import collect_replies
 
     def poll(now: datetime) -> None:
+        from campaigner.services.inbox_alerts import raise_alerts
+
         report = collect(app)
         if report.delivery_ids:
             collect_replies(app, report.delivery_ids)
+            raise_alerts(app, app.now())
 
     return [once_per_period(app, worker, "metrics", timedelta(minutes=every_minutes), poll)]
 

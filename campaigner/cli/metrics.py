@@ -32,6 +32,10 @@ def collect(flags, replies, as_json) -> None:
     with Progress("Collecting metrics") as bar:
         report = run(app, progress=bar)
     answers = collect_replies(app, report.delivery_ids) if replies and report.delivery_ids else None
+    if answers is not None:
+        from campaigner.services.inbox_alerts import raise_alerts
+
+        raise_alerts(app, app.now())  # a burst of opposition is said at once (sent with the next digest)
     if as_json:
         echo_json({"polled": report.polled, "missing": report.missing, "requests": report.requests,
                    "refused": report.refused, "skipped_accounts": report.skipped_accounts,

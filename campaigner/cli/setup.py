@@ -78,14 +78,35 @@ def _show(flags, as_json: bool) -> None:
               "user": s.user or f"{_os_user()} (the system's user name)",
               "approvers": ", ".join(s.approvers) if s.approvers else "anyone"}
     media = _media_values(flags.app(), s)
+    alerts = _alert_values(flags.app(), s)
     if as_json:
-        echo_json({"settings": values, "sources": dict(s.sources), "media": media})
+        echo_json({"settings": values, "sources": dict(s.sources), "media": media, "alerts": alerts})
         return
     for key, value in values.items():
         src = s.sources.get(key, "")
         click.echo(f"{key:13} {value}" + (f"  ({src})" if src else ""))
     for key, value in (media or {"media": "not set (no [media] table: Instagram and Threads cannot publish media)"}).items():
         click.echo(f"{key:13} {value}")
+    for key, value in alerts.items():
+        click.echo(f"{key:13} {value}")
+
+
+def _alert_values(app, s) -> dict[str, str]:
+    """The [alerts] settings as shown: the bot token only as set/not set (and where from)."""
+    from campaigner.config import TELEGRAM_TOKEN_ENV, TELEGRAM_TOKEN_KEY
+    from campaigner.secrets import MASK
+
+    a = s.alerts
+    shown = {"alerts.telegram_chat": a.telegram_chat or "not set (alerts go to no Telegram chat)"}
+    if a.telegram_chat:
+        source = (f"environment {TELEGRAM_TOKEN_ENV}" if app.secrets.env.get(TELEGRAM_TOKEN_ENV) else
+                  f"secrets file {app.secrets.path}" if app.secrets.section("alerts").get(TELEGRAM_TOKEN_KEY) else None)
+        shown["alerts.telegram_api"] = a.telegram_api
+        shown[f"alerts.{TELEGRAM_TOKEN_KEY}"] = f"{MASK}  ({source})" if source else "not set"
+    shown["alerts.opposition_burst"] = (f"{a.opposition_burst} oppose replies within {a.opposition_window_minutes} min"
+                                        if a.opposition_burst else "0 (no alert)")
+    shown["alerts.unanswered_hours"] = f"{a.unanswered_hours:g}" + ("" if a.unanswered_hours else " (no alert)")
+    return shown
 
 
 def _os_user() -> str:

@@ -47,8 +47,8 @@ def _status_dict(st, zone, smtp) -> dict:
         "workers": [{"name": w.name, "hostname": w.hostname, "pid": w.pid, "started_at": w.started_at,
                      "last_seen_at": w.last_seen_at, "last_seen_local": local(w.last_seen_at, True),
                      "stale": w.stale} for w in st.workers],
-        "alerts": {"pending": st.alerts_pending, "emailed": smtp is not None,
-                   "email_to": list(smtp.to) if smtp else []},
+        "alerts": {"pending": st.alerts_pending, "open": st.alerts_open, "emailed": smtp is not None,
+                   "email_to": list(smtp.to) if smtp else [], "telegram_chat": st.alerts_chat},
         "weekly_report": {"week": rep.week, "due_at": rep.due_at, "due_local": local(rep.due_at),
                           "written_at": rep.written_at, "written_local": local(rep.written_at),
                           "written_by": rep.written_by, "emailed_at": rep.emailed_at,
@@ -128,13 +128,22 @@ def status(flags, as_json) -> None:
     for w in st.workers:
         click.echo(f"  {w.name} last seen {format_local(w.last_seen_at, zone, seconds=True)}"
                    + (" — stale" if w.stale else ""))
-    if not st.alerts_pending:
-        _line("Alerts", "none pending")
-    elif smtp is None:
-        _line("Alerts", f"{st.alerts_pending} pending, not e-mailed (no [smtp] table in the config file)")
-    else:
-        _line("Alerts", f"{st.alerts_pending} pending, e-mailed to {', '.join(smtp.to)} with the next digest")
+    _line("Alerts", _alerts_line(st, smtp, st.alerts_chat))
     _line("Report", _report_line(st.weekly_report, zone, smtp))
+
+
+def _alerts_line(st, smtp, chat) -> str:
+    where = ([f"e-mailed to {', '.join(smtp.to)}"] if smtp else []) + ([f"sent to the Telegram chat {chat}"]
+                                                                       if chat else [])
+    if not where:
+        line = (f"{st.alerts_pending} pending, not sent (no [smtp] table or [alerts] telegram_chat in the config file)"
+                if st.alerts_pending else "none pending")
+    else:
+        line = (f"{st.alerts_pending} pending, {' and '.join(where)} with the next digest" if st.alerts_pending
+                else "none pending")
+    # sent but not acknowledged (without a channel every open alert is pending)
+    return line + (f"; {st.alerts_open} open until acknowledged (`campaigner alerts ack ID…`)"
+                   if st.alerts_open > st.alerts_pending else "")
 
 
 def _report_line(rep, zone, smtp) -> str:
@@ -160,39 +169,78 @@ def alerts() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def list_(flags, as_json) -> None:
-    """Alerts not yet e-mailed, oldest first."""
+    """Open alerts (not acknowledged yet), oldest first, and where each was sent."""
     from campaigner.services import alerts as svc
     from campaigner.times import format_local
+    from content.untrusted import for_display
 
     app = flags.app()
-    items = svc.pending(app)
+    items = svc.open_alerts(app)
+    zone = app.settings.zone
     if as_json:
-        echo_json([{"id": a.id, "created_at": a.created_at, "created_local": format_local(a.created_at,
-                                                                                           app.settings.zone),
+        echo_json([{"id": a.id, "created_at": a.created_at, "created_local": format_local(a.created_at, zone),
                     "kind": a.kind, "account": a.account, "post_id": a.post_id, "delivery_id": a.delivery_id,
-                    "message": a.message} for a in items])
+                    "message": a.message, "emailed_at": a.emailed_at, "telegram_at": a.telegram_at} for a in items])
         return
     if not items:
-        click.echo("No pending alerts.")
+        click.echo("No open alerts.")
         return
-    _, body = svc.digest(items, app.settings.zone)
-    click.echo(body, nl=False)
+    channels = svc.channels(app)
+    click.echo(f"{len(items)} open alert{'s' if len(items) != 1 else ''} (times in {zone.key}):")
+    click.echo()
+    for a, line in zip(items, svc.alert_lines(items, zone)):
+        sent = [what for what, at, channel in (("e-mailed", a.emailed_at, svc.EMAIL),
+                                                ("sent to Telegram", a.telegram_at, svc.TELEGRAM))
+                if at is not None and channel in channels]
+        click.echo(for_display(line) + (f"  [{', '.join(sent) or 'not sent yet'}]" if channels else ""))
+    advice = [svc.ADVICE[k] for k in sorted({a.kind for a in items}) if k in svc.ADVICE]
+    click.echo()
+    click.echo("What to do:")
+    for line in advice:
+        click.echo(f"- {line}")
+    click.echo()
+    click.echo(svc.ACK)
 
 
 @alerts.command("send")
 @click.pass_obj
 def send(flags) -> None:
-    """E-mail every pending alert now, as one digest (for cron; `campaigner run` does it by itself)."""
-    from campaigner.errors import ConfigError
+    """Send every pending alert now, as one digest on each channel — e-mail ([smtp]) and a Telegram
+    chat ([alerts] telegram_chat) — after raising the inbox's alerts (for cron; `campaigner run`
+    does it by itself)."""
+    import logging
+
     from campaigner.services import alerts as svc
 
     app = flags.app()
-    smtp = app.settings.smtp
-    if smtp is None:
-        raise ConfigError(f"no [smtp] table in the config file {app.settings.config_file}",
-                          "add one with host, from and to (see README, Running the publisher)")
-    n = svc.send_digest(app, app.now())
-    if quiet():
-        return
-    click.echo(f"E-mailed {n} alert{'s' if n != 1 else ''} to {', '.join(smtp.to)}." if n
-               else "No pending alerts.")
+    if not svc.channels(app):
+        raise svc.not_configured(app)
+    result = svc.send(app, app.now())
+    errors = result.errors or []
+    for extra in errors[1:]:
+        logging.getLogger(__name__).error("%s", extra)
+    if not quiet():
+        if result.raised:
+            click.echo(f"Raised {result.raised} alert{'s' if result.raised != 1 else ''} from the replies inbox.")
+        smtp = app.settings.smtp
+        if result.email:
+            click.echo(f"E-mailed {result.email} alert{'s' if result.email != 1 else ''} to {', '.join(smtp.to)}.")
+        if result.telegram:
+            click.echo(f"Sent {result.telegram} alert{'s' if result.telegram != 1 else ''} to the Telegram chat "
+                       f"{app.settings.alerts.telegram_chat}.")
+        if not (result.email or result.telegram or errors):
+            click.echo("No pending alerts.")
+    if errors:
+        raise errors[0]
+
+
+@alerts.command("ack")
+@click.argument("alert_ids", type=int, nargs=-1, required=True)
+@click.pass_obj
+def ack(flags, alert_ids) -> None:
+    """Acknowledge alerts that were dealt with: they leave `alerts list` and are sent nowhere else."""
+    from campaigner.services import alerts as svc
+
+    done, already = svc.ack(flags.app(), list(alert_ids))
+    click.echo(f"Acknowledged {len(done)} alert{'s' if len(done) != 1 else ''}"
+               + (f" ({already} acknowledged already)" if already else "") + ".")

@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, func, select
 from campaigner import db, states
 from campaigner.app import App
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryPart, DeliveryStatus as S, Worker
-from campaigner.services.alerts import pending_count
+from campaigner.services.alerts import channels, open_count, pending_count
 from campaigner.services.credentials import TOKEN_WARNING
 from campaigner.services.weekly_report import State as ReportState, state as report_state
 
@@ -136,6 +136,10 @@ class Status:
     expiring: list[ExpiringToken]  # tokens of active accounts that expire within TOKEN_WARNING
     workers: list[WorkerBeat]
     alerts_pending: int
+    #: not acknowledged yet (sent or not)
+    alerts_open: int
+    #: the Telegram chat alerts go to (None: none)
+    alerts_chat: str | None
     weekly_report: ReportState
 
 
@@ -204,4 +208,6 @@ def status(app: App, now: datetime) -> Status:
                   expired_24h=expired_24h, unconfirmed=unconfirmed, processing=processing, expired=expired,
                   expired_total=expired_total, drafts=drafts, drafts_passed=drafts_passed,
                   drafts_passed_total=drafts_passed_total, paused=paused, held=held, expiring=expiring, workers=beats,
-                  alerts_pending=pending_count(app), weekly_report=report_state(app, now))
+                  alerts_pending=pending_count(app), alerts_open=open_count(app),
+                  alerts_chat=app.settings.alerts.telegram_chat if "telegram" in channels(app) else None,
+                  weekly_report=report_state(app, now))

@@ -69,10 +69,10 @@ def test_one_digest_for_several_alerts_and_nothing_twice(cli, engine, engine_for
     assert body[:6] == [
         "campaigner raised 3 alerts (times in Asia/Jakarta):",
         "",
-        "2026-11-30 08:00 WIB  failed  m1  post 1 (delivery 1)  mastodon POST /api/v1/statuses: Validation failed: Text can't be blank",
-        "2026-11-30 08:00 WIB  paused  m2  post 2 (delivery 2)  account m2 paused: the platform refused its "
+        "#1  2026-11-30 08:00 WIB  failed  m1  post 1 (delivery 1)  mastodon POST /api/v1/statuses: Validation failed: Text can't be blank",
+        "#2  2026-11-30 08:00 WIB  paused  m2  post 2 (delivery 2)  account m2 paused: the platform refused its "
         "credentials (mastodon POST /api/v1/statuses: The access token is invalid)",
-        "2026-11-30 08:01 WIB  unconfirmed  t1  post 3 (delivery 3)  telegram cannot be searched for it: check the "
+        "#3  2026-11-30 08:01 WIB  unconfirmed  t1  post 3 (delivery 3)  telegram cannot be searched for it: check the "
         "channel, then run `campaigner post reconcile 3 --account t1 --found URL` or `--resend`",
         "",
     ]
@@ -83,14 +83,26 @@ def test_one_digest_for_several_alerts_and_nothing_twice(cli, engine, engine_for
         "- unconfirmed: look on the platform, then `campaigner post reconcile POST_ID --account NAME --found URL` "
         "(it is there) or `--resend` (it is not)",
         "",
+        "Dealt with? `campaigner alerts ack ID…` (the #numbers above).",
         "`campaigner status` shows the current state.",
     ]
     assert all(a.notified_at == cli.clock.now for a in alerts(engine))
     assert cli.ok("alerts", "send").stdout == "No pending alerts.\n"
     assert cli.ok("-q", "alerts", "send").output == ""  # cron's form: nothing to say
-    assert cli.ok("alerts", "list").stdout == "No pending alerts.\n"
     assert len(inbox.messages) == 1
+    # e-mailed, they stay open until a person says they were dealt with
+    listed = cli.ok("alerts", "list").stdout.splitlines()
+    assert listed[0] == "3 open alerts (times in Asia/Jakarta):"
+    assert listed[2].startswith("#1  2026-11-30 08:00 WIB  failed  m1  post 1 (delivery 1)  ")
+    assert all(line.endswith("  [e-mailed]") for line in listed[2:5])
+    assert ("Alerts:       none pending; 3 open until acknowledged (`campaigner alerts ack ID…`)"
+            in cli.ok("status").stdout.splitlines())
+    assert cli.ok("alerts", "ack", "1", "3").stdout == "Acknowledged 2 alerts.\n"
+    assert cli.ok("alerts", "ack", "3", "2").stdout == "Acknowledged 1 alert (1 acknowledged already).\n"
+    assert cli.ok("alerts", "list").stdout == "No open alerts.\n"
     assert "Alerts:       none pending" in cli.ok("status").stdout.splitlines()
+    r = cli("alerts", "ack", "2", "9")
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", "Error: no alert with id 9 — see `campaigner alerts list`\n")
 
 
 def test_daemon_job_sends_only_new_alerts(cli, engine, engine_for, platform_account, smtp_server, home, db_url):
@@ -116,7 +128,7 @@ def test_daemon_job_sends_only_new_alerts(cli, engine, engine_for, platform_acco
     assert msg["Subject"] == "[campaigner] 1 alert: 1 failed"
     assert msg.get_content().splitlines()[:3] == [
         "campaigner raised 1 alert (times in Asia/Jakarta):", "",
-        "2026-11-30 08:03 WIB  failed  m1  post 4 (delivery 4)  mastodon POST /api/v1/statuses: Validation failed: Text can't be blank"]
+        "#4  2026-11-30 08:03 WIB  failed  m1  post 4 (delivery 4)  mastodon POST /api/v1/statuses: Validation failed: Text can't be blank"]
     app.close()
 
 
@@ -173,13 +185,19 @@ def test_a_slow_mail_server_does_not_hold_the_database(cli, engine_for, platform
 def test_without_smtp_nothing_is_sent_and_alerts_wait(cli, engine, engine_for, platform_account, db_url):
     _three_alerts(cli, engine_for, platform_account)
     app = _fresh_app(db_url, cli.clock)
-    assert alert_jobs(app) == []
+    [job] = alert_jobs(app)  # the inbox's alerts are still raised; nothing is sent
+    job.run(cli.clock.now)
     assert svc.send_digest(app, cli.clock.now) == 0
     assert all(a.notified_at is None for a in alerts(engine))
     r = cli("alerts", "send")
-    assert r.exit_code == 1 and r.stderr.startswith("Error: no [smtp] table in the config file ")
+    config = app.settings.config_file
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", (
+        f"Error: alerts have nowhere to go: no [smtp] table and no telegram_chat in an [alerts] table in the config "
+        f"file {config} — add [smtp] with host, from and to, or [alerts] with telegram_chat and the bot's token in "
+        "the secrets file (see README, Alerts)\n"))
     r = cli.ok("alerts", "list")
-    assert r.stdout.splitlines()[2].startswith("2026-11-30 08:00 WIB  failed  m1  post 1 (delivery 1)  ")
+    assert r.stdout.splitlines()[2] == ("#1  2026-11-30 08:00 WIB  failed  m1  post 1 (delivery 1)  mastodon POST "
+                                        "/api/v1/statuses: Validation failed: Text can't be blank")
     app.close()
 
 
@@ -224,7 +242,7 @@ def test_starttls_login_failure_and_recovery_never_show_the_password(cli, engine
 
     out = cli.ok("-vv", "status", "--json").stdout + cli.ok("-vv", "config", "--json").stdout
     assert json.loads(cli.ok("status", "--json").stdout)["alerts"] == {
-        "pending": 0, "emailed": True, "email_to": TO}
+        "pending": 0, "open": 3, "emailed": True, "email_to": TO, "telegram_chat": None}
     ours = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
     assert _leaks(ours) == [] and _leaks(out) == [] and _leaks(r.output) == []
     app.close()
@@ -302,5 +320,6 @@ def test_digest_text_in_another_zone():
     subject, body = svc.digest(items, ZoneInfo("Asia/Makassar"))
     assert subject == "[campaigner] 1 alert: 1 held"
     assert body == ("campaigner raised 1 alert (times in Asia/Makassar):\n\n"
-                    "2026-11-30 09:00 WITA  held  kspi-x  -  rate limited until 09:15 WITA\n\n"
+                    "#7  2026-11-30 09:00 WITA  held  kspi-x  -  rate limited until 09:15 WITA\n\n"
+                    "Dealt with? `campaigner alerts ack ID…` (the #numbers above).\n"
                     "`campaigner status` shows the current state.\n")

@@ -79,7 +79,7 @@ def test_status_shows_every_state(cli, app, engine_for, engine, platform_account
         "  w0 last seen 2026-11-30 07:58:30 WIB — stale\n"
         "  w1 last seen 2026-11-30 08:01:00 WIB\n"
         "  w2 last seen 2026-11-30 07:59:00 WIB\n"
-        "Alerts:       3 pending, not e-mailed (no [smtp] table in the config file)\n"
+        "Alerts:       3 pending, not sent (no [smtp] table or [alerts] telegram_chat in the config file)\n"
         "Report:       2026-W48 not written yet (due 2026-11-30 07:00 WIB: `campaigner run` writes it, or run "
         "`campaigner report deliver`)\n")
     # the configured zone, not UTC: the same moment in WITA
@@ -134,7 +134,7 @@ def test_status_json(cli, app, engine_for, engine, platform_account):
     assert [(w["name"], w["stale"], w["last_seen_local"]) for w in data["workers"]] == [
         ("w0", True, "2026-11-30 07:58:30 WIB"), ("w1", False, "2026-11-30 08:01:00 WIB"),
         ("w2", False, "2026-11-30 07:59:00 WIB")]
-    assert data["alerts"] == {"pending": 3, "emailed": False, "email_to": []}
+    assert data["alerts"] == {"pending": 3, "open": 3, "emailed": False, "email_to": [], "telegram_chat": None}
     assert data["weekly_report"] == {"week": "2026-W48", "due_at": "2026-11-30T00:00:00Z",
                                      "due_local": "2026-11-30 07:00 WIB", "written_at": None, "written_local": None,
                                      "written_by": None, "emailed_at": None, "failed_at": None, "failed_local": None}
