@@ -118,7 +118,8 @@ def show(flags, reply_id, as_json) -> None:
                    + (f" ({_line(a.error, 120)})" if a.error and a.status != "published" else ""))
         click.echo(f"    {_line(a.text, 200)}")
     for a in c.seen_answers:
-        click.echo(f"  on {r.platform} itself, {format_local(a.created_at, zone)}" + (f" — {_safe(a.url)}" if a.url else ""))
+        click.echo(f"  on {r.platform} itself, {format_local(a.created_at, zone)}"
+                   + (f" — {_safe(a.url)}" if a.url else ""))
         click.echo(f"    {_line(a.text, 200)}")
 
 

@@ -111,6 +111,22 @@ def sentiment_line(c: SentimentCounts, t: Lang) -> str:
     return ", ".join(bits)
 
 
+def kind_line(counts: dict[str, int], t: Lang) -> str:
+    """Replies by kind: "3 questions, 2 support, 1 opposition, 4 other" (none left out but the
+    unclassified when there are none)."""
+    def label(k: str) -> str:
+        return t("kind_question_one" if k == "question" and counts.get(k) == 1 else f"kind_{k}")
+
+    bits = [f"{t.num(counts.get(k, 0))} {label(k)}" for k in ("question", "support", "oppose", "other")]
+    if counts.get("unclassified"):
+        bits.append(f"{t.num(counts['unclassified'])} {t('kind_unclassified')}")
+    return ", ".join(bits)
+
+
+def replies_n(n: int, t: Lang) -> str:
+    return t("replies_n_one" if n == 1 else "replies_n", n=t.num(n))
+
+
 def attention_text(item: AttentionItem, t: Lang, zone: ZoneInfo) -> str:
     who = f"{item.account} ({item.platform})"
     if item.kind == "paused":

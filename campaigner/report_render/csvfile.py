@@ -40,6 +40,8 @@ gone                      ``yes`` when the platform no longer has the post (and 
 hashtags                  the tags in the text that went out, space separated
 text                      the first part's text as it went out, on one line
 error                     why it failed (failed rows only)
+replies_question …        replies by others written in the week to it, by kind: replies_question,
+                          replies_support, replies_oppose, replies_other (empty: none)
 ========================  ==========================================================================
 
 A cell that starts with ``=``, ``+``, ``-`` or ``@`` (a ``text`` replying to ``@someone``, an
@@ -72,6 +74,7 @@ from zoneinfo import ZoneInfo
 from campaigner.report_render.common import named_metrics
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import METRICS, WeeklyReport
+from campaigner.services.report_inbox import KINDS
 from content.csv_cells import Dialect, dialect_for, neutralise
 
 #: added to a weekly CSV's name for its share-of-voice companion
@@ -81,7 +84,7 @@ SHARE_OF_VOICE_COLUMNS = ("campaign", "platform", "source", "day_zone", "days", 
 
 COLUMNS = ("delivery_id", "post_id", "status", "campaign", "account", "platform", "due_local", "published_local",
            "published_utc", "late_minutes", "failed_utc", "url", *METRICS, "interactions", "engagement_rate", "snapshot_utc",
-           "gone", "hashtags", "text", "error", "named_metrics")
+           "gone", "hashtags", "text", "error", "named_metrics", *(f"replies_{k}" for k in KINDS))
 #: the column names in Bahasa Indonesia (``--lang id``)
 ID_NAMES = {
     "delivery_id": "id_pengiriman", "post_id": "id_unggahan", "status": "status", "campaign": "kampanye",
@@ -91,7 +94,8 @@ ID_NAMES = {
     "bookmarks": "markah", "clicks": "klik", "reach": "jangkauan", "shares": "dibagikan",
     "interactions": "interaksi", "engagement_rate": "tingkat_interaksi", "snapshot_utc": "snapshot_utc",
     "gone": "hilang", "hashtags": "tagar", "text": "teks", "error": "galat",
-    "named_metrics": "metrik_platform",
+    "named_metrics": "metrik_platform", "replies_question": "balasan_pertanyaan", "replies_support": "balasan_dukungan",
+    "replies_oppose": "balasan_penolakan", "replies_other": "balasan_lainnya",
     # the share of voice's
     "source": "sumber", "day_zone": "zona_hari", "days": "hari", "tag": "tagar", "role": "peran",
     "posts": "unggahan", "at_least": "paling_sedikit", "share": "pangsa",
@@ -139,15 +143,18 @@ def render(report: WeeklyReport, t: Lang, dialect: Dialect | None = None) -> str
     words = ID_WORDS if t.code == "id" else {}
     buf = io.StringIO()
     w = _writer(buf, t, dialect, COLUMNS)
+    by_delivery = report.inbox.by_delivery if report.inbox else {}
     for d in report.deliveries:
         rate = d.engagement_rate
+        kinds = by_delivery.get(d.delivery_id, {})
         row = [d.delivery_id, d.post_id, words.get(d.status, d.status), d.campaign or "", d.account, d.platform,
                _local(d.due_at, zone), _local(d.published_at, zone), _utc(d.published_at),
                "" if d.late is None else int(d.late.total_seconds() // 60), _utc(d.failed_at),
                d.url or "", *(_n(d.values.get(m)) for m in METRICS), _n(d.interactions),
                "" if rate is None else dialect.number(rate, 4), _utc(d.snapshot_at),
                words.get("yes", "yes") if d.gone else "", " ".join(d.hashtags), _cell(d.text), _cell(d.error),
-               _named(d.platform, d.values, words.get("not known", "not known"))]
+               _named(d.platform, d.values, words.get("not known", "not known")),
+               *(_n(kinds.get(k)) for k in KINDS)]
         w.writerow([neutralise(str(cell)) for cell in row])  # the url and the rest come from outside too
     return buf.getvalue()
 

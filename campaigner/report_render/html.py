@@ -17,6 +17,7 @@ from campaigner.report_render.common import (TABLE_METRICS, account_best, attent
                                              late_lines, measured_note, named_line, own_names, partial_note,
                                              report_subtitle, report_title, sections, sentiment_line, top_post_time,
                                              voice_notes, voice_title, voice_where)
+from campaigner.report_render.common import kind_line, replies_n
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 from content.untrusted import for_display
@@ -89,11 +90,13 @@ def render(report: WeeklyReport, t: Lang) -> str:
         prev = report.overall.previous
         body.append(f"<section><p>{e(t('empty'))}</p><p class=\"small\">"
                     f"{e(t('empty_prev', published=t.num(prev.published), failed=t.num(prev.failed)))}</p></section>")
+        body.append(_inbox(report, t, zone))
     else:
         for i, (heading, sec) in enumerate(sections(report, t)):
             body.append(_section(heading, sec, t, zone, chart=i == 0))
         body.append(_best_times(report, t))
         body.append(_replies(report, t))
+        body.append(_inbox(report, t, zone))
     if report.share_of_voice:
         body.append(_share_of_voice(report, t))
     body.append(_attention(report, t, zone))
@@ -257,6 +260,40 @@ def _share_of_voice(report: WeeklyReport, t: Lang) -> str:
         if not cv.compare_tags:
             h.append(f'<p class="small">{e(t("sov_no_compare", slug=cv.slug))}</p>')
     h += [f'<p class="small">{e(note)}</p>' for note in voice_notes(report, t)]
+    h.append("</section>")
+    return "\n".join(h)
+
+
+def _inbox(report: WeeklyReport, t: Lang, zone: ZoneInfo) -> str:
+    box = report.inbox
+    if box is None or (report.empty and not box.total.total):
+        return ""
+    h = [f"<section><h2>{e(t('inbox_title'))}</h2>"]
+    if not box.total.total:
+        h.append(f"<p>{e(t('inbox_none'))}</p>")
+    else:
+        h.append(f"<p>{e(t('inbox_all'))}: {e(kind_line(box.total.counts, t))}; "
+                 + e(t("inbox_handled", answered=t.num(box.total.answered), dismissed=t.num(box.total.dismissed)))
+                 + "</p>")
+        if len(box.by_campaign) > 1 or (box.by_campaign and box.by_campaign[0].slug != report.campaign):
+            h.append("<ul>" + "".join(f"<li>{e(k.slug or t('inbox_no_campaign'))}: {e(kind_line(k.counts, t))}</li>"
+                                      for k in box.by_campaign) + "</ul>")
+    if box.answers_sent:
+        h.append(f"<p>{e(t('inbox_sent', n=t.num(box.answers_sent)))}</p>")
+    h.append(f"<h3>{e(t('open_questions'))}</h3>")
+    if not box.open_questions:
+        h.append(f"<p>{e(t('open_none'))}</p>")
+    for q in box.open_questions:
+        who = f"{q.author} · {q.account} ({q.platform}) · {t.time(q.created_at, zone)} · #{q.reply_id}"
+        h.append(f'<blockquote>{e(q.text)}<span class="who">{e(who)} {_link(q.url, t("on"))}</span></blockquote>')
+    if box.open_total > len(box.open_questions):
+        h.append(f"<p class=\"small\">{e(t('open_more', n=t.num(box.open_total - len(box.open_questions))))}</p>")
+    if box.most_replied:
+        h.append(f"<h3>{e(t('most_replied'))}</h3><ol class=\"top\">")
+        for p in box.most_replied:
+            h.append(f"<li>{e(replies_n(p.replies, t))} ({e(kind_line(p.kinds, t))}) · {e(p.account)} "
+                     f"({e(p.platform)})<span class=\"post\">{_link(p.url, p.text[:120] or p.url or '')}</span></li>")
+        h.append("</ol>")
     h.append("</section>")
     return "\n".join(h)
 

@@ -26,6 +26,7 @@ Top level::
     deliveries       [Delivery]: every delivery published or failed in the week, in scope
     share_of_voice   [Voice]: per campaign with hashtags counted in the week (all campaigns, or
                      the --campaign one), its hashtags against its comparison tags per platform
+    inbox            Inbox: the replies inbox's week
 
 Week: ``iso`` ("2026-W48"), ``year``, ``week``, ``first_day`` (Monday), ``last_day`` (Sunday),
 ``start`` and ``end`` (UTC instants of local Monday 00:00 and the next Monday 00:00).
@@ -64,6 +65,15 @@ Replies: ``total``, ``by_sentiment`` (``{positive, neutral, negative, unscored}`
 ``by_language`` (``[{language, total, by_sentiment}]``, language null when unknown),
 ``examples`` (``{positive: [Reply], negative: [Reply]}``; Reply: ``text``, ``language``,
 ``polarity``, ``sentiment``, ``account``, ``platform``, ``created_at``, ``post_url``).
+
+Inbox (replies by others written during the week to posts in scope; answers sent from the inbox
+are no deliveries of the report): ``total``, ``by_kind`` (``{question, support, oppose, other,
+unclassified}``), ``answered`` and ``dismissed`` (of those, as the report is built), ``campaigns``
+(``[{campaign, name, total, by_kind, answered, dismissed}]``, campaign null for posts without
+one), ``answers_sent`` (answers from the inbox published in the week), ``open_questions``
+(``{total, listed: [{reply_id, author, text, created_at, url, account, platform, post_id,
+campaign}]}``: the week's questions still new, oldest first, at most 10 listed), ``most_replied``
+(``[{post_id, delivery_id, account, platform, url, text, replies, by_kind}]``, at most 5).
 
 Attention: ``account``, ``platform``, ``kind`` ("paused" | "held" | "failures" |
 "token_expiring" | "token_expired" | "expired" | "unapproved"), ``reason``, ``until`` (held until
@@ -249,6 +259,29 @@ def to_dict(r: WeeklyReport) -> dict[str, Any]:
         "share_of_voice": [{"campaign": cv.slug, "name": cv.name, "hashtags": list(cv.hashtags),
                             "compare_tags": list(cv.compare_tags),
                             "platforms": [voice_row(row) for row in cv.rows]} for cv in r.share_of_voice],
+        "inbox": _inbox(r),
+    }
+
+
+def _kinds(k) -> dict[str, Any]:
+    return {"total": k.total, "by_kind": dict(k.counts), "answered": k.answered, "dismissed": k.dismissed}
+
+
+def _inbox(r: WeeklyReport) -> dict[str, Any] | None:
+    box = r.inbox
+    if box is None:
+        return None
+    return {
+        **_kinds(box.total),
+        "campaigns": [{"campaign": k.slug, "name": k.name, **_kinds(k)} for k in box.by_campaign],
+        "answers_sent": box.answers_sent,
+        "open_questions": {"total": box.open_total, "listed": [
+            {"reply_id": q.reply_id, "author": q.author, "text": q.text, "created_at": _t(q.created_at), "url": q.url,
+             "account": q.account, "platform": q.platform, "post_id": q.post_id, "campaign": q.campaign}
+            for q in box.open_questions]},
+        "most_replied": [{"post_id": p.post_id, "delivery_id": p.delivery_id, "account": p.account,
+                          "platform": p.platform, "url": p.url, "text": p.text, "replies": p.replies,
+                          "by_kind": dict(p.kinds)} for p in box.most_replied],
     }
 
 

@@ -13,6 +13,7 @@ from campaigner.report_render.common import (TABLE_METRICS, account_best, attent
                                              report_subtitle, report_title, sections, sentiment_line, short,
                                              top_post_time, voice_counts, voice_notes, voice_share, voice_title,
                                              voice_where)
+from campaigner.report_render.common import kind_line, replies_n
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 from content.untrusted import defuse_mentions, for_display
@@ -38,6 +39,7 @@ def render(report: WeeklyReport, t: Lang) -> str:
         out += ["", esc(t("empty")),
                 esc(t("empty_prev", published=t.num(prev.published), failed=t.num(prev.failed)))]
         _share_of_voice(out, report, t)
+        _inbox(out, report, t, zone)
         _attention(out, report, t, zone)
         return for_display("\n".join(out) + "\n")
     for title, sec in sections(report, t):
@@ -46,6 +48,7 @@ def render(report: WeeklyReport, t: Lang) -> str:
     _best_times(out, report, t)
     _replies(out, report, t)
     _share_of_voice(out, report, t)
+    _inbox(out, report, t, zone)
     _attention(out, report, t, zone)
     out += ["", f"_{esc(t('footnote'))}_"]
     return for_display("\n".join(out) + "\n")
@@ -164,6 +167,39 @@ def _share_of_voice(out: list[str], report: WeeklyReport, t: Lang) -> None:
         if not cv.compare_tags:
             out.append(f"- {esc(t('sov_no_compare', slug=cv.slug))}")
     out += [f"_{esc(note)}_" for note in voice_notes(report, t)]
+
+
+def _inbox(out: list[str], report: WeeklyReport, t: Lang, zone: ZoneInfo) -> None:
+    box = report.inbox
+    if box is None or (report.empty and not box.total.total):
+        return
+    out += ["", f"**{esc(t('inbox_title'))}**"]
+    if not box.total.total:
+        out.append(esc(t("inbox_none")))
+    else:
+        out.append(f"- {esc(t('inbox_all'))}: {esc(kind_line(box.total.counts, t))}; "
+                   + esc(t("inbox_handled", answered=t.num(box.total.answered), dismissed=t.num(box.total.dismissed))))
+        if len(box.by_campaign) > 1 or (box.by_campaign and box.by_campaign[0].slug != report.campaign):
+            out += [f"- {esc(k.slug or t('inbox_no_campaign'))}: {esc(kind_line(k.counts, t))}"
+                    for k in box.by_campaign]
+    if box.answers_sent:
+        out.append(f"- {esc(t('inbox_sent', n=t.num(box.answers_sent)))}")
+    out += ["", f"_{esc(t('open_questions'))}_"]
+    if not box.open_questions:
+        out.append(esc(t("open_none")))
+    for q in box.open_questions:
+        out.append(f"> {esc(short(q.text, 160))}")
+        out.append(f"— {esc(q.author)}, {esc(q.account)}, {esc(t.time(q.created_at, zone))}, #{q.reply_id}"
+                   + (f" {q.url}" if q.url else ""))
+    if box.open_total > len(box.open_questions):
+        out.append(esc(t("open_more", n=t.num(box.open_total - len(box.open_questions)))))
+    if box.most_replied:
+        out += ["", f"_{esc(t('most_replied'))}_"]
+        for i, p in enumerate(box.most_replied, 1):
+            out.append(f"{i}. {esc(replies_n(p.replies, t))} ({esc(kind_line(p.kinds, t))}) · "
+                       f"{esc(p.account)} · {esc(short(p.text, 80))}")
+            if p.url:
+                out.append(f"   {p.url}")
 
 
 def _attention(out: list[str], report: WeeklyReport, t: Lang, zone: ZoneInfo) -> None:

@@ -17,6 +17,7 @@ from campaigner.report_render.common import (TABLE_METRICS, account_best, attent
                                              report_subtitle, report_title, sections, sentiment_line, short,
                                              top_post_time, voice_counts, voice_notes, voice_share, voice_title,
                                              voice_where)
+from campaigner.report_render.common import kind_line, replies_n
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 from content.untrusted import for_display
@@ -43,6 +44,7 @@ def render(report: WeeklyReport, t: Lang) -> str:
         prev = report.overall.previous
         out += _wrap(t("empty_prev", published=t.num(prev.published), failed=t.num(prev.failed)))
         _share_of_voice(out, report, t)
+        _inbox(out, report, t, zone)
         _attention(out, report, t, zone)
         return for_display("\n".join(out) + "\n")
     for title, sec in sections(report, t):
@@ -51,6 +53,7 @@ def render(report: WeeklyReport, t: Lang) -> str:
     _best_times(out, report, t)
     _replies(out, report, t)
     _share_of_voice(out, report, t)
+    _inbox(out, report, t, zone)
     _attention(out, report, t, zone)
     out += [""] + _wrap(t("footnote"))
     return for_display("\n".join(out) + "\n")
@@ -205,6 +208,43 @@ def _share_of_voice(out: list[str], report: WeeklyReport, t: Lang) -> None:
             out += _wrap(t("sov_no_compare", slug=cv.slug), "  ", "  ")
     for note in voice_notes(report, t):
         out += _wrap(f"({note})")
+
+
+def _inbox(out: list[str], report: WeeklyReport, t: Lang, zone: ZoneInfo) -> None:
+    box = report.inbox
+    if box is None or (report.empty and not box.total.total):
+        return
+    _heading(out, t("inbox_title"))
+    if not box.total.total:
+        out.append(t("inbox_none"))
+    else:
+        _kv(out, t("inbox_all"), f"{kind_line(box.total.counts, t)}; "
+                                 + t("inbox_handled", answered=t.num(box.total.answered),
+                                     dismissed=t.num(box.total.dismissed)))
+        if len(box.by_campaign) > 1 or (box.by_campaign and box.by_campaign[0].slug != report.campaign):
+            for k in box.by_campaign:
+                out += _wrap(f"{k.slug or t('inbox_no_campaign')}: {kind_line(k.counts, t)}", "  ", "    ")
+    if box.answers_sent:
+        out += _wrap(t("inbox_sent", n=t.num(box.answers_sent)))
+    out += ["", t("open_questions")]
+    if not box.open_questions:
+        out += _wrap(t("open_none"), "  ")
+    for q in box.open_questions:
+        out += _wrap(f"“{short(q.text, 160)}” — {q.author}, {q.account} ({q.platform}), {t.time(q.created_at, zone)}, "
+                     f"#{q.reply_id}", "  - ", "    ")
+        if q.url:
+            out.append(("    " + q.url) if len(q.url) <= WIDTH - 4 else q.url)
+    if box.open_total > len(box.open_questions):
+        out += _wrap(t("open_more", n=t.num(box.open_total - len(box.open_questions))), "  ")
+    if box.most_replied:
+        out += ["", t("most_replied")]
+        for i, p in enumerate(box.most_replied, 1):
+            out += _wrap(f"{i:>2}. {replies_n(p.replies, t)} ({kind_line(p.kinds, t)}) · {p.account} "
+                         f"({p.platform})", "", "    ")
+            if p.text:
+                out.append("    " + short(p.text, WIDTH - 4))
+            if p.url:
+                out.append(("    " + p.url) if len(p.url) <= WIDTH - 4 else p.url)
 
 
 def _attention(out: list[str], report: WeeklyReport, t: Lang, zone: ZoneInfo) -> None:

@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from campaigner import db
 from campaigner.app import App
@@ -50,7 +50,8 @@ ADVICE = {
                     "--found URL` (it is there) or `--resend` (it is not)"),
     "opposition": ("opposition: read them with the `campaigner replies list` shown; answer what deserves an answer "
                    "(`campaigner replies answer ID TEXT`), dismiss the rest"),
-    "unanswered": "unanswered: `campaigner replies answer ID TEXT`, or `campaigner replies dismiss ID` if it needs none",
+    "unanswered": ("unanswered: `campaigner replies answer ID TEXT`, or `campaigner replies dismiss ID` if it needs "
+                   "none"),
 }
 ACK = "Dealt with? `campaigner alerts ack ID…` (the #numbers above)."
 #: channel → the column that says an alert went out there
@@ -98,10 +99,9 @@ def open_alerts(app: App) -> list[PendingAlert]:
 def _unsent(app: App):
     """SQL: an open alert not yet sent on some configured channel (every open one without channels)."""
     cols = [_SENT[c] for c in channels(app)]
-    cond = Alert.acked_at.is_(None)
-    if cols:
-        cond = cond & or_(*(c.is_(None) for c in cols))
-    return cond
+    if not cols:
+        return Alert.acked_at.is_(None)
+    return and_(Alert.acked_at.is_(None), or_(*(c.is_(None) for c in cols)))
 
 
 def pending_count(app: App) -> int:
@@ -267,8 +267,8 @@ def digest_job(app: App, now: datetime) -> None:
     except CampaignerError as exc:
         log.error("alert digest: %s", exc)
         return
-    for exc in result.errors or []:
-        log.error("alert digest: %s", exc)
+    for error in result.errors or []:
+        log.error("alert digest: %s", error)
 
 
 def not_configured(app: App) -> ConfigError:

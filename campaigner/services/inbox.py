@@ -219,7 +219,7 @@ def show(app: App, reply_id: int) -> Conversation:
         assert delivery is not None  # a reply's delivery is never deleted before it
         post_text = s.scalar(select(DeliveryPart.text).where(DeliveryPart.delivery_id == delivery.id,
                                                              DeliveryPart.position == 0)) or ""
-        above = []
+        above: list[InboxReply] = []
         parent, seen = reply.parent_remote_id, {reply.remote_id}
         while parent and parent != delivery.remote_id and parent not in seen and len(above) < MAX_CHAIN:
             seen.add(parent)

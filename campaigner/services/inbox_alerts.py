@@ -43,8 +43,9 @@ def raise_alerts(app: App, now: datetime) -> int:
     with db.write(app.engine) as s:
         if s.get_bind().dialect.name == "postgresql":
             s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
+        handled = select(Reply.id).where(Reply.state != ReplyState.NEW)
         settled = s.execute(update(Alert).where(Alert.kind == "unanswered", Alert.acked_at.is_(None),
-                                                Alert.reply_id.in_(select(Reply.id).where(Reply.state != ReplyState.NEW)))
+                                                Alert.reply_id.in_(handled))
                             .values(acked_at=now).execution_options(synchronize_session=False))
         raised = 0
         if cfg.unanswered_hours > 0:

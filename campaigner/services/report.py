@@ -30,9 +30,13 @@ What is counted, and how (the choices the report documents):
   measured post by *local* hour and by *local* weekday, each post in its own account's zone;
   per account and pooled. A slot needs at least ``MIN_POSTS_FOR_BEST`` posts to be named best.
   With ``--campaign`` only that campaign's posts count.
-- **Replies**: replies written during the week (``created_at`` in the week) to posts in scope,
-  whenever those were published; counted by sentiment label and by language, with a few
-  examples (most positive, most negative).
+- **Replies**: replies by others written during the week (``created_at`` in the week) to posts in
+  scope, whenever those were published; counted by sentiment label and by language, with a few
+  examples (most positive, most negative; the same sentence once). The inbox block
+  (``services.report_inbox``): the same replies by kind per campaign, the week's questions still
+  unanswered, the most-replied posts, answers sent.
+- **Answers** sent from the replies inbox are no posts of the report (not published, failed, top
+  posts, hashtags or best times): the inbox block counts them.
 - **Needs attention** covers every account (account health is not per campaign), as of when the
   report is built: paused (with the reason), held by a rate limit, a token expiring within
   ``TOKEN_WARNING`` (or already expired); repeated failures in the week
@@ -76,6 +80,8 @@ from campaigner.models import (Account, AccountStatus, Attempt, AttemptOutcome a
                                DeliveryPart, DeliveryStatus as S, MetricSnapshot, Post, Reply)
 from campaigner.models import METRIC_FIELDS as METRICS
 from campaigner.lateness import LATE_LISTED
+from campaigner.services import report_inbox
+from campaigner.services.report_inbox import InboxSummary
 from campaigner.services.credentials import expires_soon
 from campaigner.services.listening import CampaignVoice, share_of_voice
 from campaigner.times import local_day_bounds
@@ -456,6 +462,8 @@ class WeeklyReport:
     deliveries: list[DeliveryLine]
     #: per campaign, its hashtags against its comparison tags on each platform (``services.listening``)
     share_of_voice: list[CampaignVoice] = field(default_factory=list)
+    #: the replies inbox's week (``services.report_inbox``)
+    inbox: InboxSummary | None = None
 
     @property
     def complete(self) -> bool:
@@ -492,6 +500,8 @@ def _failed_in(start: datetime, end: datetime, status: S = S.FAILED):
 
 #: a delivery's time: the moment it was queued for (a cap or spacing deferral moves ``due_at``)
 _MOMENT = func.coalesce(Delivery.intended_at, Delivery.due_at)
+#: an answer sent from the replies inbox is no post of the report (``report_inbox`` counts them)
+_NOT_ANSWER = Post.answers_reply_id.is_(None)
 
 
 def _latest_snapshot_id(end: datetime):
@@ -511,7 +521,7 @@ def _published(dialect: str, start: datetime, end: datetime, campaign_id: int | 
     delivery on the (delivery_id, collected_at) index: a ``LATERAL`` join on PostgreSQL (whose
     planner otherwise hashes the whole snapshot table), a correlated sub-select then a rowid
     lookup on SQLite (which has no LATERAL)."""
-    where = [_published_in(start, end)]
+    where = [_published_in(start, end), _NOT_ANSWER]
     if campaign_id is not None:
         where.append(Post.campaign_id == campaign_id)
     base = (Delivery.id.label("delivery_id"), Delivery.account_id, Post.campaign_id, _deleted_by(end), *extra_cols)
@@ -578,7 +588,7 @@ def period_totals(session, dialect: str, start: datetime, end: datetime, campaig
         out[(row.campaign_id, row.account_id)] = Period(published=t.posts, totals=t)
     fq = (select(Post.campaign_id, Delivery.account_id, func.count())
           .join(Post, Post.id == Delivery.post_id)
-          .where(_failed_in(start, end))
+          .where(_failed_in(start, end), _NOT_ANSWER)
           .group_by(Post.campaign_id, Delivery.account_id))
     if campaign_id is not None:
         fq = fq.where(Post.campaign_id == campaign_id)
@@ -689,6 +699,7 @@ def build_weekly(app: App, *, week: str | Week | None = None, campaign: str | No
         hist = history(s, dialect, hist_start, wk.end, cid, zones)
         tick()
         sentiment, reply_counts = _sentiment(s, wk, cid, accounts)
+        inbox = report_inbox.build(s, wk.start, wk.end, cid, accounts, campaigns)
         tick()
         attention = _attention(s, wk, now, accounts)
         voice = share_of_voice(s, [scope] if scope is not None else sorted(campaigns.values(), key=lambda c: c.slug),
@@ -740,7 +751,8 @@ def build_weekly(app: App, *, week: str | Week | None = None, campaign: str | No
                         campaign=scope.slug if scope else None, overall=overall,
                         campaigns=[] if scope is not None else sections,
                         best_times=_best_times(hist, accounts, hist_start, wk.end, zone),
-                        sentiment=sentiment, attention=attention, deliveries=lines, share_of_voice=voice)
+                        sentiment=sentiment, attention=attention, deliveries=lines, share_of_voice=voice,
+                        inbox=inbox)
 
 
 def _sum_periods(periods: dict[tuple[int | None, int], Period], cids: set[int | None]) -> Period:
@@ -788,7 +800,7 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
     fq = (select(Delivery.id, Delivery.post_id, Delivery.account_id, Post.campaign_id, _MOMENT,
                  Delivery.updated_at, Delivery.last_error)
           .join(Post, Post.id == Delivery.post_id)
-          .where(_failed_in(wk.start, wk.end))
+          .where(_failed_in(wk.start, wk.end), _NOT_ANSWER)
           .order_by(Delivery.updated_at, Delivery.id))
     if cid is not None:
         fq = fq.where(Post.campaign_id == cid)
@@ -800,7 +812,7 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
             gone=False, values=dict.fromkeys(METRICS), text="", hashtags=[], error=error)
     if lines:
         ids = (select(Delivery.id).join(Post, Post.id == Delivery.post_id)
-               .where(or_(_published_in(wk.start, wk.end), _failed_in(wk.start, wk.end))))
+               .where(or_(_published_in(wk.start, wk.end), _failed_in(wk.start, wk.end)), _NOT_ANSWER))
         if cid is not None:
             ids = ids.where(Post.campaign_id == cid)
         texts: dict[int, list[str]] = defaultdict(list)
@@ -864,7 +876,7 @@ ReplyCounts = dict[int | None, list[tuple[str | None, int]]]
 def _sentiment(s, wk: Week, cid: int | None, accounts) -> tuple[Sentiment, ReplyCounts]:
     base = (select(Post.campaign_id, Reply.sentiment, Reply.language, func.count())
             .join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
-            .where(Reply.created_at >= wk.start, Reply.created_at < wk.end)
+            .where(Reply.created_at >= wk.start, Reply.created_at < wk.end, Reply.ours.is_(False))
             .group_by(Post.campaign_id, Reply.sentiment, Reply.language))
     if cid is not None:
         base = base.where(Post.campaign_id == cid)
@@ -878,21 +890,47 @@ def _sentiment(s, wk: Week, cid: int | None, accounts) -> tuple[Sentiment, Reply
         per_campaign[camp].append((label, n))
 
     def examples(label: str) -> list[ReplyExample]:
+        """The most positive (negative) replies, each sentence once: the same words written by
+        several people (or a pool of canned replies) are one example, not three."""
         pol = func.coalesce(Reply.polarity, 0.0)
         q = (select(Reply.text, Reply.language, Reply.polarity, Reply.created_at, Delivery.account_id,
                     Delivery.remote_url)
              .join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
-             .where(Reply.created_at >= wk.start, Reply.created_at < wk.end, Reply.sentiment == label)
-             .order_by(pol.desc() if label == "positive" else pol.asc(), Reply.created_at, Reply.id)
-             .limit(REPLY_EXAMPLES))
+             .where(Reply.created_at >= wk.start, Reply.created_at < wk.end, Reply.sentiment == label,
+                    Reply.ours.is_(False))
+             .order_by(pol.desc() if label == "positive" else pol.asc(), Reply.created_at, Reply.id))
         if cid is not None:
             q = q.where(Post.campaign_id == cid)
-        return [ReplyExample(text=t, language=lang, polarity=p, sentiment=label, account=accounts[a].name,
-                             platform=accounts[a].platform, created_at=at, post_url=url)
-                for t, lang, p, at, a, url in s.execute(q)]
+        for limit in EXAMPLES_READ:
+            out: list[ReplyExample] = []
+            seen: set[str] = set()
+            rows = s.execute(q.limit(limit)).all()
+            for t, lang, p, at, a, url in rows:
+                key = _sentence_key(t)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(ReplyExample(text=t, language=lang, polarity=p, sentiment=label,
+                                            account=accounts[a].name, platform=accounts[a].platform, created_at=at,
+                                            post_url=url))
+                if len(out) == REPLY_EXAMPLES:
+                    return out
+            if len(rows) < limit:
+                break
+        return out
 
     ordered = sorted(langs.items(), key=lambda kv: (-kv[1].total, kv[0] is None, kv[0] or ""))
     return Sentiment(counts, ordered, examples("positive"), examples("negative")), per_campaign
+
+
+#: rows read while looking for examples that differ: the first few, then more if they repeat
+EXAMPLES_READ = (30, 1000)
+
+
+def _sentence_key(text: str) -> str:
+    """What makes two replies the same example: their words, whatever the case, spacing and
+    trailing punctuation or emoji."""
+    words = re.findall(r"\w+", text.casefold())
+    return " ".join(words) if words else text.strip()
 
 
 def _sum_sentiment(per_campaign: ReplyCounts, cids: set[int | None]) -> SentimentCounts:

@@ -269,7 +269,7 @@ def test_csv_has_one_row_per_delivery(cli, week47, tmp_path):
         "delivery_id", "post_id", "status", "campaign", "account", "platform", "due_local", "published_local",
         "published_utc", "late_minutes", "failed_utc", "url", "likes", "reposts", "replies", "quotes", "impressions", "bookmarks",
         "clicks", "reach", "shares", "interactions", "engagement_rate", "snapshot_utc", "gone", "hashtags", "text", "error",
-        "named_metrics"]
+        "named_metrics", "replies_question", "replies_support", "replies_oppose", "replies_other"]
     body = [dict(zip(rows[0], row)) for row in rows[1:]]
     assert len(body) == 6  # 5 published + 1 failed
     first = next(b for b in body if b["published_local"] == "2026-11-16 06:30" and b["platform"] == "x")
@@ -318,7 +318,9 @@ def test_json_is_versioned_with_documented_keys(cli, week47):
     assert r["version"] == 1 and r["report"] == "weekly" and r["complete"] is True
     assert list(r) == ["version", "report", "generated_at", "timezone", "campaign", "complete", "week",
                        "previous_week", "overall", "campaigns", "best_times", "replies", "attention",
-                       "published_late", "deliveries", "share_of_voice"]
+                       "published_late", "deliveries", "share_of_voice", "inbox"]
+    assert set(r["inbox"]) == {"total", "by_kind", "answered", "dismissed", "campaigns", "answers_sent",
+                               "open_questions", "most_replied"}
     assert set(r["overall"]) == {"kind", "campaign", "name", "hashtags", "published", "failed", "totals", "previous",
                                  "change", "platforms", "accounts", "top_posts", "hashtag_performance",
                                  "reply_sentiment"}
@@ -334,7 +336,7 @@ def test_json_is_versioned_with_documented_keys(cli, week47):
     # every key the docstring promises is named in it
     from campaigner.report_render import jsonfile
 
-    for key in (*r, *r["overall"], *r["overall"]["totals"], *r["deliveries"][0]):
+    for key in (*r, *r["overall"], *r["overall"]["totals"], *r["deliveries"][0], *r["inbox"]):
         assert key in jsonfile.__doc__, key
 
 

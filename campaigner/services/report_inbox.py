@@ -1,0 +1,144 @@
+"""The weekly report's inbox block: replies of the week by kind per campaign, the questions of
+the week still unanswered (with their links), the posts that drew the most replies, and how many
+answers went out from the inbox.
+
+What counts: replies by others (never the accounts' own answers) written during the week
+(``created_at`` in it) to posts in scope, whenever those were published; a question is *open*
+when it is still ``new`` as the report is built. Answers sent from the inbox are not posts of
+the report (``report._published`` leaves them out): they are counted here.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from campaigner.models import Account, Campaign, Delivery, DeliveryPart, DeliveryStatus as S, Post, Reply, ReplyState
+
+KINDS = ("question", "support", "oppose", "other")
+#: at most this many open questions and most-replied posts are listed
+OPEN_QUESTIONS = 10
+MOST_REPLIED = 5
+
+
+@dataclass
+class KindCounts:
+    """Replies of the week by kind, for one campaign (``slug`` None: posts without one) or all."""
+
+    slug: str | None
+    name: str
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys((*KINDS, "unclassified"), 0))
+    answered: int = 0
+    dismissed: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def add(self, kind: str | None, state: str, n: int) -> None:
+        self.counts[kind if kind in KINDS else "unclassified"] += n
+        if state == ReplyState.ANSWERED.value:
+            self.answered += n
+        elif state == ReplyState.DISMISSED.value:
+            self.dismissed += n
+
+
+@dataclass
+class OpenQuestion:
+    reply_id: int
+    author: str
+    text: str
+    created_at: datetime
+    url: str | None          # the reply's own address, else its post's
+    account: str
+    platform: str
+    post_id: int
+    campaign: str | None
+
+
+@dataclass
+class RepliedPost:
+    post_id: int
+    delivery_id: int
+    account: str
+    platform: str
+    url: str | None
+    text: str                # the first part as it went out
+    replies: int             # written in the week
+    kinds: dict[str, int]
+
+
+@dataclass
+class InboxSummary:
+    total: KindCounts
+    by_campaign: list[KindCounts]
+    open_questions: list[OpenQuestion]
+    open_total: int
+    most_replied: list[RepliedPost]
+    #: answers sent from the inbox and published in the week
+    answers_sent: int
+    #: delivery id → its replies of the week by kind (for the report's per-delivery lines)
+    by_delivery: dict[int, dict[str, int]] = field(default_factory=dict)
+
+
+def build(s: Session, start: datetime, end: datetime, cid: int | None, accounts: dict[int, Account],
+          campaigns: dict[int, Campaign]) -> InboxSummary:
+    """The inbox block for the week [start, end), in scope ``cid`` (None: every campaign)."""
+    week = [Reply.ours.is_(False), Reply.created_at >= start, Reply.created_at < end]
+    if cid is not None:
+        week.append(Post.campaign_id == cid)
+
+    def joined(q):
+        return q.join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
+
+    total = KindCounts(None, "")
+    per: dict[int | None, KindCounts] = {}
+    for camp, kind, state, n in s.execute(joined(select(Post.campaign_id, Reply.kind, Reply.state, func.count()))
+                                          .where(*week).group_by(Post.campaign_id, Reply.kind, Reply.state)):
+        state = str(state)
+        total.add(kind, state, n)
+        if camp not in per:
+            c = campaigns.get(camp) if camp is not None else None
+            per[camp] = KindCounts(c.slug if c else None, c.name if c else "")
+        per[camp].add(kind, state, n)
+    by_campaign = sorted(per.values(), key=lambda k: (k.slug is None, k.slug or ""))
+
+    asked = [*week, Reply.kind == "question", Reply.state == ReplyState.NEW]
+    open_total = s.scalar(joined(select(func.count()).select_from(Reply)).where(*asked)) or 0
+    slug = {i: c.slug for i, c in campaigns.items()}
+    questions = [OpenQuestion(rid, author, text, at, url or post_url, accounts[aid].name, accounts[aid].platform,
+                              post_id, slug.get(camp) if camp is not None else None)
+                 for rid, author, text, at, url, post_url, aid, post_id, camp in s.execute(
+                     joined(select(Reply.id, Reply.author, Reply.text, Reply.created_at, Reply.url, Delivery.remote_url,
+                                   Delivery.account_id, Delivery.post_id, Post.campaign_id))
+                     .where(*asked).order_by(Reply.created_at, Reply.id).limit(OPEN_QUESTIONS))]
+
+    kinds: dict[int, dict[str, int]] = defaultdict(dict)
+    for did, kind, n in s.execute(joined(select(Reply.delivery_id, Reply.kind, func.count())).where(*week)
+                                  .group_by(Reply.delivery_id, Reply.kind)):
+        kinds[did][kind or "unclassified"] = n
+    top = sorted(((sum(k.values()), did) for did, k in kinds.items()), key=lambda x: (-x[0], x[1]))[:MOST_REPLIED]
+    most: list[RepliedPost] = []
+    if top:
+        ids = [did for _, did in top]
+        info = {did: (post_id, aid, url) for did, post_id, aid, url in s.execute(
+            select(Delivery.id, Delivery.post_id, Delivery.account_id, Delivery.remote_url)
+            .where(Delivery.id.in_(ids)))}
+        texts = dict(s.execute(select(DeliveryPart.delivery_id, DeliveryPart.text)
+                               .where(DeliveryPart.delivery_id.in_(ids), DeliveryPart.position == 0)).all())
+        for n, did in top:
+            post_id, aid, url = info[did]
+            most.append(RepliedPost(post_id, did, accounts[aid].name, accounts[aid].platform, url,
+                                    texts.get(did, ""), n, kinds[did]))
+
+    answered, under, root = aliased(Reply), aliased(Delivery), aliased(Post)
+    sent = (select(func.count()).select_from(Delivery).join(Post, Post.id == Delivery.post_id)
+            .join(answered, answered.id == Post.answers_reply_id)
+            .join(under, under.id == answered.delivery_id).join(root, root.id == under.post_id)
+            .where(Delivery.status == S.PUBLISHED, Delivery.published_at >= start, Delivery.published_at < end))
+    if cid is not None:
+        sent = sent.where(root.campaign_id == cid)
+    return InboxSummary(total, by_campaign, questions, open_total, most, s.scalar(sent) or 0, dict(kinds))
