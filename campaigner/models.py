@@ -482,7 +482,8 @@ class Reply(Base):
 
     __tablename__ = "replies"
     __table_args__ = (UniqueConstraint("delivery_id", "remote_id"),
-                      Index("ix_replies_state_created", "state", "created_at"))
+                      Index("ix_replies_state_created", "state", "created_at"),
+                      Index("ix_replies_created", "created_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)

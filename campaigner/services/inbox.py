@@ -8,11 +8,12 @@ and the reply is marked answered in the same transaction that records it publish
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Sequence
 
-from sqlalchemy import Update, case, func, select, update
+from sqlalchemy import Update, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from campaigner import db
@@ -32,6 +33,8 @@ WAITING = (S.QUEUED, S.PUBLISHING, S.UNCONFIRMED)
 DEFAULT_LIMIT = 50
 #: how far up a conversation ``show`` follows replies to replies
 MAX_CHAIN = 50
+#: a Mastodon account as its statuses name it: an answer there starts with it (the replier is told)
+_ACCT = re.compile(r"[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9.-]{1,253})?")
 #: the largest id an ``Integer`` primary key holds on PostgreSQL (an id beyond it names nothing)
 _MAX_ID = 2**31 - 1
 
@@ -81,9 +84,22 @@ class InboxReply:
                 "urgent": self.urgent, "ours": self.ours, "state_at": self.state_at}
 
 
+def _urgent(recent: datetime):
+    """SQL: a reply that comes first — new, a question or opposition, written since ``recent`` on
+    a post published since then (a reply is never older than its post: the bound on the reply's own
+    time lets the index on it find them)."""
+    return and_(Reply.state == ReplyState.NEW, Reply.kind.in_(URGENT_KINDS), Delivery.published_at >= recent,
+                Reply.created_at >= recent)
+
+
+def _not_urgent(recent: datetime):
+    """SQL: the rest (NULL-safe: a reply not classified yet is among the rest)."""
+    return or_(Reply.state != ReplyState.NEW, Reply.kind.is_(None), Reply.kind.not_in(URGENT_KINDS),
+               Delivery.published_at.is_(None), Delivery.published_at < recent, Reply.created_at < recent)
+
+
 def _columns(recent: datetime):
-    urgent = case(((Reply.state == ReplyState.NEW) & Reply.kind.in_(URGENT_KINDS)
-                   & (Delivery.published_at >= recent), 0), else_=1)
+    urgent = case((_urgent(recent), 0), else_=1)
     return urgent, (Reply.id, Reply.state, Reply.kind, Reply.sentiment, Reply.author, Account.name, Account.platform,
                     Account.timezone, Reply.created_at, Reply.text, Reply.url, Delivery.post_id, Delivery.id,
                     Delivery.remote_url, Campaign.slug, urgent, Reply.parent_remote_id, Reply.kind_reason,
@@ -131,9 +147,11 @@ def _choice(value: str | None, allowed: Sequence[str], flag: str) -> str | None:
 def list_replies(app: App, *, campaign: str | None = None, account: str | None = None, post: int | None = None,
                  since: datetime | None = None, state: str | None = None, kind: str | None = None,
                  limit: int | None = DEFAULT_LIMIT) -> list[InboxReply]:
-    """Replies by others to the accounts' posts (answers sent from the inbox are no post of their
-    own here), most urgent first: new questions and opposition on posts published in the last
-    ``RECENT_POSTS``, then the rest; newest first within each. ``limit`` None: all of them."""
+    """Replies by others to the accounts' posts, most urgent first: new questions and opposition
+    on posts published in the last ``RECENT_POSTS`` (``_urgent``), then the rest; newest first
+    within each. ``limit`` None: all of them. Two queries, the urgent then the rest, each walking
+    the index on the replies' time and stopping at ``limit``: an ``ORDER BY`` on the urgency
+    would sort every matching reply first (a million of them take seconds)."""
     from campaigner.services import accounts as accounts_svc
     from campaigner.services import campaigns as campaigns_svc
 
@@ -141,7 +159,8 @@ def list_replies(app: App, *, campaign: str | None = None, account: str | None =
     if limit is not None and limit < 1:
         raise InvalidInput(f"--limit {limit} is not a number of replies", "give 1 or more (or --all)")
     now = app.now()
-    urgent, columns = _columns(now - RECENT_POSTS)
+    recent = now - RECENT_POSTS
+    _, columns = _columns(recent)
     q = _joined(select(*columns)).where(Reply.ours.is_(False))
     with db.read(app.engine) as s:
         if campaign is not None:
@@ -158,10 +177,11 @@ def list_replies(app: App, *, campaign: str | None = None, account: str | None =
             q = q.where(Reply.state == ReplyState(state))
         if kind is not None:
             q = q.where(Reply.kind == kind)
-        q = q.order_by(urgent, Reply.created_at.desc(), Reply.id.desc())
-        if limit is not None:
-            q = q.limit(limit)
-        return _rows(s, s.execute(q).all())
+        q = q.order_by(Reply.created_at.desc(), Reply.id.desc())
+        first = s.execute(q.where(_urgent(recent)).limit(limit)).all()
+        rest = [] if limit is not None and len(first) >= limit else s.execute(
+            q.where(_not_urgent(recent)).limit(None if limit is None else limit - len(first))).all()
+        return _rows(s, [*first, *rest])
 
 
 def count_replies(app: App, *, state: str = "new") -> dict[str, int]:
@@ -334,7 +354,8 @@ def answer(app: App, reply_id: int, text: str) -> Queued:
                                f"see `campaigner post show {waiting}`; change it with `campaigner post edit {waiting}` "
                                f"or cancel it with `campaigner post cancel {waiting}`")
         body = text.strip()
-        if account.platform == "mastodon" and reply.author and f"@{reply.author}".lower() not in body.lower():
+        if (account.platform == "mastodon" and _ACCT.fullmatch(reply.author)
+                and f"@{reply.author}".lower() not in body.lower()):
             body = f"@{reply.author} {body}" if body else body
         with Planner(app, s, now) as planner:
             plan = planner.plan(Draft(body, [account.name], When("now"), source=f"answer to reply {reply_id}"))

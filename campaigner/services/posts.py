@@ -294,6 +294,13 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
     with db.write(app.engine) as s:
         post = get(s, post_id)
         _locked(post, "editing")
+        if post.answers_reply_id is not None and (accounts is not None or media is not None or link is not None
+                                                  or campaign is not None or variants or drop_variants
+                                                  or thread is not None):
+            raise InvalidInput(f"post {post.id} answers reply {post.answers_reply_id}: it is text only, on the "
+                               "account that was replied to",
+                               "change its text or time, or cancel it and answer again with `campaigner replies "
+                               "answer`")
         current = [d for d in post.deliveries if d.status in _EDITED]
         if accounts is None and not current:
             raise InvalidInput(f"post {post.id} has no queued, failed or expired delivery to edit",

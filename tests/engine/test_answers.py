@@ -170,6 +170,9 @@ def test_mistakes_are_one_line_and_change_nothing(cli, engine, platform_account)
          f"then: campaigner replies dismiss {tg}"),
         (["replies", "answer", str(nyimak)], "Error: no text: give it as an argument or with --file F — see "
                                              "`campaigner replies answer --help`"),
+        (["post", "edit", "4", "--link", "https://kspi.example/aksi"],
+         f"Error: post 4 answers reply {reply.id}: it is text only, on the account that was replied to — change its "
+         "text or time, or cancel it and answer again with `campaigner replies answer`"),
     ]
     with Session(engine) as s:
         before = (s.scalar(select(func.count()).select_from(Post)),

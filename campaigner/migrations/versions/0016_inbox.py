@@ -29,6 +29,7 @@ def upgrade() -> None:
                                       server_default='new', nullable=False))
         batch_op.add_column(sa.Column('state_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_replies_state_created', ['state', 'created_at'], unique=False)
+        batch_op.create_index('ix_replies_created', ['created_at'], unique=False)
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('answers_reply_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_posts_answers_reply_id'), ['answers_reply_id'], unique=False)
@@ -61,6 +62,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_posts_answers_reply_id'))
         batch_op.drop_column('answers_reply_id')
     with op.batch_alter_table('replies', schema=None) as batch_op:
+        batch_op.drop_index('ix_replies_created')
         batch_op.drop_index('ix_replies_state_created')
         batch_op.drop_column('state_at')
         batch_op.drop_column('state')

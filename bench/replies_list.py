@@ -1,0 +1,276 @@
+"""``campaigner replies list`` over a big inbox: 1,000,000 stored replies, on SQLite and (when
+reachable) PostgreSQL.
+
+Run: python bench/replies_list.py [--replies 1000000] [--posts 20000] [--pg URL] [--only sqlite|pg]
+
+20 accounts on five platforms, four campaigns, ``--posts`` published posts over 60 days, and the
+replies spread over them (each written within three days of its post): a mix of kinds, most of the
+older ones answered or dismissed. For each filter set (the inbox's common uses) it prints, next
+to baselines measured in the same run on the same data (median of 5):
+
+- **raw SQL** — the baseline: the statements the command runs (the urgent replies, then the rest;
+  each ``… ORDER BY created_at DESC LIMIT 50``), compiled to SQL and run through the bare DB-API
+  driver, rows fetched and nothing else done;
+- **one statement** — the naive way, one query ordered by urgency (``ORDER BY CASE … END,
+  created_at DESC LIMIT 50``), also through the bare driver: it sorts every matching reply;
+- **list** — ``campaigner.services.inbox.list_replies`` (what the command calls), and its ratio to
+  the raw SQL (goal: ≤ 2×, and under 1 s);
+- **process** — ``campaigner replies list`` as a subprocess (Python, imports, the database opened,
+  the lines printed), median of 3, next to the same command on an empty database (**startup**:
+  what any command costs before it reads a row).
+
+Each list's first ids are checked against the raw SQL's (a fast but wrong list cannot pass
+unnoticed). Timings are printed, never asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import case, select, text  # noqa: E402
+
+from campaigner.app import App  # noqa: E402
+from campaigner.config import resolve  # noqa: E402
+from campaigner.db import make_engine  # noqa: E402
+from campaigner.migrate import upgrade  # noqa: E402
+from campaigner.models import Delivery, Reply  # noqa: E402
+from campaigner.services import inbox  # noqa: E402
+
+NOW = datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)  # Monday 08:00 WIB
+PLATFORMS = ["x", "mastodon", "bluesky", "facebook", "sandbox"]
+KINDS = ["question"] * 15 + ["support"] * 35 + ["oppose"] * 15 + ["other"] * 35
+TEXTS = {"question": "Aksinya kumpul di mana? ({n})", "support": "Setuju, tolak Tapera! ({n})",
+         "oppose": "demo mulu, bikin macet ({n})", "other": "nyimak ({n})"}
+_WEEK_AGO, _DAY_AGO = NOW - timedelta(days=7), NOW - timedelta(days=1)
+#: the filter sets measured: (label, list_replies keyword arguments, the command's flags)
+CASES = [
+    ("no filter", {}, []),
+    ("--state new --kind question", {"state": "new", "kind": "question"}, ["--state", "new", "--kind", "question"]),
+    ("--campaign upah --since -7d", {"campaign": "upah", "since": _WEEK_AGO},
+     ["--campaign", "upah", "--since", _WEEK_AGO.isoformat()]),
+    ("--account akun-03 --state new", {"account": "akun-03-bluesky", "state": "new"},
+     ["--account", "akun-03-bluesky", "--state", "new"]),
+    ("--kind oppose --since -1d", {"kind": "oppose", "since": _DAY_AGO},
+     ["--kind", "oppose", "--since", _DAY_AGO.isoformat()]),
+    ("--post 7 (an old post)", {"post": 7}, ["--post", "7"]),
+]
+
+
+def ts(dt: datetime, pg: bool):
+    return dt if pg else dt.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def insert(engine, table: str, columns: list[str], rows) -> None:
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cur.execute("BEGIN")
+            cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                            rows)
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def seed(engine, posts: int, replies: int, rng: random.Random) -> None:
+    pg = engine.dialect.name == "postgresql"
+    start = NOW - timedelta(days=60)
+    insert(engine, "accounts", ["id", "name", "platform", "status", "created_at"],
+           [(i + 1, f"akun-{i + 1:02d}-{PLATFORMS[i % 5]}", PLATFORMS[i % 5], "active", ts(start, pg))
+            for i in range(20)])
+    insert(engine, "campaigns", ["id", "slug", "name", "hashtags", "auto_hashtags", "created_at"],
+           [(i + 1, slug, slug.title(), "[]", True if pg else 1, ts(start, pg))
+            for i, slug in enumerate(["tapera", "upah", "outsourcing", "mayday"])])
+    when = [start + timedelta(seconds=60 * 86400 * (i + rng.random()) / posts) for i in range(posts)]
+    insert(engine, "posts", ["id", "campaign_id", "text", "is_thread", "variants", "created_at", "updated_at"],
+           [(i + 1, (i % 5) or None, f"Unggahan {i}", False if pg else 0, "{}", ts(at, pg), ts(at, pg))
+            for i, at in enumerate(when)])
+    insert(engine, "deliveries", ["id", "post_id", "account_id", "status", "due_at", "slot_based", "attempt_count",
+                                  "remote_id", "remote_url", "published_at", "created_at", "updated_at"],
+           [(i + 1, i + 1, i % 20 + 1, "published", ts(at, pg), False if pg else 0, 1, f"r{i + 1}",
+             f"https://example.org/p/{i + 1}", ts(at, pg), ts(at, pg), ts(at, pg)) for i, at in enumerate(when)])
+    insert(engine, "delivery_parts", ["id", "delivery_id", "position", "text", "idempotency_key"],
+           [(i + 1, i + 1, 0, f"Unggahan {i}", uuid.uuid4().hex) for i in range(posts)])
+
+    def rows():
+        for n in range(replies):
+            did = rng.randrange(posts) + 1
+            at = min(when[did - 1] + timedelta(minutes=rng.randrange(3 * 24 * 60)), NOW - timedelta(minutes=1))
+            kind = rng.choice(KINDS)
+            old = NOW - at > timedelta(days=3)
+            state = rng.choice(["answered", "dismissed", "new"]) if old else rng.choice(["new", "new", "answered"])
+            yield (n + 1, did, f"reply-{n}", f"warga{n % 5000}", TEXTS[kind].format(n=n), ts(at, pg), "id", 0.0,
+                   "neutral", ts(at, pg), kind, f"{kind}: benchmark", None, None, False if pg else 0, state)
+    batch: list[tuple] = []
+    for row in rows():
+        batch.append(row)
+        if len(batch) == 100_000:
+            insert(engine, "replies", REPLY_COLUMNS, batch)
+            batch = []
+    if batch:
+        insert(engine, "replies", REPLY_COLUMNS, batch)
+    with engine.begin() as c:
+        c.execute(text("ANALYZE"))
+
+
+REPLY_COLUMNS = ["id", "delivery_id", "remote_id", "author", "text", "created_at", "language", "polarity", "sentiment",
+                 "collected_at", "kind", "kind_reason", "parent_remote_id", "url", "ours", "state"]
+
+
+def statements(app: App, case_kwargs: dict) -> tuple[list, object]:
+    """The statements ``list_replies`` runs for ``case_kwargs`` (the urgent replies, then the rest),
+    and the naive one-statement version, as SQLAlchemy selects."""
+    from campaigner.models import Post
+    from campaigner.services import accounts as accounts_svc, campaigns as campaigns_svc
+
+    recent = NOW - inbox.RECENT_POSTS
+    _, columns = inbox._columns(recent)
+    q = inbox._joined(select(*columns)).where(Reply.ours.is_(False))
+    from campaigner import db
+
+    with db.read(app.engine) as s:
+        if "campaign" in case_kwargs:
+            q = q.where(Post.campaign_id == campaigns_svc.get(s, case_kwargs["campaign"]).id)
+        if "account" in case_kwargs:
+            q = q.where(Delivery.account_id == accounts_svc.get(s, case_kwargs["account"]).id)
+    if "post" in case_kwargs:
+        q = q.where(Delivery.post_id == case_kwargs["post"])
+    if "since" in case_kwargs:
+        q = q.where(Reply.created_at >= case_kwargs["since"])
+    if "state" in case_kwargs:
+        q = q.where(Reply.state == case_kwargs["state"])
+    if "kind" in case_kwargs:
+        q = q.where(Reply.kind == case_kwargs["kind"])
+    ordered = q.order_by(Reply.created_at.desc(), Reply.id.desc())
+    urgent = case((inbox._urgent(recent), 0), else_=1)
+    return ([ordered.where(inbox._urgent(recent)).limit(50), ordered.where(inbox._not_urgent(recent)).limit(50)],
+            q.order_by(urgent, Reply.created_at.desc(), Reply.id.desc()).limit(50))
+
+
+def driver_sql(engine, stmt) -> tuple[str, object]:
+    """``stmt`` as the driver receives it: its SQL and its parameters, bound the way SQLAlchemy binds
+    them (times as stored), so the database plans it exactly as it plans the command's."""
+    c = stmt.compile(engine, compile_kwargs={"render_postcompile": True})
+    params = c.construct_params()
+    processors = c._bind_processors
+    values = {k: processors[k](v) if k in processors else v for k, v in params.items()}
+    values = {k: v.value if hasattr(v, "value") else v for k, v in values.items()}  # str enums, as bound
+    return c.string, ([values[k] for k in c.positiontup] if c.positional else values)
+
+
+def raw(engine, stmts: list) -> tuple[float, list[int]]:
+    """Run the statements through the bare driver; (seconds, the ids, in order, up to 50)."""
+    compiled = [driver_sql(engine, s) for s in stmts]
+    conn = engine.raw_connection()
+    try:
+        cur = conn.cursor()
+        started = time.perf_counter()
+        ids: list[int] = []
+        for sql, params in compiled:
+            if len(ids) >= 50:
+                break
+            cur.execute(sql, params)
+            ids += [row[0] for row in cur.fetchall()]
+        return time.perf_counter() - started, ids[:50]
+    finally:
+        conn.close()
+
+
+def median(run, n: int = 5):
+    times, result = [], None
+    for _ in range(n):
+        started = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def raw_median(engine, stmts: list, n: int = 5) -> tuple[float, list[int]]:
+    runs = [raw(engine, stmts) for _ in range(n)]
+    return statistics.median(t for t, _ in runs), runs[-1][1]
+
+
+def bench(url: str, label: str, posts: int, replies: int) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    started = time.perf_counter()
+    seed(engine, posts, replies, random.Random(20261130))
+    print(f"\n{label}: {replies:,} replies on {posts:,} posts, seeded in {time.perf_counter() - started:.1f} s")
+    home = tempfile.mkdtemp(prefix="bench-replies-home-")
+    env = {**os.environ, "CAMPAIGNER_DATABASE_URL": url, "CAMPAIGNER_HOME": home,
+           "CAMPAIGNER_CONFIG": str(Path(home) / "none.toml")}
+    Path(home, "none.toml").write_text("")
+    os.environ.update({k: env[k] for k in ("CAMPAIGNER_HOME", "CAMPAIGNER_CONFIG")})
+    app = App(resolve({"database_url": url}), now=lambda: NOW)
+    empty = f"sqlite:///{home}/empty.db"
+    upgrade(make_engine(empty))
+    startup, _ = median(lambda: subprocess.run([sys.executable, "-m", "campaigner", "replies", "list"],
+                                               env={**env, "CAMPAIGNER_DATABASE_URL": empty}, capture_output=True), 3)
+    print(f"  startup (the command on an empty database): {startup * 1000:.0f} ms")
+    print(f"  {'filters':<32} {'raw SQL':>9} {'one stmt':>9} {'list':>9} {'ratio':>6} {'process':>9}")
+    for name, kwargs, args in CASES:
+        stmts, naive = statements(app, kwargs)
+        t_raw, ids = raw_median(app.engine, stmts)
+        t_naive, naive_ids = raw_median(app.engine, [naive])
+        t_list, rows = median(lambda: inbox.list_replies(app, **kwargs))
+        got = [r.id for r in rows]
+        assert got == ids, f"{name}: the list differs from the raw SQL's"
+        assert naive_ids == got, f"{name}: the one-statement order differs"
+        t_proc, proc = median(lambda: subprocess.run([sys.executable, "-m", "campaigner", "replies", "list", *args],
+                                                     env=env, capture_output=True, text=True), 3)
+        assert proc.returncode == 0, proc.stderr
+        print(f"  {name:<32} {t_raw * 1000:>7.1f}ms {t_naive * 1000:>7.1f}ms {t_list * 1000:>7.1f}ms "
+              f"{t_list / t_raw:>5.1f}× {t_proc * 1000:>7.0f}ms")
+    app.close()
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--replies", type=int, default=1_000_000)
+    parser.add_argument("--posts", type=int, default=20_000)
+    parser.add_argument("--pg", default=os.environ.get("CAMPAIGNER_TEST_DATABASE_URL",
+                                                       "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+                        help="a PostgreSQL database to bench in (a schema of its own, dropped after)")
+    parser.add_argument("--only", choices=["sqlite", "pg"])
+    args = parser.parse_args()
+    if args.only != "pg":
+        with tempfile.TemporaryDirectory() as tmp:
+            bench(f"sqlite:///{tmp}/bench.db", "SQLite", args.posts, args.replies)
+    if args.only != "sqlite":
+        try:
+            admin = make_engine(args.pg)
+            admin.connect().close()
+        except Exception as exc:  # noqa: BLE001 - no server: say so and stop
+            print(f"\nPostgreSQL not reachable at {args.pg.split('@')[-1]} ({type(exc).__name__}): skipped")
+            return
+        schema = "bench_replies_" + uuid.uuid4().hex[:8]
+        with admin.begin() as c:
+            c.execute(text(f"CREATE SCHEMA {schema}"))
+        try:
+            sep = "&" if "?" in args.pg else "?"
+            bench(f"{args.pg}{sep}options=-csearch_path%3D{schema}", "PostgreSQL", args.posts, args.replies)
+        finally:
+            with admin.begin() as c:
+                c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
