@@ -138,7 +138,7 @@ PLATFORMS: dict[str, PlatformInfo] = {
                      metrics=("impressions", "likes", "replies", "reposts", "quotes", "shares"),
                      post_id=_no_address, metric_labels={"impressions": "views"},
                      id_hint="its media id (a threads.net address shows only a shortcode)",
-                     media_by_url=True, quota=True, refreshes_token=True),
+                     media_by_url=True, quota=True, refreshes_token=True, answers=True),
         PlatformInfo("sandbox", "Sandbox (offline)", (), (), None, "connectors.sandbox", "SandboxConnector",
                      can_find_existing=True, replies=True,
                      metrics=("likes", "reposts", "replies", "quotes", "impressions"), post_id=_no_address,

@@ -305,23 +305,35 @@ class ThreadsConnector:
         return MetricsBatch(found=found, missing=frozenset(missing))
 
     def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]:
-        """Top-level replies by others, newest first (at most ``MAX_PAGES`` × ``PAGE_SIZE``). A reply
-        without an id is passed over; one whose time cannot be read counts as seen now."""
+        """The conversation under the post (``/conversation``: replies at every depth), newest first
+        down to ``since`` (at most ``MAX_PAGES`` × ``PAGE_SIZE``): replies by others, and the profile's
+        own answers to them (``ours``; its own thread parts, which answer its own posts, are left
+        out). A reply without an id is passed over; one whose time cannot be read counts as seen now."""
         me = self._me()
-        found: list[Reply] = []
-        for item in self.client.pages(f"/{remote_id}/replies",
-                                      {"fields": "id,text,username,timestamp", "reverse": "true",
-                                       "limit": PAGE_SIZE}, MAX_PAGES):
+        items = []
+        for item in self.client.pages(f"/{remote_id}/conversation",
+                                      {"fields": FIELDS + ",replied_to", "reverse": "true", "limit": PAGE_SIZE},
+                                      MAX_PAGES):
             if not item.get("id"):
                 continue
             created = parse_http_time(str(item.get("timestamp") or "")) or self.clock()
+            mine = bool(me) and str(item.get("username") or "") == me
             if since is not None and created < since:
-                break
-            author = str(item.get("username") or "")
-            if author and author == me:
-                continue
-            found.append(Reply(remote_id=str(item["id"]), author=author or "unknown",
-                               text=str(item.get("text") or ""), created_at=created, in_reply_to=remote_id))
+                break  # newest first: the rest is older
+            parent = item.get("replied_to")
+            parent_id = str(parent.get("id")) if isinstance(parent, dict) and parent.get("id") else remote_id
+            items.append((item, created, mine, parent_id))
+        authors = {str(item["id"]): mine for item, _, mine, _ in items}
+        authors[str(remote_id)] = True  # the post itself is the profile's
+        found: list[Reply] = []
+        for item, created, mine, parent_id in items:
+            if mine and authors.get(parent_id, False):
+                continue  # a thread part: it answers the profile's own post
+            link = item.get("permalink")
+            found.append(Reply(remote_id=str(item["id"]), author=str(item.get("username") or "") or "unknown",
+                               text=str(item.get("text") or ""), created_at=created, in_reply_to=parent_id,
+                               url=link if isinstance(link, str) and link.startswith("https://") else None,
+                               ours=mine))
         return found
 
     def delete(self, remote_id: str) -> None:

@@ -329,7 +329,7 @@ def test_deleted_posts_are_missing(conn, fake):
     assert set(batch.found) == {kept} and batch.missing == {gone}
 
 
-def test_replies_leave_out_the_profiles_own_parts_and_are_bounded(conn, fake, clock):
+def test_replies_are_the_conversation_without_the_profiles_own_parts_and_are_bounded(conn, fake, clock):
     root = conn.publish(new_post("1/2 Tolak"))
     conn.publish(new_post("2/2 Lawan", reply_to=root.remote_id, thread_root=root.remote_id))
     for i in range(620):
@@ -337,7 +337,7 @@ def test_replies_leave_out_the_profiles_own_parts_and_are_bounded(conn, fake, cl
     replies = conn.replies(root.remote_id)
     assert len(replies) == 500 and replies[0].text == "Setuju 619"           # 5 pages of 100, newest first
     assert all(r.author != Fake.USERNAME and r.in_reply_to == root.remote_id for r in replies)
-    assert len(fake.calls("GET", "/replies")) == 5
+    assert len(fake.calls("GET", "/conversation")) == 5
     recent = conn.replies(root.remote_id, since=clock() + timedelta(seconds=610))
     assert [r.text for r in recent] == [f"Setuju {i}" for i in range(619, 609, -1)]
     assert recent[0].created_at.tzinfo is not None

@@ -39,7 +39,7 @@ def _asked(cli, engine, platform_account, platform: str, name: str = "a1"):
     return fake, d, _reply(engine)
 
 
-@pytest.mark.parametrize("platform", ["x", "mastodon", "bluesky", "facebook"])
+@pytest.mark.parametrize("platform", ["x", "mastodon", "bluesky", "facebook", "threads"])
 def test_an_answer_goes_under_the_reply_once_and_answers_it(cli, engine, platform_account, platform):
     fake, post, reply = _asked(cli, engine, platform_account, platform)
     r = cli.ok("replies", "answer", str(reply.id), ANSWER)
