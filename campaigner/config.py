@@ -605,6 +605,15 @@ STARTER = """\
 # starttls = true
 # username = "campaigner@example.org"
 
+# Alerts to a Telegram chat too (the bot's token goes in the secrets file: [alerts]
+# telegram_bot_token, or CAMPAIGNER_ALERTS_TELEGRAM_BOT_TOKEN), and when the replies inbox raises
+# one: a burst of opposition on a campaign, a question left unanswered (0: never).
+# [alerts]
+# telegram_chat = -1001234567890
+# opposition_burst = 10
+# opposition_window_minutes = 60
+# unanswered_hours = 4
+
 # The weekly report `campaigner run` writes (and e-mails) every Monday at 07:00.
 # [report]
 # lang = "id"

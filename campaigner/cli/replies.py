@@ -27,7 +27,7 @@ def replies() -> None:
 
 @replies.command("list")
 @click.option("--campaign", metavar="SLUG", help="Only replies to this campaign's posts.")
-@click.option("--account", metavar="NAME", help="Only replies to this account's posts.")
+@click.option("--account", metavar="NAME", help="Only replies to this account's posts (or a group's).")
 @click.option("--post", "post_id", type=int, metavar="ID", help="Only replies to this post.")
 @click.option("--since", metavar="TIME", help='Only replies written since then ("-2h", "3 days ago", "2026-12-01").')
 @click.option("--state", type=click.Choice(["new", "answered", "dismissed"], case_sensitive=False),

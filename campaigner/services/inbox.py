@@ -152,8 +152,7 @@ def list_replies(app: App, *, campaign: str | None = None, account: str | None =
     within each. ``limit`` None: all of them. Two queries, the urgent then the rest, each walking
     the index on the replies' time and stopping at ``limit``: an ``ORDER BY`` on the urgency
     would sort every matching reply first (a million of them take seconds)."""
-    from campaigner.services import accounts as accounts_svc
-    from campaigner.services import campaigns as campaigns_svc
+    from campaigner.services import campaigns as campaigns_svc, groups
 
     state, kind = _choice(state, STATES, "--state"), _choice(kind, KINDS, "--kind")
     if limit is not None and limit < 1:
@@ -165,8 +164,8 @@ def list_replies(app: App, *, campaign: str | None = None, account: str | None =
     with db.read(app.engine) as s:
         if campaign is not None:
             q = q.where(Post.campaign_id == campaigns_svc.get(s, campaign).id)
-        if account is not None:
-            q = q.where(Delivery.account_id == accounts_svc.get(s, account).id)
+        if account is not None:  # an account, or a group of them
+            q = q.where(Delivery.account_id.in_([a.id for a in groups.accounts_named(s, account)]))
         if post is not None:
             if not 0 < post <= _MAX_ID or s.get(Post, post) is None:
                 raise NotFound(f"no post with id {post}", "see `campaigner post list`")

@@ -79,6 +79,8 @@ def test_list_shows_urgent_replies_first_with_what_each_answers(cli, engine, pla
     assert listed("--since", "2026-12-04", "--kind", "question") == ["Aksinya kumpul di mana?"]
     assert listed("--campaign", "tapera", "--account", "m1", "--limit", "2") == [
         "Tapera bagus kok", "Aksinya kumpul di mana?"]
+    cli.ok("group", "add", "pusat", "m1")  # a group works wherever an account name does
+    assert len(listed("--account", "pusat", "--all")) == 5
     assert listed("--state", "answered") == []
     assert cli.ok("replies", "list", "--limit", "2").stdout.splitlines()[-1] == \
         "(the first 2: more with --limit N or --all)"
@@ -106,7 +108,7 @@ def test_a_reply_answered_on_the_platform_is_answered_by_itself(cli, engine, pla
     fake.add_own_reply(q.remote_id, "@rina Di depan DPR, jam 09.00", cli.clock.now)
     fake.add_reply(new.remote_id, "rina", "makasih, saya datang", cli.clock.now + timedelta(minutes=1))
     cli.clock.advance(hours=1)
-    assert "New replies: 1 (1 requests)." in cli.ok("metrics", "collect").stdout
+    assert "New replies: 1 (1 request)." in cli.ok("metrics", "collect").stdout
     got = _replies(engine)
     assert got["Aksinya kumpul di mana?"].state.value == "answered"
     assert got["Aksinya kumpul di mana?"].state_at == cli.clock.now - timedelta(hours=1)
