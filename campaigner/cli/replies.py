@@ -139,6 +139,11 @@ def answer(flags, reply_id, text, file) -> None:
 
     app = flags.app()
     q = inbox.answer(app, reply_id, _read_text(text, file))
+    if q.draft:
+        click.echo(f"Saved post {q.post_id} as a draft: the answer to reply {q.reply_id} on {q.account} "
+                   f"({q.platform}, which requires approval). It goes out only once approved: "
+                   f"campaigner post approve {q.post_id}")
+        return
     click.echo(f"Queued post {q.post_id}: the answer to reply {q.reply_id} on {q.account} ({q.platform}), due "
                f"{format_local(q.due_at, app.settings.zone)}.")
     if q.account_paused:

@@ -28,7 +28,7 @@ URGENT_KINDS = ("question", "oppose")
 KINDS = ("question", "support", "oppose", "other")
 STATES = tuple(s.value for s in ReplyState)
 #: an answer in one of these states has not gone out yet (nor failed for good)
-WAITING = (S.QUEUED, S.PUBLISHING, S.UNCONFIRMED)
+WAITING = (S.DRAFT, S.QUEUED, S.PUBLISHING, S.UNCONFIRMED)
 #: how many replies ``replies list`` shows unless told
 DEFAULT_LIMIT = 50
 #: how far up a conversation ``show`` follows replies to replies
@@ -317,6 +317,8 @@ class Queued:
     text: str
     due_at: datetime
     account_paused: bool
+    #: a draft: the account requires approval (``post approve``), it goes out only once approved
+    draft: bool = False
 
 
 def answer(app: App, reply_id: int, text: str) -> Queued:
@@ -365,4 +367,4 @@ def answer(app: App, reply_id: int, text: str) -> Queued:
         delivery_id = s.scalar(select(Delivery.id).where(Delivery.post_id == post_id))
         assert delivery_id is not None
         return Queued(post_id, delivery_id, reply_id, account.name, account.platform, planned.parts[0],
-                      planned.due_at, account.status.value != "active")
+                      planned.due_at, account.status.value != "active", plan.needs_approval)

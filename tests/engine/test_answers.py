@@ -199,3 +199,20 @@ def test_an_answer_on_a_paused_account_waits_for_it(cli, engine, platform_accoun
     cli.ok("account", "resume", "a1")
     cli.ok("publish")
     assert deliveries(engine)[-1].parts[0].text == ANSWER and _reply(engine).state.value == "answered"
+
+
+def test_an_answer_on_an_account_that_requires_approval_is_a_draft_until_approved(cli, engine, platform_account):
+    fake, post, reply = _asked(cli, engine, platform_account, "mastodon")
+    cli.ok("account", "edit", "a1", "--requires-approval")
+    r = cli.ok("replies", "answer", str(reply.id), ANSWER)
+    assert r.stdout == (f"Saved post 2 as a draft: the answer to reply {reply.id} on a1 (mastodon, which requires "
+                        "approval). It goes out only once approved: campaigner post approve 2\n")
+    cli.ok("publish")
+    assert deliveries(engine)[-1].status == S.DRAFT and _reply(engine).state.value == "new"
+    again = cli("replies", "answer", str(reply.id), "lagi")
+    assert again.exit_code == 1 and "already has an answer waiting to go out (post 2)" in again.stderr
+    cli.ok("post", "approve", "2")
+    cli.ok("publish")
+    answer = deliveries(engine)[-1]
+    assert answer.status == S.PUBLISHED and fake.reply_parent(answer.remote_id) == reply.remote_id
+    assert _reply(engine).state.value == "answered"

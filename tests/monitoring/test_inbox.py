@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaigner.models import Post, Reply
+from campaigner.times import FORMAT_HINT
 from tests.engine.conftest import deliveries
 
 
@@ -185,9 +186,7 @@ def test_bad_input_is_one_line_and_changes_nothing(cli, engine, platform_account
         (["replies", "list", "--post", "77"], "Error: no post with id 77 — see `campaigner post list`\n"),
         (["replies", "list", "--campaign", "nope"], "Error: no campaign 'nope' — see `campaigner campaign list`\n"),
         (["replies", "list", "--account", "nope"], "Error: no account named 'nope' — see `campaigner account list`\n"),
-        (["replies", "list", "--since", "kemarin dulu"],
-         "Error: cannot read the time 'kemarin dulu' — use \"2026-12-01 09:00\", ISO 8601 with an offset, "
-         "\"tomorrow 09:00\" or \"+2h\"\n"),
+        (["replies", "list", "--since", "kemarin dulu"], f"Error: cannot read the time 'kemarin dulu' — {FORMAT_HINT}\n"),
         (["replies", "list", "--limit", "0"], "Error: --limit 0 is not a number of replies — give 1 or more (or --all)\n"),
         (["replies", "list", "--limit", "3", "--all"],
          "Error: give --limit N or --all, not both — see `campaigner replies list --help`\n"),
