@@ -255,27 +255,15 @@ class InstagramConnector:
     # --- finding a post ------------------------------------------------------------------------------
     def _recent_media(self, since: datetime, fields: str = "id,caption,timestamp,permalink,media_product_type"
                       ) -> list[dict[str, Any]]:
-        """The account's media newer than ``since``, newest first (at most ``MEDIA_PAGES`` pages)."""
+        """The account's media newer than ``since``, newest first (at most ``MEDIA_PAGES`` pages, and no
+        page past the first older media)."""
         found: list[dict[str, Any]] = []
-        url: str | None = f"/{self.user_id}/media"
-        params: dict[str, Any] | None = {"fields": fields, "limit": MEDIA_PAGE}
-        for _ in range(MEDIA_PAGES):
-            if url is None:
+        for item in self.graph.pages(f"/{self.user_id}/media", {"fields": fields, "limit": MEDIA_PAGE}, MEDIA_PAGES):
+            when = parse_http_time(str(item.get("timestamp") or ""))
+            if when is not None and when < since:
                 break
-            body = self.graph.call("GET", url, params=params)
-            params = None
-            data = body.get("data") if isinstance(body, dict) else None
-            older = False
-            for item in data if isinstance(data, list) else []:
-                if not isinstance(item, dict) or not item.get("id"):
-                    continue
-                when = parse_http_time(str(item.get("timestamp") or ""))
-                if when is not None and when < since:
-                    older = True
-                    continue
+            if item.get("id"):
                 found.append(item)
-            nxt = (body.get("paging") or {}).get("next") if isinstance(body, dict) else None
-            url = nxt if not older and isinstance(nxt, str) and nxt.startswith(self.graph.http.base_url + "/") else None
         return found
 
     def find_existing(self, post: OutgoingPost, since: datetime) -> Published | None:

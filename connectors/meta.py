@@ -37,7 +37,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import requests
 
@@ -260,22 +260,23 @@ class GraphClient:
         return refusal(self.what(method, path), method, status, headers, body, now=self.clock(),
                        redact=self.http.redact)
 
-    def pages(self, path: str, params: Mapping[str, Any], max_pages: int) -> list[dict[str, Any]]:
-        """The items of a paged edge, following ``paging.next`` for at most ``max_pages`` pages
-        (each answer is bounded by the HTTP client's byte cap)."""
-        items: list[dict[str, Any]] = []
+    def pages(self, path: str, params: Mapping[str, Any], max_pages: int) -> Iterator[dict[str, Any]]:
+        """The items of a paged edge, page by page as they are consumed: a caller that stops early
+        (its items are newest first and it has reached ``since``) asks for no further page.
+        ``paging.next`` is followed for at most ``max_pages`` pages, and only to this host (each
+        answer is bounded by the HTTP client's byte cap)."""
         url: str | None = path
         first = True
         for _ in range(max_pages):
             if url is None:
-                break
+                return
             body = self.call("GET", url, params=params if first else None)
             first = False
             data = body.get("data") if isinstance(body, dict) else None
-            items.extend(item for item in data or [] if isinstance(item, dict))
-            nxt = (body.get("paging") or {}).get("next") if isinstance(body, dict) else None
+            yield from (item for item in (data if isinstance(data, list) else []) if isinstance(item, dict))
+            paging = body.get("paging") if isinstance(body, dict) else None
+            nxt = paging.get("next") if isinstance(paging, dict) else None
             url = nxt if isinstance(nxt, str) and nxt.startswith(self.http.base_url + "/") else None
-        return items
 
 
 # --- quota and tokens -----------------------------------------------------------------------------

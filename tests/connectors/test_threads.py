@@ -340,6 +340,7 @@ def test_replies_are_the_conversation_without_the_profiles_own_parts_and_are_bou
     assert len(fake.calls("GET", "/conversation")) == 5
     recent = conn.replies(root.remote_id, since=clock() + timedelta(seconds=610))
     assert [r.text for r in recent] == [f"Setuju {i}" for i in range(619, 609, -1)]
+    assert len(fake.calls("GET", "/conversation")) == 6      # the first page reached `since`: no page more
     assert recent[0].created_at.tzinfo is not None
 
 
