@@ -316,14 +316,11 @@ class InstagramConnector:
         missing: set[str] = set()
         for media_id in dict.fromkeys(remote_ids):
             path = f"/{media_id}"
-            response, body = self.graph.send("GET", path, params={"fields": METRIC_FIELDS})
-            if response.status_code != 200 or (isinstance(body, dict) and "error" in body):
-                problem = meta.graph_problem(body)
-                if problem is not None and problem.code == 100 and (
-                        problem.subcode == 33 or "does not exist" in problem.message):
-                    missing.add(media_id)
-                    continue
-                raise self.graph.refusal("GET", path, response.status_code, response.headers, body)
+            try:
+                body = self.graph.call("GET", path, params={"fields": METRIC_FIELDS})
+            except meta.NoSuchObject:
+                missing.add(media_id)
+                continue
             if not isinstance(body, dict):
                 raise Transient(f"instagram GET {path}: the answer is not a media")
             found[media_id] = self._metrics_of(media_id, body)

@@ -10,7 +10,8 @@ media insights that refuse some metrics.
   without it); ``9/2207042`` (daily publishing limit) → ``DailyLimitReached``; ``4/2207051`` (suspected
   spam) → ``Permanent`` with advice; ``-2/2207003``, ``-1/2207001``, ``-1/2207032``, ``2207008`` →
   ``Transient``; ``2207020``/``2207053`` (expired or broken container) → ``ContainerGone``, the signal
-  to make a new container; ``9007/2207027`` (not ready yet) → ``ContainerNotReady``; 5xx → ``Transient``.
+  to make a new container; ``9007/2207027`` (not ready yet) → ``ContainerNotReady``; 5xx → ``Transient``;
+  ``100/33`` (no such object) → ``NoSuchObject``, a ``Permanent``.
   ``outcome_unknown`` is set only for a write whose answer was lost (or a 500/502/504, or Graph's
   code 1 "unknown error" on a write), never for a read.
 * **Containers** (``ContainerFlow``): create the item containers (in parallel), wait while a video is
@@ -67,6 +68,8 @@ PUBLISH_TEMPORARY = 2207008    # "Temporary error publishing a container" — tr
 CONTAINER_EXPIRED = 2207020    # -2: "The media you are trying to access has expired" — new container
 UPLOAD_UNKNOWN = 2207053       # -1: "unknown upload error" — new container
 NOT_READY = 2207027            # 9007: "The media is not ready for publishing, please wait for a moment"
+#: code 100, subcode 33: "Unsupported get request. Object with ID '…' does not exist, cannot be loaded …"
+NO_SUCH_OBJECT = 33
 TRANSIENT_SUBCODES = frozenset({DOWNLOAD_TIMEOUT, SERVER_ERROR, CREATE_FAILED, PUBLISH_TEMPORARY})
 GONE_SUBCODES = frozenset({CONTAINER_EXPIRED, UPLOAD_UNKNOWN})
 #: how long a daily publishing limit lasts when nothing better is known (Meta: a moving 24 hours)
@@ -79,6 +82,11 @@ class ContainerGone(Transient):
 
 class ContainerNotReady(Transient):
     """Meta is still processing the container asked to be published: check again soon."""
+
+
+class NoSuchObject(Permanent):
+    """Graph does not have the object asked for (code 100, subcode 33, or "does not exist"): a post
+    deleted outside campaigner, a container Meta dropped."""
 
 
 class DailyLimitReached(RateLimited):
@@ -116,6 +124,12 @@ def graph_problem(body: Any) -> GraphProblem | None:
                         message=str(error.get("message") or "unknown error"),
                         user_message=str(error.get("error_user_msg") or ""), type=str(error.get("type") or ""),
                         is_transient=error.get("is_transient") is True)
+
+
+def no_such_object(problem: GraphProblem | None) -> bool:
+    """Whether a Graph error says the object does not exist (code 100, subcode 33 or its words)."""
+    return problem is not None and problem.code == 100 and (
+        problem.subcode == NO_SUCH_OBJECT or "does not exist" in problem.message)
 
 
 def regain_at(headers: Any, now: datetime) -> datetime:
@@ -186,7 +200,7 @@ def _refusal(what: str, method: str, status: int, headers: Any, body: Any, *, no
     if problem.is_transient or code in (1, 2):
         # Graph's code 1 "An unknown error occurred" on a write: it may have been carried out
         return Transient(reason, outcome_unknown=write and code == 1)
-    return Permanent(reason)
+    return NoSuchObject(reason) if no_such_object(problem) else Permanent(reason)
 
 
 def keep(error: ConnectorError, progress: Mapping[str, Any] | None) -> ConnectorError:

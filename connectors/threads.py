@@ -64,8 +64,6 @@ PRODUCT_TYPE = "THREADS"
 PUBLISHED_TOO_SOON = 4279009
 #: creating an image container: Meta could not fetch the image (code 1)
 MEDIA_FETCH_FAILED = 2207052
-#: "Unsupported get request. Object with ID … does not exist" (code 100)
-NO_SUCH_OBJECT = 33
 FIELDS = "id,text,timestamp,permalink,username"
 #: a post's time may read a little before the call that made it (clocks differ)
 SLACK = timedelta(minutes=1)
@@ -118,7 +116,7 @@ class ThreadsConnector:
         response, body = self.client.send("GET", path, params={"fields": "status,error_message"})
         if response.status_code != 200 or (isinstance(body, dict) and "error" in body):
             error = self.client.refusal("GET", path, response.status_code, response.headers, body)
-            if _gone(error):          # Meta no longer has it: a new container is made
+            if isinstance(error, meta.NoSuchObject):  # Meta no longer has it: a new container is made
                 raise meta.ContainerGone(str(error))
             raise error
         status = body.get("status") if isinstance(body, dict) else None
@@ -295,11 +293,9 @@ class ThreadsConnector:
         for remote_id in dict.fromkeys(remote_ids):
             try:
                 values = self.insights.read(remote_id, PRODUCT_TYPE, list(METRICS))
-            except Permanent as exc:
-                if _gone(exc):
-                    missing.add(remote_id)
-                    continue
-                raise
+            except meta.NoSuchObject:
+                missing.add(remote_id)
+                continue
             counts = {METRICS[name]: value for name, value in (values or {}).items() if name in METRICS}
             found[remote_id] = Metrics(remote_id=remote_id, raw=dict(values or {}), **counts)
         return MetricsBatch(found=found, missing=frozenset(missing))
@@ -340,16 +336,9 @@ class ThreadsConnector:
         """Delete the post; one that no longer exists counts as deleted."""
         try:
             body = self.client.call("DELETE", f"/{remote_id}")
-        except Permanent as exc:
-            if _gone(exc):
-                return
-            raise
+        except meta.NoSuchObject:
+            return
         if not (isinstance(body, dict) and body.get("success") is True):
             raise Transient(f"threads DELETE /{remote_id}: Threads did not say the post was deleted",
                             outcome_unknown=True)
-
-
-def _gone(error: ConnectorError) -> bool:
-    """A refusal saying the object does not exist (code 100, subcode 33)."""
-    return f"(code 100, subcode {NO_SUCH_OBJECT})" in str(error)
 
