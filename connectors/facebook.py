@@ -1,7 +1,8 @@
 """A Facebook Page through the Graph API, with a Page access token.
 
 The Graph API version is pinned in ``GRAPH_API_VERSION`` (v27.0, released 2026-11-04, the newest
-found). Choices worth knowing:
+found). Calls, error codes, paging and the token's expiry go through ``connectors.meta`` (``GraphClient``,
+``refusal``, ``token_expiry``), as for Instagram and Threads. Choices worth knowing:
 
 * **Metrics use synchronous batch requests** (``POST /`` with ``batch=[…]``, at most 50 operations),
   not the multi-id read ``GET /?ids=…``: multi-id reads fail as a whole when one id no longer exists
@@ -40,18 +41,16 @@ from __future__ import annotations
 import json
 import logging
 from contextlib import ExitStack
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import requests
 
-from connectors import logsafe, meta
-from connectors.base import (AccountConfig, AlreadyPublished, AuthExpired, Clock, ConnectorError, Identity,
-                             Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent, Published,
-                             RateLimited, Reply, Transient, system_clock)
-from connectors.http import (HttpClient, Redactor, json_body, parse_http_time, require_time,
-                             unexpected_answer)
+from connectors import meta
+from connectors.base import (AccountConfig, AuthExpired, Clock, Identity, Metrics, MetricsBatch, NotSupported,
+                             OutgoingPost, Permanent, Published, RateLimited, Reply, Transient, system_clock)
+from connectors.http import parse_http_time, require_time, unexpected_answer
 from connectors.posttext import compose_text
 
 log = logging.getLogger(__name__)
@@ -61,25 +60,12 @@ DEFAULT_BASE_URL = "https://graph.facebook.com"
 BATCH_SIZE = 50
 PAGE_SIZE = 100
 MAX_PAGES = 5
-#: "(#506) Duplicate status message": the Page already has a post with this text
-DUPLICATE_POST = 506
 VIEWS_METRIC = "post_media_view"
 COUNT_FIELDS = "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares"
 
 
 def _norm(text: str | None) -> str:
     return " ".join((text or "").split())
-
-
-def _epoch(value: Any) -> datetime | None:
-    """An aware UTC datetime from Unix seconds; None for 0, absent or unreadable values."""
-    if isinstance(value, bool):
-        return None
-    try:
-        seconds = int(value)
-        return datetime.fromtimestamp(seconds, tz=timezone.utc) if seconds > 0 else None
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
 
 
 class FacebookConnector:
@@ -96,54 +82,13 @@ class FacebookConnector:
         token = config.secrets.get("PAGE_ACCESS_TOKEN")
         if not page_id or not token:
             raise ValueError(f"facebook account {config.name!r} needs the secrets PAGE_ID and PAGE_ACCESS_TOKEN")
-        logsafe.register(token)
         self.config = config
         self.clock = clock
         self.page_id = page_id.strip()
-        self._token = token
-        base = (config.base_url or DEFAULT_BASE_URL).rstrip("/")
-        self.http = HttpClient(f"{base}/{GRAPH_API_VERSION}", timeout=config.timeout,
-                               redactor=Redactor([token]), session=session)
+        self.graph = meta.GraphClient("facebook", config.base_url or DEFAULT_BASE_URL, GRAPH_API_VERSION, token,
+                                      timeout=config.timeout, clock=clock, session=session)
         #: ask for the views insight until the API refuses it once
         self.views_enabled = True
-
-    # --- HTTP and errors ---------------------------------------------------------------------
-    def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-              data: dict[str, Any] | None = None, files: Any = None, reads_only: bool = False) -> Any:
-        """One Graph call; the token goes in the query (GET/DELETE) or the form body (POST).
-
-        ``reads_only`` marks a POST that changes nothing (a batch of GETs), so its failures are
-        never "outcome unknown".
-        """
-        response, body = self._send(method, path, params=params, data=data, files=files)
-        if response.status_code == 200 and not (isinstance(body, dict) and "error" in body):
-            return body
-        raise self._error("GET" if reads_only else method, path, response.status_code, response.headers, body)
-
-    def _send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-              data: dict[str, Any] | None = None, files: Any = None) -> tuple[requests.Response, Any]:
-        """Send one Graph request with the token added; the response and its JSON body, unjudged."""
-        if method == "POST":
-            data = {**(data or {}), "access_token": self._token}
-        elif not path.startswith("http"):
-            params = {**(params or {}), "access_token": self._token}
-        response = self.http.request(method, path, params=params, data=data, files=files)
-        return response, json_body(response)
-
-    def _error(self, method: str, path: str, status: int, headers: Any, body: Any) -> ConnectorError:
-        error = self._refusal(method, path, status, headers, body)
-        error.http_status = status
-        return error
-
-    def _refusal(self, method: str, path: str, status: int, headers: Any, body: Any) -> ConnectorError:
-        what = f"facebook {method} {path.split('?')[0]}" if not path.startswith("http") else f"facebook {method}"
-        problem = meta.graph_problem(body)
-        if problem is not None and problem.code == DUPLICATE_POST:
-            # the Page already has this text: after a lost answer, it is this post
-            message = self.http.redact(problem.message)
-            return AlreadyPublished(f"{what}: {message} (code {problem.code}"
-                                    f"{f', subcode {problem.subcode}' if problem.subcode else ''})")
-        return meta.refusal(what, method, status, headers, body, now=self.clock(), redact=self.http.redact)
 
     # --- helpers -----------------------------------------------------------------------------
     def _post_url(self, post_id: str) -> str:
@@ -165,66 +110,17 @@ class FacebookConnector:
         except OSError as exc:
             raise Permanent(f"facebook: cannot read media file {path.name!r}: {exc.strerror}") from None
 
-    def _pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Items of a paged edge, following ``paging.next`` for at most ``MAX_PAGES`` pages."""
-        url: str | None = path
-        first = True
-        for _ in range(MAX_PAGES):
-            if url is None:
-                return
-            body = self._call("GET", url, params=params if first else None) or {}
-            first = False
-            yield from body.get("data") or []
-            url = (body.get("paging") or {}).get("next")
-
     # --- Connector protocol ------------------------------------------------------------------
     def verify(self) -> Identity:
         path = f"/{self.page_id}"
-        response, page = self._send("GET", path, params={"fields": "id,name,link,username"})
+        response, page = self.graph.send("GET", path, params={"fields": "id,name,link,username"})
         if response.status_code != 200 or (isinstance(page, dict) and "error" in page):
-            raise self._error("GET", path, response.status_code, response.headers, page)
+            raise self.graph.refusal("GET", path, response.status_code, response.headers, page)
         if not (isinstance(page, dict) and page.get("id")):
             raise unexpected_answer(f"facebook GET {path}", response, "a Facebook Page")
         return Identity(remote_id=str(page["id"]), handle=page.get("username") or page.get("name") or str(page["id"]),
                         display_name=page.get("name"), url=page.get("link"),
-                        token_expires_at=self._token_expiry())
-
-    def _token_expiry(self) -> datetime | None:
-        """When the Page token stops working, from ``GET /debug_token`` (the token inspects itself).
-
-        The earlier of the non-zero ``expires_at`` and ``data_access_expires_at``; None when both
-        are 0/absent or the call is unavailable. Raises ``AuthExpired`` when the token is reported
-        invalid (``is_valid: false``, or the call refused with code 190/102) and ``RateLimited``
-        when throttled.
-        """
-        path = "/debug_token"
-        try:
-            response, body = self._send("GET", path, params={"input_token": self._token})
-        except Transient as exc:
-            log.debug("facebook: debug_token unreachable (%s); the token's expiry stays unknown", exc)
-            return None
-        error = body.get("error") if isinstance(body, dict) else None
-        if response.status_code != 200 or error is not None:
-            mapped = self._error("GET", path, response.status_code, response.headers, body)
-            code = error.get("code") if isinstance(error, dict) else None
-            if isinstance(mapped, RateLimited) or (isinstance(mapped, AuthExpired) and code in (102, 190)):
-                raise mapped
-            log.debug("facebook: debug_token unavailable (%s); the token's expiry stays unknown", mapped)
-            return None
-        data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, dict):
-            log.debug("facebook: debug_token answered without data; the token's expiry stays unknown")
-            return None
-        if data.get("is_valid") is False:
-            reported = data.get("error")
-            problem = reported if isinstance(reported, dict) else {}
-            message = self.http.redact(str(problem.get("message") or "no reason given"))
-            detail = ", ".join(f"{key} {problem[key]}" for key in ("code", "subcode") if problem.get(key))
-            raise AuthExpired(f"facebook: the Page access token is no longer valid: {message}"
-                              + (f" ({detail})" if detail else "") + " — generate a new Page token")
-        times = [t for t in (_epoch(data.get("expires_at")), _epoch(data.get("data_access_expires_at")))
-                 if t is not None]
-        return min(times) if times else None
+                        token_expires_at=meta.token_expiry(self.graph, "generate a new Page token"))
 
     def publish(self, post: OutgoingPost) -> Published:
         if post.reply_to:
@@ -234,11 +130,11 @@ class FacebookConnector:
                 data = {"message": post.text}
                 if post.link:
                     data["link"] = post.link
-                body = self._call("POST", f"/{self.page_id}/feed", data=data)
+                body = self.graph.call("POST", f"/{self.page_id}/feed", data=data)
                 post_id = str(body["id"])
             elif len(post.media) == 1:
                 file = self._open(post.media[0], stack)
-                body = self._call("POST", f"/{self.page_id}/photos",
+                body = self.graph.call("POST", f"/{self.page_id}/photos",
                                   data={"caption": self.message_with_link(post), "published": "true"},
                                   files={"source": file})
                 post_id = str(body.get("post_id") or f"{self.page_id}_{body['id']}")
@@ -246,13 +142,13 @@ class FacebookConnector:
                 photo_ids = []
                 for media in post.media:
                     file = self._open(media, stack)
-                    uploaded = self._call("POST", f"/{self.page_id}/photos",
+                    uploaded = self.graph.call("POST", f"/{self.page_id}/photos",
                                           data={"published": "false"}, files={"source": file})
                     photo_ids.append(str(uploaded["id"]))
                 data = {"message": self.message_with_link(post)}
                 for i, photo_id in enumerate(photo_ids):
                     data[f"attached_media[{i}]"] = json.dumps({"media_fbid": photo_id})
-                body = self._call("POST", f"/{self.page_id}/feed", data=data)
+                body = self.graph.call("POST", f"/{self.page_id}/feed", data=data)
                 post_id = str(body["id"])
         return Published(remote_id=post_id, url=self._post_url(post_id), published_at=self.clock())
 
@@ -282,7 +178,7 @@ class FacebookConnector:
             raise Permanent("facebook: a comment can carry one image at most")
         with ExitStack() as stack:
             files = {"source": self._open(post.media[0], stack)} if post.media else None
-            body = self._call("POST", f"/{target}/comments",
+            body = self.graph.call("POST", f"/{target}/comments",
                               data={"message": self.message_with_link(post)}, files=files)
         comment_id = str(body["id"])
         return Published(remote_id=comment_id, url=self._comment_url(post, comment_id), published_at=self.clock())
@@ -292,9 +188,9 @@ class FacebookConnector:
         wanted = {_norm(post.text), _norm(self.message_with_link(post))}
         if post.reply_to:
             target = self._target(post)
-            for comment in self._pages(f"/{target}/comments",
-                                       {"fields": "id,message,created_time,from", "filter": "stream",
-                                        "order": "reverse_chronological", "limit": PAGE_SIZE}):
+            for comment in self.graph.pages(f"/{target}/comments",
+                                            {"fields": "id,message,created_time,from", "filter": "stream",
+                                             "order": "reverse_chronological", "limit": PAGE_SIZE}, MAX_PAGES):
                 created = require_time(comment.get("created_time"), "facebook")
                 if created < since - timedelta(minutes=1):
                     return None
@@ -303,8 +199,9 @@ class FacebookConnector:
                     return Published(str(comment["id"]), self._comment_url(post, str(comment["id"])), created)
             return None
         since_ts = int((since - timedelta(minutes=1)).timestamp())
-        for item in self._pages(f"/{self.page_id}/feed",
-                                {"fields": "id,message,created_time", "since": since_ts, "limit": PAGE_SIZE}):
+        for item in self.graph.pages(f"/{self.page_id}/feed",
+                                     {"fields": "id,message,created_time", "since": since_ts, "limit": PAGE_SIZE},
+                                     MAX_PAGES):
             if _norm(item.get("message")) in wanted:
                 return Published(str(item["id"]), self._post_url(str(item["id"])),
                                  require_time(item.get("created_time"), "facebook"))
@@ -313,11 +210,9 @@ class FacebookConnector:
     def delete(self, remote_id: str) -> None:
         """Delete the post or comment; one that no longer exists counts as deleted."""
         try:
-            self._call("DELETE", f"/{remote_id}")
-        except Permanent as exc:
-            if "(code 100, subcode 33)" in exc.reason or "does not exist" in exc.reason:
-                return
-            raise
+            self.graph.call("DELETE", f"/{remote_id}")
+        except meta.NoSuchObject:
+            return
 
     def metrics(self, remote_ids: Sequence[str]) -> MetricsBatch:
         """Counts (and views, while allowed) of many posts, 50 per batch request.
@@ -339,8 +234,8 @@ class FacebookConnector:
         """Run one batch; True when the views insight was refused and the batch must be redone."""
         fields = COUNT_FIELDS + (f",insights.metric({VIEWS_METRIC})" if self.views_enabled else "")
         batch = [{"method": "GET", "relative_url": f"{rid}?fields={fields}"} for rid in chunk]
-        answers = self._call("POST", "/", data={"batch": json.dumps(batch), "include_headers": "false"},
-                             reads_only=True)
+        answers = self.graph.call("POST", "/", data={"batch": json.dumps(batch), "include_headers": "false"},
+                                  reads_only=True)
         if not isinstance(answers, list):
             raise Transient("facebook: the batch answer is not a list")
         for rid, answer in zip(chunk, answers):
@@ -351,19 +246,19 @@ class FacebookConnector:
             if code == 200 and isinstance(body, dict) and "error" not in body:
                 found[rid] = self._metrics_of(rid, body)
                 continue
-            error = (body or {}).get("error") or {}
-            err_code, subcode = error.get("code"), error.get("error_subcode")
-            message = str(error.get("message") or "")
-            if err_code == 100 and (subcode == 33 or "does not exist" in message):
+            problem = meta.graph_problem(body)
+            if meta.no_such_object(problem):
                 missing.add(rid)
                 continue
+            message = problem.message if problem is not None else ""
+            err_code = problem.code if problem is not None else 0
             if self.views_enabled and ("insight" in message.lower() or "metric" in message.lower()
-                                       or err_code == 10 or (err_code or 0) in range(200, 300)):
+                                       or err_code == 10 or 200 <= err_code <= 299):
                 log.warning("facebook: the %s insight was refused (%s); reporting views as unknown",
-                            VIEWS_METRIC, self.http.redact(message))
+                            VIEWS_METRIC, self.graph.http.redact(message))
                 self.views_enabled = False
                 return True
-            mapped = self._error("GET", f"/{rid}", int(code or 400), {}, body)
+            mapped = self.graph.refusal("GET", f"/{rid}", int(code or 400), {}, body)
             if isinstance(mapped, (AuthExpired, RateLimited, Transient)):
                 raise mapped
             log.info("facebook: no metrics for %s: %s", rid, mapped)
@@ -397,10 +292,11 @@ class FacebookConnector:
         one level). A comment without an id is passed over; one whose time cannot be read counts
         as seen now."""
         found = []
-        for comment in self._pages(f"/{remote_id}/comments",
-                                   {"fields": "id,message,created_time,from{id,name},parent{id}", "filter": "stream",
-                                    "order": "reverse_chronological", "limit": PAGE_SIZE}):
-            if not isinstance(comment, dict) or not comment.get("id"):
+        for comment in self.graph.pages(f"/{remote_id}/comments",
+                                        {"fields": "id,message,created_time,from{id,name},parent{id}",
+                                         "filter": "stream", "order": "reverse_chronological", "limit": PAGE_SIZE},
+                                        MAX_PAGES):
+            if not comment.get("id"):
                 continue
             created = parse_http_time(str(comment.get("created_time") or "")) or self.clock()
             if since is not None and created < since:

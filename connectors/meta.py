@@ -11,7 +11,8 @@ media insights that refuse some metrics.
   spam) → ``Permanent`` with advice; ``-2/2207003``, ``-1/2207001``, ``-1/2207032``, ``2207008`` →
   ``Transient``; ``2207020``/``2207053`` (expired or broken container) → ``ContainerGone``, the signal
   to make a new container; ``9007/2207027`` (not ready yet) → ``ContainerNotReady``; 5xx → ``Transient``;
-  ``100/33`` (no such object) → ``NoSuchObject``, a ``Permanent``.
+  ``506`` (a Page's duplicate status message) → ``AlreadyPublished``; ``100/33`` (no such object) →
+  ``NoSuchObject``, a ``Permanent``.
   ``outcome_unknown`` is set only for a write whose answer was lost (or a 500/502/504, or Graph's
   code 1 "unknown error" on a write), never for a read.
 * **Containers** (``ContainerFlow``): create the item containers (in parallel), wait while a video is
@@ -70,6 +71,8 @@ UPLOAD_UNKNOWN = 2207053       # -1: "unknown upload error" — new container
 NOT_READY = 2207027            # 9007: "The media is not ready for publishing, please wait for a moment"
 #: code 100, subcode 33: "Unsupported get request. Object with ID '…' does not exist, cannot be loaded …"
 NO_SUCH_OBJECT = 33
+#: "(#506) Duplicate status message": a Facebook Page already has a post with this text
+DUPLICATE_POST = 506
 TRANSIENT_SUBCODES = frozenset({DOWNLOAD_TIMEOUT, SERVER_ERROR, CREATE_FAILED, PUBLISH_TEMPORARY})
 GONE_SUBCODES = frozenset({CONTAINER_EXPIRED, UPLOAD_UNKNOWN})
 #: how long a daily publishing limit lasts when nothing better is known (Meta: a moving 24 hours)
@@ -178,6 +181,9 @@ def _refusal(what: str, method: str, status: int, headers: Any, body: Any, *, no
         reason = f"{what}: {message}: {user} ({detail})"
     if code in AUTH_CODES:
         return AuthExpired(reason)
+    if code == DUPLICATE_POST:
+        # the Page already has this text: after a lost answer, it is this post
+        return AlreadyPublished(reason)
     if subcode == DAILY_LIMIT:
         return DailyLimitReached(now + DAILY_WINDOW, reason, scope="account")
     if subcode == SPAM:
@@ -247,23 +253,27 @@ class GraphClient:
         return f"{self.platform} {method} {path.split('?')[0]}"
 
     def send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-             data: Mapping[str, Any] | None = None, versioned: bool = True) -> tuple[requests.Response, Any]:
+             data: Mapping[str, Any] | None = None, files: Any = None,
+             versioned: bool = True) -> tuple[requests.Response, Any]:
         """One request with the token added; the response and its JSON body, unjudged.
-        A full URL (a ``paging.next`` link) already carries the token and its query."""
+        A full URL (a ``paging.next`` link) already carries the token and its query. ``files`` go
+        up as multipart form data (Facebook photo uploads)."""
         query = dict(params or {})
         form = dict(data or {}) if data is not None else None
         if method == "POST":
             form = {**(form or {}), "access_token": self._token}
         elif not path.startswith(("http://", "https://")):
             query["access_token"] = self._token
-        response = self.http.request(method, self.path(path, versioned), params=query or None, data=form)
+        response = self.http.request(method, self.path(path, versioned), params=query or None, data=form,
+                                     files=files)
         return response, json_body(response)
 
     def call(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-             data: Mapping[str, Any] | None = None, versioned: bool = True, reads_only: bool = False) -> Any:
+             data: Mapping[str, Any] | None = None, files: Any = None, versioned: bool = True,
+             reads_only: bool = False) -> Any:
         """``send``, and the body when Graph says yes; else the typed error. ``reads_only`` marks a
         POST that changes nothing, so its failures are never "outcome unknown"."""
-        response, body = self.send(method, path, params=params, data=data, versioned=versioned)
+        response, body = self.send(method, path, params=params, data=data, files=files, versioned=versioned)
         if response.status_code == 200 and not (isinstance(body, dict) and "error" in body):
             if body is None:
                 raise unexpected_answer(self.what(method, path), response, "a Graph API answer")

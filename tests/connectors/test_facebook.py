@@ -183,6 +183,15 @@ def test_find_existing_reads_the_feed_across_pages(conn, fake, clock):
     assert len(feed_reads) == 2 and feed_reads[0].query["since"]
 
 
+def test_a_next_page_on_another_host_is_not_followed(conn, fake, serve, clock):
+    elsewhere = serve(Fake())
+    conn.publish(new_post("Yang lain"))
+    fake.fail_next(Response(200, {"data": [], "paging": {"next": f"{elsewhere.base_url}/{GRAPH_API_VERSION}/"
+                                                                 f"{PAGE}/feed?after=25"}}), path_contains="/feed")
+    assert conn.find_existing(new_post("Yang dicari"), clock() - timedelta(minutes=5)) is None
+    assert len(fake.calls("GET", "/feed")) == 1 and elsewhere.requests == []
+
+
 def test_find_existing_for_a_thread_part_looks_in_the_comments(conn, clock):
     root = conn.publish(new_post()).remote_id
     part = new_post("Bagian kedua utas", reply_to=root, thread_root=root)

@@ -32,7 +32,7 @@ def refuse(status, payload, method="POST", headers=None):
     (9, 2207042, meta.DailyLimitReached), (4, 2207051, Permanent),
     (-2, 2207003, Transient), (-1, 2207001, Transient), (-1, 2207032, Transient),
     (-2, 2207020, meta.ContainerGone), (-1, 2207053, meta.ContainerGone), (9007, 2207027, meta.ContainerNotReady),
-    (100, None, Permanent), (36000, 2207004, Permanent), (100, 33, meta.NoSuchObject),
+    (100, None, Permanent), (36000, 2207004, Permanent), (100, 33, meta.NoSuchObject), (506, None, AlreadyPublished),
 ])
 def test_each_graph_code_is_its_typed_error(code, subcode, kind):
     error = refuse(400, body(code, subcode))
