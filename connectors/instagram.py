@@ -38,7 +38,7 @@ import requests
 from connectors import meta
 from connectors.base import (AccountConfig, AuthExpired, Clock, ConnectorError, Identity,
                              MediaFile, Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent, Published,
-                             Quota, RateLimited, RefreshedToken, Reply, Transient, system_clock)
+                             Quota, RefreshedToken, Reply, Transient, system_clock)
 from connectors.http import parse_http_time, unexpected_answer
 from connectors.posttext import compose_text
 
@@ -110,16 +110,9 @@ class InstagramConnector:
             raise AuthExpired(f"instagram: the access token is for @{username} (user id {user_id}), not the account "
                               f"with USER_ID {self.user_id} — set USER_ID to {user_id} or use that account's token")
         self._username = username
-        quota: Quota | None
-        try:
-            quota = self.quota()
-        except (AuthExpired, RateLimited):
-            raise
-        except ConnectorError as exc:
-            log.info("instagram: the publishing quota could not be read (%s)", exc)
-            quota = None
         return Identity(remote_id=user_id, handle=username, display_name=me.get("name") or None,
-                        url=f"https://www.instagram.com/{username}/", token_expires_at=None, quota=quota)
+                        url=f"https://www.instagram.com/{username}/", token_expires_at=None,
+                        quota=meta.quota_if_readable(self.quota, "instagram"))
 
     def quota(self) -> Quota:
         """``GET /{user}/content_publishing_limit?fields=quota_usage,config``."""
@@ -152,7 +145,7 @@ class InstagramConnector:
             retry = meta.keep(meta.DailyLimitReached(self._window_frees_at(), str(exc), scope="account",
                                                      http_status=exc.http_status), exc.progress)
             raise retry from None
-        return Published(remote_id=media_id, url=self._permalink(media_id), published_at=self.clock())
+        return Published(remote_id=media_id, url=meta.permalink(self.graph, media_id), published_at=self.clock())
 
     def _containers(self, post: OutgoingPost
                     ) -> tuple[list[meta.ContainerSpec], Callable[[list[str]], meta.ContainerSpec] | None]:
@@ -229,16 +222,6 @@ class InstagramConnector:
             return str(value)
         raise Transient(f"instagram: the answer names no {what}")
 
-    def _permalink(self, media_id: str) -> str | None:
-        """The post's address; a failed read leaves it unknown (the post is out either way)."""
-        try:
-            body = self.graph.call("GET", f"/{media_id}", params={"fields": "permalink"})
-        except ConnectorError as exc:
-            log.info("instagram: the address of %s could not be read (%s)", media_id, exc)
-            return None
-        link = body.get("permalink") if isinstance(body, dict) else None
-        return link if isinstance(link, str) and link.startswith("https://") else None
-
     def _window_frees_at(self) -> datetime:
         """When the moving 24 hours of the publishing quota free a slot: 24 hours after the oldest
         post of the last 24 hours (an upper bound is 24 hours from now)."""
@@ -301,9 +284,7 @@ class InstagramConnector:
         if near is not None:
             matches.sort(key=lambda m: abs((m[0] - near).total_seconds()))
         when, item = matches[0]
-        link = item.get("permalink")
-        return Published(str(item["id"]), link if isinstance(link, str) and link.startswith("https://") else None,
-                         when)
+        return Published(str(item["id"]), meta.web_link(item.get("permalink")), when)
 
     def delete(self, remote_id: str) -> None:
         raise NotSupported("instagram: the Instagram API with Instagram Login cannot delete a post — delete it in "

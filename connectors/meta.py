@@ -322,6 +322,34 @@ def read_quota(client: GraphClient, path: str) -> Quota:
     return Quota(used=used, total=total, window=timedelta(seconds=seconds))
 
 
+def quota_if_readable(read: Callable[[], Quota], platform: str) -> Quota | None:
+    """The quota ``read`` gives, for ``verify``: refused credentials and throttling still raise; any
+    other failure leaves the quota unknown (None), the identity check having passed."""
+    try:
+        return read()
+    except (AuthExpired, RateLimited):
+        raise
+    except ConnectorError as exc:
+        log.info("%s: the publishing quota could not be read (%s)", platform, exc)
+        return None
+
+
+def web_link(value: Any) -> str | None:
+    """An https address Meta gave (a ``permalink``); None for anything else."""
+    return value if isinstance(value, str) and value.startswith("https://") else None
+
+
+def permalink(client: GraphClient, media_id: str) -> str | None:
+    """A just-published media's address (``GET /{media}?fields=permalink``: its shortcode is not in its
+    id); None when it cannot be read now — the post is out either way."""
+    try:
+        body = client.call("GET", f"/{media_id}", params={"fields": "permalink"})
+    except ConnectorError as exc:
+        log.info("%s: published %s, but its address could not be read (%s)", client.platform, media_id, exc)
+        return None
+    return web_link(body.get("permalink") if isinstance(body, dict) else None)
+
+
 def refresh_token(client: GraphClient, grant_type: str, secret: str) -> RefreshedToken:
     """Renew the client's long-lived token (``GET /refresh_access_token?grant_type=…``, unversioned).
 

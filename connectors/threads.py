@@ -41,9 +41,9 @@ from typing import Any, Mapping, Sequence
 import requests
 
 from connectors import meta
-from connectors.base import (AccountConfig, AuthExpired, Clock, ConnectorError, Identity, MediaFile, Metrics,
-                             MetricsBatch, OutgoingPost, Permanent, Published, Quota, RateLimited,
-                             RefreshedToken, Reply, Transient, system_clock)
+from connectors.base import (AccountConfig, AuthExpired, Clock, Identity, MediaFile, Metrics, MetricsBatch,
+                             OutgoingPost, Permanent, Published, Quota, RefreshedToken, Reply, Transient,
+                             system_clock)
 from connectors.http import parse_http_time, unexpected_answer
 from connectors.posttext import compose_text, match_key
 
@@ -159,7 +159,7 @@ class ThreadsConnector:
                 fields = {"media_type": "CAROUSEL", "children": ",".join(ids), **replying}
                 return meta.ContainerSpec({**fields, "text": text} if text else fields)
         media_id, _ = self.flow.run(items, parent, post.progress)
-        return Published(remote_id=media_id, url=self._permalink(media_id), published_at=self.clock())
+        return Published(remote_id=media_id, url=meta.permalink(self.client, media_id), published_at=self.clock())
 
     @staticmethod
     def _item(file: MediaFile, extra: Mapping[str, str]) -> meta.ContainerSpec:
@@ -178,16 +178,6 @@ class ThreadsConnector:
         if file.alt_text:
             fields["alt_text"] = file.alt_text
         return meta.ContainerSpec({**fields, **extra}, processed=fields["media_type"] == "VIDEO")
-
-    def _permalink(self, media_id: str) -> str | None:
-        """The new post's address (its shortcode is not in its id); None when it cannot be read now."""
-        try:
-            body = self.client.call("GET", f"/{media_id}", params={"fields": "permalink"})
-        except ConnectorError as exc:
-            log.info("threads: published %s, but its address could not be read: %s", media_id, exc)
-            return None
-        link = body.get("permalink") if isinstance(body, dict) else None
-        return link if isinstance(link, str) and link.startswith("https://") else None
 
     # --- finding a post after an unknown outcome ----------------------------------------------------
     def find_existing(self, post: OutgoingPost, since: datetime) -> Published | None:
@@ -239,8 +229,7 @@ class ThreadsConnector:
         return found
 
     def _published(self, item: Mapping[str, Any]) -> Published:
-        link = item.get("permalink")
-        return Published(str(item["id"]), link if isinstance(link, str) and link.startswith("https://") else None,
+        return Published(str(item["id"]), meta.web_link(item.get("permalink")),
                          parse_http_time(str(item.get("timestamp") or "")) or self.clock())
 
     def _me(self) -> str | None:
@@ -267,16 +256,7 @@ class ThreadsConnector:
         return Identity(remote_id=str(body["id"]), handle=self._username, display_name=body.get("name") or None,
                         url=f"https://www.threads.com/@{self._username}",
                         token_expires_at=meta.token_expiry(self.client, "make a new long-lived Threads token"),
-                        quota=self._quota_if_readable())
-
-    def _quota_if_readable(self) -> Quota | None:
-        try:
-            return self.quota()
-        except (AuthExpired, RateLimited):
-            raise
-        except ConnectorError as exc:
-            log.info("threads: the publishing quota could not be read (%s)", exc)
-            return None
+                        quota=meta.quota_if_readable(self.quota, "threads"))
 
     def quota(self) -> Quota:
         """Posts published through the API in the moving 24 hours, of the profile's quota (250)."""
@@ -325,11 +305,9 @@ class ThreadsConnector:
         for item, created, mine, parent_id in items:
             if mine and authors.get(parent_id, False):
                 continue  # a thread part: it answers the profile's own post
-            link = item.get("permalink")
             found.append(Reply(remote_id=str(item["id"]), author=str(item.get("username") or "") or "unknown",
                                text=str(item.get("text") or ""), created_at=created, in_reply_to=parent_id,
-                               url=link if isinstance(link, str) and link.startswith("https://") else None,
-                               ours=mine))
+                               url=meta.web_link(item.get("permalink")), ours=mine))
         return found
 
     def delete(self, remote_id: str) -> None:

@@ -360,6 +360,25 @@ def test_verify_gives_identity_quota_and_token_expiry(conn, fake, clock):
     assert debug["input_token"] == debug["access_token"] == Fake.TOKEN
 
 
+@pytest.mark.parametrize("answer, kind", [
+    (Response(503, {"error": {"message": "Service temporarily unavailable", "type": "OAuthException", "code": 2,
+                              "is_transient": True}}), None),
+    (Response(200, {"data": []}), None),
+    (Response(400, {"error": {"message": "Error validating access token", "type": "OAuthException", "code": 190}}),
+     AuthExpired),
+    (Response(400, {"error": {"message": "(#4) Application request limit reached", "type": "OAuthException",
+                              "code": 4}}), RateLimited),
+])
+def test_a_quota_verify_cannot_read_is_unknown_but_a_refused_token_or_throttle_is_not(conn, fake, answer, kind):
+    fake.fail_next(answer, path_contains="threads_publishing_limit")
+    if kind is None:
+        identity = conn.verify()
+        assert identity.handle == Fake.USERNAME and identity.quota is None
+    else:
+        with pytest.raises(kind):
+            conn.verify()
+
+
 def test_verify_without_debug_token_leaves_the_expiry_unknown(conn, fake):
     fake.debug_token_refused = True
     assert conn.verify().token_expires_at is None
