@@ -5,6 +5,7 @@ limit, metrics per media product type, comments, token renewal. Time moves by th
 from __future__ import annotations
 
 import dataclasses
+import socket
 import threading
 from datetime import timedelta
 
@@ -15,8 +16,9 @@ from connectors.base import (AlreadyPublished, AuthExpired, MediaFile, NotReady,
                              RateLimited, Transient)
 from connectors.instagram import GRAPH_API_VERSION, InstagramConnector
 from tests.connectors.conftest import new_post
-from tests.fakes.instagram import TOKEN, USER_ID, USERNAME, Fake, jpeg_bytes, png_bytes
+from tests.fakes.instagram import TOKEN, USER_ID, USERNAME, Fake
 from tests.fakes.server import Failure, Response
+from tests.fakes.webdir import jpeg_bytes, png_bytes
 
 
 @pytest.fixture
@@ -239,6 +241,18 @@ def test_what_metas_fetcher_refuses_is_permanent_in_its_words(conn, fake, kind, 
     with pytest.raises(Permanent) as caught:
         conn.publish(new_post(media=(media,)))
     assert words in str(caught.value)
+    assert fake.downloads == [url] and fake.create_count() == 0
+
+
+def test_a_media_server_too_slow_for_metas_fetcher_is_a_passing_failure(conn, fake):
+    with socket.socket() as silent:            # takes the connection, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        fake.download_timeout = 0.2
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/poster.jpg"
+        with pytest.raises(Transient, match=r"It takes too long to download the media. \(code -2, subcode 2207003\)"):
+            conn.publish(new_post(media=(MediaFile(path=fake.web.folder / "poster.jpg", mime_type="image/jpeg",
+                                                   url=url),)))
     assert fake.downloads == [url] and fake.create_count() == 0
 
 

@@ -16,9 +16,9 @@ from connectors.meta import DailyLimitReached
 from connectors.threads import API_VERSION, ThreadsConnector
 from content.length import length
 from tests.connectors.conftest import new_post
-from tests.fakes.instagram import MP4_BYTES, jpeg_bytes, png_bytes
 from tests.fakes.server import Failure, Response
 from tests.fakes.threads import Fake, threads_count
+from tests.fakes.webdir import MP4_BYTES, jpeg_bytes, png_bytes
 
 MP4 = MP4_BYTES
 MOV = b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  " + b"\x00" * 64
@@ -112,7 +112,7 @@ def test_an_image_is_fetched_by_meta_from_the_public_url(conn, fake, web, media)
     published = conn.publish(new_post("Aksi 1 Mei", media=(photo,)))
     sent = fake.calls("POST", "/threads")[0].params()
     assert (sent["media_type"], sent["image_url"], sent["alt_text"]) == ("IMAGE", photo.url, "Poster aksi 1 Mei")
-    assert web.served == ["/poster.jpg"] and fake.fetched == [photo.url]
+    assert web.served == ["/poster.jpg"] and fake.downloads == [photo.url]
     assert fake.objects[published.remote_id]["media"][0]["kind"] == "image/jpeg"
 
 

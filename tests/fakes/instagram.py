@@ -28,19 +28,16 @@ import itertools
 import math
 import re
 import secrets
-import shutil
-import tempfile
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import requests
-
-from connectors.base import AccountConfig, MediaFile
+from connectors.base import AccountConfig
 from connectors.instagram import GRAPH_API_VERSION
-from tests.fakes.server import ContractFake, Request, Response
-from tests.fakes.webdir import WebDir
+from tests.fakes.server import Request, Response
+from tests.fakes.webdir import FetchingFake, FetchRefused, FetchTimedOut, download
+# the sample files, where tests of the engine have long taken them from
+from tests.fakes.webdir import MP4_BYTES, jpeg_bytes, png_bytes  # noqa: F401
 
 USER_ID = "17841405309211844"
 APP_SCOPED_ID = "7012345678901234"
@@ -86,28 +83,7 @@ def _igtime(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-def jpeg_bytes(width: int = 64, height: int = 64, color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
-    """A real JPEG image of the given size."""
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(out, "JPEG", quality=80)
-    return out.getvalue()
-
-
-def png_bytes(width: int = 64, height: int = 64) -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), (0, 90, 200)).save(out, "PNG")
-    return out.getvalue()
-
-
-#: the start of an MP4 file (an ``ftyp`` box, then an empty ``moov``): all the fake looks at
-MP4_BYTES = (b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00\x00\x00\x08moov" + b"\x00" * 64)
-
-
-class Fake(ContractFake):
+class Fake(FetchingFake):
     platform = "instagram"
     USER_ID = USER_ID
     TOKEN = TOKEN
@@ -115,9 +91,6 @@ class Fake(ContractFake):
 
     def __init__(self) -> None:
         super().__init__()
-        self._folder = Path(tempfile.mkdtemp(prefix="ig-media-"))
-        #: the union's public web server, serving the folder campaigner's [media] puts files in
-        self.web = WebDir(self._folder)
         self._ids = itertools.count(17_900_000_000_000_001)
         self.containers: dict[str, dict[str, Any]] = {}
         self.media: dict[str, dict[str, Any]] = {}
@@ -131,22 +104,9 @@ class Fake(ContractFake):
             product: {m: f"(#100) The metric {m} is not supported for this media type" for m in metrics}
             for product, metrics in DEFAULT_REFUSED.items()}
         self.few_viewers: set[str] = set()
-        self.downloads: list[str] = []
         self._tokens: dict[str, datetime | None] = {TOKEN: None}   # token → when issued (None: long ago)
         self._expired = False
         self._creates = 0
-        self._samples = itertools.count(1)
-
-    # --- lifecycle ---------------------------------------------------------------------------------
-    def start(self) -> "Fake":
-        self.web.start()
-        super().start()
-        return self
-
-    def stop(self) -> None:
-        super().stop()
-        self.web.stop()
-        shutil.rmtree(self._folder, ignore_errors=True)
 
     # --- ContractFake ---------------------------------------------------------------------------------
     def account_config(self, state_dir=None) -> AccountConfig:
@@ -202,19 +162,6 @@ class Fake(ContractFake):
         else:
             self.fail_next(_err("An unexpected error has occurred. Please retry your request later.", 2,
                                 status=status, transient=True))
-
-    def sample_media(self, *kinds: str) -> tuple[MediaFile, ...]:
-        """Files on the web server, one per kind ("image" a JPEG, "video" an MP4), with their URLs."""
-        files = []
-        for kind in kinds or ("image",):
-            n = next(self._samples)
-            if kind == "video":
-                name, data, mime = f"video-{n}.mp4", MP4_BYTES, "video/mp4"
-            else:
-                name, data, mime = f"poster-{n}.jpg", jpeg_bytes(), "image/jpeg"
-            url = self.web.put(name, data)
-            files.append(MediaFile(path=self._folder / name, mime_type=mime, alt_text=f"Poster aksi {n}", url=url))
-        return tuple(files)
 
     # --- test controls ----------------------------------------------------------------------------------
     def fail_processing(self, text: str = "Error: Media upload has failed with error code 2207026") -> None:
@@ -319,17 +266,13 @@ class Fake(ContractFake):
                       title="Media download has failed.", user_msg=f"The media could not be fetched from this uri: {url}")
         limit = IMAGE_LIMIT if kind == "image" else VIDEO_LIMIT
         try:
-            with requests.get(url, allow_redirects=False, timeout=self.download_timeout, stream=True) as answer:
-                if answer.status_code != 200:
-                    return None, failed
-                ctype = (answer.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-                if not ctype.startswith(("image/", "video/", "application/octet-stream", "binary/")):
-                    return None, failed
-                data = answer.raw.read(limit + 1, decode_content=True)
-        except requests.Timeout:
+            served, data = download(url, limit, self.download_timeout)
+        except FetchTimedOut:
             return None, _err("It takes too long to download the media.", -2, 2207003, title="Media download timeout",
                               user_msg="It takes too long to download the media.")
-        except requests.RequestException:
+        except FetchRefused:
+            return None, failed
+        if not served.startswith(("image/", "video/", "application/octet-stream", "binary/")):
             return None, failed
         if len(data) > limit:
             if kind == "image":

@@ -34,22 +34,17 @@ says nothing).
 """
 from __future__ import annotations
 
-import itertools
 import math
-import shutil
-import tempfile
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import regex
 
-from connectors.base import AccountConfig, MediaFile
+from connectors.base import AccountConfig
 from tests.fakes.facebook import _err as _graph_err, _fbtime, _not_found
-from tests.fakes.instagram import MP4_BYTES, jpeg_bytes
-from tests.fakes.server import ContractFake, Request, Response
-from tests.fakes.webdir import FetchRefused, WebDir, fetch
+from tests.fakes.server import Request, Response
+from tests.fakes.webdir import FetchingFake, FetchRefused, fetch
 
 API_VERSION = "v1.0"
 TEXT_LIMIT = 500
@@ -77,7 +72,7 @@ def threads_count(text: str) -> int:
     return sum(len(ch.encode("utf-8")) if _EMOJI.match(ch) else 1 for ch in text)
 
 
-class Fake(ContractFake):
+class Fake(FetchingFake):
     platform = "threads"
     USER_ID = "25073924578920133"
     USERNAME = "spn.pusat"
@@ -99,7 +94,6 @@ class Fake(ContractFake):
         self.post_quota, self.reply_quota = POST_QUOTA, REPLY_QUOTA
         self.published_at: list[tuple[datetime, bool]] = []  # (when, is a reply) of each publish
         self.deleted_at: list[datetime] = []
-        self.fetched: list[str] = []                       # media URLs downloaded
         self._counter = 18000000000000000
         self._creates = 0
         self._token_state = "ok"                           # ok | expired
@@ -108,20 +102,6 @@ class Fake(ContractFake):
         self.token_expires_at: datetime | None = None      # debug_token; None → 60 days after issue
         self.data_access_expires_at: datetime | None = None
         self.debug_token_refused = False
-        self._folder = Path(tempfile.mkdtemp(prefix="threads-media-"))
-        #: the union's public web server, serving the folder campaigner's [media] puts files in
-        self.web = WebDir(self._folder)
-        self._samples = itertools.count(1)
-
-    def start(self) -> "Fake":
-        self.web.start()
-        super().start()
-        return self
-
-    def stop(self) -> None:
-        super().stop()
-        self.web.stop()
-        shutil.rmtree(self._folder, ignore_errors=True)
 
     # --- ContractFake ---------------------------------------------------------------------------
     def account_config(self, state_dir=None) -> AccountConfig:
@@ -175,19 +155,6 @@ class Fake(ContractFake):
 
     def reply_parent(self, remote_id: str) -> str | None:
         return self.objects[remote_id]["parent"]
-
-    def sample_media(self, *kinds: str) -> tuple[MediaFile, ...]:
-        """Files on the web server, one per kind ("image" a JPEG, "video" an MP4), with their URLs."""
-        files = []
-        for kind in kinds or ("image",):
-            n = next(self._samples)
-            if kind == "video":
-                name, data, mime = f"video-{n}.mp4", MP4_BYTES, "video/mp4"
-            else:
-                name, data, mime = f"poster-{n}.jpg", jpeg_bytes(color=(200, n % 256, 30)), "image/jpeg"
-            url = self.web.put(name, data)
-            files.append(MediaFile(path=self._folder / name, mime_type=mime, alt_text=f"Poster aksi {n}", url=url))
-        return tuple(files)
 
     # --- test controls --------------------------------------------------------------------------
     def fill_quota(self, used: int | None = None, *, replies: bool = False) -> None:
@@ -328,7 +295,7 @@ class Fake(ContractFake):
             url = str(params.get("image_url") or "")
             if not url:
                 return _err("(#100) The parameter image_url is required for IMAGE.", 100)
-            self.fetched.append(url)
+            self.downloads.append(url)
             try:
                 got = fetch(url, IMAGE_TYPES)
             except FetchRefused as exc:
@@ -340,7 +307,7 @@ class Fake(ContractFake):
             url = str(params.get("video_url") or "")
             if not url:
                 return _err("(#100) The parameter video_url is required for VIDEO.", 100)
-            self.fetched.append(url)
+            self.downloads.append(url)
             try:
                 got = fetch(url, VIDEO_TYPES)
                 container["media"].append({"url": url, "kind": got.kind, "bytes": len(got.data)})

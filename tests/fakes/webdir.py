@@ -5,10 +5,17 @@
 be shown what Meta refuses; everything else is Python's ``SimpleHTTPRequestHandler`` (a ``.html``
 file is served as ``text/html``, a missing file is a 404 page).
 
-``fetch`` is one download the way Meta's fetcher makes it, for the fakes to judge what they got.
+``download`` is one download the way Meta's fetcher makes it; ``fetch`` also judges what it got
+(the fakes that judge it in their own words call ``download``). ``FetchingFake`` is the base of the
+fakes of platforms that fetch media by URL (Instagram, Threads): its ``web`` server, the sample files
+it puts there and the URLs it downloaded.
 """
 from __future__ import annotations
 
+import io
+import itertools
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass
 from functools import partial
@@ -17,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from connectors.base import MediaFile
+from tests.fakes.server import ContractFake
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -94,6 +104,10 @@ class FetchRefused(Exception):
     """What Meta could not use; the text says why (for the fake's logs and tests)."""
 
 
+class FetchTimedOut(FetchRefused):
+    """The server did not answer within the fetcher's time."""
+
+
 def sniff(data: bytes) -> str | None:
     """The type of a file from its first bytes (JPEG, PNG, GIF, MP4, QuickTime), or None."""
     if data.startswith(b"\xff\xd8\xff"):
@@ -107,13 +121,12 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def fetch(url: str, accepted: dict[str, int], timeout: float = 5.0) -> Fetched:
-    """GET ``url`` as Meta's fetcher does: one request, no redirect followed, the whole file within
-    ``timeout``; refused unless the answer is 200, served as one of ``accepted`` (type → most bytes),
-    is that type by its bytes and within its size."""
+def download(url: str, limit: int, timeout: float = 5.0) -> tuple[str, bytes]:
+    """GET ``url`` as Meta's fetcher does: a US-ASCII URL, one request, no redirect followed, within
+    ``timeout``; the type the server says (lower case, no parameters) and at most ``limit`` + 1 bytes
+    of a 200 answer. Anything else → ``FetchRefused`` (``FetchTimedOut`` when the server is too slow)."""
     if not url.isascii():
         raise FetchRefused("the URL is not US-ASCII")
-    limit = max(accepted.values())
     try:
         with requests.get(url, allow_redirects=False, timeout=timeout, stream=True) as answer:
             served = (answer.headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -121,9 +134,17 @@ def fetch(url: str, accepted: dict[str, int], timeout: float = 5.0) -> Fetched:
                 raise FetchRefused(f"the server redirects (HTTP {answer.status_code}); redirects are not followed")
             if answer.status_code != 200:
                 raise FetchRefused(f"the server answered HTTP {answer.status_code}")
-            data = answer.raw.read(limit + 1, decode_content=True)
+            return served, answer.raw.read(limit + 1, decode_content=True)
+    except requests.Timeout:
+        raise FetchTimedOut(f"the server did not answer within {timeout:g}s") from None
     except requests.RequestException as exc:
         raise FetchRefused(f"the file could not be downloaded ({type(exc).__name__})") from None
+
+
+def fetch(url: str, accepted: dict[str, int], timeout: float = 5.0) -> Fetched:
+    """``download`` ``url``, refused unless it is served as one of ``accepted`` (type → most bytes),
+    is that type by its bytes and within its size."""
+    served, data = download(url, max(accepted.values()), timeout)
     if served not in accepted:
         raise FetchRefused(f"the server says it is {served or 'of no type'}, not one of {', '.join(accepted)}")
     kind = sniff(data)
@@ -132,3 +153,62 @@ def fetch(url: str, accepted: dict[str, int], timeout: float = 5.0) -> Fetched:
     if len(data) > accepted[served]:
         raise FetchRefused(f"the file is larger than {accepted[served]} bytes")
     return Fetched(data, served, kind)
+
+
+# --- sample files ---------------------------------------------------------------------------------
+def jpeg_bytes(width: int = 64, height: int = 64, color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A real JPEG image of the given size."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def png_bytes(width: int = 64, height: int = 64) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (0, 90, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+#: the start of an MP4 file (an ``ftyp`` box, then an empty ``moov``): all the fakes look at
+MP4_BYTES = (b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00\x00\x00\x08moov" + b"\x00" * 64)
+
+
+class FetchingFake(ContractFake):
+    """A platform fake that fetches media from public addresses, as Meta does: ``web`` serves a
+    folder of its own (the union's server of the ``[media]`` folder), ``sample_media`` puts files
+    there, and ``downloads`` lists the URLs the fake downloaded, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._folder = Path(tempfile.mkdtemp(prefix=f"{self.platform}-media-"))
+        self.web = WebDir(self._folder)
+        self.downloads: list[str] = []
+        self._samples = itertools.count(1)
+
+    def start(self) -> "FetchingFake":
+        self.web.start()
+        super().start()
+        return self
+
+    def stop(self) -> None:
+        super().stop()
+        self.web.stop()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def sample_media(self, *kinds: str) -> tuple[MediaFile, ...]:
+        """Files on the web server, one per kind ("image" a JPEG, "video" an MP4), with their URLs;
+        each image differs from the others."""
+        files = []
+        for kind in kinds or ("image",):
+            n = next(self._samples)
+            if kind == "video":
+                name, data, mime = f"video-{n}.mp4", MP4_BYTES, "video/mp4"
+            else:
+                name, data, mime = f"poster-{n}.jpg", jpeg_bytes(color=(200, n % 256, 30)), "image/jpeg"
+            url = self.web.put(name, data)
+            files.append(MediaFile(path=self._folder / name, mime_type=mime, alt_text=f"Poster aksi {n}", url=url))
+        return tuple(files)
