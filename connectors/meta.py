@@ -700,12 +700,7 @@ class ContainerFlow:
             return
         state.parent = None  # a carousel made of other children is no longer the one to publish
         errors: list[ConnectorError] = []
-        if len(todo) == 1:
-            results = [self._try_create(items[todo[0]])]
-        else:
-            with ThreadPoolExecutor(max_workers=min(self.parallel, len(todo)),
-                                    thread_name_prefix=f"{self.platform}-containers") as pool:
-                results = list(pool.map(self._try_create, [items[i] for i in todo]))
+        results = self._each(self._create, [items[i].params for i in todo], "containers")
         for i, result in zip(todo, results):
             if isinstance(result, ConnectorError):
                 errors.append(result)
@@ -715,16 +710,25 @@ class ContainerFlow:
             raise self._worst(errors, state)
 
     def _create_one(self, spec: ContainerSpec, state: _State, now: datetime) -> _Kept:
-        result = self._try_create(spec)
-        if isinstance(result, ConnectorError):
-            raise self._worst([result], state)
-        return _Kept(result, now, spec.fingerprint)
-
-    def _try_create(self, spec: ContainerSpec) -> str | ConnectorError:
         try:
-            return self._create(spec.params)
+            return _Kept(self._create(spec.params), now, spec.fingerprint)
         except ConnectorError as exc:
-            return exc
+            raise self._worst([exc], state) from None
+
+    def _each(self, call: Callable[[Any], Any], args: Sequence[Any], what: str) -> list[Any]:
+        """``call`` on each of ``args``, at most ``parallel`` at once: its results in order, a
+        ``ConnectorError`` raised in place of its result."""
+        def attempt(arg: Any) -> Any:
+            try:
+                return call(arg)
+            except ConnectorError as exc:
+                return exc
+
+        if len(args) <= 1:
+            return [attempt(arg) for arg in args]
+        with ThreadPoolExecutor(max_workers=min(self.parallel, len(args)),
+                                thread_name_prefix=f"{self.platform}-{what}") as pool:
+            return list(pool.map(attempt, args))
 
     def _worst(self, errors: list[ConnectorError], state: _State) -> ConnectorError:
         """The error that decides what happens next, with the containers made so far kept: the
@@ -746,13 +750,7 @@ class ContainerFlow:
         usable. A container made by this very call is not read yet: it is being processed."""
         fresh = [k for k in kept if not k.ready and k.id not in resumed]
         due = [k for k in kept if not k.ready and k.id in resumed]
-        statuses: list[ContainerStatus | ConnectorError]
-        if len(due) <= 1:
-            statuses = [self._try_status(k.id) for k in due]
-        else:
-            with ThreadPoolExecutor(max_workers=min(self.parallel, len(due)),
-                                    thread_name_prefix=f"{self.platform}-status") as pool:
-                statuses = list(pool.map(self._try_status, [k.id for k in due]))
+        statuses: list[ContainerStatus | ConnectorError] = self._each(self._status, [k.id for k in due], "status")
         pending = list(fresh)
         for k, status in zip(due, statuses):
             if isinstance(status, ContainerGone):
@@ -777,12 +775,6 @@ class ContainerFlow:
                            state.json())
         if pending:
             self._wait(state, pending, now, "Meta is still processing the media")
-
-    def _try_status(self, container_id: str) -> ContainerStatus | ConnectorError:
-        try:
-            return self._status(container_id)
-        except ConnectorError as exc:
-            return exc
 
     def _wait(self, state: _State, pending: list[_Kept], now: datetime, why: str) -> None:
         """Raise ``NotReady`` for the soonest check, or the ``Transient`` that drops containers
