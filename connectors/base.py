@@ -147,6 +147,11 @@ class DayCount:
     accounts: int | None = None
 
 
+def zone_name(zone: tzinfo) -> str:
+    """A zone's IANA name (``Asia/Jakarta``), or what it calls itself when it has none (``UTC+07:00``)."""
+    return getattr(zone, "key", None) or str(zone)
+
+
 @dataclass(frozen=True)
 class TagCounts:
     """A hashtag's daily counts from one source (``tag`` without ``#``).

@@ -33,7 +33,7 @@ import requests
 from connectors import logsafe
 from connectors.base import (AccountConfig, AlreadyPublished, AuthExpired, Clock, ConnectorError, DayCount, Identity,
                              MediaFile, Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent, Published,
-                             RateLimited, Reply, TagCounts, Transient, system_clock, whole_count)
+                             RateLimited, Reply, TagCounts, Transient, system_clock, whole_count, zone_name)
 from connectors.http import HttpClient, Redactor
 from connectors.posttext import compose_text
 from connectors.tid import is_valid_tid
@@ -372,7 +372,7 @@ class BlueskyConnector:
                 if page == max_pages - 1:  # the cursor goes on past the last page read
                     short = True
             days.append(DayCount(day, len(seen), at_least=short))
-        return TagCounts(tag=body, source=urlsplit(self.base_url).netloc, day_zone=getattr(zone, "key", str(zone)),
+        return TagCounts(tag=body, source=urlsplit(self.base_url).netloc, day_zone=zone_name(zone),
                          days=tuple(days), requests=requests_made)
 
     def _reply(self, view: dict, parent: str, did: str, since: datetime | None) -> Reply | None:

@@ -30,7 +30,8 @@ import tweepy
 from connectors import logsafe
 from connectors.base import (MAX_TAG_COUNT, AccountConfig, AlreadyPublished, AuthExpired, Clock, ConnectorError,
                              DayCount, Identity, MediaFile, Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent,
-                             Published, RateLimited, Reply, TagCounts, Transient, system_clock, whole_count)
+                             Published, RateLimited, Reply, TagCounts, Transient, system_clock, whole_count,
+                             zone_name)
 from connectors.http import HttpClient, Redactor
 from connectors.posttext import compose_text, match_key
 
@@ -320,7 +321,7 @@ class XConnector:
                    now - COUNTS_END_MARGIN).replace(microsecond=0)
         source = urlsplit(self.base_url).netloc
         if last <= first:
-            return TagCounts(tag=body, source=source, day_zone=_zone_name(zone), days=(), requests=0)
+            return TagCounts(tag=body, source=source, day_zone=zone_name(zone), days=(), requests=0)
         client = tweepy.Client(bearer_token=self._bearer, wait_on_rate_limit=False)
         client.session = _RoutedSession(self._http)
         resp = self._call("count posts", client.get_recent_tweets_count, f"#{body} -is:retweet",
@@ -352,7 +353,7 @@ class XConnector:
             day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(timezone.utc)
             whole = covered[day] >= day_end - day_start and first <= day_start and day_end <= last
             days.append(DayCount(day, min(totals[day], MAX_TAG_COUNT), at_least=not whole))
-        return TagCounts(tag=body, source=source, day_zone=_zone_name(zone), days=tuple(days), requests=1)
+        return TagCounts(tag=body, source=source, day_zone=zone_name(zone), days=tuple(days), requests=1)
 
     # --- internals -----------------------------------------------------------------------
     def _url(self, remote_id: str) -> str:
@@ -503,10 +504,6 @@ class XConnector:
             self._media_request("media alt text", "/2/media/metadata",
                                 json={"id": media_id, "metadata": {"alt_text": {"text": media.alt_text[:1000]}}})
         return media_id
-
-
-def _zone_name(zone: tzinfo) -> str:
-    return getattr(zone, "key", None) or str(zone)
 
 
 def _parse_time(value: Any) -> datetime | None:
