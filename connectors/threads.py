@@ -26,8 +26,9 @@ quota, token renewal, insights); what is Threads' own is here.
 * **Metrics**: ``GET /{media}/insights?metric=views,likes,replies,reposts,quotes,shares`` per post
   (Threads has no batch read); ``views`` is reported as ``impressions``. A refused metric is
   dropped and the rest asked again (``meta.Insights``). A post that no longer exists is ``missing``.
-* **Replies**: ``GET /{media}/replies`` (top-level replies, newest first), at most ``MAX_PAGES``
-  pages of ``PAGE_SIZE``; the profile's own replies (the thread's later parts) are left out.
+* **Replies**: ``GET /{media}/conversation`` (replies at every depth, newest first), down to
+  ``since`` and at most ``MAX_PAGES`` pages of ``PAGE_SIZE``: replies by others, and the profile's own
+  answers to them (``ours``); its own thread parts are left out.
 * **Tokens**: 60 days, renewed with ``th_refresh_token`` (``RefreshesToken``); ``verify`` asks
   ``GET /debug_token`` for the expiry, which Meta answers for tokens of the app's own Threads
   testers — otherwise the expiry stays unknown (None) and verify still succeeds.
