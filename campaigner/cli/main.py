@@ -13,7 +13,9 @@ import sys
 import click
 
 from campaigner import __version__
+from campaigner.cli.localize import localize
 from campaigner.errors import CampaignerError, environment_error
+from campaigner.i18n import _, from_locale, use
 
 #: command name → "module:attribute", imported only when the command runs (or its help is shown)
 COMMANDS = {
@@ -83,8 +85,8 @@ class LazyGroup(click.Group):
             module, attr = self.lazy[name].split(":")
             if self._listing and name in self.summaries and module not in sys.modules:
                 # a stand-in that click shortens to the same line as the real command
-                return click.Command(name, help=self.summaries[name])
-            return getattr(importlib.import_module(module), attr)
+                return click.Command(name, help=_(self.summaries[name]))
+            return localize(getattr(importlib.import_module(module), attr))
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -151,11 +153,19 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def language(env) -> str:
+    """The language to speak: ``CAMPAIGNER_LANG``, else the locale (``LANGUAGE``, ``LC_ALL``,
+    ``LC_MESSAGES``, ``LANG``), else English."""
+    return env.get("CAMPAIGNER_LANG") or from_locale(env) or "en"
+
+
 def main(argv: list[str] | None = None, *, now=None) -> None:
     """Entry point: every error becomes one line ``Error: what — how to fix it``, no traceback.
 
     ``now`` is a clock (a function returning an aware UTC datetime) for tests; default the system's.
     """
+    use(language(os.environ))
+    localize(cli)
     try:
         cli.main(args=argv, prog_name="campaigner", standalone_mode=False, obj=now)
     except CampaignerError as exc:

@@ -1,0 +1,134 @@
+"""The Indonesian catalog, built at development time with Babel (the runtime needs only the
+standard library and the compiled ``.mo``).
+
+    python tools/catalog.py missing    # every msgid without an Indonesian translation, as .po entries
+    python tools/catalog.py compile    # merge campaigner/locale/id/po/*.po into LC_MESSAGES/campaigner.mo
+
+Where msgids come from (``msgids()``):
+- our code: ``_``, ``N_``, ``ngettext`` (campaigner, scheduler) and the standard library's
+  ``gettext``/``ngettext`` (content, connectors, which may not import campaigner);
+- click's own strings, extracted from the installed click (it looks them up in the global domain);
+- every help text of the command tree (commands' docstrings, options' help), read from the
+  commands themselves, as ``campaigner.cli.localize`` translates them when shown.
+
+Translations live in several ``.po`` files under ``campaigner/locale/id/po/`` (one per area, so
+several people can translate at once); ``compile`` merges them and refuses two different
+translations of one msgid.
+"""
+from __future__ import annotations
+
+import io
+import re
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+PO_DIR = ROOT / "campaigner" / "locale" / "id" / "po"
+MO_FILE = ROOT / "campaigner" / "locale" / "id" / "LC_MESSAGES" / "campaigner.mo"
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[sd]|%[sd]")
+
+
+def _extract(directory: Path) -> dict[str | tuple[str, str], str]:
+    found: dict[str | tuple[str, str], str] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(directory), method_map=[("**.py", "python")], keywords=KEYWORDS):
+        if message:
+            found.setdefault(message if isinstance(message, str) else tuple(message), f"{directory.name}/{filename}:{lineno}")
+    return found
+
+
+def help_texts() -> dict[str, str]:
+    """Every help text of the command tree, as shown: msgid → where it is."""
+    sys.path.insert(0, str(ROOT))
+    from campaigner.cli.localize import help_texts as collect
+
+    return collect()
+
+
+def msgids() -> dict[str | tuple[str, str], str]:
+    """Every msgid campaigner can show, with where it comes from."""
+    import click
+
+    found: dict[str | tuple[str, str], str] = {}
+    for package in ("campaigner", "scheduler", "content", "connectors"):
+        found.update(_extract(ROOT / package))
+    found.update(_extract(Path(click.__file__).parent))
+    found.update(help_texts())
+    return found
+
+
+def translations() -> Catalog:
+    """The ``.po`` files merged; two different translations of one msgid are refused."""
+    merged = Catalog(locale="id", domain="campaigner", fuzzy=False)
+    merged.plural_forms  # noqa: B018 (Indonesian: one form)
+    for path in sorted(PO_DIR.glob("*.po")):
+        with path.open("rb") as handle:
+            part = read_po(handle, locale="id")
+        for message in part:
+            if not message.id:
+                continue
+            known = merged.get(message.id)
+            if known is not None and known.string and message.string and known.string != message.string:
+                raise SystemExit(f"{path.name}: msgid {message.id!r} translated twice, differently: "
+                                 f"{known.string!r} and {message.string!r}")
+            if known is None or not known.string:
+                merged[message.id] = message.string
+    return merged
+
+
+def problems(catalog: Catalog | None = None) -> list[str]:
+    """Each msgid without an Indonesian translation, or whose translation loses or adds a
+    placeholder."""
+    catalog = catalog or translations()
+    out = []
+    for msgid, where in msgids().items():
+        message = catalog.get(msgid)
+        strings = message.string if message is not None else None
+        if not strings or (isinstance(strings, tuple) and not all(strings)):
+            out.append(f"{where}: no translation of {msgid!r}")
+            continue
+        ids = msgid if isinstance(msgid, tuple) else (msgid,)
+        texts = strings if isinstance(strings, tuple) else (strings,)
+        wanted = sorted(set(PLACEHOLDER.findall(ids[-1])))
+        for text in texts:
+            if sorted(set(PLACEHOLDER.findall(text))) != wanted:
+                out.append(f"{where}: placeholders of {msgid!r} differ in {text!r}")
+    return out
+
+
+def compiled(catalog: Catalog | None = None) -> bytes:
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog or translations(), use_fuzzy=False)
+    return buffer.getvalue()
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else ""
+    if command == "compile":
+        MO_FILE.parent.mkdir(parents=True, exist_ok=True)
+        MO_FILE.write_bytes(compiled())
+        print(f"wrote {MO_FILE.relative_to(ROOT)}")
+        return 0
+    if command == "missing":
+        catalog = translations()
+        todo = Catalog(locale="id", domain="campaigner")
+        for msgid, where in msgids().items():
+            message = catalog.get(msgid)
+            if message is None or not message.string:
+                todo.add(msgid, locations=[(where.rsplit(":", 1)[0], int(where.rsplit(":", 1)[1]) if where.rsplit(":", 1)[-1].isdigit() else 0)])
+        buffer = io.BytesIO()
+        write_po(buffer, todo, omit_header=True, width=0)
+        sys.stdout.write(buffer.getvalue().decode())
+        return 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
