@@ -27,6 +27,22 @@ _LOCALE_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _lang = "en"
+#: ``use`` sets LANGUAGE for click's lookups; what the user had there before, so that choosing the
+#: language again (a second command in one process, as tests run them) reads the user's, not ours
+_ours: str | None = None
+_users: str | None = None
+
+
+def detect(env: Mapping[str, str], configured: str | None = None) -> str:
+    """The language to speak: ``CAMPAIGNER_LANG``, else ``configured`` (the config file's
+    ``lang``), else the locale (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else English."""
+    if env.get("CAMPAIGNER_LANG"):
+        return env["CAMPAIGNER_LANG"]
+    if configured:
+        return configured
+    if _ours is not None and env.get("LANGUAGE") == _ours:
+        env = {**env, "LANGUAGE": _users or ""}
+    return from_locale(env) or "en"
 
 
 def from_locale(env: Mapping[str, str]) -> str | None:
@@ -49,14 +65,16 @@ def from_locale(env: Mapping[str, str]) -> str | None:
 
 def use(lang: str) -> None:
     """Speak ``lang`` from now on: our lookups, click's and the standard library's."""
-    global _translation, _lang
+    global _translation, _lang, _ours, _users
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}")
     _lang = lang
     gettext.bindtextdomain(DOMAIN, str(LOCALEDIR))
     gettext.textdomain(DOMAIN)
     # gettext.gettext (click's lookups) reads the language from the environment at each call
-    os.environ["LANGUAGE"] = lang
+    if _ours is None or os.environ.get("LANGUAGE") != _ours:
+        _users = os.environ.get("LANGUAGE")
+    os.environ["LANGUAGE"] = _ours = lang
     _translation = gettext.translation(DOMAIN, LOCALEDIR, languages=[lang], fallback=True)
 
 

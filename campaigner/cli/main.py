@@ -15,7 +15,7 @@ import click
 from campaigner import __version__
 from campaigner.cli.localize import localize
 from campaigner.errors import CampaignerError, environment_error
-from campaigner.i18n import _, from_locale, use
+from campaigner.i18n import _, detect, use
 
 #: command name → "module:attribute", imported only when the command runs (or its help is shown)
 COMMANDS = {
@@ -153,18 +153,12 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def language(env) -> str:
-    """The language to speak: ``CAMPAIGNER_LANG``, else the locale (``LANGUAGE``, ``LC_ALL``,
-    ``LC_MESSAGES``, ``LANG``), else English."""
-    return env.get("CAMPAIGNER_LANG") or from_locale(env) or "en"
-
-
 def main(argv: list[str] | None = None, *, now=None) -> None:
     """Entry point: every error becomes one line ``Error: what — how to fix it``, no traceback.
 
     ``now`` is a clock (a function returning an aware UTC datetime) for tests; default the system's.
     """
-    use(language(os.environ))
+    use(detect(os.environ))
     localize(cli)
     try:
         cli.main(args=argv, prog_name="campaigner", standalone_mode=False, obj=now)
