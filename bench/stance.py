@@ -88,9 +88,11 @@ def main() -> None:
     parser.add_argument("--errors", choices=("tune", "none"), default="tune",
                         help="list the tune replies the classifier gets wrong (default: tune); a held-out "
                              "part's errors are never listed, so no rule is changed for them")
+    parser.add_argument("--parts", nargs="+", choices=SPLITS, default=SPLITS,
+                        help="the parts to show (default: all; while changing rules, show only tune)")
     args = parser.parse_args()
     rows = load()
-    for split in [s for s in SPLITS if any(r["split"] == s for r in rows)]:
+    for split in [s for s in args.parts if any(r["split"] == s for r in rows)]:
         part = [r for r in rows if r["split"] == split]
         ours, base, verdicts = evaluate(part)
         show(split, ours, base)
