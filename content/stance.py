@@ -21,9 +21,13 @@ The rules, in order:
    question word (kah, apa, gimana, di mana, kapan, berapa, kok, siapa, Javanese *piye*,
    Sundanese *kumaha*, English *what*…), a clause opened by an English auxiliary ("is there…")
    or by "ada" before "?", a tag question ending in "gak"/"belum", or "bisa/boleh gak" 1.5 each
-   (two at most); the question word ending its clause ("kumpul di mana", "jadi berapa min")
-   1.5 more; "?" 1; something people ask for (jam, lokasi, link, formulir…) 1 when any of these
-   is there. A question word inside a rhetorical phrase ("mana cukup", "salah siapa", "kok
+   (two at most); a tag question ("… gak", "… belum", "… bukan", perhaps followed by "bulan
+   ini" or "min"), "X atau Y" (which of two), "boleh …" (asking leave) 1.5 each too; the
+   question word ending its clause ("kumpul di mana", "jadi berapa min", "berapa persen sih":
+   only what is asked for, a vocative or a time word after it), or a tag ending the reply, 1.5
+   more; "?" 1; something people ask for (jam, lokasi, link, formulir…, as the start of the word
+   written: "carane", not "secara") 1 when any of these is there. A passive form of an asking
+   word ("ditanya": was asked) asks nothing. A question word inside a rhetorical phrase ("mana cukup", "salah siapa", "kok
    tega") or doubled ("di mana-mana", "apa2") counts nothing. At 3 or more the reply is a
    question whatever else it says: it needs an answer.
 2. **Stance.** Each cue — reject (tolak, cabut), approve (setuju, ✊), attack (cari duit,
@@ -33,8 +37,13 @@ The rules, in order:
    against (its ``against`` targets), what it is for, the government and employers, the union,
    its action, the workers, the post, or the post's photo and video. A table (``_VOTES``) says
    which side each pairing takes: negative at a target is support, praise of it is oppose, an
-   attack on the union or a nuisance of the action is oppose, hardship is support. Cues before
-   "tapi/namun" count half. The side with more weight wins.
+   attack on the union or a nuisance of the action is oppose, hardship is support. Where the
+   aim is found, besides the nearest thing in the clause: a judgement (praise, negative) in a
+   clause naming nothing is about what the reply named last before it, else first after it
+   ("statusnya tetep kontrak, ga adil bgt"); a nuisance (macet, telat, rugi) is the action's
+   doing wherever the reply names the action; an emoji cheers or jeers at nothing in
+   particular; a preference ("mending", "daripada") is about what follows it, up to the next
+   one. Cues before "tapi/namun" count half. The side with more weight wins.
 3. **Question, weakly.** No stance, but a "?" or a question word: a question.
 4. **Other.** Nothing of the above.
 
@@ -89,15 +98,24 @@ SENTIMENT_FLOOR = 0.3
 #: question evidence (rule 1)
 ASK, QWORD, FINAL, MARK, INFO, STRONG_QUESTION = 3.0, 1.5, 1.5, 1.0, 1.0, 3.0
 MAX_QWORDS = 2
+#: cues that judge something, so that in a clause naming nothing they judge what the reply named
+#: elsewhere ("statusnya tetep kontrak, ga adil bgt"); agreement and rejection alone answer the post
+JUDGEMENTS = frozenset({"negative", "praise"})
+#: a preference is about what follows it: "mending X daripada Y" praises X, blames Y
+PREFERENCES = frozenset({"mending", "daripada", "drpd"})
 CONTRASTS = frozenset({"tapi", "tetapi", "namun", "but"})
 CONTRAST_WEIGHT = 0.5
 #: words a negation reaches across ("gak usah demo", "ra usah kakehan demo")
-TRANSPARENT = frozenset("usah perlu kudu ada yang pernah akan bisa mau sama terlalu begitu pakai ikut ikutan".split())
+TRANSPARENT = frozenset("usah perlu kudu ada yang pernah akan bisa mau sama terlalu begitu pakai pake ikut ikutan".split())
 NEGATION_WINDOW = 3
 #: auxiliaries that open an English yes/no question ("Is there a livestream…")
 EN_AUXILIARIES = frozenset("is are do does did can could will would should has have any anyone".split())
 #: "bisa gak", "boleh gak", "ada gak": a yes/no question in the middle of a clause
 YES_NO_VERBS = frozenset("bisa boleh ada perlu jadi harus wajib dapat".split())
+#: a clause ending in one of these asks yes or no ("… bisa diangkat gak", "itu PHK bukan")
+TAGS = ("tidak", "belum", "bukan")
+#: words that may follow the word that asks without it ceasing to end the clause
+TRAILING = frozenset("ini itu sekarang besok nanti juga lagi bulan minggu tahun hari saja".split())
 
 _QMARK = "xqmarkx"
 _INDEFINITE = "xindefinitex"  # stands for "mana-mana", "apa2": no lexicon entry, no question
@@ -106,7 +124,7 @@ _QUESTION_MARKS = re.compile(r"[?？¿]+")
 # "di mana-mana", "apa2", "siapa-siapa": indefinite, not a question ("wajar di mana2")
 _DOUBLED = re.compile(r"\b(apa|siapa|mana|kapan|kemana|dimana)(?:2|-\1)\b", re.IGNORECASE)
 # "di-PHK", "ke-2": the prefix apart, so the word is looked up on its own
-_HYPHEN_PREFIX = re.compile(r"\b(di|ke|ter)-(?=[^\W\d_])", re.IGNORECASE)
+_HYPHEN_PREFIX = re.compile(r"\b(di|ke|ter|h)-(?=[^\W\d_])", re.IGNORECASE)
 
 
 class Targets(NamedTuple):
@@ -295,6 +313,11 @@ def _quote(words: Iterable[str]) -> str:
 
 # ---- rule 1: questions ---------------------------------------------------------------------------
 
+def _passive(token: str) -> bool:
+    """"ditanya" (was asked) is a passive form of an asking word, "dijelasin" is listed itself."""
+    return token.startswith("di") and token not in stance_lexicon()
+
+
 def _question(clauses: list[_Clause]) -> tuple[float, list[str]]:
     """Question evidence and what it is (for the reason)."""
     asks: list[str] = []
@@ -306,30 +329,44 @@ def _question(clauses: list[_Clause]) -> tuple[float, list[str]]:
         found = _scan(toks, QUESTION_CLASSES)
         rhetoric = {i for f in found if f.cls == "rhetorical" for i in range(f.start, f.end)}
         vocatives = {f.start for f in found if f.cls == "vocative"}
+        # what may follow the word that asks: "jam berapa min", "berapa persen sih", "gak bulan ini"
+        infos = {f.start for f in found if f.cls == "info" and toks[f.start].startswith(f.text.split()[0])}
+        trailing = vocatives | infos | {i for i, t in enumerate(toks) if t in TRAILING}
         content = [i for i in range(len(toks)) if i not in vocatives]
         last = content[-1] if content else -1
+
+        def ends(i: int) -> bool:
+            return all(k in trailing for k in range(i + 1, len(toks)))
+
         asked_here = []
         for f in found:
-            if f.cls == "ask":
+            if f.cls == "ask" and not _passive(toks[f.start]):
                 asks.append(f.text)
             elif f.cls == "qword" and f.start not in rhetoric and not (f.text == "kok" and f.start == last):
                 # "lancar kok": at the end of a clause "kok" is emphasis, not a question
                 asked_here.append(f.text)
-                final = final or f.end - 1 == last
-            elif f.cls == "info":
+                final = final or f.end - 1 == last or ends(f.end - 1)
+            elif f.start in infos:
                 info.append(f.text)
         if toks and (toks[0] in EN_AUXILIARIES or (clause.asked and toks[0] == "ada" and len(toks) > 1)):
             asked_here.append(f"{toks[0]} …")
-        if len(content) >= 3 and toks[last] in ("tidak", "belum") and last not in rhetoric:
-            asked_here.append(f"… {toks[last]}")
+        tags = [i for i in content if toks[i] in TAGS and i not in rhetoric and ends(i)]
+        if len(content) >= 3 and tags and tags[0] >= 2:
+            # "… bisa diangkat gak", "… ada webinar gak bulan ini", "itu PHK bukan"; ending the
+            # reply, the tag is what it says last: it asks
+            asked_here.append(f"… {toks[tags[0]]}")
+            final = final or clause is clauses[-1]
         for i in range(len(toks) - 1):
             if toks[i] in YES_NO_VERBS and toks[i + 1] in ("tidak", "belum") and i + 1 != last:
                 asked_here.append(f"{toks[i]} {toks[i + 1]}")
-        if clause.asked:
-            if asked_here or not rhetoric:  # "Salah siapa?" asks nothing
-                marks = True
-            if "atau" in toks:
-                asked_here.append("… atau …")
+        if "boleh" in toks and not asked_here:
+            i = toks.index("boleh")
+            if i + 1 < len(toks) and toks[i + 1] not in ("juga", "lah", "tidak", "belum"):
+                asked_here.append("boleh …")  # "driver Maxim boleh gabung aksi": asks permission
+        if "atau" in toks[1:-1] and not rhetoric:
+            asked_here.append("… atau …")  # "di Patung Kuda atau depan DPR": asks which
+        if clause.asked and (asked_here or not rhetoric):  # "Salah siapa?" asks nothing
+            marks = True
         qwords += asked_here
     score = (ASK if asks else 0.0) + QWORD * min(len(qwords), MAX_QWORDS) + FINAL * final + MARK * marks
     if score and info:
@@ -356,9 +393,11 @@ class _Vote(NamedTuple):
 
 def _cues(toks: list[str]) -> tuple[list[tuple[int, int, str, str]], list[tuple[int, str, str]]]:
     """Cues (start, end, class, words) and entities (position, class, words) of a clause."""
-    entities = [(f.start, f.cls, f.text) for f in _scan(toks, ENTITY_CLASSES)]
+    found = _scan(toks, ENTITY_CLASSES)
+    entities = [(f.start, f.cls, f.text) for f in found]
     actions = {p: text for p, cls, text in entities if cls == "action"}
-    entity_words = {p for p, _, _ in entities}
+    # every word of a named thing: "kecil" in "rakyat kecil" is no judgement
+    entity_words = {i for f in found for i in range(f.start, f.end)}
     words = sentiment_lexicon()
     cues: list[tuple[int, int, str, str]] = []
     negation: tuple[int, str] | None = None
@@ -415,11 +454,19 @@ def _causes(cues: list[tuple[int, int, str, str]], entities: list[tuple[int, str
     return out
 
 
-def _aim(cue_start: int, cue_end: int, cls: str,
+def _aim(cue_start: int, cue_end: int, cls: str, text: str,
          entities: list[tuple[int, str, str]]) -> tuple[str, str] | None:
-    """The entity a cue is aimed at: the nearest in its clause (inside the cue counts 0)."""
+    """The entity a cue is aimed at: the nearest in its clause (inside the cue counts 0); a
+    preference ("mending", "daripada") is about what follows it, up to the next preference."""
     best = None
+    first = text.split()[0] if text else ""
+    if first in PREFERENCES:
+        ahead = [e for e in entities if e[0] >= cue_end]
+        stops = [e[0] for e in ahead if e[1] == "preference"]
+        entities = [e for e in ahead if e[1] != "preference" and (not stops or e[0] < stops[0])]
     for pos, kind, text in entities:
+        if kind == "preference":
+            continue
         distance = 0 if cue_start <= pos < cue_end else min(abs(pos - cue_start), abs(pos - (cue_end - 1)))
         # ties: what the campaign is about before who is speaking; a rejection aims forward
         rank = (distance, _ENTITY_RANK[kind], 0 if (pos >= cue_start) == (cls == "reject") else 1)
@@ -432,15 +479,42 @@ _ENTITY_RANK = {k: n for n, k in enumerate(("against", "for", "union", "action",
                                             "offtopic"))}
 
 
+def _elsewhere(n: int, named: list[list[tuple[int, str, str]]]) -> tuple[str, str] | None:
+    """What a cue in clause ``n`` naming nothing is aimed at: the last thing named in the clauses
+    before it, else the first named after it ("Outsourcing lagi. Capek" is about outsourcing)."""
+    for k in [*range(n - 1, -1, -1), *range(n + 1, len(named))]:
+        found = [e for e in named[k] if e[1] not in ("preference", "offtopic")]
+        if found:
+            e = found[-1] if k < n else found[0]
+            return e[1], e[2]
+    return None
+
+
 def _stance(clauses: list[_Clause], targets: list[_Target]) -> list[_Vote]:
     votes: list[_Vote] = []
+    parsed = []
     for clause in clauses:
         cues, entities = _cues(clause.toks)
         named = _find_targets(clause.toks, targets)
         entities = [(p, side, label) for p, side, label, _ in named] + [
             e for e in entities if not any(p == e[0] for p, *_ in named)]
-        for start, end, cls, text, cause in _causes(cues, entities):
-            aim = (cause[1], cause[2]) if cause else _aim(start, end, cls, entities)
+        entities.sort()
+        entities += [(i, "preference", t) for i, t in enumerate(clause.toks) if t in PREFERENCES]
+        parsed.append((clause, cues, entities))
+    all_named = [entities for _, _, entities in parsed]
+    action = next(((k, e) for k, ents in enumerate(all_named) for e in ents if e[1] == "action"), None)
+    for n, (clause, cues, entities) in enumerate(parsed):
+        for start, end, cls, text, cause in _causes(cues, [e for e in entities if e[1] != "preference"]):
+            if cause:
+                aim: tuple[str, str] | None = (cause[1], cause[2])
+            elif not any(ch.isalpha() for ch in text):
+                aim = None  # an emoji cheers or jeers, aimed at nothing in particular
+            elif cls == "nuisance" and action is not None:
+                aim = (action[1][1], action[1][2])  # jams and delays are the action's doing
+            else:
+                aim = _aim(start, end, cls, text, entities)
+                if aim is None and cls in JUDGEMENTS:
+                    aim = _elsewhere(n, all_named)
             entity, label = aim if aim else ("none", "")
             side = _VOTES.get((cls, entity))
             if side is None:

@@ -153,7 +153,7 @@ def test_replies_stored_before_schema_0011_are_classified(cli, empty_db_url):
         got = c.execute(text("SELECT id, kind, kind_reason FROM replies ORDER BY id")).all()
     assert [tuple(g) for g in got] == [
         (1, "support", 'support: "tidak setuju" at "pemerintah" (government/employers)'),
-        (2, "question", 'question: question word "kapan", "?", asks for "aksinya"'),
+        (2, "question", 'question: question word "kapan" ending its clause, "?", asks for "aksinya"'),
         (3, "oppose", 'oppose: "cari duit" at "serikat" (the union)')]
     assert "Classified" not in cli.ok("--db", empty_db_url, "init").stdout  # nothing left to do
     engine.dispose()
