@@ -21,13 +21,15 @@ The rules, in order:
    question word (kah, apa, gimana, di mana, kapan, berapa, kok, siapa, Javanese *piye*,
    Sundanese *kumaha*, English *what*…), a clause opened by an English auxiliary ("is there…")
    or by "ada" before "?", a tag question ending in "gak"/"belum", or "bisa/boleh gak" 1.5 each
-   (two at most); a tag question ("… gak", "… belum", "… bukan", perhaps followed by "bulan
-   ini" or "min"), "X atau Y" (which of two), "boleh …" (asking leave) 1.5 each too; the
+   (two at most); a tag question ("… gak", "… belum", "… bukan", a "… kan" of five words or
+   more, perhaps followed by "bulan ini" or "min"), "X atau Y" (which of two), "boleh …"
+   (asking leave), "emang …" opening the reply 1.5 each too; the
    question word ending its clause ("kumpul di mana", "jadi berapa min", "berapa persen sih":
    only what is asked for, a vocative or a time word after it), or a tag ending the reply, 1.5
    more; "?" 1; something people ask for (jam, lokasi, link, formulir…, as the start of the word
    written: "carane", not "secara") 1 when any of these is there. A passive form of an asking
-   word ("ditanya": was asked) asks nothing. A question word inside a rhetorical phrase ("mana cukup", "salah siapa", "kok
+   word ("ditanya": was asked) asks nothing, nor does a one-word one after its subject ("anak2
+   nanya"): alone it asks opening its clause or after "mau", "izin"…. A question word inside a rhetorical phrase ("mana cukup", "salah siapa", "kok
    tega") or doubled ("di mana-mana", "apa2") counts nothing. At 3 or more the reply is a
    question whatever else it says: it needs an answer.
 2. **Stance.** Each cue — reject (tolak, cabut), approve (setuju, ✊), attack (cari duit,
@@ -43,7 +45,10 @@ The rules, in order:
    ("statusnya tetep kontrak, ga adil bgt"); a nuisance (macet, telat, rugi) is the action's
    doing wherever the reply names the action; an emoji cheers or jeers at nothing in
    particular; a preference ("mending", "daripada") is about what follows it, up to the next
-   one. Cues before "tapi/namun" count half. The side with more weight wins.
+   one. A campaign target inside a longer named thing names that thing ("buruh kontrak" are
+   workers). A negation turns agreement into disagreement and praise into blame and cancels
+   other cues, except that "jangan" before an attack keeps it ("jangan egois" still accuses).
+   Cues before "tapi/namun" count half. The side with more weight wins.
 3. **Question, weakly.** No stance, but a "?" or a question word: a question.
 4. **Other.** Nothing of the above.
 
@@ -113,9 +118,16 @@ EN_AUXILIARIES = frozenset("is are do does did can could will would should has h
 #: "bisa gak", "boleh gak", "ada gak": a yes/no question in the middle of a clause
 YES_NO_VERBS = frozenset("bisa boleh ada perlu jadi harus wajib dapat".split())
 #: a clause ending in one of these asks yes or no ("… bisa diangkat gak", "itu PHK bukan")
-TAGS = ("tidak", "belum", "bukan")
+TAGS = ("tidak", "belum", "bukan", "kan")
 #: words that may follow the word that asks without it ceasing to end the clause
-TRAILING = frozenset("ini itu sekarang besok nanti juga lagi bulan minggu tahun hari saja".split())
+TRAILING = frozenset("ini itu sekarang besok nanti juga lagi bulan minggu tahun taun hari saja".split())
+#: "rugi sendiri kan": a short clause ending in "kan" is emphasis; from this many words it asks
+SHORT_KAN = 5
+#: the first word of a reply that makes it a yes/no question ("emang tapera bisa buat renovasi")
+OPENERS = frozenset({"emang", "memang"})
+#: an asking word alone ("tanya", "nanya") asks when it opens its clause or follows one of these
+#: ("mau nanya"), not in "anak2 nanya baju baru"
+ASK_BEFORE = frozenset("mau numpang izin ijin boleh pengen ingin".split())
 
 _QMARK = "xqmarkx"
 _INDEFINITE = "xindefinitex"  # stands for "mana-mana", "apa2": no lexicon entry, no question
@@ -340,7 +352,8 @@ def _question(clauses: list[_Clause]) -> tuple[float, list[str]]:
 
         asked_here = []
         for f in found:
-            if f.cls == "ask" and not _passive(toks[f.start]):
+            if f.cls == "ask" and not _passive(toks[f.start]) and (
+                    " " in f.text or f.start == 0 or toks[f.start - 1] in ASK_BEFORE):
                 asks.append(f.text)
             elif f.cls == "qword" and f.start not in rhetoric and not (f.text == "kok" and f.start == last):
                 # "lancar kok": at the end of a clause "kok" is emphasis, not a question
@@ -348,10 +361,11 @@ def _question(clauses: list[_Clause]) -> tuple[float, list[str]]:
                 final = final or f.end - 1 == last or ends(f.end - 1)
             elif f.start in infos:
                 info.append(f.text)
-        if toks and (toks[0] in EN_AUXILIARIES or (clause.asked and toks[0] == "ada" and len(toks) > 1)):
+        if toks and (toks[0] in EN_AUXILIARIES or (clause.asked and toks[0] == "ada" and len(toks) > 1)
+                     or (clause is clauses[0] and toks[0] in OPENERS and len(toks) > 2)):
             asked_here.append(f"{toks[0]} …")
         tags = [i for i in content if toks[i] in TAGS and i not in rhetoric and ends(i)]
-        if len(content) >= 3 and tags and tags[0] >= 2:
+        if tags and tags[0] >= 2 and len(content) >= (SHORT_KAN if toks[tags[0]] == "kan" else 3):
             # "… bisa diangkat gak", "… ada webinar gak bulan ini", "itu PHK bukan"; ending the
             # reply, the tag is what it says last: it asks
             asked_here.append(f"… {toks[tags[0]]}")
@@ -429,6 +443,8 @@ def _cues(toks: list[str]) -> tuple[list[tuple[int, int, str, str]], list[tuple[
             # "tidak setuju" is disagreement, "tidak adil" negative; "tidak susah", "tidak korup": nothing
             text = f"{negation[1]} {text}" if negation[0] == i - 1 else f"{negation[1]} … {text}"
             cls = {"approve": "disagree", "praise": "negative"}.get(cls, "negated")
+            if negation[1] == "jangan" and f.cls in ("attack", "dismiss"):
+                cls = f.cls  # "jangan egois", "jangan manja": an admonition still accuses
         negation = None
         if cls in _WEIGHT:
             cues.append((f.start, f.end, cls, text))
@@ -495,7 +511,9 @@ def _stance(clauses: list[_Clause], targets: list[_Target]) -> list[_Vote]:
     parsed = []
     for clause in clauses:
         cues, entities = _cues(clause.toks)
-        named = _find_targets(clause.toks, targets)
+        # "kontrak" in "buruh kontrak" names workers, not the contracts the campaign opposes
+        inside = {p for p, _, text in entities for p in range(p + 1, p + len(text.split()))}
+        named = [t for t in _find_targets(clause.toks, targets) if t[0] not in inside]
         entities = [(p, side, label) for p, side, label, _ in named] + [
             e for e in entities if not any(p == e[0] for p, *_ in named)]
         entities.sort()
@@ -513,7 +531,7 @@ def _stance(clauses: list[_Clause], targets: list[_Target]) -> list[_Vote]:
                 aim = (action[1][1], action[1][2])  # jams and delays are the action's doing
             else:
                 aim = _aim(start, end, cls, text, entities)
-                if aim is None and cls in JUDGEMENTS:
+                if aim is None and cls in JUDGEMENTS and text.split()[0] not in PREFERENCES:
                     aim = _elsewhere(n, all_named)
             entity, label = aim if aim else ("none", "")
             side = _VOTES.get((cls, entity))

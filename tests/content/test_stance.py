@@ -21,12 +21,12 @@ THR = Targets(("THR dicicil",), ("THR",))
 PHK = Targets(("PHK sepihak",), ("pesangon",))
 
 #: replies per kind in each part of the labelled set
-SPLIT_SIZES = {"tune": 95, "holdout2": 35}
+SPLIT_SIZES = {"tune": 135, "holdout2": 35}
 #: per-kind share right, a little under what bench/stance.py measured (holdout2: question 83%,
-#: support 63%, oppose 49%, other 83% — under the 85% goal; tune: 99/99/95/100%): a regression fails
+#: support 63%, oppose 51%, other 83% — under the 85% goal; tune: 99/96/93/100%): a regression fails
 FLOORS = {
-    "holdout2": {"question": 0.80, "support": 0.60, "oppose": 0.45, "other": 0.80},
-    "tune": {"question": 0.95, "support": 0.95, "oppose": 0.92, "other": 0.95},
+    "holdout2": {"question": 0.80, "support": 0.60, "oppose": 0.48, "other": 0.80},
+    "tune": {"question": 0.95, "support": 0.93, "oppose": 0.90, "other": 0.95},
 }
 
 
@@ -100,7 +100,7 @@ def test_accuracy_per_kind_on_the_labelled_replies(split):
     ("Serikat bikin perusahaan tutup", TAPERA,
      Stance("oppose", 'oppose: "tutup (caused by)" at "serikat" (the union)')),
     ("Ciptaker cuma nguntungin pengusaha", CIPTAKER,
-     Stance("support", 'support: "nguntungin" at "pengusaha" (government/employers)')),
+     Stance("support", 'support: "cuma nguntungin" at "Cipta Kerja" (what the campaign opposes)')),
     # questions without a question mark: a tag ending the reply, "… atau …", "boleh …", the
     # question word followed only by what is asked for; "ditanya" (was asked) asks nothing
     ("ada webinar ttg tapera gak bulan ini", TAPERA,
@@ -117,6 +117,20 @@ def test_accuracy_per_kind_on_the_labelled_replies(split):
     ("Ono sing ngerti carane ngurus BPJS", OUTSOURCING,
      Stance("question", 'question: asking phrase "ono sing ngerti", asks for "carane"')),
     ("Massa bayaran, ditanya tuntutannya apa aja gak tau", CIPTAKER, Stance("oppose", 'oppose: "bayaran"')),
+    ("emang tapera bisa buat renovasi rumah juga", TAPERA, Stance("question", 'question: question word "memang …"')),
+    ("apa bener tapera bakal dipotong tiap bulan mulai 2027", TAPERA,
+     Stance("question", 'question: asking phrase "apa benar"')),
+    ("Tapera ini beda sama BPJS JHT kan", TAPERA, Stance("question", 'question: question word "… kan" ending its clause')),
+    # a short "… kan" is emphasis; an asking word after its subject ("anak2 nanya") is no request
+    ("Ojol demo lagi, orderan jadi sepi. Rugi sendiri kan", OJOL,
+     Stance("oppose", 'oppose: "demo lagi" at "demo" (the action); "sepi" at "demo" (the action)')),
+    ("Lebaran tinggal seminggu THR belum turun, anak2 nanya baju baru 😢", THR,
+     Stance("support", 'support: "belum turun" at "THR" (what the campaign is for)')),
+    # "jangan egois": an admonition still accuses
+    ("Perusahaan juga butuh fleksibilitas, jangan egois", OUTSOURCING, Stance("oppose", 'oppose: "jangan egois"')),
+    # "kontrak" inside "buruh kontrak" names workers, not the contracts the campaign opposes
+    ("Wis wayahe buruh kontrak diangkat kabeh", OUTSOURCING,
+     Stance("support", 'support: "wayahe" at "buruh kontrak" (workers); "diangkat" at "buruh kontrak" (workers)')),
     # a judgement in a clause naming nothing judges what the reply named before
     ("Kerja bertahun-tahun tp statusnya tetep kontrak, ga adil bgt", OUTSOURCING,
      Stance("support", 'support: "tidak adil" at "kontrak" (what the campaign opposes)')),
@@ -127,6 +141,8 @@ def test_accuracy_per_kind_on_the_labelled_replies(split):
     ("Tolak Tapera sampai kapanpun 🔥", TAPERA,
      Stance("support", 'support: "tolak" at "Tapera" (what the campaign opposes); "🔥"')),
     # a preference is about what follows it
+    ("THR dicicil itu solusi, daripada ga dapet sama sekali", THR,
+     Stance("oppose", 'oppose: "itu solusi" at "THR dicicil" (what the campaign opposes)')),
     ("Daripada demo mending cari kerja baru", PHK,
      Stance("oppose", 'oppose: "cari kerja" at "demo" (the action); "daripada" at "demo" (the action)')),
     ("Mending duitnya buat makan daripada buat Tapera yg gak jelas", TAPERA,
