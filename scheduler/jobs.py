@@ -114,25 +114,14 @@ def media_jobs(app: App, worker: str, every_minutes: float = 10.0) -> list[Perio
 
 def listening_jobs(app: App, worker: str, every_minutes: float = 10.0) -> list[PeriodicJob]:
     """Listening: once a day one worker counts the running campaigns' hashtags (and comparison
-    tags) for the last 7 days (tried every ``every_minutes``, so a restart does not skip a day). X
-    is asked only with ``[listening] x_counts = true``: one billed request per tag and day."""
-    from campaigner.errors import CampaignerError
-    from campaigner.services.listening import NothingToListen, collect
+    tags) for the last 7 days (tried every ``every_minutes``, so a restart does not skip a day). A
+    day whose counting failed stays due: it is tried again after a growing wait (15 minutes to 2
+    hours), asking only the sources and tags still missing, and an alert is raised when it keeps
+    failing (``services.listening_daily``). X is asked only with ``[listening] x_counts = true``:
+    one billed request per tag and day."""
+    from campaigner.services import listening_daily
 
-    def count(now: datetime) -> None:
-        try:
-            report = collect(app)
-        except NothingToListen:
-            log.debug("listening: no running campaign has hashtags")
-            return
-        except CampaignerError as exc:  # e.g. nowhere to count: one line, tomorrow again
-            log.warning("listening: %s", exc)
-            return
-        log.info("listening: %d day counts of %s stored (%d requests)", report.stored, " ".join(report.tags),
-                 report.requests)
-
-    return [once_per_period(app, worker, "listening", timedelta(days=1), count,
-                            tried_every=timedelta(minutes=every_minutes))]
+    return [PeriodicJob("listening", timedelta(minutes=every_minutes), partial(listening_daily.run, app, worker))]
 
 
 def expiry_jobs(app: App) -> list[PeriodicJob]:

@@ -50,6 +50,8 @@ ADVICE = {
                     "--found URL` (it is there) or `--resend` (it is not)"),
     "opposition": ("opposition: read them with the `campaigner replies list` shown; answer what deserves an answer "
                    "(`campaigner replies answer ID TEXT`), dismiss the rest"),
+    "listening": ("listening: hashtag counts could not be collected (tried again by itself, the wait growing to 2 "
+                  "hours); check the network and the accounts named, or try now: `campaigner listen collect`"),
     "unanswered": ("unanswered: `campaigner replies answer ID TEXT`, or `campaigner replies dismiss ID` if it needs "
                    "none"),
 }

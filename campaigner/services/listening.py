@@ -18,7 +18,8 @@ Where the counts come from (each platform counts a different public, so they are
 Our own posts carrying the tag (every part that went out, from the database) are taken off each
 count of their platform and day (never below 0). A count is stored per tag, platform, source and
 day (``TagCount``); collecting a day again updates it, except that a whole day's count is never
-replaced by a partial one. ``campaigner run`` collects once a day.
+replaced by a partial one. ``campaigner run`` collects once a day, and a day that failed stays due
+(``services.listening_daily``).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Callable, Iterable, Sequence, cast
+from typing import Callable, Collection, Iterable, Sequence, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -238,6 +239,8 @@ class SourceResult:
     source: str
     requests: int = 0
     days: int = 0
+    #: tags not asked again: counted there already (``collect``'s ``skip``)
+    skipped: int = 0
     #: why the source stopped (a rate limit, refused credentials, …); None: every tag was counted
     error: str | None = None
 
@@ -257,11 +260,14 @@ class CollectReport:
 
 def collect(app: App, *, campaign: str | None = None, platforms: Sequence[str] = (), days: int = DAYS,
             counter_for: Callable[[Account], CountsTags] | None = None,
-            progress: Callable[[int, int], None] | None = None) -> CollectReport:
+            progress: Callable[[int, int], None] | None = None,
+            skip: Collection[tuple[str, str, str]] = ()) -> CollectReport:
     """Count the hashtags of ``campaign`` (or of every running campaign with hashtags) and their
     comparison tags, for the last ``days`` local days (today included), on ``platforms`` (default:
     every platform that counts; X only with ``x_counts``), and store the counts. No transaction
-    is held while a platform is asked; each source's counts are stored as soon as they are in."""
+    is held while a platform is asked; each source's counts are stored as soon as they are in.
+    ``skip``: (platform, source, tag key) already counted (a retry after a partial failure), not
+    asked again."""
     if not 1 <= days <= DAYS:
         raise InvalidInput(f"--days must be from 1 to {DAYS}, got {days}",
                            f"Mastodon's history and X's recent counts reach {DAYS} days back")
@@ -295,6 +301,10 @@ def collect(app: App, *, campaign: str | None = None, platforms: Sequence[str] =
         report.sources.append(result)
         rows: list[dict] = []
         for key, tag in spelled.items():
+            if (src.platform, src.name, key) in skip:
+                result.skipped += 1
+                done += 1
+                continue
             try:
                 counts = src.counter.tag_counts(tag, first_day, today + timedelta(days=1), zone)
             except Exception as exc:  # a ConnectorError, or a hostile answer a connector could not read
@@ -319,6 +329,14 @@ def collect(app: App, *, campaign: str | None = None, platforms: Sequence[str] =
         if result.error:
             log.warning("listening on %s %s stopped: %s", src.platform, src.name, result.error)
     return report
+
+
+def counted_since(app: App, since: datetime) -> frozenset[tuple[str, str, str]]:
+    """(platform, source, tag key) of every count stored at or after ``since``: what a retry of
+    the same day need not ask again."""
+    with db.read(app.engine) as s:
+        return frozenset((p, src, t) for p, src, t in s.execute(
+            select(TagCount.platform, TagCount.source, TagCount.tag).where(TagCount.collected_at >= since).distinct()))
 
 
 def _rows(key: str, src: Source, counts: TagCounts, own: list[tuple[datetime, frozenset[str]]],

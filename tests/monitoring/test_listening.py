@@ -395,3 +395,57 @@ def test_the_daemon_writes_the_share_of_voice_csv_beside_the_report(cli, counted
     app.close()
     names = sorted(p.name for p in out.written)
     assert names == ["weekly-2026-W48-share-of-voice.csv", "weekly-2026-W48.csv", "weekly-2026-W48.json"]
+
+
+def test_a_day_that_failed_stays_due_and_a_retry_asks_only_what_is_missing(cli, world, db_url, clock, engine):
+    """A network outage: every platform drops the connection, then Mastodon and Bluesky come
+    back, then X. The day is tried again after a growing wait (never every tick), the sources
+    that answered are not asked again, one alert is raised when it has failed for an hour, and
+    the day is done once every source has answered."""
+    from campaigner.app import App
+    from campaigner.config import resolve
+    from campaigner.models import Alert
+    from scheduler.jobs import listening_jobs
+    from tests.fakes.server import Failure
+
+    down = {"mastodon", "other", "bluesky", "x"}
+    for name in down:
+        world[name].on_request = lambda req, name=name: world[name].fail_next(Failure.DROP) if name in down else None
+    app = App(resolve({"database_url": db_url}), now=clock)
+    job = listening_jobs(app, "w1")[0]
+    start, ran = clock.now, {}
+    while clock.now < start + timedelta(hours=12):  # every ten minutes (the UTC day ends at 07:00 WIB)
+        minute = int((clock.now - start).total_seconds() // 60)
+        if minute == 30:
+            down -= {"mastodon", "other", "bluesky"}
+        if minute == 90:
+            down.clear()
+        out = job.run(clock.now)
+        if out.ran:
+            ran[minute] = (len(out.failed), out.stored, out.alerted)
+        clock.advance(minutes=10)
+    app.close()
+    # tried at 0 and 20 (15 minutes' wait), 40 (20), 80 (40), 160 (80); done at 160
+    assert ran == {0: (4, 0, False), 20: (4, 0, False), 40: (1, 42, False), 80: (1, 0, True), 160: (0, 14, False)}
+    # the sources that answered at 40 were not asked again; X's counts were asked once more, and only once
+    assert len(world["mastodon"].calls("GET", "/api/v1/tags/")) == 3 * 2
+    assert len(world["other"].calls("GET", "/api/v1/tags/")) == 3 * 2
+    assert world["x"].counts_requests == 2
+    assert counts_of(shown(cli))[("tolaktapera", "x", "2026-11-29")] == (6, 1, False)
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(TagCount)) == 56
+        alerts = s.execute(select(Alert.kind, Alert.message)).all()
+    assert [kind for kind, _ in alerts] == ["listening"]
+    x_host = world["x"].base_url.split("//")[1]
+    assert alerts[0].message.startswith("hashtag counting has failed for 1.3 hours (since 2026-11-30T01:00+00:00): "
+                                        f"x {x_host}: ")
+    listed = cli.ok("alerts", "list").stdout
+    assert "listening" in listed and "campaigner listen collect" in listed
+
+
+def test_the_wait_between_tries_grows_and_stays_bounded():
+    from campaigner.services.listening_daily import wait_after
+
+    t0 = datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)
+    assert [wait_after(t0, t0 + timedelta(minutes=m)) for m in (0, 15, 30, 60, 120, 600)] == \
+        [timedelta(minutes=m) for m in (15, 15, 30, 60, 120, 120)]
