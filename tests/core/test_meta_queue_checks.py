@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from campaigner.models import Delivery, DeliveryPart, Post, PostMedia
 from tests.core.test_imaging import photo
+from tests.media_place import with_media_place
 
 pytestmark = pytest.mark.usefixtures("home")
 
@@ -24,11 +25,6 @@ AT = "2026-12-01 09:00"
 def counts(engine) -> tuple[int, int, int, int]:
     with Session(engine) as s:
         return tuple(s.scalar(select(func.count()).select_from(t)) for t in (Post, Delivery, DeliveryPart, PostMedia))
-
-
-def with_media_place(home, folder) -> None:
-    (home / "config" / "campaigner.toml").write_text(
-        f'[media]\npublic_url = "http://127.0.0.1:9/media/"\npublic_dir = "{folder}"\n')
 
 
 @pytest.fixture

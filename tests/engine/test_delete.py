@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from campaigner.models import Attempt, Delivery, DeliveryPart, DeliveryStatus as S
 from tests.engine.conftest import deliveries
 from tests.fakes.server import Failure, Response
+from tests.media_place import with_media_place
 
 
 def published(cli, engine_for, text: str, to: str, *extra: str) -> None:
@@ -299,8 +300,6 @@ def test_instagram_cannot_delete_through_its_api(cli, engine, platform_account, 
     """Instagram's API (with Instagram Login) has no delete: the connector says so without asking,
     and the person is told to do it in the app and record it."""
     from PIL import Image
-
-    from tests.core.test_meta_queue_checks import with_media_place
 
     with_media_place(home, tmp_path / "public")
     platform_account("instagram", "ig1")
