@@ -524,7 +524,7 @@ class Alert(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    #: failed | paused | unconfirmed | held | expiring | expired | opposition | unanswered | listening
+    #: failed | paused | unconfirmed | held | expiring | expired | draft_missed | opposition | unanswered | listening
     kind: Mapped[str] = mapped_column(String(32))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))

@@ -1,5 +1,6 @@
 """Alerts: what a person must know (a failed delivery, a paused account, an unconfirmed post, a
-post that expired: too late to go out, a burst of opposition, a question left unanswered).
+post that expired: too late to go out, a draft whose time passed unapproved, a burst of opposition,
+a question left unanswered, hashtag counting that keeps failing).
 
 The engine (and ``services.inbox_alerts``) writes an ``Alert`` row and a log line when something
 needs a person. Each configured channel gets every alert once, in ONE digest per run: e-mail when
@@ -50,6 +51,9 @@ ADVICE = {
                     "--found URL` (it is there) or `--resend` (it is not)"),
     "opposition": ("opposition: read them with the `campaigner replies list` shown; answer what deserves an answer "
                    "(`campaigner replies answer ID TEXT`), dismiss the rest"),
+    "draft_missed": ("draft_missed: not sent, nobody approved it in time; approve it with a new time: "
+                     "`campaigner post approve POST_ID --at TIME` (or `--now`), or `campaigner post reject POST_ID "
+                     "--reason TEXT`"),
     "listening": ("listening: hashtag counts could not be collected (tried again by itself, the wait growing to 2 "
                   "hours); check the network and the accounts named, or try now: `campaigner listen collect`"),
     "unanswered": ("unanswered: `campaigner replies answer ID TEXT`, or `campaigner replies dismiss ID` if it needs "
@@ -220,16 +224,19 @@ class Sent:
 
     email: int | None = None
     telegram: int | None = None
+    #: raised now by the replies inbox, and for drafts whose time passed unapproved
     raised: int = 0
+    drafts_missed: int = 0
     errors: list[CampaignerError] | None = None
 
 
 def send(app: App, now: datetime) -> Sent:
-    """Raise the inbox's alerts due now, then send every pending alert on each configured channel.
+    """Raise the inbox's alerts due now (and those of drafts whose time passed unapproved), then send every pending alert on each configured channel.
     A channel that fails does not stop the other; its error is in ``errors``."""
+    from campaigner.services.draft_alerts import raise_missed
     from campaigner.services.inbox_alerts import raise_alerts
 
-    result = Sent(raised=raise_alerts(app, now), errors=[])
+    result = Sent(raised=raise_alerts(app, now), drafts_missed=raise_missed(app, now), errors=[])
     for channel, run in ((EMAIL, send_digest), (TELEGRAM, send_telegram)):
         if channel not in channels(app):
             continue

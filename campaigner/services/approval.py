@@ -9,7 +9,8 @@ when. With ``approvers`` in the config file only those users may approve or reje
 This is a workflow guard, not a security boundary: anyone who can run campaigner on the machine
 can set ``user`` (or write to the database) and so approve as someone else.
 
-A draft whose time passes unapproved is not sent (``status`` and the weekly report list it).
+A draft whose time passes unapproved is not sent (``status`` and the weekly report list it, and a
+``draft_missed`` alert says so: ``services.draft_alerts``).
 Approving it then follows the lateness rules: still within its lateness limit, it goes out with
 the next publishing pass; past it, approval is refused until a person gives a new time (``--at``)
 or says to send it now anyway (``--now``, which lifts the limit as ``post retry`` does).

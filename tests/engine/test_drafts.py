@@ -258,3 +258,66 @@ def test_an_import_writes_drafts_in_chunks_and_none_is_published(cli, engine, pl
     assert m1.create_count() == 45
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(PostReview)) == 0
+
+
+def test_a_draft_whose_time_passes_unapproved_raises_one_alert(cli, engine, platform_account, serve, home,
+                                                                smtp_server, db_url):
+    """By e-mail and to the Telegram chat like any alert, once per delivery and missed time;
+    acknowledged by itself once the draft is approved (or rejected, cancelled)."""
+    from campaigner.app import App
+    from campaigner.config import resolve
+    from campaigner.models import Alert
+    from scheduler.jobs import alert_jobs
+    from tests.engine.test_alerts_telegram import AlertBot, _configure, _sent
+
+    inbox, port, _ = smtp_server()
+    bot = serve(AlertBot())
+    _configure(home, bot, smtp_port=port)
+    platform_account("mastodon", "m1")
+    platform_account("mastodon", "m2")
+    cli.ok("post", "add", "Rancangan: tolak Tapera", "--to", "m1,m2", "--at", "2026-11-30 09:00", "--draft")
+    cli.ok("post", "add", "Rancangan kedua", "--to", "m1", "--at", "2026-11-30 12:00", "--draft")
+    cli.ok("post", "add", "Bukan rancangan", "--to", "m1", "--at", "2026-11-30 09:00")
+    cli.clock.now = wib("2026-11-30 08:59")
+    assert cli.ok("alerts", "send").stdout == "No pending alerts.\n"
+    cli.clock.now = wib("2026-11-30 09:30")
+    assert cli.ok("alerts", "send").stdout == ("E-mailed 2 alerts to humas@kspi.example, it@kspi.example.\n"
+                                               "Sent 2 alerts to the Telegram chat -1001987654321.\n")
+    [message] = _sent(bot)
+    lines = message["text"].splitlines()
+    assert lines[2:4] == [
+        "#1  2026-11-30 09:30 WIB  draft_missed  m1  post 1 (delivery 1)  draft post 1 on m1 was due 2026-11-30 09:00 "
+        "WIB and is not approved: not sent (\"Rancangan: tolak Tapera\") — campaigner post approve 1 --at TIME "
+        "(or --now)",
+        "#2  2026-11-30 09:30 WIB  draft_missed  m2  post 1 (delivery 2)  draft post 1 on m2 was due 2026-11-30 09:00 "
+        "WIB and is not approved: not sent (\"Rancangan: tolak Tapera\") — campaigner post approve 1 --at TIME "
+        "(or --now)"]
+    assert ("- draft_missed: not sent, nobody approved it in time; approve it with a new time: `campaigner post "
+            "approve POST_ID --at TIME` (or `--now`), or `campaigner post reject POST_ID --reason TEXT`") in lines
+    assert "draft_missed" in inbox.messages[0][2].get("Subject")
+    # once: neither `alerts send` nor the daemon's alert job raises it again
+    assert cli.ok("alerts", "send").stdout == "No pending alerts.\n"
+    app = App(resolve({"database_url": db_url}), now=cli.clock)
+    cli.clock.now = wib("2026-11-30 10:00")
+    alert_jobs(app)[0].run(cli.clock.now)
+    assert len(_sent(bot)) == 1 and len(inbox.messages) == 1
+    # approved with a new time: its alerts are settled by themselves
+    cli.ok("post", "approve", "1", "--at", "besok 09:00")
+    alert_jobs(app)[0].run(cli.clock.now)
+    assert cli.ok("alerts", "list").stdout == "No open alerts.\n"
+    # the second draft's time passes; given a new time (still a draft) its alert is settled, and it is
+    # alerted again when that time passes
+    cli.clock.now = wib("2026-11-30 12:05")
+    alert_jobs(app)[0].run(cli.clock.now)
+    cli.ok("post", "edit", "2", "--at", "2026-11-30 15:00")
+    cli.clock.now = wib("2026-11-30 14:00")
+    alert_jobs(app)[0].run(cli.clock.now)
+    cli.clock.now = wib("2026-11-30 15:01")
+    alert_jobs(app)[0].run(cli.clock.now)
+    app.close()
+    with Session(engine) as s:
+        raised = s.execute(select(Alert.delivery_id, Alert.created_at, Alert.acked_at).where(Alert.kind == "draft_missed")
+                           .order_by(Alert.id)).all()
+    assert [(d, c.astimezone(WIB).strftime("%H:%M"), a is not None) for d, c, a in raised] == [
+        (1, "09:30", True), (2, "09:30", True), (3, "12:05", True), (3, "15:01", False)]
+    assert len(_sent(bot)) == 3 and len(inbox.messages) == 3
