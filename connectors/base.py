@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
 Clock = Callable[[], datetime]
 
@@ -339,6 +339,25 @@ class Connector(Protocol):
         later, where the platform can tell), and the account's own replies under them
         (``Reply.ours``, whatever their time: they mark a reply as answered)."""
         ...
+
+
+@dataclass(frozen=True)
+class Answers:
+    """The account's own answers found under some replies (``Reply.ours``, ``in_reply_to`` the
+    reply answered), and how many requests finding them took."""
+
+    found: list[Reply]
+    requests: int
+
+
+@runtime_checkable
+class FindsAnswers(Protocol):
+    """A connector that can look up the account's own answers to given replies whatever their time
+    (a conversation read starts at the newest reply stored, so an answer the platform shows only
+    later, older than that, would never be seen): the cheapest read the platform has, one request
+    per reply or fewer. A reply that no longer exists is passed over."""
+
+    def answers(self, remote_id: str, reply_ids: Sequence[str]) -> Answers: ...
 
 
 class HasQuota(Protocol):

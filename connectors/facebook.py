@@ -48,7 +48,7 @@ from typing import Any, Sequence
 import requests
 
 from connectors import meta
-from connectors.base import (AccountConfig, AuthExpired, Clock, Identity, Metrics, MetricsBatch, NotSupported,
+from connectors.base import (AccountConfig, Answers, AuthExpired, Clock, Identity, Metrics, MetricsBatch, NotSupported,
                              OutgoingPost, Permanent, Published, RateLimited, Reply, Transient, system_clock)
 from connectors.http import parse_http_time, require_time, unexpected_answer
 from connectors.posttext import compose_text
@@ -312,4 +312,29 @@ class FacebookConnector:
                                language=None, in_reply_to=parent_id, url=self._comment_url(remote_id, str(comment["id"])),
                                ours=ours))
         return found
+
+    def answers(self, remote_id: str, reply_ids: Sequence[str]) -> Answers:
+        """The Page's own replies under each comment of ``reply_ids``: the comment's ``/comments``
+        edge (its replies, oldest first: the first page of ``PAGE_SIZE``), one request per comment. A
+        comment that was deleted is passed over."""
+        found: list[Reply] = []
+        requests = 0
+        for comment_id in reply_ids:
+            requests += 1
+            try:
+                body = self.graph.call("GET", f"/{comment_id}/comments",
+                                       params={"fields": "id,message,created_time,from{id,name}", "limit": PAGE_SIZE})
+            except meta.NoSuchObject:
+                continue
+            data = body.get("data") if isinstance(body, dict) else None
+            for item in data if isinstance(data, list) else []:
+                author = item.get("from") if isinstance(item, dict) else None
+                if not isinstance(author, dict) or str(author.get("id")) != self.page_id or not item.get("id"):
+                    continue
+                found.append(Reply(remote_id=str(item["id"]), author=author.get("name") or "unknown",
+                                   text=item.get("message") or "",
+                                   created_at=parse_http_time(str(item.get("created_time") or "")) or self.clock(),
+                                   in_reply_to=str(comment_id), url=self._comment_url(remote_id, str(item["id"])),
+                                   ours=True))
+        return Answers(found, requests)
 

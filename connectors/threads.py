@@ -42,7 +42,7 @@ from typing import Any, Mapping, Sequence
 import requests
 
 from connectors import meta
-from connectors.base import (AccountConfig, AuthExpired, Clock, Identity, MediaFile, Metrics, MetricsBatch,
+from connectors.base import (AccountConfig, Answers, AuthExpired, Clock, Identity, MediaFile, Metrics, MetricsBatch,
                              OutgoingPost, Permanent, Published, Quota, RefreshedToken, Reply, Transient,
                              system_clock)
 from connectors.http import parse_http_time, unexpected_answer
@@ -310,6 +310,30 @@ class ThreadsConnector:
                                text=str(item.get("text") or ""), created_at=created, in_reply_to=parent_id,
                                url=meta.web_link(item.get("permalink")), ours=mine))
         return found
+
+    def answers(self, remote_id: str, reply_ids: Sequence[str]) -> Answers:
+        """The profile's own replies directly under each of ``reply_ids``: the reply's ``/replies``
+        edge (oldest first, the first page of ``PAGE_SIZE``), one request per reply. A reply that
+        was deleted is passed over."""
+        me = self._me()
+        found: list[Reply] = []
+        requests = 0
+        for reply_id in reply_ids:
+            requests += 1
+            try:
+                body = self.client.call("GET", f"/{reply_id}/replies",
+                                        params={"fields": FIELDS, "reverse": "false", "limit": PAGE_SIZE})
+            except meta.NoSuchObject:
+                continue
+            data = body.get("data") if isinstance(body, dict) else None
+            for item in data if isinstance(data, list) else []:
+                if not isinstance(item, dict) or not item.get("id") or not me \
+                        or str(item.get("username") or "") != me:
+                    continue
+                found.append(Reply(remote_id=str(item["id"]), author=me, text=str(item.get("text") or ""),
+                                   created_at=parse_http_time(str(item.get("timestamp") or "")) or self.clock(),
+                                   in_reply_to=str(reply_id), url=meta.web_link(item.get("permalink")), ours=True))
+        return Answers(found, requests)
 
     def delete(self, remote_id: str) -> None:
         """Delete the post; one that no longer exists counts as deleted."""

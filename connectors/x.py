@@ -28,7 +28,8 @@ import requests
 import tweepy
 
 from connectors import logsafe
-from connectors.base import (MAX_TAG_COUNT, AccountConfig, AlreadyPublished, AuthExpired, Clock, ConnectorError,
+from connectors.base import (MAX_TAG_COUNT, AccountConfig, AlreadyPublished, Answers, AuthExpired, Clock,
+                             ConnectorError,
                              DayCount, Identity, MediaFile, Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent,
                              Published, RateLimited, Reply, TagCounts, Transient, system_clock, whole_count,
                              zone_name)
@@ -300,6 +301,44 @@ class XConnector:
         # one answering a post older than the search window is kept: the caller knows that post
         out = [r for r in out if not r.ours or authors.get(r.in_reply_to or "") != own_id]
         return sorted(out, key=lambda r: r.created_at)
+
+    def answers(self, remote_id: str, reply_ids: Sequence[str]) -> Answers:
+        """The account's own posts in the conversation that answer one of ``reply_ids``, whatever
+        their time within the recent search's 7 days: one search ``conversation_id:… from:<own
+        id>`` (only the account's posts, so one page nearly always) for them all."""
+        wanted = {str(r) for r in reply_ids}
+        own_id = self._own_id()
+        params: dict[str, Any] = {"max_results": 100, "tweet_fields": ["author_id", "created_at", "lang",
+                                                                         "referenced_tweets"],
+                                  "expansions": ["author_id"], "user_fields": ["username"], "user_auth": self._user_auth}
+        found: list[Reply] = []
+        requests, token = 0, None
+        for _ in range(REPLY_PAGES):
+            if token:
+                params["next_token"] = token
+            resp = self._call("search answers", self.client.search_recent_tweets,
+                              f"conversation_id:{remote_id} from:{own_id}", replies=True, **params)
+            requests += 1
+            users = {str(u.id): u.username for u in (resp.includes or {}).get("users", [])}
+            for tweet in resp.data or []:
+                raw = tweet.data
+                if str(raw.get("author_id")) != own_id:
+                    continue
+                parent = next((str(r["id"]) for r in raw.get("referenced_tweets") or []
+                               if r.get("type") == "replied_to"), None)
+                if parent not in wanted:
+                    continue
+                username = users.get(own_id)
+                url = (f"https://x.com/{username}/status/{raw['id']}" if username and _USERNAME.fullmatch(username)
+                       else f"https://x.com/i/web/status/{raw['id']}")
+                found.append(Reply(remote_id=str(raw["id"]), author=username or own_id,
+                                   text=html.unescape(str(raw.get("text", ""))),
+                                   created_at=_parse_time(raw.get("created_at")) or self._clock(),
+                                   language=raw.get("lang"), in_reply_to=parent, url=url, ours=True))
+            token = (resp.meta or {}).get("next_token")
+            if not token:
+                break
+        return Answers(found, requests)
 
     # --- listening -----------------------------------------------------------------------
     def tag_counts(self, tag: str, since: date, until: date, zone: tzinfo) -> TagCounts:

@@ -28,7 +28,7 @@ from campaigner.models import (Account, AccountStatus, Campaign, Delivery, Deliv
                                ReplyState)
 from campaigner.services.accounts import connector as account_connector
 from campaigner.services.metrics import skip_reason
-from connectors.base import Connector, Reply as Found, one_line
+from connectors.base import Connector, FindsAnswers, Reply as Found, one_line
 from content.stance import Stance, Targets, classify
 from content.untrusted import MAX_TEXT, language_tag, storable, storable_id, storable_line
 
@@ -40,6 +40,10 @@ HORIZON = timedelta(days=7)
 #: seen (it had none, or a future one) must not hide replies stamped a little earlier that the
 #: platform shows only later; those already stored are known by their ids
 LOOK_BACK = timedelta(minutes=10)
+#: at most this many extra requests per run look for the account's own answers to replies still
+#: new that the poll's window no longer covers (X: one search per post for all of them, plus a
+#: page in the rare case; Facebook and Threads: one request per reply)
+ANSWER_CHECKS = 20
 
 
 @dataclass
@@ -55,6 +59,8 @@ class RepliesReport:
     kinds: dict[str, int] = field(default_factory=dict)
     #: replies marked answered because the account itself answered them on the platform
     answered: int = 0
+    #: extra requests made to look for answers to replies older than a poll's window
+    answer_checks: int = 0
 
 
 def _length(column: str) -> int:
@@ -209,12 +215,26 @@ def _mark_answered(s: Session, did: int, answers: list[Reply]) -> int:
     return marked
 
 
+def _open_before(app: App, did: int, before: datetime, limit: int) -> list[str]:
+    """The remote ids of delivery ``did``'s replies by others still new and written before
+    ``before`` (a poll from ``before`` would not see an answer older than it): questions first,
+    then the newest; at most ``limit``."""
+    with db.read(app.engine) as s:
+        return list(s.scalars(
+            select(Reply.remote_id).where(Reply.delivery_id == did, Reply.ours.is_(False),
+                                          Reply.state == ReplyState.NEW, Reply.created_at < before)
+            .order_by((Reply.kind == "question").desc(), Reply.created_at.desc(), Reply.id.desc()).limit(limit)))
+
+
 def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
                     connector_for: Callable[[Account], Connector] | None = None) -> RepliesReport:
     """Fetch the conversations under posts published in the last week (or ``delivery_ids``), store
     the new replies once each with their sentiment and kind (toward the post's campaign) and the
     account's own answers, mark the replies it answered, and give a kind to stored replies that
-    have none. Platforms without replies (Telegram) are skipped; so are the answers sent from the
+    have none. A poll reads from the newest stored reply (less ``LOOK_BACK``); replies still new
+    written before that are looked up for an answer of the account's with the platform's cheapest
+    read (``FindsAnswers``), at most ``ANSWER_CHECKS`` extra requests a run, so one answered in
+    the platform's app but shown by its API only later is not left new forever. Platforms without replies (Telegram) are skipped; so are the answers sent from the
     inbox (their conversation is their post's)."""
     now = app.now()
     newest = (select(Reply.delivery_id, func.max(Reply.created_at).label("at")).group_by(Reply.delivery_id)
@@ -249,6 +269,18 @@ def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
                 report.skipped_accounts[account.name] = skip_reason(exc)
                 break
             report.requests += 1
+            budget = ANSWER_CHECKS - report.answer_checks
+            if since is not None and budget > 0 and isinstance(connector, FindsAnswers):
+                stale = _open_before(app, did, since - LOOK_BACK, budget)
+                if stale:
+                    try:
+                        extra = connector.answers(remote_id, stale)
+                    except Exception as exc:  # as above: this account waits for the next run
+                        report.skipped_accounts[account.name] = skip_reason(exc)
+                        break
+                    report.answer_checks += extra.requests
+                    report.requests += extra.requests
+                    found = [*found, *extra.found]
             if not found:
                 continue
             with db.write(app.engine) as s:

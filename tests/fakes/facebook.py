@@ -114,6 +114,11 @@ class Fake(ContractFake):
             return self._new_comment(remote_id, text, {"id": str(300000 + len(self.objects)), "name": author},
                                      created_at)["id"]
 
+    def add_own_reply(self, remote_id: str, text: str, created_at) -> str:
+        """The Page itself replies to comment ``remote_id`` (on Facebook, not through campaigner)."""
+        with self.lock:
+            return self._new_comment(remote_id, text, {"id": self.PAGE_ID, "name": self.page["name"]}, created_at)["id"]
+
     def remove_post(self, remote_id: str) -> None:
         with self.lock:
             self.objects.pop(remote_id, None)

@@ -133,6 +133,11 @@ class Fake(FetchingFake):
             return self._new_media(text, "TEXT_POST", owner=f"user-{author}", username=author,
                                    parent=remote_id, created=created_at)["id"]
 
+    def add_own_reply(self, remote_id: str, text: str, created_at) -> str:
+        """The profile itself replies to ``remote_id`` (in the Threads app, not through campaigner)."""
+        with self.lock:
+            return self._new_media(text, "TEXT_POST", parent=remote_id, created=created_at)["id"]
+
     def remove_post(self, remote_id: str) -> None:
         with self.lock:
             self.objects.pop(remote_id, None)

@@ -152,6 +152,13 @@ class Fake(ContractFake):
             self.tweets[reply_id]["lang"] = language
             return reply_id
 
+    def add_own_reply(self, remote_id: str, text: str, created_at) -> str:
+        """The account itself replies to ``remote_id`` (in X's own app, not through campaigner)."""
+        with self.lock:
+            if created_at.tzinfo is None:
+                created_at = created_at.replace(tzinfo=timezone.utc)
+            return self._store(text, self.USER_ID, created_at, reply_to=str(remote_id))
+
     def reply_parent(self, remote_id: str) -> str | None:
         with self.lock:
             return self.tweets[str(remote_id)]["in_reply_to"]
@@ -454,9 +461,9 @@ class Fake(ContractFake):
         if not self.search_allowed:
             return Response(403, dict(CLIENT_FORBIDDEN))
         query = (req.query.get("query") or [""])[0]
-        match = re.fullmatch(r"conversation_id:(\d{1,19})", query)
+        match = re.fullmatch(r"conversation_id:(\d{1,19})(?: from:(\d{1,19}))?", query)
         if not match:
-            return invalid_request("this fake only knows conversation_id: queries", "query", query)
+            return invalid_request("this fake only knows conversation_id: queries (and from:USER_ID)", "query", query)
         max_results = int((req.query.get("max_results") or ["10"])[0])
         if not 10 <= max_results <= 100:
             return invalid_request("max_results must be between 10 and 100", "max_results", max_results)
@@ -465,7 +472,8 @@ class Fake(ContractFake):
         if start < now - timedelta(days=7):
             return invalid_request("start_time must be within the last 7 days", "start_time")
         tweets = sorted((t for t in self.tweets.values() if t["conversation_id"] == match.group(1)
-                         and t["created_at"] >= start), key=lambda t: -int(t["id"]))
+                         and t["created_at"] >= start and match.group(2) in (None, t["author_id"])),
+                        key=lambda t: -int(t["id"]))
         return self._page(req, tweets, self._fields(req), "next_token", max_results,
                           includes={} if "author_id" in req.query.get("expansions", [""])[0] else None)
 
