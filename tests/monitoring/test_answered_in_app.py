@@ -91,3 +91,40 @@ def test_the_extra_requests_of_a_run_are_bounded(cli, engine, published):
     reads = _answer_reads(fake, platform)
     # X: one search for them all; Facebook and Threads: one read per question, at most ANSWER_CHECKS a run
     assert reads == (1 if platform == "x" else ANSWER_CHECKS)
+
+
+@pytest.mark.parametrize("platform", ["facebook", "threads"])
+def test_hostile_or_missing_answers_change_nothing(cli, engine, platform_account, platform):
+    """The lookup's answer is a stranger's too: items that are not the account's answers (no id,
+    another author, not an object) are passed over; a reply deleted meanwhile is skipped, and the
+    next one is still looked up (and found answered)."""
+    from tests.fakes.facebook import _not_found
+    from tests.fakes.server import Response
+
+    fake = platform_account(platform, "akun")
+    cli.ok("post", "add", "Aksi Kamis di DPR.", "--to", "akun", "--now")
+    cli.ok("publish")
+    [d] = deliveries(engine)
+    start = cli.clock.now
+    fake.add_reply(d.remote_id, "tono", "Titik kumpulnya di mana?", start + timedelta(seconds=30))
+    fake.add_reply(d.remote_id, "rina", "Kumpul jam berapa?", start + timedelta(minutes=1))
+    fake.add_reply(d.remote_id, "budi", "Bawa apa saja?", start + timedelta(minutes=2))
+    fake.add_reply(d.remote_id, "sari", "Ikut!", start + timedelta(hours=3))
+    cli.clock.advance(hours=4)
+    cli.ok("metrics", "collect")
+    got = _replies(engine)
+    first, second = got["Bawa apa saja?"], got["Kumpul jam berapa?"]  # looked up newest first
+    fake.add_own_reply(got["Titik kumpulnya di mana?"].remote_id, "Di depan DPR", start + timedelta(hours=1))
+    author = {"from": {"id": "999", "name": "orang lain"}} if platform == "facebook" else {"username": "orang.lain"}
+    hostile = {"data": ["teks", None, {"id": None, **author}, {"id": "123", **author, "message": "palsu", "text": "palsu"},
+                        {"no": "id"}]}
+    edge = "comments" if platform == "facebook" else "replies"
+    fake.fail_next(Response(200, hostile), f"/{first.remote_id}/{edge}")
+    status, body, _ = _not_found(second.remote_id)
+    fake.fail_next(Response(status, body), f"/{second.remote_id}/{edge}")
+    cli.clock.advance(hours=3)
+    cli.ok("metrics", "collect")
+    assert {text: (r.state.value, r.ours) for text, r in _replies(engine).items()} == {
+        "Titik kumpulnya di mana?": ("answered", False), "Di depan DPR": ("answered", True),
+        "Kumpul jam berapa?": ("new", False), "Bawa apa saja?": ("new", False), "Ikut!": ("new", False)}
+    assert _answer_reads(fake, platform) == 3
