@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterator
 
+from campaigner.i18n import _
 from content.mime import JPEG, PNG, WEBP
 from content.platforms import MediaRules
 
@@ -87,7 +88,8 @@ def prepare(data: bytes, mime: str, rules: MediaRules, *, keep_metadata: bool = 
 
     target = mime if mime in rules.max_bytes else JPEG
     if target not in rules.max_bytes:
-        raise CannotPrepare(f"{rules.platform} takes no still images here — post it without this image")
+        raise CannotPrepare(_("{platform} takes no still images here — post it without this image")
+                            .format(platform=rules.platform))
     with _reading():
         source = Image.open(io.BytesIO(data))  # the header only: size and metadata known, nothing decoded
         if source.width * source.height > MAX_SOURCE_PIXELS:
@@ -112,20 +114,21 @@ def prepare(data: bytes, mime: str, rules: MediaRules, *, keep_metadata: bool = 
             source.draft("RGB", wanted[::-1] if turned else wanted)
         source.load()
 
-    notes = [f"converted to {_FORMAT[target]}"] if target != mime else []
+    notes = [_("converted to {format}").format(format=_FORMAT[target])] if target != mime else []
     if several and target == mime:
-        notes.append("saved as a single-picture JPEG")
+        notes.append(_("saved as a single-picture JPEG"))
     image: Image.Image = source
     if rotated:  # the turn itself, not ImageOps.exif_transpose: that rewrites the EXIF, which may be broken
         image = source.transpose(Image.Transpose(_TURNS[orientation]))
-        notes.append("turned upright")
+        notes.append(_("turned upright"))
     kept_exif = None if strip or not metadata else _upright_exif(exif)
     if metadata and kept_exif is None:
-        notes.append("location and other metadata removed")
+        notes.append(_("location and other metadata removed"))
     if canvas != (width, height):
         image = _pad(image, rules)
-        notes.append(f"padded to {_ratio(rules.min_aspect if canvas[0] > width else rules.max_aspect)} "
-                     + ("at the sides" if canvas[0] > width else "above and below"))
+        notes.append((_("padded to {ratio} at the sides") if canvas[0] > width else
+                      _("padded to {ratio} above and below"))
+                     .format(ratio=_ratio(rules.min_aspect if canvas[0] > width else rules.max_aspect)))
     icc = source.info.get("icc_profile")
     limit = rules.max_bytes[target]
     size = fit
@@ -134,13 +137,14 @@ def prepare(data: bytes, mime: str, rules: MediaRules, *, keep_metadata: bool = 
         for out in _encodings(scaled, target, icc, kept_exif):
             if len(out) <= limit:
                 if size != canvas:
-                    notes.append(f"scaled to {size[0]}×{size[1]}")
+                    notes.append(_("scaled to {width}×{height}").format(width=size[0], height=size[1]))
                 return Rendition(out, target, size[0], size[1], changed=True, notes=tuple(notes))
         factor = min(SHRINK, 0.95 * (limit / len(out)) ** 0.5)
         smaller = _in_shape(max(1, int(size[0] * factor)), max(1, int(size[1] * factor)), rules)
         if max(smaller) < SMALLEST_EDGE:
-            raise CannotPrepare(f"even at {size[0]}×{size[1]} pixels it is over {rules.platform}'s "
-                                f"{limit:,} bytes — use a simpler picture")
+            raise CannotPrepare(_("even at {width}×{height} pixels it is over {platform}'s {limit} bytes — use a "
+                                  "simpler picture").format(width=size[0], height=size[1], platform=rules.platform,
+                                                            limit=f"{limit:,}"))
         size = smaller
 
 
@@ -160,13 +164,13 @@ def _reading() -> Iterator[None]:
     except Image.DecompressionBombError:
         raise _bomb() from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise CannotPrepare(f"the image cannot be read ({type(exc).__name__}) — "
-                            "open it in a photo app and save it again as JPEG") from None
+        raise CannotPrepare(_("the image cannot be read ({problem}) — open it in a photo app and save it again as "
+                              "JPEG").format(problem=type(exc).__name__)) from None
 
 
 def _bomb() -> CannotPrepare:
-    return CannotPrepare(f"the image has more than {MAX_SOURCE_PIXELS:,} pixels — "
-                         "export it smaller (a phone photo has about 12 million)")
+    return CannotPrepare(_("the image has more than {n} pixels — export it smaller (a phone photo has about 12 "
+                           "million)").format(n=f"{MAX_SOURCE_PIXELS:,}"))
 
 
 def _canvas(width: int, height: int, rules: MediaRules) -> tuple[int, int]:

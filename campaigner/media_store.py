@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from campaigner.config import Settings
-from campaigner.errors import FREE_SPACE, ConfigError, is_disk_full
+from campaigner.errors import ConfigError, is_disk_full
+from campaigner.i18n import _
 from content.media import LARGEST, MediaFacts, cannot_read, no_such_file, not_a_file, sniff_bytes
 
 CHUNK = 1 << 20
@@ -150,7 +151,7 @@ class MediaStore:
             try:
                 self._staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=self.folder))
             except OSError as exc:
-                raise self._cannot_copy("the file", exc) from None
+                raise self._cannot_copy(_("the file"), exc) from None
         return self._staging
 
     def _cannot_copy(self, name: str, exc: OSError) -> ConfigError:
@@ -198,7 +199,10 @@ def cannot_copy(settings: Settings, name: str, exc: OSError) -> ConfigError:
     """The one-line error for a file that cannot be copied into the media folder."""
     where, setting = settings.media_dir, settings.named_by("data_dir")
     if is_disk_full(exc):
-        return ConfigError(f"cannot copy {name} into the media folder {where}: the disk is full ({exc.strerror})",
-                           f"{FREE_SPACE} (or set {setting} to a folder on a disk with room)")
-    return ConfigError(f"cannot copy {name} into the media folder {where}: {exc.strerror or exc}",
-                       f"make it writable or set {setting} to another folder")
+        return ConfigError(_("cannot copy {file} into the media folder {folder}: the disk is full ({reason})")
+                           .format(file=name, folder=where, reason=exc.strerror),
+                           _("free some space on that disk and run again (or set {setting} to a folder on a disk with "
+                             "room)").format(setting=setting))
+    return ConfigError(_("cannot copy {file} into the media folder {folder}: {reason}")
+                       .format(file=name, folder=where, reason=exc.strerror or exc),
+                       _("make it writable or set {setting} to another folder").format(setting=setting))

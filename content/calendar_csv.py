@@ -58,6 +58,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date as _date
+from gettext import gettext as _
+from gettext import ngettext
 from typing import IO, Any, Protocol
 
 from content.csv_cells import DIALECTS, MARK, Dialect, neutralise, restore
@@ -93,7 +95,7 @@ STATUSES: dict[str, str] = {
     **dict.fromkeys(("batal", "dibatalkan", "cancelled", "canceled", "cancel"), "cancelled"),
 }
 #: The status cell written for a draft, per language.
-DRAFT_WORD = {"en": "draft", "id": "rancangan"}
+DRAFT_WORD = {"en": "draft", "id": "draf"}
 #: More header names staff sheets use, accepted but not listed in messages (they hold "/" and ",").
 MORE_ALIASES: dict[str, str] = {"hari/tanggal": "date", "hari, tanggal": "date", "hari tanggal": "date",
                                 "isi konten": "text", "caption": "text"}
@@ -109,7 +111,6 @@ _ACCOUNT_SPLIT = re.compile(r"[\s,;|]+")
 _MEDIA_SPLIT = re.compile(r"[|\r\n]+")
 _WEB_LINK = re.compile(r"https?://\S+", re.IGNORECASE)
 _ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-_STATUS_HELP = "use draft/rancangan, siap/ready or batal/cancelled (empty: ready)"
 _CHUNK = 1 << 18  # bytes read at a time
 #: a physical line longer than this is no calendar row (``csv`` refuses a cell over 131,072
 #: characters): reading stops there, so a binary file or ``/dev/zero`` is never read whole
@@ -149,7 +150,7 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return _("line {line}: {problem}").format(line=self.line, problem=self.message)
 
 
 @dataclass(slots=True)
@@ -229,8 +230,8 @@ class CalendarReader:
     def _open(self, stream: Readable) -> None:
         head = stream.read(_CHUNK)
         if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise _FileProblem(1, "the file is UTF-16, not UTF-8 — save it as \"CSV UTF-8\" "
-                                  "(Excel: Save As → CSV UTF-8 (Comma delimited))")
+            raise _FileProblem(1, _("the file is UTF-16, not UTF-8 — save it as \"CSV UTF-8\" "
+                                    "(Excel: Save As → CSV UTF-8 (Comma delimited))"))
         if head.startswith(_BOM):
             head = head[3:]
         lines = self._lines(stream, head)
@@ -240,7 +241,8 @@ class CalendarReader:
             if line.strip() or len(peeked) > 1000:
                 break
         if not any(line.strip() for line in peeked):
-            raise _FileProblem(1, f"the file is empty — the first line must be the header, e.g. {','.join(FIELDS)}")
+            raise _FileProblem(1, _("the file is empty — the first line must be the header, e.g. {example}")
+                               .format(example=",".join(FIELDS)))
         first_line = peeked[0].rstrip("\r\n")
         header_line = 1
         if first_line.lower().startswith("sep=") and len(first_line) == 5:  # Excel's delimiter hint
@@ -254,14 +256,15 @@ class CalendarReader:
         try:
             header = next(reader)
         except StopIteration:  # nothing after a "sep=" line
-            raise _FileProblem(header_line, "there is no header line after the 'sep=' line — the next line must "
-                                            f"name the columns, e.g. {','.join(FIELDS)}", "header") from None
-        except csv.Error as exc:
-            raise _FileProblem(header_line, f"cannot read the header line: {exc} — check the double quotes in it",
+            raise _FileProblem(header_line, _("there is no header line after the 'sep=' line — the next line must "
+                                              "name the columns, e.g. {example}").format(example=",".join(FIELDS)),
                                "header") from None
+        except csv.Error as exc:
+            raise _FileProblem(header_line, _("cannot read the header line: {problem} — check the double quotes in it")
+                               .format(problem=exc), "header") from None
         if self._nul and any("\x00" in cell for cell in header):
-            raise _FileProblem(header_line, "the header line holds a NUL character (byte 0x00), so this is not a "
-                                            "text file — save the sheet as \"CSV UTF-8\"", "header")
+            raise _FileProblem(header_line, _("the header line holds a NUL character (byte 0x00), so this is not a "
+                                              "text file — save the sheet as \"CSV UTF-8\""), "header")
         columns, header_error, self.ignored = _map_header(header, header_line, delimiter, self.strict)
         if header_error:
             raise _FileProblem(header_error.line, header_error.message, "header")
@@ -284,9 +287,10 @@ class CalendarReader:
             except UnicodeDecodeError as exc:
                 data = pending + chunk
                 line = newlines + data.count(b"\n", 0, exc.start) + 1
-                raise _FileProblem(line, f"the file is not UTF-8 (byte 0x{data[exc.start]:02X} on line {line}) — "
-                                         "save it as \"CSV UTF-8\" (Excel: Save As → CSV UTF-8; LibreOffice: "
-                                         "character set Unicode (UTF-8))") from None
+                raise _FileProblem(line, _("the file is not UTF-8 (byte 0x{byte} on line {line}) — save it as "
+                                           "\"CSV UTF-8\" (Excel: Save As → CSV UTF-8; LibreOffice: character set "
+                                           "Unicode (UTF-8))").format(byte=f"{data[exc.start]:02X}", line=line)) \
+                    from None
             newlines += chunk.count(b"\n")
             if not self._nul and "\x00" in text:
                 self._nul = True
@@ -297,10 +301,12 @@ class CalendarReader:
             if lines and not final and (lines[-1][-1] not in "\r\n" or lines[-1][-1] == "\r"):
                 carry = lines.pop()  # unfinished, or a CR whose LF may start the next chunk
                 if len(carry) > MAX_LINE_CHARS:
-                    nul = " and holds NUL characters (byte 0x00)" if "\x00" in carry else ""
+                    long = (_("line {line} is longer than {n} characters and holds NUL characters (byte 0x00), so "
+                              "this is not a calendar CSV file — save the sheet as \"CSV UTF-8\"") if "\x00" in carry
+                            else _("line {line} is longer than {n} characters, so this is not a calendar CSV file — "
+                                   "save the sheet as \"CSV UTF-8\""))
                     raise _FileProblem(done + len(lines) + 1,
-                                       f"line {done + len(lines) + 1} is longer than {MAX_LINE_CHARS:,} characters"
-                                       f"{nul}, so this is not a calendar CSV file — save the sheet as \"CSV UTF-8\"")
+                                       long.format(line=done + len(lines) + 1, n=f"{MAX_LINE_CHARS:,}"))
             done += len(lines)
             yield from lines
             if final:
@@ -379,7 +385,8 @@ def _map_header(header: list[str], line: int, delimiter: str,
             unknown_at.append(index)
         elif fld in columns:
             first = header[columns[fld]].strip()
-            doubled.append(f"columns '{first}' and '{raw.strip()}' are both the {fld} column")
+            doubled.append(_("columns '{first}' and '{second}' are both the {field} column")
+                           .format(first=first, second=raw.strip(), field=fld))
         else:
             columns[fld] = index
     missing = [fld for fld in REQUIRED if fld not in columns]
@@ -398,22 +405,23 @@ def _map_header(header: list[str], line: int, delimiter: str,
             or _parse_time(c.strip())[0] is not None]
     if data:  # no header at all: the first line is already a post
         example = (";" if delimiter == ";" else ",").join(FIELDS)
-        return columns, RowError(line, f"this line holds data ({', '.join(data)}), not column names "
-                                       f"— add a line naming the columns above it, e.g. {example}; "
-                                       f"accepted names: {_ACCEPTED}"), []
+        return columns, RowError(line, _("this line holds data ({data}), not column names — add a line naming the "
+                                         "columns above it, e.g. {example}; accepted names: {accepted}")
+                                 .format(data=", ".join(data), example=example, accepted=_ACCEPTED)), []
     problems = []
     if missing:
-        problems.append(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-                        "in the header")
+        problems.append(ngettext("missing column {columns} in the header", "missing columns {columns} in the header",
+                                 len(missing)).format(columns=", ".join(missing)))
     if unknown:
-        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}")
+        problems.append(ngettext("unknown column {columns}", "unknown columns {columns}", len(unknown))
+                        .format(columns=", ".join(unknown)))
     problems += doubled
     if not (missing or unknown):
-        fix = "keep one"
+        fix = _("keep one")
+    elif doubled:
+        fix = _("accepted names: {accepted}; keep one of each doubled column").format(accepted=_ACCEPTED)
     else:
-        fix = f"accepted names: {_ACCEPTED}"
-        if doubled:
-            fix += "; keep one of each doubled column"
+        fix = _("accepted names: {accepted}").format(accepted=_ACCEPTED)
     return columns, RowError(line, f"{'; '.join(problems)} — {fix}"), []
 
 
@@ -421,7 +429,7 @@ def _suggest(name: str) -> str:
     import difflib
 
     close = difflib.get_close_matches(name, list(_HEADER_LOOKUP), n=1, cutoff=0.8)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return " " + _("(did you mean '{name}'?)").format(name=close[0]) if close else ""
 
 
 def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: int, delimiter: str,
@@ -466,8 +474,8 @@ def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: in
                     a = record[ai].strip() if ai < n else ""
                     x = record[xi].strip() if xi < n else ""
                 if nul_seen() and any("\x00" in cell for cell in record):
-                    errors.append(RowError(start, "a NUL character (byte 0x00) in this row, which is not text — "
-                                                  "delete it in the sheet and save it as \"CSV UTF-8\" again"))
+                    errors.append(RowError(start, _("a NUL character (byte 0x00) in this row, which is not text — "
+                                                    "delete it in the sheet and save it as \"CSV UTF-8\" again")))
                     continue
                 status = None
                 if 0 <= si < n:
@@ -475,7 +483,9 @@ def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: in
                     if cell:
                         status = STATUSES.get(restore(cell).casefold())
                         if status is None:
-                            errors.append(RowError(start, f"unknown status '{cell}' — {_STATUS_HELP}"))
+                            errors.append(RowError(start, _("unknown status '{cell}' — use draft/rancangan, "
+                                                            "siap/ready or batal/cancelled (empty: ready)")
+                                                   .format(cell=cell)))
                             continue
                         if status == "cancelled":  # skipped unread: a cancelled row need not be right
                             tally["cancelled"] += 1
@@ -485,8 +495,9 @@ def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: in
                     if d or t or a or x or any(record[i].strip() for i in optional if i < n):
                         missing = [f for f, v in zip(REQUIRED, (d, t, a, x)) if not v]
                         errors.append(RowError(
-                            start, f"empty {_and(missing)} cell{'s' if len(missing) > 1 else ''}"
-                                   " — every row needs date, time, accounts and text"))
+                            start, ngettext("empty {fields} cell — every row needs date, time, accounts and text",
+                                            "empty {fields} cells — every row needs date, time, accounts and text",
+                                            len(missing)).format(fields=_and(missing))))
                     continue  # else a row of empty cells (or only notes): skipped like a blank line
                 iso = date_cache.get(d)
                 if iso is None:
@@ -531,20 +542,20 @@ def _read_rows(reader: Any, columns: dict[str, int], width: int, header_line: in
         except csv.Error as exc:  # a malformed record: report it and go on with the next one
             start = last + 1
             last = offset + reader.line_num
-            errors.append(RowError(start, f"cannot read this record: {exc} — check the double "
-                                          "quotes around the text"))
+            errors.append(RowError(start, _("cannot read this record: {problem} — check the double quotes around the "
+                                            "text").format(problem=exc)))
 
 
 def _shape_problem(record: list[str], width: int, unnamed: list[int], delimiter: str) -> str:
     """Why a record that does not match the header cannot be used ('' when it can)."""
     n = len(record)
     if n > width and any(c.strip() for c in record[width:]):
-        return (f"this row has {n} cells but the header has {width} columns — put text that "
-                f"contains '{delimiter}' in double quotes")
+        return _("this row has {n} cells but the header has {width} columns — put text that contains "
+                 "'{delimiter}' in double quotes").format(n=n, width=width, delimiter=delimiter)
     filled = [i for i in unnamed if i < n and record[i].strip()]
     if filled:
-        return (f"a value in column {filled[0] + 1}, which has no header — add a header name or "
-                "clear the column")
+        return _("a value in column {column}, which has no header — add a header name or clear the column") \
+            .format(column=filled[0] + 1)
     return ""
 
 
@@ -552,18 +563,18 @@ def _value_problems(start: int, d: str, iso: str, t: str, clock: tuple[str | Non
                     link: str) -> list[RowError]:
     problems = []
     if iso[0] == _BAD:
-        problems.append(RowError(start, f"bad date '{d}'{iso[1:]}"))
+        problems.append(RowError(start, iso[1:]))
     if clock[0] is None:
-        problems.append(RowError(start, f"bad time '{t}'{clock[1]}"))
+        problems.append(RowError(start, clock[1] or ""))
     if link and not _WEB_LINK.fullmatch(link):
-        problems.append(RowError(start, f"link '{link}' must start with http:// or https:// "
-                                        "(and hold no spaces)"))
+        problems.append(RowError(start, _("link '{link}' must start with http:// or https:// (and hold no spaces)")
+                                 .format(link=link)))
     return problems
 
 
 def _parse_date(raw: str) -> str:
     """ISO ``YYYY-MM-DD`` for a valid date in an accepted form (``content.datetext``), else
-    ``_BAD`` and what to say after "bad date '…'"."""
+    ``_BAD`` and the whole message ("bad date '…': …")."""
     m = _ISO_DATE.fullmatch(raw)
     if m:  # the usual form, without the general reading
         try:
@@ -573,12 +584,13 @@ def _parse_date(raw: str) -> str:
     try:
         return read_date(raw).isoformat()
     except DateTextError as exc:
-        return f"{_BAD}: {exc.problem} — {exc.fix}" if exc.problem else f"{_BAD} — {exc.fix}"
+        said = (_("bad date '{cell}': {problem} — {fix}") if exc.problem else _("bad date '{cell}' — {fix}"))
+        return _BAD + said.format(cell=raw, problem=exc.problem, fix=exc.fix)
 
 
 def _parse_time(raw: str) -> tuple[str | None, str | None]:
     """(``HH:MM``, or ``HH:MM:SS`` when seconds are not zero; the zone its label names or None)
-    for a valid time (``content.datetext``), else (None, what to say after "bad time '…'")."""
+    for a valid time (``content.datetext``), else (None, the whole message: "bad time '…': …")."""
     m = _TIME.fullmatch(raw)
     if m:  # the usual form, without the general reading
         h, mi, sec = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
@@ -587,13 +599,14 @@ def _parse_time(raw: str) -> tuple[str | None, str | None]:
     try:
         clock = read_clock(raw)
     except DateTextError as exc:
-        return None, (f": {exc.problem} — {exc.fix}" if exc.problem else f" — {exc.fix}")
+        said = (_("bad time '{cell}': {problem} — {fix}") if exc.problem else _("bad time '{cell}' — {fix}"))
+        return None, said.format(cell=raw, problem=exc.problem, fix=exc.fix)
     at = clock.at
     return (f"{at:%H:%M:%S}" if at.second else f"{at:%H:%M}"), clock.zone
 
 
 def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return items[0] if len(items) == 1 else _("{list} and {last}").format(list=", ".join(items[:-1]), last=items[-1])
 
 
 # --- writing ----------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, time
+from gettext import gettext as _
 
 #: Indonesia's zone labels (and UTC) → IANA zone names
 ZONE_LABELS: dict[str, str] = {"wib": "Asia/Jakarta", "wita": "Asia/Makassar", "wit": "Asia/Jayapura", "utc": "UTC"}
@@ -58,8 +59,22 @@ MONTH_NAMES = {"id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "J
                "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
                       "October", "November", "December")}
 
-DATE_FORMS = "write it day first: 07/12/2026, 7-12-2026, 7 Des 2026 or 2026-12-07"
-CLOCK_FORMS = "write it as HH:MM or HH.MM, e.g. 08:00, 19.30 or 19.30 WITA"
+
+
+def date_forms() -> str:
+    """How to write a date, in the language in use."""
+    return _("write it day first: 07/12/2026, 7-12-2026, 7 Des 2026 or 2026-12-07")
+
+
+def clock_forms() -> str:
+    """How to write a time of day, in the language in use."""
+    return _("write it as HH:MM or HH.MM, e.g. 08:00, 19.30 or 19.30 WITA")
+
+
+def _month_name(month: int) -> str:
+    """The name of ``month`` (1 to 12) in the language in use."""
+    return (_("January"), _("February"), _("March"), _("April"), _("May"), _("June"), _("July"), _("August"),
+            _("September"), _("October"), _("November"), _("December"))[month - 1]
 
 _ISO = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})")
@@ -112,15 +127,16 @@ def read_date(text: str) -> date:
     """The date in ``text`` (see the module docstring); raises ``DateTextError``."""
     s = _MIDNIGHT.sub("", _words(text))
     named = None
-    first, _, rest = s.partition(" ")
+    first, _sep, rest = s.partition(" ")
     if rest and weekday(first) is not None:
         named, s = weekday(first), rest
     day = _date(s)
     if named is not None and day.weekday() != named[0]:
         names = DAY_NAMES[named[1]]
         shown = f"{day.day} {MONTH_NAMES[named[1]][day.month - 1]} {day.year}"
-        raise DateTextError(f"{shown} is a {names[day.weekday()]}, not a {names[named[0]]}",
-                            "fix the weekday or the date")
+        raise DateTextError(_("{date} is a {day}, not a {named}").format(date=shown, day=names[day.weekday()],
+                                                                          named=names[named[0]]),
+                            _("fix the weekday or the date"))
     return day
 
 
@@ -133,8 +149,8 @@ def _date(s: str) -> date:
         d, mo, y = int(m.group(1)), int(m.group(3)), _year(m.group(4))
         if mo > 12 and 1 <= d <= 12 and 1 <= mo <= 31:  # month first, as a US sheet writes it
             sep = m.group(2)
-            raise DateTextError("", f"dates are day first (DD{sep}MM{sep}YYYY): did you mean "
-                                    f"{mo:02d}{sep}{d:02d}{sep}{m.group(4)}?")
+            raise DateTextError("", _("dates are day first ({form}): did you mean {date}?").format(
+                form=f"DD{sep}MM{sep}YYYY", date=f"{mo:02d}{sep}{d:02d}{sep}{m.group(4)}"))
         return _valid(y, mo, d, s)
     m = _DAY_MONTH_YEAR.fullmatch(s)
     if m:
@@ -144,8 +160,8 @@ def _date(s: str) -> date:
         return _valid(int(m.group(3)), MONTHS[m.group(1)], int(m.group(2)), s)
     m = _NO_YEAR.fullmatch(s)
     if m and (m.group(2) is None or m.group(2) in MONTHS):
-        raise DateTextError("it has no year", "add the year, e.g. 7 Des 2026 or 07/12/2026")
-    raise DateTextError("", DATE_FORMS)
+        raise DateTextError(_("it has no year"), _("add the year, e.g. 7 Des 2026 or 07/12/2026"))
+    raise DateTextError("", date_forms())
 
 
 def _year(digits: str) -> int:
@@ -155,8 +171,8 @@ def _year(digits: str) -> int:
 def _month(word: str) -> int:
     month = MONTHS.get(word)
     if month is None:
-        raise DateTextError(f"no month is called '{word}'",
-                            "write the month as a number or a name such as Des, Desember or Dec")
+        raise DateTextError(_("no month is called '{word}'").format(word=word),
+                            _("write the month as a number or a name such as Des, Desember or Dec"))
     return month
 
 
@@ -165,8 +181,9 @@ def _valid(y: int, mo: int, d: int, s: str) -> date:
         return date(y, mo, d)
     except ValueError:
         if 1 <= mo <= 12 and y >= 1:
-            raise DateTextError(f"{MONTH_NAMES['en'][mo - 1]} {y} has no day {d}", "check the day") from None
-        raise DateTextError("", DATE_FORMS) from None
+            raise DateTextError(_("{month} {year} has no day {day}").format(month=_month_name(mo), year=y, day=d),
+                                _("check the day")) from None
+        raise DateTextError("", date_forms()) from None
 
 
 def read_clock(text: str) -> Clock:
@@ -174,17 +191,17 @@ def read_clock(text: str) -> Clock:
     s = " ".join(text.casefold().split())
     m = _CLOCK.fullmatch(s)
     if not m:
-        raise DateTextError("", CLOCK_FORMS)
+        raise DateTextError("", clock_forms())
     word, hours, minutes, seconds, half, label = m.groups()
     if minutes is None and word is None and half is None:
-        raise DateTextError("", CLOCK_FORMS)  # a bare number is no time (unless "pukul 9" or "9 pm")
+        raise DateTextError("", clock_forms())  # a bare number is no time (unless "pukul 9" or "9 pm")
     h, mi, sec = int(hours), int(minutes or 0), int(seconds or 0)
     if half is not None:
         if not 1 <= h <= 12:
-            raise DateTextError(f"{hours} is no hour on a 12-hour clock", CLOCK_FORMS)
+            raise DateTextError(_("{hours} is no hour on a 12-hour clock").format(hours=hours), clock_forms())
         h = h % 12 + (12 if half.startswith("p") else 0)
     if h > 23 or mi > 59 or sec > 59:
-        raise DateTextError("", CLOCK_FORMS)
+        raise DateTextError("", clock_forms())
     return Clock(time(h, mi, sec), ZONE_LABELS[label] if label else None, label.upper() if label else None)
 
 

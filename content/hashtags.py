@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from gettext import gettext as _
 from typing import Any
 
 from content.length import LengthCheck, check_length
@@ -32,22 +33,20 @@ def normalize_tag(tag: str) -> str:
     if body[:1] in ("#", "\uff03"):
         body = body[1:]
     if not body:
-        raise ValueError(f"empty hashtag {tag!r} — write a word after '#', e.g. {_EXAMPLE}")
+        raise ValueError(_("empty hashtag {tag!r} — write a word after '#', e.g. {example}")
+                         .format(tag=tag, example=_EXAMPLE))
     if not _body_re().fullmatch(body):
         if body[:1] in ("#", "\uff03") and _body_re().fullmatch(body.lstrip("#\uff03")):
-            raise ValueError(f"bad hashtag {tag!r} — write a single '#' before the word, e.g. {_EXAMPLE}")
-        raise ValueError(
-            f"bad hashtag {tag!r} — use letters, digits and _ only (no spaces, punctuation or "
-            f"emoji), e.g. {_EXAMPLE}"
-        )
+            raise ValueError(_("bad hashtag {tag!r} — write a single '#' before the word, e.g. {example}")
+                             .format(tag=tag, example=_EXAMPLE))
+        raise ValueError(_("bad hashtag {tag!r} — use letters, digits and _ only (no spaces, punctuation or "
+                           "emoji), e.g. {example}").format(tag=tag, example=_EXAMPLE))
     if not _letter_re().search(body):
-        raise ValueError(
-            f"hashtag {tag!r} has no letter, and platforms do not link a tag of digits only — "
-            f'add a word, e.g. "#Upah2026"'
-        )
+        raise ValueError(_("hashtag {tag!r} has no letter, and platforms do not link a tag of digits only — "
+                           'add a word, e.g. "#Upah2026"').format(tag=tag))
     if len(body) > MAX_TAG_LENGTH:
-        raise ValueError(f"hashtag {tag!r} is {len(body)} characters long after '#' — shorten it "
-                         f"to at most {MAX_TAG_LENGTH}")
+        raise ValueError(_("hashtag {tag!r} is {n} characters long after '#' — shorten it to at most {max}")
+                         .format(tag=tag, n=len(body), max=MAX_TAG_LENGTH))
     return "#" + body
 
 
@@ -72,7 +71,7 @@ def plan_hashtags(
     has_media: bool = False,
 ) -> HashtagPlan:
     """Work out which of ``tags`` to append to ``text`` for ``platform`` (see ``append_hashtags``)."""
-    composed, added, present, skipped, _ = _plan(text, tags, platform, limit, has_media)
+    composed, added, present, skipped, _check = _plan(text, tags, platform, limit, has_media)
     return HashtagPlan(composed, tuple(added), tuple(present), tuple(skipped))
 
 
@@ -83,7 +82,7 @@ def fit_hashtags(
     """``append_hashtags``, plus the ``check_length`` verdict on the returned text (with the same
     ``limit`` and ``has_media``) when it was worked out on the way — that is, when a tag was
     added; ``None`` otherwise. Saves a caller that checks the result anyway a second count."""
-    composed, _, _, _, check = _plan(text, tags, platform, limit, has_media)
+    composed, _added, _present, _skipped, check = _plan(text, tags, platform, limit, has_media)
     return composed, check
 
 

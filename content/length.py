@@ -16,6 +16,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from gettext import gettext as _
+from gettext import ngettext
 from typing import Any
 
 from content.platforms import BY_NAME, check_platform
@@ -62,15 +64,15 @@ class LengthCheck:
     def hint(self) -> str:
         """A short human instruction: ``"cut 12 characters"``, or ``"8 characters left"`` when it fits."""
         if self.ok:
-            return f"{_counted(self.limit - self.count, self.unit)} left"
+            return _("{counted} left").format(counted=_counted(self.limit - self.count, self.unit))
         parts = []
         if self.over:
-            parts.append(f"cut {_counted(self.over, self.unit)}")
+            parts.append(_("cut {counted}").format(counted=_counted(self.over, self.unit)))
         if self.bytes_over:
-            parts.append(f"cut {_counted(self.bytes_over, 'bytes')} (UTF-8)")
+            parts.append(_("cut {counted} (UTF-8)").format(counted=_counted(self.bytes_over, "bytes")))
         if self.invalid_chars:
-            parts.append("remove " + ", ".join(f"U+{ord(c):04X}" for c in self.invalid_chars))
-        return " and ".join(parts)
+            parts.append(_("remove {chars}").format(chars=", ".join(f"U+{ord(c):04X}" for c in self.invalid_chars)))
+        return _(" and ").join(parts)
 
     def __str__(self) -> str:
         text = f"{self.count}/{self.limit} {self.unit}"
@@ -81,7 +83,19 @@ class LengthCheck:
 
 def _counted(n: int, unit: str) -> str:
     """``n`` with its unit: "1 character", "12 characters", "1 weighted character"."""
+    if unit == "characters":
+        return ngettext("{n} character", "{n} characters", n).format(n=n)
+    if unit == "weighted characters":
+        return ngettext("{n} weighted character", "{n} weighted characters", n).format(n=n)
+    if unit == "bytes":
+        return ngettext("{n} byte", "{n} bytes", n).format(n=n)
     return f"{n} {unit[:-1] if n == 1 and unit.endswith('s') else unit}"
+
+
+def unit_label(unit: str) -> str:
+    """A platform's unit (``LengthCheck.unit``) as people read it, in the language in use."""
+    return {"characters": _("characters"), "weighted characters": _("weighted characters"),
+            "bytes": _("bytes")}.get(unit, unit)
 
 
 def limit_for(platform: str, *, limit: int | None = None, has_media: bool = False) -> int:
@@ -359,7 +373,7 @@ def _mastodon_countable(text: str, find_urls: bool) -> str:
         for match in _mention_re().finditer(text):
             if _END_MENTION_RE.match(text, match.end()):
                 continue
-            username, _, domain = match.group(1).partition("@")
+            username, _sep, domain = match.group(1).partition("@")
             if domain and len(domain) > _MAX_DOMAIN_LENGTH:
                 continue
             entities.append((match.start(1) - 1, match.end(1), "@" + username))

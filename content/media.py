@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from gettext import gettext as _
 
 from content.platforms import RECORDS, MediaRules, platform_record
 
@@ -103,24 +104,27 @@ def _check(found: list[MediaFacts | str], rules: MediaRules) -> list[str]:
             continue
         name, size, mime = facts.name, facts.size, facts.mime
         if mime is None:
-            problems.append(f"{name}: unknown file type — use {_accepted_names(rules)}")
+            problems.append(_("{file}: unknown file type — use {accepted}").format(file=name,
+                                                                                    accepted=_accepted_names(rules)))
             continue
         kinds.append(mime)
         limit = rules.max_bytes.get(mime)
         if limit is None:
-            problems.append(f"{name}: {_NAMES[mime]} is not accepted on {rules.platform} — "
-                            f"convert it to {_accepted_names(rules)}")
+            problems.append(_("{file}: {type} is not accepted on {platform} — convert it to {accepted}")
+                            .format(file=name, type=_NAMES[mime], platform=rules.platform,
+                                    accepted=_accepted_names(rules)))
             continue
         if size > limit:
-            problems.append(f"{name}: too big, {_size(size)} — make it at most {_size(limit)}, "
-                            f"{rules.platform}'s limit for {_NAMES[mime]}")
+            problems.append(_("{file}: too big, {size} — make it at most {limit}, {platform}'s limit for {type}")
+                            .format(file=name, size=_size(size), limit=_size(limit), platform=rules.platform,
+                                    type=_NAMES[mime]))
     if len(found) > rules.max_count:
-        problems.append(f"too many files: {len(found)} — attach at most {rules.max_count}, "
-                        f"{rules.platform}'s limit for one post")
+        problems.append(_("too many files: {n} — attach at most {max}, {platform}'s limit for one post")
+                        .format(n=len(found), max=rules.max_count, platform=rules.platform))
     lonely = sorted({k for k in kinds if k in rules.alone})
     if lonely and len(found) > 1:
-        problems.append(f"{' and '.join(_NAMES[k] for k in lonely)} must be the only file in a "
-                        f"post on {rules.platform} — post it separately")
+        problems.append(_("{types} must be the only file in a post on {platform} — post it separately")
+                        .format(types=_(" and ").join(_NAMES[k] for k in lonely), platform=rules.platform))
     return problems
 
 
@@ -140,26 +144,28 @@ def _inspect(name: str) -> MediaFacts | str:
 
 
 def _problem(facts: MediaFacts) -> str | None:
-    return f"{facts.name}: the file is empty — save or download it again" if facts.size == 0 else None
+    return (_("{file}: the file is empty — save or download it again").format(file=facts.name) if facts.size == 0
+            else None)
 
 
 def not_a_file(name: str) -> str:
-    return f"{name}: not a file — give the path of an image or video file"
+    return _("{file}: not a file — give the path of an image or video file").format(file=name)
 
 
 def no_such_file(name: str) -> str:
-    return f"{name}: no such file — check the path"
+    return _("{file}: no such file — check the path").format(file=name)
 
 
 def cannot_read(name: str, exc: OSError) -> str:
-    return f"{name}: cannot read it ({exc.strerror or exc}) — check the file and its permissions"
+    return _("{file}: cannot read it ({reason}) — check the file and its permissions").format(
+        file=name, reason=exc.strerror or exc)
 
 
 def _accepted_names(rules: MediaRules) -> str:
     names = [_NAMES[m] for m in rules.accepted]
-    return ", ".join(names[:-1]) + " or " + names[-1]
+    return _("{list} or {last}").format(list=", ".join(names[:-1]), last=names[-1])
 
 
 def _size(n: int) -> str:
     """``6,291,456 bytes (6.3 MB)`` — exact bytes, plus decimal megabytes for a quick read."""
-    return f"{n:,} bytes ({n / 1_000_000:.1f} MB)"
+    return _("{n} bytes ({mb} MB)").format(n=f"{n:,}", mb=f"{n / 1_000_000:.1f}")

@@ -10,6 +10,7 @@ its tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from gettext import gettext as _
 
 from content.mime import GIF, JPEG, MB, MP4, PNG, QUICKTIME, WEBP
 
@@ -178,9 +179,8 @@ def check_platform(platform: str) -> str:
     key = str(platform).strip().lower()
     key = _ALIASES.get(key, key)
     if key not in BY_NAME:
-        raise ValueError(
-            f"unknown platform {platform!r} — use one of: {', '.join(sorted(PLATFORMS))}"
-        )
+        raise ValueError(_("unknown platform {platform!r} — use one of: {platforms}")
+                         .format(platform=platform, platforms=", ".join(sorted(PLATFORMS))))
     return key
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from gettext import gettext as _
 
 EXAMPLE = '"mon-fri 08:00,12:00"'
 
@@ -155,13 +156,14 @@ def local_to_utc(day: date, wall: time, zone: tzinfo) -> datetime:
 def _parse_spec(spec: str) -> tuple[list[int], list[time]]:
     text = str(spec).strip()
     if not text:
-        raise ValueError(f"empty slot spec — write days then times, e.g. {EXAMPLE}")
+        raise ValueError(_("empty slot spec — write days then times, e.g. {example}").format(example=EXAMPLE))
     digit = re.search(r"\d", text)
     if digit is None:
-        raise ValueError(f'no time in "{text}" — add times after the days, e.g. {EXAMPLE}')
+        raise ValueError(_('no time in "{spec}" — add times after the days, e.g. {example}')
+                         .format(spec=text, example=EXAMPLE))
     days_part, times_part = text[: digit.start()], text[digit.start():]
     if not days_part.strip():
-        raise ValueError(f'no day in "{text}" — start with days, e.g. {EXAMPLE}')
+        raise ValueError(_('no day in "{spec}" — start with days, e.g. {example}').format(spec=text, example=EXAMPLE))
     return _parse_days(days_part, text), _parse_times(times_part, text)
 
 
@@ -174,10 +176,10 @@ def _parse_days(part: str, spec: str) -> list[int]:
         if item in DAY_GROUPS:
             days.extend(DAY_GROUPS[item])
         elif "-" in item:
-            first, _, last = item.partition("-")
+            first, _sep, last = item.partition("-")
             if not first or not last or "-" in last:
-                raise ValueError(f"bad day range '{item}' in \"{spec}\" — write it as "
-                                 f'first-last, e.g. {EXAMPLE}')
+                raise ValueError(_("bad day range '{item}' in \"{spec}\" — write it as first-last, e.g. {example}")
+                                 .format(item=item, spec=spec, example=EXAMPLE))
             a, b = _day(first, spec), _day(last, spec)
             days.extend((a + i) % 7 for i in range((b - a) % 7 + 1))
         else:
@@ -188,8 +190,8 @@ def _parse_days(part: str, spec: str) -> list[int]:
 def _day(name: str, spec: str) -> int:
     day = _DAY_LOOKUP.get(name)
     if day is None:
-        raise ValueError(f"unknown day '{name}' in \"{spec}\" — use mon..sun or sen..min, "
-                         f"e.g. {EXAMPLE}")
+        raise ValueError(_("unknown day '{day}' in \"{spec}\" — use mon..sun or sen..min, e.g. {example}")
+                         .format(day=name, spec=spec, example=EXAMPLE))
     return day
 
 
@@ -197,13 +199,13 @@ def _parse_times(part: str, spec: str) -> list[time]:
     times = []
     for token in re.split(r"[\s,;]+", part.strip(" ,;\t")):
         if token.upper() in _ZONE_WORDS:
-            raise ValueError(f"time zone '{token}' in \"{spec}\" — slots use the account's time "
-                             f"zone; write only the times, e.g. {EXAMPLE}")
+            raise ValueError(_("time zone '{zone}' in \"{spec}\" — slots use the account's time zone; write only "
+                               "the times, e.g. {example}").format(zone=token, spec=spec, example=EXAMPLE))
         match = _TIME_RE.fullmatch(token)
         hour, minute, second = (int(g or 0) for g in match.groups()) if match else (99, 99, 99)
         if hour > 23 or minute > 59 or second > 59:
-            raise ValueError(f"bad time '{token}' in \"{spec}\" — use 24-hour HH:MM, "
-                             f"e.g. {EXAMPLE}")
+            raise ValueError(_("bad time '{time}' in \"{spec}\" — use 24-hour HH:MM, e.g. {example}")
+                             .format(time=token, spec=spec, example=EXAMPLE))
         times.append(time(hour, minute, second))
     return times
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from gettext import gettext as _
 
 from content.hashtags import hashtags_in
 from content.platforms import platform_record
@@ -62,13 +63,16 @@ def tag_problems(text: str, platform: str, *, added: int = 0, added_by: str = ""
     problems = []
     if count.hashtags_over:
         written = count.hashtags - added
-        whose = f" ({written} written, {added} added by {added_by})" if added else ""
         if written >= count.hashtags_over:
-            fix = f"remove {count.hashtags_over} of {'the written ones' if added else 'them'}"
+            fix = (_("remove {n} of the written ones") if added else _("remove {n} of them")).format(
+                n=count.hashtags_over)
         else:
-            fix = f"{added_by} alone adds more than that: queue it without the campaign"
-        problems.append(f"{count.hashtags} hashtags{whose}, {label} takes at most {count.max_hashtags} — {fix}")
+            fix = _("{campaign} alone adds more than that: queue it without the campaign").format(campaign=added_by)
+        what = (_("{n} hashtags ({written} written, {added} added by {campaign}), {platform} takes at most {max}")
+                if added else _("{n} hashtags, {platform} takes at most {max}"))
+        problems.append(what.format(n=count.hashtags, written=written, added=added, campaign=added_by,
+                                    platform=label, max=count.max_hashtags) + " — " + fix)
     if count.mentions_over:
-        problems.append(f"{count.mentions} @mentions, {label} takes at most {count.max_mentions} — "
-                        f"remove {count.mentions_over}")
+        problems.append(_("{n} @mentions, {platform} takes at most {max} — remove {over}")
+                        .format(n=count.mentions, platform=label, max=count.max_mentions, over=count.mentions_over))
     return problems

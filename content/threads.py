@@ -6,6 +6,8 @@ they would in a document. Each part is then checked and published as a reply to 
 
 from __future__ import annotations
 
+from gettext import gettext as _
+
 SEPARATOR = "---"
 
 
@@ -28,14 +30,15 @@ def split_thread(text: str) -> list[str]:
     for number, part in enumerate(result, start=1):
         if not part:
             if len(result) == 1:
-                raise ValueError("the thread is empty — write the text of at least one post")
+                raise ValueError(_("the thread is empty — write the text of at least one post"))
             if number == 1:
-                fix = f"remove the '{SEPARATOR}' line at the start"
+                fix = _("remove the '{separator}' line at the start")
             elif number == len(result):
-                fix = f"remove the '{SEPARATOR}' line at the end"
+                fix = _("remove the '{separator}' line at the end")
             else:
-                fix = f"write its text between the two '{SEPARATOR}' lines, or remove one of them"
-            raise ValueError(f"thread part {number} of {len(result)} is empty — {fix}")
+                fix = _("write its text between the two '{separator}' lines, or remove one of them")
+            raise ValueError(_("thread part {part} of {parts} is empty").format(part=number, parts=len(result))
+                             + " — " + fix.format(separator=SEPARATOR))
     return result
 
 

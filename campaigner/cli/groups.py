@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, table
+from campaigner.i18n import _, ngettext
 
 
 @click.group()
@@ -26,17 +27,20 @@ def add(flags, name, accounts) -> None:
     Example: campaigner group add semua kspi-x kspi-mastodon kspi-bsky
     """
     from campaigner.services import groups as svc
-    from campaigner.wording import plural
 
     done = svc.add(flags.app(), name, _names(accounts))
-    members = f"{plural(len(done.members), 'account')}: {', '.join(done.members)}"
+    n = len(done.members)
     if done.created:
-        click.echo(f"Created group {done.name} with {members}.")
+        text = ngettext("Created group {group} with {n} account: {members}.",
+                        "Created group {group} with {n} accounts: {members}.", n)
     else:
-        click.echo(f"Added {', '.join(done.changed)} to group {done.name} (now {members}).")
+        text = ngettext("Added {added} to group {group} (now {n} account: {members}).",
+                        "Added {added} to group {group} (now {n} accounts: {members}).", n)
+    click.echo(text.format(group=done.name, n=f"{n:,}", members=", ".join(done.members),
+                           added=", ".join(done.changed)))
     if done.unchanged:
-        click.echo(f"Note: {', '.join(done.unchanged)} {'was' if len(done.unchanged) == 1 else 'were'} in it already.",
-                   err=True)
+        click.echo(ngettext("Note: {accounts} was in it already.", "Note: {accounts} were in it already.",
+                            len(done.unchanged)).format(accounts=", ".join(done.unchanged)), err=True)
 
 
 @group.command("remove")
@@ -46,17 +50,19 @@ def add(flags, name, accounts) -> None:
 def remove(flags, name, accounts) -> None:
     """Take ACCOUNTs out of group NAME; without ACCOUNTs, remove the group (its accounts stay)."""
     from campaigner.services import groups as svc
-    from campaigner.wording import plural
 
     done = svc.remove(flags.app(), name, _names(accounts))
     if done.removed:
-        click.echo(f"Removed group {done.name} (its accounts are kept).")
+        click.echo(_("Removed group {group} (its accounts are kept).").format(group=done.name))
         return
-    left = f"now {plural(len(done.members), 'account')}: {', '.join(done.members)}" if done.members else "now empty"
-    click.echo(f"Took {', '.join(done.changed)} out of group {done.name} ({left}).")
+    n = len(done.members)
+    text = (ngettext("Took {taken} out of group {group} (now {n} account: {members}).",
+                     "Took {taken} out of group {group} (now {n} accounts: {members}).", n) if done.members else
+            _("Took {taken} out of group {group} (now empty)."))
+    click.echo(text.format(taken=", ".join(done.changed), group=done.name, n=f"{n:,}", members=", ".join(done.members)))
     if done.unchanged:
-        click.echo(f"Note: {', '.join(done.unchanged)} {'was' if len(done.unchanged) == 1 else 'were'} not in it.",
-                   err=True)
+        click.echo(ngettext("Note: {accounts} was not in it.", "Note: {accounts} were not in it.",
+                            len(done.unchanged)).format(accounts=", ".join(done.unchanged)), err=True)
 
 
 @group.command("list")
@@ -71,9 +77,10 @@ def list_(flags, as_json) -> None:
         echo_json([{"name": name, "accounts": members} for name, members in rows])
         return
     if not rows:
-        click.echo("No groups yet. Make one with: campaigner group add NAME ACCOUNT…")
+        click.echo(_("No groups yet. Make one with: campaigner group add NAME ACCOUNT…"))
         return
-    table([[name, str(len(members)), ", ".join(members)] for name, members in rows], ["NAME", "ACCOUNTS", "MEMBERS"])
+    table([[name, str(len(members)), ", ".join(members)] for name, members in rows],
+          [_("NAME"), _("ACCOUNTS"), _("MEMBERS")])
 
 
 @group.command("show")
@@ -92,8 +99,9 @@ def show(flags, name, as_json) -> None:
                                                   "status": a.status.value} for a in members]})
         return
     if not members:
-        click.echo(f"Group {g.name} has no accounts. Add some with: campaigner group add {g.name} ACCOUNT…")
+        click.echo(_("Group {group} has no accounts. Add some with: campaigner group add {group} ACCOUNT…")
+                   .format(group=g.name))
         return
-    click.echo(f"Group {g.name}:")
+    click.echo(_("Group {group}:").format(group=g.name))
     table([[a.name, a.platform, a.timezone or app.settings.timezone, a.status.value] for a in members],
-          ["ACCOUNT", "PLATFORM", "ZONE", "STATUS"])
+          [_("ACCOUNT"), _("PLATFORM"), _("ZONE"), _("STATUS")])

@@ -9,7 +9,8 @@ import click
 
 from campaigner.cli.output import Progress, echo_json, max_late_minutes, short, table
 from campaigner.errors import InvalidInput
-from campaigner.wording import plural
+from campaigner.i18n import N_, _, ngettext
+from campaigner.status_words import status_word
 
 STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed", "expired", "importing",
             "deleted", "draft", "rejected"]
@@ -21,15 +22,15 @@ def _split_names(values: tuple[str, ...]) -> list[str]:
 
 def _read_text(text: str | None, file: str | None) -> str:
     if text is not None and file is not None:
-        raise click.UsageError("give the text or --file, not both")
+        raise click.UsageError(_("give the text or --file, not both"))
     if file is not None:
         return _read_stdin() if file == "-" else _read_file(file)
     if text is None:
-        raise click.UsageError("no text: give it as an argument or with --file F")
+        raise click.UsageError(_("no text: give it as an argument or with --file F"))
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # bytes that are not UTF-8 on the command line arrive as lone surrogates
-        raise InvalidInput("the text is not UTF-8", "set your terminal to UTF-8, or give the text with --file F") \
+        raise InvalidInput(_("the text is not UTF-8"), _("set your terminal to UTF-8, or give the text with --file F")) \
             from None
     return text
 
@@ -39,37 +40,42 @@ def _read_text(text: str | None, file: str | None) -> str:
 MAX_TEXT_BYTES = 1_000_000
 
 
-def _bounded(stream, what: str) -> bytes:
-    """At most MAX_TEXT_BYTES from ``stream``; more is one clear error, read no further."""
+def _bounded(stream, file: str | None) -> bytes:
+    """At most MAX_TEXT_BYTES from ``stream`` (the file ``file``, None: standard input); more is
+    one clear error, read no further."""
     data = stream.read(MAX_TEXT_BYTES + 1)
     if len(data) > MAX_TEXT_BYTES:
-        raise InvalidInput(f"{what} holds more than {MAX_TEXT_BYTES:,} bytes, too much for a post's text",
-                           f"give only the post's text, at most {MAX_TEXT_BYTES // 1_000_000} MB")
+        what = (_("file {file} holds more than {n} bytes, too much for a post's text") if file is not None else
+                _("standard input holds more than {n} bytes, too much for a post's text"))
+        raise InvalidInput(what.format(file=file, n=f"{MAX_TEXT_BYTES:,}"),
+                           _("give only the post's text, at most {mb} MB").format(mb=MAX_TEXT_BYTES // 1_000_000))
     return data
 
 
 def _read_file(file: str) -> str:
     try:
         with open(file, "rb") as f:
-            return _bounded(f, f"file {file}").decode("utf-8")
+            return _bounded(f, file).decode("utf-8")
     except FileNotFoundError:
-        raise InvalidInput(f"file {file} does not exist", "check the path given to --file") from None
-    except IsADirectoryError:
-        raise InvalidInput(f"{file} is a folder, not a file", "give --file the path of a text file") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"file {file} is not UTF-8 text", "save it as UTF-8") from None
-    except OSError as exc:  # no permission, a device that fails…
-        raise InvalidInput(f"cannot read file {file} ({exc.strerror or exc})", "check the file and its permissions") \
+        raise InvalidInput(_("file {file} does not exist").format(file=file), _("check the path given to --file")) \
             from None
+    except IsADirectoryError:
+        raise InvalidInput(_("{file} is a folder, not a file").format(file=file),
+                           _("give --file the path of a text file")) from None
+    except UnicodeDecodeError:
+        raise InvalidInput(_("file {file} is not UTF-8 text").format(file=file), _("save it as UTF-8")) from None
+    except OSError as exc:  # no permission, a device that fails…
+        raise InvalidInput(_("cannot read file {file} ({reason})").format(file=file, reason=exc.strerror or exc),
+                           _("check the file and its permissions")) from None
 
 
 def _read_stdin() -> str:
     """Standard input as UTF-8, strictly (the text stream would smuggle bad bytes in as surrogates)."""
     try:
-        return _bounded(sys.stdin.buffer, "standard input").decode("utf-8")
+        return _bounded(sys.stdin.buffer, None).decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidInput("standard input is not UTF-8 text", "convert it to UTF-8 first, e.g. with iconv -t UTF-8") \
-            from None
+        raise InvalidInput(_("standard input is not UTF-8 text"),
+                           _("convert it to UTF-8 first, e.g. with iconv -t UTF-8")) from None
 
 
 def _variants(values: tuple[str, ...]) -> dict[str, str]:
@@ -79,10 +85,11 @@ def _variants(values: tuple[str, ...]) -> dict[str, str]:
     for v in values:
         platform, sep, text = v.partition("=")
         if not sep or not text.strip():
-            raise click.UsageError(f"--variant {v!r} is not PLATFORM=TEXT")
+            raise click.UsageError(_("--variant {value!r} is not PLATFORM=TEXT").format(value=v))
         platform = check_platform(platform.strip())
         if platform in out:
-            raise click.UsageError(f"two --variant texts for {platform}: give one text per platform")
+            raise click.UsageError(_("two --variant texts for {platform}: give one text per platform")
+                                   .format(platform=platform))
         out[platform] = text
     return out
 
@@ -93,17 +100,20 @@ def _no_variants(values: tuple[str, ...], variants: dict[str, str]) -> list[str]
     platforms = list(dict.fromkeys(check_platform(v.strip()) for v in values))
     both = [p for p in platforms if p in variants]
     if both:
-        raise click.UsageError(f"--variant {both[0]}=… and --no-variant {both[0]} contradict each other: give one")
+        raise click.UsageError(_("--variant {platform}=… and --no-variant {platform} contradict each other: give one")
+                               .format(platform=both[0]))
     return platforms
 
 
 def _media(media: tuple[str, ...], alt: tuple[str, ...]) -> list[Path]:
     """The --media paths, checked against their --alt texts (one per file, in order, at most)."""
     if alt and not media:
-        raise click.UsageError("--alt describes the files of --media: give them too")
+        raise click.UsageError(_("--alt describes the files of --media: give them too"))
     if len(alt) > len(media):
-        raise click.UsageError(f"{len(alt)} --alt texts for {len(media)} --media file{'s' if len(media) != 1 else ''}: "
-                               "give at most one --alt per file, in the same order")
+        raise click.UsageError(ngettext("{alts} --alt texts for {n} --media file: give at most one --alt per file, in "
+                                        "the same order",
+                                        "{alts} --alt texts for {n} --media files: give at most one --alt per file, in "
+                                        "the same order", len(media)).format(alts=len(alt), n=len(media)))
     return [Path(m) for m in media]
 
 
@@ -158,8 +168,14 @@ def _print_post(app, post, *, limits: bool = False) -> None:
     late, when it was); with ``limits``, the lateness limit of those not out yet."""
     from campaigner import lateness
 
-    click.echo(f"Post {post.id}" + (f" · campaign {post.campaign.slug}" if post.campaign else "")
-               + (" · thread" if post.is_thread else "") + _APPROVAL_NOTE.get(post.approval or "", ""))
+    head = [_("Post {id}").format(id=post.id)]
+    if post.campaign:
+        head.append(_("campaign {slug}").format(slug=post.campaign.slug))
+    if post.is_thread:
+        head.append(_("thread"))
+    if post.approval in _APPROVAL_NOTE:
+        head.append(_(_APPROVAL_NOTE[post.approval]))
+    click.echo(" · ".join(head))
     for d in post.deliveries:
         info = _delivery_dict(app, d)
         when = info["due_local"]
@@ -167,29 +183,32 @@ def _print_post(app, post, *, limits: bool = False) -> None:
         if d.published_at is not None:
             when = info["published_local"]
             if late is not None and late >= timedelta(minutes=1):
-                when += f" ({lateness.format_late(late)} late; its time was {info['intended_local']})"
+                when += " " + _("({late} late; its time was {time})").format(late=lateness.format_late(late),
+                                                                                time=info["intended_local"])
         elif info["intended_at"] != d.due_at:
-            when += f" (moved from {info['intended_local']})"
-        line = f"  {d.account.name:16} {info['status']:11} {when}"
+            when += " " + _("(moved from {time})").format(time=info["intended_local"])
+        line = f"  {d.account.name:16} {status_word(info['status']):11} {when}"
         if d.remote_url:
             line += f"  {d.remote_url}"
         click.echo(line)
         if limits and d.status.value in ("queued", "failed", "expired", "draft"):
             limit = lateness.describe_limit(d, d.account, app.settings.max_late_minutes, app.zone_for(d.account.timezone))
             until = info["lateness_limit"]["until_local"]
-            click.echo(f"  {'':16} lateness limit: {limit}" + (f" (not sent after {until})"
-                                                                 if until and d.expires_at is None else ""))
+            text = (_("lateness limit: {limit} (not sent after {time})") if until and d.expires_at is None
+                    else _("lateness limit: {limit}"))
+            click.echo(f"  {'':16} " + text.format(limit=limit, time=until))
         if d.last_error:
-            click.echo(f"  {'':16} last error: {d.last_error}")
+            click.echo(f"  {'':16} " + _("last error: {error}").format(error=d.last_error))
     for m in post.media:  # what was done to each photo, per platform (so nobody is surprised)
         for platform, r in sorted((m.renditions or {}).items()):
-            click.echo(f"  {m.original_name} on {platform}: {', '.join(r['notes']) or 'prepared'}"
-                       f" ({r['width']}×{r['height']}, {r['size_bytes']:,} bytes)")
+            click.echo("  " + _("{file} on {platform}: {notes} ({width}×{height}, {size} bytes)").format(
+                file=m.original_name, platform=platform, notes=", ".join(r["notes"]) or _("prepared"),
+                width=r["width"], height=r["height"], size=f"{r['size_bytes']:,}"))
 
 
 #: what the first line of a post says about its approval
-_APPROVAL_NOTE = {"pending": " · draft: waiting for approval", "approved": " · approved",
-                  "rejected": " · rejected"}
+_APPROVAL_NOTE = {"pending": N_("draft: waiting for approval"), "approved": N_("approved"),
+                  "rejected": N_("rejected")}
 
 
 def _print_reviews(app, post) -> None:
@@ -197,11 +216,18 @@ def _print_reviews(app, post) -> None:
     from campaigner.times import format_local
 
     for r in post.reviews:
-        click.echo(f"{r.action} by {r.reviewer} at {format_local(r.reviewed_at, app.settings.zone)}"
-                   + (f": {r.reason}" if r.reason else ""))
+        if r.reason:
+            text = (_("approved by {who} at {time}: {reason}") if r.action == "approved" else
+                    _("rejected by {who} at {time}: {reason}") if r.action == "rejected" else
+                    "{action} by {who} at {time}: {reason}")
+        else:
+            text = (_("approved by {who} at {time}") if r.action == "approved" else
+                    _("rejected by {who} at {time}") if r.action == "rejected" else "{action} by {who} at {time}")
+        click.echo(text.format(action=r.action, who=r.reviewer, time=format_local(r.reviewed_at, app.settings.zone),
+                               reason=r.reason))
     if post.approval == "pending":
-        click.echo(f"waiting for approval: campaigner post approve {post.id} (or reject it: campaigner post reject "
-                   f"{post.id} --reason TEXT)")
+        click.echo(_("waiting for approval: campaigner post approve {id} (or reject it: campaigner post reject "
+                     "{id} --reason TEXT)").format(id=post.id))
 
 
 @click.group()
@@ -266,17 +292,30 @@ def add(flags, text, file, to, campaign, at, next_slot, now_, expires, max_late,
         n = len(p.deliveries)
         if p.approval == "pending":
             needing = [d.account.name for d in p.deliveries if d.account.requires_approval]
-            why = (f" ({', '.join(needing)} {'require' if len(needing) != 1 else 'requires'} approval)"
-                   if needing and not as_draft else "")
-            click.echo(f"Saved post {p.id} as a draft on {n} account{'s' if n != 1 else ''}{why}: it goes out only "
-                       f"once approved (campaigner post approve {p.id}):")
+            if needing and not as_draft:
+                text = ngettext("Saved post {id} as a draft on {n} account ({names} requires approval): it goes out "
+                                "only once approved (campaigner post approve {id}):",
+                                "Saved post {id} as a draft on {n} accounts ({names} requires approval): it goes out "
+                                "only once approved (campaigner post approve {id}):", n) if len(needing) == 1 else \
+                    ngettext("Saved post {id} as a draft on {n} account ({names} require approval): it goes out "
+                             "only once approved (campaigner post approve {id}):",
+                             "Saved post {id} as a draft on {n} accounts ({names} require approval): it goes out "
+                             "only once approved (campaigner post approve {id}):", n)
+            else:
+                text = ngettext("Saved post {id} as a draft on {n} account: it goes out only once approved "
+                                "(campaigner post approve {id}):",
+                                "Saved post {id} as a draft on {n} accounts: it goes out only once approved "
+                                "(campaigner post approve {id}):", n)
+            click.echo(text.format(id=p.id, n=n, names=", ".join(needing)))
         else:
-            click.echo(f"Queued post {p.id} on {n} account{'s' if n != 1 else ''}:")
+            click.echo(ngettext("Queued post {id} on {n} account:", "Queued post {id} on {n} accounts:", n)
+                       .format(id=p.id, n=n))
         _print_post(app, p)
     for d in p.deliveries:
         for field in accounts_svc.missing_secrets(app, d.account):
             err = accounts_svc.missing_secret_error(d.account, field)
-            click.echo(f"Warning: {err.what}, so it cannot go out yet — {err.fix}", err=True)
+            click.echo(_("Warning: {what}, so it cannot go out yet — {fix}").format(what=err.what, fix=err.fix),
+                       err=True)
             break
 
 
@@ -303,17 +342,18 @@ def list_(flags, status, campaign, account, limit, as_json) -> None:
                    for r in rows])
         return
     if not rows:
-        click.echo("No posts match." if (status or campaign or account) else
-                   "No posts yet. Queue one with: campaigner post add TEXT --to NAME --at TIME")
+        click.echo(_("No posts match.") if (status or campaign or account) else
+                   _("No posts yet. Queue one with: campaigner post add TEXT --to NAME --at TIME"))
         return
-    headers = ["POST", "DELIVERY", "DUE", "ACCOUNT", "STATUS", "CAMPAIGN", "TEXT"]
+    headers = [_("POST"), _("DELIVERY"), _("DUE"), _("ACCOUNT"), _("STATUS"), _("CAMPAIGN"), _("TEXT")]
     now = app.now()
 
     def line(r) -> list[str]:
         due = format_local(r.due_at, app.zone_for(r.timezone))
         if r.status == "draft" and r.due_at < now:
-            due += " (passed)"
-        return [str(r.post_id), str(r.delivery_id), due, r.account, r.status, r.campaign or "", short(r.text, 40)]
+            due += " " + _("(passed)")
+        return [str(r.post_id), str(r.delivery_id), due, r.account, status_word(r.status), r.campaign or "",
+                short(r.text, 40)]
 
     sent = [r for r in rows if r.status != "draft"]
     drafts = [r for r in rows if r.status == "draft"]  # apart: none of them goes out before approval
@@ -322,7 +362,7 @@ def list_(flags, status, campaign, account, limit, as_json) -> None:
     if drafts:
         if sent:
             click.echo("")
-        click.echo("Drafts, not sent until approved (campaigner post approve POST):")
+        click.echo(_("Drafts, not sent until approved (campaigner post approve POST):"))
         table([line(r) for r in drafts], headers)
 
 
@@ -345,19 +385,23 @@ def show(flags, post_id, as_json) -> None:
     click.echo("")
     click.echo(p.text)
     if p.link:
-        click.echo(f"link: {p.link}")
+        click.echo(_("link: {link}").format(link=p.link))
     for m in p.media:
-        click.echo(f"media: {m.original_name} ({m.mime_type}, {m.size_bytes} bytes)" + (f" alt: {m.alt_text}" if m.alt_text else ""))
+        media_line = (_("media: {file} ({type}, {size} bytes) alt: {alt}") if m.alt_text else
+                      _("media: {file} ({type}, {size} bytes)"))
+        click.echo(media_line.format(file=m.original_name, type=m.mime_type, size=m.size_bytes, alt=m.alt_text))
     for platform, text in p.variants.items():
-        click.echo(f"variant for {platform}: {short(text, 60)}")
+        click.echo(_("variant for {platform}: {text}").format(platform=platform, text=short(text, 60)))
     _print_final_texts(p)
     attempts = [(d, a) for d in p.deliveries for a in d.attempts]
     if attempts:
-        click.echo("attempts:")
+        click.echo(_("attempts:"))
         for d, a in attempts:
             zone = app.zone_for(d.account.timezone)
-            click.echo(f"  {format_local(a.started_at, zone, seconds=True)} {d.account.name} part {a.part_position + 1}: "
-                       f"{a.outcome or 'running'}" + (f" ({a.error})" if a.error else ""))
+            attempt = _("{time} {account} part {part}: {outcome} ({error})") if a.error else \
+                _("{time} {account} part {part}: {outcome}")
+            click.echo("  " + attempt.format(time=format_local(a.started_at, zone, seconds=True), account=d.account.name,
+                                             part=a.part_position + 1, outcome=a.outcome or _("running"), error=a.error))
 
 
 def _print_final_texts(post) -> None:
@@ -372,7 +416,8 @@ def _print_final_texts(post) -> None:
             by_text.setdefault((tuple(part.text for part in d.parts), went), []).append(d.account.name)
     for (texts, went), names in by_text.items():
         click.echo("")
-        click.echo(f"as it {'went' if went else 'goes'} out on {', '.join(names)}:")
+        click.echo((_("as it went out on {accounts}:") if went else _("as it goes out on {accounts}:"))
+                   .format(accounts=", ".join(names)))
         for i, text in enumerate(texts):
             lead = f"  {i + 1}/{len(texts)} " if len(texts) > 1 else "  "
             for j, line in enumerate(for_display(text).split("\n")):
@@ -406,14 +451,14 @@ def edit(flags, post_id, text, file, to, at, next_slot, now_, link, campaign, me
     new_text = _read_text(text, file) if (text is not None or file is not None) else None
     when = When.from_options(at, now_, next_slot) if (at is not None or now_ or next_slot) else None
     if media and no_media:
-        raise click.UsageError("--media and --no-media contradict each other: give one")
+        raise click.UsageError(_("--media and --no-media contradict each other: give one"))
     paths = _media(media, alt)
     variants = _variants(variant)
     dropped = _no_variants(no_variant, variants)
     if (new_text is None and when is None and link is None and campaign is None and not variant and not no_variant
             and thread is None and not to and not media and not no_media and expires is None and max_late is None):
-        raise click.UsageError("nothing to change: give new text, --to, --at, --link, --campaign, --media, "
-                               "--variant, --no-variant, --thread, --expires or --max-late")
+        raise click.UsageError(_("nothing to change: give new text, --to, --at, --link, --campaign, --media, "
+                                 "--variant, --no-variant, --thread, --expires or --max-late"))
     limit = max_late_minutes(max_late)
     app = flags.app()
     p = svc.edit(app, post_id, text=new_text, when=when, link=link, campaign=campaign,
@@ -422,9 +467,10 @@ def edit(flags, post_id, text, file, to, at, next_slot, now_, link, campaign, me
                  media=paths if media else [] if no_media else None, alt_texts=list(alt),
                  expires=expires, max_late=limit)
     if p.approval == "pending":
-        click.echo(f"Updated post {p.id}, a draft: it goes out only once approved (campaigner post approve {p.id}):")
+        click.echo(_("Updated post {id}, a draft: it goes out only once approved (campaigner post approve {id}):")
+                   .format(id=p.id))
     else:
-        click.echo(f"Updated post {p.id}:")
+        click.echo(_("Updated post {id}:").format(id=p.id))
     _print_post(app, p)
     _note_unused_variants(p)
 
@@ -434,8 +480,9 @@ def _note_unused_variants(post) -> None:
     live = {d.account.platform for d in post.deliveries if d.status.value != "cancelled"}
     for platform in post.variants:
         if platform not in live:
-            click.echo(f"Note: the variant for {platform} is kept but not used (no account on {platform} is left in "
-                       f"the post) — remove it with `campaigner post edit {post.id} --no-variant {platform}`", err=True)
+            click.echo(_("Note: the variant for {platform} is kept but not used (no account on {platform} is left in "
+                         "the post) — remove it with `campaigner post edit {id} --no-variant {platform}`")
+                       .format(platform=platform, id=post.id), err=True)
 
 
 @post.command("cancel")
@@ -447,7 +494,8 @@ def cancel(flags, post_id, account) -> None:
     from campaigner.services import posts as svc
 
     done = svc.cancel(flags.app(), post_id, account=account)
-    click.echo(f"Cancelled post {post_id} on {', '.join(d.account.name for d in done)}.")
+    click.echo(_("Cancelled post {id} on {accounts}.").format(id=post_id,
+                                                              accounts=", ".join(d.account.name for d in done)))
 
 
 @post.command("delete")
@@ -464,28 +512,31 @@ def delete(flags, post_id, account, by_hand) -> None:
     """
     from campaigner.errors import CampaignerError
     from campaigner.services import deletion
-    from campaigner.wording import plural
 
     done = deletion.delete(flags.app(), post_id, account=account, done_by_hand=by_hand)
     errors: list[CampaignerError] = []
     for d in done:
-        parts = f" ({plural(d.parts, 'part')})" if d.of > 1 else ""
         if d.result == "deleted":
-            click.echo(f"Deleted post {d.post_id} on {d.account}{parts}.")
+            text = (ngettext("Deleted post {id} on {account} ({n} part).", "Deleted post {id} on {account} ({n} parts).",
+                             d.parts) if d.of > 1 else _("Deleted post {id} on {account}."))
         elif d.result == "deleted by hand":
-            click.echo(f"Recorded post {d.post_id} on {d.account} as deleted by hand{parts}.")
+            text = (ngettext("Recorded post {id} on {account} as deleted by hand ({n} part).",
+                             "Recorded post {id} on {account} as deleted by hand ({n} parts).", d.parts) if d.of > 1
+                    else _("Recorded post {id} on {account} as deleted by hand."))
         elif d.result == "cancelled":
-            click.echo(f"Cancelled post {d.post_id} on {d.account} (it had not gone out).")
+            text = _("Cancelled post {id} on {account} (it had not gone out).")
         elif d.result == "already deleted":
-            click.echo(f"Post {d.post_id} was already deleted on {d.account}.")
+            text = _("Post {id} was already deleted on {account}.")
         else:
+            text = ""
             if d.parts:
-                click.echo(f"Deleted {d.parts} of {d.of} parts of post {d.post_id} on {d.account}; the rest is still "
-                           "there.")
+                text = _("Deleted {n} of {of} parts of post {id} on {account}; the rest is still there.")
             assert d.error is not None
             errors.append(d.error)
+        if text:
+            click.echo(text.format(id=d.post_id, account=d.account, n=f"{d.parts:,}", of=d.of))
     for e in errors:
-        click.echo(f"Error: {e}", err=True)
+        click.echo(_("Error: {message}").format(message=e), err=True)
     if errors:
         sys.exit(1)
 
@@ -500,7 +551,8 @@ def retry(flags, post_id, account) -> None:
     from campaigner.services import posts as svc
 
     done = svc.retry(flags.app(), post_id, account=account)
-    click.echo(f"Queued post {post_id} again on {', '.join(d.account.name for d in done)}.")
+    click.echo(_("Queued post {id} again on {accounts}.").format(id=post_id,
+                                                                 accounts=", ".join(d.account.name for d in done)))
 
 
 @post.command("approve")
@@ -516,14 +568,17 @@ def approve(flags, post_ids, at, now_) -> None:
     from campaigner.services.planning import When
 
     if at is not None and now_:
-        raise click.UsageError("--at and --now contradict each other: give one")
+        raise click.UsageError(_("--at and --now contradict each other: give one"))
     when = When("at", at) if at is not None else When("now") if now_ else None
     for done in approve_posts(flags.app(), list(post_ids), when=when):
-        times = ", ".join(f"{name} at {local}" for name, local, _ in done.deliveries)
-        click.echo(f"Approved post {done.post_id} (by {done.reviewer}): it goes out on {times}.")
+        times = ", ".join(_("{account} at {time}").format(account=name, time=local)
+                          for name, local, _late in done.deliveries)
+        click.echo(_("Approved post {id} (by {who}): it goes out on {times}.").format(id=done.post_id,
+                                                                                      who=done.reviewer, times=times))
         passed = [f"{name} ({local})" for name, local, late in done.deliveries if late]
         if passed and when is None:
-            click.echo(f"  its time has passed on {', '.join(passed)}: it goes out with the next publishing pass.")
+            click.echo("  " + _("its time has passed on {accounts}: it goes out with the next publishing pass.")
+                       .format(accounts=", ".join(passed)))
 
 
 @post.command("reject")
@@ -537,7 +592,7 @@ def reject(flags, post_id, reason) -> None:
 
     p = reject_post(flags.app(), post_id, reason)
     r = p.reviews[-1]
-    click.echo(f"Rejected post {p.id} (by {r.reviewer}): {r.reason}")
+    click.echo(_("Rejected post {id} (by {who}): {reason}").format(id=p.id, who=r.reviewer, reason=r.reason))
 
 
 @post.command("reconcile")
@@ -557,34 +612,39 @@ def reconcile(flags, post_id, account, found, resend, check_) -> None:
     from campaigner.times import format_local
 
     if sum((found is not None, resend, check_)) != 1:
-        raise click.UsageError("give exactly one of --found URL_OR_ID, --resend or --check")
+        raise click.UsageError(_("give exactly one of --found URL_OR_ID, --resend or --check"))
     app = flags.app()
     if check_:
         r = svc.check_unconfirmed(app, post_id, account=account)
-        where = f"post {r.post_id} on {r.account}"
         if r.verdict == "cannot tell":
-            click.echo(f"Cannot tell: {r.platform} cannot be searched — look at {r.account} yourself, then run "
-                       f"`campaigner post reconcile {r.post_id} --account {r.account} --found URL` or `--resend`.")
+            click.echo(_("Cannot tell: {platform} cannot be searched — look at {account} yourself, then run "
+                         "`campaigner post reconcile {id} --account {account} --found URL` or `--resend`.")
+                       .format(platform=r.platform, account=r.account, id=r.post_id))
         elif r.verdict == "not found":
-            click.echo(f"Not found: {where} is not there (looked from "
-                       f"{format_local(r.since, app.settings.zone)}) — if you are sure, run "
-                       f"`campaigner post reconcile {r.post_id} --account {r.account} --resend`.")
+            click.echo(_("Not found: post {id} on {account} is not there (looked from {time}) — if you are sure, run "
+                         "`campaigner post reconcile {id} --account {account} --resend`.")
+                       .format(id=r.post_id, account=r.account, time=format_local(r.since, app.settings.zone)))
         else:
-            click.echo(f"Found: {where} is there ({r.remote_url or r.remote_id}); " + _settled(r))
+            click.echo(_("Found: post {id} on {account} is there ({where}); {settled}").format(
+                id=r.post_id, account=r.account, where=r.remote_url or r.remote_id, settled=_settled(r)))
         return
     r = svc.resolve_unconfirmed(app, post_id, account=account, found=found, resend=resend)
     if found is not None:
-        click.echo(f"Recorded post {r.post_id} on {r.account}: " + _settled(r))
+        click.echo(_("Recorded post {id} on {account}: {settled}").format(id=r.post_id, account=r.account,
+                                                                          settled=_settled(r)))
     else:
-        click.echo(f"Queued post {r.post_id} on {r.account} again: it goes out with the next publishing pass.")
+        click.echo(_("Queued post {id} on {account} again: it goes out with the next publishing pass.")
+                   .format(id=r.post_id, account=r.account))
 
 
 def _settled(r) -> str:
     if r.status == "published":
-        return "published."
+        return _("published.")
     left = r.parts - r.part
-    return (f"part {r.part} of {r.parts} is published; the remaining {left} part{'s' if left != 1 else ''} "
-            "go out with the next publishing pass.")
+    return ngettext("part {part} of {parts} is published; the remaining {left} part go out with the next publishing "
+                    "pass.",
+                    "part {part} of {parts} is published; the remaining {left} parts go out with the next publishing "
+                    "pass.", left).format(part=r.part, parts=r.parts, left=left)
 
 
 @post.command("check")
@@ -601,7 +661,7 @@ def check(flags, text, file, to, platforms, has_media, thread, as_json) -> None:
     """Count TEXT as each platform does (count, limit and what to cut), and say what else the
     platform would refuse: too many hashtags or @mentions, no media where it needs some, a thread
     where it has none."""
-    from content.length import check_length
+    from content.length import check_length, unit_label
     from content.platforms import platform_record
     from content.tag_limits import tag_problems
     from content.threads import split_thread
@@ -622,7 +682,7 @@ def check(flags, text, file, to, platforms, has_media, thread, as_json) -> None:
 
         targets.append((check_platform(p), check_platform(p), None))
     if not targets:
-        raise click.UsageError("say what to check for: --to NAME or --platform P")
+        raise click.UsageError(_("say what to check for: --to NAME or --platform P"))
     targets = list(dict.fromkeys(targets))
     try:
         parts = split_thread(body) if thread else [body]
@@ -633,9 +693,10 @@ def check(flags, text, file, to, platforms, has_media, thread, as_json) -> None:
         record = platform_record(platform)
         whole = []  # what the platform refuses of the post as a whole
         if thread and not record.threads:
-            whole.append(f"{record.label} has no threads — queue each part as its own post")
+            whole.append(_("{platform} has no threads — queue each part as its own post").format(platform=record.label))
         if record.media.required and not has_media:
-            whole.append(f"{record.label} needs a photo or video — add --media FILE to post add")
+            whole.append(_("{platform} needs a photo or video — add --media FILE to post add")
+                         .format(platform=record.label))
         for i, part in enumerate(parts):  # the media go with the first part of a thread
             length = check_length(part, platform, limit=limit, has_media=has_media and i == 0)
             problems = (whole if i == 0 else []) + tag_problems(part, platform)
@@ -646,14 +707,16 @@ def check(flags, text, file, to, platforms, has_media, thread, as_json) -> None:
                     "problems": problems} for n, p, i, r, problems in results])
     else:
         for name, platform, i, r, problems in results:
-            verdict = "fits" if r.ok else r.hint
-            where = f" part {i + 1} of {len(parts)}" if thread else ""
-            click.echo(f"{name} ({platform}){where}: {r.count}/{r.limit} {r.unit} — {verdict}")
+            verdict = _("fits") if r.ok else r.hint
+            counted = (_("{name} ({platform}) part {part} of {parts}: {count}/{limit} {unit} — {verdict}") if thread
+                       else _("{name} ({platform}): {count}/{limit} {unit} — {verdict}"))
+            click.echo(counted.format(name=name, platform=platform, part=i + 1, parts=len(parts), count=r.count,
+                                      limit=r.limit, unit=unit_label(r.unit), verdict=verdict))
             for problem in problems:
                 click.echo(f"  {problem}")
         if not thread and _looks_like_thread(body):
-            click.echo("Note: the text holds '---' lines; counted as one post — give --thread to count each part "
-                       "of a thread.", err=True)
+            click.echo(_("Note: the text holds '---' lines; counted as one post — give --thread to count each part "
+                         "of a thread."), err=True)
     if not all(r.ok and not problems for *_, r, problems in results):
         sys.exit(1)
 
@@ -685,38 +748,52 @@ def import_(flags, csv_file, dry_run, strict, max_mb) -> None:
     from campaigner.services.calendar import import_csv
 
     app = flags.app()
-    with Progress("Importing rows") as bar:
+    with Progress(_("Importing rows")) as bar:
         result = import_csv(app, csv_file, dry_run=dry_run, progress=bar, max_mb=max_mb, strict=strict,
                             preview=_preview_line if dry_run else None)
     if result.ignored:
         n = len(result.ignored)
-        click.echo(f"Note: {csv_file.name}: column{'s' if n != 1 else ''} {', '.join(result.ignored)} "
-                   f"{'are' if n != 1 else 'is'} not used by campaigner and {'were' if n != 1 else 'was'} ignored "
-                   "(--strict refuses such columns).", err=True)
+        click.echo(ngettext("Note: {file}: column {columns} is not used by campaigner and was ignored (--strict "
+                            "refuses such columns).",
+                            "Note: {file}: columns {columns} are not used by campaigner and were ignored (--strict "
+                            "refuses such columns).", n).format(file=csv_file.name, columns=", ".join(result.ignored)),
+                   err=True)
     if result.errors:
         for e in result.errors:
-            click.echo(f"Error: {csv_file.name} {e}", err=True)
+            click.echo(_("Error: {file} {problem}").format(file=csv_file.name, problem=e), err=True)
         n = result.error_count
         if n > len(result.errors):
-            more = plural(n - len(result.errors), 'more problem')
-            click.echo(f"Error: {csv_file.name}: {more} not listed", err=True)
-        raise InvalidInput(f"{n:,} bad row{'s' if n != 1 else ''} in {csv_file.name}, "
-                           "nothing was imported", "fix the rows above and import again")
+            more = n - len(result.errors)
+            click.echo(ngettext("Error: {file}: {n} more problem not listed", "Error: {file}: {n} more problems not listed",
+                                more).format(file=csv_file.name, n=f"{more:,}"), err=True)
+        raise InvalidInput(ngettext("{n} bad row in {file}, nothing was imported",
+                                    "{n} bad rows in {file}, nothing was imported", n)
+                           .format(n=f"{n:,}", file=csv_file.name), _("fix the rows above and import again"))
     if result.other_zone_count:
         o, n = result.other_zones[0], result.other_zone_count
-        click.echo(f"Note: {csv_file.name}: {n} row{'s give' if n != 1 else ' gives'} a time in another zone than "
-                   f"{'their' if n != 1 else 'its'} account's, read in the zone written (e.g. line {o.line}: "
-                   f"{o.written} is {o.local} on {o.account}); --strict refuses such rows.", err=True)
-    verb = "Would queue" if dry_run else "Queued"
-    line = (f"{verb} {plural(result.posts, 'post')} ({plural(result.deliveries, 'delivery', 'deliveries')}) "
-            f"from {csv_file.name}.")
+        click.echo(ngettext("Note: {file}: {n} row gives a time in another zone than its account's, read in the zone "
+                            "written (e.g. line {line}: {written} is {local} on {account}); --strict refuses such rows.",
+                            "Note: {file}: {n} rows give a time in another zone than their account's, read in the "
+                            "zone written (e.g. line {line}: {written} is {local} on {account}); --strict refuses such "
+                            "rows.", n).format(file=csv_file.name, n=n, line=o.line, written=o.written, local=o.local,
+                                               account=o.account), err=True)
+    posts = ngettext("{n} post", "{n} posts", result.posts).format(n=f"{result.posts:,}")
+    deliveries = ngettext("{n} delivery", "{n} deliveries", result.deliveries).format(n=f"{result.deliveries:,}")
     extras = []
     if result.drafts:
-        extras.append(f"{result.drafts} as {'drafts' if result.drafts != 1 else 'a draft'}, sent only once approved "
-                      "(campaigner post approve ID)")
+        extras.append(ngettext("{n} as a draft, sent only once approved (campaigner post approve ID)",
+                               "{n} as drafts, sent only once approved (campaigner post approve ID)", result.drafts)
+                      .format(n=result.drafts))
     if result.cancelled:
-        extras.append(f"{result.cancelled} cancelled row{'s' if result.cancelled != 1 else ''} skipped")
-    click.echo(line if not extras else line[:-1] + "; " + "; ".join(extras) + ".")
+        extras.append(ngettext("{n} cancelled row skipped", "{n} cancelled rows skipped", result.cancelled)
+                      .format(n=result.cancelled))
+    if extras:
+        line = (_("Would queue {posts} ({deliveries}) from {file}; {extras}.") if dry_run else
+                _("Queued {posts} ({deliveries}) from {file}; {extras}."))
+    else:
+        line = (_("Would queue {posts} ({deliveries}) from {file}.") if dry_run else
+                _("Queued {posts} ({deliveries}) from {file}."))
+    click.echo(line.format(posts=posts, deliveries=deliveries, file=csv_file.name, extras="; ".join(extras)))
 
 
 def _preview_line(r) -> None:
@@ -724,7 +801,9 @@ def _preview_line(r) -> None:
     account; on the others too when theirs differs), draft or ready, the accounts, first words."""
     first = r.times[0][1]
     names = ", ".join(name if when == first else f"{name} {when}" for name, when in r.times)
-    click.echo(f"line {r.line:<6} {first:<22} {'draft' if r.draft else 'ready':<5}  {names} — {r.text}")
+    state = _("draft") if r.draft else _("ready")
+    click.echo(_("line {line} {time} {state}  {accounts} — {text}").format(
+        line=f"{r.line:<6}", time=f"{first:<22}", state=f"{state:<5}", accounts=names, text=r.text))
 
 
 @post.command("export")
@@ -746,11 +825,16 @@ def export(flags, csv_file, campaign, dialect) -> None:
     else:
         stream = is_stream(csv_file)
         done = export_csv_file(app, csv_file, campaign=campaign, dialect=dialect)
-        click.echo(f"Wrote {plural(done.rows, 'row')} to {csv_file}.", err=stream)
+        click.echo(ngettext("Wrote {n} row to {file}.", "Wrote {n} rows to {file}.", done.rows)
+                   .format(n=f"{done.rows:,}", file=csv_file), err=stream)
     if done.incomplete:
-        click.echo(f"Note: {done.incomplete} post{'s have' if done.incomplete != 1 else ' has'} per-platform "
-                   "variants or alt texts, which the calendar has no column for: not in the file.", err=True)
+        click.echo(ngettext("Note: {n} post has per-platform variants or alt texts, which the calendar has no column "
+                            "for: not in the file.",
+                            "Note: {n} posts have per-platform variants or alt texts, which the calendar has no column "
+                            "for: not in the file.", done.incomplete).format(n=done.incomplete), err=True)
     if done.repeated_hour:
-        click.echo(f"Note: {done.repeated_hour} deliver{'ies fall' if done.repeated_hour != 1 else 'y falls'} in the "
-                   "second pass of an hour a clock change repeats; the file cannot say so, and an import would take "
-                   "the first: check those times after importing.", err=True)
+        click.echo(ngettext("Note: {n} delivery falls in the second pass of an hour a clock change repeats; the file "
+                            "cannot say so, and an import would take the first: check those times after importing.",
+                            "Note: {n} deliveries fall in the second pass of an hour a clock change repeats; the file "
+                            "cannot say so, and an import would take the first: check those times after importing.",
+                            done.repeated_hour).format(n=done.repeated_hour), err=True)

@@ -4,7 +4,11 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, short
-from campaigner.wording import plural
+from campaigner.i18n import N_, _, ngettext
+from campaigner.status_words import status_word
+
+#: the days of the week (Monday first), as people read them
+DAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
 
 
 @click.command()
@@ -25,16 +29,17 @@ def queue(flags, days, as_json) -> None:
         return
     waiting = drafts(app, days)
     if not groups:
-        click.echo(f"Nothing queued in the next {plural(days, 'day')}.")
+        click.echo(ngettext("Nothing queued in the next {n} day.", "Nothing queued in the next {n} days.", days)
+                   .format(n=f"{days:,}"))
     for day, items in groups:
-        click.echo(f"{day:%A %Y-%m-%d}")
+        click.echo(f"{_(DAYS[day.weekday()])} {day:%Y-%m-%d}")
         for it in items:
-            flag = " OVERDUE" if it.overdue else ""
-            status = "" if it.status == "queued" else f" [{it.status}]"
+            flag = " " + _("OVERDUE") if it.overdue else ""
+            status = "" if it.status == "queued" else f" [{status_word(it.status)}]"
             click.echo(f"  {it.local[11:]:<10} {it.account:<16} #{it.post_id:<5} {short(it.text, 40)}{status}{flag}")
     if waiting:  # apart: none of them goes out before it is approved
         click.echo("")
-        click.echo("Drafts waiting for approval (not sent until approved: campaigner post approve ID):")
+        click.echo(_("Drafts waiting for approval (not sent until approved: campaigner post approve ID):"))
         for it in waiting:
-            flag = " TIME PASSED, not sent" if it.overdue else ""
+            flag = " " + _("TIME PASSED, not sent") if it.overdue else ""
             click.echo(f"  {it.local:<20} {it.account:<16} #{it.post_id:<5} {short(it.text, 40)}{flag}")

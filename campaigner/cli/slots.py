@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json
+from campaigner.i18n import _
 
 
 @click.group()
@@ -46,10 +47,10 @@ def show(flags, name, as_json) -> None:
         if as_json:
             continue
         if not compact:
-            click.echo(f'{account.name} has no slots. Set them with: campaigner slots set {account.name} '
-                       '"mon-fri 08:00,12:00,19:00"')
+            click.echo(_('{name} has no slots. Set them with: campaigner slots set {name} "mon-fri 08:00,12:00,19:00"')
+                       .format(name=account.name))
             continue
         click.echo(f"{account.name} ({zone.key}): {'; '.join(compact)}")
-        click.echo("next: " + ", ".join(format_local(t, zone) for t in upcoming))
+        click.echo(_("next: {times}").format(times=", ".join(format_local(t, zone) for t in upcoming)))
     if as_json:  # an account's object; a group's: its name and its accounts' objects
         echo_json(shown[0] if shown[0]["account"] == name else {"group": name, "accounts": shown})

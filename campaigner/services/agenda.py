@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from campaigner import db, lateness, states
 from campaigner.app import App
 from campaigner.errors import InvalidInput
+from campaigner.i18n import _
 from campaigner.models import Account, Delivery, DeliveryPart
 from campaigner.models import DeliveryStatus as S
 from campaigner.times import format_local
@@ -54,10 +55,10 @@ def agenda(app: App, days: int = 7) -> list[tuple[date, list[AgendaItem]]]:
     under its account's own day, as its time is shown in its account's zone (a post at 20:00 in
     Berlin on the 1st is on the 1st, though it is the 2nd in Jakarta then)."""
     if days < 1:
-        raise InvalidInput(f"--days must be at least 1, got {days}", "e.g. --days 7")
+        raise InvalidInput(_("--days must be at least 1, got {days}").format(days=days), _("e.g. --days 7"))
     if days > MAX_DAYS:
-        raise InvalidInput(f"--days must be at most {MAX_DAYS} (ten years), got {days}",
-                           "e.g. --days 366 for a year ahead")
+        raise InvalidInput(_("--days must be at most {max} (ten years), got {days}").format(max=MAX_DAYS, days=days),
+                           _("e.g. --days 366 for a year ahead"))
     now = app.now()
     horizon = now + timedelta(days=days)
     q = _items().where(Delivery.status.in_(WAITING), Delivery.due_at < horizon)

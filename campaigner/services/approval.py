@@ -24,6 +24,8 @@ from campaigner import db, lateness, states
 from campaigner.app import App
 from campaigner.config import os_user
 from campaigner.errors import InvalidInput
+from campaigner.i18n import _
+from campaigner.status_words import status_word
 from campaigner.models import Approval, Delivery, Post, PostReview
 from campaigner.models import DeliveryStatus as S
 from campaigner.services import posts as posts_svc
@@ -38,8 +40,8 @@ def reviewer(app: App) -> str:
     """Who is approving: the configured ``user``, else the system's user name."""
     who = app.settings.user or os_user()
     if not who:
-        raise InvalidInput("cannot tell who you are (the system has no user name for you)",
-                           'set user = "your-name" in the config file')
+        raise InvalidInput(_("cannot tell who you are (the system has no user name for you)"),
+                           _('set user = "your-name" in the config file'))
     return who[:128]
 
 
@@ -47,9 +49,14 @@ def check_reviewer(app: App, who: str, action: str) -> None:
     """Refuse ``who`` when the config file names the approvers and ``who`` is not one of them."""
     allowed = app.settings.approvers
     if allowed is not None and who not in allowed:
-        raise InvalidInput(f"{who} may not {action} posts (approvers in {app.settings.config_file}: "
-                           f"{', '.join(allowed)})", f"ask {'one of them' if len(allowed) > 1 else allowed[0]} to "
-                                                     f"{action} it")
+        if action == "approve":
+            what = _("{who} may not approve posts (approvers in {file}: {approvers})")
+            fix = _("ask one of them to approve it") if len(allowed) > 1 else _("ask {approver} to approve it")
+        else:
+            what = _("{who} may not reject posts (approvers in {file}: {approvers})")
+            fix = _("ask one of them to reject it") if len(allowed) > 1 else _("ask {approver} to reject it")
+        raise InvalidInput(what.format(who=who, file=app.settings.config_file, approvers=", ".join(allowed)),
+                           fix.format(approver=allowed[0] if allowed else ""))
 
 
 @dataclass(frozen=True)
@@ -98,9 +105,10 @@ def reject(app: App, post_id: int, reason: str) -> Post:
     editing the post makes it a draft again)."""
     reason = " ".join(reason.split())
     if not reason:
-        raise InvalidInput("--reason is empty", 'say why, e.g. --reason "the date is wrong"')
+        raise InvalidInput(_("--reason is empty"), _('say why, e.g. --reason "the date is wrong"'))
     if len(reason) > MAX_REASON:
-        raise InvalidInput(f"--reason is {len(reason):,} characters long", f"keep it under {MAX_REASON:,}")
+        raise InvalidInput(_("--reason is {n} characters long").format(n=f"{len(reason):,}"),
+                           _("keep it under {max}").format(max=f"{MAX_REASON:,}"))
     who = reviewer(app)
     check_reviewer(app, who, "reject")
     now = app.now()
@@ -121,16 +129,17 @@ def _waiting(post: Post, statuses: tuple[S, ...], action: str) -> list[Delivery]
     if waiting:
         return waiting
     last = post.reviews[-1] if post.reviews else None
-    fix = f"nothing to {action}"
+    fix = _("nothing to approve") if action == "approve" else _("nothing to reject")
     if post.approval == Approval.REJECTED.value and last is not None:
-        what = f"post {post.id} was rejected already, by {last.reviewer} ({last.reason})"
-        fix = f"edit it to make it a draft again, or approve it: campaigner post approve {post.id}"
+        what = _("post {id} was rejected already, by {who} ({reason})").format(id=post.id, who=last.reviewer,
+                                                                              reason=last.reason)
+        fix = _("edit it to make it a draft again, or approve it: campaigner post approve {id}").format(id=post.id)
     elif post.approval == Approval.APPROVED.value and last is not None:
-        what = f"post {post.id} was approved already, by {last.reviewer}"
+        what = _("post {id} was approved already, by {who}").format(id=post.id, who=last.reviewer)
     else:
-        now_ = ", ".join(f"{d.account.name}: {d.status.value}" for d in post.deliveries)
-        what = (f"post {post.id} is not a draft ({now_})" if post.approval is None
-                else f"post {post.id} has no draft waiting for approval ({now_})")
+        now_ = ", ".join(f"{d.account.name}: {status_word(d.status.value)}" for d in post.deliveries)
+        what = (_("post {id} is not a draft ({statuses})") if post.approval is None
+                else _("post {id} has no draft waiting for approval ({statuses})")).format(id=post.id, statuses=now_)
     raise InvalidInput(what, fix)
 
 
@@ -141,10 +150,12 @@ def _in_time(app: App, d: Delivery, now: datetime, zone) -> None:
     if end is None or now <= end:
         return
     moment = lateness.moment(d)
-    raise InvalidInput(f"post {d.post_id}'s time on {d.account.name} ({format_local(moment, zone)}) passed "
-                       f"{lateness.format_late(now - moment)} ago, past {lateness.describe_limit(d, d.account, default, zone)}",
-                       f"approve it with a new time: campaigner post approve {d.post_id} --at TIME, or to send it "
-                       f"now anyway: campaigner post approve {d.post_id} --now")
+    raise InvalidInput(_("post {id}'s time on {account} ({time}) passed {late} ago, past {limit}").format(
+                           id=d.post_id, account=d.account.name, time=format_local(moment, zone),
+                           late=lateness.format_late(now - moment),
+                           limit=lateness.describe_limit(d, d.account, default, zone)),
+                       _("approve it with a new time: campaigner post approve {id} --at TIME, or to send it now "
+                         "anyway: campaigner post approve {id} --now").format(id=d.post_id))
 
 
 def _new_time(planner: Planner, d: Delivery, when: When, now: datetime, zone) -> None:
@@ -158,8 +169,9 @@ def _new_time(planner: Planner, d: Delivery, when: When, now: datetime, zone) ->
         d.expires_at, d.max_late_minutes = None, lateness.NO_LIMIT
         return
     if d.expires_at is not None and d.expires_at <= due:
-        raise InvalidInput(f"post {d.post_id} expires at {format_local(d.expires_at, zone)} on {d.account.name}, "
-                           f"not after its new time {format_local(due, zone)}",
-                           f"give an earlier --at, or change its limit: campaigner post edit {d.post_id} --max-late "
-                           "DURATION")
+        raise InvalidInput(_("post {id} expires at {expires} on {account}, not after its new time {time}")
+                           .format(id=d.post_id, expires=format_local(d.expires_at, zone), account=d.account.name,
+                                   time=format_local(due, zone)),
+                           _("give an earlier --at, or change its limit: campaigner post edit {id} --max-late "
+                             "DURATION").format(id=d.post_id))
     d.due_at, d.intended_at, d.slot_based = due, None, False

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError, InvalidInput
+from campaigner.i18n import _
 from campaigner.files import write_file
 from campaigner.lateness import format_minutes, parse_max_late
 from campaigner.models import Approval, Delivery, Post
@@ -135,7 +136,7 @@ class _Capped(io.RawIOBase):
         size = os.fstat(f.fileno())
         self.total = size.st_size if stat.S_ISREG(size.st_mode) else 0
         if self.total > self.limit:
-            raise self._too_big(f"{self.total / 1e6:,.0f} MB")
+            raise self._too_big(_("{n} MB").format(n=f"{self.total / 1e6:,.0f}"))
 
     def readable(self) -> bool:
         return True
@@ -144,15 +145,17 @@ class _Capped(io.RawIOBase):
         try:
             data = self.f.read(min(n, self.limit + 1 - self.done) if n >= 0 else self.limit + 1 - self.done)
         except OSError as exc:
-            raise InvalidInput(f"cannot read {self.path}: {exc.strerror or exc}", "check the file") from None
+            raise InvalidInput(_("cannot read {file}: {reason}").format(file=self.path, reason=exc.strerror or exc),
+                               _("check the file")) from None
         self.done += len(data)
         if self.done > self.limit:
-            raise self._too_big(f"over {self.max_mb:g} MB")
+            raise self._too_big(_("over {n} MB").format(n=f"{self.max_mb:g}"))
         return data
 
     def _too_big(self, size: str) -> InvalidInput:
-        return InvalidInput(f"{self.path.name} is {size}, more than an import reads ({self.max_mb:g} MB)",
-                            "split it into smaller files, or give --max-size MB")
+        return InvalidInput(_("{file} is {size}, more than an import reads ({max} MB)")
+                            .format(file=self.path.name, size=size, max=f"{self.max_mb:g}"),
+                            _("split it into smaller files, or give --max-size MB"))
 
     def close(self) -> None:
         self.f.close()
@@ -163,11 +166,13 @@ def _open(path: Path, max_mb: float) -> _Capped:
     try:
         f = path.open("rb")
     except FileNotFoundError:
-        raise InvalidInput(f"file {path} does not exist", "check the path") from None
+        raise InvalidInput(_("file {file} does not exist").format(file=path), _("check the path")) from None
     except IsADirectoryError:
-        raise InvalidInput(f"{path} is a folder, not a file", "give the path of a CSV file") from None
+        raise InvalidInput(_("{file} is a folder, not a file").format(file=path), _("give the path of a CSV file")) \
+            from None
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}", "check its permissions") from None
+        raise InvalidInput(_("cannot read {file}: {reason}").format(file=path, reason=exc.strerror),
+                           _("check its permissions")) from None
     try:
         return _Capped(f, path, max_mb)
     except BaseException:
@@ -177,7 +182,7 @@ def _open(path: Path, max_mb: float) -> _Capped:
 
 def _file_problem(path: Path, error: RowError, fatal: str) -> InvalidInput:
     """``cal.csv: the file is empty — …`` / ``cal.csv line 1: unknown column … — …`` as one error."""
-    where = path.name if fatal == "file" else f"{path.name} line {error.line}"
+    where = path.name if fatal == "file" else _("{file} line {line}").format(file=path.name, line=error.line)
     return InvalidInput.from_message(error.message, prefix=f"{where}: ")
 
 
@@ -200,7 +205,7 @@ class _Problems:
         errors.clear()
 
     def lines(self) -> list[str]:
-        return [f"line {n}: {m}" for n, m in sorted(self.listed)]
+        return [_("line {line}: {problem}").format(line=n, problem=m) for n, m in sorted(self.listed)]
 
 
 def _import(app: App, path: Path, reader: CalendarReader, source: _Capped, dry_run: bool,
@@ -235,9 +240,10 @@ def _import(app: App, path: Path, reader: CalendarReader, source: _Capped, dry_r
                         others = _other_zones(app, row, plan)
                         if others and strict:
                             o = others[0]
-                            problems.add(row.line, f"the time {o.written} is {o.local} on {o.account}, another "
-                                                   f"zone — write {o.account}'s own time, or leave the zone out "
-                                                   "(without --strict it is read as written)")
+                            problems.add(row.line, _("the time {written} is {local} on {account}, another zone — "
+                                                     "write {account}'s own time, or leave the zone out (without "
+                                                     "--strict it is read as written)")
+                                         .format(written=o.written, local=o.local, account=o.account))
                             continue
                         zone_count += bool(others)
                         if others and len(zones) < MAX_LISTED_ERRORS:
@@ -269,9 +275,11 @@ def _import(app: App, path: Path, reader: CalendarReader, source: _Capped, dry_r
                 return ImportResult(posts, deliveries, problems.lines(), False, problems.count)
             if not posts:
                 if reader.tally["cancelled"]:
-                    raise InvalidInput(f"every row of {path} is cancelled (its status), so there is nothing to import",
-                                       "change a row's status to siap/ready or draft, or leave it empty")
-                raise InvalidInput(f"{path} has no rows", "add one row per post under the header line")
+                    raise InvalidInput(_("every row of {file} is cancelled (its status), so there is nothing to "
+                                         "import").format(file=path),
+                                       _("change a row's status to siap/ready or draft, or leave it empty"))
+                raise InvalidInput(_("{file} has no rows").format(file=path),
+                                   _("add one row per post under the header line"))
             if not dry_run:
                 with db.write(app.engine) as s:
                     write_plans(app, s, chunk, now, import_id=import_id)

@@ -20,6 +20,8 @@ from datetime import datetime
 from campaigner import db, states
 from campaigner.app import App
 from campaigner.errors import CampaignerError, InvalidInput
+from campaigner.i18n import _, ngettext
+from campaigner.status_words import status_word
 from campaigner.models import Attempt, AttemptOutcome as O, Delivery, DeliveryPart
 from campaigner.models import DeliveryStatus as S
 from campaigner.services.posts import by_hand, deliveries_on, get, not_importing
@@ -73,26 +75,33 @@ def _check(post_id: int, chosen: list[Delivery], account: str | None, done_by_ha
     """Refuse, before anything changes, what cannot be taken down now."""
     for d in chosen:
         if d.status == S.PUBLISHING:
-            raise InvalidInput(f"post {post_id} is being published on {d.account.name} right now",
-                               f"wait a moment, then run the command again (see `campaigner post show {post_id}`)")
+            raise InvalidInput(_("post {id} is being published on {account} right now")
+                               .format(id=post_id, account=d.account.name),
+                               _("wait a moment, then run the command again (see `campaigner post show {id}`)")
+                               .format(id=post_id))
         if d.status == S.UNCONFIRMED:
-            raise InvalidInput(f"post {post_id} is unconfirmed on {d.account.name}: it may or may not be out",
-                               f"settle it first (campaigner post reconcile {post_id} --account {d.account.name} "
-                               "--check), then delete it")
+            raise InvalidInput(_("post {id} is unconfirmed on {account}: it may or may not be out")
+                               .format(id=post_id, account=d.account.name),
+                               _("settle it first (campaigner post reconcile {id} --account {account} --check), then "
+                                 "delete it").format(id=post_id, account=d.account.name))
     out = [d for d in chosen if _out(d)]
     if not out:
         if all(d.status == S.DELETED for d in chosen):
-            raise InvalidInput(f"post {post_id} is already deleted on {', '.join(d.account.name for d in chosen)}",
-                               f"nothing left to delete; see `campaigner post show {post_id}`")
-        said = ", ".join(f"{d.account.name}: {d.status.value}" for d in chosen)
+            raise InvalidInput(_("post {id} is already deleted on {accounts}")
+                               .format(id=post_id, accounts=", ".join(d.account.name for d in chosen)),
+                               _("nothing left to delete; see `campaigner post show {id}`").format(id=post_id))
+        said = ", ".join(f"{d.account.name}: {status_word(d.status.value)}" for d in chosen)
         waiting = any(states.can_move(S(d.status), S.CANCELLED) for d in chosen)
-        raise InvalidInput(f"post {post_id} has not gone out ({said})", "nothing to delete on the platform; "
-                           + (f"to stop it going out: campaigner post cancel {post_id}"
-                              + (f" --account {account}" if account else "") if waiting
-                              else f"see `campaigner post show {post_id}`"))
+        cancel = f"campaigner post cancel {post_id}" + (f" --account {account}" if account else "")
+        raise InvalidInput(_("post {id} has not gone out ({statuses})").format(id=post_id, statuses=said),
+                           _("nothing to delete on the platform; to stop it going out: {command}").format(command=cancel)
+                           if waiting else
+                           _("nothing to delete on the platform; see `campaigner post show {id}`").format(id=post_id))
     if done_by_hand and len(out) > 1 and account is None:
-        raise InvalidInput(f"post {post_id} went out on {len(out)} accounts ({', '.join(d.account.name for d in out)})",
-                           "say which one you deleted it on by hand: --account NAME")
+        raise InvalidInput(ngettext("post {id} went out on {n} account ({accounts})",
+                                    "post {id} went out on {n} accounts ({accounts})", len(out))
+                           .format(id=post_id, n=len(out), accounts=", ".join(d.account.name for d in out)),
+                           _("say which one you deleted it on by hand: --account NAME"))
 
 
 def delete(app: App, post_id: int, *, account: str | None = None, done_by_hand: bool = False) -> list[Done]:
@@ -180,15 +189,16 @@ def _run(app: App, post_id: int, job: _Job, config: AccountConfig) -> Done:
         if d is None:  # removed meanwhile (account remove --purge): nothing left to record
             return done
         if done.error is not None:
-            d.last_error = f"delete failed: {done.error}"
+            d.last_error = _("delete failed: {error}").format(error=done.error)
             d.updated_at = app.now()
         elif states.can_move(S(d.status), S.DELETED):
             _settle(d, app.now())
         elif d.status != S.DELETED:
             done.result = "failed"
-            done.error = InvalidInput(f"post {post_id} on {job.account} became {d.status.value} while it was being "
-                                      "deleted (its parts are deleted on the platform)",
-                                      f"see `campaigner post show {post_id}`")
+            done.error = InvalidInput(_("post {id} on {account} became {status} while it was being deleted (its "
+                                        "parts are deleted on the platform)")
+                                      .format(id=post_id, account=job.account, status=status_word(d.status.value)),
+                                      _("see `campaigner post show {id}`").format(id=post_id))
     return done
 
 
@@ -227,39 +237,48 @@ def _call(connector, remote_id: str, app: App, post_id: int, job: _Job, position
     from connectors.base import AuthExpired, NotSupported, Permanent, RateLimited, Transient, one_line
     from connectors.logsafe import redact
 
-    where = f"post {post_id} on {job.account}" + (f" (part {position + 1} of {job.of})" if job.of > 1 else "")
+    where = (_("post {id} on {account} (part {part} of {parts})") if job.of > 1 else
+             _("post {id} on {account}")).format(id=post_id, account=job.account, part=position + 1, parts=job.of)
     platform = job.platform
-    by_hand_fix = (f"delete it on {platform} yourself" + (f" ({job.url})" if job.url else "")
-                   + f", then record it: campaigner post delete {post_id} --account {job.account} --by-hand")
+    by_hand_fix = (_("delete it on {platform} yourself ({url}), then record it: {command}") if job.url else
+                   _("delete it on {platform} yourself, then record it: {command}")).format(
+        platform=platform, url=job.url, command=f"campaigner post delete {post_id} --account {job.account} --by-hand")
     try:
         connector.delete(remote_id)
     except NotSupported as exc:
-        return O.NOT_SUPPORTED, DeleteRefused(f"{platform} cannot delete {where} through its API ({exc})",
+        return O.NOT_SUPPORTED, DeleteRefused(_("{platform} cannot delete {where} through its API ({problem})")
+                                              .format(platform=platform, where=where, problem=exc),
                                               by_hand_fix, O.NOT_SUPPORTED, exc.http_status)
     except AuthExpired as exc:
         return O.AUTH_EXPIRED, DeleteRefused(
-            f"{platform} refused the credentials of {job.account} ({exc}); {where} is still there",
-            f"fix its secrets (campaigner account show {job.account}), then run the command again",
-            O.AUTH_EXPIRED, exc.http_status)
+            _("{platform} refused the credentials of {account} ({problem}); {where} is still there")
+            .format(platform=platform, account=job.account, problem=exc, where=where),
+            _("fix its secrets (campaigner account show {account}), then run the command again")
+            .format(account=job.account), O.AUTH_EXPIRED, exc.http_status)
     except RateLimited as exc:
         until = format_local(exc.retry_at, app.zone_for(None))
-        return O.RATE_LIMITED, DeleteRefused(f"{platform} is rate-limiting {job.account} until {until}; {where} "
-                                             "is still there", "run the command again after that",
-                                             O.RATE_LIMITED, exc.http_status)
+        return O.RATE_LIMITED, DeleteRefused(_("{platform} is rate-limiting {account} until {time}; {where} is still "
+                                               "there").format(platform=platform, account=job.account, time=until,
+                                                               where=where),
+                                             _("run the command again after that"), O.RATE_LIMITED, exc.http_status)
     except Permanent as exc:
-        return O.PERMANENT, DeleteRefused(f"{platform} refused to delete {where} ({exc.reason})",
-                                          f"it is still there; if it must go, {by_hand_fix}", O.PERMANENT,
-                                          exc.http_status)
+        return O.PERMANENT, DeleteRefused(_("{platform} refused to delete {where} ({problem})")
+                                          .format(platform=platform, where=where, problem=exc.reason),
+                                          _("it is still there; if it must go, {fix}").format(fix=by_hand_fix),
+                                          O.PERMANENT, exc.http_status)
     except Transient as exc:
         if exc.outcome_unknown:
             return O.UNKNOWN, DeleteRefused(
-                f"no answer from {platform} while deleting {where} ({exc}): it may or may not be gone",
-                "run the same command again (a post already gone counts as deleted)", O.UNKNOWN, exc.http_status)
-        return O.TRANSIENT, DeleteRefused(f"could not reach {platform} to delete {where} ({exc}); it is still there",
-                                          "try again later", O.TRANSIENT, exc.http_status)
+                _("no answer from {platform} while deleting {where} ({problem}): it may or may not be gone")
+                .format(platform=platform, where=where, problem=exc),
+                _("run the same command again (a post already gone counts as deleted)"), O.UNKNOWN, exc.http_status)
+        return O.TRANSIENT, DeleteRefused(_("could not reach {platform} to delete {where} ({problem}); it is still "
+                                            "there").format(platform=platform, where=where, problem=exc),
+                                          _("try again later"), O.TRANSIENT, exc.http_status)
     except Exception as exc:  # an answer the connector could not read: it may have been done
         why = one_line(redact(f"{type(exc).__name__}: {exc}"), 200)
         return O.UNKNOWN, DeleteRefused(
-            f"{platform}'s answer to deleting {where} could not be read ({why}): it may or may not be gone",
-            "run the same command again (a post already gone counts as deleted)", O.UNKNOWN)
+            _("{platform}'s answer to deleting {where} could not be read ({problem}): it may or may not be gone")
+            .format(platform=platform, where=where, problem=why),
+            _("run the same command again (a post already gone counts as deleted)"), O.UNKNOWN)
     return O.DELETED, None

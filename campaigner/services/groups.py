@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
+from campaigner.i18n import _, ngettext
 from campaigner.models import Account, Group, GroupMember
 
 
@@ -30,8 +31,9 @@ def get(session: Session, name: str) -> Group:
     group = find(session, name)
     if group is None:
         if session.scalar(select(Account.id).where(Account.name == name)) is not None:
-            raise NotFound(f"{name!r} is an account, not a group", "see `campaigner group list` for the groups")
-        raise NotFound(f"no group named {name!r}", "see `campaigner group list`")
+            raise NotFound(_("{name!r} is an account, not a group").format(name=name),
+                           _("see `campaigner group list` for the groups"))
+        raise NotFound(_("no group named {name!r}").format(name=name), _("see `campaigner group list`"))
     return group
 
 
@@ -78,7 +80,8 @@ def accounts_named(session: Session, name: str) -> list[Account]:
 
 
 def empty_group(name: str) -> InvalidInput:
-    return InvalidInput(f"group {name!r} has no accounts", f"add some first: campaigner group add {name} ACCOUNT…")
+    return InvalidInput(_("group {name!r} has no accounts").format(name=name),
+                        _("add some first: campaigner group add {name} ACCOUNT…").format(name=name))
 
 
 def name_taken_by_group(session: Session, name: str) -> bool:
@@ -107,9 +110,9 @@ def _accounts(session: Session, given: Sequence[str]) -> list[Account]:
     found = {a.name: a for a in session.scalars(select(Account).where(Account.name.in_(wanted)))}
     unknown = [n for n in wanted if n not in found]
     if unknown:
-        what = (f"no account named {unknown[0]!r}" if len(unknown) == 1
-                else f"no accounts named {', '.join(map(repr, unknown))}")
-        raise NotFound(what, "see `campaigner account list` (a group holds accounts that exist)")
+        what = (_("no account named {name!r}").format(name=unknown[0]) if len(unknown) == 1
+                else _("no accounts named {names}").format(names=", ".join(map(repr, unknown))))
+        raise NotFound(what, _("see `campaigner account list` (a group holds accounts that exist)"))
     return [found[n] for n in wanted]
 
 
@@ -119,17 +122,18 @@ def add(app: App, name: str, accounts: Sequence[str]) -> Changed:
     from campaigner.services.accounts import NAME_RE
 
     if not accounts:
-        raise InvalidInput("no account given", f"name the accounts: campaigner group add {name} ACCOUNT…")
+        raise InvalidInput(_("no account given"), _("name the accounts: campaigner group add {name} ACCOUNT…")
+                           .format(name=name))
     with db.write(app.engine) as s:
         db.lock_names(s)
         group = find(s, name)
         if group is None:
             if s.scalar(select(Account.id).where(Account.name == name)) is not None:
-                raise InvalidInput(f"{name!r} is already an account's name",
-                                   "give the group another name (accounts and groups need different names)")
+                raise InvalidInput(_("{name!r} is already an account's name").format(name=name),
+                                   _("give the group another name (accounts and groups need different names)"))
             if not NAME_RE.fullmatch(name):
-                raise InvalidInput(f"group name {name!r} is not allowed",
-                                   "use lower-case letters, digits, '-' and '_' (e.g. semua), up to 64 characters")
+                raise InvalidInput(_("group name {name!r} is not allowed").format(name=name),
+                                   _("use lower-case letters, digits, '-' and '_' (e.g. semua), up to 64 characters"))
         chosen = _accounts(s, accounts)
         created = group is None
         if group is None:
@@ -140,8 +144,10 @@ def add(app: App, name: str, accounts: Sequence[str]) -> Changed:
         start = max((m.position for m in group.members), default=-1) + 1
         new = [a for a in chosen if a.id not in have]
         if not new:
-            raise InvalidInput(f"{_listed(a.name for a in chosen)} {'is' if len(chosen) == 1 else 'are'} already in "
-                               f"group {name!r}", f"nothing to add (see `campaigner group show {name}`)")
+            raise InvalidInput(ngettext("{accounts} is already in group {name!r}", "{accounts} are already in group "
+                                        "{name!r}", len(chosen)).format(accounts=_listed(a.name for a in chosen),
+                                                                        name=name),
+                               _("nothing to add (see `campaigner group show {name}`)").format(name=name))
         for i, a in enumerate(new):
             group.members.append(GroupMember(account_id=a.id, position=start + i, account=a))
         return Changed(name, [m.account.name for m in group.members], [a.name for a in new],
@@ -161,8 +167,9 @@ def remove(app: App, name: str, accounts: Sequence[str] = ()) -> Changed:
         ids = {a.id for a in chosen}
         out = [m for m in group.members if m.account_id in ids]
         if not out:
-            raise InvalidInput(f"{_listed(a.name for a in chosen)} {'is' if len(chosen) == 1 else 'are'} not in "
-                               f"group {name!r}", f"nothing to take out (see `campaigner group show {name}`)")
+            raise InvalidInput(ngettext("{accounts} is not in group {name!r}", "{accounts} are not in group {name!r}",
+                                        len(chosen)).format(accounts=_listed(a.name for a in chosen), name=name),
+                               _("nothing to take out (see `campaigner group show {name}`)").format(name=name))
         for m in out:
             group.members.remove(m)
         return Changed(name, [m.account.name for m in group.members], [m.account.name for m in out],

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError
+from campaigner.i18n import _
 from campaigner.models import Approval, CalendarImport, Delivery, Post
 from campaigner.models import DeliveryStatus as S
 
@@ -62,8 +63,8 @@ def beat(session: Session, import_id: int, now: datetime) -> None:
     """Say the import is alive (with each chunk); refuse to go on when it was taken for abandoned
     (it is being discarded, or was)."""
     if db.rowcount(session.execute(_owned(import_id).values(beat_at=now))) != 1:
-        raise CampaignerError("the import was stopped for too long and what it wrote was removed as abandoned",
-                              "run the import again")
+        raise CampaignerError(_("the import was stopped for too long and what it wrote was removed as abandoned"),
+                              _("run the import again"))
 
 
 def finish(session: Session, import_id: int, now: datetime, *, drafts: bool = False) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from campaigner.app import App
 from campaigner.errors import InvalidInput
+from campaigner.i18n import _, ngettext
 from campaigner.media_store import MediaStore, Staged
 from campaigner.models import Account, Campaign, Delivery, PostingSlot
 from campaigner.services import accounts as accounts_svc
@@ -26,10 +27,9 @@ from campaigner.services import campaigns as campaigns_svc
 from campaigner.services import groups as groups_svc
 from campaigner.states import ACTIVE
 from campaigner.times import format_local, local_day_bounds, parse_when
-from campaigner.wording import plural
 from connectors.registry import platform_info
 from content.hashtags import fit_hashtags, hashtags_in
-from content.length import check_length, limit_for
+from content.length import check_length, limit_for, unit_label
 from content.media import MediaFacts, check_facts, media_rules
 from content.platforms import platform_record
 from content.tag_limits import tag_problems
@@ -53,7 +53,7 @@ class When:
     def from_options(cls, at: str | None, now: bool, next_slot: bool) -> "When":
         given = [x for x in (at is not None, now, next_slot) if x]
         if len(given) != 1:
-            raise InvalidInput("say when the post goes out", "give exactly one of --at TIME, --next-slot or --now")
+            raise InvalidInput(_("say when the post goes out"), _("give exactly one of --at TIME, --next-slot or --now"))
         return cls("at", at) if at is not None else cls("now") if now else cls("next_slot")
 
 
@@ -270,22 +270,24 @@ class Planner:
         ``kept_variants`` names the platforms of variants kept from before, which may outlive
         their platform's targets (a new variant needs a target on its platform)."""
         if not draft.accounts:
-            raise InvalidInput("no target account", "give one or more with --to NAME[,NAME…]")
+            raise InvalidInput(_("no target account"), _("give one or more with --to NAME[,NAME…]"))
         _no_nul(draft)
         targets = self.targets(list(dict.fromkeys(draft.accounts)))
         campaign = self.campaign(draft.campaign) if draft.campaign else None
         platforms = {self._target(a).platform for a in targets}
         for platform in draft.variants:
             if platform not in platforms and platform not in kept_variants:
-                raise InvalidInput(f"there is a variant for {platform} but no target account is on {platform}",
-                                   "remove the variant or add such an account to --to")
+                raise InvalidInput(_("there is a variant for {platform} but no target account is on {platform}")
+                                   .format(platform=platform), _("remove the variant or add such an account to --to"))
         link = draft.link.strip() if draft.link else None
         if link and not link.lower().startswith(("http://", "https://")):
-            raise InvalidInput(f"link {link!r} is not an http(s) URL", "give the full address, e.g. https://kspi.or.id/…")
+            raise InvalidInput(_("link {link!r} is not an http(s) URL").format(link=link),
+                               _("give the full address, e.g. https://kspi.or.id/…"))
         self._platform_rules(draft, targets)
         media = self._media(draft, platforms)
         if draft.expires is not None and draft.max_late is not None:
-            raise InvalidInput("--expires and --max-late both set how late the post may go out", "give one of them")
+            raise InvalidInput(_("--expires and --max-late both set how late the post may go out"),
+                               _("give one of them"))
         deliveries = []
         approval_by = []
         for account in targets:
@@ -318,20 +320,25 @@ class Planner:
             target = self._target(account)
             record = platform_record(target.platform)
             if draft.thread and not record.threads:
-                raise InvalidInput(f"{record.label} has no threads, and this post is one (for {target.name})",
-                                   "make each part its own row, or take " + target.name + " out of this row's accounts"
-                                   if csv else f"queue each part as its own post, or leave {target.name} out of --to")
+                fix = (_("make each part its own row, or take {account} out of this row's accounts") if csv else
+                       _("queue each part as its own post, or leave {account} out of --to"))
+                raise InvalidInput(_("{platform} has no threads, and this post is one (for {account})")
+                                   .format(platform=record.label, account=target.name), fix.format(account=target.name))
             if record.media.required and not draft.media:
-                raise InvalidInput(f"{record.label} needs a photo or video (for {target.name})",
-                                   "give a file in this row's media column" if csv else "add --media FILE")
+                raise InvalidInput(_("{platform} needs a photo or video (for {account})")
+                                   .format(platform=record.label, account=target.name),
+                                   _("give a file in this row's media column") if csv else _("add --media FILE"))
         if draft.media and self.app.settings.media is None:
             by_url = sorted({platform_record(p).label for p in {self._target(a).platform for a in targets}
                              if platform_info(p).media_by_url})
             if by_url:
-                raise InvalidInput(f"{' and '.join(by_url)} fetch{'es' if len(by_url) == 1 else ''} media from a public "
-                                   f"address, and the config file {self.app.settings.config_file} has no [media] table",
-                                   "set [media] public_url and public_dir (or a bucket) there (see the README, "
-                                   '"Public media for Instagram and Threads")')
+                raise InvalidInput(ngettext("{platforms} fetches media from a public address, and the config file "
+                                            "{file} has no [media] table",
+                                            "{platforms} fetch media from a public address, and the config file "
+                                            "{file} has no [media] table", len(by_url))
+                                   .format(platforms=_(" and ").join(by_url), file=self.app.settings.config_file),
+                                   _("set [media] public_url and public_dir (or a bucket) there (see the README, "
+                                     '"Public media for Instagram and Threads")'))
 
     def _campaign_tags(self, target: _Target, campaign: Campaign | None) -> tuple[list[str], int, int] | None:
         """The tags ``campaign`` appends on ``target``'s posts and the length budget for them
@@ -360,7 +367,7 @@ class Planner:
         else:
             parts = [source.strip()]
         if not parts or not parts[0]:
-            raise InvalidInput("the post text is empty", "give the text as an argument or with --file")
+            raise InvalidInput(_("the post text is empty"), _("give the text as an argument or with --file"))
         limit = target.char_limit
         first = parts[0]
         if link and link not in first:
@@ -388,9 +395,11 @@ class Planner:
             result = first_check if i == 0 and first_check is not None else \
                 check_length(part, platform, limit=limit, has_media=has_media and i == 0)
             if not result.ok:
-                where = f"part {i + 1} of the thread" if len(parts) > 1 else "the text"
-                raise InvalidInput(f"{where} is too long for {target.name} ({platform}): "
-                                   f"{result.count} of {result.limit} {result.unit}", f"{result.hint}")
+                what = (_("part {part} of the thread is too long for {account} ({platform}): {count} of {limit} "
+                          "{unit}") if len(parts) > 1 else
+                        _("the text is too long for {account} ({platform}): {count} of {limit} {unit}"))
+                raise InvalidInput(what.format(part=i + 1, account=target.name, platform=platform, count=result.count,
+                                               limit=result.limit, unit=unit_label(result.unit)), f"{result.hint}")
         if target.tag_limits:
             self._check_tags(parts, written, target, campaign)
         return parts
@@ -402,10 +411,15 @@ class Planner:
         for i, part in enumerate(parts):
             added = len(hashtags_in(part)) - len(hashtags_in(written)) if i == 0 and part != written else 0
             problems = tag_problems(part, target.platform, added=max(0, added),
-                                    added_by=f"campaign {campaign.slug}" if campaign is not None else "")
+                                    added_by=_("campaign {slug}").format(slug=campaign.slug) if campaign is not None
+                                    else "")
             if problems:
-                where = f"part {i + 1} of the thread for" if len(parts) > 1 else "the text for"
-                raise InvalidInput.from_message(problems[0], prefix=f"{where} {target.name} has ")
+                problem, sep, how = problems[0].rpartition(" — ")
+                if not sep:
+                    problem, how = problems[0], ""
+                what = (_("part {part} of the thread for {account} has {problem}") if len(parts) > 1 else
+                        _("the text for {account} has {problem}"))
+                raise InvalidInput(what.format(part=i + 1, account=target.name, problem=problem), how or None)
 
     def _due_time(self, when: When, target: _Target) -> tuple[datetime, bool]:
         """When ``when`` falls for ``target``'s account: (due, slot based)."""
@@ -419,11 +433,12 @@ class Planner:
             shown = repr(when.text.strip())
             year = re.match(r"\s*(\d{4})-", when.text)  # absolute forms start with the year; "+N…" goes ahead
             if year and int(year.group(1)) < self.now.year:
-                raise InvalidInput(f"the time {shown} is in the past", "pick a later time, or use --now") from None
+                raise InvalidInput(_("the time {time} is in the past").format(time=shown),
+                                   _("pick a later time, or use --now")) from None
             raise self._too_far(shown) from None
         if due < self.now:
-            raise InvalidInput(f"the time {format_local(due, target.zone)} is in the past",
-                               "pick a later time, or use --now")
+            raise InvalidInput(_("the time {time} is in the past").format(time=format_local(due, target.zone)),
+                               _("pick a later time, or use --now"))
         if due > self.latest:
             raise self._too_far(format_local(due, target.zone))
         return due, False
@@ -433,18 +448,21 @@ class Planner:
         try:
             expires = parse_when(text, target.zone, self.now)
         except OverflowError:
-            raise InvalidInput(f"--expires {text.strip()!r} is out of range", "give a time like --at's") from None
+            raise InvalidInput(_("--expires {text!r} is out of range").format(text=text.strip()),
+                               _("give a time like --at's")) from None
         except InvalidInput as exc:
             raise InvalidInput(f"--expires: {exc.what}", exc.fix) from None
         if expires <= due:
-            raise InvalidInput(f"--expires {format_local(expires, target.zone)} is not after the post's time "
-                               f"{format_local(due, target.zone)} on {target.name}",
-                               "give a later --expires, or --max-late DURATION")
+            raise InvalidInput(_("--expires {expires} is not after the post's time {time} on {account}")
+                               .format(expires=format_local(expires, target.zone), time=format_local(due, target.zone),
+                                       account=target.name),
+                               _("give a later --expires, or --max-late DURATION"))
         return expires
 
     @staticmethod
     def _too_far(shown: str) -> InvalidInput:
-        return InvalidInput(f"the time {shown} is too far ahead", f"queue posts at most {MAX_AHEAD_YEARS} years ahead")
+        return InvalidInput(_("the time {time} is too far ahead").format(time=shown),
+                            _("queue posts at most {n} years ahead").format(n=MAX_AHEAD_YEARS))
 
     def next_free_slot(self, account: Account) -> datetime:
         from content.slots import WeeklySlot, slot_times
@@ -455,8 +473,9 @@ class Planner:
                                            select(PostingSlot).where(PostingSlot.account_id == account.id))]
         slots = self._slots[account.id]
         if not slots:
-            raise InvalidInput(f"account {account.name!r} has no posting slots",
-                               f'set them with: campaigner slots set {account.name} "mon-fri 08:00,12:00,19:00"')
+            raise InvalidInput(_("account {name!r} has no posting slots").format(name=account.name),
+                               _('set them with: campaigner slots set {name} "mon-fri 08:00,12:00,19:00"')
+                               .format(name=account.name))
         zone = self.zone(account)
         taken = self.taken_times(account)
         for t in slot_times(slots, zone, self.now, self.now + timedelta(days=SLOT_HORIZON_DAYS)):
@@ -466,8 +485,9 @@ class Planner:
             if cap and self.day_count(account, t.astimezone(zone).date()) >= cap:
                 continue
             return t
-        raise InvalidInput(f"account {account.name!r} has no free slot in the next {SLOT_HORIZON_DAYS} days",
-                           "add slots with `campaigner slots set` or give --at")
+        raise InvalidInput(_("account {name!r} has no free slot in the next {n} days")
+                           .format(name=account.name, n=SLOT_HORIZON_DAYS),
+                           _("add slots with `campaigner slots set` or give --at"))
 
     def _check_cap(self, account: Account, due: datetime) -> None:
         """Count ``due`` against the account's daily cap."""
@@ -477,14 +497,19 @@ class Planner:
         count = self.day_count(account, day)
         cap = target.daily_cap
         if cap and count + 1 > cap:
+            posts = ngettext("{n} post", "{n} posts", count + 1).format(n=f"{count + 1:,}")
+            shown = format_local(due, zone).split()[-1]
             if cap != account.daily_cap:  # the platform's own quota, which no setting raises
-                raise InvalidInput(f"account {target.name!r} would have {plural(count + 1, 'post')} on {day} "
-                                   f"({format_local(due, zone).split()[-1]}), above {target.platform}'s publishing "
-                                   f"quota of {plural(cap, 'post')} in 24 hours", "pick another day")
-            raise InvalidInput(f"account {target.name!r} would have {plural(count + 1, 'post')} on {day} "
-                               f"({format_local(due, zone).split()[-1]}), above its daily cap of {cap}",
-                               f"pick another day or raise the cap (campaigner account edit {target.name} "
-                               f"--daily-cap N)")
+                raise InvalidInput(ngettext("account {name!r} would have {posts} on {day} ({zone}), above {platform}'s "
+                                            "publishing quota of {cap} post in 24 hours",
+                                            "account {name!r} would have {posts} on {day} ({zone}), above {platform}'s "
+                                            "publishing quota of {cap} posts in 24 hours", cap)
+                                   .format(name=target.name, posts=posts, day=day, zone=shown, platform=target.platform,
+                                           cap=f"{cap:,}"), _("pick another day"))
+            raise InvalidInput(_("account {name!r} would have {posts} on {day} ({zone}), above its daily cap of {cap}")
+                               .format(name=target.name, posts=posts, day=day, zone=shown, cap=cap),
+                               _("pick another day or raise the cap (campaigner account edit {name} --daily-cap N)")
+                               .format(name=target.name))
         booked = self._booked(account)
         booked.per_day[day] += 1
         if self.keep_times:
@@ -497,27 +522,35 @@ class Planner:
         staged = [self.media.stage(p) for p in paths]  # each file read once: the checks see the copy
         problems = [s for s in staged if isinstance(s, str)]  # missing, a folder, unreadable
         if problems:
-            raise InvalidInput.from_message(problems[0], prefix="cannot attach ")
+            what, sep, how = problems[0].rpartition(" — ")
+            if not sep:
+                what, how = problems[0], ""
+            raise InvalidInput(_("cannot attach {problem}").format(problem=what), how or None)
         files = [s for s in staged if not isinstance(s, str)]
-        prepared: list[dict[str, Prepared]] = [{} for _ in files]
+        prepared: list[dict[str, Prepared]] = [{} for _file in files]
         broken: list[str] = []  # every platform whose limits a file breaks, not just the first
         for platform in sorted(platforms):
             facts = []
             for i, f in enumerate(files):
                 r = self._prepared(f, platform, draft.keep_metadata)
                 if isinstance(r, str):
-                    broken.append(f"on {platform}: {r}")
+                    broken.append(_("on {platform}: {problem}").format(platform=platform, problem=r))
                     facts.append(f.facts)
                     continue
                 if r is not None:
                     prepared[i][platform] = r
                 facts.append(MediaFacts(f.facts.name, r.staged.facts.size, r.staged.facts.mime) if r else f.facts)
-            broken += [f"on {platform}: {p}" for p in check_facts(facts, platform)]
+            broken += [_("on {platform}: {problem}").format(platform=platform, problem=p)
+                       for p in check_facts(facts, platform)]
         if broken:
-            what, _, how = broken[0].rpartition(" — ")
-            more = f" (and {len(broken) - 1} more: {'; '.join(b.rpartition(' — ')[0] for b in broken[1:])})" \
-                if len(broken) > 1 else ""
-            raise InvalidInput(f"media not accepted {what}{more}", how or None)
+            what, _sep, how = broken[0].rpartition(" — ")
+            if len(broken) > 1:
+                message = ngettext("media not accepted {what} (and {n} more: {others})",
+                                   "media not accepted {what} (and {n} more: {others})", len(broken) - 1)
+            else:
+                message = _("media not accepted {what}")
+            raise InvalidInput(message.format(what=what, n=len(broken) - 1,
+                                              others="; ".join(b.rpartition(" — ")[0] for b in broken[1:])), how or None)
         alts = list(draft.alt_texts) + [""] * (len(paths) - len(draft.alt_texts))
         return [MediaInfo(p, f.facts.mime or "application/octet-stream", alts[i], f, prepared[i])
                 for i, (p, f) in enumerate(zip(paths, files))]
@@ -568,10 +601,12 @@ def _no_nul(draft: Draft) -> None:
     file that is not what it seems."""
     fields = [draft.text, draft.link or "", *draft.variants.values(), *draft.alt_texts]
     if any("\x00" in value for value in fields):
-        what = ("the text" if "\x00" in draft.text else "the link" if "\x00" in (draft.link or "") else
-                "a variant" if any("\x00" in t for t in draft.variants.values()) else "an alt text")
-        raise InvalidInput(f"{what} holds a NUL character (byte 0x00), which is not text",
-                           "remove it (was the file saved as text?)")
+        what = (_("the text holds a NUL character (byte 0x00), which is not text") if "\x00" in draft.text else
+                _("the link holds a NUL character (byte 0x00), which is not text") if "\x00" in (draft.link or "")
+                else _("a variant holds a NUL character (byte 0x00), which is not text")
+                if any("\x00" in t for t in draft.variants.values()) else
+                _("an alt text holds a NUL character (byte 0x00), which is not text"))
+        raise InvalidInput(what, _("remove it (was the file saved as text?)"))
 
 
 def _years_later(t: datetime, years: int) -> datetime:

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, selectinload
 from campaigner import db, lateness, states
 from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
+from campaigner.i18n import _, ngettext
+from campaigner.status_words import status_word
 from campaigner.media_store import keep
 from campaigner.models import (Account, Attempt, AttemptOutcome as O, Campaign, Delivery, DeliveryPart, Post, PostMedia,
                                Reply)
@@ -44,7 +46,7 @@ def get(session: Session, post_id: int) -> Post:
                                                    selectinload(Post.reviews),
                                                    selectinload(Post.answers).selectinload(Reply.delivery)])
     if post is None:
-        raise NotFound(f"no post with id {post_id}", "see `campaigner post list`")
+        raise NotFound(_("no post with id {id}").format(id=post_id), _("see `campaigner post list`"))
     return post
 
 
@@ -236,7 +238,8 @@ def list_deliveries(app: App, *, status: str | None = None, campaign: str | None
         try:
             q = q.where(Delivery.status == S(status))
         except ValueError:
-            raise InvalidInput(f"unknown status {status!r}", f"use one of {', '.join(s.value for s in S)}") from None
+            raise InvalidInput(_("unknown status {status!r}").format(status=status),
+                               _("use one of {statuses}").format(statuses=", ".join(s.value for s in S))) from None
     with db.read(app.engine) as s:
         if campaign:
             q = q.where(Post.campaign_id == get_campaign(s, campaign).id)
@@ -256,23 +259,26 @@ def show(app: App, post_id: int) -> Post:
 def not_importing(post: Post) -> None:
     """Refuse to change a post whose CSV import has not ended (it is not queued yet)."""
     if any(d.status == S.IMPORTING for d in post.deliveries):
-        raise InvalidInput(f"post {post.id} belongs to a CSV import that has not ended",
-                           "wait for the import to end (if its process died, `campaigner init` removes what it "
-                           "wrote)")
+        raise InvalidInput(_("post {id} belongs to a CSV import that has not ended").format(id=post.id),
+                           _("wait for the import to end (if its process died, `campaigner init` removes what it "
+                             "wrote)"))
 
 
 def _locked(post: Post, action: str) -> None:
     not_importing(post)
     for d in post.deliveries:
         if d.status in states.WENT_OUT:
-            raise InvalidInput(f"post {post.id} is already {d.status.value} on {d.account.name}",
-                               f"a post that went out cannot be changed; to take it down: campaigner post delete "
-                               f"{post.id}, then queue a new post" if d.status == S.PUBLISHED else
-                               "a post that went out cannot be changed; queue a new post")
+            raise InvalidInput(_("post {id} is already {status} on {account}")
+                               .format(id=post.id, status=status_word(d.status.value), account=d.account.name),
+                               _("a post that went out cannot be changed; to take it down: campaigner post delete "
+                                 "{id}, then queue a new post").format(id=post.id) if d.status == S.PUBLISHED else
+                               _("a post that went out cannot be changed; queue a new post"))
         if d.status not in states.EDITABLE:
-            raise InvalidInput(f"post {post.id} is already {d.status.value} on {d.account.name}",
-                               f"{action} is only possible before anything goes out; "
-                               "cancel it and queue a new post")
+            raise InvalidInput(_("post {id} is already {status} on {account}")
+                               .format(id=post.id, status=status_word(d.status.value), account=d.account.name),
+                               _("editing is only possible before anything goes out; cancel it and queue a new post")
+                               if action == "editing" else
+                               f"{action} is only possible before anything goes out; cancel it and queue a new post")
 
 
 def edit(app: App, post_id: int, *, text: str | None = None, when: When | None = None, link: str | None = None,
@@ -297,14 +303,15 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
         if post.answers_reply_id is not None and (accounts is not None or media is not None or link is not None
                                                   or campaign is not None or variants or drop_variants
                                                   or thread is not None):
-            raise InvalidInput(f"post {post.id} answers reply {post.answers_reply_id}: it is text only, on the "
-                               "account that was replied to",
-                               "change its text or time, or cancel it and answer again with `campaigner replies "
-                               "answer`")
+            raise InvalidInput(_("post {id} answers reply {reply}: it is text only, on the account that was replied "
+                                 "to").format(id=post.id, reply=post.answers_reply_id),
+                               _("change its text or time, or cancel it and answer again with `campaigner replies "
+                                 "answer`"))
         current = [d for d in post.deliveries if d.status in _EDITED]
         if accounts is None and not current:
-            raise InvalidInput(f"post {post.id} has no queued, failed or expired delivery to edit",
-                               f"queue a new post (its deliveries are {post.deliveries[0].status.value})")
+            raise InvalidInput(_("post {id} has no queued, failed or expired delivery to edit").format(id=post.id),
+                               _("queue a new post (its deliveries are {status})")
+                               .format(status=status_word(post.deliveries[0].status.value)))
         # what a person approved changes: it waits for approval again (a new time alone does not)
         content = (text, link, campaign, variants, thread, accounts, media)
         changed = any(v is not None for v in content) or bool(drop_variants)
@@ -365,9 +372,10 @@ def edit(app: App, post_id: int, *, text: str | None = None, when: When | None =
                 d.expires_at, d.max_late_minutes = planned.expires_at, max_late
             elif d.expires_at is not None and d.expires_at <= planned.due_at:
                 zone = app.zone_for(d.account.timezone)
-                raise InvalidInput(f"post {post.id} expires at {format_local(d.expires_at, zone)} on {d.account.name}, "
-                                   f"not after its new time {format_local(planned.due_at, zone)}",
-                                   "give a later --expires too, or --max-late DURATION")
+                raise InvalidInput(_("post {id} expires at {expires} on {account}, not after its new time {time}")
+                                   .format(id=post.id, expires=format_local(d.expires_at, zone), account=d.account.name,
+                                           time=format_local(planned.due_at, zone)),
+                                   _("give a later --expires too, or --max-late DURATION"))
             d.due_at, d.slot_based, d.next_attempt_at, d.updated_at = planned.due_at, planned.slot_based, None, now
             d.parts.clear()
             s.flush()  # old parts (and their keys) go before the new ones arrive
@@ -389,9 +397,10 @@ def _edited_variants(post: Post, variants: dict[str, str], drop: Sequence[str]) 
     merged = {**post.variants, **variants}
     for platform in drop:
         if platform not in post.variants:
-            have = f" (it has variants for {', '.join(sorted(post.variants))})" if post.variants else ""
-            raise InvalidInput(f"post {post.id} has no variant for {platform}",
-                               f"leave out --no-variant {platform}{have}")
+            fix = (_("leave out --no-variant {platform} (it has variants for {platforms})") if post.variants else
+                   _("leave out --no-variant {platform}"))
+            raise InvalidInput(_("post {id} has no variant for {platform}").format(id=post.id, platform=platform),
+                               fix.format(platform=platform, platforms=", ".join(sorted(post.variants))))
         del merged[platform]
     return merged
 
@@ -404,8 +413,9 @@ def cancel(app: App, post_id: int, *, account: str | None = None) -> list[Delive
         not_importing(post)
         busy = [d for d in chosen if d.status == S.PUBLISHING]
         if busy:
-            raise InvalidInput(f"post {post_id} is being published on {busy[0].account.name} right now",
-                               f"wait a moment and check `campaigner post show {post_id}`")
+            raise InvalidInput(_("post {id} is being published on {account} right now")
+                               .format(id=post_id, account=busy[0].account.name),
+                               _("wait a moment and check `campaigner post show {id}`").format(id=post_id))
         todo = [d for d in chosen if states.can_move(S(d.status), S.CANCELLED)]
         if not todo:
             raise _nothing_to_cancel(post_id, chosen, account)
@@ -422,7 +432,8 @@ def deliveries_on(s: Session, post: Post, account: str | None) -> list[Delivery]
     ids = {a.id for a in groups.accounts_named(s, account)}
     chosen = [d for d in post.deliveries if d.account_id in ids]
     if not chosen:
-        raise NotFound(f"post {post.id} has no delivery on {account}", f"see `campaigner post show {post.id}`")
+        raise NotFound(_("post {id} has no delivery on {account}").format(id=post.id, account=account),
+                       _("see `campaigner post show {id}`").format(id=post.id))
     return chosen
 
 
@@ -431,16 +442,18 @@ def _nothing_to_cancel(post_id: int, chosen: Sequence[Delivery], account: str | 
     by_status: dict[str, list[str]] = {}
     for d in chosen:
         by_status.setdefault(d.status.value, []).append(d.account.name)
-    said = [f"{status} on {', '.join(by_status[status])}" for status in ("published", "deleted", "cancelled")
-            if status in by_status]
-    what = f"post {post_id} is already " + (" and ".join([", ".join(said[:-1]), said[-1]]) if len(said) > 1
-                                            else said[0])
+    said = [_("{status} on {accounts}").format(status=status_word(status), accounts=", ".join(by_status[status]))
+            for status in ("published", "deleted", "cancelled") if status in by_status]
+    what = _("post {id} is already {states}").format(
+        id=post_id, states=_("{list} and {last}").format(list=", ".join(said[:-1]), last=said[-1]) if len(said) > 1
+        else said[0])
     if "published" not in by_status:
-        return InvalidInput(what, f"nothing left to cancel; see `campaigner post show {post_id}`")
+        return InvalidInput(what, _("nothing left to cancel; see `campaigner post show {id}`").format(id=post_id))
     delete = f"campaigner post delete {post_id}" + (f" --account {account}" if account else "")
     if len(by_status) == 1:
-        return InvalidInput(what, f"it cannot be cancelled any more; to take it down: {delete}")
-    return InvalidInput(what, f"nothing left to cancel; to take the published post down: {delete}")
+        return InvalidInput(what, _("it cannot be cancelled any more; to take it down: {command}").format(command=delete))
+    return InvalidInput(what, _("nothing left to cancel; to take the published post down: {command}")
+                        .format(command=delete))
 
 
 def _send_anyway(d: Delivery) -> None:
@@ -459,8 +472,10 @@ def retry(app: App, post_id: int, *, account: str | None = None) -> list[Deliver
         post = get(s, post_id)
         todo = [d for d in deliveries_on(s, post, account) if d.status in (S.FAILED, S.EXPIRED)]
         if not todo:
-            raise InvalidInput(f"post {post_id} has no failed or expired delivery" + (f" on {account}" if account else ""),
-                               f"see `campaigner post show {post_id}`")
+            what = (_("post {id} has no failed or expired delivery on {account}") if account else
+                    _("post {id} has no failed or expired delivery"))
+            raise InvalidInput(what.format(id=post_id, account=account),
+                               _("see `campaigner post show {id}`").format(id=post_id))
         for d in todo:
             states.move(d, S.QUEUED, why="retry")
             _send_anyway(d)
@@ -516,22 +531,26 @@ def _pick_unconfirmed(s: Session, post_id: int, account: str | None, *, lock: bo
     if acc is not None:
         chosen = [d for d in post.deliveries if d.account_id == acc.id]
         if not chosen:
-            raise NotFound(f"post {post_id} has no delivery on {account}", f"see `campaigner post show {post_id}`")
+            raise NotFound(_("post {id} has no delivery on {account}").format(id=post_id, account=account),
+                           _("see `campaigner post show {id}`").format(id=post_id))
     else:
         chosen = [d for d in post.deliveries if d.status == S.UNCONFIRMED] or post.deliveries
         if len(chosen) > 1:
             if chosen[0].status == S.UNCONFIRMED:
-                raise InvalidInput(f"post {post_id} is unconfirmed on {len(chosen)} accounts "
-                                   f"({', '.join(d.account.name for d in chosen)})", "say which with --account NAME")
-            raise InvalidInput(f"post {post_id} has no unconfirmed delivery ("
-                               + ", ".join(f"{d.account.name}: {d.status.value}" for d in chosen) + ")",
-                               "nothing to reconcile")
+                raise InvalidInput(ngettext("post {id} is unconfirmed on {n} account ({accounts})",
+                                            "post {id} is unconfirmed on {n} accounts ({accounts})", len(chosen))
+                                   .format(id=post_id, n=len(chosen), accounts=", ".join(d.account.name for d in chosen)),
+                                   _("say which with --account NAME"))
+            raise InvalidInput(_("post {id} has no unconfirmed delivery ({statuses})").format(
+                id=post_id, statuses=", ".join(f"{d.account.name}: {status_word(d.status.value)}" for d in chosen)),
+                _("nothing to reconcile"))
     d = chosen[0]
     if lock:  # PostgreSQL: a worker's claim skips it until we commit (SQLite: BEGIN IMMEDIATE)
         s.refresh(d, with_for_update=True)
     if d.status != S.UNCONFIRMED:
-        raise InvalidInput(f"post {post_id} is not unconfirmed on {d.account.name} (it is {d.status.value})",
-                           "nothing to reconcile")
+        raise InvalidInput(_("post {id} is not unconfirmed on {account} (it is {status})")
+                           .format(id=post_id, account=d.account.name, status=status_word(d.status.value)),
+                           _("nothing to reconcile"))
     return d
 
 
@@ -598,11 +617,12 @@ def _found_ref(platform: str, value: str) -> tuple[str, str | None]:
     """(remote id, url) from what a person pasted: a post's URL or its id."""
     value = value.strip()
     if not value or any(c.isspace() for c in value):
-        raise InvalidInput(f"{value!r} is not a post URL or id", "paste the post's address, e.g. https://t.me/channel/123")
+        raise InvalidInput(_("{value!r} is not a post URL or id").format(value=value),
+                           _("paste the post's address, e.g. https://t.me/channel/123"))
     if not value.lower().startswith(("http://", "https://")):
         if "/" in value and not value.startswith("at://"):
-            raise InvalidInput(f"{value!r} looks like an address without https://",
-                               "paste the whole address (https://…) or just the post's id")
+            raise InvalidInput(_("{value!r} looks like an address without https://").format(value=value),
+                               _("paste the whole address (https://…) or just the post's id"))
         return value, None
     from urllib.parse import urlsplit
 
@@ -612,7 +632,8 @@ def _found_ref(platform: str, value: str) -> tuple[str, str | None]:
     info = platform_info(platform)
     rid = info.post_id(url, [p for p in url.path.split("/") if p])
     if rid is None:
-        raise InvalidInput(f"cannot tell the {platform} post id from {value}", f"give {info.id_hint} instead: --found ID")
+        raise InvalidInput(_("cannot tell the {platform} post id from {value}").format(platform=platform, value=value),
+                           _("give {hint} instead: --found ID").format(hint=info.id_hint))
     return rid, value
 
 
@@ -621,7 +642,7 @@ def resolve_unconfirmed(app: App, post_id: int, *, account: str | None = None, f
     """A person settles an unconfirmed delivery: ``found`` (its URL or id: the part is on the
     platform, recorded as published) or ``resend`` (it is not there: send it again)."""
     if (found is None) == (not resend):
-        raise InvalidInput("say what you found on the platform", "give --found URL_OR_ID or --resend")
+        raise InvalidInput(_("say what you found on the platform"), _("give --found URL_OR_ID or --resend"))
     now = app.now()
     with db.write(app.engine) as s:
         d = _pick_unconfirmed(s, post_id, account, lock=True)
@@ -632,9 +653,10 @@ def resolve_unconfirmed(app: App, post_id: int, *, account: str | None = None, f
                 part.remote_id, part.remote_url = _found_ref(d.account.platform, found)
                 # it went out during the call whose answer was lost
                 part.published_at = unknown[-1].started_at if unknown else now
-            return _settle(s, d, part, now, O.RESOLVED_FOUND, f"found on the platform: {found.strip()}")
+            return _settle(s, d, part, now, O.RESOLVED_FOUND,
+                           _("found on the platform: {found}").format(found=found.strip()))
         return _settle(s, d, part, now, O.RESOLVED_RESEND,
-                       f"checked on {d.account.name}: not there, sending again")
+                       _("checked on {account}: not there, sending again").format(account=d.account.name))
 
 
 def outgoing_post(app: App, d: Delivery, part: DeliveryPart):
@@ -650,8 +672,8 @@ def outgoing_post(app: App, d: Delivery, part: DeliveryPart):
 
         reply = d.post.answers
         if reply is None:
-            raise Permanent(f"the reply that post {d.post_id} answers is no longer stored: it cannot go out as an "
-                            "answer")
+            raise Permanent(_("the reply that post {id} answers is no longer stored: it cannot go out as an answer")
+                            .format(id=d.post_id))
         return OutgoingPost(text=part.text, idempotency_key=part.idempotency_key, reply_to=reply.remote_id,
                             thread_root=reply.delivery.remote_id, answer=True, scheduled_for=d.due_at,
                             progress=part.progress)
@@ -745,21 +767,23 @@ def check_unconfirmed(app: App, post_id: int, *, account: str | None = None) -> 
     try:
         found = connector.find_existing(outgoing, since)
     except ConnectorError as exc:
-        raise ConfigError(f"could not look for post {post_id} on {acc.name} ({exc})",
-                          "try again later (the worker keeps looking by itself unless a person must decide)") from None
+        raise ConfigError(_("could not look for post {id} on {account} ({problem})")
+                          .format(id=post_id, account=acc.name, problem=exc),
+                          _("try again later (the worker keeps looking by itself unless a person must decide)")) \
+            from None
     now = app.now()
     with db.write(app.engine) as s:
         d = _pick_unconfirmed(s, post_id, acc.name, lock=True)
         pending = pending_part(d)
         if pending is None or pending.position != part.position:
-            raise InvalidInput(f"post {post_id} on {acc.name} changed while the platform was asked",
-                               "run the command again")
+            raise InvalidInput(_("post {id} on {account} changed while the platform was asked")
+                               .format(id=post_id, account=acc.name), _("run the command again"))
         part = pending
         if found is None:
             s.add(Attempt(delivery_id=d.id, part_position=part.position, kind="reconcile", worker=by_hand(),
                           started_at=now, finished_at=now, outcome=O.CHECKED_NOT_FOUND,
-                          error="checked by hand: not there (yet): the worker still looks before sending"))
+                          error=_("checked by hand: not there (yet): the worker still looks before sending")))
             return Reconciled(**base, verdict="not found")
         part.remote_id, part.remote_url, part.published_at = found.remote_id, found.url, found.published_at
-        done = _settle(s, d, part, now, O.FOUND, "checked by hand: it is there")
+        done = _settle(s, d, part, now, O.FOUND, _("checked by hand: it is there"))
     return dataclasses.replace(done, verdict="found", since=since)

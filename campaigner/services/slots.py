@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
+from campaigner.i18n import N_, _
 from campaigner.models import Account, PostingSlot
 from campaigner.services import groups
 from content.slots import WeeklySlot, format_slots, parse_slots, slot_times
 
-_EXAMPLE = 'use e.g. "mon-fri 08:00,12:00,19:00" "sat 09:00"'
+_EXAMPLE = N_('use e.g. "mon-fri 08:00,12:00,19:00" "sat 09:00"')
 
 
 def _weekly(account: Account) -> list[WeeklySlot]:
@@ -26,14 +27,14 @@ def set_slots(app: App, names: list[str], specs: list[str]) -> tuple[list[str], 
     account. Returns the accounts' names and the slots in compact form."""
     names = list(dict.fromkeys([names] if isinstance(names, str) else names))
     if not names:
-        raise InvalidInput("no account name given", 'name one or more, e.g. campaigner slots set kspi-x,kspi-bsky '
-                                                     '"mon-fri 08:00"')
+        raise InvalidInput(_("no account name given"),
+                           _('name one or more, e.g. campaigner slots set kspi-x,kspi-bsky "mon-fri 08:00"'))
     try:
         slots = parse_slots(list(specs))
     except ValueError as exc:  # content says what is wrong and how to fix it: pass that on as is
-        raise InvalidInput.from_message(str(exc), fix=_EXAMPLE) from None
+        raise InvalidInput.from_message(str(exc), fix=_(_EXAMPLE)) from None
     if not slots:
-        raise InvalidInput("no slots given", 'use e.g. "mon-fri 08:00,12:00,19:00"')
+        raise InvalidInput(_("no slots given"), _('use e.g. "mon-fri 08:00,12:00,19:00"'))
     with db.write(app.engine) as s:
         accounts = _accounts(s, groups.expand(s, names))
         s.execute(delete(PostingSlot).where(PostingSlot.account_id.in_([a.id for a in accounts])))
@@ -47,9 +48,9 @@ def _accounts(session: Session, names: list[str]) -> list[Account]:
     found = {a.name: a for a in session.scalars(select(Account).where(Account.name.in_(names)))}
     unknown = [n for n in names if n not in found]
     if unknown:
-        what = f"no account named {unknown[0]!r}" if len(unknown) == 1 else \
-            f"no accounts named {', '.join(map(repr, unknown))}"
-        raise NotFound(what, "see `campaigner account list`")
+        what = _("no account named {name!r}").format(name=unknown[0]) if len(unknown) == 1 else \
+            _("no accounts named {names}").format(names=", ".join(map(repr, unknown)))
+        raise NotFound(what, _("see `campaigner account list`"))
     return [found[n] for n in names]
 
 

@@ -173,7 +173,7 @@ def test_export_in_indonesian_opens_in_indonesian_excel_and_imports_back(cli, en
     assert raw.startswith(b"\xef\xbb\xbftanggal;jam;akun;teks;tautan;kampanye;media;status\r\n")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
     assert rows[2] == ["2026-12-08", "19:30", "fspmi-bsky", "Aksi damai di depan DPRD Makassar", "", "", "",
-                       "rancangan"]
+                       "draf"]
     stdout = cli.ok("post", "export", "-").stdout
     assert stdout.startswith("\ufefftanggal;jam;akun;") and stdout.replace("\ufeff", "", 1) == raw.decode("utf-8-sig")
     standard = cli.ok("post", "export", "-", "--dialect", "standard").stdout
