@@ -78,7 +78,7 @@ def translations() -> Catalog:
                 raise SystemExit(f"{path.name}: msgid {message.id!r} translated twice, differently: "
                                  f"{known.string!r} and {message.string!r}")
             if known is None or not known.string:
-                merged[message.id] = message.string
+                merged.add(message.id, message.string)  # Catalog[...] = takes a Message, not a string
     return merged
 
 
