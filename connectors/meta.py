@@ -648,8 +648,8 @@ class ContainerFlow:
                 return self._run(state, items, parent)
             except ContainerGone as exc:
                 if attempt == 2:
-                    raise keep(Transient(f"{exc} — made anew and gone again: trying later with new containers"),
-                               {}) from None
+                    raise keep(Transient(_("{reason} — made anew and gone again: trying later with new "
+                                           "containers").format(reason=exc)), {}) from None
                 log.info("%s: %s; making new containers", self.platform, exc)
                 state = _State([None] * len(items))
         raise AssertionError("unreachable")
@@ -784,8 +784,9 @@ class ContainerFlow:
         stale = [k for k in pending if now - k.created_at >= self.max_processing]
         if stale:
             minutes = self.max_processing / timedelta(minutes=1)
-            raise keep(Transient(f"{self.platform}: container {stale[0].id} was still being processed after "
-                                 f"{minutes:g} minutes; it is dropped and a new one is made next time"), {})
+            raise keep(Transient(_("{platform}: container {id} was still being processed after {minutes} minutes; it "
+                                   "is dropped and a new one is made next time").format(
+                platform=self.platform, id=stale[0].id, minutes=f"{minutes:g}")), {})
         for k in pending:
             k.next_check = now + timedelta(seconds=self.delay(k.polls))
         check_at = min(k.next_check for k in pending if k.next_check is not None)

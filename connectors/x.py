@@ -413,7 +413,8 @@ class XConnector:
             return self._usage_capped(body, resp.headers, now)
         if status == 429:
             retry_at, scope = rate_limit_wait(resp.headers, now)
-            return RateLimited(retry_at, f"X rate limit on {what} (until {retry_at:%Y-%m-%d %H:%M} UTC)", scope)
+            return RateLimited(retry_at, _("X rate limit on {what} (until {when} UTC)").format(
+                what=what, when=f"{retry_at:%Y-%m-%d %H:%M}"), scope)
         if status == 401:
             return AuthExpired(_("X refused the credentials on {what} (401: {detail})").format(what=what, detail=detail))
         if status == 403:
@@ -431,7 +432,8 @@ class XConnector:
             return Permanent(_("X refused {what} ({status}): {detail}").format(what=what, status=403, detail=detail))
         if status >= 500:
             # 503 means "not now" before any work; 500/502/504 on a create may hide a post made
-            return Transient(f"X server error {status} on {what}", outcome_unknown=creating and status != 503)
+            return Transient(_("X server error {status} on {what}").format(status=status, what=what),
+                             outcome_unknown=creating and status != 503)
         return Permanent(_("X refused {what} ({status}): {detail}").format(what=what, status=status, detail=detail))
 
     def _usage_capped(self, body: dict, headers: Any, now: datetime) -> RateLimited:
@@ -449,8 +451,8 @@ class XConnector:
                 retry_at = max(_epoch(max(resets)), now)
         retry_at = retry_at or now + USAGE_CAP_RECHECK
         label = ", ".join(p for p in (period, str(body.get("scope") or "")) if p)
-        return RateLimited(retry_at, f"X usage cap reached ({label or 'no details'}); "
-                                     f"next try {retry_at:%Y-%m-%d %H:%M} UTC", scope)
+        return RateLimited(retry_at, _("X usage cap reached ({details}); next try {when} UTC").format(
+            details=label or _("no details"), when=f"{retry_at:%Y-%m-%d %H:%M}"), scope)
 
     def _auth_kwargs(self) -> dict[str, Any]:
         if self._oauth1:

@@ -150,10 +150,11 @@ def show(flags, name, as_json) -> None:
                    "secrets": [{"field": s.field, "required": s.required, "set": s.is_set, "source": s.source}
                                for s in secrets]})
         return
+    width = max(20, *(len(_(label)) + 1 for label in [*_SHOW_LABELS.values(), _DELIVERIES]))
     for key, value in _account_dict(app, a).items():
         if value is not None:
-            click.echo(f"{_(_SHOW_LABELS[key]):20} {_show_value(key, value)}")
-    click.echo(f"{_('deliveries:'):20} " + (", ".join(f"{v} {_(_STATUS.get(k, k))}" for k, v in sorted(counts.items()))
+            click.echo(f"{_(_SHOW_LABELS[key]):{width}} {_show_value(key, value)}")
+    click.echo(f"{_(_DELIVERIES):{width}} " + (", ".join(f"{v} {_(_STATUS.get(k, k))}" for k, v in sorted(counts.items()))
                                             or _("none")))
     if secrets:
         click.echo(_("secrets:"))
@@ -171,6 +172,7 @@ _SHOW_LABELS = {
     "max_late_from": N_("max_late_from:"), "requires_approval": N_("requires_approval:"), "status": N_("status:"),
     "status_reason": N_("status_reason:"), "held_until": N_("held_until:"), "held_reason": N_("held_reason:"),
 }
+_DELIVERIES = N_("deliveries:")
 #: words shown as values there: an account's status, where max_late comes from
 _SHOW_WORDS = {"active": N_("active"), "paused": N_("paused"), "account": N_("account"), "default": N_("default")}
 

@@ -149,15 +149,16 @@ def show(flags, slug, as_json) -> None:
     if as_json:
         echo_json({**_campaign_dict(c), "deliveries": counts, "replies": kinds})
         return
+    width = max(15, *(len(_(label)) + 1 for label in [*_SHOW_LABELS.values(), _DELIVERIES, _REPLIES]))
     for key, value in _campaign_dict(c).items():
         if value not in (None, [], ""):
             shown = (", ".join(value) if key in ("against", "for") else " ".join(value) if isinstance(value, list)
                      else (_("True") if value else _("False")) if isinstance(value, bool) else value)
-            click.echo(f"{_(_SHOW_LABELS[key]):15} {shown}")
-    click.echo(f"{_('deliveries:'):15} " + (", ".join(f"{v} {_(_STATUS.get(k, k))}" for k, v in sorted(counts.items()))
+            click.echo(f"{_(_SHOW_LABELS[key]):{width}} {shown}")
+    click.echo(f"{_(_DELIVERIES):{width}} " + (", ".join(f"{v} {_(_STATUS.get(k, k))}" for k, v in sorted(counts.items()))
                                             or _("none")))
     order = [*KINDS, "unclassified"]
-    click.echo(f"{_('replies:'):15} " + (", ".join(f"{kinds[k]} {_(_KIND_WORDS[k])}" for k in order if kinds.get(k))
+    click.echo(f"{_(_REPLIES):{width}} " + (", ".join(f"{kinds[k]} {_(_KIND_WORDS[k])}" for k in order if kinds.get(k))
                                          or _("none")))
 
 
@@ -165,6 +166,7 @@ def show(flags, slug, as_json) -> None:
 _SHOW_LABELS = {"slug": N_("slug:"), "name": N_("name:"), "issue": N_("issue:"), "hashtags": N_("hashtags:"),
                 "compare_tags": N_("compare_tags:"), "auto_hashtags": N_("auto_hashtags:"), "start": N_("start:"),
                 "end": N_("end:"), "against": N_("against:"), "for": N_("for:")}
+_DELIVERIES, _REPLIES = N_("deliveries:"), N_("replies:")
 #: a reply's kind, as counted in ``campaign show``
 _KIND_WORDS = {"question": N_("question"), "support": N_("support"), "oppose": N_("oppose"), "other": N_("other"),
                "unclassified": N_("unclassified")}

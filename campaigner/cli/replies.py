@@ -116,7 +116,8 @@ def show(flags, reply_id, as_json) -> None:
     for line in _safe(c.post_text).splitlines() or [""]:
         click.echo(f"  {line}")
     for a in c.above:
-        click.echo(f"  #{a.id} {_line(a.author, 40)}{' ' + _('(ours)') if a.ours else ''}, "
+        ours = " " + _("(ours)") if a.ours else ""
+        click.echo(f"  #{a.id} {_line(a.author, 40)}{ours}, "
                    f"{format_local(a.created_at, zone)}: {_line(a.text, 120)}")
     state = _word(r.state) + (f" {format_local(r.state_at, zone)}" if r.state_at else "")
     click.echo(_("Reply #{id} by {author}, {when} — {state}, {kind}, {sentiment}").format(
@@ -125,7 +126,8 @@ def show(flags, reply_id, as_json) -> None:
         sentiment=_word(r.sentiment) if r.sentiment else _("no sentiment")))
     if r.kind_reason:
         click.echo("  " + _("kind: {reason}").format(reason=_safe(r.kind_reason)))
-    click.echo(f"  {_safe(r.url) or _('(no address)')}")
+    no_address = _("(no address)")
+    click.echo(f"  {_safe(r.url) or no_address}")
     for line in _safe(r.text).splitlines() or [""]:
         click.echo(f"  > {line}")
     if not c.answers and not c.seen_answers:

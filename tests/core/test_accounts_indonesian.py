@@ -5,6 +5,7 @@ platform's own words kept, and a refused command leaves the database as it was (
 PostgreSQL with CAMPAIGNER_TEST_DATABASE_URL)."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 import pytest
@@ -22,9 +23,15 @@ PLATFORMS = "x, mastodon, bluesky, facebook, instagram, telegram, threads, sandb
 
 
 @pytest.fixture(params=["id", "en"])
-def lang(request, cli) -> str:
+def lang(request, cli, monkeypatch):
+    """The language of the commands; afterwards this process speaks English again (the services and
+    connectors other tests call directly read the language main() chose last)."""
+    from campaigner import i18n
+
+    monkeypatch.setenv("LANGUAGE", os.environ.get("LANGUAGE", ""))  # put back as it was after the test
     cli.env["CAMPAIGNER_LANG"] = request.param
-    return request.param
+    yield request.param
+    i18n.use("en")
 
 
 def refused(cli, engine, lang: str, *args: str, code: int = 1) -> str:
@@ -76,6 +83,11 @@ def test_account_list_headers_and_words(cli, lang):
         "kspi  sandbox           Asia/Jakarta  -        active\n",
         "NAMA  PLATFORM  HANDLE  ZONA          BATAS/HARI  STATUS\n"
         "kspi  sandbox           Asia/Jakarta  -           aktif\n")
+    shown = cli.ok("account", "show", "kspi").stdout.splitlines()
+    assert shown[-3:] == say(lang, ["requires_approval:    False", "status:               active",
+                                    "deliveries:           none"],
+                             ["perlu persetujuan:     Tidak", "status:                aktif",
+                              "pengiriman:            tidak ada"])
 
 
 def _fake_account(cli, serve, platform: str, name: str):
