@@ -10,6 +10,12 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
+
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalog without translating it: it is translated (with
+    ``gettext``) where it is shown."""
+    return message
+
 Clock = Callable[[], datetime]
 
 

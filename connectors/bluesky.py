@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from gettext import gettext as _
 from typing import Any, Callable, Sequence
 from urllib.parse import urlsplit
 
@@ -190,7 +191,7 @@ class BlueskyConnector:
         self._identifier = (config.secrets.get("IDENTIFIER") or config.handle or "").lstrip("@")
         self._password = config.secrets.get("APP_PASSWORD") or ""
         if not self._identifier or not self._password:
-            raise AuthExpired(f"Bluesky account {config.name!r} needs IDENTIFIER and APP_PASSWORD")
+            raise AuthExpired(_("Bluesky account {name!r} needs IDENTIFIER and APP_PASSWORD").format(name=config.name))
         logsafe.register(self._password)
         self._redact = Redactor([self._password])
         self.base_url = (config.base_url or DEFAULT_BASE_URL).rstrip("/")
@@ -430,7 +431,7 @@ class BlueskyConnector:
         repo, collection, rkey = parse_at_uri(uri)
         record = self._get_record(repo, collection, rkey)
         if record is None or not record.get("cid"):
-            raise Permanent(f"the post to reply to is gone: {uri}")
+            raise Permanent(_("the post to reply to is gone: {uri}").format(uri=uri))
         return {"uri": record["uri"], "cid": record["cid"]}, record.get("value") or {}
 
     def _reply_refs(self, post: OutgoingPost) -> dict:
@@ -445,19 +446,23 @@ class BlueskyConnector:
 
     def _images(self, media: Sequence[MediaFile]) -> dict:
         if len(media) > MAX_IMAGES:
-            raise Permanent(f"Bluesky takes at most {MAX_IMAGES} images per post, not {len(media)}")
+            raise Permanent(_("Bluesky takes at most {most} images per post, not {n}").format(most=MAX_IMAGES,
+                                                                                            n=len(media)))
         files = []
         for item in media:  # every file checked before any upload
             mime = (item.mime_type or "").lower()
             name = Path(item.path).name
             if not mime.startswith("image/"):
-                raise NotSupported(f"Bluesky: only images can be attached ({mime or 'unknown type'})")
+                raise NotSupported(_("Bluesky: only images can be attached ({type})").format(
+                    type=mime or _("unknown type")))
             try:
                 data = Path(item.path).read_bytes()
             except OSError as exc:
-                raise Permanent(f"cannot read media file {name}: {exc.strerror}") from None
+                raise Permanent(_("cannot read media file {name}: {reason}").format(name=name,
+                                                                                   reason=exc.strerror)) from None
             if len(data) > IMAGE_MAX_BYTES:
-                raise Permanent(f"{name} is {len(data)} bytes; Bluesky takes at most {IMAGE_MAX_BYTES} per image")
+                raise Permanent(_("{name} is {size} bytes; Bluesky takes at most {most} per image").format(
+                    name=name, size=len(data), most=IMAGE_MAX_BYTES))
             files.append((item, mime, data))
         images = []
         for item, mime, data in files:
@@ -549,8 +554,8 @@ class BlueskyConnector:
             self._forget_session()
             if error.status in (400, 401) and error.name in ("AuthenticationRequired", "InvalidRequest",
                                                               "AccountTakedown", "AuthFactorTokenRequired"):
-                raise AuthExpired(self._redact(f"Bluesky refused the login for {self.config.name!r}: "
-                                               f"{error.name}: {error.message}"))
+                raise AuthExpired(self._redact(_("Bluesky refused the login for {name!r}: {error}: {message}").format(
+                    name=self.config.name, error=error.name, message=error.message)))
             raise self._error(error, resp, "log in", "session")
         self._adopt(_json_body(resp), "login")
         log.info("bluesky: new session for %s", self.config.name)

@@ -43,12 +43,14 @@ import logging
 from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
+from gettext import gettext as _
 from typing import Any, Sequence
 
 import requests
 
 from connectors import meta
-from connectors.base import (AccountConfig, Answers, AuthExpired, Clock, Identity, Metrics, MetricsBatch, NotSupported,
+from connectors.base import (N_, AccountConfig, Answers, AuthExpired, Clock, Identity, Metrics, MetricsBatch,
+                             NotSupported,
                              OutgoingPost, Permanent, Published, RateLimited, Reply, Transient, system_clock)
 from connectors.http import parse_http_time, require_time, unexpected_answer
 from connectors.posttext import compose_text
@@ -103,12 +105,13 @@ class FacebookConnector:
     @staticmethod
     def _open(media: Any, stack: Any) -> tuple[str, Any, str]:
         if not media.mime_type.startswith("image/"):
-            raise NotSupported(f"facebook: only images can be attached, not {media.mime_type!r}")
+            raise NotSupported(_("facebook: only images can be attached, not {type!r}").format(type=media.mime_type))
         path = Path(media.path)
         try:
             return (path.name, stack.enter_context(open(path, "rb")), media.mime_type)
         except OSError as exc:
-            raise Permanent(f"facebook: cannot read media file {path.name!r}: {exc.strerror}") from None
+            raise Permanent(_("facebook: cannot read media file {name!r}: {reason}").format(
+                name=path.name, reason=exc.strerror)) from None
 
     # --- Connector protocol ------------------------------------------------------------------
     def verify(self) -> Identity:
@@ -117,10 +120,10 @@ class FacebookConnector:
         if response.status_code != 200 or (isinstance(page, dict) and "error" in page):
             raise self.graph.refusal("GET", path, response.status_code, response.headers, page)
         if not (isinstance(page, dict) and page.get("id")):
-            raise unexpected_answer(f"facebook GET {path}", response, "a Facebook Page")
+            raise unexpected_answer(f"facebook GET {path}", response, N_("a Facebook Page"))
         return Identity(remote_id=str(page["id"]), handle=page.get("username") or page.get("name") or str(page["id"]),
                         display_name=page.get("name"), url=page.get("link"),
-                        token_expires_at=meta.token_expiry(self.graph, "generate a new Page token"))
+                        token_expires_at=meta.token_expiry(self.graph, N_("generate a new Page token")))
 
     def publish(self, post: OutgoingPost) -> Published:
         if post.reply_to:
@@ -175,7 +178,7 @@ class FacebookConnector:
         by the Page under someone's comment)."""
         target = self._target(post)
         if len(post.media) > 1:
-            raise Permanent("facebook: a comment can carry one image at most")
+            raise Permanent(_("facebook: a comment can carry one image at most"))
         with ExitStack() as stack:
             files = {"source": self._open(post.media[0], stack)} if post.media else None
             body = self.graph.call("POST", f"/{target}/comments",

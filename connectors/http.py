@@ -15,6 +15,7 @@ import json
 import logging
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from gettext import gettext as _
 from typing import Any, Iterable, Mapping
 from urllib.parse import urljoin
 
@@ -68,8 +69,9 @@ def json_body(response: requests.Response) -> Any:
 def unexpected_answer(what: str, response: requests.Response, expected: str) -> Transient:
     """The ``Transient`` for a success whose body is not what the API sends (a captive portal's
     page, a proxy's error page, a base URL pointing at a website), so it is never taken as valid."""
-    kind = one_line((response.headers.get("Content-Type") or "no content type").split(";")[0], MAX_HEADER_SHOWN)
-    return Transient(f"{what}: the answer (HTTP {response.status_code}, {kind}) is not {expected}")
+    kind = one_line((response.headers.get("Content-Type") or _("no content type")).split(";")[0], MAX_HEADER_SHOWN)
+    return Transient(_("{what}: the answer (HTTP {status}, {kind}) is not {expected}").format(
+        what=what, status=response.status_code, kind=kind, expected=_(expected)))
 
 
 def parse_http_time(value: str | None) -> datetime | None:
@@ -105,7 +107,8 @@ def server_error(method: str, status: int, what: str) -> Transient:
     turned away before any work, and reads never change anything.
     """
     unknown = method.upper() not in ("GET", "HEAD") and status != 503
-    return Transient(f"{what}: server error {status}", outcome_unknown=unknown, http_status=status)
+    return Transient(_("{what}: server error {status}").format(what=what, status=status), outcome_unknown=unknown,
+                     http_status=status)
 
 
 def body_size(data: Any = None, json_data: Any = None, files: Any = None) -> int:
@@ -180,7 +183,7 @@ class HttpClient:
             kwargs.pop(name, None)
         upload = body_size(kwargs.get("data"), kwargs.get("json"), kwargs.get("files"))
         limit = self.timeout + upload / MIN_UPLOAD_RATE
-        late = f"no complete answer within {round(limit, 1):g}s"
+        late = _("no complete answer within {seconds}s").format(seconds=f"{round(limit, 1):g}")
         watch = deadline.start(limit)
         failure: str | None = None
         refused = False
@@ -193,21 +196,21 @@ class HttpClient:
             if not 300 <= response.status_code < 400:
                 self._read(response)
         except _TooLarge:
-            failure = f"the answer is larger than {self.max_bytes} bytes"
+            failure = _("the answer is larger than {n} bytes").format(n=self.max_bytes)
         except requests.exceptions.ConnectTimeout:
-            failure, refused = "connection timed out", True
+            failure, refused = _("connection timed out"), True
         except requests.exceptions.ReadTimeout:
             failure = late
         except requests.exceptions.ConnectionError as exc:
             # A refused connection never reached the platform; a dropped one may have.
             text = str(exc).lower()
             refused = "refused" in text or "name or service" in text
-            failure = "connection failed" + (" (refused)" if refused else " (dropped)")
+            failure = _("connection failed (refused)") if refused else _("connection failed (dropped)")
         except requests.exceptions.RequestException as exc:
             failure = type(exc).__name__
         finally:
             if watch.finish():  # whatever happened after, the deadline cut the answer short
-                failure, refused = (late, False) if watch.connected else ("connection timed out", True)
+                failure, refused = (late, False) if watch.connected else (_("connection timed out"), True)
             if response is not None:
                 if failure is not None:
                     response.raw.close()  # a half-read answer: the connection is not reused
@@ -217,8 +220,9 @@ class HttpClient:
         assert response is not None
         if 300 <= response.status_code < 400:
             where = self._redirect_target(url, response.headers.get("Location"))
-            raise Permanent(f"{method} {shown}: the server redirects to {where} (HTTP {response.status_code}); "
-                            "redirects are not followed — point the account's base URL at the API itself")
+            raise Permanent(_("{method} {url}: the server redirects to {where} (HTTP {status}); redirects are not "
+                              "followed — point the account's base URL at the API itself").format(
+                method=method, url=shown, where=where, status=response.status_code))
         log.debug("%s %s -> %s", method, shown, response.status_code)
         return response
 

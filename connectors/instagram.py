@@ -27,6 +27,7 @@ What is worth knowing (sources in /work/shared/reference/next-platforms.md §1, 
   for 60 days (``ig_refresh_token``) once it is 24 hours old.
 """
 from __future__ import annotations
+from gettext import gettext as _
 
 import logging
 import unicodedata
@@ -36,7 +37,7 @@ from typing import Any, Callable, Mapping, Sequence
 import requests
 
 from connectors import meta
-from connectors.base import (AccountConfig, AuthExpired, Clock, ConnectorError, Identity,
+from connectors.base import (N_, AccountConfig, AuthExpired, Clock, ConnectorError, Identity,
                              MediaFile, Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent, Published,
                              Quota, RefreshedToken, Reply, Transient, system_clock)
 from connectors.http import parse_http_time, unexpected_answer
@@ -103,12 +104,13 @@ class InstagramConnector:
         if response.status_code != 200 or (isinstance(me, dict) and "error" in me):
             raise self.graph.refusal("GET", "/me", response.status_code, response.headers, me)
         if not isinstance(me, dict) or not (me.get("user_id") or me.get("id")) or not me.get("username"):
-            raise unexpected_answer("instagram GET /me", response, "an Instagram account")
+            raise unexpected_answer("instagram GET /me", response, N_("an Instagram account"))
         user_id = str(me.get("user_id") or me.get("id"))
         username = str(me["username"])
         if self.user_id not in (user_id, str(me.get("id"))):
-            raise AuthExpired(f"instagram: the access token is for @{username} (user id {user_id}), not the account "
-                              f"with USER_ID {self.user_id} — set USER_ID to {user_id} or use that account's token")
+            raise AuthExpired(_("instagram: the access token is for @{username} (user id {id}), not the account with "
+                                "USER_ID {user} — set USER_ID to {id} or use that account's token").format(
+                username=username, id=user_id, user=self.user_id))
         self._username = username
         return Identity(remote_id=user_id, handle=username, display_name=me.get("name") or None,
                         url=f"https://www.instagram.com/{username}/", token_expires_at=None,
@@ -136,11 +138,11 @@ class InstagramConnector:
 
     def publish(self, post: OutgoingPost) -> Published:
         if post.reply_to:
-            raise NotSupported("instagram: a post cannot answer another one — a thread has no meaning on "
-                               "Instagram; post it as one caption")
+            raise NotSupported(_("instagram: a post cannot answer another one — a thread has no meaning on "
+                                 "Instagram; post it as one caption"))
         items, parent = self._containers(post)
         try:
-            media_id, _ = self.flow.run(items, parent, post.progress)
+            media_id, _progress = self.flow.run(items, parent, post.progress)
         except meta.DailyLimitReached as exc:
             retry = meta.keep(meta.DailyLimitReached(self._window_frees_at(), str(exc), scope="account",
                                                      http_status=exc.http_status), exc.progress)
@@ -152,13 +154,15 @@ class InstagramConnector:
         """The containers a post is made of, checked before anything is sent."""
         media = list(post.media)
         if not media:
-            raise Permanent("instagram: a post needs at least one image or video — attach a JPEG photo or an MP4 video")
+            raise Permanent(_("instagram: a post needs at least one image or video — attach a JPEG photo or an MP4 "
+                              "video"))
         if len(media) > MAX_CAROUSEL:
-            raise Permanent(f"instagram: a carousel holds at most {MAX_CAROUSEL} images and videos, not {len(media)}")
+            raise Permanent(_("instagram: a carousel holds at most {most} images and videos, not {n}").format(
+                most=MAX_CAROUSEL, n=len(media)))
         caption = self.caption(post)
         if len(caption) > CAPTION_LIMIT:
-            raise Permanent(f"instagram: the caption is {len(caption)} characters — Instagram takes at most "
-                            f"{CAPTION_LIMIT}")
+            raise Permanent(_("instagram: the caption is {n} characters — Instagram takes at most {most}").format(
+                n=len(caption), most=CAPTION_LIMIT))
         for file in media:
             self._check_media(file)
         if len(media) == 1:
@@ -190,15 +194,16 @@ class InstagramConnector:
 
     @staticmethod
     def _check_media(file: MediaFile) -> None:
-        name = file.path.name if file.path else "a file"
+        name = file.path.name if file.path else _("a file")
         if not file.url:
-            raise Permanent(f"instagram: {name} has no public address — Instagram fetches media from a public "
-                            "https URL: configure [media] (public_url with public_dir or a bucket)")
+            raise Permanent(_("instagram: {name} has no public address — Instagram fetches media from a public https "
+                              "URL: configure [media] (public_url with public_dir or a bucket)").format(name=name))
         if file.mime_type not in IMAGE_TYPES | VIDEO_TYPES:
-            raise Permanent(f"instagram: {name} is {file.mime_type}; Instagram takes JPEG images and MP4/MOV videos "
-                            "— convert it")
+            raise Permanent(_("instagram: {name} is {type}; Instagram takes JPEG images and MP4/MOV videos — convert "
+                              "it").format(name=name, type=file.mime_type))
         if not file.url.isascii():
-            raise Permanent(f"instagram: the address of {name} is not plain ASCII — Meta fetches only US-ASCII URLs")
+            raise Permanent(_("instagram: the address of {name} is not plain ASCII — Meta fetches only US-ASCII "
+                              "URLs").format(name=name))
 
     def _create_container(self, params: Mapping[str, str]) -> str:
         body = self.graph.call("POST", f"/{self.user_id}/media", data=params)
@@ -287,8 +292,8 @@ class InstagramConnector:
         return Published(str(item["id"]), meta.web_link(item.get("permalink")), when)
 
     def delete(self, remote_id: str) -> None:
-        raise NotSupported("instagram: the Instagram API with Instagram Login cannot delete a post — delete it in "
-                           "the Instagram app (⋯ → Delete)")
+        raise NotSupported(_("instagram: the Instagram API with Instagram Login cannot delete a post — delete it in "
+                             "the Instagram app (⋯ → Delete)"))
 
     # --- metrics and replies ----------------------------------------------------------------------------
     def metrics(self, remote_ids: Sequence[str]) -> MetricsBatch:

@@ -23,13 +23,14 @@ import re
 import tempfile
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from gettext import gettext as _
 from typing import Any, Callable, Sequence
 from urllib.parse import quote, urlsplit
 
 import requests
 
 from connectors import logsafe
-from connectors.base import (AccountConfig, AuthExpired, Clock, ConnectorError, DayCount, Identity, Metrics,
+from connectors.base import (N_, AccountConfig, AuthExpired, Clock, ConnectorError, DayCount, Identity, Metrics,
                              MetricsBatch, NotSupported, OutgoingPost, Permanent, Published, RateLimited, Reply,
                              TagCounts, Transient, system_clock, whole_count)
 from connectors.http import (HttpClient, Redactor, json_body, parse_http_time, require_time, server_error,
@@ -116,7 +117,7 @@ class MastodonConnector:
             response = self._call("GET", path)
             account = json_body(response)
             if not (isinstance(account, dict) and account.get("id") and account.get("acct")):
-                raise unexpected_answer(f"mastodon GET {path}", response, "a Mastodon account")
+                raise unexpected_answer(f"mastodon GET {path}", response, N_("a Mastodon account"))
             self._account = account
         return self._account
 
@@ -212,15 +213,16 @@ class MastodonConnector:
             if self.wait is None or attempt == MEDIA_POLLS:
                 break
             self.wait(MEDIA_POLL_SECONDS)
-        raise Transient("mastodon: media still processing on the server; try again shortly "
-                        "(the upload is kept and will not be repeated)", outcome_unknown=False)
+        raise Transient(_("mastodon: media still processing on the server; try again shortly (the upload is kept "
+                          "and will not be repeated)"), outcome_unknown=False)
 
     def _upload(self, media: Any) -> dict[str, Any]:
         path = Path(media.path)
         try:
             fh = open(path, "rb")
         except OSError as exc:
-            raise Permanent(f"mastodon: cannot read media file {path.name!r}: {exc.strerror}") from None
+            raise Permanent(_("mastodon: cannot read media file {name!r}: {reason}").format(
+                name=path.name, reason=exc.strerror)) from None
         with fh:
             data = {"description": media.alt_text} if media.alt_text else {}
             response = self._call("POST", "/api/v2/media", ok=(200, 202),
@@ -399,14 +401,14 @@ def tag_history(http: HttpClient, clock: Clock, tag: str, since: date, until: da
     host = urlsplit(http.base_url).netloc
     response = http.request("GET", path)
     if response.status_code == 404:
-        raise NotSupported(f"mastodon {host} has no history of #{tag.lstrip('#')} "
-                           "(GET /api/v1/tags needs Mastodon 4.0 or later)", http_status=404)
+        raise NotSupported(_("mastodon {host} has no history of #{tag} (GET /api/v1/tags needs Mastodon 4.0 or "
+                             "later)").format(host=host, tag=tag.lstrip("#")), http_status=404)
     if response.status_code != 200:
         raise refusal(http, clock, "GET", "/api/v1/tags/:name", response)
     body = json_body(response)
     history = body.get("history") if isinstance(body, dict) else None
     if not isinstance(history, list):
-        raise unexpected_answer("mastodon GET /api/v1/tags/:name", response, "a Mastodon tag with its history")
+        raise unexpected_answer("mastodon GET /api/v1/tags/:name", response, N_("a Mastodon tag with its history"))
     today = clock().astimezone(timezone.utc).date()
     days: dict[date, DayCount] = {}
     for entry in history[:MAX_HISTORY]:

@@ -39,12 +39,13 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from gettext import gettext as _
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import requests
 
 from connectors import logsafe
-from connectors.base import (AlreadyPublished, AuthExpired, Clock, ConnectorError, NotReady, NotSupported,
+from connectors.base import (N_, AlreadyPublished, AuthExpired, Clock, ConnectorError, NotReady, NotSupported,
                              Permanent, Quota, RateLimited, RefreshedToken, Transient, system_clock)
 from connectors.http import HttpClient, Redactor, json_body, parse_http_time, server_error, unexpected_answer
 
@@ -187,9 +188,9 @@ def _refusal(what: str, method: str, status: int, headers: Any, body: Any, *, no
     if subcode == DAILY_LIMIT:
         return DailyLimitReached(now + DAILY_WINDOW, reason, scope="account")
     if subcode == SPAM:
-        return Permanent(f"{reason} — Instagram suspects this post is spam: change the caption or media (repeated "
-                         "text, many hashtags or links), post less often, and ask Meta to review it in the app "
-                         "if it is not spam")
+        return Permanent(_("{reason} — Instagram suspects this post is spam: change the caption or media (repeated "
+                           "text, many hashtags or links), post less often, and ask Meta to review it in the app if "
+                           "it is not spam").format(reason=reason))
     if subcode in GONE_SUBCODES:
         return ContainerGone(reason)
     if subcode == NOT_READY:
@@ -276,7 +277,7 @@ class GraphClient:
         response, body = self.send(method, path, params=params, data=data, files=files, versioned=versioned)
         if response.status_code == 200 and not (isinstance(body, dict) and "error" in body):
             if body is None:
-                raise unexpected_answer(self.what(method, path), response, "a Graph API answer")
+                raise unexpected_answer(self.what(method, path), response, N_("a Graph API answer"))
             return body
         raise self.refusal("GET" if reads_only else method, path, response.status_code, response.headers, body)
 
@@ -365,13 +366,13 @@ def refresh_token(client: GraphClient, grant_type: str, secret: str) -> Refreshe
         refused = response.status_code == 401 or (problem is not None and problem.code in AUTH_CODES)
         if isinstance(error, (RateLimited, Transient)) or (isinstance(error, AuthExpired) and refused):
             raise error
-        raise NotSupported(f"{error} — Meta renews a token only once it is at least 24 hours old "
-                           "(and before it expires); the next check tries again") from None
+        raise NotSupported(_("{reason} — Meta renews a token only once it is at least 24 hours old (and before it "
+                             "expires); the next check tries again").format(reason=error)) from None
     token = body.get("access_token") if isinstance(body, dict) else None
     expires_in = body.get("expires_in") if isinstance(body, dict) else None
     if not isinstance(token, str) or not token.strip() or isinstance(expires_in, bool) \
             or not isinstance(expires_in, (int, float)) or expires_in <= 0:
-        raise unexpected_answer(f"{client.platform} GET {path}", response, "a renewed token")
+        raise unexpected_answer(f"{client.platform} GET {path}", response, N_("a renewed token"))
     client.use_token(token)
     return RefreshedToken(secret=secret, value=token, expires_at=now + timedelta(seconds=int(expires_in)))
 
@@ -407,10 +408,10 @@ def token_expiry(client: GraphClient, advice: str) -> datetime | None:
     if data.get("is_valid") is False:
         reported = data.get("error")
         said = reported if isinstance(reported, dict) else {}
-        message = client.http.redact(str(said.get("message") or "no reason given"))
+        message = client.http.redact(str(said.get("message") or _("no reason given")))
         detail = ", ".join(f"{key} {said[key]}" for key in ("code", "subcode") if said.get(key))
-        raise AuthExpired(f"{client.platform}: the access token is no longer valid: {message}"
-                          + (f" ({detail})" if detail else "") + f" — {advice}")
+        raise AuthExpired(_("{platform}: the access token is no longer valid: {message} — {advice}").format(
+            platform=client.platform, message=message + (f" ({detail})" if detail else ""), advice=_(advice)))
     times = [t for t in (epoch_time(data.get("expires_at")), epoch_time(data.get("data_access_expires_at")))
              if t is not None]
     return min(times) if times else None
@@ -647,8 +648,8 @@ class ContainerFlow:
                 return self._run(state, items, parent)
             except ContainerGone as exc:
                 if attempt == 2:
-                    raise keep(Transient(f"{exc} — made anew and gone again: trying later with new containers"),
-                               {}) from None
+                    raise keep(Transient(_("{reason} — made anew and gone again: trying later with new "
+                                           "containers").format(reason=exc)), {}) from None
                 log.info("%s: %s; making new containers", self.platform, exc)
                 state = _State([None] * len(items))
         raise AssertionError("unreachable")
@@ -768,8 +769,9 @@ class ContainerFlow:
             elif code == PUBLISHED:
                 raise keep(AlreadyPublished(f"{self.platform}: container {k.id} is already published"), state.json())
             elif code == ERROR:
-                text = status.text or "no reason given"
-                raise keep(Permanent(f"{self.platform}: Meta could not prepare the media: {text}"), {})
+                text = status.text or _("no reason given")
+                raise keep(Permanent(_("{platform}: Meta could not prepare the media: {reason}").format(
+                    platform=self.platform, reason=text)), {})
             else:
                 raise keep(Transient(f"{self.platform}: container {k.id} has an unknown status {status.code!r}"),
                            state.json())
@@ -782,8 +784,9 @@ class ContainerFlow:
         stale = [k for k in pending if now - k.created_at >= self.max_processing]
         if stale:
             minutes = self.max_processing / timedelta(minutes=1)
-            raise keep(Transient(f"{self.platform}: container {stale[0].id} was still being processed after "
-                                 f"{minutes:g} minutes; it is dropped and a new one is made next time"), {})
+            raise keep(Transient(_("{platform}: container {id} was still being processed after {minutes} minutes; it "
+                                   "is dropped and a new one is made next time").format(
+                platform=self.platform, id=stale[0].id, minutes=f"{minutes:g}")), {})
         for k in pending:
             k.next_check = now + timedelta(seconds=self.delay(k.polls))
         check_at = min(k.next_check for k in pending if k.next_check is not None)

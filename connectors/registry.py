@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 from urllib.parse import SplitResult, parse_qs
 
-from connectors.base import AccountConfig, Connector, CountsTags
+from connectors.base import N_, AccountConfig, Connector, CountsTags
 
 def _last_number(url: SplitResult, segs: list[str]) -> str | None:
     """t.me/<channel>/<id>, t.me/c/<chat>/<id>; <instance>/@user/<id>"""
@@ -128,11 +128,11 @@ PLATFORMS: dict[str, PlatformInfo] = {
                              "address does not tell it)",
                      metric_labels={"impressions": "views", "bookmarks": "saves", "replies": "comments"},
                      media_by_url=True, quota=True, refreshes_token=True,
-                     no_answers="campaigner cannot post replies to Instagram comments yet"),
+                     no_answers=N_("campaigner cannot post replies to Instagram comments yet")),
         PlatformInfo("telegram", "Telegram channel", ("BOT_TOKEN", "CHAT_ID"), (),
                      "https://api.telegram.org", "connectors.telegram", "TelegramConnector",
                      can_find_existing=False, replies=False, metrics=(), post_id=_last_number,
-                     no_answers="Telegram channels have no replies"),
+                     no_answers=N_("Telegram channels have no replies")),
         PlatformInfo("threads", "Threads", ("ACCESS_TOKEN",), ("USER_ID",), "https://graph.threads.net",
                      "connectors.threads", "ThreadsConnector", can_find_existing=True, replies=True,
                      metrics=("impressions", "likes", "replies", "reposts", "quotes", "shares"),

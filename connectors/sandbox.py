@@ -26,6 +26,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from gettext import gettext as _
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 from urllib.parse import quote
@@ -88,7 +89,8 @@ class SandboxStore:
         except FileNotFoundError:
             return self._empty()
         except ValueError as exc:
-            raise Permanent(f"sandbox state file {self.path} is damaged: {exc}") from None
+            raise Permanent(_("sandbox state file {path} is damaged: {reason}").format(path=self.path,
+                                                                                      reason=exc)) from None
         for key, value in self._empty().items():
             state.setdefault(key, value)
         return state
@@ -213,19 +215,20 @@ class SandboxConnector:
         fault = self._take_fault() or {}
         kind = fault.get("kind")
         if kind == "auth":
-            raise AuthExpired(f"sandbox account {self.config.name!r}: credentials expired (injected)")
+            raise AuthExpired(_("sandbox account {name!r}: credentials expired (injected)").format(
+                name=self.config.name))
         if kind == "rate_limit":
             retry_at = (_parse(fault["retry_at"]) if "retry_at" in fault
                         else self.clock() + timedelta(minutes=15))
-            raise RateLimited(retry_at, "sandbox: rate limited (injected)")
+            raise RateLimited(retry_at, _("sandbox: rate limited (injected)"))
         if kind == "server_error":
-            raise Transient(f"sandbox: server error {fault.get('status', 503)} (injected)")
+            raise Transient(_("sandbox: server error {status} (injected)").format(status=fault.get("status", 503)))
         if kind == "not_supported":
-            raise NotSupported("sandbox: this platform does not offer it (injected)")
+            raise NotSupported(_("sandbox: this platform does not offer it (injected)"))
         with self.store.transaction() as state:
             yield state
         if kind == "lost_answer":
-            raise Transient("sandbox: connection dropped after the request (injected)", outcome_unknown=True)
+            raise Transient(_("sandbox: connection dropped after the request (injected)"), outcome_unknown=True)
 
     # --- Connector protocol ----------------------------------------------------------------
     def verify(self) -> Identity:
@@ -238,10 +241,10 @@ class SandboxConnector:
     def publish(self, post: OutgoingPost) -> Published:
         text = compose_text(post.text, post.link)
         if not text.strip() and not post.media:
-            raise Permanent("sandbox: a post needs text or media")
+            raise Permanent(_("sandbox: a post needs text or media"))
         for media in post.media:
             if not Path(media.path).is_file():
-                raise Permanent(f"sandbox: media file {Path(media.path).name!r} does not exist")
+                raise Permanent(_("sandbox: media file {name!r} does not exist").format(name=Path(media.path).name))
         with self._call() as state:
             for remote_id, stored in state["posts"].items():
                 if stored["idempotency_key"] == post.idempotency_key:
@@ -249,7 +252,7 @@ class SandboxConnector:
                     return Published(remote_id, self._url(remote_id), _parse(stored["published_at"]))
             now = self.clock()
             if post.reply_to is not None and not self._exists(state, post.reply_to, now):
-                raise Permanent(f"sandbox: the post to reply to ({post.reply_to}) does not exist")
+                raise Permanent(_("sandbox: the post to reply to ({id}) does not exist").format(id=post.reply_to))
             remote_id = f"{state['next_id']:06d}"
             state["next_id"] += 1
             state["posts"][remote_id] = {
@@ -297,7 +300,7 @@ class SandboxConnector:
         with self._call() as state:
             stored = state["posts"].get(remote_id)
             if stored is None:
-                raise Permanent(f"sandbox: post {remote_id} does not exist")
+                raise Permanent(_("sandbox: post {id} does not exist").format(id=remote_id))
             found = self._replies(state, remote_id, stored, now)
             theirs = {r.remote_id for r in found}
             ours = [Reply(remote_id=rid, author=self.config.handle or self.config.name, text=p["text"],

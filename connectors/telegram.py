@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 from contextlib import ExitStack
+from gettext import gettext as _
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Sequence
@@ -60,7 +61,7 @@ def _media_kind(mime_type: str) -> str:
         return "photo"
     if mime_type.startswith("video/"):
         return "video"
-    raise Permanent(f"telegram: cannot send media of type {mime_type!r} (images and videos only)")
+    raise Permanent(_("telegram: cannot send media of type {type!r} (images and videos only)").format(type=mime_type))
 
 
 class TelegramConnector:
@@ -115,15 +116,17 @@ class TelegramConnector:
             return RateLimited(self.clock() + timedelta(seconds=seconds),
                                f"{what}: {description}", scope="app")
         if code in (401, 404):
-            return AuthExpired(f"{what}: the bot token was refused ({description}) — "
-                               "check BOT_TOKEN with @BotFather")
+            return AuthExpired(_("{what}: the bot token was refused ({description}) — check BOT_TOKEN with "
+                                 "@BotFather").format(what=what, description=description))
         if code == 403:
-            return AuthExpired(f"{what}: the bot may not post in {self.chat_id} ({description}) — "
-                               "add it to the channel as an administrator allowed to post messages")
+            return AuthExpired(_("{what}: the bot may not post in {chat} ({description}) — add it to the channel as "
+                                 "an administrator allowed to post messages").format(what=what, chat=self.chat_id,
+                                                                                     description=description))
         if code >= 500 or status >= 500:
             return server_error("POST", int(code if code >= 500 else status), what)
         if "migrate_to_chat_id" in parameters:
-            return Permanent(f"{what}: the chat moved to {parameters['migrate_to_chat_id']}; update CHAT_ID")
+            return Permanent(_("{what}: the chat moved to {chat}; update CHAT_ID").format(
+                what=what, chat=parameters["migrate_to_chat_id"]))
         return Permanent(f"{what}: {description}")
 
     # --- helpers -----------------------------------------------------------------------------
@@ -132,7 +135,7 @@ class TelegramConnector:
         try:
             return [int(part) for part in remote_id.split(",") if part.strip()]
         except ValueError:
-            raise Permanent(f"telegram: {remote_id!r} is not a message id") from None
+            raise Permanent(_("telegram: {id!r} is not a message id").format(id=remote_id)) from None
 
     def _url(self, message: dict[str, Any]) -> str | None:
         username = (message.get("chat") or {}).get("username")
@@ -162,8 +165,9 @@ class TelegramConnector:
                                            and (chat.get("type") != "channel"
                                                 or member.get("can_post_messages", False)))
         if not may_post:
-            raise AuthExpired(f"telegram: bot @{bot.get('username')} is {status!r} in {self.chat_id} and "
-                              "may not post — make it an administrator allowed to post messages")
+            raise AuthExpired(_("telegram: bot @{bot} is {status!r} in {chat} and may not post — make it an "
+                                "administrator allowed to post messages").format(bot=bot.get("username"), status=status,
+                                                                                chat=self.chat_id))
         username = chat.get("username")
         return Identity(remote_id=str(chat["id"]),
                         handle=f"@{username}" if username else str(chat.get("title") or chat["id"]),
@@ -174,9 +178,10 @@ class TelegramConnector:
         """A plain-text message to the chat with no link preview (campaigner's alert digests; no
         ``parse_mode``, so nothing in the text is read as markup)."""
         if not text.strip():
-            raise Permanent("telegram: a message needs text")
+            raise Permanent(_("telegram: a message needs text"))
         if utf16_length(text) > TEXT_LIMIT:
-            raise Permanent(f"telegram: text is {utf16_length(text)} characters; the limit is {TEXT_LIMIT}")
+            raise Permanent(_("telegram: text is {n} characters; the limit is {most}").format(n=utf16_length(text),
+                                                                                            most=TEXT_LIMIT))
         return self._published([self._call("sendMessage", json={"chat_id": self.chat_id, "text": text,
                                                                 "link_preview_options": {"is_disabled": True}})])
 
@@ -185,7 +190,8 @@ class TelegramConnector:
         reply = ({"message_id": self._message_ids(post.reply_to)[0]} if post.reply_to else None)
         if not post.media:
             if utf16_length(text) > TEXT_LIMIT:
-                raise Permanent(f"telegram: text is {utf16_length(text)} characters; the limit is {TEXT_LIMIT}")
+                raise Permanent(_("telegram: text is {n} characters; the limit is {most}").format(n=utf16_length(text),
+                                                                                                most=TEXT_LIMIT))
             payload: dict[str, Any] = {"chat_id": self.chat_id, "text": text}
             if post.link:
                 payload["link_preview_options"] = {"url": post.link}
@@ -195,10 +201,11 @@ class TelegramConnector:
 
         kinds = [_media_kind(m.mime_type) for m in post.media]
         if utf16_length(text) > CAPTION_LIMIT:
-            raise Permanent(f"telegram: a caption holds at most {CAPTION_LIMIT} characters and this "
-                            f"text has {utf16_length(text)} — shorten it or post it without media")
+            raise Permanent(_("telegram: a caption holds at most {most} characters and this text has {n} — shorten "
+                              "it or post it without media").format(most=CAPTION_LIMIT, n=utf16_length(text)))
         if len(post.media) > ALBUM_MAX:
-            raise Permanent(f"telegram: an album holds {ALBUM_MIN}–{ALBUM_MAX} items, not {len(post.media)}")
+            raise Permanent(_("telegram: an album holds {least}–{most} items, not {n}").format(
+                least=ALBUM_MIN, most=ALBUM_MAX, n=len(post.media)))
         data: dict[str, Any] = {"chat_id": self.chat_id}
         if reply:
             data["reply_parameters"] = json.dumps(reply)
@@ -209,7 +216,8 @@ class TelegramConnector:
                 try:
                     fh = stack.enter_context(open(path, "rb"))
                 except OSError as exc:
-                    raise Permanent(f"telegram: cannot read media file {path.name!r}: {exc.strerror}") from None
+                    raise Permanent(_("telegram: cannot read media file {name!r}: {reason}").format(
+                        name=path.name, reason=exc.strerror)) from None
                 files[f"file{i}"] = (path.name, fh, media.mime_type)
             if len(post.media) == 1:
                 kind = kinds[0]           # the file goes up under the field "photo" / "video"
@@ -251,8 +259,8 @@ class TelegramConnector:
             if "not found" in reason:
                 return
             if "can't be deleted" in reason or "cannot be deleted" in reason:
-                raise Permanent(f"{exc.reason} — bots may delete channel messages only within 48 hours "
-                                "of sending; delete it by hand in the Telegram app") from None
+                raise Permanent(_("{reason} — bots may delete channel messages only within 48 hours of sending; "
+                                  "delete it by hand in the Telegram app").format(reason=exc.reason)) from None
             raise
 
     def metrics(self, remote_ids: Sequence[str]) -> MetricsBatch:
@@ -263,5 +271,5 @@ class TelegramConnector:
         return MetricsBatch(found={rid: Metrics(remote_id=rid) for rid in dict.fromkeys(remote_ids)})
 
     def replies(self, remote_id: str, since: datetime | None = None):
-        raise NotSupported("telegram: the Bot API cannot read comments on channel posts (they live in "
-                           "the linked discussion group and reach bots only as live updates)")
+        raise NotSupported(_("telegram: the Bot API cannot read comments on channel posts (they live in the linked "
+                             "discussion group and reach bots only as live updates)"))

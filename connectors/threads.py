@@ -34,6 +34,7 @@ quota, token renewal, insights); what is Threads' own is here.
   testers — otherwise the expiry stays unknown (None) and verify still succeeds.
 """
 from __future__ import annotations
+from gettext import gettext as _
 
 import logging
 from datetime import datetime, timedelta
@@ -42,7 +43,7 @@ from typing import Any, Mapping, Sequence
 import requests
 
 from connectors import meta
-from connectors.base import (AccountConfig, Answers, AuthExpired, Clock, Identity, MediaFile, Metrics, MetricsBatch,
+from connectors.base import (N_, AccountConfig, Answers, AuthExpired, Clock, Identity, MediaFile, Metrics, MetricsBatch,
                              OutgoingPost, Permanent, Published, Quota, RefreshedToken, Reply, Transient,
                              system_clock)
 from connectors.http import parse_http_time, unexpected_answer
@@ -105,11 +106,11 @@ class ThreadsConnector:
             raise meta.keep(Transient(f"threads POST {path}: the answer names no container"), None)
         problem = meta.graph_problem(body)
         if problem is not None and problem.subcode == MEDIA_FETCH_FAILED:
-            url = params.get("image_url") or params.get("video_url") or "the media URL"
-            raise Permanent(f"threads: Meta could not fetch {url} (subcode {MEDIA_FETCH_FAILED}) — the [media] "
-                            "public_url must answer the file itself over https to anyone: no redirect, no login "
-                            "or preview page, a JPEG or PNG image (MP4 or MOV video); `campaigner media check` "
-                            "tests it")
+            url = params.get("image_url") or params.get("video_url") or _("the media URL")
+            raise Permanent(_("threads: Meta could not fetch {url} (subcode {subcode}) — the [media] public_url must "
+                              "answer the file itself over https to anyone: no redirect, no login or preview page, a "
+                              "JPEG or PNG image (MP4 or MOV video); `campaigner media check` tests it").format(
+                url=url, subcode=MEDIA_FETCH_FAILED))
         raise self.client.refusal("POST", path, response.status_code, response.headers, body)
 
     def _status(self, container_id: str) -> meta.ContainerStatus:
@@ -145,11 +146,12 @@ class ThreadsConnector:
         replying = {"reply_to_id": str(post.reply_to)} if post.reply_to else {}
         media = list(post.media)
         if len(media) > CAROUSEL_MAX:
-            raise Permanent(f"threads: a post holds at most {CAROUSEL_MAX} images and videos, not {len(media)}")
+            raise Permanent(_("threads: a post holds at most {most} images and videos, not {n}").format(
+                most=CAROUSEL_MAX, n=len(media)))
         parent = None
         if not media:
             if not text.strip():
-                raise Permanent("threads: a post without media needs text")
+                raise Permanent(_("threads: a post without media needs text"))
             items = [meta.ContainerSpec({"media_type": "TEXT", "text": text, **replying})]
         elif len(media) == 1:
             items = [self._item(media[0], {"text": text, **replying} if text else dict(replying))]
@@ -159,23 +161,23 @@ class ThreadsConnector:
             def parent(ids: list[str]) -> meta.ContainerSpec:
                 fields = {"media_type": "CAROUSEL", "children": ",".join(ids), **replying}
                 return meta.ContainerSpec({**fields, "text": text} if text else fields)
-        media_id, _ = self.flow.run(items, parent, post.progress)
+        media_id, _progress = self.flow.run(items, parent, post.progress)
         return Published(remote_id=media_id, url=meta.permalink(self.client, media_id), published_at=self.clock())
 
     @staticmethod
     def _item(file: MediaFile, extra: Mapping[str, str]) -> meta.ContainerSpec:
         name = file.path.name
         if not file.url:
-            raise Permanent(f"threads: {name} has no public address — Threads fetches media from a public https "
-                            "URL: configure [media] (public_url and public_dir or a bucket)")
+            raise Permanent(_("threads: {name} has no public address — Threads fetches media from a public https "
+                              "URL: configure [media] (public_url and public_dir or a bucket)").format(name=name))
         fields: dict[str, str] = {}
         if file.mime_type in IMAGE_TYPES:
             fields = {"media_type": "IMAGE", "image_url": file.url}
         elif file.mime_type in VIDEO_TYPES:
             fields = {"media_type": "VIDEO", "video_url": file.url}
         else:
-            raise Permanent(f"threads: {name} is {file.mime_type}; Threads takes JPEG or PNG images and MP4 or MOV "
-                            "videos")
+            raise Permanent(_("threads: {name} is {type}; Threads takes JPEG or PNG images and MP4 or MOV "
+                              "videos").format(name=name, type=file.mime_type))
         if file.alt_text:
             fields["alt_text"] = file.alt_text
         return meta.ContainerSpec({**fields, **extra}, processed=fields["media_type"] == "VIDEO")
@@ -249,14 +251,15 @@ class ThreadsConnector:
         if response.status_code != 200 or (isinstance(body, dict) and "error" in body):
             raise self.client.refusal("GET", path, response.status_code, response.headers, body)
         if not isinstance(body, dict) or not body.get("id") or not body.get("username"):
-            raise unexpected_answer(f"threads GET {path}", response, "a Threads profile")
+            raise unexpected_answer(f"threads GET {path}", response, N_("a Threads profile"))
         if self.user != "me" and str(body["id"]) != self.user:
-            raise AuthExpired(f"threads: the access token belongs to profile {body['id']} (@{body['username']}), "
-                              f"not USER_ID {self.user} — set USER_ID to {body['id']}, or use that profile's token")
+            raise AuthExpired(_("threads: the access token belongs to profile {id} (@{username}), not USER_ID {user} "
+                                "— set USER_ID to {id}, or use that profile's token").format(
+                id=body["id"], username=body["username"], user=self.user))
         self._username = str(body["username"])
         return Identity(remote_id=str(body["id"]), handle=self._username, display_name=body.get("name") or None,
                         url=f"https://www.threads.com/@{self._username}",
-                        token_expires_at=meta.token_expiry(self.client, "make a new long-lived Threads token"),
+                        token_expires_at=meta.token_expiry(self.client, N_("make a new long-lived Threads token")),
                         quota=meta.quota_if_readable(self.quota, "threads"))
 
     def quota(self) -> Quota:

@@ -16,6 +16,7 @@ reads the account's own recent posts and matches the text with URLs (t.co) left 
 """
 from __future__ import annotations
 
+from gettext import gettext as _
 import html
 import logging
 import re
@@ -148,8 +149,8 @@ class XConnector:
         self._oauth1 = all(secrets.get(k) for k in OAUTH1_FIELDS)
         self._bearer = secrets.get("BEARER_TOKEN") or None
         if not self._oauth1 and not self._bearer:
-            raise AuthExpired(f"X account {config.name!r} has no credentials: set "
-                              + ", ".join(OAUTH1_FIELDS) + " (or an OAuth 2.0 user token as BEARER_TOKEN)")
+            raise AuthExpired(_("X account {name!r} has no credentials: set {fields} (or an OAuth 2.0 user token as "
+                                "BEARER_TOKEN)").format(name=config.name, fields=", ".join(OAUTH1_FIELDS)))
         secret_values = [v for k, v in secrets.items() if k != "USER_ID" and v]
         for value in secret_values:
             logsafe.register(value)
@@ -189,7 +190,8 @@ class XConnector:
     def publish(self, post: OutgoingPost) -> Published:
         text = compose_text(post.text, post.link)
         if len(post.media) > MAX_IMAGES:
-            raise Permanent(f"X takes at most {MAX_IMAGES} images per post, not {len(post.media)}")
+            raise Permanent(_("X takes at most {most} images per post, not {n}").format(most=MAX_IMAGES,
+                                                                                      n=len(post.media)))
         images = [self._read_image(m) for m in post.media]  # every file checked before any upload
         media_ids = [self._upload_image(m, data) for m, data in zip(post.media, images)]
         kwargs: dict[str, Any] = {"text": text, "user_auth": self._user_auth}
@@ -237,7 +239,7 @@ class XConnector:
                 return
             raise
         if not (resp.data or {}).get("deleted", False):
-            raise Permanent(f"X did not delete post {remote_id}")
+            raise Permanent(_("X did not delete post {id}").format(id=remote_id))
 
     def metrics(self, remote_ids: Sequence[str]) -> MetricsBatch:
         found: dict[str, Metrics] = {}
@@ -351,7 +353,7 @@ class XConnector:
         whole number of hours, as every Indonesian zone's. A day the answer covers only in part
         (the oldest, today, or after a page X did not send) is ``at_least``."""
         if not self._bearer:
-            raise NotSupported("X counts need the app's Bearer token: this account has no BEARER_TOKEN")
+            raise NotSupported(_("X counts need the app's Bearer token: this account has no BEARER_TOKEN"))
         body = tag.lstrip("#")
         now = self._clock()
         first = max(datetime.combine(since, time(0), tzinfo=zone).astimezone(timezone.utc),
@@ -450,9 +452,10 @@ class XConnector:
             return self._usage_capped(body, resp.headers, now)
         if status == 429:
             retry_at, scope = rate_limit_wait(resp.headers, now)
-            return RateLimited(retry_at, f"X rate limit on {what} (until {retry_at:%Y-%m-%d %H:%M} UTC)", scope)
+            return RateLimited(retry_at, _("X rate limit on {what} (until {when} UTC)").format(
+                what=what, when=f"{retry_at:%Y-%m-%d %H:%M}"), scope)
         if status == 401:
-            return AuthExpired(f"X refused the credentials on {what} (401: {detail})")
+            return AuthExpired(_("X refused the credentials on {what} (401: {detail})").format(what=what, detail=detail))
         if status == 403:
             codes = {e.get("code") for e in body.get("errors") or [] if isinstance(e, dict)}
             if "duplicate content" in detail.lower() or 187 in codes:
@@ -461,14 +464,16 @@ class XConnector:
             if replies and (ptype.endswith("/client-forbidden") or body.get("reason") == "client-not-enrolled"
                             or "not permitted" in detail.lower()
                             or "appropriate level of api access" in detail.lower()):
-                return NotSupported("replies are not available on this X access tier")
+                return NotSupported(_("replies are not available on this X access tier"))
             if ptype.endswith("/unsupported-authentication"):
-                return AuthExpired(f"X does not accept these credentials for {what}: {detail}")
-            return Permanent(f"X refused {what} (403): {detail}")
+                return AuthExpired(_("X does not accept these credentials for {what}: {detail}").format(what=what,
+                                                                                                       detail=detail))
+            return Permanent(_("X refused {what} ({status}): {detail}").format(what=what, status=403, detail=detail))
         if status >= 500:
             # 503 means "not now" before any work; 500/502/504 on a create may hide a post made
-            return Transient(f"X server error {status} on {what}", outcome_unknown=creating and status != 503)
-        return Permanent(f"X refused {what} ({status}): {detail}")
+            return Transient(_("X server error {status} on {what}").format(status=status, what=what),
+                             outcome_unknown=creating and status != 503)
+        return Permanent(_("X refused {what} ({status}): {detail}").format(what=what, status=status, detail=detail))
 
     def _usage_capped(self, body: dict, headers: Any, now: datetime) -> RateLimited:
         """A usage cap (``.../problems/usage-capped``) is temporary: the next day or billing period
@@ -485,8 +490,8 @@ class XConnector:
                 retry_at = max(_epoch(max(resets)), now)
         retry_at = retry_at or now + USAGE_CAP_RECHECK
         label = ", ".join(p for p in (period, str(body.get("scope") or "")) if p)
-        return RateLimited(retry_at, f"X usage cap reached ({label or 'no details'}); "
-                                     f"next try {retry_at:%Y-%m-%d %H:%M} UTC", scope)
+        return RateLimited(retry_at, _("X usage cap reached ({details}); next try {when} UTC").format(
+            details=label or _("no details"), when=f"{retry_at:%Y-%m-%d %H:%M}"), scope)
 
     def _auth_kwargs(self) -> dict[str, Any]:
         if self._oauth1:
@@ -512,15 +517,17 @@ class XConnector:
         """The file's bytes, once it is known to be an image X takes."""
         mime = (media.mime_type or "").lower()
         if not mime.startswith("image/"):
-            raise NotSupported(f"X: only images can be attached ({mime or 'unknown type'} needs the "
-                               "chunked upload with processing, not supported yet)")
+            raise NotSupported(_("X: only images can be attached ({type} needs the chunked upload with processing, "
+                                 "not supported yet)").format(type=mime or _("unknown type")))
         try:
             data = Path(media.path).read_bytes()
         except OSError as exc:
-            raise Permanent(f"cannot read media file {Path(media.path).name}: {exc.strerror}") from None
+            raise Permanent(_("cannot read media file {name}: {reason}").format(name=Path(media.path).name,
+                                                                               reason=exc.strerror)) from None
         limit = GIF_MAX_BYTES if mime == "image/gif" else IMAGE_MAX_BYTES
         if len(data) > limit:
-            raise Permanent(f"{Path(media.path).name} is {len(data)} bytes; X takes at most {limit}")
+            raise Permanent(_("{name} is {size} bytes; X takes at most {most}").format(
+                name=Path(media.path).name, size=len(data), most=limit))
         return data
 
     def _upload_image(self, media: MediaFile, data: bytes) -> str:
@@ -536,7 +543,7 @@ class XConnector:
             raise Transient("X media upload answered without a media id")
         state = (info.get("processing_info") or {}).get("state")
         if state == "failed":
-            raise Permanent(f"X could not process {Path(media.path).name}")
+            raise Permanent(_("X could not process {name}").format(name=Path(media.path).name))
         if state in ("pending", "in_progress"):
             raise Transient(f"X is still processing {Path(media.path).name}")
         if media.alt_text:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, max_late_minutes, quiet, table
+from campaigner.i18n import N_, _
 from content.platforms import PLATFORMS as _PLATFORMS
 
 
@@ -55,13 +56,15 @@ def add(flags, platform, name, handle, base_url, timezone, daily_cap, min_spacin
     a = svc.add(app, platform, name, handle=handle, base_url=base_url, timezone=timezone, daily_cap=daily_cap,
                 min_spacing=min_spacing, char_limit=char_limit, max_late=max_late_minutes(max_late),
                 requires_approval=requires_approval)
-    click.echo(f"Added {a.platform} account {a.name}" + (" (its posts need approval)." if requires_approval else "."))
+    click.echo((_("Added {platform} account {name} (its posts need approval).") if requires_approval
+                else _("Added {platform} account {name}.")).format(platform=a.platform, name=a.name))
     missing = svc.missing_secrets(app, a)
     if missing:
         from campaigner.secrets import env_name
 
-        click.echo(f"It needs secrets before it can publish: {', '.join(missing)} "
-                   f"(e.g. {env_name(a.name, missing[0])}, or `campaigner account set-secret {a.name} {missing[0]}`).")
+        click.echo(_("It needs secrets before it can publish: {fields} (e.g. {variable}, or "
+                     "`campaigner account set-secret {name} {field}`).").format(
+            fields=", ".join(missing), variable=env_name(a.name, missing[0]), name=a.name, field=missing[0]))
     _media_place(app, a.platform, warn=True)
 
 
@@ -76,10 +79,10 @@ def _media_place(app, platform: str, *, warn: bool, timeout: float = 10.0) -> st
     except CampaignerError as exc:
         if not warn:
             raise
-        click.echo(f"Warning: {exc}", err=True)
+        click.echo(_("Warning: {message}").format(message=exc), err=True)
         return str(exc)
     if works:
-        click.echo(f"Media: OK — {works}")
+        click.echo(_("Media: OK — {detail}").format(detail=works))
     return None
 
 
@@ -101,11 +104,11 @@ def edit(flags, name, **changes) -> None:
 
     given = {k: v for k, v in changes.items() if v is not None}
     if not given:
-        raise click.UsageError("nothing to change")
+        raise click.UsageError(_("nothing to change"))
     if "max_late" in given:
         given["max_late"] = None if given["max_late"].strip().lower() == "default" else max_late_minutes(given["max_late"])
     svc.edit(flags.app(), name, **given)
-    click.echo(f"Updated account {name}.")
+    click.echo(_("Updated account {name}.").format(name=name))
 
 
 @account.command("list")
@@ -121,13 +124,13 @@ def list_(flags, as_json) -> None:
         echo_json([_account_dict(app, a) for a in accounts])
         return
     if not accounts:
-        click.echo("No accounts yet. Add one with: campaigner account add PLATFORM NAME")
+        click.echo(_("No accounts yet. Add one with: campaigner account add PLATFORM NAME"))
         return
     from campaigner.services.accounts import planned_cap
 
     table([[a.name, a.platform, a.handle or "", a.timezone or app.settings.timezone,
-            str(planned_cap(a) or "-"), a.status.value] for a in accounts],
-          ["NAME", "PLATFORM", "HANDLE", "ZONE", "CAP/DAY", "STATUS"])
+            str(planned_cap(a) or "-"), _(_SHOW_WORDS.get(a.status.value, a.status.value))] for a in accounts],
+          [_("NAME"), _("PLATFORM"), _("HANDLE"), _("ZONE"), _("CAP/DAY"), _("STATUS")])
 
 
 @account.command("show")
@@ -147,15 +150,45 @@ def show(flags, name, as_json) -> None:
                    "secrets": [{"field": s.field, "required": s.required, "set": s.is_set, "source": s.source}
                                for s in secrets]})
         return
+    width = max(20, *(len(_(label)) + 1 for label in [*_SHOW_LABELS.values(), _DELIVERIES]))
     for key, value in _account_dict(app, a).items():
         if value is not None:
-            click.echo(f"{key + ':':20} {value}")
-    click.echo(f"{'deliveries:':20} " + (", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "none"))
+            click.echo(f"{_(_SHOW_LABELS[key]):{width}} {_show_value(key, value)}")
+    click.echo(f"{_(_DELIVERIES):{width}} " + (", ".join(f"{v} {_(_STATUS.get(k, k))}" for k, v in sorted(counts.items()))
+                                            or _("none")))
     if secrets:
-        click.echo("secrets:")
+        click.echo(_("secrets:"))
         for s in secrets:
-            state = f"{MASK}  (from {s.source})" if s.is_set else ("MISSING" if s.required else "not set (optional)")
+            state = (_("{mask}  (from {source})").format(mask=MASK, source=s.source) if s.is_set
+                     else _("MISSING") if s.required else _("not set (optional)"))
             click.echo(f"  {s.field:20} {state}")
+
+
+#: the labels of ``account show`` (the keys of its --json output, which stay English)
+_SHOW_LABELS = {
+    "name": N_("name:"), "platform": N_("platform:"), "handle": N_("handle:"), "base_url": N_("base_url:"),
+    "timezone": N_("timezone:"), "daily_cap": N_("daily_cap:"), "quota_total": N_("quota_total:"),
+    "min_spacing_minutes": N_("min_spacing_minutes:"), "char_limit": N_("char_limit:"), "max_late": N_("max_late:"),
+    "max_late_from": N_("max_late_from:"), "requires_approval": N_("requires_approval:"), "status": N_("status:"),
+    "status_reason": N_("status_reason:"), "held_until": N_("held_until:"), "held_reason": N_("held_reason:"),
+}
+_DELIVERIES = N_("deliveries:")
+#: words shown as values there: an account's status, where max_late comes from
+_SHOW_WORDS = {"active": N_("active"), "paused": N_("paused"), "account": N_("account"), "default": N_("default")}
+
+
+def _show_value(key: str, value) -> str:
+    if key == "requires_approval":
+        return _("True") if value else _("False")
+    if key in ("status", "max_late_from") and value in _SHOW_WORDS:
+        return _(_SHOW_WORDS[value])
+    return str(value)
+
+#: a delivery's status, as counted in ``account show``
+_STATUS = {"draft": N_("draft"), "queued": N_("queued"), "publishing": N_("publishing"),
+           "published": N_("published"), "failed": N_("failed"), "cancelled": N_("cancelled"),
+           "unconfirmed": N_("unconfirmed"), "expired": N_("expired"), "deleted": N_("deleted"),
+           "importing": N_("importing")}
 
 
 @account.command("test")
@@ -194,10 +227,16 @@ def test(flags, name, timeout, as_json) -> None:
     from content.untrusted import for_display
 
     # the platform's answer: shown without escape sequences or bidi overrides
-    click.echo(for_display(f"{name}: OK — signed in as {who.handle}"
-                           + (f" ({who.display_name})" if who.display_name else "")
-                           + (f", {who.url}" if who.url else ""))
-               + (f"; the token expires {format_local(who.token_expires_at, app.zone_for(None))}"
+    if who.display_name and who.url:
+        signed = _("{name}: OK — signed in as {handle} ({display_name}), {url}")
+    elif who.display_name:
+        signed = _("{name}: OK — signed in as {handle} ({display_name})")
+    elif who.url:
+        signed = _("{name}: OK — signed in as {handle}, {url}")
+    else:
+        signed = _("{name}: OK — signed in as {handle}")
+    click.echo(for_display(signed.format(name=name, handle=who.handle, display_name=who.display_name, url=who.url))
+               + (_("; the token expires {when}").format(when=format_local(who.token_expires_at, app.zone_for(None)))
                   if who.token_expires_at else ""))
     _media_place(app, platform, warn=False, timeout=timeout)
 
@@ -226,15 +265,16 @@ def check(flags, names, as_json) -> None:
             if (quiet() and r.outcome == "ok" and not credentials.expires_soon(r.token_expires_at, now)
                     and not r.token_attention):
                 continue
-            expires = f", token expires {format_local(r.token_expires_at, zone)}" if r.token_expires_at else ""
+            expires = (_(", token expires {when}").format(when=format_local(r.token_expires_at, zone))
+                       if r.token_expires_at else "")
             token = f"; {r.token}" if r.token else ""
-            click.echo({"ok": f"{r.account}: OK — {r.detail}{expires}{token}",
-                        "paused": f"{r.account}: PAUSED — {r.detail}; once fixed: campaigner account resume {r.account}",
-                        "unknown": f"{r.account}: not checked — {r.detail}",
-                        "skipped": f"{r.account}: paused already, not asked — once fixed: campaigner account resume "
-                                   f"{r.account}"}[r.outcome])
+            click.echo({"ok": _("{account}: OK — {detail}").format(account=r.account, detail=r.detail) + expires + token,
+                        "paused": _("{account}: PAUSED — {detail}; once fixed: campaigner account resume {account}"),
+                        "unknown": _("{account}: not checked — {detail}"),
+                        "skipped": _("{account}: paused already, not asked — once fixed: campaigner account resume "
+                                     "{account}")}[r.outcome].format(account=r.account, detail=r.detail))
         if not results and not quiet():
-            click.echo("No active accounts to check.")
+            click.echo(_("No active accounts to check."))
     if any(r.outcome == "paused" for r in results):
         sys.exit(1)
 
@@ -247,7 +287,7 @@ def resume(flags, name) -> None:
     from campaigner.services import accounts as svc
 
     svc.resume(flags.app(), name)
-    click.echo(f"Resumed account {name}; its queued posts will go out.")
+    click.echo(_("Resumed account {name}; its queued posts will go out.").format(name=name))
 
 
 @account.command("remove")
@@ -259,9 +299,10 @@ def remove(flags, name, purge) -> None:
     from campaigner.services import accounts as svc
 
     left = svc.remove(flags.app(), name, purge=purge)
-    click.echo(f"Removed account {name}.")
+    click.echo(_("Removed account {name}.").format(name=name))
     for group, n in left:
-        click.echo(f"It was taken out of group {group}" + (" (now empty)." if n == 0 else "."))
+        click.echo((_("It was taken out of group {group} (now empty).") if n == 0
+                    else _("It was taken out of group {group}.")).format(group=group))
 
 
 @account.command("set-secret")
@@ -280,14 +321,16 @@ def set_secret(flags, name, field) -> None:
     field = svc.check_secret_field(app, name, field)
     if sys.stdin.isatty():
         try:
-            value = click.prompt(f"{field.upper()} for {name}", hide_input=True, default="", show_default=False)
+            value = click.prompt(_("{field} for {name}").format(field=field.upper(), name=name), hide_input=True, default="", show_default=False)
         except click.Abort:
             value = ""
     else:  # piped in: the first line, with no prompt and no warning that it could be echoed
         value = sys.stdin.readline()
     if not value.strip():
-        raise InvalidInput(f"no value given for {field.upper()}",
-                           f"type it at the prompt, or give it on standard input: "
-                           f"campaigner account set-secret {name} {field.upper()} < FILE")
+        raise InvalidInput(_("no value given for {field}").format(field=field.upper()),
+                           _("type it at the prompt, or give it on standard input: "
+                             "campaigner account set-secret {name} {field} < FILE").format(name=name,
+                                                                                          field=field.upper()))
     svc.set_secret(app, name, field, value.strip())
-    click.echo(f"Stored {field.upper()} for {name} in {app.settings.secrets_file} (mode 600).")
+    click.echo(_("Stored {field} for {name} in {path} (mode 600).").format(field=field.upper(), name=name,
+                                                                         path=app.settings.secrets_file))

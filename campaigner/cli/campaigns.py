@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, table
+from campaigner.i18n import N_, _, ngettext
 
 KINDS = ("question", "support", "oppose", "other")
 
@@ -45,7 +46,8 @@ def add(flags, slug, name, hashtags, issue, start, end, auto_hashtags, against, 
                 start=parse_date(start, "--start date") if start else None,
                 end=parse_date(end, "--end date") if end else None, auto_hashtags=auto_hashtags,
                 against=list(against), for_=list(for_))
-    click.echo(f"Added campaign {c.slug}" + (f" ({' '.join(c.hashtags)})" if c.hashtags else "") + ".")
+    click.echo((_("Added campaign {slug} ({hashtags}).") if c.hashtags else _("Added campaign {slug}.")).format(
+        slug=c.slug, hashtags=" ".join(c.hashtags)))
 
 
 @campaign.command("edit")
@@ -78,7 +80,7 @@ def edit(flags, slug, name, issue, hashtags, no_hashtags, start, end, auto_hasht
                                          ("--against", against, "--no-against", no_against),
                                          ("--for", for_, "--no-for", no_for)):
         if values and clear:
-            raise click.UsageError(f"{flag} and {no_flag} contradict each other")
+            raise click.UsageError(_("{flag} and {no_flag} contradict each other").format(flag=flag, no_flag=no_flag))
     changes: dict = {}
     if name is not None:
         changes["name"] = name
@@ -98,18 +100,21 @@ def edit(flags, slug, name, issue, hashtags, no_hashtags, start, end, auto_hasht
     if compare or no_compare:
         changes["compare_add"], changes["compare_remove"] = list(compare), list(no_compare)
     if not changes:
-        raise click.UsageError("nothing to change: give --name, --issue, --hashtag, --start, --end, "
-                               "--against, --for or --compare-tag")
+        raise click.UsageError(_("nothing to change: give --name, --issue, --hashtag, --start, --end, "
+                                 "--against, --for or --compare-tag"))
     edited = svc.edit(flags.app(), slug, **changes)
-    click.echo(f"Updated campaign {slug}." + (
-        f" Its {edited.reclassified} repl{'y' if edited.reclassified == 1 else 'ies'} were classified again "
-        f"toward its new targets ({edited.changed_kind} changed kind)." if edited.reclassified else "") + (
-        f" Comparison tags: {' '.join(edited.campaign.compare_tags) or 'none'}." if compare or no_compare else ""))
+    click.echo(_("Updated campaign {slug}.").format(slug=slug) + (
+        " " + ngettext("Its {n} reply were classified again toward its new targets ({changed} changed kind).",
+                       "Its {n} replies were classified again toward its new targets ({changed} changed kind).",
+                       edited.reclassified).format(n=edited.reclassified, changed=edited.changed_kind)
+        if edited.reclassified else "") + (
+        " " + _("Comparison tags: {tags}.").format(tags=" ".join(edited.campaign.compare_tags) or _("none"))
+        if compare or no_compare else ""))
 
 
 def _targets_line(c) -> str:
-    parts = [f"against {', '.join(c.targets_against)}" if c.targets_against else "",
-             f"for {', '.join(c.targets_for)}" if c.targets_for else ""]
+    parts = [_("against {targets}").format(targets=", ".join(c.targets_against)) if c.targets_against else "",
+             _("for {targets}").format(targets=", ".join(c.targets_for)) if c.targets_for else ""]
     return "; ".join(p for p in parts if p)
 
 
@@ -125,11 +130,11 @@ def list_(flags, as_json) -> None:
         echo_json([{**_campaign_dict(c), "posts": n} for c, n in rows])
         return
     if not rows:
-        click.echo('No campaigns yet. Add one with: campaigner campaign add SLUG --name "…"')
+        click.echo(_('No campaigns yet. Add one with: campaigner campaign add SLUG --name "…"'))
         return
     table([[c.slug, c.name, " ".join(c.hashtags), str(n), f"{c.start_date or ''}..{c.end_date or ''}".strip("."),
             _targets_line(c)]
-           for c, n in rows], ["SLUG", "NAME", "HASHTAGS", "POSTS", "DATES", "TARGETS"])
+           for c, n in rows], [_("SLUG"), _("NAME"), _("HASHTAGS"), _("POSTS"), _("DATES"), _("TARGETS")])
 
 
 @campaign.command("show")
@@ -144,9 +149,29 @@ def show(flags, slug, as_json) -> None:
     if as_json:
         echo_json({**_campaign_dict(c), "deliveries": counts, "replies": kinds})
         return
+    width = max(15, *(len(_(label)) + 1 for label in [*_SHOW_LABELS.values(), _DELIVERIES, _REPLIES]))
     for key, value in _campaign_dict(c).items():
         if value not in (None, [], ""):
-            click.echo(f"{key + ':':15} {', '.join(value) if key in ('against', 'for') else ' '.join(value) if isinstance(value, list) else value}")
-    click.echo(f"{'deliveries:':15} " + (", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "none"))
+            shown = (", ".join(value) if key in ("against", "for") else " ".join(value) if isinstance(value, list)
+                     else (_("True") if value else _("False")) if isinstance(value, bool) else value)
+            click.echo(f"{_(_SHOW_LABELS[key]):{width}} {shown}")
+    click.echo(f"{_(_DELIVERIES):{width}} " + (", ".join(f"{v} {_(_STATUS.get(k, k))}" for k, v in sorted(counts.items()))
+                                            or _("none")))
     order = [*KINDS, "unclassified"]
-    click.echo(f"{'replies:':15} " + (", ".join(f"{kinds[k]} {k}" for k in order if kinds.get(k)) or "none"))
+    click.echo(f"{_(_REPLIES):{width}} " + (", ".join(f"{kinds[k]} {_(_KIND_WORDS[k])}" for k in order if kinds.get(k))
+                                         or _("none")))
+
+
+#: the labels of ``campaign show`` (the keys of its --json output, which stay English)
+_SHOW_LABELS = {"slug": N_("slug:"), "name": N_("name:"), "issue": N_("issue:"), "hashtags": N_("hashtags:"),
+                "compare_tags": N_("compare_tags:"), "auto_hashtags": N_("auto_hashtags:"), "start": N_("start:"),
+                "end": N_("end:"), "against": N_("against:"), "for": N_("for:")}
+_DELIVERIES, _REPLIES = N_("deliveries:"), N_("replies:")
+#: a reply's kind, as counted in ``campaign show``
+_KIND_WORDS = {"question": N_("question"), "support": N_("support"), "oppose": N_("oppose"), "other": N_("other"),
+               "unclassified": N_("unclassified")}
+#: a delivery's status, as counted in ``campaign show``
+_STATUS = {"draft": N_("draft"), "queued": N_("queued"), "publishing": N_("publishing"),
+           "published": N_("published"), "failed": N_("failed"), "cancelled": N_("cancelled"),
+           "unconfirmed": N_("unconfirmed"), "expired": N_("expired"), "deleted": N_("deleted"),
+           "importing": N_("importing")}

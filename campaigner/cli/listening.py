@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import Progress, echo_json, quiet, table
+from campaigner.i18n import _
 
 
 @click.group()
@@ -26,7 +27,7 @@ def collect(flags, campaign, platforms, days, as_json) -> None:
     from campaigner.services.listening import collect as run
 
     app = flags.app()
-    with Progress("Counting hashtags") as bar:
+    with Progress(_("Counting hashtags")) as bar:
         report = run(app, campaign=campaign, platforms=platforms, days=days, progress=bar)
     if as_json:
         echo_json(report)
@@ -36,13 +37,16 @@ def collect(flags, campaign, platforms, days, as_json) -> None:
         for s in failed:
             click.echo(f"{s.platform} {s.source}: {s.error}")
         return
-    click.echo(f"Counted {' '.join(report.tags)} ({', '.join(report.campaigns)}) from {report.first_day} to "
-               f"{report.last_day}: {report.stored} day counts stored, {report.requests} requests.")
+    click.echo(_("Counted {tags} ({campaigns}) from {first} to {last}: {stored} day counts stored, "
+                 "{requests} requests.").format(tags=" ".join(report.tags), campaigns=", ".join(report.campaigns),
+                                                first=report.first_day, last=report.last_day, stored=report.stored,
+                                                requests=report.requests))
     for s in report.sources:
-        line = f"  {s.platform} {s.source}: {s.days} day counts, {s.requests} requests"
-        click.echo(line + (f"; stopped: {s.error}" if s.error else ""))
+        line = "  " + (_("{platform} {source}: {days} day counts, {requests} requests; stopped: {error}") if s.error
+                       else _("{platform} {source}: {days} day counts, {requests} requests"))
+        click.echo(line.format(platform=s.platform, source=s.source, days=s.days, requests=s.requests, error=s.error))
     for platform, why in report.not_counted.items():
-        click.echo(f"  {platform}: not counted: {why}")
+        click.echo("  " + _("{platform}: not counted: {reason}").format(platform=platform, reason=why))
 
 
 def _count(row, tag: str) -> str:
@@ -73,18 +77,20 @@ def show(flags, campaign, days, as_json) -> None:
                    "campaigns": campaigns})
         return
     if not campaigns:
-        click.echo("No campaign has hashtags. Add some: campaigner campaign edit SLUG --hashtag '#UpahLayak'")
+        click.echo(_("No campaign has hashtags. Add some: campaigner campaign edit SLUG --hashtag '#UpahLayak'"))
         return
     zones: set[str] = set()
     at_least = False
     for c in campaigns:
         tags = ["#" + t.lstrip("#") for t in c.hashtags]
         compare = ["#" + t.lstrip("#") for t in c.compare_tags]
-        head = f"Campaign {c.slug} ({c.name}): {' '.join(tags)}" + (f" vs {' '.join(compare)}" if compare else "")
-        click.echo(head)
+        head = (_("Campaign {slug} ({name}): {tags} vs {compare}") if compare
+                else _("Campaign {slug} ({name}): {tags}"))
+        click.echo(head.format(slug=c.slug, name=c.name, tags=" ".join(tags), compare=" ".join(compare)))
         lines = daily(c)
         if not lines:
-            click.echo(f"  nothing counted from {first} to {last} — run: campaigner listen collect --campaign {c.slug}")
+            click.echo("  " + _("nothing counted from {first} to {last} — run: campaigner listen collect --campaign "
+                                "{slug}").format(first=first, last=last, slug=c.slug))
             continue
         rows = []
         for day, row in lines:
@@ -94,11 +100,11 @@ def show(flags, campaign, days, as_json) -> None:
             rows.append([f"{day}{zone}", row.platform, row.source, *(_count(row, t) for t in tags + compare)]
                         + ([_share(row)] if compare else []))
         table([[f"  {r[0]}", *r[1:]] for r in rows],
-              ["  DAY", "PLATFORM", "SOURCE", *tags, *compare] + (["SHARE"] if compare else []))
-    notes = [f"Days are {app.settings.timezone} days"
-             + ("; Mastodon's are UTC days, as each instance counts them" if "UTC" in zones else "") + "."]
-    notes.append("Our own posts are not counted. Platforms are not added up: each counts a different public.")
+              ["  " + _("DAY"), _("PLATFORM"), _("SOURCE"), *tags, *compare] + ([_("SHARE")] if compare else []))
+    notes = [(_("Days are {zone} days; Mastodon's are UTC days, as each instance counts them.") if "UTC" in zones
+              else _("Days are {zone} days.")).format(zone=app.settings.timezone)]
+    notes.append(_("Our own posts are not counted. Platforms are not added up: each counts a different public."))
     if at_least:
-        notes.append("≥: at least (the day was not over, or the platform showed no more).")
+        notes.append(_("≥: at least (the day was not over, or the platform showed no more)."))
     for note in notes:
         click.echo(note)

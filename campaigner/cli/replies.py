@@ -8,6 +8,16 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, short
+from campaigner.i18n import N_, _, ngettext
+
+#: a reply's state and kind, as shown in the inbox (--json keeps the English codes)
+_WORDS = {"new": N_("new"), "answered": N_("answered"), "dismissed": N_("dismissed"), "question": N_("question"),
+          "support": N_("support"), "oppose": N_("oppose"), "other": N_("other"),
+          "positive": N_("positive"), "negative": N_("negative"), "neutral": N_("neutral")}
+
+
+def _word(code: str | None) -> str:
+    return _(_WORDS[code]) if code in _WORDS else (code or "-")
 
 
 def _safe(text: str | None) -> str:
@@ -45,7 +55,7 @@ def list_(flags, campaign, account, post_id, since, state, kind, limit, all_, as
     from campaigner.times import format_local, parse_since
 
     if all_ and limit is not None:
-        raise click.UsageError("give --limit N or --all, not both")
+        raise click.UsageError(_("give --limit N or --all, not both"))
     app = flags.app()
     moment = parse_since(since, app.settings.zone, app.now()) if since is not None else None
     wanted = None if all_ else (limit if limit is not None else inbox.DEFAULT_LIMIT)
@@ -55,19 +65,27 @@ def list_(flags, campaign, account, post_id, since, state, kind, limit, all_, as
         echo_json([r.as_dict() for r in rows])
         return
     if not rows:
-        click.echo("No replies match." if any(x is not None for x in (campaign, account, post_id, since, state, kind))
-                   else "No replies yet (`campaigner metrics collect` fetches them).")
+        click.echo(_("No replies match.") if any(x is not None for x in (campaign, account, post_id, since, state, kind))
+                   else _("No replies yet (`campaigner metrics collect` fetches them)."))
         return
+    # columns as wide as their longest word in the language in use (9, 8 and 8 in English)
+    wide = [max(len(_word(w)) for w in words) for words in (("new", "answered", "dismissed"),
+                                                              ("question", "support", "oppose", "other"),
+                                                              ("positive", "negative", "neutral"))]
     for r in rows:
         zone = app.zone_for(r.timezone)
-        head = (f"#{r.id}  {r.state:<9} {r.kind or '-':<8} {r.sentiment or '-':<8} "
-                f"{format_local(r.created_at, zone)}  {_line(r.author, 40)} on {r.account} ({r.platform})")
-        click.echo(head + ("  [urgent]" if r.urgent else ""))
+        head = (f"#{r.id}  {_word(r.state):<{wide[0]}} {_word(r.kind):<{wide[1]}} {_word(r.sentiment):<{wide[2]}} "
+                f"{format_local(r.created_at, zone)}  "
+                + _("{author} on {account} ({platform})").format(author=_line(r.author, 40), account=r.account,
+                                                                platform=r.platform))
+        click.echo(head + ("  " + _("[urgent]") if r.urgent else ""))
         click.echo(f"    {_line(r.text, 200)}")
-        answers = f"answering {_line(r.in_reply_to, 40)} under" if r.in_reply_to else "on"
-        click.echo(f"    {_safe(r.url) or '(no address)'} — {answers} post {r.post_id}: {_line(r.post_text, 60)}")
+        where = (_("{url} — answering {author} under post {post}: {text}") if r.in_reply_to
+                 else _("{url} — on post {post}: {text}"))
+        click.echo("    " + where.format(url=_safe(r.url) or _("(no address)"), author=_line(r.in_reply_to, 40),
+                                         post=r.post_id, text=_line(r.post_text, 60)))
     if wanted is not None and len(rows) == wanted:
-        click.echo(f"(the first {wanted}: more with --limit N or --all)")
+        click.echo(_("(the first {n}: more with --limit N or --all)").format(n=wanted))
 
 
 @replies.command("show")
@@ -91,34 +109,44 @@ def show(flags, reply_id, as_json) -> None:
                    "answers_seen": [a.as_dict() for a in c.seen_answers]})
         return
     zone = app.zone_for(r.timezone)
-    published = f", published {format_local(c.post_published_at, zone)}" if c.post_published_at else ""
-    click.echo(f"Post {r.post_id} on {r.account} ({r.platform}){published}: {_safe(c.post_url) or ''}".rstrip())
+    head = (_("Post {post} on {account} ({platform}), published {when}: {url}") if c.post_published_at
+            else _("Post {post} on {account} ({platform}): {url}"))
+    click.echo(head.format(post=r.post_id, account=r.account, platform=r.platform, url=_safe(c.post_url) or "",
+                           when=format_local(c.post_published_at, zone) if c.post_published_at else "").rstrip())
     for line in _safe(c.post_text).splitlines() or [""]:
         click.echo(f"  {line}")
     for a in c.above:
-        click.echo(f"  #{a.id} {_line(a.author, 40)}{' (ours)' if a.ours else ''}, "
+        ours = " " + _("(ours)") if a.ours else ""
+        click.echo(f"  #{a.id} {_line(a.author, 40)}{ours}, "
                    f"{format_local(a.created_at, zone)}: {_line(a.text, 120)}")
-    state = r.state + (f" {format_local(r.state_at, zone)}" if r.state_at else "")
-    click.echo(f"Reply #{r.id} by {_line(r.author, 60)}, {format_local(r.created_at, zone)} — {state}, "
-               f"{r.kind or 'unclassified'}, {r.sentiment or 'no sentiment'}")
+    state = _word(r.state) + (f" {format_local(r.state_at, zone)}" if r.state_at else "")
+    click.echo(_("Reply #{id} by {author}, {when} — {state}, {kind}, {sentiment}").format(
+        id=r.id, author=_line(r.author, 60), when=format_local(r.created_at, zone), state=state,
+        kind=_word(r.kind) if r.kind else _("unclassified"),
+        sentiment=_word(r.sentiment) if r.sentiment else _("no sentiment")))
     if r.kind_reason:
-        click.echo(f"  kind: {_safe(r.kind_reason)}")
-    click.echo(f"  {_safe(r.url) or '(no address)'}")
+        click.echo("  " + _("kind: {reason}").format(reason=_safe(r.kind_reason)))
+    no_address = _("(no address)")
+    click.echo(f"  {_safe(r.url) or no_address}")
     for line in _safe(r.text).splitlines() or [""]:
         click.echo(f"  > {line}")
     if not c.answers and not c.seen_answers:
         if r.state == "new":
-            click.echo(f'No answer yet: campaigner replies answer {r.id} "…"  (or: campaigner replies dismiss {r.id})')
+            click.echo(_('No answer yet: campaigner replies answer {id} "…"  (or: campaigner replies dismiss {id})')
+                       .format(id=r.id))
         return
-    click.echo("Our answers:")
+    click.echo(_("Our answers:"))
     for a in c.answers:
-        when = (f"published {format_local(a.published_at, zone)}" if a.published_at
-                else f"{a.status}, due {format_local(a.due_at, zone)}")
-        click.echo(f"  post {a.post_id} on {a.account}: {when}" + (f" — {_safe(a.url)}" if a.url else "")
+        when = (_("published {when}").format(when=format_local(a.published_at, zone)) if a.published_at
+                else _("{status}, due {when}").format(status=_(_STATUS.get(a.status, a.status)),
+                                                      when=format_local(a.due_at, zone)))
+        click.echo("  " + _("post {post} on {account}: {when}").format(post=a.post_id, account=a.account, when=when)
+                   + (f" — {_safe(a.url)}" if a.url else "")
                    + (f" ({_line(a.error, 120)})" if a.error and a.status != "published" else ""))
         click.echo(f"    {_line(a.text, 200)}")
     for a in c.seen_answers:
-        click.echo(f"  on {r.platform} itself, {format_local(a.created_at, zone)}"
+        click.echo("  " + _("on {platform} itself, {when}").format(platform=r.platform,
+                                                                   when=format_local(a.created_at, zone))
                    + (f" — {_safe(a.url)}" if a.url else ""))
         click.echo(f"    {_line(a.text, 200)}")
 
@@ -140,17 +168,18 @@ def answer(flags, reply_id, text, file) -> None:
     app = flags.app()
     q = inbox.answer(app, reply_id, _read_text(text, file))
     if q.draft:
-        click.echo(f"Saved post {q.post_id} as a draft: the answer to reply {q.reply_id} on {q.account} "
-                   f"({q.platform}, which requires approval). It goes out only once approved: "
-                   f"campaigner post approve {q.post_id}")
+        click.echo(_("Saved post {post} as a draft: the answer to reply {reply} on {account} ({platform}, which "
+                     "requires approval). It goes out only once approved: campaigner post approve {post}").format(
+            post=q.post_id, reply=q.reply_id, account=q.account, platform=q.platform))
         return
-    click.echo(f"Queued post {q.post_id}: the answer to reply {q.reply_id} on {q.account} ({q.platform}), due "
-               f"{format_local(q.due_at, app.settings.zone)}.")
+    click.echo(_("Queued post {post}: the answer to reply {reply} on {account} ({platform}), due {when}.").format(
+        post=q.post_id, reply=q.reply_id, account=q.account, platform=q.platform,
+        when=format_local(q.due_at, app.settings.zone)))
     if q.account_paused:
-        click.echo(f"{q.account} is paused: it goes out once the account is resumed "
-                   f"(campaigner account resume {q.account}).")
+        click.echo(_("{account} is paused: it goes out once the account is resumed "
+                     "(campaigner account resume {account}).").format(account=q.account))
     else:
-        click.echo("`campaigner run` sends it within seconds (or run `campaigner publish`).")
+        click.echo(_("`campaigner run` sends it within seconds (or run `campaigner publish`)."))
 
 
 @replies.command("dismiss")
@@ -162,8 +191,9 @@ def dismiss(flags, reply_ids) -> None:
 
     done = inbox.dismiss(flags.app(), list(reply_ids))
     left = len(set(reply_ids)) - len(done)
-    click.echo(f"Dismissed {len(done)} repl{'y' if len(done) == 1 else 'ies'}"
-               + (f" ({left} dismissed already)" if left else "") + ".")
+    click.echo((ngettext("Dismissed {n} reply ({left} dismissed already).",
+                         "Dismissed {n} replies ({left} dismissed already).", len(done)) if left
+                else ngettext("Dismissed {n} reply.", "Dismissed {n} replies.", len(done))).format(n=len(done), left=left))
 
 
 @replies.command("reopen")
@@ -175,5 +205,13 @@ def reopen(flags, reply_ids) -> None:
 
     done = inbox.reopen(flags.app(), list(reply_ids))
     left = len(set(reply_ids)) - len(done)
-    click.echo(f"Reopened {len(done)} repl{'y' if len(done) == 1 else 'ies'}"
-               + (f" ({left} new already)" if left else "") + ".")
+    click.echo((ngettext("Reopened {n} reply ({left} new already).",
+                         "Reopened {n} replies ({left} new already).", len(done)) if left
+                else ngettext("Reopened {n} reply.", "Reopened {n} replies.", len(done))).format(n=len(done), left=left))
+
+
+#: an answer's delivery status in ``replies show``
+_STATUS = {"draft": N_("draft"), "queued": N_("queued"), "publishing": N_("publishing"),
+           "published": N_("published"), "failed": N_("failed"), "cancelled": N_("cancelled"),
+           "unconfirmed": N_("unconfirmed"), "expired": N_("expired"), "deleted": N_("deleted"),
+           "importing": N_("importing")}

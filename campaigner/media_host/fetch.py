@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urljoin
 
+from campaigner.i18n import _
+
 #: seconds the whole fetch may take
 DEADLINE = 10.0
 #: the most bytes read from one answer
@@ -46,7 +48,7 @@ def fetch_public(url: str, *, deadline: float = DEADLINE, max_bytes: int = MAX_B
     from connectors import deadline as deadlines
     from connectors.http import USER_AGENT
 
-    late = f"no complete answer within {deadline:g} s"
+    late = _("no complete answer within {seconds} s").format(seconds=f"{deadline:g}")
     watch = deadlines.start(deadline)
     failure: str | None = None
     answer: Fetched | None = None
@@ -65,23 +67,24 @@ def fetch_public(url: str, *, deadline: float = DEADLINE, max_bytes: int = MAX_B
                     for chunk in response.iter_content(_CHUNK):
                         body += chunk
                         if len(body) > max_bytes or response.raw.tell() > max_bytes:
-                            failure = f"the answer is larger than {max_bytes} bytes"
+                            failure = _("the answer is larger than {n} bytes").format(n=max_bytes)
                             break
                     else:
                         answer = Fetched(response.status_code, kind, None, bytes(body))
     except requests.exceptions.Timeout:
         failure = late
     except requests.exceptions.ChunkedEncodingError:
-        failure = "the server hung up before the whole answer arrived"
+        failure = _("the server hung up before the whole answer arrived")
     except requests.exceptions.ConnectionError as exc:
         text = str(exc).lower()
-        failure = ("connection refused" if "refused" in text else
-                   "host not found" if "name or service" in text or "resolution" in text else "connection failed")
+        failure = (_("connection refused") if "refused" in text else
+                   _("host not found") if "name or service" in text or "resolution" in text
+                   else _("connection failed"))
     except requests.exceptions.RequestException as exc:
         failure = type(exc).__name__
     finally:
         if watch.finish():  # whatever happened after (an error, or an answer cut short), the deadline did it
             failure = late
     if failure is not None or answer is None:
-        raise FetchFailed(failure or "no answer")
+        raise FetchFailed(failure or _("no answer"))
     return answer

@@ -31,6 +31,7 @@ from campaigner import db
 from campaigner.app import App
 from campaigner.config import MEDIA_SECRET_ENV, MediaSettings
 from campaigner.errors import CampaignerError, ConfigError, InvalidInput
+from campaigner.i18n import _
 from campaigner.media_host.fetch import Fetch, Fetched, FetchFailed, fetch_public
 from campaigner.media_host.stores import Store, StoreError, open_store
 from campaigner.models import MediaFile
@@ -86,9 +87,10 @@ def media_keys(app: App) -> tuple[str, str] | None:
     if values[0] and values[1]:
         return values[0], values[1]
     if values[0] or values[1]:
-        raise ConfigError("only one of the two media storage keys is set",
-                          f"set both {' and '.join(MEDIA_SECRET_ENV.values())} (or access_key_id and "
-                          f"secret_access_key in the [media] table of the secrets file {app.secrets.path})")
+        raise ConfigError(_("only one of the two media storage keys is set"),
+                          _("set both {variables} (or access_key_id and secret_access_key in the [media] table of "
+                            "the secrets file {path})").format(variables=" and ".join(MEDIA_SECRET_ENV.values()),
+                                                               path=app.secrets.path))
     return None
 
 
@@ -112,10 +114,10 @@ class MediaHost:
         """The host the ``[media]`` table describes, or one line saying what to configure."""
         media = app.settings.media
         if media is None:
-            raise ConfigError(f"no public place for media: the config file {app.settings.config_file} has no "
-                              "[media] table",
-                              'add one with public_url = "https://…" and public_dir = "/srv/…" (a folder your web '
-                              "server serves there) or an S3 bucket: Instagram and Threads fetch media by URL")
+            raise ConfigError(_("no public place for media: the config file {path} has no [media] table").format(
+                                  path=app.settings.config_file),
+                              _('add one with public_url = "https://…" and public_dir = "/srv/…" (a folder your web '
+                                "server serves there) or an S3 bucket: Instagram and Threads fetch media by URL"))
         keys = media_keys(app) if media.bucket else None
         return cls(app, media, open_store(media, app.settings.config_file, keys))
 
@@ -126,13 +128,15 @@ class MediaHost:
         """Put ``local_path`` in the public place (if it is not there already) and return its URL;
         the same file keeps its URL until cleanup removes it, and its age counts from now."""
         if mime not in EXTENSIONS:
-            raise InvalidInput(f"cannot publish media of type {mime}", f"campaigner publishes {', '.join(EXTENSIONS)}")
+            raise InvalidInput(_("cannot publish media of type {mime}").format(mime=mime),
+                               _("campaigner publishes {types}").format(types=", ".join(EXTENSIONS)))
         now = now or self.app.now()
         try:
             source = open(local_path, "rb")
         except OSError as exc:
-            raise CampaignerError(f"cannot read the media file {local_path}: {exc.strerror}",
-                                  "queue the post again with its media") from None
+            raise CampaignerError(_("cannot read the media file {path}: {reason}").format(path=local_path,
+                                                                                          reason=exc.strerror),
+                                  _("queue the post again with its media")) from None
         with source:
             digest = hashlib.file_digest(source, "sha256").hexdigest()
             name = self._record(digest, mime, now)
@@ -144,7 +148,7 @@ class MediaHost:
 
     def _record(self, digest: str, mime: str, now: datetime) -> str:
         """The file's name, recorded as handed out at ``now`` (a new name the first time)."""
-        for _ in range(3):
+        for _attempt in range(3):
             with db.write(self.app.engine) as s:
                 name = s.execute(update(MediaFile).where(MediaFile.sha256 == digest).values(published_at=now)
                                  .returning(MediaFile.name)).scalar()
@@ -157,14 +161,15 @@ class MediaHost:
                 return name
             except IntegrityError:
                 continue  # another worker recorded the same file meanwhile: use its name
-        raise StoreError(f"cannot record media file {digest[:16]}", "try again")
+        raise StoreError(_("cannot record media file {digest}").format(digest=digest[:16]), _("try again"))
 
     def remove(self, url_or_name: str) -> None:
         """Remove one published file, given by its URL or name."""
         name = url_or_name.removeprefix(self.media.public_url)
         if not is_name(name):
-            raise InvalidInput(f"{url_or_name[:200]!r} is not a file campaigner published",
-                               f"give its name (like 3f2a…-5e0b….jpg) or its URL under {self.media.public_url}")
+            raise InvalidInput(_("{name!r} is not a file campaigner published").format(name=url_or_name[:200]),
+                               _("give its name (like 3f2a…-5e0b….jpg) or its URL under {url}").format(
+                                   url=self.media.public_url))
         with db.read(self.app.engine) as s:
             row = s.execute(select(MediaFile.id, MediaFile.sha256, MediaFile.published_at)
                             .where(MediaFile.name == name)).first()
@@ -224,33 +229,40 @@ class MediaHost:
             try:
                 answer = fetch(url)
             except FetchFailed as exc:
-                raise ConfigError(f"{url} could not be fetched: {exc}", self._serve_hint()) from None
+                raise ConfigError(_("{url} could not be fetched: {reason}").format(url=url, reason=exc),
+                                  self._serve_hint()) from None
             self._check(url, answer, data)
         finally:
             try:
                 self.store.remove(name)
             except StoreError as exc:
                 log.warning("the probe file stays behind: %s", exc)
-        return f"{self.media.public_url} serves what campaigner puts in {self.store.where}"
+        return _("{url} serves what campaigner puts in {where}").format(url=self.media.public_url,
+                                                                         where=self.store.where)
 
     def _check(self, url: str, answer: Fetched, data: bytes) -> None:
         if answer.location is not None or 300 <= answer.status < 400:
-            raise ConfigError(f"{url} answers with a redirect (HTTP {answer.status} to {answer.location or 'nowhere'})",
-                              "Meta does not follow redirects: serve the files at public_url itself")
+            raise ConfigError((_("{url} answers with a redirect (HTTP {status} to {location})") if answer.location
+                               else _("{url} answers with a redirect (HTTP {status} to nowhere)")).format(
+                                  url=url, status=answer.status, location=answer.location),
+                              _("Meta does not follow redirects: serve the files at public_url itself"))
         if answer.status != 200:
-            raise ConfigError(f"{url} answers HTTP {answer.status}", self._serve_hint())
+            raise ConfigError(_("{url} answers HTTP {status}").format(url=url, status=answer.status), self._serve_hint())
         if answer.content_type != "image/jpeg":
-            kind = answer.content_type or "no content type"
-            raise ConfigError(f"{url} is served as {kind}, not image/jpeg",
-                              "an HTML page means public_url does not lead to the files; otherwise make the web "
-                              "server send image/jpeg for .jpg files (Meta refuses other types)"
+            kind = answer.content_type or _("no content type")
+            raise ConfigError(_("{url} is served as {kind}, not image/jpeg").format(url=url, kind=kind),
+                              _("an HTML page means public_url does not lead to the files; otherwise make the web "
+                                "server send image/jpeg for .jpg files (Meta refuses other types)")
                               if kind == "text/html" else
-                              "make the web server send image/jpeg for .jpg files (Meta refuses other types)")
+                              _("make the web server send image/jpeg for .jpg files (Meta refuses other types)"))
         if answer.body != data:
-            raise ConfigError(f"{url} answers with other bytes than campaigner put there",
-                              f"public_url must serve {self.store.where} itself, with nothing rewriting the files")
+            raise ConfigError(_("{url} answers with other bytes than campaigner put there").format(url=url),
+                              _("public_url must serve {where} itself, with nothing rewriting the files").format(
+                                  where=self.store.where))
 
     def _serve_hint(self) -> str:
         if self.media.public_dir is not None:
-            return f"make the web server serve {self.media.public_dir} at {self.media.public_url}"
-        return f"make the bucket's objects under {self.media.prefix or '/'} publicly readable at {self.media.public_url}"
+            return _("make the web server serve {folder} at {url}").format(folder=self.media.public_dir,
+                                                                           url=self.media.public_url)
+        return _("make the bucket's objects under {prefix} publicly readable at {url}").format(
+            prefix=self.media.prefix or "/", url=self.media.public_url)

@@ -12,6 +12,7 @@ from typing import IO, Protocol
 
 from campaigner.config import MediaSettings
 from campaigner.errors import CampaignerError, ConfigError
+from campaigner.i18n import _
 
 
 #: seconds one storage request may take (connect, and each read)
@@ -41,21 +42,26 @@ class DirStore:
     def __init__(self, folder: Path, setting: str):
         self.folder = folder
         self.where = str(folder)
-        fix = f"make it writable by the user campaigner runs as, or point {setting} at a folder it may write to"
+        fix = _("make it writable by the user campaigner runs as, or point {setting} at a folder it may write "
+                "to").format(setting=setting)
         try:
             if not folder.exists():
                 folder.mkdir(parents=True)
                 folder.chmod(0o755)  # whatever the umask: the web server must read it
         except OSError as exc:
-            raise ConfigError(f"cannot create the media folder {folder}: {exc.strerror}", fix) from None
+            raise ConfigError(_("cannot create the media folder {folder}: {reason}").format(folder=folder,
+                                                                                            reason=exc.strerror),
+                              fix) from None
         if not folder.is_dir():
-            raise ConfigError(f"the media folder {folder} is not a folder", fix)
+            raise ConfigError(_("the media folder {folder} is not a folder").format(folder=folder), fix)
         try:  # a real write: permission bits do not tell for root, read-only mounts or full disks
             fd, tmp = tempfile.mkstemp(prefix=".campaigner-", suffix=".part", dir=folder)
             os.close(fd)
             os.unlink(tmp)
         except OSError as exc:
-            raise ConfigError(f"the media folder {folder} is not writable ({exc.strerror})", fix) from None
+            raise ConfigError(_("the media folder {folder} is not writable ({reason})").format(folder=folder,
+                                                                                               reason=exc.strerror),
+                              fix) from None
 
     def put(self, name: str, source: IO[bytes], mime: str) -> None:
         tmp: str | None = None
@@ -69,8 +75,9 @@ class DirStore:
             os.replace(tmp, self.folder / name)
             tmp = None
         except OSError as exc:
-            raise StoreError(f"cannot write {name} to the media folder {self.folder}: {exc.strerror}",
-                             "check the free space and the folder's permissions") from None
+            raise StoreError(_("cannot write {name} to the media folder {folder}: {reason}").format(
+                                 name=name, folder=self.folder, reason=exc.strerror),
+                             _("check the free space and the folder's permissions")) from None
         finally:
             if tmp is not None:
                 Path(tmp).unlink(missing_ok=True)
@@ -82,8 +89,9 @@ class DirStore:
         try:
             (self.folder / name).unlink(missing_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot remove {name} from the media folder {self.folder}: {exc.strerror}",
-                             "check the folder's permissions") from None
+            raise StoreError(_("cannot remove {name} from the media folder {folder}: {reason}").format(
+                                 name=name, folder=self.folder, reason=exc.strerror),
+                             _("check the folder's permissions")) from None
 
 
 class S3Store:
@@ -96,15 +104,15 @@ class S3Store:
             import boto3
             from botocore.config import Config
         except ImportError:
-            raise ConfigError("the S3 media storage needs boto3, which is not installed",
-                              "install it with: pip install 'campaigner[s3]' (or use public_dir)") from None
+            raise ConfigError(_("the S3 media storage needs boto3, which is not installed"),
+                              _("install it with: pip install 'campaigner[s3]' (or use public_dir)")) from None
         from connectors import logsafe
 
         assert media.bucket and media.endpoint
         for key in (access_key_id, secret_access_key):  # botocore logs signed headers at DEBUG
             logsafe.register(key)
         self.bucket, self.prefix = media.bucket, media.prefix
-        self.where = f"bucket {media.bucket} at {media.endpoint}"
+        self.where = _("bucket {bucket} at {endpoint}").format(bucket=media.bucket, endpoint=media.endpoint)
         # a session of its own: nothing from ~/.aws or AWS_* variables, only the keys given here
         session = boto3.session.Session(aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key,
                                         region_name=media.region)
@@ -147,8 +155,11 @@ class S3Store:
             reason = " ".join(f"{error.get('Code', '')} {error.get('Message', '')}".split())[:200]
         else:
             reason = type(exc).__name__
-        return StoreError(f"cannot {what} {name} in the {self.where}: {reason or 'refused'}",
-                          "check the bucket's name, the endpoint and that the access key may write there")
+        message = {"upload": _("cannot upload {name} in the {where}: {reason}"),
+                   "check": _("cannot check {name} in the {where}: {reason}"),
+                   "remove": _("cannot remove {name} in the {where}: {reason}")}[what]
+        return StoreError(message.format(name=name, where=self.where, reason=reason or _("refused")),
+                          _("check the bucket's name, the endpoint and that the access key may write there"))
 
 
 def open_store(media: MediaSettings, config_file: Path, keys: tuple[str, str] | None) -> Store:
@@ -158,7 +169,7 @@ def open_store(media: MediaSettings, config_file: Path, keys: tuple[str, str] | 
     if keys is None:
         from campaigner.config import MEDIA_SECRET_ENV
 
-        raise ConfigError(f"the S3 bucket {media.bucket} needs an access key",
-                          f"set {' and '.join(MEDIA_SECRET_ENV.values())} or put access_key_id and "
-                          "secret_access_key in the [media] table of the secrets file (mode 0600)")
+        raise ConfigError(_("the S3 bucket {bucket} needs an access key").format(bucket=media.bucket),
+                          _("set {variables} or put access_key_id and secret_access_key in the [media] table of the "
+                            "secrets file (mode 0600)").format(variables=" and ".join(MEDIA_SECRET_ENV.values())))
     return S3Store(media, *keys)

@@ -11,9 +11,9 @@ from campaigner import db
 from campaigner.app import App
 from campaigner.config import check_timezone
 from campaigner.errors import CampaignerError, ConfigError, InvalidInput, MissingSecret, NotFound
+from campaigner.i18n import _, ngettext
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus
 from campaigner.secrets import SecretStatus, env_name
-from campaigner.wording import plural
 from connectors.base import AccountConfig, Connector, Quota
 from connectors.registry import PLATFORMS, build_connector
 from content.platforms import check_platform as canonical_platform, platform_record
@@ -31,16 +31,18 @@ def check_platform(platform: str) -> str:
     try:
         return canonical_platform(platform)
     except ValueError:
-        raise InvalidInput(f"unknown platform {platform!r}", f"use one of {platform_names()}") from None
+        raise InvalidInput(_("unknown platform {platform!r}").format(platform=platform),
+                           _("use one of {names}").format(names=platform_names())) from None
 
 
 def check_base_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidInput(f"base URL {url!r} is not an http(s) URL", "use e.g. https://mastodon.social")
+        raise InvalidInput(_("base URL {url!r} is not an http(s) URL").format(url=url),
+                           _("use e.g. https://mastodon.social"))
     if parts.username or parts.password:
-        raise InvalidInput("base URL must not contain a user name or password",
-                           "put credentials in secrets (campaigner account set-secret)")
+        raise InvalidInput(_("base URL must not contain a user name or password"),
+                           _("put credentials in secrets (campaigner account set-secret)"))
     return url.rstrip("/")
 
 
@@ -50,18 +52,19 @@ MOST = {"--daily-cap": 100_000, "--min-spacing": 1440, "--char-limit": 100_000}
 
 def check_cap(value: int | None, what: str) -> int | None:
     if value is not None and value < 1:
-        raise InvalidInput(f"{what} must be at least 1, got {value}",
-                           "leave --char-limit out for the platform's own limit" if what == "--char-limit"
-                           else f"leave {what} out for no limit")
+        raise InvalidInput(_("{option} must be at least 1, got {value}").format(option=what, value=value),
+                           _("leave --char-limit out for the platform's own limit") if what == "--char-limit"
+                           else _("leave {option} out for no limit").format(option=what))
     if value is not None and value > MOST[what]:
-        raise InvalidInput(f"{what} must be at most {MOST[what]:,}, got {value:,}", f"give a smaller {what}")
+        raise InvalidInput(_("{option} must be at most {most}, got {value}").format(
+            option=what, most=f"{MOST[what]:,}", value=f"{value:,}"), _("give a smaller {option}").format(option=what))
     return value
 
 
 def check_char_limit(value: int | None, platform: str) -> int | None:
     if value is not None and not platform_record(platform).own_limit:
-        raise InvalidInput(f"{platform} has a fixed text limit: --char-limit does not apply",
-                           "leave --char-limit out (it is for a Mastodon instance's own limit or X Premium)")
+        raise InvalidInput(_("{platform} has a fixed text limit: --char-limit does not apply").format(platform=platform),
+                           _("leave --char-limit out (it is for a Mastodon instance's own limit or X Premium)"))
     return check_cap(value, "--char-limit")
 
 
@@ -92,9 +95,9 @@ def get(session: Session, name: str) -> Account:
         from campaigner.services import groups
 
         if groups.name_taken_by_group(session, name):  # where a group cannot stand for its accounts
-            raise NotFound(f"{name!r} is a group, not an account",
-                           f"give one of its accounts (see `campaigner group show {name}`)")
-        raise NotFound(f"no account named {name!r}", "see `campaigner account list`")
+            raise NotFound(_("{name!r} is a group, not an account").format(name=name),
+                           _("give one of its accounts (see `campaigner group show {name}`)").format(name=name))
+        raise NotFound(_("no account named {name!r}").format(name=name), _("see `campaigner account list`"))
     return account
 
 
@@ -105,8 +108,8 @@ def add(app: App, platform: str, name: str, *, handle: str | None = None, base_u
     the configured default)."""
     platform = check_platform(platform)
     if not NAME_RE.fullmatch(name):
-        raise InvalidInput(f"account name {name!r} is not allowed",
-                           "use lower-case letters, digits, '-' and '_' (e.g. kspi-x), up to 64 characters")
+        raise InvalidInput(_("account name {name!r} is not allowed").format(name=name),
+                           _("use lower-case letters, digits, '-' and '_' (e.g. kspi-x), up to 64 characters"))
     if base_url is not None:
         base_url = check_base_url(base_url)
     if timezone is not None:  # WIB, WITA, WIT become their IANA zones
@@ -116,10 +119,11 @@ def add(app: App, platform: str, name: str, *, handle: str | None = None, base_u
 
         db.lock_names(s)
         if s.scalar(select(Account.id).where(Account.name == name)) is not None:
-            raise InvalidInput(f"account {name!r} already exists", "pick another name or remove it first")
+            raise InvalidInput(_("account {name!r} already exists").format(name=name),
+                               _("pick another name or remove it first"))
         if groups.name_taken_by_group(s, name):
-            raise InvalidInput(f"{name!r} is already a group's name",
-                               "give the account another name (accounts and groups need different names)")
+            raise InvalidInput(_("{name!r} is already a group's name").format(name=name),
+                               _("give the account another name (accounts and groups need different names)"))
         account = Account(name=name, platform=platform, handle=handle, base_url=base_url, timezone=timezone,
                           daily_cap=check_cap(daily_cap, "--daily-cap") or platform_record(platform).default_daily_cap,
                           min_spacing_minutes=check_cap(min_spacing, "--min-spacing"),
@@ -180,12 +184,17 @@ def remove(app: App, name: str, *, purge: bool = False) -> list[tuple[str, int]]
             Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.PUBLISHING, DeliveryStatus.UNCONFIRMED,
                                  DeliveryStatus.DRAFT])))
         if active:
-            raise InvalidInput(f"account {name!r} has {plural(active, 'delivery', 'deliveries')} waiting to go out",
-                               f"cancel {'it' if active == 1 else 'them'} first (campaigner post cancel ID --account "
-                               f"{name})")
+            raise InvalidInput(ngettext("account {name!r} has {n} delivery waiting to go out",
+                                        "account {name!r} has {n} deliveries waiting to go out", active).format(
+                                   name=name, n=f"{active:,}"),
+                               ngettext("cancel it first (campaigner post cancel ID --account {name})",
+                                        "cancel them first (campaigner post cancel ID --account {name})",
+                                        active).format(name=name))
         if n and not purge:
-            raise InvalidInput(f"account {name!r} has {plural(n, 'delivery', 'deliveries')} in its history",
-                               "pass --purge to delete the account with its history")
+            raise InvalidInput(ngettext("account {name!r} has {n} delivery in its history",
+                                        "account {name!r} has {n} deliveries in its history", n).format(
+                                   name=name, n=f"{n:,}"),
+                               _("pass --purge to delete the account with its history"))
         s.execute(delete(Delivery).where(Delivery.account_id == account.id))
         left = groups.leave_all(s, account.id)
         s.delete(account)
@@ -203,9 +212,9 @@ def missing_secrets(app: App, account: Account) -> list[str]:
 
 
 def missing_secret_error(account: Account, field: str) -> MissingSecret:
-    return MissingSecret(f"account {account.name!r} has no {field} secret",
-                       f"set {env_name(account.name, field)} or run "
-                       f"`campaigner account set-secret {account.name} {field}`")
+    return MissingSecret(_("account {name!r} has no {field} secret").format(name=account.name, field=field),
+                         _("set {variable} or run `campaigner account set-secret {name} {field}`").format(
+                             variable=env_name(account.name, field), name=account.name, field=field))
 
 
 def check_secret_field(app: App, name: str, field: str) -> str:
@@ -215,8 +224,10 @@ def check_secret_field(app: App, name: str, field: str) -> str:
     info = PLATFORMS[account.platform]
     fields = (*info.secret_fields, *info.optional_secret_fields)
     if field.upper() not in fields:
-        raise InvalidInput(f"{account.platform} accounts have no secret field {field!r}",
-                           f"use one of {', '.join(fields)}" if fields else "this platform needs no secrets")
+        raise InvalidInput(_("{platform} accounts have no secret field {field!r}").format(platform=account.platform,
+                                                                                         field=field),
+                           _("use one of {names}").format(names=", ".join(fields)) if fields
+                           else _("this platform needs no secrets"))
     return field.upper()
 
 
@@ -225,7 +236,7 @@ def set_secret(app: App, name: str, field: str, value: str) -> None:
     one kept for the old token is forgotten, so the credentials watch renews the new one soon)."""
     field = check_secret_field(app, name, field)
     if not value:
-        raise InvalidInput("the secret is empty", "type the value at the prompt")
+        raise InvalidInput(_("the secret is empty"), _("type the value at the prompt"))
     app.secrets.set(name, field, value)
     with db.write(app.engine) as s:
         account = get(s, name)
@@ -270,17 +281,20 @@ def verify(app: App, name: str, *, timeout: float = 20.0):
     try:
         who = connector(app, account, timeout=timeout).verify()
     except AuthExpired as exc:
-        raise ConfigError(f"{where} refused the credentials of {name!r} ({exc})",
-                          f"check or renew its secrets (campaigner account show {name})") from None
+        raise ConfigError(_("{where} refused the credentials of {name!r} ({reason})").format(
+                              where=where, name=name, reason=exc),
+                          _("check or renew its secrets (campaigner account show {name})").format(name=name)) from None
     except Transient as exc:
-        raise ConfigError(f"cannot reach {where} for {name!r} ({exc})",
-                          "check the network and --base-url, then try again") from None
+        raise ConfigError(_("cannot reach {where} for {name!r} ({reason})").format(where=where, name=name, reason=exc),
+                          _("check the network and --base-url, then try again")) from None
     except RateLimited as exc:
-        raise ConfigError(f"{where} is rate-limiting {name!r} until {exc.retry_at:%Y-%m-%d %H:%M} UTC",
-                          "try again after that") from None
+        raise ConfigError(_("{where} is rate-limiting {name!r} until {when} UTC").format(
+                              where=where, name=name, when=f"{exc.retry_at:%Y-%m-%d %H:%M}"),
+                          _("try again after that")) from None
     except ConnectorError as exc:  # Permanent, NotSupported
-        raise ConfigError(f"{where} did not accept the check for {name!r} ({exc})",
-                          "check --base-url points at the right server and the secrets belong to it") from None
+        raise ConfigError(_("{where} did not accept the check for {name!r} ({reason})").format(
+                              where=where, name=name, reason=exc),
+                          _("check --base-url points at the right server and the secrets belong to it")) from None
     record_quota(app, account.id, who.quota)
     return who
 
@@ -301,8 +315,8 @@ def check_media_place(app: App, platform: str, *, timeout: float = 10.0) -> str 
         host = MediaHost.open(app)
         return host.probe(fetch=partial(fetch_public, deadline=timeout))
     except CampaignerError as exc:
-        raise ConfigError(f"{info.label} fetches media from a public address, and the [media] place does not "
-                          f"work: {exc.what}", exc.fix) from None
+        raise ConfigError(_("{platform} fetches media from a public address, and the [media] place does not "
+                            "work: {reason}").format(platform=info.label, reason=exc.what), exc.fix) from None
 
 
 def resume(app: App, name: str) -> Account:
@@ -310,6 +324,6 @@ def resume(app: App, name: str) -> Account:
     with db.write(app.engine) as s:
         account = get(s, name)
         if account.status != AccountStatus.PAUSED:
-            raise InvalidInput(f"account {name!r} is not paused", "nothing to do")
+            raise InvalidInput(_("account {name!r} is not paused").format(name=name), _("nothing to do"))
         account.status, account.status_reason = AccountStatus.ACTIVE, None
     return account

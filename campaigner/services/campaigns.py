@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
+from campaigner.i18n import _
 from campaigner.models import Campaign, Delivery, Post, Reply
 from content.hashtags import normalize_tag
 from content.untrusted import storable_line
@@ -38,11 +39,12 @@ def get(session: Session, slug: str) -> Campaign:
         wanted = slug.casefold()  # matched whole, as slugs are: "Upah\n" is no name
         named = [c for c in session.scalars(select(Campaign).order_by(Campaign.slug)) if c.name.casefold() == wanted]
         if len(named) > 1:
-            raise InvalidInput(f"{len(named)} campaigns are named {slug.strip()!r} "
-                               f"({', '.join(c.slug for c in named)})", "give the campaign's slug instead")
+            raise InvalidInput(_("{n} campaigns are named {name!r} ({slugs})").format(
+                n=len(named), name=slug.strip(), slugs=", ".join(c.slug for c in named)),
+                _("give the campaign's slug instead"))
         campaign = named[0] if named else None
     if campaign is None:
-        raise NotFound(f"no campaign {slug!r}", "see `campaigner campaign list`")
+        raise NotFound(_("no campaign {slug!r}").format(slug=slug), _("see `campaigner campaign list`"))
     return campaign
 
 
@@ -52,7 +54,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
         try:
             t = normalize_tag(tag)
         except ValueError as exc:  # content says what is wrong and how to fix it: pass that on as is
-            raise InvalidInput.from_message(str(exc), fix="use letters, digits and _, e.g. #UpahLayak") from None
+            raise InvalidInput.from_message(str(exc), fix=_("use letters, digits and _, e.g. #UpahLayak")) from None
         if t.lower() not in (o.lower() for o in out):
             out.append(t)
     return out
@@ -67,29 +69,33 @@ def normalize_targets(targets: Sequence[str], flag: str) -> list[str]:
     for raw in targets:
         target = " ".join(str(raw).split())
         if not target:
-            raise InvalidInput(f"one {flag} target is empty", f'give a word or phrase, e.g. {flag} "Tapera"')
+            raise InvalidInput(_("one {flag} target is empty").format(flag=flag),
+                               _('give a word or phrase, e.g. {flag} "Tapera"').format(flag=flag))
         if len(target) > MAX_TARGET:
-            raise InvalidInput(f"the {flag} target {storable_line(target, 40)!r} is too long ({len(target)} "
-                               f"characters; at most {MAX_TARGET})", "give the word or short phrase people write")
+            raise InvalidInput(_("the {flag} target {target!r} is too long ({n} characters; at most {most})").format(
+                flag=flag, target=storable_line(target, 40), n=len(target), most=MAX_TARGET),
+                _("give the word or short phrase people write"))
         if not names_something(target):
-            raise InvalidInput(f"the {flag} target {target!r} has no word in it",
-                               f'give a word or phrase, e.g. {flag} "Tapera"')
+            raise InvalidInput(_("the {flag} target {target!r} has no word in it").format(flag=flag, target=target),
+                               _('give a word or phrase, e.g. {flag} "Tapera"').format(flag=flag))
         if target.lower() not in (o.lower() for o in out):
             out.append(target)
     if len(out) > MAX_TARGETS:
-        raise InvalidInput(f"too many {flag} targets ({len(out)}; at most {MAX_TARGETS})", "keep the main ones")
+        raise InvalidInput(_("too many {flag} targets ({n}; at most {most})").format(flag=flag, n=len(out),
+                                                                                    most=MAX_TARGETS),
+                           _("keep the main ones"))
     return out
 
 
 def _check_sides(against: Sequence[str], for_: Sequence[str]) -> None:
     both = [t for t in against if t.lower() in (f.lower() for f in for_)]
     if both:
-        raise InvalidInput(f"{both[0]!r} is both --against and --for", "keep it on one side")
+        raise InvalidInput(_("{target!r} is both --against and --for").format(target=both[0]), _("keep it on one side"))
 
 
 def _check_name(name: str) -> str:
     if not name.strip():
-        raise InvalidInput("campaign name is empty", 'give one with --name "Upah Layak 2027"')
+        raise InvalidInput(_("campaign name is empty"), _('give one with --name "Upah Layak 2027"'))
     return name.strip()
 
 
@@ -97,17 +103,18 @@ def add(app: App, slug: str, name: str, *, hashtags: Sequence[str] = (), issue: 
         start: date | None = None, end: date | None = None, auto_hashtags: bool = True,
         against: Sequence[str] = (), for_: Sequence[str] = ()) -> Campaign:
     if not SLUG_RE.fullmatch(slug):
-        raise InvalidInput(f"campaign slug {slug!r} is not allowed",
-                           "use lower-case letters, digits and '-', e.g. upah-2027")
+        raise InvalidInput(_("campaign slug {slug!r} is not allowed").format(slug=slug),
+                           _("use lower-case letters, digits and '-', e.g. upah-2027"))
     name = _check_name(name)
     if start and end and end < start:
-        raise InvalidInput(f"campaign ends ({end}) before it starts ({start})", "check --start and --end")
+        raise InvalidInput(_("campaign ends ({end}) before it starts ({start})").format(end=end, start=start),
+                           _("check --start and --end"))
     tags = normalize_tags(list(hashtags))
     targets_against, targets_for = normalize_targets(against, "--against"), normalize_targets(for_, "--for")
     _check_sides(targets_against, targets_for)
     with db.write(app.engine) as s:
         if s.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
-            raise InvalidInput(f"campaign {slug!r} already exists", "pick another slug")
+            raise InvalidInput(_("campaign {slug!r} already exists").format(slug=slug), _("pick another slug"))
         campaign = Campaign(slug=slug, name=name, issue=issue, hashtags=tags, auto_hashtags=auto_hashtags,
                             start_date=start, end_date=end, created_at=app.now(),
                             targets_against=targets_against, targets_for=targets_for)
@@ -129,8 +136,9 @@ def _without(tags: list[str], gone: list[str], slug: str, what: str, flag: str) 
     for tag in gone:
         match = next((t for t in out if t.lower() == tag.lower()), None)
         if match is None:
-            listed = " ".join(out) or "none"
-            raise InvalidInput(f"campaign {slug!r} has no {what} {tag}", f"its {what}s: {listed} (see {flag})")
+            listed = " ".join(out) or _("none")
+            raise InvalidInput(_("campaign {slug!r} has no comparison tag {tag}").format(slug=slug, tag=tag),
+                               _("its comparison tags: {listed} (see {command})").format(listed=listed, command=flag))
         out.remove(match)
     return out
 
@@ -143,12 +151,14 @@ def _compare_tags(campaign: Campaign, slug: str, add: Sequence[str], remove: Seq
     compare = normalize_tags(compare + normalize_tags(list(add)))
     both = next((t for t in compare if t.lower() in {h.lower() for h in campaign.hashtags or []}), None)
     if both is not None:
-        raise InvalidInput(f"{both} would be both a hashtag and a comparison tag of campaign {slug!r}",
-                           "a comparison tag is another side's tag, e.g. --compare-tag #TaperaUntukRakyat")
+        raise InvalidInput(_("{tag} would be both a hashtag and a comparison tag of campaign {slug!r}").format(
+                               tag=both, slug=slug),
+                           _("a comparison tag is another side's tag, e.g. --compare-tag #TaperaUntukRakyat"))
     if len(compare) > MAX_COMPARE_TAGS:
-        raise InvalidInput(f"campaign {slug!r} would have {len(compare)} comparison tags, more than "
-                           f"{MAX_COMPARE_TAGS}", "remove some with --no-compare-tag (each is counted on every "
-                           "platform, and X bills each request)")
+        raise InvalidInput(_("campaign {slug!r} would have {n} comparison tags, more than {most}").format(
+                               slug=slug, n=len(compare), most=MAX_COMPARE_TAGS),
+                           _("remove some with --no-compare-tag (each is counted on every platform, and X bills each "
+                             "request)"))
     return compare
 
 
@@ -166,7 +176,7 @@ def edit(app: App, slug: str, *, name: object = UNSET, issue: object = UNSET, ha
     with db.write(app.engine) as s:
         campaign = s.scalar(select(Campaign).where(Campaign.slug == slug).with_for_update())
         if campaign is None:
-            raise NotFound(f"no campaign {slug!r}", "see `campaigner campaign list`")
+            raise NotFound(_("no campaign {slug!r}").format(slug=slug), _("see `campaigner campaign list`"))
         if name is not UNSET:
             campaign.name = _check_name(str(name))
         if issue is not UNSET:
@@ -182,8 +192,8 @@ def edit(app: App, slug: str, *, name: object = UNSET, issue: object = UNSET, ha
         if end is not UNSET:
             campaign.end_date = cast("date | None", end)
         if campaign.start_date and campaign.end_date and campaign.end_date < campaign.start_date:
-            raise InvalidInput(f"campaign ends ({campaign.end_date}) before it starts ({campaign.start_date})",
-                               "check --start and --end")
+            raise InvalidInput(_("campaign ends ({end}) before it starts ({start})").format(
+                end=campaign.end_date, start=campaign.start_date), _("check --start and --end"))
         old = (list(campaign.targets_against or ()), list(campaign.targets_for or ()))
         new_against = (old[0] if against is UNSET
                        else normalize_targets(list(cast("Sequence[str]", against)), "--against"))

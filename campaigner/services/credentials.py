@@ -37,6 +37,7 @@ from sqlalchemy import exists, insert, select, update
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError, MissingSecret
+from campaigner.i18n import _
 from campaigner.models import Account, AccountStatus, Alert
 from campaigner.services.accounts import connector, get, record_quota
 from campaigner.times import format_local
@@ -82,7 +83,7 @@ def check(app: App, now: datetime, *, names: list[str] | None = None) -> list[Ch
                                       .order_by(Account.name)))
         else:
             accounts = sorted((get(s, n) for n in dict.fromkeys(names)), key=lambda a: a.name)
-    return [_check_one(app, a, now) if a.status == AccountStatus.ACTIVE else Checked(a.name, "skipped", "paused already")
+    return [_check_one(app, a, now) if a.status == AccountStatus.ACTIVE else Checked(a.name, "skipped", _("paused already"))
             for a in accounts]
 
 
@@ -91,7 +92,7 @@ def _check_one(app: App, account: Account, now: datetime) -> Checked:
         conn = connector(app, account)
         who = conn.verify()
     except (AuthExpired, MissingSecret) as exc:  # refused, or a required secret missing
-        reason = f"the credentials check failed: {exc}"
+        reason = _("the credentials check failed: {reason}").format(reason=exc)
         _pause(app, account, reason, now)
         return Checked(account.name, "paused", reason)
     except (ConnectorError, CampaignerError) as exc:  # the platform or this install (secrets file, data folder)
@@ -119,7 +120,7 @@ def _renew(app: App, account: Account, conn: Connector, info: PlatformInfo, expi
     if variable is not None:
         message = env_token_message(name, field, variable, expires_at, app.zone_for(None))
         _alert_once(app, account, message, now)
-        return expires_at, "the token" + message.removeprefix(f"the token of {name}"), True
+        return expires_at, env_token_message(name, field, variable, expires_at, app.zone_for(None), whose=False), True
     try:
         renewed = cast(RefreshesToken, conn).refresh_token()
     except NotSupported as exc:  # too young to be renewed (Meta: under 24 hours): next time
@@ -127,25 +128,47 @@ def _renew(app: App, account: Account, conn: Connector, info: PlatformInfo, expi
         return expires_at, None, False
     except ConnectorError as exc:  # refused (it can no longer be renewed), or the platform is down
         log.warning("token of %s not renewed: %s", name, exc)
-        return expires_at, f"the token could not be renewed ({exc}); tried again at the next check", True
+        return expires_at, _("the token could not be renewed ({reason}); tried again at the next check").format(
+            reason=exc), True
     if renewed.secret != field:
         log.error("token of %s: the platform renewed %s, not %s; not stored", name, renewed.secret, field)
-        return expires_at, f"the token could not be renewed (the connector renewed {renewed.secret}, not {field})", True
+        return expires_at, _("the token could not be renewed (the connector renewed {renewed}, not {field})").format(
+            renewed=renewed.secret, field=field), True
     try:
         app.secrets.set(name, field, renewed.value)
     except CampaignerError as exc:  # the secrets file cannot be written: the old token still works
         log.error("the renewed token of %s could not be stored: %s", name, exc)
-        return expires_at, f"the renewed token could not be stored ({exc}); tried again at the next check", True
+        return expires_at, _("the renewed token could not be stored ({reason}); tried again at the next check").format(
+            reason=exc), True
     log.info("token of %s renewed%s", name,
              f", expires {renewed.expires_at.isoformat()}" if renewed.expires_at else "")
-    return renewed.expires_at, "token renewed", False
+    return renewed.expires_at, _("token renewed"), False
 
 
-def env_token_message(name: str, field: str, variable: str, expires_at: datetime | None, zone) -> str:
-    when = f"before {format_local(expires_at, zone)}" if expires_at is not None else "within 60 days of making it"
-    return (f"the token of {name} comes from the environment variable {variable}, which campaigner cannot rewrite, "
-            f"so it is not renewed: renew it on the platform {when} and set it there again, or store it in the "
-            f"secrets file (`campaigner account set-secret {name} {field}`) and campaigner renews it by itself")
+def env_token_message(name: str, field: str, variable: str, expires_at: datetime | None, zone, *,
+                      whose: bool = True) -> str:
+    """Why a token from the environment is not renewed; ``whose``: naming the account ("the token
+    of NAME …"), else "the token …" (said next to the account's name)."""
+    if expires_at is not None:
+        message = (_("the token of {name} comes from the environment variable {variable}, which campaigner cannot "
+                     "rewrite, so it is not renewed: renew it on the platform before {when} and set it there again, "
+                     "or store it in the secrets file (`campaigner account set-secret {name} {field}`) and "
+                     "campaigner renews it by itself") if whose else
+                   _("the token comes from the environment variable {variable}, which campaigner cannot rewrite, so "
+                     "it is not renewed: renew it on the platform before {when} and set it there again, or store it "
+                     "in the secrets file (`campaigner account set-secret {name} {field}`) and campaigner renews it "
+                     "by itself"))
+    else:
+        message = (_("the token of {name} comes from the environment variable {variable}, which campaigner cannot "
+                     "rewrite, so it is not renewed: renew it on the platform within 60 days of making it and set it "
+                     "there again, or store it in the secrets file (`campaigner account set-secret {name} {field}`) "
+                     "and campaigner renews it by itself") if whose else
+                   _("the token comes from the environment variable {variable}, which campaigner cannot rewrite, so "
+                     "it is not renewed: renew it on the platform within 60 days of making it and set it there "
+                     "again, or store it in the secrets file (`campaigner account set-secret {name} {field}`) and "
+                     "campaigner renews it by itself"))
+    return message.format(name=name, variable=variable, field=field,
+                          when=format_local(expires_at, zone) if expires_at is not None else "")
 
 
 def _pause(app: App, account: Account, reason: str, now: datetime) -> None:
@@ -155,7 +178,8 @@ def _pause(app: App, account: Account, reason: str, now: datetime) -> None:
                                        .values(status=AccountStatus.PAUSED, status_reason=reason)))
         if paused:  # not if someone paused it meanwhile (the publisher, on a failed post)
             s.execute(insert(Alert).values(created_at=now, kind="paused", account_id=account.id,
-                                           message=f"account {account.name} paused: {reason}"))
+                                           message=_("account {name} paused: {reason}").format(
+                                               name=account.name, reason=reason)))
     log.warning("account %s paused: %s", account.name, reason)
 
 
@@ -183,6 +207,6 @@ def _insert_once(s, account: Account, message: str, now: datetime) -> None:
 
 
 def expiry_message(name: str, expires_at: datetime, zone) -> str:
-    return (f"the token of {name} expires {format_local(expires_at, zone)}: renew it on the platform, then "
-            f"`campaigner account set-secret {name} FIELD`")
+    return _("the token of {name} expires {when}: renew it on the platform, then "
+             "`campaigner account set-secret {name} FIELD`").format(name=name, when=format_local(expires_at, zone))
 

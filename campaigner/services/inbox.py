@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
+from campaigner.i18n import N_, _
 from campaigner.models import (Account, Campaign, Delivery, DeliveryPart, DeliveryStatus as S, Post, Reply,
                                ReplyState)
 
@@ -27,6 +28,8 @@ RECENT_POSTS = timedelta(days=3)
 URGENT_KINDS = ("question", "oppose")
 KINDS = ("question", "support", "oppose", "other")
 STATES = tuple(s.value for s in ReplyState)
+#: a reply's state in a sentence (the codes stay English in --json)
+_STATES = {"new": N_("new"), "answered": N_("answered"), "dismissed": N_("dismissed")}
 #: an answer in one of these states has not gone out yet (nor failed for good)
 WAITING = (S.DRAFT, S.QUEUED, S.PUBLISHING, S.UNCONFIRMED)
 #: how many replies ``replies list`` shows unless told
@@ -140,7 +143,8 @@ def _choice(value: str | None, allowed: Sequence[str], flag: str) -> str | None:
         return None
     v = value.strip().lower()
     if v not in allowed:
-        raise InvalidInput(f"unknown {flag[2:]} {value!r}", f"{flag} takes one of {', '.join(allowed)}")
+        raise InvalidInput((_("unknown state {value!r}") if flag == "--state" else _("unknown kind {value!r}")).format(
+            value=value), _("{flag} takes one of {values}").format(flag=flag, values=", ".join(allowed)))
     return v
 
 
@@ -156,10 +160,11 @@ def list_replies(app: App, *, campaign: str | None = None, account: str | None =
 
     state, kind = _choice(state, STATES, "--state"), _choice(kind, KINDS, "--kind")
     if limit is not None and limit < 1:
-        raise InvalidInput(f"--limit {limit} is not a number of replies", "give 1 or more (or --all)")
+        raise InvalidInput(_("--limit {limit} is not a number of replies").format(limit=limit),
+                           _("give 1 or more (or --all)"))
     now = app.now()
     recent = now - RECENT_POSTS
-    _, columns = _columns(recent)
+    _order, columns = _columns(recent)
     q = _joined(select(*columns)).where(Reply.ours.is_(False))
     with db.read(app.engine) as s:
         if campaign is not None:
@@ -168,7 +173,7 @@ def list_replies(app: App, *, campaign: str | None = None, account: str | None =
             q = q.where(Delivery.account_id.in_([a.id for a in groups.accounts_named(s, account)]))
         if post is not None:
             if not 0 < post <= _MAX_ID or s.get(Post, post) is None:
-                raise NotFound(f"no post with id {post}", "see `campaigner post list`")
+                raise NotFound(_("no post with id {id}").format(id=post), _("see `campaigner post list`"))
             q = q.where(Delivery.post_id == post)
         if since is not None:
             q = q.where(Reply.created_at >= since)
@@ -224,13 +229,13 @@ class Conversation:
 def _get(s: Session, reply_id: int) -> Reply:
     reply = s.get(Reply, reply_id) if 0 < reply_id <= _MAX_ID else None
     if reply is None:
-        raise NotFound(f"no reply with id {reply_id}", "see `campaigner replies list`")
+        raise NotFound(_("no reply with id {id}").format(id=reply_id), _("see `campaigner replies list`"))
     return reply
 
 
 def show(app: App, reply_id: int) -> Conversation:
     now = app.now()
-    _, columns = _columns(now - RECENT_POSTS)
+    _order, columns = _columns(now - RECENT_POSTS)
     with db.read(app.engine) as s:
         reply = _get(s, reply_id)
         [row] = _rows(s, s.execute(_joined(select(*columns)).where(Reply.id == reply_id)).all())
@@ -265,8 +270,13 @@ def show(app: App, reply_id: int) -> Conversation:
 
 def _theirs(reply: Reply, verb: str) -> None:
     if reply.ours:
-        raise InvalidInput(f"reply {reply.id} is the account's own answer, not someone's reply",
-                           f"only replies by others can be {verb} (see `campaigner replies show {reply.id}`)")
+        raise InvalidInput(_("reply {id} is the account's own answer, not someone's reply").format(id=reply.id),
+                           {"answered": _("only replies by others can be answered (see `campaigner replies show "
+                                          "{id}`)"),
+                            "dismissed": _("only replies by others can be dismissed (see `campaigner replies show "
+                                           "{id}`)"),
+                            "reopened": _("only replies by others can be reopened (see `campaigner replies show "
+                                          "{id}`)")}[verb].format(id=reply.id))
 
 
 def dismiss(app: App, reply_ids: Sequence[int]) -> list[int]:
@@ -282,7 +292,7 @@ def reopen(app: App, reply_ids: Sequence[int]) -> list[int]:
 
 def _move(app: App, reply_ids: Sequence[int], to: ReplyState) -> list[int]:
     if not reply_ids:
-        raise InvalidInput("no reply id given", "give one or more ids from `campaigner replies list`")
+        raise InvalidInput(_("no reply id given"), _("give one or more ids from `campaigner replies list`"))
     now = app.now()
     verb = "dismissed" if to == ReplyState.DISMISSED else "reopened"
     source = ReplyState.NEW if to == ReplyState.DISMISSED else ReplyState.DISMISSED
@@ -294,9 +304,10 @@ def _move(app: App, reply_ids: Sequence[int], to: ReplyState) -> list[int]:
             if reply.state == to:
                 continue
             if reply.state != source:
-                raise InvalidInput(f"reply {rid} is {reply.state.value}, not {source.value}",
-                                   "only new replies can be dismissed" if to == ReplyState.DISMISSED
-                                   else "only dismissed replies can be reopened")
+                raise InvalidInput(_("reply {id} is {state}, not {wanted}").format(
+                                       id=rid, state=_(_STATES[reply.state.value]), wanted=_(_STATES[source.value])),
+                                   _("only new replies can be dismissed") if to == ReplyState.DISMISSED
+                                   else _("only dismissed replies can be reopened"))
             moved.append(rid)
         if moved:
             s.execute(update(Reply).where(Reply.id.in_(moved), Reply.state == source)
@@ -335,25 +346,29 @@ def answer(app: App, reply_id: int, text: str) -> Queued:
         reply = _get(s, reply_id)
         _theirs(reply, "answered")
         if reply.state == ReplyState.DISMISSED:
-            raise InvalidInput(f"reply {reply_id} was dismissed",
-                               f"to answer it after all: campaigner replies reopen {reply_id}, then answer it")
+            raise InvalidInput(_("reply {id} was dismissed").format(id=reply_id),
+                               _("to answer it after all: campaigner replies reopen {id}, then answer it").format(
+                                   id=reply_id))
         delivery = s.get(Delivery, reply.delivery_id)
         assert delivery is not None
         account = delivery.account
         info = platform_info(account.platform)
         if not info.answers:
-            raise InvalidInput(f"cannot answer on {account.name} ({info.label}): {info.no_answers}",
-                               f"answer on {info.label} itself; the next `campaigner metrics collect` sees it and "
-                               f"marks reply {reply_id} answered (or: campaigner replies dismiss {reply_id})"
+            raise InvalidInput(_("cannot answer on {account} ({platform}): {reason}").format(
+                                   account=account.name, platform=info.label, reason=_(info.no_answers)),
+                               _("answer on {platform} itself; the next `campaigner metrics collect` sees it and "
+                                 "marks reply {id} answered (or: campaigner replies dismiss {id})").format(
+                                   platform=info.label, id=reply_id)
                                if info.replies else
-                               f"answer there by hand, then: campaigner replies dismiss {reply_id}")
+                               _("answer there by hand, then: campaigner replies dismiss {id}").format(id=reply_id))
         waiting = s.scalar(select(Post.id).join(Delivery, Delivery.post_id == Post.id)
                            .where(Post.answers_reply_id == reply_id, Delivery.status.in_(WAITING))
                            .limit(1))
         if waiting is not None:
-            raise InvalidInput(f"reply {reply_id} already has an answer waiting to go out (post {waiting})",
-                               f"see `campaigner post show {waiting}`; change it with `campaigner post edit {waiting}` "
-                               f"or cancel it with `campaigner post cancel {waiting}`")
+            raise InvalidInput(_("reply {id} already has an answer waiting to go out (post {post})").format(
+                                   id=reply_id, post=waiting),
+                               _("see `campaigner post show {post}`; change it with `campaigner post edit {post}` "
+                                 "or cancel it with `campaigner post cancel {post}`").format(post=waiting))
         body = text.strip()
         if (account.platform == "mastodon" and _ACCT.fullmatch(reply.author)
                 and f"@{reply.author}".lower() not in body.lower()):

@@ -22,6 +22,7 @@ from sqlalchemy import exists, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from campaigner import db
+from campaigner.i18n import _, ngettext
 from campaigner.app import App
 from campaigner.models import Account, Alert, Campaign, Delivery, Post, Reply, ReplyState
 from campaigner.times import format_local
@@ -75,8 +76,9 @@ def _unanswered(s: Session, app: App, now: datetime, after: timedelta) -> int:
     alerts = []
     for rid, author, body, created, url, did, account_id, post_url, account in rows:
         hours = int((now - created) / timedelta(hours=1))
-        message = (f"question from {_quote(author, 60)} unanswered for {hours} h: \"{_quote(body)}\" "
-                   f"{url or post_url or ''} — campaigner replies answer {rid} \"…\"").replace("  ", " ")
+        message = _('question from {author} unanswered for {hours} h: "{text}" {url} — campaigner replies answer '
+                    '{id} "…"').format(author=_quote(author, 60), hours=hours, text=_quote(body),
+                                       url=url or post_url or "", id=rid).replace("  ", " ")
         alerts.append(dict(created_at=now, kind="unanswered", account_id=account_id, delivery_id=did, reply_id=rid,
                            message=message))
     refused = db.insert_each(s, alerts, lambda a: s.execute(insert(Alert).values(**a)))
@@ -109,14 +111,21 @@ def _opposition(s: Session, app: App, now: datetime, burst: int, window: timedel
         inside = [r for r in times if start <= r[0] <= end]
         did, count = Counter(r[3] for r in inside).most_common(1)[0]
         top = next(r for r in inside if r[3] == did)
+        values = dict(n=len(inside), minutes=int(window / timedelta(minutes=1)), start=format_local(start, zone),
+                      end=format_local(end, zone).split(" ", 1)[1], count=count, post=top[2])
         if key[0] == "campaign":
             slug = s.scalar(select(Campaign.slug).where(Campaign.id == key[1]))
-            where, flag = f"campaign {slug}", f"--campaign {slug}"
+            message = ngettext("{n} oppose reply to campaign {slug} within {minutes} min ({start} – {end}), {count} "
+                               "of them on post {post} — campaigner replies list --kind oppose --campaign {slug}",
+                               "{n} oppose replies to campaign {slug} within {minutes} min ({start} – {end}), {count} "
+                               "of them on post {post} — campaigner replies list --kind oppose --campaign {slug}",
+                               len(inside)).format(slug=slug, **values)
         else:
-            where, flag = f"post {key[1]}", f"--post {key[1]}"
-        message = (f"{len(inside)} oppose replies to {where} within {int(window / timedelta(minutes=1))} min "
-                   f"({format_local(start, zone)} – {format_local(end, zone).split(' ', 1)[1]}), {count} of them on "
-                   f"post {top[2]} — campaigner replies list --kind oppose {flag}")
+            message = ngettext("{n} oppose reply to post {target} within {minutes} min ({start} – {end}), {count} "
+                               "of them on post {post} — campaigner replies list --kind oppose --post {target}",
+                               "{n} oppose replies to post {target} within {minutes} min ({start} – {end}), {count} "
+                               "of them on post {post} — campaigner replies list --kind oppose --post {target}",
+                               len(inside)).format(target=key[1], **values)
         s.execute(insert(Alert).values(created_at=now, kind="opposition", account_id=top[4], delivery_id=did,
                                        campaign_id=key[1] if key[0] == "campaign" else None, burst_end=end,
                                        message=message))

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError, ConfigError, InvalidInput
+from campaigner.i18n import _
 from campaigner.models import Account, AccountStatus, Campaign, Delivery, DeliveryPart, TagCount
 from campaigner.services.accounts import connector as account_connector, secret_status
 from campaigner.services.campaigns import get as get_campaign
@@ -75,7 +76,7 @@ def tag_key(tag: str) -> str:
 
 
 def _fix_hashtag(slug: str) -> str:
-    return f"add one: campaigner campaign edit {slug} --hashtag '#UpahLayak'"
+    return _("add one: campaigner campaign edit {slug} --hashtag '#UpahLayak'").format(slug=slug)
 
 
 def campaigns_to_count(s: Session, slug: str | None, first_day: date) -> list[Campaign]:
@@ -84,12 +85,12 @@ def campaigns_to_count(s: Session, slug: str | None, first_day: date) -> list[Ca
     if slug is not None:
         campaign = get_campaign(s, slug)
         if not campaign.hashtags:
-            raise InvalidInput(f"campaign {slug!r} has no hashtags to listen for", _fix_hashtag(slug))
+            raise InvalidInput(_("campaign {slug!r} has no hashtags to listen for").format(slug=slug), _fix_hashtag(slug))
         return [campaign]
     found = [c for c in s.scalars(select(Campaign).order_by(Campaign.slug))
              if c.hashtags and (c.end_date is None or c.end_date >= first_day)]
     if not found:
-        raise NothingToListen("no running campaign has hashtags to listen for", _fix_hashtag("SLUG"))
+        raise NothingToListen(_("no running campaign has hashtags to listen for"), _fix_hashtag("SLUG"))
     return found
 
 
@@ -103,10 +104,11 @@ def check_platforms(app: App, names: Sequence[str]) -> tuple[str, ...]:
         try:
             platform = check_platform(name)
         except ValueError:
-            raise InvalidInput(f"unknown platform {name!r}", f"listen on {', '.join(LISTENING_PLATFORMS)}") from None
+            raise InvalidInput(_("unknown platform {name!r}").format(name=name),
+                               _("listen on {platforms}").format(platforms=", ".join(LISTENING_PLATFORMS))) from None
         if platform not in LISTENING_PLATFORMS:
-            raise InvalidInput(f"{PLATFORMS[platform].label} has no public hashtag counts",
-                               f"listen on {', '.join(LISTENING_PLATFORMS)}")
+            raise InvalidInput(_("{platform} has no public hashtag counts").format(platform=PLATFORMS[platform].label),
+                               _("listen on {platforms}").format(platforms=", ".join(LISTENING_PLATFORMS)))
         if platform == "x" and not app.settings.listening.x_counts:
             raise x_counts_off(app)
         out.append(platform)
@@ -114,8 +116,9 @@ def check_platforms(app: App, names: Sequence[str]) -> tuple[str, ...]:
 
 
 def x_counts_off(app: App) -> ConfigError:
-    return ConfigError("X counts are not enabled (X bills every request on its pay-per-use plan)",
-                       f"to turn them on, put x_counts = true in the [listening] table of {app.settings.config_file}")
+    return ConfigError(_("X counts are not enabled (X bills every request on its pay-per-use plan)"),
+                       _("to turn them on, put x_counts = true in the [listening] table of {path}").format(
+                           path=app.settings.config_file))
 
 
 @dataclass
@@ -151,17 +154,17 @@ def sources(app: App, platforms: Sequence[str], *, explicit: bool = False,
         if platform == "mastodon":
             found += _mastodon_sources(app, mine, build)
             if not any(src.platform == "mastodon" for src in found):
-                missing[platform] = ("no Mastodon account and no [listening] mastodon_instances — list the "
-                                     "instances to count on in the config file")
+                missing[platform] = _("no Mastodon account and no [listening] mastodon_instances — list the "
+                                      "instances to count on in the config file")
             continue
         if platform == "bluesky":
             usable = [a for a in mine if a.status == AccountStatus.ACTIVE]
-            why = ("no active Bluesky account to search with (Bluesky's search needs a session) — add one: "
-                   "campaigner account add bluesky NAME")
+            why = _("no active Bluesky account to search with (Bluesky's search needs a session) — add one: "
+                    "campaigner account add bluesky NAME")
         else:
             usable = [a for a in mine if any(st.field == "BEARER_TOKEN" and st.is_set for st in secret_status(app, a))]
-            why = ("no X account has a BEARER_TOKEN — set the app's Bearer token: campaigner account set-secret "
-                   f"{mine[0].name if mine else 'NAME'} BEARER_TOKEN")
+            why = _("no X account has a BEARER_TOKEN — set the app's Bearer token: campaigner account set-secret "
+                    "{name} BEARER_TOKEN").format(name=mine[0].name if mine else "NAME")
         source = None
         for account in usable:
             try:
@@ -176,8 +179,9 @@ def sources(app: App, platforms: Sequence[str], *, explicit: bool = False,
             found.append(source)
     if explicit and missing:
         platform, why = next(iter(missing.items()))
-        what, _, fix = why.partition(" — ")
-        raise ConfigError(f"cannot count {PLATFORMS[platform].label} hashtags: {what}", fix or None)
+        what, _sep, fix = why.partition(" — ")
+        raise ConfigError(_("cannot count {platform} hashtags: {reason}").format(platform=PLATFORMS[platform].label,
+                                                                                 reason=what), fix or None)
     return found, missing
 
 
@@ -269,8 +273,8 @@ def collect(app: App, *, campaign: str | None = None, platforms: Sequence[str] =
     ``skip``: (platform, source, tag key) already counted (a retry after a partial failure), not
     asked again."""
     if not 1 <= days <= DAYS:
-        raise InvalidInput(f"--days must be from 1 to {DAYS}, got {days}",
-                           f"Mastodon's history and X's recent counts reach {DAYS} days back")
+        raise InvalidInput(_("--days must be from 1 to {most}, got {days}").format(most=DAYS, days=days),
+                           _("Mastodon's history and X's recent counts reach {most} days back").format(most=DAYS))
     zone = app.settings.zone
     now = app.now()
     today = now.astimezone(zone).date()
@@ -286,12 +290,12 @@ def collect(app: App, *, campaign: str | None = None, platforms: Sequence[str] =
                            first_day=first_day, last_day=today)
     found, report.not_counted = sources(app, asked, explicit=bool(platforms), counter_for=counter_for)
     if not platforms and not app.settings.listening.x_counts:
-        report.not_counted["x"] = "off (X bills every request) — to count there, set x_counts = true in [listening]"
+        report.not_counted["x"] = _("off (X bills every request) — to count there, set x_counts = true in [listening]")
     if not found:
         reasons = "; ".join(why.partition(" — ")[0] for platform, why in report.not_counted.items()
                             if platform in asked)
-        raise ConfigError(f"there is nowhere to count hashtags: {reasons}",
-                          "add a Mastodon or Bluesky account, or list instances in [listening] mastodon_instances")
+        raise ConfigError(_("there is nowhere to count hashtags: {reasons}").format(reasons=reasons),
+                          _("add a Mastodon or Bluesky account, or list instances in [listening] mastodon_instances"))
     own_cache: dict[str, list[tuple[datetime, frozenset[str]]]] = {}
     start_utc = min(datetime.combine(first_day, time(0), tzinfo=zone).astimezone(timezone.utc),
                     datetime.combine(first_day, time(0), tzinfo=timezone.utc))
@@ -417,7 +421,8 @@ def show(app: App, *, campaign: str | None = None, days: int = DAYS) -> tuple[da
     """The stored counts of the last ``days`` local days (today included), per campaign (every
     campaign with hashtags, or the one named)."""
     if not 1 <= days <= SHOW_DAYS:
-        raise InvalidInput(f"--days must be from 1 to {SHOW_DAYS}, got {days}", "e.g. --days 14")
+        raise InvalidInput(_("--days must be from 1 to {most}, got {days}").format(most=SHOW_DAYS, days=days),
+                           _("e.g. --days 14"))
     today = app.now().astimezone(app.settings.zone).date()
     first_day = today - timedelta(days=days - 1)
     out = []
