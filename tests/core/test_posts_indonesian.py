@@ -66,8 +66,6 @@ def test_post_check_counts_in_indonesian(setup):
         "mastodon (mastodon): 4/500 karakter — muat\n"
 
 
-@pytest.mark.xfail(strict=True, reason="'no account named' comes from services/accounts (the i18naccounts "
-                                       "helper's area): Indonesian once that lands; then drop this mark")
 def test_post_add_to_an_unknown_account(setup, engine):
     en, id_ = both(setup, engine, "post", "add", "Aksi", "--to", "nobody", "--at", "2026-12-02 09:00")
     assert en == "Error: no account named 'nobody' — see `campaigner account list`\n"
@@ -104,8 +102,6 @@ def test_post_import_with_a_bad_date(setup, engine, tmp_path):
         f"{ID_ERROR}3 baris salah di cal.csv, tidak ada yang diimpor — perbaiki baris di atas lalu impor lagi\n")
 
 
-@pytest.mark.xfail(strict=True, reason="'no account named' comes from services/accounts (the i18naccounts "
-                                       "helper's area): Indonesian once that lands; then drop this mark")
 def test_post_import_with_an_unknown_account(setup, engine, tmp_path):
     sheet = tmp_path / "cal.csv"
     sheet.write_text("tanggal;jam;akun;teks\n8 Des 2026;09.00;nobody;Aksi\n", encoding="utf-8")
