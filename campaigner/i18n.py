@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import sys
 from pathlib import Path
 from typing import Mapping
 
@@ -33,16 +34,82 @@ _ours: str | None = None
 _users: str | None = None
 
 
+#: what ``lang`` (the setting, CAMPAIGNER_LANG) may say for each language, any case
+_NAMES = {"id": ("id", "id_id", "id-id", "indonesian", "bahasa"),
+          "en": ("en", "en_us", "en-us", "en_gb", "en-gb", "english")}
+
+
+class UnknownLanguage(ValueError):
+    """``CAMPAIGNER_LANG`` names a language campaigner does not speak."""
+
+    def __init__(self, value: str):
+        self.value = value
+        super().__init__(f"unknown language {value!r}")
+
+
+def normalise(value: object) -> str | None:
+    """"en" or "id" for what a person may write in ``lang`` ("id", "id_ID", "Indonesian", "EN"…);
+    None for anything else."""
+    text = str(value).strip().lower().split(".")[0]
+    for code, names in _NAMES.items():
+        if text in names:
+            return code
+    return None
+
+
 def detect(env: Mapping[str, str], configured: str | None = None) -> str:
     """The language to speak: ``CAMPAIGNER_LANG``, else ``configured`` (the config file's
-    ``lang``), else the locale (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else English."""
-    if env.get("CAMPAIGNER_LANG"):
-        return env["CAMPAIGNER_LANG"]
-    if configured:
-        return configured
+    ``lang``), else the locale (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else English.
+    An unknown ``CAMPAIGNER_LANG`` raises ``UnknownLanguage``; an unknown ``configured`` is passed
+    over (the config's own check says so when a command reads the settings)."""
+    chosen = env.get("CAMPAIGNER_LANG", "").strip()
+    if chosen:
+        code = normalise(chosen)
+        if code is None:
+            raise UnknownLanguage(chosen)
+        return code
+    if configured and normalise(configured):
+        return normalise(configured) or "en"
     if _ours is not None and env.get("LANGUAGE") == _ours:
         env = {**env, "LANGUAGE": _users or ""}
     return from_locale(env) or "en"
+
+
+def config_path(env: Mapping[str, str], given: str | None = None) -> Path:
+    """The config file in force (``--config``, else ``CAMPAIGNER_CONFIG``, else the user's config
+    folder), found without importing platformdirs where the answer is plain (Linux, macOS):
+    the same path as ``campaigner.config.default_config_file``."""
+    if given:
+        return Path(given)
+    if env.get("CAMPAIGNER_CONFIG"):
+        return Path(env["CAMPAIGNER_CONFIG"])
+    if sys.platform.startswith("linux") or sys.platform.startswith("freebsd"):
+        base = env.get("XDG_CONFIG_HOME", "").strip() or os.path.expanduser("~/.config")
+        return Path(base) / "campaigner" / "config.toml"
+    if sys.platform == "darwin":
+        return Path(os.path.expanduser("~/Library/Application Support")) / "campaigner" / "config.toml"
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("campaigner")) / "config.toml"
+
+
+def config_lang(path: Path) -> str | None:
+    """The ``lang`` the config file at ``path`` asks for, read cheaply before anything is shown;
+    None when it has none, or cannot be read (the config's own checks report that, in the
+    language chosen without it, when a command reads the settings)."""
+    try:
+        data = path.read_bytes()
+    except (OSError, ValueError):
+        return None
+    if b"lang" not in data:
+        return None
+    import tomllib
+
+    try:
+        value = tomllib.loads(data.decode("utf-8")).get("lang")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None
+    return normalise(value) if isinstance(value, str) else None
 
 
 def from_locale(env: Mapping[str, str]) -> str | None:
@@ -78,6 +145,18 @@ def use(lang: str) -> None:
     _translation = gettext.translation(DOMAIN, LOCALEDIR, languages=[lang], fallback=True)
 
 
+def reset() -> None:
+    """Back to English, and the user's own ``LANGUAGE`` back in the environment (tests, between
+    two runs of the CLI in one process)."""
+    global _translation, _lang, _ours, _users
+    if _ours is not None and os.environ.get("LANGUAGE") == _ours:
+        if _users:
+            os.environ["LANGUAGE"] = _users
+        else:
+            os.environ.pop("LANGUAGE", None)
+    _translation, _lang, _ours, _users = gettext.NullTranslations(), "en", None, None
+
+
 def current() -> str:
     """The language in use: "en" or "id"."""
     return _lang
@@ -96,3 +175,9 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks ``message`` for the catalog without translating it (``_`` does, when it is shown)."""
     return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a counted message for the catalog without translating it (``ngettext`` does, when it
+    is shown): ``Nn_("{n} post", "{n} posts")``."""
+    return singular, plural

@@ -89,6 +89,23 @@ def _truncate_pg(engine) -> None:
         c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+#: what chooses the language besides the config file: cleared before every test
+LANGUAGE_VARS = ("CAMPAIGNER_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """Every test starts in English whatever the machine's locale says (no LANGUAGE or LANG=id
+    leaking in), and leaves campaigner speaking English again."""
+    from campaigner import i18n
+
+    for var in LANGUAGE_VARS:
+        monkeypatch.delenv(var, raising=False)
+    i18n.reset()
+    yield
+    i18n.reset()
+
+
 @pytest.fixture
 def db_url(request, tmp_path) -> str:
     """A migrated, empty database for this test."""

@@ -5,7 +5,7 @@ standard library and the compiled ``.mo``).
     python tools/catalog.py compile    # merge campaigner/locale/id/po/*.po into LC_MESSAGES/campaigner.mo
 
 Where msgids come from (``msgids()``):
-- our code: ``_``, ``N_``, ``ngettext`` (campaigner, scheduler) and the standard library's
+- our code: ``_``, ``N_``, ``ngettext``, ``Nn_`` (campaigner, scheduler) and the standard library's
   ``gettext``/``ngettext`` (content, connectors, which may not import campaigner);
 - click's own strings, extracted from the installed click (it looks them up in the global domain);
 - every help text of the command tree (commands' docstrings, options' help), read from the
@@ -30,7 +30,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parents[1]
 PO_DIR = ROOT / "campaigner" / "locale" / "id" / "po"
 MO_FILE = ROOT / "campaigner" / "locale" / "id" / "LC_MESSAGES" / "campaigner.mo"
-KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "Nn_": (1, 2)}
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[sd]|%[sd]")
 
 
@@ -78,7 +78,7 @@ def translations() -> Catalog:
                 raise SystemExit(f"{path.name}: msgid {message.id!r} translated twice, differently: "
                                  f"{known.string!r} and {message.string!r}")
             if known is None or not known.string:
-                merged[message.id] = message.string
+                merged.add(message.id, message.string)
     return merged
 
 
