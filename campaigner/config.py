@@ -20,7 +20,7 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from campaigner.errors import ConfigError
-from campaigner.i18n import N_, _, normalise
+from campaigner.i18n import N_, _, current, normalise
 
 APP = "campaigner"
 DEFAULT_TIMEZONE = "Asia/Jakarta"
@@ -530,7 +530,7 @@ def describe_source(source: str) -> str:
         return _("environment {name}").format(name=source.removeprefix("environment "))
     if source.startswith("config file "):
         return _("config file {path}").format(path=source.removeprefix("config file "))
-    return {"flag": _("flag"), "default": _("default")}.get(source, source)
+    return {"flag": _("flag"), "default": _("default"), "locale": _("locale (LANGUAGE, LC_ALL, LANG…)")}.get(source, source)
 
 
 def resolve(flags: Mapping[str, object | None] | None = None, env: Mapping[str, str] | None = None,
@@ -553,6 +553,8 @@ def resolve(flags: Mapping[str, object | None] | None = None, env: Mapping[str, 
             values[key], sources[key] = file_values[key], f"config file {cfg_path}"
         else:
             sources[key] = "default"
+    if sources["lang"] == "default" and current() != "en":  # the locale chose the language (main() did)
+        values["lang"], sources["lang"] = current(), "locale"
 
     data_dir = Path(str(values.get("data_dir") or _user_dir("data"))).expanduser()
     database_url = str(values.get("database_url") or f"sqlite:///{data_dir / 'campaigner.db'}")

@@ -28,10 +28,14 @@ _LOCALE_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _lang = "en"
-#: ``use`` sets LANGUAGE for click's lookups; what the user had there before, so that choosing the
-#: language again (a second command in one process, as tests run them) reads the user's, not ours
-_ours: str | None = None
-_users: str | None = None
+#: the global domain while English is spoken: no catalog has that name, so click's lookups give
+#: the English they asked for whatever LANGUAGE says
+_ENGLISH = "campaigner-en"
+#: click's lookups (``gettext.gettext``) take the language from LANGUAGE at each call: ``use`` sets it
+#: while Indonesian is spoken, and keeps here what the user had (``_KEEP``: nothing kept), so that
+#: ``restore_environment`` gives it back and ``detect`` reads the user's, never ours
+_KEEP: object = object()
+_users: object = _KEEP
 
 
 #: what ``lang`` (the setting, CAMPAIGNER_LANG) may say for each language, any case
@@ -70,8 +74,8 @@ def detect(env: Mapping[str, str], configured: str | None = None) -> str:
         return code
     if configured and normalise(configured):
         return normalise(configured) or "en"
-    if _ours is not None and env.get("LANGUAGE") == _ours:
-        env = {**env, "LANGUAGE": _users or ""}
+    if _users is not _KEEP and env.get("LANGUAGE") == os.environ.get("LANGUAGE"):  # ours (``use``): the user's
+        env = {**env, "LANGUAGE": str(_users or "")}
     return from_locale(env) or "en"
 
 
@@ -131,30 +135,41 @@ def from_locale(env: Mapping[str, str]) -> str | None:
 
 
 def use(lang: str) -> None:
-    """Speak ``lang`` from now on: our lookups, click's and the standard library's."""
-    global _translation, _lang, _ours, _users
+    """Speak ``lang`` from now on: our lookups, click's and the standard library's (the global
+    gettext domain)."""
+    global _translation, _lang, _users
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}")
     _lang = lang
-    gettext.bindtextdomain(DOMAIN, str(LOCALEDIR))
-    gettext.textdomain(DOMAIN)
-    # gettext.gettext (click's lookups) reads the language from the environment at each call
-    if _ours is None or os.environ.get("LANGUAGE") != _ours:
-        _users = os.environ.get("LANGUAGE")
-    os.environ["LANGUAGE"] = _ours = lang
+    domain = DOMAIN if lang != "en" else _ENGLISH
+    gettext.bindtextdomain(domain, str(LOCALEDIR))
+    gettext.textdomain(domain)
+    if lang == "en":
+        restore_environment()
+    else:
+        if _users is _KEEP:
+            _users = os.environ.get("LANGUAGE")
+        os.environ["LANGUAGE"] = lang
     _translation = gettext.translation(DOMAIN, LOCALEDIR, languages=[lang], fallback=True)
 
 
+def restore_environment() -> None:
+    """Give the user's LANGUAGE back to the environment (``use`` changes it for click while
+    Indonesian is spoken): ``main`` does it when a command is done."""
+    global _users
+    if _users is _KEEP:
+        return
+    if _users is None:
+        os.environ.pop("LANGUAGE", None)
+    else:
+        os.environ["LANGUAGE"] = str(_users)
+    _users = _KEEP
+
+
 def reset() -> None:
-    """Back to English, and the user's own ``LANGUAGE`` back in the environment (tests, between
+    """Back to English, and the user's own LANGUAGE back in the environment (tests, between
     two runs of the CLI in one process)."""
-    global _translation, _lang, _ours, _users
-    if _ours is not None and os.environ.get("LANGUAGE") == _ours:
-        if _users:
-            os.environ["LANGUAGE"] = _users
-        else:
-            os.environ.pop("LANGUAGE", None)
-    _translation, _lang, _ours, _users = gettext.NullTranslations(), "en", None, None
+    use("en")
 
 
 def current() -> str:

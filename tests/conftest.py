@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -104,6 +105,10 @@ def english(monkeypatch):
     i18n.reset()
     yield
     i18n.reset()
+    if "campaigner.cli.main" in sys.modules:  # help texts a test showed in Indonesian: English again
+        from campaigner.cli.localize import localize_loaded
+
+        localize_loaded()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import click
 from campaigner import __version__
 from campaigner.cli.localize import localize
 from campaigner.errors import CampaignerError, environment_error
-from campaigner.i18n import UnknownLanguage, _, config_lang, config_path, detect, use
+from campaigner.i18n import UnknownLanguage, _, config_lang, config_path, detect, restore_environment, use
 
 #: command name → "module:attribute", imported only when the command runs (or its help is shown)
 COMMANDS = {
@@ -203,6 +203,13 @@ def main(argv: list[str] | None = None, *, now=None) -> None:
     ``now`` is a clock (a function returning an aware UTC datetime) for tests; default the system's.
     """
     args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        _run(args, now)
+    finally:
+        restore_environment()  # the LANGUAGE that click's lookups needed goes back to the user's
+
+
+def _run(args: list[str], now) -> None:
     choose_language(args)
     localize(cli)
     try:
