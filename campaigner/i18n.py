@@ -100,20 +100,35 @@ def config_path(env: Mapping[str, str], given: str | None = None) -> Path:
 def config_lang(path: Path) -> str | None:
     """The ``lang`` the config file at ``path`` asks for, read cheaply before anything is shown;
     None when it has none, or cannot be read (the config's own checks report that, in the
-    language chosen without it, when a command reads the settings)."""
+    language chosen without it, when a command reads the settings). A plain top-level
+    ``lang = "id"`` line is read without a TOML parser; anything else about ``lang`` with one."""
     try:
         data = path.read_bytes()
     except (OSError, ValueError):
         return None
     if b"lang" not in data:
         return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):  # a table: top-level keys come before any
+            break
+        key, sep, value = stripped.partition("=")
+        if sep and key.strip() == "lang":
+            value = value.split("#")[0].strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'" and value[1:-1].isalnum():
+                return normalise(value[1:-1])
+            break
     import tomllib
 
     try:
-        value = tomllib.loads(data.decode("utf-8")).get("lang")
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        found = tomllib.loads(text).get("lang")
+    except tomllib.TOMLDecodeError:
         return None
-    return normalise(value) if isinstance(value, str) else None
+    return normalise(found) if isinstance(found, str) else None
 
 
 def from_locale(env: Mapping[str, str]) -> str | None:

@@ -268,3 +268,18 @@ def test_counted_words_in_both_languages():
     i18n.use("id")
     assert [plural(1, "post"), plural(2, "post"), plural(2, "delivery", "deliveries")] == \
         ["1 postingan", "2 postingan", "2 pengiriman"]
+
+
+@pytest.mark.parametrize("text,lang", [
+    ('lang = "id"\n', "id"), ("lang='ID'  # the team's\n", "id"), ('lang = "id_ID"\n', "id"), ('"lang" = "id"\n', "id"),
+    ('lang = """id"""\n', "id"), ('lang = "en"\ntimezone = "Asia/Jakarta"\n', "en"),
+    ('timezone = "Asia/Jakarta"\n[report]\nlang = "id"\n', None),  # the report's language, not the CLI's
+    ('lang = "fr"\n', None), ('lang = "id\n', None), ("lang = 1\n", None), ("", None), (b"lang = \xff", None),
+])
+def test_the_config_language_read_before_anything_is_shown(tmp_path, text, lang):
+    from campaigner.i18n import config_lang
+
+    path = tmp_path / "c.toml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    assert config_lang(path) == lang
+    assert config_lang(tmp_path / "missing.toml") is None and config_lang(tmp_path) is None
