@@ -149,10 +149,11 @@ def parse_week(text: str) -> tuple[int, int]:
             pass
         else:
             if not first_year <= year <= last_year:
-                raise BadWeek(f"the week {text.strip()!r} is out of range",
-                              f"use a week of the years {first_year} to {last_year}, e.g. 2026-W48")
+                raise BadWeek(_("the week {week!r} is out of range").format(week=text.strip()),
+                              _("use a week of the years {first} to {last}, e.g. 2026-W48").format(
+                                  first=first_year, last=last_year))
             return year, week
-    raise BadWeek(f"cannot read the week {text!r}", "use an ISO week like 2026-W48")
+    raise BadWeek(_("cannot read the week {week!r}").format(week=text), _("use an ISO week like 2026-W48"))
 
 
 def week_of(year: int, week: int, zone: ZoneInfo) -> Week:
