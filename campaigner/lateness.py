@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from campaigner.errors import InvalidInput
-from campaigner.i18n import N_, _
 from campaigner.times import format_local
 
 if TYPE_CHECKING:  # only their attributes are read: the config reads limits without SQLAlchemy
@@ -29,7 +28,7 @@ MOST_MINUTES = 365 * 24 * 60
 #: published this much later than its moment or more: listed as late in the weekly report
 LATE_LISTED = timedelta(minutes=15)
 
-DURATION_HINT = N_("give a duration such as 30m, 6h or 2d, or none for no limit")
+DURATION_HINT = "give a duration such as 30m, 6h or 2d, or none for no limit"
 _UNITS = {"m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "menit": 1,
           "h": 60, "hour": 60, "hours": 60, "jam": 60,
           "d": 1440, "day": 1440, "days": 1440, "hari": 1440,
@@ -44,18 +43,18 @@ def parse_max_late(text: str, what: str = "--max-late") -> int:
     raw = " ".join(str(text).split())
     s = raw.lower()
     if not s:
-        raise InvalidInput(_("{what} is empty").format(what=what), _(DURATION_HINT))
+        raise InvalidInput(f"{what} is empty", DURATION_HINT)
     if s in ("none", "no", "never", "tidak ada"):
         return NO_LIMIT
     if s.startswith("-"):
-        raise InvalidInput(_("{what} {raw} is negative").format(what=what, raw=raw), _(DURATION_HINT))
+        raise InvalidInput(f"{what} {raw} is negative", DURATION_HINT)
     if not _DURATION.fullmatch(s) or any(unit not in _UNITS for _, unit in _PART.findall(s)):
-        raise InvalidInput(_("cannot read {what} {raw!r}").format(what=what, raw=raw), _(DURATION_HINT))
+        raise InvalidInput(f"cannot read {what} {raw!r}", DURATION_HINT)
     minutes = sum(int(n) * _UNITS[unit] for n, unit in _PART.findall(s))
     if minutes == 0:
-        raise InvalidInput(_("{what} {raw} is no time at all").format(what=what, raw=raw), _(DURATION_HINT))
+        raise InvalidInput(f"{what} {raw} is no time at all", DURATION_HINT)
     if minutes > MOST_MINUTES:
-        raise InvalidInput(_("{what} {raw} is more than 365 days").format(what=what, raw=raw), _("give at most 365d, or none for no limit"))
+        raise InvalidInput(f"{what} {raw} is more than 365 days", "give at most 365d, or none for no limit")
     return minutes
 
 
@@ -74,10 +73,10 @@ def format_late(late: timedelta) -> str:
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
     if days:
-        return (_("{days} d {hours} h") if hours else _("{days} d")).format(days=days, hours=hours)
+        return f"{days} d {hours} h" if hours else f"{days} d"
     if hours:
-        return (_("{hours} h {minutes} min") if mins else _("{hours} h")).format(hours=hours, minutes=mins)
-    return _("{minutes} min").format(minutes=mins)
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
 
 
 def moment(d: Delivery) -> datetime:
@@ -99,7 +98,7 @@ def deadline(d: Delivery, account: Account, default: int) -> datetime | None:
     """The last moment ``d`` may go out (None: no limit)."""
     if d.expires_at is not None:
         return d.expires_at
-    minutes, _whose = limit_minutes(d, account, default)
+    minutes, _ = limit_minutes(d, account, default)
     return None if minutes == NO_LIMIT else moment(d) + timedelta(minutes=minutes)
 
 
@@ -107,13 +106,12 @@ def describe_limit(d: Delivery, account: Account, default: int, zone: ZoneInfo) 
     """``the default limit of 6h``, ``the account's limit of 30m``, ``the post's expiry time
     2026-12-10 12:00 WIB``, ``no limit (the post's)``."""
     if d.expires_at is not None:
-        return _("the post's expiry time {when}").format(when=format_local(d.expires_at, zone))
+        return f"the post's expiry time {format_local(d.expires_at, zone)}"
     minutes, whose = limit_minutes(d, account, default)
+    owner = {"post": "the post's", "account": "the account's", "default": "the default"}[whose]
     if minutes == NO_LIMIT:
-        return {"post": _("no limit (the post's)"), "account": _("no limit (the account's)"),
-                "default": _("no limit (the default)")}[whose]
-    return {"post": _("the post's limit of {limit}"), "account": _("the account's limit of {limit}"),
-            "default": _("the default limit of {limit}")}[whose].format(limit=format_minutes(minutes))
+        return f"no limit ({owner})"
+    return f"{owner} limit of {format_minutes(minutes)}"
 
 
 def past_limit(d: Delivery, account: Account, default: int, at: datetime, zone: ZoneInfo,
@@ -125,13 +123,11 @@ def past_limit(d: Delivery, account: Account, default: int, at: datetime, zone: 
     end = deadline(d, account, default)
     if end is None or at <= end or any(p.remote_id is not None for p in d.parts):
         return None
-    said = (_("not sent: {because}, {late} after its time {when}, past {limit} — send it anyway with `campaigner post "
-              "retry {id} --account {account}`, or give it a new time with `campaigner post edit {id} --at TIME`")
-            if because else
-            _("not sent: {late} after its time {when}, past {limit} — send it anyway with `campaigner post retry {id} "
-              "--account {account}`, or give it a new time with `campaigner post edit {id} --at TIME`"))
-    return said.format(because=because, late=format_late(at - moment(d)), when=format_local(moment(d), zone),
-                       limit=describe_limit(d, account, default, zone), id=d.post_id, account=account.name)
+    lead = f"{because}, " if because else ""
+    return (f"not sent: {lead}{format_late(at - moment(d))} after its time {format_local(moment(d), zone)}, "
+            f"past {describe_limit(d, account, default, zone)} — send it anyway with `campaigner post retry "
+            f"{d.post_id} --account {account.name}`, or give it a new time with `campaigner post edit "
+            f"{d.post_id} --at TIME`")
 
 
 def late_by(d: Delivery) -> timedelta | None:

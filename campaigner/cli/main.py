@@ -121,7 +121,7 @@ class Flags:
         return self.app().settings
 
 
-def _version(ctx: click.Context, value: bool) -> None:
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     """``--version``, in the language in use (click's own option fixes its words at import)."""
     if value and not ctx.resilient_parsing:
         click.echo(_("%(prog)s, version %(version)s") % {"prog": "campaigner", "version": __version__})
@@ -137,7 +137,7 @@ def _version(ctx: click.Context, value: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True,
               help="Only errors: no log lines below ERROR, and publish, metrics collect, alerts send and report "
                    "deliver print only what needs a person.")
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=lambda ctx, param, value: _version(ctx, value),
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
               help="Show the version and exit.")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, config: str | None, timezone: str | None, verbose: int,

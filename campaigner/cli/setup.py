@@ -38,8 +38,8 @@ def init(flags) -> None:
                             classified).format(n=classified))
     gone = clean_abandoned(app, app.now())
     if gone:
-        click.echo(ngettext("Removed what {n} abandoned import had written (its process stopped before the end; "
-                            "nothing of it was queued).",
+        click.echo(ngettext("Removed what {n} abandoned import had written (their process stopped before the end; "
+                            "nothing of them was queued).",
                             "Removed what {n} abandoned imports had written (their process stopped before the end; "
                             "nothing of them was queued).", gone).format(n=gone))
 
