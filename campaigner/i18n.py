@@ -19,7 +19,8 @@ import gettext
 import os
 import sys
 from pathlib import Path
-from typing import Mapping
+from contextlib import contextmanager
+from typing import Iterator, Mapping
 
 DOMAIN = "campaigner"
 LOCALEDIR = Path(__file__).with_name("locale")
@@ -166,6 +167,20 @@ def use(lang: str) -> None:
             _users = os.environ.get("LANGUAGE")
         os.environ["LANGUAGE"] = lang
     _translation = gettext.translation(DOMAIN, LOCALEDIR, languages=[lang], fallback=True)
+
+
+@contextmanager
+def english(when: bool = True) -> Iterator[None]:
+    """English for what is made inside (``when`` True): machine-readable output (``--json``)
+    stays English whatever language the process speaks."""
+    global _translation
+    saved = _translation
+    if when:
+        _translation = gettext.NullTranslations()
+    try:
+        yield
+    finally:
+        _translation = saved
 
 
 def restore_environment() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import Progress, echo_json, quiet
-from campaigner.i18n import N_, _, ngettext
+from campaigner.i18n import N_, _, english, ngettext
 from campaigner.wording import plural
 
 KINDS = ("question", "support", "oppose", "other", "unclassified")
@@ -33,7 +33,7 @@ def collect(flags, replies, as_json) -> None:
     from campaigner.services.replies import collect_replies
 
     app = flags.app()
-    with Progress(_("Collecting metrics")) as bar:
+    with Progress(_("Collecting metrics")) as bar, english(as_json):  # --json stays English
         report = run(app, progress=bar)
     answers = collect_replies(app, report.delivery_ids) if replies and report.delivery_ids else None
     if answers is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json
-from campaigner.i18n import _, ngettext
+from campaigner.i18n import _, english, ngettext
 
 
 @click.command()
@@ -74,17 +74,9 @@ def config_init(flags, path) -> None:
 
 
 def _show(flags, as_json: bool) -> None:
-    from campaigner.db import safe_url
-    from campaigner.lateness import format_minutes
-
     s = flags.settings()
-    values = {"database_url": safe_url(s.database_url), "timezone": s.timezone, "data_dir": str(s.data_dir),
-              "secrets_file": str(s.secrets_file), "config_file": str(s.config_file),
-              "max_late": format_minutes(s.max_late_minutes), "lang": s.lang,
-              "user": s.user or _("{user} (the system's user name)").format(user=_os_user()),
-              "approvers": ", ".join(s.approvers) if s.approvers else _("anyone")}
-    media = _media_values(flags.app(), s)
-    alerts = _alert_values(flags.app(), s)
+    with english(as_json):  # --json stays English
+        values, media, alerts = _values(flags, s)
     if as_json:
         echo_json({"settings": values, "sources": dict(s.sources), "media": media, "alerts": alerts})
         return
@@ -96,6 +88,19 @@ def _show(flags, as_json: bool) -> None:
         click.echo(f"{key:13} {value}")
     for key, value in alerts.items():
         click.echo(f"{key:13} {value}")
+
+
+def _values(flags, s) -> tuple[dict[str, str], dict[str, str] | None, dict[str, str]]:
+    """The settings as shown: (plain ones, [media], [alerts])."""
+    from campaigner.db import safe_url
+    from campaigner.lateness import format_minutes
+
+    values = {"database_url": safe_url(s.database_url), "timezone": s.timezone, "data_dir": str(s.data_dir),
+              "secrets_file": str(s.secrets_file), "config_file": str(s.config_file),
+              "max_late": format_minutes(s.max_late_minutes), "lang": s.lang,
+              "user": s.user or _("{user} (the system's user name)").format(user=_os_user()),
+              "approvers": ", ".join(s.approvers) if s.approvers else _("anyone")}
+    return values, _media_values(flags.app(), s), _alert_values(flags.app(), s)
 
 
 def _alert_values(app, s) -> dict[str, str]:

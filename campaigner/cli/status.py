@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, quiet
-from campaigner.i18n import N_, _, ngettext
+from campaigner.i18n import N_, _, english, ngettext
 
 LABEL = 13  # width of the "Key:" column, at least
 #: the keys of ``status``, translated when shown (the column is as wide as the longest)
@@ -78,7 +78,8 @@ def status(flags, as_json) -> None:
 
     app = flags.app()
     zone, smtp = app.settings.zone, app.settings.smtp
-    st = get_status(app, app.now())
+    with english(as_json):  # --json stays English (the words status gives when a row has none)
+        st = get_status(app, app.now())
     if as_json:
         echo_json(_status_dict(st, zone, smtp))
         return

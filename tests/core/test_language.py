@@ -283,3 +283,17 @@ def test_the_config_language_read_before_anything_is_shown(tmp_path, text, lang)
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
     assert config_lang(path) == lang
     assert config_lang(tmp_path / "missing.toml") is None and config_lang(tmp_path) is None
+
+
+def test_json_stays_english(cli):
+    import json
+
+    idn = {"CAMPAIGNER_LANG": "id"}
+    shown, english = (json.loads(cli.ok("config", "--json", env=env).stdout) for env in (idn, {}))
+    assert (shown["settings"].pop("lang"), shown["sources"].pop("lang")) == ("id", "environment CAMPAIGNER_LANG")
+    assert (english["settings"].pop("lang"), english["sources"].pop("lang")) == ("en", "default")
+    assert shown == english
+    assert shown["settings"]["approvers"] == "anyone" and shown["alerts"]["alerts.telegram_chat"].startswith("not set")
+    assert "anyone" not in cli.ok("config", env=idn).stdout
+    assert json.loads(cli.ok("status", "--json", env=idn).stdout) == json.loads(cli.ok("status", "--json").stdout)
+    assert json.loads(cli.ok("metrics", "collect", "--json", env=idn).stdout)["polled"] == 0
