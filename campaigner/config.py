@@ -20,6 +20,7 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from campaigner.errors import ConfigError
+from campaigner.i18n import N_, _, current, normalise
 
 APP = "campaigner"
 DEFAULT_TIMEZONE = "Asia/Jakarta"
@@ -164,20 +165,20 @@ class Settings:
         if source.startswith("environment "):
             return source.removeprefix("environment ")
         if source.startswith("config file "):
-            return f"{key} in {source.removeprefix('config file ')}"
-        return f"{ENV[key]} (or {key} in the config file)"
+            return _("{key} in {path}").format(key=key, path=source.removeprefix("config file "))
+        return _("{env} (or {key} in the config file)").format(env=ENV[key], key=key)
 
     def ensure_data_dir(self, *subfolders: Path) -> None:
         """Create the data folder (and ``subfolders``), or say in one line which setting to fix."""
-        fix = f"set {self.named_by('data_dir')} to a folder campaigner can create and write to"
+        fix = _("set {setting} to a folder campaigner can create and write to").format(setting=self.named_by("data_dir"))
         for folder in (self.data_dir, *subfolders):
             what = "the data folder" if folder == self.data_dir else "the folder"
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except FileExistsError:
-                raise ConfigError(f"{what} {folder} is a file, not a folder", fix) from None
+                raise ConfigError(_("{what} {folder} is a file, not a folder").format(what=what, folder=folder), fix) from None
             except OSError as exc:
-                raise ConfigError(f"cannot create {what} {folder}: {exc.strerror}", fix) from None
+                raise ConfigError(_("cannot create {what} {folder}: {strerror}").format(what=what, folder=folder, strerror=exc.strerror), fix) from None
 
 
 def default_config_file(env: Mapping[str, str] | None = None) -> Path:
@@ -191,22 +192,22 @@ def load_config_file(path: Path, *, required: bool) -> dict:
         data = path.read_bytes()
     except FileNotFoundError:
         if required:
-            raise ConfigError(f"config file {path} does not exist",
-                              f"create it with `campaigner config init {path}`, or point --config / "
-                              "CAMPAIGNER_CONFIG at an existing file") from None
+            raise ConfigError(_("config file {path} does not exist").format(path=path),
+                              _("create it with `campaigner config init {path}`, or point --config / "
+                                "CAMPAIGNER_CONFIG at an existing file").format(path=path)) from None
         return {}
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}", "check its permissions") from None
+        raise ConfigError(_("cannot read config file {path}: {strerror}").format(path=path, strerror=exc.strerror), _("check its permissions")) from None
     try:
         table = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file {path} is not valid TOML ({exc})",
-                          'fix the syntax, e.g. timezone = "Asia/Jakarta"') from None
+        raise ConfigError(_("config file {path} is not valid TOML ({exc})").format(path=path, exc=exc),
+                          _('fix the syntax, e.g. timezone = "Asia/Jakarta"')) from None
     unknown = sorted(set(table) - set(KEYS) - set(LIST_KEYS) - set(TABLES))
     if unknown:
-        raise ConfigError(f"unknown setting {unknown[0]!r} in config file {path}",
-                          f"known settings: {', '.join((*KEYS, *LIST_KEYS))} and the tables "
-                          + ", ".join(f"[{t}]" for t in TABLES))
+        raise ConfigError(_("unknown setting {unknown!r} in config file {path}").format(unknown=unknown[0], path=path),
+                          _("known settings: {keys} and the tables {tables}").format(
+                              keys=", ".join((*KEYS, *LIST_KEYS)), tables=", ".join(f"[{t}]" for t in TABLES)))
     return table
 
 
@@ -215,46 +216,46 @@ def smtp_settings(table: object, path: Path) -> SmtpSettings | None:
     every_minutes. A password in it is refused: the config file is not a secret."""
     if table is None:
         return None
-    where = f"in the [smtp] table of {path}"
+    where = _("in the [smtp] table of {path}").format(path=path)
     if not isinstance(table, dict):
-        raise ConfigError(f"smtp must be a table {where}", 'write it as [smtp] with host = "…" below it')
+        raise ConfigError(_("smtp must be a table {where}").format(where=where), _('write it as [smtp] with host = "…" below it'))
     if any(k.lower() == "password" for k in table):
-        raise ConfigError(f"the SMTP password must not be in the config file ({path})",
-                          f"remove it there and set {SMTP_PASSWORD_ENV} or put password = \"…\" in the "
-                          "[smtp] table of the secrets file (mode 0600)")
+        raise ConfigError(_("the SMTP password must not be in the config file ({path})").format(path=path),
+                          _("remove it there and set {SMTP_PASSWORD_ENV} or put password = \"…\" in the "
+                            "[smtp] table of the secrets file (mode 0600)").format(SMTP_PASSWORD_ENV=SMTP_PASSWORD_ENV))
     unknown = sorted(set(table) - set(SMTP_KEYS))
     if unknown:
-        raise ConfigError(f"unknown setting {unknown[0]!r} {where}", f"known: {', '.join(SMTP_KEYS)}")
+        raise ConfigError(_("unknown setting {unknown!r} {where}").format(unknown=unknown[0], where=where), _("known: {value}").format(value=', '.join(SMTP_KEYS)))
     values: dict[str, Any] = {}  # each checked against its kind just below
     for key, (kind, default) in SMTP_KEYS.items():
         value = table.get(key, default)
         if value is None:
             if key in ("host", "from", "to"):
-                raise ConfigError(f"{key!r} is missing {where}",
-                                  'give host, from and to, e.g. to = ["humas@example.org"]')
+                raise ConfigError(_("{key!r} is missing {where}").format(key=key, where=where),
+                                  _('give host, from and to, e.g. to = ["humas@example.org"]'))
             continue
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            raise ConfigError(f"{key!r} has the wrong type {where}", _SMTP_EXAMPLES[key])
+            raise ConfigError(_("{key!r} has the wrong type {where}").format(key=key, where=where), _(_SMTP_EXAMPLES[key]))
         values[key] = value
-    to = _addresses(values["to"], where, _SMTP_EXAMPLES["to"])
+    to = _addresses(values["to"], where, _(_SMTP_EXAMPLES["to"]))
     if "@" not in str(values["from"]):
-        raise ConfigError(f"'from' is not an e-mail address {where}", _SMTP_EXAMPLES["from"])
+        raise ConfigError(_("'from' is not an e-mail address {where}").format(where=where), _(_SMTP_EXAMPLES["from"]))
     starttls = bool(values["starttls"])
     port = int(values.get("port") or (587 if starttls else 25))
     if not 0 < port < 65536:
-        raise ConfigError(f"port {port} is out of range {where}", _SMTP_EXAMPLES["port"])
+        raise ConfigError(_("port {port} is out of range {where}").format(port=port, where=where), _(_SMTP_EXAMPLES["port"]))
     if float(values["every_minutes"]) <= 0 or float(values["timeout"]) <= 0:
-        raise ConfigError(f"timeout and every_minutes must be positive {where}", "e.g. every_minutes = 5")
+        raise ConfigError(_("timeout and every_minutes must be positive {where}").format(where=where), _("e.g. every_minutes = 5"))
     return SmtpSettings(host=str(values["host"]), port=port, sender=str(values["from"]), to=to,
                         starttls=starttls, username=values.get("username") or None,
                         timeout=float(values["timeout"]), every_minutes=float(values["every_minutes"]))
 
 
 _SMTP_EXAMPLES = {
-    "host": 'e.g. host = "smtp.example.org"', "port": "e.g. port = 587", "from": 'e.g. from = "campaigner@example.org"',
-    "to": 'e.g. to = ["humas@example.org", "it@example.org"]', "starttls": "starttls = true or false",
-    "username": 'e.g. username = "campaigner@example.org"', "timeout": "e.g. timeout = 20 (seconds)",
-    "every_minutes": "e.g. every_minutes = 5",
+    "host": N_('e.g. host = "smtp.example.org"'), "port": N_("e.g. port = 587"), "from": N_('e.g. from = "campaigner@example.org"'),
+    "to": N_('e.g. to = ["humas@example.org", "it@example.org"]'), "starttls": N_("starttls = true or false"),
+    "username": N_('e.g. username = "campaigner@example.org"'), "timeout": N_("e.g. timeout = 20 (seconds)"),
+    "every_minutes": N_("e.g. every_minutes = 5"),
 }
 
 
@@ -267,25 +268,25 @@ def alert_settings(table: object, path: Path) -> AlertSettings:
     it is refused: the config file is not a secret."""
     if table is None:
         return AlertSettings()
-    where = f"in the [alerts] table of {path}"
+    where = _("in the [alerts] table of {path}").format(path=path)
     if not isinstance(table, dict):
-        raise ConfigError(f"alerts must be a table {where}", 'write it as [alerts] with telegram_chat = "…" below it')
+        raise ConfigError(_("alerts must be a table {where}").format(where=where), _('write it as [alerts] with telegram_chat = "…" below it'))
     if any("token" in str(k).lower() for k in table):
-        raise ConfigError(f"the Telegram bot token must not be in the config file ({path})",
-                          f"remove it there and set {TELEGRAM_TOKEN_ENV} or put {TELEGRAM_TOKEN_KEY} = \"…\" in the "
-                          "[alerts] table of the secrets file (mode 0600)")
+        raise ConfigError(_("the Telegram bot token must not be in the config file ({path})").format(path=path),
+                          _("remove it there and set {TELEGRAM_TOKEN_ENV} or put {TELEGRAM_TOKEN_KEY} = \"…\" in the "
+                            "[alerts] table of the secrets file (mode 0600)").format(TELEGRAM_TOKEN_ENV=TELEGRAM_TOKEN_ENV, TELEGRAM_TOKEN_KEY=TELEGRAM_TOKEN_KEY))
     unknown = sorted(set(table) - set(_ALERT_KEYS))
     if unknown:
-        raise ConfigError(f"unknown setting {unknown[0]!r} {where}", f"known: {', '.join(_ALERT_KEYS)}")
+        raise ConfigError(_("unknown setting {unknown!r} {where}").format(unknown=unknown[0], where=where), _("known: {value}").format(value=', '.join(_ALERT_KEYS)))
     chat = table.get("telegram_chat")
     if chat is not None:
         chat = str(chat).strip() if isinstance(chat, (str, int)) and not isinstance(chat, bool) else None
         if not chat or not re.fullmatch(r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}", chat):
-            raise ConfigError(f"'telegram_chat' is not a Telegram chat {where}",
-                              "give the chat's id, e.g. telegram_chat = -1001234567890, or a public @name")
+            raise ConfigError(_("'telegram_chat' is not a Telegram chat {where}").format(where=where),
+                              _("give the chat's id, e.g. telegram_chat = -1001234567890, or a public @name"))
     api = table.get("telegram_api", TELEGRAM_API)
     if not isinstance(api, str):
-        raise ConfigError(f"'telegram_api' must be a text {where}", f'e.g. telegram_api = "{TELEGRAM_API}"')
+        raise ConfigError(_("'telegram_api' must be a text {where}").format(where=where), _('e.g. telegram_api = "{TELEGRAM_API}"').format(TELEGRAM_API=TELEGRAM_API))
     api = _web_address(api, "telegram_api", where).rstrip("/") if api != TELEGRAM_API else api
     numbers: dict[str, Any] = {}
     for key, kind, least in (("opposition_burst", int, 0), ("opposition_window_minutes", int, 1),
@@ -293,15 +294,15 @@ def alert_settings(table: object, path: Path) -> AlertSettings:
         value = table.get(key, getattr(AlertSettings, key))
         if isinstance(value, bool) or not isinstance(value, kind) or value < least:
             whole = "a whole number" if kind is int else "a number"
-            raise ConfigError(f"{key!r} must be {whole}, at least {least}, {where}", _ALERT_EXAMPLES[key])
+            raise ConfigError(_("{key!r} must be {whole}, at least {least}, {where}").format(key=key, whole=whole, least=least, where=where), _(_ALERT_EXAMPLES[key]))
         numbers[key] = value
     return AlertSettings(telegram_chat=chat, telegram_api=api, **numbers)
 
 
 _ALERT_EXAMPLES = {
-    "opposition_burst": "e.g. opposition_burst = 10 (oppose replies to one campaign within the window; 0: no alert)",
-    "opposition_window_minutes": "e.g. opposition_window_minutes = 60",
-    "unanswered_hours": "e.g. unanswered_hours = 4 (0: no alert for questions left unanswered)",
+    "opposition_burst": N_("e.g. opposition_burst = 10 (oppose replies to one campaign within the window; 0: no alert)"),
+    "opposition_window_minutes": N_("e.g. opposition_window_minutes = 60"),
+    "unanswered_hours": N_("e.g. unanswered_hours = 4 (0: no alert for questions left unanswered)"),
 }
 
 
@@ -310,23 +311,23 @@ def report_settings(table: object, path: Path, lang: str = "en") -> ReportSettin
     top-level ``lang``), to (a list)."""
     if table is None:
         return ReportSettings(lang=lang)
-    where = f"in the [report] table of {path}"
+    where = _("in the [report] table of {path}").format(path=path)
     if not isinstance(table, dict):
-        raise ConfigError(f"report must be a table {where}", 'write it as [report] with lang = "id" below it')
+        raise ConfigError(_("report must be a table {where}").format(where=where), _('write it as [report] with lang = "id" below it'))
     unknown = sorted(set(table) - {"dir", "formats", "lang", "to"})
     if unknown:
-        raise ConfigError(f"unknown setting {unknown[0]!r} {where}", "known: dir, formats, lang, to")
+        raise ConfigError(_("unknown setting {unknown!r} {where}").format(unknown=unknown[0], where=where), _("known: dir, formats, lang, to"))
     folder = table.get("dir")
     if folder is not None and (not isinstance(folder, str) or not folder):
-        raise ConfigError(f"'dir' must be a folder path {where}", 'e.g. dir = "/srv/campaigner/reports"')
+        raise ConfigError(_("'dir' must be a folder path {where}").format(where=where), _('e.g. dir = "/srv/campaigner/reports"'))
     formats = table.get("formats", list(ReportSettings.formats))
     if (not isinstance(formats, list) or not formats
             or not all(isinstance(f, str) and f in REPORT_FORMATS for f in formats)):
-        raise ConfigError(f"'formats' must list report formats {where}",
-                          f"choose from {', '.join(REPORT_FORMATS)}, e.g. formats = [\"html\", \"csv\"]")
+        raise ConfigError(_("'formats' must list report formats {where}").format(where=where),
+                          _("choose from {value}, e.g. formats = [\"html\", \"csv\"]").format(value=', '.join(REPORT_FORMATS)))
     lang = table.get("lang", lang)
     if lang not in LANGS:
-        raise ConfigError(f"'lang' must be \"en\" or \"id\" {where}", 'e.g. lang = "id" for Bahasa Indonesia')
+        raise ConfigError(_("'lang' must be \"en\" or \"id\" {where}").format(where=where), _('e.g. lang = "id" for Bahasa Indonesia'))
     to = table.get("to")
     return ReportSettings(dir=Path(folder).expanduser() if folder else None, formats=tuple(dict.fromkeys(formats)),
                           lang=lang,
@@ -362,39 +363,39 @@ def media_settings(table: object, path: Path) -> MediaSettings | None:
     and exactly one of ``public_dir`` or ``bucket`` (with ``endpoint``); keys are refused here."""
     if table is None:
         return None
-    where = f"in the [media] table of {path}"
+    where = _("in the [media] table of {path}").format(path=path)
     if not isinstance(table, dict):
-        raise ConfigError(f"media must be a table {where}", 'write it as [media] with public_url = "https://…" below it')
+        raise ConfigError(_("media must be a table {where}").format(where=where), _('write it as [media] with public_url = "https://…" below it'))
     if set(table) & set(MEDIA_SECRET_ENV):
-        raise ConfigError(f"the media storage keys must not be in the config file ({path})",
-                          f"remove them there and set {' and '.join(MEDIA_SECRET_ENV.values())} or put "
-                          "access_key_id and secret_access_key in the [media] table of the secrets file (mode 0600)")
+        raise ConfigError(_("the media storage keys must not be in the config file ({path})").format(path=path),
+                          _("remove them there and set {value} or put "
+                            "access_key_id and secret_access_key in the [media] table of the secrets file (mode 0600)").format(value=' and '.join(MEDIA_SECRET_ENV.values())))
     unknown = sorted(set(table) - set(MEDIA_KEYS))
     if unknown:
-        raise ConfigError(f"unknown setting {unknown[0]!r} {where}", f"known: {', '.join(MEDIA_KEYS)}")
+        raise ConfigError(_("unknown setting {unknown!r} {where}").format(unknown=unknown[0], where=where), _("known: {value}").format(value=', '.join(MEDIA_KEYS)))
     for key in MEDIA_KEYS[:-1]:
         if key in table and (not isinstance(table[key], str) or (key != "prefix" and not table[key].strip())):
-            raise ConfigError(f"{key!r} must be a text {where}", _MEDIA_EXAMPLES[key])
+            raise ConfigError(_("{key!r} must be a text {where}").format(key=key, where=where), _(_MEDIA_EXAMPLES[key]))
     if "public_url" not in table:
-        raise ConfigError(f"'public_url' is missing {where}", _MEDIA_EXAMPLES["public_url"])
+        raise ConfigError(_("'public_url' is missing {where}").format(where=where), _(_MEDIA_EXAMPLES["public_url"]))
     public_url = _web_address(table["public_url"], "public_url", where)
     folder, bucket = table.get("public_dir"), table.get("bucket")
     if folder and bucket:
-        raise ConfigError(f"both public_dir and bucket are set {where}",
-                          "keep one: public_dir for a folder your web server serves, bucket (with endpoint) "
-                          "for S3-compatible storage")
+        raise ConfigError(_("both public_dir and bucket are set {where}").format(where=where),
+                          _("keep one: public_dir for a folder your web server serves, bucket (with endpoint) "
+                            "for S3-compatible storage"))
     if not folder and not bucket:
-        raise ConfigError(f"neither public_dir nor bucket is set {where}", _MEDIA_EXAMPLES["public_dir"])
+        raise ConfigError(_("neither public_dir nor bucket is set {where}").format(where=where), _(_MEDIA_EXAMPLES["public_dir"]))
     keep_days = table.get("keep_days", MediaSettings.keep_days)
     if type(keep_days) is not int or keep_days < 1:
-        raise ConfigError(f"'keep_days' must be a whole number of days, at least 1, {where}", _MEDIA_EXAMPLES["keep_days"])
+        raise ConfigError(_("'keep_days' must be a whole number of days, at least 1, {where}").format(where=where), _(_MEDIA_EXAMPLES["keep_days"]))
     if folder:
         public_dir = Path(folder).expanduser()
         if not public_dir.is_absolute():
-            raise ConfigError(f"'public_dir' must be an absolute path {where}", _MEDIA_EXAMPLES["public_dir"])
+            raise ConfigError(_("'public_dir' must be an absolute path {where}").format(where=where), _(_MEDIA_EXAMPLES["public_dir"]))
         return MediaSettings(public_url=public_url, public_dir=public_dir, keep_days=keep_days)
     if "endpoint" not in table:
-        raise ConfigError(f"'endpoint' is missing for the bucket {where}", _MEDIA_EXAMPLES["endpoint"])
+        raise ConfigError(_("'endpoint' is missing for the bucket {where}").format(where=where), _(_MEDIA_EXAMPLES["endpoint"]))
     prefix = table.get("prefix", "").strip("/")
     return MediaSettings(public_url=public_url, endpoint=_web_address(table["endpoint"], "endpoint", where).rstrip("/"),
                          bucket=bucket, prefix=f"{prefix}/" if prefix else "", region=table.get("region", "us-east-1"),
@@ -412,19 +413,19 @@ def _web_address(value: str, key: str, where: str, example: str | None = None) -
         host = None
     local = host is not None and parts.scheme == "http" and host in LOOPBACK_HOSTS
     if host is None or (parts.scheme != "https" and not local) or parts.query or parts.fragment:
-        raise ConfigError(f"{key!r} must be an https:// address {where}",
-                          (example or _MEDIA_EXAMPLES[key]) + " (http only for localhost or 127.0.0.1, for tests)")
+        raise ConfigError(_("{key!r} must be an https:// address {where}").format(key=key, where=where),
+                          _("{example} (http only for localhost or 127.0.0.1, for tests)").format(example=example or _(_MEDIA_EXAMPLES[key])))
     return value.strip().rstrip("/") + "/"
 
 
 _MEDIA_EXAMPLES = {
-    "public_url": 'e.g. public_url = "https://media.kspi.example/campaigner/" (Meta fetches the files there)',
-    "public_dir": 'e.g. public_dir = "/srv/www/media/campaigner" (a folder your web server serves at public_url), '
-                  'or bucket = "…" with endpoint = "https://…" for S3-compatible storage',
-    "endpoint": 'e.g. endpoint = "https://s3.ap-southeast-1.amazonaws.com"',
-    "bucket": 'e.g. bucket = "kspi-media"', "prefix": 'e.g. prefix = "campaigner/"',
-    "region": 'e.g. region = "ap-southeast-1"', "keep_days": "e.g. keep_days = 7",
-    "telegram_api": f'e.g. telegram_api = "{TELEGRAM_API}" (or your own Bot API server)',
+    "public_url": N_('e.g. public_url = "https://media.kspi.example/campaigner/" (Meta fetches the files there)'),
+    "public_dir": N_('e.g. public_dir = "/srv/www/media/campaigner" (a folder your web server serves at public_url), '
+                  'or bucket = "…" with endpoint = "https://…" for S3-compatible storage'),
+    "endpoint": N_('e.g. endpoint = "https://s3.ap-southeast-1.amazonaws.com"'),
+    "bucket": N_('e.g. bucket = "kspi-media"'), "prefix": N_('e.g. prefix = "campaigner/"'),
+    "region": N_('e.g. region = "ap-southeast-1"'), "keep_days": N_("e.g. keep_days = 7"),
+    "telegram_api": N_('e.g. telegram_api = "https://api.telegram.org" (or your own Bot API server)'),
 }
 
 
@@ -450,24 +451,24 @@ def listening_settings(table: object, path: Path) -> ListeningSettings:
     ``x_counts`` (true/false), ``bluesky_pages`` (1 to 100)."""
     if table is None:
         return ListeningSettings()
-    where = f"in the [listening] table of {path}"
+    where = _("in the [listening] table of {path}").format(path=path)
     if not isinstance(table, dict):
-        raise ConfigError(f"listening must be a table {where}", "write it as [listening] with x_counts = false below it")
+        raise ConfigError(_("listening must be a table {where}").format(where=where), _("write it as [listening] with x_counts = false below it"))
     unknown = sorted(set(table) - set(LISTENING_KEYS))
     if unknown:
-        raise ConfigError(f"unknown setting {unknown[0]!r} {where}", f"known: {', '.join(LISTENING_KEYS)}")
+        raise ConfigError(_("unknown setting {unknown!r} {where}").format(unknown=unknown[0], where=where), _("known: {value}").format(value=', '.join(LISTENING_KEYS)))
     instances = table.get("mastodon_instances", [])
     example = 'e.g. mastodon_instances = ["https://mastodon.social", "https://kolektiva.social"]'
     if not isinstance(instances, list) or not all(isinstance(i, str) for i in instances):
-        raise ConfigError(f"'mastodon_instances' must be a list of addresses {where}", example)
+        raise ConfigError(_("'mastodon_instances' must be a list of addresses {where}").format(where=where), example)
     urls = tuple(dict.fromkeys(_web_address(i, "mastodon_instances", where, example).rstrip("/") for i in instances))
     x_counts = table.get("x_counts", False)
     if not isinstance(x_counts, bool):
-        raise ConfigError(f"'x_counts' must be true or false {where}",
-                          "x_counts = true turns on X's recent counts, which X bills per request")
+        raise ConfigError(_("'x_counts' must be true or false {where}").format(where=where),
+                          _("x_counts = true turns on X's recent counts, which X bills per request"))
     pages = table.get("bluesky_pages", ListeningSettings.bluesky_pages)
     if type(pages) is not int or not 1 <= pages <= 100:
-        raise ConfigError(f"'bluesky_pages' must be a whole number from 1 to 100 {where}", "e.g. bluesky_pages = 10")
+        raise ConfigError(_("'bluesky_pages' must be a whole number from 1 to 100 {where}").format(where=where), _("e.g. bluesky_pages = 10"))
     return ListeningSettings(mastodon_instances=urls, x_counts=x_counts, bluesky_pages=pages)
 
 
@@ -475,7 +476,7 @@ def _addresses(value: object, where: str, example: str) -> tuple[str, ...]:
     """A ``to`` setting: one address or a list of them, each with an "@"."""
     to = (value,) if isinstance(value, str) else value
     if not isinstance(to, (list, tuple)) or not to or not all(isinstance(x, str) and "@" in x for x in to):
-        raise ConfigError(f"'to' must list e-mail addresses {where}", example)
+        raise ConfigError(_("'to' must list e-mail addresses {where}").format(where=where), example)
     return tuple(to)
 
 
@@ -499,9 +500,9 @@ def check_timezone(name: str, where: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the file system refuses
         shown = repr(name) if len(name) <= MAX_ZONE_NAME else f"{name[:20]!r}… ({len(name):,} characters)"
-        raise ConfigError(f"unknown time zone {shown} {where}",
-                          "use WIB, WITA, WIT or an IANA zone name such as Asia/Jakarta, Asia/Makassar or "
-                          "Asia/Jayapura") from None
+        raise ConfigError(_("unknown time zone {shown} {where}").format(shown=shown, where=where),
+                          _("use WIB, WITA, WIT or an IANA zone name such as Asia/Jakarta, Asia/Makassar or "
+                            "Asia/Jayapura")) from None
     return name
 
 
@@ -517,8 +518,19 @@ def _max_late(value: object, source: str) -> int:
             return parse_max_late(str(value), source.removeprefix("environment "))
         return parse_max_late(str(value), "max_late")
     except InvalidInput as exc:
-        where = "" if source.startswith("environment ") else f" in {source.removeprefix('config file ')}"
+        where = "" if source.startswith("environment ") else " " + _("in {path}").format(
+            path=source.removeprefix("config file "))
         raise ConfigError(exc.what + where, exc.fix) from None
+
+
+def describe_source(source: str) -> str:
+    """Where a setting comes from, as ``Settings.sources`` records it ("flag", "environment X",
+    "config file P", "default"), in the language in use."""
+    if source.startswith("environment "):
+        return _("environment {name}").format(name=source.removeprefix("environment "))
+    if source.startswith("config file "):
+        return _("config file {path}").format(path=source.removeprefix("config file "))
+    return {"flag": _("flag"), "default": _("default"), "locale": _("locale (LANGUAGE, LC_ALL, LANG…)")}.get(source, source)
 
 
 def resolve(flags: Mapping[str, object | None] | None = None, env: Mapping[str, str] | None = None,
@@ -541,12 +553,14 @@ def resolve(flags: Mapping[str, object | None] | None = None, env: Mapping[str, 
             values[key], sources[key] = file_values[key], f"config file {cfg_path}"
         else:
             sources[key] = "default"
+    if sources["lang"] == "default" and current() != "en":  # the locale chose the language (main() did)
+        values["lang"], sources["lang"] = current(), "locale"
 
     data_dir = Path(str(values.get("data_dir") or _user_dir("data"))).expanduser()
     database_url = str(values.get("database_url") or f"sqlite:///{data_dir / 'campaigner.db'}")
     if "://" not in database_url:  # a plain path means an SQLite file
         database_url = f"sqlite:///{Path(database_url).expanduser().absolute()}"
-    timezone = check_timezone(str(values.get("timezone") or DEFAULT_TIMEZONE), f"({sources['timezone']})")
+    timezone = check_timezone(str(values.get("timezone") or DEFAULT_TIMEZONE), f"({describe_source(sources['timezone'])})")
     secrets_file = Path(str(values.get("secrets_file") or cfg_path.parent / "secrets.toml")).expanduser()
     lang = check_lang(values.get("lang"), sources["lang"])
     return Settings(database_url=database_url, timezone=timezone, data_dir=data_dir,
@@ -563,8 +577,8 @@ def resolve(flags: Mapping[str, object | None] | None = None, env: Mapping[str, 
 
 #: what ``campaigner config init`` writes: every setting, commented out, with its default or an
 #: example (the data folder and the secrets file are filled in); a test checks that the file, and
-#: the file with its settings uncommented, are read without error
-STARTER = """\
+#: the file with its settings uncommented, are read without error; written in the language in use
+STARTER = N_("""\
 # campaigner's settings (TOML). A line starting with "#" is a comment: remove the "#" of a
 # setting to use it. Command-line flags and CAMPAIGNER_* environment variables win over this file.
 # Secrets (tokens, passwords, storage keys) never go here: see `campaigner account set-secret`.
@@ -586,8 +600,8 @@ STARTER = """\
 # How late a post may still go out after its time: "30m", "6h", "2d" or "none".
 # max_late = "6h"
 
-# The language campaigner writes: "en" or "id" (Bahasa Indonesia: CSV files for Indonesian Excel,
-# the weekly report in Indonesian).
+# The language campaigner speaks: "en" or "id" (Bahasa Indonesia: the command line's messages,
+# CSV files for Indonesian Excel, the weekly report in Indonesian).
 # lang = "id"
 
 # Drafts: who you are when you approve one (default: the system's user name), and who may approve
@@ -636,7 +650,7 @@ STARTER = """\
 # mastodon_instances = ["https://mastodon.social"]
 # x_counts = false
 # bluesky_pages = 10
-"""
+""")
 
 
 def write_starter(path: Path) -> None:
@@ -645,7 +659,7 @@ def write_starter(path: Path) -> None:
     path = path.expanduser()
     import json  # a JSON string is a TOML basic string: paths with quotes or backslashes stay valid
 
-    text = STARTER.format(data_dir=json.dumps(str(_user_dir("data"))),
+    text = _(STARTER).format(data_dir=json.dumps(str(_user_dir("data"))),
                           secrets_file=json.dumps(str(path.parent / "secrets.toml")))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -657,26 +671,24 @@ def write_starter(path: Path) -> None:
                 raise
     except FileExistsError:
         if path.is_dir():
-            raise ConfigError(f"{path} is a folder", "give the path of the file to write: campaigner config init "
-                              "PATH") from None
-        raise ConfigError(f"{path} exists already", "edit it, or give another path: campaigner config init PATH") \
+            raise ConfigError(_("{path} is a folder").format(path=path), _("give the path of the file to write: campaigner config init "
+                                "PATH")) from None
+        raise ConfigError(_("{path} exists already").format(path=path), _("edit it, or give another path: campaigner config init PATH")) \
             from None
     except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror}", "check the folder and its permissions") from None
+        raise ConfigError(_("cannot write {path}: {strerror}").format(path=path, strerror=exc.strerror), _("check the folder and its permissions")) from None
 
 
 def check_lang(value: object, source: str) -> str:
     """The ``lang`` setting: "en" (the default) or "id", any case."""
     if value is None:
         return "en"
-    lang = str(value).strip().lower()
-    if lang in ("id", "id_id", "id-id", "indonesian", "bahasa"):
-        return "id"
-    if lang in ("en", "en_us", "en-us", "en_gb", "en-gb", "english"):
-        return "en"
+    lang = normalise(value)
+    if lang is not None:
+        return lang
     where = source.removeprefix("environment ") if source.startswith("environment ") else \
-        f"lang in {source.removeprefix('config file ')}"
-    raise ConfigError(f"unknown language {str(value)!r} ({where})", 'use "en" (English) or "id" (Bahasa Indonesia)')
+        _("{key} in {path}").format(key="lang", path=source.removeprefix("config file "))
+    raise ConfigError(_("unknown language {value!r} ({where})").format(value=str(value), where=where), _('use "en" (English) or "id" (Bahasa Indonesia)'))
 
 
 #: the longest user name kept with an approval (``post_reviews.reviewer``)
@@ -701,9 +713,9 @@ def _user(value: object, source: str) -> str | None:
     name = str(value).strip()
     if not name or len(name) > MAX_USER or any(c.isspace() or not c.isprintable() for c in name):
         where = source.removeprefix("environment ") if source.startswith("environment ") else \
-            f"user in {source.removeprefix('config file ')}"
-        raise ConfigError(f"the user name {str(value)[:40]!r} ({where}) is not one name",
-                          f'give a name without spaces, at most {MAX_USER} characters, e.g. user = "budi"')
+            _("{key} in {path}").format(key="user", path=source.removeprefix("config file "))
+        raise ConfigError(_("the user name {value!r} ({where}) is not one name").format(value=str(value)[:40], where=where),
+                          _('give a name without spaces, at most {MAX_USER} characters, e.g. user = "budi"').format(MAX_USER=MAX_USER))
     return name
 
 
@@ -713,6 +725,6 @@ def _approvers(value: object, path: Path) -> tuple[str, ...] | None:
         return None
     if (not isinstance(value, list) or not value
             or not all(isinstance(v, str) and v.strip() and not any(c.isspace() for c in v.strip()) for v in value)):
-        raise ConfigError(f"'approvers' must list user names in config file {path}",
-                          'e.g. approvers = ["budi", "sari"]')
+        raise ConfigError(_("'approvers' must list user names in config file {path}").format(path=path),
+                          _('e.g. approvers = ["budi", "sari"]'))
     return tuple(dict.fromkeys(v.strip() for v in value))

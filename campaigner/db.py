@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from campaigner import __version__
 from campaigner.errors import ConfigError, DatabaseBusy, SchemaOutdated
+from campaigner.i18n import _
 
 #: Every Alembic revision this code knows, oldest first; a test checks them against the migrations.
 REVISIONS = ("0001_initial", "0002_engine", "0006_strangers", "0008_renditions", "0004_expired", "0007_import",
@@ -62,8 +63,8 @@ def _parse(url: str) -> URL:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ConfigError(f"cannot read the database URL {safe_url(url)!r}",
-                          "use sqlite:///path/to/file.db or postgresql+psycopg://user@host/db") from None
+        raise ConfigError(_("cannot read the database URL {value!r}").format(value=safe_url(url)),
+                          _("use sqlite:///path/to/file.db or postgresql+psycopg://user@host/db")) from None
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     path = sqlite_file(parsed)
@@ -88,8 +89,8 @@ def require_existing(url: str, named_by: str) -> None:
     try:
         path.stat()
     except (FileNotFoundError, NotADirectoryError):
-        raise ConfigError(f"there is no campaigner database at {path}",
-                          f"check {named_by}, or create it with `campaigner init`") from None
+        raise ConfigError(_("there is no campaigner database at {path}").format(path=path),
+                          _("check {named_by}, or create it with `campaigner init`").format(named_by=named_by)) from None
     except OSError:
         pass  # SQLite says what is wrong when it opens it
 
@@ -108,8 +109,8 @@ def make_engine(url: str) -> Engine:
         else:
             engine = create_engine(parsed, pool_pre_ping=True)
     except (NoSuchModuleError, ImportError) as exc:
-        raise ConfigError(f"database driver for {parsed.drivername!r} is not available ({exc})",
-                          "use sqlite:/// or postgresql+psycopg://") from None
+        raise ConfigError(_("database driver for {drivername!r} is not available ({exc})").format(drivername=parsed.drivername, exc=exc),
+                          _("use sqlite:/// or postgresql+psycopg://")) from None
     return engine
 
 
@@ -117,8 +118,8 @@ def _make_parent(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"cannot create the folder {path.parent} for the database {path}: {exc.strerror}",
-                          "check --db / CAMPAIGNER_DATABASE_URL") from None
+        raise ConfigError(_("cannot create the folder {parent} for the database {path}: {strerror}").format(parent=path.parent, path=path, strerror=exc.strerror),
+                          _("check --db / CAMPAIGNER_DATABASE_URL")) from None
 
 
 #: a query parameter that holds a secret: libpq's ``password`` and ``sslpassword``, and the like
@@ -174,15 +175,15 @@ def _cannot_open(engine: Engine, exc: Exception) -> ConfigError:
         reason = reason.replace(secret, "***")
     path = sqlite_file(engine.url)
     if path is None:
-        return ConfigError(f"cannot open the database {describe(engine)}: {reason}",
-                           "check --db / CAMPAIGNER_DATABASE_URL and that the server is running")
+        return ConfigError(_("cannot open the database {value}: {reason}").format(value=describe(engine), reason=reason),
+                           _("check --db / CAMPAIGNER_DATABASE_URL and that the server is running"))
     if "file is not a database" in reason:
-        return ConfigError(f"{path} is not a database file",
-                           "check --db / CAMPAIGNER_DATABASE_URL: it must name campaigner's SQLite database")
+        return ConfigError(_("{path} is not a database file").format(path=path),
+                           _("check --db / CAMPAIGNER_DATABASE_URL: it must name campaigner's SQLite database"))
     if "disk I/O error" in reason and _nearly_full(path.parent):  # SQLite cannot make its -shm file
-        return ConfigError(f"cannot open the database {path}: the disk is full ({reason})",
-                           "free some space on the disk that holds the database and run again")
-    return ConfigError(f"cannot open the database {describe(engine)}: {reason}", "check --db / CAMPAIGNER_DATABASE_URL")
+        return ConfigError(_("cannot open the database {path}: the disk is full ({reason})").format(path=path, reason=reason),
+                           _("free some space on the disk that holds the database and run again"))
+    return ConfigError(_("cannot open the database {value}: {reason}").format(value=describe(engine), reason=reason), _("check --db / CAMPAIGNER_DATABASE_URL"))
 
 
 def _nearly_full(folder: Path) -> bool:
@@ -211,12 +212,12 @@ def schema_revision(engine: Engine) -> str | None:
     if rev is None or not CORE_TABLES <= set(tables):
         detail = (f"it has other tables: {', '.join(tables[:3])}{', …' if len(tables) > 3 else ''}" if tables
                   else f"its schema {rev} is not campaigner's")
-        raise ConfigError(f"the database {describe(engine)} is not a campaigner database ({detail})",
-                          "give the right --db / CAMPAIGNER_DATABASE_URL (a new or empty database is set up by "
-                          "`campaigner init`)")
-    raise ConfigError(f"the database {describe(engine)} was written by a newer campaigner (schema {rev}; this "
-                      f"campaigner {__version__} knows up to {HEAD_REVISION})",
-                      "upgrade campaigner (pip install -U campaigner), then run the command again")
+        raise ConfigError(_("the database {value} is not a campaigner database ({detail})").format(value=describe(engine), detail=detail),
+                          _("give the right --db / CAMPAIGNER_DATABASE_URL (a new or empty database is set up by "
+                            "`campaigner init`)"))
+    raise ConfigError(_("the database {value} was written by a newer campaigner (schema {rev}; this "
+                        "campaigner {version} knows up to {HEAD_REVISION})").format(value=describe(engine), rev=rev, version=__version__, HEAD_REVISION=HEAD_REVISION),
+                      _("upgrade campaigner (pip install -U campaigner), then run the command again"))
 
 
 def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
@@ -230,9 +231,9 @@ def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
 
         upgrade(engine)
         return
-    raise SchemaOutdated(f"the database {describe(engine)} is at schema {rev or 'none'}, "
-                         f"this campaigner needs {HEAD_REVISION}",
-                         "back it up, then run `campaigner init` to upgrade it")
+    raise SchemaOutdated(_("the database {value} is at schema {value2}, "
+                           "this campaigner needs {HEAD_REVISION}").format(value=describe(engine), value2=rev or 'none', HEAD_REVISION=HEAD_REVISION),
+                         _("back it up, then run `campaigner init` to upgrade it"))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -284,7 +285,7 @@ def is_busy(exc: BaseException) -> bool:
 
 
 def busy_error() -> DatabaseBusy:
-    return DatabaseBusy("the database is busy (another campaigner is writing to it)", "try again in a moment")
+    return DatabaseBusy(_("the database is busy (another campaigner is writing to it)"), _("try again in a moment"))
 
 
 @contextlib.contextmanager

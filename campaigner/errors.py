@@ -3,13 +3,14 @@
 The CLI turns them into one line ``Error: what — how to fix it``; nothing else formats them.
 """
 from __future__ import annotations
+from campaigner.i18n import N_, _
 
 import errno
 from typing import TypeGuard
 
 #: what a write says when the disk (or the user's quota, or the file size limit) is full
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
-FREE_SPACE = "free some space on that disk and run again"
+FREE_SPACE = N_("free some space on that disk and run again")
 
 
 class CampaignerError(Exception):
@@ -67,15 +68,17 @@ def environment_error(exc: BaseException) -> CampaignerError | None:
     """The user's error for a problem of the machine, not of campaigner, that reached the top
     without one: a full disk, under a file write or under the database. None for anything else."""
     if is_disk_full(exc):
-        where = f" writing {exc.filename}" if exc.filename else ""
-        return CampaignerError(f"the disk is full{where} ({exc.strerror})", FREE_SPACE)
+        if exc.filename:
+            return CampaignerError(_("the disk is full writing {path} ({strerror})").format(
+                path=exc.filename, strerror=exc.strerror), _(FREE_SPACE))
+        return CampaignerError(_("the disk is full ({strerror})").format(strerror=exc.strerror), _(FREE_SPACE))
     orig = getattr(exc, "orig", None)  # the driver's error under SQLAlchemy's
     if orig is None:
         return None
     if type(orig).__module__ == "sqlite3" and str(orig).startswith("database or disk is full"):
-        return CampaignerError("the database's disk is full (SQLite: database or disk is full)",
-                               "free some space on the disk that holds the database and run again")
+        return CampaignerError(_("the database's disk is full (SQLite: database or disk is full)"),
+                               _("free some space on the disk that holds the database and run again"))
     if getattr(orig, "sqlstate", None) == "53100":  # PostgreSQL disk_full
-        return CampaignerError("the database server's disk is full (PostgreSQL: disk full)",
-                               "free some space on the database server's disk and run again")
+        return CampaignerError(_("the database server's disk is full (PostgreSQL: disk full)"),
+                               _("free some space on the database server's disk and run again"))
     return None

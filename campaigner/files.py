@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from campaigner.errors import FREE_SPACE, InvalidInput, is_disk_full
+from campaigner.i18n import _
 
 
 def _read_umask() -> int:
@@ -52,7 +53,7 @@ def write_file(path: Path, text: str, *, encoding: str = "utf-8", mode: int | No
     except OSError as exc:
         raise cannot_write(path, exc) from None
     if st is not None and stat.S_ISDIR(st.st_mode):
-        raise InvalidInput(f"cannot write {path}: it is a folder", "give the path of a file")
+        raise InvalidInput(_("cannot write {path}: it is a folder").format(path=path), _("give the path of a file"))
     if st is not None and not stat.S_ISREG(st.st_mode):
         try:
             with open(path, "w", encoding=encoding, newline="") as f:
@@ -109,6 +110,6 @@ def _sync_folder(folder: Path) -> None:
 def cannot_write(path: Path, exc: OSError) -> InvalidInput:
     """The one-line error for a failed write of ``path``."""
     if is_disk_full(exc):
-        return InvalidInput(f"cannot write {path}: the disk is full ({exc.strerror})", FREE_SPACE)
-    return InvalidInput(f"cannot write {path}: {exc.strerror or exc}",
-                        "check the folder exists and is writable")
+        return InvalidInput(_("cannot write {path}: the disk is full ({strerror})").format(path=path, strerror=exc.strerror), _(FREE_SPACE))
+    return InvalidInput(_("cannot write {path}: {value}").format(path=path, value=exc.strerror or exc),
+                        _("check the folder exists and is writable"))

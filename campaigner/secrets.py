@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Mapping
 
 from campaigner.errors import ConfigError
+from campaigner.i18n import _
 
 MASK = "********"
 
@@ -85,22 +86,22 @@ class SecretStore:
             raise self._unreadable(exc) from None
         self._seen = (st.st_ino, st.st_size, st.st_mtime_ns)
         if not stat.S_ISREG(st.st_mode):
-            raise ConfigError(f"secrets file {self.path} is not a file",
-                              "point CAMPAIGNER_SECRETS_FILE at a file (it is created by `campaigner account set-secret`)")
+            raise ConfigError(_("secrets file {path} is not a file").format(path=self.path),
+                              _("point CAMPAIGNER_SECRETS_FILE at a file (it is created by `campaigner account set-secret`)"))
         if os.name == "posix" and st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise ConfigError(f"secrets file {self.path} can be read by other users "
-                              f"(mode {stat.S_IMODE(st.st_mode):o})", f"run: chmod 600 {self.path}")
+            raise ConfigError(_("secrets file {path} can be read by other users "
+                                "(mode {value:o})").format(path=self.path, value=stat.S_IMODE(st.st_mode)), _("run: chmod 600 {path}").format(path=self.path))
         try:
             table = tomllib.loads(self.path.read_text(encoding="utf-8"))
         except OSError as exc:
             raise self._unreadable(exc, st.st_uid) from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
             # The parser's message may quote a line of the file, i.e. a secret: don't repeat it.
-            raise ConfigError(f"secrets file {self.path} is not valid TOML",
-                              "fix it by hand or remove it and use `campaigner account set-secret`") from None
+            raise ConfigError(_("secrets file {path} is not valid TOML").format(path=self.path),
+                              _("fix it by hand or remove it and use `campaigner account set-secret`")) from None
         if not isinstance(table.get("accounts", {}), dict):
-            raise ConfigError(f"'accounts' in the secrets file {self.path} is not a table",
-                              'write each account as its own table: [accounts.NAME] with FIELD = "…" lines below it')
+            raise ConfigError(_("'accounts' in the secrets file {path} is not a table").format(path=self.path),
+                              _('write each account as its own table: [accounts.NAME] with FIELD = "…" lines below it'))
         return table
 
     def _unreadable(self, exc: OSError, owner: int | None = None) -> ConfigError:
@@ -108,12 +109,12 @@ class SecretStore:
         user (written by ``sudo campaigner …``, or another service account's)."""
         if owner is not None and isinstance(exc, PermissionError) and owner != os.geteuid():
             me = _user(os.geteuid())
-            return ConfigError(f"cannot read the secrets file {self.path}: it belongs to user {_user(owner)}, "
-                               f"not to {me}",
-                               f"run campaigner as {_user(owner)}, or give the file to {me} "
-                               f"(as root: chown {me} {self.path})")
-        return ConfigError(f"cannot read the secrets file {self.path}: {exc.strerror or exc}",
-                           "check its permissions and those of its folder (or set CAMPAIGNER_SECRETS_FILE)")
+            return ConfigError(_("cannot read the secrets file {path}: it belongs to user {value}, "
+                                 "not to {me}").format(path=self.path, value=_user(owner), me=me),
+                               _("run campaigner as {value}, or give the file to {me} "
+                                 "(as root: chown {me} {path})").format(value=_user(owner), me=me, path=self.path))
+        return ConfigError(_("cannot read the secrets file {path}: {value}").format(path=self.path, value=exc.strerror or exc),
+                           _("check its permissions and those of its folder (or set CAMPAIGNER_SECRETS_FILE)"))
 
     def section(self, name: str) -> dict:
         """A top-level table of the secrets file other than the accounts (e.g. ``smtp``)."""
@@ -127,15 +128,15 @@ class SecretStore:
             return self.env[name], f"environment {name}"
         entry = self._file_table().get("accounts", {}).get(account, {})
         if not isinstance(entry, dict):  # e.g. ``[accounts]`` then ``kspi-x = "token"``: never show it
-            raise ConfigError(f"the entry for account {account} in the secrets file {self.path} is not a table",
-                              f'write it as [accounts.{account}] with FIELD = "…" lines below it '
-                              f"(or run `campaigner account set-secret {account} FIELD`)")
+            raise ConfigError(_("the entry for account {account} in the secrets file {path} is not a table").format(account=account, path=self.path),
+                              _('write it as [accounts.{account}] with FIELD = "…" lines below it '
+                                "(or run `campaigner account set-secret {account} FIELD`)").format(account=account))
         value = entry.get(field.upper())
         if type(value) is int:  # e.g. a Telegram CHAT_ID written without quotes
             value = str(value)
         elif value is not None and not isinstance(value, str):  # never show it: it is a secret
-            raise ConfigError(f"{field.upper()} of account {account} in the secrets file {self.path} is not text",
-                              f'write it in quotes: {field.upper()} = "…"')
+            raise ConfigError(_("{value} of account {account} in the secrets file {path} is not text").format(value=field.upper(), account=account, path=self.path),
+                              _('write it in quotes: {value} = "…"').format(value=field.upper()))
         if value:
             return value, f"secrets file {self.path}"
         return None, None

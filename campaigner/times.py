@@ -12,9 +12,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from campaigner.errors import InvalidInput
+from campaigner.i18n import N_, _
 from content import datetext
 
-FORMAT_HINT = ('use "2026-12-07 09:00", "07/12/2026 09.00", "senin 10:00", "besok 09:00", ISO 8601 with an '
+FORMAT_HINT = N_('use "2026-12-07 09:00", "07/12/2026 09.00", "senin 10:00", "besok 09:00", ISO 8601 with an '
                'offset or "+2h" (dates day first)')
 
 _RELATIVE = re.compile(r"^\+?\s*(\d+)\s*(m|min|mins|minutes?|h|hours?|jam|d|days?|hari|w|weeks?|minggu)$")
@@ -52,8 +53,8 @@ def localize(naive: datetime, zone: ZoneInfo) -> datetime:
         return aware
     round_trip = aware.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None)
     if round_trip != naive:
-        raise InvalidInput(f"{naive:%Y-%m-%d %H:%M} does not exist in {zone.key} (clocks jump forward then)",
-                           "pick a time outside the gap")
+        raise InvalidInput(_("{naive:%Y-%m-%d %H:%M} does not exist in {key} (clocks jump forward then)").format(naive=naive, key=zone.key),
+                           _("pick a time outside the gap"))
     return aware
 
 
@@ -86,7 +87,7 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
     raw = " ".join(text.strip().split())
     s = raw.lower()
     if not s:
-        raise InvalidInput("no time given", FORMAT_HINT)
+        raise InvalidInput(_("no time given"), _(FORMAT_HINT))
     m = _RELATIVE.match(s.removeprefix("in ").strip())
     if s.startswith(("+", "in ")) and m:
         return now + timedelta(seconds=_seconds(m.group(1), m.group(2)))
@@ -100,7 +101,7 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
             parsed = None
         if parsed is not None:
             if len(s) == 10:  # a bare date has no time of day
-                raise InvalidInput(f"the time {raw!r} has a date but no time of day",
+                raise InvalidInput(_("the time {raw!r} has a date but no time of day").format(raw=raw),
                                    'add one, e.g. "' + raw + ' 09:00"')
             if parsed.tzinfo is not None:
                 return parsed.astimezone(timezone.utc)
@@ -121,18 +122,18 @@ def _people_when(raw: str, s: str, zone: ZoneInfo, now: datetime) -> datetime:
             try:
                 datetext.read_date(s)
             except datetext.DateTextError:
-                first, _, rest = s.partition(" ")
+                first, _sep, rest = s.partition(" ")
                 if any(s.startswith(word + " ") for word in _DAY_WORDS) or (rest and datetext.weekday(first)):
-                    raise InvalidInput(f"cannot read the time of day in {raw!r}",
-                                       'use HH:MM, e.g. "tomorrow 09:00"') from None
-                raise InvalidInput(f"cannot read the time {raw!r}", FORMAT_HINT) from None
-            raise InvalidInput(f"the time {raw!r} has a date but no time of day", f'add one, e.g. "{raw} 09:00"')
+                    raise InvalidInput(_("cannot read the time of day in {raw!r}").format(raw=raw),
+                                       _('use HH:MM, e.g. "tomorrow 09:00"')) from None
+                raise InvalidInput(_("cannot read the time {raw!r}").format(raw=raw), _(FORMAT_HINT)) from None
+            raise InvalidInput(_("the time {raw!r} has a date but no time of day").format(raw=raw), _('add one, e.g. "{raw} 09:00"').format(raw=raw))
     try:
         clock = datetext.read_clock(clock_text)
     except datetext.DateTextError:
         if days is not None or named_day is not None or not head:
-            raise InvalidInput(f"cannot read the time of day in {raw!r}", 'use HH:MM, e.g. "tomorrow 09:00"') from None
-        raise InvalidInput(f"cannot read the time {raw!r}", FORMAT_HINT) from None
+            raise InvalidInput(_("cannot read the time of day in {raw!r}").format(raw=raw), _('use HH:MM, e.g. "tomorrow 09:00"')) from None
+        raise InvalidInput(_("cannot read the time {raw!r}").format(raw=raw), _(FORMAT_HINT)) from None
     where = ZoneInfo(clock.zone) if clock.zone else zone
     today = now.astimezone(where).date()
     if not head or days is not None:
@@ -144,10 +145,10 @@ def _people_when(raw: str, s: str, zone: ZoneInfo, now: datetime) -> datetime:
             day = datetext.read_date(head)
         except datetext.DateTextError as exc:
             if exc.problem:
-                raise InvalidInput(f"cannot read the date in {raw!r}: {exc.problem}", exc.fix) from None
+                raise InvalidInput(_("cannot read the date in {raw!r}: {problem}").format(raw=raw, problem=exc.problem), exc.fix) from None
             if "did you mean" in exc.fix:
-                raise InvalidInput(f"cannot read the date in {raw!r}", exc.fix) from None
-            raise InvalidInput(f"cannot read the time {raw!r}", FORMAT_HINT) from None
+                raise InvalidInput(_("cannot read the date in {raw!r}").format(raw=raw), exc.fix) from None
+            raise InvalidInput(_("cannot read the time {raw!r}").format(raw=raw), _(FORMAT_HINT)) from None
     return localize(datetime.combine(day, clock.at), where).astimezone(timezone.utc)
 
 
@@ -161,9 +162,9 @@ def parse_date(text: str, what: str = "date") -> date:
         return datetext.read_date(text)
     except datetext.DateTextError as exc:
         problem = f": {exc.problem}" if exc.problem else ""
-        raise InvalidInput(f"cannot read the {what} {text.strip()!r}{problem}",
+        raise InvalidInput(_("cannot read the {what} {value!r}{problem}").format(what=what, value=text.strip(), problem=problem),
                            exc.fix if exc.problem or "did you mean" in exc.fix
-                           else "use 2026-12-07, 07/12/2026 or 7 Des 2026 (day first)") from None
+                           else _("use 2026-12-07, 07/12/2026 or 7 Des 2026 (day first)")) from None
 
 
 def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -186,7 +187,7 @@ def parse_since(text: str, zone: ZoneInfo, now: datetime) -> datetime:
         number, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         rel = _RELATIVE.match(f"{number}{unit}")
         if rel is None:
-            raise InvalidInput(f"cannot read the time {text.strip()!r}", 'use e.g. "-2h", "3 days ago" or "2026-12-01"')
+            raise InvalidInput(_("cannot read the time {value!r}").format(value=text.strip()), _('use e.g. "-2h", "3 days ago" or "2026-12-01"'))
         return now - timedelta(seconds=_seconds(rel.group(1), rel.group(2)))
     if s in ("today", "hari ini"):
         return local_day_bounds(now.astimezone(zone).date(), zone)[0]

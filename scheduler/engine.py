@@ -56,6 +56,7 @@ from sqlalchemy.orm import Session, selectinload
 from campaigner import db, lateness, states
 from campaigner.app import App
 from campaigner.errors import CampaignerError, ConfigError
+from campaigner.i18n import _
 from campaigner.media_host import MediaHost, StoreError
 from campaigner.models import (Account, AccountStatus, Alert, Attempt, AttemptOutcome as O, Delivery, DeliveryPart,
                                DeliveryStatus as S, Post, Reply, Worker)
@@ -456,7 +457,7 @@ class Engine:
                                        .with_for_update(skip_locked=True)
                                        .options(selectinload(Delivery.attempts), selectinload(Delivery.parts))))
             ended = [dict(b_attempt=a.id, b_now=now, b_outcome=O.UNKNOWN,
-                          b_error=f"worker {a.worker} stopped during the call", b_http_status=None)
+                          b_error=_("worker {worker} stopped during the call").format(worker=a.worker), b_http_status=None)
                      for d in stale for a in d.attempts if a.finished_at is None]
             if ended:
                 conn.execute(_END_ATTEMPT, ended)
@@ -523,7 +524,7 @@ class Engine:
             return self._expire(d, batch, too_late)
         moved = self._cap_or_spacing(batch, d, now)
         if moved:
-            too_late = None if unsure else self._past_limit(d, batch, moved[0], because=f"it would be {moved[1]}")
+            too_late = None if unsure else self._past_limit(d, batch, moved[0], because=_("it would be {when}").format(when=moved[1]))
             return self._expire(d, batch, too_late) if too_late else self._defer(d, batch, *moved)
         try:
             connector = self.connector(d.account)
@@ -574,7 +575,7 @@ class Engine:
         try:
             outgoing = self._hosted(d, outgoing)
         except StoreError as exc:  # the public place could not be written now: like a 5xx
-            return self._retry(d, batch, f"media not put on the public host: {exc}",
+            return self._retry(d, batch, _("media not put on the public host: {error}").format(error=exc),
                                attempt=_End.of(attempt_id, O.TRANSIENT, exc))
         except CampaignerError as exc:  # no [media] (or a broken one): a person must configure it
             return self._fail(d, batch, self._host_missing(d, exc), attempt=_End.of(attempt_id, O.PERMANENT, exc))
@@ -585,7 +586,7 @@ class Engine:
         except RateLimited as exc:
             return self._hold(d, batch, attempt_id, exc, part=part)
         except AuthExpired as exc:
-            return self._pause(d, batch, f"the platform refused its credentials ({exc})",
+            return self._pause(d, batch, _("the platform refused its credentials ({error})").format(error=exc),
                                attempt=_End.of(attempt_id, O.AUTH_EXPIRED, exc, part))
         except AlreadyPublished as exc:
             return self._already_there(d, batch, part, connector,
@@ -654,9 +655,11 @@ class Engine:
         platform = d.account.platform
         if not isinstance(exc, ConfigError):  # e.g. its file is gone: says itself what to do
             return f"{platform}: {exc}"
-        then = f"send it again with `campaigner post retry {d.post_id} --account {d.account.name}`"
-        return (f"{platform} fetches media from a public address, and {exc.what} — "
-                + (f"{exc.fix}; then {then}" if exc.fix else then))
+        then = _("send it again with `campaigner post retry {id} --account {account}`").format(
+            id=d.post_id, account=d.account.name)
+        return _("{platform} fetches media from a public address, and {what} — {how}").format(
+            platform=platform, what=exc.what,
+            how=_("{fix}; then {then}").format(fix=exc.fix, then=then) if exc.fix else then)
 
     # --- the platform's own quota (Instagram, Threads) ----------------------------------------
     def _quota_used_up(self, batch: _Batch, connector: Connector) -> bool:
@@ -702,8 +705,9 @@ class Engine:
                 Delivery.published_at > now - quota.window))
         until = now + QUOTA_RECHECK if oldest is None else min(oldest + quota.window, now + QUOTA_RECHECK)
         hours = quota.window / timedelta(hours=1)
-        exc = RateLimited(until, f"{account.platform} publishing quota used up: {quota.total - (batch.quota_left or 0)} "
-                                 f"of {quota.total} posts in {hours:g} h")
+        exc = RateLimited(until, _("{platform} publishing quota used up: {used} of {total} posts in {hours} h").format(
+            platform=account.platform, used=quota.total - (batch.quota_left or 0), total=quota.total,
+            hours=f"{hours:g}"))
         log.info("%s: %s", account.name, exc)
         return self._hold(d, batch, None, exc)
 
@@ -714,8 +718,9 @@ class Engine:
         else the delivery stays unconfirmed and is looked for again — never failed, never re-sent.
         With no such call the text is another post's, and this one cannot go out as it is."""
         if maybe_out_since(d, part) is None:
-            return self._fail(d, batch, f"{end.error} — {d.account.name} already has another post with this text: "
-                                        f"change the text (`campaigner post edit {d.post_id}`) to send it",
+            return self._fail(d, batch, _("{error} — {account} already has another post with this text: change the "
+                                          "text (`campaigner post edit {id}`) to send it").format(
+                error=end.error, account=d.account.name, id=d.post_id),
                               attempt=end)
         found = self._find(connector, d, part)
         if found is not None:
@@ -730,14 +735,15 @@ class Engine:
         since = maybe_out_since(d, part) or now
         platform = d.account.platform
         if now - since < self.policy.look_for:
-            return self._unconfirmed(d, batch, f"{platform} says it is already there but does not show it yet: "
-                                               "looking again", again_in=self.policy.look_delay(looks), attempt=end,
+            return self._unconfirmed(d, batch, _("{platform} says it is already there but does not show it yet: "
+                                                 "looking again").format(platform=platform), again_in=self.policy.look_delay(looks), attempt=end,
                                      unknown=False)
         hours = self.policy.look_for / timedelta(hours=1)
         return self._unconfirmed(
-            d, batch, f"{platform} says part {part.position + 1} is already there, but it was not found in "
-                      f"{hours:g} hours of looking: find it on {d.account.name}, then run `campaigner post reconcile "
-                      f"{d.post_id} --account {d.account.name} --found URL` (or `--resend` if it is not there)",
+            d, batch, _("{platform} says part {part} is already there, but it was not found in {hours} hours of "
+                        "looking: find it on {account}, then run `campaigner post reconcile {id} --account {account} "
+                        "--found URL` (or `--resend` if it is not there)").format(
+                platform=platform, part=part.position + 1, hours=f"{hours:g}", account=d.account.name, id=d.post_id),
             again_in=None, attempt=end, unknown=False)
 
     def _find(self, connector: Connector, d: Delivery, part: DeliveryPart) -> Published | None:
@@ -760,10 +766,11 @@ class Engine:
         except RateLimited as exc:
             return self._hold(d, batch, attempt_id, exc, uncertain=True, part=part)
         except AuthExpired as exc:
-            return self._pause(d, batch, f"the platform refused its credentials ({exc})", uncertain=True,
+            return self._pause(d, batch, _("the platform refused its credentials ({error})").format(error=exc),
+                               uncertain=True,
                                attempt=_End.of(attempt_id, O.AUTH_EXPIRED, exc, part))
         except ConnectorError as exc:
-            return self._unconfirmed(d, batch, f"could not look for it yet: {exc}",
+            return self._unconfirmed(d, batch, _("could not look for it yet: {error}").format(error=exc),
                                      again_in=self.policy.delay(1, self.rng),
                                      attempt=_End.of(attempt_id, O.TRANSIENT, exc, part))
         if found is not None:
@@ -773,15 +780,16 @@ class Engine:
         if known_there(d, part):
             looks = sum(1 for a in d.attempts if a.part_position == part.position and a.kind == "reconcile"
                         and a.outcome == O.NOT_VISIBLE)
-            return self._look_later(d, batch, part, _End(attempt_id, O.NOT_VISIBLE, "not found yet"),
+            return self._look_later(d, batch, part, _End(attempt_id, O.NOT_VISIBLE, _("not found yet")),
                                     looks=looks + 1)
         if connector.can_find_existing:
-            self._finish_attempt(_End(attempt_id, O.NOT_FOUND, "not on the platform: sending again"))
+            self._finish_attempt(_End(attempt_id, O.NOT_FOUND, _("not on the platform: sending again")))
             return None
-        return self._unconfirmed(d, batch, f"{d.account.platform} cannot be searched for it: check the channel, then "
-                                           f"run `campaigner post reconcile {d.post_id} --account {d.account.name} "
-                                           "--found URL` or `--resend`", again_in=None,
-                                 attempt=_End(attempt_id, O.CANNOT_TELL, "the platform cannot be searched"))
+        return self._unconfirmed(d, batch, _("{platform} cannot be searched for it: check the channel, then run "
+                                             "`campaigner post reconcile {id} --account {account} --found URL` or "
+                                             "`--resend`").format(platform=d.account.platform, id=d.post_id,
+                                                                  account=d.account.name), again_in=None,
+                                 attempt=_End(attempt_id, O.CANNOT_TELL, _("the platform cannot be searched")))
 
     # --- caps and spacing ---------------------------------------------------------------------
     def _count(self, batch: _Batch, now: datetime) -> None:
@@ -814,15 +822,17 @@ class Engine:
                 local_due = d.due_at.astimezone(zone)
                 nxt = datetime.combine(day + timedelta(days=1), local_due.time(), tzinfo=zone)
                 nxt = max(nxt.astimezone(end.tzinfo), end)
-                whose = "" if cap == account.daily_cap else f" ({account.platform}'s publishing quota)"
-                return nxt, (f"moved to {format_local(nxt, zone)}: daily cap of {cap}{whose} reached on "
-                             f"{day} ({format_local(now, zone).split()[-1]})")
+                said = (_("moved to {when}: daily cap of {cap} reached on {day} ({zone})") if cap == account.daily_cap
+                        else _("moved to {when}: daily cap of {cap} ({platform}'s publishing quota) reached on {day} "
+                               "({zone})"))
+                return nxt, said.format(when=format_local(nxt, zone), cap=cap, platform=account.platform, day=day,
+                                        zone=format_local(now, zone).split()[-1])
         if account.min_spacing_minutes:
             last = batch.last_published
             spacing = timedelta(minutes=account.min_spacing_minutes)
             if last is not None and now < last + spacing:
-                return last + spacing, (f"moved to {format_local(last + spacing, zone)}: keeps "
-                                        f"{account.min_spacing_minutes} min after the previous post")
+                return last + spacing, _("moved to {when}: keeps {minutes} min after the previous post").format(
+                    when=format_local(last + spacing, zone), minutes=account.min_spacing_minutes)
         return None
 
     def _counted_publish(self, batch: _Batch, published_at: datetime) -> None:
@@ -964,7 +974,8 @@ class Engine:
     def _retry(self, d: Delivery, batch: _Batch, reason: str, *, attempt: _End | None = None) -> Bucket:
         count = d.attempt_count + 1
         if self.policy.gives_up(count):
-            return self._fail(d, batch, f"gave up after {plural(count, 'attempt')}: {reason}", attempt=attempt,
+            return self._fail(d, batch, _("gave up after {attempts}: {reason}").format(
+                attempts=plural(count, "attempt"), reason=reason), attempt=attempt,
                               attempt_count=count)
         now = self.app.now()
         self._settle(d, batch, S.QUEUED, dict(attempt_count=count, last_error=reason,
@@ -980,7 +991,7 @@ class Engine:
         now = self.app.now()
         more = None if again_in is not None else (lambda s, now: self._alert(s, "unconfirmed", d, reason, now))
         self._settle(d, batch, S.UNCONFIRMED,
-                     dict(last_error=f"outcome unknown: {reason}" if unknown else reason,
+                     dict(last_error=_("outcome unknown: {reason}").format(reason=reason) if unknown else reason,
                           next_attempt_at=now + again_in if again_in is not None else None),
                      self._ender(attempt, more))
         if again_in is not None:
@@ -1012,7 +1023,8 @@ class Engine:
             s.execute(q)
         self._settle(d, batch, S.UNCONFIRMED if uncertain else S.QUEUED,
                      dict(next_attempt_at=exc.retry_at,
-                          last_error=f"rate limited until {format_local(exc.retry_at, self.app.zone_for(account.timezone))}"),
+                          last_error=_("rate limited until {when}").format(
+                              when=format_local(exc.retry_at, self.app.zone_for(account.timezone)))),
                      self._ender(None if attempt_id is None else _End.of(attempt_id, O.RATE_LIMITED, exc, part), hold))
         log.info("rate limited on %s until %s", account.name, exc.retry_at.isoformat())
         return Bucket.HELD
@@ -1026,9 +1038,11 @@ class Engine:
         def pause(s: Connection, now: datetime) -> None:
             s.execute(update(Account).where(Account.id == d.account_id)
                       .values(status=AccountStatus.PAUSED, status_reason=reason))
-            self._alert(s, "paused", d, f"account {d.account.name} paused: {reason}", now)
+            self._alert(s, "paused", d, _("account {account} paused: {reason}").format(account=d.account.name,
+                                                                                       reason=reason), now)
         self._settle(d, batch, S.UNCONFIRMED if uncertain else S.QUEUED,
-                     dict(next_attempt_at=now if uncertain else None, last_error=f"account paused: {reason}"),
+                     dict(next_attempt_at=now if uncertain else None,
+                          last_error=_("account paused: {reason}").format(reason=reason)),
                      self._ender(attempt, pause))
         return Bucket.HELD
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -87,6 +88,27 @@ def _truncate_pg(engine) -> None:
     names = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as c:
         c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+#: what chooses the language besides the config file: cleared before every test
+LANGUAGE_VARS = ("CAMPAIGNER_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """Every test starts in English whatever the machine's locale says (no LANGUAGE or LANG=id
+    leaking in), and leaves campaigner speaking English again."""
+    from campaigner import i18n
+
+    for var in LANGUAGE_VARS:
+        monkeypatch.delenv(var, raising=False)
+    i18n.reset()
+    yield
+    i18n.reset()
+    if "campaigner.cli.main" in sys.modules:  # help texts a test showed in Indonesian: English again
+        from campaigner.cli.localize import localize_loaded
+
+        localize_loaded()
 
 
 @pytest.fixture

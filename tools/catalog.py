@@ -5,7 +5,7 @@ standard library and the compiled ``.mo``).
     python tools/catalog.py compile    # merge campaigner/locale/id/po/*.po into LC_MESSAGES/campaigner.mo
 
 Where msgids come from (``msgids()``):
-- our code: ``_``, ``N_``, ``ngettext`` (campaigner, scheduler) and the standard library's
+- our code: ``_``, ``N_``, ``ngettext``, ``Nn_`` (campaigner, scheduler) and the standard library's
   ``gettext``/``ngettext`` (content, connectors, which may not import campaigner);
 - click's own strings, extracted from the installed click (it looks them up in the global domain);
 - every help text of the command tree (commands' docstrings, options' help), read from the
@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import re
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -30,7 +31,8 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parents[1]
 PO_DIR = ROOT / "campaigner" / "locale" / "id" / "po"
 MO_FILE = ROOT / "campaigner" / "locale" / "id" / "LC_MESSAGES" / "campaigner.mo"
-KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "Nn_": (1, 2)}
+FIXED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[sd]|%[sd]")
 
 
@@ -65,7 +67,9 @@ def msgids() -> dict[str | tuple[str, str], str]:
 
 def translations() -> Catalog:
     """The ``.po`` files merged; two different translations of one msgid are refused."""
-    merged = Catalog(locale="id", domain="campaigner", fuzzy=False)
+    # fixed dates: the compiled catalog depends only on the .po files (a test compares it)
+    merged = Catalog(locale="id", domain="campaigner", project="campaigner", fuzzy=False, creation_date=FIXED,
+                     revision_date=FIXED)
     merged.plural_forms  # noqa: B018 (Indonesian: one form)
     for path in sorted(PO_DIR.glob("*.po")):
         with path.open("rb") as handle:

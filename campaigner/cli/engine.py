@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, quiet, short
+from campaigner.i18n import _
 
 
 def worker_name() -> str:
@@ -35,17 +36,20 @@ def publish(flags, dry_run, as_json, lease_seconds) -> None:
         if as_json:
             echo_json(items)
         elif not items:
-            click.echo("Nothing is due.")
+            click.echo(_("Nothing is due."))
         else:
             for it in items:
                 if it.too_late:
-                    click.echo(f"would not publish #{it.post_id} on {it.account} (due {it.local}): past its lateness "
-                               f"limit, it expires: {short(it.text, 50)}")
+                    click.echo(_("would not publish #{id} on {account} (due {due}): past its lateness limit, it "
+                                 "expires: {text}").format(id=it.post_id, account=it.account, due=it.local,
+                                                           text=short(it.text, 50)))
                 elif it.status == "unconfirmed":  # its outcome is unknown: looked for first, sent only if missing
-                    click.echo(f"would look for #{it.post_id} on {it.account} (due {it.local}; outcome unknown), "
-                               f"and publish it only if it is not there: {short(it.text, 50)}")
+                    click.echo(_("would look for #{id} on {account} (due {due}; outcome unknown), and publish it "
+                                 "only if it is not there: {text}").format(id=it.post_id, account=it.account,
+                                                                          due=it.local, text=short(it.text, 50)))
                 else:
-                    click.echo(f"would publish #{it.post_id} on {it.account} (due {it.local}): {short(it.text, 50)}")
+                    click.echo(_("would publish #{id} on {account} (due {due}): {text}").format(
+                        id=it.post_id, account=it.account, due=it.local, text=short(it.text, 50)))
         return
     from datetime import timedelta
 
@@ -61,13 +65,26 @@ def publish(flags, dry_run, as_json, lease_seconds) -> None:
                    "expired": report.expired, "processing": report.processing, "recovered": report.recovered})
     elif not quiet() or report.failed or report.unconfirmed or report.held or report.expired:
         # "expired" and "processing" only when some did, so the usual line stays as scripts know it
-        click.echo(f"Published {len(report.published)}, failed {len(report.failed)}, retrying "
-                   f"{len(report.retrying)}, deferred {len(report.deferred)}, unconfirmed {len(report.unconfirmed)}, "
-                   f"held back {len(report.held)}" + (f", expired {len(report.expired)} (too late: see "
-                                                      "`campaigner post list --status expired`)"
-                                                      if report.expired else "")
-                   + (f", still being prepared by the platform {len(report.processing)} (looked at again by the "
-                      "next `campaigner publish`, or by `campaigner run`)" if report.processing else "") + ".")
+        counts = {"published": len(report.published), "failed": len(report.failed), "retrying": len(report.retrying),
+                  "deferred": len(report.deferred), "unconfirmed": len(report.unconfirmed), "held": len(report.held),
+                  "expired": len(report.expired), "processing": len(report.processing)}
+        if report.expired and report.processing:
+            line = _("Published {published}, failed {failed}, retrying {retrying}, deferred {deferred}, unconfirmed "
+                     "{unconfirmed}, held back {held}, expired {expired} (too late: see `campaigner post list --status "
+                     "expired`), still being prepared by the platform {processing} (looked at again by the next "
+                     "`campaigner publish`, or by `campaigner run`).")
+        elif report.expired:
+            line = _("Published {published}, failed {failed}, retrying {retrying}, deferred {deferred}, unconfirmed "
+                     "{unconfirmed}, held back {held}, expired {expired} (too late: see `campaigner post list --status "
+                     "expired`).")
+        elif report.processing:
+            line = _("Published {published}, failed {failed}, retrying {retrying}, deferred {deferred}, unconfirmed "
+                     "{unconfirmed}, held back {held}, still being prepared by the platform {processing} (looked at "
+                     "again by the next `campaigner publish`, or by `campaigner run`).")
+        else:
+            line = _("Published {published}, failed {failed}, retrying {retrying}, deferred {deferred}, unconfirmed "
+                     "{unconfirmed}, held back {held}.")
+        click.echo(line.format(**counts))
     if report.failed:
         sys.exit(1)
 
@@ -99,9 +116,10 @@ def run(flags, name, concurrency, lease_seconds, accounts_per_pass, tick_seconds
     from scheduler.jobs import default_jobs
 
     if name is not None and not name.strip():
-        raise InvalidInput("the worker name is empty", "give a name with --name, or leave it out for host:pid")
+        raise InvalidInput(_("the worker name is empty"), _("give a name with --name, or leave it out for host:pid"))
     if name is not None and len(name) > 128:  # the workers table's limit (PostgreSQL enforces it)
-        raise InvalidInput(f"the worker name is {len(name)} characters long", "give one of at most 128 with --name")
+        raise InvalidInput(_("the worker name is {n} characters long").format(n=len(name)),
+                           _("give one of at most 128 with --name"))
 
     root = logging.getLogger()
     if root.level == logging.WARNING:  # the default: a worker logs one line per publish

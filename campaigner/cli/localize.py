@@ -33,8 +33,20 @@ def _texts(command: click.Command) -> Iterator[tuple[object, str]]:
             yield from _texts(sub)
 
 
+def _commands(command: click.Command) -> Iterator[click.Command]:
+    yield command
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            yield from _commands(sub)
+
+
 def localize(command: click.Command) -> click.Command:
     """``command`` (and its loaded sub-commands) with help texts in the language in use."""
+    for each in _commands(command):
+        # click makes each command's --help option once, with its help text in the language of
+        # that moment: made again in the language in use
+        if getattr(each, "_help_option", None) is not None:
+            each._help_option = None
     for obj, attr in _texts(command):
         english = obj.__dict__.setdefault(_ORIGINAL, {})
         if attr not in english:
@@ -43,6 +55,20 @@ def localize(command: click.Command) -> click.Command:
         if text:
             setattr(obj, attr, _(_msgid(text)))
     return command
+
+
+def localize_loaded() -> None:
+    """Every command loaded so far (the root and each command module imported) with help texts in
+    the language in use: what tests call after going back to English."""
+    import sys
+
+    from campaigner.cli.main import COMMANDS, cli
+
+    localize(cli)
+    for target in COMMANDS.values():
+        module, attr = target.split(":")
+        if module in sys.modules:
+            localize(getattr(sys.modules[module], attr))
 
 
 def help_texts() -> dict[str, str]:

@@ -15,7 +15,7 @@ import click
 from campaigner import __version__
 from campaigner.cli.localize import localize
 from campaigner.errors import CampaignerError, environment_error
-from campaigner.i18n import _, detect, use
+from campaigner.i18n import UnknownLanguage, _, config_lang, config_path, detect, restore_environment, use
 
 #: command name → "module:attribute", imported only when the command runs (or its help is shown)
 COMMANDS = {
@@ -121,6 +121,13 @@ class Flags:
         return self.app().settings
 
 
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``, in the language in use (click's own option fixes its words at import)."""
+    if value and not ctx.resilient_parsing:
+        click.echo(_("%(prog)s, version %(version)s") % {"prog": "campaigner", "version": __version__})
+        ctx.exit()
+
+
 @click.group(cls=LazyGroup, lazy=COMMANDS, summaries=SUMMARIES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", metavar="URL", help="Database URL or SQLite file (default: campaigner.db in the data folder; "
                                           "env CAMPAIGNER_DATABASE_URL).")
@@ -130,7 +137,8 @@ class Flags:
 @click.option("-q", "--quiet", is_flag=True,
               help="Only errors: no log lines below ERROR, and publish, metrics collect, alerts send and report "
                    "deliver print only what needs a person.")
-@click.version_option(__version__, prog_name="campaigner")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Show the version and exit.")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, config: str | None, timezone: str | None, verbose: int,
         quiet: bool) -> None:
@@ -149,8 +157,44 @@ def cli(ctx: click.Context, db: str | None, config: str | None, timezone: str | 
 
 
 def fail(message: str, code: int) -> None:
-    click.echo(f"Error: {message}", err=True)
+    click.echo(_("Error: {message}").format(message=message), err=True)
     sys.exit(code)
+
+
+#: root options that take a value (the ones before the command name)
+_VALUED = ("--db", "--config", "--timezone")
+
+
+def given_config(args: list[str]) -> str | None:
+    """The ``--config PATH`` among the root options of ``args`` (before the command name)."""
+    it = iter(args)
+    for arg in it:
+        if arg == "--":
+            break
+        if arg.startswith("--config="):
+            return arg.partition("=")[2]
+        if arg in _VALUED:
+            value = next(it, None)
+            if arg == "--config":
+                return value
+        elif not arg.startswith("-"):
+            break
+    return None
+
+
+def choose_language(args: list[str]) -> None:
+    """Speak the language asked for before anything is shown (help, usage errors): CAMPAIGNER_LANG,
+    else the config file's ``lang`` (only that key, read cheaply; a broken file is passed over here
+    and reported when a command reads the settings), else the locale, else English."""
+    env = os.environ
+    try:
+        configured = None if env.get("CAMPAIGNER_LANG", "").strip() else config_lang(config_path(env, given_config(args)))
+        use(detect(env, configured))
+    except UnknownLanguage as exc:
+        use(detect({k: v for k, v in env.items() if k != "CAMPAIGNER_LANG"},
+                   config_lang(config_path(env, given_config(args)))))
+        fail(_("unknown language {value!r} (CAMPAIGNER_LANG) — use \"en\" (English) or \"id\" (Bahasa Indonesia)")
+             .format(value=exc.value), 1)
 
 
 def main(argv: list[str] | None = None, *, now=None) -> None:
@@ -158,10 +202,18 @@ def main(argv: list[str] | None = None, *, now=None) -> None:
 
     ``now`` is a clock (a function returning an aware UTC datetime) for tests; default the system's.
     """
-    use(detect(os.environ))
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        _run(args, now)
+    finally:
+        restore_environment()  # the LANGUAGE that click's lookups needed goes back to the user's
+
+
+def _run(args: list[str], now) -> None:
+    choose_language(args)
     localize(cli)
     try:
-        cli.main(args=argv, prog_name="campaigner", standalone_mode=False, obj=now)
+        cli.main(args=args, prog_name="campaigner", standalone_mode=False, obj=now)
     except CampaignerError as exc:
         fail(str(exc), exc.exit_code)
     except click.exceptions.NoArgsIsHelpError as exc:
@@ -169,13 +221,13 @@ def main(argv: list[str] | None = None, *, now=None) -> None:
         sys.exit(2)
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else "campaigner"
-        fail(f"{exc.format_message()} — see `{where} --help`", 2)
+        fail(_("{problem} — see `{command} --help`").format(problem=exc.format_message(), command=where), 2)
     except click.Abort:
-        fail("aborted", 1)
+        fail(_("aborted"), 1)
     except click.ClickException as exc:
         fail(exc.format_message(), exc.exit_code)
     except KeyboardInterrupt:
-        fail("interrupted", 130)
+        fail(_("interrupted"), 130)
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:  # a bug: say so in one line; show the traceback only when asked
@@ -189,6 +241,6 @@ def main(argv: list[str] | None = None, *, now=None) -> None:
         problem = environment_error(exc)  # a full disk is no bug: say what to do
         if problem is not None:
             fail(str(problem), problem.exit_code)
-        fail(f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} — "
-             "this is a bug; run again with CAMPAIGNER_DEBUG=1 for details and report it", 1)
+        fail(_("unexpected {kind}: {detail} — this is a bug; run again with CAMPAIGNER_DEBUG=1 for details and "
+               "report it").format(kind=type(exc).__name__, detail=str(exc).splitlines()[0] if str(exc) else ""), 1)
     sys.exit(0)

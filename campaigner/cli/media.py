@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import click
 
+from campaigner.i18n import _
+
 
 @click.group()
 def media() -> None:
@@ -21,4 +23,4 @@ def check(flags, timeout: float) -> None:
     from campaigner.media_host import MediaHost, fetch_public
 
     host = MediaHost.open(flags.app())
-    click.echo(f"OK — {host.probe(fetch=partial(fetch_public, deadline=timeout))}")
+    click.echo(_("OK — {result}").format(result=host.probe(fetch=partial(fetch_public, deadline=timeout))))

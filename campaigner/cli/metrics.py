@@ -4,13 +4,17 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import Progress, echo_json, quiet
+from campaigner.i18n import N_, _, english, ngettext
 from campaigner.wording import plural
 
 KINDS = ("question", "support", "oppose", "other", "unclassified")
+#: each kind of reply as shown, looked up when shown
+KIND_WORDS = {"question": N_("{n} question"), "support": N_("{n} support"), "oppose": N_("{n} oppose"),
+              "other": N_("{n} other"), "unclassified": N_("{n} unclassified")}
 
 
 def _kinds(counts: dict[str, int]) -> str:
-    return ", ".join(f"{counts[k]} {k}" for k in KINDS if counts.get(k)) or "none"
+    return ", ".join(_(KIND_WORDS[k]).format(n=counts[k]) for k in KINDS if counts.get(k)) or _("none")
 
 
 @click.group()
@@ -29,7 +33,7 @@ def collect(flags, replies, as_json) -> None:
     from campaigner.services.replies import collect_replies
 
     app = flags.app()
-    with Progress("Collecting metrics") as bar:
+    with Progress(_("Collecting metrics")) as bar, english(as_json):  # --json stays English
         report = run(app, progress=bar)
     answers = collect_replies(app, report.delivery_ids) if replies and report.delivery_ids else None
     if answers is not None:
@@ -46,19 +50,25 @@ def collect(flags, replies, as_json) -> None:
         return
     if quiet():
         return
-    click.echo(f"Collected {plural(report.polled, 'snapshot')} in {plural(report.requests, 'request')}"
-               + (f"; {plural(report.missing, 'post')} {'is' if report.missing == 1 else 'are'} gone from "
-                  "their platform" if report.missing else "")
-               + (f"; {report.refused} refused by the database (see the log)" if report.refused else "") + ".")
+    parts = [_("Collected {snapshots} in {requests}").format(snapshots=plural(report.polled, "snapshot"),
+                                                              requests=plural(report.requests, "request"))]
+    if report.missing:
+        parts.append(ngettext("{n} post is gone from their platform", "{n} posts are gone from their platform",
+                              report.missing).format(n=report.missing))
+    if report.refused:
+        parts.append(_("{n} refused by the database (see the log)").format(n=report.refused))
+    click.echo("; ".join(parts) + ".")
     for name, why in report.skipped_accounts.items():
-        click.echo(f"Skipped {name}: {why}")
+        click.echo(_("Skipped {account}: {why}").format(account=name, why=why))
     if answers is not None:
-        click.echo(f"New replies: {answers.new} ({plural(answers.requests, 'request')})"
-                   + (f"; {answers.refused} refused by the database (see the log)" if answers.refused else "") + ".")
+        line = _("New replies: {n} ({requests})").format(n=answers.new, requests=plural(answers.requests, "request"))
+        if answers.refused:
+            line += "; " + _("{n} refused by the database (see the log)").format(n=answers.refused)
+        click.echo(line + ".")
         if answers.kinds:
-            click.echo(f"New replies by kind: {_kinds(answers.kinds)}.")
+            click.echo(_("New replies by kind: {kinds}.").format(kinds=_kinds(answers.kinds)))
         if answers.classified:
-            click.echo(f"Classified {answers.classified} earlier replies by kind.")
+            click.echo(_("Classified {n} earlier replies by kind.").format(n=answers.classified))
 
 
 @metrics.command("show")
@@ -80,12 +90,13 @@ def show(flags, post_id, as_json) -> None:
         return
     for r in rows:
         if r.collected_at is None:
-            click.echo(f"{r.account}: no snapshot yet")
+            click.echo(_("{account}: no snapshot yet").format(account=r.account))
         elif r.missing:
-            click.echo(f"{r.account}: gone from the platform (seen {format_local(r.collected_at, app.zone_for(None))})")
+            click.echo(_("{account}: gone from the platform (seen {when})").format(
+                account=r.account, when=format_local(r.collected_at, app.zone_for(None))))
         else:
-            vals = ", ".join(f"{name} {'not known' if v is None else f'{v:,}'}" for name, v in r.named) \
-                or f"{r.platform} gives no figures"
+            vals = ", ".join(f"{name} {_('not known') if v is None else f'{v:,}'}" for name, v in r.named) \
+                or _("{platform} gives no figures").format(platform=r.platform)
             click.echo(f"{r.account} ({format_local(r.collected_at, app.zone_for(None))}): {vals}")
         if r.replies:
-            click.echo(f"  replies stored: {_kinds(r.replies)}")
+            click.echo("  " + _("replies stored: {kinds}").format(kinds=_kinds(r.replies)))

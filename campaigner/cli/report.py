@@ -7,6 +7,7 @@ import click
 
 from campaigner.cli.output import Progress, quiet
 from campaigner.config import REPORT_FORMATS
+from campaigner.i18n import _
 
 FORMATS = tuple(REPORT_FORMATS)
 
@@ -47,10 +48,10 @@ def weekly(flags, week, campaign, fmt, lang, dialect, out) -> None:
     app = flags.app()
     lang = lang or app.settings.report.lang
     if dialect is not None and fmt != "csv":
-        raise click.UsageError(f"--dialect is for --format csv, not {fmt}")
+        raise click.UsageError(_("--dialect is for --format csv, not {format}").format(format=fmt))
     # a bad week, or one that has not started, is refused before the database is opened
     wk = chosen_week(week, app.now(), app.settings.zone) if week else None
-    with Progress("Building the report") as bar:
+    with Progress(_("Building the report")) as bar:
         data = build_weekly(app, week=wk, campaign=campaign, progress=bar)
     if fmt == "html":
         use_font_cache(flags.settings().state_dir)
@@ -60,7 +61,8 @@ def weekly(flags, week, campaign, fmt, lang, dialect, out) -> None:
         return
     stream = is_stream(out)
     write_file(out, doc)
-    click.echo(f"Wrote the {data.week.iso} report ({fmt}) to {out}", err=stream)
+    click.echo(_("Wrote the {week} report ({format}) to {path}").format(week=data.week.iso, format=fmt, path=out),
+               err=stream)
     if fmt == "csv" and not stream:  # the share of voice is a table of its own, beside it
         from campaigner.report_render import Lang
         from campaigner.report_render.csvfile import SHARE_OF_VOICE_SUFFIX, share_of_voice
@@ -71,7 +73,7 @@ def weekly(flags, week, campaign, fmt, lang, dialect, out) -> None:
         if voice is not None:
             beside = out.with_name(out.stem + SHARE_OF_VOICE_SUFFIX + out.suffix)
             write_file(beside, voice)
-            click.echo(f"Wrote its share of voice to {beside}")
+            click.echo(_("Wrote its share of voice to {path}").format(path=beside))
 
 
 @report.command("deliver")
@@ -90,11 +92,12 @@ def deliver(flags) -> None:
     if quiet():  # a failure was raised; what worked needs no line in cron's log
         return
     for path in out.written:
-        click.echo(f"Wrote {path}")
+        click.echo(_("Wrote {path}").format(path=path))
     if out.emailed_to:
-        click.echo(f"E-mailed the {out.week} report to {', '.join(out.emailed_to)}.")
+        click.echo(_("E-mailed the {week} report to {to}.").format(week=out.week, to=", ".join(out.emailed_to)))
     if not out.written and not out.emailed_to:
-        click.echo(f"The {out.week} report was delivered already (or its last try failed minutes ago).")
+        click.echo(_("The {week} report was delivered already (or its last try failed minutes ago).").format(
+            week=out.week))
     if out.next_week:  # Monday before 07:00: say when last week's report comes, and how to see it now
-        click.echo(f"The {out.next_week} report is due at {format_local(out.next_due_at, app.settings.zone)}; "
-                   "`campaigner report weekly` shows it now.")
+        click.echo(_("The {week} report is due at {when}; `campaigner report weekly` shows it now.").format(
+            week=out.next_week, when=format_local(out.next_due_at, app.settings.zone)))

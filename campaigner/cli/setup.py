@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json
+from campaigner.i18n import _, english, ngettext
 
 
 @click.command()
@@ -22,20 +23,25 @@ def init(flags) -> None:
     after = db.current_revision(app.engine)
     where = db.describe(app.engine)
     if before == after:
-        click.echo(f"Database {where} is up to date (schema {after}).")
+        click.echo(_("Database {where} is up to date (schema {schema}).").format(where=where, schema=after))
+    elif before is None:
+        click.echo(_("Database {where} created (schema {schema}).").format(where=where, schema=after))
     else:
-        click.echo(f"Database {where} {'created' if before is None else 'upgraded'} (schema {after}).")
+        click.echo(_("Database {where} upgraded (schema {schema}).").format(where=where, schema=after))
     from campaigner.services.imports import clean_abandoned
     from campaigner.services.replies import classify_pending
 
     classified = classify_pending(app)  # replies stored before schema 0011 have no kind yet
     if classified:
-        click.echo(f"Classified {classified} stored repl{'y' if classified == 1 else 'ies'} by kind "
-                   "(question, support, oppose, other).")
+        click.echo(ngettext("Classified {n} stored reply by kind (question, support, oppose, other).",
+                            "Classified {n} stored replies by kind (question, support, oppose, other).",
+                            classified).format(n=classified))
     gone = clean_abandoned(app, app.now())
     if gone:
-        click.echo(f"Removed what {gone} abandoned import{'s' if gone != 1 else ''} had written "
-                   "(their process stopped before the end; nothing of them was queued).")
+        click.echo(ngettext("Removed what {n} abandoned import had written (their process stopped before the end; "
+                            "nothing of them was queued).",
+                            "Removed what {n} abandoned imports had written (their process stopped before the end; "
+                            "nothing of them was queued).", gone).format(n=gone))
 
 
 @click.group(invoke_without_command=True)
@@ -63,32 +69,38 @@ def config_init(flags, path) -> None:
 
     target = Path(path) if path else Path(flags.config) if flags.config else default_config_file()
     write_starter(target)
-    click.echo(f"Wrote a starter config to {target}: every setting is commented out — remove the '#' of those "
-               "you want to change.")
+    click.echo(_("Wrote a starter config to {path}: every setting is commented out — remove the '#' of those "
+                 "you want to change.").format(path=target))
 
 
 def _show(flags, as_json: bool) -> None:
-    from campaigner.db import safe_url
-    from campaigner.lateness import format_minutes
-
     s = flags.settings()
-    values = {"database_url": safe_url(s.database_url), "timezone": s.timezone, "data_dir": str(s.data_dir),
-              "secrets_file": str(s.secrets_file), "config_file": str(s.config_file),
-              "max_late": format_minutes(s.max_late_minutes), "lang": s.lang,
-              "user": s.user or f"{_os_user()} (the system's user name)",
-              "approvers": ", ".join(s.approvers) if s.approvers else "anyone"}
-    media = _media_values(flags.app(), s)
-    alerts = _alert_values(flags.app(), s)
+    with english(as_json):  # --json stays English
+        values, media, alerts = _values(flags, s)
     if as_json:
         echo_json({"settings": values, "sources": dict(s.sources), "media": media, "alerts": alerts})
         return
     for key, value in values.items():
         src = s.sources.get(key, "")
-        click.echo(f"{key:13} {value}" + (f"  ({src})" if src else ""))
-    for key, value in (media or {"media": "not set (no [media] table: Instagram and Threads cannot publish media)"}).items():
+        click.echo(f"{key:13} {value}" + (f"  ({_source(src)})" if src else ""))
+    unset = _("not set (no [media] table: Instagram and Threads cannot publish media)")
+    for key, value in (media or {"media": unset}).items():
         click.echo(f"{key:13} {value}")
     for key, value in alerts.items():
         click.echo(f"{key:13} {value}")
+
+
+def _values(flags, s) -> tuple[dict[str, str], dict[str, str] | None, dict[str, str]]:
+    """The settings as shown: (plain ones, [media], [alerts])."""
+    from campaigner.db import safe_url
+    from campaigner.lateness import format_minutes
+
+    values = {"database_url": safe_url(s.database_url), "timezone": s.timezone, "data_dir": str(s.data_dir),
+              "secrets_file": str(s.secrets_file), "config_file": str(s.config_file),
+              "max_late": format_minutes(s.max_late_minutes), "lang": s.lang,
+              "user": s.user or _("{user} (the system's user name)").format(user=_os_user()),
+              "approvers": ", ".join(s.approvers) if s.approvers else _("anyone")}
+    return values, _media_values(flags.app(), s), _alert_values(flags.app(), s)
 
 
 def _alert_values(app, s) -> dict[str, str]:
@@ -97,22 +109,29 @@ def _alert_values(app, s) -> dict[str, str]:
     from campaigner.secrets import MASK
 
     a = s.alerts
-    shown = {"alerts.telegram_chat": a.telegram_chat or "not set (alerts go to no Telegram chat)"}
+    shown = {"alerts.telegram_chat": a.telegram_chat or _("not set (alerts go to no Telegram chat)")}
     if a.telegram_chat:
-        source = (f"environment {TELEGRAM_TOKEN_ENV}" if app.secrets.env.get(TELEGRAM_TOKEN_ENV) else
-                  f"secrets file {app.secrets.path}" if app.secrets.section("alerts").get(TELEGRAM_TOKEN_KEY) else None)
+        source = (_("environment {name}").format(name=TELEGRAM_TOKEN_ENV) if app.secrets.env.get(TELEGRAM_TOKEN_ENV) else
+                  _("secrets file {path}").format(path=app.secrets.path)
+                  if app.secrets.section("alerts").get(TELEGRAM_TOKEN_KEY) else None)
         shown["alerts.telegram_api"] = a.telegram_api
-        shown[f"alerts.{TELEGRAM_TOKEN_KEY}"] = f"{MASK}  ({source})" if source else "not set"
-    shown["alerts.opposition_burst"] = (f"{a.opposition_burst} oppose replies within {a.opposition_window_minutes} min"
-                                        if a.opposition_burst else "0 (no alert)")
-    shown["alerts.unanswered_hours"] = f"{a.unanswered_hours:g}" + ("" if a.unanswered_hours else " (no alert)")
+        shown[f"alerts.{TELEGRAM_TOKEN_KEY}"] = f"{MASK}  ({source})" if source else _("not set")
+    shown["alerts.opposition_burst"] = (_("{n} oppose replies within {minutes} min").format(
+        n=a.opposition_burst, minutes=a.opposition_window_minutes) if a.opposition_burst else _("0 (no alert)"))
+    shown["alerts.unanswered_hours"] = (f"{a.unanswered_hours:g}" if a.unanswered_hours else _("0 (no alert)"))
     return shown
+
+
+def _source(src: str) -> str:
+    from campaigner.config import describe_source
+
+    return describe_source(src)
 
 
 def _os_user() -> str:
     from campaigner.config import os_user
 
-    return os_user() or "unknown"
+    return os_user() or _("unknown")
 
 
 def _media_values(app, s) -> dict[str, str] | None:
@@ -130,7 +149,7 @@ def _media_values(app, s) -> dict[str, str] | None:
     if m.bucket:
         table = app.secrets.section("media")
         for key, env in MEDIA_SECRET_ENV.items():
-            source = (f"environment {env}" if app.secrets.env.get(env) else
-                      f"secrets file {app.secrets.path}" if table.get(key) else None)
-            shown[f"media.{key}"] = f"{MASK}  ({source})" if source else "not set"
+            source = (_("environment {name}").format(name=env) if app.secrets.env.get(env) else
+                      _("secrets file {path}").format(path=app.secrets.path) if table.get(key) else None)
+            shown[f"media.{key}"] = f"{MASK}  ({source})" if source else _("not set")
     return shown

@@ -4,12 +4,20 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, quiet
+from campaigner.i18n import N_, _, english, ngettext
 
-LABEL = 13  # width of the "Key:" column
+LABEL = 13  # width of the "Key:" column, at least
+#: the keys of ``status``, translated when shown (the column is as wide as the longest)
+KEYS = (N_("Queue"), N_("Next due"), N_("Last 24 h"), N_("Unconfirmed"), N_("Processing"), N_("Expired"),
+        N_("Drafts"), N_("Paused"), N_("Held"), N_("Tokens"), N_("Workers"), N_("Alerts"), N_("Report"))
 
 
-def _line(key: str, value: str) -> None:
-    click.echo(f"{key + ':':{LABEL}} {value}")
+def _label_width() -> int:
+    return max(LABEL, *(len(_(key)) + 2 for key in KEYS))
+
+
+def _line(key: str, value: str, width: int = LABEL) -> None:
+    click.echo(f"{key + ':':{width}} {value}")
 
 
 def _status_dict(st, zone, smtp) -> dict:
@@ -70,94 +78,117 @@ def status(flags, as_json) -> None:
 
     app = flags.app()
     zone, smtp = app.settings.zone, app.settings.smtp
-    st = get_status(app, app.now())
+    with english(as_json):  # --json stays English (the words status gives when a row has none)
+        st = get_status(app, app.now())
     if as_json:
         echo_json(_status_dict(st, zone, smtp))
         return
-    queue = f"{st.queued} queued, {st.due_now} due now"
+    label = _label_width()
+    queue = _("{queued} queued, {due} due now").format(queued=st.queued, due=st.due_now)
     if st.due_blocked:
-        queue += f" (and {st.due_blocked} on paused or held accounts)"
+        queue += " " + _("(and {n} on paused or held accounts)").format(n=st.due_blocked)
     if st.publishing:
-        queue += f", {st.publishing} being published"
-    _line("Queue", queue)
+        queue += ", " + _("{n} being published").format(n=st.publishing)
+    _line(_("Queue"), queue, label)
     nxt = st.next_due
-    _line("Next due", f"{format_local(nxt.at, zone)} — post {nxt.post_id} on {nxt.account}" if nxt
-          else "nothing waiting")
-    _line("Last 24 h", f"{st.published_24h} published, {st.failed_24h} failed"
-          + (f", {st.expired_24h} expired" if st.expired_24h else ""))
-    _line("Unconfirmed", str(len(st.unconfirmed)) if st.unconfirmed else "none")
+    _line(_("Next due"), _("{when} — post {id} on {account}").format(when=format_local(nxt.at, zone), id=nxt.post_id,
+                                                                   account=nxt.account) if nxt
+          else _("nothing waiting"), label)
+    _line(_("Last 24 h"), (_("{published} published, {failed} failed, {expired} expired") if st.expired_24h else
+                           _("{published} published, {failed} failed")).format(
+        published=st.published_24h, failed=st.failed_24h, expired=st.expired_24h), label)
+    _line(_("Unconfirmed"), str(len(st.unconfirmed)) if st.unconfirmed else _("none"), label)
     for u in st.unconfirmed:
-        when = ("a person must check it" if u.needs_person
-                else f"the worker looks again at {format_local(u.next_check_at, zone)}")
-        click.echo(f"  post {u.post_id} on {u.account} (delivery {u.delivery_id}): {when} — {u.why}")
+        when = (_("a person must check it") if u.needs_person
+                else _("the worker looks again at {when}").format(when=format_local(u.next_check_at, zone)))
+        click.echo("  " + _("post {id} on {account} (delivery {delivery}): {when} — {why}").format(
+            id=u.post_id, account=u.account, delivery=u.delivery_id, when=when, why=u.why))
     if st.processing:  # only when some are: the usual page stays as it was
-        _line("Processing", f"{len(st.processing)} being prepared by the platform (nothing is out yet)")
+        _line(_("Processing"), _("{n} being prepared by the platform (nothing is out yet)").format(
+            n=len(st.processing)), label)
         for p in st.processing:
-            when = f"the worker looks again at {format_local(p.next_check_at, zone)}" if p.next_check_at else ""
-            click.echo(f"  post {p.post_id} on {p.account} (delivery {p.delivery_id}): {when} — {p.why}")
-    _line("Expired", f"{st.expired_total} in the last 7 days, not sent: too late" if st.expired_total else "none")
+            when = (_("the worker looks again at {when}").format(when=format_local(p.next_check_at, zone))
+                    if p.next_check_at else "")
+            click.echo("  " + _("post {id} on {account} (delivery {delivery}): {when} — {why}").format(
+                id=p.post_id, account=p.account, delivery=p.delivery_id, when=when, why=p.why))
+    _line(_("Expired"), _("{n} in the last 7 days, not sent: too late").format(n=st.expired_total)
+          if st.expired_total else _("none"), label)
     for x in st.expired:
-        click.echo(f"  post {x.post_id} on {x.account} (delivery {x.delivery_id}), its time was "
-                   f"{format_local(x.intended_at, zone)} — to send it anyway: campaigner post retry {x.post_id} "
-                   f"--account {x.account}")
+        click.echo("  " + _("post {id} on {account} (delivery {delivery}), its time was {when} — to send it anyway: "
+                            "campaigner post retry {id} --account {account}").format(
+            id=x.post_id, account=x.account, delivery=x.delivery_id, when=format_local(x.intended_at, zone)))
     if st.expired_total > len(st.expired):
-        click.echo(f"  … and {st.expired_total - len(st.expired)} more: campaigner post list --status expired")
+        click.echo("  " + _("… and {n} more: campaigner post list --status expired").format(
+            n=st.expired_total - len(st.expired)))
     if st.drafts:
-        _line("Drafts", f"{st.drafts} waiting for approval"
-              + (f", {st.drafts_passed_total} whose time has passed: not sent" if st.drafts_passed_total else ""))
+        _line(_("Drafts"), (_("{n} waiting for approval, {passed} whose time has passed: not sent")
+                            if st.drafts_passed_total else _("{n} waiting for approval")).format(
+            n=st.drafts, passed=st.drafts_passed_total), label)
     for x in st.drafts_passed:
-        click.echo(f"  post {x.post_id} on {x.account} (delivery {x.delivery_id}), its time was "
-                   f"{format_local(x.due_at, zone)} — not sent until approved: campaigner post approve "
-                   f"{x.post_id} [--at TIME | --now]")
+        click.echo("  " + _("post {id} on {account} (delivery {delivery}), its time was {when} — not sent until "
+                            "approved: campaigner post approve {id} [--at TIME | --now]").format(
+            id=x.post_id, account=x.account, delivery=x.delivery_id, when=format_local(x.due_at, zone)))
     if st.drafts_passed_total > len(st.drafts_passed):
-        click.echo(f"  … and {st.drafts_passed_total - len(st.drafts_passed)} more: campaigner post list "
-                   "--status draft")
-    _line("Paused", str(len(st.paused)) if st.paused else "none")
+        click.echo("  " + _("… and {n} more: campaigner post list --status draft").format(
+            n=st.drafts_passed_total - len(st.drafts_passed)))
+    _line(_("Paused"), str(len(st.paused)) if st.paused else _("none"), label)
     for p in st.paused:
-        click.echo(f"  {p.account}: {p.reason} — once fixed: campaigner account resume {p.account}")
-    _line("Held", str(len(st.held)) if st.held else "none")
+        click.echo("  " + _("{account}: {reason} — once fixed: campaigner account resume {account}").format(
+            account=p.account, reason=p.reason))
+    _line(_("Held"), str(len(st.held)) if st.held else _("none"), label)
     for h in st.held:
-        click.echo(f"  {h.account} until {format_local(h.until, zone)}: {h.reason}")
-    _line("Tokens", f"{len(st.expiring)} expiring" if st.expiring else "none expiring")
+        click.echo("  " + _("{account} until {when}: {reason}").format(account=h.account,
+                                                                      when=format_local(h.until, zone), reason=h.reason))
+    _line(_("Tokens"), _("{n} expiring").format(n=len(st.expiring)) if st.expiring else _("none expiring"), label)
     for t in st.expiring:
-        when = "expired" if t.expires_at <= st.now else "expires"
-        click.echo(f"  {t.account} {when} {format_local(t.expires_at, zone)} — renew it, then "
-                   f"campaigner account set-secret {t.account} FIELD")
-    _line("Workers", str(len(st.workers)) if st.workers else
-          "none running (start `campaigner run`, or run `campaigner publish` from cron)")
+        said = (_("{account} expired {when} — renew it, then campaigner account set-secret {account} FIELD")
+                if t.expires_at <= st.now else
+                _("{account} expires {when} — renew it, then campaigner account set-secret {account} FIELD"))
+        click.echo("  " + said.format(account=t.account, when=format_local(t.expires_at, zone)))
+    _line(_("Workers"), str(len(st.workers)) if st.workers else
+          _("none running (start `campaigner run`, or run `campaigner publish` from cron)"), label)
     for w in st.workers:
-        click.echo(f"  {w.name} last seen {format_local(w.last_seen_at, zone, seconds=True)}"
-                   + (" — stale" if w.stale else ""))
-    _line("Alerts", _alerts_line(st, smtp, st.alerts_chat))
-    _line("Report", _report_line(st.weekly_report, zone, smtp))
+        said = _("{name} last seen {when} — stale") if w.stale else _("{name} last seen {when}")
+        click.echo("  " + said.format(name=w.name, when=format_local(w.last_seen_at, zone, seconds=True)))
+    _line(_("Alerts"), _alerts_line(st, smtp, st.alerts_chat), label)
+    _line(_("Report"), _report_line(st.weekly_report, zone, smtp), label)
 
 
 def _alerts_line(st, smtp, chat) -> str:
-    where = ([f"e-mailed to {', '.join(smtp.to)}"] if smtp else []) + ([f"sent to the Telegram chat {chat}"]
-                                                                       if chat else [])
-    if not where:
-        line = (f"{st.alerts_pending} pending, not sent (no [smtp] table or [alerts] telegram_chat in the config file)"
-                if st.alerts_pending else "none pending")
+    if smtp and chat:
+        where = _("e-mailed to {to} and sent to the Telegram chat {chat}").format(to=", ".join(smtp.to), chat=chat)
+    elif smtp:
+        where = _("e-mailed to {to}").format(to=", ".join(smtp.to))
+    elif chat:
+        where = _("sent to the Telegram chat {chat}").format(chat=chat)
     else:
-        line = (f"{st.alerts_pending} pending, {' and '.join(where)} with the next digest" if st.alerts_pending
-                else "none pending")
+        where = ""
+    if not st.alerts_pending:
+        line = _("none pending")
+    elif not where:
+        line = _("{n} pending, not sent (no [smtp] table or [alerts] telegram_chat in the config file)").format(
+            n=st.alerts_pending)
+    else:
+        line = _("{n} pending, {where} with the next digest").format(n=st.alerts_pending, where=where)
     # sent but not acknowledged (without a channel every open alert is pending)
-    return line + (f"; {st.alerts_open} open until acknowledged (`campaigner alerts ack ID…`)"
-                   if st.alerts_open > st.alerts_pending else "")
+    if st.alerts_open > st.alerts_pending:
+        line += "; " + _("{n} open until acknowledged (`campaigner alerts ack ID…`)").format(n=st.alerts_open)
+    return line
 
 
 def _report_line(rep, zone, smtp) -> str:
     from campaigner.times import format_local
 
-    failed = (f"; the last try failed at {format_local(rep.failed_at, zone)} (the worker's log says why)"
-              if rep.failed_at else "")
+    failed = ("; " + _("the last try failed at {when} (the worker's log says why)").format(
+        when=format_local(rep.failed_at, zone)) if rep.failed_at else "")
     if rep.written_at is None:
-        return (f"{rep.week} not written yet (due {format_local(rep.due_at, zone)}: `campaigner run` writes it, "
-                f"or run `campaigner report deliver`){failed}")
-    line = f"{rep.week} written {format_local(rep.written_at, zone)} by {rep.written_by}"
+        return _("{week} not written yet (due {when}: `campaigner run` writes it, or run `campaigner report "
+                 "deliver`)").format(week=rep.week, when=format_local(rep.due_at, zone)) + failed
+    line = _("{week} written {when} by {who}").format(week=rep.week, when=format_local(rep.written_at, zone),
+                                                      who=rep.written_by)
     if smtp is None:
         return line
-    return line + (", e-mailed" if rep.emailed_at else f", not e-mailed yet{failed}")
+    return line + (", " + _("e-mailed") if rep.emailed_at else ", " + _("not e-mailed yet") + failed)
 
 
 @click.group()
@@ -183,23 +214,24 @@ def list_(flags, as_json) -> None:
                     "message": a.message, "emailed_at": a.emailed_at, "telegram_at": a.telegram_at} for a in items])
         return
     if not items:
-        click.echo("No open alerts.")
+        click.echo(_("No open alerts."))
         return
     channels = svc.channels(app)
-    click.echo(f"{len(items)} open alert{'s' if len(items) != 1 else ''} (times in {zone.key}):")
+    click.echo(ngettext("{n} open alert (times in {zone}):", "{n} open alerts (times in {zone}):", len(items)).format(
+        n=len(items), zone=zone.key))
     click.echo()
     for a, line in zip(items, svc.alert_lines(items, zone)):
-        sent = [what for what, at, channel in (("e-mailed", a.emailed_at, svc.EMAIL),
-                                                ("sent to Telegram", a.telegram_at, svc.TELEGRAM))
+        sent = [what for what, at, channel in ((_("e-mailed"), a.emailed_at, svc.EMAIL),
+                                                (_("sent to Telegram"), a.telegram_at, svc.TELEGRAM))
                 if at is not None and channel in channels]
-        click.echo(for_display(line) + (f"  [{', '.join(sent) or 'not sent yet'}]" if channels else ""))
-    advice = [svc.ADVICE[k] for k in sorted({a.kind for a in items}) if k in svc.ADVICE]
+        click.echo(for_display(line) + (f"  [{', '.join(sent) or _('not sent yet')}]" if channels else ""))
+    advice = [_(svc.ADVICE[k]) for k in sorted({a.kind for a in items}) if k in svc.ADVICE]
     click.echo()
-    click.echo("What to do:")
+    click.echo(_("What to do:"))
     for line in advice:
         click.echo(f"- {line}")
     click.echo()
-    click.echo(svc.ACK)
+    click.echo(_(svc.ACK))
 
 
 @alerts.command("send")
@@ -221,15 +253,18 @@ def send(flags) -> None:
         logging.getLogger(__name__).error("%s", extra)
     if not quiet():
         if result.raised:
-            click.echo(f"Raised {result.raised} alert{'s' if result.raised != 1 else ''} from the replies inbox.")
+            click.echo(ngettext("Raised {n} alert from the replies inbox.", "Raised {n} alerts from the replies inbox.",
+                                result.raised).format(n=result.raised))
         smtp = app.settings.smtp
         if result.email:
-            click.echo(f"E-mailed {result.email} alert{'s' if result.email != 1 else ''} to {', '.join(smtp.to)}.")
+            click.echo(ngettext("E-mailed {n} alert to {to}.", "E-mailed {n} alerts to {to}.", result.email).format(
+                n=result.email, to=", ".join(smtp.to)))
         if result.telegram:
-            click.echo(f"Sent {result.telegram} alert{'s' if result.telegram != 1 else ''} to the Telegram chat "
-                       f"{app.settings.alerts.telegram_chat}.")
+            click.echo(ngettext("Sent {n} alert to the Telegram chat {chat}.", "Sent {n} alerts to the Telegram chat "
+                                "{chat}.", result.telegram).format(n=result.telegram,
+                                                                   chat=app.settings.alerts.telegram_chat))
         if not (result.email or result.telegram or errors):
-            click.echo("No pending alerts.")
+            click.echo(_("No pending alerts."))
     if errors:
         raise errors[0]
 
@@ -242,5 +277,7 @@ def ack(flags, alert_ids) -> None:
     from campaigner.services import alerts as svc
 
     done, already = svc.ack(flags.app(), list(alert_ids))
-    click.echo(f"Acknowledged {len(done)} alert{'s' if len(done) != 1 else ''}"
-               + (f" ({already} acknowledged already)" if already else "") + ".")
+    said = (ngettext("Acknowledged {n} alert ({already} acknowledged already).",
+                     "Acknowledged {n} alerts ({already} acknowledged already).", len(done)) if already else
+            ngettext("Acknowledged {n} alert.", "Acknowledged {n} alerts.", len(done)))
+    click.echo(said.format(n=len(done), already=already))

@@ -34,32 +34,34 @@ from sqlalchemy import and_, func, or_, select, update
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError, ConfigError, InvalidInput, NotFound
+from campaigner.i18n import N_, _, ngettext
 from campaigner.models import Account, Alert, Delivery
 from campaigner.services import mail
 from campaigner.times import format_local
+from campaigner.wording import plural
 
 log = logging.getLogger(__name__)
 
 #: what a person does about each kind of alert (printed under the list in the digest)
 ADVICE = {
-    "failed": "failed: fix the cause, then `campaigner post retry POST_ID`",
-    "paused": "paused: fix the account's secrets, then `campaigner account resume NAME`",
-    "expiring": "expiring: renew the token on the platform, then `campaigner account set-secret NAME FIELD`",
-    "expired": ("expired: not sent, its moment had passed; to send it anyway: `campaigner post retry POST_ID "
+    "failed": N_("failed: fix the cause, then `campaigner post retry POST_ID`"),
+    "paused": N_("paused: fix the account's secrets, then `campaigner account resume NAME`"),
+    "expiring": N_("expiring: renew the token on the platform, then `campaigner account set-secret NAME FIELD`"),
+    "expired": N_("expired: not sent, its moment had passed; to send it anyway: `campaigner post retry POST_ID "
                 "--account NAME`, or give it a new time: `campaigner post edit POST_ID --at TIME`"),
-    "unconfirmed": ("unconfirmed: look on the platform, then `campaigner post reconcile POST_ID --account NAME "
+    "unconfirmed": N_("unconfirmed: look on the platform, then `campaigner post reconcile POST_ID --account NAME "
                     "--found URL` (it is there) or `--resend` (it is not)"),
-    "opposition": ("opposition: read them with the `campaigner replies list` shown; answer what deserves an answer "
+    "opposition": N_("opposition: read them with the `campaigner replies list` shown; answer what deserves an answer "
                    "(`campaigner replies answer ID TEXT`), dismiss the rest"),
-    "draft_missed": ("draft_missed: not sent, nobody approved it in time; approve it with a new time: "
-                     "`campaigner post approve POST_ID --at TIME` (or `--now`), or `campaigner post reject POST_ID "
-                     "--reason TEXT`"),
-    "listening": ("listening: hashtag counts could not be collected (tried again by itself, the wait growing to 2 "
-                  "hours); check the network and the accounts named, or try now: `campaigner listen collect`"),
-    "unanswered": ("unanswered: `campaigner replies answer ID TEXT`, or `campaigner replies dismiss ID` if it needs "
+    "draft_missed": N_("draft_missed: not sent, nobody approved it in time; approve it with a new time: "
+                       "`campaigner post approve POST_ID --at TIME` (or `--now`), or `campaigner post reject POST_ID "
+                       "--reason TEXT`"),
+    "listening": N_("listening: hashtag counts could not be collected (tried again by itself, the wait growing to 2 "
+                    "hours); check the network and the accounts named, or try now: `campaigner listen collect`"),
+    "unanswered": N_("unanswered: `campaigner replies answer ID TEXT`, or `campaigner replies dismiss ID` if it needs "
                    "none"),
 }
-ACK = "Dealt with? `campaigner alerts ack ID…` (the #numbers above)."
+ACK = N_("Dealt with? `campaigner alerts ack ID…` (the #numbers above).")
 #: channel → the column that says an alert went out there
 EMAIL, TELEGRAM = "email", "telegram"
 _SENT = {EMAIL: Alert.notified_at, TELEGRAM: Alert.telegram_at}
@@ -125,7 +127,8 @@ def alert_lines(alerts: Sequence[PendingAlert], zone: ZoneInfo) -> list[str]:
     """One line per alert: its number, local time, kind, account, post and message."""
     lines = []
     for a in alerts:
-        where = f"post {a.post_id} (delivery {a.delivery_id})" if a.delivery_id is not None else "-"
+        where = (_("post {id} (delivery {delivery})").format(id=a.post_id, delivery=a.delivery_id)
+                 if a.delivery_id is not None else "-")
         lines.append(f"#{a.id}  {format_local(a.created_at, zone)}  {a.kind}  {a.account or '-'}  {where}  {a.message}")
     return lines
 
@@ -134,13 +137,14 @@ def digest(alerts: Sequence[PendingAlert], zone: ZoneInfo) -> tuple[str, str]:
     """(subject, plain-text body) of one message listing ``alerts`` in local time."""
     kinds = Counter(a.kind for a in alerts)
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-    subject = f"[campaigner] {len(alerts)} alert{'s' if len(alerts) != 1 else ''}: {summary}"
-    lines = [f"campaigner raised {len(alerts)} alert{'s' if len(alerts) != 1 else ''} "
-             f"(times in {zone.key}):", "", *alert_lines(alerts, zone)]
-    advice = [ADVICE[k] for k in sorted(kinds) if k in ADVICE]
+    subject = "[campaigner] " + ngettext("{n} alert: {summary}", "{n} alerts: {summary}", len(alerts)).format(
+        n=len(alerts), summary=summary)
+    lines = [ngettext("campaigner raised {n} alert (times in {zone}):", "campaigner raised {n} alerts (times in "
+                      "{zone}):", len(alerts)).format(n=len(alerts), zone=zone.key), "", *alert_lines(alerts, zone)]
+    advice = [_(ADVICE[k]) for k in sorted(kinds) if k in ADVICE]
     if advice:
-        lines += ["", "What to do:", *(f"- {line}" for line in advice)]
-    lines += ["", ACK, "`campaigner status` shows the current state."]
+        lines += ["", _("What to do:"), *(f"- {line}" for line in advice)]
+    lines += ["", _(ACK), _("`campaigner status` shows the current state.")]
     return subject, "\n".join(lines) + "\n"
 
 
@@ -185,8 +189,8 @@ def send_digest(app: App, now: datetime) -> int:
         return 0
     subject, body = digest(alerts, app.settings.zone)
     try:
-        mail.send(app, smtp, mail.message(smtp, subject, body, now, app.settings.zone), what=_plural(len(alerts)),
-                  then="they stay pending and are sent with the next digest")
+        mail.send(app, smtp, mail.message(smtp, subject, body, now, app.settings.zone), what=plural(len(alerts), "alert"),
+                  then=_("they stay pending and are sent with the next digest"))
     except BaseException:
         _give_back(app, EMAIL, [a.id for a in alerts], now)
         raise
@@ -208,7 +212,7 @@ def send_telegram(app: App, now: datetime) -> int:
     sent = 0
     for part in telegram_chat.pack(alerts, app.settings.zone):
         try:
-            bot.send(part.text, what=_plural(len(alerts) - sent))
+            bot.send(part.text, what=plural(len(alerts) - sent, "alert"))
         except BaseException:
             _give_back(app, TELEGRAM, [a.id for a in alerts[sent:]], now)
             raise
@@ -252,7 +256,7 @@ def ack(app: App, alert_ids: Sequence[int]) -> tuple[list[int], int]:
     """Acknowledge alerts (dealt with): (the ids acknowledged now, how many were already). Every
     id is checked before anything changes."""
     if not alert_ids:
-        raise InvalidInput("no alert id given", "give one or more ids from `campaigner alerts list`")
+        raise InvalidInput(_("no alert id given"), _("give one or more ids from `campaigner alerts list`"))
     now = app.now()
     with db.write(app.engine) as s:
         wanted = list(dict.fromkeys(alert_ids))
@@ -260,7 +264,7 @@ def ack(app: App, alert_ids: Sequence[int]) -> tuple[list[int], int]:
             Alert.id.in_([i for i in wanted if 0 < i <= 2**31 - 1]))).all())
         missing = [i for i in wanted if i not in found]
         if missing:
-            raise NotFound(f"no alert with id {missing[0]}", "see `campaigner alerts list`")
+            raise NotFound(_("no alert with id {id}").format(id=missing[0]), _("see `campaigner alerts list`"))
         todo = [i for i in wanted if found[i] is None]
         if todo:
             s.execute(update(Alert).where(Alert.id.in_(todo), Alert.acked_at.is_(None)).values(acked_at=now)
@@ -282,7 +286,7 @@ def digest_job(app: App, now: datetime) -> None:
 
 def not_configured(app: App) -> ConfigError:
     """What ``alerts send`` says without any channel."""
-    return ConfigError(f"alerts have nowhere to go: no [smtp] table and no telegram_chat in an [alerts] table in "
-                       f"the config file {app.settings.config_file}",
-                       "add [smtp] with host, from and to, or [alerts] with telegram_chat and the bot's token in "
-                       "the secrets file (see README, Alerts)")
+    return ConfigError(_("alerts have nowhere to go: no [smtp] table and no telegram_chat in an [alerts] table in "
+                         "the config file {path}").format(path=app.settings.config_file),
+                       _("add [smtp] with host, from and to, or [alerts] with telegram_chat and the bot's token in "
+                         "the secrets file (see README, Alerts)"))

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from campaigner.app import App
 from campaigner.config import SMTP_PASSWORD_ENV, SmtpSettings
 from campaigner.errors import ConfigError
+from campaigner.i18n import _
 from content.untrusted import for_display
 
 log = logging.getLogger(__name__)
@@ -42,12 +43,12 @@ def _credentials(app: App, smtp: SmtpSettings) -> str | None:
         return None
     password = smtp_password(app)
     if password is None:
-        raise ConfigError(f"the SMTP user {smtp.username!r} has no password",
-                          f"set {SMTP_PASSWORD_ENV} or put password = \"…\" in the [smtp] table of the "
-                          f"secrets file {app.secrets.path} (mode 0600)")
+        raise ConfigError(_("the SMTP user {user!r} has no password").format(user=smtp.username),
+                          _("set {env} or put password = \"…\" in the [smtp] table of the secrets file {path} "
+                            "(mode 0600)").format(env=SMTP_PASSWORD_ENV, path=app.secrets.path))
     if not smtp.starttls and smtp.host not in LOOPBACK:
-        raise ConfigError(f"refusing to send the SMTP password unencrypted to {smtp.host}",
-                          "set starttls = true in the [smtp] table (or leave out username)")
+        raise ConfigError(_("refusing to send the SMTP password unencrypted to {host}").format(host=smtp.host),
+                          _("set starttls = true in the [smtp] table (or leave out username)"))
     return password
 
 
@@ -74,7 +75,7 @@ def _describe(exc: Exception) -> str:
         text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         return f"{exc.smtp_code} {' '.join(text.split())}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return "every recipient was refused: " + ", ".join(exc.recipients)
+        return _("every recipient was refused: {to}").format(to=", ".join(exc.recipients))
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
@@ -106,7 +107,8 @@ def send(app: App, smtp: SmtpSettings, msg: EmailMessage, *, what: str, then: st
             refused = conn.send_message(msg)
     except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
         reason = _scrub(_describe(exc), _secret_forms(smtp.username, password))
-        raise ConfigError(f"could not e-mail {what} via {smtp.host}:{smtp.port} ({reason})",
-                          f"check the [smtp] settings and the password; {then}") from None
+        raise ConfigError(_("could not e-mail {what} via {host}:{port} ({reason})").format(
+            what=what, host=smtp.host, port=smtp.port, reason=reason),
+                          _("check the [smtp] settings and the password; {then}").format(then=then)) from None
     if refused:
         log.warning("%s not accepted for %s", what, ", ".join(sorted(refused)))

@@ -24,6 +24,7 @@ from sqlalchemy.orm import aliased
 
 from campaigner import db
 from campaigner.app import App
+from campaigner.i18n import _
 from campaigner.errors import CampaignerError
 from campaigner.services.accounts import connector as account_connector
 from campaigner.models import (METRIC_FIELDS, Account, AccountStatus, Delivery, DeliveryStatus as S, MetricSnapshot,
@@ -119,9 +120,9 @@ def skip_reason(exc: Exception) -> str:
     not a ``ConnectorError`` is a connector that could not read a hostile answer: it is logged as
     an error (one line, secrets masked) and only that account waits, never the others."""
     if isinstance(exc, RateLimited):
-        return f"rate limited until {exc.retry_at.isoformat()}"
+        return _("rate limited until {when}").format(when=exc.retry_at.isoformat())
     if isinstance(exc, AuthExpired):
-        return f"credentials refused ({exc})"
+        return _("credentials refused ({reason})").format(reason=exc)
     if isinstance(exc, ConnectorError):
         return str(exc)
     why = f"its answer could not be read ({type(exc).__name__}: {one_line(redact(str(exc)), 200)})"

@@ -76,6 +76,7 @@ from sqlalchemy.orm import aliased
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import InvalidInput
+from campaigner.i18n import _
 from campaigner.models import (Account, AccountStatus, Attempt, AttemptOutcome as O, Campaign, Delivery,
                                DeliveryPart, DeliveryStatus as S, MetricSnapshot, Post, Reply)
 from campaigner.models import METRIC_FIELDS as METRICS
@@ -148,10 +149,11 @@ def parse_week(text: str) -> tuple[int, int]:
             pass
         else:
             if not first_year <= year <= last_year:
-                raise BadWeek(f"the week {text.strip()!r} is out of range",
-                              f"use a week of the years {first_year} to {last_year}, e.g. 2026-W48")
+                raise BadWeek(_("the week {week!r} is out of range").format(week=text.strip()),
+                              _("use a week of the years {first} to {last}, e.g. 2026-W48").format(
+                                  first=first_year, last=last_year))
             return year, week
-    raise BadWeek(f"cannot read the week {text!r}", "use an ISO week like 2026-W48")
+    raise BadWeek(_("cannot read the week {week!r}").format(week=text), _("use an ISO week like 2026-W48"))
 
 
 def week_of(year: int, week: int, zone: ZoneInfo) -> Week:
@@ -174,8 +176,8 @@ def chosen_week(text: str, now: datetime, zone: ZoneInfo) -> Week:
     week = week_of(*parse_week(text), zone)
     if now < week.start:
         current = week_of(*now.astimezone(zone).isocalendar()[:2], zone)
-        raise InvalidInput(f"the week {week.iso} has not started yet (it begins {week.first_day:%a %d %b %Y})",
-                           f"pick a week up to {current.iso}, the current one")
+        raise InvalidInput(_("the week {iso} has not started yet (it begins {first_day:%a %d %b %Y})").format(iso=week.iso, first_day=week.first_day),
+                           _("pick a week up to {iso}, the current one").format(iso=current.iso))
     return week
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import and_, case, func, select
 
 from campaigner import db, states
 from campaigner.app import App
+from campaigner.i18n import _
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryPart, DeliveryStatus as S, Worker
 from campaigner.services.alerts import channels, open_count, pending_count
 from campaigner.services.credentials import TOKEN_WARNING
@@ -170,7 +171,7 @@ def status(app: App, now: datetime) -> Status:
                    Delivery.updated_at)
             .join(Account, Account.id == Delivery.account_id).where(recent_expired)
             .order_by(Delivery.updated_at.desc(), Delivery.id.desc()).limit(EXPIRED_LISTED))]
-        unconfirmed = [Unconfirmed(d, p, a, why or "outcome unknown", nxt) for d, p, a, why, nxt in s.execute(
+        unconfirmed = [Unconfirmed(d, p, a, why or _("outcome unknown"), nxt) for d, p, a, why, nxt in s.execute(
             select(Delivery.id, Delivery.post_id, Account.name, Delivery.last_error, Delivery.next_attempt_at)
             .join(Account, Account.id == Delivery.account_id)
             .where(Delivery.status == S.UNCONFIRMED).order_by(Delivery.due_at, Delivery.id))]
@@ -182,13 +183,13 @@ def status(app: App, now: datetime) -> Status:
             select(Delivery.id, Delivery.post_id, Account.name, Delivery.due_at)
             .join(Account, Account.id == Delivery.account_id).where(draft, Delivery.due_at <= now)
             .order_by(Delivery.due_at, Delivery.id).limit(PASSED_LISTED))]
-        processing = [Processing(d, p, a, why or "being prepared by the platform", nxt) for d, p, a, why, nxt in s.execute(
+        processing = [Processing(d, p, a, why or _("being prepared by the platform"), nxt) for d, p, a, why, nxt in s.execute(
             select(Delivery.id, Delivery.post_id, Account.name, Delivery.last_error, Delivery.next_attempt_at)
             .join(Account, Account.id == Delivery.account_id)
             .where(queued, Delivery.id.in_(select(DeliveryPart.delivery_id).where(
                 DeliveryPart.progress.is_not(None), DeliveryPart.remote_id.is_(None))))
             .order_by(Delivery.due_at, Delivery.id))]
-        paused = [PausedAccount(n, r or "no reason recorded") for n, r in s.execute(
+        paused = [PausedAccount(n, r or _("no reason recorded")) for n, r in s.execute(
             select(Account.name, Account.status_reason).where(Account.status == AccountStatus.PAUSED)
             .order_by(Account.name))]
         # (a NULL time never passes the comparisons in SQL: the "is not None" only tells the types)
@@ -196,7 +197,7 @@ def status(app: App, now: datetime) -> Status:
             select(Account.name, Account.token_expires_at)
             .where(Account.status == AccountStatus.ACTIVE, Account.token_expires_at <= now + TOKEN_WARNING)
             .order_by(Account.token_expires_at, Account.name)) if t is not None]
-        held = [HeldAccount(n, u, r or "rate limited") for n, u, r in s.execute(
+        held = [HeldAccount(n, u, r or _("rate limited")) for n, u, r in s.execute(
             select(Account.name, Account.held_until, Account.held_reason).where(Account.held_until > now)
             .order_by(Account.held_until, Account.name)) if u is not None]
         beats = [WorkerBeat(w.name, w.hostname, w.pid, w.started_at, w.last_seen_at,

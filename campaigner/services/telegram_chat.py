@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from campaigner.app import App
 from campaigner.config import TELEGRAM_TOKEN_ENV, TELEGRAM_TOKEN_KEY
 from campaigner.errors import ConfigError
+from campaigner.i18n import _, ngettext
 from connectors.base import AccountConfig, ConnectorError
 from content.untrusted import for_display
 
@@ -52,19 +53,20 @@ class Bot:
             self._connector.send_notice(text)
         except ConnectorError as exc:  # its message never holds the token
             said = str(exc)
-            reason, sep, _ = said.rpartition(" — ")  # the connector's advice is for channel accounts
-            raise ConfigError(f"could not send {what} to the Telegram chat {self.chat} ({reason if sep else said})",
-                              "check telegram_chat in [alerts] and the bot's token, and that the bot is a member of "
-                              "the chat; they stay pending and are sent with the next digest") from None
+            reason, sep, _how = said.rpartition(" — ")  # the connector's advice is for channel accounts
+            raise ConfigError(_("could not send {what} to the Telegram chat {chat} ({reason})").format(
+                what=what, chat=self.chat, reason=reason if sep else said),
+                              _("check telegram_chat in [alerts] and the bot's token, and that the bot is a member of "
+                                "the chat; they stay pending and are sent with the next digest")) from None
 
 
 def bot(app: App) -> Bot:
     secret = token(app)
     if secret is None:
-        raise ConfigError(f"the [alerts] table names the Telegram chat {app.settings.alerts.telegram_chat} but no "
-                          "bot token is set",
-                          f"set {TELEGRAM_TOKEN_ENV} or put {TELEGRAM_TOKEN_KEY} = \"…\" in an [alerts] table of "
-                          f"the secrets file {app.secrets.path} (mode 0600)")
+        raise ConfigError(_("the [alerts] table names the Telegram chat {chat} but no bot token is set").format(
+            chat=app.settings.alerts.telegram_chat),
+                          _("set {env} or put {key} = \"…\" in an [alerts] table of the secrets file {path} (mode "
+                            "0600)").format(env=TELEGRAM_TOKEN_ENV, key=TELEGRAM_TOKEN_KEY, path=app.secrets.path))
     return Bot(app, secret)
 
 
@@ -89,7 +91,7 @@ def pack(alerts: Sequence, zone: ZoneInfo) -> list[Message]:
         return []
     lines = [for_display(line)[:LINE_LIMIT] for line in alert_lines(alerts, zone)]
     kinds = sorted({a.kind for a in alerts})
-    footer = ["", *(f"- {ADVICE[k]}" for k in kinds if k in ADVICE), "", ACK]
+    footer = ["", *(f"- {_(ADVICE[k])}" for k in kinds if k in ADVICE), "", _(ACK)]
     groups: list[list[str]] = [[]]
     budget = MESSAGE_LIMIT - 200  # the heading
     used = 0
@@ -107,7 +109,8 @@ def pack(alerts: Sequence, zone: ZoneInfo) -> list[Message]:
     for n, group in enumerate(groups, start=1):
         count = len(group)
         part = f" ({n}/{total})" if total > 1 else ""
-        heading = f"campaigner: {len(alerts)} alert{'s' if len(alerts) != 1 else ''}{part} (times in {zone.key})"
+        heading = ngettext("campaigner: {n} alert{part} (times in {zone})", "campaigner: {n} alerts{part} (times in "
+                           "{zone})", len(alerts)).format(n=len(alerts), part=part, zone=zone.key)
         body = [heading, "", *group] + (footer if n == total else [])
         messages.append(Message("\n".join(body).strip("\n"), count))
     return messages

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from campaigner.app import App
 from campaigner.config import REPORT_FORMATS
 from campaigner.errors import CampaignerError, ConfigError
+from campaigner.i18n import _
 from campaigner.files import write_file
 from campaigner.services import mail
 from campaigner.services.report import Week, WeeklyReport, build_weekly, default_week
@@ -132,8 +133,8 @@ def write_files(app: App, week: Week) -> tuple[WeeklyReport, dict[str, str], lis
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"cannot create the reports folder {folder}: {exc.strerror}",
-                          "make it writable or set dir in the [report] table of the config file") from None
+        raise ConfigError(_("cannot create the reports folder {folder}: {strerror}").format(folder=folder, strerror=exc.strerror),
+                          _("make it writable or set dir in the [report] table of the config file")) from None
     paths = []
     for fmt, doc in docs.items():
         path = report_path(folder, week, fmt)
@@ -167,8 +168,8 @@ def email(app: App, week: Week, now: datetime, data: WeeklyReport | None = None,
             msg.add_attachment(doc, subtype=subtype, filename=name)  # UTF-8, charset named
         else:
             msg.add_attachment(doc.encode("utf-8"), maintype=maintype, subtype=subtype, filename=name)
-    mail.send(app, smtp, msg, what=f"the {week.iso} weekly report",
-              then=f"it is tried again in {int(RETRY_AFTER.total_seconds() // 60)} minutes")
+    mail.send(app, smtp, msg, what=_("the {week} weekly report").format(week=week.iso),
+              then=_("it is tried again in {n} minutes").format(n=int(RETRY_AFTER.total_seconds() // 60)))
     return tuple(to)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import InvalidInput
+from campaigner.i18n import _
 from campaigner.models import Account, Delivery, DeliveryStatus, JobRun, Worker
 from campaigner.processes import ProcessId, has_ended, this_process
 
@@ -29,8 +30,8 @@ def register(conn: Connection, name: str, me: ProcessId, now: datetime) -> None:
                        .where(Worker.name == name)).first()
     if row is not None and _here(row, me) and (row.pid, row.process_start) != (me.pid, me.start) \
             and not has_ended(row.pid, row.process_start):
-        raise InvalidInput(f"a worker named {name!r} is already running on this machine (pid {row.pid})",
-                           "give this one another name with --name")
+        raise InvalidInput(_("a worker named {name!r} is already running on this machine (pid {pid})").format(name=name, pid=row.pid),
+                           _("give this one another name with --name"))
     values = dict(hostname=me.hostname, pid=me.pid, machine=me.machine, process_start=me.start,
                   started_at=now, last_seen_at=now)
     if row is None:

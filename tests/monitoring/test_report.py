@@ -308,7 +308,10 @@ def test_csv_in_indonesian_opens_in_indonesian_excel(cli, week47, tmp_path):
     assert cli.ok("report", "weekly", "--week", "2026-W47", "--format", "csv").stdout.startswith("\ufeffid_pengiriman;")
     (cli.home / "config" / "campaigner.toml").write_text('lang = "id"\n')
     assert cli.ok("report", "weekly", "--week", "2026-W47", "--format", "csv").stdout.startswith("\ufeffid_pengiriman;")
-    r = cli("report", "weekly", "--week", "2026-W47", "--dialect", "excel-id")
+    r = cli("report", "weekly", "--week", "2026-W47", "--dialect", "excel-id")  # lang = "id": said in Indonesian
+    assert (r.exit_code, r.stderr) == (2, "Kesalahan: --dialect hanya untuk --format csv, bukan text — lihat "
+                                          "`campaigner report weekly --help`\n")
+    r = cli("report", "weekly", "--week", "2026-W47", "--dialect", "excel-id", env={"CAMPAIGNER_LANG": "en"})
     assert (r.exit_code, r.stderr) == (2, "Error: --dialect is for --format csv, not text — see `campaigner report "
                                           "weekly --help`\n")
 
