@@ -17,6 +17,7 @@ from sqlalchemy import and_, exists, insert, or_, select, text, update
 
 from campaigner import db
 from campaigner.app import App
+from campaigner.i18n import _
 from campaigner.models import Account, Alert, Delivery, DeliveryStatus as S, Post
 from campaigner.times import format_local
 
@@ -64,8 +65,9 @@ def raise_missed(app: App, now: datetime) -> int:
         alerts = []
         for did, pid, account_id, due_at, account, zone_name, body in rows:
             when = format_local(due_at, app.zone_for(zone_name))
-            message = (f"draft post {pid} on {account} was due {when} and is not approved: not sent "
-                       f"(\"{_quote(body)}\") — campaigner post approve {pid} --at TIME (or --now)")
+            message = _("draft post {post} on {account} was due {when} and is not approved: not sent "
+                        "(\"{text}\") — campaigner post approve {post} --at TIME (or --now)").format(
+                post=pid, account=account, when=when, text=_quote(body))
             alerts.append(dict(created_at=now, kind=KIND, account_id=account_id, delivery_id=did, message=message))
         if alerts:
             s.execute(insert(Alert), alerts)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError
+from campaigner.i18n import _
 from campaigner.models import Alert, JobRun
 from campaigner.services.workers import claim_period, job_state, release_period
 
@@ -87,8 +88,8 @@ def _alert_once(app: App, since: datetime, now: datetime, failed: list[str]) -> 
         if s.scalar(select(Alert.id).where(Alert.kind == "listening", Alert.created_at >= since).limit(1)):
             return False
         hours = (now - since).total_seconds() / 3600
-        message = (f"hashtag counting has failed for {hours:.1f} hours (since {since.isoformat(timespec='minutes')}): "
-                   + "; ".join(failed))[:2000]
+        message = _("hashtag counting has failed for {hours} hours (since {since}): {failures}").format(
+            hours=f"{hours:.1f}", since=since.isoformat(timespec="minutes"), failures="; ".join(failed))[:2000]
         s.execute(insert(Alert).values(created_at=now, kind="listening", message=message))
     log.error("alert: listening: %s", message)
     return True
