@@ -18,7 +18,7 @@ from tests.core.test_posts_bad_input import snapshot
 
 #: the prefix of an error line. The language helper (i18ninfra) owns it: when it says "Kesalahan: "
 #: in Indonesian, this is the one place to change.
-ERROR = {"en": "Error: ", "id": "Error: "}
+ERROR = {"en": "Error: ", "id": "Kesalahan: "}
 PLATFORMS = "x, mastodon, bluesky, facebook, instagram, telegram, threads, sandbox"
 
 

@@ -9,7 +9,7 @@ from tests.core.test_posts_bad_input import snapshot
 #: the prefix main() prints before an error in Indonesian (i18n infra turns "Error:" into
 #: "Kesalahan:"; every Indonesian error main() prints is asserted with it — the lines
 #: ``post import`` prints per row are the posts area's own, "Kesalahan:" already)
-ID_ERROR = "Error: "
+ID_ERROR = "Kesalahan: "
 ID = {"CAMPAIGNER_LANG": "id"}
 
 

@@ -168,9 +168,8 @@ def test_export_in_indonesian_opens_in_indonesian_excel_and_imports_back(cli, en
     cli.ok("post", "import", str(sheet(tmp_path)))
     (cli.home / "config" / "campaigner.toml").write_text('lang = "id"\n')
     out = tmp_path / "ekspor.csv"
-    # lang = "id" speaks Indonesian on the command line too: the counted word is (the sentence is the posts
-    # area's to translate)
-    assert cli.ok("post", "export", str(out)).stdout == f"Wrote 6 baris to {out}.\n"  # post 1: one row, 2 accounts
+    # lang = "id" speaks Indonesian on the command line too
+    assert cli.ok("post", "export", str(out)).stdout == f"6 baris ditulis ke {out}.\n"  # post 1: one row, 2 accounts
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbftanggal;jam;akun;teks;tautan;kampanye;media;status\r\n")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
