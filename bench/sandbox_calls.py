@@ -46,6 +46,7 @@ def baseline_module(rev: str, folder: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location("sandbox_json_baseline", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module          # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

@@ -223,11 +223,11 @@ class SandboxStore:
     # --- what tests and tools look at or change ------------------------------------------------
     def posts(self) -> dict[str, str]:
         """remote id → text of every post (answers and thread parts included)."""
-        return dict(self.run("SELECT remote_id, text FROM posts ORDER BY seq"))  # type: ignore[arg-type]
+        return dict(self.run("SELECT remote_id, text FROM posts ORDER BY seq"))
 
     def idempotency_keys(self) -> dict[str, str]:
         """remote id → the idempotency key it was published with."""
-        return dict(self.run("SELECT remote_id, idempotency_key FROM posts ORDER BY seq"))  # type: ignore[arg-type]
+        return dict(self.run("SELECT remote_id, idempotency_key FROM posts ORDER BY seq"))
 
     def created(self) -> int:
         """How many posts were ever created (deleted ones included)."""
