@@ -142,7 +142,7 @@ PLATFORMS: dict[str, PlatformInfo] = {
         PlatformInfo("sandbox", "Sandbox (offline)", (), (), None, "connectors.sandbox", "SandboxConnector",
                      can_find_existing=True, replies=True,
                      metrics=("likes", "reposts", "replies", "quotes", "impressions"), post_id=_no_address,
-                     answers=True),
+                     counts_tags=True, answers=True),
     )
 }
 

@@ -14,6 +14,9 @@ Where the counts come from (each platform counts a different public, so they are
 - **X**: one ``GET /2/tweets/counts/recent`` per tag (reposts left out), which covers 7 days. X
   bills each request on its pay-per-use plan, so it runs only with ``[listening] x_counts = true``,
   with an X account's ``BEARER_TOKEN`` (the app's Bearer token).
+- **Sandbox**: the offline platform's seeded counts (an invented public plus the sandbox accounts'
+  own posts), per local day, when there is a sandbox account — so ``campaigner demo`` shows a
+  share of voice.
 
 Our own posts carrying the tag (every part that went out, from the database) are taken off each
 count of their platform and day (never below 0). A count is stored per tag, platform, source and
@@ -141,7 +144,8 @@ def sources(app: App, platforms: Sequence[str], *, explicit: bool = False,
     Mastodon: each Mastodon account's instance (with its token; without it when the account is
     paused or lacks its secret) and each ``mastodon_instances`` entry, every instance once.
     Bluesky: the first active Bluesky account (search needs a session). X: the first X account
-    with a ``BEARER_TOKEN`` (active ones first). ``explicit``: the platforms were asked for by
+    with a ``BEARER_TOKEN`` (active ones first). Sandbox: the first active sandbox account, and no
+    note where there is none (it is a platform for trying campaigner out). ``explicit``: the platforms were asked for by
     name, so one that cannot be counted is an error, not a note."""
     build = counter_for or (lambda account: cast(CountsTags, account_connector(app, account)))
     with db.read(app.engine) as s:
@@ -156,6 +160,13 @@ def sources(app: App, platforms: Sequence[str], *, explicit: bool = False,
             if not any(src.platform == "mastodon" for src in found):
                 missing[platform] = _("no Mastodon account and no [listening] mastodon_instances — list the "
                                       "instances to count on in the config file")
+            continue
+        if platform == "sandbox":   # counted only where there is a sandbox account: never a note otherwise
+            usable = [a for a in mine if a.status == AccountStatus.ACTIVE]
+            if usable:
+                found.append(Source(platform, "sandbox", build(usable[0])))
+            elif explicit:
+                missing[platform] = "no active sandbox account — add one: campaigner account add sandbox NAME"
             continue
         if platform == "bluesky":
             usable = [a for a in mine if a.status == AccountStatus.ACTIVE]

@@ -103,7 +103,7 @@ def test_a_live_slow_worker_keeps_its_account_and_claims(cli, app, engine_for, e
     assert all(d.status == S.PUBLISHED for d in ds)
     assert [[(x.worker, x.outcome) for x in d.attempts] for d in ds] == [[("A", "published")]] * 4
     assert made[0].calls == 4
-    assert len(made[0].inner.store.read()["posts"]) == 4  # each sent once
+    assert len(made[0].inner.store.posts()) == 4  # each sent once
     acc = account(engine, "s1")
     assert acc.lease_owner is None and acc.lease_until is None  # given back at the end
 
@@ -260,7 +260,7 @@ def test_outcome_of_a_call_that_outlived_its_claim_is_still_recorded(cli, app, e
     assert [(x.worker, x.kind, x.outcome) for x in d.attempts] == [("A", "publish", "published")]
     cli.clock.advance(minutes=5)
     assert b.run_pass().handled == 0 and a.run_pass().handled == 0
-    assert made[0].calls == 1 and len(made[0].inner.store.read()["posts"]) == 1
+    assert made[0].calls == 1 and len(made[0].inner.store.posts()) == 1
 
 
 def test_a_late_success_takes_the_delivery_from_a_new_owner(cli, app, engine_for, engine):

@@ -49,26 +49,19 @@ class Fake(ContractFake):
         return []
 
     def posts(self) -> dict[str, str]:
-        return {rid: p["text"] for rid, p in self.store.read()["posts"].items()}
+        return self.store.posts()
 
     def create_count(self) -> int:
-        return self.store.read()["next_id"] - 1
+        return self.store.created()
 
     def set_engagement(self, remote_id: str, **counts: int) -> None:
-        with self.store.transaction() as state:
-            state["overrides"].setdefault(remote_id, {}).update(counts)
+        self.store.set_engagement(remote_id, **counts)
 
     def add_reply(self, remote_id: str, author: str, text: str, created_at) -> str:
-        with self.store.transaction() as state:
-            extra = state["extra_replies"].setdefault(remote_id, [])
-            reply_id = f"{remote_id}.x{len(extra) + 1}"
-            extra.append({"id": reply_id, "author": author, "text": text,
-                          "created_at": created_at.isoformat(), "language": None})
-            return reply_id
+        return self.store.add_reply(remote_id, author, text, created_at)
 
     def remove_post(self, remote_id: str) -> None:
-        with self.store.transaction() as state:
-            state["posts"].pop(remote_id, None)
+        self.store.remove_post(remote_id)
 
     def expire_credentials(self) -> None:
         inject_fault(self.state_dir, self.ACCOUNT, "auth")
@@ -80,4 +73,4 @@ class Fake(ContractFake):
         inject_fault(self.state_dir, self.ACCOUNT, "server_error", status=status)
 
     def reply_parent(self, remote_id: str) -> str | None:
-        return self.store.read()["posts"][remote_id]["reply_to"]
+        return self.store.reply_parent(remote_id)

@@ -191,9 +191,9 @@ def test_common_mistakes_are_one_line_and_change_nothing(cli, world, engine):
         "Error: campaign 'tanpa' has no hashtags to listen for — add one: campaigner campaign edit tanpa " \
         "--hashtag '#UpahLayak'\n"
     assert error("listen", "collect", "--platform", "facebook") == \
-        "Error: Facebook Page has no public hashtag counts — listen on mastodon, bluesky, x\n"
+        "Error: Facebook Page has no public hashtag counts — listen on mastodon, bluesky, sandbox, x\n"
     assert error("listen", "collect", "--platform", "myspace") == \
-        "Error: unknown platform 'myspace' — listen on mastodon, bluesky, x\n"
+        "Error: unknown platform 'myspace' — listen on mastodon, bluesky, sandbox, x\n"
     assert error("listen", "collect", "--days", "8") == \
         "Error: --days must be from 1 to 7, got 8 — Mastodon's history and X's recent counts reach 7 days back\n"
     assert error("campaign", "edit", "nope", "--compare-tag", "X") == \
