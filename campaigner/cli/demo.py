@@ -54,13 +54,15 @@ def demo(ctx: click.Context, folder: Path | None) -> None:
     from zoneinfo import ZoneInfo
 
     from campaigner.cli.main import Flags, cli
+    from campaigner.cli.queue import DAYS
     from campaigner.clock import utcnow
     from campaigner.errors import InvalidInput
+    from campaigner.i18n import _, ngettext
 
     folder = folder or Path(tempfile.mkdtemp(prefix="campaigner-demo-"))
     if (folder / "demo.db").exists():
-        raise InvalidInput(f"{folder} holds an earlier demo already",
-                           "give an empty folder with --dir, or leave --dir out for a new temporary one")
+        raise InvalidInput(_("{folder} holds an earlier demo already").format(folder=folder),
+                           _("give an empty folder with --dir, or leave --dir out for a new temporary one"))
     folder.mkdir(parents=True, exist_ok=True)
     db = f"sqlite:///{folder / 'demo.db'}"
     config = folder / "config.toml"
@@ -76,16 +78,17 @@ def demo(ctx: click.Context, folder: Path | None) -> None:
 
     def later(hours: int, why: str) -> None:
         clock.now += timedelta(hours=hours)
-        hence = f"{hours} hour{'s' if hours != 1 else ''} later"
+        hence = ngettext("{n} hour later", "{n} hours later", hours).format(n=hours)
         click.secho(f"\n# {hence} ({clock.now.astimezone(wib):%H:%M} WIB): {why}", fg="yellow")
 
     calendar = folder / "kalender.csv"
     calendar.write_text(CALENDAR.format(d1=today + timedelta(days=2), d2=today + timedelta(days=3)),
                         encoding="utf-8")
 
-    click.echo(f"Demo folder: {folder}")
-    click.echo(f"Demo clock: {clock.now.astimezone(wib):%a %Y-%m-%d %H:%M} WIB; it moves only when the demo "
-               "moves it (no waiting).")
+    click.echo(_("Demo folder: {folder}").format(folder=folder))
+    start = clock.now.astimezone(wib)
+    click.echo(_("Demo clock: {when} WIB; it moves only when the demo moves it (no waiting).").format(
+        when=f"{_(DAYS[start.weekday()])} {start:%Y-%m-%d %H:%M}"))
     run("init")
     run("account", "add", "sandbox", "konfederasi", "--handle", "@konfederasi")
     run("account", "add", "sandbox", "fspmi-jabar", "--handle", "@fspmi_jabar", "--timezone", "Asia/Jakarta")
@@ -107,7 +110,7 @@ def demo(ctx: click.Context, folder: Path | None) -> None:
         "konfederasi,fspmi-jabar,serikat-makassar", "--campaign", "upah-layak", "--now")
     run("queue", "--days", "7")
     run("publish")
-    later(3, "people have liked, shared and answered")
+    later(3, _("people have liked, shared and answered"))
     run("metrics", "collect")
     run("post", "list", "--status", "published")
     run("replies", "list", "--limit", "8")
@@ -117,12 +120,12 @@ def demo(ctx: click.Context, folder: Path | None) -> None:
         run("replies", "show", str(reply_id))
         run("replies", "answer", str(reply_id), ANSWERS.get(text, ANSWERS[""]))
         run("publish")
-    later(1, "the answer is out; collect again")
+    later(1, _("the answer is out; collect again"))
     run("metrics", "collect")
     run("replies", "list", "--state", "answered")
     run("listen", "collect")
     run("report", "weekly", "--week", clock.now.astimezone(wib).strftime("%G-W%V"))
-    click.echo(f"\nDone. Explore it with: campaigner --db {db} post list")
+    click.echo("\n" + _("Done. Explore it with: {command}").format(command=f"campaigner --db {db} post list"))
 
 
 def _first_question(flags) -> tuple[int, str] | None:

@@ -15,7 +15,7 @@ def _section(out: str, command: str) -> str:
 def test_demo_end_to_end(cli, tmp_path):
     r = cli.ok("demo", "--dir", str(tmp_path / "demo"))
     out = r.stdout
-    assert "Demo clock: Mon 2026-11-30 08:00 WIB; it moves only when the demo moves it (no waiting)." in out
+    assert "Demo clock: Monday 2026-11-30 08:00 WIB; it moves only when the demo moves it (no waiting)." in out
     assert "Database sqlite:///" in out and "created (schema" in out
     assert "konfederasi: OK — signed in as @konfederasi" in out
     assert "Queued 2 posts (3 deliveries) from kalender.csv." in out
