@@ -23,8 +23,9 @@ from content.stance import KINDS, Stance, Targets, classify
 
 #: the parts of the labelled set, in the order they are shown: ``tune`` (rules are changed only for
 #: its failures) and held-out parts (``holdout2``: written after the first held-out part had been
-#: seen in reports, before any rule was changed again)
-SPLITS = ("tune", "held-out", "holdout2")
+#: seen in reports, before any rule was changed again; ``holdout3``: written before a learned
+#: component was tried, so that it is measured once on replies nobody developed against)
+SPLITS = ("tune", "held-out", "holdout2", "holdout3")
 DATA = Path(__file__).resolve().parents[1] / "tests" / "content" / "data" / "stance_labelled.csv"
 
 

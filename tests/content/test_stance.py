@@ -21,12 +21,14 @@ THR = Targets(("THR dicicil",), ("THR",))
 PHK = Targets(("PHK sepihak",), ("pesangon",))
 
 #: replies per kind in each part of the labelled set
-SPLIT_SIZES = {"tune": 135, "holdout2": 35}
+SPLIT_SIZES = {"tune": 135, "holdout2": 35, "holdout3": 28}
 #: per-kind share right, a little under what bench/stance.py measured (holdout2: question 83%,
 #: support 63%, oppose 51%, other 83% — under the 85% goal; tune: 99/96/93/100%): a regression fails
 FLOORS = {
     "holdout2": {"question": 0.80, "support": 0.60, "oppose": 0.48, "other": 0.80},
     "tune": {"question": 0.95, "support": 0.93, "oppose": 0.90, "other": 0.95},
+    # measured once, before anything was developed against it: 89/71/43/96%
+    "holdout3": {"question": 0.85, "support": 0.68, "oppose": 0.40, "other": 0.92},
 }
 
 
@@ -47,7 +49,7 @@ def test_the_labelled_set_is_large_balanced_and_split():
     assert all(r["against"] or r["for"] for r in rows)  # each reply has its campaign's context
 
 
-@pytest.mark.parametrize("split", ["holdout2", "tune"])
+@pytest.mark.parametrize("split", ["holdout2", "holdout3", "tune"])
 def test_accuracy_per_kind_on_the_labelled_replies(split):
     rows = [r for r in _rows() if r["split"] == split]
     right, total = Counter(), Counter()
