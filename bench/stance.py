@@ -1,5 +1,6 @@
-"""Stance classifier (``content.stance``) on the labelled replies, next to a baseline measured in
-the same run: accuracy (recall) and precision per kind, and the confusion matrix, for the part the
+"""Stance classifiers on the labelled replies — the hand-written rules (``content.stance``) and
+the learned lexicon with the rules' strong questions in front (``content.stance_learned``) —
+next to a baseline measured in the same run: accuracy (recall) and precision per kind, and the confusion matrix, for the part the
 rules were tuned on and for the held-out part (``tests/content/data/stance_labelled.md`` says how
 it was written and kept apart); then throughput in replies per second.
 
@@ -19,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from content.sentiment import score
-from content.stance import KINDS, Stance, Targets, classify
+from content.stance import KINDS, Stance, Targets, classify, classify_by_rules
 
 #: the parts of the labelled set, in the order they are shown: ``tune`` (rules are changed only for
 #: its failures) and held-out parts (``holdout2``: written after the first held-out part had been
@@ -61,26 +62,34 @@ class Figures:
         return sum(g == p for g, p in self.pairs) / len(self.pairs)
 
 
-def show(title: str, ours: Figures, base: Figures) -> None:
-    print(f"\n== {title} ({len(ours.pairs)} replies)")
-    print(f"{'kind':10} {'n':>4}  {'stance recall':>13} {'precision':>9}   {'baseline recall':>15} {'precision':>9}")
+CLASSIFIERS = {
+    "learned (default)": lambda text, tg: classify(text, tg).kind,
+    "rules alone": lambda text, tg: classify_by_rules(text, tg).kind,
+    "baseline": lambda text, tg: sentiment_as_stance(text),
+}
+
+
+def show(title: str, figures: dict[str, Figures]) -> None:
+    n_all = len(next(iter(figures.values())).pairs)
+    print(f"\n== {title} ({n_all} replies): recall / precision per kind")
+    print(f"{'kind':10} {'n':>4}" + "".join(f"  {name:>17}" for name in figures))
     for kind in KINDS:
-        n = sum(1 for g, _ in ours.pairs if g == kind)
-        print(f"{kind:10} {n:4}  {ours.recall(kind):13.0%} {ours.precision(kind):9.0%}   "
-              f"{base.recall(kind):15.0%} {base.precision(kind):9.0%}")
-    print(f"{'all':10} {len(ours.pairs):4}  {ours.accuracy():13.0%} {'':9}   {base.accuracy():15.0%}")
-    for name, fig in (("stance", ours), ("baseline", base)):
+        n = sum(1 for g, _ in next(iter(figures.values())).pairs if g == kind)
+        print(f"{kind:10} {n:4}" + "".join(f"  {fig.recall(kind):8.0%} /{fig.precision(kind):6.0%}"
+                                          for fig in figures.values()))
+    print(f"{'all':10} {n_all:4}" + "".join(f"  {fig.accuracy():8.0%}        " for fig in figures.values()))
+    for name, fig in figures.items():
         print(f"\n{name}: rows labelled, columns predicted")
         print(f"{'':10}" + "".join(f"{k:>10}" for k in KINDS))
         for gold in KINDS:
             print(f"{gold:10}" + "".join(f"{fig.matrix[(gold, got)]:10}" for got in KINDS))
 
 
-def evaluate(rows: list[dict[str, str]]) -> tuple[Figures, Figures, list[tuple[dict[str, str], Stance]]]:
+def evaluate(rows: list[dict[str, str]]) -> tuple[dict[str, Figures], list[tuple[dict[str, str], Stance]]]:
     verdicts = [(row, classify(row["text"], targets(row))) for row in rows]
-    ours = Figures([(row["kind"], v.kind) for row, v in verdicts])
-    base = Figures([(row["kind"], sentiment_as_stance(row["text"])) for row in rows])
-    return ours, base, verdicts
+    figures = {name: Figures([(row["kind"], fn(row["text"], targets(row))) for row in rows])
+               for name, fn in CLASSIFIERS.items()}
+    return figures, verdicts
 
 
 def main() -> None:
@@ -95,18 +104,16 @@ def main() -> None:
     rows = load()
     for split in [s for s in args.parts if any(r["split"] == s for r in rows)]:
         part = [r for r in rows if r["split"] == split]
-        ours, base, verdicts = evaluate(part)
-        show(split, ours, base)
+        figures, verdicts = evaluate(part)
+        show(split, figures)
         if args.errors == split:
             wrong = [(r, v) for r, v in verdicts if v.kind != r["kind"]]
             print(f"\n{split}: {len(wrong)} wrong")
             for r, v in wrong:
                 print(f"  {r['kind']} → {v.kind}: {r['text']!r} ({v.reason})")
     texts = [(r["text"], targets(r)) for r in rows]
-    classify("warm up", Targets())
-    score("warm up")
-    for name, fn in (("stance classify", lambda t, g: classify(t, g)), ("baseline (sentiment)",
-                                                                       lambda t, g: sentiment_as_stance(t))):
+    for name, fn in CLASSIFIERS.items():
+        fn("warm up", Targets())
         start = time.perf_counter()
         for _ in range(args.repeat):
             for text, tg in texts:

@@ -1,5 +1,7 @@
 """Stance toward the campaign (issue 12, item 3): question / support / oppose / other with the rule
-that decided, on the labelled replies (held-out part never tuned on) and rule by rule."""
+or the learned features that decided, on the labelled replies (held-out parts never tuned on),
+the default classifier (a strong question by the rules, else the learned lexicon), the rules
+alone rule by rule, and the learned lexicon's weights (well formed, reproduced by retraining)."""
 from __future__ import annotations
 
 import csv
@@ -10,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from content.stance import KINDS, Stance, Targets, classify, names_something
+from content import stance_learned
+from content.stance import KINDS, Stance, Targets, classify, classify_by_rules, names_something
 
 DATA = Path(__file__).resolve().parent / "data" / "stance_labelled.csv"
+ROOT = Path(__file__).resolve().parents[2]
 TAPERA = Targets(("Tapera", "potongan upah"), ("upah layak",))
 CIPTAKER = Targets(("omnibus law", "Cipta Kerja"), ())
 OUTSOURCING = Targets(("outsourcing", "alih daya", "kontrak"), ("pekerja tetap",))
@@ -22,14 +26,20 @@ PHK = Targets(("PHK sepihak",), ("pesangon",))
 
 #: replies per kind in each part of the labelled set
 SPLIT_SIZES = {"tune": 135, "holdout2": 35, "holdout3": 28}
-#: per-kind share right, a little under what bench/stance.py measured (holdout2: question 83%,
-#: support 63%, oppose 51%, other 83% — under the 85% goal; tune: 99/96/93/100%): a regression fails
+#: per-kind share right, a little under what bench/stance.py measured: a regression fails.
+#: The default (learned lexicon behind the rules' strong questions; trained on tune, so tune is
+#: only its fit): holdout2 94/83/66/97%, holdout3 93/71/68/100%. The rules alone: holdout2
+#: 83/63/51/83%, holdout3 89/71/43/96% (measured once, before any learned component was tried),
+#: tune 99/96/93/100%. Both are under the 85% goal for support and oppose on the held-out parts.
 FLOORS = {
-    "holdout2": {"question": 0.80, "support": 0.60, "oppose": 0.48, "other": 0.80},
-    "tune": {"question": 0.95, "support": 0.93, "oppose": 0.90, "other": 0.95},
-    # measured once, before anything was developed against it: 89/71/43/96%
-    "holdout3": {"question": 0.85, "support": 0.68, "oppose": 0.40, "other": 0.92},
+    ("default", "holdout2"): {"question": 0.90, "support": 0.80, "oppose": 0.62, "other": 0.94},
+    ("default", "holdout3"): {"question": 0.89, "support": 0.67, "oppose": 0.64, "other": 0.96},
+    ("default", "tune"): {"question": 0.98, "support": 0.98, "oppose": 0.98, "other": 0.98},
+    ("rules", "holdout2"): {"question": 0.80, "support": 0.60, "oppose": 0.48, "other": 0.80},
+    ("rules", "holdout3"): {"question": 0.85, "support": 0.68, "oppose": 0.40, "other": 0.92},
+    ("rules", "tune"): {"question": 0.95, "support": 0.93, "oppose": 0.90, "other": 0.95},
 }
+CLASSIFIERS = {"default": classify, "rules": classify_by_rules}
 
 
 def _rows() -> list[dict[str, str]]:
@@ -49,15 +59,15 @@ def test_the_labelled_set_is_large_balanced_and_split():
     assert all(r["against"] or r["for"] for r in rows)  # each reply has its campaign's context
 
 
-@pytest.mark.parametrize("split", ["holdout2", "holdout3", "tune"])
-def test_accuracy_per_kind_on_the_labelled_replies(split):
+@pytest.mark.parametrize("classifier, split", sorted(FLOORS))
+def test_accuracy_per_kind_on_the_labelled_replies(classifier, split):
     rows = [r for r in _rows() if r["split"] == split]
     right, total = Counter(), Counter()
     for row in rows:
         total[row["kind"]] += 1
-        right[row["kind"]] += classify(row["text"], _targets(row)).kind == row["kind"]
+        right[row["kind"]] += CLASSIFIERS[classifier](row["text"], _targets(row)).kind == row["kind"]
     shares = {kind: right[kind] / total[kind] for kind in KINDS}
-    assert all(shares[kind] >= FLOORS[split][kind] for kind in KINDS), shares
+    assert all(shares[kind] >= FLOORS[(classifier, split)][kind] for kind in KINDS), shares
 
 
 @pytest.mark.parametrize("text, targets, expected", [
@@ -160,29 +170,83 @@ def test_accuracy_per_kind_on_the_labelled_replies(split):
     ("", TAPERA, Stance("other", "other: no question, no stance toward the campaign")),
 ])
 def test_rules_and_their_reasons(text, targets, expected):
-    assert classify(text, targets) == expected
+    assert classify_by_rules(text, targets) == expected
 
 
 def test_the_campaign_targets_turn_the_same_words_around():
     text = "Tapera bagus kok"
-    assert classify(text, Targets()).kind == "other"  # praise of something the campaign never named
-    assert classify(text, Targets(against=("Tapera",))).kind == "oppose"
-    assert classify(text, Targets(for_=("Tapera",))).kind == "support"
-    assert classify(text).kind == "other"
+    for fn in (classify, classify_by_rules):
+        assert fn(text, Targets()).kind == "other"  # praise of something the campaign never named
+        assert fn(text, Targets(against=("Tapera",))).kind == "oppose"
+        assert fn(text).kind == "other"
+    assert classify_by_rules(text, Targets(for_=("Tapera",))).kind == "support"
+    # the learned lexicon saw few replies praising what a campaign is for: the praise alone does
+    # not outweigh its prior, though it no longer reads as opposition
+    assert classify(text, Targets(for_=("Tapera",))).kind == "other"
 
 
 def test_multi_word_targets_acronyms_and_common_words():
     # "Ciptaker" names "Cipta Kerja"; "omnibus" alone names "omnibus law" ("law" is an everyday word)
-    assert classify("Tolak ciptaker", CIPTAKER).reason == 'support: "tolak" at "Cipta Kerja" (what the campaign opposes)'
-    assert classify("Cabut omnibus sekarang", CIPTAKER).reason == \
+    assert classify_by_rules("Tolak ciptaker", CIPTAKER).reason == \
+        'support: "tolak" at "Cipta Kerja" (what the campaign opposes)'
+    assert classify_by_rules("Cabut omnibus sekarang", CIPTAKER).reason == \
         'support: "cabut" at "omnibus law" (what the campaign opposes)'
     # "upah" alone does not name "upah layak": praise of "upah" is no stance
-    assert classify("upahnya lumayan", Targets(for_=("upah layak",))).kind == "other"
+    assert classify_by_rules("upahnya lumayan", Targets(for_=("upah layak",))).kind == "other"
+    assert "w:@against" in stance_learned.features("Tolak ciptaker", CIPTAKER)
+    assert "w:@against" not in stance_learned.features("upahnya lumayan", Targets(for_=("upah layak",)))
+
+
+@pytest.mark.parametrize("text, targets, expected", [
+    # a strong question is the rules' (rule 1), with their reason
+    ("Aksinya kumpul di mana?", TAPERA,
+     Stance("question", 'question: question word "mana" ending its clause, "?", asks for "aksinya"')),
+    ("mau tanya, kalo udah punya rumah tetep kena potongan tapera ga", TAPERA,
+     Stance("question", 'question: asking phrase "mau tanya", question word "… tidak" ending its clause')),
+    # the rest is the learned lexicon's, with the features that moved it most and their weights
+    ("gak setuju sama pemerintah, upah udah kecil malah dipotong lagi", TAPERA,
+     Stance("support", "support: learned: cue hardship +0.6, '@against' +0.5, names adversary +0.4")),
+    ("demo mulu, bikin macet", TAPERA,
+     Stance("oppose", "oppose: learned: cue attack +1.3, names action +0.4, letters 'emo$' +0.4")),
+    ("serikat cuma cari duit", TAPERA,
+     Stance("oppose", "oppose: learned: cue attack +1.3, names union +0.5, '^serikat' +0.2")),
+    ("Tolakkkkkkk Tapera!!", TAPERA,  # stretched letters count once
+     Stance("support", "support: learned: '@against' +0.5, cue reject +0.4, letters '^tol' +0.2")),
+    ("oke, kalau hujan tetap jalan?", TAPERA,
+     Stance("question", "question: learned: '?' +0.9, 'kalau' +0.2, letters 'alau' +0.2")),
+    ("nyimak", TAPERA,
+     Stance("other", "other: learned: letters 'imak' +0.1, letters 'mak$' +0.1, letters 'nyim' +0.1")),
+    ("zzz", TAPERA, Stance("other", "other: learned: the prior")),  # no known feature: the prior
+])
+def test_the_default_classifier_and_its_reasons(text, targets, expected):
+    assert classify(text, targets) == expected
+
+
+def test_the_weights_file_is_well_formed_and_small():
+    path = ROOT / "content" / "data" / stance_learned.WEIGHTS
+    assert path.stat().st_size < 200_000
+    weights = stance_learned.model().weights
+    assert len(weights) > 100 and stance_learned.BIAS in weights
+    groups = {f.partition(":")[0] for f in weights if f != stance_learned.BIAS}
+    assert groups == set(stance_learned.GROUPS)
+    assert all(len(w) == len(KINDS) and all(abs(v) < 10 for v in w) for w in weights.values())
+    with pytest.raises(ValueError, match=r"stance_weights.tsv:2: expected a new feature and 4 weights"):
+        stance_learned.parse("bias\t0\t0\t0\t0\nw:x\t1\t2\n")
+    with pytest.raises(ValueError, match="no 'bias' row"):
+        stance_learned.parse("w:x\t1\t2\t3\t4\n")
+
+
+def test_retraining_on_tune_reproduces_the_shipped_weights(tmp_path):
+    out = tmp_path / "weights.tsv"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "train_stance.py"), "write", "--out", str(out)],
+                   check=True, capture_output=True, cwd=ROOT)
+    assert out.read_bytes() == (ROOT / "content" / "data" / stance_learned.WEIGHTS).read_bytes()
 
 
 def test_hostile_input_is_classified_without_error():
     for text in ("?" * 10_000, "\x00\u202e" * 50, "🔥" * 500, "a" * 100_000, "di-" * 30, "? ? ?"):
         assert classify(text, TAPERA).kind in KINDS
+        assert classify_by_rules(text, TAPERA).kind in KINDS
 
 
 def test_names_something():

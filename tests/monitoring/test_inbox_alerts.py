@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from campaigner.models import Alert, Reply
 from tests.engine.conftest import alerts, deliveries
 
-OPPOSE = ["demo mulu, bikin macet", "serikat cuma cari duit", "Tapera bagus kok", "hoax", "kerja aja yg bener",
+OPPOSE = ["demo mulu, bikin macet", "serikat cuma cari duit", "Tapera bagus kok", "hoax, demo bayaran", "kerja aja yg bener",
           "demo ditunggangi", "serikat cari panggung", "Tapera bagus buat rakyat"]
 
 

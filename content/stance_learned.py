@@ -1,0 +1,194 @@
+"""A learned lexicon for stance: a small logistic regression over a reply's words and what the
+rules (``content.stance``) find in it, trained on the labelled replies' ``tune`` part by
+``tools/train_stance.py`` (plain Python, deterministic) and shipped as a weights table in
+``content/data/stance_weights.tsv``. Scoring is the standard library: a sum of weights per kind.
+
+Features of a reply (``features``), each present or not:
+
+- ``w:`` a normalised word (``content.sentiment.normalise``: slang, emoji as themselves; a letter
+  repeated in a row counts once), with a campaign target named in the reply written
+  ``@against``/``@for``, and ``?`` for a clause asked with a question mark;
+- ``b:`` two words in a row within a clause (``^`` opens the clause);
+- ``c:`` four letters in a row within a word (``<`` and ``>`` mark its ends), so that "dipotong",
+  "potongan" and "motong" share something;
+- ``e:``/``k:`` a thing the stance lexicon names (the union, the action, government/employers,
+  workers) and a cue it lists (reject, attack, nuisance, …), by class;
+- for development only (``tools/train_stance.py`` compares them; cross-validation rates them
+  too well, since the rules were written on the same replies, and on replies those rules had not
+  seen they add nothing): ``v:`` each of the rules' stance votes, side and what it is aimed at;
+  ``q:`` the rules' question evidence; ``r:`` the rules' verdict; ``e:none``/``k:none`` (group
+  ``n``) when the reply names nothing or has no cue.
+
+``classify`` keeps one rule in front of the model: a strong question (``content.stance``'s
+question evidence of ``STRONG_QUESTION`` or more: an asking phrase, a question word ending its
+clause, …) is a question, as the rules say; everything else is the model's. Cross-validation on
+``tune`` chose that combination (see ``tools/train_stance.py``).
+
+Only features seen in at least two tune replies have weights; a weight's size says how much its
+feature moves a reply toward a kind, so ``Stance.reason`` lists the features that moved it most.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from types import ModuleType
+from typing import NamedTuple
+
+from content import stance as rules
+from content.stance import KINDS, Stance, Targets
+
+WEIGHTS = "stance_weights.tsv"
+#: stretched letters count once in a feature ("tolakkk", "tolak"); consistently so in training
+_RUNS = re.compile(r"([^\W\d_])\1+")
+#: the feature groups the shipped weights use (``tools/train_stance.py`` chose them)
+GROUPS = frozenset("w b c e k".split())
+BIAS = "bias"
+
+
+def features(text: str, targets: Targets | None = None, groups: Iterable[str] = GROUPS,
+             module: ModuleType = rules) -> set[str]:
+    """The features of a reply toward a campaign with ``targets``; ``module`` is the rules'
+    module (training may compute them with another version of the rules)."""
+    want = frozenset(groups)
+    clauses = module._clauses(text or "")
+    declared = module._targets(targets or Targets())
+    out: set[str] = set()
+    cued = named = False
+    for clause in clauses:
+        toks = [_RUNS.sub(r"\1", t) for t in clause.toks]
+        for pos, side, _label, _strength in module._find_targets(clause.toks, declared):
+            toks[pos] = f"@{side}"
+            named = True
+        if clause.asked:
+            toks.append("?")
+        if "w" in want:
+            out.update(f"w:{t}" for t in toks)
+        if "c" in want:
+            out.update(f"c:{g}" for t in toks if t[0].isalpha() for g in _grams(f"<{t}>"))
+        if "b" in want:
+            out.update(f"b:{a}_{b}" for a, b in zip(["^", *toks], toks))
+        if want & {"e", "k"}:
+            cues, entities = module._cues(list(clause.toks))
+            named = named or bool(entities)
+            cued = cued or any(cls != "causative" for _, _, cls, _ in cues)
+            if "e" in want:
+                out.update(f"e:{cls}" for _, cls, _ in entities)
+            if "k" in want:
+                out.update(f"k:{cls}" for _, _, cls, _ in cues if cls != "causative")
+    if "n" in want and not named:
+        out.add("e:none")
+    if "n" in want and not cued:
+        out.add("k:none")
+    if "v" in want:
+        for vote in module._stance(clauses, declared):
+            entity = vote.why.rpartition("(")[2].rstrip(")") if vote.why.endswith(")") else "nothing"
+            out.add(f"v:{vote.side}:{entity}")
+    if "q" in want:
+        score, _ = module._question(clauses)
+        if score >= module.STRONG_QUESTION:
+            out.add("q:strong")
+        elif score > 0:
+            out.add("q:weak")
+        if "?" in (text or ""):
+            out.add("q:mark")
+    if "r" in want:
+        by_rules = getattr(module, "classify_by_rules", module.classify)  # older rules: one classify
+        out.add(f"r:{by_rules(text, targets).kind}")
+    return out
+
+
+def _grams(word: str, n: int = 4) -> list[str]:
+    return [word[i:i + n] for i in range(max(1, len(word) - n + 1))]
+
+
+class Model(NamedTuple):
+    """Per feature, one weight per kind (in ``KINDS`` order); ``BIAS`` is every reply's."""
+
+    weights: dict[str, tuple[float, ...]]
+
+    def scores(self, feats: Iterable[str]) -> list[float]:
+        total = list(self.weights.get(BIAS, (0.0,) * len(KINDS)))
+        for f in feats:
+            w = self.weights.get(f)
+            if w is not None:
+                for k in range(len(KINDS)):
+                    total[k] += w[k]
+        return total
+
+    def explain(self, feats: Iterable[str], kind: str, n: int = 3) -> list[tuple[str, float]]:
+        """The features that moved a reply most toward ``kind`` (weight for it minus the mean
+        of the kinds), largest first."""
+        k = KINDS.index(kind)
+        out = []
+        for f in feats:
+            w = self.weights.get(f)
+            if w is not None:
+                out.append((f, w[k] - sum(w) / len(w)))
+        out.sort(key=lambda p: (-p[1], p[0]))
+        return [p for p in out[:n] if p[1] > 0]
+
+
+def parse(text: str) -> Model:
+    """A weights table: ``feature<TAB>question<TAB>support<TAB>oppose<TAB>other`` per line."""
+    weights: dict[str, tuple[float, ...]] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line or line.startswith("#"):
+            continue
+        cells = line.split("\t")
+        if cells == ["feature", *KINDS]:
+            continue
+        try:
+            if len(cells) != len(KINDS) + 1 or cells[0] in weights:
+                raise ValueError
+            weights[cells[0]] = tuple(float(c) for c in cells[1:])
+        except ValueError:
+            raise ValueError(f"{WEIGHTS}:{n}: expected a new feature and {len(KINDS)} weights, got {line!r}") from None
+    if BIAS not in weights:
+        raise ValueError(f"{WEIGHTS}: no {BIAS!r} row")
+    return Model(weights)
+
+
+@functools.cache
+def model() -> Model:
+    from importlib import resources
+
+    return parse(resources.files("content").joinpath("data", WEIGHTS).read_text(encoding="utf-8"))
+
+
+def _name(feature: str) -> str:
+    group, _, rest = feature.partition(":")
+    if group == "w":
+        return repr(rest)
+    if group == "b":
+        return repr(rest.replace("_", " ").replace("^ ", "^"))
+    if group == "r":
+        return f"rules say {rest}"
+    if group == "v":
+        side, _, entity = rest.partition(":")
+        return f"rules: {side} vote at {entity}"
+    if group == "c":
+        return f"letters {rest.replace('<', '^').replace('>', '$')!r}"
+    return {"q:strong": "rules: strong question", "q:weak": "rules: weak question", "q:mark": '"?"'}.get(
+        feature, f"{ {'e': 'names', 'k': 'cue'}.get(group, group)} {rest}")
+
+
+def classify(text: str, targets: Targets | None = None) -> Stance:
+    """The kind of a reply toward a campaign with ``targets``: a strong question by the rules,
+    else the learned model's kind, with the features that moved it most."""
+    score, asked = rules._question(rules._clauses(text or ""))
+    if score >= rules.STRONG_QUESTION:
+        return Stance("question", "question: " + ", ".join(asked))
+    return learned(text, targets)
+
+
+def learned(text: str, targets: Targets | None = None, m: Model | None = None) -> Stance:
+    """The learned model's kind alone and the features that moved it most."""
+    m = m or model()
+    feats = features(text, targets)
+    scores = m.scores(feats)
+    best = max(range(len(KINDS)), key=lambda k: (scores[k], -k))
+    kind = KINDS[best]
+    top = m.explain(feats, kind)
+    why = ", ".join(f"{_name(f)} {w:+.1f}" for f, w in top) or "the prior"
+    return Stance(kind, f"{kind}: learned: {why}")
