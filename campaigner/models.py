@@ -471,7 +471,8 @@ class MetricSnapshot(Base):
     """Engagement of one delivery at one moment; history is kept, never overwritten."""
 
     __tablename__ = "metric_snapshots"
-    __table_args__ = (Index("ix_metric_snapshots_delivery_time", "delivery_id", "collected_at"),)
+    #: (with id: the latest snapshot is ``ORDER BY collected_at DESC, id DESC LIMIT 1``, read off the index)
+    __table_args__ = (Index("ix_metric_snapshots_delivery_time_id", "delivery_id", "collected_at", "id"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
