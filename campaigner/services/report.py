@@ -52,7 +52,7 @@ What is counted, and how (the choices the report documents):
   out; the platforms are never added up, as each counts a different public.
 
 Speed: the latest snapshot of each delivery is picked in SQL, in the same statement, by an
-``ORDER BY collected_at DESC, id DESC LIMIT 1`` per delivery on the (delivery_id, collected_at)
+``ORDER BY collected_at DESC, id DESC LIMIT 1`` per delivery on the (delivery_id, collected_at, id)
 index — a ``LATERAL`` join on PostgreSQL, a correlated sub-select on SQLite — never one query per
 delivery. The week's own deliveries are read one by one (for top posts, hashtags and the CSV/JSON
 lines, as plain Core rows) and its totals per campaign and account added up from them; the week
@@ -261,17 +261,6 @@ def totals_of(lines: "Iterable[DeliveryLine]") -> Totals:
     return t
 
 
-def interactions_of(values: dict[str, int | None]) -> int | None:
-    """likes + reposts + replies + quotes, the known ones; None when none is known."""
-    total, known = 0, False
-    for m in INTERACTIONS:
-        v = values.get(m)
-        if v is not None:
-            total += v
-            known = True
-    return total if known else None
-
-
 @dataclass
 class Period:
     """Published and failed counts and engagement totals of a group in one week."""
@@ -319,6 +308,7 @@ class DeliveryLine:
     error: str | None = None
     #: its latest snapshot says the platform no longer has it (``gone``, or taken down: ``deleted``)
     missing: bool = False
+    #: the ids behind ``account`` and ``campaign`` (the week's totals are added up by them)
     account_id: int = 0
     campaign_id: int | None = None
     #: from ``values``, worked out once
@@ -329,7 +319,7 @@ class DeliveryLine:
     late: timedelta | None = field(init=False)
 
     def __post_init__(self) -> None:
-        # (written out, not through interactions_of: a week can have 50,000 lines)
+        # (written out, attribute by attribute: a week can have 50,000 lines)
         published = self.published_at
         self.late = None if published is None else max(published - self.due_at, _NO_TIME)
         self.measured = measured = self.snapshot_at is not None and not self.missing
@@ -544,7 +534,7 @@ def _published(dialect: str, start: datetime, end: datetime, campaign_id: int | 
     ``snap_id, collected_at, missing`` and the metrics (all NULL when there is no snapshot).
 
     The latest snapshot is found by one ``ORDER BY collected_at DESC, id DESC LIMIT 1`` per
-    delivery on the (delivery_id, collected_at) index: a ``LATERAL`` join on PostgreSQL (whose
+    delivery on the (delivery_id, collected_at, id) index: a ``LATERAL`` join on PostgreSQL (whose
     planner otherwise hashes the whole snapshot table), a correlated sub-select then a rowid
     lookup on SQLite (which has no LATERAL)."""
     where = [_published_in(start, end), _NOT_ANSWER]
