@@ -3,6 +3,7 @@ snapshots, on SQLite and (when reachable) PostgreSQL.
 
 Run: python bench/report.py [--deliveries 50000] [--snapshots 100000,250000,500000,1000000]
                             [--weeks 12] [--pg URL] [--only sqlite|pg] [--no-alternatives]
+                            [--runs 3] [--cases spread,week]
 
 The deliveries are spread over ``--weeks`` weeks ending with the reported week (2026-W47), over
 20 accounts on five platforms and four campaigns, with replies, a few failures and some posts gone
@@ -21,7 +22,18 @@ Figures at each step, next to baselines measured in the same run on the same dat
 - **build** — ``campaigner.services.report.build_weekly`` (median of 3), the goal: < 2 s; and
   **cpu**, this process's CPU time for it (on SQLite that includes the database's own work; a
   much larger wall time than CPU time means the machine was busy with something else).
-- **render** — each format from the built report (HTML draws 4 charts with matplotlib).
+- **render** — each format from the built report (HTML draws 4 SVG charts with pygal).
+
+Then **the whole command**, as a user runs it: ``campaigner report weekly --week 2026-W47 --format
+html --out FILE`` as a new process (median of ``--runs``), its wall time and its CPU time (user +
+system: on a busy machine the wall time also counts the wait for a core), for two databases on
+each backend: *spread* (the deliveries over ``--weeks`` weeks with the largest snapshot count: the
+1,000,000-snapshot case) and *one week* (all the deliveries in the reported week, with as many
+snapshots). Next to it, measured in the same run and in turn with the command (so both meet the
+same load): Python's start-up with the imports the command needs (``campaigner.cli.main``, the
+report's service and HTML renderer, pygal), which no report can go below, and the raw SQL
+baseline above; and the figures of the issue before this work
+(matplotlib PNG charts) for context. The goal: ≤ 2 s for both cases on both backends.
 
 The report's overall totals are checked against the baseline's at every step (a fast but wrong
 report cannot pass unnoticed); timings are printed, never asserted.
@@ -32,7 +44,9 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -248,26 +262,27 @@ def baseline(engine, sql: str) -> tuple[float, dict]:
 
 
 # --- one backend ----------------------------------------------------------------------------------
-def run(label: str, url: str, args, out) -> None:
+def run(label: str, url: str, args, out, *, case: str, weeks: int, steps: list[int], alternatives: bool) -> dict:
+    """One database: the report's data part at each snapshot step, then the whole command."""
     rng = random.Random(47)
     engine = make_engine(url)
     upgrade(engine)
     t = time.perf_counter()
-    published = seed(engine, args.deliveries, args.weeks, rng)
+    published = seed(engine, args.deliveries, weeks, rng)
     seeded = time.perf_counter() - t
     app = App(resolve({"database_url": url, "timezone": ZONE}), now=lambda: NOW)
-    print(f"\n== {label}: {args.deliveries:,} deliveries over {args.weeks} weeks "
+    print(f"\n== {label}, {case}: {args.deliveries:,} deliveries over {weeks} week{'s' if weeks > 1 else ''} "
           f"({len(published):,} published), seeded in {seeded:.1f} s", file=out)
     used = USED[engine.dialect.name]
     names = [used] + ([n for n in BASELINES if n != used and not (n == "LATERAL" and engine.dialect.name == "sqlite")]
-                      if args.alternatives else [])
+                      if alternatives else [])
     header = (f"{'snapshots':>10} {'insert s':>8} | " + " ".join(f"{n:>10}" for n in names) + " | "
               f"{'build':>6} {'cpu':>6} {'÷used':>5} | " + " ".join(f"{f:>8}" for f in FORMATS))
     print(f"(raw SQL columns: the baseline statement written {len(names)} ways; '{used}' is how the report's "
           "own queries pick the latest snapshot here)", file=out)
     print(header, file=out)
     per, next_id, total = 0, 0, 0
-    for target in args.snapshots:
+    for target in steps:
         want = max(per, round(target / len(published)))
         t = time.perf_counter()
         next_id = add_snapshots(engine, published, per, want, next_id, rng)
@@ -314,6 +329,61 @@ def run(label: str, url: str, args, out) -> None:
           file=out)
     app.close()
     engine.dispose()
+    wall, cpu, start_wall, start_cpu = whole_command(url, args.runs)
+    print(f"whole command (report weekly --format html, a new process, median of {args.runs}): "
+          f"{wall:.2f} s wall, {cpu:.2f} s CPU; start-up and imports alone: {start_wall:.2f} s wall, "
+          f"{start_cpu:.2f} s CPU", file=out)
+    out.flush()
+    return {"backend": label, "case": case, "in_week": report.overall.current.published, "snapshots": total,
+            "raw": raw_t, "build": build, "wall": wall, "cpu": cpu, "start_wall": start_wall, "start_cpu": start_cpu}
+
+
+# --- the whole command, as a new process ---------------------------------------------------------
+COMMAND = ["-m", "campaigner", "report", "weekly", "--week", f"{WEEK[0]}-W{WEEK[1]}", "--format", "html"]
+#: what the command imports before it reads anything: no report can start faster than this
+IMPORTS = ("import campaigner.cli.main, campaigner.cli.report, campaigner.services.report, "
+           "campaigner.report_render.html, pygal")
+#: issue 12's figures before this bench measured the whole command (matplotlib PNG charts)
+BEFORE = {"spread": "3.5 s (2.4 s of it importing matplotlib, 1.5 s saving 4 charts)",
+          "one week": "3.85 s (the data part alone)"}
+
+
+def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def whole_command(url: str, runs: int) -> tuple[float, float, float, float]:
+    """Medians of the command's wall and CPU seconds, and of the start-up baseline's, run in turn
+    (start-up, command, start-up, command…) so both meet the same load on a shared machine."""
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "CAMPAIGNER_DATABASE_URL": url, "CAMPAIGNER_HOME": home, "CAMPAIGNER_TIMEZONE": ZONE}
+        command = [sys.executable, *COMMAND, "--out", str(Path(home) / "report.html")]
+        start = [sys.executable, "-c", IMPORTS]
+        _timed(command, env)  # once to warm the file cache, as a machine that runs it weekly has it
+        timed = [(_timed(start, env), _timed(command, env)) for _ in range(runs)]
+    return (statistics.median(c[0] for _, c in timed), statistics.median(c[1] for _, c in timed),
+            statistics.median(s[0] for s, _ in timed), statistics.median(s[1] for s, _ in timed))
+
+
+def summary(results: list[dict], runs: int, out) -> None:
+    print(f"\n== The whole command: campaigner {' '.join(COMMAND[2:])} --out FILE, a new process "
+          f"(median of {runs}; goal ≤ 2 s)\nbaseline: Python start-up with the command's imports (no database, "
+          "no report), run in turn with the command; raw SQL: the statement above on the same data.\n"
+          "On a busy machine wall times also count the wait for a core: the CPU time and the ratio to the "
+          "start-up are the steadier figures.", file=out)
+    print(f"{'backend':<11} {'case':<9} {'in week':>7} {'snapshots':>10} | {'wall':>5} {'cpu':>5} | "
+          f"{'start-up':>8} {'cpu':>5} {'÷':>4} | {'raw SQL':>7} {'build':>6} | before", file=out)
+    for r in results:
+        print(f"{r['backend']:<11} {r['case']:<9} {r['in_week']:>7,} {r['snapshots']:>10,} | {r['wall']:>5.2f} "
+              f"{r['cpu']:>5.2f} | {r['start_wall']:>8.2f} {r['start_cpu']:>5.2f} {r['wall'] / r['start_wall']:>4.1f} | "
+              f"{r['raw']:>7.3f} {r['build']:>6.3f} | {BEFORE[r['case']]}", file=out)
+    out.flush()
 
 
 def main() -> None:
@@ -327,25 +397,42 @@ def main() -> None:
     p.add_argument("--only", choices=("sqlite", "pg"), help="run one backend only")
     p.add_argument("--no-alternatives", dest="alternatives", action="store_false",
                    help="time only the baseline as the report writes it (the window form takes minutes "
-                        "on SQLite when the whole table is in the week)")
+                        "on SQLite when the whole table is in the week; the one-week case never runs them)")
+    p.add_argument("--runs", type=int, default=3, help="runs of the whole command (the median is shown)")
+    p.add_argument("--cases", default="spread,week",
+                   help="spread: the deliveries over --weeks weeks, each snapshot step; week: all of them in "
+                        "the reported week, the largest snapshot count only")
     args = p.parse_args()
     args.snapshots = [int(x) for x in args.snapshots.split(",")]
+    args.cases = [c.strip() for c in args.cases.split(",")]
     out = sys.stdout
     print("Weekly report, times in seconds. Baseline: one raw SQL statement (latest snapshot before the week's end "
           "of each\ndelivery published in the week, summed per account) through the bare driver, written several "
           "ways;\nbuild = build_weekly, the report's data part (median of 3); then each format's rendering.", file=out)
+    results: list[dict] = []
     with tempfile.TemporaryDirectory() as d:
-        os.environ.setdefault("MPLCONFIGDIR", str(Path(d) / "mpl"))
         os.environ["CAMPAIGNER_CONFIG"] = str(Path(d) / "none.toml")
         Path(d, "none.toml").write_text("")
         if args.only in (None, "sqlite"):
-            run("SQLite", f"sqlite:///{d}/bench.db", args, out)
+            for case, kwargs in cases(args):
+                results.append(run("SQLite", f"sqlite:///{d}/bench-{case.replace(' ', '-')}.db", args, out,
+                                   case=case, **kwargs))
         if args.only in (None, "pg"):
-            postgres(args, out)
+            postgres(args, out, results)
+        summary(results, args.runs, out)
 
 
-def postgres(args, out) -> None:
-    """The same on PostgreSQL, in a schema of its own that is dropped afterwards."""
+def cases(args) -> list[tuple[str, dict]]:
+    out = []
+    if "spread" in args.cases:
+        out.append(("spread", dict(weeks=args.weeks, steps=args.snapshots, alternatives=args.alternatives)))
+    if "week" in args.cases:
+        out.append(("one week", dict(weeks=1, steps=args.snapshots[-1:], alternatives=False)))
+    return out
+
+
+def postgres(args, out, results: list[dict]) -> None:
+    """The same on PostgreSQL, each case in a schema of its own that is dropped afterwards."""
     try:
         admin = make_engine(args.pg)
         with admin.connect() as c:
@@ -353,16 +440,19 @@ def postgres(args, out) -> None:
     except Exception as exc:  # noqa: BLE001 — no server: say so and stop
         print(f"\nPostgreSQL not reachable at {args.pg.split('@')[-1]} ({type(exc).__name__}): skipped", file=out)
         return
-    schema = "bench_report_" + uuid.uuid4().hex[:8]
-    with admin.begin() as c:
-        c.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        sep = "&" if "?" in args.pg else "?"
-        run("PostgreSQL", f"{args.pg}{sep}options=-csearch_path%3D{schema}", args, out)
-    finally:
+    for case, kwargs in cases(args):
+        schema = "bench_report_" + uuid.uuid4().hex[:8]
         with admin.begin() as c:
-            c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+            c.execute(text(f"CREATE SCHEMA {schema}"))
+        try:
+            sep = "&" if "?" in args.pg else "?"
+            results.append(run("PostgreSQL", f"{args.pg}{sep}options=-csearch_path%3D{schema}", args, out, case=case,
+                               **kwargs))
+        finally:
+            with admin.begin() as c:
+                c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
 
 if __name__ == "__main__":
     main()

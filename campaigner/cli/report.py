@@ -42,7 +42,7 @@ def weekly(flags, week, campaign, fmt, lang, dialect, out) -> None:
     platform does not give show as "–" and are left out of totals ("n/a" when no post has them).
     """
     from campaigner.files import is_stream, write_file
-    from campaigner.report_render import render, use_font_cache
+    from campaigner.report_render import render
     from campaigner.services.report import build_weekly, chosen_week
 
     app = flags.app()
@@ -53,8 +53,6 @@ def weekly(flags, week, campaign, fmt, lang, dialect, out) -> None:
     wk = chosen_week(week, app.now(), app.settings.zone) if week else None
     with Progress(_("Building the report")) as bar:
         data = build_weekly(app, week=wk, campaign=campaign, progress=bar)
-    if fmt == "html":
-        use_font_cache(flags.settings().state_dir)
     doc = render(data, fmt, lang, dialect)
     if out is None or str(out) == "-":
         click.echo(doc, nl=False)

@@ -1,34 +1,18 @@
 """Turning a ``WeeklyReport`` into text, Markdown, HTML, CSV or JSON, in English or Indonesian.
 
 ``render(report, "html", "id")`` returns the whole document as a string. Only the HTML format
-imports matplotlib (for its charts), and only when it is called.
+imports pygal (for its SVG charts), and only when it is called.
 """
 from __future__ import annotations
 
 import importlib
-import os
-from pathlib import Path
 
 from campaigner.report_render.i18n import LANGS, Lang
 
 #: format → module (each has ``render(report, lang: Lang) -> str``)
 FORMATS = {"text": "text", "markdown": "markdown", "html": "html", "csv": "csvfile", "json": "jsonfile"}
 
-__all__ = ["FORMATS", "LANGS", "Lang", "render", "use_font_cache"]
-
-
-def use_font_cache(state_dir: Path) -> None:
-    """Keep matplotlib's font cache in campaigner's own (writable) state folder unless told
-    otherwise: a service's home may be read-only, and a rebuilt cache costs seconds per run.
-    Call before the first HTML render."""
-    if os.environ.get("MPLCONFIGDIR"):
-        return
-    folder = state_dir / "matplotlib"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return
-    os.environ["MPLCONFIGDIR"] = str(folder)
+__all__ = ["FORMATS", "LANGS", "Lang", "render"]
 
 
 def render(report, fmt: str = "text", lang: str = "en", dialect: str | None = None) -> str:

@@ -1,6 +1,6 @@
 """The weekly report as ONE self-contained HTML file that reads well on a phone.
 
-Everything is inside the file: CSS inline, charts as ``data:image/png;base64`` images, no script,
+Everything is inside the file: CSS inline, charts as ``data:image/svg+xml;base64`` images, no script,
 no font or image from anywhere else. A Content-Security-Policy (``default-src 'none'``) makes a
 browser refuse any outside request even if one slipped in. Links to the posts themselves are
 ordinary ``<a href>`` links (only ``http(s)`` ones become links). Wide tables scroll sideways

@@ -52,25 +52,31 @@ What is counted, and how (the choices the report documents):
   out; the platforms are never added up, as each counts a different public.
 
 Speed: the latest snapshot of each delivery is picked in SQL, in the same statement, by an
-``ORDER BY collected_at DESC, id DESC LIMIT 1`` per delivery on the (delivery_id, collected_at)
+``ORDER BY collected_at DESC, id DESC LIMIT 1`` per delivery on the (delivery_id, collected_at, id)
 index — a ``LATERAL`` join on PostgreSQL, a correlated sub-select on SQLite — never one query per
-delivery. Totals are ``GROUP BY campaign, account`` in SQL; the 8-week history is grouped in SQL by
+delivery. The week's own deliveries are read one by one (for top posts, hashtags and the CSV/JSON
+lines, as plain Core rows) and its totals per campaign and account added up from them; the week
+before's totals are ``GROUP BY campaign, account`` in SQL; the 8-week history is grouped in SQL by
 account, local weekday and local hour (each account's zone offset, daylight-saving periods
-included, applied in SQL), so Python merges a few hundred rows. Only the week's own deliveries
-(for top posts, hashtags and the CSV/JSON lines) are read one by one. ``bench/report.py``
-measures it on 50,000 deliveries and 1,000,000 snapshots.
+included, applied in SQL), so Python merges a few hundred rows. The cyclic garbage collector is
+paused while the report is built (it found nothing to collect, and took a third of the time on a
+week of 50,000 deliveries). ``bench/report.py`` measures it on 50,000 deliveries and 1,000,000
+snapshots, and the whole ``report weekly --format html`` command.
 """
 from __future__ import annotations
 
+import gc
 import heapq
+import operator
 import re
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, func, or_, select, true
+from sqlalchemy import BigInteger, Integer, and_, case, cast, func, or_, select, text as sql_text, true
 from sqlalchemy.orm import aliased
 
 from campaigner import db
@@ -231,35 +237,30 @@ class Totals:
         return self
 
 
+_METRIC_VALUES = operator.itemgetter(*METRICS)
+
+
 def totals_of(lines: "Iterable[DeliveryLine]") -> Totals:
     """The Totals of the published ones among ``lines`` (for hashtags), metric by metric."""
     pub = [d for d in lines if d.status in ("published", "deleted")]
     measured = [d for d in pub if d.measured]
     t = Totals(posts=len(pub), measured=len(measured), gone=sum(d.gone for d in pub),
                deleted=sum(d.status == "deleted" for d in pub))
-    for m in METRICS:
-        known = [v for d in measured if (v := d.values[m]) is not None]
+    if not measured:
+        return t
+    # one column per metric (C loops, not one Python loop per metric)
+    for m, column in zip(METRICS, zip(*map(_METRIC_VALUES, [d.values for d in measured]))):
+        known = [v for v in column if v is not None]
         t.known[m] = len(known)
         t.sums[m] = sum(known) if known else None
     inter = [d.interactions for d in measured if d.interactions is not None]
     t.interactions_known = len(inter)
     t.interactions = sum(inter) if inter else None
-    pairs = [(d.interactions, d.values["impressions"]) for d in measured
-             if d.interactions is not None and d.values["impressions"] is not None]
+    pairs = [(i, imp) for d in measured if (i := d.interactions) is not None
+             and (imp := d.values["impressions"]) is not None]
     t.rate_interactions = sum([i for i, _ in pairs])
     t.rate_impressions = sum([v for _, v in pairs])
     return t
-
-
-def interactions_of(values: dict[str, int | None]) -> int | None:
-    """likes + reposts + replies + quotes, the known ones; None when none is known."""
-    total, known = 0, False
-    for m in INTERACTIONS:
-        v = values.get(m)
-        if v is not None:
-            total += v
-            known = True
-    return total if known else None
 
 
 @dataclass
@@ -287,7 +288,7 @@ class Breakdown:
     previous: Period
 
 
-@dataclass
+@dataclass(slots=True)
 class DeliveryLine:
     """One delivery published (or failed) in the week, with its latest snapshot."""
 
@@ -309,6 +310,9 @@ class DeliveryLine:
     error: str | None = None
     #: its latest snapshot says the platform no longer has it (``gone``, or taken down: ``deleted``)
     missing: bool = False
+    #: the ids behind ``account`` and ``campaign`` (the week's totals are added up by them)
+    account_id: int = 0
+    campaign_id: int | None = None
     #: from ``values``, worked out once
     measured: bool = field(init=False)
     interactions: int | None = field(init=False)
@@ -317,11 +321,23 @@ class DeliveryLine:
     late: timedelta | None = field(init=False)
 
     def __post_init__(self) -> None:
-        self.late = None if self.published_at is None else max(self.published_at - self.due_at, timedelta(0))
-        self.measured = self.snapshot_at is not None and not self.missing
-        self.interactions = inter = interactions_of(self.values) if self.measured else None
-        imp = self.values.get("impressions")
+        # (written out, attribute by attribute: a week can have 50,000 lines)
+        published = self.published_at
+        self.late = None if published is None else max(published - self.due_at, _NO_TIME)
+        self.measured = measured = self.snapshot_at is not None and not self.missing
+        inter = None
+        values = self.values
+        if measured:
+            likes, reposts, replies, quotes = (values["likes"], values["reposts"], values["replies"],
+                                               values["quotes"])
+            if likes is not None or reposts is not None or replies is not None or quotes is not None:
+                inter = (likes or 0) + (reposts or 0) + (replies or 0) + (quotes or 0)
+        self.interactions = inter
+        imp = values.get("impressions")
         self.engagement_rate = inter / imp if inter is not None and imp else None
+
+
+_NO_TIME = timedelta(0)
 
 
 @dataclass
@@ -520,7 +536,7 @@ def _published(dialect: str, start: datetime, end: datetime, campaign_id: int | 
     ``snap_id, collected_at, missing`` and the metrics (all NULL when there is no snapshot).
 
     The latest snapshot is found by one ``ORDER BY collected_at DESC, id DESC LIMIT 1`` per
-    delivery on the (delivery_id, collected_at) index: a ``LATERAL`` join on PostgreSQL (whose
+    delivery on the (delivery_id, collected_at, id) index: a ``LATERAL`` join on PostgreSQL (whose
     planner otherwise hashes the whole snapshot table), a correlated sub-select then a rowid
     lookup on SQLite (which has no LATERAL)."""
     where = [_published_in(start, end), _NOT_ANSWER]
@@ -655,10 +671,30 @@ def history(session, dialect: str, start: datetime, end: datetime, campaign_id: 
 
 
 # --- building -------------------------------------------------------------------------------------
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused: building a week of 50,000 deliveries makes a few
+    hundred thousand objects (no cycles), and the collector walking them again and again took a
+    third of the time. Whatever cycles arise are collected when it is back on."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def build_weekly(app: App, *, week: str | Week | None = None, campaign: str | None = None,
                  progress: Callable[[int, int], None] | None = None) -> WeeklyReport:
     """Everything the weekly report shows, for ``week`` (``2026-W48``; default: the last full week)
     and optionally one campaign."""
+    with _no_cycle_collection():
+        return _build_weekly(app, week, campaign, progress)
+
+
+def _build_weekly(app: App, week: str | Week | None, campaign: str | None,
+                  progress: Callable[[int, int], None] | None) -> WeeklyReport:
     from campaigner.services.campaigns import get as get_campaign
     from content.hashtags import hashtags_in
 
@@ -680,17 +716,21 @@ def build_weekly(app: App, *, week: str | Week | None = None, campaign: str | No
 
     engine = app.engine
     with db.read(engine) as s:
+        if engine.dialect.name == "postgresql":
+            # index probes and small groups: compiling them (PostgreSQL's JIT, which their cost
+            # estimate on a big week switches on) costs more than it saves
+            s.execute(sql_text("SET LOCAL jit = off"))
         scope = get_campaign(s, campaign) if campaign else None
         cid = scope.id if scope else None
         accounts = {a.id: a for a in s.scalars(select(Account))}
         campaigns = {c.id: c for c in s.scalars(select(Campaign))}
         tick()
         dialect = engine.dialect.name
-        cur = period_totals(s, dialect, wk.start, wk.end, cid)
+        lines = _delivery_lines(s, dialect, wk, cid, accounts, campaigns, hashtags_in)
+        tick()
+        cur = _period_totals_of(lines)
         tick()
         old = period_totals(s, dialect, prev.start, prev.end, cid)
-        tick()
-        lines = _delivery_lines(s, dialect, wk, cid, accounts, campaigns, hashtags_in)
         tick()
         hist_start = week_of(*(wk.first_day - timedelta(weeks=HISTORY_WEEKS - 1)).isocalendar()[:2], ZoneInfo(wk.zone)).start
         # (local Monday 00:00 of the first of the weeks: a clock change in between moves it off
@@ -798,7 +838,7 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
             account=name, platform=platform, due_at=due, published_at=published, failed_at=None, url=url,
             snapshot_at=collected, gone=bool(missing) and not deleted, missing=bool(missing),
             values=dict(zip(METRICS, vals)) if collected is not None and not missing else dict.fromkeys(METRICS),
-            text="", hashtags=[])
+            text="", hashtags=[], account_id=aid, campaign_id=camp)
     fq = (select(Delivery.id, Delivery.post_id, Delivery.account_id, Post.campaign_id, _MOMENT,
                  Delivery.updated_at, Delivery.last_error)
           .join(Post, Post.id == Delivery.post_id)
@@ -811,7 +851,8 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
         lines[did] = DeliveryLine(
             delivery_id=did, post_id=post_id, status="failed", campaign=slug[camp], account=name,
             platform=platform, due_at=due, published_at=None, failed_at=failed_at, url=None, snapshot_at=None,
-            gone=False, values=dict.fromkeys(METRICS), text="", hashtags=[], error=error)
+            gone=False, values=dict.fromkeys(METRICS), text="", hashtags=[], error=error, account_id=aid,
+            campaign_id=camp)
     if lines:
         ids = (select(Delivery.id).join(Post, Post.id == Delivery.post_id)
                .where(or_(_published_in(wk.start, wk.end), _failed_in(wk.start, wk.end)), _NOT_ANSWER))
@@ -822,20 +863,53 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
                                       .where(DeliveryPart.delivery_id.in_(ids))
                                       .order_by(DeliveryPart.delivery_id, DeliveryPart.position)).all():
             texts[did].append(text)
-        tags_of: dict[str, list[str]] = {}  # one post goes out on several accounts: same text, tagged once
-        for did, line in lines.items():
-            parts = texts.get(did, [])
-            line.text = parts[0] if parts else ""
-            seen: dict[str, str] = {}
-            for part in parts:
+        # one post goes out on several accounts: the same text, tagged once; a line of one part (the
+        # usual) shares its text's list of tags (never changed afterwards)
+        tags_of: dict[str, list[str]] = {}
+
+        def tags_in(part: str) -> list[str]:
+            tags = tags_of.get(part)
+            if tags is None:
+                seen: dict[str, str] = {}
                 if "#" in part or "\uff03" in part:  # (most of the cost is the tag pattern: skip when no '#')
-                    tags = tags_of.get(part)
-                    if tags is None:
-                        tags = tags_of[part] = hashtags_in(part)
-                    for tag in tags:
+                    for tag in hashtags_in(part):
                         seen.setdefault(tag.casefold(), tag)
-            line.hashtags = list(seen.values())
+                tags = tags_of[part] = list(seen.values())
+            return tags
+
+        for did, line in lines.items():
+            parts = texts.get(did)
+            if not parts:
+                continue
+            line.text = parts[0]
+            if len(parts) == 1:
+                line.hashtags = tags_in(parts[0])
+            else:
+                merged: dict[str, str] = {}
+                for part in parts:
+                    for tag in tags_in(part):
+                        merged.setdefault(tag.casefold(), tag)
+                line.hashtags = list(merged.values())
     return list(lines.values())
+
+
+def _period_totals_of(lines: list[DeliveryLine]) -> dict[tuple[int | None, int], Period]:
+    """What ``period_totals`` gives for the week, from its delivery lines (already read with their
+    latest snapshots) instead of asking the database a second time."""
+    groups: dict[tuple[int | None, int], list[DeliveryLine]] = defaultdict(list)
+    failed: Counter[tuple[int | None, int]] = Counter()
+    for d in lines:
+        if d.status == "failed":
+            failed[d.campaign_id, d.account_id] += 1
+        else:
+            groups[d.campaign_id, d.account_id].append(d)
+    out: dict[tuple[int | None, int], Period] = {}
+    for key, group in groups.items():
+        t = totals_of(group)
+        out[key] = Period(published=t.posts, totals=t)
+    for key, n in failed.items():
+        out.setdefault(key, Period()).failed = n
+    return out
 
 
 def _top(lines: list[DeliveryLine], n: int) -> list[DeliveryLine]:
@@ -846,15 +920,23 @@ def _top(lines: list[DeliveryLine], n: int) -> list[DeliveryLine]:
 
 
 def _tag_totals(lines: list[DeliveryLine], spelled: dict[str, Counter]) -> dict[str, Totals]:
-    """Hashtag (case-folded) → Totals of the published lines carrying it; counts each spelling."""
-    carrying: dict[str, list[DeliveryLine]] = defaultdict(list)
+    """Hashtag (case-folded) → Totals of the published lines carrying it; counts each spelling.
+
+    Lines are grouped by the tags they carry first (a post goes out on several accounts with the
+    same text, and posts of a campaign share their tags): each line is added up once, in its
+    group, and each tag adds up the Totals of the groups that carry it."""
+    by_tags: dict[tuple[str, ...], list[DeliveryLine]] = defaultdict(list)
     for d in lines:
-        if d.status != "failed":
-            for tag in d.hashtags:
-                key = tag.casefold()
-                carrying[key].append(d)
-                spelled[key][tag] += 1
-    return {key: totals_of(group) for key, group in carrying.items()}
+        if d.status != "failed" and d.hashtags:
+            by_tags[tuple(d.hashtags)].append(d)
+    out: dict[str, Totals] = {}
+    for tags, group in by_tags.items():
+        group_totals = totals_of(group)
+        for tag in tags:
+            key = tag.casefold()
+            spelled[key][tag] += len(group)
+            out.setdefault(key, Totals()).add(group_totals)
+    return out
 
 
 def _hashtag_stats(parts: list[dict[str, Totals]], spelled: dict[str, Counter],

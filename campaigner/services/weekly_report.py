@@ -108,11 +108,9 @@ class Outcome:
 
 
 def _documents(app: App, week: Week, formats: tuple[str, ...]) -> tuple[WeeklyReport, dict[str, str]]:
-    from campaigner.report_render import render, use_font_cache
+    from campaigner.report_render import render
 
     data = build_weekly(app, week=week)
-    if "html" in formats:
-        use_font_cache(app.settings.state_dir)
     lang = app.settings.report.lang
     docs = {fmt: render(data, fmt, lang) for fmt in formats}
     if "csv" in formats:  # the share of voice is a table of its own, beside the deliveries'

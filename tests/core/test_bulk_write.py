@@ -120,3 +120,26 @@ def test_utc_datetime_binds_on_sqlite_exactly_as_its_two_steps_would():
         fast(datetime(2026, 12, 1, 9, 0))
     with pytest.raises(ValueError, match="naive datetime"):
         reference(datetime(2026, 12, 1, 9, 0))
+
+
+def test_utc_datetime_reads_on_sqlite_exactly_as_its_two_steps_would():
+    """``UTCDateTime``'s one-step SQLite reader gives what SQLite's own DATETIME processor
+    followed by ``process_result_value`` gives, for every text a time is stored as (and for text
+    written by something else: a date alone, no fraction, a shorter fraction)."""
+    dialect = sqlite.dialect()
+    column = UTCDateTime()
+    fast = column.result_processor(dialect, None)
+    stock = sqlite.DATETIME().result_processor(dialect, None)
+
+    def reference(value):
+        return column.process_result_value(stock(value), dialect)
+
+    bind = column.bind_processor(dialect)
+    stored = [bind(datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)),
+              bind(datetime(2026, 12, 1, 9, 30, 15, 123456, tzinfo=ZoneInfo("Asia/Jakarta"))),
+              bind(datetime(9, 1, 1, 12, tzinfo=timezone.utc)), bind(datetime(9999, 12, 31, 23, 59, tzinfo=timezone.utc))]
+    for value in [None, *stored, "2026-12-01 09:00:00", "2026-12-01", "2026-12-01 09:00:00.5",
+                  "2026-12-01 09:00:00.123"]:
+        got = fast(value)
+        assert got == reference(value), value
+        assert got is None or got.tzinfo is timezone.utc

@@ -2,7 +2,7 @@
 import subprocess
 import sys
 
-HEAVY = ["sqlalchemy", "alembic", "tweepy", "textblob", "matplotlib", "requests", "apscheduler", "nltk"]
+HEAVY = ["sqlalchemy", "alembic", "tweepy", "textblob", "pygal", "requests", "apscheduler", "nltk"]
 
 
 def test_help_imports_nothing_heavy():

@@ -32,12 +32,6 @@ def wib(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=WIB).astimezone(timezone.utc)
 
 
-@pytest.fixture(autouse=True)
-def _mpl_cache(tmp_path_factory, monkeypatch):
-    """One matplotlib font cache for the session (each test's home is new)."""
-    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path_factory.getbasetemp() / "mplcache"))
-
-
 def publish(cli, engine_for, when: datetime, text: str, to: str, campaign: str | None = None) -> None:
     cli.clock.now = when
     cli.ok("post", "add", text, "--to", to, "--now", *(["--campaign", campaign] if campaign else []))
@@ -451,6 +445,7 @@ def test_repeated_failures_need_attention(cli, platform_account):
 def test_html_is_one_self_contained_file(cli, engine, week47, tmp_path):
     import base64
     import re
+    from xml.etree import ElementTree
 
     out = tmp_path / "r.html"
     cli.ok("report", "weekly", "--week", "2026-W47", "--format", "html", "--out", str(out))
@@ -458,9 +453,25 @@ def test_html_is_one_self_contained_file(cli, engine, week47, tmp_path):
     assert html.startswith("<!doctype html>") and '<meta name="viewport" content="width=device-width' in html
     assert not re.search(r"""\ssrc\s*=\s*["']?(https?:)?//""", html, re.I)  # nothing loaded from elsewhere
     assert not re.search(r"<link\b|@import|url\(|<script\b|<iframe\b", html, re.I)
-    images = re.findall(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
-    assert len(images) >= 3
-    assert all(base64.b64decode(b).startswith(b"\x89PNG\r\n\x1a\n") for b in images)
+    images = dict(re.findall(r'<img class="chart" alt="([^"]+)" src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"',
+                             html))
+    assert len(images) == 3 and len(re.findall(r"<img\b", html)) == 3  # no replies: no sentiment chart
+    svgs = {alt: ElementTree.fromstring(base64.b64decode(b)) for alt, b in images.items()}
+    svg = "{http://www.w3.org/2000/svg}"
+    for root in svgs.values():
+        assert root.tag == f"{svg}svg" and root.get("width") and root.get("height")
+        assert not list(root.iter(f"{svg}script"))  # pygal's tooltip script is taken out
+        assert not [v for el in root.iter() for v in el.attrib.values() if "http" in v and "w3.org" not in v]
+    # the accounts chart: a bar per account and week, each carrying its value (interactions)
+    accounts = svgs["Interactions per account (this week and last week)"]
+    texts = [el.text for el in accounts.iter(f"{svg}text")]
+    assert "x1" in texts and "m1" in texts
+    values = [el.text for el in accounts.iter(f"{svg}desc") if el.get("class") == "value"]
+    x1 = sum(FINAL[k, "x"][m] for k in ("P1", "P2", "P4") for m in INTERACTIONS)
+    m1 = sum(FINAL[k, "mastodon"][m] for k in ("P1", "P2") for m in INTERACTIONS)
+    x1_before = sum(PREVIOUS["P0", "x"][m] for m in INTERACTIONS)
+    assert sorted(values) == sorted([str(x1), str(m1), str(x1_before), "0"])
+    assert {"Average interactions per post by local hour", "Average interactions per post by weekday"} <= set(svgs)
     links = set(re.findall(r'<a href="([^"]+)"', html))
     assert links and links <= {d.remote_url for d in deliveries(engine)}  # links to the posts only
 
@@ -471,7 +482,7 @@ def test_help_loads_no_heavy_library():
 
     code = ("import sys\nfrom campaigner.cli.main import main\n"
             "try:\n    main(['report', 'weekly', '--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('sqlalchemy', 'matplotlib', 'alembic', 'textblob') if m in sys.modules))")
+            "print(sorted(m for m in ('sqlalchemy', 'pygal', 'matplotlib', 'alembic', 'textblob') if m in sys.modules))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "--format [text|markdown|html|csv|json]" in r.stdout
     assert r.stdout.strip().splitlines()[-1] == "[]"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.monitoring.test_report import _mpl_cache, week47  # noqa: F401 — fixtures
+from tests.monitoring.test_report import week47  # noqa: F401 — fixture
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
                  if p and os.path.exists(p)), None)
@@ -37,7 +37,7 @@ def test_html_report_renders_in_headless_chromium(cli, week47, tmp_path):  # noq
     assert [line for line in log.splitlines() if ":CONSOLE" in line] == []
     assert shot.exists(), f"no screenshot (exit {r.returncode}):\n{log}"
     assert len(Path(shot).read_bytes()) > 20_000, "the screenshot is suspiciously small"
-    from PIL import Image  # Pillow comes with matplotlib
+    from PIL import Image
 
     with Image.open(shot) as img:
         rgb = img.convert("RGB")
@@ -45,10 +45,14 @@ def test_html_report_renders_in_headless_chromium(cli, week47, tmp_path):  # noq
     assert len(rgb.getcolors(412 * 2000)) > 50  # text, tables and charts — not a blank page
     top = rgb.crop((0, 0, 412, 300)).convert("L")
     assert sum(top.histogram()[:80]) > 500  # dark text at the top: the page is not empty
+    # the SVG charts were drawn: the accounts chart's last-week bars are the page's only #999999
+    # (its blue is also the links' colour)
+    colours = {c: n for n, c in rgb.getcolors(412 * 2000)}
+    assert colours.get((0x99, 0x99, 0x99), 0) > 500
 
     dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
                           f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert "Laporan mingguan — Pekan ke-47 tahun 2026" in dom.stdout
-    assert dom.stdout.count("data:image/png;base64,") >= 3
+    assert dom.stdout.count("data:image/svg+xml;base64,") == 3

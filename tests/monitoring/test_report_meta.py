@@ -24,7 +24,7 @@ from campaigner.services.posts import outgoing_post
 from tests.core.test_imaging import photo
 from tests.engine.conftest import deliveries
 from tests.fakes.instagram import Fake
-from tests.monitoring.test_report import EVERY_TIME, _mpl_cache, report_json, wib  # noqa: F401 — fixture
+from tests.monitoring.test_report import EVERY_TIME, report_json, wib
 from tests.monitoring.test_report_browser import CHROMIUM, needs_chromium
 
 NAMED = "30 likes · 4 comments · 900 views · 7 saves · 700 reach · shares not known"  # the record's order

@@ -25,11 +25,6 @@ BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 PLATFORMS = ("x", "mastodon", "bluesky", "facebook")
 
 
-@pytest.fixture(autouse=True)
-def _mpl_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path_factory.getbasetemp() / "mplcache"))
-
-
 def controls(value: str) -> set[str]:
     """The control characters in ``value`` other than newline and tab."""
     return {c for c in value if unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t"}

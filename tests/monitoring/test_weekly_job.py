@@ -24,11 +24,6 @@ def wib(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=WIB).astimezone(timezone.utc)
 
 
-@pytest.fixture(autouse=True)
-def _mpl_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path_factory.getbasetemp() / "mplcache"))
-
-
 def _config(home, *, port: int | None = None, **report) -> None:
     lines = []
     if port is not None:
