@@ -68,7 +68,8 @@ def _share(row) -> str:
 @click.pass_obj
 def show(flags, campaign, days, as_json) -> None:
     """The stored counts per day, platform and source, with the campaign tags' share."""
-    from campaigner.services.listening import daily, show as stored
+    from campaigner.services.listening import show as stored
+    from campaigner.services.voice import daily
 
     app = flags.app()
     first, last, campaigns = stored(app, campaign=campaign, days=days)

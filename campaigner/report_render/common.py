@@ -5,7 +5,7 @@ from typing import Mapping
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render.i18n import Lang
-from campaigner.services.listening import CampaignVoice, VoiceRow
+from campaigner.services.voice import CampaignVoice, VoiceRow
 from campaigner.services.report import (AccountTimes, AttentionItem, DeliveryLine, Section, SentimentCounts, Totals,
                                        WeeklyReport)
 

@@ -110,7 +110,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from campaigner.report_render.i18n import Lang
-from campaigner.services.listening import VoiceRow
+from campaigner.services.voice import VoiceRow
 from campaigner.services.report import (METRICS, AccountTimes, DeliveryLine, Period, Section, SentimentCounts,
                                         TimeSlot, Totals, Week, WeeklyReport, ranked_slots)
 from connectors.registry import PLATFORMS

@@ -46,7 +46,7 @@ What is counted, and how (the choices the report documents):
   built) and that are still waiting for approval (not sent).
 - **Published late**: a delivery's time is the moment it was queued for (before any cap or
   spacing deferral); one published ``LATE_LISTED`` (15 minutes) or more after it is listed.
-- **Share of voice** (``services.listening``): per campaign with hashtags, per platform and
+- **Share of voice** (``services.voice``): per campaign with hashtags, per platform and
   source, the public posts carrying its hashtags against its comparison tags over the week's days
   (Mastodon's as UTC days) on which every one of its tags was counted there, our own posts left
   out; the platforms are never added up, as each counts a different public.
@@ -90,7 +90,7 @@ from campaigner.lateness import LATE_LISTED
 from campaigner.services import report_inbox
 from campaigner.services.report_inbox import InboxSummary
 from campaigner.services.credentials import expires_soon
-from campaigner.services.listening import CampaignVoice, share_of_voice
+from campaigner.services.voice import CampaignVoice, share_of_voice
 from campaigner.times import local_day_bounds
 
 #: what "interactions" adds up
@@ -478,7 +478,7 @@ class WeeklyReport:
     sentiment: Sentiment
     attention: list[AttentionItem]
     deliveries: list[DeliveryLine]
-    #: per campaign, its hashtags against its comparison tags on each platform (``services.listening``)
+    #: per campaign, its hashtags against its comparison tags on each platform (``services.voice``)
     share_of_voice: list[CampaignVoice] = field(default_factory=list)
     #: the replies inbox's week (``services.report_inbox``)
     inbox: InboxSummary | None = None
