@@ -102,7 +102,7 @@ def test_a_post_past_its_moment_expires_instead_of_going_out(cli, engine, platfo
                 if line.startswith("1,1,")]
     assert late_csv[0].split(",")[9] == str(26 * 60 + 5)  # late_minutes
     indonesian = cli.ok("report", "weekly", "--lang", "id").stdout
-    assert "unggahan 1 di m1 (mastodon): terlambat 1 hari 2 jam — waktunya Kam 10 Des 06.00 WIB" in " ".join(
+    assert "postingan 1 di m1 (mastodon): terlambat 1 hari 2 jam — waktunya Kam 10 Des 06.00 WIB" in " ".join(
         indonesian.split())
 
 

@@ -232,7 +232,7 @@ def test_indonesian_labels(cli, week47):
     lines = out.splitlines()
     assert lines[0] == "Laporan mingguan — Pekan ke-47 tahun 2026"
     assert lines[1] == "Sen 16 Nov – Min 22 Nov 2026 (2026-W47, Asia/Jakarta)"
-    for line in ("Terbit:             5 unggahan (+4, +400% dibanding pekan lalu)",
+    for line in ("Terbit:             5 postingan (+4, +400% dibanding pekan lalu)",
                  "Gagal:              1 (pekan lalu 0)",
                  "Interaksi:          120 (+94, +362% dibanding pekan lalu)",
                  "Tayangan:           1.640 (+1.140, +228% dibanding pekan lalu)",
@@ -243,7 +243,7 @@ def test_indonesian_labels(cli, week47):
                     "Best times", "Replies", "vs last week", "By account", " posts"):
         assert english not in out
     md = cli.ok("report", "weekly", "--week", "2026-W47", "--lang", "id", "--format", "markdown").stdout
-    assert "**Keseluruhan" in md and "Unggahan terbaik" in md and "Published" not in md
+    assert "**Keseluruhan" in md and "Postingan terbaik" in md and "Published" not in md
 
 
 def test_language_tables_have_the_same_keys():
@@ -620,7 +620,7 @@ def test_posts_taken_down_show_as_deleted(cli, app, engine, week47):
         t["delivery_id"] for t in r["overall"]["top_posts"]]
     text = cli.ok("report", "weekly", "--week", "2026-W47").stdout
     assert "(5 of 5 posts measured; 1 taken down (deleted))" in text
-    assert "(5 dari 5 unggahan terukur; 1 sudah diturunkan (dihapus))" in cli.ok(
+    assert "(5 dari 5 postingan terukur; 1 sudah diturunkan (dihapus))" in cli.ok(
         "report", "weekly", "--week", "2026-W47", "--lang", "id").stdout
     rows = list(csv.DictReader(io.StringIO(cli.ok("report", "weekly", "--week", "2026-W47", "--format", "csv").stdout)))
     assert sorted(row["status"] for row in rows) == ["deleted", "failed"] + ["published"] * 4
@@ -656,4 +656,4 @@ def test_one_is_singular_in_both_languages():
     item = AttentionItem("x1", "x", "failures", failed_posts=1, failed_attempts=3)
     assert attention_text(item, en, ZoneInfo("Asia/Jakarta")) == "x1 (x): 1 failed post, 3 failed attempts this week"
     assert attention_text(item, id_, ZoneInfo("Asia/Jakarta")) == (
-        "x1 (x): 1 unggahan gagal, 3 percobaan gagal pekan ini")
+        "x1 (x): 1 postingan gagal, 3 percobaan gagal pekan ini")

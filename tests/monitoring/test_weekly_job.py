@@ -104,7 +104,7 @@ def test_workers_write_and_email_the_report_once(cli, engine_for, home, db_url, 
         want = cli.ok("report", "weekly", "--week", "2026-W48", "--format", fmt, "--lang", "id").stdout
         with open(folder / f"weekly-2026-W48.{ext}", encoding="utf-8", newline="") as f:  # CRLF in the CSV
             assert f.read() == want
-    assert "- Terbit: **1 unggahan** (pekan lalu 0)" in (folder / "weekly-2026-W48.md").read_text().splitlines()
+    assert "- Terbit: **1 postingan** (pekan lalu 0)" in (folder / "weekly-2026-W48.md").read_text().splitlines()
 
     assert len(inbox.messages) == 1 and outcomes[0].emailed_to == tuple(TO)
     sender, rcpt, msg = inbox.messages[0]
