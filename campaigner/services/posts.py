@@ -226,25 +226,28 @@ class DeliveryRow:
 
 def list_deliveries(app: App, *, status: str | None = None, campaign: str | None = None,
                     account: str | None = None, limit: int | None = None) -> list[DeliveryRow]:
-    q = (select(Delivery.post_id, Delivery.id, Account.name, Account.platform, Account.timezone, Delivery.status,
-                Delivery.due_at, Delivery.published_at, Delivery.remote_url, Campaign.slug, DeliveryPart.text,
-                Delivery.last_error, func.coalesce(Delivery.intended_at, Delivery.due_at))
-         .join(Account, Account.id == Delivery.account_id)
-         .join(Post, Post.id == Delivery.post_id)
-         .outerjoin(Campaign, Campaign.id == Post.campaign_id)
-         .join(DeliveryPart, (DeliveryPart.delivery_id == Delivery.id) & (DeliveryPart.position == 0))
-         .order_by(Delivery.due_at, Delivery.id))
+    # the tables' own columns (a Core select), not the mapped classes': a plain listing then
+    # never sets up the ORM's mappers (about 20 ms of every `post list`)
+    d, a, p, c, part = (m.__table__.c for m in (Delivery, Account, Post, Campaign, DeliveryPart))
+    q = (select(d.post_id, d.id, a.name, a.platform, a.timezone, d.status, d.due_at, d.published_at, d.remote_url,
+                c.slug, part.text, d.last_error, func.coalesce(d.intended_at, d.due_at))
+         .select_from(Delivery.__table__)
+         .join(Account.__table__, a.id == d.account_id)
+         .join(Post.__table__, p.id == d.post_id)
+         .outerjoin(Campaign.__table__, c.id == p.campaign_id)
+         .join(DeliveryPart.__table__, (part.delivery_id == d.id) & (part.position == 0))
+         .order_by(d.due_at, d.id))
     if status:
         try:
-            q = q.where(Delivery.status == S(status))
+            q = q.where(d.status == S(status))
         except ValueError:
             raise InvalidInput(_("unknown status {status!r}").format(status=status),
                                _("use one of {statuses}").format(statuses=", ".join(s.value for s in S))) from None
     with db.read(app.engine) as s:
         if campaign:
-            q = q.where(Post.campaign_id == get_campaign(s, campaign).id)
+            q = q.where(p.campaign_id == get_campaign(s, campaign).id)
         if account:
-            q = q.where(Delivery.account_id.in_([a.id for a in groups.accounts_named(s, account)]))
+            q = q.where(d.account_id.in_([a.id for a in groups.accounts_named(s, account)]))
         if limit:
             q = q.limit(limit)
         rows: list[list[Any]] = [[*r[:5], str(r[5]), *r[6:]] for r in s.execute(q)]  # the status as text
