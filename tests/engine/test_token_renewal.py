@@ -173,3 +173,37 @@ def test_a_threads_token_is_renewed_a_month_ahead_of_the_expiry_meta_tells(cli, 
     assert cli.ok("account", "check").stdout == "spn-th: OK — spn.pusat, token expires 2027-01-29 08:00 WIB\n"
     for secret in th.secret_values():
         assert secret not in r.output and all(secret not in a.message for a in alerts(engine))
+
+
+def test_renewal_starts_exactly_thirty_days_before_the_expiry(cli, engine, home, serve):
+    """The window's edge: a token with 30 days and a minute left is not renewed, one with 30 days
+    left is (a window one day shorter or longer, or ``>=`` for ``>``, fails here)."""
+    from tests.fakes.threads import Fake as ThreadsFake
+
+    th = serve(ThreadsFake())
+    cli.ok("account", "add", "threads", "spn-th", "--base-url", th.base_url)
+    cli.ok("account", "set-secret", "spn-th", "ACCESS_TOKEN", input=th.TOKEN + "\n")
+    path = home / "config" / "secrets.toml"
+    th.token_expires_at = cli.clock.now + timedelta(days=30, minutes=1)
+    assert not cli.ok("account", "check").stdout.endswith("; token renewed\n")
+    assert len(th.calls("GET", "/refresh_access_token")) == 0
+    assert tomllib.loads(path.read_text())["accounts"]["spn-th"]["ACCESS_TOKEN"] == th.TOKEN
+    cli.clock.advance(minutes=1)  # 30 days left
+    assert cli.ok("account", "check").stdout.endswith("; token renewed\n")
+    assert len(th.calls("GET", "/refresh_access_token")) == 1
+    assert tomllib.loads(path.read_text())["accounts"]["spn-th"]["ACCESS_TOKEN"] == th.REFRESHED
+
+
+def test_a_reader_holding_the_secrets_file_open_never_sees_half_a_new_one(tmp_path):
+    """The file is replaced whole (a new file renamed into place), never rewritten where it
+    stands: a reader that opened it before a write reads the whole old file to its end."""
+    path = tmp_path / "secrets.toml"
+    store = SecretStore(path, env={})
+    store.set("spn-ig", "ACCESS_TOKEN", "lama" * 50)
+    old = path.read_bytes()
+    with open(path, "rb", buffering=0) as reader:  # unbuffered: each read goes to the file
+        begun = reader.read(10)  # part-way through it when the worker renews the token
+        store.set("spn-ig", "ACCESS_TOKEN", "baru")
+        assert begun + reader.read() == old
+    assert tomllib.loads(path.read_text())["accounts"]["spn-ig"]["ACCESS_TOKEN"] == "baru"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
