@@ -321,3 +321,32 @@ def test_a_draft_whose_time_passes_unapproved_raises_one_alert(cli, engine, plat
     assert [(d, c.astimezone(WIB).strftime("%H:%M"), a is not None) for d, c, a in raised] == [
         (1, "09:30", True), (2, "09:30", True), (3, "12:05", True), (3, "15:01", False)]
     assert len(_sent(bot)) == 3 and len(inbox.messages) == 3
+
+
+def test_a_missed_draft_is_alerted_within_a_week_and_its_alert_settled_when_rejected(cli, engine, platform_account,
+                                                                                    db_url):
+    """A draft missed more than ``LOOK_BACK`` (7 days) ago raises no alert; one missed 6 days
+    23:59 ago does. Rejected (still due in the past, its time unchanged), its alert is settled."""
+    from campaigner.app import App
+    from campaigner.config import resolve
+    from campaigner.models import Alert
+    from campaigner.services.draft_alerts import raise_missed
+
+    platform_account("mastodon", "m1")
+    cli.ok("post", "add", "Rancangan lama", "--to", "m1", "--at", "2026-11-30 09:00", "--draft")
+    cli.ok("post", "add", "Rancangan baru", "--to", "m1", "--at", "2026-11-30 09:02", "--draft")
+    app = App(resolve({"database_url": db_url}), now=cli.clock)
+
+    def raised() -> list[tuple[int, bool]]:
+        with Session(engine) as s:
+            return [(d, a is not None) for d, a in s.execute(
+                select(Alert.delivery_id, Alert.acked_at).where(Alert.kind == "draft_missed").order_by(Alert.id))]
+
+    try:
+        assert raise_missed(app, wib("2026-12-07 09:01")) == 1  # the first was due 7 days and a minute ago
+        assert raised() == [(2, False)]
+        cli.ok("post", "reject", "2", "--reason", "tidak jadi")
+        assert raise_missed(app, wib("2026-12-07 09:05")) == 0
+        assert raised() == [(2, True)]
+    finally:
+        app.close()
