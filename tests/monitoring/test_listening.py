@@ -449,3 +449,30 @@ def test_the_wait_between_tries_grows_and_stays_bounded():
     t0 = datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)
     assert [wait_after(t0, t0 + timedelta(minutes=m)) for m in (0, 15, 30, 60, 120, 600)] == \
         [timedelta(minutes=m) for m in (15, 15, 30, 60, 120, 120)]
+
+
+def test_a_retry_does_not_ask_again_the_sources_that_answered_at_the_first_try(cli, world, db_url, clock):
+    """Only X is down at the day's first try: the counts the other sources gave then (stored at the
+    very time the failing streak starts) are not asked for again when the day is retried."""
+    from campaigner.app import App
+    from campaigner.config import resolve
+    from scheduler.jobs import listening_jobs
+    from tests.fakes.server import Failure
+
+    x_down = [True]
+    world["x"].on_request = lambda req: world["x"].fail_next(Failure.DROP) if x_down[0] else None
+    app = App(resolve({"database_url": db_url}), now=clock)
+    job = listening_jobs(app, "w1")[0]
+    try:
+        first = job.run(clock.now)
+        assert first.ran and len(first.failed) == 1 and first.stored > 0 and first.retry_at is not None
+        asked = {name: len(world[name].calls("GET")) for name in ("mastodon", "other", "bluesky")}
+        assert all(asked.values())
+        x_down[0] = False
+        clock.now = first.retry_at
+        again = job.run(clock.now)
+        assert again.ran and again.failed == [] and again.retry_at is None
+    finally:
+        app.close()
+    assert {name: len(world[name].calls("GET")) for name in asked} == asked  # not asked again
+    assert world["x"].counts_requests == 2  # one billed request per tag, when it answered
