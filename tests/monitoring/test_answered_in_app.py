@@ -128,3 +128,48 @@ def test_hostile_or_missing_answers_change_nothing(cli, engine, platform_account
         "Titik kumpulnya di mana?": ("answered", False), "Di depan DPR": ("answered", True),
         "Kumpul jam berapa?": ("new", False), "Bawa apa saja?": ("new", False), "Ikut!": ("new", False)}
     assert _answer_reads(fake, platform) == 3
+
+
+@pytest.mark.parametrize("platform", ["facebook", "threads"])
+def test_the_bound_is_shared_by_the_posts_of_a_run(cli, engine, platform_account, platform):
+    """Two posts with 15 questions each waiting: one run looks up ``ANSWER_CHECKS`` of them in all,
+    not that many per post."""
+    fake = platform_account(platform, "akun")
+    cli.ok("post", "add", "Aksi Kamis di DPR.", "--to", "akun", "--now")
+    cli.ok("post", "add", "Aksi Jumat di Istana.", "--to", "akun", "--now")
+    cli.ok("publish")
+    start = cli.clock.now
+    for d in deliveries(engine):
+        for i in range(15):
+            fake.add_reply(d.remote_id, f"warga{i}", f"Kapan aksinya? ({d.id}.{i})", start + timedelta(minutes=1, seconds=i))
+        fake.add_reply(d.remote_id, "budi", f"nanti saya kabari ({d.id})", start + timedelta(hours=3))
+    cli.clock.advance(hours=4)
+    cli.ok("metrics", "collect")
+    cli.clock.advance(hours=3)
+    cli.ok("metrics", "collect")
+    assert _answer_reads(fake, platform) == ANSWER_CHECKS
+
+
+@pytest.mark.parametrize("platform", ["facebook", "threads"])
+def test_questions_are_looked_up_first(cli, engine, platform_account, platform):
+    """More replies wait than a run may look up: the questions go first, however old, so the
+    oldest question's answer in the app is found while newer remarks wait."""
+    fake = platform_account(platform, "akun")
+    cli.ok("post", "add", "Aksi Kamis di DPR.", "--to", "akun", "--now")
+    cli.ok("publish")
+    [d] = deliveries(engine)
+    start = cli.clock.now
+    fake.add_reply(d.remote_id, "rina", "Titik kumpulnya di mana?", start + timedelta(minutes=1))
+    for i in range(ANSWER_CHECKS):
+        fake.add_reply(d.remote_id, f"warga{i}", f"Saya ikut, mantap sekali ({i})", start + timedelta(minutes=2, seconds=i))
+    fake.add_reply(d.remote_id, "budi", "nanti saya kabari", start + timedelta(hours=3))
+    cli.clock.advance(hours=4)
+    cli.ok("metrics", "collect")
+    got = _replies(engine)
+    assert got["Titik kumpulnya di mana?"].kind == "question"
+    assert all(got[f"Saya ikut, mantap sekali ({i})"].kind != "question" for i in range(ANSWER_CHECKS))
+    fake.add_own_reply(got["Titik kumpulnya di mana?"].remote_id, "@rina Di depan DPR", start + timedelta(hours=1))
+    cli.clock.advance(hours=3)
+    cli.ok("metrics", "collect")
+    assert _replies(engine)["Titik kumpulnya di mana?"].state.value == "answered"
+    assert _answer_reads(fake, platform) == ANSWER_CHECKS
