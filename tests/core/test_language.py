@@ -297,3 +297,33 @@ def test_json_stays_english(cli):
     assert "anyone" not in cli.ok("config", env=idn).stdout
     assert json.loads(cli.ok("status", "--json", env=idn).stdout) == json.loads(cli.ok("status", "--json").stdout)
     assert json.loads(cli.ok("metrics", "collect", "--json", env=idn).stdout)["polled"] == 0
+
+
+def test_an_indonesian_command_gives_the_user_their_language_back(cli, monkeypatch):
+    """The process's LANGUAGE (which click's lookups read) is the user's again once a command in
+    Indonesian is done — unset, or what they had — so nothing run after it in the same process
+    (another command, a child process) speaks Indonesian by accident."""
+    assert cli("metrics", "show", env={"CAMPAIGNER_LANG": "id"}).stderr.startswith("Kesalahan: Kurang argumen")
+    assert os.environ.get("LANGUAGE") is None
+    monkeypatch.setenv("LANGUAGE", "fr")
+    assert cli.ok("--help", env={"LANG": "id_ID.UTF-8", "LANGUAGE": "fr:id"}).stdout.startswith("Penggunaan: campaigner")
+    assert os.environ.get("LANGUAGE") == "fr"
+    assert cli("metrics", "show", env={"CAMPAIGNER_LANG": "id"}).stderr.startswith("Kesalahan: Kurang argumen")
+    assert os.environ.get("LANGUAGE") == "fr"
+
+
+def test_english_chosen_over_an_indonesian_locale_is_english_in_clicks_words_too(cli):
+    """CAMPAIGNER_LANG=en (or the config's lang) while the user's LANGUAGE says Indonesian: the
+    help's own words (click's: "Usage:", "Show this message and exit.") are English as well."""
+    out = cli.ok("--help", env={"LANGUAGE": "id", "CAMPAIGNER_LANG": "en"}).stdout
+    assert out.startswith("Usage: campaigner") and "Show this message and exit." in out
+    _config(cli, 'lang = "en"\n')
+    assert cli.ok("status", "--help", env={"LANGUAGE": "id"}).stdout.startswith("Usage: campaigner status")
+
+
+def test_only_language_falls_through_to_the_next_locale_variable(cli):
+    """As gettext does: LANGUAGE may name languages campaigner does not speak and the next variable
+    decides; LC_ALL (or LC_MESSAGES) naming one decides by itself (English), LANG is not read."""
+    assert _usage_language(cli, LC_ALL="fr_FR.UTF-8", LANG="id_ID.UTF-8") == "en"
+    assert _usage_language(cli, LC_MESSAGES="fr_FR.UTF-8", LANG="id_ID.UTF-8") == "en"
+    assert _usage_language(cli, LANGUAGE="fr", LANG="id_ID.UTF-8") == "id"
