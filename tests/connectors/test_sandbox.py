@@ -222,6 +222,22 @@ def test_replies_appear_over_time_with_authors_and_ids(conn, clock):
     assert conn.replies(remote_id, since=shown[-1].created_at + timedelta(seconds=1)) == later[len(shown):]
 
 
+def test_a_reply_is_shown_from_its_time_on_never_before(conn, clock):
+    """A seeded reply and one added to the store (a demo's or a test's) appear at their very time,
+    not a second earlier; the metrics count only those shown."""
+    remote_id = conn.publish(new_post()).remote_id
+    added = conn.store.add_reply(remote_id, "sari_buruh", "Kapan aksinya?", T0 + timedelta(minutes=10))
+    clock.now = T0 + timedelta(minutes=10) - timedelta(seconds=1)
+    assert conn.replies(remote_id) == [] and conn.metrics([remote_id]).found[remote_id].replies == 0
+    clock.now = T0 + timedelta(minutes=10)
+    assert [r.remote_id for r in conn.replies(remote_id)] == [added]
+    clock.now = T0 + _R1 - timedelta(seconds=1)
+    assert [r.remote_id for r in conn.replies(remote_id)] == [added]
+    clock.now = T0 + _R1
+    assert [r.remote_id for r in conn.replies(remote_id)] == [added, "000001.r1"]
+    assert conn.metrics([remote_id]).found[remote_id].replies == 2
+
+
 def test_many_posts_draw_every_kind_in_every_language(conn, clock):
     ids = [conn.publish(new_post()).remote_id for _ in range(12)]
     clock.advance(days=3)
