@@ -69,6 +69,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, timezone
+from typing import Any, Callable, Iterator, TypeVar
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render.common import named_metrics
@@ -136,26 +137,88 @@ def _writer(buf: io.StringIO, t: Lang, dialect: Dialect, columns: tuple[str, ...
     return w
 
 
-def render(report: WeeklyReport, t: Lang, dialect: Dialect | None = None) -> str:
-    """The CSV text; ``dialect`` defaults to the language's (``excel-id`` for Indonesian)."""
+_V = TypeVar("_V")
+
+
+class _Memo(dict[Any, _V]):
+    """``memo[value]``: ``fn(value)``, worked out the first time ``value`` is seen (a week of
+    50,000 rows repeats its numbers, names, texts and times over and over)."""
+
+    def __init__(self, fn: Callable[[Any], _V]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key: Any) -> _V:
+        value = self[key] = self.fn(key)
+        return value
+
+
+def _iso_utc(when: datetime) -> str:
+    """``_utc`` without strftime: the same text, for the years 1000–9999 (``%Y`` pads no further)."""
+    u = when if when.tzinfo is timezone.utc else when.astimezone(timezone.utc)
+    return u.isoformat("T", "seconds")[:19] + "Z" if u.year >= 1000 else _utc(u)
+
+
+#: the types of the metrics' values that can share one memo entry (True == 1.0 == 1, and str() tells them apart)
+_NUMBERS = frozenset((int, type(None)))
+
+
+def rows(report: WeeklyReport, t: Lang, dialect: Dialect) -> Iterator[list[str]]:
+    """The delivery rows (no header), each cell as written: ``neutralise``d, each distinct value
+    formatted once (``_Memo``) — the same cells as formatting each one, in a fraction of the time."""
     zone = ZoneInfo(report.timezone)
-    dialect = dialect or dialect_for(t.code)
     words = ID_WORDS if t.code == "id" else {}
-    buf = io.StringIO()
-    w = _writer(buf, t, dialect, COLUMNS)
     by_delivery = report.inbox.by_delivery if report.inbox else {}
+    unknown = words.get("not known", "not known")
+    num = _Memo(lambda v: "" if v is None else neutralise(str(v)))
+    word = _Memo(lambda v: neutralise(v or ""))
+    status = _Memo(lambda v: neutralise(words.get(v, v)))
+    text = _Memo(lambda v: neutralise(_cell(v)))
+    due = _Memo(lambda v: _local_cell(v, zone))
+
+    def figures(key: tuple) -> tuple[list[str], str]:
+        """The metric cells and the named_metrics cell of a platform's delivery with these values."""
+        platform, values = key[0], dict(zip(METRICS, key[1:]))
+        return ([neutralise(_n(v)) for v in key[1:]],
+                neutralise(_named(platform, values, unknown)))
+
+    memo = _Memo(figures)
+    gone = neutralise(words.get("yes", "yes"))
+    no_kinds = [""] * len(KINDS)
     for d in report.deliveries:
         rate = d.engagement_rate
-        kinds = by_delivery.get(d.delivery_id, {})
-        row = [d.delivery_id, d.post_id, words.get(d.status, d.status), d.campaign or "", d.account, d.platform,
-               _local(d.due_at, zone), _local(d.published_at, zone), _utc(d.published_at),
-               "" if d.late is None else int(d.late.total_seconds() // 60), _utc(d.failed_at),
-               d.url or "", *(_n(d.values.get(m)) for m in METRICS), _n(d.interactions),
-               "" if rate is None else dialect.number(rate, 4), _utc(d.snapshot_at),
-               words.get("yes", "yes") if d.gone else "", " ".join(d.hashtags), _cell(d.text), _cell(d.error),
-               _named(d.platform, d.values, words.get("not known", "not known")),
-               *(_n(kinds.get(k)) for k in KINDS)]
-        w.writerow([neutralise(str(cell)) for cell in row])  # the url and the rest come from outside too
+        late = d.late
+        values = d.values
+        kinds = by_delivery.get(d.delivery_id)
+        published, failed, snapshot = d.published_at, d.failed_at, d.snapshot_at
+        key = (d.platform, *map(values.get, METRICS))
+        metrics, named = memo[key] if _NUMBERS.issuperset(map(type, key[1:])) else figures(key)
+        url, inter = d.url, d.interactions
+        yield [neutralise(str(d.delivery_id)), neutralise(str(d.post_id)), status[d.status], word[d.campaign],
+               word[d.account], word[d.platform], due[d.due_at], _local_cell(published, zone),
+               "" if published is None else neutralise(_iso_utc(published)),
+               "" if late is None else num[int(late.total_seconds() // 60)],
+               "" if failed is None else neutralise(_iso_utc(failed)), neutralise(url) if url else "", *metrics,
+               num[inter] if type(inter) is int or inter is None else neutralise(str(inter)),
+               "" if rate is None else neutralise(dialect.number(rate, 4)),
+               "" if snapshot is None else neutralise(_iso_utc(snapshot)), gone if d.gone else "",
+               neutralise(" ".join(d.hashtags)), text[d.text], text[d.error], named,
+               *(no_kinds if kinds is None else [num[kinds.get(k)] for k in KINDS])]
+
+
+def _local_cell(when: datetime | None, zone: ZoneInfo) -> str:
+    """``_local``, neutralised, without strftime for the years 1000–9999 (the same text)."""
+    if when is None:
+        return ""
+    local = when.astimezone(zone)
+    return neutralise(local.isoformat(" ", "minutes")[:16] if local.year >= 1000 else _local(when, zone))
+
+
+def render(report: WeeklyReport, t: Lang, dialect: Dialect | None = None) -> str:
+    """The CSV text; ``dialect`` defaults to the language's (``excel-id`` for Indonesian)."""
+    dialect = dialect or dialect_for(t.code)
+    buf = io.StringIO()
+    _writer(buf, t, dialect, COLUMNS).writerows(rows(report, t, dialect))  # the url and the rest come from outside too
     return buf.getvalue()
 
 

@@ -106,8 +106,10 @@ gives, under their own names), ``interactions``, ``engagement_rate``, ``hashtags
 from __future__ import annotations
 
 import json
+import json.encoder
+import math
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from campaigner.report_render.i18n import Lang
 from campaigner.services.voice import VoiceRow
@@ -217,6 +219,12 @@ def delivery(d: DeliveryLine) -> dict[str, Any]:
 
 
 def to_dict(r: WeeklyReport) -> dict[str, Any]:
+    """The whole report as plain data (``render`` writes the same, its deliveries encoded faster)."""
+    return {**_head(r), "deliveries": [delivery(d) for d in r.deliveries], **_tail(r)}
+
+
+def _head(r: WeeklyReport) -> dict[str, Any]:
+    """The top level's keys before ``deliveries``."""
     bt, st = r.best_times, r.sentiment
 
     def reply(ex):
@@ -255,7 +263,12 @@ def to_dict(r: WeeklyReport) -> dict[str, Any]:
         "published_late": [{"delivery_id": d.delivery_id, "post_id": d.post_id, "account": d.account,
                             "platform": d.platform, "due_at": _t(d.due_at), "published_at": _t(d.published_at),
                             "late_seconds": _seconds(d.late), "url": d.url} for d in r.published_late],
-        "deliveries": [delivery(d) for d in r.deliveries],
+    }
+
+
+def _tail(r: WeeklyReport) -> dict[str, Any]:
+    """The top level's keys after ``deliveries``."""
+    return {
         "share_of_voice": [{"campaign": cv.slug, "name": cv.name, "hashtags": list(cv.hashtags),
                             "compare_tags": list(cv.compare_tags),
                             "platforms": [voice_row(row) for row in cv.rows]} for cv in r.share_of_voice],
@@ -293,7 +306,109 @@ def voice_row(row: VoiceRow) -> dict[str, Any]:
             "compare_at_least": row.compare_at_least, "share": _rate(row.share), "share_bound": row.share_bound}
 
 
+_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: a string as the encoder above writes it (``ensure_ascii=False``)
+_string = json.encoder.encode_basestring
+
+
 def render(report: WeeklyReport, t: Lang) -> str:
     # compact, on one line: Python's fast (C) encoder does not indent, and a week can hold
-    # tens of thousands of deliveries (pipe through `jq .` to read it)
-    return json.dumps(to_dict(report), ensure_ascii=False, separators=(",", ":")) + "\n"
+    # tens of thousands of deliveries (pipe through `jq .` to read it); those are written by
+    # ``_Deliveries``, byte for byte what the encoder writes for ``delivery(d)``
+    head, tail = _DUMPS(_head(report)), _DUMPS(_tail(report))
+    lines = _Deliveries()
+    return "".join((head[:-1], ',"deliveries":[', ",".join(map(lines.encode, report.deliveries)), "],", tail[1:],
+                    "\n"))
+
+
+_V = TypeVar("_V")
+
+
+class _Memo(dict[Any, _V]):
+    """``memo[value]``: ``fn(value)``, worked out the first time ``value`` is seen."""
+
+    def __init__(self, fn: Callable[[Any], _V]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key: Any) -> _V:
+        value = self[key] = self.fn(key)
+        return value
+
+
+def _time(when: datetime | None) -> str:
+    """``_t`` as JSON text (an ISO 8601 time needs no escaping)."""
+    if when is None:
+        return "null"
+    if when.tzinfo is not timezone.utc:
+        when = when.astimezone(timezone.utc)
+    return '"' + when.isoformat()[:-6] + 'Z"'  # (less its "+00:00")
+
+
+#: the types of the metrics' values that can share one memo entry (True == 1.0 == 1)
+_NUMBERS = frozenset((int, type(None)))
+
+
+class _Deliveries:
+    """``delivery(d)`` as JSON text without building its dict: the keys written once per
+    platform, each distinct value (a metric's number, a name, a text) encoded once — a week of
+    50,000 deliveries repeats them over and over. Byte for byte what the encoder writes for
+    ``delivery(d)`` (``tests/monitoring/test_report_formats.py`` holds them side by side)."""
+
+    def __init__(self) -> None:
+        # ints and strings only (True == 1 == 1.0, and each is written differently): anything else
+        # goes to the encoder itself
+        self.ints: dict[Any, str] = _Memo(_DUMPS)
+        self.strs: dict[Any, str] = _Memo(_DUMPS)
+        self.ints[None] = self.strs[None] = "null"
+        self.templates = _Memo(self._template)
+        self.figures = _Memo(self._figures)
+
+    @staticmethod
+    def _key(k: str) -> str:
+        return _DUMPS(k).replace("%", "%%") + ":"
+
+    @classmethod
+    def _template(cls, platform: str) -> str:
+        """The ``%``-template of a delivery of ``platform``: every key written out, its
+        ``metrics`` and ``named_metrics`` one ``%s``."""
+        key = cls._key
+        head = ",".join(key(f) + "%s" for f in ("delivery_id", "post_id", "status", "campaign", "account", "platform",
+                                               "due_at", "published_at", "late_seconds", "failed_at", "url",
+                                               "snapshot_at", "gone"))
+        tail = ",".join(key(f) + "%s" for f in ("interactions", "engagement_rate", "hashtags", "text", "error"))
+        return "{" + head + ",%s," + tail + "}"
+
+    def _figures(self, key: tuple) -> str:
+        """``"metrics":{…},"named_metrics":[…]`` of a platform's delivery with these values."""
+        platform, values = key[0], dict(zip(METRICS, key[1:]))
+        info = PLATFORMS.get(platform)
+        named = [] if info is None else [{"metric": m, "name": info.metric_label(m), "value": values[m]}
+                                         for m in info.metrics]
+        return _DUMPS({"metrics": values, "named_metrics": named})[1:-1]
+
+    def encode(self, d: DeliveryLine) -> str:
+        ints, strs, values = self.ints, self.strs, d.values
+
+        def num(x: Any) -> str:
+            return ints[x] if type(x) is int or x is None else _DUMPS(x)
+
+        def txt(x: Any) -> str:
+            return strs[x] if type(x) is str or x is None else _DUMPS(x)
+
+        def ident(x: Any) -> str:
+            return repr(x) if type(x) is int else _DUMPS(x)
+
+        rate = _rate(d.engagement_rate)
+        gone = d.gone
+        url = d.url
+        platform = d.platform
+        return self.templates[platform] % (
+            ident(d.delivery_id), ident(d.post_id), txt(d.status), txt(d.campaign), txt(d.account), txt(platform),
+            _time(d.due_at), _time(d.published_at), num(_seconds(d.late)), _time(d.failed_at),
+            _string(url) if type(url) is str else _DUMPS(url), _time(d.snapshot_at),
+            "true" if gone is True else "false" if gone is False else _DUMPS(gone),
+            self.figures[key] if _NUMBERS.issuperset(map(type, (key := (platform, *map(values.get, METRICS)))[1:]))
+            else self._figures(key),
+            num(d.interactions), repr(rate) if type(rate) is float and math.isfinite(rate) else _DUMPS(rate),
+            "[" + ",".join([txt(tag) for tag in d.hashtags]) + "]", txt(d.text), txt(d.error))
