@@ -58,7 +58,11 @@ delivery. The week's own deliveries are read one by one (for top posts, hashtags
 lines, as plain Core rows) and its totals per campaign and account added up from them; the week
 before's totals are ``GROUP BY campaign, account`` in SQL; the 8-week history is grouped in SQL by
 account, local weekday and local hour (each account's zone offset, daylight-saving periods
-included, applied in SQL), so Python merges a few hundred rows. The cyclic garbage collector is
+included, applied in SQL), so Python merges a few hundred rows — but for the report's own week,
+whose lines (with the same latest snapshots) are read already: their local weekday and hour are
+worked out from them the same way (``history_of``). Each published line of the week is added up
+once, in the group of lines of its campaign, account and tags; the week's totals per campaign and
+account, and each hashtag's, add up those groups. The cyclic garbage collector is
 paused while the report is built (it found nothing to collect, and took a third of the time on a
 week of 50,000 deliveries). ``bench/report.py`` measures it on 50,000 deliveries and 1,000,000
 snapshots, and the whole ``report weekly --format html`` command.
@@ -69,10 +73,11 @@ import gc
 import heapq
 import operator
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
@@ -530,16 +535,17 @@ def _latest_snapshot_id(end: datetime):
             .correlate(Delivery).scalar_subquery())
 
 
-def _published(dialect: str, start: datetime, end: datetime, campaign_id: int | None, *extra_cols):
-    """Deliveries published in [start, end), each with its latest snapshot collected before
-    ``end``: a subquery with ``delivery_id, account_id, campaign_id, deleted``, the ``extra_cols``, and
+def _published(dialect: str, start: datetime, end: datetime, campaign_id: int | None, *extra_cols,
+               published_before: datetime | None = None):
+    """Deliveries published in [start, end) (or [start, ``published_before``)), each with its latest
+    snapshot collected before ``end``: a subquery with ``delivery_id, account_id, campaign_id, deleted``, the ``extra_cols``, and
     ``snap_id, collected_at, missing`` and the metrics (all NULL when there is no snapshot).
 
     The latest snapshot is found by one ``ORDER BY collected_at DESC, id DESC LIMIT 1`` per
     delivery on the (delivery_id, collected_at, id) index: a ``LATERAL`` join on PostgreSQL (whose
     planner otherwise hashes the whole snapshot table), a correlated sub-select then a rowid
     lookup on SQLite (which has no LATERAL)."""
-    where = [_published_in(start, end), _NOT_ANSWER]
+    where = [_published_in(start, end if published_before is None else published_before), _NOT_ANSWER]
     if campaign_id is not None:
         where.append(Post.campaign_id == campaign_id)
     base = (Delivery.id.label("delivery_id"), Delivery.account_id, Post.campaign_id, _deleted_by(end), *extra_cols)
@@ -656,11 +662,14 @@ def _local_seconds(dialect: str, col, account_col, zones: dict[str, list[int]], 
 
 
 def history(session, dialect: str, start: datetime, end: datetime, campaign_id: int | None,
-            zones: dict[str, list[int]]) -> list[tuple[int, int, int, int, int]]:
+            zones: dict[str, list[int]], published_before: datetime | None = None
+            ) -> list[tuple[int, int, int, int, int]]:
     """[(account id, local weekday (0 = Monday), local hour, measured posts, interactions)] for posts
-    published in [start, end), each from its latest snapshot before ``end``. ``zones`` maps a zone
-    name to its accounts' ids. Grouped in SQL: at most 168 rows per account, whatever the volume."""
-    pub = _published(dialect, start, end, campaign_id, Delivery.published_at.label("published_at"))
+    published in [start, end) (or [start, ``published_before``)), each from its latest snapshot
+    before ``end``. ``zones`` maps a zone name to its accounts' ids. Grouped in SQL: at most 168
+    rows per account, whatever the volume."""
+    pub = _published(dialect, start, end, campaign_id, Delivery.published_at.label("published_at"),
+                     published_before=published_before)
     local = _local_seconds(dialect, pub.c.published_at, pub.c.account_id, zones, start, end)
     hour = ((local % 86400) // 3600).label("hour")
     weekday = (((local // 86400) + 3) % 7).label("weekday")  # 1970-01-01 was a Thursday
@@ -668,6 +677,36 @@ def history(session, dialect: str, start: datetime, end: datetime, campaign_id: 
     q = (select(pub.c.account_id, weekday, hour, func.count(inter), func.sum(inter))
          .group_by(pub.c.account_id, weekday, hour))
     return [(a, int(w), int(h), int(n), int(t or 0)) for a, w, h, n, t in session.execute(q) if n]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_SECOND = timedelta(seconds=1)
+
+
+def history_of(lines: list[DeliveryLine], start: datetime, end: datetime, zones: dict[str, list[int]]
+               ) -> list[tuple[int, int, int, int, int]]:
+    """``history``'s rows for ``lines`` already read (the report's week, with the same latest
+    snapshots): the same local weekday and hour, worked out the way its SQL does — whole seconds
+    since the epoch plus the account zone's offset at that instant (``zone_offsets`` over
+    [start, end)) — in Python instead of finding each delivery's latest snapshot again."""
+    periods_of: dict[int, tuple[list[datetime], list[int]]] = {}
+    for name, ids in zones.items():
+        periods = zone_offsets(ZoneInfo(name), start, end)
+        froms, offsets = [p[0] for p in periods], [p[1] for p in periods]
+        for aid in ids:
+            periods_of[aid] = (froms, offsets)
+    slots: dict[tuple[int, int, int], list[int]] = {}
+    for d in lines:
+        inter, published = d.interactions, d.published_at
+        if inter is None or published is None:
+            continue
+        froms, offsets = periods_of.get(d.account_id, ([], [0]))
+        local = (published - _EPOCH) // _SECOND + offsets[max(bisect_right(froms, published) - 1, 0)]
+        key = (d.account_id, (local // 86400 + 3) % 7, local % 86400 // 3600)  # 1970-01-01 was a Thursday
+        slot = slots.get(key) or slots.setdefault(key, [0, 0])
+        slot[0] += 1
+        slot[1] += inter
+    return [(a, w, h, n, total) for (a, w, h), (n, total) in slots.items()]
 
 
 # --- building -------------------------------------------------------------------------------------
@@ -728,7 +767,7 @@ def _build_weekly(app: App, week: str | Week | None, campaign: str | None,
         dialect = engine.dialect.name
         lines = _delivery_lines(s, dialect, wk, cid, accounts, campaigns, hashtags_in)
         tick()
-        cur = _period_totals_of(lines)
+        cur, tagged = _week_totals(lines)
         tick()
         old = period_totals(s, dialect, prev.start, prev.end, cid)
         tick()
@@ -738,7 +777,10 @@ def _build_weekly(app: App, week: str | Week | None, campaign: str | None,
         zones: dict[str, list[int]] = defaultdict(list)
         for a in accounts.values():
             zones[a.timezone or zone.key].append(a.id)
-        hist = history(s, dialect, hist_start, wk.end, cid, zones)
+        # the weeks before from SQL; the report's week from its lines (read above, with the same
+        # latest snapshots: no second search for them)
+        hist = (history(s, dialect, hist_start, wk.end, cid, zones, published_before=wk.start)
+                + history_of(lines, hist_start, wk.end, zones))
         tick()
         sentiment, reply_counts = _sentiment(s, wk, cid, accounts)
         inbox = report_inbox.build(s, wk.start, wk.end, cid, accounts, campaigns)
@@ -755,13 +797,12 @@ def _build_weekly(app: App, week: str | Week | None, campaign: str | None,
         cids = [scope.id]
 
     # per campaign once: its lines, their best posts, and each hashtag's totals
-    slug_id = {c.slug: c.id for c in campaigns.values()}
     by_campaign: dict[int | None, list[DeliveryLine]] = defaultdict(list)
     for d in lines:
-        by_campaign[slug_id[d.campaign] if d.campaign else None].append(d)
+        by_campaign[d.campaign_id].append(d)
     tops = {c: _top(group, TOP_POSTS) for c, group in by_campaign.items()}
     spelled: dict[str, Counter] = defaultdict(Counter)
-    tag_totals = {c: _tag_totals(group, spelled) for c, group in by_campaign.items()}
+    tag_totals = {c: _tag_totals(tagged.get(c, []), spelled) for c in by_campaign}
 
     def section(kind: str, camp_ids: list[int | None]) -> Section:
         wanted = set(camp_ids)
@@ -893,23 +934,36 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
     return list(lines.values())
 
 
-def _period_totals_of(lines: list[DeliveryLine]) -> dict[tuple[int | None, int], Period]:
+#: (tags, lines, their Totals) of a group of a campaign's published lines carrying the same tags
+TagGroup = tuple[tuple[str, ...], int, Totals]
+
+
+def _week_totals(lines: list[DeliveryLine]) -> tuple[dict[tuple[int | None, int], Period],
+                                                   dict[int | None, list[TagGroup]]]:
     """What ``period_totals`` gives for the week, from its delivery lines (already read with their
-    latest snapshots) instead of asking the database a second time."""
-    groups: dict[tuple[int | None, int], list[DeliveryLine]] = defaultdict(list)
+    latest snapshots) instead of asking the database a second time; and per campaign, the groups
+    of its published lines that carry the same tags (for ``_tag_totals``).
+
+    Each published line is added up once (``totals_of``), in the group of its campaign, account and
+    tags (a post goes out on several accounts with the same text, and posts of a campaign share
+    their tags); a campaign and account's Period, and a tag's Totals, add up those of its groups."""
+    groups: dict[tuple[int | None, int, tuple[str, ...]], list[DeliveryLine]] = defaultdict(list)
     failed: Counter[tuple[int | None, int]] = Counter()
     for d in lines:
         if d.status == "failed":
             failed[d.campaign_id, d.account_id] += 1
         else:
-            groups[d.campaign_id, d.account_id].append(d)
+            groups[d.campaign_id, d.account_id, tuple(d.hashtags)].append(d)
     out: dict[tuple[int | None, int], Period] = {}
-    for key, group in groups.items():
+    tagged: dict[int | None, list[TagGroup]] = defaultdict(list)
+    for (cid, aid, tags), group in groups.items():
         t = totals_of(group)
-        out[key] = Period(published=t.posts, totals=t)
+        out.setdefault((cid, aid), Period()).add(Period(published=t.posts, totals=t))
+        if tags:
+            tagged[cid].append((tags, len(group), t))
     for key, n in failed.items():
         out.setdefault(key, Period()).failed = n
-    return out
+    return out, tagged
 
 
 def _top(lines: list[DeliveryLine], n: int) -> list[DeliveryLine]:
@@ -919,22 +973,15 @@ def _top(lines: list[DeliveryLine], n: int) -> list[DeliveryLine]:
                                                        -(d.engagement_rate or 0), d.published_at, d.delivery_id))
 
 
-def _tag_totals(lines: list[DeliveryLine], spelled: dict[str, Counter]) -> dict[str, Totals]:
-    """Hashtag (case-folded) → Totals of the published lines carrying it; counts each spelling.
-
-    Lines are grouped by the tags they carry first (a post goes out on several accounts with the
-    same text, and posts of a campaign share their tags): each line is added up once, in its
-    group, and each tag adds up the Totals of the groups that carry it."""
-    by_tags: dict[tuple[str, ...], list[DeliveryLine]] = defaultdict(list)
-    for d in lines:
-        if d.status != "failed" and d.hashtags:
-            by_tags[tuple(d.hashtags)].append(d)
+def _tag_totals(groups: list[TagGroup], spelled: dict[str, Counter]) -> dict[str, Totals]:
+    """Hashtag (case-folded) → Totals of a campaign's published lines carrying it (``groups``, from
+    ``_week_totals``: each tag adds up the Totals of the groups that carry it); counts each
+    spelling."""
     out: dict[str, Totals] = {}
-    for tags, group in by_tags.items():
-        group_totals = totals_of(group)
+    for tags, n, group_totals in groups:
         for tag in tags:
             key = tag.casefold()
-            spelled[key][tag] += len(group)
+            spelled[key][tag] += n
             out.setdefault(key, Totals()).add(group_totals)
     return out
 

@@ -574,6 +574,44 @@ def test_sql_totals_and_totals_of_lines_follow_one_rule(app, engine, week47):
     assert m1_totals.gone == 1
 
 
+def test_the_weeks_figures_from_its_lines_are_those_sql_gives(app, engine, week47):
+    """The report adds up its week from the delivery lines it read (``_week_totals``) and works out
+    their best-times rows in Python (``history_of``): the same as asking SQL (``period_totals``,
+    ``history``) over the same deliveries, in accounts of zones with and without clock changes."""
+    from collections import Counter, defaultdict
+
+    from sqlalchemy import select
+
+    from campaigner.services.report import _week_totals, build_weekly, history, history_of, period_totals
+
+    with Session(engine) as s:
+        accounts = list(s.scalars(select(Account).order_by(Account.id)))
+        for a, zone in zip(accounts, ("America/New_York", "Asia/Jayapura", None, "Europe/Berlin")):
+            a.timezone = zone
+        s.commit()
+        zones: dict[str, list[int]] = defaultdict(list)
+        for a in accounts:
+            zones[a.timezone or "Asia/Jakarta"].append(a.id)
+    report = build_weekly(app, week="2026-W47")
+    week, dialect = report.week, engine.dialect.name
+    since = week.start - timedelta(weeks=7)
+    with Session(engine) as s:
+        sql = period_totals(s, dialect, week.start, week.end, None)
+        sql_history = history(s, dialect, since, week.end, None, zones)
+        before = history(s, dialect, since, week.end, None, zones, published_before=week.start)
+    assert _week_totals(report.deliveries)[0] == sql
+    assert sql_history and before  # (week47 has a post the week before too)
+
+    def slots(rows) -> Counter:
+        out: Counter = Counter()
+        for a, w, h, n, total in rows:
+            out[a, w, h, "n"] += n
+            out[a, w, h, "total"] += total
+        return out
+
+    assert slots(before + history_of(report.deliveries, since, week.end, zones)) == slots(sql_history)
+
+
 def test_best_times_look_back_starts_at_local_midnight_across_a_clock_change(cli):
     """Eight weeks back from a week after a clock change begin at local Monday 00:00 of the first
     of those weeks, not at the week's end minus 56 × 24 hours (an hour off)."""
