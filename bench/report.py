@@ -25,7 +25,8 @@ Figures at each step, next to baselines measured in the same run on the same dat
 - **render** — each format from the built report (HTML draws 4 SVG charts with pygal).
 
 Then **the whole command**, as a user runs it: ``campaigner report weekly --week 2026-W47 --format
-html --out FILE`` as a new process (median of ``--runs``), its wall time and its CPU time (user +
+FORMAT --out FILE`` as a new process (median of ``--runs``), in HTML, CSV (what ``report deliver``
+writes by default) and JSON, its wall time and its CPU time (user +
 system: on a busy machine the wall time also counts the wait for a core), for two databases on
 each backend: *spread* (the deliveries over ``--weeks`` weeks with the largest snapshot count: the
 1,000,000-snapshot case) and *one week* (all the deliveries in the reported week, with as many
@@ -33,7 +34,8 @@ snapshots). Next to it, measured in the same run and in turn with the command (s
 same load): Python's start-up with the imports the command needs (``campaigner.cli.main``, the
 report's service and HTML renderer, pygal), which no report can go below, and the raw SQL
 baseline above; and the figures of the issue before this work
-(matplotlib PNG charts) for context. The goal: ≤ 2 s for both cases on both backends.
+(matplotlib PNG charts; CSV and JSON formatted cell by cell) for context. The goal: ≤ 2 s for both
+cases on both backends, in every format.
 
 The report's overall totals are checked against the baseline's at every step (a fast but wrong
 report cannot pass unnoticed); timings are printed, never asserted.
@@ -262,8 +264,10 @@ def baseline(engine, sql: str) -> tuple[float, dict]:
 
 
 # --- one backend ----------------------------------------------------------------------------------
-def run(label: str, url: str, args, out, *, case: str, weeks: int, steps: list[int], alternatives: bool) -> dict:
-    """One database: the report's data part at each snapshot step, then the whole command."""
+def run(label: str, url: str, args, out, *, case: str, weeks: int, steps: list[int], alternatives: bool
+        ) -> list[dict]:
+    """One database: the report's data part at each snapshot step, then the whole command in each
+    of ``WHOLE_FORMATS``."""
     rng = random.Random(47)
     engine = make_engine(url)
     upgrade(engine)
@@ -329,23 +333,30 @@ def run(label: str, url: str, args, out, *, case: str, weeks: int, steps: list[i
           file=out)
     app.close()
     engine.dispose()
-    wall, cpu, start_wall, start_cpu = whole_command(url, args.runs)
-    print(f"whole command (report weekly --format html, a new process, median of {args.runs}): "
-          f"{wall:.2f} s wall, {cpu:.2f} s CPU; start-up and imports alone: {start_wall:.2f} s wall, "
-          f"{start_cpu:.2f} s CPU", file=out)
-    out.flush()
-    return {"backend": label, "case": case, "in_week": report.overall.current.published, "snapshots": total,
-            "raw": raw_t, "build": build, "wall": wall, "cpu": cpu, "start_wall": start_wall, "start_cpu": start_cpu}
+    rows = []
+    for fmt, (wall, cpu, start_wall, start_cpu) in whole_command(url, args.runs).items():
+        print(f"whole command (report weekly --format {fmt}, a new process, median of {args.runs}): "
+              f"{wall:.2f} s wall, {cpu:.2f} s CPU; start-up and imports alone: {start_wall:.2f} s wall, "
+              f"{start_cpu:.2f} s CPU", file=out)
+        out.flush()
+        rows.append({"backend": label, "case": case, "format": fmt, "in_week": report.overall.current.published,
+                     "snapshots": total, "raw": raw_t, "build": build, "wall": wall, "cpu": cpu,
+                     "start_wall": start_wall, "start_cpu": start_cpu})
+    return rows
 
 
 # --- the whole command, as a new process ---------------------------------------------------------
-COMMAND = ["-m", "campaigner", "report", "weekly", "--week", f"{WEEK[0]}-W{WEEK[1]}", "--format", "html"]
+COMMAND = ["-m", "campaigner", "report", "weekly", "--week", f"{WEEK[0]}-W{WEEK[1]}"]
+#: the formats the whole command is timed in (``report deliver`` writes CSV by default)
+WHOLE_FORMATS = ("html", "csv", "json")
 #: what the command imports before it reads anything: no report can start faster than this
 IMPORTS = ("import campaigner.cli.main, campaigner.cli.report, campaigner.services.report, "
            "campaigner.report_render.html, pygal")
 #: issue 12's figures before this bench measured the whole command (matplotlib PNG charts)
-BEFORE = {"spread": "3.5 s (2.4 s of it importing matplotlib, 1.5 s saving 4 charts)",
-          "one week": "3.85 s (the data part alone)"}
+BEFORE = {("spread", "html"): "3.5 s (2.4 s of it importing matplotlib, 1.5 s saving 4 charts)",
+          ("one week", "html"): "3.85 s (the data part alone)",
+          ("one week", "csv"): "1.7–3.2 s rendering CSV alone (cell by cell)",
+          ("one week", "json"): "1.7–3.2 s rendering JSON alone (a dict per delivery)"}
 
 
 def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -358,31 +369,35 @@ def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def whole_command(url: str, runs: int) -> tuple[float, float, float, float]:
-    """Medians of the command's wall and CPU seconds, and of the start-up baseline's, run in turn
-    (start-up, command, start-up, command…) so both meet the same load on a shared machine."""
+def whole_command(url: str, runs: int) -> dict[str, tuple[float, float, float, float]]:
+    """Per format (``WHOLE_FORMATS``): medians of the command's wall and CPU seconds, and of the
+    start-up baseline's, run in turn (start-up, command, start-up, command…) so both meet the same
+    load on a shared machine."""
+    out = {}
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "CAMPAIGNER_DATABASE_URL": url, "CAMPAIGNER_HOME": home, "CAMPAIGNER_TIMEZONE": ZONE}
-        command = [sys.executable, *COMMAND, "--out", str(Path(home) / "report.html")]
         start = [sys.executable, "-c", IMPORTS]
-        _timed(command, env)  # once to warm the file cache, as a machine that runs it weekly has it
-        timed = [(_timed(start, env), _timed(command, env)) for _ in range(runs)]
-    return (statistics.median(c[0] for _, c in timed), statistics.median(c[1] for _, c in timed),
-            statistics.median(s[0] for s, _ in timed), statistics.median(s[1] for s, _ in timed))
+        for fmt in WHOLE_FORMATS:
+            command = [sys.executable, *COMMAND, "--format", fmt, "--out", str(Path(home) / f"report.{fmt}")]
+            _timed(command, env)  # once to warm the file cache, as a machine that runs it weekly has it
+            timed = [(_timed(start, env), _timed(command, env)) for _ in range(runs)]
+            out[fmt] = (statistics.median(c[0] for _, c in timed), statistics.median(c[1] for _, c in timed),
+                        statistics.median(s[0] for s, _ in timed), statistics.median(s[1] for s, _ in timed))
+    return out
 
 
 def summary(results: list[dict], runs: int, out) -> None:
-    print(f"\n== The whole command: campaigner {' '.join(COMMAND[2:])} --out FILE, a new process "
+    print(f"\n== The whole command: campaigner {' '.join(COMMAND[2:])} --format FORMAT --out FILE, a new process "
           f"(median of {runs}; goal ≤ 2 s)\nbaseline: Python start-up with the command's imports (no database, "
           "no report), run in turn with the command; raw SQL: the statement above on the same data.\n"
           "On a busy machine wall times also count the wait for a core: the CPU time and the ratio to the "
           "start-up are the steadier figures.", file=out)
-    print(f"{'backend':<11} {'case':<9} {'in week':>7} {'snapshots':>10} | {'wall':>5} {'cpu':>5} | "
+    print(f"{'backend':<11} {'case':<9} {'format':<6} {'in week':>7} {'snapshots':>10} | {'wall':>5} {'cpu':>5} | "
           f"{'start-up':>8} {'cpu':>5} {'÷':>4} | {'raw SQL':>7} {'build':>6} | before", file=out)
     for r in results:
-        print(f"{r['backend']:<11} {r['case']:<9} {r['in_week']:>7,} {r['snapshots']:>10,} | {r['wall']:>5.2f} "
+        print(f"{r['backend']:<11} {r['case']:<9} {r['format']:<6} {r['in_week']:>7,} {r['snapshots']:>10,} | {r['wall']:>5.2f} "
               f"{r['cpu']:>5.2f} | {r['start_wall']:>8.2f} {r['start_cpu']:>5.2f} {r['wall'] / r['start_wall']:>4.1f} | "
-              f"{r['raw']:>7.3f} {r['build']:>6.3f} | {BEFORE[r['case']]}", file=out)
+              f"{r['raw']:>7.3f} {r['build']:>6.3f} | {BEFORE.get((r['case'], r['format']), '')}", file=out)
     out.flush()
 
 
@@ -415,7 +430,7 @@ def main() -> None:
         Path(d, "none.toml").write_text("")
         if args.only in (None, "sqlite"):
             for case, kwargs in cases(args):
-                results.append(run("SQLite", f"sqlite:///{d}/bench-{case.replace(' ', '-')}.db", args, out,
+                results.extend(run("SQLite", f"sqlite:///{d}/bench-{case.replace(' ', '-')}.db", args, out,
                                    case=case, **kwargs))
         if args.only in (None, "pg"):
             postgres(args, out, results)
@@ -446,7 +461,7 @@ def postgres(args, out, results: list[dict]) -> None:
             c.execute(text(f"CREATE SCHEMA {schema}"))
         try:
             sep = "&" if "?" in args.pg else "?"
-            results.append(run("PostgreSQL", f"{args.pg}{sep}options=-csearch_path%3D{schema}", args, out, case=case,
+            results.extend(run("PostgreSQL", f"{args.pg}{sep}options=-csearch_path%3D{schema}", args, out, case=case,
                                **kwargs))
         finally:
             with admin.begin() as c:

@@ -159,13 +159,14 @@ def _iso_utc(when: datetime) -> str:
     return u.isoformat("T", "seconds")[:19] + "Z" if u.year >= 1000 else _utc(u)
 
 
-#: the types of the metrics' values that can share one memo entry (True == 1.0 == 1, and str() tells them apart)
+#: the types of figures that can share one memo entry (True == 1.0 == 1, and str() tells them apart)
 _NUMBERS = frozenset((int, type(None)))
 
 
 def rows(report: WeeklyReport, t: Lang, dialect: Dialect) -> Iterator[list[str]]:
-    """The delivery rows (no header), each cell as written: ``neutralise``d, each distinct value
-    formatted once (``_Memo``) — the same cells as formatting each one, in a fraction of the time."""
+    """The delivery rows (no header), each cell as written: ``neutralise``d (the url, the texts and
+    the rest come from outside too), each distinct value formatted once (``_Memo``) — the same
+    cells as formatting each one, in a fraction of the time."""
     zone = ZoneInfo(report.timezone)
     words = ID_WORDS if t.code == "id" else {}
     by_delivery = report.inbox.by_delivery if report.inbox else {}
@@ -218,7 +219,7 @@ def render(report: WeeklyReport, t: Lang, dialect: Dialect | None = None) -> str
     """The CSV text; ``dialect`` defaults to the language's (``excel-id`` for Indonesian)."""
     dialect = dialect or dialect_for(t.code)
     buf = io.StringIO()
-    _writer(buf, t, dialect, COLUMNS).writerows(rows(report, t, dialect))  # the url and the rest come from outside too
+    _writer(buf, t, dialect, COLUMNS).writerows(rows(report, t, dialect))
     return buf.getvalue()
 
 
