@@ -571,14 +571,15 @@ class Engine:
         attempt_id = self._start_attempt(d.id, part.position, "publish")
         if attempt_id is None:
             return Bucket.HELD  # not ours any more: nothing was sent
-        outgoing = self._outgoing(d, part)
-        try:
-            outgoing = self._hosted(d, outgoing)
+        try:  # what goes out, worked out after the attempt is committed: nothing is sent yet
+            outgoing = self._hosted(d, self._outgoing(d, part))
         except StoreError as exc:  # the public place could not be written now: like a 5xx
             return self._retry(d, batch, _("media not put on the public host: {error}").format(error=exc),
                                attempt=_End.of(attempt_id, O.TRANSIENT, exc))
         except CampaignerError as exc:  # no [media] (or a broken one): a person must configure it
             return self._fail(d, batch, self._host_missing(d, exc), attempt=_End.of(attempt_id, O.PERMANENT, exc))
+        except Permanent as exc:  # e.g. an answer whose reply is no longer stored
+            return self._fail(d, batch, exc.reason, attempt=_End.of(attempt_id, O.PERMANENT, exc))
         try:
             published = connector.publish(outgoing)
         except NotReady as exc:

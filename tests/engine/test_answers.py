@@ -8,10 +8,10 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from campaigner.models import Account, Delivery, DeliveryPart, DeliveryStatus as S, Post, Reply
+from campaigner.models import Account, Alert, Delivery, DeliveryPart, DeliveryStatus as S, Post, Reply
 from content.length import check_length
 from scheduler.engine import RECONCILE_DELAY
 from tests.engine.conftest import deliveries
@@ -216,3 +216,26 @@ def test_an_answer_on_an_account_that_requires_approval_is_a_draft_until_approve
     answer = deliveries(engine)[-1]
     assert answer.status == S.PUBLISHED and fake.reply_parent(answer.remote_id) == reply.remote_id
     assert _reply(engine).state.value == "answered"
+
+
+def test_an_answer_whose_reply_is_gone_fails_with_an_alert_and_the_pass_goes_on(cli, engine, engine_for,
+                                                                                 platform_account):
+    """What goes out is worked out after the attempt is committed: when it cannot be (the answered
+    reply is no longer stored) the delivery fails with the reason and an alert — the pass does not
+    break off with the delivery left claimed and an attempt open (which would be looked for as
+    maybe sent, again and again)."""
+    fake, post, reply = _asked(cli, engine, platform_account, "mastodon")
+    cli.ok("replies", "answer", str(reply.id), ANSWER)
+    creates = fake.create_count()
+    with Session(engine) as s, s.begin():
+        s.execute(delete(Reply).where(Reply.id == reply.id))
+    report = engine_for().run_pass()
+    assert report.failed == [2]
+    answer = deliveries(engine)[-1]
+    why = "the reply that post 2 answers is no longer stored: it cannot go out as an answer"
+    assert (answer.status, answer.last_error, answer.claimed_by) == (S.FAILED, why, None)
+    assert [(a.kind, a.outcome, a.error) for a in answer.attempts] == [("publish", "permanent", why)]
+    with Session(engine) as s:
+        assert s.scalars(select(Alert.message).where(Alert.kind == "failed", Alert.delivery_id == answer.id)).all() \
+            == [why]
+    assert fake.create_count() == creates
