@@ -693,8 +693,8 @@ class Engine:
 
     def _quota_hold(self, d: Delivery, batch: _Batch) -> Bucket:
         """The quota is used up: hold the account (no container is made that could not be published)
-        until the oldest post campaigner made in the window leaves it — asked again at least every
-        QUOTA_RECHECK, since posts made by other apps count too."""
+        until the oldest post campaigner made in the window (taken down since or not) leaves it — asked
+        again at least every QUOTA_RECHECK, since posts made by other apps count too."""
         quota = batch.quota
         assert quota is not None
         now = self.app.now()
@@ -702,7 +702,7 @@ class Engine:
         self._writer().flush()  # the posts that went out in this batch count
         with db.read(self.app.engine) as s:
             oldest = s.scalar(select(func.min(Delivery.published_at)).where(
-                Delivery.account_id == account.id, Delivery.status == S.PUBLISHED,
+                Delivery.account_id == account.id, Delivery.status.in_(list(states.WENT_OUT)),
                 Delivery.published_at > now - quota.window))
         until = now + QUOTA_RECHECK if oldest is None else min(oldest + quota.window, now + QUOTA_RECHECK)
         hours = quota.window / timedelta(hours=1)

@@ -359,6 +359,20 @@ def test_a_held_account_waits_until_its_oldest_post_leaves_the_window(ig, cli, e
     assert account(engine, "ig1").held_until == T0 + timedelta(hours=24)  # sooner than an hour from now
 
 
+def test_a_post_taken_down_since_still_counts_in_the_quota_window(ig, cli, engine, clock, tmp_path):
+    """Meta counts the posts made in the window, taken down or not: the hold ends when the oldest
+    one leaves it, not an hour later."""
+    ig.quota_total = 1
+    cli.ok("post", "add", f"{CAPTION} (1)", *media_args(tmp_path, images=1, tag="1"), "--to", "ig1", "--now")
+    cli.ok("publish")
+    cli.ok("post", "delete", "1", "--account", "ig1", "--by-hand")
+    assert deliveries(engine)[0].status == S.DELETED
+    clock.advance(hours=23, minutes=30)
+    cli.ok("post", "add", f"{CAPTION} (2)", *media_args(tmp_path, images=1, tag="2"), "--to", "ig1", "--now")
+    assert cli.ok("publish").stdout.endswith("held back 1.\n")
+    assert account(engine, "ig1").held_until == T0 + timedelta(hours=24)
+
+
 def test_a_failed_quota_call_does_not_stop_publishing(ig, cli, engine, tmp_path, caplog):
     cli.ok("post", "add", CAPTION, *media_args(tmp_path, images=1), "--to", "ig1", "--now")
     ig.server_error_next(503)  # the quota read is the first call of the batch
