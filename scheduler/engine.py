@@ -763,7 +763,15 @@ class Engine:
         if attempt_id is None:
             return Bucket.HELD
         try:
-            found = connector.find_existing(self._outgoing(d, part), look_since(d, part))
+            outgoing = self._outgoing(d, part)
+        except Permanent as exc:  # what to look for is not known (an answer whose reply is gone): a person decides
+            return self._unconfirmed(d, batch, _("it cannot be looked for ({error}): check {account}, then run "
+                                                 "`campaigner post reconcile {id} --account {account} --found URL` or "
+                                                 "`--resend`").format(error=exc.reason, account=d.account.name,
+                                                                      id=d.post_id),
+                                     again_in=None, attempt=_End.of(attempt_id, O.CANNOT_TELL, exc))
+        try:
+            found = connector.find_existing(outgoing, look_since(d, part))
         except RateLimited as exc:
             return self._hold(d, batch, attempt_id, exc, uncertain=True, part=part)
         except AuthExpired as exc:

@@ -239,3 +239,29 @@ def test_an_answer_whose_reply_is_gone_fails_with_an_alert_and_the_pass_goes_on(
         assert s.scalars(select(Alert.message).where(Alert.kind == "failed", Alert.delivery_id == answer.id)).all() \
             == [why]
     assert fake.create_count() == creates
+
+
+def test_a_lost_answer_whose_reply_is_gone_is_left_to_a_person_not_looked_for_forever(cli, engine, engine_for,
+                                                                                       platform_account):
+    """Its outcome is unknown and it cannot be looked for (what to look for is not known without the
+    reply): a person is asked, once, rather than the engine trying again and again."""
+    fake, post, reply = _asked(cli, engine, platform_account, "x")
+    cli.ok("replies", "answer", str(reply.id), ANSWER)
+    fake.fail_next(Failure.DROP_AFTER, path_contains="/2/tweets")
+    e = engine_for()
+    assert e.run_pass().unconfirmed == [2]
+    with Session(engine) as s, s.begin():
+        s.execute(delete(Reply).where(Reply.id == reply.id))
+    cli.clock.advance(seconds=RECONCILE_DELAY.total_seconds())
+    assert e.run_pass().unconfirmed == [2]
+    answer = deliveries(engine)[-1]
+    gone = "the reply that post 2 answers is no longer stored: it cannot go out as an answer"
+    why = (f"it cannot be looked for ({gone}): check a1, then run `campaigner post reconcile 2 --account a1 "
+           "--found URL` or `--resend`")
+    assert (answer.status, answer.last_error, answer.next_attempt_at) == (S.UNCONFIRMED, f"outcome unknown: {why}",
+                                                                          None)
+    assert [(a.kind, a.outcome) for a in answer.attempts] == [("publish", "unknown"), ("reconcile", "cannot_tell")]
+    with Session(engine) as s:
+        assert s.scalars(select(Alert.message).where(Alert.kind == "unconfirmed")).all() == [why]
+    cli.clock.advance(hours=1)
+    assert e.run_pass().handled == 0
