@@ -47,7 +47,7 @@ class Writes:
         try:
             return self._local.pending
         except AttributeError:
-            self._local.pending, self._local.retried = [], set()
+            self._local.pending, self._local.refused_once = [], set()
             return self._local.pending
 
     def later(self, write: Write) -> None:
@@ -58,29 +58,33 @@ class Writes:
     def begin(self) -> Iterator[Connection]:
         """A write transaction: this thread's deferred writes first, then the caller's; commits at
         the end, rolls back on error. Deferred writes rolled back with it (a lock timeout, a dropped
-        connection) are kept for the thread's next transaction: one may be a post that went out,
-        which must not wait for a look on the platform (or a person, on Telegram). They are
-        conditional updates, safe to run again; one that fails a second time is given up (logged),
-        so a write the database refuses cannot block every later one."""
+        connection, the caller's statement failing) are kept for the thread's next transaction: one
+        may be a post that went out, which must not wait for a look on the platform (or a person, on
+        Telegram). Rolled back, they are safe to run again. Only a deferred write that itself fails
+        twice (not waiting for a lock, not on a lost connection) is given up, logged, so a write the
+        database refuses cannot block every later one."""
         pending = self._pending()
-        retried: set[Write] = self._local.retried  # deferred writes rolled back once already
+        refused_once: set[Write] = self._local.refused_once  # deferred writes that failed themselves once
         carried, pending[:] = pending[:], []
+        running: Write | None = None  # the deferred write being run (None: the caller's part, or the commit)
         try:
             with self._lock, self._bind.begin() as conn:
-                for write in carried:
-                    write(conn)
+                for running in carried:
+                    running(conn)
+                running = None
                 yield conn
-        except BaseException:
-            again = [w for w in carried if w not in retried]
-            dropped = [w for w in carried if w in retried]
-            retried.difference_update(dropped)
-            retried.update(again)
-            pending[:0] = again
-            if dropped:
-                log.error("%d deferred engine write(s) failed twice and were given up; their deliveries "
-                          "are settled when their claims are recovered", len(dropped))
+        except BaseException as exc:
+            if running is not None and not (db.is_busy(exc) or getattr(exc, "connection_invalidated", False)):
+                if running in refused_once:
+                    refused_once.discard(running)
+                    carried.remove(running)
+                    log.error("a deferred engine write failed twice and was given up (%s); its delivery is "
+                              "settled when its claim is recovered", exc)
+                else:
+                    refused_once.add(running)
+            pending[:0] = carried
             raise
-        retried.difference_update(carried)
+        refused_once.difference_update(carried)
 
     def flush(self) -> None:
         """Commit this thread's deferred writes now (nothing happens when there are none)."""

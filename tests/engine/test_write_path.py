@@ -192,3 +192,21 @@ def test_an_outcome_in_hand_survives_a_transaction_that_fails(db_url, clock):
     writes.flush()  # the refused write was given up after its second try
     assert messages() == ["published, waiting for the next commit", "the next outcome"]
     engine.dispose()
+
+
+def test_an_outcome_in_hand_outlives_any_number_of_failed_transactions_it_did_not_fail(db_url, clock):
+    """Only a deferred write that fails itself is given up (on its second failure): a post that
+    went out is not dropped because the database was busy for the next two transactions."""
+    engine = make_engine(db_url)
+    writes = Writes(engine)
+    writes.later(lambda conn: conn.execute(insert(Alert).values(created_at=clock.now, kind="failed",
+                                                                message="published, waiting")))
+    for _ in range(3):
+        with pytest.raises(RuntimeError):
+            with writes.begin():
+                raise RuntimeError("the attempt start failed (a lock timeout)")
+    writes.flush()
+    with Session(engine) as s:
+        assert list(s.scalars(select(Alert.message))) == ["published, waiting"]
+    engine.dispose()
+
