@@ -675,11 +675,11 @@ class Engine:
             batch.quota_asked = True
             try:
                 quota = cast(HasQuota, connector).quota()
-            except Exception as exc:  # a broken quota call must not stop publishing
-                if not isinstance(exc, ConnectorError):
-                    log.exception("%s: unexpected error while asking for the publishing quota", account.name)
-                else:
-                    log.warning("%s: publishing quota not known (%s); publishing anyway", account.name, exc)
+            except ConnectorError as exc:
+                log.warning("%s: publishing quota not known (%s); publishing anyway", account.name, exc)
+                return False
+            except Exception:  # a broken quota call must not stop publishing
+                log.exception("%s: unexpected error while asking for the publishing quota", account.name)
                 return False
             batch.quota, batch.quota_left = quota, quota.left
             if quota.total != account.quota_total:
