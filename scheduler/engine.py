@@ -156,6 +156,19 @@ _KEEP_PROGRESS = update(_P).where(_P.c.id == bindparam("b_part")).values(progres
 _FORGET_PROGRESS = update(_P).where(_P.c.id == bindparam("b_part")).values(progress=null())
 
 
+#: writes that go with a settled delivery, in its transaction (``Engine._settle``)
+_Extra = Callable[[Connection, datetime], object]
+
+
+def _then(first: _Extra | None, second: _Extra | None) -> _Extra:
+    """``first``, then ``second`` (either may be None)."""
+    def both(s: Connection, now: datetime) -> None:
+        for write in (first, second):
+            if write is not None:
+                write(s, now)
+    return both
+
+
 @functools.lru_cache(maxsize=64)
 def _move_ours(keys: frozenset[str]):
     """``UPDATE deliveries SET status=…, <keys>=… WHERE id=… AND status=<from> AND claimed_by=<us>``."""
@@ -906,7 +919,7 @@ class Engine:
         return self._finish(d, batch, write)
 
     def _settle(self, d: Delivery, batch: _Batch, new: S, values: dict,
-                extra: Callable[[Connection, datetime], None] | None = None) -> None:
+                extra: _Extra | None = None) -> None:
         """Move our claimed delivery to ``new`` (claim cleared) with ``values``, plus ``extra`` writes
         (attempt end, part, alert, account), in one transaction: this thread's next one (``_later``)."""
         now = self.app.now()
@@ -943,28 +956,18 @@ class Engine:
                                        message=message))
         log.warning("%s: delivery %d on %s: %s", kind, d.id, d.account.name, message)
 
-    def _ender(self, attempt: _End | None,
-               more: Callable[[Connection, datetime], None] | None = None) -> Callable[[Connection, datetime], None]:
-        def extra(s: Connection, now: datetime) -> None:
-            if attempt is not None:
-                self._finish_attempt(attempt, s=s)
-            if more is not None:
-                more(s, now)
-        return extra
+    def _ender(self, attempt: _End | None, more: _Extra | None = None) -> _Extra:
+        """The extra writes of a settled delivery: its attempt's end (if it has one), then ``more``."""
+        return _then(None if attempt is None else (lambda s, now: self._finish_attempt(attempt, s=s)), more)
 
     def _finish(self, d: Delivery, batch: _Batch,
-                extra: Callable[[Connection, datetime], None] | None = None) -> Bucket:
+                extra: _Extra | None = None) -> Bucket:
         first = d.parts[0]
         now = self.app.now()
         published_at = max(p.published_at or now for p in d.parts)
         answers = d.post.answers_reply_id
         if answers is not None:  # an answer from the inbox: its reply is answered, in the same transaction
-            then = extra
-
-            def extra(s: Connection, now: datetime) -> None:
-                if then is not None:
-                    then(s, now)
-                s.execute(mark_answered(answers, published_at))
+            extra = _then(extra, lambda s, now: s.execute(mark_answered(answers, published_at)))
         self._settle(d, batch, S.PUBLISHED, dict(remote_id=first.remote_id, remote_url=first.remote_url,
                                                  published_at=published_at, last_error=None, next_attempt_at=None),
                      extra)
