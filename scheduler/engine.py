@@ -129,13 +129,14 @@ class _End(NamedTuple):
     @classmethod
     def of(cls, attempt_id: int, outcome: O, exc: BaseException | str | None = None,
            part: DeliveryPart | None = None) -> "_End":
-        progress = exc.progress if isinstance(exc, ConnectorError) and part is not None else None
-        if progress is not None and part is not None:
-            part.progress = dict(progress) or None  # what the next call of this part is given
-        return cls(attempt_id, outcome, None if exc is None else str(exc),
-                   exc.http_status if isinstance(exc, ConnectorError) else None,
-                   part.id if progress is not None and part is not None else None,
-                   dict(progress) if progress is not None else None)
+        """The end of attempt ``attempt_id``; the progress ``exc`` asks to keep for ``part`` is also
+        set on ``part`` in memory (what the next call of this part is given)."""
+        if not isinstance(exc, ConnectorError):
+            return cls(attempt_id, outcome, None if exc is None else str(exc))
+        if part is None or exc.progress is None:
+            return cls(attempt_id, outcome, str(exc), exc.http_status)
+        part.progress = dict(exc.progress) or None
+        return cls(attempt_id, outcome, str(exc), exc.http_status, part.id, dict(exc.progress))
 
 
 # --- the hot path's statements, built once (building a statement costs more than running it) -----
