@@ -19,14 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError
 from campaigner.i18n import _
 from campaigner.models import Alert, JobRun
-from campaigner.services.workers import claim_period, job_state, release_period
+from campaigner.services.workers import claim_period, ensure_job_row, job_state, release_period
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +72,7 @@ def _failing_since(app: App, period: str) -> datetime | None:
 def _set_failing(app: App, period: str, since: datetime | None) -> None:
     """Record (``since``) or clear (None) the day whose counting keeps failing."""
     with db.write(app.engine) as s:
-        try:
-            with s.begin_nested():
-                s.execute(insert(JobRun).values(name=FAILING, period="", ran_at=None, ran_by=None))
-        except IntegrityError:
-            pass  # the row exists already
+        ensure_job_row(s, FAILING)
         s.execute(update(JobRun).where(JobRun.name == FAILING)
                   .values(period=period if since else "", ran_at=since, ran_by=None))
 

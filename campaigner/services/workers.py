@@ -88,15 +88,21 @@ def workers(app: App) -> list[Worker]:
         return list(s.scalars(select(Worker).order_by(Worker.name)))
 
 
+def ensure_job_row(s: Session, job: str) -> None:
+    """Add ``job``'s row (no period yet) unless it is there; in a savepoint, so a worker adding it
+    at the same moment costs nothing but the savepoint."""
+    try:
+        with s.begin_nested():
+            s.execute(insert(JobRun).values(name=job, period="", ran_at=None, ran_by=None))
+    except IntegrityError:
+        pass  # the row exists already
+
+
 def claim_period(app: App, job: str, period: str, worker: str, now: datetime) -> bool:
     """True for exactly one caller per (job, period), however many workers ask at once:
     a conditional update on the job's row (``… WHERE period < :period``), rowcount 1 wins."""
     with db.write(app.engine) as s:
-        try:
-            with s.begin_nested():
-                s.execute(insert(JobRun).values(name=job, period="", ran_at=None, ran_by=None))
-        except IntegrityError:
-            pass  # the row exists already
+        ensure_job_row(s, job)
     with db.write(app.engine) as s:
         won = db.rowcount(s.execute(update(JobRun).where(JobRun.name == job, JobRun.period < period)
                                     .values(period=period, ran_at=now, ran_by=worker)))
