@@ -17,6 +17,7 @@ or says to send it now anyway (``--now``, which lifts the limit as ``post retry`
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -81,7 +82,7 @@ def approve(app: App, post_ids: list[int], *, when: When | None = None) -> list[
     with db.write(app.engine) as s:
         for post_id in dict.fromkeys(post_ids):
             post = posts_svc.get(s, post_id)
-            waiting = _waiting(post, (S.DRAFT, S.REJECTED), "approve")
+            waiting = _waiting(post, states.UNAPPROVED, "approve")
             shown = []
             with Planner(app, s, now, exclude_post=post.id) as planner:
                 for d in waiting:
@@ -114,7 +115,7 @@ def reject(app: App, post_id: int, reason: str) -> Post:
     now = app.now()
     with db.write(app.engine) as s:
         post = posts_svc.get(s, post_id)
-        for d in _waiting(post, (S.DRAFT,), "reject"):
+        for d in _waiting(post, {S.DRAFT}, "reject"):
             states.move(d, S.REJECTED, why="rejected")
             d.updated_at = now
         post.approval = Approval.REJECTED.value
@@ -123,7 +124,7 @@ def reject(app: App, post_id: int, reason: str) -> Post:
     return posts_svc.show(app, post_id)
 
 
-def _waiting(post: Post, statuses: tuple[S, ...], action: str) -> list[Delivery]:
+def _waiting(post: Post, statuses: Collection[S], action: str) -> list[Delivery]:
     """The post's deliveries in ``statuses``; refused with the reason when there are none."""
     waiting = [d for d in post.deliveries if d.status in statuses]
     if waiting:
