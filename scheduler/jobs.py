@@ -61,14 +61,14 @@ def alert_jobs(app: App, every_minutes: float | None = None) -> list[PeriodicJob
 
 
 def monitoring_jobs(app: App, worker: str, every_minutes: float = 10.0) -> list[PeriodicJob]:
-    """Metric snapshots and replies of what is due. With several workers only one polls per
+    """Metric snapshots and replies of what is due; when replies were collected, the inbox's alerts
+    due are raised at once (the alert job sends them). With several workers only one polls per
     period (a conditional update on the job's row), so no request is made twice."""
+    from campaigner.services.inbox_alerts import raise_alerts
     from campaigner.services.metrics import collect
     from campaigner.services.replies import collect_replies
 
     def poll(now: datetime) -> None:
-        from campaigner.services.inbox_alerts import raise_alerts
-
         report = collect(app)
         if report.delivery_ids:
             collect_replies(app, report.delivery_ids)
