@@ -121,7 +121,8 @@ def past_limit(d: Delivery, account: Account, default: int, at: datetime, zone: 
                because: str | None = None) -> str | None:
     """Why ``d`` may not go out at ``at`` (None: it may, and always once a part of it is out: a
     thread under way is finished), for its ``last_error`` and its alert; ``because`` says why it
-    would go out that late (a cap or spacing deferral). The engine asks before it sends; an
+    would go out that late (a cap or spacing deferral). The engine asks before it sends, and
+    ``services.expiry`` for the queued deliveries waiting on an account that cannot send; an
     unconfirmed delivery is looked for first, never expired blind."""
     end = deadline(d, account, default)
     if end is None or at <= end or any(p.remote_id is not None for p in d.parts):
