@@ -60,29 +60,33 @@ class Writes:
         the end, rolls back on error. Deferred writes rolled back with it (a lock timeout, a dropped
         connection, the caller's statement failing) are kept for the thread's next transaction: one
         may be a post that went out, which must not wait for a look on the platform (or a person, on
-        Telegram). Rolled back, they are safe to run again. Only a deferred write that itself fails
-        twice (not waiting for a lock, not on a lost connection) is given up, logged, so a write the
-        database refuses cannot block every later one."""
+        Telegram). Rolled back, they are safe to run again. Only deferred writes refused twice — the
+        one whose statement failed, or all of them when the commit did; not for a lock wait, a lost
+        connection or the caller's own statement — are given up, logged, so a write the database
+        refuses cannot block every later one."""
         pending = self._pending()
         refused_once: set[Write] = self._local.refused_once  # deferred writes that failed themselves once
         carried, pending[:] = pending[:], []
-        running: Write | None = None  # the deferred write being run (None: the caller's part, or the commit)
+        running: Write | None = None  # the deferred write being run, if the failure is there
+        committing = False  # the caller's part is done: a failure now is the commit's
         try:
             with self._lock, self._bind.begin() as conn:
                 for running in carried:
                     running(conn)
                 running = None
                 yield conn
+                committing = True
         except BaseException as exc:
-            if running is not None and not (db.is_busy(exc) or getattr(exc, "connection_invalidated", False)):
-                if running in refused_once:
-                    refused_once.discard(running)
-                    carried.remove(running)
-                    log.error("a deferred engine write failed twice and was given up (%s); its delivery is "
-                              "settled when its claim is recovered", exc)
-                else:
-                    refused_once.add(running)
-            pending[:0] = carried
+            # a lock wait or a lost connection is no write's fault; nor is the caller's own failure
+            blamed = [] if db.is_busy(exc) or getattr(exc, "connection_invalidated", False) else (
+                [running] if running is not None else carried if committing else [])
+            given_up = [w for w in blamed if w in refused_once]
+            refused_once.difference_update(given_up)
+            refused_once.update(w for w in blamed if w not in given_up)
+            pending[:0] = [w for w in carried if w not in given_up]
+            if given_up:
+                log.error("%d deferred engine write(s) failed twice and were given up (%s); their deliveries "
+                          "are settled when their claims are recovered", len(given_up), exc)
             raise
         refused_once.difference_update(carried)
 

@@ -8,8 +8,8 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, func, insert, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import event, func, insert, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from campaigner.db import make_engine
@@ -209,4 +209,31 @@ def test_an_outcome_in_hand_outlives_any_number_of_failed_transactions_it_did_no
     with Session(engine) as s:
         assert list(s.scalars(select(Alert.message))) == ["published, waiting"]
     engine.dispose()
+
+
+def test_a_deferred_write_the_commit_refuses_is_given_up_on_its_second_failure(db_url, clock):
+    """A refusal at commit (here a deferred foreign key: the row is refused only when the transaction
+    commits) is the deferred writes' fault: tried once more, then given up, so it cannot block every
+    later transaction of the thread."""
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE rv_parent (id INTEGER PRIMARY KEY)"))
+        conn.execute(text("CREATE TABLE rv_child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES rv_parent (id) "
+                          "DEFERRABLE INITIALLY DEFERRED)"))
+    try:
+        writes = Writes(engine)
+        writes.later(lambda conn: conn.execute(text("INSERT INTO rv_child (id, parent_id) VALUES (1, 99)")))
+        for _ in range(2):
+            with pytest.raises(IntegrityError):
+                writes.flush()
+        writes.later(lambda conn: conn.execute(insert(Alert).values(created_at=clock.now, kind="failed",
+                                                                    message="the next outcome")))
+        writes.flush()
+        with Session(engine) as s:
+            assert list(s.scalars(select(Alert.message))) == ["the next outcome"]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE rv_child"))
+            conn.execute(text("DROP TABLE rv_parent"))
+        engine.dispose()
 
