@@ -1,13 +1,30 @@
 """Pieces every human-readable format shares: section titles, attention lines, short texts."""
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Callable, Mapping, TypeVar
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render.i18n import Lang
 from campaigner.services.voice import CampaignVoice, VoiceRow
 from campaigner.services.report import (AccountTimes, AttentionItem, DeliveryLine, Section, SentimentCounts, Totals,
                                        WeeklyReport)
+
+
+_V = TypeVar("_V")
+
+
+class Memo(dict[Any, _V]):
+    """``memo[value]``: ``fn(value)``, worked out the first time ``value`` is seen (a week of
+    50,000 rows repeats its numbers, names, texts and times over and over)."""
+
+    def __init__(self, fn: Callable[[Any], _V]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key: Any) -> _V:
+        value = self[key] = self.fn(key)
+        return value
+
 
 #: the per-platform / per-account table's metric columns, in order
 TABLE_METRICS = ("likes", "reposts", "replies", "quotes", "impressions")

@@ -69,10 +69,10 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from campaigner.report_render.common import named_metrics
+from campaigner.report_render.common import Memo, named_metrics
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import METRICS, WeeklyReport
 from campaigner.services.report_inbox import KINDS
@@ -137,22 +137,6 @@ def _writer(buf: io.StringIO, t: Lang, dialect: Dialect, columns: tuple[str, ...
     return w
 
 
-_V = TypeVar("_V")
-
-
-class _Memo(dict[Any, _V]):
-    """``memo[value]``: ``fn(value)``, worked out the first time ``value`` is seen (a week of
-    50,000 rows repeats its numbers, names, texts and times over and over)."""
-
-    def __init__(self, fn: Callable[[Any], _V]) -> None:
-        super().__init__()
-        self.fn = fn
-
-    def __missing__(self, key: Any) -> _V:
-        value = self[key] = self.fn(key)
-        return value
-
-
 def _iso_utc(when: datetime) -> str:
     """``_utc`` without strftime: the same text, for the years 1000–9999 (``%Y`` pads no further)."""
     u = when if when.tzinfo is timezone.utc else when.astimezone(timezone.utc)
@@ -165,17 +149,17 @@ _NUMBERS = frozenset((int, type(None)))
 
 def rows(report: WeeklyReport, t: Lang, dialect: Dialect) -> Iterator[list[str]]:
     """The delivery rows (no header), each cell as written: ``neutralise``d (the url, the texts and
-    the rest come from outside too), each distinct value formatted once (``_Memo``) — the same
+    the rest come from outside too), each distinct value formatted once (``Memo``) — the same
     cells as formatting each one, in a fraction of the time."""
     zone = ZoneInfo(report.timezone)
     words = ID_WORDS if t.code == "id" else {}
     by_delivery = report.inbox.by_delivery if report.inbox else {}
     unknown = words.get("not known", "not known")
-    num = _Memo(lambda v: "" if v is None else neutralise(str(v)))
-    word = _Memo(lambda v: neutralise(v or ""))
-    status = _Memo(lambda v: neutralise(words.get(v, v)))
-    text = _Memo(lambda v: neutralise(_cell(v)))
-    due = _Memo(lambda v: _local_cell(v, zone))
+    num = Memo(lambda v: "" if v is None else neutralise(str(v)))
+    word = Memo(lambda v: neutralise(v or ""))
+    status = Memo(lambda v: neutralise(words.get(v, v)))
+    text = Memo(lambda v: neutralise(_cell(v)))
+    due = Memo(lambda v: _local_cell(v, zone))
 
     def figures(key: tuple) -> tuple[list[str], str]:
         """The metric cells and the named_metrics cell of a platform's delivery with these values."""
@@ -183,7 +167,7 @@ def rows(report: WeeklyReport, t: Lang, dialect: Dialect) -> Iterator[list[str]]
         return ([neutralise(_n(v)) for v in key[1:]],
                 neutralise(_named(platform, values, unknown)))
 
-    memo = _Memo(figures)
+    memo = Memo(figures)
     gone = neutralise(words.get("yes", "yes"))
     no_kinds = [""] * len(KINDS)
     for d in report.deliveries:

@@ -109,8 +109,9 @@ import json
 import json.encoder
 import math
 from datetime import datetime, timezone
-from typing import Any, Callable, TypeVar
+from typing import Any
 
+from campaigner.report_render.common import Memo
 from campaigner.report_render.i18n import Lang
 from campaigner.services.voice import VoiceRow
 from campaigner.services.report import (METRICS, AccountTimes, DeliveryLine, Period, Section, SentimentCounts,
@@ -321,21 +322,6 @@ def render(report: WeeklyReport, t: Lang) -> str:
                     "\n"))
 
 
-_V = TypeVar("_V")
-
-
-class _Memo(dict[Any, _V]):
-    """``memo[value]``: ``fn(value)``, worked out the first time ``value`` is seen."""
-
-    def __init__(self, fn: Callable[[Any], _V]) -> None:
-        super().__init__()
-        self.fn = fn
-
-    def __missing__(self, key: Any) -> _V:
-        value = self[key] = self.fn(key)
-        return value
-
-
 def _time(when: datetime | None) -> str:
     """``_t`` as JSON text (an ISO 8601 time needs no escaping)."""
     if when is None:
@@ -358,11 +344,11 @@ class _Deliveries:
     def __init__(self) -> None:
         # ints and strings only (True == 1 == 1.0, and each is written differently): anything else
         # goes to the encoder itself
-        self.ints: dict[Any, str] = _Memo(_DUMPS)
-        self.strs: dict[Any, str] = _Memo(_DUMPS)
+        self.ints: dict[Any, str] = Memo(_DUMPS)
+        self.strs: dict[Any, str] = Memo(_DUMPS)
         self.ints[None] = self.strs[None] = "null"
-        self.templates = _Memo(self._template)
-        self.figures = _Memo(self._figures)
+        self.templates = Memo(self._template)
+        self.figures = Memo(self._figures)
 
     @staticmethod
     def _key(k: str) -> str:
