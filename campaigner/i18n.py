@@ -217,6 +217,13 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
+def number(n: int) -> str:
+    """``n`` with its thousands grouped as the language in use writes them: English ``1,200``,
+    Indonesian ``1.200``."""
+    text = f"{n:,}"
+    return text.replace(",", ".") if _lang == "id" else text
+
+
 def N_(message: str) -> str:
     """Marks ``message`` for the catalog without translating it (``_`` does, when it is shown)."""
     return message

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterator
 
-from campaigner.i18n import _
+from campaigner.i18n import _, number
 from content.mime import JPEG, PNG, WEBP
 from content.platforms import MediaRules
 
@@ -144,7 +144,7 @@ def prepare(data: bytes, mime: str, rules: MediaRules, *, keep_metadata: bool = 
         if max(smaller) < SMALLEST_EDGE:
             raise CannotPrepare(_("even at {width}×{height} pixels it is over {platform}'s {limit} bytes — use a "
                                   "simpler picture").format(width=size[0], height=size[1], platform=rules.platform,
-                                                            limit=f"{limit:,}"))
+                                                            limit=number(limit)))
         size = smaller
 
 
@@ -170,7 +170,7 @@ def _reading() -> Iterator[None]:
 
 def _bomb() -> CannotPrepare:
     return CannotPrepare(_("the image has more than {n} pixels — export it smaller (a phone photo has about 12 "
-                           "million)").format(n=f"{MAX_SOURCE_PIXELS:,}"))
+                           "million)").format(n=number(MAX_SOURCE_PIXELS)))
 
 
 def _canvas(width: int, height: int, rules: MediaRules) -> tuple[int, int]:

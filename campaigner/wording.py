@@ -2,7 +2,7 @@
 Bahasa Indonesia, which does not inflect)."""
 from __future__ import annotations
 
-from campaigner.i18n import Nn_, ngettext
+from campaigner.i18n import ngettext, Nn_, number
 
 #: every noun ``plural`` counts, marked for the catalog as "{n} noun" / "{n} nouns"
 NOUNS = {
@@ -27,4 +27,4 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     irregular plural (``plural(2, "delivery", "deliveries")``). A noun of ``NOUNS`` is translated;
     another one is shown as given."""
     forms = NOUNS.get(one) or ("{n} " + one, "{n} " + (many or one + "s"))
-    return ngettext(forms[0], forms[1], n).format(n=f"{n:,}")
+    return ngettext(forms[0], forms[1], n).format(n=number(n))

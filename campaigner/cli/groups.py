@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, table
-from campaigner.i18n import _, ngettext
+from campaigner.i18n import _, ngettext, number
 
 
 @click.group()
@@ -36,7 +36,7 @@ def add(flags, name, accounts) -> None:
     else:
         text = ngettext("Added {added} to group {group} (now {n} account: {members}).",
                         "Added {added} to group {group} (now {n} accounts: {members}).", n)
-    click.echo(text.format(group=done.name, n=f"{n:,}", members=", ".join(done.members),
+    click.echo(text.format(group=done.name, n=number(n), members=", ".join(done.members),
                            added=", ".join(done.changed)))
     if done.unchanged:
         click.echo(ngettext("Note: {accounts} was in it already.", "Note: {accounts} were in it already.",
@@ -59,7 +59,7 @@ def remove(flags, name, accounts) -> None:
     text = (ngettext("Took {taken} out of group {group} (now {n} account: {members}).",
                      "Took {taken} out of group {group} (now {n} accounts: {members}).", n) if done.members else
             _("Took {taken} out of group {group} (now empty)."))
-    click.echo(text.format(taken=", ".join(done.changed), group=done.name, n=f"{n:,}", members=", ".join(done.members)))
+    click.echo(text.format(taken=", ".join(done.changed), group=done.name, n=number(n), members=", ".join(done.members)))
     if done.unchanged:
         click.echo(ngettext("Note: {accounts} was not in it.", "Note: {accounts} were not in it.",
                             len(done.unchanged)).format(accounts=", ".join(done.unchanged)), err=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import Progress, echo_json, quiet
-from campaigner.i18n import N_, _, english, ngettext
+from campaigner.i18n import N_, _, english, ngettext, number
 from campaigner.wording import plural
 
 KINDS = ("question", "support", "oppose", "other", "unclassified")
@@ -95,7 +95,7 @@ def show(flags, post_id, as_json) -> None:
             click.echo(_("{account}: gone from the platform (seen {when})").format(
                 account=r.account, when=format_local(r.collected_at, app.zone_for(None))))
         else:
-            vals = ", ".join(f"{name} {_('not known') if v is None else f'{v:,}'}" for name, v in r.named) \
+            vals = ", ".join(f"{name} {_('not known') if v is None else number(v)}" for name, v in r.named) \
                 or _("{platform} gives no figures").format(platform=r.platform)
             click.echo(f"{r.account} ({format_local(r.collected_at, app.zone_for(None))}): {vals}")
         if r.replies:

@@ -9,7 +9,7 @@ import click
 
 from campaigner.cli.output import Progress, echo_json, max_late_minutes, short, table
 from campaigner.errors import InvalidInput
-from campaigner.i18n import N_, _, ngettext
+from campaigner.i18n import _, N_, ngettext, number
 from campaigner.status_words import status_word
 
 STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed", "expired", "importing",
@@ -47,7 +47,7 @@ def _bounded(stream, file: str | None) -> bytes:
     if len(data) > MAX_TEXT_BYTES:
         what = (_("file {file} holds more than {n} bytes, too much for a post's text") if file is not None else
                 _("standard input holds more than {n} bytes, too much for a post's text"))
-        raise InvalidInput(what.format(file=file, n=f"{MAX_TEXT_BYTES:,}"),
+        raise InvalidInput(what.format(file=file, n=number(MAX_TEXT_BYTES)),
                            _("give only the post's text, at most {mb} MB").format(mb=MAX_TEXT_BYTES // 1_000_000))
     return data
 
@@ -203,7 +203,7 @@ def _print_post(app, post, *, limits: bool = False) -> None:
         for platform, r in sorted((m.renditions or {}).items()):
             click.echo("  " + _("{file} on {platform}: {notes} ({width}×{height}, {size} bytes)").format(
                 file=m.original_name, platform=platform, notes=", ".join(r["notes"]) or _("prepared"),
-                width=r["width"], height=r["height"], size=f"{r['size_bytes']:,}"))
+                width=r["width"], height=r["height"], size=number(r['size_bytes'])))
 
 
 #: what the first line of a post says about its approval
@@ -534,7 +534,7 @@ def delete(flags, post_id, account, by_hand) -> None:
             assert d.error is not None
             errors.append(d.error)
         if text:
-            click.echo(text.format(id=d.post_id, account=d.account, n=f"{d.parts:,}", of=d.of))
+            click.echo(text.format(id=d.post_id, account=d.account, n=number(d.parts), of=d.of))
     for e in errors:
         click.echo(_("Error: {message}").format(message=e), err=True)
     if errors:
@@ -765,10 +765,10 @@ def import_(flags, csv_file, dry_run, strict, max_mb) -> None:
         if n > len(result.errors):
             more = n - len(result.errors)
             click.echo(ngettext("Error: {file}: {n} more problem not listed", "Error: {file}: {n} more problems not listed",
-                                more).format(file=csv_file.name, n=f"{more:,}"), err=True)
+                                more).format(file=csv_file.name, n=number(more)), err=True)
         raise InvalidInput(ngettext("{n} bad row in {file}, nothing was imported",
                                     "{n} bad rows in {file}, nothing was imported", n)
-                           .format(n=f"{n:,}", file=csv_file.name), _("fix the rows above and import again"))
+                           .format(n=number(n), file=csv_file.name), _("fix the rows above and import again"))
     if result.other_zone_count:
         o, n = result.other_zones[0], result.other_zone_count
         click.echo(ngettext("Note: {file}: {n} row gives a time in another zone than its account's, read in the zone "
@@ -777,8 +777,8 @@ def import_(flags, csv_file, dry_run, strict, max_mb) -> None:
                             "zone written (e.g. line {line}: {written} is {local} on {account}); --strict refuses such "
                             "rows.", n).format(file=csv_file.name, n=n, line=o.line, written=o.written, local=o.local,
                                                account=o.account), err=True)
-    posts = ngettext("{n} post", "{n} posts", result.posts).format(n=f"{result.posts:,}")
-    deliveries = ngettext("{n} delivery", "{n} deliveries", result.deliveries).format(n=f"{result.deliveries:,}")
+    posts = ngettext("{n} post", "{n} posts", result.posts).format(n=number(result.posts))
+    deliveries = ngettext("{n} delivery", "{n} deliveries", result.deliveries).format(n=number(result.deliveries))
     extras = []
     if result.drafts:
         extras.append(ngettext("{n} as a draft, sent only once approved (campaigner post approve ID)",
@@ -826,7 +826,7 @@ def export(flags, csv_file, campaign, dialect) -> None:
         stream = is_stream(csv_file)
         done = export_csv_file(app, csv_file, campaign=campaign, dialect=dialect)
         click.echo(ngettext("Wrote {n} row to {file}.", "Wrote {n} rows to {file}.", done.rows)
-                   .format(n=f"{done.rows:,}", file=csv_file), err=stream)
+                   .format(n=number(done.rows), file=csv_file), err=stream)
     if done.incomplete:
         click.echo(ngettext("Note: {n} post has per-platform variants or alt texts, which the calendar has no column "
                             "for: not in the file.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, short
-from campaigner.i18n import N_, _, ngettext
+from campaigner.i18n import _, N_, ngettext, number
 from campaigner.status_words import status_word
 
 #: the days of the week (Monday first), as people read them
@@ -30,7 +30,7 @@ def queue(flags, days, as_json) -> None:
     waiting = drafts(app, days)
     if not groups:
         click.echo(ngettext("Nothing queued in the next {n} day.", "Nothing queued in the next {n} days.", days)
-                   .format(n=f"{days:,}"))
+                   .format(n=number(days)))
     for day, items in groups:
         click.echo(f"{_(DAYS[day.weekday()])} {day:%Y-%m-%d}")
         for it in items:

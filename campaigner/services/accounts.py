@@ -11,7 +11,7 @@ from campaigner import db
 from campaigner.app import App
 from campaigner.config import check_timezone
 from campaigner.errors import CampaignerError, ConfigError, InvalidInput, MissingSecret, NotFound
-from campaigner.i18n import _, ngettext
+from campaigner.i18n import _, ngettext, number
 from campaigner.models import Account, AccountStatus, Delivery, DeliveryStatus
 from campaigner.secrets import SecretStatus, env_name
 from connectors.base import AccountConfig, Connector, Quota
@@ -57,7 +57,7 @@ def check_cap(value: int | None, what: str) -> int | None:
                            else _("leave {option} out for no limit").format(option=what))
     if value is not None and value > MOST[what]:
         raise InvalidInput(_("{option} must be at most {most}, got {value}").format(
-            option=what, most=f"{MOST[what]:,}", value=f"{value:,}"), _("give a smaller {option}").format(option=what))
+            option=what, most=number(MOST[what]), value=number(value)), _("give a smaller {option}").format(option=what))
     return value
 
 
@@ -186,14 +186,14 @@ def remove(app: App, name: str, *, purge: bool = False) -> list[tuple[str, int]]
         if active:
             raise InvalidInput(ngettext("account {name!r} has {n} delivery waiting to go out",
                                         "account {name!r} has {n} deliveries waiting to go out", active).format(
-                                   name=name, n=f"{active:,}"),
+                                   name=name, n=number(active)),
                                ngettext("cancel it first (campaigner post cancel ID --account {name})",
                                         "cancel them first (campaigner post cancel ID --account {name})",
                                         active).format(name=name))
         if n and not purge:
             raise InvalidInput(ngettext("account {name!r} has {n} delivery in its history",
                                         "account {name!r} has {n} deliveries in its history", n).format(
-                                   name=name, n=f"{n:,}"),
+                                   name=name, n=number(n)),
                                _("pass --purge to delete the account with its history"))
         s.execute(delete(Delivery).where(Delivery.account_id == account.id))
         left = groups.leave_all(s, account.id)

@@ -25,7 +25,7 @@ from campaigner import db, lateness, states
 from campaigner.app import App
 from campaigner.config import os_user
 from campaigner.errors import InvalidInput
-from campaigner.i18n import _
+from campaigner.i18n import _, number
 from campaigner.status_words import status_word
 from campaigner.models import Approval, Delivery, Post, PostReview
 from campaigner.models import DeliveryStatus as S
@@ -108,8 +108,8 @@ def reject(app: App, post_id: int, reason: str) -> Post:
     if not reason:
         raise InvalidInput(_("--reason is empty"), _('say why, e.g. --reason "the date is wrong"'))
     if len(reason) > MAX_REASON:
-        raise InvalidInput(_("--reason is {n} characters long").format(n=f"{len(reason):,}"),
-                           _("keep it under {max}").format(max=f"{MAX_REASON:,}"))
+        raise InvalidInput(_("--reason is {n} characters long").format(n=number(len(reason))),
+                           _("keep it under {max}").format(max=number(MAX_REASON)))
     who = reviewer(app)
     check_reviewer(app, who, "reject")
     now = app.now()

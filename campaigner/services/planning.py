@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from campaigner.app import App
 from campaigner.errors import InvalidInput
-from campaigner.i18n import _, ngettext
+from campaigner.i18n import _, ngettext, number
 from campaigner.media_store import MediaStore, Staged
 from campaigner.models import Account, Campaign, Delivery, PostingSlot
 from campaigner.services import accounts as accounts_svc
@@ -497,7 +497,7 @@ class Planner:
         count = self.day_count(account, day)
         cap = target.daily_cap
         if cap and count + 1 > cap:
-            posts = ngettext("{n} post", "{n} posts", count + 1).format(n=f"{count + 1:,}")
+            posts = ngettext("{n} post", "{n} posts", count + 1).format(n=number(count + 1))
             shown = format_local(due, zone).split()[-1]
             if cap != account.daily_cap:  # the platform's own quota, which no setting raises
                 raise InvalidInput(ngettext("account {name!r} would have {posts} on {day} ({zone}), above {platform}'s "
@@ -505,7 +505,7 @@ class Planner:
                                             "account {name!r} would have {posts} on {day} ({zone}), above {platform}'s "
                                             "publishing quota of {cap} posts in 24 hours", cap)
                                    .format(name=target.name, posts=posts, day=day, zone=shown, platform=target.platform,
-                                           cap=f"{cap:,}"), _("pick another day"))
+                                           cap=number(cap)), _("pick another day"))
             raise InvalidInput(_("account {name!r} would have {posts} on {day} ({zone}), above its daily cap of {cap}")
                                .format(name=target.name, posts=posts, day=day, zone=shown, cap=cap),
                                _("pick another day or raise the cap (campaigner account edit {name} --daily-cap N)")

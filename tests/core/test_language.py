@@ -327,3 +327,11 @@ def test_only_language_falls_through_to_the_next_locale_variable(cli):
     assert _usage_language(cli, LC_ALL="fr_FR.UTF-8", LANG="id_ID.UTF-8") == "en"
     assert _usage_language(cli, LC_MESSAGES="fr_FR.UTF-8", LANG="id_ID.UTF-8") == "en"
     assert _usage_language(cli, LANGUAGE="fr", LANG="id_ID.UTF-8") == "id"
+
+
+def test_numbers_are_grouped_as_the_language_writes_them(cli):
+    """English groups thousands with a comma, Indonesian with a dot (1,200 / 1.200)."""
+    assert cli.ok("queue", "--days", "1200").stdout == "Nothing queued in the next 1,200 days.\n"
+    assert (cli.ok("queue", "--days", "1200", env={"CAMPAIGNER_LANG": "id"}).stdout
+            == "Tidak ada yang dalam antrean untuk 1.200 hari ke depan.\n")
+    assert cli.ok("queue", "--days", "1200").stdout == "Nothing queued in the next 1,200 days.\n"
