@@ -266,13 +266,19 @@ def write(engine: Engine) -> Iterator[Session]:
 NAMES_LOCK = 0x4E414D4553
 
 
-def lock_names(session: Session) -> None:
-    """Serialise, until the transaction ends, the writers that give out account and group names:
-    the two live in different tables, so no unique index can stop an account and a group being
-    created with one name at the same moment. PostgreSQL: a transaction-level advisory lock; SQLite
-    needs none (a write transaction there already holds the only write lock)."""
+def lock(session: Session, key: int) -> None:
+    """Serialise, until the transaction ends, the writers that take the lock ``key`` (a fixed
+    64-bit number per purpose). PostgreSQL: a transaction-level advisory lock; SQLite needs none (a
+    write transaction there already holds the only write lock)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NAMES_LOCK})
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def lock_names(session: Session) -> None:
+    """Serialise the writers that give out account and group names: the two live in different
+    tables, so no unique index can stop an account and a group being created with one name at the
+    same moment."""
+    lock(session, NAMES_LOCK)
 
 
 def is_busy(exc: BaseException) -> bool:

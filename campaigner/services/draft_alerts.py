@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, insert, or_, select, text, update
+from sqlalchemy import and_, exists, insert, or_, select, update
 
 from campaigner import db
 from campaigner.app import App
@@ -28,7 +28,7 @@ KIND = "draft_missed"
 LOOK_BACK = timedelta(days=7)
 #: at most this many alerts per run (the rest come with the next)
 MAX_ALERTS = 100
-_LOCK = 724170017  # pg_advisory_xact_lock key of this module
+_LOCK = 724170017  # db.lock key of this module
 
 
 def _quote(text_: str, limit: int = 80) -> str:
@@ -51,8 +51,7 @@ def raise_missed(app: App, now: datetime) -> int:
     if not (due or stale):
         return 0
     with db.write(app.engine) as s:
-        if s.get_bind().dialect.name == "postgresql":
-            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
+        db.lock(s, _LOCK)
         settled = db.rowcount(s.execute(
             update(Alert).where(Alert.kind == KIND, Alert.acked_at.is_(None), exists().where(
                 Delivery.id == Alert.delivery_id, settled_by))

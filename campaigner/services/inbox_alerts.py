@@ -18,7 +18,7 @@ import logging
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, insert, select, text, update
+from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from campaigner import db
@@ -35,15 +35,14 @@ LOOK_BACK = timedelta(hours=24)
 LOOK_BACK_QUESTIONS = timedelta(days=7)
 #: at most this many unanswered-question alerts per run (the rest come with the next)
 MAX_QUESTIONS = 100
-_LOCK = 724170016  # pg_advisory_xact_lock key of this module
+_LOCK = 724170016  # db.lock key of this module
 
 
 def raise_alerts(app: App, now: datetime) -> int:
     """Raise the inbox's alerts due at ``now``; how many were raised."""
     cfg = app.settings.alerts
     with db.write(app.engine) as s:
-        if s.get_bind().dialect.name == "postgresql":
-            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
+        db.lock(s, _LOCK)
         handled = select(Reply.id).where(Reply.state != ReplyState.NEW)
         settled = s.execute(update(Alert).where(Alert.kind == "unanswered", Alert.acked_at.is_(None),
                                                 Alert.reply_id.in_(handled))
