@@ -86,13 +86,18 @@ def test_alerts_go_to_the_chat_once(cli, engine, engine_for, platform_account, s
     assert cli.ok("alerts", "send").stdout == "No pending alerts.\n"
 
 
+def _forty_long_alerts(engine, now):
+    """More alerts than one Telegram message takes: 40 of some 370 characters each."""
+    with Session(engine) as s, s.begin():
+        s.execute(insert(Alert), [dict(created_at=now, kind="failed", message=f"alert {n}: " + "gagal kirim " * 30)
+                                  for n in range(40)])
+
+
 def test_a_long_digest_is_cut_into_messages_each_alert_in_one(cli, engine, serve, home, db_url):
     bot = serve(AlertBot())
     _configure(home, bot)
     now = cli.clock.now
-    with Session(engine) as s, s.begin():
-        s.execute(insert(Alert), [dict(created_at=now, kind="failed", message=f"alert {n}: " + "gagal kirim " * 30)
-                                  for n in range(40)])
+    _forty_long_alerts(engine, now)
     assert cli.ok("alerts", "send").stdout == f"Sent 40 alerts to the Telegram chat {CHAT}.\n"
     texts = [m["text"] for m in _sent(bot)]
     assert len(texts) > 1 and all(len(t.encode("utf-16-le")) // 2 <= 4096 for t in texts)
@@ -106,9 +111,7 @@ def test_what_could_not_be_sent_waits_for_the_next_digest(cli, engine, serve, ho
     bot = serve(AlertBot())
     _configure(home, bot)
     now = cli.clock.now
-    with Session(engine) as s, s.begin():
-        s.execute(insert(Alert), [dict(created_at=now, kind="failed", message=f"alert {n}: " + "gagal kirim " * 30)
-                                  for n in range(40)])
+    _forty_long_alerts(engine, now)
     bot.fail_next(Response(200, {"ok": True, "result": {"message_id": 1, "date": int(now.timestamp()),
                                                          "chat": bot.chat}}), path_contains="sendMessage")
     bot.fail_next(Response(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}),
