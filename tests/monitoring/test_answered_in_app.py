@@ -32,14 +32,20 @@ def _answer_reads(fake, platform: str) -> int:
     return sum(req.path.endswith("/replies") for req in fake.calls("GET"))  # the regular read: /conversation
 
 
+def _publish_one(cli, engine, platform_account, platform: str, text: str):
+    """One post on a new ``platform`` account "akun", published now: (the fake, its delivery)."""
+    fake = platform_account(platform, "akun")
+    cli.ok("post", "add", text, "--to", "akun", "--now")
+    cli.ok("publish")
+    [d] = deliveries(engine)
+    return fake, d
+
+
 @pytest.fixture(params=["x", "facebook", "threads"])
 def published(request, cli, engine, platform_account):
     """A post on the platform, published now; returns (platform, fake, its delivery)."""
-    fake = platform_account(request.param, "akun")
-    cli.ok("post", "add", "Aksi Kamis di DPR. Ada pertanyaan?", "--to", "akun", "--now")
-    cli.ok("publish")
-    [d] = deliveries(engine)
-    return request.param, fake, d
+    return (request.param, *_publish_one(cli, engine, platform_account, request.param,
+                                         "Aksi Kamis di DPR. Ada pertanyaan?"))
 
 
 def test_an_answer_the_platform_shows_late_marks_the_question_answered(cli, engine, published):
@@ -101,10 +107,7 @@ def test_hostile_or_missing_answers_change_nothing(cli, engine, platform_account
     from tests.fakes.facebook import _not_found
     from tests.fakes.server import Response
 
-    fake = platform_account(platform, "akun")
-    cli.ok("post", "add", "Aksi Kamis di DPR.", "--to", "akun", "--now")
-    cli.ok("publish")
-    [d] = deliveries(engine)
+    fake, d = _publish_one(cli, engine, platform_account, platform, "Aksi Kamis di DPR.")
     start = cli.clock.now
     fake.add_reply(d.remote_id, "tono", "Titik kumpulnya di mana?", start + timedelta(seconds=30))
     fake.add_reply(d.remote_id, "rina", "Kumpul jam berapa?", start + timedelta(minutes=1))
@@ -154,10 +157,7 @@ def test_the_bound_is_shared_by_the_posts_of_a_run(cli, engine, platform_account
 def test_questions_are_looked_up_first(cli, engine, platform_account, platform):
     """More replies wait than a run may look up: the questions go first, however old, so the
     oldest question's answer in the app is found while newer remarks wait."""
-    fake = platform_account(platform, "akun")
-    cli.ok("post", "add", "Aksi Kamis di DPR.", "--to", "akun", "--now")
-    cli.ok("publish")
-    [d] = deliveries(engine)
+    fake, d = _publish_one(cli, engine, platform_account, platform, "Aksi Kamis di DPR.")
     start = cli.clock.now
     fake.add_reply(d.remote_id, "rina", "Titik kumpulnya di mana?", start + timedelta(minutes=1))
     for i in range(ANSWER_CHECKS):
