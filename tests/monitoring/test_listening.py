@@ -476,3 +476,28 @@ def test_a_retry_does_not_ask_again_the_sources_that_answered_at_the_first_try(c
         app.close()
     assert {name: len(world[name].calls("GET")) for name in asked} == asked  # not asked again
     assert world["x"].counts_requests == 2  # one billed request per tag, when it answered
+
+
+def test_a_streak_of_failures_raises_one_alert(db_url, world, clock, engine):
+    """Counting fails try after try for half a day: one ``listening`` alert for the streak, not one
+    per try after the first hour."""
+    from campaigner.app import App
+    from campaigner.config import resolve
+    from campaigner.models import Alert
+    from scheduler.jobs import listening_jobs
+    from tests.fakes.server import Failure
+
+    for name in ("mastodon", "other", "bluesky", "x"):
+        world[name].on_request = lambda req, name=name: world[name].fail_next(Failure.DROP)
+    app = App(resolve({"database_url": db_url}), now=clock)
+    job = listening_jobs(app, "w1")[0]
+    start, alerted = clock.now, []
+    while clock.now < start + timedelta(hours=12):
+        out = job.run(clock.now)
+        if out.ran:
+            alerted.append(out.alerted)
+        clock.advance(minutes=10)
+    app.close()
+    assert len(alerted) > 3 and alerted.count(True) == 1  # tried again after the alert, no second alert
+    with Session(engine) as s:
+        assert s.scalars(select(Alert.kind)).all() == ["listening"]
