@@ -91,6 +91,13 @@ def language_tag(value: object) -> str | None:
     return "-".join(subtags) or None
 
 
+def one_line(text: str, width: int) -> str:
+    """``text`` on one line (whitespace folded) of at most ``width`` characters, cut with an
+    ellipsis when it goes on: a reply or a post quoted in a table, an alert or a summary."""
+    one = " ".join(text.split())
+    return one if len(one) <= width else one[:width - 1] + ELLIPSIS
+
+
 def for_display(text: str) -> str:
     """``text`` safe to show on a terminal, in a report or an e-mail: escape sequences, control
     characters (but newline and tab) and bidi embeddings/overrides/isolates removed."""

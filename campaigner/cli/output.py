@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from content.untrusted import one_line
+
 
 def _default(obj: Any) -> Any:
     if isinstance(obj, datetime):
@@ -35,8 +37,7 @@ def echo_json(obj: Any) -> None:
 
 
 def short(text: str, width: int = 50) -> str:
-    one = " ".join(text.split())
-    return one if len(one) <= width else one[: width - 1] + "…"
+    return one_line(text, width)
 
 
 def table(rows: list[list[str]], headers: list[str]) -> None:

@@ -20,6 +20,7 @@ from campaigner.app import App
 from campaigner.i18n import _
 from campaigner.models import Account, Alert, Delivery, DeliveryStatus as S, Post
 from campaigner.times import format_local
+from content.untrusted import one_line
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,8 @@ MAX_ALERTS = 100
 _LOCK = 724170017  # db.lock key of this module
 
 
-def _quote(text_: str, limit: int = 80) -> str:
-    one = " ".join(text_.split())
-    return one if len(one) <= limit else one[:limit - 1] + "…"
+#: how much of a text an alert quotes
+QUOTE = 80
 
 
 def raise_missed(app: App, now: datetime) -> int:
@@ -66,7 +66,7 @@ def raise_missed(app: App, now: datetime) -> int:
             when = format_local(due_at, app.zone_for(zone_name))
             message = _("draft post {post} on {account} was due {when} and is not approved: not sent "
                         "(\"{text}\") — campaigner post approve {post} --at TIME (or --now)").format(
-                post=pid, account=account, when=when, text=_quote(body))
+                post=pid, account=account, when=when, text=one_line(body, QUOTE))
             alerts.append(dict(created_at=now, kind=KIND, account_id=account_id, delivery_id=did, message=message))
         if alerts:
             s.execute(insert(Alert), alerts)

@@ -26,6 +26,7 @@ from campaigner.i18n import _, ngettext
 from campaigner.app import App
 from campaigner.models import Account, Alert, Campaign, Delivery, Post, Reply, ReplyState
 from campaigner.times import format_local
+from content.untrusted import one_line
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +59,8 @@ def raise_alerts(app: App, now: datetime) -> int:
     return raised
 
 
-def _quote(text_: str, limit: int = 120) -> str:
-    one = " ".join(text_.split())
-    return one if len(one) <= limit else one[:limit - 1] + "…"
+#: how much of a text an alert quotes
+QUOTE = 120
 
 
 def _unanswered(s: Session, app: App, now: datetime, after: timedelta) -> int:
@@ -76,7 +76,7 @@ def _unanswered(s: Session, app: App, now: datetime, after: timedelta) -> int:
     for rid, author, body, created, url, did, account_id, post_url, account in rows:
         hours = int((now - created) / timedelta(hours=1))
         message = _('question from {author} unanswered for {hours} h: "{text}" {url} — campaigner replies answer '
-                    '{id} "…"').format(author=_quote(author, 60), hours=hours, text=_quote(body),
+                    '{id} "…"').format(author=one_line(author, 60), hours=hours, text=one_line(body, QUOTE),
                                        url=url or post_url or "", id=rid).replace("  ", " ")
         alerts.append(dict(created_at=now, kind="unanswered", account_id=account_id, delivery_id=did, reply_id=rid,
                            message=message))

@@ -50,3 +50,11 @@ def test_defuse_mentions_breaks_only_whole_room_pings():
     assert defuse_mentions("@everyone @Here @channel @all @room: tolak!") == (
         "@\u200beveryone @\u200bHere @\u200bchannel @\u200ball @\u200broom: tolak!")
     assert defuse_mentions("@hereafter @allan @budi me@example.org") == "@hereafter @allan @budi me@example.org"
+
+
+def test_one_line_folds_whitespace_and_cuts_with_an_ellipsis():
+    from content.untrusted import one_line
+
+    assert one_line("Aksi\n  kumpul\tdi DPR", 40) == "Aksi kumpul di DPR"
+    assert one_line("Aksi kumpul di DPR", 18) == "Aksi kumpul di DPR"
+    assert one_line("Aksi kumpul di DPR", 10) == "Aksi kump…" and len(one_line("Aksi kumpul di DPR", 10)) == 10
