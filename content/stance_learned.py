@@ -30,6 +30,7 @@ feature moves a reply toward a kind, so ``Stance.reason`` lists the features tha
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Iterable
 from types import ModuleType
@@ -117,6 +118,14 @@ class Model(NamedTuple):
                     total[k] += w[k]
         return total
 
+    def kind(self, feats: Iterable[str]) -> tuple[str, float]:
+        """The kind the features score highest (the first in ``KINDS`` on a tie) and its
+        probability (the softmax of the scores)."""
+        s = self.scores(feats)
+        best = max(range(len(KINDS)), key=lambda k: (s[k], -k))
+        top = max(s)
+        return KINDS[best], 1 / sum(math.exp(v - top) for v in s)
+
     def explain(self, feats: Iterable[str], kind: str, n: int = 3) -> list[tuple[str, float]]:
         """The features that moved a reply most toward ``kind`` (weight for it minus the mean
         of the kinds), largest first."""
@@ -190,9 +199,7 @@ def learned(text: str, targets: Targets | None = None, m: Model | None = None,
     ``features``)."""
     m = m or model()
     feats = features(text, targets, clauses=clauses)
-    scores = m.scores(feats)
-    best = max(range(len(KINDS)), key=lambda k: (scores[k], -k))
-    kind = KINDS[best]
+    kind, _p = m.kind(feats)
     top = m.explain(feats, kind)
     why = ", ".join(f"{_name(f)} {w:+.1f}" for f, w in top) or "the prior"
     return Stance(kind, f"{kind}: learned: {why}")
