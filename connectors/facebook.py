@@ -321,23 +321,14 @@ class FacebookConnector:
         edge (its replies, oldest first: the first page of ``PAGE_SIZE``), one request per comment. A
         comment that was deleted is passed over."""
         found: list[Reply] = []
-        requests = 0
-        for comment_id in reply_ids:
-            requests += 1
-            try:
-                body = self.graph.call("GET", f"/{comment_id}/comments",
-                                       params={"fields": "id,message,created_time,from{id,name}", "limit": PAGE_SIZE})
-            except meta.NoSuchObject:
-                continue
-            data = body.get("data") if isinstance(body, dict) else None
-            for item in data if isinstance(data, list) else []:
-                author = item.get("from") if isinstance(item, dict) else None
-                if not isinstance(author, dict) or str(author.get("id")) != self.page_id or not item.get("id"):
-                    continue
+        for comment_id, item in self.graph.under_each(
+                reply_ids, "comments", {"fields": "id,message,created_time,from{id,name}", "limit": PAGE_SIZE}):
+            author = item.get("from")
+            if isinstance(author, dict) and str(author.get("id")) == self.page_id:
                 found.append(Reply(remote_id=str(item["id"]), author=author.get("name") or "unknown",
                                    text=item.get("message") or "",
                                    created_at=parse_http_time(str(item.get("created_time") or "")) or self.clock(),
-                                   in_reply_to=str(comment_id), url=self._comment_url(remote_id, str(item["id"])),
+                                   in_reply_to=comment_id, url=self._comment_url(remote_id, str(item["id"])),
                                    ours=True))
-        return Answers(found, requests)
+        return Answers(found, len(reply_ids))
 

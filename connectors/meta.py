@@ -303,6 +303,18 @@ class GraphClient:
             nxt = paging.get("next") if isinstance(paging, dict) else None
             url = nxt if isinstance(nxt, str) and nxt.startswith(self.http.base_url + "/") else None
 
+    def under_each(self, parent_ids: Sequence[str], edge: str,
+                   params: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The items with an id on the first page of ``/{parent}/{edge}`` for each of ``parent_ids``
+        (one request each), with the parent they are under; a parent that no longer exists
+        (``NoSuchObject``) is passed over."""
+        for parent in parent_ids:
+            try:
+                items = list(self.pages(f"/{parent}/{edge}", params, 1))
+            except NoSuchObject:
+                continue
+            yield from ((str(parent), item) for item in items if item.get("id"))
+
 
 # --- quota and tokens -----------------------------------------------------------------------------
 def read_quota(client: GraphClient, path: str) -> Quota:

@@ -32,11 +32,12 @@ import os
 import re
 import sqlite3
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from gettext import gettext as _
 from pathlib import Path
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 from urllib.parse import quote
 
 from connectors.base import (AccountConfig, AuthExpired, Clock, DayCount, Identity, Metrics, MetricsBatch,
@@ -209,16 +210,21 @@ class SandboxStore:
         conn.execute("BEGIN IMMEDIATE")
         return conn
 
-    def run(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
-        """One statement in its own transaction, its rows."""
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (``begin``), committed at the end of the block, rolled back if it raises."""
         conn = self.begin()
         try:
-            rows = conn.execute(sql, args).fetchall()
+            yield conn
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        return rows
+
+    def run(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+        """One statement in its own transaction, its rows."""
+        with self.transaction() as conn:
+            return conn.execute(sql, args).fetchall()
 
     # --- what tests and tools look at or change ------------------------------------------------
     def posts(self) -> dict[str, str]:
@@ -242,28 +248,18 @@ class SandboxStore:
 
     def set_engagement(self, remote_id: str, **counts: int) -> None:
         """Fix some of a post's figures (the invented ones give the rest)."""
-        conn = self.begin()
-        try:
+        with self.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO overrides VALUES (?, ?, ?)",
                              ((remote_id, k, int(v)) for k, v in counts.items()))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def add_reply(self, remote_id: str, author: str, text: str, created_at: datetime,
                   language: str | None = None) -> str:
         """Someone replies to post ``remote_id``; the reply's id."""
-        conn = self.begin()
-        try:
+        with self.transaction() as conn:
             n = conn.execute("SELECT count(*) FROM extra_replies WHERE remote_id = ?", (remote_id,)).fetchone()[0]
             reply_id = f"{remote_id}.x{n + 1}"
             conn.execute("INSERT INTO extra_replies VALUES (?, ?, ?, ?, ?, ?)",
                          (reply_id, remote_id, author, text, _iso(created_at), language))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return reply_id
 
     def remove_post(self, remote_id: str) -> None:

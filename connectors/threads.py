@@ -320,23 +320,13 @@ class ThreadsConnector:
         was deleted is passed over."""
         me = self._me()
         found: list[Reply] = []
-        requests = 0
-        for reply_id in reply_ids:
-            requests += 1
-            try:
-                body = self.client.call("GET", f"/{reply_id}/replies",
-                                        params={"fields": FIELDS, "reverse": "false", "limit": PAGE_SIZE})
-            except meta.NoSuchObject:
-                continue
-            data = body.get("data") if isinstance(body, dict) else None
-            for item in data if isinstance(data, list) else []:
-                if not isinstance(item, dict) or not item.get("id") or not me \
-                        or str(item.get("username") or "") != me:
-                    continue
+        for reply_id, item in self.client.under_each(
+                reply_ids, "replies", {"fields": FIELDS, "reverse": "false", "limit": PAGE_SIZE}):
+            if me and str(item.get("username") or "") == me:
                 found.append(Reply(remote_id=str(item["id"]), author=me, text=str(item.get("text") or ""),
                                    created_at=parse_http_time(str(item.get("timestamp") or "")) or self.clock(),
-                                   in_reply_to=str(reply_id), url=meta.web_link(item.get("permalink")), ours=True))
-        return Answers(found, requests)
+                                   in_reply_to=reply_id, url=meta.web_link(item.get("permalink")), ours=True))
+        return Answers(found, len(reply_ids))
 
     def delete(self, remote_id: str) -> None:
         """Delete the post; one that no longer exists counts as deleted."""

@@ -30,6 +30,7 @@ feature moves a reply toward a kind, so ``Stance.reason`` lists the features tha
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Iterable
 from types import ModuleType
@@ -47,11 +48,12 @@ BIAS = "bias"
 
 
 def features(text: str, targets: Targets | None = None, groups: Iterable[str] = GROUPS,
-             module: ModuleType = rules) -> set[str]:
+             module: ModuleType = rules, clauses: list | None = None) -> set[str]:
     """The features of a reply toward a campaign with ``targets``; ``module`` is the rules'
-    module (training may compute them with another version of the rules)."""
+    module (training may compute them with another version of the rules), ``clauses`` the
+    reply's clauses if the caller has already split it with them."""
     want = frozenset(groups)
-    clauses = module._clauses(text or "")
+    clauses = module._clauses(text or "") if clauses is None else clauses
     declared = module._targets(targets or Targets())
     out: set[str] = set()
     cued = named = False
@@ -116,6 +118,14 @@ class Model(NamedTuple):
                     total[k] += w[k]
         return total
 
+    def kind(self, feats: Iterable[str]) -> tuple[str, float]:
+        """The kind the features score highest (the first in ``KINDS`` on a tie) and its
+        probability (the softmax of the scores)."""
+        s = self.scores(feats)
+        best = max(range(len(KINDS)), key=lambda k: (s[k], -k))
+        top = max(s)
+        return KINDS[best], 1 / sum(math.exp(v - top) for v in s)
+
     def explain(self, feats: Iterable[str], kind: str, n: int = 3) -> list[tuple[str, float]]:
         """The features that moved a reply most toward ``kind`` (weight for it minus the mean
         of the kinds), largest first."""
@@ -176,19 +186,20 @@ def _name(feature: str) -> str:
 def classify(text: str, targets: Targets | None = None) -> Stance:
     """The kind of a reply toward a campaign with ``targets``: a strong question by the rules,
     else the learned model's kind, with the features that moved it most."""
-    score, asked = rules._question(rules._clauses(text or ""))
+    clauses = rules._clauses(text or "")  # split once, for the question rule and the features
+    score, asked = rules._question(clauses)
     if score >= rules.STRONG_QUESTION:
         return Stance("question", "question: " + ", ".join(asked))
-    return learned(text, targets)
+    return learned(text, targets, clauses=clauses)
 
 
-def learned(text: str, targets: Targets | None = None, m: Model | None = None) -> Stance:
-    """The learned model's kind alone and the features that moved it most."""
+def learned(text: str, targets: Targets | None = None, m: Model | None = None,
+            clauses: list | None = None) -> Stance:
+    """The learned model's kind alone and the features that moved it most (``clauses``: as for
+    ``features``)."""
     m = m or model()
-    feats = features(text, targets)
-    scores = m.scores(feats)
-    best = max(range(len(KINDS)), key=lambda k: (scores[k], -k))
-    kind = KINDS[best]
+    feats = features(text, targets, clauses=clauses)
+    kind, _p = m.kind(feats)
     top = m.explain(feats, kind)
     why = ", ".join(f"{_name(f)} {w:+.1f}" for f, w in top) or "the prior"
     return Stance(kind, f"{kind}: learned: {why}")

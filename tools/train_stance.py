@@ -97,14 +97,6 @@ def dump(m: Model) -> str:
 
 # ---- combinations ---------------------------------------------------------------------------------
 
-def predict(m: Model, feats: set[str]) -> tuple[str, float]:
-    s = m.scores(feats)
-    top = max(s)
-    e = [math.exp(v - top) for v in s]
-    k = max(range(len(KINDS)), key=lambda i: (s[i], -i))
-    return KINDS[k], e[k] / sum(e)
-
-
 Combo = Callable[[str, float, str, float], str]  # (model kind, its probability, rules' kind, question score)
 COMBOS: dict[str, Combo] = {
     "rules": lambda mk, p, rk, q: rk,
@@ -143,7 +135,7 @@ def evaluate(train_rows: list[dict[str, str]], test_rows: list[dict[str, str]], 
     m = train([feats(r) for r in train_rows], [r["kind"] for r in train_rows])
     out: dict[str, list[tuple[str, str]]] = {name: [] for name in COMBOS}
     for r in test_rows:
-        mk, p = predict(m, feats(r))
+        mk, p = m.kind(feats(r))  # the runtime's decision (``content.stance_learned.learned``)
         rk = getattr(module, "classify_by_rules", module.classify)(r["text"], targets(r)).kind  # rules alone
         q, _ = module._question(module._clauses(r["text"]))
         for name, combo in COMBOS.items():

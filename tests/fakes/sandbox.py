@@ -20,13 +20,15 @@ class Fake(ContractFake):
     def __init__(self) -> None:
         super().__init__()
         self.state_dir: Path | None = None
+        self._store: SandboxStore | None = None
 
     # no server to start or stop
     def start(self) -> "Fake":
         return self
 
     def stop(self) -> None:
-        pass
+        if self._store is not None:
+            self._store.close()
 
     @property
     def base_url(self) -> str | None:  # type: ignore[override]
@@ -34,14 +36,18 @@ class Fake(ContractFake):
 
     @property
     def store(self) -> SandboxStore:
-        assert self.state_dir is not None, "call account_config(state_dir=...) first"
-        return SandboxStore(self.state_dir, self.ACCOUNT)
+        """The account's state file, opened once (its connection kept) rather than on every look."""
+        assert self._store is not None, "call account_config(state_dir=...) first"
+        return self._store
 
     # --- ContractFake ----------------------------------------------------------------------
     def account_config(self, state_dir=None) -> AccountConfig:
         if state_dir is None:
             raise ValueError("the sandbox needs a state_dir")
         self.state_dir = Path(state_dir)
+        if self._store is not None:
+            self._store.close()
+        self._store = SandboxStore(self.state_dir, self.ACCOUNT)
         return AccountConfig(name=self.ACCOUNT, platform="sandbox", handle="@spn_sandbox",
                              state_dir=self.state_dir, timeout=5.0)
 
