@@ -9,6 +9,7 @@ import click
 
 from campaigner.cli.output import echo_json, short
 from campaigner.i18n import N_, _, ngettext
+from campaigner.status_words import status_word
 
 #: a reply's state and kind, as shown in the inbox (--json keeps the English codes)
 _WORDS = {"new": N_("new"), "answered": N_("answered"), "dismissed": N_("dismissed"), "question": N_("question"),
@@ -138,7 +139,7 @@ def show(flags, reply_id, as_json) -> None:
     click.echo(_("Our answers:"))
     for a in c.answers:
         when = (_("published {when}").format(when=format_local(a.published_at, zone)) if a.published_at
-                else _("{status}, due {when}").format(status=_(_STATUS.get(a.status, a.status)),
+                else _("{status}, due {when}").format(status=status_word(a.status),
                                                       when=format_local(a.due_at, zone)))
         click.echo("  " + _("post {post} on {account}: {when}").format(post=a.post_id, account=a.account, when=when)
                    + (f" — {_safe(a.url)}" if a.url else "")
@@ -208,10 +209,3 @@ def reopen(flags, reply_ids) -> None:
     click.echo((ngettext("Reopened {n} reply ({left} new already).",
                          "Reopened {n} replies ({left} new already).", len(done)) if left
                 else ngettext("Reopened {n} reply.", "Reopened {n} replies.", len(done))).format(n=len(done), left=left))
-
-
-#: an answer's delivery status in ``replies show``
-_STATUS = {"draft": N_("draft"), "queued": N_("queued"), "publishing": N_("publishing"),
-           "published": N_("published"), "failed": N_("failed"), "cancelled": N_("cancelled"),
-           "unconfirmed": N_("unconfirmed"), "expired": N_("expired"), "deleted": N_("deleted"),
-           "importing": N_("importing")}
