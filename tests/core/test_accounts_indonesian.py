@@ -184,6 +184,11 @@ def test_replies_inbox_empty_then_a_question_answer_refused_on_telegram_and_unkn
         lang, "no reply with id 404 — see `campaigner replies list`",
         "tidak ada balasan dengan id 404 — lihat `campaigner replies list`")
     assert cli.ok("replies", "dismiss", str(tg)).stdout == say(lang, "Dismissed 1 reply.\n", "1 balasan diabaikan.\n")
+    assert cli.ok("replies", "dismiss", str(tg)).stdout == say(
+        lang, "Dismissed 0 replies (1 dismissed already).\n", "0 balasan diabaikan (1 sudah diabaikan sebelumnya).\n")
+    assert cli.ok("replies", "reopen", str(tg)).stdout == say(lang, "Reopened 1 reply.\n", "1 balasan dibuka kembali.\n")
+    assert cli.ok("replies", "reopen", str(tg)).stdout == say(
+        lang, "Reopened 0 replies (1 new already).\n", "0 balasan dibuka kembali (1 sudah baru sebelumnya).\n")
 
 
 def test_listen_collect_without_anywhere_to_count(cli, engine, lang):
