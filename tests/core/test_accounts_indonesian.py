@@ -88,6 +88,9 @@ def test_account_list_headers_and_words(cli, lang):
                                     "deliveries:           none"],
                              ["perlu persetujuan:     Tidak", "status:                aktif",
                               "pengiriman:            tidak ada"])
+    cli.ok("post", "add", "Aksi", "--to", "kspi", "--at", "2026-12-01 09:00")
+    assert cli.ok("account", "show", "kspi").stdout.splitlines()[-1] == say(
+        lang, "deliveries:           1 queued", "pengiriman:            1 dalam antrean")
 
 
 def _fake_account(cli, serve, platform: str, name: str):
