@@ -73,8 +73,9 @@ def detect(env: Mapping[str, str], configured: str | None = None) -> str:
         if code is None:
             raise UnknownLanguage(chosen)
         return code
-    if configured and normalise(configured):
-        return normalise(configured) or "en"
+    code = normalise(configured) if configured else None
+    if code is not None:
+        return code
     if _users is not _KEEP and env.get("LANGUAGE") == os.environ.get("LANGUAGE"):  # ours (``use``): the user's
         env = {**env, "LANGUAGE": str(_users or "")}
     return from_locale(env) or "en"

@@ -86,24 +86,42 @@ def translations() -> Catalog:
     return merged
 
 
+def _translation(catalog: Catalog, msgid: str | tuple[str, str]) -> tuple[str, ...] | None:
+    """The translation of ``msgid`` in ``catalog`` (each plural form), or None when it lacks one."""
+    message = catalog.get(msgid)
+    strings = message.string if message is not None else None
+    texts = strings if isinstance(strings, tuple) else (strings,)
+    return texts if all(texts) else None
+
+
 def problems(catalog: Catalog | None = None) -> list[str]:
     """Each msgid without an Indonesian translation, or whose translation loses or adds a
     placeholder."""
     catalog = catalog or translations()
     out = []
     for msgid, where in msgids().items():
-        message = catalog.get(msgid)
-        strings = message.string if message is not None else None
-        if not strings or (isinstance(strings, tuple) and not all(strings)):
+        texts = _translation(catalog, msgid)
+        if texts is None:
             out.append(f"{where}: no translation of {msgid!r}")
             continue
-        ids = msgid if isinstance(msgid, tuple) else (msgid,)
-        texts = strings if isinstance(strings, tuple) else (strings,)
-        wanted = sorted(set(PLACEHOLDER.findall(ids[-1])))
+        wanted = sorted(set(PLACEHOLDER.findall(msgid[-1] if isinstance(msgid, tuple) else msgid)))
         for text in texts:
             if sorted(set(PLACEHOLDER.findall(text))) != wanted:
                 out.append(f"{where}: placeholders of {msgid!r} differ in {text!r}")
     return out
+
+
+def missing(catalog: Catalog | None = None) -> str:
+    """The msgids without an Indonesian translation, as ``.po`` entries to fill in."""
+    catalog = catalog or translations()
+    todo = Catalog(locale="id", domain="campaigner")
+    for msgid, where in msgids().items():
+        if _translation(catalog, msgid) is None:
+            path, _sep, line = where.rpartition(":")
+            todo.add(msgid, locations=[(path, int(line) if line.isdigit() else 0)])
+    buffer = io.BytesIO()
+    write_po(buffer, todo, omit_header=True, width=0)
+    return buffer.getvalue().decode()
 
 
 def compiled(catalog: Catalog | None = None) -> bytes:
@@ -120,15 +138,7 @@ def main(argv: list[str]) -> int:
         print(f"wrote {MO_FILE.relative_to(ROOT)}")
         return 0
     if command == "missing":
-        catalog = translations()
-        todo = Catalog(locale="id", domain="campaigner")
-        for msgid, where in msgids().items():
-            message = catalog.get(msgid)
-            if message is None or not message.string:
-                todo.add(msgid, locations=[(where.rsplit(":", 1)[0], int(where.rsplit(":", 1)[1]) if where.rsplit(":", 1)[-1].isdigit() else 0)])
-        buffer = io.BytesIO()
-        write_po(buffer, todo, omit_header=True, width=0)
-        sys.stdout.write(buffer.getvalue().decode())
+        sys.stdout.write(missing())
         return 0
     print(__doc__)
     return 2

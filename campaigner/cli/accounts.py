@@ -5,6 +5,7 @@ import click
 
 from campaigner.cli.output import echo_json, max_late_minutes, quiet, table
 from campaigner.i18n import N_, _
+from campaigner.status_words import status_word
 from content.platforms import PLATFORMS as _PLATFORMS
 
 
@@ -154,7 +155,7 @@ def show(flags, name, as_json) -> None:
     for key, value in _account_dict(app, a).items():
         if value is not None:
             click.echo(f"{_(_SHOW_LABELS[key]):{width}} {_show_value(key, value)}")
-    click.echo(f"{_(_DELIVERIES):{width}} " + (", ".join(f"{v} {_(_STATUS.get(k, k))}" for k, v in sorted(counts.items()))
+    click.echo(f"{_(_DELIVERIES):{width}} " + (", ".join(f"{v} {status_word(k)}" for k, v in sorted(counts.items()))
                                             or _("none")))
     if secrets:
         click.echo(_("secrets:"))
@@ -183,12 +184,6 @@ def _show_value(key: str, value) -> str:
     if key in ("status", "max_late_from") and value in _SHOW_WORDS:
         return _(_SHOW_WORDS[value])
     return str(value)
-
-#: a delivery's status, as counted in ``account show``
-_STATUS = {"draft": N_("draft"), "queued": N_("queued"), "publishing": N_("publishing"),
-           "published": N_("published"), "failed": N_("failed"), "cancelled": N_("cancelled"),
-           "unconfirmed": N_("unconfirmed"), "expired": N_("expired"), "deleted": N_("deleted"),
-           "importing": N_("importing")}
 
 
 @account.command("test")

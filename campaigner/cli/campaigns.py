@@ -5,6 +5,7 @@ import click
 
 from campaigner.cli.output import echo_json, table
 from campaigner.i18n import N_, _, ngettext
+from campaigner.status_words import status_word
 
 KINDS = ("question", "support", "oppose", "other")
 
@@ -155,7 +156,7 @@ def show(flags, slug, as_json) -> None:
             shown = (", ".join(value) if key in ("against", "for") else " ".join(value) if isinstance(value, list)
                      else (_("True") if value else _("False")) if isinstance(value, bool) else value)
             click.echo(f"{_(_SHOW_LABELS[key]):{width}} {shown}")
-    click.echo(f"{_(_DELIVERIES):{width}} " + (", ".join(f"{v} {_(_STATUS.get(k, k))}" for k, v in sorted(counts.items()))
+    click.echo(f"{_(_DELIVERIES):{width}} " + (", ".join(f"{v} {status_word(k)}" for k, v in sorted(counts.items()))
                                             or _("none")))
     order = [*KINDS, "unclassified"]
     click.echo(f"{_(_REPLIES):{width}} " + (", ".join(f"{kinds[k]} {_(_KIND_WORDS[k])}" for k in order if kinds.get(k))
@@ -170,8 +171,3 @@ _DELIVERIES, _REPLIES = N_("deliveries:"), N_("replies:")
 #: a reply's kind, as counted in ``campaign show``
 _KIND_WORDS = {"question": N_("question"), "support": N_("support"), "oppose": N_("oppose"), "other": N_("other"),
                "unclassified": N_("unclassified")}
-#: a delivery's status, as counted in ``campaign show``
-_STATUS = {"draft": N_("draft"), "queued": N_("queued"), "publishing": N_("publishing"),
-           "published": N_("published"), "failed": N_("failed"), "cancelled": N_("cancelled"),
-           "unconfirmed": N_("unconfirmed"), "expired": N_("expired"), "deleted": N_("deleted"),
-           "importing": N_("importing")}

@@ -54,10 +54,10 @@ def demo(ctx: click.Context, folder: Path | None) -> None:
     from zoneinfo import ZoneInfo
 
     from campaigner.cli.main import Flags, cli
-    from campaigner.cli.queue import DAYS
     from campaigner.clock import utcnow
     from campaigner.errors import InvalidInput
-    from campaigner.i18n import _, ngettext
+    from campaigner.i18n import _, current, ngettext
+    from content.datetext import DAY_NAMES
 
     folder = folder or Path(tempfile.mkdtemp(prefix="campaigner-demo-"))
     if (folder / "demo.db").exists():
@@ -88,7 +88,7 @@ def demo(ctx: click.Context, folder: Path | None) -> None:
     click.echo(_("Demo folder: {folder}").format(folder=folder))
     start = clock.now.astimezone(wib)
     click.echo(_("Demo clock: {when} WIB; it moves only when the demo moves it (no waiting).").format(
-        when=f"{_(DAYS[start.weekday()])} {start:%Y-%m-%d %H:%M}"))
+        when=f"{DAY_NAMES[current()][start.weekday()]} {start:%Y-%m-%d %H:%M}"))
     run("init")
     run("account", "add", "sandbox", "konfederasi", "--handle", "@konfederasi")
     run("account", "add", "sandbox", "fspmi-jabar", "--handle", "@fspmi_jabar", "--timezone", "Asia/Jakarta")

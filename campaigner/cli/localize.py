@@ -22,22 +22,21 @@ def _msgid(text: str) -> str:
     return inspect.cleandoc(text).partition("\f")[0]
 
 
-def _texts(command: click.Command) -> Iterator[tuple[object, str]]:
-    """(object, attribute) of every help text of ``command`` and what it has loaded below it."""
-    for attr in ("help", "short_help", "epilog"):
-        yield command, attr
-    for param in command.params:
-        yield param, "help"
-    if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            yield from _texts(sub)
-
-
 def _commands(command: click.Command) -> Iterator[click.Command]:
+    """``command`` and what it has loaded below it."""
     yield command
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             yield from _commands(sub)
+
+
+def _texts(command: click.Command) -> Iterator[tuple[object, str]]:
+    """(object, attribute) of every help text of ``command`` and what it has loaded below it."""
+    for each in _commands(command):
+        for attr in ("help", "short_help", "epilog"):
+            yield each, attr
+        for param in each.params:
+            yield param, "help"
 
 
 def localize(command: click.Command) -> click.Command:

@@ -11,6 +11,7 @@ from campaigner.cli.output import Progress, echo_json, max_late_minutes, short, 
 from campaigner.errors import InvalidInput
 from campaigner.i18n import _, N_, ngettext, number
 from campaigner.status_words import status_word
+from campaigner.wording import plural
 
 STATUSES = ["queued", "publishing", "published", "failed", "cancelled", "unconfirmed", "expired", "importing",
             "deleted", "draft", "rejected"]
@@ -777,8 +778,7 @@ def import_(flags, csv_file, dry_run, strict, max_mb) -> None:
                             "zone written (e.g. line {line}: {written} is {local} on {account}); --strict refuses such "
                             "rows.", n).format(file=csv_file.name, n=n, line=o.line, written=o.written, local=o.local,
                                                account=o.account), err=True)
-    posts = ngettext("{n} post", "{n} posts", result.posts).format(n=number(result.posts))
-    deliveries = ngettext("{n} delivery", "{n} deliveries", result.deliveries).format(n=number(result.deliveries))
+    posts, deliveries = plural(result.posts, "post"), plural(result.deliveries, "delivery")
     extras = []
     if result.drafts:
         extras.append(ngettext("{n} as a draft, sent only once approved (campaigner post approve ID)",

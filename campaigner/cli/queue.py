@@ -4,11 +4,9 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, short
-from campaigner.i18n import _, N_, ngettext, number
+from campaigner.i18n import _, current, ngettext, number
 from campaigner.status_words import status_word
-
-#: the days of the week (Monday first), as people read them
-DAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
+from content.datetext import DAY_NAMES
 
 
 @click.command()
@@ -32,7 +30,7 @@ def queue(flags, days, as_json) -> None:
         click.echo(ngettext("Nothing queued in the next {n} day.", "Nothing queued in the next {n} days.", days)
                    .format(n=number(days)))
     for day, items in groups:
-        click.echo(f"{_(DAYS[day.weekday()])} {day:%Y-%m-%d}")
+        click.echo(f"{DAY_NAMES[current()][day.weekday()]} {day:%Y-%m-%d}")
         for it in items:
             flag = " " + _("OVERDUE") if it.overdue else ""
             status = "" if it.status == "queued" else f" [{status_word(it.status)}]"

@@ -8,7 +8,8 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, short
-from campaigner.i18n import N_, _, ngettext
+from campaigner.i18n import N_, Nn_, _, ngettext
+from campaigner.status_words import status_word
 
 #: a reply's state and kind, as shown in the inbox (--json keeps the English codes)
 _WORDS = {"new": N_("new"), "answered": N_("answered"), "dismissed": N_("dismissed"), "question": N_("question"),
@@ -138,7 +139,7 @@ def show(flags, reply_id, as_json) -> None:
     click.echo(_("Our answers:"))
     for a in c.answers:
         when = (_("published {when}").format(when=format_local(a.published_at, zone)) if a.published_at
-                else _("{status}, due {when}").format(status=_(_STATUS.get(a.status, a.status)),
+                else _("{status}, due {when}").format(status=status_word(a.status),
                                                       when=format_local(a.due_at, zone)))
         click.echo("  " + _("post {post} on {account}: {when}").format(post=a.post_id, account=a.account, when=when)
                    + (f" — {_safe(a.url)}" if a.url else "")
@@ -189,11 +190,10 @@ def dismiss(flags, reply_ids) -> None:
     """Dismiss new replies that need no answer (they leave the inbox's new replies)."""
     from campaigner.services import inbox
 
-    done = inbox.dismiss(flags.app(), list(reply_ids))
-    left = len(set(reply_ids)) - len(done)
-    click.echo((ngettext("Dismissed {n} reply ({left} dismissed already).",
-                         "Dismissed {n} replies ({left} dismissed already).", len(done)) if left
-                else ngettext("Dismissed {n} reply.", "Dismissed {n} replies.", len(done))).format(n=len(done), left=left))
+    _say_done(reply_ids, inbox.dismiss(flags.app(), list(reply_ids)),
+              Nn_("Dismissed {n} reply.", "Dismissed {n} replies."),
+              Nn_("Dismissed {n} reply ({left} dismissed already).",
+                  "Dismissed {n} replies ({left} dismissed already)."))
 
 
 @replies.command("reopen")
@@ -203,15 +203,12 @@ def reopen(flags, reply_ids) -> None:
     """Put dismissed replies back among the new ones."""
     from campaigner.services import inbox
 
-    done = inbox.reopen(flags.app(), list(reply_ids))
+    _say_done(reply_ids, inbox.reopen(flags.app(), list(reply_ids)),
+              Nn_("Reopened {n} reply.", "Reopened {n} replies."),
+              Nn_("Reopened {n} reply ({left} new already).", "Reopened {n} replies ({left} new already)."))
+
+
+def _say_done(reply_ids, done: list[int], all_changed: tuple[str, str], some_were: tuple[str, str]) -> None:
+    """How many of ``reply_ids`` ``dismiss``/``reopen`` changed (``done``), and how many were so already."""
     left = len(set(reply_ids)) - len(done)
-    click.echo((ngettext("Reopened {n} reply ({left} new already).",
-                         "Reopened {n} replies ({left} new already).", len(done)) if left
-                else ngettext("Reopened {n} reply.", "Reopened {n} replies.", len(done))).format(n=len(done), left=left))
-
-
-#: an answer's delivery status in ``replies show``
-_STATUS = {"draft": N_("draft"), "queued": N_("queued"), "publishing": N_("publishing"),
-           "published": N_("published"), "failed": N_("failed"), "cancelled": N_("cancelled"),
-           "unconfirmed": N_("unconfirmed"), "expired": N_("expired"), "deleted": N_("deleted"),
-           "importing": N_("importing")}
+    click.echo(ngettext(*(some_were if left else all_changed), len(done)).format(n=len(done), left=left))

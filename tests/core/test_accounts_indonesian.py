@@ -6,15 +6,12 @@ PostgreSQL with CAMPAIGNER_TEST_DATABASE_URL)."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
 
-from campaigner.models import Account, Delivery, DeliveryPart, DeliveryStatus, Post, Reply
 from campaigner.secrets import env_name
 from tests.core.test_posts_bad_input import snapshot
+from tests.engine.test_answers import _stored_reply
 
 #: the prefix of an error line. The language helper (i18ninfra) owns it: when it says "Kesalahan: "
 #: in Indonesian, this is the one place to change.
@@ -88,6 +85,9 @@ def test_account_list_headers_and_words(cli, lang):
                                     "deliveries:           none"],
                              ["perlu persetujuan:     Tidak", "status:                aktif",
                               "pengiriman:            tidak ada"])
+    cli.ok("post", "add", "Aksi", "--to", "kspi", "--at", "2026-12-01 09:00")
+    assert cli.ok("account", "show", "kspi").stdout.splitlines()[-1] == say(
+        lang, "deliveries:           1 queued", "pengiriman:            1 dalam antrean")
 
 
 def _fake_account(cli, serve, platform: str, name: str):
@@ -141,40 +141,20 @@ def test_campaign_add_duplicate_slug_and_bad_against(cli, engine, lang):
         ["SLUG", "NAMA", "TAGAR", "POSTINGAN", "TANGGAL", "SASARAN"])
 
 
-def _stored_reply(engine, cli, platform: str, name: str) -> int:
-    """A published post with one question under it, written straight to the database (Telegram
-    has no replies to collect)."""
-    now = datetime(2026, 11, 30, 1, tzinfo=timezone.utc)
-    cli.ok("account", "add", platform, name)
-    with Session(engine) as s, s.begin():
-        account = s.scalars(select(Account).where(Account.name == name)).one()
-        post_id = s.execute(insert(Post).values(text="Aksi Kamis", created_at=now, updated_at=now)
-                            .returning(Post.id)).scalar_one()
-        did = s.execute(insert(Delivery).values(post_id=post_id, account_id=account.id,
-                                                status=DeliveryStatus.PUBLISHED, due_at=now, published_at=now,
-                                                remote_id="17", created_at=now, updated_at=now)
-                        .returning(Delivery.id)).scalar_one()
-        s.execute(insert(DeliveryPart).values(delivery_id=did, position=0, text="Aksi Kamis",
-                                              idempotency_key=f"k-{name}"))
-        return s.execute(insert(Reply).values(delivery_id=did, remote_id="18", author="rina",
-                                              text="Kumpul di mana?", created_at=now, collected_at=now,
-                                              kind="question").returning(Reply.id)).scalar_one()
-
-
 def test_replies_inbox_empty_then_a_question_answer_refused_on_telegram_and_unknown_id(cli, engine, lang):
     assert cli.ok("replies", "list").stdout == say(
         lang, "No replies yet (`campaigner metrics collect` fetches them).\n",
         "Belum ada balasan (`campaigner metrics collect` mengambilnya).\n")
     assert cli.ok("replies", "list", "--kind", "oppose").stdout == say(
         lang, "No replies match.\n", "Tidak ada balasan yang cocok.\n")
-    tg = _stored_reply(engine, cli, "telegram", "tg1")
+    tg = _stored_reply(engine, "telegram", "tg1", cli)
     lines = cli.ok("replies", "list").stdout.splitlines()
     # the columns are as wide as their longest word: "dismissed"/"diabaikan", "question"/"pertanyaan",
     # "positive"/"positif"
     assert lines[0] == say(
         lang, f"#{tg}  new       question -        2026-11-30 08:00 WIB  rina on tg1 (telegram)  [urgent]",
         f"#{tg}  baru      pertanyaan -       2026-11-30 08:00 WIB  rina di tg1 (telegram)  [mendesak]")
-    assert lines[2] == say(lang, "    (no address) — on post 1: Aksi Kamis", "    (tanpa alamat) — di postingan 1: Aksi Kamis")
+    assert lines[2] == say(lang, "    (no address) — on post 1: Foto aksi", "    (tanpa alamat) — di postingan 1: Foto aksi")
     assert refused(cli, engine, lang, "replies", "answer", str(tg), "Di depan DPR") == say(
         lang, f"cannot answer on tg1 (Telegram channel): Telegram channels have no replies — answer there by hand, "
               f"then: campaigner replies dismiss {tg}",
@@ -184,6 +164,11 @@ def test_replies_inbox_empty_then_a_question_answer_refused_on_telegram_and_unkn
         lang, "no reply with id 404 — see `campaigner replies list`",
         "tidak ada balasan dengan id 404 — lihat `campaigner replies list`")
     assert cli.ok("replies", "dismiss", str(tg)).stdout == say(lang, "Dismissed 1 reply.\n", "1 balasan diabaikan.\n")
+    assert cli.ok("replies", "dismiss", str(tg)).stdout == say(
+        lang, "Dismissed 0 replies (1 dismissed already).\n", "0 balasan diabaikan (1 sudah diabaikan sebelumnya).\n")
+    assert cli.ok("replies", "reopen", str(tg)).stdout == say(lang, "Reopened 1 reply.\n", "1 balasan dibuka kembali.\n")
+    assert cli.ok("replies", "reopen", str(tg)).stdout == say(
+        lang, "Reopened 0 replies (1 new already).\n", "0 balasan dibuka kembali (1 sudah baru sebelumnya).\n")
 
 
 def test_listen_collect_without_anywhere_to_count(cli, engine, lang):

@@ -41,6 +41,19 @@ def test_the_placeholder_check_catches_a_lost_placeholder():
     assert "'Usage:'" not in found
 
 
+def test_missing_lists_what_the_catalog_lacks_as_po_entries():
+    """``tools/catalog.py missing`` lists a msgid the check of (a) calls untranslated, a counted one
+    whose forms are empty too, and not one that is translated."""
+    from babel.messages.catalog import Catalog
+
+    partial = Catalog(locale="id", domain="campaigner")
+    partial.add("Usage:", "Penggunaan:")
+    partial.add(("{n} post", "{n} posts"), ("",))
+    todo = catalog.missing(partial)
+    assert 'msgid "Show this message and exit."\n' in todo
+    assert 'msgid "{n} post"\nmsgid_plural "{n} posts"\n' in todo
+    assert 'msgid "Usage:"' not in todo
+
 def test_the_committed_catalog_is_compiled_from_the_po_files():
     assert catalog.MO_FILE.read_bytes() == catalog.compiled(), \
         "campaigner.mo is stale: run python tools/catalog.py compile and commit it"
