@@ -174,14 +174,14 @@ def use(lang: str) -> None:
 def english(when: bool = True) -> Iterator[None]:
     """English for what is made inside (``when`` True): machine-readable output (``--json``)
     stays English whatever language the process speaks."""
-    global _translation
-    saved = _translation
+    global _translation, _lang
+    saved = _translation, _lang
     if when:
-        _translation = gettext.NullTranslations()
+        _translation, _lang = gettext.NullTranslations(), "en"
     try:
         yield
     finally:
-        _translation = saved
+        _translation, _lang = saved
 
 
 def restore_environment() -> None:

@@ -335,3 +335,17 @@ def test_numbers_are_grouped_as_the_language_writes_them(cli):
     assert (cli.ok("queue", "--days", "1200", env={"CAMPAIGNER_LANG": "id"}).stdout
             == "Tidak ada yang dalam antrean untuk 1.200 hari ke depan.\n")
     assert cli.ok("queue", "--days", "1200").stdout == "Nothing queued in the next 1,200 days.\n"
+
+
+def test_english_output_inside_an_indonesian_process_groups_numbers_the_english_way():
+    """``english()`` (the --json path) is English in its numbers too, not only in its words."""
+    from campaigner import i18n
+
+    i18n.use("id")
+    try:
+        assert i18n.number(1200) == "1.200"
+        with i18n.english():
+            assert i18n.number(1200) == "1,200" and i18n.current() == "en"
+        assert i18n.number(1200) == "1.200" and i18n.current() == "id"
+    finally:
+        i18n.reset()
