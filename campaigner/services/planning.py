@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from campaigner.app import App
 from campaigner.errors import InvalidInput
 from campaigner.i18n import _, ngettext, number
+from campaigner.wording import plural
 from campaigner.media_store import MediaStore, Staged
 from campaigner.models import Account, Campaign, Delivery, PostingSlot
 from campaigner.services import accounts as accounts_svc
@@ -497,7 +498,7 @@ class Planner:
         count = self.day_count(account, day)
         cap = target.daily_cap
         if cap and count + 1 > cap:
-            posts = ngettext("{n} post", "{n} posts", count + 1).format(n=number(count + 1))
+            posts = plural(count + 1, "post")
             shown = format_local(due, zone).split()[-1]
             if cap != account.daily_cap:  # the platform's own quota, which no setting raises
                 raise InvalidInput(ngettext("account {name!r} would have {posts} on {day} ({zone}), above {platform}'s "
