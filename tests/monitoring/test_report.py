@@ -411,6 +411,17 @@ def test_reply_sentiment(cli, engine_for, engine, db_url):
     assert "6 replies: 4 positive, 1 neutral, 1 negative" in text
 
 
+def test_a_hashtag_is_spelled_as_most_of_its_deliveries_spell_it(cli, engine_for):
+    """Each delivery counts its spelling (the week is added up by groups of alike deliveries: a
+    group of two counts twice). #Buruh comes first, #BURUH twice after it on the same account."""
+    cli.ok("account", "add", "sandbox", "s1")
+    publish(cli, engine_for, wib("2026-11-17 09:00"), "Hidup #Buruh", "s1")
+    publish(cli, engine_for, wib("2026-11-18 09:00"), "Upah layak #BURUH", "s1")
+    publish(cli, engine_for, wib("2026-11-19 09:00"), "Mogok nasional #BURUH", "s1")
+    cli.clock.now = wib("2026-11-30 08:00")
+    tags = report_json(cli, "--week", "2026-W47")["overall"]["hashtag_performance"]
+    assert [(h["tag"], h["totals"]["posts"]) for h in tags] == [("#BURUH", 3)]
+
 
 def test_accounts_needing_attention(cli, engine, week47):
     now = wib("2026-11-30 08:00")
