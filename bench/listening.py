@@ -46,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests.fakes` li
 import requests  # noqa: E402
 
 from campaigner.secrets import env_name  # noqa: E402
+from _common import time_route  # noqa: E402
 
 WIB = ZoneInfo("Asia/Jakarta")
 DAYS = 7
@@ -89,21 +90,6 @@ def seed(fakes: dict, all_tags: list[str], now: datetime, bluesky_posts: int, x_
             fakes["x"].add_public_post(f"#{tag} suara ke-{p}", when)
     days = [now.astimezone(WIB).date() - timedelta(days=d) for d in range(DAYS)]
     return sum(max(1, math.ceil(per_day[(tag, day)] / 100)) for tag in all_tags for day in days)
-
-
-def time_route(fake) -> None:
-    """Wrap the fake's ``route`` so the time the fake spends answering can be told apart."""
-    original = fake.route
-    fake.route_seconds = 0.0
-
-    def timed(req):
-        t = time.perf_counter()
-        try:
-            return original(req)
-        finally:
-            fake.route_seconds += time.perf_counter() - t
-
-    fake.route = timed
 
 
 def fake_seconds(fakes: dict) -> float:

@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests.fakes` li
 from connectors.base import OutgoingPost  # noqa: E402
 from connectors.registry import build_connector  # noqa: E402
 from connectors.tid import new_tid  # noqa: E402
+from _common import time_route  # noqa: E402
 
 PLATFORMS = ("mastodon", "bluesky", "x", "facebook", "telegram")
 #: requests that keep a session alive rather than read metrics (counted apart)
@@ -101,21 +102,6 @@ def set_counts(fake, ids: list[str]) -> None:
     """Give every post its own like/repost counts, so the poll's answers can be spot-checked."""
     for i, rid in enumerate(ids):
         fake.set_engagement(rid, likes=i % 97, reposts=i % 13)
-
-
-def time_route(fake) -> None:
-    """Wrap the fake's ``route`` so the time the fake spends answering can be told apart."""
-    original = fake.route
-    fake.route_seconds = 0.0
-
-    def timed(req):
-        t = time.perf_counter()
-        try:
-            return original(req)
-        finally:
-            fake.route_seconds += time.perf_counter() - t
-
-    fake.route = timed
 
 
 def collect_poll(platform: str, fake, ids: list[str], clock, folder: Path):

@@ -46,6 +46,7 @@ from campaigner.db import make_engine  # noqa: E402
 from campaigner.migrate import upgrade  # noqa: E402
 from campaigner.models import Delivery, Reply  # noqa: E402
 from campaigner.services import inbox  # noqa: E402
+from _common import pg_admin, scratch_schema  # noqa: E402
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)  # Monday 08:00 WIB
 PLATFORMS = ["x", "mastodon", "bluesky", "facebook", "sandbox"]
@@ -254,21 +255,13 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             bench(f"sqlite:///{tmp}/bench.db", "SQLite", args.posts, args.replies)
     if args.only != "sqlite":
-        try:
-            admin = make_engine(args.pg)
-            admin.connect().close()
-        except Exception as exc:  # noqa: BLE001 - no server: say so and stop
-            print(f"\nPostgreSQL not reachable at {args.pg.split('@')[-1]} ({type(exc).__name__}): skipped")
+        admin = pg_admin(args.pg)
+        if admin is None:
             return
-        schema = "bench_replies_" + uuid.uuid4().hex[:8]
-        with admin.begin() as c:
-            c.execute(text(f"CREATE SCHEMA {schema}"))
         try:
-            sep = "&" if "?" in args.pg else "?"
-            bench(f"{args.pg}{sep}options=-csearch_path%3D{schema}", "PostgreSQL", args.posts, args.replies)
+            with scratch_schema(admin, args.pg, "bench_replies_") as url:
+                bench(url, "PostgreSQL", args.posts, args.replies)
         finally:
-            with admin.begin() as c:
-                c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
             admin.dispose()
 
 

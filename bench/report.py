@@ -67,6 +67,7 @@ from campaigner.db import make_engine  # noqa: E402
 from campaigner.migrate import upgrade  # noqa: E402
 from campaigner.report_render import FORMATS, render  # noqa: E402
 from campaigner.services.report import build_weekly, week_of  # noqa: E402
+from _common import pg_admin, scratch_schema  # noqa: E402
 
 ZONE = "Asia/Jakarta"
 WEEK = (2026, 47)
@@ -448,24 +449,12 @@ def cases(args) -> list[tuple[str, dict]]:
 
 def postgres(args, out, results: list[dict]) -> None:
     """The same on PostgreSQL, each case in a schema of its own that is dropped afterwards."""
-    try:
-        admin = make_engine(args.pg)
-        with admin.connect() as c:
-            c.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 — no server: say so and stop
-        print(f"\nPostgreSQL not reachable at {args.pg.split('@')[-1]} ({type(exc).__name__}): skipped", file=out)
+    admin = pg_admin(args.pg, out)
+    if admin is None:
         return
     for case, kwargs in cases(args):
-        schema = "bench_report_" + uuid.uuid4().hex[:8]
-        with admin.begin() as c:
-            c.execute(text(f"CREATE SCHEMA {schema}"))
-        try:
-            sep = "&" if "?" in args.pg else "?"
-            results.extend(run("PostgreSQL", f"{args.pg}{sep}options=-csearch_path%3D{schema}", args, out, case=case,
-                               **kwargs))
-        finally:
-            with admin.begin() as c:
-                c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        with scratch_schema(admin, args.pg, "bench_report_") as url:
+            results.extend(run("PostgreSQL", url, args, out, case=case, **kwargs))
     admin.dispose()
 
 

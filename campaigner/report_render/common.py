@@ -5,6 +5,7 @@ from typing import Any, Callable, Mapping, TypeVar
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render.i18n import Lang
+from campaigner.services.report_inbox import InboxSummary
 from campaigner.services.voice import CampaignVoice, VoiceRow
 from campaigner.services.report import (AccountTimes, AttentionItem, DeliveryLine, Section, SentimentCounts, Totals,
                                        WeeklyReport)
@@ -142,6 +143,32 @@ def kind_line(counts: dict[str, int], t: Lang) -> str:
 
 def replies_n(n: int, t: Lang) -> str:
     return t("replies_n_one" if n == 1 else "replies_n", n=t.num(n))
+
+
+def inbox_shown(report: WeeklyReport) -> InboxSummary | None:
+    """The inbox block to show: none without one, nor in an empty week without replies."""
+    box = report.inbox
+    return None if box is None or (report.empty and not box.total.total) else box
+
+
+def inbox_all(box: InboxSummary, t: Lang) -> str:
+    """All replies of the week by kind, and how many were answered and dismissed."""
+    return (f"{kind_line(box.total.counts, t)}; "
+            + t("inbox_handled", answered=t.num(box.total.answered), dismissed=t.num(box.total.dismissed)))
+
+
+def inbox_campaigns(report: WeeklyReport, box: InboxSummary, t: Lang) -> list[tuple[str, str]]:
+    """(campaign, its replies by kind) for each campaign; none when the report's own campaign is
+    the only one (its line would repeat the total)."""
+    if len(box.by_campaign) > 1 or (box.by_campaign and box.by_campaign[0].slug != report.campaign):
+        return [(k.slug or t("inbox_no_campaign"), kind_line(k.counts, t)) for k in box.by_campaign]
+    return []
+
+
+def open_more(box: InboxSummary, t: Lang) -> str | None:
+    """"…and N more" when more questions are open than listed."""
+    more = box.open_total - len(box.open_questions)
+    return t("open_more", n=t.num(more)) if more > 0 else None
 
 
 def attention_text(item: AttentionItem, t: Lang, zone: ZoneInfo) -> str:

@@ -17,7 +17,7 @@ from campaigner.report_render.common import (TABLE_METRICS, account_best, attent
                                              late_lines, measured_note, named_line, own_names, partial_note,
                                              report_subtitle, report_title, sections, sentiment_line, top_post_time,
                                              voice_notes, voice_title, voice_where)
-from campaigner.report_render.common import kind_line, replies_n
+from campaigner.report_render.common import inbox_all, inbox_campaigns, inbox_shown, kind_line, open_more, replies_n
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 from content.untrusted import for_display
@@ -265,19 +265,17 @@ def _share_of_voice(report: WeeklyReport, t: Lang) -> str:
 
 
 def _inbox(report: WeeklyReport, t: Lang, zone: ZoneInfo) -> str:
-    box = report.inbox
-    if box is None or (report.empty and not box.total.total):
+    box = inbox_shown(report)
+    if box is None:
         return ""
     h = [f"<section><h2>{e(t('inbox_title'))}</h2>"]
     if not box.total.total:
         h.append(f"<p>{e(t('inbox_none'))}</p>")
     else:
-        h.append(f"<p>{e(t('inbox_all'))}: {e(kind_line(box.total.counts, t))}; "
-                 + e(t("inbox_handled", answered=t.num(box.total.answered), dismissed=t.num(box.total.dismissed)))
-                 + "</p>")
-        if len(box.by_campaign) > 1 or (box.by_campaign and box.by_campaign[0].slug != report.campaign):
-            h.append("<ul>" + "".join(f"<li>{e(k.slug or t('inbox_no_campaign'))}: {e(kind_line(k.counts, t))}</li>"
-                                      for k in box.by_campaign) + "</ul>")
+        h.append(f"<p>{e(t('inbox_all'))}: {e(inbox_all(box, t))}</p>")
+        camps = inbox_campaigns(report, box, t)
+        if camps:
+            h.append("<ul>" + "".join(f"<li>{e(name)}: {e(kinds)}</li>" for name, kinds in camps) + "</ul>")
     if box.answers_sent:
         h.append(f"<p>{e(t('inbox_sent', n=t.num(box.answers_sent)))}</p>")
     h.append(f"<h3>{e(t('open_questions'))}</h3>")
@@ -286,8 +284,9 @@ def _inbox(report: WeeklyReport, t: Lang, zone: ZoneInfo) -> str:
     for q in box.open_questions:
         who = f"{q.author} · {q.account} ({q.platform}) · {t.time(q.created_at, zone)} · #{q.reply_id}"
         h.append(f'<blockquote>{e(q.text)}<span class="who">{e(who)} {_link(q.url, t("on"))}</span></blockquote>')
-    if box.open_total > len(box.open_questions):
-        h.append(f"<p class=\"small\">{e(t('open_more', n=t.num(box.open_total - len(box.open_questions))))}</p>")
+    more = open_more(box, t)
+    if more:
+        h.append(f"<p class=\"small\">{e(more)}</p>")
     if box.most_replied:
         h.append(f"<h3>{e(t('most_replied'))}</h3><ol class=\"top\">")
         for p in box.most_replied:

@@ -155,7 +155,6 @@ STRINGS: dict[str, dict[str, str]] = {
 
         "inbox_title": "Replies inbox",
         "inbox_none": "No replies this week.",
-        "inbox_kinds": "By kind",
         "inbox_all": "All",
         "inbox_no_campaign": "(no campaign)",
         "kind_question": "questions",
@@ -316,7 +315,6 @@ STRINGS: dict[str, dict[str, str]] = {
 
         "inbox_title": "Kotak balasan",
         "inbox_none": "Tidak ada balasan pekan ini.",
-        "inbox_kinds": "Menurut jenis",
         "inbox_all": "Semua",
         "inbox_no_campaign": "(tanpa kampanye)",
         "kind_question": "pertanyaan",

@@ -13,7 +13,7 @@ from campaigner.report_render.common import (TABLE_METRICS, account_best, attent
                                              report_subtitle, report_title, sections, sentiment_line, short,
                                              top_post_time, voice_counts, voice_notes, voice_share, voice_title,
                                              voice_where)
-from campaigner.report_render.common import kind_line, replies_n
+from campaigner.report_render.common import inbox_all, inbox_campaigns, inbox_shown, kind_line, open_more, replies_n
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 from content.untrusted import defuse_mentions, for_display
@@ -170,18 +170,15 @@ def _share_of_voice(out: list[str], report: WeeklyReport, t: Lang) -> None:
 
 
 def _inbox(out: list[str], report: WeeklyReport, t: Lang, zone: ZoneInfo) -> None:
-    box = report.inbox
-    if box is None or (report.empty and not box.total.total):
+    box = inbox_shown(report)
+    if box is None:
         return
     out += ["", f"**{esc(t('inbox_title'))}**"]
     if not box.total.total:
         out.append(esc(t("inbox_none")))
     else:
-        out.append(f"- {esc(t('inbox_all'))}: {esc(kind_line(box.total.counts, t))}; "
-                   + esc(t("inbox_handled", answered=t.num(box.total.answered), dismissed=t.num(box.total.dismissed))))
-        if len(box.by_campaign) > 1 or (box.by_campaign and box.by_campaign[0].slug != report.campaign):
-            out += [f"- {esc(k.slug or t('inbox_no_campaign'))}: {esc(kind_line(k.counts, t))}"
-                    for k in box.by_campaign]
+        out.append(f"- {esc(t('inbox_all'))}: {esc(inbox_all(box, t))}")
+        out += [f"- {esc(name)}: {esc(kinds)}" for name, kinds in inbox_campaigns(report, box, t)]
     if box.answers_sent:
         out.append(f"- {esc(t('inbox_sent', n=t.num(box.answers_sent)))}")
     out += ["", f"_{esc(t('open_questions'))}_"]
@@ -191,8 +188,9 @@ def _inbox(out: list[str], report: WeeklyReport, t: Lang, zone: ZoneInfo) -> Non
         out.append(f"> {esc(short(q.text, 160))}")
         out.append(f"— {esc(q.author)}, {esc(q.account)}, {esc(t.time(q.created_at, zone))}, #{q.reply_id}"
                    + (f" {q.url}" if q.url else ""))
-    if box.open_total > len(box.open_questions):
-        out.append(esc(t("open_more", n=t.num(box.open_total - len(box.open_questions)))))
+    more = open_more(box, t)
+    if more:
+        out.append(esc(more))
     if box.most_replied:
         out += ["", f"_{esc(t('most_replied'))}_"]
         for i, p in enumerate(box.most_replied, 1):

@@ -17,7 +17,7 @@ from campaigner.report_render.common import (TABLE_METRICS, account_best, attent
                                              report_subtitle, report_title, sections, sentiment_line, short,
                                              top_post_time, voice_counts, voice_notes, voice_share, voice_title,
                                              voice_where)
-from campaigner.report_render.common import kind_line, replies_n
+from campaigner.report_render.common import inbox_all, inbox_campaigns, inbox_shown, kind_line, open_more, replies_n
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import Breakdown, Section, WeeklyReport, ranked_slots
 from content.untrusted import for_display
@@ -211,19 +211,16 @@ def _share_of_voice(out: list[str], report: WeeklyReport, t: Lang) -> None:
 
 
 def _inbox(out: list[str], report: WeeklyReport, t: Lang, zone: ZoneInfo) -> None:
-    box = report.inbox
-    if box is None or (report.empty and not box.total.total):
+    box = inbox_shown(report)
+    if box is None:
         return
     _heading(out, t("inbox_title"))
     if not box.total.total:
         out.append(t("inbox_none"))
     else:
-        _kv(out, t("inbox_all"), f"{kind_line(box.total.counts, t)}; "
-                                 + t("inbox_handled", answered=t.num(box.total.answered),
-                                     dismissed=t.num(box.total.dismissed)))
-        if len(box.by_campaign) > 1 or (box.by_campaign and box.by_campaign[0].slug != report.campaign):
-            for k in box.by_campaign:
-                out += _wrap(f"{k.slug or t('inbox_no_campaign')}: {kind_line(k.counts, t)}", "  ", "    ")
+        _kv(out, t("inbox_all"), inbox_all(box, t))
+        for name, kinds in inbox_campaigns(report, box, t):
+            out += _wrap(f"{name}: {kinds}", "  ", "    ")
     if box.answers_sent:
         out += _wrap(t("inbox_sent", n=t.num(box.answers_sent)))
     out += ["", t("open_questions")]
@@ -234,8 +231,9 @@ def _inbox(out: list[str], report: WeeklyReport, t: Lang, zone: ZoneInfo) -> Non
                      f"#{q.reply_id}", "  - ", "    ")
         if q.url:
             out.append(("    " + q.url) if len(q.url) <= WIDTH - 4 else q.url)
-    if box.open_total > len(box.open_questions):
-        out += _wrap(t("open_more", n=t.num(box.open_total - len(box.open_questions))), "  ")
+    more = open_more(box, t)
+    if more:
+        out += _wrap(more, "  ")
     if box.most_replied:
         out += ["", t("most_replied")]
         for i, p in enumerate(box.most_replied, 1):

@@ -94,20 +94,28 @@ def build(s: Session, start: datetime, end: datetime, cid: int | None, accounts:
     def joined(q):
         return q.join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
 
+    # one read of the week's replies, grouped by delivery, kind and state: the counts per campaign,
+    # per delivery (for the most replied and the CSV lines) and the open questions' total
     total = KindCounts(None, "")
     per: dict[int | None, KindCounts] = {}
-    for camp, kind, state, n in s.execute(joined(select(Post.campaign_id, Reply.kind, Reply.state, func.count()))
-                                          .where(*week).group_by(Post.campaign_id, Reply.kind, Reply.state)):
+    kinds: dict[int, dict[str, int]] = defaultdict(dict)
+    open_total = 0
+    for did, camp, kind, state, n in s.execute(
+            joined(select(Reply.delivery_id, Post.campaign_id, Reply.kind, Reply.state, func.count()))
+            .where(*week).group_by(Reply.delivery_id, Post.campaign_id, Reply.kind, Reply.state)):
         state = str(state)
         total.add(kind, state, n)
         if camp not in per:
             c = campaigns.get(camp) if camp is not None else None
             per[camp] = KindCounts(c.slug if c else None, c.name if c else "")
         per[camp].add(kind, state, n)
+        key = kind or "unclassified"
+        kinds[did][key] = kinds[did].get(key, 0) + n
+        if kind == "question" and state == ReplyState.NEW.value:
+            open_total += n
     by_campaign = sorted(per.values(), key=lambda k: (k.slug is None, k.slug or ""))
 
     asked = [*week, Reply.kind == "question", Reply.state == ReplyState.NEW]
-    open_total = s.scalar(joined(select(func.count()).select_from(Reply)).where(*asked)) or 0
     slug = {i: c.slug for i, c in campaigns.items()}
     questions = [OpenQuestion(rid, author, text, at, url or post_url, accounts[aid].name, accounts[aid].platform,
                               post_id, slug.get(camp) if camp is not None else None)
@@ -116,10 +124,6 @@ def build(s: Session, start: datetime, end: datetime, cid: int | None, accounts:
                                    Delivery.account_id, Delivery.post_id, Post.campaign_id))
                      .where(*asked).order_by(Reply.created_at, Reply.id).limit(OPEN_QUESTIONS))]
 
-    kinds: dict[int, dict[str, int]] = defaultdict(dict)
-    for did, kind, n in s.execute(joined(select(Reply.delivery_id, Reply.kind, func.count())).where(*week)
-                                  .group_by(Reply.delivery_id, Reply.kind)):
-        kinds[did][kind or "unclassified"] = n
     top = sorted(((sum(k.values()), did) for did, k in kinds.items()), key=lambda x: (-x[0], x[1]))[:MOST_REPLIED]
     most: list[RepliedPost] = []
     if top:

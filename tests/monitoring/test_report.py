@@ -386,6 +386,8 @@ def test_reply_sentiment(cli, engine_for, engine, db_url):
     publish(cli, engine_for, wib("2026-11-17 09:00"), "Tolak Tapera!", "s1")
     [d] = deliveries(engine)
     rows = [("Setuju sekali, hidup buruh!", "id", 0.8, "positive", "2026-11-17 10:00"),
+            # the same words again (case, punctuation, emoji aside): one example, not two
+            ("SETUJU sekali... hidup buruh!! 💪", "id", 0.8, "positive", "2026-11-17 12:00"),
             ("Mantap, lanjutkan", "id", 0.5, "positive", "2026-11-18 10:00"),
             ("Biasa saja", "id", 0.0, "neutral", "2026-11-18 11:00"),
             ("Great point", "en", 0.6, "positive", "2026-11-19 10:00"),
@@ -398,15 +400,27 @@ def test_reply_sentiment(cli, engine_for, engine, db_url):
         s.commit()
     cli.clock.now = wib("2026-11-30 08:00")
     rep = report_json(cli, "--week", "2026-W47")["replies"]
-    assert rep["total"] == 5
-    assert rep["by_sentiment"] == {"positive": 3, "neutral": 1, "negative": 1, "unscored": 0}
+    assert rep["total"] == 6
+    assert rep["by_sentiment"] == {"positive": 4, "neutral": 1, "negative": 1, "unscored": 0}
     assert [(x["language"], x["total"], x["by_sentiment"]["positive"]) for x in rep["by_language"]] == \
-           [("id", 3, 2), ("en", 2, 1)]
+           [("id", 4, 3), ("en", 2, 1)]
     assert [x["text"] for x in rep["examples"]["positive"]] == ["Setuju sekali, hidup buruh!", "Great point",
                                                                 "Mantap, lanjutkan"]
     assert [x["text"] for x in rep["examples"]["negative"]] == ["Terrible idea"]
     text = cli.ok("report", "weekly", "--week", "2026-W47").stdout
-    assert "5 replies: 3 positive, 1 neutral, 1 negative" in text
+    assert "6 replies: 4 positive, 1 neutral, 1 negative" in text
+
+
+def test_a_hashtag_is_spelled_as_most_of_its_deliveries_spell_it(cli, engine_for):
+    """Each delivery counts its spelling (the week is added up by groups of alike deliveries: a
+    group of two counts twice). #Buruh comes first, #BURUH twice after it on the same account."""
+    cli.ok("account", "add", "sandbox", "s1")
+    publish(cli, engine_for, wib("2026-11-17 09:00"), "Hidup #Buruh", "s1")
+    publish(cli, engine_for, wib("2026-11-18 09:00"), "Upah layak #BURUH", "s1")
+    publish(cli, engine_for, wib("2026-11-19 09:00"), "Mogok nasional #BURUH", "s1")
+    cli.clock.now = wib("2026-11-30 08:00")
+    tags = report_json(cli, "--week", "2026-W47")["overall"]["hashtag_performance"]
+    assert [(h["tag"], h["totals"]["posts"]) for h in tags] == [("#BURUH", 3)]
 
 
 def test_accounts_needing_attention(cli, engine, week47):
