@@ -63,7 +63,7 @@ from campaigner.models import (Account, AccountStatus, Alert, Attempt, AttemptOu
 from campaigner.processes import this_process
 from campaigner.services import workers
 from campaigner.services.accounts import connector as account_connector, planned_cap
-from campaigner.services.expiry import expire_waiting
+from campaigner.services.expiry import alert_expired, expire_waiting
 from campaigner.services.inbox import mark_answered
 from campaigner.services.posts import (known_there, look_since, maybe_out_since, outgoing_post, pending_part,
                                        uncertain)
@@ -571,7 +571,7 @@ class Engine:
     def _expire(self, d: Delivery, batch: _Batch, reason: str) -> Bucket:
         """Not sent: its moment has passed. Shown, alerted; a person may still send it."""
         self._settle(d, batch, S.EXPIRED, dict(last_error=reason, next_attempt_at=None),
-                     lambda s, now: self._alert(s, "expired", d, reason, now))
+                     lambda s, now: alert_expired(s, d, reason, now))
         return Bucket.EXPIRED
 
     def _outgoing(self, d: Delivery, part: DeliveryPart) -> OutgoingPost:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import not_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Connection, insert, not_, select
+from sqlalchemy.orm import Session, selectinload
 
 from campaigner import db, lateness, states
 from campaigner.app import App
@@ -42,7 +42,14 @@ def expire_waiting(app: App, now: datetime) -> list[int]:
                 continue
             states.move(d, S.EXPIRED)
             d.intended_at, d.last_error, d.next_attempt_at, d.updated_at = lateness.moment(d), why, None, now
-            s.add(Alert(created_at=now, kind="expired", account_id=d.account_id, delivery_id=d.id, message=why))
-            log.warning("expired: delivery %d on %s: %s", d.id, d.account.name, why)
+            alert_expired(s, d, why, now)
             expired.append(d.id)
     return expired
+
+
+def alert_expired(s: Connection | Session, d: Delivery, why: str, now: datetime) -> None:
+    """The "expired" alert of ``d`` and its log line, in the caller's transaction: this sweep's and
+    the engine's (for the deliveries it was about to send)."""
+    s.execute(insert(Alert).values(created_at=now, kind="expired", account_id=d.account_id, delivery_id=d.id,
+                                   message=why))
+    log.warning("expired: delivery %d on %s: %s", d.id, d.account.name, why)
