@@ -211,6 +211,29 @@ def test_an_outcome_in_hand_outlives_any_number_of_failed_transactions_it_did_no
     engine.dispose()
 
 
+def test_a_deferred_write_that_waited_in_vain_for_a_lock_is_never_given_up(db_url, clock):
+    """A lock wait that timed out inside a deferred write (SQLite's "database is locked") is the
+    database being busy, not the write being refused: it is kept however often that happens, and
+    written once the database is free."""
+    engine = make_engine(db_url)
+    writes = Writes(engine)
+    busy = [3]
+
+    def published(conn):
+        if busy[0]:
+            busy[0] -= 1
+            raise OperationalError("UPDATE deliveries …", {}, Exception("database is locked"))
+        conn.execute(insert(Alert).values(created_at=clock.now, kind="failed", message="published, waiting"))
+    writes.later(published)
+    for _ in range(3):
+        with pytest.raises(OperationalError):
+            writes.flush()
+    writes.flush()
+    with Session(engine) as s:
+        assert list(s.scalars(select(Alert.message))) == ["published, waiting"]
+    engine.dispose()
+
+
 def test_a_deferred_write_the_commit_refuses_is_given_up_on_its_second_failure(db_url, clock):
     """A refusal at commit (here a deferred foreign key: the row is refused only when the transaction
     commits) is the deferred writes' fault: tried once more, then given up, so it cannot block every
