@@ -80,6 +80,18 @@ def test_every_part_of_a_thread_goes_last_first(cli, engine_for, engine, platfor
     assert d.status == S.DELETED and deletes(d) == [(2, "deleted"), (1, "deleted"), (0, "deleted")]
 
 
+def test_a_refused_part_of_a_thread_is_named_by_its_place(cli, engine_for, engine, platform_account):
+    fake = platform_account("mastodon", "m1")
+    published(cli, engine_for, "Satu\n---\nDua\n---\nTiga", "m1", "--thread")
+    fake.server_error_next(503)
+    r = cli("post", "delete", "1")
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == ("Error: could not reach mastodon to delete post 1 on m1 (part 3 of 3) (mastodon DELETE "
+                        "/api/v1/statuses/:id: server error 503); it is still there — try again later\n")
+    [d] = deliveries(engine)
+    assert d.status == S.PUBLISHED and deletes(d) == [(2, "transient")] and len(fake.posts()) == 3
+
+
 def test_a_thread_cut_short_is_taken_down_too(cli, engine_for, engine, platform_account):
     """Part 1 went out, part 2 was refused for good: the post is failed, with part 1 on the
     platform. Deleting takes part 1 down."""
