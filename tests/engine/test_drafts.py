@@ -350,3 +350,37 @@ def test_a_missed_draft_is_alerted_within_a_week_and_its_alert_settled_when_reje
         assert raised() == [(2, True)]
     finally:
         app.close()
+
+
+def test_missed_drafts_are_alerted_a_batch_per_run_with_their_text_cut_short(cli, engine, platform_account, db_url,
+                                                                              monkeypatch):
+    """At most ``MAX_ALERTS`` per run, the oldest first (the rest come with the next run); a long
+    text is quoted on one line, cut to 80 characters."""
+    from campaigner.app import App
+    from campaigner.config import resolve
+    from campaigner.models import Alert
+    from campaigner.services import draft_alerts
+
+    monkeypatch.setattr(draft_alerts, "MAX_ALERTS", 2)
+    platform_account("mastodon", "m1")
+    long = "Rancangan siaran pers:\n" + " ".join(["Tolak potongan Tapera dari upah buruh."] * 4)
+    cli.ok("post", "add", long, "--to", "m1", "--at", "2026-11-30 09:00", "--draft")
+    cli.ok("post", "add", "Rancangan dua", "--to", "m1", "--at", "2026-11-30 09:01", "--draft")
+    cli.ok("post", "add", "Rancangan tiga", "--to", "m1", "--at", "2026-11-30 09:02", "--draft")
+    app = App(resolve({"database_url": db_url}), now=cli.clock)
+
+    def raised() -> list[tuple[int, str]]:
+        with Session(engine) as s:
+            return [(d, m) for d, m in s.execute(select(Alert.delivery_id, Alert.message)
+                                                 .where(Alert.kind == "draft_missed").order_by(Alert.id))]
+
+    try:
+        assert draft_alerts.raise_missed(app, wib("2026-11-30 10:00")) == 2
+        assert [d for d, _m in raised()] == [1, 2]
+        quoted = " ".join(long.split())[:79] + "…"
+        assert len(quoted) == 80 and f'not sent ("{quoted}")' in raised()[0][1]
+        assert draft_alerts.raise_missed(app, wib("2026-11-30 10:01")) == 1
+        assert draft_alerts.raise_missed(app, wib("2026-11-30 10:02")) == 0
+        assert [d for d, _m in raised()] == [1, 2, 3]
+    finally:
+        app.close()
