@@ -471,7 +471,8 @@ class Engine:
                                        .with_for_update(skip_locked=True)
                                        .options(selectinload(Delivery.attempts), selectinload(Delivery.parts))))
             ended = [dict(b_attempt=a.id, b_now=now, b_outcome=O.UNKNOWN,
-                          b_error=_("worker {worker} stopped during the call").format(worker=a.worker), b_http_status=None)
+                          b_error=_("worker {worker} stopped during the call").format(worker=a.worker),
+                          b_http_status=None)
                      for d in stale for a in d.attempts if a.finished_at is None]
             if ended:
                 conn.execute(_END_ATTEMPT, ended)
@@ -538,7 +539,8 @@ class Engine:
             return self._expire(d, batch, too_late)
         moved = self._cap_or_spacing(batch, d, now)
         if moved:
-            too_late = None if unsure else self._past_limit(d, batch, moved[0], because=_("it would be {when}").format(when=moved[1]))
+            because = _("it would be {when}").format(when=moved[1])
+            too_late = None if unsure else self._past_limit(d, batch, moved[0], because=because)
             return self._expire(d, batch, too_late) if too_late else self._defer(d, batch, *moved)
         try:
             connector = self.connector(d.account)
@@ -751,8 +753,8 @@ class Engine:
         platform = d.account.platform
         if now - since < self.policy.look_for:
             return self._unconfirmed(d, batch, _("{platform} says it is already there but does not show it yet: "
-                                                 "looking again").format(platform=platform), again_in=self.policy.look_delay(looks), attempt=end,
-                                     unknown=False)
+                                                 "looking again").format(platform=platform),
+                                     again_in=self.policy.look_delay(looks), attempt=end, unknown=False)
         hours = self.policy.look_for / timedelta(hours=1)
         return self._unconfirmed(
             d, batch, _("{platform} says part {part} is already there, but it was not found in {hours} hours of "
