@@ -152,3 +152,22 @@ def test_a_full_worker_is_assembled_without_the_cli(db_url, home, tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["['alerts', 'credentials', 'expire_waiting', 'listening', 'metrics', 'weekly_report']",
                                 "[]"]
+
+
+def test_the_metrics_job_raises_the_inbox_alerts_as_soon_as_replies_are_collected(cli, app, engine, platform_account):
+    """A question already unanswered for longer than ``unanswered_hours`` (4 h) when it is first
+    collected is alerted by the same job run, not only by the next alert job."""
+    from campaigner.models import Alert
+    from scheduler.jobs import monitoring_jobs
+
+    fake = platform_account("mastodon", "m1")
+    cli.ok("post", "add", "Tolak potongan Tapera! Aksi Kamis.", "--to", "m1", "--now")
+    cli.ok("publish")
+    [d] = deliveries(engine)
+    fake.add_reply(d.remote_id, "rina_buruh", "Aksinya kumpul di mana?", cli.clock.now + timedelta(minutes=1))
+    cli.clock.advance(hours=5)
+    [job] = monitoring_jobs(app, "w1")
+    job.run(cli.clock.now)
+    with Session(engine) as s:
+        raised = [(a.kind, a.delivery_id) for a in s.scalars(select(Alert))]
+    assert raised == [("unanswered", d.id)]
