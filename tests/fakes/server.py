@@ -141,7 +141,8 @@ class FakePlatform:
 
     # --- control -------------------------------------------------------------------------
     def fail_next(self, failure: Any, path_contains: str | None = None, times: int = 1) -> None:
-        """Make the next ``times`` requests (whose path contains ``path_contains``) fail.
+        """Make the next ``times`` requests (whose path contains ``path_contains`` as whole path
+        segments: ``path_matches``) fail.
 
         ``failure`` is a ``Failure`` name or a ``Response`` to send instead of the real answer.
         """
@@ -243,7 +244,7 @@ class FakePlatform:
 
     def _take_failure(self, req: Request) -> Any:
         for i, (needle, failure) in enumerate(self._failures):
-            if needle is None or needle in req.path:
+            if needle is None or path_matches(req.path, needle):
                 del self._failures[i]
                 return failure
         return None
@@ -251,6 +252,29 @@ class FakePlatform:
     # --- to implement --------------------------------------------------------------------
     def route(self, req: Request) -> Response:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+#: what ends a path segment (``/``), or a part of an XRPC method name (``com.atproto.repo.createRecord``)
+_SEGMENT_ENDS = "/."
+
+
+def path_matches(path: str, needle: str) -> bool:
+    """Whether ``needle`` occurs in ``path`` as whole segments: ``threads_publish`` matches
+    ``/v1.0/1/threads_publish`` but not ``/v1.0/1/threads_publishing_limit``; ``/2/tweets`` matches
+    ``/2/tweets`` and ``/2/tweets/search/recent``; ``createRecord`` matches
+    ``/xrpc/com.atproto.repo.createRecord``. A needle that starts or ends with ``/`` is its own
+    boundary on that side."""
+    if not needle:
+        return True
+    start = path.find(needle)
+    while start >= 0:
+        end = start + len(needle)
+        before = start == 0 or needle[0] in _SEGMENT_ENDS or path[start - 1] in _SEGMENT_ENDS
+        after = end == len(path) or needle[-1] in _SEGMENT_ENDS or path[end] in _SEGMENT_ENDS
+        if before and after:
+            return True
+        start = path.find(needle, start + 1)
+    return False
 
 
 class _Server(ThreadingHTTPServer):
