@@ -20,7 +20,9 @@ How exactly-once holds:
   one that starts the next attempt, or the one before the account is given back
   (``scheduler.writes``). A worker dying in between leaves the attempt unfinished: outcome unknown.
 - An unconfirmed delivery is never sent again before the connector's ``find_existing`` has looked
-  for it; where the platform cannot look (Telegram) a person decides (``post reconcile``). A send
+  for it; where the platform cannot look (Telegram), or refuses the look for good (a search not in
+  the app's plan, not permitted, a query it will never take), a person decides (``post
+  reconcile``), told once by an alert. A send
   the platform refuses as already there (``AlreadyPublished``, e.g. after a look that missed a post
   X's timeline did not show yet) is believed: the delivery stays unconfirmed and is looked for on
   the policy's schedule until it is found, or a person is asked.
@@ -70,7 +72,7 @@ from campaigner.services.posts import (known_there, look_since, maybe_out_since,
 from campaigner.times import format_local, local_day_bounds
 from campaigner.wording import plural
 from connectors.base import (AlreadyPublished, AuthExpired, Connector, ConnectorError, HasQuota, NotReady,
-                             OutgoingPost, Permanent, Published, Quota, RateLimited, Transient)
+                             NotSupported, OutgoingPost, Permanent, Published, Quota, RateLimited, Transient)
 from connectors.registry import platform_info
 from scheduler.policy import RetryPolicy
 from scheduler.writes import Write, Writes
@@ -772,7 +774,8 @@ class Engine:
 
     def _reconcile(self, d: Delivery, batch: _Batch, connector: Connector) -> Bucket | None:
         """Look for the part whose outcome is unknown: found → record it; surely absent → None (send
-        it); known to be there but not visible → look again later; cannot tell → a person decides."""
+        it); known to be there but not visible → look again later; the look refused for now → look
+        again later; cannot tell, or the look refused for good → a person decides (one alert)."""
         part = pending_part(d)
         assert part is not None  # uncertain(d) says so
         attempt_id = self._start_attempt(d.id, part.position, "reconcile")
@@ -794,6 +797,15 @@ class Engine:
             return self._pause(d, batch, _("the platform refused its credentials ({error})").format(error=exc),
                                uncertain=True,
                                attempt=_End.of(attempt_id, O.AUTH_EXPIRED, exc, part))
+        except (Permanent, NotSupported) as exc:
+            # the platform refuses the look itself (not permitted, not in the plan, a query it will
+            # never take): asking again changes nothing, and sending blind could post it twice
+            return self._unconfirmed(
+                d, batch, _("{platform} refused the search for it ({error}); it is not sent again blind: check "
+                            "{account} by hand, then run `campaigner post reconcile {id} --account {account} --found "
+                            "URL` (or `--resend` if it is not there)").format(
+                    platform=d.account.platform, error=exc, account=d.account.name, id=d.post_id),
+                again_in=None, attempt=_End.of(attempt_id, O.CANNOT_TELL, exc, part))
         except ConnectorError as exc:
             return self._unconfirmed(d, batch, _("could not look for it yet: {error}").format(error=exc),
                                      again_in=self.policy.delay(1, self.rng),
