@@ -65,6 +65,8 @@ INSIGHTS = {"FEED": ALL_INSIGHTS, "REELS": ALL_INSIGHTS,
             "STORY": ("views", "reach", "shares", "total_interactions")}
 #: how far around the publish time a media's timestamp may be and still be the post looked for
 TIME_SLACK = timedelta(minutes=2)
+#: where an Instagram post's address may point (``meta.web_link``): https://www.instagram.com/p/…
+LINK_HOSTS = ("instagram.com",)
 
 
 def _norm(text: str | None) -> str:
@@ -147,7 +149,8 @@ class InstagramConnector:
             retry = meta.keep(meta.DailyLimitReached(self._window_frees_at(), str(exc), scope="account",
                                                      http_status=exc.http_status), exc.progress)
             raise retry from None
-        return Published(remote_id=media_id, url=meta.permalink(self.graph, media_id), published_at=self.clock())
+        return Published(remote_id=media_id, url=meta.permalink(self.graph, media_id, LINK_HOSTS),
+                         published_at=self.clock())
 
     def _containers(self, post: OutgoingPost
                     ) -> tuple[list[meta.ContainerSpec], Callable[[list[str]], meta.ContainerSpec] | None]:
@@ -289,7 +292,7 @@ class InstagramConnector:
         if near is not None:
             matches.sort(key=lambda m: abs((m[0] - near).total_seconds()))
         when, item = matches[0]
-        return Published(str(item["id"]), meta.web_link(item.get("permalink")), when)
+        return Published(str(item["id"]), meta.web_link(item.get("permalink"), LINK_HOSTS), when)
 
     def delete(self, remote_id: str) -> None:
         raise NotSupported(_("instagram: the Instagram API with Instagram Login cannot delete a post — delete it in "

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from gettext import gettext as _
 from typing import Any, Callable, Iterator, Mapping, Sequence
+from urllib.parse import urlsplit
 
 import requests
 
@@ -347,20 +348,48 @@ def quota_if_readable(read: Callable[[], Quota], platform: str) -> Quota | None:
         return None
 
 
-def web_link(value: Any) -> str | None:
-    """An https address Meta gave (a ``permalink``); None for anything else."""
-    return value if isinstance(value, str) and value.startswith("https://") else None
+#: the longest address kept from a platform's answer
+MAX_LINK = 2048
+#: what an address Meta gives may hold: RFC 3986's characters, nothing a browser reads otherwise
+#: (no backslash, which browsers take for "/" and so for the end of the host; no quotes, spaces, ``<>``)
+_LINK_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 
 
-def permalink(client: GraphClient, media_id: str) -> str | None:
-    """A just-published media's address (``GET /{media}?fields=permalink``: its shortcode is not in its
-    id); None when it cannot be read now — the post is out either way."""
+def web_link(value: Any, hosts: Sequence[str]) -> str | None:
+    """An address Meta gave (a ``permalink``) that is safe to store and show: ``https`` on one of
+    ``hosts`` or a subdomain of one (``www.instagram.com`` for ``instagram.com``), with no user,
+    password or port, at most ``MAX_LINK`` characters of RFC 3986. None for anything else — a
+    hostile or broken answer (``javascript:…``, ``http://…``, another host, ``https://x@evil.example``)
+    is dropped, and the post is kept without an address."""
+    if not isinstance(value, str) or len(value) > MAX_LINK or not _LINK_CHARACTERS.fullmatch(value):
+        return None
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or "@" in parts.netloc or port is not None or not host:
+        return None
+    wanted = [h.lower() for h in hosts]
+    return value if any(host == h or host.endswith("." + h) for h in wanted) else None
+
+
+def permalink(client: GraphClient, media_id: str, hosts: Sequence[str]) -> str | None:
+    """A just-published media's address on one of ``hosts`` (``GET /{media}?fields=permalink``: its
+    shortcode is not in its id; ``web_link``); None when it cannot be read now, or is not such an
+    address — the post is out either way."""
     try:
         body = client.call("GET", f"/{media_id}", params={"fields": "permalink"})
     except ConnectorError as exc:
         log.info("%s: published %s, but its address could not be read (%s)", client.platform, media_id, exc)
         return None
-    return web_link(body.get("permalink") if isinstance(body, dict) else None)
+    raw = body.get("permalink") if isinstance(body, dict) else None
+    link = web_link(raw, hosts)
+    if raw is not None and link is None:
+        log.warning("%s: published %s, but the address Meta gave is not an https address on %s; it is not kept",
+                    client.platform, media_id, ", ".join(hosts))
+    return link
 
 
 def refresh_token(client: GraphClient, grant_type: str, secret: str) -> RefreshedToken:

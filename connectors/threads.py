@@ -69,6 +69,8 @@ MEDIA_FETCH_FAILED = 2207052
 FIELDS = "id,text,timestamp,permalink,username"
 #: a post's time may read a little before the call that made it (clocks differ)
 SLACK = timedelta(minutes=1)
+#: where a Threads post's address may point (``meta.web_link``): https://www.threads.com/@…/post/…
+LINK_HOSTS = ("threads.com", "threads.net")
 
 
 class ThreadsConnector:
@@ -162,7 +164,8 @@ class ThreadsConnector:
                 fields = {"media_type": "CAROUSEL", "children": ",".join(ids), **replying}
                 return meta.ContainerSpec({**fields, "text": text} if text else fields)
         media_id, _progress = self.flow.run(items, parent, post.progress)
-        return Published(remote_id=media_id, url=meta.permalink(self.client, media_id), published_at=self.clock())
+        return Published(remote_id=media_id, url=meta.permalink(self.client, media_id, LINK_HOSTS),
+                         published_at=self.clock())
 
     @staticmethod
     def _item(file: MediaFile, extra: Mapping[str, str]) -> meta.ContainerSpec:
@@ -232,7 +235,7 @@ class ThreadsConnector:
         return found
 
     def _published(self, item: Mapping[str, Any]) -> Published:
-        return Published(str(item["id"]), meta.web_link(item.get("permalink")),
+        return Published(str(item["id"]), meta.web_link(item.get("permalink"), LINK_HOSTS),
                          parse_http_time(str(item.get("timestamp") or "")) or self.clock())
 
     def _me(self) -> str | None:
@@ -311,7 +314,7 @@ class ThreadsConnector:
                 continue  # a thread part: it answers the profile's own post
             found.append(Reply(remote_id=str(item["id"]), author=str(item.get("username") or "") or "unknown",
                                text=str(item.get("text") or ""), created_at=created, in_reply_to=parent_id,
-                               url=meta.web_link(item.get("permalink")), ours=mine))
+                               url=meta.web_link(item.get("permalink"), LINK_HOSTS), ours=mine))
         return found
 
     def answers(self, remote_id: str, reply_ids: Sequence[str]) -> Answers:
@@ -325,7 +328,8 @@ class ThreadsConnector:
             if me and str(item.get("username") or "") == me:
                 found.append(Reply(remote_id=str(item["id"]), author=me, text=str(item.get("text") or ""),
                                    created_at=parse_http_time(str(item.get("timestamp") or "")) or self.clock(),
-                                   in_reply_to=reply_id, url=meta.web_link(item.get("permalink")), ours=True))
+                                   in_reply_to=reply_id, url=meta.web_link(item.get("permalink"), LINK_HOSTS),
+                                   ours=True))
         return Answers(found, len(reply_ids))
 
     def delete(self, remote_id: str) -> None:

@@ -107,6 +107,8 @@ class Fake(FetchingFake):
         self._tokens: dict[str, datetime | None] = {TOKEN: None}   # token → when issued (None: long ago)
         self._expired = False
         self._creates = 0
+        #: when set, the ``permalink`` every media read answers instead of its own (a hostile answer)
+        self.permalink_answer: Any = None
 
     # --- ContractFake ---------------------------------------------------------------------------------
     def account_config(self, state_dir=None) -> AccountConfig:
@@ -439,7 +441,8 @@ class Fake(FetchingFake):
             return _not_found(object_id)
         values = {"id": media["id"], "caption": media["caption"], "media_type": media["media_type"],
                   "media_product_type": media["product"], "like_count": media["likes"],
-                  "comments_count": self._comment_count(object_id), "permalink": media["permalink"],
+                  "comments_count": self._comment_count(object_id),
+                  "permalink": media["permalink"] if self.permalink_answer is None else self.permalink_answer,
                   "timestamp": _igtime(media["timestamp"]), "username": USERNAME}
         out: dict[str, Any] = {}
         for field in fields:

@@ -96,6 +96,8 @@ class Fake(FetchingFake):
         self.deleted_at: list[datetime] = []
         self._counter = 18000000000000000
         self._creates = 0
+        #: when set, the ``permalink`` every post or reply read answers instead of its own (a hostile answer)
+        self.permalink_answer: Any = None
         self._token_state = "ok"                           # ok | expired
         self.tokens: dict[str, datetime | None] = {}       # token → when it expires (None: set at start)
         self.token_issued_at: datetime | None = None       # None: two days before the first request
@@ -420,7 +422,8 @@ class Fake(FetchingFake):
             elif field == "username":
                 out["username"] = obj["username"]
             elif field == "permalink":
-                out["permalink"] = f"https://www.threads.com/@{obj['username']}/post/{obj['shortcode']}"
+                out["permalink"] = (f"https://www.threads.com/@{obj['username']}/post/{obj['shortcode']}"
+                                    if self.permalink_answer is None else self.permalink_answer)
             elif field == "shortcode":
                 out["shortcode"] = obj["shortcode"]
             elif field == "media_type":
