@@ -527,6 +527,17 @@ _MOMENT = func.coalesce(Delivery.intended_at, Delivery.due_at)
 _NOT_ANSWER = Post.answers_reply_id.is_(None)
 
 
+#: a delivery's first part (``_with_first_part``)
+_FIRST_PART = aliased(DeliveryPart, name="part0")
+
+
+def _with_first_part(q, wanted: bool = True):
+    """``q`` (from Delivery) outer-joined to the delivery's first part (``_FIRST_PART``)."""
+    if not wanted:
+        return q
+    return q.outerjoin(_FIRST_PART, and_(_FIRST_PART.delivery_id == Delivery.id, _FIRST_PART.position == 0))
+
+
 def _latest_snapshot_id(end: datetime):
     """The id of a delivery's newest snapshot collected before ``end`` (correlated to Delivery)."""
     s2 = aliased(MetricSnapshot, name="s2")
@@ -536,7 +547,7 @@ def _latest_snapshot_id(end: datetime):
 
 
 def _published(dialect: str, start: datetime, end: datetime, campaign_id: int | None, *extra_cols,
-               published_before: datetime | None = None):
+               published_before: datetime | None = None, first_part: bool = False):
     """Deliveries published in [start, end) (or [start, ``published_before``)), each with its latest
     snapshot collected before ``end``: a subquery with ``delivery_id, account_id, campaign_id, deleted``, the ``extra_cols``, and
     ``snap_id, collected_at, missing`` and the metrics (all NULL when there is no snapshot).
@@ -544,21 +555,26 @@ def _published(dialect: str, start: datetime, end: datetime, campaign_id: int | 
     The latest snapshot is found by one ``ORDER BY collected_at DESC, id DESC LIMIT 1`` per
     delivery on the (delivery_id, collected_at, id) index: a ``LATERAL`` join on PostgreSQL (whose
     planner otherwise hashes the whole snapshot table), a correlated sub-select then a rowid
-    lookup on SQLite (which has no LATERAL)."""
+    lookup on SQLite (which has no LATERAL).
+
+    ``first_part``: with a ``text`` column too, the text of the delivery's first part as it went
+    out (NULL when it has none)."""
     where = [_published_in(start, end if published_before is None else published_before), _NOT_ANSWER]
     if campaign_id is not None:
         where.append(Post.campaign_id == campaign_id)
     base = (Delivery.id.label("delivery_id"), Delivery.account_id, Post.campaign_id, _deleted_by(end), *extra_cols)
+    if first_part:
+        base += (_FIRST_PART.text.label("text"),)
     if dialect == "postgresql":
         s2 = aliased(MetricSnapshot, name="s2")
         latest = (select(s2.id.label("snap_id"), s2.collected_at, s2.missing, *(getattr(s2, m) for m in METRICS))
                   .where(s2.delivery_id == Delivery.id, s2.collected_at < end)
                   .order_by(s2.collected_at.desc(), s2.id.desc()).limit(1).lateral("snap"))
-        q = (select(*base, *latest.c).select_from(Delivery).join(Post, Post.id == Delivery.post_id)
-             .outerjoin(latest, true()).where(*where))
+        q = _with_first_part(select(*base, *latest.c).select_from(Delivery).join(Post, Post.id == Delivery.post_id),
+                             first_part).outerjoin(latest, true()).where(*where)
         return q.subquery("pub")
-    inner = (select(*base, _latest_snapshot_id(end).label("snap_id"))
-             .join(Post, Post.id == Delivery.post_id).where(*where).subquery("d"))
+    inner = (_with_first_part(select(*base, _latest_snapshot_id(end).label("snap_id"))
+                              .join(Post, Post.id == Delivery.post_id), first_part).where(*where).subquery("d"))
     snap = aliased(MetricSnapshot, name="snap")
     q = (select(inner, snap.collected_at, snap.missing, *(getattr(snap, m) for m in METRICS))
          .select_from(inner.outerjoin(snap, snap.id == inner.c.snap_id)))
@@ -757,8 +773,10 @@ def _build_weekly(app: App, week: str | Week | None, campaign: str | None,
     with db.read(engine) as s:
         if engine.dialect.name == "postgresql":
             # index probes and small groups: compiling them (PostgreSQL's JIT, which their cost
-            # estimate on a big week switches on) costs more than it saves
-            s.execute(sql_text("SET LOCAL jit = off"))
+            # estimate on a big week switches on) costs more than it saves; and the week's lines
+            # (50,000 of them, with their texts) sorted in memory, not in temporary files on disk
+            # as the default 4 MB of work memory would (for this transaction only, in one round trip)
+            s.execute(sql_text("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)"))
         scope = get_campaign(s, campaign) if campaign else None
         cid = scope.id if scope else None
         accounts = {a.id: a for a in s.scalars(select(Account))}
@@ -782,8 +800,10 @@ def _build_weekly(app: App, week: str | Week | None, campaign: str | None,
         hist = (history(s, dialect, hist_start, wk.end, cid, zones, published_before=wk.start)
                 + history_of(lines, hist_start, wk.end, zones))
         tick()
-        sentiment, reply_counts = _sentiment(s, wk, cid, accounts)
-        inbox = report_inbox.build(s, wk.start, wk.end, cid, accounts, campaigns)
+        # the week's replies read once, for the sentiment block and the inbox's
+        replies = report_inbox.read_week(s, wk.start, wk.end, cid)
+        sentiment, reply_counts = _sentiment(s, wk, cid, accounts, replies)
+        inbox = report_inbox.build(s, wk.start, wk.end, cid, accounts, campaigns, replies)
         tick()
         attention = _attention(s, wk, now, accounts)
         voice = share_of_voice(s, [scope] if scope is not None else sorted(campaigns.values(), key=lambda c: c.slug),
@@ -862,17 +882,21 @@ def _breakdown(cur, old, cids: set[int | None], accounts: dict[int, Account], *,
 def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campaigns, hashtags_in
                     ) -> list[DeliveryLine]:
     pub = _published(dialect, wk.start, wk.end, cid, Delivery.post_id, _MOMENT.label("due_at"),
-                     Delivery.published_at, Delivery.remote_url)
+                     Delivery.published_at, Delivery.remote_url, first_part=True)
     c = pub.c
     q = (select(c.delivery_id, c.post_id, c.account_id, c.campaign_id, c.due_at, c.published_at, c.remote_url,
-                c.deleted, c.collected_at, c.missing, *(c[m] for m in METRICS))
+                c.deleted, c.text, c.collected_at, c.missing, *(c[m] for m in METRICS))
          .order_by(c.published_at, c.delivery_id))
     slug = {cid_: camp.slug for cid_, camp in campaigns.items()}
     slug[None] = None
     who = {aid: (a.name, a.platform) for aid, a in accounts.items()}
     lines: dict[int, DeliveryLine] = {}
+    #: the text of each line's first part (read with the line), then of its others, if any
+    texts: dict[int, list[str]] = {}
     conn = s.connection()  # plain Core rows: no ORM row processing for tens of thousands of rows
-    for did, post_id, aid, camp, due, published, url, deleted, collected, missing, *vals in conn.execute(q).all():
+    for did, post_id, aid, camp, due, published, url, deleted, text, collected, missing, *vals in conn.execute(q).all():
+        if text is not None:
+            texts[did] = [text]
         name, platform = who[aid]
         lines[did] = DeliveryLine(
             delivery_id=did, post_id=post_id, status="deleted" if deleted else "published", campaign=slug[camp],
@@ -880,14 +904,16 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
             snapshot_at=collected, gone=bool(missing) and not deleted, missing=bool(missing),
             values=dict(zip(METRICS, vals)) if collected is not None and not missing else dict.fromkeys(METRICS),
             text="", hashtags=[], account_id=aid, campaign_id=camp)
-    fq = (select(Delivery.id, Delivery.post_id, Delivery.account_id, Post.campaign_id, _MOMENT,
-                 Delivery.updated_at, Delivery.last_error)
-          .join(Post, Post.id == Delivery.post_id)
+    fq = (_with_first_part(select(Delivery.id, Delivery.post_id, Delivery.account_id, Post.campaign_id, _MOMENT,
+                                  Delivery.updated_at, Delivery.last_error, _FIRST_PART.text)
+                           .join(Post, Post.id == Delivery.post_id))
           .where(_failed_in(wk.start, wk.end), _NOT_ANSWER)
           .order_by(Delivery.updated_at, Delivery.id))
     if cid is not None:
         fq = fq.where(Post.campaign_id == cid)
-    for did, post_id, aid, camp, due, failed_at, error in s.execute(fq):
+    for did, post_id, aid, camp, due, failed_at, error, text in s.execute(fq):
+        if text is not None:
+            texts[did] = [text]
         name, platform = who[aid]
         lines[did] = DeliveryLine(
             delivery_id=did, post_id=post_id, status="failed", campaign=slug[camp], account=name,
@@ -899,11 +925,11 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
                .where(or_(_published_in(wk.start, wk.end), _failed_in(wk.start, wk.end)), _NOT_ANSWER))
         if cid is not None:
             ids = ids.where(Post.campaign_id == cid)
-        texts: dict[int, list[str]] = defaultdict(list)
+        # a thread's other parts (a line's first part came with it)
         for did, text in conn.execute(select(DeliveryPart.delivery_id, DeliveryPart.text)
-                                      .where(DeliveryPart.delivery_id.in_(ids))
+                                      .where(DeliveryPart.position > 0, DeliveryPart.delivery_id.in_(ids))
                                       .order_by(DeliveryPart.delivery_id, DeliveryPart.position)).all():
-            texts[did].append(text)
+            texts.setdefault(did, []).append(text)
         # one post goes out on several accounts: the same text, tagged once; a line of one part (the
         # usual) shares its text's list of tags (never changed afterwards)
         tags_of: dict[str, list[str]] = {}
@@ -1004,17 +1030,17 @@ def _hashtag_stats(parts: list[dict[str, Totals]], spelled: dict[str, Counter],
 ReplyCounts = dict[int | None, list[tuple[str | None, int]]]
 
 
-def _sentiment(s, wk: Week, cid: int | None, accounts) -> tuple[Sentiment, ReplyCounts]:
-    base = (select(Post.campaign_id, Reply.sentiment, Reply.language, func.count())
-            .join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
-            .where(Reply.created_at >= wk.start, Reply.created_at < wk.end, Reply.ours.is_(False))
-            .group_by(Post.campaign_id, Reply.sentiment, Reply.language))
-    if cid is not None:
-        base = base.where(Post.campaign_id == cid)
+def _sentiment(s, wk: Week, cid: int | None, accounts, replies: report_inbox.WeekReplies
+               ) -> tuple[Sentiment, ReplyCounts]:
+    """The week's reply sentiment, counted from its ``replies`` (``report_inbox.read_week``), with
+    a few examples read from the database."""
+    grouped: Counter[tuple[int | None, str | None, str | None]] = Counter()
+    for _did, camp, label, lang, _kind, _state, n in replies:
+        grouped[camp, label, lang] += n
     counts = SentimentCounts()
     langs: dict[str | None, SentimentCounts] = {}
     per_campaign: ReplyCounts = defaultdict(list)
-    for camp, label, lang, n in s.execute(base):
+    for (camp, label, lang), n in grouped.items():
         counts.add(label, n)
         lang = (lang or "").lower() or None
         langs.setdefault(lang, SentimentCounts()).add(label, n)
@@ -1023,19 +1049,30 @@ def _sentiment(s, wk: Week, cid: int | None, accounts) -> tuple[Sentiment, Reply
     def examples(label: str) -> list[ReplyExample]:
         """The most positive (negative) replies, each sentence once: the same words written by
         several people (or a pool of canned replies) are one example, not three."""
-        pol = func.coalesce(Reply.polarity, 0.0)
-        q = (select(Reply.text, Reply.language, Reply.polarity, Reply.created_at, Delivery.account_id,
-                    Delivery.remote_url)
-             .join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
-             .where(Reply.created_at >= wk.start, Reply.created_at < wk.end, Reply.sentiment == label,
-                    Reply.ours.is_(False))
-             .order_by(pol.desc() if label == "positive" else pol.asc(), Reply.created_at, Reply.id))
+        if not counts.by_label[label]:
+            return []
+        # the replies picked from the week's (a top-N sort of a few thousand rows), then joined to
+        # their posts: joined first, every reply of the week would be (a delivery has one post, a
+        # reply one delivery: the same rows)
+        pol = func.coalesce(Reply.polarity, 0.0).label("pol")
+        picked = (select(Reply.id, Reply.text, Reply.language, Reply.polarity, Reply.created_at, Reply.delivery_id, pol)
+                  .where(Reply.created_at >= wk.start, Reply.created_at < wk.end, Reply.sentiment == label,
+                         Reply.ours.is_(False)))
         if cid is not None:
-            q = q.where(Post.campaign_id == cid)
+            picked = picked.where(Reply.delivery_id.in_(select(Delivery.id).join(Post, Post.id == Delivery.post_id)
+                                                        .where(Post.campaign_id == cid)))
+
+        def order(p, at, rid) -> tuple:
+            return (p.desc() if label == "positive" else p.asc(), at, rid)
+
         for limit in EXAMPLES_READ:
             out: list[ReplyExample] = []
             seen: set[str] = set()
-            rows = s.execute(q.limit(limit)).all()
+            sub = picked.order_by(*order(pol, Reply.created_at, Reply.id)).limit(limit).subquery("picked")
+            rows = s.execute(select(sub.c.text, sub.c.language, sub.c.polarity, sub.c.created_at, Delivery.account_id,
+                                    Delivery.remote_url)
+                             .join(Delivery, Delivery.id == sub.c.delivery_id)
+                             .order_by(*order(sub.c.pol, sub.c.created_at, sub.c.id))).all()
             for t, lang, p, at, a, url in rows:
                 key = _sentence_key(t)
                 if key not in seen:

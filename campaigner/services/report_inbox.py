@@ -9,7 +9,7 @@ the report (``report._published`` leaves them out): they are counted here.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -84,35 +84,60 @@ class InboxSummary:
     by_delivery: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
-def build(s: Session, start: datetime, end: datetime, cid: int | None, accounts: dict[int, Account],
-          campaigns: dict[int, Campaign]) -> InboxSummary:
-    """The inbox block for the week [start, end), in scope ``cid`` (None: every campaign)."""
+#: the week's replies by others to posts in scope, grouped: (delivery id, campaign id, sentiment
+#: label, language, kind, state, count) — ``read_week``
+WeekReplies = list[tuple[int, int | None, str | None, str | None, str | None, str, int]]
+
+
+def _week_filter(start: datetime, end: datetime, cid: int | None) -> list:
     week = [Reply.ours.is_(False), Reply.created_at >= start, Reply.created_at < end]
     if cid is not None:
         week.append(Post.campaign_id == cid)
+    return week
 
-    def joined(q):
-        return q.join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
 
-    # one read of the week's replies, grouped by delivery, kind and state: the counts per campaign,
-    # per delivery (for the most replied and the CSV lines) and the open questions' total
+def _joined(q):
+    return q.join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
+
+
+def read_week(s: Session, start: datetime, end: datetime, cid: int | None) -> WeekReplies:
+    """The week's replies (see the module's docstring), read once for the report's sentiment block
+    and this one: grouped by delivery, campaign, sentiment label, language, kind and state (at most
+    one row per reply, whatever is counted from them)."""
+    return [(did, camp, label, lang, kind, str(state), n) for did, camp, label, lang, kind, state, n in s.execute(
+        _joined(select(Reply.delivery_id, Post.campaign_id, Reply.sentiment, Reply.language, Reply.kind, Reply.state,
+                       func.count()))
+        .where(*_week_filter(start, end, cid))
+        .group_by(Reply.delivery_id, Post.campaign_id, Reply.sentiment, Reply.language, Reply.kind, Reply.state))]
+
+
+def build(s: Session, start: datetime, end: datetime, cid: int | None, accounts: dict[int, Account],
+          campaigns: dict[int, Campaign], replies: WeekReplies) -> InboxSummary:
+    """The inbox block for the week [start, end), in scope ``cid`` (None: every campaign), from the
+    week's ``replies`` (``read_week``)."""
+    week = _week_filter(start, end, cid)
+
+    # the counts per campaign, per delivery (for the most replied and the CSV lines) and the open
+    # questions' total; each campaign's counts added up once per kind and state
     total = KindCounts(None, "")
     per: dict[int | None, KindCounts] = {}
     kinds: dict[int, dict[str, int]] = defaultdict(dict)
     open_total = 0
-    for did, camp, kind, state, n in s.execute(
-            joined(select(Reply.delivery_id, Post.campaign_id, Reply.kind, Reply.state, func.count()))
-            .where(*week).group_by(Reply.delivery_id, Post.campaign_id, Reply.kind, Reply.state)):
-        state = str(state)
+    grouped: Counter[tuple[int | None, str | None, str]] = Counter()
+    new = ReplyState.NEW.value
+    for did, camp, _label, _lang, kind, state, n in replies:
+        grouped[camp, kind, state] += n
+        key = kind or "unclassified"
+        counts = kinds[did]
+        counts[key] = counts.get(key, 0) + n
+        if kind == "question" and state == new:
+            open_total += n
+    for (camp, kind, state), n in grouped.items():
         total.add(kind, state, n)
         if camp not in per:
             c = campaigns.get(camp) if camp is not None else None
             per[camp] = KindCounts(c.slug if c else None, c.name if c else "")
         per[camp].add(kind, state, n)
-        key = kind or "unclassified"
-        kinds[did][key] = kinds[did].get(key, 0) + n
-        if kind == "question" and state == ReplyState.NEW.value:
-            open_total += n
     by_campaign = sorted(per.values(), key=lambda k: (k.slug is None, k.slug or ""))
 
     asked = [*week, Reply.kind == "question", Reply.state == ReplyState.NEW]
@@ -120,8 +145,8 @@ def build(s: Session, start: datetime, end: datetime, cid: int | None, accounts:
     questions = [OpenQuestion(rid, author, text, at, url or post_url, accounts[aid].name, accounts[aid].platform,
                               post_id, slug.get(camp) if camp is not None else None)
                  for rid, author, text, at, url, post_url, aid, post_id, camp in s.execute(
-                     joined(select(Reply.id, Reply.author, Reply.text, Reply.created_at, Reply.url, Delivery.remote_url,
-                                   Delivery.account_id, Delivery.post_id, Post.campaign_id))
+                     _joined(select(Reply.id, Reply.author, Reply.text, Reply.created_at, Reply.url,
+                                    Delivery.remote_url, Delivery.account_id, Delivery.post_id, Post.campaign_id))
                      .where(*asked).order_by(Reply.created_at, Reply.id).limit(OPEN_QUESTIONS))]
 
     top = sorted(((sum(k.values()), did) for did, k in kinds.items()), key=lambda x: (-x[0], x[1]))[:MOST_REPLIED]
