@@ -81,7 +81,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, func, or_, select, text as sql_text, true
+from sqlalchemy import (BigInteger, DateTime, Integer, and_, case, cast, func, or_, select, text as sql_text, true,
+                        type_coerce)
 from sqlalchemy.orm import aliased
 
 from campaigner import db
@@ -773,10 +774,12 @@ def _build_weekly(app: App, week: str | Week | None, campaign: str | None,
     with db.read(engine) as s:
         if engine.dialect.name == "postgresql":
             # index probes and small groups: compiling them (PostgreSQL's JIT, which their cost
-            # estimate on a big week switches on) costs more than it saves; and the week's lines
+            # estimate on a big week switches on) costs more than it saves; the week's lines
             # (50,000 of them, with their texts) sorted in memory, not in temporary files on disk
-            # as the default 4 MB of work memory would (for this transaction only, in one round trip)
-            s.execute(sql_text("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)"))
+            # as the default 4 MB of work memory would; and times sent in UTC (``_as_read``). For
+            # this transaction only, in one round trip.
+            s.execute(sql_text("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true), "
+                               "set_config('TimeZone', 'UTC', true)"))
         scope = get_campaign(s, campaign) if campaign else None
         cid = scope.id if scope else None
         accounts = {a.id: a for a in s.scalars(select(Account))}
@@ -879,13 +882,22 @@ def _breakdown(cur, old, cids: set[int | None], accounts: dict[int, Account], *,
     return sorted(rows.values(), key=lambda b: (-(b.current.totals.interactions or 0), -b.current.published, b.key))
 
 
+def _as_read(dialect: str, col):
+    """A UTC time column (``UTCDateTime``) of the week's lines, read as the driver gives it on
+    PostgreSQL: there the report's session is in UTC (``_build_weekly``), so psycopg gives the
+    same aware datetime in ``timezone.utc`` that ``UTCDateTime`` makes of it, without its step
+    per value (150,000 of them on a week of 50,000 lines: a quarter of a second)."""
+    return type_coerce(col, DateTime(timezone=True)) if dialect == "postgresql" else col
+
+
 def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campaigns, hashtags_in
                     ) -> list[DeliveryLine]:
     pub = _published(dialect, wk.start, wk.end, cid, Delivery.post_id, _MOMENT.label("due_at"),
                      Delivery.published_at, Delivery.remote_url, first_part=True)
     c = pub.c
-    q = (select(c.delivery_id, c.post_id, c.account_id, c.campaign_id, c.due_at, c.published_at, c.remote_url,
-                c.deleted, c.text, c.collected_at, c.missing, *(c[m] for m in METRICS))
+    q = (select(c.delivery_id, c.post_id, c.account_id, c.campaign_id, _as_read(dialect, c.due_at),
+                _as_read(dialect, c.published_at), c.remote_url, c.deleted, c.text, _as_read(dialect, c.collected_at),
+                c.missing, *(c[m] for m in METRICS))
          .order_by(c.published_at, c.delivery_id))
     slug = {cid_: camp.slug for cid_, camp in campaigns.items()}
     slug[None] = None
