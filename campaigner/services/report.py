@@ -62,7 +62,13 @@ included, applied in SQL), so Python merges a few hundred rows — but for the r
 whose lines (with the same latest snapshots) are read already: their local weekday and hour are
 worked out from them the same way (``history_of``). Each published line of the week is added up
 once, in the group of lines of its campaign, account and tags; the week's totals per campaign and
-account, and each hashtag's, add up those groups. The cyclic garbage collector is
+account, and each hashtag's, add up those groups. Each line's first part comes with it (a
+thread's other parts are read apart); the week's replies are read once, grouped, for the
+sentiment and the inbox blocks (``report_inbox.read_week``), and the reply examples are picked
+from the replies before they are joined to their posts. On PostgreSQL the report's transaction
+runs with JIT off, 64 MB of work memory (the week's lines sorted in memory, not on disk) and in
+UTC, so the lines' times come from psycopg as ``UTCDateTime`` would make them, without a Python
+step per value (``_as_read``). The cyclic garbage collector is
 paused while the report is built (it found nothing to collect, and took a third of the time on a
 week of 50,000 deliveries). ``bench/report.py`` measures it on 50,000 deliveries and 1,000,000
 snapshots, and the whole ``report weekly --format html`` command.
