@@ -71,7 +71,7 @@ def reserve_ids(session: Session, model, n: int) -> list[int]:
     """``n`` fresh primary keys for ``model``, so bulk inserts need no RETURNING (which SQLite
     would run row by row). PostgreSQL draws them from the table's sequence; on SQLite the write
     transaction (BEGIN IMMEDIATE) holds the only write lock, so max(id)+1… is ours."""
-    table = model.__tablename__
+    table = model.__table__.name
     if session.get_bind().dialect.name == "postgresql":
         return list(session.scalars(
             text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"), {"n": n}))
