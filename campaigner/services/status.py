@@ -152,7 +152,7 @@ def status(app: App, now: datetime) -> Status:
     ready = states.ready_at()
     queued = Delivery.status == S.QUEUED
     with db.read_core(app.engine) as s:
-        counts = dict(s.execute(select(Delivery.status, func.count())
+        counts: dict[S, int] = dict(s.execute(select(Delivery.status, func.count())
                                 .where(Delivery.status.in_([S.QUEUED, S.PUBLISHING])).group_by(Delivery.status)).all())
         ready_total, due_now = s.execute(
             select(func.count(), func.coalesce(func.sum(case((states.can_send(now), 1), else_=0)), 0))
