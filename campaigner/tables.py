@@ -1,9 +1,9 @@
 """The schema in SQLAlchemy Core: every table, in one ``metadata`` — the single definition that the
 migrations, the tests and the ORM classes (``campaigner.models``, mapped onto these tables) use.
 
-The commands staff run all day (``post add``, ``post list``, ``queue``, ``status``) read and write
-through these tables alone, so they never import ``sqlalchemy.orm`` nor set up the mappers
-(tests/core/test_everyday_imports.py). Every time is stored in UTC (``UTCDateTime``).
+``post list``, ``queue`` and ``status`` read through these tables alone, so they never import
+``sqlalchemy.orm`` nor set up the mappers (tests/core/test_everyday_imports.py). What each table
+holds is told on its class in ``campaigner.models``. Every time is stored in UTC (``UTCDateTime``).
 """
 from __future__ import annotations
 
