@@ -14,13 +14,15 @@ import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlencode
-from typing import Any, Callable, Iterable, Iterator, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar, cast
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import URL, CursorResult, Engine, Result, make_url
+from sqlalchemy.engine import URL, Connection, CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import (ArgumentError, DatabaseError, InterfaceError, NoSuchModuleError, OperationalError,
                             ProgrammingError, StatementError)
-from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:  # the ORM is imported where a session is made: the everyday commands use Core alone
+    from sqlalchemy.orm import Session, sessionmaker
 
 from campaigner import __version__
 from campaigner.errors import ConfigError, DatabaseBusy, SchemaOutdated
@@ -238,6 +240,8 @@ def check_schema(engine: Engine, *, create_if_empty: bool = True) -> None:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(engine, expire_on_commit=False)
 
 
@@ -253,9 +257,25 @@ def write(engine: Engine) -> Iterator[Session]:
     """A session whose transaction takes the write lock at once (SQLite) and commits at the end,
     or rolls back entirely on any error — nothing is ever half-written. A lock not had within the
     busy timeout is ``DatabaseBusy`` (one line, not a bug)."""
+    from sqlalchemy.orm import Session
+
     try:
         with Session(writer(engine), expire_on_commit=False) as session, session.begin():
             yield session
+    except OperationalError as exc:
+        if is_busy(exc):
+            raise busy_error() from None
+        raise
+
+
+@contextlib.contextmanager
+def write_core(engine: Engine) -> Iterator[Connection]:
+    """``write`` for Core statements: a connection, not a session (no ORM imported), in a
+    transaction that takes the write lock at once (SQLite) and commits at the end, or rolls back
+    entirely on any error. A lock not had within the busy timeout is ``DatabaseBusy``."""
+    try:
+        with writer(engine).begin() as conn:
+            yield conn
     except OperationalError as exc:
         if is_busy(exc):
             raise busy_error() from None
@@ -266,15 +286,20 @@ def write(engine: Engine) -> Iterator[Session]:
 NAMES_LOCK = 0x4E414D4553
 
 
-def lock(session: Session, key: int) -> None:
+def dialect_of(conn: Session | Connection) -> str:
+    """The database's dialect name ("sqlite", "postgresql") of a session or a connection."""
+    return conn.dialect.name if isinstance(conn, Connection) else conn.get_bind().dialect.name
+
+
+def lock(session: Session | Connection, key: int) -> None:
     """Serialise, until the transaction ends, the writers that take the lock ``key`` (a fixed
     64-bit number per purpose). PostgreSQL: a transaction-level advisory lock; SQLite needs none (a
     write transaction there already holds the only write lock)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-def lock_names(session: Session) -> None:
+def lock_names(session: Session | Connection) -> None:
     """Serialise the writers that give out account and group names: the two live in different
     tables, so no unique index can stop an account and a group being created with one name at the
     same moment."""
@@ -297,8 +322,18 @@ def busy_error() -> DatabaseBusy:
 
 @contextlib.contextmanager
 def read(engine: Engine) -> Iterator[Session]:
+    from sqlalchemy.orm import Session
+
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@contextlib.contextmanager
+def read_core(engine: Engine) -> Iterator[Connection]:
+    """``read`` for Core selects: a connection, not a session, so no ORM is imported (what the
+    commands staff run all day use)."""
+    with engine.connect() as conn:
+        yield conn
 
 
 def rowcount(result: Result[Any]) -> int:

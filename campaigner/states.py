@@ -15,12 +15,20 @@ unconfirmed deliveries are ever ``ready``, so the engine never claims a draft, h
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, case, or_
 
 from campaigner.errors import IllegalTransition
-from campaigner.models import Account, AccountStatus, Delivery
-from campaigner.models import DeliveryStatus as S
+from campaigner.tables import AccountStatus, accounts, deliveries
+from campaigner.tables import DeliveryStatus as S
+
+if TYPE_CHECKING:
+    from campaigner.models import Delivery
+
+#: the tables' own columns: the SQL rules below serve Core selects (``status``, ``queue``) and
+#: ORM queries alike, and importing them sets up no mapper
+_D, _A = deliveries.c, accounts.c
 
 ALLOWED: dict[S, frozenset[S]] = {
     S.QUEUED: frozenset({S.PUBLISHING, S.CANCELLED, S.EXPIRED, S.DRAFT}),
@@ -69,19 +77,19 @@ def move(delivery: Delivery, new: S, *, why: str | None = None) -> None:
 def ready(now: datetime):
     """SQL condition: the delivery is the publisher's to act on at ``now`` — queued, due and past
     its backoff, or unconfirmed and due for another look (a person-only check has no next look)."""
-    return or_(and_(Delivery.status == S.QUEUED, Delivery.due_at <= now,
-                    or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)),
-               and_(Delivery.status == S.UNCONFIRMED, Delivery.next_attempt_at <= now))
+    return or_(and_(_D.status == S.QUEUED, _D.due_at <= now,
+                    or_(_D.next_attempt_at.is_(None), _D.next_attempt_at <= now)),
+               and_(_D.status == S.UNCONFIRMED, _D.next_attempt_at <= now))
 
 
 def ready_at():
     """SQL expression: when a queued or unconfirmed delivery becomes ``ready`` (its due time, or
     its next attempt or look when that is later)."""
-    return case((and_(Delivery.next_attempt_at.is_not(None),
-                      or_(Delivery.status == S.UNCONFIRMED, Delivery.next_attempt_at > Delivery.due_at)),
-                 Delivery.next_attempt_at), else_=Delivery.due_at)
+    return case((and_(_D.next_attempt_at.is_not(None),
+                      or_(_D.status == S.UNCONFIRMED, _D.next_attempt_at > _D.due_at)),
+                 _D.next_attempt_at), else_=_D.due_at)
 
 
 def can_send(now: datetime):
     """SQL condition on ``Account``: it publishes at ``now`` (active, and not held back by a rate limit)."""
-    return and_(Account.status == AccountStatus.ACTIVE, or_(Account.held_until.is_(None), Account.held_until <= now))
+    return and_(_A.status == AccountStatus.ACTIVE, or_(_A.held_until.is_(None), _A.held_until <= now))

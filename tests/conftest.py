@@ -83,9 +83,9 @@ def pg_migrated():
 
 
 def _truncate_pg(engine) -> None:
-    from campaigner.models import Base
+    from campaigner.tables import metadata
 
-    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    names = ", ".join(t.name for t in metadata.sorted_tables)
     with engine.begin() as c:
         c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 

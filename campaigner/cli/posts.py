@@ -329,11 +329,11 @@ def add(flags, text, file, to, campaign, at, next_slot, now_, expires, max_late,
 @click.pass_obj
 def list_(flags, status, campaign, account, limit, as_json) -> None:
     """List deliveries (one post on one account), by due time."""
-    from campaigner.services import posts as svc
+    from campaigner.services.delivery_list import list_deliveries
     from campaigner.times import format_local
 
     app = flags.app()
-    rows = svc.list_deliveries(app, status=status, campaign=campaign, account=account, limit=limit)
+    rows = list_deliveries(app, status=status, campaign=campaign, account=account, limit=limit)
     if as_json:
         echo_json([{"post_id": r.post_id, "delivery_id": r.delivery_id, "account": r.account,
                     "platform": r.platform, "status": r.status, "due_at": r.due_at,

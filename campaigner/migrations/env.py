@@ -1,10 +1,10 @@
 """Alembic environment: runs on the engine (or connection) campaigner hands over."""
 from alembic import context
 
-from campaigner.models import Base, UTCDateTime
+from campaigner.tables import UTCDateTime, metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def render_item(type_, obj, autogen_context):

@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from campaigner import db, lateness, states
+from campaigner import db, states
 from campaigner.app import App
 from campaigner.errors import InvalidInput
 from campaigner.i18n import _
-from campaigner.models import Account, Delivery, DeliveryPart
-from campaigner.models import DeliveryStatus as S
+from campaigner.tables import DeliveryStatus as S
+from campaigner.tables import accounts, deliveries, delivery_parts
 from campaigner.times import format_local
 
 WAITING = (S.QUEUED, S.PUBLISHING, S.UNCONFIRMED)
@@ -38,18 +37,18 @@ class AgendaItem:
 
 
 def _items():
-    # the tables' own columns (a Core select), not the mapped classes': `queue` then never sets up
-    # the ORM's mappers (about 20 ms of every run); filter it with ``_D``'s columns too
-    a, part = Account.__table__.c, DeliveryPart.__table__.c
+    # a Core select: `queue` never imports the ORM nor sets up its mappers; filter it with
+    # ``_D``'s columns too
+    a, part = accounts.c, delivery_parts.c
     return (select(_D.id, _D.post_id, a.name, a.platform, a.timezone, _D.status, _D.due_at, part.text)
-            .select_from(Delivery.__table__)
-            .join(Account.__table__, a.id == _D.account_id)
-            .join(DeliveryPart.__table__, (part.delivery_id == _D.id) & (part.position == 0))
+            .select_from(deliveries)
+            .join(accounts, a.id == _D.account_id)
+            .join(delivery_parts, (part.delivery_id == _D.id) & (part.position == 0))
             .order_by(_D.due_at, a.name))
 
 
 #: the deliveries table's columns (see ``_items``)
-_D = Delivery.__table__.c
+_D = deliveries.c
 
 
 def _item(app: App, row, now: datetime) -> AgendaItem:
@@ -70,7 +69,7 @@ def agenda(app: App, days: int = 7) -> list[tuple[date, list[AgendaItem]]]:
     horizon = now + timedelta(days=days)
     q = _items().where(_D.status.in_(WAITING), _D.due_at < horizon)
     groups: dict[date, list[AgendaItem]] = {}
-    with db.read(app.engine) as s:
+    with db.read_core(app.engine) as s:
         for row in s.execute(q):
             item = _item(app, row, now)
             groups.setdefault(item.due_at.astimezone(app.zone_for(row.timezone)).date(), []).append(item)
@@ -82,13 +81,18 @@ def drafts(app: App, days: int = 7) -> list[AgendaItem]:
     first: ``queue`` shows them apart, as none goes out before it is approved."""
     now = app.now()
     q = _items().where(_D.status == S.DRAFT, _D.due_at < now + timedelta(days=days))
-    with db.read(app.engine) as s:
+    with db.read_core(app.engine) as s:
         return [_item(app, row, now) for row in s.execute(q)]
 
 
 def due_now(app: App) -> list[AgendaItem]:
     """What ``publish`` would act on now (``states.ready`` on accounts that ``states.can_send``):
     queued deliveries to send, and unconfirmed ones to look for (and send only if not found)."""
+    from sqlalchemy.orm import selectinload
+
+    from campaigner import lateness
+    from campaigner.models import Delivery
+
     now = app.now()
     q = _items().where(states.ready(now), states.can_send(now))
     with db.read(app.engine) as s:

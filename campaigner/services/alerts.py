@@ -35,12 +35,13 @@ from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError, ConfigError, InvalidInput, NotFound
 from campaigner.i18n import N_, _, ngettext
-from campaigner.models import Account, Alert, Delivery
-from campaigner.services import mail
+from campaigner import tables
 from campaigner.times import format_local
 from campaigner.wording import plural
 
 log = logging.getLogger(__name__)
+#: the tables' own columns: every statement here is Core (``status`` counts alerts without the ORM)
+_AL, _A, _D = tables.alerts.c, tables.accounts.c, tables.deliveries.c
 
 #: what a person does about each kind of alert (printed under the list in the digest)
 ADVICE = {
@@ -64,7 +65,7 @@ ADVICE = {
 ACK = N_("Dealt with? `campaigner alerts ack ID…` (the #numbers above).")
 #: channel → the column that says an alert went out there
 EMAIL, TELEGRAM = "email", "telegram"
-_SENT = {EMAIL: Alert.notified_at, TELEGRAM: Alert.telegram_at}
+_SENT = {EMAIL: _AL.notified_at, TELEGRAM: _AL.telegram_at}
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,12 @@ class PendingAlert:
 
 
 def _query():
-    return (select(Alert.id, Alert.created_at, Alert.kind, Account.name, Alert.delivery_id, Delivery.post_id,
-                   Alert.message, Alert.notified_at, Alert.telegram_at)
-            .outerjoin(Account, Account.id == Alert.account_id)
-            .outerjoin(Delivery, Delivery.id == Alert.delivery_id)
-            .where(Alert.acked_at.is_(None))
-            .order_by(Alert.created_at, Alert.id))
+    return (select(_AL.id, _AL.created_at, _AL.kind, _A.name, _AL.delivery_id, _D.post_id,
+                   _AL.message, _AL.notified_at, _AL.telegram_at)
+            .outerjoin(tables.accounts, _A.id == _AL.account_id)
+            .outerjoin(tables.deliveries, _D.id == _AL.delivery_id)
+            .where(_AL.acked_at.is_(None))
+            .order_by(_AL.created_at, _AL.id))
 
 
 def channels(app: App) -> list[str]:
@@ -100,7 +101,7 @@ def channels(app: App) -> list[str]:
 
 def open_alerts(app: App) -> list[PendingAlert]:
     """Alerts not acknowledged yet, oldest first."""
-    with db.read(app.engine) as s:
+    with db.read_core(app.engine) as s:
         return [PendingAlert(*row) for row in s.execute(_query())]
 
 
@@ -108,19 +109,19 @@ def _unsent(app: App):
     """SQL: an open alert not yet sent on some configured channel (every open one without channels)."""
     cols = [_SENT[c] for c in channels(app)]
     if not cols:
-        return Alert.acked_at.is_(None)
-    return and_(Alert.acked_at.is_(None), or_(*(c.is_(None) for c in cols)))
+        return _AL.acked_at.is_(None)
+    return and_(_AL.acked_at.is_(None), or_(*(c.is_(None) for c in cols)))
 
 
 def pending_count(app: App) -> int:
     """Open alerts still to be sent on a configured channel (without channels: every open alert)."""
-    with db.read(app.engine) as s:
-        return s.scalar(select(func.count()).select_from(Alert).where(_unsent(app))) or 0
+    with db.read_core(app.engine) as s:
+        return s.scalar(select(func.count()).select_from(tables.alerts).where(_unsent(app))) or 0
 
 
 def open_count(app: App) -> int:
-    with db.read(app.engine) as s:
-        return s.scalar(select(func.count()).select_from(Alert).where(Alert.acked_at.is_(None))) or 0
+    with db.read_core(app.engine) as s:
+        return s.scalar(select(func.count()).select_from(tables.alerts).where(_AL.acked_at.is_(None))) or 0
 
 
 def alert_lines(alerts: Sequence[PendingAlert], zone: ZoneInfo) -> list[str]:
@@ -151,27 +152,27 @@ def digest(alerts: Sequence[PendingAlert], zone: ZoneInfo) -> tuple[str, str]:
 def _take(app: App, channel: str, now: datetime) -> list[PendingAlert]:
     """The open alerts not yet sent on ``channel``, marked sent now (one short transaction)."""
     column = _SENT[channel]
-    with db.write(app.engine) as s:
+    with db.write_core(app.engine) as s:
         alerts = [PendingAlert(*row) for row in s.execute(
-            _query().where(column.is_(None)).with_for_update(of=Alert, skip_locked=True))]
+            _query().where(column.is_(None)).with_for_update(of=tables.alerts, skip_locked=True))]
         ids = [a.id for a in alerts]
         if ids:
-            s.execute(update(Alert).where(Alert.id.in_(ids)).values({column.key: now})
+            s.execute(update(tables.alerts).where(_AL.id.in_(ids)).values({column.key: now})
                       .execution_options(synchronize_session=False))
     return alerts
 
 
 def _give_back(app: App, channel: str, ids: Sequence[int], now: datetime) -> None:
     column = _SENT[channel]
-    with db.write(app.engine) as s:
-        s.execute(update(Alert).where(Alert.id.in_(list(ids)), column == now).values({column.key: None})
+    with db.write_core(app.engine) as s:
+        s.execute(update(tables.alerts).where(_AL.id.in_(list(ids)), column == now).values({column.key: None})
                   .execution_options(synchronize_session=False))
 
 
 def _waiting(app: App, channel: str) -> bool:
     """A cheap read first: no write lock when there is nothing to send."""
-    with db.read(app.engine) as s:
-        return s.scalar(select(Alert.id).where(Alert.acked_at.is_(None), _SENT[channel].is_(None)).limit(1)) is not None
+    with db.read_core(app.engine) as s:
+        return s.scalar(select(_AL.id).where(_AL.acked_at.is_(None), _SENT[channel].is_(None)).limit(1)) is not None
 
 
 def _plural(n: int) -> str:
@@ -189,6 +190,8 @@ def send_digest(app: App, now: datetime) -> int:
         return 0
     subject, body = digest(alerts, app.settings.zone)
     try:
+        from campaigner.services import mail  # smtplib and ssl: only when mail goes out
+
         mail.send(app, smtp, mail.message(smtp, subject, body, now, app.settings.zone), what=plural(len(alerts), "alert"),
                   then=_("they stay pending and are sent with the next digest"))
     except BaseException:
@@ -258,16 +261,16 @@ def ack(app: App, alert_ids: Sequence[int]) -> tuple[list[int], int]:
     if not alert_ids:
         raise InvalidInput(_("no alert id given"), _("give one or more ids from `campaigner alerts list`"))
     now = app.now()
-    with db.write(app.engine) as s:
+    with db.write_core(app.engine) as s:
         wanted = list(dict.fromkeys(alert_ids))
-        found: dict[int, Any] = dict(s.execute(select(Alert.id, Alert.acked_at).where(
-            Alert.id.in_([i for i in wanted if 0 < i <= 2**31 - 1]))).all())
+        found: dict[int, Any] = dict(s.execute(select(_AL.id, _AL.acked_at).where(
+            _AL.id.in_([i for i in wanted if 0 < i <= 2**31 - 1]))).all())
         missing = [i for i in wanted if i not in found]
         if missing:
             raise NotFound(_("no alert with id {id}").format(id=missing[0]), _("see `campaigner alerts list`"))
         todo = [i for i in wanted if found[i] is None]
         if todo:
-            s.execute(update(Alert).where(Alert.id.in_(todo), Alert.acked_at.is_(None)).values(acked_at=now)
+            s.execute(update(tables.alerts).where(_AL.id.in_(todo), _AL.acked_at.is_(None)).values(acked_at=now)
                       .execution_options(synchronize_session=False))
     return todo, len(wanted) - len(todo)
 

@@ -40,6 +40,7 @@ from campaigner.errors import CampaignerError, MissingSecret
 from campaigner.i18n import _
 from campaigner.models import Account, AccountStatus, Alert
 from campaigner.services.accounts import connector, get, record_quota
+from campaigner.services.token_expiry import TOKEN_WARNING, expires_soon  # noqa: F401 (here for its users)
 from campaigner.times import format_local
 from connectors.base import AuthExpired, Connector, ConnectorError, NotSupported, RefreshesToken
 from connectors.registry import PLATFORMS, PlatformInfo
@@ -48,8 +49,6 @@ log = logging.getLogger(__name__)
 
 #: how often the daemon asks every account's platform
 CHECK_EVERY = timedelta(hours=6)
-#: warn about a token expiring this soon
-TOKEN_WARNING = timedelta(days=14)
 #: renew a renewable token once it expires this soon (Meta's last 60 days: renewed about monthly)
 RENEW_BEFORE = timedelta(days=30)
 
@@ -67,11 +66,6 @@ class Checked:
     token_expires_at: datetime | None = None
     token: str | None = None
     token_attention: bool = False
-
-
-def expires_soon(expires_at: datetime | None, now: datetime) -> bool:
-    """Whether a token expiring at ``expires_at`` is within ``TOKEN_WARNING`` (or past it)."""
-    return expires_at is not None and expires_at <= now + TOKEN_WARNING
 
 
 def check(app: App, now: datetime, *, names: list[str] | None = None) -> list[Checked]:

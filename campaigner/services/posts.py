@@ -17,7 +17,7 @@ from campaigner.errors import InvalidInput, NotFound
 from campaigner.i18n import _, ngettext
 from campaigner.status_words import status_word
 from campaigner.media_store import keep
-from campaigner.models import (Account, Attempt, AttemptOutcome as O, Campaign, Delivery, DeliveryPart, Post, PostMedia,
+from campaigner.models import (Account, Attempt, AttemptOutcome as O, Delivery, DeliveryPart, Post, PostMedia,
                                Reply)
 from campaigner.models import Approval, DeliveryStatus as S
 
@@ -25,7 +25,6 @@ from campaigner.models import Approval, DeliveryStatus as S
 PENDING = Approval.PENDING.value
 from campaigner.services.accounts import connector as account_connector, get as get_account
 from campaigner.services import groups
-from campaigner.services.campaigns import get as get_campaign
 from campaigner.services.planning import Draft, MediaInfo, Plan, Planner, When, new_key
 from campaigner.times import format_local
 
@@ -71,7 +70,7 @@ def reserve_ids(session: Session, model, n: int) -> list[int]:
     """``n`` fresh primary keys for ``model``, so bulk inserts need no RETURNING (which SQLite
     would run row by row). PostgreSQL draws them from the table's sequence; on SQLite the write
     transaction (BEGIN IMMEDIATE) holds the only write lock, so max(id)+1… is ours."""
-    table = model.__tablename__
+    table = model.__table__.name
     if session.get_bind().dialect.name == "postgresql":
         return list(session.scalars(
             text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"), {"n": n}))
@@ -197,61 +196,6 @@ def add(app: App, draft: Draft) -> Post:
         [post_id] = write_plans(app, s, [planner.plan(draft)], now)
     with db.read(app.engine) as s:
         return get(s, post_id)
-
-
-@dataclass(frozen=True)
-class DeliveryRow:
-    """One line of ``post list``."""
-
-    post_id: int
-    delivery_id: int
-    account: str
-    platform: str
-    timezone: str | None
-    status: str
-    due_at: datetime
-    published_at: datetime | None
-    remote_url: str | None
-    campaign: str | None
-    text: str
-    last_error: str | None
-    #: the moment it was meant for (``due_at`` unless a cap or spacing moved it)
-    intended_at: datetime
-
-    @property
-    def late_by(self) -> timedelta | None:
-        """How much later than its moment it went out (None: not published)."""
-        return None if self.published_at is None else max(self.published_at - self.intended_at, timedelta(0))
-
-
-def list_deliveries(app: App, *, status: str | None = None, campaign: str | None = None,
-                    account: str | None = None, limit: int | None = None) -> list[DeliveryRow]:
-    # the tables' own columns (a Core select), not the mapped classes': a plain listing then
-    # never sets up the ORM's mappers (about 20 ms of every `post list`)
-    d, a, p, c, part = (m.__table__.c for m in (Delivery, Account, Post, Campaign, DeliveryPart))
-    q = (select(d.post_id, d.id, a.name, a.platform, a.timezone, d.status, d.due_at, d.published_at, d.remote_url,
-                c.slug, part.text, d.last_error, func.coalesce(d.intended_at, d.due_at))
-         .select_from(Delivery.__table__)
-         .join(Account.__table__, a.id == d.account_id)
-         .join(Post.__table__, p.id == d.post_id)
-         .outerjoin(Campaign.__table__, c.id == p.campaign_id)
-         .join(DeliveryPart.__table__, (part.delivery_id == d.id) & (part.position == 0))
-         .order_by(d.due_at, d.id))
-    if status:
-        try:
-            q = q.where(d.status == S(status))
-        except ValueError:
-            raise InvalidInput(_("unknown status {status!r}").format(status=status),
-                               _("use one of {statuses}").format(statuses=", ".join(s.value for s in S))) from None
-    with db.read(app.engine) as s:
-        if campaign:
-            q = q.where(p.campaign_id == get_campaign(s, campaign).id)
-        if account:
-            q = q.where(d.account_id.in_([a.id for a in groups.accounts_named(s, account)]))
-        if limit:
-            q = q.limit(limit)
-        rows: list[list[Any]] = [[*r[:5], str(r[5]), *r[6:]] for r in s.execute(q)]  # the status as text
-        return [DeliveryRow(*row) for row in rows]
 
 
 def show(app: App, post_id: int) -> Post:

@@ -103,7 +103,7 @@ from campaigner.services import report_inbox
 from campaigner.services.report_inbox import InboxSummary
 from campaigner.services.credentials import expires_soon
 from campaigner.services.voice import CampaignVoice, share_of_voice
-from campaigner.times import local_day_bounds
+from campaigner.services.weeks import Week, default_week, week_of  # noqa: F401 (here for its users)
 
 #: what "interactions" adds up
 INTERACTIONS = ("likes", "reposts", "replies", "quotes")
@@ -131,27 +131,6 @@ class BadWeek(InvalidInput):
 
 
 # --- the week -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Week:
-    """An ISO week in a zone: local Monday 00:00 (``start``, UTC) to the next Monday (``end``)."""
-
-    year: int
-    week: int
-    zone: str
-    first_day: date  # Monday
-    last_day: date   # Sunday
-    start: datetime
-    end: datetime
-
-    @property
-    def iso(self) -> str:
-        return f"{self.year}-W{self.week:02d}"
-
-    def previous(self) -> "Week":
-        y, w, _ = (self.first_day - timedelta(days=7)).isocalendar()
-        return week_of(y, w, ZoneInfo(self.zone))
-
-
 def parse_week(text: str) -> tuple[int, int]:
     """``2026-W48`` (also ``2026W48``, ``2026-w48``) → (2026, 48); anything else, or a year outside
     2000..2100, → ``BadWeek``."""
@@ -172,20 +151,6 @@ def parse_week(text: str) -> tuple[int, int]:
                                   first=first_year, last=last_year))
             return year, week
     raise BadWeek(_("cannot read the week {week!r}").format(week=text), _("use an ISO week like 2026-W48"))
-
-
-def week_of(year: int, week: int, zone: ZoneInfo) -> Week:
-    monday = date.fromisocalendar(year, week, 1)
-    start, _ = local_day_bounds(monday, zone)
-    _, end = local_day_bounds(monday + timedelta(days=6), zone)
-    return Week(year, week, zone.key, monday, monday + timedelta(days=6), start, end)
-
-
-def default_week(now: datetime, zone: ZoneInfo) -> Week:
-    """The last full ISO week before ``now`` (local): on any day of week 49, week 48."""
-    today = now.astimezone(zone).date()
-    y, w, _ = (today - timedelta(days=today.weekday() + 7)).isocalendar()
-    return week_of(y, w, zone)
 
 
 def chosen_week(text: str, now: datetime, zone: ZoneInfo) -> Week:

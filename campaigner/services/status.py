@@ -11,10 +11,13 @@ from sqlalchemy import and_, case, func, select
 from campaigner import db, states
 from campaigner.app import App
 from campaigner.i18n import _
-from campaigner.models import Account, AccountStatus, Delivery, DeliveryPart, DeliveryStatus as S, Worker
 from campaigner.services.alerts import channels, open_count, pending_count
-from campaigner.services.credentials import TOKEN_WARNING
+from campaigner.services.token_expiry import TOKEN_WARNING
 from campaigner.services.weekly_report import State as ReportState, state as report_state
+from campaigner.tables import AccountStatus, DeliveryStatus as S, accounts, deliveries, delivery_parts, workers
+
+#: the tables' own columns: ``status`` reads with Core selects, never loading the ORM
+Delivery, Account, DeliveryPart, Worker = deliveries.c, accounts.c, delivery_parts.c, workers.c
 
 #: a worker beats every 15 s; one not seen for this long is probably gone
 STALE_AFTER = timedelta(minutes=2)
@@ -148,44 +151,44 @@ def status(app: App, now: datetime) -> Status:
     """Everything ``campaigner status`` shows, as of ``now``."""
     ready = states.ready_at()
     queued = Delivery.status == S.QUEUED
-    with db.read(app.engine) as s:
-        counts = dict(s.execute(select(Delivery.status, func.count())
+    with db.read_core(app.engine) as s:
+        counts: dict[S, int] = dict(s.execute(select(Delivery.status, func.count())
                                 .where(Delivery.status.in_([S.QUEUED, S.PUBLISHING])).group_by(Delivery.status)).all())
         ready_total, due_now = s.execute(
             select(func.count(), func.coalesce(func.sum(case((states.can_send(now), 1), else_=0)), 0))
-            .select_from(Delivery).join(Account, Account.id == Delivery.account_id)
+            .select_from(deliveries).join(accounts, Account.id == Delivery.account_id)
             .where(states.ready(now))).one()
         row = s.execute(select(Delivery.id, Delivery.post_id, Account.name, ready)
-                        .join(Account, Account.id == Delivery.account_id)
+                        .join(accounts, Account.id == Delivery.account_id)
                         .where(queued, ready > now).order_by(ready, Delivery.id).limit(1)).first()
-        published = s.scalar(select(func.count()).select_from(Delivery).where(
+        published = s.scalar(select(func.count()).select_from(deliveries).where(
             Delivery.status == S.PUBLISHED, Delivery.published_at > now - RECENT)) or 0
-        failed = s.scalar(select(func.count()).select_from(Delivery).where(
+        failed = s.scalar(select(func.count()).select_from(deliveries).where(
             Delivery.status == S.FAILED, Delivery.updated_at > now - RECENT)) or 0
-        expired_24h = s.scalar(select(func.count()).select_from(Delivery).where(
+        expired_24h = s.scalar(select(func.count()).select_from(deliveries).where(
             Delivery.status == S.EXPIRED, Delivery.updated_at > now - RECENT)) or 0
         recent_expired = and_(Delivery.status == S.EXPIRED, Delivery.updated_at > now - EXPIRED_SHOWN)
-        expired_total = s.scalar(select(func.count()).select_from(Delivery).where(recent_expired)) or 0
+        expired_total = s.scalar(select(func.count()).select_from(deliveries).where(recent_expired)) or 0
         expired = [Expired(*row) for row in s.execute(
             select(Delivery.id, Delivery.post_id, Account.name, func.coalesce(Delivery.intended_at, Delivery.due_at),
                    Delivery.updated_at)
-            .join(Account, Account.id == Delivery.account_id).where(recent_expired)
+            .join(accounts, Account.id == Delivery.account_id).where(recent_expired)
             .order_by(Delivery.updated_at.desc(), Delivery.id.desc()).limit(EXPIRED_LISTED))]
         unconfirmed = [Unconfirmed(d, p, a, why or _("outcome unknown"), nxt) for d, p, a, why, nxt in s.execute(
             select(Delivery.id, Delivery.post_id, Account.name, Delivery.last_error, Delivery.next_attempt_at)
-            .join(Account, Account.id == Delivery.account_id)
+            .join(accounts, Account.id == Delivery.account_id)
             .where(Delivery.status == S.UNCONFIRMED).order_by(Delivery.due_at, Delivery.id))]
         draft = Delivery.status == S.DRAFT
         drafts, drafts_passed_total = s.execute(
             select(func.count(), func.coalesce(func.sum(case((Delivery.due_at <= now, 1), else_=0)), 0))
-            .select_from(Delivery).where(draft)).one()
+            .select_from(deliveries).where(draft)).one()
         drafts_passed = [PassedDraft(*row) for row in s.execute(
             select(Delivery.id, Delivery.post_id, Account.name, Delivery.due_at)
-            .join(Account, Account.id == Delivery.account_id).where(draft, Delivery.due_at <= now)
+            .join(accounts, Account.id == Delivery.account_id).where(draft, Delivery.due_at <= now)
             .order_by(Delivery.due_at, Delivery.id).limit(PASSED_LISTED))]
         processing = [Processing(d, p, a, why or _("being prepared by the platform"), nxt) for d, p, a, why, nxt in s.execute(
             select(Delivery.id, Delivery.post_id, Account.name, Delivery.last_error, Delivery.next_attempt_at)
-            .join(Account, Account.id == Delivery.account_id)
+            .join(accounts, Account.id == Delivery.account_id)
             .where(queued, Delivery.id.in_(select(DeliveryPart.delivery_id).where(
                 DeliveryPart.progress.is_not(None), DeliveryPart.remote_id.is_(None))))
             .order_by(Delivery.due_at, Delivery.id))]
@@ -202,7 +205,8 @@ def status(app: App, now: datetime) -> Status:
             .order_by(Account.held_until, Account.name)) if u is not None]
         beats = [WorkerBeat(w.name, w.hostname, w.pid, w.started_at, w.last_seen_at,
                             stale=now - w.last_seen_at > STALE_AFTER)
-                 for w in s.scalars(select(Worker).order_by(Worker.name))]
+                 for w in s.execute(select(Worker.name, Worker.hostname, Worker.pid, Worker.started_at,
+                                           Worker.last_seen_at).order_by(Worker.name))]
     return Status(now=now, queued=counts.get(S.QUEUED, 0), due_now=due_now,
                   due_blocked=ready_total - due_now, publishing=counts.get(S.PUBLISHING, 0),
                   next_due=NextDue(*row) if row else None, published_24h=published, failed_24h=failed,

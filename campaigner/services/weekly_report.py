@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from zoneinfo import ZoneInfo
 
 from campaigner.app import App
@@ -24,9 +24,11 @@ from campaigner.config import REPORT_FORMATS
 from campaigner.errors import CampaignerError, ConfigError
 from campaigner.i18n import _
 from campaigner.files import write_file
-from campaigner.services import mail
-from campaigner.services.report import Week, WeeklyReport, build_weekly, default_week
+from campaigner.services.weeks import Week, default_week
 from campaigner.services.workers import claim_period, job_state, release_period
+
+if TYPE_CHECKING:  # the report's queries and the mail are loaded when a report is made (``status`` only reads its state)
+    from campaigner.services.report import WeeklyReport
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,7 @@ class Outcome:
 
 def _documents(app: App, week: Week, formats: tuple[str, ...]) -> tuple[WeeklyReport, dict[str, str]]:
     from campaigner.report_render import render
+    from campaigner.services.report import build_weekly
 
     data = build_weekly(app, week=week)
     lang = app.settings.report.lang
@@ -147,6 +150,7 @@ def email(app: App, week: Week, now: datetime, data: WeeklyReport | None = None,
     attached. Returns the recipients. Raises ``ConfigError`` when sending fails."""
     from campaigner.report_render import Lang, render
     from campaigner.report_render.common import report_title
+    from campaigner.services import mail
 
     smtp = app.settings.smtp
     assert smtp is not None
