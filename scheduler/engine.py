@@ -741,7 +741,10 @@ class Engine:
                                           "text (`campaigner post edit {id}`) to send it").format(
                 error=end.error, account=d.account.name, id=d.post_id),
                               attempt=end)
-        found = self._find(connector, d, part)
+        try:
+            found = self._find(connector, d, part)
+        except (Permanent, NotSupported) as exc:  # the look itself refused for good: a person decides now
+            return self._refused_look(d, batch, exc, end, unknown=False)
         if found is not None:
             return self._record_part(d, batch, part, end._replace(outcome=O.FOUND), found, last=last)
         return self._look_later(d, batch, part, end, looks=0)
@@ -766,11 +769,29 @@ class Engine:
             again_in=None, attempt=end, unknown=False)
 
     def _find(self, connector: Connector, d: Delivery, part: DeliveryPart) -> Published | None:
+        """The part if a look finds it; None when it is not shown or the look failed for now. A
+        refusal of the look for good (``Permanent``, ``NotSupported``) is raised: looking again on
+        the policy's schedule would change nothing."""
         try:
             return connector.find_existing(self._outgoing(d, part), look_since(d, part))
+        except (Permanent, NotSupported):
+            raise
         except ConnectorError as exc:
             log.warning("delivery %d: could not look for part %d: %s", d.id, part.position + 1, exc)
             return None
+
+    def _refused_look(self, d: Delivery, batch: _Batch, exc: ConnectorError, end: _End, *,
+                      unknown: bool = True) -> Bucket:
+        """The platform refuses the look itself for good (not permitted, not in the plan, a query it
+        will never take): asking again changes nothing, and sending blind could post it twice, so
+        the delivery stays unconfirmed, is never looked for or sent again by itself, and one alert
+        asks a person. ``unknown``: as for ``_unconfirmed`` (False after "already there")."""
+        return self._unconfirmed(
+            d, batch, _("{platform} refused the search for it ({error}); it is not sent again blind: check "
+                        "{account} by hand, then run `campaigner post reconcile {id} --account {account} --found "
+                        "URL` (or `--resend` if it is not there)").format(
+                platform=d.account.platform, error=exc, account=d.account.name, id=d.post_id),
+            again_in=None, attempt=end, unknown=unknown)
 
     def _reconcile(self, d: Delivery, batch: _Batch, connector: Connector) -> Bucket | None:
         """Look for the part whose outcome is unknown: found → record it; surely absent → None (send
@@ -798,14 +819,7 @@ class Engine:
                                uncertain=True,
                                attempt=_End.of(attempt_id, O.AUTH_EXPIRED, exc, part))
         except (Permanent, NotSupported) as exc:
-            # the platform refuses the look itself (not permitted, not in the plan, a query it will
-            # never take): asking again changes nothing, and sending blind could post it twice
-            return self._unconfirmed(
-                d, batch, _("{platform} refused the search for it ({error}); it is not sent again blind: check "
-                            "{account} by hand, then run `campaigner post reconcile {id} --account {account} --found "
-                            "URL` (or `--resend` if it is not there)").format(
-                    platform=d.account.platform, error=exc, account=d.account.name, id=d.post_id),
-                again_in=None, attempt=_End.of(attempt_id, O.CANNOT_TELL, exc, part))
+            return self._refused_look(d, batch, exc, _End.of(attempt_id, O.CANNOT_TELL, exc, part))
         except ConnectorError as exc:
             return self._unconfirmed(d, batch, _("could not look for it yet: {error}").format(error=exc),
                                      again_in=self.policy.delay(1, self.rng),
