@@ -694,7 +694,7 @@ def check_unconfirmed(app: App, post_id: int, *, account: str | None = None) -> 
     recorded (published, or queued for the remaining thread parts). Not found or cannot tell:
     nothing changes but the history (a look by hand settles nothing: the worker looks again
     itself before sending, unless a person decides first with ``--found`` / ``--resend``)."""
-    from connectors.base import ConnectorError
+    from connectors.base import ConnectorError, NotSupported, Permanent
 
     from campaigner.errors import ConfigError
 
@@ -713,6 +713,12 @@ def check_unconfirmed(app: App, post_id: int, *, account: str | None = None) -> 
         return Reconciled(**base, verdict="cannot tell")
     try:
         found = connector.find_existing(outgoing, since)
+    except (Permanent, NotSupported) as exc:  # refused for good: asking again changes nothing
+        raise ConfigError(_("{platform} refused the search for post {id} on {account} ({problem})")
+                          .format(platform=acc.platform, id=post_id, account=acc.name, problem=exc),
+                          _("check {account} by hand, then run `campaigner post reconcile {id} --account {account} "
+                            "--found URL` (or `--resend` if it is not there)").format(account=acc.name, id=post_id)) \
+            from None
     except ConnectorError as exc:
         raise ConfigError(_("could not look for post {id} on {account} ({problem})")
                           .format(id=post_id, account=acc.name, problem=exc),
