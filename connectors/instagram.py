@@ -21,6 +21,10 @@ What is worth knowing (sources in /work/shared/reference/next-platforms.md §1, 
   ``media_product_type``) and its insights (``views``, ``reach``, ``likes``, ``comments``, ``saved``,
   ``shares``, ``total_interactions``) asked per product type; a metric Meta refuses for a type is
   dropped and remembered (``meta.Insights``); "not enough viewers" leaves the insights None.
+* **Replies**: comments newest first (``COMMENT_PAGES`` × ``COMMENT_PAGE``), each with the first page
+  of its replies in the nested ``replies{…}`` field (field expansion); when that page's ``paging``
+  has a ``next`` on this host, the rest is read on ``GET /{ig-comment-id}/replies`` from its ``after``
+  cursor (``REPLY_PAGES`` × ``REPLY_PAGE``, for ``REPLY_COMMENTS`` comments a call); each id once.
 * **Quota** (``quota()``) from ``content_publishing_limit``, and in ``verify()``; the daily limit
   error (``9/2207042``) waits until the oldest post of the last 24 hours leaves the window.
 * **Token**: ``verify`` cannot tell its expiry (this API does not say); ``refresh_token`` renews it
@@ -29,10 +33,12 @@ What is worth knowing (sources in /work/shared/reference/next-platforms.md §1, 
 from __future__ import annotations
 from gettext import gettext as _
 
+import itertools
 import logging
+import re
 import unicodedata
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import requests
 
@@ -57,6 +63,17 @@ MEDIA_PAGE = 50
 MEDIA_PAGES = 2
 COMMENT_PAGE = 50
 COMMENT_PAGES = 5
+#: a comment's replies as asked in its nested ``replies{…}`` field, and on its own replies edge
+REPLY_FIELDS = "id,text,username,timestamp"
+#: replies past the nested field's first page are read on ``/{comment}/replies``: at most
+#: ``REPLY_PAGES`` pages of ``REPLY_PAGE`` per comment, for at most ``REPLY_COMMENTS`` comments a call
+REPLY_PAGE = 50
+REPLY_PAGES = 5
+REPLY_COMMENTS = 10
+#: what an Instagram comment id looks like (it goes into a path)
+COMMENT_ID = re.compile(r"[0-9]{1,32}")
+#: the longest paging cursor taken from an answer
+MAX_CURSOR = 1024
 #: fields of a media read for its metrics
 METRIC_FIELDS = "id,media_product_type,media_type,like_count,comments_count,permalink"
 #: the insights asked per media product type (organic; Meta refuses some, see ``meta.Insights``)
@@ -337,24 +354,74 @@ class InstagramConnector:
     def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]:
         """Comments on the media and the replies under them, by others, and the account's own replies
         under comments (``ours``: they mark a comment as answered); at most
-        ``COMMENT_PAGES`` pages of comments (each answer bounded by the HTTP client). A comment without
-        an id is passed over; one whose time cannot be read counts as seen now."""
+        ``COMMENT_PAGES`` pages of comments (each answer bounded by the HTTP client). A comment's
+        nested ``replies`` field shows only its first page: when it says there is more
+        (``paging.next`` on this host), the rest is read on the comment's replies edge
+        (``_later_replies``). Each id once; a comment without an id is passed over; one whose time
+        cannot be read counts as seen now."""
         own = self._own_username().lower()
-        fields = "id,text,username,timestamp,replies{id,text,username,timestamp}"
+        fields = f"id,text,username,timestamp,replies{{{REPLY_FIELDS}}}"
         found: list[Reply] = []
+        seen: set[str] = set()
+        followed = 0
         for comment in self.graph.pages(f"/{remote_id}/comments", {"fields": fields, "limit": COMMENT_PAGE},
                                         COMMENT_PAGES):
-            self._add_reply(found, comment, remote_id, own, since, remote_id)
+            self._add_reply(found, seen, comment, remote_id, own, since, remote_id)
+            parent = str(comment.get("id") or remote_id)
             nested = comment.get("replies")
-            data = nested.get("data") if isinstance(nested, dict) else None
-            for answer in data if isinstance(data, list) else []:
+            if not isinstance(nested, dict):
+                continue
+            data = nested.get("data")
+            answers: Iterable[Any] = data if isinstance(data, list) else []
+            more = self._later_replies(parent, nested) if parent != remote_id else None
+            if more is not None:
+                if followed < REPLY_COMMENTS:
+                    followed += 1
+                    answers = itertools.chain(answers, more)
+                else:
+                    log.warning("instagram: media %s has more than %d comments with many replies; the later "
+                                "replies under comment %s are not read in this poll", remote_id, REPLY_COMMENTS,
+                                parent)
+            for answer in answers:
                 if isinstance(answer, dict):
-                    self._add_reply(found, answer, str(comment.get("id") or remote_id), own, since, remote_id)
+                    self._add_reply(found, seen, answer, parent, own, since, remote_id)
         return found
 
-    def _add_reply(self, found: list[Reply], item: dict[str, Any], parent: str, own: str,
+    def _later_replies(self, comment_id: str, nested: dict[str, Any]) -> Iterator[dict[str, Any]] | None:
+        """The replies under ``comment_id`` past the first page its nested field showed, read on
+        ``GET /{comment}/replies`` from the nested page's ``after`` cursor (or its ``next`` link);
+        None when there are none (no ``paging.next``: Graph leaves it out at the end), or when the
+        answer cannot be followed safely: a ``next`` off this host, a comment id that is not one."""
+        paging = nested.get("paging")
+        nxt = paging.get("next") if isinstance(paging, dict) else None
+        if nxt is None:
+            return None
+        if not self.graph.own_url(nxt):
+            log.warning("instagram: the next page of replies under comment %s is not on %s; not followed",
+                        comment_id[:40], self.graph.http.base_url)
+            return None
+        if not COMMENT_ID.fullmatch(comment_id):
+            log.warning("instagram: a comment id that is not one (%r); its later replies are not read",
+                        comment_id[:40])
+            return None
+        cursors = paging.get("cursors") if isinstance(paging, dict) else None
+        after = cursors.get("after") if isinstance(cursors, dict) else None
+        if isinstance(after, str) and 0 < len(after) <= MAX_CURSOR:
+            pages = self.graph.pages(f"/{comment_id}/replies",
+                                     {"fields": REPLY_FIELDS, "limit": REPLY_PAGE, "after": after}, REPLY_PAGES)
+        else:
+            pages = self.graph.pages(nxt, {}, REPLY_PAGES)
+
+        def unless_gone() -> Iterator[dict[str, Any]]:
+            try:
+                yield from pages
+            except meta.NoSuchObject:  # the comment was deleted meanwhile: nothing more under it
+                return
+        return unless_gone()
+
+    def _add_reply(self, found: list[Reply], seen: set[str], item: dict[str, Any], parent: str, own: str,
                    since: datetime | None, top: str) -> None:
-        if not item.get("id"):
+        if not item.get("id") or str(item["id"]) in seen:
             return
         author = str(item.get("username") or "")
         ours = bool(own) and author.lower() == own
@@ -363,6 +430,7 @@ class InstagramConnector:
         created = parse_http_time(str(item.get("timestamp") or "")) or self.clock()
         if since is not None and created < since and not ours:
             return
+        seen.add(str(item["id"]))
         found.append(Reply(remote_id=str(item["id"]), author=author or "unknown", text=str(item.get("text") or ""),
                            created_at=created, language=None, in_reply_to=parent, ours=ours))
 

@@ -302,7 +302,12 @@ class GraphClient:
             yield from (item for item in (data if isinstance(data, list) else []) if isinstance(item, dict))
             paging = body.get("paging") if isinstance(body, dict) else None
             nxt = paging.get("next") if isinstance(paging, dict) else None
-            url = nxt if isinstance(nxt, str) and nxt.startswith(self.http.base_url + "/") else None
+            url = nxt if self.own_url(nxt) else None
+
+    def own_url(self, value: Any) -> bool:
+        """Whether ``value`` (a ``paging.next`` link from an answer) is a URL on this client's own
+        host, the only place a paging link is followed (it carries the token)."""
+        return isinstance(value, str) and value.startswith(self.http.base_url + "/")
 
     def under_each(self, parent_ids: Sequence[str], edge: str,
                    params: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -16,7 +16,8 @@ status reads (then ``FINISHED``, or ``ERROR`` after ``fail_processing``); a cont
 ``9007/2207027``, counts the 24-hour quota (``9/2207042`` when used up; ``content_publishing_limit``
 reports it), and marks the container ``PUBLISHED``. Insights refuse metrics per media product type
 (``refused_metrics``, in the two message shapes seen from Meta), answer ``(#10) Not enough viewers``
-for ``few_viewers`` media and refuse unknown metrics as Graph does. Comments carry their replies.
+for ``few_viewers`` media and refuse unknown metrics as Graph does. Comments carry the first page of
+their replies (``NESTED_REPLY_PAGE``) with its paging; the rest is on ``GET /{comment}/replies``.
 
 Shapes marked (inferred) in the code are not in a stored Meta page; the rest follow IG-ERR and the
 reference pages cited in /work/shared/reference/next-platforms.md §1.
@@ -51,6 +52,8 @@ KNOWN_METRICS = ("comments", "follows", "likes", "profile_activity", "profile_vi
                  "ig_reels_video_view_total_time")
 #: what Meta has been seen refusing (meta-mcp#120/#174: shares on IMAGE posts; saved on stories)
 DEFAULT_REFUSED = {"FEED": {"shares"}, "STORY": {"saved", "likes", "comments"}}
+#: replies shown in a comment's nested ``replies{…}`` field before its paging (inferred: Graph's edge default)
+NESTED_REPLY_PAGE = 25
 CONTAINER_LIFETIME = timedelta(hours=24)
 STATUS_TEXT = {"FINISHED": "Finished: Media has been uploaded and it is ready to be published.",
                "IN_PROGRESS": "In Progress: Media is still being processed.",
@@ -109,6 +112,8 @@ class Fake(FetchingFake):
         self._creates = 0
         #: when set, the ``permalink`` every media read answers instead of its own (a hostile answer)
         self.permalink_answer: Any = None
+        #: when set, the ``paging.next`` of every comment's nested replies page that has more (a hostile answer)
+        self.replies_next_answer: Any = None
 
     # --- ContractFake ---------------------------------------------------------------------------------
     def account_config(self, state_dir=None) -> AccountConfig:
@@ -214,6 +219,8 @@ class Fake(FetchingFake):
                 return self._insights(object_id, params)
             if edge == "comments" and method == "GET":
                 return self._list_comments(object_id, params)
+            if edge == "replies" and method == "GET":
+                return self._list_replies(object_id, params)
         if len(parts) == 1 and method == "GET":
             return self._read(parts[0], params)
         if len(parts) == 1 and method == "DELETE":
@@ -501,28 +508,57 @@ class Fake(FetchingFake):
                  "id": f"{media_id}/insights/{m}/lifetime"} for m in metrics]
         return Response(200, {"data": data})
 
+    @staticmethod
+    def _comment_shape(comment: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+        values = {"id": comment["id"], "text": comment["text"], "username": comment["username"],
+                  "timestamp": _igtime(comment["timestamp"]), "like_count": 0, "hidden": False}
+        return {f: values[f] for f in fields if f in values}
+
+    def _answers(self, comment_id: str) -> list[dict[str, Any]]:
+        """The replies under a comment, oldest first (as Instagram shows them under it)."""
+        return sorted((c for c in self.comments.values() if c["parent"] == comment_id),
+                      key=lambda c: (c["timestamp"], c["id"]))
+
     def _list_comments(self, media_id: str, params: dict[str, Any]) -> Response:
+        """Top-level comments, newest first; with ``replies{…}`` each carries the first page of its
+        replies (``NESTED_REPLY_PAGE``, or ``replies.limit(n){…}``) and, when there are more, that
+        page's own ``paging`` — cursors and a ``next`` link on the comment's replies edge (field
+        expansion's shape; the page size is inferred: Graph's default for an edge)."""
         if media_id not in self.media:
             return _not_found(media_id)
         fields_text = str(params.get("fields") or "id,text")
-        nested = re.search(r"replies\{([^}]*)\}", fields_text)
-        top = [f for f in re.sub(r"replies\{[^}]*\}", "", fields_text).split(",") if f]
-
-        def shape(comment: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-            values = {"id": comment["id"], "text": comment["text"], "username": comment["username"],
-                      "timestamp": _igtime(comment["timestamp"]), "like_count": 0, "hidden": False}
-            return {f: values[f] for f in fields if f in values}
-
+        nested = re.search(r"replies(?:\.limit\((\d+)\))?\{([^}]*)\}", fields_text)
+        top = [f for f in re.sub(r"replies(?:\.limit\(\d+\))?\{[^}]*\}", "", fields_text).split(",") if f]
         rows = []
         ordered = sorted(self.comments.values(), key=lambda c: (c["timestamp"], c["id"]), reverse=True)
         for comment in ordered:
             if comment["media"] != media_id or comment["parent"] is not None:
                 continue
-            row = shape(comment, top)
+            row = self._comment_shape(comment, top)
             if nested is not None:
-                answers = [shape(c, [f for f in nested.group(1).split(",") if f]) for c in reversed(ordered)
-                           if c["parent"] == comment["id"]]
+                inner = [f for f in nested.group(2).split(",") if f]
+                answers = [self._comment_shape(c, inner) for c in self._answers(comment["id"])]
                 if answers:
-                    row["replies"] = {"data": answers}
+                    limit = min(int(nested.group(1) or NESTED_REPLY_PAGE), 100)
+                    page = self._paged(answers, {"access_token": params.get("access_token"),
+                                                 "fields": ",".join(inner), "limit": str(limit)},
+                                       f"/{comment['id']}/replies").body
+                    if "next" in page["paging"] and self.replies_next_answer is not None:
+                        page["paging"]["next"] = self.replies_next_answer
+                    row["replies"] = page
             rows.append(row)
         return self._paged(rows, params, f"/{media_id}/comments")
+
+    def _list_replies(self, comment_id: str, params: dict[str, Any]) -> Response:
+        """``GET /{ig-comment-id}/replies``: the replies under a top-level comment, oldest first, paged
+        by ``after`` like any edge; an unknown field is refused as Graph does."""
+        comment = self.comments.get(comment_id)
+        if comment is None:
+            return _not_found(comment_id)
+        fields = [f for f in str(params.get("fields") or "id,text,timestamp").split(",") if f]
+        known = {"id", "text", "username", "timestamp", "like_count", "hidden"}
+        unknown = [f for f in fields if f not in known]
+        if unknown:
+            return _err(f"(#100) Tried accessing nonexisting field ({unknown[0]}) on node type (IGComment)", 100)
+        rows = [self._comment_shape(c, fields) for c in self._answers(comment_id)]
+        return self._paged(rows, params, f"/{comment_id}/replies")
