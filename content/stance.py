@@ -55,10 +55,10 @@ The rules, in order:
 ``Stance.reason`` says which rule decided and on which words, e.g. ``question: asking phrase
 "mau tanya"`` or ``oppose: "cari duit" at "serikat" (the union)``.
 
-``classify_by_rules`` is these rules alone. ``classify``, the default, keeps rule 1's strong
-questions and gives everything else to the learned lexicon (``content.stance_learned``), which
-weighs the reply's words together with what these rules find; on held-out replies it is right
-more often than the rules alone (``bench/stance.py``).
+``classify_by_rules`` is these rules alone. ``classify``, the default, is the learned lexicon
+(``content.stance_learned``), which weighs the reply's words together with what these rules find
+(the things named, the cues and what each cue is aimed at); on replies it was not trained on it is
+right more often than the rules alone (``bench/stance.py``).
 """
 from __future__ import annotations
 
@@ -549,8 +549,8 @@ def _stance(clauses: list[_Clause], targets: list[_Target]) -> list[_Vote]:
 
 def classify(text: str, targets: Targets | None = None) -> Stance:
     """The kind of one reply toward a campaign with ``targets`` (none: the government and
-    employers are still its targets), and why: a strong question by the rules (rule 1), else
-    the learned lexicon (``content.stance_learned``), which reads what these rules find."""
+    employers are still its targets), and why: the learned lexicon's (``content.stance_learned``),
+    which reads what these rules find."""
     from content import stance_learned  # it builds on this module's rules, so imported here
 
     return stance_learned.classify(text, targets)

@@ -1,5 +1,6 @@
 """A learned lexicon for stance: a small logistic regression over a reply's words and what the
-rules (``content.stance``) find in it, trained on the labelled replies' ``tune`` part by
+rules (``content.stance``) find in it, trained on every labelled reply in
+``tests/content/data/stance_labelled.csv`` (never the held-out part, ``holdout4``) by
 ``tools/train_stance.py`` (plain Python, deterministic) and shipped as a weights table in
 ``content/data/stance_weights.tsv``. Scoring is the standard library: a sum of weights per kind.
 
@@ -13,19 +14,22 @@ Features of a reply (``features``), each present or not:
   "potongan" and "motong" share something;
 - ``e:``/``k:`` a thing the stance lexicon names (the union, the action, government/employers,
   workers) and a cue it lists (reject, attack, nuisance, …), by class;
-- for development only (``tools/train_stance.py`` compares them; cross-validation rates them
-  too well, since the rules were written on the same replies, and on replies those rules had not
-  seen they add nothing): ``v:`` each of the rules' stance votes, side and what it is aimed at;
+- ``a:`` each cue with what it is aimed at, as the rules find it ("serikat lebay" gives
+  ``a:dismiss>union``, "pemerintah lebay" ``a:dismiss>adversary``): who a word is aimed at, not
+  only which word it is;
+- for development only (``tools/train_stance.py cv`` compares them; none improved
+  cross-validation enough to ship): ``x:`` the words in a negation's reach; ``h:`` rhetorical
+  questions and mockery (a laugh or "katanya" with praise); ``v:`` each of the rules' stance votes;
   ``q:`` the rules' question evidence; ``r:`` the rules' verdict; ``e:none``/``k:none`` (group
   ``n``) when the reply names nothing or has no cue.
 
-``classify`` keeps one rule in front of the model: a strong question (``content.stance``'s
-question evidence of ``STRONG_QUESTION`` or more: an asking phrase, a question word ending its
-clause, …) is a question, as the rules say; everything else is the model's. Cross-validation on
-``tune`` chose that combination (see ``tools/train_stance.py``).
+``classify`` is the model alone: cross-validation on the labelled replies found more opposition
+without the rules' strong questions in front of it (a rhetorical or mocking question against the
+union is opposition, and the rule called it a question) at the cost of a few questions (see
+``tools/train_stance.py``). ``content.stance.classify_by_rules`` is still the rules alone.
 
-Only features seen in at least two tune replies have weights; a weight's size says how much its
-feature moves a reply toward a kind, so ``Stance.reason`` lists the features that moved it most.
+Only features seen in at least two training replies have weights; a weight's size says how much
+its feature moves a reply toward a kind, so ``Stance.reason`` lists the features that moved it most.
 """
 from __future__ import annotations
 
@@ -43,7 +47,7 @@ WEIGHTS = "stance_weights.tsv"
 #: stretched letters count once in a feature ("tolakkk", "tolak"); consistently so in training
 _RUNS = re.compile(r"([^\W\d_])\1+")
 #: the feature groups the shipped weights use (``tools/train_stance.py`` chose them)
-GROUPS = frozenset("w b c e k".split())
+GROUPS = frozenset("w b c e k a".split())
 BIAS = "bias"
 
 
@@ -57,7 +61,9 @@ def features(text: str, targets: Targets | None = None, groups: Iterable[str] = 
     declared = module._targets(targets or Targets())
     out: set[str] = set()
     cued = named = False
-    for clause in clauses:
+    # the lexicon's things and cues per clause, found once for the groups that use them
+    lexical = [module._cues(list(c.toks)) for c in clauses] if want & {"e", "k", "a"} else []
+    for n, clause in enumerate(clauses):
         toks = [_RUNS.sub(r"\1", t) for t in clause.toks]
         for pos, side, _label, _strength in module._find_targets(clause.toks, declared):
             toks[pos] = f"@{side}"
@@ -71,13 +77,15 @@ def features(text: str, targets: Targets | None = None, groups: Iterable[str] = 
         if "b" in want:
             out.update(f"b:{a}_{b}" for a, b in zip(["^", *toks], toks))
         if want & {"e", "k"}:
-            cues, entities = module._cues(list(clause.toks))
+            cues, entities = lexical[n]
             named = named or bool(entities)
             cued = cued or any(cls != "causative" for _, _, cls, _ in cues)
             if "e" in want:
                 out.update(f"e:{cls}" for _, cls, _ in entities)
             if "k" in want:
                 out.update(f"k:{cls}" for _, _, cls, _ in cues if cls != "causative")
+    if want & {"a", "x", "h"}:
+        out.update(_structure(clauses, declared, want, module, lexical))
     if "n" in want and not named:
         out.add("e:none")
     if "n" in want and not cued:
@@ -97,6 +105,58 @@ def features(text: str, targets: Targets | None = None, groups: Iterable[str] = 
     if "r" in want:
         by_rules = getattr(module, "classify_by_rules", module.classify)  # older rules: one classify
         out.add(f"r:{by_rules(text, targets).kind}")
+    return out
+
+
+#: words that mark a reply as mocking what it seems to praise ("hebat ya wkwk", "katanya sejahtera")
+MOCKERY = frozenset("wkwk wkwkwk haha hehe awokwok 🤣 😂 😏 🙄 🤡 katanya jare ceunah cenah".split())
+_NEGATOR = frozenset({"negator"})
+
+
+def _structure(clauses: list, declared: list, want: frozenset[str], module: ModuleType,
+               lexical: list[tuple[list, list]]) -> set[str]:
+    """What a reply's words do, beyond which words they are:
+
+    - ``a:`` each cue with what it is aimed at (``content.stance._aim``: the nearest thing named
+      in its clause, else what the reply named elsewhere), e.g. ``a:negative>union`` for "serikat
+      lebay" and ``a:negative>adversary`` for "pemerintah lebay": the same word, two sides;
+    - ``x:`` a word in a negation's reach (up to ``NEGATION_WINDOW`` words after "gak", "jangan",
+      "bukan"…), e.g. ``x:demo`` in "gak usah demo";
+    - ``h:`` a rhetorical question ("mana cukup", "salah siapa") and whether it was asked with
+      "?"; mockery (a laugh, "katanya") and whether it comes with praise ("hebat ya wkwk")."""
+    out: set[str] = set()
+    all_named = []
+    parsed = []
+    for n, clause in enumerate(clauses):
+        toks = list(clause.toks)
+        cues, entities = lexical[n] if lexical else module._cues(toks)
+        inside = {p for p, _, text in entities for p in range(p + 1, p + len(text.split()))}
+        named = [t for t in module._find_targets(toks, declared) if t[0] not in inside]
+        entities = sorted([(p, side, label) for p, side, label, _ in named]
+                          + [e for e in entities if not any(p == e[0] for p, *_ in named)])
+        all_named.append(entities)
+        parsed.append((clause, toks, cues, entities))
+    praised = mocked = False
+    for n, (clause, toks, cues, entities) in enumerate(parsed):
+        if "a" in want:
+            for start, end, cls, text in cues:
+                if cls == "causative":
+                    continue
+                aim = module._aim(start, end, cls, text, entities)
+                if aim is None and cls in module.JUDGEMENTS:
+                    aim = module._elsewhere(n, all_named)
+                out.add(f"a:{cls}>{aim[0] if aim else 'none'}")
+        if "x" in want:
+            for f in module._scan(toks, _NEGATOR):
+                out.update("x:" + _RUNS.sub(r"\1", t) for t in toks[f.end:f.end + module.NEGATION_WINDOW])
+        if "h" in want:
+            found = module._scan(toks, frozenset({"rhetorical"}))
+            if found:
+                out.add("h:rhetorical?" if clause.asked else "h:rhetorical")
+            praised = praised or any(cls in ("praise", "approve") for _, _, cls, _ in cues)
+            mocked = mocked or any(t in MOCKERY or t.startswith("wkwk") for t in toks)
+    if mocked:
+        out.add("h:mock+praise" if praised else "h:mock")
     return out
 
 
@@ -177,6 +237,9 @@ def _name(feature: str) -> str:
     if group == "v":
         side, _, entity = rest.partition(":")
         return f"rules: {side} vote at {entity}"
+    if group == "a":
+        cue, _, aim = rest.partition(">")
+        return f"{cue} at {aim}"
     if group == "c":
         return f"letters {rest.replace('<', '^').replace('>', '$')!r}"
     return {"q:strong": "rules: strong question", "q:weak": "rules: weak question", "q:mark": '"?"'}.get(
@@ -184,13 +247,9 @@ def _name(feature: str) -> str:
 
 
 def classify(text: str, targets: Targets | None = None) -> Stance:
-    """The kind of a reply toward a campaign with ``targets``: a strong question by the rules,
-    else the learned model's kind, with the features that moved it most."""
-    clauses = rules._clauses(text or "")  # split once, for the question rule and the features
-    score, asked = rules._question(clauses)
-    if score >= rules.STRONG_QUESTION:
-        return Stance("question", "question: " + ", ".join(asked))
-    return learned(text, targets, clauses=clauses)
+    """The kind of a reply toward a campaign with ``targets``: the learned model's kind, with
+    the features that moved it most."""
+    return learned(text, targets)
 
 
 def learned(text: str, targets: Targets | None = None, m: Model | None = None,

@@ -1,7 +1,8 @@
 """Stance toward the campaign (issue 12, item 3): question / support / oppose / other with the rule
-or the learned features that decided, on the labelled replies (held-out parts never tuned on),
-the default classifier (a strong question by the rules, else the learned lexicon), the rules
-alone rule by rule, and the learned lexicon's weights (well formed, reproduced by retraining)."""
+or the learned features that decided, on examples: the labelled set (balanced, all of it training
+data; the held-out part refused by training), the default classifier (a strong question by the
+rules, else the learned lexicon), the rules alone rule by rule, the learned lexicon's features and
+its weights (well formed, reproduced by retraining). Accuracy is bench/stance.py's to measure."""
 from __future__ import annotations
 
 import csv
@@ -24,22 +25,10 @@ OJOL = Targets(("potongan aplikasi", "aplikator"), ("tarif layak",))
 THR = Targets(("THR dicicil",), ("THR",))
 PHK = Targets(("PHK sepihak",), ("pesangon",))
 
-#: replies per kind in each part of the labelled set
-SPLIT_SIZES = {"tune": 135, "holdout2": 35, "holdout3": 28}
-#: per-kind share right, a little under what bench/stance.py measured: a regression fails.
-#: The default (learned lexicon behind the rules' strong questions; trained on tune, so tune is
-#: only its fit): holdout2 94/83/66/97%, holdout3 93/71/68/100%. The rules alone: holdout2
-#: 83/63/51/83%, holdout3 89/71/43/96% (measured once, before any learned component was tried),
-#: tune 99/96/93/100%. Both are under the 85% goal for support and oppose on the held-out parts.
-FLOORS = {
-    ("default", "holdout2"): {"question": 0.90, "support": 0.80, "oppose": 0.62, "other": 0.94},
-    ("default", "holdout3"): {"question": 0.89, "support": 0.67, "oppose": 0.64, "other": 0.96},
-    ("default", "tune"): {"question": 0.98, "support": 0.98, "oppose": 0.98, "other": 0.98},
-    ("rules", "holdout2"): {"question": 0.80, "support": 0.60, "oppose": 0.48, "other": 0.80},
-    ("rules", "holdout3"): {"question": 0.85, "support": 0.68, "oppose": 0.40, "other": 0.92},
-    ("rules", "tune"): {"question": 0.95, "support": 0.93, "oppose": 0.90, "other": 0.95},
-}
-CLASSIFIERS = {"default": classify, "rules": classify_by_rules}
+#: replies per kind in each part of the labelled set: all of it is training data (the held-out
+#: part, holdout4, is a file of its own that nothing here reads; bench/stance.py measures it)
+SPLIT_SIZES = {"tune": 135, "holdout2": 35, "holdout3": 28, "tune4": 52}
+HOLDOUT = DATA.parent / "stance_holdout4.csv"
 
 
 def _rows() -> list[dict[str, str]]:
@@ -59,15 +48,35 @@ def test_the_labelled_set_is_large_balanced_and_split():
     assert all(r["against"] or r["for"] for r in rows)  # each reply has its campaign's context
 
 
-@pytest.mark.parametrize("classifier, split", sorted(FLOORS))
-def test_accuracy_per_kind_on_the_labelled_replies(classifier, split):
-    rows = [r for r in _rows() if r["split"] == split]
-    right, total = Counter(), Counter()
-    for row in rows:
-        total[row["kind"]] += 1
-        right[row["kind"]] += CLASSIFIERS[classifier](row["text"], _targets(row)).kind == row["kind"]
-    shares = {kind: right[kind] / total[kind] for kind in KINDS}
-    assert all(shares[kind] >= FLOORS[(classifier, split)][kind] for kind in KINDS), shares
+def test_training_refuses_the_held_out_part(tmp_path):
+    """tools/train_stance.py never reads holdout4: not its file, not a holdout4 row pasted into
+    the file it is given; it says so in one line and writes nothing."""
+    header = "id,split,campaign,against,for,kind,text\n"
+    by_name = tmp_path / "stance_holdout4.csv"
+    by_name.write_text(header + "1001,holdout4,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
+    pasted = tmp_path / "labelled.csv"
+    pasted.write_text(header + "1,tune,tapera,Tapera,,support,Tolak Tapera\n"
+                      + "1002,holdout4,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
+    out = tmp_path / "weights.tsv"
+    expected = {
+        by_name: "Error: stance_holdout4.csv is the held-out part: it is never trained on — train on "
+                 "tests/content/data/stance_labelled.csv and measure holdout4 with bench/stance.py",
+        pasted: "Error: labelled.csv has 1 reply(ies) of the held-out part 'holdout4' (ids 1002): they are "
+                "never trained on — train on tests/content/data/stance_labelled.csv and measure holdout4 with "
+                "bench/stance.py",
+    }
+    for path, message in expected.items():
+        for cmd in (["write", "--out", str(out)], ["cv", "--sets", "words+bigrams"]):
+            done = subprocess.run([sys.executable, str(ROOT / "tools" / "train_stance.py"), "--data", str(path), *cmd],
+                                  capture_output=True, text=True, cwd=ROOT)
+            assert (done.returncode, done.stdout, done.stderr) == (1, "", message + "\n")
+    assert not out.exists()
+    # the labelled set itself has no holdout4 row, and the held-out file, when the lead adds it,
+    # has nothing else
+    assert not any(r["split"] == "holdout4" for r in _rows())
+    if HOLDOUT.exists():
+        with HOLDOUT.open(encoding="utf-8", newline="") as f:
+            assert {r["split"] for r in csv.DictReader(f)} == {"holdout4"}
 
 
 @pytest.mark.parametrize("text, targets, expected", [
@@ -198,28 +207,51 @@ def test_multi_word_targets_acronyms_and_common_words():
 
 
 @pytest.mark.parametrize("text, targets, expected", [
-    # a strong question is the rules' (rule 1), with their reason
+    # every reply is the learned lexicon's, with the features that moved it most and their weights;
+    # a question too (the rules' strong questions are no longer put in front of it)
     ("Aksinya kumpul di mana?", TAPERA,
-     Stance("question", 'question: question word "mana" ending its clause, "?", asks for "aksinya"')),
+     Stance("question", "question: learned: '?' +0.9, letters 'ana$' +0.3, letters 'mana' +0.3")),
     ("mau tanya, kalo udah punya rumah tetep kena potongan tapera ga", TAPERA,
-     Stance("question", 'question: asking phrase "mau tanya", question word "… tidak" ending its clause')),
-    # the rest is the learned lexicon's, with the features that moved it most and their weights
+     Stance("question", "question: learned: '@against' +0.3, letters 'dak$' +0.2, letters 'kena' +0.2")),
+    ("kalau hujan aksinya tetap jalan?", TAPERA,
+     Stance("question", "question: learned: '?' +0.9, letters 'aksi' +0.3, letters '^aks' +0.3")),
+    # a complaint about the government asked as a question sides with the campaign
+    ("Kapan pemerintah sadar?", TAPERA,
+     Stance("support", "support: learned: names adversary +0.7, letters 'pan$' +0.1, letters '^kap' +0.1")),
     ("gak setuju sama pemerintah, upah udah kecil malah dipotong lagi", TAPERA,
-     Stance("support", "support: learned: cue hardship +0.6, '@against' +0.5, names adversary +0.4")),
+     Stance("support", "support: learned: '@against' +0.7, names adversary +0.7, cue hardship +0.5")),
     ("demo mulu, bikin macet", TAPERA,
-     Stance("oppose", "oppose: learned: cue attack +1.3, names action +0.4, letters 'emo$' +0.4")),
+     Stance("oppose", "oppose: learned: cue attack +1.2, names action +0.5, letters 'emo$' +0.4")),
+    # what a cue is aimed at is a feature of its own
     ("serikat cuma cari duit", TAPERA,
-     Stance("oppose", "oppose: learned: cue attack +1.3, names union +0.5, '^serikat' +0.2")),
+     Stance("oppose", "oppose: learned: cue attack +1.2, names union +0.7, attack at union +0.4")),
     ("Tolakkkkkkk Tapera!!", TAPERA,  # stretched letters count once
-     Stance("support", "support: learned: '@against' +0.5, cue reject +0.4, letters '^tol' +0.2")),
-    ("oke, kalau hujan tetap jalan?", TAPERA,
-     Stance("question", "question: learned: '?' +0.9, 'kalau' +0.2, letters 'alau' +0.2")),
+     Stance("support", "support: learned: '@against' +0.7, cue reject +0.5, reject at against +0.3")),
+    # mockery of the union's leaders: praise words, but the union named
+    ("hebat ya serikat, nolak rumah rakyat wkwk", TAPERA,
+     Stance("oppose", "oppose: learned: names union +0.7, cue praise +0.3, letters 'mah$' +0.2")),
     ("nyimak", TAPERA,
      Stance("other", "other: learned: letters 'imak' +0.1, letters 'mak$' +0.1, letters 'nyim' +0.1")),
     ("zzz", TAPERA, Stance("other", "other: learned: the prior")),  # no known feature: the prior
 ])
 def test_the_default_classifier_and_its_reasons(text, targets, expected):
     assert classify(text, targets) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # who a word is aimed at: the same "lebay" takes the union's side or the campaign's
+    ("serikat lebay", {"a:dismiss>union"}),
+    ("pemerintah lebay", {"a:dismiss>adversary"}),
+    # what a negation reaches
+    ("gak usah demo", {"a:reject>action", "x:usah", "x:demo"}),
+    # praise with a laugh is mockery; a rhetorical question, asked or not
+    ("Tapera bagus wkwk", {"a:praise>against", "h:mock+praise"}),
+    ("Gaji segitu mana cukup?", {"a:hardship>none", "h:rhetorical?"}),
+    ("Gaji segitu mana cukup", {"a:hardship>none", "h:rhetorical"}),
+    ("nyimak", set()),
+])
+def test_learned_features_of_aim_negation_and_rhetoric(text, expected):
+    assert stance_learned.features(text, TAPERA, groups=("a", "x", "h")) == expected
 
 
 def test_the_weights_file_is_well_formed_and_small():
@@ -236,7 +268,7 @@ def test_the_weights_file_is_well_formed_and_small():
         stance_learned.parse("w:x\t1\t2\t3\t4\n")
 
 
-def test_retraining_on_tune_reproduces_the_shipped_weights(tmp_path):
+def test_retraining_reproduces_the_shipped_weights(tmp_path):
     out = tmp_path / "weights.tsv"
     subprocess.run([sys.executable, str(ROOT / "tools" / "train_stance.py"), "write", "--out", str(out)],
                    check=True, capture_output=True, cwd=ROOT)
