@@ -37,6 +37,7 @@ COMMANDS = {
     "replies": "campaigner.cli.replies:replies",
     "media": "campaigner.cli.media:media",
     "listen": "campaigner.cli.listening:listen",
+    "warm": "campaigner.cli.warm:warm",
 }
 
 
@@ -61,6 +62,7 @@ SUMMARIES = {
     "report": "Reports: what went out, and what worked.",
     "run": "Run the publishing worker until stopped (SIGTERM/SIGINT finish in-flight work first).",
     "slots": "Set and show weekly posting slots (in each account's zone).",
+    "warm": "Keep a warm server that makes everyday commands start fast (opt-in).",
     "status": ("The publisher at a glance: queue, last 24 hours, what needs a person, workers, alerts, the "
                "weekly report."),
 }
