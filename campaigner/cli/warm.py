@@ -53,8 +53,9 @@ def _folder() -> str:
 
 
 def running() -> dict | None:
-    """What the running server says of itself (pid, since, socket, idle, log), or None."""
-    socket_path, _pid_file = client.paths()
+    """What the running server says of itself (pid, since, socket, idle, log), or None. A server
+    that loaded code since changed ends when asked (once it has: None)."""
+    socket_path, pid_file = client.paths()
     if not client.private(os.path.dirname(socket_path)):
         return None
     sock = client.connect(socket_path)
@@ -64,9 +65,19 @@ def running() -> dict | None:
         try:
             sock.settimeout(10)
             client.send(sock, {"op": "ping"})
-            return client.receive(sock)
+            info = client.receive(sock)
         except (OSError, ValueError):
             return None
+    if info and info.get("stale"):
+        _wait_unlocked(pid_file)
+        return None
+    return info
+
+
+def _wait_unlocked(pid_file: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while _locked(pid_file) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _locked(pid_file: str) -> bool:
@@ -150,9 +161,7 @@ def stop() -> None:
                 client.receive(sock)
             except (OSError, ValueError):
                 pass
-    deadline = time.monotonic() + WAIT
-    while _locked(pid_file) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _wait_unlocked(pid_file)
     if _locked(pid_file):
         raise CampaignerError(_("the warm server (pid {pid}) did not stop").format(pid=info.get("pid")),
                               _("end it with kill {pid}").format(pid=info.get("pid")))

@@ -154,9 +154,10 @@ class Server:
             if message is None:
                 return None
             op = message.get("op")
-            if op == "ping":
-                client.send(conn, self.info)
-                return None
+            if op == "ping":  # a server whose code is out of date says so, and ends
+                stale = code_stamp() != self.stamp
+                client.send(conn, {**self.info, "stale": stale})
+                return "the installed code changed" if stale else None
             if op == "stop":
                 client.send(conn, {"stopping": os.getpid()})
                 return "stopped"

@@ -241,6 +241,21 @@ def test_changed_code_makes_the_server_exit_and_the_command_run_cold(warm, posts
     assert warm("post", "list").returncode == 0 and warm.served() == 2
 
 
+def test_start_replaces_a_server_whose_code_changed(warm, posts):
+    """`warm start` asks the running server first: one loaded from code since changed ends, and a
+    new one starts on the code as it is."""
+    first = warm.start()
+    added = PACKAGE / "locale" / f"warm-test-{os.getpid()}.mo"
+    try:
+        added.write_bytes(b"")
+        second = warm.start()
+        assert second != first and not _alive(first)
+        assert "exiting: the installed code changed" in warm.log()
+        assert warm("post", "list").returncode == 0 and warm.served() == 1
+    finally:
+        added.unlink(missing_ok=True)
+
+
 def test_start_status_stop(warm):
     assert warm("warm", "status").stdout == "No warm server is running.\n"
     assert json.loads(warm("warm", "status", "--json").stdout) == {"running": False}
