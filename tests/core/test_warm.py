@@ -370,7 +370,7 @@ def test_everyday_allowlist():
 def test_idle_server_ends(tmp_path):
     """The accept loop, in this process with a hand-moved clock: a request is served before the
     idle time is up, and the loop ends once it is."""
-    from campaigner.cli.warm_server import Server
+    from campaigner.cli.warm_server import Server, code_stamp
 
     now = [0.0]
     folder = Path(tempfile.mkdtemp(prefix="cw", dir="/tmp"))
@@ -389,9 +389,9 @@ def test_idle_server_ends(tmp_path):
                 now[0] = 3600.0  # the hour passes after this request
                 return None
 
-        server = Probe(listener, idle=3600, stamp=[], info={"pid": 1}, clock=lambda: now[0])
+        server = Probe(listener, idle=3600, stamp=code_stamp(), info={"pid": 1}, clock=lambda: now[0])
         assert server.serve() == "idle"
-        assert seen == [None] and warm_client.receive(ping) == {"pid": 1}
+        assert seen == [None] and warm_client.receive(ping) == {"pid": 1, "stale": False}
         ping.close()
         listener.close()
     finally:
