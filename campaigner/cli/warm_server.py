@@ -40,7 +40,9 @@ from campaigner.cli import warm_client as client
 PRELOAD = ("campaigner.cli.main", "campaigner.cli.posts", "campaigner.cli.queue", "campaigner.cli.status",
            "campaigner.cli.replies", "campaigner.cli.campaigns", "campaigner.cli.accounts", "campaigner.cli.groups",
            "campaigner.cli.slots", "campaigner.cli.output", "campaigner.app", "campaigner.config", "campaigner.db",
-           "campaigner.models", "campaigner.secrets", "campaigner.times", "sqlalchemy", "sqlalchemy.orm",
+           "campaigner.models", "campaigner.tables", "campaigner.secrets", "campaigner.times",
+           "campaigner.services.agenda", "campaigner.services.delivery_list", "campaigner.services.posts",
+           "campaigner.services.status", "sqlalchemy", "sqlalchemy.orm",
            "sqlalchemy.dialects.sqlite", "resource", "locale", "atexit", "logging")
 #: our packages, whose every file counts in the code stamp
 PACKAGES = ("campaigner", "scheduler", "connectors", "content")
