@@ -110,15 +110,17 @@ def warm(tmp_path, db_url, cli):
     """The isolated console script; any server it started is stopped (and must be gone) after."""
     w = Warm(tmp_path, db_url)
     yield w
-    w("warm", "stop")
-    for pid in w.started:
-        deadline = time.monotonic() + WAIT
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if _alive(pid):  # did not stop: end it, and fail the test
-            os.kill(pid, signal.SIGKILL)
-            pytest.fail(f"warm server {pid} was still running after `warm stop`")
-    shutil.rmtree(w.runtime, ignore_errors=True)
+    try:
+        w("warm", "stop")
+        for pid in w.started:
+            deadline = time.monotonic() + WAIT
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if _alive(pid):  # did not stop: end it, and fail the test
+                os.kill(pid, signal.SIGKILL)
+                pytest.fail(f"warm server {pid} was still running after `warm stop`")
+    finally:
+        shutil.rmtree(w.runtime, ignore_errors=True)
 
 
 @pytest.fixture
