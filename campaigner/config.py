@@ -20,7 +20,7 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from campaigner.errors import ConfigError
-from campaigner.i18n import N_, _, current, normalise
+from campaigner.i18n import N_, _, current, normalise, number
 
 APP = "campaigner"
 DEFAULT_TIMEZONE = "Asia/Jakarta"
@@ -499,7 +499,8 @@ def check_timezone(name: str, where: str) -> str:
             raise ValueError(name)
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the file system refuses
-        shown = repr(name) if len(name) <= MAX_ZONE_NAME else f"{name[:20]!r}… ({len(name):,} characters)"
+        shown = repr(name) if len(name) <= MAX_ZONE_NAME else _("{start}… ({n} characters)").format(
+            start=repr(name[:20]), n=number(len(name)))
         raise ConfigError(_("unknown time zone {shown} {where}").format(shown=shown, where=where),
                           _("use WIB, WITA, WIT or an IANA zone name such as Asia/Jakarta, Asia/Makassar or "
                             "Asia/Jayapura")) from None

@@ -218,11 +218,13 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
-def number(n: int) -> str:
-    """``n`` with its thousands grouped as the language in use writes them: English ``1,200``,
-    Indonesian ``1.200``."""
-    text = f"{n:,}"
-    return text.replace(",", ".") if _lang == "id" else text
+def number(n: float, digits: int = 0) -> str:
+    """``n`` with its thousands grouped, and ``digits`` decimals, as the language in use writes
+    them: English ``1,200`` and ``6.3``, Indonesian ``1.200`` and ``6,3``."""
+    text = f"{n:,}" if isinstance(n, int) and not digits else f"{n:,.{digits}f}"
+    if _lang != "id":
+        return text
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
 def N_(message: str) -> str:

@@ -63,6 +63,7 @@ from gettext import ngettext
 from typing import IO, Any, Protocol
 
 from content.csv_cells import DIALECTS, MARK, Dialect, neutralise, restore
+from content.numbers import FormatNumber, plain
 from content.datetext import DateTextError, read_clock, read_date
 
 FIELDS: tuple[str, ...] = ("date", "time", "accounts", "text", "link", "campaign", "media")
@@ -173,11 +174,11 @@ class CalendarParse:
         return not self.errors
 
 
-def read_calendar(data: bytes, *, strict: bool = False) -> CalendarParse:
+def read_calendar(data: bytes, *, strict: bool = False, number: FormatNumber = plain) -> CalendarParse:
     """Parse calendar CSV bytes into rows and line-numbered errors (see the module docstring)."""
     if isinstance(data, str):
         raise TypeError("read_calendar takes the file's bytes — open the file in binary mode ('rb')")
-    reader = CalendarReader(io.BytesIO(data), strict=strict)
+    reader = CalendarReader(io.BytesIO(data), strict=strict, number=number)
     with gc_paused():
         rows = list(reader)
     return CalendarParse([] if reader.fatal else rows, reader.errors, reader.fatal, reader.ignored,
@@ -202,10 +203,12 @@ class CalendarReader:
     Columns the calendar has no use for (``No``, ``PIC``, ``Catatan``…) are ignored and named in
     ``ignored`` (with a suggestion when one looks like a misspelt column name); with ``strict``
     an unknown column is a header error instead (a notes column is still ignored). ``tally``
-    counts the rows skipped as cancelled by their status cell.
+    counts the rows skipped as cancelled by their status cell. ``number`` writes the numbers of
+    its messages (the caller's language: ``campaigner.i18n.number``).
     """
 
-    def __init__(self, stream: Readable, *, strict: bool = False):
+    def __init__(self, stream: Readable, *, strict: bool = False, number: FormatNumber = plain):
+        self.number = number
         self.errors: list[RowError] = []
         self.fatal: str | None = None
         self.strict = strict
@@ -306,7 +309,7 @@ class CalendarReader:
                             else _("line {line} is longer than {n} characters, so this is not a calendar CSV file — "
                                    "save the sheet as \"CSV UTF-8\""))
                     raise _FileProblem(done + len(lines) + 1,
-                                       long.format(line=done + len(lines) + 1, n=f"{MAX_LINE_CHARS:,}"))
+                                       long.format(line=done + len(lines) + 1, n=self.number(MAX_LINE_CHARS)))
             done += len(lines)
             yield from lines
             if final:

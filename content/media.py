@@ -15,6 +15,7 @@ from gettext import gettext as _
 
 from content.platforms import RECORDS, MediaRules, platform_record
 
+from content.numbers import FormatNumber, plain
 from content.mime import AVIF, GIF, HEIC, JPEG, MP4, PNG, QUICKTIME, WEBP
 
 _NAMES = {JPEG: "JPEG", PNG: "PNG", GIF: "GIF", WEBP: "WEBP", MP4: "MP4",
@@ -79,22 +80,24 @@ def check_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     return [found for found in (_inspect(os.fspath(p)) for p in paths) if isinstance(found, str)]
 
 
-def check_media(paths: Iterable[str | os.PathLike[str]], platform: str) -> list[str]:
+def check_media(paths: Iterable[str | os.PathLike[str]], platform: str, *,
+                number: FormatNumber = plain) -> list[str]:
     """Problems with attaching ``paths`` to one post on ``platform``, as human sentences, each
     ``what — how to fix it``.
 
     An empty list means the files can go. Each file is checked (exists, readable, non-empty,
     known type, accepted type, size); then the set (count, types that must stand alone).
+    ``number`` writes the sizes (the caller's language: ``campaigner.i18n.number``).
     """
-    return _check([_inspect(os.fspath(p)) for p in paths], media_rules(platform))
+    return _check([_inspect(os.fspath(p)) for p in paths], media_rules(platform), number)
 
 
-def check_facts(files: Iterable[MediaFacts], platform: str) -> list[str]:
+def check_facts(files: Iterable[MediaFacts], platform: str, *, number: FormatNumber = plain) -> list[str]:
     """``check_media`` for files already read (see ``MediaFacts``)."""
-    return _check([_problem(f) or f for f in files], media_rules(platform))
+    return _check([_problem(f) or f for f in files], media_rules(platform), number)
 
 
-def _check(found: list[MediaFacts | str], rules: MediaRules) -> list[str]:
+def _check(found: list[MediaFacts | str], rules: MediaRules, number: FormatNumber) -> list[str]:
     """Each file's problems (a ``str`` in ``found`` is one already found), then the set's."""
     problems: list[str] = []
     kinds: list[str] = []
@@ -116,11 +119,11 @@ def _check(found: list[MediaFacts | str], rules: MediaRules) -> list[str]:
             continue
         if size > limit:
             problems.append(_("{file}: too big, {size} — make it at most {limit}, {platform}'s limit for {type}")
-                            .format(file=name, size=_size(size), limit=_size(limit), platform=rules.platform,
+                            .format(file=name, size=_size(size, number), limit=_size(limit, number), platform=rules.platform,
                                     type=_NAMES[mime]))
     if len(found) > rules.max_count:
         problems.append(_("too many files: {n} — attach at most {max}, {platform}'s limit for one post")
-                        .format(n=len(found), max=rules.max_count, platform=rules.platform))
+                        .format(n=number(len(found)), max=number(rules.max_count), platform=rules.platform))
     lonely = sorted({k for k in kinds if k in rules.alone})
     if lonely and len(found) > 1:
         problems.append(_("{types} must be the only file in a post on {platform} — post it separately")
@@ -166,6 +169,6 @@ def _accepted_names(rules: MediaRules) -> str:
     return _("{list} or {last}").format(list=", ".join(names[:-1]), last=names[-1])
 
 
-def _size(n: int) -> str:
+def _size(n: int, number: FormatNumber) -> str:
     """``6,291,456 bytes (6.3 MB)`` — exact bytes, plus decimal megabytes for a quick read."""
-    return _("{n} bytes ({mb} MB)").format(n=f"{n:,}", mb=f"{n / 1_000_000:.1f}")
+    return _("{n} bytes ({mb} MB)").format(n=number(n), mb=number(n / 1_000_000, 1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, quiet, short
-from campaigner.i18n import _
+from campaigner.i18n import _, number
 
 
 def worker_name() -> str:
@@ -118,7 +118,7 @@ def run(flags, name, concurrency, lease_seconds, accounts_per_pass, tick_seconds
     if name is not None and not name.strip():
         raise InvalidInput(_("the worker name is empty"), _("give a name with --name, or leave it out for host:pid"))
     if name is not None and len(name) > 128:  # the workers table's limit (PostgreSQL enforces it)
-        raise InvalidInput(_("the worker name is {n} characters long").format(n=len(name)),
+        raise InvalidInput(_("the worker name is {n} characters long").format(n=number(len(name))),
                            _("give one of at most 128 with --name"))
 
     root = logging.getLogger()

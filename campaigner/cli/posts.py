@@ -390,7 +390,7 @@ def show(flags, post_id, as_json) -> None:
     for m in p.media:
         media_line = (_("media: {file} ({type}, {size} bytes) alt: {alt}") if m.alt_text else
                       _("media: {file} ({type}, {size} bytes)"))
-        click.echo(media_line.format(file=m.original_name, type=m.mime_type, size=m.size_bytes, alt=m.alt_text))
+        click.echo(media_line.format(file=m.original_name, type=m.mime_type, size=number(m.size_bytes), alt=m.alt_text))
     for platform, text in p.variants.items():
         click.echo(_("variant for {platform}: {text}").format(platform=platform, text=short(text, 60)))
     _print_final_texts(p)

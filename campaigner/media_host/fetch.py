@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urljoin
 
-from campaigner.i18n import _
+from campaigner.i18n import _, number
 
 #: seconds the whole fetch may take
 DEADLINE = 10.0
@@ -67,7 +67,7 @@ def fetch_public(url: str, *, deadline: float = DEADLINE, max_bytes: int = MAX_B
                     for chunk in response.iter_content(_CHUNK):
                         body += chunk
                         if len(body) > max_bytes or response.raw.tell() > max_bytes:
-                            failure = _("the answer is larger than {n} bytes").format(n=max_bytes)
+                            failure = _("the answer is larger than {n} bytes").format(n=number(max_bytes))
                             break
                     else:
                         answer = Fetched(response.status_code, kind, None, bytes(body))

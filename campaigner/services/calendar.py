@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError, InvalidInput
-from campaigner.i18n import _
+from campaigner.i18n import _, number
 from campaigner.files import write_file
 from campaigner.lateness import format_minutes, parse_max_late
 from campaigner.models import Approval, Delivery, Post
@@ -115,7 +115,7 @@ def import_csv(app: App, path: Path, *, dry_run: bool = False,
     ``preview`` gets each good row as it is checked, until a bad one is found (nothing is kept:
     a dry run of any size takes little memory)."""
     with _open(path, max_mb) as source:
-        reader = CalendarReader(source, strict=strict)
+        reader = CalendarReader(source, strict=strict, number=number)
         if reader.fatal:  # the file or its header line: one problem, not a row's
             raise _file_problem(path, reader.errors[0], reader.fatal)
         if not dry_run:
@@ -136,7 +136,7 @@ class _Capped(io.RawIOBase):
         size = os.fstat(f.fileno())
         self.total = size.st_size if stat.S_ISREG(size.st_mode) else 0
         if self.total > self.limit:
-            raise self._too_big(_("{n} MB").format(n=f"{self.total / 1e6:,.0f}"))
+            raise self._too_big(_("{n} MB").format(n=number(self.total / 1e6)))
 
     def readable(self) -> bool:
         return True

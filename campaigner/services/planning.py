@@ -542,7 +542,7 @@ class Planner:
                     prepared[i][platform] = r
                 facts.append(MediaFacts(f.facts.name, r.staged.facts.size, r.staged.facts.mime) if r else f.facts)
             broken += [_("on {platform}: {problem}").format(platform=platform, problem=p)
-                       for p in check_facts(facts, platform)]
+                       for p in check_facts(facts, platform, number=number)]
         if broken:
             what, _sep, how = broken[0].rpartition(" — ")
             if len(broken) > 1:

@@ -467,3 +467,9 @@ def test_a_full_disk_under_the_database(cli, db_url, small_disk, home):
     finally:
         engine.dispose()
         keeper.close()
+
+
+def test_a_very_long_time_zone_in_indonesian_groups_its_length_with_a_point(cli):
+    r = cli("--timezone", "A" * 5000, "account", "list", env={"CAMPAIGNER_LANG": "id"})
+    assert r.exit_code == 1
+    assert r.stderr.startswith("Kesalahan: zona waktu 'AAAAAAAAAAAAAAAAAAAA'… (5.000 karakter) tidak dikenal (flag) — ")

@@ -321,3 +321,31 @@ def test_bench_calendar_of_a_million_rows_stays_within_ten_years():
     start = date(2026, 12, 1)
     last_day, _ = bench.when(999_999, start)
     assert last_day < date(2036, 12, 1)
+
+
+# --- numbers in the messages follow the language -------------------------------------------------
+
+def test_the_numbers_of_a_file_problem_are_grouped_as_the_language_writes_them(cli, engine, account, tmp_path):
+    """A line longer than a million characters, and a file too big to read, in both languages:
+    Indonesian groups thousands with a point (``1.000.000``), English with a comma."""
+    long = tmp_path / "panjang.csv"
+    long.write_bytes(b"date,time,accounts,text\n2026-12-01,09:00,kspi-x," + b"a" * 1_100_000 + b"\n")
+    big = tmp_path / "besar.csv"
+    with big.open("wb") as f:  # sparse: takes no disk
+        f.write(b"date,time,accounts,text\n")
+        f.truncate(1_234_000_000)
+    said = {}
+    for lang in ("en", "id"):
+        for name, path in (("long", long), ("big", big)):
+            r = cli("post", "import", str(path), env={"CAMPAIGNER_LANG": lang})
+            assert (r.exit_code, r.stdout) == (1, "")
+            said[(lang, name)] = r.stderr
+    assert said[("en", "long")] == ("Error: panjang.csv: line 2 is longer than 1,000,000 characters, so this is "
+                                    'not a calendar CSV file — save the sheet as "CSV UTF-8"\n')
+    assert said[("id", "long")] == ("Kesalahan: panjang.csv: baris 2 lebih panjang dari 1.000.000 karakter, jadi "
+                                    'ini bukan berkas CSV kalender — simpan lembar kerjanya sebagai "CSV UTF-8"\n')
+    assert said[("en", "big")] == ("Error: besar.csv is 1,234 MB, more than an import reads (200 MB) — split it "
+                                   "into smaller files, or give --max-size MB\n")
+    assert said[("id", "big")] == ("Kesalahan: besar.csv berukuran 1.234 MB, lebih besar dari yang dibaca impor (200 MB) "
+                                   "— pecah menjadi berkas-berkas yang lebih kecil, atau berikan --max-size MB\n")
+    assert counts(engine)["posts"] == 0

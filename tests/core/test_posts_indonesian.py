@@ -217,3 +217,18 @@ def test_export_follows_the_language_and_the_glossary(setup):
                                      "2026-12-01;09:00;sb1;Sudah ada;;;;",
                                      "2026-12-02;09:00;sb2;Draf aksi;;;;draf"]
     assert setup.ok("post", "export", "-").stdout.splitlines()[0] == "date,time,accounts,text,link,campaign,media,status"
+
+
+def test_media_too_big_gives_its_sizes_as_each_language_writes_numbers(setup, engine, tmp_path):
+    """The sizes of a file too big for a platform: thousands grouped by a comma and a decimal point
+    in English, by a point and a decimal comma in Indonesian."""
+    setup.ok("account", "add", "bluesky", "bsky")
+    big = tmp_path / "besar.gif"
+    with open(big, "wb") as fh:  # an animation is sent as it is (photos are made to fit instead)
+        fh.write(b"GIF89a")
+        fh.truncate(2_345_678)
+    en, id_ = both(setup, engine, "post", "add", "m", "--to", "bsky", "--at", "+1h", "--media", str(big))
+    assert en == (f"Error: media not accepted on bluesky: {big}: too big, 2,345,678 bytes (2.3 MB) — make it at most "
+                  "2,000,000 bytes (2.0 MB), bluesky's limit for GIF\n")
+    assert id_ == (f"{ID_ERROR}media tidak diterima di bluesky: {big}: terlalu besar, 2.345.678 bita (2,3 MB) — perkecil "
+                   "menjadi paling banyak 2.000.000 bita (2,0 MB), batas bluesky untuk GIF\n")
