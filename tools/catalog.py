@@ -2,6 +2,7 @@
 standard library and the compiled ``.mo``).
 
     python tools/catalog.py missing    # every msgid without an Indonesian translation, as .po entries
+    python tools/catalog.py unused     # .po entries nothing shows any more (remove them, then compile)
     python tools/catalog.py compile    # merge campaigner/locale/id/po/*.po into LC_MESSAGES/campaigner.mo
 
 Where msgids come from (``msgids()``):
@@ -23,7 +24,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
@@ -36,12 +37,17 @@ FIXED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[sd]|%[sd]")
 
 
-def _extract(directory: Path) -> dict[str | tuple[str, str], str]:
+def _extract(directory: Path, files: dict[str | tuple[str, str], set[str]] | None = None
+             ) -> dict[str | tuple[str, str], str]:
+    """msgid → its first place in ``directory``; ``files`` (when given) gets every file it is in."""
     found: dict[str | tuple[str, str], str] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
             str(directory), method_map=[("**.py", "python")], keywords=KEYWORDS):
         if message:
-            found.setdefault(message if isinstance(message, str) else tuple(message), f"{directory.name}/{filename}:{lineno}")
+            msgid = message if isinstance(message, str) else tuple(message)
+            found.setdefault(msgid, f"{directory.name}/{filename}:{lineno}")
+            if files is not None:
+                files.setdefault(msgid, set()).add(f"{directory.name}/{filename}")
     return found
 
 
@@ -53,15 +59,20 @@ def help_texts() -> dict[str, str]:
     return collect()
 
 
-def msgids() -> dict[str | tuple[str, str], str]:
-    """Every msgid campaigner can show, with where it comes from."""
+def msgids(files: dict[str | tuple[str, str], set[str]] | None = None) -> dict[str | tuple[str, str], str]:
+    """Every msgid campaigner can show, with where it comes from; ``files`` (when given) gets every
+    file (or command, for a help text) each one is in."""
     import click
 
     found: dict[str | tuple[str, str], str] = {}
     for package in ("campaigner", "scheduler", "content", "connectors"):
-        found.update(_extract(ROOT / package))
-    found.update(_extract(Path(click.__file__).parent))
-    found.update(help_texts())
+        found.update(_extract(ROOT / package, files))
+    found.update(_extract(Path(click.__file__).parent, files))
+    helps = help_texts()
+    found.update(helps)
+    if files is not None:
+        for msgid, where in helps.items():
+            files.setdefault(msgid, set()).add(where.partition(":")[0])
     return found
 
 
@@ -124,6 +135,37 @@ def missing(catalog: Catalog | None = None) -> str:
     return buffer.getvalue().decode()
 
 
+def _entries() -> list[tuple[str, Message]]:
+    """(file name, entry) of every entry of the ``.po`` files."""
+    out = []
+    for path in sorted(PO_DIR.glob("*.po")):
+        with path.open("rb") as handle:
+            out += [(path.name, message) for message in read_po(handle, locale="id") if message.id]
+    return out
+
+
+def unused(entries: list[tuple[str, Message]] | None = None) -> list[str]:
+    """The ``.po`` entries nothing shows any more, as ``file: msgid``: a msgid the extraction no
+    longer finds, and a copy left behind when its code moved — a msgid in several ``.po`` files
+    whose entry's references (``#:``) name none of the files it is now in, while another entry's do."""
+    files: dict[str | tuple[str, str], set[str]] = {}
+    msgids(files)
+    entries = _entries() if entries is None else entries
+
+    def current(message: Message, msgid: str | tuple[str, str]) -> bool:
+        return any(where in files[msgid] for where, _line in message.locations)
+
+    out = []
+    for name, message in entries:
+        msgid = message.id if isinstance(message.id, str) else tuple(message.id)
+        if msgid not in files:
+            out.append(f"{name}: {msgid!r} is shown nowhere")
+        elif message.locations and not current(message, msgid) and any(
+                other is not message and other.id == message.id and current(other, msgid) for _n, other in entries):
+            out.append(f"{name}: {msgid!r} is a copy left behind (it is in {', '.join(sorted(files[msgid]))})")
+    return out
+
+
 def compiled(catalog: Catalog | None = None) -> bytes:
     buffer = io.BytesIO()
     write_mo(buffer, catalog or translations(), use_fuzzy=False)
@@ -139,6 +181,10 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "missing":
         sys.stdout.write(missing())
+        return 0
+    if command == "unused":
+        for line in unused():
+            print(line)
         return 0
     print(__doc__)
     return 2

@@ -2,6 +2,8 @@
 
 (a) every msgid of campaigner (``_``, ``ngettext``, ``N_``, ``Nn_``, help texts of the whole command
     tree) and of the installed click has an Indonesian translation with the same placeholders;
+(a') no ``.po`` entry is unused: its msgid is still shown somewhere, and it is not a copy left
+    behind in another ``.po`` file when its code moved;
 (b) the committed ``.mo`` is what ``tools/catalog.py compile`` makes of the ``.po`` files now;
 (c) the ``.mo`` is in the installed package and in a built wheel.
 """
@@ -53,6 +55,32 @@ def test_missing_lists_what_the_catalog_lacks_as_po_entries():
     assert 'msgid "Show this message and exit."\n' in todo
     assert 'msgid "{n} post"\nmsgid_plural "{n} posts"\n' in todo
     assert 'msgid "Usage:"' not in todo
+
+def test_no_po_entry_is_unused():
+    unused = catalog.unused()
+    assert unused == [], f"{len(unused)} .po entries are used nowhere (python tools/catalog.py unused; remove " \
+        "them, then python tools/catalog.py compile):\n" + "\n".join(unused)
+
+
+def test_the_unused_check_finds_a_msgid_shown_nowhere_and_a_copy_left_behind():
+    """The check of (a') is not vacuous: an entry no code shows, and the copy of a msgid whose
+    references name a file it is no longer in while another file's entry names where it is now,
+    are reported; an entry whose reference is stale but which is the only one, and one without
+    references, are kept (removing them would lose the translation)."""
+    from babel.messages.catalog import Message
+
+    entries = [
+        ("posts.po", Message("Monday", "Senin", locations=[("campaigner/cli/queue.py", 11)])),
+        ("accounts.po", Message("queued", "dalam antrean", locations=[("campaigner/cli/accounts.py", 186)])),
+        ("posts.po", Message("queued", "dalam antrean", locations=[("campaigner/status_words.py", 10)])),
+        ("core.po", Message("Usage:", "Penggunaan:")),
+        ("core.po", Message("Show this message and exit.", "Tampilkan pesan ini lalu keluar.",
+                            locations=[("campaigner/moved_away.py", 1)])),
+    ]
+    assert catalog.unused(entries) == [
+        "posts.po: 'Monday' is shown nowhere",
+        "accounts.po: 'queued' is a copy left behind (it is in campaigner/status_words.py)"]
+
 
 def test_the_committed_catalog_is_compiled_from_the_po_files():
     assert catalog.MO_FILE.read_bytes() == catalog.compiled(), \
