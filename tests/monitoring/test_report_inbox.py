@@ -103,3 +103,49 @@ def test_every_format_has_the_inbox(cli, engine, platform_account):
 def _remote(engine, reply_id: int) -> str:
     with Session(engine) as s:
         return s.get(Reply, reply_id).remote_id
+
+
+def test_more_than_ten_open_questions_list_the_oldest_ten_and_count_the_rest(cli, engine, platform_account):
+    """Fourteen questions in the week, one of them answered: the ten open ones asked first are
+    listed, oldest first (not in the order they were fetched), and the other three are counted
+    with how to see them — in text, Markdown, HTML and Indonesian; JSON gives the total and the
+    ten. A question of the week before and a reply of another kind are not counted."""
+    fake = platform_account("mastodon", "m1")
+    cli.ok("post", "add", "Tolak potongan Tapera!", "--to", "m1", "--now")
+    cli.ok("publish")
+    [d] = deliveries(engine)
+    at = cli.clock.now
+    fake.add_reply(d.remote_id, "lama", "Kapan aksinya dimulai?", at - timedelta(days=7))  # last week
+    minutes = [13, 2, 9, 5, 11, 1, 14, 7, 3, 12, 6, 10, 4, 8]  # when each was asked: not the fetch order
+    for m in minutes:
+        fake.add_reply(d.remote_id, f"warga{m:02}", f"Di mana titik kumpul nomor {m}?", at + timedelta(minutes=m))
+    fake.add_reply(d.remote_id, "ani", "Setuju! Hidup buruh!", at + timedelta(minutes=15))
+    cli.clock.advance(minutes=30)
+    cli.ok("metrics", "collect")
+    with Session(engine) as s:
+        ids = {r.author.split("@")[0]: r.id for r in s.scalars(select(Reply))}
+        assert {r.kind for r in s.scalars(select(Reply)) if r.author.startswith(("warga", "lama"))} == {"question"}
+    cli.ok("replies", "answer", str(ids["warga01"]), "Di depan DPR jam 09.00")  # the first one asked
+    cli.ok("publish")
+    cli.clock.advance(days=7)
+    listed = [f"warga{m:02}" for m in range(2, 12)]  # the ten open ones asked first
+    rest = ["warga12", "warga13", "warga14"]
+
+    text = cli.ok("report", "weekly").stdout
+    block = text[text.index("Questions still unanswered\n"):text.index("Most replied posts")]
+    shown = [line.split("” — ")[1].split("@")[0] for line in block.splitlines() if line.startswith("  - “")]
+    assert shown == listed
+    assert block.splitlines()[-2:] == ["  …and 3 more: campaigner replies list --kind question --state new", ""]
+    assert not any(who + "@" in text for who in rest) and "lama@" not in text and "warga01@" not in text
+    md = cli.ok("report", "weekly", "--format", "markdown").stdout
+    assert [who for who in listed + rest if who + "@" in md] == listed
+    assert "…and 3 more: campaigner replies list --kind question --state new" in md
+    html = cli.ok("report", "weekly", "--format", "html").stdout
+    assert [who for who in listed + rest if who + "@" in html] == listed
+    assert "…and 3 more: campaigner replies list --kind question --state new" in html
+    assert html.index("warga02@") < html.index("warga03@") < html.index("warga11@")
+    idn = cli.ok("report", "weekly", "--lang", "id").stdout
+    assert "  …dan 3 lagi: campaigner replies list --kind question --state new\n" in idn
+    data = json.loads(cli.ok("report", "weekly", "--format", "json").stdout)["inbox"]["open_questions"]
+    assert data["total"] == 13
+    assert [q["reply_id"] for q in data["listed"]] == [ids[who] for who in listed]
