@@ -4,12 +4,13 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, quiet
-from campaigner.i18n import N_, _, english, ngettext
+from campaigner.i18n import N_, _, english, ngettext, number
 
 LABEL = 13  # width of the "Key:" column, at least
 #: the keys of ``status``, translated when shown (the column is as wide as the longest)
 KEYS = (N_("Queue"), N_("Next due"), N_("Last 24 h"), N_("Unconfirmed"), N_("Processing"), N_("Expired"),
-        N_("Drafts"), N_("Paused"), N_("Held"), N_("Tokens"), N_("Workers"), N_("Alerts"), N_("Report"))
+        N_("Drafts"), N_("Paused"), N_("Held"), N_("Tokens"), N_("Workers"), N_("Alerts"), N_("Report"),
+        N_("Listening"))
 
 
 def _label_width() -> int:
@@ -61,6 +62,13 @@ def _status_dict(st, zone, smtp) -> dict:
                           "written_at": rep.written_at, "written_local": local(rep.written_at),
                           "written_by": rep.written_by, "emailed_at": rep.emailed_at,
                           "failed_at": rep.failed_at, "failed_local": local(rep.failed_at)},
+        "listening": {
+            "campaigns": [{"campaign": c.slug, "platforms": [{"platform": p.platform, "last_counted_at": p.at,
+                                                              "last_counted_local": local(p.at)} for p in c.platforms]}
+                          for c in st.listening.campaigns],
+            "failing": [{"platform": f.platform, "since": f.since, "since_local": local(f.since), "why": f.why,
+                         "next_try_at": f.next_try_at, "next_try_local": local(f.next_try_at)}
+                        for f in st.listening.failing]},
     }
 
 
@@ -152,6 +160,35 @@ def status(flags, as_json) -> None:
         click.echo("  " + said.format(name=w.name, when=format_local(w.last_seen_at, zone, seconds=True)))
     _line(_("Alerts"), _alerts_line(st, smtp, st.alerts_chat), label)
     _line(_("Report"), _report_line(st.weekly_report, zone, smtp), label)
+    if st.listening.campaigns or st.listening.failing:  # only where hashtags are counted
+        _listening_lines(st.listening, zone, label)
+
+
+def _listening_lines(li, zone, label) -> None:
+    from campaigner.services.listening_status import LOOKBACK_DAYS
+    from campaigner.times import format_local
+    from content.untrusted import for_display
+
+    value = ngettext("{n} campaign with hashtags", "{n} campaigns with hashtags", len(li.campaigns)).format(
+        n=number(len(li.campaigns)))
+    if li.failing:
+        value += "; " + _("counting fails on {platforms}").format(platforms=", ".join(f.platform for f in li.failing))
+    _line(_("Listening"), value, label)
+    for c in li.campaigns:
+        if not c.platforms:
+            click.echo("  " + _("{campaign}: not counted in the last {n} days — count now: campaigner listen collect "
+                                "--campaign {campaign}").format(campaign=c.slug, n=number(LOOKBACK_DAYS)))
+            continue
+        counts = ", ".join(f"{p.platform} {format_local(p.at, zone)}" if p.at else
+                           _("{platform} not in the last {n} days").format(platform=p.platform, n=number(LOOKBACK_DAYS))
+                           for p in c.platforms)
+        click.echo("  " + _("{campaign}: last counted {counts}").format(campaign=c.slug, counts=counts))
+    for f in li.failing:
+        said = (_("{platform} fails since {since}: {why} — the worker tries again at {when}; to try now: campaigner "
+                  "listen collect --platform {platform}") if f.next_try_at else
+                _("{platform} fails since {since}: {why} — to try now: campaigner listen collect --platform {platform}"))
+        click.echo("  " + said.format(platform=f.platform, since=format_local(f.since, zone), why=for_display(f.why),
+                                      when=format_local(f.next_try_at, zone) if f.next_try_at else ""))
 
 
 def _alerts_line(st, smtp, chat) -> str:

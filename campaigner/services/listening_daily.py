@@ -3,14 +3,20 @@ whose counting failed stays due.
 
 The day is claimed with ``claim_period`` (one worker wins, however many try). When a source fails
 (a network outage, a platform's 5xx, a rate limit) the day is given back (``release_period``) and
-tried again after a wait that doubles from ``FIRST_RETRY`` up to ``LONGEST_WAIT`` (15, 15, 30,
-60, 120, 120… minutes), so an outage costs a few requests an hour, not one every tick. A retry
+tried again after a wait that doubles from ``FIRST_RETRY`` up to ``LONGEST_WAIT`` (in
+``listening_schedule``: 15, 15, 30, 60, 120, 120… minutes), so an outage costs a few requests an hour, not one every tick. A retry
 asks only what is still missing: the (platform, source, tag) counted since the day's first try
 are skipped (``listening.counted_since``), so a source that answered is not asked (nor billed, on
 X) again. When the day's counting has failed for ``ALERT_AFTER``, one ``listening`` alert is
 raised (e-mail/Telegram like any other); the streak's start is kept in its own ``job_runs`` row
 (``FAILING``). A configuration problem (no campaign with hashtags, nowhere to count) is not
 retried: it is logged and the day is done.
+
+So that ``campaigner status`` can say what fails (``services.listening_status``), each platform
+whose counting failed at the last try has a ``job_runs`` row of its own, ``FAILING:<platform>``:
+``period`` the day tried, ``ran_at`` since when the platform fails (kept until a try succeeds
+there, across days), ``ran_by`` why, on one line (``WHY_LENGTH``, the column's size). A try that
+counts a platform clears its row (``period`` "").
 """
 from __future__ import annotations
 
@@ -25,29 +31,21 @@ from campaigner.app import App
 from campaigner.errors import CampaignerError
 from campaigner.i18n import _
 from campaigner.models import Alert, JobRun
+from content.untrusted import one_line
+from campaigner.services.listening_schedule import FAILING, JOB, failing_row, wait_after
 from campaigner.services.workers import claim_period, ensure_job_row, job_state, release_period
 
 log = logging.getLogger(__name__)
 
-JOB = "listening"
-#: the day whose counting keeps failing (``period``) and since when (``ran_at``)
-FAILING = "listening_failing"
 DAY = timedelta(days=1)
-#: the wait after a failed try: the time the failures have lasted, within these bounds
-FIRST_RETRY = timedelta(minutes=15)
-LONGEST_WAIT = timedelta(hours=2)
 #: failures lasting this long raise one ``listening`` alert
 ALERT_AFTER = timedelta(hours=1)
+#: the longest "why" kept in a platform's ``FAILING:<platform>`` row (``job_runs.ran_by``)
+WHY_LENGTH = 128
 
 
 def period_of(now: datetime) -> str:
     return f"{int(now.timestamp()) // int(DAY.total_seconds()):012d}"
-
-
-def wait_after(first_failure: datetime, last_failure: datetime) -> timedelta:
-    """How long after ``last_failure`` the day is tried again: as long as the failures have lasted,
-    at least ``FIRST_RETRY``, at most ``LONGEST_WAIT``."""
-    return min(max(last_failure - first_failure, FIRST_RETRY), LONGEST_WAIT)
 
 
 @dataclass
@@ -75,6 +73,24 @@ def _set_failing(app: App, period: str, since: datetime | None) -> None:
         ensure_job_row(s, FAILING)
         s.execute(update(JobRun).where(JobRun.name == FAILING)
                   .values(period=period if since else "", ran_at=since, ran_by=None))
+
+
+def _record_platforms(app: App, period: str, now: datetime, tried: list[str], failed: dict[str, list[str]]) -> None:
+    """Each platform of ``failed`` (platform → "source: why" of each source that failed) fails
+    since its row says (or since ``now``), for the reason of this try; each other platform
+    ``tried`` counts again (its row cleared)."""
+    with db.write(app.engine) as s:
+        since = dict(s.execute(select(JobRun.name, JobRun.ran_at).where(
+            JobRun.name.in_([failing_row(p) for p in tried]), JobRun.period != "")).all())
+        for platform in tried:
+            name = failing_row(platform)
+            if platform in failed:
+                ensure_job_row(s, name)
+                s.execute(update(JobRun).where(JobRun.name == name).values(
+                    period=period, ran_at=since.get(name) or now, ran_by=one_line("; ".join(failed[platform]),
+                                                                                  WHY_LENGTH)))
+            elif name in since:
+                s.execute(update(JobRun).where(JobRun.name == name).values(period="", ran_at=None, ran_by=None))
 
 
 def _alert_once(app: App, since: datetime, now: datetime, failed: list[str]) -> bool:
@@ -119,6 +135,11 @@ def run(app: App, worker: str, now: datetime) -> Outcome:
         raise
     out.stored, out.requests = report.stored, report.requests
     out.failed = [f"{r.platform} {r.source}: {r.error}" for r in report.sources if r.error]
+    failed: dict[str, list[str]] = {}
+    for r in report.sources:
+        if r.error:
+            failed.setdefault(r.platform, []).append(f"{r.source}: {r.error}")
+    _record_platforms(app, period, now, list(dict.fromkeys(r.platform for r in report.sources)), failed)
     if not out.failed:
         if since is not None:
             _set_failing(app, period, None)

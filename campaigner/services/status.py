@@ -12,6 +12,7 @@ from campaigner import db, states
 from campaigner.app import App
 from campaigner.i18n import _
 from campaigner.services.alerts import channels, open_count, pending_count
+from campaigner.services.listening_status import ListeningStatus, listening_status
 from campaigner.services.token_expiry import TOKEN_WARNING
 from campaigner.services.weekly_report import State as ReportState, state as report_state
 from campaigner.tables import AccountStatus, DeliveryStatus as S, accounts, deliveries, delivery_parts, workers
@@ -145,6 +146,8 @@ class Status:
     #: the Telegram chat alerts go to (None: none)
     alerts_chat: str | None
     weekly_report: ReportState
+    #: hashtag counting: when each campaign's were last counted per platform, what fails
+    listening: ListeningStatus
 
 
 def status(app: App, now: datetime) -> Status:
@@ -207,6 +210,7 @@ def status(app: App, now: datetime) -> Status:
                             stale=now - w.last_seen_at > STALE_AFTER)
                  for w in s.execute(select(Worker.name, Worker.hostname, Worker.pid, Worker.started_at,
                                            Worker.last_seen_at).order_by(Worker.name))]
+        listening = listening_status(s, now, app.settings.zone)
     return Status(now=now, queued=counts.get(S.QUEUED, 0), due_now=due_now,
                   due_blocked=ready_total - due_now, publishing=counts.get(S.PUBLISHING, 0),
                   next_due=NextDue(*row) if row else None, published_24h=published, failed_24h=failed,
@@ -215,4 +219,4 @@ def status(app: App, now: datetime) -> Status:
                   drafts_passed_total=drafts_passed_total, paused=paused, held=held, expiring=expiring, workers=beats,
                   alerts_pending=pending_count(app), alerts_open=open_count(app),
                   alerts_chat=app.settings.alerts.telegram_chat if "telegram" in channels(app) else None,
-                  weekly_report=report_state(app, now))
+                  weekly_report=report_state(app, now), listening=listening)

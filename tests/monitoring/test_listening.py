@@ -501,3 +501,73 @@ def test_a_streak_of_failures_raises_one_alert(db_url, world, clock, engine):
     assert len(alerted) > 3 and alerted.count(True) == 1  # tried again after the alert, no second alert
     with Session(engine) as s:
         assert s.scalars(select(Alert.kind)).all() == ["listening"]
+
+
+# --- status ---------------------------------------------------------------------------------------
+def _status_listening(cli, lang: str = "en") -> list[str]:
+    out = cli.ok("status", env={"CAMPAIGNER_LANG": lang}).stdout
+    key = "Listening:" if lang == "en" else "Pemantauan:"
+    return out[out.index(key):].splitlines()
+
+
+def test_status_shows_when_each_platform_last_counted_and_what_fails(cli, world, db_url, clock):
+    """X drops every connection at the day's first try: ``status`` (and --json) says when each
+    platform last counted the campaign's hashtags, that X fails, since when, why and what to do, in
+    both languages; once X answers again the failure is gone and X's time shown. The failure's
+    start is kept across tries."""
+    from campaigner.app import App
+    from campaigner.config import resolve
+    from scheduler.jobs import listening_jobs
+    from tests.fakes.server import Failure
+
+    assert _status_listening(cli) == [  # counted nowhere yet
+        "Listening:    1 campaign with hashtags",
+        "  tapera: not counted in the last 8 days — count now: campaigner listen collect --campaign tapera"]
+    x_down = [True]
+    world["x"].on_request = lambda req: world["x"].fail_next(Failure.DROP) if x_down[0] else None
+    x_host = world["x"].base_url.split("//")[1]
+    app = App(resolve({"database_url": db_url}), now=clock)
+    job = listening_jobs(app, "w1")[0]
+    try:
+        first = job.run(clock.now)  # Monday 08:00 WIB
+        assert first.ran and len(first.failed) == 1 and first.retry_at == wib("2026-11-30 08:15")
+        [why] = first.failed
+        why = why.removeprefix("x ")
+        assert why.startswith(f"{x_host}: ")
+        lines = _status_listening(cli)
+        assert lines == [
+            "Listening:    1 campaign with hashtags; counting fails on x",
+            "  tapera: last counted bluesky 2026-11-30 08:00 WIB, mastodon 2026-11-30 08:00 WIB, x not in the last "
+            "8 days",
+            f"  x fails since 2026-11-30 08:00 WIB: {why} — the worker tries again at 2026-11-30 08:15 WIB; to try "
+            "now: campaigner listen collect --platform x"]
+        assert _status_listening(cli, "id") == [
+            "Pemantauan:           1 kampanye bertagar; penghitungan gagal di x",
+            "  tapera: terakhir dihitung bluesky 2026-11-30 08:00 WIB, mastodon 2026-11-30 08:00 WIB, x tidak dalam "
+            "8 hari terakhir",
+            f"  x gagal sejak 2026-11-30 08:00 WIB: {why} — proses penerbit mencoba lagi pada 2026-11-30 08:15 WIB; "
+            "untuk mencoba sekarang: campaigner listen collect --platform x"]
+        data = json.loads(cli.ok("status", "--json").stdout)["listening"]
+        assert data["failing"] == [{"platform": "x", "since": "2026-11-30T01:00:00Z", "since_local": "2026-11-30 08:00 WIB",
+                                    "why": why, "next_try_at": "2026-11-30T01:15:00Z",
+                                    "next_try_local": "2026-11-30 08:15 WIB"}]
+        assert [(c["campaign"], [(p["platform"], p["last_counted_local"]) for p in c["platforms"]])
+                for c in data["campaigns"]] == [
+            ("tapera", [("bluesky", "2026-11-30 08:00 WIB"), ("mastodon", "2026-11-30 08:00 WIB"), ("x", None)])]
+
+        clock.now = first.retry_at  # still down: the failure keeps its start, the next try moves
+        again = job.run(clock.now)
+        assert again.ran and again.failed and again.retry_at == wib("2026-11-30 08:30")
+        assert _status_listening(cli)[2].startswith("  x fails since 2026-11-30 08:00 WIB: ")
+        assert "tries again at 2026-11-30 08:30 WIB" in _status_listening(cli)[2]
+
+        x_down[0] = False
+        clock.now = again.retry_at
+        done = job.run(clock.now)
+        assert done.ran and done.failed == []
+    finally:
+        app.close()
+    assert _status_listening(cli) == [
+        "Listening:    1 campaign with hashtags",
+        "  tapera: last counted bluesky 2026-11-30 08:00 WIB, mastodon 2026-11-30 08:00 WIB, x 2026-11-30 08:30 WIB"]
+    assert json.loads(cli.ok("status", "--json").stdout)["listening"]["failing"] == []
