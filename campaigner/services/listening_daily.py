@@ -29,7 +29,7 @@ from sqlalchemy import insert, select, update
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError
-from campaigner.i18n import _
+from campaigner.i18n import _, number
 from campaigner.models import Alert, JobRun
 from content.untrusted import one_line
 from campaigner.services.listening_schedule import FAILING, JOB, failing_row, wait_after
@@ -100,7 +100,7 @@ def _alert_once(app: App, since: datetime, now: datetime, failed: list[str]) -> 
             return False
         hours = (now - since).total_seconds() / 3600
         message = _("hashtag counting has failed for {hours} hours (since {since}): {failures}").format(
-            hours=f"{hours:.1f}", since=since.isoformat(timespec="minutes"), failures="; ".join(failed))[:2000]
+            hours=number(hours, 1), since=since.isoformat(timespec="minutes"), failures="; ".join(failed))[:2000]
         s.execute(insert(Alert).values(created_at=now, kind="listening", message=message))
     log.error("alert: listening: %s", message)
     return True

@@ -270,6 +270,14 @@ def test_counted_words_in_both_languages():
         ["1 postingan", "2 postingan", "2 pengiriman"]
 
 
+def test_numbers_in_both_languages():
+    from campaigner import i18n
+
+    assert [i18n.number(1200), i18n.number(1_234_567.891, 1), i18n.number(0.25, 2)] == ["1,200", "1,234,567.9", "0.25"]
+    i18n.use("id")
+    assert [i18n.number(1200), i18n.number(1_234_567.891, 1), i18n.number(0.25, 2)] == ["1.200", "1.234.567,9", "0,25"]
+
+
 @pytest.mark.parametrize("text,lang", [
     ('lang = "id"\n', "id"), ("lang='ID'  # the team's\n", "id"), ('lang = "id_ID"\n', "id"), ('"lang" = "id"\n', "id"),
     ('lang = """id"""\n', "id"), ('lang = "en"\ntimezone = "Asia/Jakarta"\n', "en"),

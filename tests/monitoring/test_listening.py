@@ -571,3 +571,27 @@ def test_status_shows_when_each_platform_last_counted_and_what_fails(cli, world,
         "Listening:    1 campaign with hashtags",
         "  tapera: last counted bluesky 2026-11-30 08:00 WIB, mastodon 2026-11-30 08:00 WIB, x 2026-11-30 08:30 WIB"]
     assert json.loads(cli.ok("status", "--json").stdout)["listening"]["failing"] == []
+
+
+def test_a_worker_speaking_indonesian_writes_the_alerts_hours_with_a_decimal_comma(db_url, world, clock, engine):
+    from campaigner import i18n
+    from campaigner.app import App
+    from campaigner.config import resolve
+    from campaigner.models import Alert
+    from scheduler.jobs import listening_jobs
+    from tests.fakes.server import Failure
+
+    for name in ("mastodon", "other", "bluesky", "x"):
+        world[name].on_request = lambda req, name=name: world[name].fail_next(Failure.DROP)
+    i18n.use("id")
+    app = App(resolve({"database_url": db_url}), now=clock)
+    job = listening_jobs(app, "w1")[0]
+    try:
+        while not job.run(clock.now).alerted:
+            clock.advance(minutes=10)
+    finally:
+        app.close()
+        i18n.use("en")
+    with Session(engine) as s:
+        [message] = s.scalars(select(Alert.message)).all()
+    assert message.startswith("penghitungan tagar gagal selama 1,3 jam (sejak 2026-11-30T01:00+00:00): ")
