@@ -31,9 +31,9 @@ from campaigner.app import App
 from campaigner.errors import CampaignerError
 from campaigner.i18n import _, number
 from campaigner.models import Alert, JobRun
-from content.untrusted import one_line
 from campaigner.services.listening_schedule import FAILING, JOB, failing_row, wait_after
 from campaigner.services.workers import claim_period, ensure_job_row, job_state, release_period
+from content.untrusted import one_line
 
 log = logging.getLogger(__name__)
 

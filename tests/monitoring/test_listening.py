@@ -595,3 +595,29 @@ def test_a_worker_speaking_indonesian_writes_the_alerts_hours_with_a_decimal_com
     with Session(engine) as s:
         [message] = s.scalars(select(Alert.message)).all()
     assert message.startswith("penghitungan tagar gagal selama 1,3 jam (sejak 2026-11-30T01:00+00:00): ")
+
+
+def test_status_keeps_a_failures_start_across_days_until_the_platform_counts_again(cli, world, db_url, clock):
+    """X down from Monday 08:00 WIB through Tuesday's first try (a new UTC day, 07:00 WIB): status
+    still says since Monday; the platforms that count are never listed as failing."""
+    from campaigner.app import App
+    from campaigner.config import resolve
+    from scheduler.jobs import listening_jobs
+    from tests.fakes.server import Failure
+
+    world["x"].on_request = lambda req: world["x"].fail_next(Failure.DROP)
+    app = App(resolve({"database_url": db_url}), now=clock)
+    job = listening_jobs(app, "w1")[0]
+    try:
+        assert job.run(clock.now).failed
+        clock.now = wib("2026-12-01 07:00")
+        out = job.run(clock.now)
+        assert out.ran and [f.split(" ")[0] for f in out.failed] == ["x"]
+    finally:
+        app.close()
+    lines = _status_listening(cli)
+    assert lines[0] == "Listening:    1 campaign with hashtags; counting fails on x"
+    assert lines[1].startswith("  tapera: last counted bluesky 2026-12-01 07:00 WIB, mastodon 2026-12-01 07:00 WIB, "
+                               "x not in the last 8 days")
+    assert lines[2].startswith("  x fails since 2026-11-30 08:00 WIB: ")
+    assert "tries again at 2026-12-01 07:15 WIB" in lines[2] and len(lines) == 3
