@@ -406,7 +406,7 @@ def test_probe_says_what_is_wrong(tmp_path, db_url, clock, web, public_dir):
 
     base = web(_HugeHandler)
     msg = _probe_error(tmp_path, db_url, clock, base, public_dir)
-    assert re.fullmatch(rf"{re.escape(base)}{NAME} could not be fetched: the answer is larger than 1048576 bytes — "
+    assert re.fullmatch(rf"{re.escape(base)}{NAME} could not be fetched: the answer is larger than 1,048,576 bytes — "
                         ".*", msg), msg
 
     closed = web(_HtmlHandler)
