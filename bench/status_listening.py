@@ -90,7 +90,7 @@ def bench(url: str, label: str, args) -> None:
     zone = app.settings.zone
 
     def listening_only():
-        with db.read(app.engine) as s:
+        with db.read_core(app.engine) as s:
             return listening_status(s, NOW, zone)
 
     got = listening_only()
