@@ -33,11 +33,11 @@ def each(fn: Callable[[Any], str], values: Sequence[Any], types: Collection[type
 
 
 def utc_column(values: Sequence[datetime | None], slow: Callable[[Any], str], hours: dict[int, str | None], *,
-               none: str, end: str, micro: bool = False, min_year: int = 1) -> list[str]:
-    """Each time as ``YYYY-MM-DDTHH:MM:SS`` in UTC (``.ffffff`` after it when ``micro`` and it has
+               none: str, start: str = "", end: str, micro: bool = False, min_year: int = 1) -> list[str]:
+    """Each time as ``start``, then ``YYYY-MM-DDTHH:MM:SS`` in UTC (``.ffffff`` after it when ``micro`` and it has
     any), then ``end``; ``none`` for None; ``slow(value)`` for a value that is not a ``datetime`` or
     is before the year ``min_year``. ``hours``: the texts of the hours seen, kept for the next
-    column of the same ``min_year``."""
+    column of the same ``start`` and ``min_year``."""
     out: list[str] = []
     add = out.append
     for w in values:
@@ -52,7 +52,7 @@ def utc_column(values: Sequence[datetime | None], slow: Callable[[Any], str], ho
         k = w.toordinal() * 24 + w.hour
         head = hours.get(k, _UNSEEN)
         if head is _UNSEEN:
-            head = hours[k] = w.isoformat("T", "hours")[:13] + ":" if w.year >= min_year else None
+            head = hours[k] = start + w.isoformat("T", "hours")[:13] + ":" if w.year >= min_year else None
         if head is None:
             add(slow(w))
         elif micro and (us := w.microsecond):

@@ -109,8 +109,11 @@ import json
 import json.encoder
 import math
 from datetime import datetime, timezone
+from itertools import chain
+from operator import attrgetter, itemgetter
 from typing import Any
 
+from campaigner.report_render.columns import utc_column
 from campaigner.report_render.common import Memo
 from campaigner.report_render.i18n import Lang
 from campaigner.services.voice import VoiceRow
@@ -315,11 +318,9 @@ _string = json.encoder.encode_basestring
 def render(report: WeeklyReport, t: Lang) -> str:
     # compact, on one line: Python's fast (C) encoder does not indent, and a week can hold
     # tens of thousands of deliveries (pipe through `jq .` to read it); those are written by
-    # ``_Deliveries``, byte for byte what the encoder writes for ``delivery(d)``
+    # ``_deliveries``, byte for byte what the encoder writes for ``delivery(d)``
     head, tail = _DUMPS(_head(report)), _DUMPS(_tail(report))
-    lines = _Deliveries()
-    return "".join((head[:-1], ',"deliveries":[', ",".join(map(lines.encode, report.deliveries)), "],", tail[1:],
-                    "\n"))
+    return "".join((head[:-1], ',"deliveries":[', _deliveries(report.deliveries), "],", tail[1:], "\n"))
 
 
 def _time(when: datetime | None) -> str:
@@ -331,70 +332,93 @@ def _time(when: datetime | None) -> str:
     return '"' + when.isoformat()[:-6] + 'Z"'  # (less its "+00:00")
 
 
-#: the types of the metrics' values that can share one memo entry (True == 1.0 == 1)
+#: the types of the values that can share one memo entry (True == 1.0 == 1: each is written differently)
 _NUMBERS = frozenset((int, type(None)))
+_TEXTS = frozenset((str, type(None)))
+#: a line's figures, in ``METRICS``' order
+_FIGURES = itemgetter(*METRICS)
 
 
-class _Deliveries:
-    """``delivery(d)`` as JSON text without building its dict: the keys written once per
-    platform, each distinct value (a metric's number, a name, a text) encoded once — a week of
-    50,000 deliveries repeats them over and over. Byte for byte what the encoder writes for
-    ``delivery(d)`` (``tests/monitoring/test_report_formats.py`` holds them side by side)."""
+def _key(k: str) -> str:
+    return _DUMPS(k).replace("%", "%%") + ":"
 
-    def __init__(self) -> None:
-        # ints and strings only (True == 1 == 1.0, and each is written differently): anything else
-        # goes to the encoder itself
-        self.ints: dict[Any, str] = Memo(_DUMPS)
-        self.strs: dict[Any, str] = Memo(_DUMPS)
-        self.ints[None] = self.strs[None] = "null"
-        self.templates = Memo(self._template)
-        self.figures = Memo(self._figures)
 
-    @staticmethod
-    def _key(k: str) -> str:
-        return _DUMPS(k).replace("%", "%%") + ":"
+#: the ``%``-template of a delivery: every key written out, its ``metrics`` and ``named_metrics`` one ``%s``
+_TEMPLATE = ("{" + ",".join(_key(f) + "%s" for f in ("delivery_id", "post_id", "status", "campaign", "account",
+                                                     "platform", "due_at", "published_at", "late_seconds",
+                                                     "failed_at", "url", "snapshot_at", "gone"))
+             + ",%s," + ",".join(_key(f) + "%s" for f in ("interactions", "engagement_rate", "hashtags", "text",
+                                                          "error")) + "}")
 
-    @classmethod
-    def _template(cls, platform: str) -> str:
-        """The ``%``-template of a delivery of ``platform``: every key written out, its
-        ``metrics`` and ``named_metrics`` one ``%s``."""
-        key = cls._key
-        head = ",".join(key(f) + "%s" for f in ("delivery_id", "post_id", "status", "campaign", "account", "platform",
-                                               "due_at", "published_at", "late_seconds", "failed_at", "url",
-                                               "snapshot_at", "gone"))
-        tail = ",".join(key(f) + "%s" for f in ("interactions", "engagement_rate", "hashtags", "text", "error"))
-        return "{" + head + ",%s," + tail + "}"
 
-    def _figures(self, key: tuple) -> str:
-        """``"metrics":{…},"named_metrics":[…]`` of a platform's delivery with these values."""
-        platform, values = key[0], dict(zip(METRICS, key[1:]))
-        info = PLATFORMS.get(platform)
-        named = [] if info is None else [{"metric": m, "name": info.metric_label(m), "value": values[m]}
-                                         for m in info.metrics]
-        return _DUMPS({"metrics": values, "named_metrics": named})[1:-1]
+def _figures(key: tuple) -> str:
+    """``"metrics":{…},"named_metrics":[…]`` of a platform's delivery with these figures (``METRICS``' order)."""
+    platform, figures = key
+    values = dict(zip(METRICS, figures))
+    info = PLATFORMS.get(platform)
+    named = [] if info is None else [{"metric": m, "name": info.metric_label(m), "value": values[m]}
+                                     for m in info.metrics]
+    return _DUMPS({"metrics": values, "named_metrics": named})[1:-1]
 
-    def encode(self, d: DeliveryLine) -> str:
-        ints, strs, values = self.ints, self.strs, d.values
 
-        def num(x: Any) -> str:
-            return ints[x] if type(x) is int or x is None else _DUMPS(x)
+def _deliveries(lines: list[DeliveryLine]) -> str:
+    """``delivery(d)`` of each line as JSON text, ``,`` between them, without building their dicts:
+    column by column, the keys written once (``_TEMPLATE``), each distinct value (a metric's number,
+    a name, a text, a list of tags) encoded once, the times through per-hour tables — byte for byte
+    what the encoder writes for ``delivery(d)`` (``tests/monitoring/test_report_formats.py`` holds
+    them side by side)."""
+    if not lines:
+        return ""
 
-        def txt(x: Any) -> str:
-            return strs[x] if type(x) is str or x is None else _DUMPS(x)
+    def col(name: str) -> list:
+        return list(map(attrgetter(name), lines))
 
-        def ident(x: Any) -> str:
-            return repr(x) if type(x) is int else _DUMPS(x)
+    ints = Memo(_DUMPS)
 
-        rate = _rate(d.engagement_rate)
-        gone = d.gone
-        url = d.url
-        platform = d.platform
-        return self.templates[platform] % (
-            ident(d.delivery_id), ident(d.post_id), txt(d.status), txt(d.campaign), txt(d.account), txt(platform),
-            _time(d.due_at), _time(d.published_at), num(_seconds(d.late)), _time(d.failed_at),
-            _string(url) if type(url) is str else _DUMPS(url), _time(d.snapshot_at),
-            "true" if gone is True else "false" if gone is False else _DUMPS(gone),
-            self.figures[key] if _NUMBERS.issuperset(map(type, (key := (platform, *map(values.get, METRICS)))[1:]))
-            else self._figures(key),
-            num(d.interactions), repr(rate) if type(rate) is float and math.isfinite(rate) else _DUMPS(rate),
-            "[" + ",".join([txt(tag) for tag in d.hashtags]) + "]", txt(d.text), txt(d.error))
+    def nums(values: list) -> list[str]:
+        return list(map(ints.__getitem__, values)) if set(map(type, values)) <= _NUMBERS else list(map(_DUMPS, values))
+
+    def ident(values: list) -> list[str]:
+        return list(map(repr, values)) if set(map(type, values)) <= {int} else list(map(_DUMPS, values))
+
+    texts = Memo(_DUMPS)
+
+    def txt(values: list) -> list[str]:
+        return list(map(texts.__getitem__, values)) if set(map(type, values)) <= _TEXTS else list(map(_DUMPS, values))
+
+    hours: dict = {}
+
+    def times(values: list) -> list[str]:
+        return utc_column(values, _time, hours, none="null", start='"', end='Z"', micro=True)
+
+    values = col("values")
+    try:
+        figures = list(map(_FIGURES, values))
+    except KeyError:  # (a line built without some metric: unknown)
+        figures = [tuple(map(v.get, METRICS)) for v in values]
+    keys = list(zip(col("platform"), figures))
+    figures_of = Memo(_figures)
+    if set(map(type, chain.from_iterable(figures))) <= _NUMBERS:
+        metrics = list(map(figures_of.__getitem__, keys))
+    else:
+        metrics = [figures_of[k] if _NUMBERS.issuperset(map(type, k[1])) else _figures(k) for k in keys]
+    rates = [repr(r) if type(r) is float and math.isfinite(r) else "null" if r is None else _DUMPS(r)
+             for r in map(_rate, col("engagement_rate"))]
+    tags = list(map(tuple, col("hashtags")))
+    if set(map(type, chain.from_iterable(tags))) <= {str}:
+        tags = list(map(Memo(lambda t: "[" + ",".join(map(texts.__getitem__, t)) + "]").__getitem__, tags))
+    else:
+        tags = ["[" + ",".join(map(_DUMPS, t)) + "]" for t in tags]
+    urls = col("url")
+    urls = ["null" if u is None else _string(u) for u in urls] if set(map(type, urls)) <= _TEXTS else list(
+        map(_DUMPS, urls))
+    gone = [_BOOLS[g] if type(g) is bool else _DUMPS(g) for g in col("gone")]
+    late = nums([None if v is None else int(v.total_seconds()) for v in col("late")])
+    cols = (ident(col("delivery_id")), ident(col("post_id")), txt(col("status")), txt(col("campaign")),
+            txt(col("account")), txt(col("platform")), times(col("due_at")), times(col("published_at")), late,
+            times(col("failed_at")), urls, times(col("snapshot_at")), gone, metrics, nums(col("interactions")), rates,
+            tags, txt(col("text")), txt(col("error")))
+    return ",".join(map(_TEMPLATE.__mod__, zip(*cols)))
+
+
+_BOOLS = {True: "true", False: "false"}
