@@ -74,7 +74,7 @@ from operator import attrgetter, itemgetter
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from campaigner.report_render.columns import each, local_column, utc_column
+from campaigner.report_render.columns import each, local_column, no_collection, utc_column
 from campaigner.report_render.common import Memo, named_metrics
 from campaigner.report_render.i18n import Lang
 from campaigner.services.report import METRICS, WeeklyReport
@@ -259,9 +259,15 @@ def render(report: WeeklyReport, t: Lang, dialect: Dialect | None = None) -> str
     dialect = dialect or dialect_for(t.code)
     buf = io.StringIO()
     _writer(buf, t, dialect, COLUMNS)
-    cols = columns(report, t, dialect)
     if not report.deliveries:
         return buf.getvalue()
+    with no_collection():
+        _body(buf, columns(report, t, dialect), dialect)
+    return buf.getvalue()
+
+
+def _body(buf: io.StringIO, cols: list[list[str]], dialect: Dialect) -> None:
+    """The delivery rows, joined from their columns."""
     delimiter = dialect.delimiter
     end = "\n" if dialect.name == "standard" else dialect.lineterminator
     quote = Memo(_quoter(delimiter, end))
@@ -269,7 +275,6 @@ def render(report: WeeklyReport, t: Lang, dialect: Dialect | None = None) -> str
     cols = [list(map(quote.__getitem__, c)) if any(x in "".join(c) for x in specials) else c for c in cols]
     buf.write(end.join(map(delimiter.join, zip(*cols))))
     buf.write(end)
-    return buf.getvalue()
 
 
 def _quoter(delimiter: str, end: str):
