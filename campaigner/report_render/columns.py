@@ -23,7 +23,7 @@ _UTC = timezone.utc
 _MIN_SEC = [f"{m:02d}:{s:02d}" for m in range(60) for s in range(60)]
 _LAST = timedelta(seconds=59, microseconds=999_999)
 _WHOLE_MINUTE = timedelta(minutes=1)
-_UNSEEN = object()
+_UNSEEN: Any = object()
 
 
 def each(fn: Callable[[Any], str], values: Sequence[Any], types: Collection[type]) -> list[str]:

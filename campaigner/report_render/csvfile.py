@@ -71,7 +71,7 @@ import io
 from datetime import datetime, timezone
 from itertools import chain, repeat
 from operator import attrgetter, itemgetter
-from typing import Iterator
+from typing import Iterator, Sequence
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render.columns import each, local_column, no_collection, utc_column
@@ -147,8 +147,8 @@ def _iso_utc(when: datetime) -> str:
 
 
 #: the types of figures that can share one memo entry (True == 1.0 == 1, and str() tells them apart)
-_NUMBERS = frozenset((int, type(None)))
-_TEXTS = frozenset((str, type(None)))
+_NUMBERS: frozenset[type] = frozenset((int, type(None)))
+_TEXTS: frozenset[type] = frozenset((str, type(None)))
 #: a line's figures, in ``METRICS``' order
 _FIGURES = itemgetter(*METRICS)
 #: what a cell ``neutralise`` changes starts with
@@ -160,7 +160,7 @@ def _neutral(cells: list[str]) -> list[str]:
     return list(map(neutralise, cells)) if any(map(str.startswith, cells, repeat(_MARKED))) else cells
 
 
-def columns(report: WeeklyReport, t: Lang, dialect: Dialect) -> list[list[str]]:
+def columns(report: WeeklyReport, t: Lang, dialect: Dialect) -> list[Sequence[str]]:
     """The delivery rows' cells (no header), column by column (``COLUMNS``), each cell as written:
     ``neutralise``d (the url, the texts and the rest come from outside too), each distinct value
     formatted once and the times through per-hour and per-minute tables (``columns``) — the same
@@ -211,10 +211,10 @@ def columns(report: WeeklyReport, t: Lang, dialect: Dialect) -> list[list[str]]:
     keys = list(zip(platforms, by_delivery_figures))
     cells = (list(map(figures_of.__getitem__, keys)) if set(map(type, chain.from_iterable(by_delivery_figures)))
              <= _NUMBERS else [figures_of[k] if _NUMBERS.issuperset(map(type, k[1])) else figures(k) for k in keys])
-    metric_cells = list(zip(*cells)) if cells else [[] for _ in range(len(METRICS) + 1)]
-    urls = col("url")
-    if set(map(type, urls)) <= _TEXTS:  # (each one different: no memo)
-        urls = _neutral([v or "" for v in urls])
+    metric_cells: list[Sequence[str]] = list(zip(*cells)) if cells else [() for _ in range(len(METRICS) + 1)]
+    urls = col("url")  # (each one different: no memo)
+    url_cells = (_neutral([v or "" for v in urls]) if set(map(type, urls)) <= _TEXTS
+                 else [neutralise(v) if v else "" for v in urls])
     late = [None if v is None else int(v.total_seconds() // 60) for v in col("late")]
     inter = col("interactions")
     rate = col("engagement_rate")
@@ -222,15 +222,15 @@ def columns(report: WeeklyReport, t: Lang, dialect: Dialect) -> list[list[str]]:
     kinds = list(map(by_delivery.get, ids))
     kind_cells = Memo(lambda counts: tuple(map(num.__getitem__, counts)))
     kind_cells[None] = ("",) * len(KINDS)
-    by_kind = list(zip(*[kind_cells[k if k is None else tuple(map(k.get, KINDS))] for k in kinds])) \
-        if kinds else [[] for _ in KINDS]
+    by_kind: list[Sequence[str]] = list(zip(*[kind_cells[k if k is None else tuple(map(k.get, KINDS))]
+                                              for k in kinds])) if kinds else [() for _ in KINDS]
     return [
         _neutral(list(map(str, ids))), _neutral(list(map(str, col("post_id")))),
         each(lambda v: neutralise(words.get(v, v)), col("status"), _TEXTS), each(word, col("campaign"), _TEXTS),
         each(word, col("account"), _TEXTS), each(word, platforms, _TEXTS),
         local_column(col("due_at"), zone, local, minutes), local_column(published, zone, local, minutes),
         utc(published), nums(late), utc(col("failed_at")),
-        urls if set(map(type, urls)) <= _TEXTS else [neutralise(v) if v else "" for v in urls],
+        url_cells,
         *metric_cells[:-1], nums(inter),
         ["" if v is None else neutralise(dialect.number(v, 4)) for v in rate],  # (0.0 == -0.0: no memo)
         utc(col("snapshot_at")), [yes if g else "" for g in col("gone")],
@@ -266,7 +266,7 @@ def render(report: WeeklyReport, t: Lang, dialect: Dialect | None = None) -> str
     return buf.getvalue()
 
 
-def _body(buf: io.StringIO, cols: list[list[str]], dialect: Dialect) -> None:
+def _body(buf: io.StringIO, cols: list[Sequence[str]], dialect: Dialect) -> None:
     """The delivery rows, joined from their columns."""
     delimiter = dialect.delimiter
     end = "\n" if dialect.name == "standard" else dialect.lineterminator

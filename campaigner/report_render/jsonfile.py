@@ -335,8 +335,8 @@ def _time(when: datetime | None) -> str:
 
 
 #: the types of the values that can share one memo entry (True == 1.0 == 1: each is written differently)
-_NUMBERS = frozenset((int, type(None)))
-_TEXTS = frozenset((str, type(None)))
+_NUMBERS: frozenset[type] = frozenset((int, type(None)))
+_TEXTS: frozenset[type] = frozenset((str, type(None)))
 #: a line's figures, in ``METRICS``' order
 _FIGURES = itemgetter(*METRICS)
 
@@ -406,11 +406,11 @@ def _deliveries(lines: list[DeliveryLine]) -> str:
         metrics = [figures_of[k] if _NUMBERS.issuperset(map(type, k[1])) else _figures(k) for k in keys]
     rates = [repr(r) if type(r) is float and math.isfinite(r) else "null" if r is None else _DUMPS(r)
              for r in map(_rate, col("engagement_rate"))]
-    tags = list(map(tuple, col("hashtags")))
-    if set(map(type, chain.from_iterable(tags))) <= {str}:
-        tags = list(map(Memo(lambda t: "[" + ",".join(map(texts.__getitem__, t)) + "]").__getitem__, tags))
+    tag_lists = list(map(tuple, col("hashtags")))
+    if set(map(type, chain.from_iterable(tag_lists))) <= {str}:
+        tags = list(map(Memo(lambda t: "[" + ",".join(map(texts.__getitem__, t)) + "]").__getitem__, tag_lists))
     else:
-        tags = ["[" + ",".join(map(_DUMPS, t)) + "]" for t in tags]
+        tags = ["[" + ",".join(map(_DUMPS, t)) + "]" for t in tag_lists]
     urls = col("url")
     urls = ["null" if u is None else _string(u) for u in urls] if set(map(type, urls)) <= _TEXTS else list(
         map(_DUMPS, urls))
