@@ -3,7 +3,6 @@ delivery (CSV, JSON): a week of 50,000 deliveries repeats its names, texts and f
 over, and its times fall in a few thousand minutes.
 
 - ``each``: a function of each value, worked out once per distinct value;
-- ``no_collection``: the garbage collector paused while the columns are built;
 - ``utc_column`` / ``local_column``: times as text, each hour's (UTC) or minute's (local) part
   formatted once, instead of an ``isoformat``/``strftime`` per cell — the same text, which a value
   these tables cannot vouch for (not a ``datetime``, a year before 1000 where ``%Y`` does not pad,
@@ -11,10 +10,8 @@ over, and its times fall in a few thousand minutes.
 """
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Callable, Collection, Iterator, Sequence
+from typing import Any, Callable, Collection, Sequence
 
 from campaigner.report_render.common import Memo
 
@@ -98,18 +95,3 @@ def local_column(values: Sequence[datetime | None], zone: tzinfo, slow: Callable
             text = minutes[k] = _local_minute(u, zone)
         add(slow(w) if text is None else text)
     return out
-
-
-@contextmanager
-def no_collection() -> Iterator[None]:
-    """The cyclic garbage collector paused (as it was again afterwards): building a week's columns
-    makes hundreds of thousands of strings and tuples, which form no cycles, and each of the
-    collections they would set off walks the whole report (50,000 lines with their dicts and
-    lists) again — about a third of the CSV's time."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()

@@ -74,10 +74,10 @@ from operator import attrgetter, itemgetter
 from typing import Iterator, Sequence
 from zoneinfo import ZoneInfo
 
-from campaigner.report_render.columns import each, local_column, no_collection, utc_column
+from campaigner.report_render.columns import each, local_column, utc_column
 from campaigner.report_render.common import Memo, named_metrics
 from campaigner.report_render.i18n import Lang
-from campaigner.services.report import METRICS, WeeklyReport
+from campaigner.services.report import METRICS, WeeklyReport, no_cycle_collection
 from campaigner.services.report_inbox import KINDS
 from content.csv_cells import FORMULA_START, MARK, Dialect, dialect_for, neutralise
 
@@ -261,7 +261,7 @@ def render(report: WeeklyReport, t: Lang, dialect: Dialect | None = None) -> str
     _writer(buf, t, dialect, COLUMNS)
     if not report.deliveries:
         return buf.getvalue()
-    with no_collection():
+    with no_cycle_collection():  # (strings and tuples: no cycles)
         _body(buf, columns(report, t, dialect), dialect)
     return buf.getvalue()
 

@@ -113,12 +113,12 @@ from itertools import chain
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from campaigner.report_render.columns import no_collection, utc_column
+from campaigner.report_render.columns import utc_column
 from campaigner.report_render.common import Memo
 from campaigner.report_render.i18n import Lang
 from campaigner.services.voice import VoiceRow
 from campaigner.services.report import (METRICS, AccountTimes, DeliveryLine, Period, Section, SentimentCounts,
-                                        TimeSlot, Totals, Week, WeeklyReport, ranked_slots)
+                                        TimeSlot, Totals, Week, WeeklyReport, no_cycle_collection, ranked_slots)
 from connectors.registry import PLATFORMS
 
 VERSION = 1
@@ -320,7 +320,7 @@ def render(report: WeeklyReport, t: Lang) -> str:
     # tens of thousands of deliveries (pipe through `jq .` to read it); those are written by
     # ``_deliveries``, byte for byte what the encoder writes for ``delivery(d)``
     head, tail = _DUMPS(_head(report)), _DUMPS(_tail(report))
-    with no_collection():
+    with no_cycle_collection():  # (strings and tuples: no cycles)
         deliveries = _deliveries(report.deliveries)
     return "".join((head[:-1], ',"deliveries":[', deliveries, "],", tail[1:], "\n"))
 
