@@ -129,7 +129,6 @@ def analyse_tokens(toks: list[str]) -> Analysis:
             continue
         score = hit[1]
         words = [(i, tok)]
-        negated = negation is not None
         if intensifier is not None and i - intensifier[2] <= INTENSIFIER_WINDOW:
             if negation is None or intensifier[2] <= negation[1]:
                 score *= intensifier[1]

@@ -220,7 +220,7 @@ def endless_chunks(every: float = 0.0, size: int = 4096) -> Behaviour:
     def behave(out: Sender, _: Received) -> None:
         out.send(_head("200 OK", {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}))
         chunk = f"{size:x}\r\n".encode() + b" " * size + b"\r\n"
-        out.send(f"1\r\n{{\r\n".encode())
+        out.send("1\r\n{\r\n".encode())
         while True:
             if every:
                 out.pause(every)

@@ -88,8 +88,8 @@ def test_instagram_account_test_and_add_check_the_media_place(cli, serve, home, 
         cli.env[env_name("akun", field)] = value
     _media_config(home, fake.web.base_url + "/", served)
     r = cli.ok("account", "test", "akun", "--timeout", "5")
-    assert r.stdout.splitlines() == [f"akun: OK — signed in as spn_kspi (Serikat Pekerja Nasional), "
-                                     f"https://www.instagram.com/spn_kspi/",
+    assert r.stdout.splitlines() == ["akun: OK — signed in as spn_kspi (Serikat Pekerja Nasional), "
+                                     "https://www.instagram.com/spn_kspi/",
                                      f"Media: OK — {fake.web.base_url}/ serves what campaigner puts in {served}"]
     assert not list(served.iterdir())  # the probe is removed
     assert json.loads(cli.ok("account", "test", "akun", "--json").stdout)["media"] == {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import resource
 import sqlite3
 import subprocess
@@ -19,7 +18,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaigner.models import CalendarImport, Delivery, Post
-from campaigner.models import DeliveryStatus as S
 from tests.conftest import PG_URL
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,6 @@ case starts cold. Real console script, real server process, real socket; each se
 is stopped by the ``warm`` fixture (and checked gone)."""
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from campaigner.cli import warm as warm_cli
 from campaigner.cli import warm_client
 
 SCRIPT = str(Path(sys.executable).parent / "campaigner")
@@ -88,17 +88,7 @@ class Warm:
         return pid
 
     def locked(self) -> bool:
-        try:
-            fd = os.open(self.pid_file, os.O_RDONLY)
-        except FileNotFoundError:
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            return False
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)
+        return warm_cli._locked(str(self.pid_file))
 
     def log(self) -> str:
         path = self.folder / "data" / "warm.log"

@@ -118,7 +118,7 @@ def test_what_could_not_be_sent_waits_for_the_next_digest(cli, engine, serve, ho
                   path_contains="sendMessage")
     r = cli("alerts", "send")
     assert r.exit_code == 1 and r.stdout == ""
-    assert r.stderr.startswith(f"Error: could not send ") and "to the Telegram chat -1001987654321 (" in r.stderr
+    assert r.stderr.startswith("Error: could not send ") and "to the Telegram chat -1001987654321 (" in r.stderr
     assert r.stderr.endswith("— check telegram_chat in [alerts] and the bot's token, and that the bot is a member of "
                              "the chat; they stay pending and are sent with the next digest\n")
     got = alerts(engine)

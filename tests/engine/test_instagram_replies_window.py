@@ -11,32 +11,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigner.models import Reply
-from campaigner.secrets import env_name
-from campaigner.services.replies import LOOK_BACK, collect_replies
+from campaigner.services.replies import collect_replies
 from tests.engine.conftest import deliveries
-from tests.fakes.instagram import USERNAME, Fake, jpeg_bytes
+from tests.fakes.instagram import USERNAME, jpeg_bytes
 
 CAPTION = "Tolak Tapera! Upah buruh bukan tabungan paksa. #TolakTapera"
 #: the overlap promised (written out: a test using ``LOOK_BACK`` itself would move with it)
 OVERLAP = timedelta(minutes=10)
-
-
-@pytest.fixture
-def ig(cli, serve, monkeypatch, home):
-    """An Instagram account on the fake, ``[media]`` on the folder its web server serves (listed
-    before ``app``, so the app reads this config)."""
-    fake = serve(Fake())
-    (home / "config" / "campaigner.toml").write_text(
-        f'[media]\npublic_url = "{fake.web.base_url}/"\npublic_dir = "{fake.web.folder}"\n')
-    cli.ok("account", "add", "instagram", "ig1", "--base-url", fake.base_url)
-    for field, value in fake.account_config().secrets.items():
-        monkeypatch.setenv(env_name("ig1", field), value)
-    return fake
 
 
 def stored(engine) -> dict[str, tuple[str, str | None]]:

@@ -17,25 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigner.models import Reply
-from campaigner.secrets import env_name
 from campaigner.services.replies import collect_replies
 from connectors.instagram import REPLY_COMMENTS, REPLY_FIELDS, InstagramConnector
 from tests.engine.conftest import deliveries
 from tests.fakes.instagram import GRAPH_API_VERSION, NESTED_REPLY_PAGE, TOKEN, Fake, jpeg_bytes
 
 CAPTION = "Tolak Tapera! Upah buruh bukan tabungan paksa. #TolakTapera"
-
-
-@pytest.fixture
-def ig(cli, serve, monkeypatch, home):
-    """An Instagram account on the fake, ``[media]`` on the folder its web server serves."""
-    fake = serve(Fake())
-    (home / "config" / "campaigner.toml").write_text(
-        f'[media]\npublic_url = "{fake.web.base_url}/"\npublic_dir = "{fake.web.folder}"\n')
-    cli.ok("account", "add", "instagram", "ig1", "--base-url", fake.base_url)
-    for field, value in fake.account_config().secrets.items():
-        monkeypatch.setenv(env_name("ig1", field), value)
-    return fake
 
 
 @pytest.fixture

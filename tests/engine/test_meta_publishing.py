@@ -21,28 +21,13 @@ from campaigner.secrets import env_name
 from scheduler.daemon import Daemon
 from scheduler.engine import QUOTA_RECHECK, RECONCILE_DELAY
 from tests.conftest import T0
-from tests.engine.conftest import account, alerts, deliveries
+from tests.engine.conftest import account, alerts, deliveries, media_config
 from tests.fakes.instagram import MP4_BYTES, Fake, jpeg_bytes
 from tests.fakes.server import Failure, Response
 
 CAPTION = "Tolak Tapera! Upah buruh bukan tabungan paksa. #TolakTapera"
 COLORS = [(200, 30, 30), (30, 160, 30), (30, 30, 200), (200, 200, 30), (30, 200, 200)]
 
-
-def media_config(fake: Fake) -> str:
-    return f'[media]\npublic_url = "{fake.web.base_url}/"\npublic_dir = "{fake.web.folder}"\n'
-
-
-@pytest.fixture
-def ig(cli, serve, monkeypatch, home):
-    """An Instagram account on the fake, and ``[media]`` pointing at the folder the fake's web server
-    serves (listed before ``app`` in a test's arguments, so the app reads this config)."""
-    fake = serve(Fake())
-    (home / "config" / "campaigner.toml").write_text(media_config(fake))
-    cli.ok("account", "add", "instagram", "ig1", "--base-url", fake.base_url)
-    for field, value in fake.account_config().secrets.items():
-        monkeypatch.setenv(env_name("ig1", field), value)
-    return fake
 
 
 def media_args(tmp_path, images: int = 0, video: bool = False, tag: str = "") -> list[str]:
@@ -311,7 +296,7 @@ def test_a_media_host_that_cannot_be_written_now_is_retried_like_a_server_error(
     assert e.run_pass().retrying == [2]
     d = deliveries(engine)[1]
     assert d.status == S.QUEUED and d.attempt_count == 1 and d.next_attempt_at > clock.now
-    assert d.last_error.startswith(f"media not put on the public host: cannot write ") and (
+    assert d.last_error.startswith("media not put on the public host: cannot write ") and (
         f"to the media folder {ig.web.folder}: No such file or directory — check the free space and the "
         "folder's permissions") in d.last_error
     assert [a.outcome for a in d.attempts] == ["transient"]

@@ -13,7 +13,6 @@ again.
 from __future__ import annotations
 
 import random
-import time
 from collections import Counter
 
 import pytest
