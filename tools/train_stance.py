@@ -47,6 +47,10 @@ from content.stance import KINDS, Targets  # noqa: E402
 from content.stance_learned import BIAS, GROUPS, WEIGHTS, Model, features  # noqa: E402
 
 DATA = ROOT / "tests" / "content" / "data" / "stance_labelled.csv"
+#: the former held-out part, measured once (2026-12-07) and then folded into training
+FORMER_HOLDOUT = ROOT / "tests" / "content" / "data" / "stance_holdout4.csv"
+#: what is trained on by default: every row of both files
+TRAINING = (DATA, FORMER_HOLDOUT)
 OUT = ROOT / "content" / "data" / WEIGHTS
 MIN_COUNT = 2
 L2 = 0.005
@@ -57,25 +61,30 @@ DIGITS = 3
 
 
 #: the part kept for measuring only: written by someone who never saw the classifier, shipped as a
-#: file of its own; training refuses to read it, wherever it turns up
-HELD_OUT = "holdout4"
+#: file of its own (``stance_<HELD_OUT>.csv``); training refuses to read it, wherever it turns up,
+#: and bench/stance.py reads its training rows through ``training_rows`` and this name
+HELD_OUT = "holdout5"
+HELD_OUT_FILE = DATA.parent / f"stance_{HELD_OUT}.csv"
 
 
 class HeldOutError(ValueError):
     """A held-out reply reached the training data."""
 
 
-def training_rows(path: Path = DATA) -> list[dict[str, str]]:
-    """Every labelled reply of ``path``; a held-out one is refused, not skipped, so that a
-    held-out reply pasted into the training file is noticed rather than silently dropped."""
-    if path.name.startswith(f"stance_{HELD_OUT}"):
-        raise HeldOutError(f"{path.name} is the held-out part: it is never trained on")
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    bad = [r["id"] for r in rows if r["split"] == HELD_OUT]
-    if bad:
-        raise HeldOutError(f"{path.name} has {len(bad)} reply(ies) of the held-out part {HELD_OUT!r} "
-                           f"(ids {', '.join(bad[:5])}{'…' if len(bad) > 5 else ''}): they are never trained on")
+def training_rows(paths: Iterable[Path] = TRAINING) -> list[dict[str, str]]:
+    """Every labelled reply of ``paths``, file after file; a held-out one is refused, not skipped,
+    so that a held-out reply pasted into a training file is noticed rather than silently dropped."""
+    rows: list[dict[str, str]] = []
+    for path in paths:
+        if path.name.startswith(f"stance_{HELD_OUT}"):
+            raise HeldOutError(f"{path.name} is the held-out part: it is never trained on")
+        with path.open(encoding="utf-8", newline="") as f:
+            found = list(csv.DictReader(f))
+        bad = [r["id"] for r in found if r["split"] == HELD_OUT]
+        if bad:
+            raise HeldOutError(f"{path.name} has {len(bad)} reply(ies) of the held-out part {HELD_OUT!r} "
+                               f"(ids {', '.join(bad[:5])}{'…' if len(bad) > 5 else ''}): they are never trained on")
+        rows += found
     return rows
 
 
@@ -116,7 +125,7 @@ def train(xs: list[set[str]], ys: list[str], l2: float | None = None, epochs: in
 
 def dump(m: Model) -> str:
     lines = ["# content/stance_learned.py's weights: written by tools/train_stance.py from every reply",
-             "# of tests/content/data/stance_labelled.csv (never holdout4); do not edit by hand",
+             f"# of {' and '.join(str(p.relative_to(ROOT)) for p in TRAINING)} (never {HELD_OUT}); do not edit by hand",
              "\t".join(["feature", *KINDS])]
     for f, w in sorted(m.weights.items(), key=lambda p: (p[0] != BIAS, p[0])):
         if f == BIAS or any(w):
@@ -244,8 +253,9 @@ def temporal(rows: list[dict[str, str]], rev: str, sets: dict[str, str]) -> None
 def main() -> None:
     global L2
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DATA,
-                        help=f"the labelled replies to train on (default: {DATA.relative_to(ROOT)}); "
+    parser.add_argument("--data", type=Path, action="append",
+                        help="a file of labelled replies to train on, once per file (default: "
+                             f"{' and '.join(str(p.relative_to(ROOT)) for p in TRAINING)}); "
                              f"never the held-out part {HELD_OUT!r}")
     sub = parser.add_subparsers(dest="cmd", required=True)
     w = sub.add_parser("write")
@@ -258,12 +268,14 @@ def main() -> None:
     t = sub.add_parser("temporal")
     t.add_argument("rev")
     args = parser.parse_args()
+    args.data = args.data or list(TRAINING)
     try:
         rows = training_rows(args.data)
     except HeldOutError as e:
-        sys.exit(f"Error: {e} — train on {DATA.relative_to(ROOT)} and measure {HELD_OUT} with bench/stance.py")
+        sys.exit(f"Error: {e} — train on {' and '.join(p.name for p in TRAINING)} and measure {HELD_OUT} "
+                 "with bench/stance.py")
     except (OSError, KeyError, csv.Error) as e:
-        sys.exit(f"Error: cannot read labelled replies from {args.data} ({e}) — give a CSV with the columns "
+        sys.exit(f"Error: cannot read labelled replies from {' '.join(map(str, args.data))} ({e}) — give a CSV with the columns "
                  "id, split, campaign, against, for, kind, text")
     if args.cmd == "write":
         xs = [features(r["text"], targets(r), GROUPS) for r in rows]
