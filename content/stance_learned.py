@@ -17,6 +17,12 @@ Features of a reply (``features``), each present or not:
 - ``a:`` each cue with what it is aimed at, as the rules find it ("serikat lebay" gives
   ``a:dismiss>union``, "pemerintah lebay" ``a:dismiss>adversary``): who a word is aimed at, not
   only which word it is;
+- ``m:`` how a reply talks down to the campaign's side (``VOICE``): advice to the workers
+  ("bersyukur", "kerja yang rajin", "buka usaha"), blaming them ("salah sendiri", "mikir"),
+  accusing the union or the action ("bayaran", "ditunggangi", "cari panggung", "iuran"), a laugh
+  ("wkwk", 🤣), "kalian" addressed; each also with ``?`` when a clause asked with a question mark
+  has it (a mocking or blaming question is opposition, not a question), and with ``reported+``
+  when the reply reports such a line to answer it back ("disuruh bersyukur…" is support);
 - for development only (``tools/train_stance.py cv`` compares them; none improved
   cross-validation enough to ship): ``x:`` the words in a negation's reach; ``h:`` rhetorical
   questions and mockery (a laugh or "katanya" with praise); ``v:`` each of the rules' stance votes;
@@ -47,7 +53,7 @@ WEIGHTS = "stance_weights.tsv"
 #: stretched letters count once in a feature ("tolakkk", "tolak"); consistently so in training
 _RUNS = re.compile(r"([^\W\d_])\1+")
 #: the feature groups the shipped weights use (``tools/train_stance.py`` chose them)
-GROUPS = frozenset("w b c e k a".split())
+GROUPS = frozenset("w b c e k a m".split())
 BIAS = "bias"
 
 
@@ -86,6 +92,8 @@ def features(text: str, targets: Targets | None = None, groups: Iterable[str] = 
                 out.update(f"k:{cls}" for _, _, cls, _ in cues if cls != "causative")
     if want & {"a", "x", "h"}:
         out.update(_structure(clauses, declared, want, module, lexical))
+    if "m" in want:
+        out.update(_voice(clauses))
     if "n" in want and not named:
         out.add("e:none")
     if "n" in want and not cued:
@@ -157,6 +165,46 @@ def _structure(clauses: list, declared: list, want: frozenset[str], module: Modu
             mocked = mocked or any(t in MOCKERY or t.startswith("wkwk") for t in toks)
     if mocked:
         out.add("h:mock+praise" if praised else "h:mock")
+    return out
+
+
+#: how a reply talks down to the campaign's side, by the start of a normalised word (the whole word
+#: if it has three letters or fewer) or of two words in a row: advice to the workers ("kerja yang rajin", "bersyukur", "buka usaha"), blaming them
+#: ("salah sendiri", "mikir dong"), accusing the union or the action (paid, ridden by politics),
+#: laughing; and the markers of a reported line that the reply answers back ("katanya", "disuruh")
+VOICE = {
+    "advice": ("bersyukur", "syukur", "disyukuri", "kerja keras", "kerja lebih", "kerja rajin", "kerja yang",
+               "kerja dulu", "lembur", "buka usaha", "usaha sendiri", "cari kerja", "side hustle", "skill",
+               "upskill", "resign", "sabar", "cengeng", "manja", "introspeksi", "ngaca", "work harder",
+               "stop whining", "jualan"),
+    "blame": ("salah sendiri", "salah siapa", "mikir", "logika", "gaya hidup", "prioritas", "mental", "malas",
+              "males", "kinerja", "performa", "serakah", "ngelunjak", "egois", "drama", "baca dulu",
+              "tidak baca", "ikut-ikutan", "ikut2an", "hoax", "hoaks", "tidak realistis", "tidak masuk akal",
+              "unrealistic", "percuma", "bangkrut"),
+    "accuse": ("bayaran", "dibayar", "bayarin", "amplop", "ditunggangi", "tunggang", "didanai", "panggung",
+               "nyaleg", "politik", "elit", "provokator", "provokatif", "nasi bungkus", "staged", "paid",
+               "iuran", "dues", "pencitraan", "asing"),
+    "laugh": ("haha", "lol", "lucu", "kocak", "🤣", "😂", "😆", "🤭", "🤡", "🙄", "😏", "🙃", "👏"),
+    "reported": ("katanya", "kata", "dibilang", "bilang", "disuruh", "suruh", "nyuruh", "omongan"),
+    "address": ("kalian", "kamu", "lu", "lo", "you", "sampeyan", "maneh"),
+}
+
+
+def _voice(clauses: list) -> set[str]:
+    """``m:`` features: which of ``VOICE``'s kinds a reply has, and whether a clause asked with
+    "?" has one (a mocking or blaming question is not a question to answer)."""
+    out: set[str] = set()
+    for clause in clauses:
+        toks = [_RUNS.sub(r"\1", t) for t in clause.toks]
+        pairs = [f"{a} {b}" for a, b in zip(toks, toks[1:])]
+        found = {kind for kind, starts in VOICE.items()
+                 if any(t == w or (len(w) > 3 and t.startswith(w)) for w in starts if " " not in w for t in toks)
+                 or any(p.startswith(w) for w in starts if " " in w for p in pairs)}
+        out.update(f"m:{kind}" for kind in found)
+        if clause.asked:
+            out.update(f"m:{kind}?" for kind in found)
+    if "m:reported" in out:
+        out.update(f"m:reported+{f[2:]}" for f in list(out) if f[2:] in ("advice", "blame", "accuse", "laugh"))
     return out
 
 
@@ -243,7 +291,7 @@ def _name(feature: str) -> str:
     if group == "c":
         return f"letters {rest.replace('<', '^').replace('>', '$')!r}"
     return {"q:strong": "rules: strong question", "q:weak": "rules: weak question", "q:mark": '"?"'}.get(
-        feature, f"{ {'e': 'names', 'k': 'cue'}.get(group, group)} {rest}")
+        feature, f"{ {'e': 'names', 'k': 'cue', 'm': 'tone'}.get(group, group)} {rest}")
 
 
 def classify(text: str, targets: Targets | None = None) -> Stance:

@@ -50,7 +50,11 @@ def _targets(row: dict[str, str]) -> Targets:
 
 def test_the_labelled_set_is_large_balanced_and_split():
     rows = _rows()
-    assert len(rows) >= 150 and len({r["text"] for r in rows}) == len(rows)
+    assert len(rows) >= 150
+    # each file's replies are distinct; holdout4's writer wrote one tune4 reply again word for word
+    # ("Mohon maaf lahir batin semuanya 🙏", ids 1000 and 1237, both other): kept, as written
+    for part in ([r for r in rows if r["split"] != "holdout4"], [r for r in rows if r["split"] == "holdout4"]):
+        assert len({r["text"] for r in part}) == len(part)
     counts = Counter((r["split"], r["kind"]) for r in rows)
     assert counts == {(split, kind): n for split, ns in SPLIT_SIZES.items() for kind, n in zip(KINDS, ns)}
     assert len({r["id"] for r in rows}) == len(rows)
@@ -227,26 +231,26 @@ def test_multi_word_targets_acronyms_and_common_words():
     # every reply is the learned lexicon's, with the features that moved it most and their weights;
     # a question too (the rules' strong questions are no longer put in front of it)
     ("Aksinya kumpul di mana?", TAPERA,
-     Stance("question", "question: learned: '?' +0.9, letters 'ana$' +0.3, letters 'mana' +0.3")),
+     Stance("question", "question: learned: '?' +1.0, letters 'mana' +0.3, letters 'ana$' +0.3")),
     ("mau tanya, kalo udah punya rumah tetep kena potongan tapera ga", TAPERA,
-     Stance("question", "question: learned: '@against' +0.3, letters 'dak$' +0.2, letters 'kena' +0.2")),
+     Stance("question", "question: learned: '@against' +0.3, letters 'kala' +0.2, letters 'kena' +0.2")),
     ("kalau hujan aksinya tetap jalan?", TAPERA,
-     Stance("question", "question: learned: '?' +0.9, letters 'aksi' +0.3, letters '^aks' +0.3")),
+     Stance("question", "question: learned: '?' +1.0, letters 'aksi' +0.3, names action +0.3")),
     # a complaint about the government asked as a question sides with the campaign
     ("Kapan pemerintah sadar?", TAPERA,
-     Stance("support", "support: learned: names adversary +0.7, letters 'pan$' +0.1, letters '^kap' +0.1")),
+     Stance("support", "support: learned: names adversary +0.5, letters 'apan' +0.2, letters 'erin' +0.1")),
     ("gak setuju sama pemerintah, upah udah kecil malah dipotong lagi", TAPERA,
-     Stance("support", "support: learned: '@against' +0.7, names adversary +0.7, cue hardship +0.5")),
+     Stance("support", "support: learned: '@against' +0.7, names adversary +0.5, cue hardship +0.5")),
     ("demo mulu, bikin macet", TAPERA,
-     Stance("oppose", "oppose: learned: cue attack +1.2, names action +0.5, letters 'emo$' +0.4")),
+     Stance("oppose", "oppose: learned: cue attack +0.9, names action +0.5, letters 'emo$' +0.4")),
     # what a cue is aimed at is a feature of its own
     ("serikat cuma cari duit", TAPERA,
-     Stance("oppose", "oppose: learned: cue attack +1.2, names union +0.7, attack at union +0.4")),
+     Stance("oppose", "oppose: learned: cue attack +0.9, names union +0.6, attack at union +0.3")),
     ("Tolakkkkkkk Tapera!!", TAPERA,  # stretched letters count once
      Stance("support", "support: learned: '@against' +0.7, cue reject +0.5, reject at against +0.3")),
-    # mockery of the union's leaders: praise words, but the union named
+    # mockery of the union's leaders: praise words, but the union named, and a laugh
     ("hebat ya serikat, nolak rumah rakyat wkwk", TAPERA,
-     Stance("oppose", "oppose: learned: names union +0.7, cue praise +0.3, letters 'mah$' +0.2")),
+     Stance("oppose", "oppose: learned: names union +0.6, cue praise +0.3, tone laugh +0.2")),
     ("nyimak", TAPERA,
      Stance("other", "other: learned: letters 'imak' +0.1, letters 'mak$' +0.1, letters 'nyim' +0.1")),
     ("zzz", TAPERA, Stance("other", "other: learned: the prior")),  # no known feature: the prior
@@ -271,9 +275,25 @@ def test_learned_features_of_aim_negation_and_rhetoric(text, expected):
     assert stance_learned.features(text, TAPERA, groups=("a", "x", "h")) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    # advice, blame and accusation aimed at the campaign's side, a laugh, and a "?" on them: a
+    # mocking or blaming question is not one to answer
+    ("Salah sendiri gak bisa ngatur gaji", {"m:blame"}),
+    ("Bersyukur masih ada kerjaan wkwkwk 🤣", {"m:advice", "m:laugh"}),
+    ("Beneran buruh atau massa bayaran nih?", {"m:accuse", "m:accuse?"}),
+    ("Kalian kira bayar listrik pabrik pake daun?", {"m:address", "m:address?"}),
+    # the same advice reported and answered back ("disuruh …") is marked so
+    ("Disuruh kerja keras, udah lembur", {"m:advice", "m:reported", "m:reported+advice"}),
+    # a short word is matched whole: "lo" (you) is not the start of "lokasi"
+    ("Lokasi titik kumpul di mana lur", set()),
+])
+def test_learned_features_of_how_a_reply_talks_down(text, expected):
+    assert stance_learned.features(text, TAPERA, groups=("m",)) == expected
+
+
 def test_the_weights_file_is_well_formed_and_small():
     path = ROOT / "content" / "data" / stance_learned.WEIGHTS
-    assert path.stat().st_size < 200_000
+    assert path.stat().st_size < 300_000  # 1,415 training replies: about 6,000 features
     weights = stance_learned.model().weights
     assert len(weights) > 100 and stance_learned.BIAS in weights
     groups = {f.partition(":")[0] for f in weights if f != stance_learned.BIAS}
