@@ -138,10 +138,10 @@ def test_show_gives_the_post_the_chain_above_and_the_answers_below(cli, engine, 
     fake, old, new = _two_posts(cli, engine, platform_account)
     q = _replies(engine)["Aksinya kumpul di mana?"]
     ours = fake.add_own_reply(q.remote_id, "@rina Di depan DPR jam 09.00", cli.clock.now)
-    fake.add_reply(ours, "rina", "oke, kalau hujan tetap jalan gak?", cli.clock.now + timedelta(minutes=2))
+    fake.add_reply(ours, "rina", "oke, kalau hujan aksinya tetap jalan gak?", cli.clock.now + timedelta(minutes=2))
     cli.clock.advance(hours=1)
     cli.ok("metrics", "collect")
-    follow = _replies(engine)["oke, kalau hujan tetap jalan gak?"]
+    follow = _replies(engine)["oke, kalau hujan aksinya tetap jalan gak?"]
     out = cli.ok("replies", "show", str(follow.id)).stdout.splitlines()
     assert out[0].startswith("Post 2 on m1 (mastodon), published 2026-12-04 08:05 WIB: ")
     assert out[1] == "  Tolak potongan Tapera! Aksi Kamis di DPR."

@@ -45,7 +45,7 @@ def test_replies_get_their_kind_toward_the_campaign_and_again_when_its_targets_c
     assert "New replies by kind: 1 question, 1 support, 1 oppose, 1 other." in lines
     got = _kinds(engine)
     assert {t: k for t, (k, _) in got.items()} == REPLIES
-    assert got["Tapera bagus kok"][1] == "oppose: learned: '^@against' +0.3, praise at against +0.3, cue praise +0.3"
+    assert got["Tapera bagus kok"][1] == "oppose: learned: '^@against' +0.4, cue praise +0.3, praise at against +0.3"
     assert "  replies stored: 1 question, 1 support, 1 oppose, 1 other" in cli.ok("metrics", "show", "1").stdout
     [row] = json.loads(cli.ok("metrics", "show", "1", "--json").stdout)
     assert row["replies"] == {"question": 1, "support": 1, "oppose": 1, "other": 1}
@@ -154,7 +154,7 @@ def test_replies_stored_before_schema_0011_are_classified(cli, empty_db_url):
     assert [tuple(g) for g in got] == [
         (1, "support", "support: learned: names adversary +0.5, letters 'etuj' +0.1, letters 'setu' +0.1"),
         (2, "question", "question: learned: '?' +1.0, letters 'aksi' +0.3, names action +0.3"),
-        (3, "oppose", "oppose: learned: cue attack +0.9, names union +0.6, attack at union +0.3")]
+        (3, "oppose", "oppose: learned: cue attack +1.0, names union +0.6, attack at union +0.3")]
     assert "Classified" not in cli.ok("--db", empty_db_url, "init").stdout  # nothing left to do
     engine.dispose()
 
