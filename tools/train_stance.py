@@ -70,7 +70,7 @@ FOLDS = 5
 DIGITS = 3
 #: weigh each reply by 1 / (its kind's share × number of kinds), so that a kind with more training
 #: replies (tune5 is mostly oppose) does not raise that kind's prior
-BALANCE = True
+BALANCE = False
 
 
 #: the part kept for measuring only: written by someone who never saw the classifier, shipped as a
