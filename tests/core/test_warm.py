@@ -21,7 +21,11 @@ from campaigner.cli import warm as warm_cli
 from campaigner.cli import warm_client
 
 SCRIPT = str(Path(sys.executable).parent / "campaigner")
-PACKAGE = Path(warm_client.package_dir())
+#: the installed package the console script and its server run from (which the server watches for
+#: changes): in a checkout, this test process may import the source tree instead
+PACKAGE = Path(subprocess.run(
+    [sys.executable, "-P", "-c", "from campaigner.cli import warm_client; print(warm_client.package_dir())"],
+    capture_output=True, text=True, check=True, cwd="/").stdout.strip())
 #: bounded waits on a process or a file (never to let time pass)
 WAIT = 60.0
 
