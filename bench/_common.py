@@ -3,10 +3,11 @@ schema of a bench's own, dropped afterwards. (Imported by the scripts as ``_comm
 as ``python bench/NAME.py``, which puts this folder first on the path.)"""
 from __future__ import annotations
 
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -53,3 +54,20 @@ def scratch_schema(admin: Engine, url: str, prefix: str) -> Iterator[str]:
     finally:
         with admin.begin() as c:
             c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+def on_each_backend(run: Callable[[str, str], None], only: str | None, pg_url: str, prefix: str) -> None:
+    """``run(url, label)`` on a fresh SQLite file, then on a scratch PostgreSQL schema (``only``:
+    "sqlite" or "pg" for one of them); PostgreSQL is skipped, said, when no server answers."""
+    if only != "pg":
+        with tempfile.TemporaryDirectory() as tmp:
+            run(f"sqlite:///{tmp}/bench.db", "SQLite")
+    if only != "sqlite":
+        admin = pg_admin(pg_url)
+        if admin is None:
+            return
+        try:
+            with scratch_schema(admin, pg_url, prefix) as url:
+                run(url, "PostgreSQL")
+        finally:
+            admin.dispose()

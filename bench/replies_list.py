@@ -46,7 +46,7 @@ from campaigner.db import make_engine  # noqa: E402
 from campaigner.migrate import upgrade  # noqa: E402
 from campaigner.models import Delivery, Reply  # noqa: E402
 from campaigner.services import inbox  # noqa: E402
-from _common import pg_admin, scratch_schema  # noqa: E402
+from _common import on_each_backend  # noqa: E402
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)  # Monday 08:00 WIB
 PLATFORMS = ["x", "mastodon", "bluesky", "facebook", "sandbox"]
@@ -251,18 +251,7 @@ def main() -> None:
                         help="a PostgreSQL database to bench in (a schema of its own, dropped after)")
     parser.add_argument("--only", choices=["sqlite", "pg"])
     args = parser.parse_args()
-    if args.only != "pg":
-        with tempfile.TemporaryDirectory() as tmp:
-            bench(f"sqlite:///{tmp}/bench.db", "SQLite", args.posts, args.replies)
-    if args.only != "sqlite":
-        admin = pg_admin(args.pg)
-        if admin is None:
-            return
-        try:
-            with scratch_schema(admin, args.pg, "bench_replies_") as url:
-                bench(url, "PostgreSQL", args.posts, args.replies)
-        finally:
-            admin.dispose()
+    on_each_backend(lambda url, label: bench(url, label, args.posts, args.replies), args.only, args.pg, "bench_replies_")
 
 
 if __name__ == "__main__":

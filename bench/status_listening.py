@@ -21,7 +21,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -30,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, text, update  # noqa: E402
 
-from _common import pg_admin, scratch_schema  # noqa: E402
+from _common import on_each_backend  # noqa: E402
 from campaigner import db  # noqa: E402
 from campaigner.app import App  # noqa: E402
 from campaigner.config import resolve  # noqa: E402
@@ -119,18 +118,7 @@ def main() -> None:
                                                        "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--only", choices=["sqlite", "pg"])
     args = parser.parse_args()
-    if args.only != "pg":
-        with tempfile.TemporaryDirectory() as tmp:
-            bench(f"sqlite:///{tmp}/bench.db", "SQLite", args)
-    if args.only != "sqlite":
-        admin = pg_admin(args.pg)
-        if admin is None:
-            return
-        try:
-            with scratch_schema(admin, args.pg, "bench_status_") as url:
-                bench(url, "PostgreSQL", args)
-        finally:
-            admin.dispose()
+    on_each_backend(lambda url, label: bench(url, label, args), args.only, args.pg, "bench_status_")
 
 
 if __name__ == "__main__":

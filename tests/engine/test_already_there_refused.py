@@ -20,7 +20,7 @@ import pytest
 from campaigner.models import DeliveryStatus as S
 from scheduler.engine import RECONCILE_DELAY
 from tests.engine.conftest import alerts, deliveries
-from tests.engine.test_reconcile_refused import REFUSALS, TEXT
+from tests.engine.test_reconcile_refused import ASK, REFUSALS, TEXT
 from tests.fakes.server import Failure
 
 DUPLICATE = ("X refused create post as a duplicate (403): "
@@ -48,8 +48,7 @@ def test_already_there_then_the_look_refused_asks_a_person_at_once(refusal, cli,
     # the look misses it (the timeline lags), the send again is refused as a duplicate, the look
     # that follows is refused for good: a person is asked now, not after 6 hours of looking
     assert e.run_pass().unconfirmed == [1]
-    ask = (f"x refused the search for it ({error}); it is not sent again blind: check x1 by hand, then run "
-           "`campaigner post reconcile 1 --account x1 --found URL` (or `--resend` if it is not there)")
+    ask = ASK.format(error=error)
     [d] = deliveries(engine)
     assert d.status == S.UNCONFIRMED and d.next_attempt_at is None
     assert d.last_error == ask  # X said it is there: not "outcome unknown"

@@ -25,6 +25,9 @@ from tests.fakes.server import Failure, Response
 TEXT = "Tolak Tapera! Upah buruh bukan tabungan paksa."
 NOT_PERMITTED = {"title": "Forbidden", "type": "about:blank", "status": 403,
                  "detail": "You are not permitted to perform this action."}
+#: what the engine asks a person when the platform refuses the search for good
+ASK = ("x refused the search for it ({error}); it is not sent again blind: check x1 by hand, then run "
+       "`campaigner post reconcile 1 --account x1 --found URL` (or `--resend` if it is not there)")
 REFUSALS = {
     "not in the plan": (Response(403, dict(x_fake.CLIENT_FORBIDDEN)),
                         "X refused read own posts (403): " + x_fake.CLIENT_FORBIDDEN["detail"]),
@@ -56,8 +59,7 @@ def test_a_refused_look_asks_a_person_once_and_never_sends_blind(refusal, cli, e
     fake.fail_next(answer, path_contains=_timeline(fake), times=50)  # the platform will never allow the read
     cli.clock.advance(seconds=RECONCILE_DELAY.total_seconds())
     assert e.run_pass().unconfirmed == [1]
-    ask = (f"x refused the search for it ({error}); it is not sent again blind: check x1 by hand, then run "
-           "`campaigner post reconcile 1 --account x1 --found URL` (or `--resend` if it is not there)")
+    ask = ASK.format(error=error)
     [d] = deliveries(engine)
     assert d.status == S.UNCONFIRMED and d.next_attempt_at is None
     assert d.last_error == f"outcome unknown: {ask}"
