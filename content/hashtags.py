@@ -22,6 +22,11 @@ _EXAMPLE = '"#UpahLayak"'
 _cache: dict[str, Any] = {}
 
 
+def tag_key(tag: str) -> str:
+    """How a tag is stored and compared (hashtag counts, share of voice): lower case, without "#"."""
+    return tag.lstrip("#\uff03").lower()
+
+
 def normalize_tag(tag: str) -> str:
     """``"upah"``, ``"#Upah2026"``, ``" #upah "`` → ``"#upah"``/``"#Upah2026"``/``"#upah"``.
 

@@ -45,10 +45,10 @@ from campaigner.models import Account, AccountStatus, Campaign, Delivery, Delive
 from campaigner.services.accounts import connector as account_connector, secret_status
 from campaigner.services.campaigns import get as get_campaign
 from campaigner.services.metrics import skip_reason
-from campaigner.services.voice import CampaignCounts, stored, tag_key
+from campaigner.services.voice import CampaignCounts, stored
 from connectors.base import AuthExpired, ConnectorError, CountsTags, RateLimited, TagCounts
 from connectors.registry import PLATFORMS, public_tag_counter
-from content.hashtags import hashtags_in
+from content.hashtags import hashtags_in, tag_key
 from content.platforms import check_platform
 
 log = logging.getLogger(__name__)

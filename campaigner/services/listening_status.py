@@ -19,7 +19,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
 from campaigner.services.listening_schedule import FAILING, JOB, failing_row, wait_after
-from campaigner.tables import campaigns as campaigns_table, job_runs, tag_counts
+from campaigner.tables import campaigns as campaigns_table
+from campaigner.tables import job_runs, tag_counts
+from content.hashtags import tag_key
 
 #: the tables' own columns: read with Core selects, never loading the ORM (as ``status``)
 Campaign, JobRun, TagCount = campaigns_table.c, job_runs.c, tag_counts.c
@@ -61,11 +63,6 @@ class Failing:
 class ListeningStatus:
     campaigns: list[CampaignListening]
     failing: list[Failing]
-
-
-def tag_key(tag: str) -> str:
-    """How a tag is stored in ``tag_counts`` (as ``services.voice.tag_key``, which loads the ORM)."""
-    return tag.lstrip("#\uff03").lower()
 
 
 def listening_status(s: Connection, now: datetime, zone: ZoneInfo) -> ListeningStatus:

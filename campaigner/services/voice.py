@@ -15,12 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigner.models import Campaign, TagCount
-
-
-def tag_key(tag: str) -> str:
-    """How a tag is stored and compared: lower case, without "#"."""
-    return tag.lstrip("#\uff03").lower()
-
+from content.hashtags import tag_key
 
 
 @dataclass(frozen=True)
