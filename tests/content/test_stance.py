@@ -210,9 +210,12 @@ def test_the_campaign_targets_turn_the_same_words_around():
         assert fn(text, Targets(against=("Tapera",))).kind == "oppose"
         assert fn(text).kind == "other"
     assert classify_by_rules(text, Targets(for_=("Tapera",))).kind == "support"
-    # the learned lexicon saw few replies praising what a campaign is for, and many more opposing
-    # ones since tune5: it misreads this praise as opposition (a known error, kept visible here)
-    assert classify(text, Targets(for_=("Tapera",))).kind == "oppose"
+
+
+@pytest.mark.xfail(strict=True, reason="a known error: the learned lexicon saw few replies praising what a "
+                   "campaign is for, and many more opposing ones since tune5; it reads this praise as opposition")
+def test_the_learned_lexicon_reads_praise_of_what_the_campaign_is_for_as_support():
+    assert classify("Tapera bagus kok", Targets(for_=("Tapera",))).kind == "support"
 
 
 def test_multi_word_targets_acronyms_and_common_words():
