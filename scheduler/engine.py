@@ -603,7 +603,7 @@ class Engine:
         except NotReady as exc:
             return self._processing(d, batch, _End.of(attempt_id, O.PROCESSING, exc, part), exc)
         except RateLimited as exc:
-            return self._hold(d, batch, attempt_id, exc, part=part)
+            return self._hold(d, batch, exc, attempt=_End.of(attempt_id, O.RATE_LIMITED, exc, part))
         except AuthExpired as exc:
             return self._pause(d, batch, _("the platform refused its credentials ({error})").format(error=exc),
                                attempt=_End.of(attempt_id, O.AUTH_EXPIRED, exc, part))
@@ -728,23 +728,24 @@ class Engine:
             platform=account.platform, used=quota.total - (batch.quota_left or 0), total=quota.total,
             hours=f"{hours:g}"))
         log.info("%s: %s", account.name, exc)
-        return self._hold(d, batch, None, exc)
+        return self._hold(d, batch, exc)
 
     def _already_there(self, d: Delivery, batch: _Batch, part: DeliveryPart, connector: Connector, end: _End, *,
                        last: bool) -> Bucket | None:
         """The platform refuses the part as already there (``AlreadyPublished``). After an earlier
         call whose outcome was unknown that is this very post: it is recorded when a look finds it,
-        else the delivery stays unconfirmed and is looked for again — never failed, never re-sent.
-        With no such call the text is another post's, and this one cannot go out as it is."""
+        else the delivery stays unconfirmed and is looked for again — never failed, never re-sent; a
+        look that fails is handled as reconcile's (``_look_failed``). With no such call the text is
+        another post's, and this one cannot go out as it is."""
         if maybe_out_since(d, part) is None:
             return self._fail(d, batch, _("{error} — {account} already has another post with this text: change the "
                                           "text (`campaigner post edit {id}`) to send it").format(
                 error=end.error, account=d.account.name, id=d.post_id),
                               attempt=end)
         try:
-            found = self._find(connector, d, part)
-        except (Permanent, NotSupported) as exc:  # the look itself refused for good: a person decides now
-            return self._refused_look(d, batch, exc, end, unknown=False)
+            found = connector.find_existing(self._outgoing(d, part), look_since(d, part))
+        except ConnectorError as exc:  # the look failed: this publish attempt still ends "already there"
+            return self._look_failed(d, batch, part, exc, end, unknown=False)
         if found is not None:
             return self._record_part(d, batch, part, end._replace(outcome=O.FOUND), found, last=last)
         return self._look_later(d, batch, part, end, looks=0)
@@ -768,17 +769,26 @@ class Engine:
                 platform=platform, part=part.position + 1, hours=f"{hours:g}", account=d.account.name, id=d.post_id),
             again_in=None, attempt=end, unknown=False)
 
-    def _find(self, connector: Connector, d: Delivery, part: DeliveryPart) -> Published | None:
-        """The part if a look finds it; None when it is not shown or the look failed for now. A
-        refusal of the look for good (``Permanent``, ``NotSupported``) is raised: looking again on
-        the policy's schedule would change nothing."""
-        try:
-            return connector.find_existing(self._outgoing(d, part), look_since(d, part))
-        except (Permanent, NotSupported):
-            raise
-        except ConnectorError as exc:
-            log.warning("delivery %d: could not look for part %d: %s", d.id, part.position + 1, exc)
-            return None
+    def _look_failed(self, d: Delivery, batch: _Batch, part: DeliveryPart, exc: ConnectorError,
+                     attempt: int | _End, *, unknown: bool = True) -> Bucket:
+        """A look for ``part`` the platform did not answer, the same after a reconcile's look and after
+        "already there": rate limited → the account is held and it is looked for after the limit (not
+        a look that missed it); credentials refused → the account pauses; the look refused for good →
+        a person decides; else → looked for again soon. Never sent blind. ``attempt``: the reconcile
+        attempt, ended with the look's outcome, or the end already decided (a publish refused as
+        already there: that outcome is what says the part is there). ``unknown``: as for
+        ``_unconfirmed``."""
+        def end(outcome: O) -> _End:
+            return _End.of(attempt, outcome, exc, part) if isinstance(attempt, int) else attempt
+        if isinstance(exc, RateLimited):
+            return self._hold(d, batch, exc, attempt=end(O.RATE_LIMITED), uncertain=True)
+        if isinstance(exc, AuthExpired):
+            return self._pause(d, batch, _("the platform refused its credentials ({error})").format(error=exc),
+                               uncertain=True, attempt=end(O.AUTH_EXPIRED))
+        if isinstance(exc, (Permanent, NotSupported)):
+            return self._refused_look(d, batch, exc, end(O.CANNOT_TELL), unknown=unknown)
+        return self._unconfirmed(d, batch, _("could not look for it yet: {error}").format(error=exc),
+                                 again_in=self.policy.delay(1, self.rng), attempt=end(O.TRANSIENT), unknown=unknown)
 
     def _refused_look(self, d: Delivery, batch: _Batch, exc: ConnectorError, end: _End, *,
                       unknown: bool = True) -> Bucket:
@@ -812,18 +822,8 @@ class Engine:
                                      again_in=None, attempt=_End.of(attempt_id, O.CANNOT_TELL, exc))
         try:
             found = connector.find_existing(outgoing, look_since(d, part))
-        except RateLimited as exc:
-            return self._hold(d, batch, attempt_id, exc, uncertain=True, part=part)
-        except AuthExpired as exc:
-            return self._pause(d, batch, _("the platform refused its credentials ({error})").format(error=exc),
-                               uncertain=True,
-                               attempt=_End.of(attempt_id, O.AUTH_EXPIRED, exc, part))
-        except (Permanent, NotSupported) as exc:
-            return self._refused_look(d, batch, exc, _End.of(attempt_id, O.CANNOT_TELL, exc, part))
         except ConnectorError as exc:
-            return self._unconfirmed(d, batch, _("could not look for it yet: {error}").format(error=exc),
-                                     again_in=self.policy.delay(1, self.rng),
-                                     attempt=_End.of(attempt_id, O.TRANSIENT, exc, part))
+            return self._look_failed(d, batch, part, exc, attempt_id)
         if found is not None:
             last = all(p.remote_id is not None for p in d.parts if p is not part)
             log.info("delivery %d: part %d was published after all (%s)", d.id, part.position + 1, found.url)
@@ -1046,9 +1046,9 @@ class Engine:
         log.info("deferred %s delivery %d: %s", d.account.name, d.id, why)
         return Bucket.DEFERRED
 
-    def _hold(self, d: Delivery, batch: _Batch, attempt_id: int | None, exc: RateLimited, *,
-              uncertain: bool = False, part: DeliveryPart | None = None) -> Bucket:
-        """Rate limited (or the platform's quota used up, with no call made: ``attempt_id`` None): no
+    def _hold(self, d: Delivery, batch: _Batch, exc: RateLimited, *, attempt: _End | None = None,
+              uncertain: bool = False) -> Bucket:
+        """Rate limited (or the platform's quota used up, with no call made: no ``attempt``): no
         attempt is spent; the account (or every account on the same app) waits — at least
         MIN_HOLD, even when the platform's reset time is already past."""
         exc.retry_at = max(exc.retry_at, self.app.now() + MIN_HOLD)
@@ -1066,7 +1066,7 @@ class Engine:
                      dict(next_attempt_at=exc.retry_at,
                           last_error=_("rate limited until {when}").format(
                               when=format_local(exc.retry_at, self.app.zone_for(account.timezone)))),
-                     self._ender(None if attempt_id is None else _End.of(attempt_id, O.RATE_LIMITED, exc, part), hold))
+                     self._ender(attempt, hold))
         log.info("rate limited on %s until %s", account.name, exc.retry_at.isoformat())
         return Bucket.HELD
 
