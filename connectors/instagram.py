@@ -25,6 +25,9 @@ What is worth knowing (sources in /work/shared/reference/next-platforms.md §1, 
   of its replies in the nested ``replies{…}`` field (field expansion); when that page's ``paging``
   has a ``next`` on this host, the rest is read on ``GET /{ig-comment-id}/replies`` from its ``after``
   cursor (``REPLY_PAGES`` × ``REPLY_PAGE``, for ``REPLY_COMMENTS`` comments a call); each id once.
+  The busy comments a call leaves (past that bound, or whose pages failed partway: what was read is
+  kept) are followed first at the next call (``connectors.unread``, in the account's state folder),
+  and replies read on the edge are returned whatever their time (``since``), so none is lost.
 * **Quota** (``quota()``) from ``content_publishing_limit``, and in ``verify()``; the daily limit
   error (``9/2207042``) waits until the oldest post of the last 24 hours leaves the window.
 * **Token**: ``verify`` cannot tell its expiry (this API does not say); ``refresh_token`` renews it
@@ -45,9 +48,10 @@ import requests
 from connectors import meta
 from connectors.base import (N_, AccountConfig, AuthExpired, Clock, ConnectorError, Identity,
                              MediaFile, Metrics, MetricsBatch, NotSupported, OutgoingPost, Permanent, Published,
-                             Quota, RefreshedToken, Reply, Transient, system_clock)
+                             Quota, RateLimited, RefreshedToken, Reply, Transient, system_clock)
 from connectors.http import parse_http_time, unexpected_answer
 from connectors.posttext import compose_text
+from connectors.unread import UnreadReplies
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +71,7 @@ COMMENT_PAGES = 5
 REPLY_FIELDS = "id,text,username,timestamp"
 #: replies past the nested field's first page are read on ``/{comment}/replies``: at most
 #: ``REPLY_PAGES`` pages of ``REPLY_PAGE`` per comment, for at most ``REPLY_COMMENTS`` comments a call
+#: (the others are read first at the next call: ``connectors.unread``)
 REPLY_PAGE = 50
 REPLY_PAGES = 5
 REPLY_COMMENTS = 10
@@ -114,6 +119,8 @@ class InstagramConnector:
         self.flow = meta.ContainerFlow("instagram", create=self._create_container, status=self._container_status,
                                        publish=self._media_publish, clock=clock)
         self._username: str | None = None
+        #: the comments whose later replies the last poll of a media left unread (``_follow_later``)
+        self.unread = UnreadReplies(config.state_dir, "instagram-unread-replies.json", COMMENT_ID, clock)
 
     # --- identity, quota, token ------------------------------------------------------------------
     def verify(self) -> Identity:
@@ -357,13 +364,13 @@ class InstagramConnector:
         ``COMMENT_PAGES`` pages of comments (each answer bounded by the HTTP client). A comment's
         nested ``replies`` field shows only its first page: when it says there is more
         (``paging.next`` on this host), the rest is read on the comment's replies edge
-        (``_later_replies``). Each id once; a comment without an id is passed over; one whose time
+        (``_follow_later``). Each id once; a comment without an id is passed over; one whose time
         cannot be read counts as seen now."""
         own = self._own_username().lower()
         fields = f"id,text,username,timestamp,replies{{{REPLY_FIELDS}}}"
         found: list[Reply] = []
         seen: set[str] = set()
-        followed = 0
+        busy: list[tuple[str, Iterator[dict[str, Any]]]] = []
         for comment in self.graph.pages(f"/{remote_id}/comments", {"fields": fields, "limit": COMMENT_PAGE},
                                         COMMENT_PAGES):
             self._add_reply(found, seen, comment, remote_id, own, since, remote_id)
@@ -373,19 +380,44 @@ class InstagramConnector:
                 continue
             data = nested.get("data")
             answers: Iterable[Any] = data if isinstance(data, list) else []
-            more = self._later_replies(parent, nested) if parent != remote_id else None
-            if more is not None:
-                if followed < REPLY_COMMENTS:
-                    followed += 1
-                    answers = itertools.chain(answers, more)
-                else:
-                    log.warning("instagram: media %s has more than %d comments with many replies; the later "
-                                "replies under comment %s are not read in this poll", remote_id, REPLY_COMMENTS,
-                                parent)
             for answer in answers:
                 if isinstance(answer, dict):
                     self._add_reply(found, seen, answer, parent, own, since, remote_id)
+            more = self._later_replies(parent, nested) if parent != remote_id else None
+            if more is not None:  # (no request is made until it is read)
+                busy.append((parent, more))
+        self._follow_later(remote_id, busy, found, seen, own)
         return found
+
+    def _follow_later(self, media: str, busy: list[tuple[str, Iterator[dict[str, Any]]]], found: list[Reply],
+                      seen: set[str], own: str) -> None:
+        """Read the later replies of at most ``REPLY_COMMENTS`` of the ``busy`` comments (with the
+        pages they have past the nested one), those left unread by the last poll first. The others,
+        and one whose pages fail partway (what was read is kept), are left unread for the next poll
+        (``UnreadReplies``); their replies are returned whatever their time, so one read a poll
+        later than it was written is not taken for one stored already. A refused token or a rate
+        limit stops the whole read (the next poll starts again from the last one's list)."""
+        waiting = {comment: rank for rank, comment in enumerate(self.unread.comments(media))}
+        unread: list[str] = []
+        followed = 0
+        for comment, more in sorted(busy, key=lambda item: waiting.get(item[0], len(waiting))):
+            if followed == REPLY_COMMENTS:
+                unread.append(comment)
+                continue
+            followed += 1
+            try:
+                for answer in more:
+                    self._add_reply(found, seen, answer, comment, own, None, media)
+            except (RateLimited, AuthExpired):
+                raise
+            except ConnectorError as exc:
+                log.warning("instagram: the later replies under comment %s of media %s were not all read (%s); "
+                            "the rest are read at the next poll", comment, media, exc)
+                unread.append(comment)
+        if len(busy) > REPLY_COMMENTS:
+            log.info("instagram: media %s has %d comments with more replies than their first page; the later "
+                     "replies of %d are read at the next poll", media, len(busy), len(busy) - REPLY_COMMENTS)
+        self.unread.keep(media, unread)
 
     def _later_replies(self, comment_id: str, nested: dict[str, Any]) -> Iterator[dict[str, Any]] | None:
         """The replies under ``comment_id`` past the first page its nested field showed, read on

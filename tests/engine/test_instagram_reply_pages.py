@@ -1,5 +1,10 @@
 """Instagram replies under a busy comment: every page of them is read, each reply stored once.
 
+A page of them that fails partway keeps what was read, and the rest of that comment's replies are
+read at the next poll, while the other comments and media go on; past ``instagram.REPLY_COMMENTS``
+busy comments a poll, the others are read first at the next poll (``connectors.unread``) — never
+dropped, even when they are older than the newest reply stored.
+
 A comment's nested ``replies{…}`` field shows only the first page of its replies, with that page's
 own paging (cursors, and a ``next`` link on the comment's replies edge while there are more); the
 rest is read on ``GET /{comment}/replies`` from the ``after`` cursor, at most
@@ -10,6 +15,7 @@ database (SQLite file; PostgreSQL in the second leg) and the test clock.
 """
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -21,6 +27,11 @@ from campaigner.services.replies import collect_replies
 from connectors.instagram import REPLY_COMMENTS, REPLY_FIELDS, InstagramConnector
 from tests.engine.conftest import deliveries
 from tests.fakes.instagram import GRAPH_API_VERSION, NESTED_REPLY_PAGE, TOKEN, Fake, jpeg_bytes
+from tests.fakes.server import Response
+
+#: Graph's answer when it cannot answer for now (a 5xx with ``is_transient``)
+UNAVAILABLE = Response(503, {"error": {"message": "(#2) Service temporarily unavailable", "type": "OAuthException",
+                                       "code": 2, "is_transient": True, "fbtrace_id": "AbC"}})
 
 CAPTION = "Tolak Tapera! Upah buruh bukan tabungan paksa. #TolakTapera"
 
@@ -99,6 +110,69 @@ def test_a_later_page_on_another_host_is_not_followed_either(ig, busy, serve, ap
     assert {a for a in answers if a in rows} == set(answers[:75])
 
 
+def test_a_later_page_that_fails_keeps_what_was_read_and_the_rest_comes_at_the_next_poll(
+        ig, busy, cli, app, engine, clock, tmp_path):
+    media, comment, answers, small = busy
+    photo = tmp_path / "mogok.jpg"
+    photo.write_bytes(jpeg_bytes(1080, 1080, (30, 30, 200)))
+    cli.ok("post", "add", "Mogok nasional!", "--media", str(photo), "--to", "ig1", "--now")
+    assert cli.ok("publish").stdout.startswith("Published 1,")
+    other = deliveries(engine)[1].remote_id
+    clock.advance(hours=1)  # newer replies: the next poll reads from an hour after the busy comment's
+    newest = ig.add_reply(media, "dewi_buruh", "Hidup buruh!", clock())
+    elsewhere = ig.add_reply(other, "agus_pekerja", "Kami ikut", clock())
+    first, failed = ig.route, []
+
+    def fails_once(req):  # the comment's second page on its replies edge (from reply 75) fails, once
+        if req.path.endswith(f"/{comment}/replies") and req.query.get("after") == ["75"] and not failed:
+            failed.append(req)
+            return UNAVAILABLE
+        return first(req)
+    ig.route = fails_once
+    report = collect_replies(app)
+    assert failed and report.skipped_accounts == {}
+    rows = stored(engine)
+    # what was read is kept, the other comments and the other media go on
+    assert {comment, newest, elsewhere, *answers[:75], *small} == rows.keys()
+    assert report.new == len(rows) == 3 + 75 + 3
+    clock.advance(minutes=10)
+    again = collect_replies(app)  # the comment's later replies are read again: the 45 not read are stored
+    assert again.new == 45 and again.skipped_accounts == {}
+    rows = stored(engine)
+    assert {a: rows.get(a) for a in answers} == {a: comment for a in answers} and len(rows) == 3 + 120 + 3
+    assert [r.query["after"] for r in ig.calls("GET", f"/{comment}/replies")] == [["25"], ["75"], ["25"], ["75"]]
+    clock.advance(minutes=10)
+    assert collect_replies(app).new == 0 and len(stored(engine)) == 3 + 120 + 3
+
+
+def test_busy_comments_past_the_bound_are_read_first_at_the_next_poll(ig, busy, app, engine, clock):
+    media, comment, answers, small = busy
+    start = clock()
+    newer = {}
+    for n in range(REPLY_COMMENTS + 1):  # newer busy comments, each with one reply more than the nested page
+        c = ig.add_reply(media, f"warga_{n}", f"Komentar {n}", start + timedelta(minutes=n + 1))
+        newer[c] = [ig.add_reply(media, f"balas_{n}_{i}", "Ya", start + timedelta(minutes=n + 1, seconds=i + 1),
+                                 parent=c) for i in range(NESTED_REPLY_PAGE + 1)]
+    clock.advance(minutes=30)
+    everything = {comment, *answers, *small, *newer, *(r for rs in newer.values() for r in rs)}
+
+    def followed(since: int = 0) -> list[str]:  # the comments whose replies edge was read, in order, each once
+        return list(dict.fromkeys(r.path.split("/")[-2] for r in ig.calls("GET", "/replies")[since:]))
+    collect_replies(app)
+    first = followed()
+    assert len(first) == REPLY_COMMENTS and comment not in first  # the 10 newest busy comments
+    left = {c for c in newer if c not in first} | {comment}
+    assert len(left) == 2 and not left & set(first)
+    rows = stored(engine)
+    assert everything - rows.keys() == {*answers[NESTED_REPLY_PAGE:], *(newer[c][-1] for c in left if c in newer)}
+    clock.advance(minutes=10)
+    reads = len(ig.calls("GET", "/replies"))
+    collect_replies(app)  # a new connector, as every poll: it reads what the last one left from the state folder
+    second = followed(reads)
+    assert set(second[:2]) == left and len(second) == REPLY_COMMENTS  # those left first, then the newest
+    assert stored(engine).keys() == everything  # none dropped, though older than the newest reply stored
+
+
 # --- the connector's own bounds, straight against the fake ------------------------------------------
 
 
@@ -134,3 +208,24 @@ def test_later_replies_are_read_for_at_most_reply_comments_comments_a_call(ig, b
     assert ig.calls("GET", f"/{comment}/replies") == []  # the oldest busy one waits for a later poll
     assert len([r for r in found if r.in_reply_to == comment]) == NESTED_REPLY_PAGE
     assert len(found) == REPLY_COMMENTS * (NESTED_REPLY_PAGE + 2) + 1 + NESTED_REPLY_PAGE + 3
+    again = conn.replies(media, since=clock())  # the next call (no state folder: kept in memory) reads it first
+    assert [r.path for r in ig.calls("GET", "/replies")][REPLY_COMMENTS:REPLY_COMMENTS + 2] == [
+        f"/{GRAPH_API_VERSION}/{comment}/replies"] * 2
+    assert [r.remote_id for r in again if r.in_reply_to == comment] == answers[NESTED_REPLY_PAGE:]
+
+
+def test_a_broken_or_hostile_list_of_unread_replies_is_read_as_untrusted(ig, busy, clock, tmp_path):
+    media, comment, answers, _ = busy
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    kept = state / "instagram-unread-replies.json"
+    conn = InstagramConnector(ig.account_config(state), clock=clock)
+    for content in ("{not json", '["a list"]', json.dumps({media: {"at": "yesterday", "comments": [comment]}}),
+                    json.dumps({media: {"at": clock().isoformat(), "comments": ["../../me", 7, "1" * 40]}})):
+        kept.write_text(content)
+        conn.unread._posts = None  # as a new connector reads it
+        assert [r.remote_id for r in conn.replies(media) if r.in_reply_to == comment] == answers
+    assert {r.path for r in ig.calls("GET", "/replies")} == {f"/{GRAPH_API_VERSION}/{comment}/replies"}
+    conn.unread.keep(media, [comment])  # written whole, for the account alone
+    assert json.loads(kept.read_text()) == {media: {"at": clock().isoformat(), "comments": [comment]}}
+    assert kept.stat().st_mode & 0o777 == 0o600 and [p.name for p in state.iterdir()] == [kept.name]
