@@ -66,7 +66,8 @@ class PlatformInfo:
     is not renewed, and the renewed one would be lost). ``counts_tags``: the connector counts public
     posts per hashtag and day (``CountsTags``, listening); ``public_tag_counts``: the class (in
     ``module``) that does so for a server campaigner has no account on, built with its base URL
-    (Mastodon's public tag history), or None.
+    (Mastodon's public tag history), or None; ``tag_counts_secret``: the secret field of the account
+    whose credentials count there (what to renew when the platform refuses them).
     ``answers``: a post can answer someone's reply, threaded under it (``OutgoingPost.answer``: the
     inbox's ``replies answer``); ``no_answers`` says why not where it cannot.
     """
@@ -91,6 +92,7 @@ class PlatformInfo:
     refresh_secret: str = "ACCESS_TOKEN"
     counts_tags: bool = False
     public_tag_counts: str | None = None
+    tag_counts_secret: str | None = None
     answers: bool = False
     no_answers: str = ""
 
@@ -106,16 +108,17 @@ PLATFORMS: dict[str, PlatformInfo] = {
                      ("BEARER_TOKEN", "USER_ID"), "https://api.twitter.com", "connectors.x", "XConnector",
                      can_find_existing=True, replies=True,
                      metrics=("likes", "reposts", "replies", "quotes", "impressions", "bookmarks"),
-                     post_id=_x_status, counts_tags=True, answers=True),
+                     post_id=_x_status, counts_tags=True, tag_counts_secret="BEARER_TOKEN", answers=True),
         PlatformInfo("mastodon", "Mastodon", ("ACCESS_TOKEN",), (), "https://mastodon.social",
                      "connectors.mastodon", "MastodonConnector", can_find_existing=True, replies=True,
                      metrics=("likes", "reposts", "replies", "quotes"), post_id=_last_number,
-                     counts_tags=True, public_tag_counts="MastodonInstance", answers=True),
+                     counts_tags=True, public_tag_counts="MastodonInstance", tag_counts_secret="ACCESS_TOKEN",
+                     answers=True),
         PlatformInfo("bluesky", "Bluesky", ("IDENTIFIER", "APP_PASSWORD"), (), "https://bsky.social",
                      "connectors.bluesky", "BlueskyConnector", can_find_existing=True, replies=True,
                      metrics=("likes", "reposts", "replies", "quotes", "bookmarks"), post_id=_bluesky_post,
                      id_hint="its at:// URI (bsky.app links with a handle do not tell the account's DID)",
-                     key="tid", counts_tags=True, answers=True),
+                     key="tid", counts_tags=True, tag_counts_secret="APP_PASSWORD", answers=True),
         PlatformInfo("facebook", "Facebook Page", ("PAGE_ID", "PAGE_ACCESS_TOKEN"), (),
                      "https://graph.facebook.com", "connectors.facebook", "FacebookConnector",
                      can_find_existing=True, replies=True, metrics=("likes", "reposts", "replies", "impressions"),

@@ -35,16 +35,19 @@ def collect(flags, campaign, platforms, days, as_json) -> None:
     failed = [s for s in report.sources if s.error]
     if quiet():
         for s in failed:
-            click.echo(f"{s.platform} {s.source}: {s.error}")
+            click.echo(f"{s.platform} {s.source}: {s.error}" + (f" — {s.advice}" if s.advice else ""))
         return
     click.echo(_("Counted {tags} ({campaigns}) from {first} to {last}: {stored} day counts stored, "
                  "{requests} requests.").format(tags=" ".join(report.tags), campaigns=", ".join(report.campaigns),
                                                 first=report.first_day, last=report.last_day, stored=report.stored,
                                                 requests=report.requests))
     for s in report.sources:
-        line = "  " + (_("{platform} {source}: {days} day counts, {requests} requests; stopped: {error}") if s.error
+        line = "  " + (_("{platform} {source}: {days} day counts, {requests} requests; stopped: {error} — {advice}")
+                       if s.advice else
+                       _("{platform} {source}: {days} day counts, {requests} requests; stopped: {error}") if s.error
                        else _("{platform} {source}: {days} day counts, {requests} requests"))
-        click.echo(line.format(platform=s.platform, source=s.source, days=s.days, requests=s.requests, error=s.error))
+        click.echo(line.format(platform=s.platform, source=s.source, days=s.days, requests=s.requests, error=s.error,
+                               advice=s.advice))
     for platform, why in report.not_counted.items():
         click.echo("  " + _("{platform}: not counted: {reason}").format(platform=platform, reason=why))
 

@@ -67,7 +67,8 @@ def _status_dict(st, zone, smtp) -> dict:
                                                               "last_counted_local": local(p.at)} for p in c.platforms]}
                           for c in st.listening.campaigns],
             "failing": [{"platform": f.platform, "since": f.since, "since_local": local(f.since), "why": f.why,
-                         "next_try_at": f.next_try_at, "next_try_local": local(f.next_try_at)}
+                         "next_try_at": f.next_try_at, "next_try_local": local(f.next_try_at),
+                         "refused": f.refused}
                         for f in st.listening.failing]},
     }
 
@@ -184,11 +185,17 @@ def _listening_lines(li, zone, label) -> None:
                            for p in c.platforms)
         click.echo("  " + _("{campaign}: last counted {counts}").format(campaign=c.slug, counts=counts))
     for f in li.failing:
-        said = (_("{platform} fails since {since}: {why} — the worker tries again at {when}; to try now: campaigner "
-                  "listen collect --platform {platform}") if f.next_try_at else
-                _("{platform} fails since {since}: {why} — to try now: campaigner listen collect --platform {platform}"))
+        if f.refused:  # waiting changes nothing: the credentials must be renewed first
+            said = (_("{platform} fails since {since}: {why} — {renew}; the worker tries again at {when}")
+                    if f.next_try_at else _("{platform} fails since {since}: {why} — {renew}"))
+        else:
+            said = (_("{platform} fails since {since}: {why} — the worker tries again at {when}; to try now: "
+                      "campaigner listen collect --platform {platform}") if f.next_try_at else
+                    _("{platform} fails since {since}: {why} — to try now: campaigner listen collect --platform "
+                      "{platform}"))
         click.echo("  " + said.format(platform=f.platform, since=format_local(f.since, zone), why=for_display(f.why),
-                                      when=format_local(f.next_try_at, zone) if f.next_try_at else ""))
+                                      when=format_local(f.next_try_at, zone) if f.next_try_at else "",
+                                      renew=for_display(f.refused.advice()) if f.refused else ""))
 
 
 def _alerts_line(st, smtp, chat) -> str:

@@ -44,6 +44,7 @@ from campaigner.i18n import _
 from campaigner.models import Account, AccountStatus, Campaign, Delivery, DeliveryPart, TagCount
 from campaigner.services.accounts import connector as account_connector, secret_status
 from campaigner.services.campaigns import get as get_campaign
+from campaigner.services.listening_schedule import Refused
 from campaigner.services.metrics import skip_reason
 from campaigner.services.voice import CampaignCounts, stored
 from connectors.base import AuthExpired, ConnectorError, CountsTags, RateLimited, TagCounts
@@ -122,11 +123,13 @@ def x_counts_off(app: App) -> ConfigError:
 
 @dataclass
 class Source:
-    """One place a platform's hashtags are counted, and what counts them there."""
+    """One place a platform's hashtags are counted, and what counts them there: with the
+    credentials of ``account`` (None: without any, a public instance)."""
 
     platform: str
     name: str
     counter: CountsTags
+    account: str | None = None
 
 
 def _host(url: str) -> str:
@@ -160,7 +163,7 @@ def sources(app: App, platforms: Sequence[str], *, explicit: bool = False,
         if platform == "sandbox":   # counted only where there is a sandbox account: never a note otherwise
             usable = [a for a in mine if a.status == AccountStatus.ACTIVE]
             if usable:
-                found.append(Source(platform, "sandbox", build(usable[0])))
+                found.append(Source(platform, "sandbox", build(usable[0]), usable[0].name))
             elif explicit:
                 missing[platform] = "no active sandbox account — add one: campaigner account add sandbox NAME"
             continue
@@ -176,7 +179,7 @@ def sources(app: App, platforms: Sequence[str], *, explicit: bool = False,
         for account in usable:
             try:
                 source = Source(platform, _host(account.base_url or PLATFORMS[platform].default_base_url or ""),
-                                build(account))
+                                build(account), account.name)
                 break
             except (CampaignerError, ConnectorError) as exc:
                 why = f"{account.name}: {exc}"
@@ -206,8 +209,8 @@ def _mastodon_sources(app: App, accounts: list[Account], build: Callable[[Accoun
                 counter = build(account)
             except CampaignerError:  # a secret missing: the instance shows its tags to anyone
                 counter = None
-        found[host] = Source("mastodon", host, counter or public_tag_counter("mastodon", base, timeout=timeout,
-                                                                             clock=app.now))
+        found[host] = (Source("mastodon", host, counter, account.name) if counter is not None else
+                       Source("mastodon", host, public_tag_counter("mastodon", base, timeout=timeout, clock=app.now)))
     for base in app.settings.listening.mastodon_instances:
         host = _host(base)
         if host not in found:
@@ -254,6 +257,13 @@ class SourceResult:
     skipped: int = 0
     #: why the source stopped (a rate limit, refused credentials, …); None: every tag was counted
     error: str | None = None
+    #: the platform refused the credentials of an account (what to renew); None: it did not
+    refused: Refused | None = None
+
+    @property
+    def advice(self) -> str | None:
+        """What a person must do about ``error`` (None: nothing, the worker tries again)."""
+        return self.refused.advice() if self.refused else None
 
 
 @dataclass
@@ -320,6 +330,8 @@ def collect(app: App, *, campaign: str | None = None, platforms: Sequence[str] =
                 counts = src.counter.tag_counts(tag, first_day, today + timedelta(days=1), zone)
             except Exception as exc:  # a ConnectorError, or a hostile answer a connector could not read
                 result.error = skip_reason(exc)
+                if isinstance(exc, AuthExpired) and src.account:
+                    result.refused = Refused(src.account, PLATFORMS[src.platform].tag_counts_secret or "FIELD")
                 if isinstance(exc, (RateLimited, AuthExpired)):
                     break  # the next tag would be refused the same way
                 continue

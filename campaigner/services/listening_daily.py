@@ -15,8 +15,9 @@ retried: it is logged and the day is done.
 So that ``campaigner status`` can say what fails (``services.listening_status``), each platform
 whose counting failed at the last try has a ``job_runs`` row of its own, ``FAILING:<platform>``:
 ``period`` the day tried, ``ran_at`` since when the platform fails (kept until a try succeeds
-there, across days), ``ran_by`` why, on one line (``WHY_LENGTH``, the column's size). A try that
-counts a platform clears its row (``period`` "").
+there, across days), ``ran_by`` why, on one line (``WHY_LENGTH``, the column's size), after the
+account whose credentials the platform refused, if it did (``listening_schedule.refused_why``: what
+to renew). A try that counts a platform clears its row (``period`` "").
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from campaigner.app import App
 from campaigner.errors import CampaignerError
 from campaigner.i18n import _, number
 from campaigner.models import Alert, JobRun
-from campaigner.services.listening_schedule import FAILING, JOB, failing_row, wait_after
+from campaigner.services.listening_schedule import FAILING, JOB, Refused, failing_row, refused_why, wait_after
 from campaigner.services.workers import claim_period, ensure_job_row, job_state, release_period
 from content.untrusted import one_line
 
@@ -75,10 +76,12 @@ def _set_failing(app: App, period: str, since: datetime | None) -> None:
                   .values(period=period if since else "", ran_at=since, ran_by=None))
 
 
-def _record_platforms(app: App, period: str, now: datetime, tried: list[str], failed: dict[str, list[str]]) -> None:
+def _record_platforms(app: App, period: str, now: datetime, tried: list[str], failed: dict[str, list[str]],
+                      refused: dict[str, Refused]) -> None:
     """Each platform of ``failed`` (platform → "source: why" of each source that failed) fails
-    since its row says (or since ``now``), for the reason of this try; each other platform
-    ``tried`` counts again (its row cleared)."""
+    since its row says (or since ``now``), for the reason of this try (with the account whose
+    credentials it refused: ``refused``, by platform); each other platform ``tried`` counts again
+    (its row cleared)."""
     with db.write(app.engine) as s:
         since = dict(s.execute(select(JobRun.name, JobRun.ran_at).where(
             JobRun.name.in_([failing_row(p) for p in tried]), JobRun.period != "")).all())
@@ -86,9 +89,10 @@ def _record_platforms(app: App, period: str, now: datetime, tried: list[str], fa
             name = failing_row(platform)
             if platform in failed:
                 ensure_job_row(s, name)
+                who = refused.get(platform)
+                why = one_line("; ".join(failed[platform]), WHY_LENGTH - (len(refused_why(who, "")) if who else 0))
                 s.execute(update(JobRun).where(JobRun.name == name).values(
-                    period=period, ran_at=since.get(name) or now, ran_by=one_line("; ".join(failed[platform]),
-                                                                                  WHY_LENGTH)))
+                    period=period, ran_at=since.get(name) or now, ran_by=refused_why(who, why) if who else why))
             elif name in since:
                 s.execute(update(JobRun).where(JobRun.name == name).values(period="", ran_at=None, ran_by=None))
 
@@ -134,12 +138,16 @@ def run(app: App, worker: str, now: datetime) -> Outcome:
         release_period(app, JOB, period, worker, previous, now)
         raise
     out.stored, out.requests = report.stored, report.requests
-    out.failed = [f"{r.platform} {r.source}: {r.error}" for r in report.sources if r.error]
+    out.failed = [f"{r.platform} {r.source}: {r.error}" + (f" — {r.advice}" if r.advice else "")
+                  for r in report.sources if r.error]
     failed: dict[str, list[str]] = {}
+    refused: dict[str, Refused] = {}
     for r in report.sources:
         if r.error:
             failed.setdefault(r.platform, []).append(f"{r.source}: {r.error}")
-    _record_platforms(app, period, now, list(dict.fromkeys(r.platform for r in report.sources)), failed)
+        if r.refused:
+            refused.setdefault(r.platform, r.refused)
+    _record_platforms(app, period, now, list(dict.fromkeys(r.platform for r in report.sources)), failed, refused)
     if not out.failed:
         if since is not None:
             _set_failing(app, period, None)

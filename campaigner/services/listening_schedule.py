@@ -1,9 +1,13 @@
 """When the daemon's daily listening (``services.listening_daily``) runs again, and the names of
 its ``job_runs`` rows: what both the job and ``campaigner status`` (``services.listening_status``,
-which loads no ORM) need, with nothing heavier than the standard library."""
+which loads no ORM) need, with nothing heavier than the standard library — and what to tell a
+person when a platform refuses the credentials it counts with (``renew_advice``)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from campaigner.i18n import _
 
 JOB = "listening"
 #: the day whose counting keeps failing (``period``) and since when (``ran_at``)
@@ -22,3 +26,37 @@ def wait_after(first_failure: datetime, last_failure: datetime) -> timedelta:
     """How long after ``last_failure`` the day is tried again: as long as the failures have lasted,
     at least ``FIRST_RETRY``, at most ``LONGEST_WAIT``."""
     return min(max(last_failure - first_failure, FIRST_RETRY), LONGEST_WAIT)
+
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The account whose credentials a platform refused, and the secret field it counts with."""
+
+    account: str
+    field: str
+
+    def advice(self) -> str:
+        """What a person must do: waiting changes nothing."""
+        return _("renew the credentials of {account}: campaigner account set-secret {account} {field}, then "
+                 "campaigner account test {account}").format(account=self.account, field=self.field)
+
+
+#: how a platform's kept "why" (its ``FAILING:<platform>`` row's ``ran_by``) starts when the
+#: platform refused the credentials of an account: "refused:ACCOUNT:FIELD " (neither has a space)
+REFUSED = "refused:"
+
+
+def refused_why(refused: Refused, why: str) -> str:
+    """``why`` kept with the refusal it comes from (``read_why``)."""
+    return f"{REFUSED}{refused.account}:{refused.field} {why}"
+
+
+def read_why(kept: str) -> tuple[str, Refused | None]:
+    """A kept "why", and the refusal of credentials it comes from (None: it failed otherwise)."""
+    if kept.startswith(REFUSED):
+        who, _sep, why = kept[len(REFUSED):].partition(" ")
+        account, _sep, field = who.partition(":")
+        if account and field:
+            return why, Refused(account, field)
+    return kept, None

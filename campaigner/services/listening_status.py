@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
-from campaigner.services.listening_schedule import FAILING, JOB, failing_row, wait_after
+from campaigner.services.listening_schedule import FAILING, JOB, Refused, failing_row, read_why, wait_after
 from campaigner.tables import campaigns as campaigns_table
 from campaigner.tables import job_runs, tag_counts
 from content.hashtags import tag_key
@@ -57,6 +57,8 @@ class Failing:
     why: str
     #: when the worker tries the day again (None: it is being tried now, or no try failed yet)
     next_try_at: datetime | None
+    #: the platform refused the credentials of an account: what to renew (None: it failed otherwise)
+    refused: Refused | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def _failing(jobs: dict[str, tuple[str, datetime | None, str | None]]) -> list[F
     out = []
     for name, (period, since, why) in sorted(jobs.items()):
         if name.startswith(failing_row("")) and period and period > done and since is not None:
-            out.append(Failing(name.removeprefix(failing_row("")), since, why or "", next_try))
+            said, refused = read_why(why or "")
+            out.append(Failing(name.removeprefix(failing_row("")), since, said, next_try, refused))
     return out
 

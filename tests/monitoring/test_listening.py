@@ -550,7 +550,7 @@ def test_status_shows_when_each_platform_last_counted_and_what_fails(cli, world,
         data = json.loads(cli.ok("status", "--json").stdout)["listening"]
         assert data["failing"] == [{"platform": "x", "since": "2026-11-30T01:00:00Z", "since_local": "2026-11-30 08:00 WIB",
                                     "why": why, "next_try_at": "2026-11-30T01:15:00Z",
-                                    "next_try_local": "2026-11-30 08:15 WIB"}]
+                                    "next_try_local": "2026-11-30 08:15 WIB", "refused": None}]
         assert [(c["campaign"], [(p["platform"], p["last_counted_local"]) for p in c["platforms"]])
                 for c in data["campaigns"]] == [
             ("tapera", [("bluesky", "2026-11-30 08:00 WIB"), ("mastodon", "2026-11-30 08:00 WIB"), ("x", None)])]
@@ -621,3 +621,58 @@ def test_status_keeps_a_failures_start_across_days_until_the_platform_counts_aga
                                "x not in the last 8 days")
     assert lines[2].startswith("  x fails since 2026-11-30 08:00 WIB: ")
     assert "tries again at 2026-12-01 07:15 WIB" in lines[2] and len(lines) == 3
+
+
+# --- refused credentials: what to renew, apart from waiting --------------------------------------
+RENEW = "renew the credentials of x1: campaigner account set-secret x1 BEARER_TOKEN, then campaigner account test x1"
+RENEW_ID = ("perbarui kredensial x1: campaigner account set-secret x1 BEARER_TOKEN, lalu campaigner account test "
+            "x1")
+
+
+@pytest.mark.parametrize("lang, renew", [("en", RENEW), ("id", RENEW_ID)])
+def test_collect_says_to_renew_refused_credentials(lang, renew, cli, world, monkeypatch):
+    monkeypatch.setenv(env_name("x1", "BEARER_TOKEN"), "a-revoked-bearer")  # X answers 401
+    world["mastodon"].rate_limit_next(wib("2026-11-30 08:15"))
+    out = cli.ok("listen", "collect", env={"CAMPAIGNER_LANG": lang}).stdout.splitlines()
+    x_host = world["x"].base_url.split("//")[1]
+    [x_line] = [line for line in out if line.startswith(f"  x {x_host}: ")]
+    assert x_line.endswith(f" — {renew}") and x_line.count(" — ") == 1
+    [limited] = [line for line in out if "mastodon" in line and ("stopped" in line or "berhenti" in line)]
+    assert "set-secret" not in limited  # a rate limit: only waiting helps, nothing to renew
+    quiet = cli.ok("-q", "listen", "collect", "--platform", "x", env={"CAMPAIGNER_LANG": lang}).stdout
+    assert quiet.startswith(f"x {x_host}: ") and quiet.endswith(f" — {renew}\n")
+    data = json.loads(cli.ok("listen", "collect", "--platform", "x", "--json").stdout)
+    assert [(s["platform"], s["refused"]) for s in data["sources"]] == [
+        ("x", {"account": "x1", "field": "BEARER_TOKEN"})]
+
+
+def test_status_says_to_renew_refused_credentials_apart_from_a_rate_limit(cli, world, db_url, clock, monkeypatch):
+    from campaigner.app import App
+    from campaigner.config import resolve
+    from scheduler.jobs import listening_jobs
+
+    monkeypatch.setenv(env_name("x1", "BEARER_TOKEN"), "a-revoked-bearer")
+    world["mastodon"].rate_limit_next(wib("2026-11-30 08:15"))
+    app = App(resolve({"database_url": db_url}), now=clock)
+    try:
+        first = listening_jobs(app, "w1")[0].run(clock.now)
+    finally:
+        app.close()
+    assert first.ran and first.retry_at == wib("2026-11-30 08:15")
+    x_failed = next(f for f in first.failed if f.startswith("x "))
+    assert x_failed.endswith(f" — {RENEW}")  # the log line and the alert say it too
+    why = x_failed.removeprefix("x ").removesuffix(f" — {RENEW}")
+    assert "credentials refused" in why
+    lines = _status_listening(cli)
+    assert lines[0] == "Listening:    1 campaign with hashtags; counting fails on mastodon, x"
+    assert lines[2].startswith("  mastodon fails since 2026-11-30 08:00 WIB: ") and lines[2].endswith(
+        " — the worker tries again at 2026-11-30 08:15 WIB; to try now: campaigner listen collect --platform mastodon")
+    assert lines[3] == (f"  x fails since 2026-11-30 08:00 WIB: {why} — {RENEW}; the worker tries again at "
+                        "2026-11-30 08:15 WIB")
+    lines_id = _status_listening(cli, "id")
+    assert lines_id[2].endswith("untuk mencoba sekarang: campaigner listen collect --platform mastodon")
+    assert lines_id[3].startswith("  x gagal sejak 2026-11-30 08:00 WIB: ")
+    assert lines_id[3].endswith(f" — {RENEW_ID}; proses penerbit mencoba lagi pada 2026-11-30 08:15 WIB")
+    failing = json.loads(cli.ok("status", "--json").stdout)["listening"]["failing"]
+    assert [(f["platform"], f["why"], f["refused"]) for f in failing] == [
+        ("mastodon", failing[0]["why"], None), ("x", why, {"account": "x1", "field": "BEARER_TOKEN"})]
