@@ -36,7 +36,6 @@ What is worth knowing (sources in /work/shared/reference/next-platforms.md §1, 
 from __future__ import annotations
 from gettext import gettext as _
 
-import itertools
 import logging
 import re
 import unicodedata

@@ -1,7 +1,7 @@
 """When the daemon's daily listening (``services.listening_daily``) runs again, and the names of
 its ``job_runs`` rows: what both the job and ``campaigner status`` (``services.listening_status``,
 which loads no ORM) need, with nothing heavier than the standard library — and what to tell a
-person when a platform refuses the credentials it counts with (``renew_advice``)."""
+person when a platform refuses the credentials it counts with (``Refused``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,7 +26,6 @@ def wait_after(first_failure: datetime, last_failure: datetime) -> timedelta:
     """How long after ``last_failure`` the day is tried again: as long as the failures have lasted,
     at least ``FIRST_RETRY``, at most ``LONGEST_WAIT``."""
     return min(max(last_failure - first_failure, FIRST_RETRY), LONGEST_WAIT)
-
 
 
 @dataclass(frozen=True)
