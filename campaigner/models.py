@@ -302,6 +302,7 @@ class Reply(Base):
     collected_at: Mapped[datetime]
     kind: Mapped[str | None]
     kind_reason: Mapped[str | None]
+    kind_version: Mapped[str | None]
     parent_remote_id: Mapped[str | None]
     url: Mapped[str | None]
     ours: Mapped[bool]

@@ -435,6 +435,9 @@ replies = Table(
     Column("kind", String(16)),
     #: the rule that decided ``kind`` and its words, cut to the column
     Column("kind_reason", String(255)),
+    #: the version of the classifier that decided ``kind`` (``content.classifier_version``); a reply
+    #: judged by another (or before schema 0018: None) is judged again
+    Column("kind_version", String(16)),
     #: the remote id of what it answers (our post, or another reply in the conversation)
     Column("parent_remote_id", String(512)),
     #: its address on the platform, where the platform gives one (None: see the post's)

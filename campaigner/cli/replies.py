@@ -1,4 +1,5 @@
-"""``campaigner replies …``: the inbox of strangers' replies — list, show, answer, dismiss, reopen.
+"""``campaigner replies …``: the inbox of strangers' replies — list, show, answer, dismiss, reopen;
+and reclassify (their kinds judged again by this version of the classifier).
 
 A reply's text, its author and every address come from strangers: they are shown through
 ``content.untrusted.for_display`` (no escape sequences, control characters or bidi overrides).
@@ -8,7 +9,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json, short
-from campaigner.i18n import N_, Nn_, _, ngettext
+from campaigner.i18n import N_, Nn_, _, ngettext, number
 from campaigner.status_words import status_word
 
 #: a reply's state and kind, as shown in the inbox (--json keeps the English codes)
@@ -206,6 +207,24 @@ def reopen(flags, reply_ids) -> None:
     _say_done(reply_ids, inbox.reopen(flags.app(), list(reply_ids)),
               Nn_("Reopened {n} reply.", "Reopened {n} replies."),
               Nn_("Reopened {n} reply ({left} new already).", "Reopened {n} replies ({left} new already)."))
+
+
+@replies.command("reclassify")
+@click.option("--campaign", metavar="SLUG", help="Only replies to this campaign's posts.")
+@click.pass_obj
+def reclassify(flags, campaign) -> None:
+    """Judge again the kind of every stored reply that another version of the classifier judged
+    (after an upgrade that changed it). Answered and dismissed replies stay so; the engine does the
+    same a few thousand replies at a time, the newest first."""
+    from campaigner.services.replies import reclassify as run
+
+    done = run(flags.app(), campaign=campaign)
+    if not done.done:
+        click.echo(_("Every reply was judged by this version of the classifier: nothing to do."))
+        return
+    click.echo(ngettext("Judged {n} reply again: {changed} changed kind.",
+                        "Judged {n} replies again: {changed} changed kind.", done.done)
+               .format(n=number(done.done), changed=number(done.changed)))
 
 
 def _say_done(reply_ids, done: list[int], all_changed: tuple[str, str], some_were: tuple[str, str]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from campaigner.cli.output import echo_json
-from campaigner.i18n import _, english, ngettext
+from campaigner.i18n import _, english, ngettext, number
 
 
 @click.command()
@@ -36,6 +36,15 @@ def init(flags) -> None:
         click.echo(ngettext("Classified {n} stored reply by kind (question, support, oppose, other).",
                             "Classified {n} stored replies by kind (question, support, oppose, other).",
                             classified).format(n=classified))
+    from campaigner.services.replies import judged_elsewhere_count
+
+    left = judged_elsewhere_count(app)  # e.g. after an upgrade that changed the classifier
+    if left:
+        click.echo(ngettext("{n} stored reply was judged by another version of the reply classifier: the engine "
+                            "judges it again, or run `campaigner replies reclassify` to do it now.",
+                            "{n} stored replies were judged by another version of the reply classifier: the engine "
+                            "judges them again a batch at a time (the newest first), or run `campaigner replies "
+                            "reclassify` to do it now.", left).format(n=number(left)))
     gone = clean_abandoned(app, app.now())
     if gone:
         click.echo(ngettext("Removed what {n} abandoned import had written (their process stopped before the end; "

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Callable, cast
 
-from sqlalchemy import String, func, select, update
+from sqlalchemy import ColumnElement, String, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from campaigner import db
@@ -29,6 +29,7 @@ from campaigner.models import (Account, AccountStatus, Campaign, Delivery, Deliv
 from campaigner.services.accounts import connector as account_connector
 from campaigner.services.metrics import skip_reason
 from connectors.base import Connector, FindsAnswers, Reply as Found, one_line
+from content import classifier_version
 from content.stance import Stance, Targets, classify
 from content.untrusted import MAX_TEXT, language_tag, storable, storable_id, storable_line
 
@@ -53,7 +54,8 @@ class RepliesReport:
     skipped_accounts: dict[str, str] = field(default_factory=dict)
     #: replies the database refused even bounded (logged; the others were stored)
     refused: int = 0
-    #: replies stored earlier with no kind (before schema 0011) that were given one
+    #: replies stored earlier judged again: with no kind yet (before schema 0011), or judged by
+    #: another version of the classifier (at most ``RECLASSIFY_PER_RUN``, the newest first)
     classified: int = 0
     #: new replies by kind
     kinds: dict[str, int] = field(default_factory=dict)
@@ -73,12 +75,23 @@ REMOTE_ID, AUTHOR, KIND_REASON = _length("remote_id"), _length("author"), _lengt
 MAX_URL = 2048
 #: replies classified in one transaction when kinds are (re)computed
 CLASSIFY_BATCH = 2000
+#: at most this many replies judged by another classifier are judged again by one collection of
+#: replies (or one poll of the engine that collected none): a few seconds of work, so a poll is
+#: never held up for long by a new release's classifier; ``campaigner replies reclassify`` does all
+RECLASSIFY_PER_RUN = 2 * CLASSIFY_BATCH
 
 
 def stance(text: str, targets: Targets) -> Stance:
     """The kind of a stored reply toward a campaign with ``targets``, its reason cut to the column."""
     verdict = classify(text, targets)
     return verdict._replace(reason=storable_line(verdict.reason, KIND_REASON))
+
+
+def judged_elsewhere() -> ColumnElement[bool]:
+    """Replies whose kind was decided by another version of the classifier than this process's,
+    or by none known (before schema 0018, or no kind at all): they are to be judged again."""
+    version = classifier_version.current()
+    return or_(Reply.kind_version.is_(None), Reply.kind_version != version, Reply.kind.is_(None))
 
 
 def targets_of(campaign: Campaign | None) -> Targets:
@@ -104,7 +117,8 @@ def classify_replies(s: Session, *, campaign_id: int | None = None, only_pending
     yet. Returns (replies classified, of which changed kind)."""
     campaigns = {c.id: c for c in s.scalars(select(Campaign) if campaign_id is None
                                                  else select(Campaign).where(Campaign.id == campaign_id))}
-    q = (select(Reply.id, Reply.text, Reply.kind, Reply.kind_reason, Post.campaign_id)
+    version = classifier_version.current()
+    q = (select(Reply.id, Reply.text, Reply.kind, Reply.kind_reason, Reply.kind_version, Post.campaign_id)
          .join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
          .order_by(Reply.id))
     if campaign_id is not None:
@@ -119,10 +133,10 @@ def classify_replies(s: Session, *, campaign_id: int | None = None, only_pending
         if not rows:
             return done, changed
         new = []
-        for rid, text, kind, reason, cid in rows:
+        for rid, text, kind, reason, was, cid in rows:
             verdict = stance(text, targets_of(campaigns.get(cid) if cid is not None else None))
-            if (kind, reason) != tuple(verdict):
-                new.append({"id": rid, "kind": verdict.kind, "kind_reason": verdict.reason})
+            if (kind, reason, was) != (*verdict, version):
+                new.append({"id": rid, "kind": verdict.kind, "kind_reason": verdict.reason, "kind_version": version})
                 changed += kind != verdict.kind
         if new:
             s.execute(update(Reply), new)
@@ -146,11 +160,65 @@ def classify_pending(app: App) -> int:
             campaigns = {c.id: c for c in s.scalars(select(Campaign).where(
                 Campaign.id.in_({cid for _, _, cid in rows if cid is not None})))}
             new = []
+            version = classifier_version.current()
             for rid, text, cid in rows:
                 verdict = stance(text, targets_of(campaigns.get(cid) if cid is not None else None))
-                new.append({"id": rid, "kind": verdict.kind, "kind_reason": verdict.reason})
+                new.append({"id": rid, "kind": verdict.kind, "kind_reason": verdict.reason, "kind_version": version})
             s.execute(update(Reply), new)
             total += len(new)
+
+
+@dataclass
+class Reclassified:
+    #: replies judged again
+    done: int = 0
+    #: of which the kind changed
+    changed: int = 0
+
+
+def reclassify(app: App, *, campaign: str | None = None, limit: int | None = None) -> Reclassified:
+    """Judge again the stored replies whose kind another version of the classifier decided (a
+    release changed the stance rules or their data; or judged before schema 0018, or never): of
+    the posts of ``campaign`` (its slug or name) only, or all; the newest first (the inbox and this week's report see
+    the current classifier soonest), ``CLASSIFY_BATCH`` a transaction, at most ``limit``. Only the
+    kind, its reason and its version change: an answered or dismissed reply stays so. The targets
+    of each campaign are read under a share lock, as when replies are stored (``campaign edit``
+    changing them waits for the batch, or the batch for the new targets)."""
+    version = classifier_version.current()
+    q = (select(Reply.id, Reply.text, Reply.kind, Post.campaign_id)
+         .join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
+         .where(Reply.ours.is_(False), judged_elsewhere()).order_by(Reply.id.desc()))
+    if campaign is not None:
+        from campaigner.services.campaigns import get as get_campaign
+
+        with db.read(app.engine) as s:
+            q = q.where(Post.campaign_id == get_campaign(s, campaign).id)
+    out = Reclassified()
+    before: int | None = None
+    while limit is None or out.done < limit:
+        batch = CLASSIFY_BATCH if limit is None else min(CLASSIFY_BATCH, limit - out.done)
+        with db.write(app.engine) as s:
+            rows = s.execute((q if before is None else q.where(Reply.id < before)).limit(batch)).all()
+            if not rows:
+                break
+            campaigns = {c.id: c for c in s.scalars(
+                select(Campaign).where(Campaign.id.in_({cid for *_, cid in rows if cid is not None}))
+                .with_for_update(read=True))}
+            new = []
+            for rid, text, kind, cid in rows:
+                verdict = stance(text, targets_of(campaigns.get(cid) if cid is not None else None))
+                new.append({"id": rid, "kind": verdict.kind, "kind_reason": verdict.reason, "kind_version": version})
+                out.changed += kind != verdict.kind
+            s.execute(update(Reply), new)
+        out.done += len(rows)
+        before = rows[-1][0]
+    return out
+
+
+def judged_elsewhere_count(app: App) -> int:
+    """How many stored replies (not the account's own) another classifier judged, or none."""
+    with db.read(app.engine) as s:
+        return s.scalar(select(func.count()).select_from(Reply).where(Reply.ours.is_(False), judged_elsewhere())) or 0
 
 
 def storable_url(value: object) -> str | None:
@@ -180,7 +248,7 @@ def _stored(r: Found, remote_id: str, did: int, now: datetime, targets: Targets)
         verdict = score(text, language_hint=tag)
         kind = stance(text, targets)
         row.language, row.polarity, row.sentiment = verdict.language or tag, verdict.polarity, verdict.label
-        row.kind, row.kind_reason = kind.kind, kind.reason
+        row.kind, row.kind_reason, row.kind_version = kind.kind, kind.reason, classifier_version.current()
     return row
 
 
@@ -230,12 +298,12 @@ def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
                     connector_for: Callable[[Account], Connector] | None = None) -> RepliesReport:
     """Fetch the conversations under posts published in the last week (or ``delivery_ids``), store
     the new replies once each with their sentiment and kind (toward the post's campaign) and the
-    account's own answers, mark the replies it answered, and give a kind to stored replies that
-    have none. A poll reads from the newest stored reply (less ``LOOK_BACK``); replies still new
+    account's own answers, and mark the replies it answered. A poll reads from the newest stored reply (less ``LOOK_BACK``); replies still new
     written before that are looked up for an answer of the account's with the platform's cheapest
     read (``FindsAnswers``), at most ``ANSWER_CHECKS`` extra requests a run, so one answered in
     the platform's app but shown by its API only later is not left new forever. Platforms without replies (Telegram) are skipped; so are the answers sent from the
-    inbox (their conversation is their post's)."""
+    inbox (their conversation is their post's). At the end, at most ``RECLASSIFY_PER_RUN``
+    stored replies judged by another classifier (or none) are judged again, the newest first."""
     now = app.now()
     newest = (select(Reply.delivery_id, func.max(Reply.created_at).label("at")).group_by(Reply.delivery_id)
               .subquery())
@@ -299,5 +367,5 @@ def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
                         report.kinds[row.kind] = report.kinds.get(row.kind, 0) + 1
     for name, why in report.skipped_accounts.items():
         log.info("replies for %s not collected: %s", name, why)
-    report.classified = classify_pending(app)
+    report.classified = reclassify(app, limit=RECLASSIFY_PER_RUN).done
     return report
