@@ -221,7 +221,19 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def number(n: float, digits: int = 0) -> str:
     """``n`` with its thousands grouped, and ``digits`` decimals, as the language in use writes
     them: English ``1,200`` and ``6.3``, Indonesian ``1.200`` and ``6,3``."""
-    text = f"{n:,}" if isinstance(n, int) and not digits else f"{n:,.{digits}f}"
+    return _marks(f"{n:,}" if isinstance(n, int) and not digits else f"{n:,.{digits}f}")
+
+
+def decimal(n: float, most: int = 2) -> str:
+    """``n`` with at most ``most`` decimals, those ending in 0 left out, as the language in use
+    writes it: English ``200`` and ``2.5``, Indonesian ``200`` and ``2,5`` (a size, a duration
+    someone gave)."""
+    text = f"{n:,.{most}f}"
+    return _marks(text.rstrip("0").rstrip(".") if "." in text else text)
+
+
+def _marks(text: str) -> str:
+    """``text``, a number written the English way, with the marks of the language in use."""
     if _lang != "id":
         return text
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")

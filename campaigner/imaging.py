@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterator
 
-from campaigner.i18n import _, number
+from campaigner.i18n import _, decimal, number
 from content.mime import JPEG, PNG, WEBP
 from content.platforms import MediaRules
 
@@ -229,12 +229,12 @@ def _pad(image, rules: MediaRules):
 
 
 def _ratio(x: float | None) -> str:
-    """A shape as people write it: 0.8 → ``4:5``, 1.91 → ``1.91:1``."""
+    """A shape as people write it: 0.8 → ``4:5``, 1.91 → ``1.91:1`` (Indonesian ``1,91:1``)."""
     assert x is not None  # only a limit that was applied is named
     near = Fraction(x).limit_denominator(20)
     if abs(float(near) - x) < 1e-9:
         return f"{near.numerator}:{near.denominator}"
-    return f"{x:g}:1"
+    return f"{decimal(x)}:1"
 
 
 def _exif(image) -> tuple[Any, bool]:

@@ -23,6 +23,7 @@ import requests
 from requests.utils import super_len
 
 from connectors import deadline
+from connectors.numbers import decimal
 from connectors.base import Permanent, Transient, one_line
 
 log = logging.getLogger(__name__)
@@ -183,7 +184,7 @@ class HttpClient:
             kwargs.pop(name, None)
         upload = body_size(kwargs.get("data"), kwargs.get("json"), kwargs.get("files"))
         limit = self.timeout + upload / MIN_UPLOAD_RATE
-        late = _("no complete answer within {seconds}s").format(seconds=f"{round(limit, 1):g}")
+        late = _("no complete answer within {seconds}s").format(seconds=decimal(limit, 1))
         watch = deadline.start(limit)
         failure: str | None = None
         refused = False

@@ -46,6 +46,7 @@ from urllib.parse import urlsplit
 import requests
 
 from connectors import logsafe
+from connectors.numbers import decimal
 from connectors.base import (N_, AlreadyPublished, AuthExpired, Clock, ConnectorError, NotReady, NotSupported,
                              Permanent, Quota, RateLimited, RefreshedToken, Transient, system_clock)
 from connectors.http import HttpClient, Redactor, json_body, parse_http_time, server_error, unexpected_answer
@@ -832,7 +833,7 @@ class ContainerFlow:
             minutes = self.max_processing / timedelta(minutes=1)
             raise keep(Transient(_("{platform}: container {id} was still being processed after {minutes} minutes; it "
                                    "is dropped and a new one is made next time").format(
-                platform=self.platform, id=stale[0].id, minutes=f"{minutes:g}")), {})
+                platform=self.platform, id=stale[0].id, minutes=decimal(minutes))), {})
         for k in pending:
             k.next_check = now + timedelta(seconds=self.delay(k.polls))
         check_at = min(k.next_check for k in pending if k.next_check is not None)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urljoin
 
-from campaigner.i18n import _, number
+from campaigner.i18n import _, decimal, number
 
 #: seconds the whole fetch may take
 DEADLINE = 10.0
@@ -48,7 +48,7 @@ def fetch_public(url: str, *, deadline: float = DEADLINE, max_bytes: int = MAX_B
     from connectors import deadline as deadlines
     from connectors.http import USER_AGENT
 
-    late = _("no complete answer within {seconds} s").format(seconds=f"{deadline:g}")
+    late = _("no complete answer within {seconds} s").format(seconds=decimal(deadline, 1))
     watch = deadlines.start(deadline)
     failure: str | None = None
     answer: Fetched | None = None

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError, InvalidInput
-from campaigner.i18n import _, number
+from campaigner.i18n import _, decimal, number
 from campaigner.files import write_file
 from campaigner.lateness import format_minutes, parse_max_late
 from campaigner.models import Approval, Delivery, Post
@@ -136,7 +136,7 @@ class _Capped(io.RawIOBase):
         size = os.fstat(f.fileno())
         self.total = size.st_size if stat.S_ISREG(size.st_mode) else 0
         if self.total > self.limit:
-            raise self._too_big(_("{n} MB").format(n=number(self.total / 1e6)))
+            raise self._too_big(_("{n} MB").format(n=decimal(self.total / 1e6, 1)))
 
     def readable(self) -> bool:
         return True
@@ -149,12 +149,12 @@ class _Capped(io.RawIOBase):
                                _("check the file")) from None
         self.done += len(data)
         if self.done > self.limit:
-            raise self._too_big(_("over {n} MB").format(n=f"{self.max_mb:g}"))
+            raise self._too_big(_("over {n} MB").format(n=decimal(self.max_mb)))
         return data
 
     def _too_big(self, size: str) -> InvalidInput:
         return InvalidInput(_("{file} is {size}, more than an import reads ({max} MB)")
-                            .format(file=self.path.name, size=size, max=f"{self.max_mb:g}"),
+                            .format(file=self.path.name, size=size, max=decimal(self.max_mb)),
                             _("split it into smaller files, or give --max-size MB"))
 
     def close(self) -> None:
