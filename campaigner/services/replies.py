@@ -179,11 +179,12 @@ class Reclassified:
 def reclassify(app: App, *, campaign: str | None = None, limit: int | None = None) -> Reclassified:
     """Judge again the stored replies whose kind another version of the classifier decided (a
     release changed the stance rules or their data; or judged before schema 0018, or never): of
-    the posts of ``campaign`` (its slug or name) only, or all; the newest first (the inbox and this week's report see
-    the current classifier soonest), ``CLASSIFY_BATCH`` a transaction, at most ``limit``. Only the
-    kind, its reason and its version change: an answered or dismissed reply stays so. The targets
-    of each campaign are read under a share lock, as when replies are stored (``campaign edit``
-    changing them waits for the batch, or the batch for the new targets)."""
+    the posts of ``campaign`` (its slug or name) only, or all; the newest first (the inbox and
+    this week's report see the current classifier soonest), ``CLASSIFY_BATCH`` a transaction, at
+    most ``limit``. Only the kind, its reason and its version change: an answered or dismissed
+    reply stays so. The targets of each campaign are read under a share lock, as when replies are
+    stored (``campaign edit`` changing them waits for the batch, or the batch for the new
+    targets)."""
     version = classifier_version.current()
     q = (select(Reply.id, Reply.text, Reply.kind, Post.campaign_id)
          .join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
