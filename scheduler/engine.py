@@ -58,7 +58,7 @@ from sqlalchemy.orm import Session, selectinload
 from campaigner import db, lateness, states
 from campaigner.app import App
 from campaigner.errors import CampaignerError, ConfigError
-from campaigner.i18n import _
+from campaigner.i18n import _, decimal
 from campaigner.media_host import MediaHost, StoreError
 from campaigner.models import (Account, AccountStatus, Alert, Attempt, AttemptOutcome as O, Delivery, DeliveryPart,
                                DeliveryStatus as S, Post, Reply, Worker)
@@ -726,7 +726,7 @@ class Engine:
         hours = quota.window / timedelta(hours=1)
         exc = RateLimited(until, _("{platform} publishing quota used up: {used} of {total} posts in {hours} h").format(
             platform=account.platform, used=quota.total - (batch.quota_left or 0), total=quota.total,
-            hours=f"{hours:g}"))
+            hours=decimal(hours)))
         log.info("%s: %s", account.name, exc)
         return self._hold(d, batch, exc)
 
@@ -766,7 +766,7 @@ class Engine:
             d, batch, _("{platform} says part {part} is already there, but it was not found in {hours} hours of "
                         "looking: find it on {account}, then run `campaigner post reconcile {id} --account {account} "
                         "--found URL` (or `--resend` if it is not there)").format(
-                platform=platform, part=part.position + 1, hours=f"{hours:g}", account=d.account.name, id=d.post_id),
+                platform=platform, part=part.position + 1, hours=decimal(hours), account=d.account.name, id=d.post_id),
             again_in=None, attempt=end, unknown=False)
 
     def _look_failed(self, d: Delivery, batch: _Batch, part: DeliveryPart, exc: ConnectorError,
