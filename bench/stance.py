@@ -3,15 +3,15 @@ the learned lexicon with the rules' strong questions in front (``content.stance_
 next to a baseline measured in the same run: recall and precision per kind and the confusion
 matrix for
 
-- the training rows (``tests/content/data/stance_labelled.csv`` and the former held-out part
-  ``stance_holdout4.csv``, read by ``tools/train_stance.py``'s ``training_rows``, which refuses the
+- the training rows (``tests/content/data/stance_labelled.csv`` and the former held-out parts
+  ``stance_holdout4.csv`` and ``stance_holdout5.csv``, read by ``tools/train_stance.py``'s ``training_rows``, which refuses the
   held-out part): the learned lexicon's *fit*, not an estimate, since it was trained on them;
 - k-fold cross-validation of the learned lexicon on the training rows (``tools/train_stance.py``'s
   ``folds``: trained on k-1 folds, measured on the k-th): the honest estimate while developing,
-  also for the rows no rule was written on alone and for holdout4's rows alone (written by
-  someone who never saw the classifier: the most realistic rows there are);
-- the held-out part (``tools/train_stance.py``'s ``HELD_OUT``, ``holdout5``, in
-  ``tests/content/data/stance_holdout5.csv``) when the file is there: written by someone who never
+  also for the rows no rule was written on alone and for holdout4's and holdout5's rows alone
+  (each written by someone who never saw the classifier: the most realistic rows there are);
+- the held-out part (``tools/train_stance.py``'s ``HELD_OUT``, ``holdout6``, in
+  ``tests/content/data/stance_holdout6.csv``) when the file is there: written by someone who never
   saw the classifier; only its aggregate figures and confusion matrix are printed, never its
   replies, so that nothing is changed for them.
 
@@ -40,8 +40,8 @@ from content.stance import KINDS, Stance, Targets, classify, classify_by_rules
 ROOT = Path(__file__).resolve().parents[1]
 #: the rows no rule was written on, whose cross-validation figures the bench prints apart
 RULES_WRITTEN_ON = "tune"
-#: the former held-out part, written by someone who never saw the classifier
-AUTHOR_INDEPENDENT = "holdout4"
+#: the former held-out parts, each written by someone who never saw the classifier
+AUTHOR_INDEPENDENT = ("holdout4", "holdout5")
 
 
 def load(path: Path) -> list[dict[str, str]]:
@@ -134,11 +134,13 @@ def cross_validation(train_stance: ModuleType, rows: list[dict[str, str]], k: in
     parts = sorted({ordered[n]["split"] for n in fresh})
     show(f"the same cross-validation, only the rows the rules were not written on ({', '.join(parts)})",
          {name: Figures([fig.pairs[n] for n in fresh]) for name, fig in figures.items()})
-    # holdout4 was written by someone who never saw the classifier: the best estimate of new replies
-    independent = [n for n, r in enumerate(ordered) if r["split"] == AUTHOR_INDEPENDENT]
-    if independent:
-        show(f"the same cross-validation, only {AUTHOR_INDEPENDENT}'s rows (another author, never seen by the rules)",
-             {name: Figures([fig.pairs[n] for n in independent]) for name, fig in figures.items()})
+    # the former held-out parts were written by someone who never saw the classifier: the best
+    # estimate of new replies
+    for part in AUTHOR_INDEPENDENT:
+        independent = [n for n, r in enumerate(ordered) if r["split"] == part]
+        if independent:
+            show(f"the same cross-validation, only {part}'s rows (another author, never seen by the rules)",
+                 {name: Figures([fig.pairs[n] for n in independent]) for name, fig in figures.items()})
 
 
 def main() -> None:
@@ -172,7 +174,8 @@ def main() -> None:
             raise SystemExit(f"Error: {held_out.name} has rows of another split than {split} — keep only the held-out part in it")
         show(f"held-out part {split}, never trained or tuned on (aggregate only)", evaluate(held)[0])
     else:
-        print(f"\n(no held-out part: {held_out.relative_to(ROOT)} is not there)")
+        print(f"\n== held-out part {split}: ABSENT — {held_out.relative_to(ROOT)} is not there, so nothing here "
+              "measures replies never tuned on (the cross-validation above is the estimate)")
     texts = [(r["text"], targets(r)) for r in rows]
     for name, fn in CLASSIFIERS.items():
         fn("warm up", Targets())

@@ -1,9 +1,9 @@
 """Train the learned stance lexicon (``content/stance_learned.py``) on every labelled reply of
-``tests/content/data/stance_labelled.csv`` and of the former held-out part
-``tests/content/data/stance_holdout4.csv`` in plain Python (deterministic: the same data gives the
-same weights, byte for byte), and measure it by cross-validation on those replies. The held-out
-part (``holdout5``, a file of its own) is refused: its file by name, and any of its rows in a
-file given.
+``tests/content/data/stance_labelled.csv`` and of the former held-out parts
+``tests/content/data/stance_holdout4.csv`` and ``stance_holdout5.csv`` in plain Python
+(deterministic: the same data gives the same weights, byte for byte), and measure it by
+cross-validation on those replies. The held-out part (``holdout6``, a file of its own) is
+refused: its file by name, and any of its rows in a file given.
 
     python tools/train_stance.py [--data FILE …] write [--out content/data/stance_weights.tsv]
     python tools/train_stance.py cv [--sets NAME …] [--combos] [--l2 X]
@@ -58,10 +58,10 @@ from content.stance import KINDS, Targets  # noqa: E402
 from content.stance_learned import BIAS, GROUPS, WEIGHTS, Model, features  # noqa: E402
 
 DATA = ROOT / "tests" / "content" / "data" / "stance_labelled.csv"
-#: the former held-out part, measured once (2026-12-07) and then folded into training
-FORMER_HOLDOUT = ROOT / "tests" / "content" / "data" / "stance_holdout4.csv"
-#: what is trained on by default: every row of both files
-TRAINING = (DATA, FORMER_HOLDOUT)
+#: the former held-out parts, each measured once (2026-12-07) and then folded into training
+FORMER_HOLDOUTS = tuple(ROOT / "tests" / "content" / "data" / f"stance_{name}.csv" for name in ("holdout4", "holdout5"))
+#: what is trained on by default: every row of these files
+TRAINING = (DATA, *FORMER_HOLDOUTS)
 OUT = ROOT / "content" / "data" / WEIGHTS
 MIN_COUNT = 2
 L2 = 0.005
@@ -78,8 +78,14 @@ BALANCE = False
 #: the part kept for measuring only: written by someone who never saw the classifier, shipped as a
 #: file of its own (``stance_<HELD_OUT>.csv``); training refuses to read it, wherever it turns up,
 #: and bench/stance.py reads its training rows through ``training_rows`` and this name
-HELD_OUT = "holdout5"
+HELD_OUT = "holdout6"
 HELD_OUT_FILE = DATA.parent / f"stance_{HELD_OUT}.csv"
+
+
+def listed(names: Iterable[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    names = list(names)
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
 
 
 class HeldOutError(ValueError):
@@ -144,7 +150,7 @@ def train(xs: list[set[str]], ys: list[str], l2: float | None = None, epochs: in
 
 def dump(m: Model) -> str:
     lines = ["# content/stance_learned.py's weights: written by tools/train_stance.py from every reply",
-             f"# of {' and '.join(str(p.relative_to(ROOT)) for p in TRAINING)} (never {HELD_OUT}); do not edit by hand",
+             f"# of {listed(str(p.relative_to(ROOT)) for p in TRAINING)} (never {HELD_OUT}); do not edit by hand",
              "\t".join(["feature", *KINDS])]
     for f, w in sorted(m.weights.items(), key=lambda p: (p[0] != BIAS, p[0])):
         if f == BIAS or any(w):
@@ -172,7 +178,8 @@ FEATURE_SETS = {
     "… + nothing named / no cue flags": "w b c e k n",
     "words+bigrams+letters+lexicon+rule votes": "w b c e k v q",
     "all (+ rules' verdict)": "w b c e k v q r",
-    "… + aims (shipped)": "w b c e k a",
+    "… + aims": "w b c e k a",
+    "… + aims, talking down (shipped)": "w b c e k a m",
     "… + negation scope": "w b c e k x",
     "… + rhetoric/mockery": "w b c e k h",
     "… + aims, negation, rhetoric": "w b c e k a x h",
@@ -274,7 +281,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, action="append",
                         help="a file of labelled replies to train on, once per file (default: "
-                             f"{' and '.join(str(p.relative_to(ROOT)) for p in TRAINING)}); "
+                             f"{listed(str(p.relative_to(ROOT)) for p in TRAINING)}); "
                              f"never the held-out part {HELD_OUT!r}")
     sub = parser.add_subparsers(dest="cmd", required=True)
     w = sub.add_parser("write")
@@ -291,7 +298,7 @@ def main() -> None:
     try:
         rows = training_rows(args.data)
     except HeldOutError as e:
-        sys.exit(f"Error: {e} — train on {' and '.join(p.name for p in TRAINING)} and measure {HELD_OUT} "
+        sys.exit(f"Error: {e} — train on {listed(p.name for p in TRAINING)} and measure {HELD_OUT} "
                  "with bench/stance.py")
     except (OSError, KeyError, csv.Error) as e:
         sys.exit(f"Error: cannot read labelled replies from {' '.join(map(str, args.data))} ({e}) — give a CSV with the columns "

@@ -17,8 +17,8 @@ from content import stance_learned
 from content.stance import KINDS, Stance, Targets, classify, classify_by_rules, names_something
 
 DATA = Path(__file__).resolve().parent / "data" / "stance_labelled.csv"
-#: the former held-out part, measured once and then folded into training
-FORMER_HOLDOUT = DATA.parent / "stance_holdout4.csv"
+#: the former held-out parts, each measured once and then folded into training
+FORMER_HOLDOUTS = (DATA.parent / "stance_holdout4.csv", DATA.parent / "stance_holdout5.csv")
 ROOT = Path(__file__).resolve().parents[2]
 TAPERA = Targets(("Tapera", "potongan upah"), ("upah layak",))
 CIPTAKER = Targets(("omnibus law", "Cipta Kerja"), ())
@@ -28,17 +28,20 @@ THR = Targets(("THR dicicil",), ("THR",))
 PHK = Targets(("PHK sepihak",), ("pesangon",))
 
 #: replies per kind (question, support, oppose, other) in each part of the training data: all of
-#: stance_labelled.csv and the former held-out part holdout4 (the held-out part, holdout5, is a
-#: file of its own that nothing here reads; bench/stance.py measures it); tune5 was written for
-#: the opposition cross-validation missed, with the confusable replies of the other kinds
+#: stance_labelled.csv and the former held-out parts holdout4 and holdout5 (the held-out part,
+#: holdout6, is a file of its own that nothing here reads; bench/stance.py measures it); tune5 was
+#: written for the opposition cross-validation missed, tune6 for the support holdout5 missed, each
+#: with the confusable replies of the other kinds
 SPLIT_SIZES = {"tune": (135,) * 4, "holdout2": (35,) * 4, "holdout3": (28,) * 4, "tune4": (52,) * 4,
-               "tune5": (20, 25, 115, 15), "holdout4": (60,) * 4}
-HOLDOUT = DATA.parent / "stance_holdout5.csv"
+               "tune5": (20, 25, 115, 15), "holdout4": (60,) * 4, "holdout5": (60,) * 4,
+               "tune6": (30, 110, 30, 30)}
+HELD_OUT = "holdout6"
+HOLDOUT = DATA.parent / f"stance_{HELD_OUT}.csv"
 
 
 def _rows() -> list[dict[str, str]]:
     rows = []
-    for path in (DATA, FORMER_HOLDOUT):
+    for path in (DATA, *FORMER_HOLDOUTS):
         with path.open(encoding="utf-8", newline="") as f:
             rows += list(csv.DictReader(f))
     return rows
@@ -53,7 +56,8 @@ def test_the_labelled_set_is_large_balanced_and_split():
     assert len(rows) >= 150
     # each file's replies are distinct; holdout4's writer wrote one tune4 reply again word for word
     # ("Mohon maaf lahir batin semuanya 🙏", ids 1000 and 1237, both other): kept, as written
-    for part in ([r for r in rows if r["split"] != "holdout4"], [r for r in rows if r["split"] == "holdout4"]):
+    files = ("holdout4", "holdout5")
+    for part in ([r for r in rows if r["split"] not in files], *([r for r in rows if r["split"] == f] for f in files)):
         assert len({r["text"] for r in part}) == len(part)
     counts = Counter((r["split"], r["kind"]) for r in rows)
     assert counts == {(split, kind): n for split, ns in SPLIT_SIZES.items() for kind, n in zip(KINDS, ns)}
@@ -62,24 +66,25 @@ def test_the_labelled_set_is_large_balanced_and_split():
 
 
 def test_training_refuses_the_held_out_part(tmp_path):
-    """tools/train_stance.py never reads holdout5: not its file, not a holdout5 row pasted into
-    a file it is given; it says so in one line and writes nothing. holdout4, measured once, is
-    now trained on."""
+    """tools/train_stance.py never reads holdout6: not its file, not a holdout6 row pasted into
+    a file it is given; it says so in one line and writes nothing. holdout4 and holdout5, each
+    measured once, are now trained on."""
     header = "id,split,campaign,against,for,kind,text\n"
-    by_name = tmp_path / "stance_holdout5.csv"
-    by_name.write_text(header + "1241,holdout5,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
+    by_name = tmp_path / "stance_holdout6.csv"
+    by_name.write_text(header + "2001,holdout6,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
     pasted = tmp_path / "labelled.csv"
     pasted.write_text(header + "1,tune,tapera,Tapera,,support,Tolak Tapera\n"
-                      + "1242,holdout5,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
-    former = tmp_path / "stance_holdout4.csv"
-    former.write_text(header + "1001,holdout4,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
+                      + "2002,holdout6,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
+    former = tmp_path / "stance_holdout5.csv"
+    former.write_text(header + "1241,holdout5,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
     out = tmp_path / "weights.tsv"
-    how = " — train on stance_labelled.csv and stance_holdout4.csv and measure holdout5 with bench/stance.py"
+    how = (" — train on stance_labelled.csv, stance_holdout4.csv and stance_holdout5.csv and measure holdout6 "
+           "with bench/stance.py")
     expected = {
-        (by_name,): "Error: stance_holdout5.csv is the held-out part: it is never trained on" + how,
-        (pasted,): "Error: labelled.csv has 1 reply(ies) of the held-out part 'holdout5' (ids 1242): they are "
+        (by_name,): "Error: stance_holdout6.csv is the held-out part: it is never trained on" + how,
+        (pasted,): "Error: labelled.csv has 1 reply(ies) of the held-out part 'holdout6' (ids 2002): they are "
                    "never trained on" + how,
-        (former, by_name): "Error: stance_holdout5.csv is the held-out part: it is never trained on" + how,
+        (former, by_name): "Error: stance_holdout6.csv is the held-out part: it is never trained on" + how,
     }
     for paths, message in expected.items():
         for cmd in (["write", "--out", str(out)], ["cv", "--sets", "words+bigrams"]):
@@ -92,12 +97,12 @@ def test_training_refuses_the_held_out_part(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "train_stance.py"), "--data", str(former),
                            "write", "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0 and out.exists()
-    # the training data has no holdout5 row, and the held-out file, when the lead adds it, has
+    # the training data has no holdout6 row, and the held-out file, when the lead adds it, has
     # nothing else
-    assert not any(r["split"] == "holdout5" for r in _rows())
+    assert not any(r["split"] == HELD_OUT for r in _rows())
     if HOLDOUT.exists():
         with HOLDOUT.open(encoding="utf-8", newline="") as f:
-            assert {r["split"] for r in csv.DictReader(f)} == {"holdout5"}
+            assert {r["split"] for r in csv.DictReader(f)} == {HELD_OUT}
 
 
 @pytest.mark.parametrize("text, targets, expected", [
