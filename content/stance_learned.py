@@ -1,6 +1,7 @@
 """A learned lexicon for stance: a small logistic regression over a reply's words and what the
 rules (``content.stance``) find in it, trained on every labelled reply in
-``tests/content/data/stance_labelled.csv`` (never the held-out part, ``holdout4``) by
+``tests/content/data/stance_labelled.csv`` and the former held-out parts ``stance_holdout4.csv``
+and ``stance_holdout5.csv`` (never the held-out part, ``holdout6``) by
 ``tools/train_stance.py`` (plain Python, deterministic) and shipped as a weights table in
 ``content/data/stance_weights.tsv``. Scoring is the standard library: a sum of weights per kind.
 
@@ -20,9 +21,13 @@ Features of a reply (``features``), each present or not:
 - ``m:`` how a reply talks down to the campaign's side (``VOICE``): advice to the workers
   ("bersyukur", "kerja yang rajin", "buka usaha"), blaming them ("salah sendiri", "mikir"),
   accusing the union or the action ("bayaran", "ditunggangi", "cari panggung", "iuran"), a laugh
-  ("wkwk", 🤣), "kalian" addressed; each also with ``?`` when a clause asked with a question mark
-  has it (a mocking or blaming question is opposition, not a question), and with ``reported+``
-  when the reply reports such a line to answer it back ("disuruh bersyukur…" is support);
+  ("wkwk", 🤣), "kalian" addressed, a complaint asked as a question ("sampai kapan…", "kok
+  tega…", "mau makan apa…"); each also with ``?`` when a clause asked with a question mark has it
+  (a mocking or blaming question is opposition, a complaining one support, neither a question),
+  and with ``reported+`` when the reply reports such a line to answer it back ("disuruh
+  bersyukur…" is support);
+- ``p:`` the reply's shape (``_shape``): an exclamation mark, at most three words, emoji only,
+  the writer's own life told ("sy", "anak", "kami") without a question;
 - for development only (``tools/train_stance.py cv`` compares them; none improved
   cross-validation enough to ship): ``x:`` the words in a negation's reach; ``h:`` rhetorical
   questions and mockery (a laugh or "katanya" with praise); ``v:`` each of the rules' stance votes;
@@ -53,7 +58,7 @@ WEIGHTS = "stance_weights.tsv"
 #: stretched letters count once in a feature ("tolakkk", "tolak"); consistently so in training
 _RUNS = re.compile(r"([^\W\d_])\1+")
 #: the feature groups the shipped weights use (``tools/train_stance.py`` chose them)
-GROUPS = frozenset("w b c e k a m".split())
+GROUPS = frozenset("w b c e k a m p".split())
 BIAS = "bias"
 
 
@@ -66,14 +71,14 @@ def features(text: str, targets: Targets | None = None, groups: Iterable[str] = 
     clauses = module._clauses(text or "") if clauses is None else clauses
     declared = module._targets(targets or Targets())
     out: set[str] = set()
-    cued = named = False
+    cued = named = targeted = False
     # the lexicon's things and cues per clause, found once for the groups that use them
     lexical = [module._cues(list(c.toks)) for c in clauses] if want & {"e", "k", "a"} else []
     for n, clause in enumerate(clauses):
         toks = [_RUNS.sub(r"\1", t) for t in clause.toks]
         for pos, side, _label, _strength in module._find_targets(clause.toks, declared):
             toks[pos] = f"@{side}"
-            named = True
+            named = targeted = True
         if clause.asked:
             toks.append("?")
         if "w" in want:
@@ -94,6 +99,8 @@ def features(text: str, targets: Targets | None = None, groups: Iterable[str] = 
         out.update(_structure(clauses, declared, want, module, lexical))
     if "m" in want:
         out.update(_voice(clauses))
+    if "p" in want:
+        out.update(_shape(text or "", clauses, targeted))
     if "n" in want and not named:
         out.add("e:none")
     if "n" in want and not cued:
@@ -187,6 +194,12 @@ VOICE = {
     "laugh": ("haha", "lol", "lucu", "kocak", "🤣", "😂", "😆", "🤭", "🤡", "🙄", "😏", "🙃", "👏"),
     "reported": ("katanya", "kata", "dibilang", "bilang", "disuruh", "suruh", "nyuruh", "omongan"),
     "address": ("kalian", "kamu", "lu", "lo", "you", "sampeyan", "maneh"),
+    # a complaint asked as a question, which asks nothing: "sampai kapan…", "kok tega…", "mau makan
+    # apa…", "gimana mau…", "di mana hati nurani"
+    "complain": ("sampai kapan", "sampe kapan", "kok tega", "kok bisa", "kok malah", "kok masih", "makan apa",
+                 "bagaimana mau", "bagaimana bisa", "mana cukup", "mana bisa", "mana mungkin", "hati nurani",
+                 "adil gitu", "adil begitu", "salah apa", "kapan naik", "kapan sadar", "make sense", "emang bisa",
+                 "masa iya", "ini yang", "apa buat", "buat siapa", "kapan kenyang", "kok tidak", "kok gak"),
 }
 
 
@@ -206,6 +219,28 @@ def _voice(clauses: list) -> set[str]:
     if "m:reported" in out:
         out.update(f"m:reported+{f[2:]}" for f in list(out) if f[2:] in ("advice", "blame", "accuse", "laugh"))
     return out
+
+
+def _shape(text: str, clauses: list, named: bool) -> set[str]:
+    """``p:`` features of a reply's shape, not its words: an exclamation ("Stop PHK massal!!!": a
+    demand, not a question), a reply of at most three words that names none of the campaign's
+    targets ("lawan!", "hidup buruh"; in "Tapera bagus kok" the words decide), one of emoji only
+    ("✊🔥"), and one that tells of the writer's own life ("sy", "kami", "anak", …) with no "?"."""
+    out: set[str] = set()
+    toks = [t for c in clauses for t in c.toks]
+    if "!" in text:
+        out.add("p:!")
+    if toks and len(toks) <= 3 and not named:
+        out.add("p:short")
+    if toks and not any(any(ch.isalnum() for ch in t) for t in toks):
+        out.add("p:emoji")
+    if any(t in _OWN for t in toks) and not any(c.asked for c in clauses):
+        out.add("p:own")
+    return out
+
+
+#: words with which a reply tells of the writer's own life and family
+_OWN = frozenset("saya aku sy gue gw kami kita abdi urang anak istri suami bapak ibu keluarga anakku".split())
 
 
 def _grams(word: str, n: int = 4) -> list[str]:
@@ -290,7 +325,8 @@ def _name(feature: str) -> str:
         return f"{cue} at {aim}"
     if group == "c":
         return f"letters {rest.replace('<', '^').replace('>', '$')!r}"
-    return {"q:strong": "rules: strong question", "q:weak": "rules: weak question", "q:mark": '"?"'}.get(
+    return {"q:strong": "rules: strong question", "q:weak": "rules: weak question", "q:mark": '"?"',
+            "p:!": '"!"', "p:short": "a short reply", "p:emoji": "emoji only", "p:own": "own life told"}.get(
         feature, f"{ {'e': 'names', 'k': 'cue', 'm': 'tone'}.get(group, group)} {rest}")
 
 
