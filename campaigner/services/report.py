@@ -75,13 +75,11 @@ snapshots, and the whole ``report weekly --format html`` command.
 """
 from __future__ import annotations
 
-import gc
 import heapq
 import operator
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator
@@ -102,6 +100,7 @@ from campaigner.tables import (accounts as _accounts, attempts as _attempts, cam
 from campaigner.lateness import LATE_LISTED
 from campaigner.services import report_inbox
 from campaigner.services.report_inbox import InboxSummary
+from campaigner.services.report_gc import no_cycle_collection  # noqa: F401 (here for its users)
 from campaigner.services.token_expiry import expires_soon
 from campaigner.services.voice import CampaignVoice, share_of_voice
 from campaigner.services.weeks import Week, default_week, week_of  # noqa: F401 (here for its users)
@@ -710,27 +709,6 @@ def history_of(lines: list[DeliveryLine], start: datetime, end: datetime, zones:
 
 
 # --- building -------------------------------------------------------------------------------------
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """The cyclic garbage collector paused: building a week of 50,000 deliveries makes a few
-    hundred thousand objects (no cycles), and the collector walking them again and again took a
-    third of the time. (The CSV and JSON renderers build their columns under it too.)
-
-    When it is back on, the objects made meanwhile are moved to its oldest generation at once
-    (``gc.freeze`` then ``gc.unfreeze``), as a collection would move the ones that survive it:
-    else its first young collection walks them all (a tenth of a second on 50,000 deliveries).
-    Whatever cycles arose are collected with that generation, later."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
-
-
 def build_weekly(app: App, *, week: str | Week | None = None, campaign: str | None = None,
                  progress: Callable[[int, int], None] | None = None) -> WeeklyReport:
     """Everything the weekly report shows, for ``week`` (``2026-W48``; default: the last full week)
@@ -897,20 +875,35 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
     slug = {cid_: camp.slug for cid_, camp in campaigns.items()}
     slug[None] = None
     who = {aid: (a.name, a.platform) for aid, a in accounts.items()}
-    lines: dict[int, DeliveryLine] = {}
-    #: the text of each line's first part (read with the line), then of its others, if any
-    texts: dict[int, list[str]] = {}
+    lines: list[DeliveryLine] = []
+    #: the lines that have no first part (their text is their next part's, if any)
+    no_first: set[int] = set()
+    # one post goes out on several accounts: the same text, tagged once; a line of one part (the
+    # usual) shares its text's list of tags (never changed afterwards)
+    tags_of: dict[str, list[str]] = {}
 
+    def tags_in(part: str) -> list[str]:
+        tags = tags_of.get(part)
+        if tags is None:
+            seen: dict[str, str] = {}
+            if "#" in part or "\uff03" in part:  # (most of the cost is the tag pattern: skip when no '#')
+                for tag in hashtags_in(part):
+                    seen.setdefault(tag.casefold(), tag)
+            tags = tags_of[part] = list(seen.values())
+        return tags
+
+    add = lines.append
     for did, post_id, aid, camp, due, published, url, deleted, text, collected, missing, *vals in s.execute(q).all():
-        if text is not None:
-            texts[did] = [text]
+        if text is None:
+            no_first.add(did)
         name, platform = who[aid]
-        lines[did] = DeliveryLine(
+        add(DeliveryLine(
             delivery_id=did, post_id=post_id, status="deleted" if deleted else "published", campaign=slug[camp],
             account=name, platform=platform, due_at=due, published_at=published, failed_at=None, url=url,
             snapshot_at=collected, gone=bool(missing) and not deleted, missing=bool(missing),
             values=dict(zip(METRICS, vals)) if collected is not None and not missing else dict.fromkeys(METRICS),
-            text="", hashtags=[], account_id=aid, campaign_id=camp)
+            text="" if text is None else text, hashtags=[] if text is None else tags_in(text), account_id=aid,
+            campaign_id=camp))
     fq = (_with_first_part(select(D.id, D.post_id, D.account_id, P.campaign_id, _MOMENT,
                                   D.updated_at, D.last_error, _FIRST_PART.c.text)
                            .join(_posts, P.id == D.post_id))
@@ -919,52 +912,37 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
     if cid is not None:
         fq = fq.where(P.campaign_id == cid)
     for did, post_id, aid, camp, due, failed_at, error, text in s.execute(fq):
-        if text is not None:
-            texts[did] = [text]
+        if text is None:
+            no_first.add(did)
         name, platform = who[aid]
-        lines[did] = DeliveryLine(
+        add(DeliveryLine(
             delivery_id=did, post_id=post_id, status="failed", campaign=slug[camp], account=name,
             platform=platform, due_at=due, published_at=None, failed_at=failed_at, url=None, snapshot_at=None,
-            gone=False, values=dict.fromkeys(METRICS), text="", hashtags=[], error=error, account_id=aid,
-            campaign_id=camp)
+            gone=False, values=dict.fromkeys(METRICS), text="" if text is None else text,
+            hashtags=[] if text is None else tags_in(text), error=error, account_id=aid, campaign_id=camp))
     if lines:
         ids = (select(D.id).join(_posts, P.id == D.post_id)
                .where(or_(_published_in(wk.start, wk.end), _failed_in(wk.start, wk.end)), _NOT_ANSWER))
         if cid is not None:
             ids = ids.where(P.campaign_id == cid)
         # a thread's other parts (a line's first part came with it)
+        others: dict[int, list[str]] = {}
         for did, text in s.execute(select(DP.delivery_id, DP.text)
-                                      .where(DP.position > 0, DP.delivery_id.in_(ids))
-                                      .order_by(DP.delivery_id, DP.position)).all():
-            texts.setdefault(did, []).append(text)
-        # one post goes out on several accounts: the same text, tagged once; a line of one part (the
-        # usual) shares its text's list of tags (never changed afterwards)
-        tags_of: dict[str, list[str]] = {}
-
-        def tags_in(part: str) -> list[str]:
-            tags = tags_of.get(part)
-            if tags is None:
-                seen: dict[str, str] = {}
-                if "#" in part or "\uff03" in part:  # (most of the cost is the tag pattern: skip when no '#')
-                    for tag in hashtags_in(part):
-                        seen.setdefault(tag.casefold(), tag)
-                tags = tags_of[part] = list(seen.values())
-            return tags
-
-        for did, line in lines.items():
-            parts = texts.get(did)
-            if not parts:
+                                   .where(DP.position > 0, DP.delivery_id.in_(ids))
+                                   .order_by(DP.delivery_id, DP.position)).all():
+            others.setdefault(did, []).append(text)
+        for line in lines if others else ():
+            more = others.get(line.delivery_id)
+            if not more:
                 continue
+            parts = more if line.delivery_id in no_first else [line.text, *more]
             line.text = parts[0]
-            if len(parts) == 1:
-                line.hashtags = tags_in(parts[0])
-            else:
-                merged: dict[str, str] = {}
-                for part in parts:
-                    for tag in tags_in(part):
-                        merged.setdefault(tag.casefold(), tag)
-                line.hashtags = list(merged.values())
-    return list(lines.values())
+            merged: dict[str, str] = {}
+            for part in parts:
+                for tag in tags_in(part):
+                    merged.setdefault(tag.casefold(), tag)
+            line.hashtags = list(merged.values())
+    return lines
 
 
 #: (tags, lines, their Totals) of a group of a campaign's published lines carrying the same tags
