@@ -104,6 +104,7 @@ from campaigner.services.report_gc import no_cycle_collection  # noqa: F401 (her
 from campaigner.services.token_expiry import expires_soon
 from campaigner.services.voice import CampaignVoice, share_of_voice
 from campaigner.services.weeks import Week, default_week, week_of  # noqa: F401 (here for its users)
+from connectors.base import METRIC_FIELDS as METRICS
 
 #: the report reads through the Core tables (``campaigner.tables``): neither ``sqlalchemy.orm`` nor
 #: the mapped classes of ``campaigner.models`` are imported, nor their mappers set up, on its way
@@ -111,10 +112,6 @@ from campaigner.services.weeks import Week, default_week, week_of  # noqa: F401 
 D, P, DP, AT, R = (t.c for t in (_deliveries, _posts, _parts, _attempts, _replies))
 Account = Row[Any]
 Campaign = Row[Any]
-#: the metrics a snapshot holds: its table's columns of counts (``connectors.base.METRIC_FIELDS``, in
-#: its order: tests/monitoring/test_report_imports.py checks, while the report never imports it)
-METRICS: tuple[str, ...] = tuple(c.name for c in _snapshots.c
-                                 if c.name not in ("id", "delivery_id", "collected_at", "missing", "raw"))
 
 #: what "interactions" adds up
 INTERACTIONS = ("likes", "reposts", "replies", "quotes")
