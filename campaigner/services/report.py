@@ -982,7 +982,7 @@ def _top(lines: list[DeliveryLine], n: int) -> list[DeliveryLine]:
     measured = [d for d in lines if d.interactions is not None and d.status != "deleted"]
     if len(measured) > n:  # only a line with at least the n-th most interactions can be in the top n
         floor = heapq.nlargest(n, map(_INTERACTIONS, measured))[-1]
-        measured = [d for d in measured if d.interactions >= floor]  # type: ignore[operator]
+        measured = [d for d in measured if d.interactions >= floor]
     return heapq.nsmallest(n, measured, key=lambda d: (-(d.interactions or 0),  # (never None here)
                                                        -(d.engagement_rate or 0), d.published_at, d.delivery_id))
 

@@ -46,7 +46,8 @@ def stored(s: Session | Connection, tags: Iterable[str], first_day: date, last_d
     q = (select(t.tag, t.platform, t.source, t.day, t.day_zone, t.posts, t.own, t.accounts, t.at_least, t.collected_at)
          .where(t.tag.in_(keys), t.day >= first_day, t.day <= last_day)
          .order_by(t.day, t.platform, t.source, t.tag))
-    return [StoredCount(*r) for r in s.execute(q)]
+    return [StoredCount(r.tag, r.platform, r.source, r.day, r.day_zone, r.posts, r.own, r.accounts, r.at_least,
+                        r.collected_at) for r in s.execute(q)]
 
 
 @dataclass
