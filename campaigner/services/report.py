@@ -51,7 +51,10 @@ What is counted, and how (the choices the report documents):
   (Mastodon's as UTC days) on which every one of its tags was counted there, our own posts left
   out; the platforms are never added up, as each counts a different public.
 
-Speed: the latest snapshot of each delivery is picked in SQL, in the same statement, by an
+Speed: everything is read with Core selects on ``campaigner.tables`` (accounts and campaigns are
+rows of their tables), so the command imports neither ``sqlalchemy.orm`` nor the mapped classes of
+``campaigner.models`` and sets up no mapper (``--campaign`` alone looks the campaign up through
+``services.campaigns``). The latest snapshot of each delivery is picked in SQL, in the same statement, by an
 ``ORDER BY collected_at DESC, id DESC LIMIT 1`` per delivery on the (delivery_id, collected_at, id)
 index — a ``LATERAL`` join on PostgreSQL, a correlated sub-select on SQLite — never one query per
 delivery. The week's own deliveries are read one by one (for top posts, hashtags and the CSV/JSON
@@ -70,8 +73,10 @@ runs with JIT off, 64 MB of work memory (the week's lines sorted in memory, not 
 UTC, so the lines' times come from psycopg as ``UTCDateTime`` would make them, without a Python
 step per value (``_as_read``). The cyclic garbage collector is
 paused while the report is built (it found nothing to collect, and took a third of the time on a
-week of 50,000 deliveries). ``bench/report.py`` measures it on 50,000 deliveries and 1,000,000
-snapshots, and the whole ``report weekly --format html`` command.
+week of 50,000 deliveries) — ``report weekly`` pauses it from its imports to the file written —
+and what was made meanwhile goes to its oldest generation at once (``report_gc``).
+``bench/report.py`` measures it on 50,000 deliveries and 1,000,000 snapshots, and the whole
+``report weekly`` command in HTML, CSV and JSON.
 """
 from __future__ import annotations
 
