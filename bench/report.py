@@ -3,7 +3,7 @@ snapshots, on SQLite and (when reachable) PostgreSQL.
 
 Run: python bench/report.py [--deliveries 50000] [--snapshots 100000,250000,500000,1000000]
                             [--weeks 12] [--pg URL] [--only sqlite|pg] [--no-alternatives]
-                            [--runs 3] [--cases spread,week]
+                            [--runs 3] [--cases spread,week] [--keep DIR]
 
 The deliveries are spread over ``--weeks`` weeks ending with the reported week (2026-W47), over
 20 accounts on five platforms and four campaigns, with replies, a few failures and some posts gone
@@ -36,6 +36,10 @@ report's service and HTML renderer, pygal), which no report can go below, and th
 baseline above; and the figures of the issue before this work
 (matplotlib PNG charts; CSV and JSON formatted cell by cell) for context. The goal: ≤ 2 s for both
 cases on both backends, in every format.
+
+``--keep DIR`` also writes the command's output in every format (text, markdown, html, csv, json)
+and both languages (``CAMPAIGNER_LANG`` en and id) for each backend and case into DIR, to diff
+two versions' reports byte for byte (``diff -r``).
 
 The report's overall totals are checked against the baseline's at every step (a fast but wrong
 report cannot pass unnoticed); timings are printed, never asserted.
@@ -334,6 +338,8 @@ def run(label: str, url: str, args, out, *, case: str, weeks: int, steps: list[i
           file=out)
     app.close()
     engine.dispose()
+    if args.keep:
+        keep_outputs(url, Path(args.keep) / f"{label}-{case.replace(' ', '-')}")
     rows = []
     for fmt, (wall, cpu, start_wall, start_cpu) in whole_command(url, args.runs).items():
         print(f"whole command (report weekly --format {fmt}, a new process, median of {args.runs}): "
@@ -387,6 +393,18 @@ def whole_command(url: str, runs: int) -> dict[str, tuple[float, float, float, f
     return out
 
 
+def keep_outputs(url: str, folder: Path) -> None:
+    """The command's output in every format and both languages, as files in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as home:
+        for lang in ("en", "id"):
+            env = {**os.environ, "CAMPAIGNER_DATABASE_URL": url, "CAMPAIGNER_HOME": home, "CAMPAIGNER_TIMEZONE": ZONE,
+                   "CAMPAIGNER_LANG": lang}
+            for fmt in FORMATS:
+                subprocess.run([sys.executable, *COMMAND, "--format", fmt, "--out", str(folder / f"report-{lang}.{fmt}")],
+                               env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def summary(results: list[dict], runs: int, out) -> None:
     print(f"\n== The whole command: campaigner {' '.join(COMMAND[2:])} --format FORMAT --out FILE, a new process "
           f"(median of {runs}; goal ≤ 2 s)\nbaseline: Python start-up with the command's imports (no database, "
@@ -418,6 +436,8 @@ def main() -> None:
     p.add_argument("--cases", default="spread,week",
                    help="spread: the deliveries over --weeks weeks, each snapshot step; week: all of them in "
                         "the reported week, the largest snapshot count only")
+    p.add_argument("--keep", metavar="DIR", help="also write the command's output in every format and both "
+                                                 "languages into DIR (to diff two versions' reports)")
     args = p.parse_args()
     args.snapshots = [int(x) for x in args.snapshots.split(",")]
     args.cases = [c.strip() for c in args.cases.split(",")]

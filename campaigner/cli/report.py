@@ -41,6 +41,15 @@ def weekly(flags, week, campaign, fmt, lang, dialect, out) -> None:
     Engagement is each post's latest snapshot collected before the week ended; figures a
     platform does not give show as "–" and are left out of totals ("n/a" when no post has them).
     """
+    from campaigner.services.report_gc import no_cycle_collection
+
+    # the collector paused from the imports (SQLAlchemy's make it walk its young objects over and
+    # over) to the file written: a week of 50,000 deliveries is a few hundred thousand objects
+    with no_cycle_collection():
+        _weekly(flags, week, campaign, fmt, lang, dialect, out)
+
+
+def _weekly(flags, week, campaign, fmt, lang, dialect, out) -> None:
     from campaigner.files import is_stream, write_file
     from campaigner.report_render import render
     from campaigner.services.report import build_weekly, chosen_week

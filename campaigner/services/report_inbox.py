@@ -12,11 +12,18 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.engine import Connection, Row
 
-from campaigner.models import Account, Campaign, Delivery, DeliveryPart, DeliveryStatus as S, Post, Reply, ReplyState
+from campaigner.tables import DeliveryStatus as S, ReplyState
+from campaigner.tables import deliveries as _deliveries, delivery_parts as _parts, posts as _posts, replies as _replies
+
+#: read through the Core tables, as the rest of the report (``services.report``): no ORM
+D, DP, P, R = (t.c for t in (_deliveries, _parts, _posts, _replies))
+Account = Row[Any]
+Campaign = Row[Any]
 
 KINDS = ("question", "support", "oppose", "other")
 #: at most this many open questions and most-replied posts are listed
@@ -90,28 +97,28 @@ WeekReplies = list[tuple[int, int | None, str | None, str | None, str | None, st
 
 
 def _week_filter(start: datetime, end: datetime, cid: int | None) -> list:
-    week = [Reply.ours.is_(False), Reply.created_at >= start, Reply.created_at < end]
+    week = [R.ours.is_(False), R.created_at >= start, R.created_at < end]
     if cid is not None:
-        week.append(Post.campaign_id == cid)
+        week.append(P.campaign_id == cid)
     return week
 
 
 def _joined(q):
-    return q.join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
+    return q.join(_deliveries, D.id == R.delivery_id).join(_posts, P.id == D.post_id)
 
 
-def read_week(s: Session, start: datetime, end: datetime, cid: int | None) -> WeekReplies:
+def read_week(s: Connection, start: datetime, end: datetime, cid: int | None) -> WeekReplies:
     """The week's replies (see the module's docstring), read once for the report's sentiment block
     and this one: grouped by delivery, campaign, sentiment label, language, kind and state (at most
     one row per reply, whatever is counted from them)."""
     return [(did, camp, label, lang, kind, str(state), n) for did, camp, label, lang, kind, state, n in s.execute(
-        _joined(select(Reply.delivery_id, Post.campaign_id, Reply.sentiment, Reply.language, Reply.kind, Reply.state,
+        _joined(select(R.delivery_id, P.campaign_id, R.sentiment, R.language, R.kind, R.state,
                        func.count()))
         .where(*_week_filter(start, end, cid))
-        .group_by(Reply.delivery_id, Post.campaign_id, Reply.sentiment, Reply.language, Reply.kind, Reply.state))]
+        .group_by(R.delivery_id, P.campaign_id, R.sentiment, R.language, R.kind, R.state))]
 
 
-def build(s: Session, start: datetime, end: datetime, cid: int | None, accounts: dict[int, Account],
+def build(s: Connection, start: datetime, end: datetime, cid: int | None, accounts: dict[int, Account],
           campaigns: dict[int, Campaign], replies: WeekReplies) -> InboxSummary:
     """The inbox block for the week [start, end), in scope ``cid`` (None: every campaign), from the
     week's ``replies`` (``read_week``)."""
@@ -140,34 +147,34 @@ def build(s: Session, start: datetime, end: datetime, cid: int | None, accounts:
         per[camp].add(kind, state, n)
     by_campaign = sorted(per.values(), key=lambda k: (k.slug is None, k.slug or ""))
 
-    asked = [*week, Reply.kind == "question", Reply.state == ReplyState.NEW]
+    asked = [*week, R.kind == "question", R.state == ReplyState.NEW]
     slug = {i: c.slug for i, c in campaigns.items()}
     questions = [OpenQuestion(rid, author, text, at, url or post_url, accounts[aid].name, accounts[aid].platform,
                               post_id, slug.get(camp) if camp is not None else None)
                  for rid, author, text, at, url, post_url, aid, post_id, camp in s.execute(
-                     _joined(select(Reply.id, Reply.author, Reply.text, Reply.created_at, Reply.url,
-                                    Delivery.remote_url, Delivery.account_id, Delivery.post_id, Post.campaign_id))
-                     .where(*asked).order_by(Reply.created_at, Reply.id).limit(OPEN_QUESTIONS))]
+                     _joined(select(R.id, R.author, R.text, R.created_at, R.url,
+                                    D.remote_url, D.account_id, D.post_id, P.campaign_id))
+                     .where(*asked).order_by(R.created_at, R.id).limit(OPEN_QUESTIONS))]
 
     top = sorted(((sum(k.values()), did) for did, k in kinds.items()), key=lambda x: (-x[0], x[1]))[:MOST_REPLIED]
     most: list[RepliedPost] = []
     if top:
         ids = [did for _, did in top]
         info = {did: (post_id, aid, url) for did, post_id, aid, url in s.execute(
-            select(Delivery.id, Delivery.post_id, Delivery.account_id, Delivery.remote_url)
-            .where(Delivery.id.in_(ids)))}
-        texts = dict(s.execute(select(DeliveryPart.delivery_id, DeliveryPart.text)
-                               .where(DeliveryPart.delivery_id.in_(ids), DeliveryPart.position == 0)).all())
+            select(D.id, D.post_id, D.account_id, D.remote_url)
+            .where(D.id.in_(ids)))}
+        texts = dict(s.execute(select(DP.delivery_id, DP.text)
+                               .where(DP.delivery_id.in_(ids), DP.position == 0)).all())
         for n, did in top:
             post_id, aid, url = info[did]
             most.append(RepliedPost(post_id, did, accounts[aid].name, accounts[aid].platform, url,
                                     texts.get(did, ""), n, kinds[did]))
 
-    answered, under, root = aliased(Reply), aliased(Delivery), aliased(Post)
-    sent = (select(func.count()).select_from(Delivery).join(Post, Post.id == Delivery.post_id)
-            .join(answered, answered.id == Post.answers_reply_id)
-            .join(under, under.id == answered.delivery_id).join(root, root.id == under.post_id)
-            .where(Delivery.status == S.PUBLISHED, Delivery.published_at >= start, Delivery.published_at < end))
+    answered, under, root = _replies.alias(), _deliveries.alias(), _posts.alias()
+    sent = (select(func.count()).select_from(_deliveries).join(_posts, P.id == D.post_id)
+            .join(answered, answered.c.id == P.answers_reply_id)
+            .join(under, under.c.id == answered.c.delivery_id).join(root, root.c.id == under.c.post_id)
+            .where(D.status == S.PUBLISHED, D.published_at >= start, D.published_at < end))
     if cid is not None:
-        sent = sent.where(root.campaign_id == cid)
+        sent = sent.where(root.c.campaign_id == cid)
     return InboxSummary(total, by_campaign, questions, open_total, most, s.scalar(sent) or 0, dict(kinds))

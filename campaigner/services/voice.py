@@ -9,13 +9,18 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from campaigner.models import Campaign, TagCount
+from campaigner.tables import tag_counts
 from content.hashtags import tag_key
+
+if TYPE_CHECKING:  # (read through the Core table: the weekly report imports no ORM)
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.orm import Session
+
+    Campaign = Any  # a campaign's row or mapped object: slug, name, hashtags, compare_tags
 
 
 @dataclass(frozen=True)
@@ -32,15 +37,17 @@ class StoredCount:
     collected_at: datetime
 
 
-def stored(s: Session, tags: Iterable[str], first_day: date, last_day: date) -> list[StoredCount]:
+def stored(s: Session | Connection, tags: Iterable[str], first_day: date, last_day: date) -> list[StoredCount]:
     """The stored counts of ``tags`` (any spelling) for the days ``first_day`` to ``last_day``."""
     keys = sorted({tag_key(t) for t in tags})
     if not keys:
         return []
-    q = (select(TagCount).where(TagCount.tag.in_(keys), TagCount.day >= first_day, TagCount.day <= last_day)
-         .order_by(TagCount.day, TagCount.platform, TagCount.source, TagCount.tag))
+    t = tag_counts.c
+    q = (select(t.tag, t.platform, t.source, t.day, t.day_zone, t.posts, t.own, t.accounts, t.at_least, t.collected_at)
+         .where(t.tag.in_(keys), t.day >= first_day, t.day <= last_day)
+         .order_by(t.day, t.platform, t.source, t.tag))
     return [StoredCount(r.tag, r.platform, r.source, r.day, r.day_zone, r.posts, r.own, r.accounts, r.at_least,
-                        r.collected_at) for r in s.scalars(q)]
+                        r.collected_at) for r in s.execute(q)]
 
 
 @dataclass
@@ -136,7 +143,7 @@ def _row(platform: str, source: str, days: list[date], cells: dict[tuple[str, da
     return row
 
 
-def share_of_voice(s: Session, campaigns: Iterable[Campaign], first_day: date, last_day: date) -> list[CampaignVoice]:
+def share_of_voice(s: Session | Connection, campaigns: Iterable[Campaign], first_day: date, last_day: date) -> list[CampaignVoice]:
     """Per campaign with hashtags, per platform and source that counted all its tags: the
     period's totals over the days every tag was counted there (``VoiceRow.days``). Platforms are
     kept apart: each counts a different public."""
