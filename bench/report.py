@@ -410,7 +410,9 @@ def summary(results: list[dict], runs: int, out) -> None:
           f"(median of {runs}; goal ≤ 2 s)\nbaseline: Python start-up with the command's imports (no database, "
           "no report), run in turn with the command; raw SQL: the statement above on the same data.\n"
           "On a busy machine wall times also count the wait for a core: the CPU time and the ratio to the "
-          "start-up are the steadier figures.", file=out)
+          "start-up are the steadier figures. Load average now: "
+          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min; the machine has {os.cpu_count()} cores).",
+          file=out)
     print(f"{'backend':<11} {'case':<9} {'format':<6} {'in week':>7} {'snapshots':>10} | {'wall':>5} {'cpu':>5} | "
           f"{'start-up':>8} {'cpu':>5} {'÷':>4} | {'raw SQL':>7} {'build':>6} | before", file=out)
     for r in results:
