@@ -263,9 +263,11 @@ class Model(NamedTuple):
 
     def kind(self, feats: Iterable[str]) -> tuple[str, float]:
         """The kind the features score highest (the first in ``KINDS`` on a tie) and its
-        probability (the softmax of the scores)."""
+        probability (the softmax of the scores). Weights have three decimals, so scores are
+        compared rounded: a sum's last bits depend on the order the features are added in (a set's,
+        which changes from run to run), and an exact tie must not be decided by them."""
         s = self.scores(feats)
-        best = max(range(len(KINDS)), key=lambda k: (s[k], -k))
+        best = max(range(len(KINDS)), key=lambda k: (round(s[k], 6), -k))
         top = max(s)
         return KINDS[best], 1 / sum(math.exp(v - top) for v in s)
 

@@ -220,7 +220,7 @@ def test_the_campaign_targets_turn_the_same_words_around():
 
 @pytest.mark.xfail(strict=True, reason="a known error: the learned lexicon saw few replies praising what a "
                    "campaign is for, and many more opposing ones since tune5; it reads this praise as opposition "
-                   "(since tune6's weights, as no stance: other)")
+                   "(under tune6's weights as no stance, other; under tune7's as opposition again)")
 def test_the_learned_lexicon_reads_praise_of_what_the_campaign_is_for_as_support():
     assert classify("Tapera bagus kok", Targets(for_=("Tapera",))).kind == "support"
 
@@ -243,27 +243,27 @@ def test_multi_word_targets_acronyms_and_common_words():
     ("Aksinya kumpul di mana?", TAPERA,
      Stance("question", "question: learned: '?' +1.0, letters 'mana' +0.4, letters 'ana$' +0.3")),
     ("mau tanya, kalo udah punya rumah tetep kena potongan tapera ga", TAPERA,
-     Stance("question", "question: learned: '@against' +0.3, letters 'dak$' +0.2, letters 'kala' +0.2")),
+     Stance("question", "question: learned: '@against' +0.3, letters 'dak$' +0.2, '^mau' +0.2")),
     ("kalau hujan aksinya tetap jalan?", TAPERA,
-     Stance("question", "question: learned: '?' +1.0, letters 'aksi' +0.3, names action +0.3")),
+     Stance("question", "question: learned: '?' +1.0, letters 'aksi' +0.2, names action +0.2")),
     # a complaint about the government asked as a question sides with the campaign
     ("Kapan pemerintah mau sadar?", TAPERA,
-     Stance("support", "support: learned: names adversary +0.4, '^kapan' +0.1, letters 'apan' +0.1")),
+     Stance("support", "support: learned: names adversary +0.3, letters 'apan' +0.1, '^kapan' +0.1")),
     ("gak setuju sama pemerintah, upah udah kecil malah dipotong lagi", TAPERA,
-     Stance("support", "support: learned: '@against' +0.6, names adversary +0.4, cue hardship +0.4")),
+     Stance("support", "support: learned: '@against' +0.5, cue hardship +0.4, names adversary +0.3")),
     ("demo mulu, bikin macet", TAPERA,
-     Stance("oppose", "oppose: learned: cue attack +0.9, names action +0.6, letters 'emo$' +0.4")),
+     Stance("oppose", "oppose: learned: cue attack +0.8, names action +0.5, letters 'demo' +0.3")),
     # what a cue is aimed at is a feature of its own
     ("serikat cuma cari duit", TAPERA,
-     Stance("oppose", "oppose: learned: cue attack +0.9, names union +0.6, attack at union +0.3")),
+     Stance("oppose", "oppose: learned: cue attack +0.8, names union +0.5, attack at union +0.3")),
     ("Tolakkkkkkk Tapera!!", TAPERA,  # stretched letters count once
-     Stance("support", "support: learned: \"!\" +0.8, '@against' +0.6, cue reject +0.4")),
+     Stance("support", "support: learned: \"!\" +0.8, '@against' +0.5, cue reject +0.4")),
     # mockery of the union's leaders: praise words, but the union named, and a laugh
     ("hebat ya serikat, nolak rumah rakyat wkwk", TAPERA,
-     Stance("oppose", "oppose: learned: names union +0.6, tone laugh +0.4, cue praise +0.3")),
+     Stance("oppose", "oppose: learned: names union +0.5, tone laugh +0.5, cue praise +0.3")),
     ("nyimak", TAPERA,
-     Stance("other", "other: learned: a short reply +0.5, letters 'imak' +0.1, letters 'mak$' +0.1")),
-    ("zzz", TAPERA, Stance("other", "other: learned: a short reply +0.5")),  # only its shape is known
+     Stance("other", "other: learned: a short reply +0.4, letters 'imak' +0.1, letters 'mak$' +0.1")),
+    ("zzz", TAPERA, Stance("other", "other: learned: a short reply +0.4")),  # only its shape is known
     ("qzx vwq xqz zzq wkq", TAPERA, Stance("other", "other: learned: the prior")),  # no known feature: the prior
 ])
 def test_the_default_classifier_and_its_reasons(text, targets, expected):
@@ -322,7 +322,7 @@ def test_learned_features_of_a_replys_shape(text, expected):
 
 def test_the_weights_file_is_well_formed_and_small():
     path = ROOT / "content" / "data" / stance_learned.WEIGHTS
-    assert path.stat().st_size < 300_000  # 1,855 training replies: about 8,200 features
+    assert path.stat().st_size < 300_000  # 2,240 training replies: about 7,600 features (|w| < 0.02 pruned)
     weights = stance_learned.model().weights
     assert len(weights) > 100 and stance_learned.BIAS in weights
     groups = {f.partition(":")[0] for f in weights if f != stance_learned.BIAS}
