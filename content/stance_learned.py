@@ -1,7 +1,8 @@
 """A learned lexicon for stance: a small logistic regression over a reply's words and what the
 rules (``content.stance``) find in it, trained on every labelled reply in
 ``tests/content/data/stance_labelled.csv`` and the former held-out parts ``stance_holdout4.csv``,
-``stance_holdout5.csv`` and ``stance_holdout6.csv`` (never the held-out part, ``holdout7``) by
+``stance_holdout5.csv``, ``stance_holdout6.csv`` and ``stance_holdout7.csv`` (never the held-out
+part, ``holdout8``) by
 ``tools/train_stance.py`` (plain Python, deterministic) and shipped as a weights table in
 ``content/data/stance_weights.tsv``. Scoring is the standard library: a sum of weights per kind.
 
