@@ -87,12 +87,12 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (BigInteger, DateTime, Integer, and_, case, cast, func, or_, select, text as sql_text, true,
                         type_coerce)
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Row
 
 from campaigner import db
 from campaigner.app import App

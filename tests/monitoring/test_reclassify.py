@@ -7,7 +7,6 @@ the real CLI."""
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
