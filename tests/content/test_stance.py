@@ -226,6 +226,12 @@ def test_the_learned_lexicon_reads_praise_of_what_the_campaign_is_for_as_support
     assert classify("Tapera bagus kok", Targets(for_=("Tapera",))).kind == "support"
 
 
+@pytest.mark.xfail(strict=True, reason="a known error since tune8's weights (mostly support): praise of "
+                   "what the campaign is against, said to be 'for the people' (buat rakyat), is read as support")
+def test_the_learned_lexicon_reads_praise_of_what_the_campaign_is_against_for_the_people_as_oppose():
+    assert classify("Tapera bagus buat rakyat", Targets(against=("Tapera",))).kind == "oppose"
+
+
 def test_multi_word_targets_acronyms_and_common_words():
     # "Ciptaker" names "Cipta Kerja"; "omnibus" alone names "omnibus law" ("law" is an everyday word)
     assert classify_by_rules("Tolak ciptaker", CIPTAKER).reason == \

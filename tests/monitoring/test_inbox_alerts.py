@@ -13,7 +13,7 @@ from campaigner.models import Alert, Reply
 from tests.engine.conftest import alerts, deliveries
 
 OPPOSE = ["demo mulu, bikin macet", "serikat cuma cari duit", "Tapera bagus kok", "hoax, demo bayaran", "kerja aja yg bener",
-          "demo ditunggangi", "serikat cari panggung", "Tapera bagus buat rakyat"]
+          "demo ditunggangi", "serikat cari panggung", "pengurus serikat makan iuran"]
 
 
 def _config(home, **alerts_table) -> None:
