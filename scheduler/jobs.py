@@ -63,8 +63,10 @@ def alert_jobs(app: App, every_minutes: float | None = None) -> list[PeriodicJob
 def monitoring_jobs(app: App, worker: str, every_minutes: float = 10.0) -> list[PeriodicJob]:
     """Metric snapshots and replies of what is due; when replies were collected, the inbox's alerts
     due are raised at once (the alert job sends them). Each poll also judges again a batch of the
-    stored replies another version of the classifier judged (after an upgrade), the newest first. With several workers only one polls per
-    period (a conditional update on the job's row), so no request is made twice."""
+    stored replies another version of the classifier judged (after an upgrade), the newest first:
+    ``collect_replies`` does it when replies were collected, the poll itself otherwise. With several
+    workers only one polls per period (a conditional update on the job's row), so no request is
+    made twice."""
     from campaigner.services.inbox_alerts import raise_alerts
     from campaigner.services.metrics import collect
     from campaigner.services.replies import RECLASSIFY_PER_RUN, collect_replies, reclassify
@@ -72,9 +74,9 @@ def monitoring_jobs(app: App, worker: str, every_minutes: float = 10.0) -> list[
     def poll(now: datetime) -> None:
         report = collect(app)
         if report.delivery_ids:
-            collect_replies(app, report.delivery_ids)  # and judges again a batch of replies (below)
+            collect_replies(app, report.delivery_ids)
             raise_alerts(app, app.now())
-        else:  # replies another version of the classifier judged: a batch, the newest first
+        else:
             reclassify(app, limit=RECLASSIFY_PER_RUN)
 
     return [once_per_period(app, worker, "metrics", timedelta(minutes=every_minutes), poll)]
