@@ -37,6 +37,7 @@ from connectors.base import (AccountConfig, AlreadyPublished, AuthExpired, Clock
                              RateLimited, Reply, TagCounts, Transient, system_clock, whole_count, zone_name)
 from connectors.http import HttpClient, Redactor
 from connectors.posttext import compose_text
+from connectors.state_file import write_json
 from connectors.tid import is_valid_tid
 
 log = logging.getLogger(__name__)
@@ -599,17 +600,8 @@ class BlueskyConnector:
         if path is None or session is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump({"did": session.did, "handle": session.handle, "accessJwt": session.access,
-                           "refreshJwt": session.refresh, "service": self.base_url}, f)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        os.replace(tmp, path)
+        write_json(path, {"did": session.did, "handle": session.handle, "accessJwt": session.access,
+                          "refreshJwt": session.refresh, "service": self.base_url})
 
     def _forget_session(self) -> None:
         self._session = None

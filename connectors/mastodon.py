@@ -18,9 +18,7 @@ from __future__ import annotations
 import html
 import json
 import logging
-import os
 import re
-import tempfile
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from gettext import gettext as _
@@ -36,6 +34,7 @@ from connectors.base import (N_, AccountConfig, AuthExpired, Clock, ConnectorErr
 from connectors.http import (HttpClient, Redactor, json_body, parse_http_time, require_time, server_error,
                              unexpected_answer)
 from connectors.posttext import compose_text
+from connectors.state_file import write_json
 
 log = logging.getLogger(__name__)
 
@@ -263,10 +262,7 @@ class MastodonConnector:
         assert path is not None
         now = self.clock()
         cache = {k: v for k, v in cache.items() if now - require_time(v["at"], "mastodon") <= MEDIA_CACHE_TTL}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mastodon-media-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(cache, fh)
-        os.replace(tmp, path)
+        write_json(path, cache)
 
     # --- reading back ------------------------------------------------------------------------
     def metrics(self, remote_ids: Sequence[str]) -> MetricsBatch:

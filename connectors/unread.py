@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
+
+from connectors.state_file import write_json
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +94,7 @@ class UnreadReplies:
         self._posts = posts = self._bounded(posts)
         if self.path is None:
             return
-        try:  # mkstemp makes it mode 0600; the replace is atomic, so a reader never sees half of it
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(posts, fh)
-                os.replace(tmp, self.path)
-            except OSError:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        try:
+            write_json(self.path, posts)
         except OSError as exc:  # the replies read are still returned; the next poll reads in the usual order
             log.warning("the list of unread replies %s cannot be written (%s)", self.path, exc)
