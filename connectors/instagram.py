@@ -21,7 +21,9 @@ What is worth knowing (sources in /work/shared/reference/next-platforms.md §1, 
   ``media_product_type``) and its insights (``views``, ``reach``, ``likes``, ``comments``, ``saved``,
   ``shares``, ``total_interactions``) asked per product type; a metric Meta refuses for a type is
   dropped and remembered (``meta.Insights``); "not enough viewers" leaves the insights None.
-* **Replies**: comments newest first (``COMMENT_PAGES`` × ``COMMENT_PAGE``), each with the first page
+* **Replies**: comments newest first (``COMMENT_PAGES`` × ``COMMENT_PAGE``; those past that cap, or
+  past a page that failed, are read at the next polls from the cursor kept in the account's state
+  folder, ``meta.comments_and_rest``), each with the first page
   of its replies in the nested ``replies{…}`` field (field expansion); when that page's ``paging``
   has a ``next`` on this host, the rest is read on ``GET /{ig-comment-id}/replies`` from its ``after``
   cursor (``REPLY_PAGES`` × ``REPLY_PAGE``, for ``REPLY_COMMENTS`` comments a call); each id once.
@@ -50,7 +52,7 @@ from connectors.base import (N_, AccountConfig, AuthExpired, Clock, ConnectorErr
                              Quota, RateLimited, RefreshedToken, Reply, Transient, system_clock)
 from connectors.http import parse_http_time, unexpected_answer
 from connectors.posttext import compose_text
-from connectors.unread import UnreadReplies
+from connectors.unread import UnreadComments, UnreadReplies
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,8 @@ class InstagramConnector:
         self._username: str | None = None
         #: the comments whose later replies the last poll of a media left unread (``_follow_later``)
         self.unread = UnreadReplies(config.state_dir, "instagram-unread-replies.json", COMMENT_ID, clock)
+        #: where the comments of a media the last polls left unread start (``meta.comments_and_rest``)
+        self.unread_comments = UnreadComments(config.state_dir, "instagram-unread-comments.json", clock)
 
     # --- identity, quota, token ------------------------------------------------------------------
     def verify(self) -> Identity:
@@ -359,8 +363,10 @@ class InstagramConnector:
 
     def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]:
         """Comments on the media and the replies under them, by others, and the account's own replies
-        under comments (``ours``: they mark a comment as answered); at most
-        ``COMMENT_PAGES`` pages of comments (each answer bounded by the HTTP client). A comment's
+        under comments (``ours``: they mark a comment as answered); at most ``COMMENT_PAGES`` pages
+        of comments from the newest, then at most as many of those the last polls left (past that
+        cap, or past a page that failed: ``meta.comments_and_rest``), returned whatever their time
+        (each answer bounded by the HTTP client). A comment's
         nested ``replies`` field shows only its first page: when it says there is more
         (``paging.next`` on this host), the rest is read on the comment's replies edge
         (``_follow_later``). Each id once; a comment without an id is passed over; one whose time
@@ -370,9 +376,10 @@ class InstagramConnector:
         found: list[Reply] = []
         seen: set[str] = set()
         busy: list[tuple[str, Iterator[dict[str, Any]]]] = []
-        for comment in self.graph.pages(f"/{remote_id}/comments", {"fields": fields, "limit": COMMENT_PAGE},
-                                        COMMENT_PAGES):
-            self._add_reply(found, seen, comment, remote_id, own, since, remote_id)
+        for comment, older in meta.comments_and_rest(
+                self.graph, self.unread_comments, remote_id, {"fields": fields, "limit": COMMENT_PAGE},
+                since=since, max_pages=COMMENT_PAGES, time_of=self._time_of, stop_at_since=False):
+            self._add_reply(found, seen, comment, remote_id, own, None if older else since, remote_id)
             parent = str(comment.get("id") or remote_id)
             nested = comment.get("replies")
             if not isinstance(nested, dict):
@@ -381,9 +388,9 @@ class InstagramConnector:
             answers: Iterable[Any] = data if isinstance(data, list) else []
             for answer in answers:
                 if isinstance(answer, dict):
-                    self._add_reply(found, seen, answer, parent, own, since, remote_id)
+                    self._add_reply(found, seen, answer, parent, own, None if older else since, remote_id)
             more = self._later_replies(parent, nested) if parent != remote_id else None
-            if more is not None:  # (no request is made until it is read)
+            if more is not None and all(parent != c for c, _more in busy):  # (no request until it is read)
                 busy.append((parent, more))
         self._follow_later(remote_id, busy, found, seen, own)
         return found
@@ -449,6 +456,10 @@ class InstagramConnector:
             except meta.NoSuchObject:  # the comment was deleted meanwhile: nothing more under it
                 return
         return unless_gone()
+
+    def _time_of(self, item: dict[str, Any]) -> datetime:
+        """When a comment was written (now, when its time cannot be read)."""
+        return parse_http_time(str(item.get("timestamp") or "")) or self.clock()
 
     def _add_reply(self, found: list[Reply], seen: set[str], item: dict[str, Any], parent: str, own: str,
                    since: datetime | None, top: str) -> None:

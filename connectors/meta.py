@@ -41,12 +41,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from gettext import gettext as _
 from typing import Any, Callable, Iterator, Mapping, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
 from connectors import logsafe
 from connectors.numbers import decimal
+from connectors.unread import Rest, UnreadComments, cursor
 from connectors.base import (N_, AlreadyPublished, AuthExpired, Clock, ConnectorError, NotReady, NotSupported,
                              Permanent, Quota, RateLimited, RefreshedToken, Transient, system_clock)
 from connectors.http import HttpClient, Redactor, json_body, parse_http_time, server_error, unexpected_answer
@@ -292,18 +293,7 @@ class GraphClient:
         (its items are newest first and it has reached ``since``) asks for no further page.
         ``paging.next`` is followed for at most ``max_pages`` pages, and only to this host (each
         answer is bounded by the HTTP client's byte cap)."""
-        url: str | None = path
-        first = True
-        for _ in range(max_pages):
-            if url is None:
-                return
-            body = self.call("GET", url, params=params if first else None)
-            first = False
-            data = body.get("data") if isinstance(body, dict) else None
-            yield from (item for item in (data if isinstance(data, list) else []) if isinstance(item, dict))
-            paging = body.get("paging") if isinstance(body, dict) else None
-            nxt = paging.get("next") if isinstance(paging, dict) else None
-            url = nxt if self.own_url(nxt) else None
+        return iter(Walk(self, path, params, max_pages))
 
     def own_url(self, value: Any) -> bool:
         """Whether ``value`` (a ``paging.next`` link from an answer) is a URL on this client's own
@@ -321,6 +311,126 @@ class GraphClient:
             except NoSuchObject:
                 continue
             yield from ((str(parent), item) for item in items if item.get("id"))
+
+
+class Walk:
+    """The items of a paged edge, page by page as they are consumed (``GraphClient.pages``), from
+    its start or from a kept cursor (``after``), remembering where it stopped: ``after`` is the
+    cursor past the last page read whole, ``more`` whether pages are left past it (``max_pages``
+    were read, or one failed). ``paging.next`` is followed only to the client's own host.
+
+    With ``keep_going``, a page that fails (but not a refused token or a rate limit, which stop
+    the account's whole poll) ends the walk instead of raising: ``failed`` is its error and what
+    was read stays read. The first page of a walk from the start always raises: nothing was read."""
+
+    def __init__(self, client: GraphClient, path: str, params: Mapping[str, Any], max_pages: int, *,
+                 after: str | None = None, keep_going: bool = False):
+        self.client, self.path, self.params, self.max_pages = client, path, dict(params), max_pages
+        self.resumed = after is not None
+        self.after = after
+        self.keep_going = keep_going
+        self.more = False
+        #: whether the last page was read (none is left past it)
+        self.ended = False
+        self.failed: ConnectorError | None = None
+        self.pages = 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        url: str | None = self.path
+        params: dict[str, Any] | None = {**self.params, "after": self.after} if self.resumed else self.params
+        for _ in range(self.max_pages):
+            if url is None:
+                return
+            try:
+                body = self.client.call("GET", url, params=params)
+            except (AuthExpired, RateLimited):
+                raise
+            except ConnectorError as exc:
+                if not self.keep_going or (self.pages == 0 and not self.resumed):
+                    raise
+                self.failed, self.more = exc, True
+                return
+            params = None
+            self.pages += 1
+            data = body.get("data") if isinstance(body, dict) else None
+            yield from (item for item in (data if isinstance(data, list) else []) if isinstance(item, dict))
+            paging = body.get("paging") if isinstance(body, dict) else None
+            nxt = paging.get("next") if isinstance(paging, dict) else None
+            url = nxt if self.client.own_url(nxt) else None
+            self.more = url is not None
+            self.ended = url is None
+            self.after = self._cursor(paging, url) if url is not None else None
+
+    @staticmethod
+    def _cursor(paging: Any, nxt: str) -> str | None:
+        """The ``after`` cursor of a page (or of its ``next`` link), when it can be one."""
+        cursors = paging.get("cursors") if isinstance(paging, dict) else None
+        value = cursors.get("after") if isinstance(cursors, dict) else None
+        if value is None:
+            value = (parse_qs(urlsplit(nxt).query).get("after") or [None])[0]
+        return cursor(value)
+
+
+def comments_and_rest(client: GraphClient, unread: UnreadComments, post: str, params: Mapping[str, Any], *,
+                      edge: str = "comments", since: datetime | None, max_pages: int,
+                      time_of: Callable[[dict[str, Any]], datetime], stop_at_since: bool
+                      ) -> Iterator[tuple[dict[str, Any], bool]]:
+    """The comments of ``post`` (``/{post}/{edge}``, newest first): those a poll reads from the top
+    (at most ``max_pages`` pages; with ``stop_at_since``, down to the first older than ``since``),
+    then at most ``max_pages`` more pages of those the last polls left unread (``unread``), each
+    with whether it comes from there (``True``: older than ``since`` maybe, but never returned yet).
+
+    A page past the first that fails ends that read but not the poll: what was read is returned,
+    and the rest is read at the next poll from the cursor past the last page read. So are those
+    past the cap, unless the read from the top reached ``since`` (older ones were read by earlier
+    polls) or where the rest already kept starts. At most one cursor is kept per post: a new hole
+    above the one kept is read down through it (read twice, stored once). A refused token or a rate
+    limit raises (nothing is kept: the next poll starts from the same place)."""
+    path = f"/{post}/{edge}"
+    rest = unread.rest(post)
+    hole = rest is not None and rest.after is not None
+    top = Walk(client, path, params, max_pages, keep_going=True)
+    last: datetime | None = None
+    for item in top:
+        last = time_of(item)
+        if stop_at_since and since is not None and last < since:
+            break
+        # one as old as those left unread may be one of them (it is returned whatever its time)
+        yield item, hole and (rest is None or rest.start is None or last <= rest.start)
+    if top.failed is not None:
+        log.warning("%s: the comments of %s were not all read (%s); the rest are read at the next poll",
+                    client.platform, post, top.failed)
+    if top.ended:  # every comment was read from the top: none is left
+        rest = None
+    if rest is not None and rest.after is not None:
+        walk = Walk(client, path, params, max_pages, after=rest.after, keep_going=True)
+        for item in walk:
+            yield item, True
+        if isinstance(walk.failed, Permanent) and walk.pages == 0:
+            log.warning("%s: the older comments of %s cannot be read from where the last poll stopped (%s); "
+                        "they are not read", client.platform, post, walk.failed)
+            rest = Rest(None, rest.start)
+        elif walk.failed is not None:
+            log.warning("%s: the older comments of %s were not all read (%s); the rest are read at the next poll",
+                        client.platform, post, walk.failed)
+            rest = Rest(walk.after or rest.after, rest.start)
+        else:
+            rest = Rest(walk.after if walk.more else None, rest.start)
+            if walk.more and walk.after is None:
+                log.warning("%s: the older comments of %s go on with no cursor to read them from",
+                            client.platform, post)
+    reached = since is not None and last is not None and last < since
+    below = rest is not None and rest.start is not None and last is not None and last <= rest.start
+    if top.more and not reached and not below:
+        if top.after is None:
+            log.warning("%s: the comments of %s go on past the last page read, with no cursor to read them from",
+                        client.platform, post)
+        else:
+            if top.failed is None:
+                log.info("%s: %s has more comments than a poll reads; the rest are read at the next polls",
+                         client.platform, post)
+            rest = Rest(top.after, last)
+    unread.keep(post, rest)
 
 
 # --- quota and tokens -----------------------------------------------------------------------------
