@@ -54,6 +54,7 @@ from connectors.base import (N_, AccountConfig, Answers, AuthExpired, Clock, Ide
                              OutgoingPost, Permanent, Published, RateLimited, Reply, Transient, system_clock)
 from connectors.http import parse_http_time, require_time, unexpected_answer
 from connectors.posttext import compose_text
+from connectors.unread import UnreadComments
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +92,14 @@ class FacebookConnector:
                                       timeout=config.timeout, clock=clock, session=session)
         #: ask for the views insight until the API refuses it once
         self.views_enabled = True
+        #: where the comments of a post the last polls left unread start (``meta.comments_and_rest``)
+        self.unread_comments = UnreadComments(config.state_dir, "facebook-unread-comments.json", clock)
 
     # --- helpers -----------------------------------------------------------------------------
+    def _time_of(self, item: dict[str, Any]) -> datetime:
+        """When a comment was written (now, when its time cannot be read)."""
+        return parse_http_time(str(item.get("created_time") or "")) or self.clock()
+
     def _post_url(self, post_id: str) -> str:
         page, _, story = post_id.partition("_")
         return f"https://www.facebook.com/{page}/posts/{story or page}"
@@ -293,17 +300,18 @@ class FacebookConnector:
         stream (``filter=stream``, ``parent`` telling a reply from a top-level comment). Replies by
         others to comments are passed over (the inbox answers top-level comments: Facebook nests
         one level). A comment without an id is passed over; one whose time cannot be read counts
-        as seen now."""
+        as seen now. At most ``MAX_PAGES`` pages from the newest down to ``since``, then at most as
+        many of those the last polls left (past that cap, or past a page that failed:
+        ``meta.comments_and_rest``), returned whatever their time."""
         found = []
-        for comment in self.graph.pages(f"/{remote_id}/comments",
-                                        {"fields": "id,message,created_time,from{id,name},parent{id}",
-                                         "filter": "stream", "order": "reverse_chronological", "limit": PAGE_SIZE},
-                                        MAX_PAGES):
+        for comment, _older in meta.comments_and_rest(
+                self.graph, self.unread_comments, remote_id,
+                {"fields": "id,message,created_time,from{id,name},parent{id}", "filter": "stream",
+                 "order": "reverse_chronological", "limit": PAGE_SIZE},
+                since=since, max_pages=MAX_PAGES, time_of=self._time_of, stop_at_since=True):
             if not comment.get("id"):
                 continue
-            created = parse_http_time(str(comment.get("created_time") or "")) or self.clock()
-            if since is not None and created < since:
-                break
+            created = self._time_of(comment)
             author = comment.get("from") or {}
             ours = str(author.get("id")) == self.page_id
             parent = comment.get("parent")

@@ -28,7 +28,9 @@ quota, token renewal, insights); what is Threads' own is here.
   dropped and the rest asked again (``meta.Insights``). A post that no longer exists is ``missing``.
 * **Replies**: ``GET /{media}/conversation`` (replies at every depth, newest first), down to
   ``since`` and at most ``MAX_PAGES`` pages of ``PAGE_SIZE``: replies by others, and the profile's own
-  answers to them (``ours``); its own thread parts are left out.
+  answers to them (``ours``); its own thread parts are left out. Those past that cap, or past a page
+  that failed, are read at the next polls from the cursor kept in the account's state folder
+  (``meta.comments_and_rest``).
 * **Tokens**: 60 days, renewed with ``th_refresh_token`` (``RefreshesToken``); ``verify`` asks
   ``GET /debug_token`` for the expiry, which Meta answers for tokens of the app's own Threads
   testers — otherwise the expiry stays unknown (None) and verify still succeeds.
@@ -48,6 +50,7 @@ from connectors.base import (N_, AccountConfig, Answers, AuthExpired, Clock, Ide
                              system_clock)
 from connectors.http import parse_http_time, unexpected_answer
 from connectors.posttext import compose_text, match_key
+from connectors.unread import UnreadComments
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +98,8 @@ class ThreadsConnector:
         self.flow = meta.ContainerFlow("threads", create=self._create, status=self._status,
                                        publish=self._publish_container, clock=clock)
         self.insights = meta.Insights(self.client)
+        #: where the conversation of a post the last polls left unread starts (``meta.comments_and_rest``)
+        self.unread_comments = UnreadComments(config.state_dir, "threads-unread-replies.json", clock)
         #: the profile's username, as Threads gives it (``verify``, or asked once when needed)
         self._username: str | None = None
 
@@ -289,20 +294,20 @@ class ThreadsConnector:
 
     def replies(self, remote_id: str, since: datetime | None = None) -> list[Reply]:
         """The conversation under the post (``/conversation``: replies at every depth), newest first
-        down to ``since`` (at most ``MAX_PAGES`` × ``PAGE_SIZE``): replies by others, and the profile's
-        own answers to them (``ours``; its own thread parts, which answer its own posts, are left
+        down to ``since`` (at most ``MAX_PAGES`` × ``PAGE_SIZE``; then at most as many of those the last
+        polls left, past that cap or a page that failed, whatever their time): replies by others, and the
+        profile's own answers to them (``ours``; its own thread parts, which answer its own posts, are left
         out). A reply without an id is passed over; one whose time cannot be read counts as seen now."""
         me = self._me()
         items = []
-        for item in self.client.pages(f"/{remote_id}/conversation",
-                                      {"fields": FIELDS + ",replied_to", "reverse": "true", "limit": PAGE_SIZE},
-                                      MAX_PAGES):
+        for item, _older in meta.comments_and_rest(
+                self.client, self.unread_comments, remote_id,
+                {"fields": FIELDS + ",replied_to", "reverse": "true", "limit": PAGE_SIZE}, edge="conversation",
+                since=since, max_pages=MAX_PAGES, time_of=self._time_of, stop_at_since=True):
             if not item.get("id"):
                 continue
-            created = parse_http_time(str(item.get("timestamp") or "")) or self.clock()
+            created = self._time_of(item)
             mine = bool(me) and str(item.get("username") or "") == me
-            if since is not None and created < since:
-                break  # newest first: the rest is older
             parent = item.get("replied_to")
             parent_id = str(parent.get("id")) if isinstance(parent, dict) and parent.get("id") else remote_id
             items.append((item, created, mine, parent_id))
@@ -316,6 +321,10 @@ class ThreadsConnector:
                                text=str(item.get("text") or ""), created_at=created, in_reply_to=parent_id,
                                url=meta.web_link(item.get("permalink"), LINK_HOSTS), ours=mine))
         return found
+
+    def _time_of(self, item: dict[str, Any]) -> datetime:
+        """When a reply was written (now, when its time cannot be read)."""
+        return parse_http_time(str(item.get("timestamp") or "")) or self.clock()
 
     def answers(self, remote_id: str, reply_ids: Sequence[str]) -> Answers:
         """The profile's own replies directly under each of ``reply_ids``: the reply's ``/replies``

@@ -339,9 +339,14 @@ def test_replies_are_the_conversation_without_the_profiles_own_parts_and_are_bou
     assert all(r.author != Fake.USERNAME and r.in_reply_to == root.remote_id for r in replies)
     assert len(fake.calls("GET", "/conversation")) == 5
     recent = conn.replies(root.remote_id, since=clock() + timedelta(seconds=610))
-    assert [r.text for r in recent] == [f"Setuju {i}" for i in range(619, 609, -1)]
-    assert len(fake.calls("GET", "/conversation")) == 6      # the first page reached `since`: no page more
+    # the first page reached `since`: no page more from the top; then the 120 past the first call's cap,
+    # from where it stopped (2 pages), whatever their time
+    assert [r.text for r in recent] == [f"Setuju {i}" for i in [*range(619, 609, -1), *range(119, -1, -1)]]
+    assert [c.query.get("after") for c in fake.calls("GET", "/conversation")[5:]] == [None, ["500"], ["600"]]
     assert recent[0].created_at.tzinfo is not None
+    again = conn.replies(root.remote_id, since=clock() + timedelta(seconds=610))
+    assert [r.text for r in again] == [f"Setuju {i}" for i in range(619, 609, -1)]
+    assert len(fake.calls("GET", "/conversation")) == 9      # all were read: from the top only
 
 
 # --- identity, quota, tokens ------------------------------------------------------------------------------
