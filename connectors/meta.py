@@ -367,7 +367,7 @@ class Walk:
         cursors = paging.get("cursors") if isinstance(paging, dict) else None
         value = cursors.get("after") if isinstance(cursors, dict) else None
         if value is None:
-            value = (parse_qs(urlsplit(nxt).query).get("after") or [None])[0]
+            value = next(iter(parse_qs(urlsplit(nxt).query).get("after") or []), None)
         return cursor(value)
 
 

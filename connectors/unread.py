@@ -64,44 +64,20 @@ class UnreadReplies:
         return self._posts
 
     def _read(self) -> dict[str, dict[str, Any]]:
-        if self.path is None:
-            return {}
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            log.warning("the list of unread replies %s cannot be read (%s); starting anew", self.path, exc)
-            return {}
         posts: dict[str, dict[str, Any]] = {}
-        for post, entry in (data.items() if isinstance(data, dict) else ()):
+        for post, entry in _read_json(self.path, "unread replies").items():
             if not isinstance(entry, dict) or not isinstance(entry.get("comments"), list):
                 continue
-            try:
-                at = datetime.fromisoformat(str(entry.get("at")))
-            except ValueError:
-                continue
+            at = _aware(entry.get("at"))
             ids = [c for c in entry["comments"][:MAX_COMMENTS] if isinstance(c, str) and self.comment_id.fullmatch(c)]
-            if ids and at.tzinfo is not None and len(post) <= 100:
+            if ids and at is not None and len(post) <= 100:
                 posts[post] = {"at": at.isoformat(), "comments": ids}
-        return self._bounded(posts)
-
-    def _bounded(self, posts: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """Without the posts not polled for ``KEPT``; the ``MAX_POSTS`` polled last."""
-        now = self.clock()
-        fresh = [(post, entry) for post, entry in posts.items()
-                 if now - datetime.fromisoformat(entry["at"]) <= KEPT]
-        fresh.sort(key=lambda item: datetime.fromisoformat(item[1]["at"]), reverse=True)
-        return dict(fresh[:MAX_POSTS])
+        return _bounded(posts, self.clock())
 
     def _write(self, posts: dict[str, dict[str, Any]]) -> None:
-        self._posts = posts = self._bounded(posts)
-        if self.path is None:
-            return
-        try:
-            write_json(self.path, posts)
-        except OSError as exc:  # the replies read are still returned; the next poll reads in the usual order
-            log.warning("the list of unread replies %s cannot be written (%s)", self.path, exc)
+        # the replies read are still returned when it cannot be written; the next poll reads in the usual order
+        self._posts = posts = _bounded(posts, self.clock())
+        _write(self.path, posts, "unread replies")
 
 
 #: what a paging cursor kept for the next poll may look like (Graph's are URL-safe base64); longer
