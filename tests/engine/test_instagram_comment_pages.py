@@ -163,3 +163,24 @@ def test_a_kept_cursor_is_read_as_untrusted(ig, cli, engine, clock, tmp_path):
     assert json.loads(kept.read_text()) == {media: {"at": now, "after": "QVFIUmFi", "start": None}}
     assert kept.stat().st_mode & 0o777 == 0o600
     assert [p.name for p in state_dir.iterdir()] == [kept.name]
+
+
+def test_a_cursor_in_an_answer_that_is_not_one_is_never_kept(ig, cli, engine, clock, tmp_path):
+    media = publish(cli, engine, tmp_path, "Tolak Tapera!")
+    cap = COMMENT_PAGE * COMMENT_PAGES
+    ids = [comment(ig, media, n, clock() + timedelta(seconds=n)) for n in range(cap + 10)]
+    first = ig.route
+
+    def hostile(req):  # every page's cursor is too long (its next link is still followed within the poll)
+        answer = first(req)
+        paging = answer.body.get("paging") if isinstance(answer.body, dict) else None
+        if req.path.endswith(f"/{media}/comments") and paging and "next" in paging:
+            paging["cursors"]["after"] = "Q" * (MAX_CURSOR + 1)
+        return answer
+    ig.route = hostile
+    state_dir = tmp_path / "state"
+    state_dir.mkdir(mode=0o700)
+    conn = InstagramConnector(ig.account_config(state_dir), clock=clock)
+    found = conn.replies(media)
+    assert sorted(r.remote_id for r in found) == sorted(ids[-cap:])  # the pages read, followed by their links
+    assert list(state_dir.iterdir()) == []  # nothing kept to send back to the platform
