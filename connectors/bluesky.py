@@ -309,7 +309,7 @@ class BlueskyConnector:
         result: list[Reply] = []
         # (thread node, the uri it answers, whether that is someone else's post)
         level = [(item, remote_id, False) for item in (out.get("thread") or {}).get("replies") or []]
-        for _ in range(THREAD_DEPTH):
+        for _level in range(THREAD_DEPTH):
             below = []
             for item, parent, theirs in level[:MAX_THREAD_REPLIES]:
                 view = item.get("post") if isinstance(item, dict) else None

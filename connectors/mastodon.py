@@ -169,7 +169,7 @@ class MastodonConnector:
         wanted = _comparable(self.status_text(post))
         account_id = self._own_account().get("id")
         params: dict[str, Any] = {"limit": TIMELINE_PAGE, "exclude_reblogs": "true"}
-        for _ in range(FIND_PAGES):
+        for _page in range(FIND_PAGES):
             page = json_body(self._call("GET", f"/api/v1/accounts/{account_id}/statuses",
                                         params=params)) or []
             for status in page:

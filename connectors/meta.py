@@ -338,7 +338,7 @@ class Walk:
     def __iter__(self) -> Iterator[dict[str, Any]]:
         url: str | None = self.path
         params: dict[str, Any] | None = {**self.params, "after": self.after} if self.resumed else self.params
-        for _ in range(self.max_pages):
+        for _page in range(self.max_pages):
             if url is None:
                 return
             try:

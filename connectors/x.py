@@ -211,7 +211,7 @@ class XConnector:
         wanted = match_key(compose_text(post.text, post.link))
         user_id = self._own_id()
         token = None
-        for _ in range(FIND_PAGES):
+        for _page in range(FIND_PAGES):
             params: dict[str, Any] = {"max_results": 100, "start_time": since,
                                       "tweet_fields": ["created_at", "referenced_tweets"],
                                       "user_auth": self._user_auth}
@@ -272,7 +272,7 @@ class XConnector:
         out: list[Reply] = []
         authors: dict[str, str] = {str(remote_id): own_id or ""}  # tweet id → its author's id
         token = None
-        for _ in range(REPLY_PAGES):
+        for _page in range(REPLY_PAGES):
             if token:
                 params["next_token"] = token
             resp = self._call("search replies", self.client.search_recent_tweets,
@@ -315,7 +315,7 @@ class XConnector:
                                   "expansions": ["author_id"], "user_fields": ["username"], "user_auth": self._user_auth}
         found: list[Reply] = []
         requests, token = 0, None
-        for _ in range(REPLY_PAGES):
+        for _page in range(REPLY_PAGES):
             if token:
                 params["next_token"] = token
             resp = self._call("search answers", self.client.search_recent_tweets,

@@ -364,7 +364,7 @@ class Engine:
     def publish_all_due(self, max_passes: int = 1000) -> PassReport:
         """Passes until nothing due is left to claim (``campaigner publish``)."""
         total = PassReport()
-        for _ in range(max_passes):
+        for _pass in range(max_passes):
             report = self.run_pass()
             total.merge(report)
             if report.handled == 0:

@@ -43,8 +43,8 @@ def _track_transactions(app) -> list[list[str]]:
 
 def test_a_delivery_costs_one_write_transaction(cli, app, engine_for, engine, platform_account):
     platform_account("mastodon", "m1")
-    for text in ("Satu", "Dua", "Tiga", "Empat", "Lima"):
-        cli.ok("post", "add", f"Tolak outsourcing: {text}", "--to", "m1", "--now")
+    for word in ("Satu", "Dua", "Tiga", "Empat", "Lima"):
+        cli.ok("post", "add", f"Tolak outsourcing: {word}", "--to", "m1", "--now")
     committed = _track_transactions(app)
     assert sorted(engine_for().run_pass().published) == [1, 2, 3, 4, 5]
     # (ends an attempt, starts one) for each transaction that touches attempts: each attempt start
@@ -59,8 +59,8 @@ def test_a_delivery_costs_one_write_transaction(cli, app, engine_for, engine, pl
 def test_each_call_finds_its_attempt_and_every_earlier_outcome_committed(cli, app, clock, engine_for, engine,
                                                                          platform_account):
     fake = platform_account("mastodon", "m1")
-    for text in ("Satu", "Dua", "Tiga"):
-        cli.ok("post", "add", f"Kawal UMP 2027: {text}", "--to", "m1", "--now")
+    for word in ("Satu", "Dua", "Tiga"):
+        cli.ok("post", "add", f"Kawal UMP 2027: {word}", "--to", "m1", "--now")
     cli.ok("post", "add", "Utas A\n---\nUtas B\n---\nUtas C", "--thread", "--to", "m1", "--now")
     seen = []
 
