@@ -32,7 +32,7 @@ from campaigner.i18n import _
 REVISIONS = ("0001_initial", "0002_engine", "0006_strangers", "0008_renditions", "0004_expired", "0007_import",
              "0009_media_host", "0003_liveness", "0005_outcomes",
              "0010_meta", "0011_stance", "0013_groups", "0015_listening", "0012_drafts", "0014_processing", "0016_inbox",
-             "0017_snapshot_order", "0018_kind_version")
+             "0017_snapshot_order", "0018_kind_version", "0019_refusals")
 #: The Alembic revision this code expects; a test checks it is the migrations' head.
 HEAD_REVISION = REVISIONS[-1]
 #: Tables every campaigner schema has had: they tell a newer campaigner's database (an unknown

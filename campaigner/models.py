@@ -358,6 +358,18 @@ class JobRun(Base):
     ran_by: Mapped[str | None]
 
 
+class ListeningRefusal(Base):
+    """A platform that refused the credentials of the account the daily listening counts with on
+    it, while its counting fails (``services.listening_daily``): what to renew."""
+
+    __table__ = tables.listening_refusals
+
+    platform: Mapped[str]
+    account: Mapped[str]
+    field: Mapped[str]
+    refused_at: Mapped[datetime]
+
+
 class MediaFile(Base):
     """A file put in the public media place (``campaigner.media_host``) and when it was last
     handed out, so the same file keeps one URL and old files are removed after ``keep_days``."""

@@ -366,6 +366,10 @@ deliveries = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_deliveries_status_due", "status", "due_at"),
     Index("ix_deliveries_account_due", "account_id", "due_at"),
+    #: the weekly report selects a week's deliveries by status and ``published_at``, the polls and
+    #: ``status`` the recent ones: a range of this index (SQLite, which has no statistics here,
+    #: uses it where it would not use one on ``published_at`` alone)
+    Index("ix_deliveries_status_published", "status", "published_at"),
 )
 
 delivery_parts = Table(
@@ -493,6 +497,18 @@ job_runs = Table(
     Column("period", String(32), default="", nullable=False),
     Column("ran_at", UTCDateTime),
     Column("ran_by", String(128)),
+)
+
+listening_refusals = Table(
+    "listening_refusals", metadata,
+    #: the platform whose daily listening failed because it refused the credentials it counts with
+    #: (its ``listening_failing:PLATFORM`` row of ``job_runs`` says since when, and why)
+    Column("platform", String(16), primary_key=True),
+    #: the account whose credentials were refused, and the secret field to renew
+    Column("account", String(64), nullable=False),
+    Column("field", String(64), nullable=False),
+    #: the try that was refused (moved from before schema 0019: when the failures began)
+    Column("refused_at", UTCDateTime, nullable=False),
 )
 
 media_files = Table(

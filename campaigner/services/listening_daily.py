@@ -15,9 +15,10 @@ retried: it is logged and the day is done.
 So that ``campaigner status`` can say what fails (``services.listening_status``), each platform
 whose counting failed at the last try has a ``job_runs`` row of its own, ``FAILING:<platform>``:
 ``period`` the day tried, ``ran_at`` since when the platform fails (kept until a try succeeds
-there, across days), ``ran_by`` why, on one line (``WHY_LENGTH``, the column's size), after the
-account whose credentials the platform refused, if it did (``listening_schedule.refused_why``: what
-to renew). A try that counts a platform clears its row (``period`` "").
+there, across days), ``ran_by`` why, on one line (``WHY_LENGTH``, the column's size). When the
+platform refused the credentials of the account it counts with, the account and its secret field
+(what to renew) are kept in ``listening_refusals`` beside it. A try that counts a platform clears
+its row (``period`` "") and its refusal; a try that fails otherwise clears the refusal.
 """
 from __future__ import annotations
 
@@ -25,14 +26,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from campaigner import db
 from campaigner.app import App
 from campaigner.errors import CampaignerError
 from campaigner.i18n import _, number
-from campaigner.models import Alert, JobRun
-from campaigner.services.listening_schedule import FAILING, JOB, Refused, failing_row, refused_why, wait_after
+from campaigner.models import Alert, JobRun, ListeningRefusal
+from campaigner.services.listening_schedule import FAILING, JOB, Refused, failing_row, wait_after
 from campaigner.services.workers import claim_period, ensure_job_row, job_state, release_period
 from content.untrusted import one_line
 
@@ -79,20 +80,24 @@ def _set_failing(app: App, period: str, since: datetime | None) -> None:
 def _record_platforms(app: App, period: str, now: datetime, tried: list[str], failed: dict[str, list[str]],
                       refused: dict[str, Refused]) -> None:
     """Each platform of ``failed`` (platform → "source: why" of each source that failed) fails
-    since its row says (or since ``now``), for the reason of this try (with the account whose
-    credentials it refused: ``refused``, by platform); each other platform ``tried`` counts again
-    (its row cleared)."""
+    since its row says (or since ``now``), for the reason of this try, and the account whose
+    credentials it refused at this try is kept (``refused``, by platform); each other platform
+    ``tried`` counts again (its row cleared). A refusal kept from an earlier try goes."""
     with db.write(app.engine) as s:
         since = dict(s.execute(select(JobRun.name, JobRun.ran_at).where(
             JobRun.name.in_([failing_row(p) for p in tried]), JobRun.period != "")).all())
+        s.execute(delete(ListeningRefusal).where(ListeningRefusal.platform.in_(tried)))
         for platform in tried:
             name = failing_row(platform)
             if platform in failed:
                 ensure_job_row(s, name)
-                who = refused.get(platform)
-                why = one_line("; ".join(failed[platform]), WHY_LENGTH - (len(refused_why(who, "")) if who else 0))
                 s.execute(update(JobRun).where(JobRun.name == name).values(
-                    period=period, ran_at=since.get(name) or now, ran_by=refused_why(who, why) if who else why))
+                    period=period, ran_at=since.get(name) or now, ran_by=one_line("; ".join(failed[platform]),
+                                                                                  WHY_LENGTH)))
+                who = refused.get(platform)
+                if who is not None:
+                    s.execute(insert(ListeningRefusal).values(platform=platform, account=who.account,
+                                                              field=who.field, refused_at=now))
             elif name in since:
                 s.execute(update(JobRun).where(JobRun.name == name).values(period="", ran_at=None, ran_by=None))
 

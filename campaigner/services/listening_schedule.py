@@ -1,7 +1,8 @@
 """When the daemon's daily listening (``services.listening_daily``) runs again, and the names of
 its ``job_runs`` rows: what both the job and ``campaigner status`` (``services.listening_status``,
 which loads no ORM) need, with nothing heavier than the standard library — and what to tell a
-person when a platform refuses the credentials it counts with (``Refused``)."""
+person when a platform refuses the credentials it counts with (``Refused``; kept in the
+``listening_refusals`` table while the platform's counting fails)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,23 +40,3 @@ class Refused:
         """What a person must do: waiting changes nothing."""
         return _("renew the credentials of {account}: campaigner account set-secret {account} {field}, then "
                  "campaigner account test {account}").format(account=self.account, field=self.field)
-
-
-#: how a platform's kept "why" (its ``FAILING:<platform>`` row's ``ran_by``) starts when the
-#: platform refused the credentials of an account: "refused:ACCOUNT:FIELD " (neither has a space)
-REFUSED = "refused:"
-
-
-def refused_why(refused: Refused, why: str) -> str:
-    """``why`` kept with the refusal it comes from (``read_why``)."""
-    return f"{REFUSED}{refused.account}:{refused.field} {why}"
-
-
-def read_why(kept: str) -> tuple[str, Refused | None]:
-    """A kept "why", and the refusal of credentials it comes from (None: it failed otherwise)."""
-    if kept.startswith(REFUSED):
-        who, _sep, why = kept[len(REFUSED):].partition(" ")
-        account, _sep, field = who.partition(":")
-        if account and field:
-            return why, Refused(account, field)
-    return kept, None

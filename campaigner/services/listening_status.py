@@ -6,25 +6,27 @@ Read-only and cheap, within the caller's read (``status``): the campaigns with h
 latest ``collected_at`` per platform and tag among the counts of the last ``LOOKBACK_DAYS`` days
 (a range of ``ix_tag_counts_day``: each collection rewrites the days it counts, today's among them,
 so the latest collection is there), and the listening job's ``job_runs`` rows (by primary key)
-that ``services.listening_daily`` keeps. A platform not counted for longer than that is "not in
-the last 8 days"; when it fails, its failure's start (kept across days) says since when.
+that ``services.listening_daily`` keeps, with the refusals of credentials it keeps beside them
+(``listening_refusals``, read only when a platform fails). A platform not counted for longer than
+that is "not in the last 8 days"; when it fails, its failure's start (kept across days) says since
+when.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
-from campaigner.services.listening_schedule import FAILING, JOB, Refused, failing_row, read_why, wait_after
+from campaigner.services.listening_schedule import FAILING, JOB, Refused, failing_row, wait_after
 from campaigner.tables import campaigns as campaigns_table
-from campaigner.tables import job_runs, tag_counts
+from campaigner.tables import job_runs, listening_refusals, tag_counts
 from content.hashtags import tag_key
 
 #: the tables' own columns: read with Core selects, never loading the ORM (as ``status``)
-Campaign, JobRun, TagCount = campaigns_table.c, job_runs.c, tag_counts.c
+Campaign, JobRun, Refusal, TagCount = campaigns_table.c, job_runs.c, listening_refusals.c, tag_counts.c
 
 #: how far back the last count of a platform is looked for: the 7 days a collection counts, and a
 #: day for UTC days (older: "not in the last 8 days")
@@ -87,6 +89,11 @@ def listening_status(s: Connection, now: datetime, zone: ZoneInfo) -> ListeningS
         select(JobRun.name, JobRun.period, JobRun.ran_at, JobRun.ran_by)
         .where(or_(JobRun.name.in_([JOB, FAILING]), JobRun.name.startswith(failing_row(""), autoescape=True))))}
     failing = _failing(jobs)
+    if failing:
+        refused = {p: Refused(account, field) for p, account, field in s.execute(
+            select(Refusal.platform, Refusal.account, Refusal.field)
+            .where(Refusal.platform.in_([f.platform for f in failing])))}
+        failing = [replace(f, refused=refused.get(f.platform)) for f in failing]
     platforms = sorted({p for p, _tag in last} | {f.platform for f in failing})
     shown = []
     for slug, tags in campaigns:
@@ -109,7 +116,6 @@ def _failing(jobs: dict[str, tuple[str, datetime | None, str | None]]) -> list[F
     out = []
     for name, (period, since, why) in sorted(jobs.items()):
         if name.startswith(failing_row("")) and period and period > done and since is not None:
-            said, refused = read_why(why or "")
-            out.append(Failing(name.removeprefix(failing_row("")), since, said, next_try, refused))
+            out.append(Failing(name.removeprefix(failing_row("")), since, why or "", next_try))
     return out
 
