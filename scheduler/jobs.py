@@ -64,12 +64,13 @@ def monitoring_jobs(app: App, worker: str, every_minutes: float = 10.0) -> list[
     """Metric snapshots and replies of what is due; when replies were collected, the inbox's alerts
     due are raised at once (the alert job sends them). Each poll also judges again a batch of the
     stored replies another version of the classifier judged (after an upgrade), the newest first:
-    ``collect_replies`` does it when replies were collected, the poll itself otherwise. With several
+    ``collect_replies`` does it when replies were collected, the poll itself otherwise; while none
+    are left, a poll only reads the newest reply's id (``replies.reclassify_some``). With several
     workers only one polls per period (a conditional update on the job's row), so no request is
     made twice."""
     from campaigner.services.inbox_alerts import raise_alerts
     from campaigner.services.metrics import collect
-    from campaigner.services.replies import RECLASSIFY_PER_RUN, collect_replies, reclassify
+    from campaigner.services.replies import collect_replies, reclassify_some
 
     def poll(now: datetime) -> None:
         report = collect(app)
@@ -77,7 +78,7 @@ def monitoring_jobs(app: App, worker: str, every_minutes: float = 10.0) -> list[
             collect_replies(app, report.delivery_ids)
             raise_alerts(app, app.now())
         else:
-            reclassify(app, limit=RECLASSIFY_PER_RUN)
+            reclassify_some(app)
 
     return [once_per_period(app, worker, "metrics", timedelta(minutes=every_minutes), poll)]
 

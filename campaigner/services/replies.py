@@ -12,6 +12,7 @@ database still refuses is logged and skipped instead of ending the run for every
 from __future__ import annotations
 
 import logging
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -19,6 +20,7 @@ from functools import partial
 from typing import Callable, cast
 
 from sqlalchemy import ColumnElement, String, func, or_, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from campaigner import db
@@ -79,6 +81,10 @@ CLASSIFY_BATCH = 2000
 #: replies (or one poll of the engine that collected none): a few seconds of work, so a poll is
 #: never held up for long by a new release's classifier; ``campaigner replies reclassify`` does all
 RECLASSIFY_PER_RUN = 2 * CLASSIFY_BATCH
+#: once a poll found none left to judge again, the next polls do not look while no reply was stored
+#: since (the newest reply's id is the same) — for at most this long: a worker of an older release
+#: may judge stored replies again meanwhile (no new id), and this one must notice
+RECHECK_AFTER = timedelta(hours=1)
 
 
 def stance(text: str, targets: Targets) -> Stance:
@@ -216,6 +222,42 @@ def reclassify(app: App, *, campaign: str | None = None, limit: int | None = Non
     return out
 
 
+@dataclass(frozen=True)
+class _NoneLeft:
+    """No stored reply was judged by another classifier than ``version`` when the newest reply's
+    id was ``newest`` (None: no reply at all), as of ``at``."""
+
+    version: str
+    newest: int | None
+    at: datetime
+
+
+#: per database engine of this process (a test's, or the daemon's one): what its last search found
+_none_left: weakref.WeakKeyDictionary[Engine, _NoneLeft] = weakref.WeakKeyDictionary()
+
+
+def reclassify_some(app: App) -> Reclassified:
+    """What one poll of the engine (or one collection of replies) judges again: at most
+    ``RECLASSIFY_PER_RUN`` replies another classifier judged (``reclassify``). Cheap when none are
+    left: after a search that found them all done, the next polls only read the newest reply's id
+    (the primary key's last entry) and search again once it changed (replies were stored since,
+    perhaps by a worker of an older release), once this process's classifier version changed, or
+    after ``RECHECK_AFTER`` — instead of searching every reply each time."""
+    version, now, engine = classifier_version.current(), app.now(), app.engine
+    with db.read(engine) as s:
+        newest = s.scalar(select(func.max(Reply.id)))
+    known = _none_left.get(engine)
+    if known is not None and (known.version, known.newest) == (version, newest) and now - known.at < RECHECK_AFTER:
+        return Reclassified()
+    limit = RECLASSIFY_PER_RUN
+    out = reclassify(app, limit=limit)
+    if out.done < limit:  # every one found was judged: none left as of ``newest``
+        _none_left[engine] = _NoneLeft(version, newest, now)
+    else:
+        _none_left.pop(engine, None)
+    return out
+
+
 def judged_elsewhere_count(app: App) -> int:
     """How many stored replies (not the account's own) another classifier judged, or none."""
     with db.read(app.engine) as s:
@@ -304,7 +346,8 @@ def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
     read (``FindsAnswers``), at most ``ANSWER_CHECKS`` extra requests a run, so one answered in
     the platform's app but shown by its API only later is not left new forever. Platforms without replies (Telegram) are skipped; so are the answers sent from the
     inbox (their conversation is their post's). At the end, at most ``RECLASSIFY_PER_RUN``
-    stored replies judged by another classifier (or none) are judged again, the newest first."""
+    stored replies judged by another classifier (or none) are judged again, the newest first
+    (``reclassify_some``: nothing is searched while none are known to be left)."""
     now = app.now()
     newest = (select(Reply.delivery_id, func.max(Reply.created_at).label("at")).group_by(Reply.delivery_id)
               .subquery())
@@ -368,5 +411,5 @@ def collect_replies(app: App, delivery_ids: set[int] | None = None, *,
                         report.kinds[row.kind] = report.kinds.get(row.kind, 0) + 1
     for name, why in report.skipped_accounts.items():
         log.info("replies for %s not collected: %s", name, why)
-    report.classified = reclassify(app, limit=RECLASSIFY_PER_RUN).done
+    report.classified = reclassify_some(app).done
     return report

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from importlib import resources
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import text
@@ -173,3 +174,63 @@ def test_replies_stored_before_0018_are_judged_again_and_downgrading_keeps_them(
             ("oppose", "answered"), ("question", "new"), ("other", "dismissed")]
     assert "upgraded" in cli.ok("--db", empty_db_url, "init").stdout
     engine.dispose()
+
+
+def test_a_poll_with_none_left_does_not_search_until_a_reply_arrives_the_version_changes_or_an_hour_passes(
+        cli, app, engine_for, engine, platform_account, monkeypatch):
+    """The engine polls every 10 minutes: once a search found no reply judged by another classifier,
+    the next polls do not search the replies again (they read the newest reply's id) until a reply
+    is stored (here by a worker of an older release), this process's classifier version changes,
+    or ``RECHECK_AFTER`` passed (an older worker judged a stored reply again: no new id)."""
+    from sqlalchemy import event
+
+    from campaigner.services import replies
+    from scheduler.jobs import monitoring_jobs
+
+    _published_with_replies(cli, engine_for, engine, platform_account)
+    cli.ok("metrics", "collect")
+    searches = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("SELECT") and "kind_version" in statement:
+            searches.append(statement)
+
+    event.listen(app.engine, "before_cursor_execute", listen)
+    [job] = monitoring_jobs(app, "w1")
+
+    looked = []
+
+    def poll() -> int:
+        """Polls once more; how many polls have searched the replies so far."""
+        cli.clock.advance(minutes=10)  # the job runs once per 10-minute period
+        before = len(searches)
+        job.run(cli.clock.now)
+        looked.append(len(searches) > before)
+        return sum(looked)
+
+    assert poll() == 1  # the first poll looks, finds none left
+    assert poll() == 1 and poll() == 1  # and the next ones do not look again
+    assert replies.RECHECK_AFTER == timedelta(hours=1)
+
+    # a worker of an older release stores a reply with its own judgement: a new id
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO replies (delivery_id, remote_id, author, text, created_at, collected_at, kind, "
+                       "kind_reason, kind_version, ours, state) SELECT delivery_id, 'old-1', 'a', 'Tolak Tapera!', "
+                       "created_at, collected_at, 'other', 'old', :v, false, 'new' FROM replies LIMIT 1"), {"v": OLD})
+    assert poll() == 2
+    assert _rows(engine)["Tolak Tapera!"][1] == classifier_version.current()  # judged by this one now
+    assert poll() == 2
+
+    # an older worker judges a stored reply again (no new id): seen within RECHECK_AFTER
+    _judged_by_an_old_classifier(engine, {"nyimak": "support"})
+    assert poll() == 2 and _rows(engine)["nyimak"][:2] == ("support", OLD)
+    for _tick in range(4):
+        poll()
+    assert sum(looked) == 3 and looked[-6:] == [False] * 5 + [True]  # an hour after the last search
+    assert _rows(engine)["nyimak"][:2] == ("other", classifier_version.current())
+
+    # this process's classifier changes (a release installed under a running worker): it looks
+    monkeypatch.setattr(classifier_version, "current", lambda: "n3wn3wn3wn3w")
+    assert poll() == 4
+    assert {v for _, v, _ in _rows(engine).values()} == {"n3wn3wn3wn3w"}
+    assert poll() == 4

@@ -166,6 +166,9 @@ def test_collecting_replies_classifies_those_left_without_a_kind(cli, app, engin
     collect_replies(app)
     with engine.begin() as c:
         c.execute(text("UPDATE replies SET kind = NULL, kind_reason = NULL"))
+    # this process found none left to judge at the first collection: it looks again once a reply
+    # is stored, or after RECHECK_AFTER (the kinds were dropped behind its back, with no new reply)
+    cli.clock.advance(hours=1)
     report = collect_replies(app)
     assert (report.new, report.classified) == (0, 4)
     assert {t: k for t, (k, _) in _kinds(engine).items()} == REPLIES
