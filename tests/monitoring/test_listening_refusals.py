@@ -6,13 +6,11 @@ with CAMPAIGNER_TEST_DATABASE_URL), the platform fakes over HTTP, the real CLI."
 from __future__ import annotations
 
 import json
-from datetime import timedelta
-
 from sqlalchemy import text
 
 from campaigner.db import make_engine
 from campaigner.secrets import env_name
-from tests.monitoring.test_listening import RENEW, RENEW_ID, _status_listening, wib, world  # noqa: F401
+from tests.monitoring.test_listening import RENEW, RENEW_ID, _status_listening, wib, world  # noqa: F401 (the fixture)
 
 
 def _refusals(engine) -> list[tuple]:
@@ -43,8 +41,8 @@ def _run(db_url, clock):
         app.close()
 
 
-def test_a_refusal_is_kept_apart_from_the_why_until_the_platform_counts_again(cli, world, db_url, engine, clock,
-                                                                            monkeypatch):
+def test_a_refusal_is_kept_apart_from_the_why_until_the_platform_counts_again(
+        cli, world, db_url, engine, clock, monkeypatch):  # noqa: F811
     from tests.fakes.server import Failure
 
     monkeypatch.setenv(env_name("x1", "BEARER_TOKEN"), "a-revoked-bearer")  # X answers 401
