@@ -187,12 +187,15 @@ def reclassify(app: App, *, campaign: str | None = None, limit: int | None = Non
     release changed the stance rules or their data; or judged before schema 0018, or never): of
     the posts of ``campaign`` (its slug or name) only, or all; the newest first (the inbox and
     this week's report see the current classifier soonest), ``CLASSIFY_BATCH`` a transaction, at
-    most ``limit``. Only the kind, its reason and its version change: an answered or dismissed
-    reply stays so. The targets of each campaign are read under a share lock, as when replies are
+    most ``limit``. Its sentiment (language, polarity, label) is judged again too, on the stored
+    text with the stored language as a hint: the version covers the sentiment lexicon. Only these,
+    the kind, its reason and its version change: an answered or dismissed reply stays so. The targets of each campaign are read under a share lock, as when replies are
     stored (``campaign edit`` changing them waits for the batch, or the batch for the new
     targets)."""
+    from content.sentiment import score
+
     version = classifier_version.current()
-    q = (select(Reply.id, Reply.text, Reply.kind, Post.campaign_id)
+    q = (select(Reply.id, Reply.text, Reply.kind, Reply.language, Post.campaign_id)
          .join(Delivery, Delivery.id == Reply.delivery_id).join(Post, Post.id == Delivery.post_id)
          .where(Reply.ours.is_(False), judged_elsewhere()).order_by(Reply.id.desc()))
     if campaign is not None:
@@ -212,9 +215,12 @@ def reclassify(app: App, *, campaign: str | None = None, limit: int | None = Non
                 select(Campaign).where(Campaign.id.in_({cid for *_, cid in rows if cid is not None}))
                 .with_for_update(read=True))}
             new = []
-            for rid, text, kind, cid in rows:
+            for rid, text, kind, language, cid in rows:
                 verdict = stance(text, targets_of(campaigns.get(cid) if cid is not None else None))
-                new.append({"id": rid, "kind": verdict.kind, "kind_reason": verdict.reason, "kind_version": version})
+                tone = score(text, language_hint=language)
+                new.append({"id": rid, "kind": verdict.kind, "kind_reason": verdict.reason, "kind_version": version,
+                            "language": tone.language or language, "polarity": tone.polarity,
+                            "sentiment": tone.label})
                 out.changed += kind != verdict.kind
             s.execute(update(Reply), new)
         out.done += len(rows)

@@ -76,6 +76,22 @@ def test_reclassify_judges_again_what_another_classifier_judged_and_keeps_the_in
     assert "nothing to do" in cli.ok("replies", "reclassify").stdout
 
 
+def test_reclassify_judges_the_sentiment_again_too(cli, engine_for, engine, platform_account):
+    """The version covers the sentiment lexicon: a reply an older release judged gets this one's
+    tone as well as its kind (as if it had been stored today)."""
+    _published_with_replies(cli, engine_for, engine, platform_account)
+    cli.ok("metrics", "collect")
+    tone = "SELECT text, language, polarity, sentiment FROM replies WHERE NOT ours ORDER BY id"
+    with engine.connect() as c:
+        today = c.execute(text(tone)).all()
+        c.execute(text("UPDATE replies SET polarity = 0.99, sentiment = 'positive', kind_version = :v"), {"v": OLD})
+        c.commit()
+    assert cli.ok("replies", "reclassify").stdout == f"Judged {len(today)} replies again: 0 changed kind.\n"
+    with engine.connect() as c:
+        assert c.execute(text(tone)).all() == today
+    assert {s for *_, s in today} != {"positive"}  # the test would prove nothing otherwise
+
+
 def test_reclassify_of_one_campaign_and_bad_input(cli, engine_for, engine, platform_account):
     _published_with_replies(cli, engine_for, engine, platform_account)
     cli.ok("metrics", "collect")
