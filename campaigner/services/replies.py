@@ -189,9 +189,9 @@ def reclassify(app: App, *, campaign: str | None = None, limit: int | None = Non
     this week's report see the current classifier soonest), ``CLASSIFY_BATCH`` a transaction, at
     most ``limit``. Its sentiment (language, polarity, label) is judged again too, on the stored
     text with the stored language as a hint: the version covers the sentiment lexicon. Only these,
-    the kind, its reason and its version change: an answered or dismissed reply stays so. The targets of each campaign are read under a share lock, as when replies are
-    stored (``campaign edit`` changing them waits for the batch, or the batch for the new
-    targets)."""
+    the kind, its reason and its version change: an answered or dismissed reply stays so. The
+    targets of each campaign are read under a share lock, as when replies are stored (``campaign
+    edit`` changing them waits for the batch, or the batch for the new targets)."""
     from content.sentiment import score
 
     version = classifier_version.current()
