@@ -70,14 +70,13 @@ import csv
 import io
 from datetime import datetime, timezone
 from itertools import chain, repeat
-from operator import attrgetter, itemgetter
 from typing import Iterator, Sequence
 from zoneinfo import ZoneInfo
 
 from campaigner.report_render.columns import each, local_column, utc_column
 from campaigner.report_render.common import Memo, named_metrics
 from campaigner.report_render.i18n import Lang
-from campaigner.services.report import METRICS, WeeklyReport, no_cycle_collection
+from campaigner.services.report import METRICS, DeliveryLines, WeeklyReport, no_cycle_collection
 from campaigner.services.report_inbox import KINDS
 from content.csv_cells import FORMULA_START, MARK, Dialect, dialect_for, neutralise
 
@@ -149,8 +148,6 @@ def _iso_utc(when: datetime) -> str:
 #: the types of figures that can share one memo entry (True == 1.0 == 1, and str() tells them apart)
 _NUMBERS: frozenset[type] = frozenset((int, type(None)))
 _TEXTS: frozenset[type] = frozenset((str, type(None)))
-#: a line's figures, in ``METRICS``' order
-_FIGURES = itemgetter(*METRICS)
 #: what a cell ``neutralise`` changes starts with
 _MARKED = tuple(FORMULA_START | {MARK})
 
@@ -169,11 +166,10 @@ def columns(report: WeeklyReport, t: Lang, dialect: Dialect) -> list[Sequence[st
     words = ID_WORDS if t.code == "id" else {}
     by_delivery = report.inbox.by_delivery if report.inbox else {}
     unknown = words.get("not known", "not known")
-    ds = report.deliveries
+    lines = DeliveryLines.of(report.deliveries)  # (the report's own are columns already)
     num = Memo(lambda v: "" if v is None else neutralise(str(v)))
 
-    def col(name: str) -> list:
-        return list(map(attrgetter(name), ds))
+    col = lines.columns.__getitem__
 
     def nums(values: list) -> list[str]:
         return list(map(num.__getitem__, values)) if set(map(type, values)) <= _NUMBERS else [
@@ -201,13 +197,10 @@ def columns(report: WeeklyReport, t: Lang, dialect: Dialect) -> list[Sequence[st
         return (*(neutralise(_n(v)) for v in figures), neutralise(_named(platform, dict(zip(METRICS, figures)),
                                                                          unknown)))
 
-    ids, platforms, values = col("delivery_id"), col("platform"), col("values")
+    ids, platforms = col("delivery_id"), col("platform")
     published = col("published_at")
     figures_of = Memo(figures)
-    try:
-        by_delivery_figures = list(map(_FIGURES, values))
-    except KeyError:  # (a line built without some metric: unknown)
-        by_delivery_figures = [tuple(map(v.get, METRICS)) for v in values]
+    by_delivery_figures = lines.figures
     keys = list(zip(platforms, by_delivery_figures))
     cells = (list(map(figures_of.__getitem__, keys)) if set(map(type, chain.from_iterable(by_delivery_figures)))
              <= _NUMBERS else [figures_of[k] if _NUMBERS.issuperset(map(type, k[1])) else figures(k) for k in keys])

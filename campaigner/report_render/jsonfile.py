@@ -110,15 +110,15 @@ import json.encoder
 import math
 from datetime import datetime, timezone
 from itertools import chain
-from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, Sequence
 
 from campaigner.report_render.columns import utc_column
 from campaigner.report_render.common import Memo
 from campaigner.report_render.i18n import Lang
 from campaigner.services.voice import VoiceRow
-from campaigner.services.report import (METRICS, AccountTimes, DeliveryLine, Period, Section, SentimentCounts,
-                                        TimeSlot, Totals, Week, WeeklyReport, no_cycle_collection, ranked_slots)
+from campaigner.services.report import (METRICS, AccountTimes, DeliveryLine, DeliveryLines, Period, Section,
+                                        SentimentCounts, TimeSlot, Totals, Week, WeeklyReport, no_cycle_collection,
+                                        ranked_slots)
 from connectors.registry import PLATFORMS
 
 VERSION = 1
@@ -337,8 +337,6 @@ def _time(when: datetime | None) -> str:
 #: the types of the values that can share one memo entry (True == 1.0 == 1: each is written differently)
 _NUMBERS: frozenset[type] = frozenset((int, type(None)))
 _TEXTS: frozenset[type] = frozenset((str, type(None)))
-#: a line's figures, in ``METRICS``' order
-_FIGURES = itemgetter(*METRICS)
 
 
 def _key(k: str) -> str:
@@ -363,17 +361,16 @@ def _figures(key: tuple) -> str:
     return _DUMPS({"metrics": values, "named_metrics": named})[1:-1]
 
 
-def _deliveries(lines: list[DeliveryLine]) -> str:
+def _deliveries(deliveries: Sequence[DeliveryLine]) -> str:
     """``delivery(d)`` of each line as JSON text, ``,`` between them, without building their dicts:
     column by column, the keys written once (``_TEMPLATE``), each distinct value (a metric's number,
     a name, a text, a list of tags) encoded once, the times through per-hour tables — byte for byte
     what the encoder writes for ``delivery(d)`` (``tests/monitoring/test_report_formats.py`` holds
     them side by side)."""
-    if not lines:
+    if not deliveries:
         return ""
-
-    def col(name: str) -> list:
-        return list(map(attrgetter(name), lines))
+    lines = DeliveryLines.of(deliveries)  # (the report's own are columns already)
+    col = lines.columns.__getitem__
 
     ints = Memo(_DUMPS)
 
@@ -393,11 +390,7 @@ def _deliveries(lines: list[DeliveryLine]) -> str:
     def times(values: list) -> list[str]:
         return utc_column(values, _time, hours, none="null", start='"', end='Z"', micro=True)
 
-    values = col("values")
-    try:
-        figures = list(map(_FIGURES, values))
-    except KeyError:  # (a line built without some metric: unknown)
-        figures = [tuple(map(v.get, METRICS)) for v in values]
+    figures = lines.figures
     keys = list(zip(col("platform"), figures))
     figures_of = Memo(_figures)
     if set(map(type, chain.from_iterable(figures))) <= _NUMBERS:

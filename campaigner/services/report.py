@@ -85,9 +85,11 @@ import operator
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Iterable
+from itertools import compress
+from typing import Any, Callable, Iterable, Iterator, overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (BigInteger, DateTime, Integer, and_, case, cast, func, or_, select, text as sql_text, true,
@@ -233,21 +235,29 @@ _METRIC_VALUES = operator.itemgetter(*METRICS)
 def totals_of(lines: "Iterable[DeliveryLine]") -> Totals:
     """The Totals of the published ones among ``lines`` (for hashtags), metric by metric."""
     pub = [d for d in lines if d.status in ("published", "deleted")]
-    measured = [d for d in pub if d.measured]
-    t = Totals(posts=len(pub), measured=len(measured), gone=sum(d.gone for d in pub),
-               deleted=sum(d.status == "deleted" for d in pub))
-    if not measured:
+    return _totals([d.status for d in pub], [d.gone for d in pub], [d.measured for d in pub],
+                   [_METRIC_VALUES(d.values) if d.measured else _NO_FIGURES for d in pub],
+                   [d.interactions for d in pub])
+
+
+def _totals(statuses: list[str], gone: list[bool], measured: list[bool], figures: list[tuple],
+            interactions: list[int | None]) -> Totals:
+    """The Totals of a group of published lines, given as columns (``DeliveryLines``'): each
+    line's status, ``gone``, ``measured``, figures (``METRICS``' order) and interactions."""
+    t = Totals(posts=len(statuses), measured=sum(measured), gone=sum(gone), deleted=statuses.count("deleted"))
+    if not t.measured:
         return t
     # one column per metric (C loops, not one Python loop per metric)
-    for m, column in zip(METRICS, zip(*map(_METRIC_VALUES, [d.values for d in measured]))):
+    for m, column in zip(METRICS, zip(*compress(figures, measured))):
         known = [v for v in column if v is not None]
         t.known[m] = len(known)
         t.sums[m] = sum(known) if known else None
-    inter = [d.interactions for d in measured if d.interactions is not None]
+    impressions = METRICS.index("impressions")
+    inter = [i for i in compress(interactions, measured) if i is not None]
     t.interactions_known = len(inter)
     t.interactions = sum(inter) if inter else None
-    pairs = [(i, imp) for d in measured if (i := d.interactions) is not None
-             and (imp := d.values["impressions"]) is not None]
+    pairs = [(i, imp) for i, f in compress(zip(interactions, figures), measured) if i is not None
+             and (imp := f[impressions]) is not None]
     t.rate_interactions = sum([i for i, _ in pairs])
     t.rate_impressions = sum([v for _, v in pairs])
     return t
@@ -328,6 +338,77 @@ class DeliveryLine:
 
 
 _NO_TIME = timedelta(0)
+
+
+#: the fields of a ``DeliveryLine`` that ``DeliveryLines`` holds as columns (its ``values`` are
+#: ``DeliveryLines.figures``)
+LINE_FIELDS = ("delivery_id", "post_id", "status", "campaign", "account", "platform", "due_at", "published_at",
+               "failed_at", "url", "snapshot_at", "gone", "text", "hashtags", "error", "missing", "account_id",
+               "campaign_id", "measured", "interactions", "engagement_rate", "late")
+_NO_FIGURES: tuple[None, ...] = (None,) * len(METRICS)
+_FIGURES_OF = operator.itemgetter(*METRICS)
+
+
+class DeliveryLines(Sequence[DeliveryLine]):
+    """The week's delivery lines held column by column: one list per field of ``DeliveryLine``
+    (``columns``), and each line's metrics as a tuple in ``METRICS``' order (``figures``; all None
+    when not measured). A week can have 50,000 lines: the totals, the CSV and the JSON read the
+    columns, and a ``DeliveryLine`` is made only for a line looked at one by one (a top post, a
+    late one, iterating) — the same line, field for field, as the columns say."""
+
+    __slots__ = ("columns", "figures")
+
+    def __init__(self, columns: dict[str, list], figures: list[tuple]) -> None:
+        self.columns = columns
+        self.figures = figures
+
+    @classmethod
+    def of(cls, lines: "Iterable[DeliveryLine]") -> "DeliveryLines":
+        """``lines`` as columns (themselves when they are already)."""
+        if isinstance(lines, DeliveryLines):
+            return lines
+        lines = list(lines)
+        columns = {f: list(map(operator.attrgetter(f), lines)) for f in LINE_FIELDS}
+        values = [d.values for d in lines]
+        try:
+            figures = list(map(_FIGURES_OF, values))
+        except KeyError:  # (a line built without some metric: unknown)
+            figures = [tuple(map(v.get, METRICS)) for v in values]
+        return cls(columns, figures)
+
+    def __len__(self) -> int:
+        return len(self.figures)
+
+    def line(self, i: int) -> DeliveryLine:
+        """The ``i``-th line as a ``DeliveryLine`` (its own ``values`` dict and ``hashtags`` list)."""
+        c = self.columns
+        return DeliveryLine(
+            delivery_id=c["delivery_id"][i], post_id=c["post_id"][i], status=c["status"][i],
+            campaign=c["campaign"][i], account=c["account"][i], platform=c["platform"][i], due_at=c["due_at"][i],
+            published_at=c["published_at"][i], failed_at=c["failed_at"][i], url=c["url"][i],
+            snapshot_at=c["snapshot_at"][i], gone=c["gone"][i], values=dict(zip(METRICS, self.figures[i])),
+            text=c["text"][i], hashtags=list(c["hashtags"][i]), error=c["error"][i], missing=c["missing"][i],
+            account_id=c["account_id"][i], campaign_id=c["campaign_id"][i])
+
+    @overload
+    def __getitem__(self, i: int) -> DeliveryLine: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[DeliveryLine]: ...
+
+    def __getitem__(self, i: int | slice) -> DeliveryLine | list[DeliveryLine]:
+        if isinstance(i, slice):
+            return [self.line(j) for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError("delivery line index out of range")
+        return self.line(i % n)
+
+    def __iter__(self) -> Iterator[DeliveryLine]:
+        return map(self.line, range(len(self)))
+
+    def take(self, indices: Iterable[int]) -> list[DeliveryLine]:
+        return list(map(self.line, indices))
 
 
 @dataclass
@@ -467,7 +548,8 @@ class WeeklyReport:
     best_times: BestTimes
     sentiment: Sentiment
     attention: list[AttentionItem]
-    deliveries: list[DeliveryLine]
+    #: every delivery published or failed in the week (as ``DeliveryLines`` when built: columns)
+    deliveries: Sequence[DeliveryLine]
     #: per campaign, its hashtags against its comparison tags on each platform (``services.voice``)
     share_of_voice: list[CampaignVoice] = field(default_factory=list)
     #: the replies inbox's week (``services.report_inbox``)
@@ -485,7 +567,10 @@ class WeeklyReport:
     @property
     def published_late(self) -> list[DeliveryLine]:
         """Deliveries published LATE_LISTED or more after their time, in the order they went out."""
-        return [d for d in self.deliveries if d.late is not None and d.late >= LATE_LISTED]
+        ds = self.deliveries
+        if isinstance(ds, DeliveryLines):  # (a DeliveryLine made for those only)
+            return ds.take(i for i, late in enumerate(ds.columns["late"]) if late is not None and late >= LATE_LISTED)
+        return [d for d in ds if d.late is not None and d.late >= LATE_LISTED]
 
 
 # --- SQL ------------------------------------------------------------------------------------------
@@ -684,7 +769,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _SECOND = timedelta(seconds=1)
 
 
-def history_of(lines: list[DeliveryLine], start: datetime, end: datetime, zones: dict[str, list[int]]
+def history_of(lines: "Sequence[DeliveryLine]", start: datetime, end: datetime, zones: dict[str, list[int]]
                ) -> list[tuple[int, int, int, int, int]]:
     """``history``'s rows for ``lines`` already read (the report's week, with the same latest
     snapshots): the same local weekday and hour, worked out the way its SQL does — whole seconds
@@ -697,13 +782,13 @@ def history_of(lines: list[DeliveryLine], start: datetime, end: datetime, zones:
         for aid in ids:
             periods_of[aid] = (froms, offsets)
     slots: dict[tuple[int, int, int], list[int]] = {}
-    for d in lines:
-        inter, published = d.interactions, d.published_at
+    c = DeliveryLines.of(lines).columns
+    for aid, inter, published in zip(c["account_id"], c["interactions"], c["published_at"]):
         if inter is None or published is None:
             continue
-        froms, offsets = periods_of.get(d.account_id, ([], [0]))
+        froms, offsets = periods_of.get(aid, ([], [0]))
         local = (published - _EPOCH) // _SECOND + offsets[max(bisect_right(froms, published) - 1, 0)]
-        key = (d.account_id, (local // 86400 + 3) % 7, local % 86400 // 3600)  # 1970-01-01 was a Thursday
+        key = (aid, (local // 86400 + 3) % 7, local % 86400 // 3600)  # 1970-01-01 was a Thursday
         slot = slots.get(key) or slots.setdefault(key, [0, 0])
         slot[0] += 1
         slot[1] += inter
@@ -795,10 +880,10 @@ def _build_weekly(app: App, week: str | Week | None, campaign: str | None,
         cids = [scope.id]
 
     # per campaign once: its lines, their best posts, and each hashtag's totals
-    by_campaign: dict[int | None, list[DeliveryLine]] = defaultdict(list)
-    for d in lines:
-        by_campaign[d.campaign_id].append(d)
-    tops = {c: _top(group, TOP_POSTS) for c, group in by_campaign.items()}
+    by_campaign: dict[int | None, list[int]] = defaultdict(list)
+    for i, c in enumerate(lines.columns["campaign_id"]):
+        by_campaign[c].append(i)
+    tops = {c: _top_of(lines, group, TOP_POSTS) for c, group in by_campaign.items()}
     spelled: dict[str, Counter] = defaultdict(Counter)
     tag_totals = {c: _tag_totals(tagged.get(c, []), spelled) for c in by_campaign}
 
@@ -866,7 +951,10 @@ def _as_read(dialect: str, col):
 
 
 def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campaigns, hashtags_in
-                    ) -> list[DeliveryLine]:
+                    ) -> DeliveryLines:
+    """The week's published lines (in the order they went out), then its failed ones, as columns
+    (``DeliveryLines``): each field worked out over a whole column at once — the same values a
+    ``DeliveryLine`` of each row would hold, without making 50,000 of them."""
     pub = _published(dialect, wk.start, wk.end, cid, D.post_id, _MOMENT.label("due_at"),
                      D.published_at, D.remote_url, first_part=True)
     c = pub.c
@@ -876,10 +964,8 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
          .order_by(c.published_at, c.delivery_id))
     slug = {cid_: camp.slug for cid_, camp in campaigns.items()}
     slug[None] = None
-    who = {aid: (a.name, a.platform) for aid, a in accounts.items()}
-    lines: list[DeliveryLine] = []
-    #: the lines that have no first part (their text is their next part's, if any)
-    no_first: set[int] = set()
+    name_of = {aid: a.name for aid, a in accounts.items()}
+    platform_of = {aid: a.platform for aid, a in accounts.items()}
     # one post goes out on several accounts: the same text, tagged once; a line of one part (the
     # usual) shares its text's list of tags (never changed afterwards)
     tags_of: dict[str, list[str]] = {}
@@ -894,18 +980,30 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
             tags = tags_of[part] = list(seen.values())
         return tags
 
-    add = lines.append
-    for did, post_id, aid, camp, due, published, url, deleted, text, collected, missing, *vals in s.execute(q).all():
-        if text is None:
-            no_first.add(did)
-        name, platform = who[aid]
-        add(DeliveryLine(
-            delivery_id=did, post_id=post_id, status="deleted" if deleted else "published", campaign=slug[camp],
-            account=name, platform=platform, due_at=due, published_at=published, failed_at=None, url=url,
-            snapshot_at=collected, gone=bool(missing) and not deleted, missing=bool(missing),
-            values=dict(zip(METRICS, vals)) if collected is not None and not missing else dict.fromkeys(METRICS),
-            text="" if text is None else text, hashtags=[] if text is None else tags_in(text), account_id=aid,
-            campaign_id=camp))
+    rows = s.execute(q).all()
+    width = 11 + len(METRICS)
+    ids, post_ids, aids, camps, dues, published, urls, deleted, texts, collected, missing, *metrics = (
+        list(col) for col in (zip(*rows) if rows else [()] * width))
+    n = len(ids)
+    missing = list(map(bool, missing))
+    measured = [at is not None and not m for at, m in zip(collected, missing)]
+    figures = [f if m else _NO_FIGURES for f, m in zip(zip(*metrics), measured)] if n else []
+    by_metric = dict(zip(METRICS, zip(*figures) if n else [()] * len(METRICS)))
+    inter = [None if a is None and b is None and c_ is None and d is None else (a or 0) + (b or 0) + (c_ or 0) + (d or 0)
+             for a, b, c_, d in zip(*(by_metric[m] for m in INTERACTIONS))]
+    cols: dict[str, list] = {
+        "delivery_id": ids, "post_id": post_ids, "status": ["deleted" if x else "published" for x in deleted],
+        "campaign": list(map(slug.__getitem__, camps)), "account": list(map(name_of.__getitem__, aids)),
+        "platform": list(map(platform_of.__getitem__, aids)), "due_at": dues, "published_at": published,
+        "failed_at": [None] * n, "url": urls, "snapshot_at": collected,
+        "gone": [m and not x for m, x in zip(missing, deleted)],
+        "text": ["" if t is None else t for t in texts],
+        "hashtags": [[] if t is None else tags_in(t) for t in texts], "error": [None] * n, "missing": missing,
+        "account_id": aids, "campaign_id": camps, "measured": measured, "interactions": inter,
+        "engagement_rate": [i / imp if i is not None and imp else None for i, imp in zip(inter, by_metric["impressions"])],
+        "late": [None if p is None else max(p - due, _NO_TIME) for p, due in zip(published, dues)]}
+    #: the lines that have no first part (their text is their next part's, if any)
+    no_first: set[int] = {did for did, t in zip(ids, texts) if t is None}
     fq = (_with_first_part(select(D.id, D.post_id, D.account_id, P.campaign_id, _MOMENT,
                                   D.updated_at, D.last_error, _FIRST_PART.c.text)
                            .join(_posts, P.id == D.post_id))
@@ -913,37 +1011,47 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
           .order_by(D.updated_at, D.id))
     if cid is not None:
         fq = fq.where(P.campaign_id == cid)
-    for did, post_id, aid, camp, due, failed_at, error, text in s.execute(fq):
-        if text is None:
-            no_first.add(did)
-        name, platform = who[aid]
-        add(DeliveryLine(
-            delivery_id=did, post_id=post_id, status="failed", campaign=slug[camp], account=name,
-            platform=platform, due_at=due, published_at=None, failed_at=failed_at, url=None, snapshot_at=None,
-            gone=False, values=dict.fromkeys(METRICS), text="" if text is None else text,
-            hashtags=[] if text is None else tags_in(text), error=error, account_id=aid, campaign_id=camp))
+    failed = s.execute(fq).all()
+    if failed:
+        f_ids, f_posts, f_aids, f_camps, f_dues, f_at, f_errors, f_texts = (list(col) for col in zip(*failed))
+        k = len(f_ids)
+        no_first.update(did for did, t in zip(f_ids, f_texts) if t is None)
+        for field_, values in (
+                ("delivery_id", f_ids), ("post_id", f_posts), ("status", ["failed"] * k),
+                ("campaign", list(map(slug.__getitem__, f_camps))), ("account", list(map(name_of.__getitem__, f_aids))),
+                ("platform", list(map(platform_of.__getitem__, f_aids))), ("due_at", f_dues),
+                ("published_at", [None] * k), ("failed_at", f_at), ("url", [None] * k), ("snapshot_at", [None] * k),
+                ("gone", [False] * k), ("text", ["" if t is None else t for t in f_texts]),
+                ("hashtags", [[] if t is None else tags_in(t) for t in f_texts]), ("error", f_errors),
+                ("missing", [False] * k), ("account_id", f_aids), ("campaign_id", f_camps), ("measured", [False] * k),
+                ("interactions", [None] * k), ("engagement_rate", [None] * k), ("late", [None] * k)):
+            cols[field_].extend(values)
+        figures.extend([_NO_FIGURES] * k)
+    lines = DeliveryLines(cols, figures)
     if lines:
-        ids = (select(D.id).join(_posts, P.id == D.post_id)
-               .where(or_(_published_in(wk.start, wk.end), _failed_in(wk.start, wk.end)), _NOT_ANSWER))
+        ids_q = (select(D.id).join(_posts, P.id == D.post_id)
+                 .where(or_(_published_in(wk.start, wk.end), _failed_in(wk.start, wk.end)), _NOT_ANSWER))
         if cid is not None:
-            ids = ids.where(P.campaign_id == cid)
+            ids_q = ids_q.where(P.campaign_id == cid)
         # a thread's other parts (a line's first part came with it)
         others: dict[int, list[str]] = {}
         for did, text in s.execute(select(DP.delivery_id, DP.text)
-                                   .where(DP.position > 0, DP.delivery_id.in_(ids))
+                                   .where(DP.position > 0, DP.delivery_id.in_(ids_q))
                                    .order_by(DP.delivery_id, DP.position)).all():
             others.setdefault(did, []).append(text)
-        for line in lines if others else ():
-            more = others.get(line.delivery_id)
-            if not more:
-                continue
-            parts = more if line.delivery_id in no_first else [line.text, *more]
-            line.text = parts[0]
-            merged: dict[str, str] = {}
-            for part in parts:
-                for tag in tags_in(part):
-                    merged.setdefault(tag.casefold(), tag)
-            line.hashtags = list(merged.values())
+        if others:
+            texts_col, tags_col = cols["text"], cols["hashtags"]
+            for i, did in enumerate(cols["delivery_id"]):
+                more = others.get(did)
+                if not more:
+                    continue
+                parts = more if did in no_first else [texts_col[i], *more]
+                texts_col[i] = parts[0]
+                merged: dict[str, str] = {}
+                for part in parts:
+                    for tag in tags_in(part):
+                        merged.setdefault(tag.casefold(), tag)
+                tags_col[i] = list(merged.values())
     return lines
 
 
@@ -951,29 +1059,35 @@ def _delivery_lines(s, dialect: str, wk: Week, cid: int | None, accounts, campai
 TagGroup = tuple[tuple[str, ...], int, Totals]
 
 
-def _week_totals(lines: list[DeliveryLine]) -> tuple[dict[tuple[int | None, int], Period],
-                                                   dict[int | None, list[TagGroup]]]:
+def _week_totals(lines: "Sequence[DeliveryLine]") -> tuple[dict[tuple[int | None, int], Period],
+                                                       dict[int | None, list[TagGroup]]]:
     """What ``period_totals`` gives for the week, from its delivery lines (already read with their
     latest snapshots) instead of asking the database a second time; and per campaign, the groups
     of its published lines that carry the same tags (for ``_tag_totals``).
 
-    Each published line is added up once (``totals_of``), in the group of its campaign, account and
-    tags (a post goes out on several accounts with the same text, and posts of a campaign share
-    their tags); a campaign and account's Period, and a tag's Totals, add up those of its groups."""
-    groups: dict[tuple[int | None, int, tuple[str, ...]], list[DeliveryLine]] = defaultdict(list)
+    Each published line is added up once (``_totals``, over its group's columns), in the group of
+    its campaign, account and tags (a post goes out on several accounts with the same text, and
+    posts of a campaign share their tags); a campaign and account's Period, and a tag's Totals, add
+    up those of its groups."""
+    cols = DeliveryLines.of(lines)
+    c = cols.columns
+    groups: dict[tuple[int | None, int, tuple[str, ...]], list[int]] = defaultdict(list)
     failed: Counter[tuple[int | None, int]] = Counter()
-    for d in lines:
-        if d.status == "failed":
-            failed[d.campaign_id, d.account_id] += 1
+    for i, (status, cid, aid, tags) in enumerate(zip(c["status"], c["campaign_id"], c["account_id"], c["hashtags"])):
+        if status == "failed":
+            failed[cid, aid] += 1
         else:
-            groups[d.campaign_id, d.account_id, tuple(d.hashtags)].append(d)
+            groups[cid, aid, tuple(tags)].append(i)
     out: dict[tuple[int | None, int], Period] = {}
     tagged: dict[int | None, list[TagGroup]] = defaultdict(list)
-    for (cid, aid, tags), group in groups.items():
-        t = totals_of(group)
+    status, gone, measured, inter, figures = c["status"], c["gone"], c["measured"], c["interactions"], cols.figures
+    for (cid, aid, tags), idx in groups.items():
+        t = _totals(list(map(status.__getitem__, idx)), list(map(gone.__getitem__, idx)),
+                    list(map(measured.__getitem__, idx)), list(map(figures.__getitem__, idx)),
+                    list(map(inter.__getitem__, idx)))
         out.setdefault((cid, aid), Period()).add(Period(published=t.posts, totals=t))
         if tags:
-            tagged[cid].append((tags, len(group), t))
+            tagged[cid].append((tags, len(idx), t))
     for key, n in failed.items():
         out.setdefault(key, Period()).failed = n
     return out, tagged
@@ -990,6 +1104,17 @@ def _top(lines: list[DeliveryLine], n: int) -> list[DeliveryLine]:
         measured = [d for d in measured if d.interactions >= floor]
     return heapq.nsmallest(n, measured, key=lambda d: (-(d.interactions or 0),  # (never None here)
                                                        -(d.engagement_rate or 0), d.published_at, d.delivery_id))
+
+
+def _top_of(lines: DeliveryLines, indices: list[int], n: int) -> list[DeliveryLine]:
+    """``_top`` of the lines at ``indices``, a ``DeliveryLine`` made only for those that can be
+    in it (at least the n-th most interactions)."""
+    inter, status = lines.columns["interactions"], lines.columns["status"]
+    measured = [i for i in indices if inter[i] is not None and status[i] != "deleted"]
+    if len(measured) > n:
+        floor = heapq.nlargest(n, map(inter.__getitem__, measured))[-1]
+        measured = [i for i in measured if inter[i] >= floor]
+    return _top(lines.take(measured), n)
 
 
 def _tag_totals(groups: list[TagGroup], spelled: dict[str, Counter]) -> dict[str, Totals]:

@@ -588,6 +588,28 @@ def test_sql_totals_and_totals_of_lines_follow_one_rule(app, engine, week47):
     assert m1_totals.gone == 1
 
 
+def test_the_weeks_lines_held_as_columns_are_its_delivery_lines(app, engine, week47):
+    """The report holds the week's lines column by column (``DeliveryLines``, worked out a column
+    at a time): each column, the worked-out ones too (measured, interactions, rate, late), is what
+    the ``DeliveryLine`` of each line holds; a line looked at one by one is that ``DeliveryLine``."""
+    from campaigner.models import MetricSnapshot
+    from campaigner.services.report import DeliveryLines, build_weekly
+
+    with Session(engine) as s:  # a line gone from its platform, besides the published and failed ones
+        gone = next(d.id for d in deliveries(engine) if d.remote_id and d.published_at is not None
+                    and wib("2026-11-16 00:00") <= d.published_at < wib("2026-11-22 12:00"))
+        s.add(MetricSnapshot(delivery_id=gone, collected_at=wib("2026-11-22 23:59:50"), missing=True, raw={}))
+        s.commit()
+    lines = build_weekly(app, week="2026-W47").deliveries
+    assert isinstance(lines, DeliveryLines)
+    one_by_one = list(lines)
+    assert {d.status for d in one_by_one} == {"published", "failed"} and any(d.gone for d in one_by_one)
+    assert any(d.interactions is not None for d in one_by_one) and any(not d.measured for d in one_by_one)
+    again = DeliveryLines.of(one_by_one)  # (from the DeliveryLines' own fields)
+    assert again.columns == lines.columns and again.figures == lines.figures
+    assert lines[-1] == one_by_one[-1] and lines[1:3] == one_by_one[1:3] and len(lines) == len(one_by_one)
+
+
 def test_the_weeks_figures_from_its_lines_are_those_sql_gives(app, engine, week47):
     """The report adds up its week from the delivery lines it read (``_week_totals``) and works out
     their best-times rows in Python (``history_of``): the same as asking SQL (``period_totals``,
