@@ -3,10 +3,12 @@ delivery (CSV, JSON): a week of 50,000 deliveries repeats its names, texts and f
 over, and its times fall in a few thousand minutes.
 
 - ``each``: a function of each value, worked out once per distinct value;
-- ``utc_column`` / ``local_column``: times as text, each hour's (UTC) or minute's (local) part
-  formatted once, instead of an ``isoformat``/``strftime`` per cell — the same text, which a value
-  these tables cannot vouch for (not a ``datetime``, a year before 1000 where ``%Y`` does not pad,
-  a minute in which its zone's offset changes or is not whole minutes) gets from ``slow``.
+- ``utc_column`` / ``local_column``: times as text, each UTC hour's part formatted once (local: in
+  the zone, through its offset over that hour — a zone conversion per hour, not per cell — or a
+  minute at a time where the offset is not whole hours or changes in that hour), instead of an
+  ``isoformat``/``strftime`` per cell — the same text, which a value these tables cannot vouch for
+  (not a ``datetime``, a year before 1000 where ``%Y`` does not pad, a minute in which its zone's
+  offset changes or is not whole minutes) gets from ``slow``.
 """
 from __future__ import annotations
 
@@ -20,6 +22,10 @@ _UTC = timezone.utc
 _MIN_SEC = [f"{m:02d}:{s:02d}" for m in range(60) for s in range(60)]
 _LAST = timedelta(seconds=59, microseconds=999_999)
 _WHOLE_MINUTE = timedelta(minutes=1)
+_WHOLE_HOUR = timedelta(hours=1)
+_LAST_OF_HOUR = timedelta(minutes=59, seconds=59, microseconds=999_999)
+#: ``MM`` of each minute of an hour
+_MINUTES = [f"{m:02d}" for m in range(60)]
 _UNSEEN: Any = object()
 
 
@@ -74,11 +80,25 @@ def _local_minute(w: datetime, zone: tzinfo) -> str | None:
     return first.isoformat(" ", "minutes")[:16]
 
 
+def _local_hour(w: datetime, zone: tzinfo) -> str | None:
+    """``YYYY-MM-DD HH:`` in ``zone`` of every instant of the UTC hour of ``w`` (whose minutes are
+    then the UTC ones); None when that is not one text (the zone's offset changes in that hour or
+    is not whole hours: Asia/Kolkata's +05:30) or the year is before 1000."""
+    start = w.replace(minute=0, second=0, microsecond=0)
+    first, last = start.astimezone(zone), (start + _LAST_OF_HOUR).astimezone(zone)
+    off = first.utcoffset()
+    if off is None or off != last.utcoffset() or off % _WHOLE_HOUR or first.year < 1000:
+        return None
+    return first.isoformat(" ", "minutes")[:14]
+
+
 def local_column(values: Sequence[datetime | None], zone: tzinfo, slow: Callable[[Any], str],
-                 minutes: dict[int, str | None]) -> list[str]:
+                 minutes: dict[int, str | None], hours: dict[int, str | None]) -> list[str]:
     """Each time as ``YYYY-MM-DD HH:MM`` in ``zone``; "" for None; ``slow(value)`` for one the
-    per-minute table cannot vouch for (see the module's docstring). ``minutes``: the texts of the
-    minutes seen, kept for the next column in the same zone."""
+    per-hour and per-minute tables cannot vouch for (see the module's docstring). ``hours``: the
+    local ``YYYY-MM-DD HH:`` of the UTC hours seen (None: an hour whose offset is not one whole
+    number of hours, read a minute at a time); ``minutes``: the texts of the minutes seen; both kept
+    for the next column in the same zone."""
     out: list[str] = []
     add = out.append
     for w in values:
@@ -89,7 +109,14 @@ def local_column(values: Sequence[datetime | None], zone: tzinfo, slow: Callable
             add(slow(w))
             continue
         u = w if w.tzinfo is _UTC else w.astimezone(_UTC)
-        k = u.toordinal() * 1440 + u.hour * 60 + u.minute
+        k = u.toordinal() * 24 + u.hour
+        head = hours.get(k, _UNSEEN)
+        if head is _UNSEEN:
+            head = hours[k] = _local_hour(u, zone)
+        if head is not None:
+            add(head + _MINUTES[u.minute])
+            continue
+        k = k * 60 + u.minute
         text = minutes.get(k, _UNSEEN)
         if text is _UNSEEN:
             text = minutes[k] = _local_minute(u, zone)

@@ -183,6 +183,7 @@ def columns(report: WeeklyReport, t: Lang, dialect: Dialect) -> list[Sequence[st
 
     hours: dict = {}
     minutes: dict = {}
+    local_hours: dict = {}
 
     def utc(values: list) -> list[str]:
         return _neutral(utc_column(values, _utc, hours, none="", end="Z", min_year=1000))
@@ -221,7 +222,8 @@ def columns(report: WeeklyReport, t: Lang, dialect: Dialect) -> list[Sequence[st
         _neutral(list(map(str, ids))), _neutral(list(map(str, col("post_id")))),
         each(lambda v: neutralise(words.get(v, v)), col("status"), _TEXTS), each(word, col("campaign"), _TEXTS),
         each(word, col("account"), _TEXTS), each(word, platforms, _TEXTS),
-        local_column(col("due_at"), zone, local, minutes), local_column(published, zone, local, minutes),
+        local_column(col("due_at"), zone, local, minutes, local_hours),
+        local_column(published, zone, local, minutes, local_hours),
         utc(published), nums(late), utc(col("failed_at")),
         url_cells,
         *metric_cells[:-1], nums(inter),

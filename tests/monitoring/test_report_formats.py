@@ -150,3 +150,33 @@ def test_figures_that_are_not_ints_are_encoded_as_they_are(big_week):
     assert render(week, "json") == json.dumps(jsonfile.to_dict(week), ensure_ascii=False,
                                               separators=(",", ":")) + "\n"
     assert render(week, "csv") == cell_by_cell_csv(week, Lang("en"), DIALECTS["standard"])
+
+
+@pytest.mark.parametrize("zone", ["Asia/Jakarta", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu",
+                                  "Australia/Lord_Howe", "Europe/Dublin"])
+def test_local_times_through_the_hour_table_are_strftimes(zone):
+    """``local_column`` converts a UTC hour once (its offset over that hour), or a minute at a time
+    where the offset is not whole hours (+05:30, +05:45) or changes within the hour (a clock change;
+    Lord Howe's moves half an hour): the same text as converting each time, around clock changes."""
+    from campaigner.report_render.columns import local_column
+
+    z = ZoneInfo(zone)
+    rng = random.Random(3)
+    starts = [datetime(2026, 3, 8, tzinfo=timezone.utc), datetime(2026, 10, 4, tzinfo=timezone.utc),
+              datetime(2026, 10, 25, tzinfo=timezone.utc), datetime(2026, 11, 1, tzinfo=timezone.utc),
+              datetime(2026, 4, 5, tzinfo=timezone.utc)]
+    times = [s + timedelta(seconds=rng.randrange(0, 2 * 86400), microseconds=rng.randrange(10**6))
+             for s in starts for _ in range(3000)]
+    times += [s + timedelta(minutes=m) for s in starts for m in range(0, 2 * 1440, 15)]  # each quarter hour too
+    rng.shuffle(times)
+    times = [t.astimezone(rng.choice(ZONES)) for t in times] + [None]
+    minutes: dict = {}
+    hours: dict = {}
+    fast = local_column(times, z, lambda v: "slow", minutes, hours)
+    assert fast == ["" if t is None else t.astimezone(z).strftime("%Y-%m-%d %H:%M") for t in times]
+    if zone in ("Asia/Kolkata", "Asia/Kathmandu"):
+        assert minutes and not any(hours.values())  # (read a minute at a time)
+    else:
+        assert any(hours.values())
+    if zone == "Australia/Lord_Howe":  # (+11:00 in its summer, +10:30 otherwise)
+        assert minutes
