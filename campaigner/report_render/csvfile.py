@@ -267,9 +267,14 @@ def _body(buf: io.StringIO, cols: list[Sequence[str]], dialect: Dialect) -> None
     end = "\n" if dialect.name == "standard" else dialect.lineterminator
     quote = Memo(_quoter(delimiter, end))
     specials = {delimiter, '"', "\r", "\n", *end}
-    cols = [list(map(quote.__getitem__, c)) if any(x in "".join(c) for x in specials) else c for c in cols]
+    cols = [list(map(quote.__getitem__, c)) if _holds_any("".join(c), specials) else c for c in cols]
     buf.write(end.join(map(delimiter.join, zip(*cols))))
     buf.write(end)
+
+
+def _holds_any(text: str, parts: set[str]) -> bool:
+    """Whether ``text`` (a column's cells joined once) holds any of ``parts``."""
+    return any(part in text for part in parts)
 
 
 def _quoter(delimiter: str, end: str):

@@ -57,8 +57,10 @@ rows of their tables), so the command imports neither ``sqlalchemy.orm`` nor the
 ``services.campaigns``). The latest snapshot of each delivery is picked in SQL, in the same statement, by an
 ``ORDER BY collected_at DESC, id DESC LIMIT 1`` per delivery on the (delivery_id, collected_at, id)
 index — a ``LATERAL`` join on PostgreSQL, a correlated sub-select on SQLite — never one query per
-delivery. The week's own deliveries are read one by one (for top posts, hashtags and the CSV/JSON
-lines, as plain Core rows) and its totals per campaign and account added up from them; the week
+delivery. The week's own deliveries are read in one statement (for top posts, hashtags and the
+CSV/JSON lines, as plain Core rows) and held column by column (``DeliveryLines``: one list per
+field, each worked out over a whole column; a ``DeliveryLine`` is made only for a line looked at one
+by one — a top post, a late one), and its totals per campaign and account added up from them; the week
 before's totals are ``GROUP BY campaign, account`` in SQL; the 8-week history is grouped in SQL by
 account, local weekday and local hour (each account's zone offset, daylight-saving periods
 included, applied in SQL), so Python merges a few hundred rows — but for the report's own week,
