@@ -412,6 +412,16 @@ class DeliveryLines(Sequence[DeliveryLine]):
     def take(self, indices: Iterable[int]) -> list[DeliveryLine]:
         return list(map(self.line, indices))
 
+    def __eq__(self, other: object) -> bool:
+        """The same lines (as a list of them would be: two reports of the same week are equal)."""
+        if isinstance(other, DeliveryLines):
+            return self.columns == other.columns and self.figures == other.figures
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # (mutable, as a list)
+
 
 @dataclass
 class HashtagStat:

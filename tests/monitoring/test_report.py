@@ -608,6 +608,8 @@ def test_the_weeks_lines_held_as_columns_are_its_delivery_lines(app, engine, wee
     again = DeliveryLines.of(one_by_one)  # (from the DeliveryLines' own fields)
     assert again.columns == lines.columns and again.figures == lines.figures
     assert lines[-1] == one_by_one[-1] and lines[1:3] == one_by_one[1:3] and len(lines) == len(one_by_one)
+    assert lines == one_by_one and lines == again and lines != one_by_one[:-1]
+    assert build_weekly(app, week="2026-W47") == build_weekly(app, week="2026-W47")
 
 
 def test_the_weeks_figures_from_its_lines_are_those_sql_gives(app, engine, week47):
