@@ -38,13 +38,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import case, select, text  # noqa: E402
+from sqlalchemy import case, text  # noqa: E402
 
 from campaigner.app import App  # noqa: E402
 from campaigner.config import resolve  # noqa: E402
 from campaigner.db import make_engine  # noqa: E402
 from campaigner.migrate import upgrade  # noqa: E402
-from campaigner.models import Delivery, Reply  # noqa: E402
+from campaigner.models import Reply  # noqa: E402
 from campaigner.services import inbox  # noqa: E402
 from _common import on_each_backend  # noqa: E402
 
@@ -135,49 +135,36 @@ REPLY_COLUMNS = ["id", "delivery_id", "remote_id", "author", "text", "created_at
 
 
 def statements(app: App, case_kwargs: dict) -> tuple[list, object]:
-    """The statements ``list_replies`` runs for ``case_kwargs`` (the urgent replies, then the rest),
-    and the naive one-statement version, as SQLAlchemy selects."""
-    from campaigner.models import Post
-    from campaigner.services import accounts as accounts_svc, campaigns as campaigns_svc
+    """The statements ``list_replies`` runs for ``case_kwargs`` (the urgent replies, then the rest:
+    ``inbox.list_statements``, bound as it binds them), and the naive one-statement version made of
+    the same parts, as SQLAlchemy selects with their parameters bound."""
+    from sqlalchemy import bindparam
 
-    recent = NOW - inbox.RECENT_POSTS
-    _, columns = inbox._columns(recent)
-    q = inbox._joined(select(*columns)).where(Reply.ours.is_(False))
-    from campaigner import db
-
-    with db.read(app.engine) as s:
-        if "campaign" in case_kwargs:
-            q = q.where(Post.campaign_id == campaigns_svc.get(s, case_kwargs["campaign"]).id)
-        if "account" in case_kwargs:
-            q = q.where(Delivery.account_id == accounts_svc.get(s, case_kwargs["account"]).id)
-    if "post" in case_kwargs:
-        q = q.where(Delivery.post_id == case_kwargs["post"])
-    if "since" in case_kwargs:
-        q = q.where(Reply.created_at >= case_kwargs["since"])
-    if "state" in case_kwargs:
-        q = q.where(Reply.state == case_kwargs["state"])
-    if "kind" in case_kwargs:
-        q = q.where(Reply.kind == case_kwargs["kind"])
-    ordered = q.order_by(Reply.created_at.desc(), Reply.id.desc())
-    urgent = case((inbox._urgent(recent), 0), else_=1)
-    return ([ordered.where(inbox._urgent(recent)).limit(50), ordered.where(inbox._not_urgent(recent)).limit(50)],
-            q.order_by(urgent, Reply.created_at.desc(), Reply.id.desc()).limit(50))
+    params = {**inbox.list_params(app, **case_kwargs), "limit": 50}
+    filters = frozenset(params) - {"recent", "limit"}
+    first, rest = inbox.list_statements(filters, True)
+    base, where, urgent, _not_urgent = inbox.list_parts(filters)
+    naive = (base.where(*where).order_by(case((urgent, 0), else_=1), Reply.created_at.desc(),
+                                         Reply.id.desc()).limit(bindparam("limit")))
+    return [(first, params), (rest, params)], (naive, params)
 
 
-def driver_sql(engine, stmt) -> tuple[str, object]:
-    """``stmt`` as the driver receives it: its SQL and its parameters, bound the way SQLAlchemy binds
-    them (times as stored), so the database plans it exactly as it plans the command's."""
-    c = stmt.compile(engine, compile_kwargs={"render_postcompile": True})
-    params = c.construct_params()
-    processors = c._bind_processors
-    values = {k: processors[k](v) if k in processors else v for k, v in params.items()}
+def driver_sql(engine, stmt, params: dict) -> tuple[str, object]:
+    """``stmt`` with ``params`` as the driver receives them: its SQL (lists expanded) and its
+    parameters, bound the way SQLAlchemy binds them (times as stored), so the database plans it
+    exactly as it plans the command's."""
+    c = stmt.compile(engine)
+    state = c.construct_expanded_state(params)
+    processors = state.processors
+    values = {k: processors[k](v) if k in processors else v for k, v in state.parameters.items()}
     values = {k: v.value if hasattr(v, "value") else v for k, v in values.items()}  # str enums, as bound
-    return c.string, ([values[k] for k in c.positiontup] if c.positional else values)
+    return state.statement, ([values[k] for k in state.positiontup] if c.positional else values)
 
 
 def raw(engine, stmts: list) -> tuple[float, list[int]]:
-    """Run the statements through the bare driver; (seconds, the ids, in order, up to 50)."""
-    compiled = [driver_sql(engine, s) for s in stmts]
+    """Run the statements (with their parameters) through the bare driver; (seconds, the ids, in
+    order, up to 50)."""
+    compiled = [driver_sql(engine, s, params) for s, params in stmts]
     conn = engine.raw_connection()
     try:
         cur = conn.cursor()

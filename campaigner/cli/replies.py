@@ -53,6 +53,8 @@ def replies() -> None:
 def list_(flags, campaign, account, post_id, since, state, kind, limit, all_, as_json) -> None:
     """Replies by others to the accounts' posts, most urgent first: new questions and opposition on
     posts of the last 3 days, then the rest, newest first."""
+    from zoneinfo import ZoneInfo
+
     from campaigner.services import inbox
     from campaigner.times import format_local, parse_since
 
@@ -74,8 +76,9 @@ def list_(flags, campaign, account, post_id, since, state, kind, limit, all_, as
     wide = [max(len(_word(w)) for w in words) for words in (("new", "answered", "dismissed"),
                                                               ("question", "support", "oppose", "other"),
                                                               ("positive", "negative", "neutral"))]
+    zones: dict[str | None, ZoneInfo] = {}  # the few accounts' zones, each looked up once
     for r in rows:
-        zone = app.zone_for(r.timezone)
+        zone = zones.get(r.timezone) or zones.setdefault(r.timezone, app.zone_for(r.timezone))
         head = (f"#{r.id}  {_word(r.state):<{wide[0]}} {_word(r.kind):<{wide[1]}} {_word(r.sentiment):<{wide[2]}} "
                 f"{format_local(r.created_at, zone)}  "
                 + _("{author} on {account} ({platform})").format(author=_line(r.author, 40), account=r.account,
