@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Sequence
 
-from sqlalchemy import ColumnElement, Select, Update, and_, bindparam, case, func, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Select, Update, and_, bindparam, case, func, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from campaigner import db
@@ -174,9 +174,12 @@ def list_replies(app: App, *, campaign: str | None = None, account: str | None =
     if limit is not None and limit < 1:
         raise InvalidInput(_("--limit {limit} is not a number of replies").format(limit=limit),
                            _("give 1 or more (or --all)"))
-    params = list_params(app, campaign=campaign, account=account, post=post, since=since, state=state, kind=kind)
-    urgent_q, rest_q = list_statements(frozenset(params) - {"recent"}, limit is not None)
     with db.read_core(app.engine) as conn:
+        if conn.dialect.name == "postgresql":  # each select sees its own snapshot there anyway (READ COMMITTED):
+            conn.execution_options(isolation_level="AUTOCOMMIT")  # no BEGIN and ROLLBACK sent around them
+        params = list_params(app, campaign=campaign, account=account, post=post, since=since, state=state,
+                             kind=kind, conn=conn)
+        urgent_q, rest_q = list_statements(frozenset(params) - {"recent"}, limit is not None)
         first = conn.execute(urgent_q, params if limit is None else {**params, "limit": limit}).all()
         rest: Sequence[Any] = [] if limit is not None and len(first) >= limit else conn.execute(
             rest_q, params if limit is None else {**params, "limit": limit - len(first)}).all()
@@ -186,15 +189,17 @@ def list_replies(app: App, *, campaign: str | None = None, account: str | None =
 
 
 def list_params(app: App, *, campaign: str | None = None, account: str | None = None, post: int | None = None,
-                since: datetime | None = None, state: str | None = None, kind: str | None = None) -> dict[str, Any]:
-    """The filters of ``list_replies`` checked (a campaign's or an account's name looked up) as
-    the bound parameters of ``list_statements``, with ``recent`` (now less ``RECENT_POSTS``)."""
+                since: datetime | None = None, state: str | None = None, kind: str | None = None,
+                conn: Connection | None = None) -> dict[str, Any]:
+    """The filters of ``list_replies`` checked (a campaign's or an account's name looked up, on
+    ``conn`` if given) as the bound parameters of ``list_statements``, with ``recent`` (now less
+    ``RECENT_POSTS``)."""
     state, kind = _choice(state, STATES, "--state"), _choice(kind, KINDS, "--kind")
     params: dict[str, Any] = {"recent": app.now() - RECENT_POSTS}
     if campaign is not None or account is not None:  # names to look up (a group's accounts): their services
         from campaigner.services import campaigns as campaigns_svc, groups
 
-        with db.read(app.engine) as s:
+        with Session(conn) if conn is not None else db.read(app.engine) as s:
             if campaign is not None:
                 params["campaign"] = campaigns_svc.get(s, campaign).id
             if account is not None:  # an account, or a group of them
