@@ -1,8 +1,9 @@
 """Train the learned stance lexicon (``content/stance_learned.py``) on every labelled reply of
 ``tests/content/data/stance_labelled.csv`` and of the former held-out parts
-``tests/content/data/stance_holdout4.csv``, ``stance_holdout5.csv``, ``stance_holdout6.csv`` and
-``stance_holdout7.csv`` in plain Python (deterministic: the same data gives the same weights, byte for byte), and measure it by
-cross-validation on those replies. The held-out part (``holdout8``, a file of its own) is
+``tests/content/data/stance_holdout4.csv``, ``stance_holdout5.csv``, ``stance_holdout6.csv``,
+``stance_holdout7.csv`` and ``stance_holdout8.csv`` in plain Python (deterministic: the same data gives the
+same weights, byte for byte), and measure it by cross-validation on those replies. The held-out part
+(``holdout9``, a file of its own) is
 refused: its file by name, and any of its rows in a file given.
 
     python tools/train_stance.py [--data FILE …] write [--out content/data/stance_weights.tsv]
@@ -79,7 +80,7 @@ from content.stance_learned import BIAS, GROUPS, WEIGHTS, Model, features  # noq
 
 DATA = ROOT / "tests" / "content" / "data" / "stance_labelled.csv"
 #: the former held-out parts, each measured once (2026-12-07) and then folded into training
-FORMER_HOLDOUTS = tuple(ROOT / "tests" / "content" / "data" / f"stance_{name}.csv" for name in ("holdout4", "holdout5", "holdout6", "holdout7"))
+FORMER_HOLDOUTS = tuple(ROOT / "tests" / "content" / "data" / f"stance_{name}.csv" for name in ("holdout4", "holdout5", "holdout6", "holdout7", "holdout8"))
 #: what is trained on by default: every row of these files
 TRAINING = (DATA, *FORMER_HOLDOUTS)
 OUT = ROOT / "content" / "data" / WEIGHTS
@@ -102,7 +103,7 @@ BALANCE = False
 #: the part kept for measuring only: written by someone who never saw the classifier, shipped as a
 #: file of its own (``stance_<HELD_OUT>.csv``); training refuses to read it, wherever it turns up,
 #: and bench/stance.py reads its training rows through ``training_rows`` and this name
-HELD_OUT = "holdout8"
+HELD_OUT = "holdout9"
 HELD_OUT_FILE = DATA.parent / f"stance_{HELD_OUT}.csv"
 
 
@@ -276,7 +277,8 @@ def report(results: dict[str, dict[str, list[tuple[str, str]]]]) -> None:
 #: (all but ``tune``) and the former held-out parts, each written by someone who never saw the classifier
 PARTS = {"outside tune": lambda split: split != "tune", "holdout4": "holdout4".__eq__,
          "holdout5": "holdout5".__eq__, "holdout6": "holdout6".__eq__,
-         "holdout7": "holdout7".__eq__}
+         "holdout7": "holdout7".__eq__, "holdout8": "holdout8".__eq__,
+         "tune9": "tune9".__eq__}
 
 
 def cross_validate(rows: list[dict[str, str]], sets: dict[str, str], all_combos: bool) -> None:

@@ -18,7 +18,7 @@ from content.stance import KINDS, Stance, Targets, classify, classify_by_rules, 
 
 DATA = Path(__file__).resolve().parent / "data" / "stance_labelled.csv"
 #: the former held-out parts, each measured once and then folded into training
-FORMER_HOLDOUTS = tuple(DATA.parent / f"stance_{name}.csv" for name in ("holdout4", "holdout5", "holdout6", "holdout7"))
+FORMER_HOLDOUTS = tuple(DATA.parent / f"stance_{name}.csv" for name in ("holdout4", "holdout5", "holdout6", "holdout7", "holdout8"))
 ROOT = Path(__file__).resolve().parents[2]
 TAPERA = Targets(("Tapera", "potongan upah"), ("upah layak",))
 CIPTAKER = Targets(("omnibus law", "Cipta Kerja"), ())
@@ -28,16 +28,18 @@ THR = Targets(("THR dicicil",), ("THR",))
 PHK = Targets(("PHK sepihak",), ("pesangon",))
 
 #: replies per kind (question, support, oppose, other) in each part of the training data: all of
-#: stance_labelled.csv and the former held-out parts holdout4, holdout5, holdout6 and holdout7 (the
-#: held-out part, holdout8, is a file of its own that nothing here reads; bench/stance.py measures it); tune5
-#: was written for the opposition cross-validation missed, tune6 for the support holdout5 missed,
+#: stance_labelled.csv and the former held-out parts holdout4, holdout5, holdout6, holdout7 and holdout8
+#: (the held-out part, holdout9, is a file of its own that nothing here reads; bench/stance.py measures it);
+#: tune5 was written for the opposition cross-validation missed, tune6 for the support holdout5 missed,
 #: tune7 for the opposition holdout6 missed, tune8 for the support holdout7 missed, each
-#: with the confusable replies of the other kinds
+#: with the confusable replies of the other kinds; tune9 (for the opposition holdout8 missed) is
+#: balanced: minimal pairs, the same angry words at the government's side and at the union's
 SPLIT_SIZES = {"tune": (135,) * 4, "holdout2": (35,) * 4, "holdout3": (28,) * 4, "tune4": (52,) * 4,
                "tune5": (20, 25, 115, 15), "holdout4": (60,) * 4, "holdout5": (60,) * 4,
                "tune6": (30, 110, 30, 30), "tune7": (25, 15, 90, 15), "holdout6": (60,) * 4,
-               "holdout7": (60,) * 4, "tune8": (10, 76, 25, 10)}
-HELD_OUT = "holdout8"
+               "holdout7": (60,) * 4, "tune8": (10, 76, 25, 10), "holdout8": (60,) * 4,
+               "tune9": (12, 34, 34, 12)}
+HELD_OUT = "holdout9"
 HOLDOUT = DATA.parent / f"stance_{HELD_OUT}.csv"
 
 
@@ -58,7 +60,7 @@ def test_the_labelled_set_is_large_balanced_and_split():
     assert len(rows) >= 150
     # each file's replies are distinct; holdout4's writer wrote one tune4 reply again word for word
     # ("Mohon maaf lahir batin semuanya 🙏", ids 1000 and 1237, both other): kept, as written
-    files = ("holdout4", "holdout5", "holdout6", "holdout7")
+    files = ("holdout4", "holdout5", "holdout6", "holdout7", "holdout8")
     for part in ([r for r in rows if r["split"] not in files], *([r for r in rows if r["split"] == f] for f in files)):
         assert len({r["text"] for r in part}) == len(part)
     counts = Counter((r["split"], r["kind"]) for r in rows)
@@ -68,25 +70,25 @@ def test_the_labelled_set_is_large_balanced_and_split():
 
 
 def test_training_refuses_the_held_out_part(tmp_path):
-    """tools/train_stance.py never reads holdout8: not its file, not a holdout8 row pasted into
-    a file it is given; it says so in one line and writes nothing. holdout4, holdout5, holdout6 and
-    holdout7, each measured once, are now trained on."""
+    """tools/train_stance.py never reads holdout9: not its file, not a holdout9 row pasted into
+    a file it is given; it says so in one line and writes nothing. holdout4, holdout5, holdout6,
+    holdout7 and holdout8, each measured once, are now trained on."""
     header = "id,split,campaign,against,for,kind,text\n"
-    by_name = tmp_path / "stance_holdout8.csv"
-    by_name.write_text(header + "2481,holdout8,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
+    by_name = tmp_path / "stance_holdout9.csv"
+    by_name.write_text(header + "2961,holdout9,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
     pasted = tmp_path / "labelled.csv"
     pasted.write_text(header + "1,tune,tapera,Tapera,,support,Tolak Tapera\n"
-                      + "2482,holdout8,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
-    former = tmp_path / "stance_holdout7.csv"
-    former.write_text(header + "2241,holdout7,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
+                      + "2962,holdout9,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
+    former = tmp_path / "stance_holdout8.csv"
+    former.write_text(header + "2481,holdout8,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
     out = tmp_path / "weights.tsv"
-    how = (" — train on stance_labelled.csv, stance_holdout4.csv, stance_holdout5.csv, stance_holdout6.csv "
-           "and stance_holdout7.csv and measure holdout8 with bench/stance.py")
+    how = (" — train on stance_labelled.csv, stance_holdout4.csv, stance_holdout5.csv, stance_holdout6.csv, "
+           "stance_holdout7.csv and stance_holdout8.csv and measure holdout9 with bench/stance.py")
     expected = {
-        (by_name,): "Error: stance_holdout8.csv is the held-out part: it is never trained on" + how,
-        (pasted,): "Error: labelled.csv has 1 reply(ies) of the held-out part 'holdout8' (ids 2482): they are "
+        (by_name,): "Error: stance_holdout9.csv is the held-out part: it is never trained on" + how,
+        (pasted,): "Error: labelled.csv has 1 reply(ies) of the held-out part 'holdout9' (ids 2962): they are "
                    "never trained on" + how,
-        (former, by_name): "Error: stance_holdout8.csv is the held-out part: it is never trained on" + how,
+        (former, by_name): "Error: stance_holdout9.csv is the held-out part: it is never trained on" + how,
     }
     for paths, message in expected.items():
         for cmd in (["write", "--out", str(out)], ["cv", "--sets", "words+bigrams"]):
@@ -99,7 +101,7 @@ def test_training_refuses_the_held_out_part(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "train_stance.py"), "--data", str(former),
                            "write", "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0 and out.exists()
-    # the training data has no holdout8 row, and the held-out file, when the lead adds it, has
+    # the training data has no holdout9 row, and the held-out file, when the lead adds it, has
     # nothing else
     assert not any(r["split"] == HELD_OUT for r in _rows())
     if HOLDOUT.exists():
