@@ -25,7 +25,6 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from campaigner.app import App  # noqa: E402
 from campaigner.config import resolve  # noqa: E402
 from campaigner.db import make_engine  # noqa: E402
 from campaigner.migrate import upgrade  # noqa: E402
-from _common import pg_admin, scratch_schema  # noqa: E402
+from _common import on_each_backend  # noqa: E402
 from report import NOW, WEEK, add_snapshots, seed  # noqa: E402
 
 #: the indexes tried, each alone, against none
@@ -161,17 +160,9 @@ def main() -> None:
                     help="no ANALYZE (campaigner never runs it on SQLite; PostgreSQL's autovacuum does)")
     args = ap.parse_args()
     logging.disable(logging.WARNING)  # the metric poll's "no secret" lines
-    if args.only != "pg":
-        with tempfile.TemporaryDirectory() as tmp:
-            run(f"sqlite:///{tmp}/bench.db", "SQLite", args)
-    if args.only != "sqlite" and args.pg:
-        admin = pg_admin(args.pg)
-        if admin is not None:
-            try:
-                with scratch_schema(admin, args.pg, "bench_pub_") as url:
-                    run(url, "PostgreSQL", args)
-            finally:
-                admin.dispose()
+    # without a PostgreSQL URL, SQLite only
+    on_each_backend(lambda url, label: run(url, label, args), args.only if args.pg else "sqlite", args.pg,
+                    "bench_pub_")
 
 
 if __name__ == "__main__":

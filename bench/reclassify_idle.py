@@ -23,7 +23,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -37,7 +36,7 @@ from campaigner.app import App  # noqa: E402
 from campaigner.config import resolve  # noqa: E402
 from campaigner.db import make_engine  # noqa: E402
 from campaigner.migrate import upgrade  # noqa: E402
-from _common import pg_admin, scratch_schema  # noqa: E402
+from _common import on_each_backend  # noqa: E402
 from content import classifier_version  # noqa: E402
 from report import NOW, Loader, seed  # noqa: E402
 
@@ -148,17 +147,9 @@ def main() -> None:
     ap.add_argument("--only", choices=["sqlite", "pg"])
     args = ap.parse_args()
     logging.disable(logging.WARNING)
-    if args.only != "pg":
-        with tempfile.TemporaryDirectory() as tmp:
-            run(f"sqlite:///{tmp}/bench.db", "SQLite", args)
-    if args.only != "sqlite" and args.pg:
-        admin = pg_admin(args.pg)
-        if admin is not None:
-            try:
-                with scratch_schema(admin, args.pg, "bench_recl_") as url:
-                    run(url, "PostgreSQL", args)
-            finally:
-                admin.dispose()
+    # without a PostgreSQL URL, SQLite only
+    on_each_backend(lambda url, label: run(url, label, args), args.only if args.pg else "sqlite", args.pg,
+                    "bench_recl_")
 
 
 if __name__ == "__main__":
