@@ -11,10 +11,10 @@ matrix for
   ``folds``: trained on k-1 folds, measured on the k-th): the honest estimate while developing,
   also for the rows no rule was written on alone and for holdout4's, holdout5's, holdout6's, holdout7's and holdout8's rows alone
   (each written by someone who never saw the classifier: the most realistic rows there are);
-- the held-out part (``tools/train_stance.py``'s ``HELD_OUT``, ``holdout9``, in
-  ``tests/content/data/stance_holdout9.csv``) when the file is there: written by someone who never
-  saw the classifier; only its aggregate figures and confusion matrix are printed, never its
-  replies, so that nothing is changed for them.
+- each held-out part (``tools/train_stance.py``'s ``HELD_OUT``: ``holdout9`` and ``holdout10``, in
+  ``tests/content/data/stance_holdout9.csv`` and ``stance_holdout10.csv``) when its file is there:
+  each written by someone who never saw the classifier; only their aggregate figures and
+  confusion matrices are printed, never their replies, so that nothing is changed for them.
 
 Then throughput in replies per second.
 
@@ -23,7 +23,7 @@ Baseline, "sentiment as stance": a "?" makes a question; otherwise the reply's s
 support, neutral → other. It is what the project did before stance existed.
 
 Run: python bench/stance.py [--repeat 20] [--folds 5] [--errors training|none]
-Goal: ≥ 85% of each kind right on the held-out part.
+Goal: ≥ 85% of each kind right on each held-out part.
 """
 from __future__ import annotations
 
@@ -157,7 +157,8 @@ def main() -> None:
     try:
         rows = train_stance.training_rows()
     except train_stance.HeldOutError as e:
-        raise SystemExit(f"Error: {e} — the held-out part belongs in {train_stance.HELD_OUT_FILE.name} only") from None
+        raise SystemExit(f"Error: {e} — a held-out part belongs in its own file only "
+                         f"({train_stance.listed(f.name for f in train_stance.HELD_OUT_FILES)})") from None
     figures, verdicts = evaluate(rows)
     parts = Counter(r["split"] for r in rows)
     show("training rows, fit (" + ", ".join(f"{s} {n}" for s, n in parts.items()) + ")", figures)
@@ -168,15 +169,16 @@ def main() -> None:
             print(f"  {r['kind']} → {v.kind}: {r['text']!r} ({v.reason})")
     if args.folds > 1:
         cross_validation(train_stance, rows, args.folds)
-    held_out, split = train_stance.HELD_OUT_FILE, train_stance.HELD_OUT
-    if held_out.exists():
-        held = load(held_out)
-        if {r["split"] for r in held} != {split}:
-            raise SystemExit(f"Error: {held_out.name} has rows of another split than {split} — keep only the held-out part in it")
-        show(f"held-out part {split}, never trained or tuned on (aggregate only)", evaluate(held)[0])
-    else:
-        print(f"\n== held-out part {split}: ABSENT — {held_out.relative_to(ROOT)} is not there, so nothing here "
-              "measures replies never tuned on (the cross-validation above is the estimate)")
+    for held_out, split in zip(train_stance.HELD_OUT_FILES, train_stance.HELD_OUT):
+        if held_out.exists():
+            held = load(held_out)
+            if {r["split"] for r in held} != {split}:
+                raise SystemExit(f"Error: {held_out.name} has rows of another split than {split} — keep only the held-out "
+                                 "part in it")
+            show(f"held-out part {split}, never trained or tuned on (aggregate only)", evaluate(held)[0])
+        else:
+            print(f"\n== held-out part {split}: ABSENT — {held_out.relative_to(ROOT)} is not there, so it measures "
+                  "nothing (the cross-validation above is the estimate)")
     texts = [(r["text"], targets(r)) for r in rows]
     for name, fn in CLASSIFIERS.items():
         fn("warm up", Targets())

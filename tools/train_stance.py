@@ -2,9 +2,9 @@
 ``tests/content/data/stance_labelled.csv`` and of the former held-out parts
 ``tests/content/data/stance_holdout4.csv``, ``stance_holdout5.csv``, ``stance_holdout6.csv``,
 ``stance_holdout7.csv`` and ``stance_holdout8.csv`` in plain Python (deterministic: the same data gives the
-same weights, byte for byte), and measure it by cross-validation on those replies. The held-out part
-(``holdout9``, a file of its own) is
-refused: its file by name, and any of its rows in a file given.
+same weights, byte for byte), and measure it by cross-validation on those replies. The held-out parts
+(``holdout9`` and ``holdout10``, each a file of its own, both measured once on the same weights) are
+refused: their files by name, and any of their rows in a file given.
 
     python tools/train_stance.py [--data FILE …] write [--out content/data/stance_weights.tsv]
     python tools/train_stance.py cv [--sets NAME …] [--combos] [--l2 X]
@@ -120,11 +120,12 @@ PRUNE = 0.025
 BALANCE = False
 
 
-#: the part kept for measuring only: written by someone who never saw the classifier, shipped as a
-#: file of its own (``stance_<HELD_OUT>.csv``); training refuses to read it, wherever it turns up,
-#: and bench/stance.py reads its training rows through ``training_rows`` and this name
-HELD_OUT = "holdout9"
-HELD_OUT_FILE = DATA.parent / f"stance_{HELD_OUT}.csv"
+#: the parts kept for measuring only: each written by someone who never saw the classifier, shipped
+#: as a file of its own (``stance_<name>.csv``) and measured once on the same weights; training
+#: refuses to read them, wherever they turn up, and bench/stance.py reads its training rows through
+#: ``training_rows`` and these names
+HELD_OUT = ("holdout9", "holdout10")
+HELD_OUT_FILES = tuple(DATA.parent / f"stance_{name}.csv" for name in HELD_OUT)
 
 
 def listed(names: Iterable[str]) -> str:
@@ -142,13 +143,15 @@ def training_rows(paths: Iterable[Path] = TRAINING) -> list[dict[str, str]]:
     so that a held-out reply pasted into a training file is noticed rather than silently dropped."""
     rows: list[dict[str, str]] = []
     for path in paths:
-        if path.name.startswith(f"stance_{HELD_OUT}"):
+        if any(path.name.startswith(f"stance_{name}") for name in HELD_OUT):
             raise HeldOutError(f"{path.name} is the held-out part: it is never trained on")
         with path.open(encoding="utf-8", newline="") as f:
             found = list(csv.DictReader(f))
-        bad = [r["id"] for r in found if r["split"] == HELD_OUT]
+        bad = [r for r in found if r["split"] in HELD_OUT]
         if bad:
-            raise HeldOutError(f"{path.name} has {len(bad)} reply(ies) of the held-out part {HELD_OUT!r} "
+            parts = listed(repr(split) for split in dict.fromkeys(r["split"] for r in bad))
+            bad = [r["id"] for r in bad]
+            raise HeldOutError(f"{path.name} has {len(bad)} reply(ies) of the held-out part {parts} "
                                f"(ids {', '.join(bad[:5])}{'…' if len(bad) > 5 else ''}): they are never trained on")
         rows += found
     return rows
@@ -196,7 +199,7 @@ def train(xs: list[set[str]], ys: list[str], l2: float | None = None, epochs: in
 
 def dump(m: Model) -> str:
     lines = ["# content/stance_learned.py's weights: written by tools/train_stance.py from every reply",
-             f"# of {listed(str(p.relative_to(ROOT)) for p in TRAINING)} (never {HELD_OUT}); do not edit by hand",
+             f"# of {listed(str(p.relative_to(ROOT)) for p in TRAINING)} (never {listed(HELD_OUT)}); do not edit by hand",
              "\t".join(["feature", *KINDS])]
     for f, w in sorted(m.weights.items(), key=lambda p: (p[0] != BIAS, p[0])):
         if f == BIAS or any(w):
@@ -351,7 +354,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, action="append",
                         help="a file of labelled replies to train on, once per file (default: "
                              f"{listed(str(p.relative_to(ROOT)) for p in TRAINING)}); "
-                             f"never the held-out part {HELD_OUT!r}")
+                             f"never the held-out parts {listed(HELD_OUT)}")
     sub = parser.add_subparsers(dest="cmd", required=True)
     w = sub.add_parser("write")
     w.add_argument("--out", type=Path, default=OUT)
@@ -367,7 +370,7 @@ def main() -> None:
     try:
         rows = training_rows(args.data)
     except HeldOutError as e:
-        sys.exit(f"Error: {e} — train on {listed(p.name for p in TRAINING)} and measure {HELD_OUT} "
+        sys.exit(f"Error: {e} — train on {listed(p.name for p in TRAINING)} and measure {listed(HELD_OUT)} "
                  "with bench/stance.py")
     except (OSError, KeyError, csv.Error) as e:
         sys.exit(f"Error: cannot read labelled replies from {' '.join(map(str, args.data))} ({e}) — give a CSV with the columns "

@@ -29,7 +29,8 @@ PHK = Targets(("PHK sepihak",), ("pesangon",))
 
 #: replies per kind (question, support, oppose, other) in each part of the training data: all of
 #: stance_labelled.csv and the former held-out parts holdout4, holdout5, holdout6, holdout7 and holdout8
-#: (the held-out part, holdout9, is a file of its own that nothing here reads; bench/stance.py measures it);
+#: (the held-out parts, holdout9 and holdout10, are files of their own that nothing here reads;
+#: bench/stance.py measures them);
 #: tune5 was written for the opposition cross-validation missed, tune6 for the support holdout5 missed,
 #: tune7 for the opposition holdout6 missed, tune8 for the support holdout7 missed, each
 #: with the confusable replies of the other kinds; tune9 (for the opposition holdout8 missed) is
@@ -39,8 +40,7 @@ SPLIT_SIZES = {"tune": (135,) * 4, "holdout2": (35,) * 4, "holdout3": (28,) * 4,
                "tune6": (30, 110, 30, 30), "tune7": (25, 15, 90, 15), "holdout6": (60,) * 4,
                "holdout7": (60,) * 4, "tune8": (10, 76, 25, 10), "holdout8": (60,) * 4,
                "tune9": (12, 34, 34, 12)}
-HELD_OUT = "holdout9"
-HOLDOUT = DATA.parent / f"stance_{HELD_OUT}.csv"
+HELD_OUT = ("holdout9", "holdout10")
 
 
 def _rows() -> list[dict[str, str]]:
@@ -70,8 +70,8 @@ def test_the_labelled_set_is_large_balanced_and_split():
 
 
 def test_training_refuses_the_held_out_part(tmp_path):
-    """tools/train_stance.py never reads holdout9: not its file, not a holdout9 row pasted into
-    a file it is given; it says so in one line and writes nothing. holdout4, holdout5, holdout6,
+    """tools/train_stance.py never reads holdout9 or holdout10: not their files, not a row of theirs
+    pasted into a file it is given; it says so in one line and writes nothing. holdout4, holdout5, holdout6,
     holdout7 and holdout8, each measured once, are now trained on."""
     header = "id,split,campaign,against,for,kind,text\n"
     by_name = tmp_path / "stance_holdout9.csv"
@@ -79,16 +79,24 @@ def test_training_refuses_the_held_out_part(tmp_path):
     pasted = tmp_path / "labelled.csv"
     pasted.write_text(header + "1,tune,tapera,Tapera,,support,Tolak Tapera\n"
                       + "2962,holdout9,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
+    by_name10 = tmp_path / "stance_holdout10.csv"
+    by_name10.write_text(header + "3301,holdout10,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
+    pasted10 = tmp_path / "more.csv"
+    pasted10.write_text(header + "3302,holdout10,tapera,Tapera,,oppose,Tapera bagus\n"
+                        + "3303,holdout9,tapera,Tapera,,oppose,Tapera oke\n", encoding="utf-8")
     former = tmp_path / "stance_holdout8.csv"
     former.write_text(header + "2481,holdout8,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
     out = tmp_path / "weights.tsv"
     how = (" — train on stance_labelled.csv, stance_holdout4.csv, stance_holdout5.csv, stance_holdout6.csv, "
-           "stance_holdout7.csv and stance_holdout8.csv and measure holdout9 with bench/stance.py")
+           "stance_holdout7.csv and stance_holdout8.csv and measure holdout9 and holdout10 with bench/stance.py")
     expected = {
         (by_name,): "Error: stance_holdout9.csv is the held-out part: it is never trained on" + how,
         (pasted,): "Error: labelled.csv has 1 reply(ies) of the held-out part 'holdout9' (ids 2962): they are "
                    "never trained on" + how,
         (former, by_name): "Error: stance_holdout9.csv is the held-out part: it is never trained on" + how,
+        (by_name10,): "Error: stance_holdout10.csv is the held-out part: it is never trained on" + how,
+        (pasted10,): "Error: more.csv has 2 reply(ies) of the held-out part 'holdout10' and 'holdout9' (ids 3302, "
+                     "3303): they are never trained on" + how,
     }
     for paths, message in expected.items():
         for cmd in (["write", "--out", str(out)], ["cv", "--sets", "words+bigrams"]):
@@ -101,12 +109,11 @@ def test_training_refuses_the_held_out_part(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "train_stance.py"), "--data", str(former),
                            "write", "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0 and out.exists()
-    # the training data has no holdout9 row, and the held-out file, when the lead adds it, has
-    # nothing else
-    assert not any(r["split"] == HELD_OUT for r in _rows())
-    if HOLDOUT.exists():
-        with HOLDOUT.open(encoding="utf-8", newline="") as f:
-            assert {r["split"] for r in csv.DictReader(f)} == {HELD_OUT}
+    # the training data has no held-out row, and each held-out file has nothing else
+    assert not any(r["split"] in HELD_OUT for r in _rows())
+    for name in HELD_OUT:
+        with (DATA.parent / f"stance_{name}.csv").open(encoding="utf-8", newline="") as f:
+            assert {r["split"] for r in csv.DictReader(f)} == {name}
 
 
 @pytest.mark.parametrize("text, targets, expected", [
