@@ -1,8 +1,8 @@
 """A learned lexicon for stance: a small logistic regression over a reply's words and what the
 rules (``content.stance``) find in it, trained on every labelled reply in
 ``tests/content/data/stance_labelled.csv`` and the former held-out parts ``stance_holdout4.csv``,
-``stance_holdout5.csv``, ``stance_holdout6.csv``, ``stance_holdout7.csv`` and ``stance_holdout8.csv``
-(never the held-out parts, ``holdout9`` and ``holdout10``) by
+``stance_holdout5.csv``, ``stance_holdout6.csv``, ``stance_holdout7.csv``, ``stance_holdout8.csv``,
+``stance_holdout9.csv`` and ``stance_holdout10.csv`` (never the held-out part, ``holdout11``) by
 ``tools/train_stance.py`` (plain Python, deterministic) and shipped as a weights table in
 ``content/data/stance_weights.tsv``. Scoring is the standard library: a sum of weights per kind.
 

@@ -18,7 +18,7 @@ from content.stance import KINDS, Stance, Targets, classify, classify_by_rules, 
 
 DATA = Path(__file__).resolve().parent / "data" / "stance_labelled.csv"
 #: the former held-out parts, each measured once and then folded into training
-FORMER_HOLDOUTS = tuple(DATA.parent / f"stance_{name}.csv" for name in ("holdout4", "holdout5", "holdout6", "holdout7", "holdout8"))
+FORMER_HOLDOUTS = tuple(DATA.parent / f"stance_{name}.csv" for name in ("holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9", "holdout10"))
 ROOT = Path(__file__).resolve().parents[2]
 TAPERA = Targets(("Tapera", "potongan upah"), ("upah layak",))
 CIPTAKER = Targets(("omnibus law", "Cipta Kerja"), ())
@@ -28,9 +28,9 @@ THR = Targets(("THR dicicil",), ("THR",))
 PHK = Targets(("PHK sepihak",), ("pesangon",))
 
 #: replies per kind (question, support, oppose, other) in each part of the training data: all of
-#: stance_labelled.csv and the former held-out parts holdout4, holdout5, holdout6, holdout7 and holdout8
-#: (the held-out parts, holdout9 and holdout10, are files of their own that nothing here reads;
-#: bench/stance.py measures them);
+#: stance_labelled.csv and the former held-out parts holdout4, holdout5, holdout6, holdout7, holdout8,
+#: holdout9 and holdout10 (the held-out part, holdout11, is a file of its own that nothing here reads;
+#: bench/stance.py measures it);
 #: tune5 was written for the opposition cross-validation missed, tune6 for the support holdout5 missed,
 #: tune7 for the opposition holdout6 missed, tune8 for the support holdout7 missed, each
 #: with the confusable replies of the other kinds; tune9 (for the opposition holdout8 missed) is
@@ -39,8 +39,8 @@ SPLIT_SIZES = {"tune": (135,) * 4, "holdout2": (35,) * 4, "holdout3": (28,) * 4,
                "tune5": (20, 25, 115, 15), "holdout4": (60,) * 4, "holdout5": (60,) * 4,
                "tune6": (30, 110, 30, 30), "tune7": (25, 15, 90, 15), "holdout6": (60,) * 4,
                "holdout7": (60,) * 4, "tune8": (10, 76, 25, 10), "holdout8": (60,) * 4,
-               "tune9": (12, 34, 34, 12)}
-HELD_OUT = ("holdout9", "holdout10")
+               "tune9": (12, 34, 34, 12), "holdout9": (60,) * 4, "holdout10": (60,) * 4}
+HELD_OUT = ("holdout11",)
 
 
 def _rows() -> list[dict[str, str]]:
@@ -60,7 +60,7 @@ def test_the_labelled_set_is_large_balanced_and_split():
     assert len(rows) >= 150
     # each file's replies are distinct; holdout4's writer wrote one tune4 reply again word for word
     # ("Mohon maaf lahir batin semuanya 🙏", ids 1000 and 1237, both other): kept, as written
-    files = ("holdout4", "holdout5", "holdout6", "holdout7", "holdout8")
+    files = ("holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9", "holdout10")
     for part in ([r for r in rows if r["split"] not in files], *([r for r in rows if r["split"] == f] for f in files)):
         assert len({r["text"] for r in part}) == len(part)
     counts = Counter((r["split"], r["kind"]) for r in rows)
@@ -70,33 +70,26 @@ def test_the_labelled_set_is_large_balanced_and_split():
 
 
 def test_training_refuses_the_held_out_part(tmp_path):
-    """tools/train_stance.py never reads holdout9 or holdout10: not their files, not a row of theirs
-    pasted into a file it is given; it says so in one line and writes nothing. holdout4, holdout5, holdout6,
-    holdout7 and holdout8, each measured once, are now trained on."""
+    """tools/train_stance.py never reads holdout11: not its file, not a row of it pasted into a file it
+    is given; it says so in one line and writes nothing. holdout4 … holdout10, each measured once, are
+    now trained on."""
     header = "id,split,campaign,against,for,kind,text\n"
-    by_name = tmp_path / "stance_holdout9.csv"
-    by_name.write_text(header + "2961,holdout9,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
+    by_name = tmp_path / "stance_holdout11.csv"
+    by_name.write_text(header + "3541,holdout11,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
     pasted = tmp_path / "labelled.csv"
     pasted.write_text(header + "1,tune,tapera,Tapera,,support,Tolak Tapera\n"
-                      + "2962,holdout9,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
-    by_name10 = tmp_path / "stance_holdout10.csv"
-    by_name10.write_text(header + "3301,holdout10,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
-    pasted10 = tmp_path / "more.csv"
-    pasted10.write_text(header + "3302,holdout10,tapera,Tapera,,oppose,Tapera bagus\n"
-                        + "3303,holdout9,tapera,Tapera,,oppose,Tapera oke\n", encoding="utf-8")
-    former = tmp_path / "stance_holdout8.csv"
-    former.write_text(header + "2481,holdout8,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
+                      + "3542,holdout11,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
+    former = tmp_path / "stance_holdout10.csv"
+    former.write_text(header + "3301,holdout10,tapera,Tapera,,oppose,Tapera bagus\n", encoding="utf-8")
     out = tmp_path / "weights.tsv"
     how = (" — train on stance_labelled.csv, stance_holdout4.csv, stance_holdout5.csv, stance_holdout6.csv, "
-           "stance_holdout7.csv and stance_holdout8.csv and measure holdout9 and holdout10 with bench/stance.py")
+           "stance_holdout7.csv, stance_holdout8.csv, stance_holdout9.csv and stance_holdout10.csv and measure "
+           "holdout11 with bench/stance.py")
     expected = {
-        (by_name,): "Error: stance_holdout9.csv is the held-out part: it is never trained on" + how,
-        (pasted,): "Error: labelled.csv has 1 reply(ies) of the held-out part 'holdout9' (ids 2962): they are "
+        (by_name,): "Error: stance_holdout11.csv is the held-out part: it is never trained on" + how,
+        (pasted,): "Error: labelled.csv has 1 reply(ies) of the held-out part 'holdout11' (ids 3542): they are "
                    "never trained on" + how,
-        (former, by_name): "Error: stance_holdout9.csv is the held-out part: it is never trained on" + how,
-        (by_name10,): "Error: stance_holdout10.csv is the held-out part: it is never trained on" + how,
-        (pasted10,): "Error: more.csv has 2 reply(ies) of the held-out part 'holdout10' and 'holdout9' (ids 3302, "
-                     "3303): they are never trained on" + how,
+        (former, by_name): "Error: stance_holdout11.csv is the held-out part: it is never trained on" + how,
     }
     for paths, message in expected.items():
         for cmd in (["write", "--out", str(out)], ["cv", "--sets", "words+bigrams"]):
@@ -109,11 +102,13 @@ def test_training_refuses_the_held_out_part(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "train_stance.py"), "--data", str(former),
                            "write", "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0 and out.exists()
-    # the training data has no held-out row, and each held-out file has nothing else
+    # the training data has no held-out row, and each held-out file, when the lead adds it, has
+    # nothing else
     assert not any(r["split"] in HELD_OUT for r in _rows())
     for name in HELD_OUT:
-        with (DATA.parent / f"stance_{name}.csv").open(encoding="utf-8", newline="") as f:
-            assert {r["split"] for r in csv.DictReader(f)} == {name}
+        if (DATA.parent / f"stance_{name}.csv").exists():
+            with (DATA.parent / f"stance_{name}.csv").open(encoding="utf-8", newline="") as f:
+                assert {r["split"] for r in csv.DictReader(f)} == {name}
 
 
 @pytest.mark.parametrize("text, targets, expected", [
@@ -257,14 +252,14 @@ def test_multi_word_targets_acronyms_and_common_words():
     # every reply is the learned lexicon's, with the features that moved it most and their weights;
     # a question too (the rules' strong questions are no longer put in front of it)
     ("Aksinya kumpul di mana?", TAPERA,
-     Stance("question", "question: learned: '?' +1.2, letters 'mana' +0.4, letters 'ana$' +0.3")),
+     Stance("question", "question: learned: '?' +1.2, letters 'mana' +0.4, letters 'ana$' +0.4")),
     ("mau tanya, kalo udah punya rumah tetep kena potongan tapera ga", TAPERA,
      Stance("question", "question: learned: '@against' +0.4, '^mau' +0.2, letters 'dak$' +0.2")),
     ("kalau hujan aksinya tetap jalan?", TAPERA,
      Stance("question", "question: learned: '?' +1.2, letters 'aksi' +0.3, letters '^aks' +0.2")),
     # a complaint about the government asked as a question sides with the campaign
     ("Kapan pemerintah mau sadar?", TAPERA,
-     Stance("support", "support: learned: names adversary +0.5, letters 'apan' +0.1, letters 'ntah' +0.1")),
+     Stance("support", "support: learned: names adversary +0.5, letters 'ntah' +0.1, letters 'apan' +0.1")),
     ("gak setuju sama pemerintah, upah udah kecil malah dipotong lagi", TAPERA,
      Stance("support", "support: learned: '@against' +0.6, names adversary +0.5, cue hardship +0.3")),
     ("demo mulu, bikin macet", TAPERA,
@@ -278,7 +273,7 @@ def test_multi_word_targets_acronyms_and_common_words():
     ("hebat ya serikat, nolak rumah rakyat wkwk", TAPERA,
      Stance("oppose", "oppose: learned: names union +0.6, tone laugh +0.5, cue praise +0.3")),
     ("nyimak", TAPERA,
-     Stance("other", "other: learned: a short reply +0.3, letters 'imak' +0.1, letters 'nyim' +0.1")),
+     Stance("other", "other: learned: a short reply +0.3, letters 'imak' +0.1, letters 'mak$' +0.1")),
     ("zzz", TAPERA, Stance("other", "other: learned: a short reply +0.3")),  # only its shape is known
     ("qzx vwq xqz zzq wkq", TAPERA, Stance("other", "other: learned: the prior")),  # no known feature: the prior
 ])
@@ -366,7 +361,7 @@ def test_learned_features_of_who_a_judgement_is_aimed_at(text, targets, expected
 
 def test_the_weights_file_is_well_formed_and_small():
     path = ROOT / "content" / "data" / stance_learned.WEIGHTS
-    assert path.stat().st_size < 300_000  # 2,933 training replies: about 8,200 features (|w| < 0.025 pruned)
+    assert path.stat().st_size < 300_000  # 3,413 training replies: about 8,060 features (|w| < 0.027 pruned)
     weights = stance_learned.model().weights
     assert len(weights) > 100 and stance_learned.BIAS in weights
     groups = {f.partition(":")[0] for f in weights if f != stance_learned.BIAS}
