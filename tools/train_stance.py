@@ -89,7 +89,7 @@ the 2,873 rows no rule was written on / holdout4's … holdout10's rows:
   holdout10 82/88/77/95%, the rest the same);
 - plus the rules' question evidence (``q:``), ``PRUNE`` 0.025: 95/87/86/96, 94/86/85/95,
   95/95/80/97, 98/92/88/93, 92/83/80/98, 97/87/87/98, 98/85/87/97, 97/90/92/98, 88/87/78/93% — more
-  questions (holdout10's 88%), less support on all rows and in four of the seven parts, so not shipped;
+  questions (holdout10's 88%), less support on all rows and in six of the seven parts, so not shipped;
 - the rules' strong questions in front of the model (``--combos``), ``PRUNE`` 0.025: 95/86/81/95,
   95/84/79/94%, holdout10 85/85/72/95% — questions taken from support and opposition, as before.
 """
