@@ -33,6 +33,7 @@ import re
 import sqlite3
 import threading
 from contextlib import contextmanager
+from time import monotonic, sleep
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from gettext import gettext as _
@@ -121,6 +122,8 @@ class SandboxStore:
         self.legacy_path = base.with_name(base.name + ".json")
         self.account = account
         self._local = threading.local()
+        #: how a connection waits before trying to switch a new file to WAL again (``_wal``)
+        self.pause: Callable[[float], None] = sleep
 
     # --- connection and schema ---------------------------------------------------------------
     def connection(self) -> sqlite3.Connection:
@@ -132,7 +135,7 @@ class SandboxStore:
         conn = None
         try:
             conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            self._wal(conn)
             conn.execute("PRAGMA synchronous=FULL")
             if conn.execute("PRAGMA user_version").fetchone()[0] != STATE_VERSION:
                 self._create(conn)
@@ -150,6 +153,21 @@ class SandboxStore:
         if conn is not None and self._local.pid == os.getpid():
             conn.close()
         self._local.conn = None
+
+    def _wal(self, conn: sqlite3.Connection) -> None:
+        """``PRAGMA journal_mode=WAL``, waiting for other processes up to ``BUSY_SECONDS``: while a
+        new file is still in rollback mode and another connection holds a write lock on it (several
+        processes opening a new account at once), SQLite refuses the switch at once, without its
+        busy handler. Once the file is in WAL mode the pragma changes nothing and takes no lock."""
+        deadline = monotonic() + BUSY_SECONDS
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or monotonic() >= deadline:
+                    raise
+            self.pause(0.01)
 
     def _create(self, conn: sqlite3.Connection) -> None:
         """Make the tables (and import an older version's JSON file) once, under the write lock."""

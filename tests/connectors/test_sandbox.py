@@ -316,3 +316,27 @@ def test_clock_is_injected_not_read(state_dir):
     clock = Clock(T0)
     conn = SandboxConnector(_config(state_dir), clock=clock)
     assert conn.publish(new_post()).published_at == T0
+
+
+def test_a_new_state_file_another_process_is_writing_is_waited_for(state_dir):
+    """SQLite refuses to switch a file still in rollback mode to WAL at once (no busy handler) while
+    another connection holds a write lock on it — as when several processes open a new account at
+    the same time (seen in CI: "database is locked"). The store waits and tries again."""
+    store = SandboxStore(state_dir, "spn-sandbox")
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("CREATE TABLE early (x)")
+    other.execute("BEGIN IMMEDIATE")  # another process's write lock, the file still in rollback mode
+    other.execute("INSERT INTO early VALUES (1)")
+    waits: list[float] = []
+
+    def pause(seconds: float) -> None:  # the other process commits while this one waits
+        waits.append(seconds)
+        other.execute("COMMIT")
+
+    store.pause = pause
+    conn = store.connection()
+    assert waits == [0.01]
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert store.posts() == {}
+    other.close()
