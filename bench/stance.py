@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: the rows no rule was written on, whose cross-validation figures the bench prints apart
 RULES_WRITTEN_ON = "tune"
 #: the former held-out parts, each written by someone who never saw the classifier
-AUTHOR_INDEPENDENT = ("holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9", "holdout10")
+AUTHOR_INDEPENDENT = ("holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9", "holdout10", "holdout11")
 
 
 def load(path: Path) -> list[dict[str, str]]:

@@ -70,7 +70,7 @@ WEIGHTS = "stance_weights.tsv"
 #: stretched letters count once in a feature ("tolakkk", "tolak"); consistently so in training
 _RUNS = re.compile(r"([^\W\d_])\1+")
 #: the feature groups the shipped weights use (``tools/train_stance.py`` chose them)
-GROUPS = frozenset("w b c e k a m p".split())
+GROUPS = frozenset("w b e k a m p".split())
 BIAS = "bias"
 
 
@@ -411,60 +411,77 @@ def _grams(word: str, n: int = 4) -> list[str]:
 
 
 class Model(NamedTuple):
-    """Per feature, one weight per kind (in ``KINDS`` order); ``BIAS`` is every reply's."""
+    """Per feature, one weight per kind (in ``KINDS`` order) and its inverse document frequency
+    (``idf``: rarer features weigh more); ``BIAS`` is every reply's and has none. A reply's
+    features are weighed by their idf and scaled to unit length (tf-idf), so that a long reply's
+    many features do not outvote a short one's few; features the table does not have count for
+    nothing, not even in that length."""
 
     weights: dict[str, tuple[float, ...]]
+    idf: dict[str, float]
+
+    def values(self, feats: Iterable[str]) -> dict[str, float]:
+        """The reply's known features and the value of each (its idf over the length)."""
+        known = {f: self.idf[f] for f in feats if f in self.idf}
+        length = math.sqrt(math.fsum(v * v for v in known.values())) or 1.0
+        return {f: v / length for f, v in known.items()}
 
     def scores(self, feats: Iterable[str]) -> list[float]:
-        total = list(self.weights.get(BIAS, (0.0,) * len(KINDS)))
-        for f in feats:
-            w = self.weights.get(f)
-            if w is not None:
-                for k in range(len(KINDS)):
-                    total[k] += w[k]
+        total = list(self.weights[BIAS])
+        for f, x in self.values(feats).items():
+            w = self.weights[f]
+            for k in range(len(KINDS)):
+                total[k] += w[k] * x
         return total
 
     def kind(self, feats: Iterable[str]) -> tuple[str, float]:
         """The kind the features score highest (the first in ``KINDS`` on a tie) and its
-        probability (the softmax of the scores). Weights have three decimals, so scores are
-        compared rounded: a sum's last bits depend on the order the features are added in (a set's,
-        which changes from run to run), and an exact tie must not be decided by them."""
+        probability (the softmax of the scores). Scores are compared rounded: a sum's last bits
+        depend on the order the features are added in (a set's, which changes from run to run),
+        and an exact tie must not be decided by them."""
         s = self.scores(feats)
         best = max(range(len(KINDS)), key=lambda k: (round(s[k], 6), -k))
         top = max(s)
         return KINDS[best], 1 / sum(math.exp(v - top) for v in s)
 
     def explain(self, feats: Iterable[str], kind: str, n: int = 3) -> list[tuple[str, float]]:
-        """The features that moved a reply most toward ``kind`` (weight for it minus the mean
-        of the kinds), largest first."""
+        """The features that moved a reply most toward ``kind`` (its weight for it minus the mean
+        of the kinds, times its value), largest first."""
         k = KINDS.index(kind)
         out = []
-        for f in feats:
-            w = self.weights.get(f)
-            if w is not None:
-                out.append((f, w[k] - sum(w) / len(w)))
+        for f, x in self.values(feats).items():
+            w = self.weights[f]
+            out.append((f, (w[k] - sum(w) / len(w)) * x))
         out.sort(key=lambda p: (-p[1], p[0]))
         return [p for p in out[:n] if p[1] > 0]
 
 
+HEADER = ["feature", "idf", *KINDS]
+
+
 def parse(text: str) -> Model:
-    """A weights table: ``feature<TAB>question<TAB>support<TAB>oppose<TAB>other`` per line."""
+    """A weights table: ``feature<TAB>idf<TAB>question<TAB>support<TAB>oppose<TAB>other`` per line,
+    the ``BIAS`` line with an empty idf."""
     weights: dict[str, tuple[float, ...]] = {}
+    idf: dict[str, float] = {}
     for n, line in enumerate(text.splitlines(), 1):
         if not line or line.startswith("#"):
             continue
         cells = line.split("\t")
-        if cells == ["feature", *KINDS]:
+        if cells == HEADER:
             continue
         try:
-            if len(cells) != len(KINDS) + 1 or cells[0] in weights:
+            if len(cells) != len(HEADER) or cells[0] in weights or (cells[1] == "") != (cells[0] == BIAS):
                 raise ValueError
-            weights[cells[0]] = tuple(float(c) for c in cells[1:])
+            weights[cells[0]] = tuple(float(c) for c in cells[2:])
+            if cells[0] != BIAS:
+                idf[cells[0]] = float(cells[1])
         except ValueError:
-            raise ValueError(f"{WEIGHTS}:{n}: expected a new feature and {len(KINDS)} weights, got {line!r}") from None
+            raise ValueError(f"{WEIGHTS}:{n}: expected a new feature, its idf and {len(KINDS)} weights, "
+                             f"got {line!r}") from None
     if BIAS not in weights:
         raise ValueError(f"{WEIGHTS}: no {BIAS!r} row")
-    return Model(weights)
+    return Model(weights, idf)
 
 
 @functools.cache

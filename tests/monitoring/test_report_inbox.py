@@ -35,7 +35,7 @@ def _week_of_replies(cli, engine, platform_account):
             (tapera, "ani", CHEER), (tapera, "eko", CHEER), (tapera, "sri", CHEER),
             (tapera, "joko", "Formulir daftar anggota di mana"), (tapera, "tono", "nyimak"),
             (upah, "dewi", "Berapa upah minimum tahun depan?"), (upah, "agus", "setuju upah layak!"),
-            (plain, "yanti", "Terima kasih guru!")]
+            (plain, "yanti", "Terima kasih bu guru 🙏")]
     for n, (d, who, body) in enumerate(said):
         fake.add_reply(d.remote_id, who, body, at + timedelta(minutes=n + 1))
     cli.clock.advance(minutes=30)

@@ -45,7 +45,7 @@ def test_replies_get_their_kind_toward_the_campaign_and_again_when_its_targets_c
     assert "New replies by kind: 1 question, 1 support, 1 oppose, 1 other." in lines
     got = _kinds(engine)
     assert {t: k for t, (k, _) in got.items()} == REPLIES
-    assert got["Tapera bagus kok"][1] == "oppose: learned: praise at against +0.3, cue praise +0.3, letters 'kok$' +0.3"
+    assert got["Tapera bagus kok"][1] == "oppose: learned: praise at against +1.2, 'kok' +1.0, cue praise +0.6"
     assert "  replies stored: 1 question, 1 support, 1 oppose, 1 other" in cli.ok("metrics", "show", "1").stdout
     [row] = json.loads(cli.ok("metrics", "show", "1", "--json").stdout)
     assert row["replies"] == {"question": 1, "support": 1, "oppose": 1, "other": 1}
@@ -54,7 +54,7 @@ def test_replies_get_their_kind_toward_the_campaign_and_again_when_its_targets_c
     r = cli.ok("campaign", "edit", "tapera", "--against", "potongan upah")
     assert r.stdout == ("Updated campaign tapera. Its 4 replies were classified again toward its new targets "
                         "(1 changed kind).\n")
-    assert _kinds(engine)["Tapera bagus kok"] == ("other", "other: learned: a short reply +0.3, praise at none +0.2, letters 'bagu' +0.1")
+    assert _kinds(engine)["Tapera bagus kok"] == ("other", "other: learned: a short reply +1.3, praise at none +0.8, 'bagus' +0.3")
     show = cli.ok("campaign", "show", "tapera").stdout
     assert "against:        potongan upah\n" in show and "for:            upah layak\n" in show
     assert "replies:        1 question, 1 support, 2 other\n" in show
@@ -152,9 +152,9 @@ def test_replies_stored_before_schema_0011_are_classified(cli, empty_db_url):
     with engine.connect() as c:
         got = c.execute(text("SELECT id, kind, kind_reason FROM replies ORDER BY id")).all()
     assert [tuple(g) for g in got] == [
-        (1, "support", "support: learned: names adversary +0.5, '^tidak' +0.2, letters 'etuj' +0.1"),
-        (2, "question", "question: learned: '?' +1.2, letters 'aksi' +0.3, letters '^aks' +0.2"),
-        (3, "oppose", "oppose: learned: cue attack +0.9, names union +0.6, attack at union +0.3")]
+        (1, "support", "support: learned: names adversary +0.7, 'pemerintah' +0.6, '^tidak' +0.5"),
+        (2, "question", "question: learned: '?' +2.2, 'kapan' +1.0, 'aksinya' +0.5"),
+        (3, "oppose", "oppose: learned: cue attack +1.4, names union +1.3, '^serikat' +0.8")]
     assert "Classified" not in cli.ok("--db", empty_db_url, "init").stdout  # nothing left to do
     engine.dispose()
 
