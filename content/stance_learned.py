@@ -1,10 +1,11 @@
 """A learned lexicon for stance: a small logistic regression over a reply's words and what the
 rules (``content.stance``) find in it, trained on every labelled reply in
-``tests/content/data/stance_labelled.csv`` and the former held-out parts ``stance_holdout4.csv``,
-``stance_holdout5.csv``, ``stance_holdout6.csv``, ``stance_holdout7.csv``, ``stance_holdout8.csv``,
-``stance_holdout9.csv`` and ``stance_holdout10.csv`` (never the held-out part, ``holdout11``) by
-``tools/train_stance.py`` (plain Python, deterministic) and shipped as a weights table in
-``content/data/stance_weights.tsv``. Scoring is the standard library: a sum of weights per kind.
+``tests/content/data/stance_labelled.csv`` and the former held-out parts ``stance_holdout4.csv`` …
+``stance_holdout11.csv`` (never the held-out parts, ``holdout12`` and ``holdout13``) by
+``tools/train_stance.py`` (scikit-learn, deterministic) and shipped as a weights table in
+``content/data/stance_weights.tsv``. Scoring is the standard library: each feature the table has
+weighs its inverse document frequency, the reply's features scaled to unit length (tf-idf), and
+each kind's score is the bias plus the sum of the features' weights times those values (``Model``).
 
 Features of a reply (``features``), each present or not:
 
@@ -12,8 +13,6 @@ Features of a reply (``features``), each present or not:
   repeated in a row counts once), with a campaign target named in the reply written
   ``@against``/``@for``, and ``?`` for a clause asked with a question mark;
 - ``b:`` two words in a row within a clause (``^`` opens the clause);
-- ``c:`` four letters in a row within a word (``<`` and ``>`` mark its ends), so that "dipotong",
-  "potongan" and "motong" share something;
 - ``e:``/``k:`` a thing the stance lexicon names (the union, the action, government/employers,
   workers) and a cue it lists (reject, attack, nuisance, …), by class;
 - ``a:`` each cue with what it is aimed at, as the rules find it ("serikat lebay" gives
@@ -29,30 +28,25 @@ Features of a reply (``features``), each present or not:
   bersyukur…" is support);
 - ``p:`` the reply's shape (``_shape``): an exclamation mark, at most three words, emoji only,
   the writer's own life told ("sy", "anak", "kami") without a question;
-- for development only, not in the shipped weights (measured 2026-12-07 on 2,933 replies, they
-  moved the line between support and opposition rather than improving both, see
-  ``tools/train_stance.py``): ``t:`` who a judgement is aimed at (``_aims``), beyond the rules'
-  entities: an angry, scornful, defending, thanking or complaining word (``JUDGE``) or one of the
-  rules' cues, with the nearest thing it can be aimed at (``AIMS``: the government and DPR,
-  employers, the apps, the policy, the campaign's targets; the union and its leaders, the action
-  and the demonstrators; the workers; "you") within ``AIM_WINDOW`` words in its clause, by kind
-  and by side (``t:anger>union``, ``t:anger@us``), else what the reply names elsewhere (``~``); a
-  negation before it; a call to stop something ("gak usah demo": ``t:stop>us``); ``tw:`` the word
-  itself with the side it is aimed at (``tw:bangsat>them``; ``tf:`` when found elsewhere);
-  ``ts:`` what the reply names first, whether it names one side only, "you" with a side named;
-- also for development only (``tools/train_stance.py cv`` compares them; none improved
-  cross-validation enough to ship): ``x:`` the words in a negation's reach; ``h:`` rhetorical
+- for development only (``tools/train_stance.py cv`` compares them; none improved
+  cross-validation enough to ship): ``c:`` four letters in a row within a word (``<`` and ``>``
+  mark its ends: "dipotong", "potongan" and "motong" share something; shipped until the tf-idf
+  weights, under which they added nothing); ``x:`` the words in a negation's reach; ``h:`` rhetorical
   questions and mockery (a laugh or "katanya" with praise); ``v:`` each of the rules' stance votes;
   ``q:`` the rules' question evidence; ``r:`` the rules' verdict; ``e:none``/``k:none`` (group
-  ``n``) when the reply names nothing or has no cue.
+  ``n``) when the reply names nothing or has no cue. (Features for whom each angry, scornful or
+  defending word is aimed at, beyond the rules' cues, were measured on 2,933 and again on 3,653
+  replies, moved the line between support and opposition rather than improving both, and were
+  removed: see ``tools/train_stance.py``.)
 
 ``classify`` is the model alone: cross-validation on the labelled replies found more opposition
 without the rules' strong questions in front of it (a rhetorical or mocking question against the
 union is opposition, and the rule called it a question) at the cost of a few questions (see
 ``tools/train_stance.py``). ``content.stance.classify_by_rules`` is still the rules alone.
 
-Only features seen in at least two training replies have weights; a weight's size says how much
-its feature moves a reply toward a kind, so ``Stance.reason`` lists the features that moved it most.
+Only features seen in at least two training replies, and weighing enough after a first fit, are
+in the table; a weight times its feature's value in the reply says how much it moves the reply
+toward a kind, so ``Stance.reason`` lists the features that moved it most.
 """
 from __future__ import annotations
 
@@ -85,7 +79,7 @@ def features(text: str, targets: Targets | None = None, groups: Iterable[str] = 
     out: set[str] = set()
     cued = named = targeted = False
     # the lexicon's things and cues per clause, found once for the groups that use them
-    lexical = [module._cues(list(c.toks)) for c in clauses] if want & {"e", "k", "a", "t", "tw", "tf", "ts"} else []
+    lexical = [module._cues(list(c.toks)) for c in clauses] if want & {"e", "k", "a"} else []
     for n, clause in enumerate(clauses):
         toks = [_RUNS.sub(r"\1", t) for t in clause.toks]
         for pos, side, _label, _strength in module._find_targets(clause.toks, declared):
@@ -111,8 +105,6 @@ def features(text: str, targets: Targets | None = None, groups: Iterable[str] = 
         out.update(_structure(clauses, declared, want, module, lexical))
     if "m" in want:
         out.update(_voice(clauses))
-    if want & {"t", "tw", "tf", "ts"}:
-        out.update(f for f in _aims(clauses, declared, module, lexical) if f.partition(":")[0] in want)
     if "p" in want:
         out.update(_shape(text or "", clauses, targeted))
     if "n" in want and not named:
@@ -253,155 +245,6 @@ def _shape(text: str, clauses: list, named: bool) -> set[str]:
     return out
 
 
-#: who a reply can blame or praise (``_aims``), by the start of a normalised word (the whole word if
-#: it has three letters or fewer) or two words in a row: the sides the campaign confronts — the
-#: government and the DPR, employers, the apps, the policy — and its own side — the union and its
-#: leaders, its action and the demonstrators —, the workers, and "you" addressed
-AIMS = {
-    "gov": ("pemerintah", "pamarentah", "negara", "rezim", "dpr", "dewan", "wakil rakyat", "menteri", "menaker",
-            "kemnaker", "disnaker", "presiden", "pejabat", "penguasa", "istana", "politisi", "government",
-            "regime", "officials", "parliament", "politicians"),
-    "boss": ("pengusaha", "perusahaan", "pabrik", "bos", "boss", "majikan", "juragan", "apindo", "kapitalis",
-             "oligarki", "konglomerat", "manajemen", "hrd", "owner", "investor", "korporasi", "vendor", "yayasan",
-             "company", "companies", "employer", "corporat", "atasan", "mandor"),
-    "app": ("aplikator", "aplikasi", "apk", "gojek", "grab", "maxim", "shopee", "platform"),
-    "policy": ("uu", "undang", "kebijakan", "aturan", "regulasi", "perppu", "perpu", "permen", "omnibus", "ciptaker",
-               "tapera", "policy", "law"),
-    "union": ("serikat", "srikat", "union", "unions", "konfederasi", "federasi", "pengurus", "pimpinan", "ketua",
-              "elit", "korlap", "admin", "kspi", "kspsi", "kasbi", "sp", "sb", "partai buruh", "orator", "leaders"),
-    "action": ("demo", "demonstrasi", "demonstran", "pendemo", "aksi", "mogok", "unjuk rasa", "long march", "orasi",
-               "konvoi", "massa", "rally", "strike", "protest", "turun ke", "tutup jalan", "spanduk", "poster"),
-    "workers": ("buruh", "pekerja", "karyawan", "pegawai", "driver", "ojol", "mitra", "workers", "worker",
-                "rakyat", "staff"),
-    "you": ("kamu", "kalian", "kau", "antum", "maneh", "sampeyan", "situ", "kowe", "you", "koe"),
-}
-#: which side each aim is on: the campaign's adversaries ("them") or its own side ("us")
-SIDE = {"gov": "them", "boss": "them", "app": "them", "policy": "them", "against": "them",
-        "union": "us", "action": "us", "for": "us", "workers": "workers", "you": "you"}
-#: words that judge what they are near, beyond the rules' cues: anger, insults and scorn (the same
-#: words whether aimed at the government or at the union), and words that defend or excuse
-JUDGE = {
-    "anger": ("anjing", "anjir", "bangsat", "brengsek", "bajingan", "goblok", "tolol", "bego", "bodoh", "dungu",
-              "tai", "taik", "asu", "jancok", "cok", "kampret", "sialan", "keparat", "biadab", "zalim", "rakus",
-              "serakah", "korup", "maling", "munafik", "lebay", "tega", "kejam", "busuk", "muak", "eneg", "benci",
-              "kesal", "jijik", "ngawur", "licik", "pelit", "lintah", "tikus", "bebal", "kurang ajar", "tau diri",
-              "ngelunjak", "egois", "sampah", "bobrok", "parah", "edan", "ngamuk", "malu", "penipu", "bohong",
-              "dibohong", "kibul", "sekongkol", "rampok", "perampok", "palak", "peras", "tindas", "sewenang",
-              "semena", "hina", "penghinaan", "drama", "cengeng", "manja", "males", "malas", "ribut", "teriak",
-              "provokator", "hasut", "manas", "cari nama", "panggung", "tumbal", "lawak", "badut", "sotoy", "nyinyir",
-              "🤬", "😡", "😤", "🤮", "💩", "🖕"),
-    "defend": ("wajar", "masuk akal", "bermanfaat", "membantu", "solusi", "demi", "kebaikan", "ngertiin",
-               "pahami", "dipahami", "maklum", "kasihan", "kasian", "penting", "untung", "menguntungkan", "efisiensi",
-               "realistis", "sesuai aturan", "lagi susah", "lagi rugi", "seret", "investasi", "lapangan kerja",
-               "sudah layak", "sudah cukup", "reasonable", "fair", "necessary", "butuh untung", "hak perusahaan",
-               "terbantu", "lincah", "bertahan", "nanggung", "nombok", "kemitraan", "modern", "every right",
-               "seluruh dunia", "normal", "restructure"),
-    "complain": ("ngeluh", "mengeluh", "nuntut", "menuntut", "minta naik", "minta lebih", "protes terus",
-                 "teriak", "complain", "whining", "sambat", "gaji buta", "becus", "tahu malu", "tau malu", "santai",
-                 "victim", "koar", "gaya hidup", "boros", "foya"),
-    "thank": ("makasih", "terimakasih", "terima kasih", "thanks", "thank", "worth it", "berkat", "dampingi", "bela", "menang",
-              "bangga", "proud", "salut", "respect"),
-    # blaming: "jangan nyalahin pengusaha" defends them
-    "blame": ("nyalahin", "nyalahke", "salahin", "menyalahkan", "disalahkan", "blame", "penjahat", "kambing hitam"),
-}
-#: "jangan demo", "gak usah demo", "stop kontrak": a call to stop what follows within three words
-STOP = ("jangan", "tidak usah", "tidak perlu", "stop", "berhenti", "udahlah", "sudahlah", "ngapain", "buat apa",
-        "bubar", "hentikan", "cabut", "hapus", "tolak", "lawan")
-#: a judgement's target is looked for this many words either side in its clause, else elsewhere
-AIM_WINDOW = 4
-_NEGATORS = frozenset("tidak bukan belum jangan ojo aja ulah ora ra teu not stop".split())
-_JUDGE_CUES = {"negative": "neg", "attack": "neg", "dismiss": "neg", "nuisance": "neg", "disagree": "neg",
-               "reject": "reject", "praise": "pos", "approve": "pos", "hardship": "hard"}
-
-
-def _starts(toks: list[str], table: dict[str, tuple[str, ...]]) -> list[tuple[int, int, str, str]]:
-    """(start, end, class, words) of each ``table`` entry in ``toks``, matched as ``VOICE`` is;
-    the entries' stretched letters count once, as the words' do ("perusahaan" is "perusahan")."""
-    out = []
-    for i, t in enumerate(toks):
-        for cls, starts in _collapsed(tuple(table.items())):
-            for w in starts:
-                if " " in w:
-                    a, b = w.split(" ", 1)
-                    if i + 1 < len(toks) and (t == a or (len(a) > 3 and t.startswith(a))) \
-                            and toks[i + 1].startswith(b):
-                        out.append((i, i + 2, cls, w))
-                        break
-                elif t == w or (len(w) > 3 and t.startswith(w)):
-                    out.append((i, i + 1, cls, w))
-                    break
-    return out
-
-
-@functools.cache
-def _collapsed(table: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple((cls, tuple(_RUNS.sub(r"\1", w) for w in words)) for cls, words in table)
-
-
-def _aims(clauses: list, declared: list, module: ModuleType, lexical: list[tuple[list, list]]) -> set[str]:
-    """``t:`` features: who a judgement is aimed at — the same angry word at the government is
-    support, at the union opposition —, each judgement (an angry or scornful word, a defence, a
-    complaint about the workers, or one of the rules' cues) with the nearest thing it can be aimed at
-    (``AIMS`` or a campaign target) within ``AIM_WINDOW`` words in its clause (``t:anger>union``,
-    ``t:anger@them``, and the word itself, ``t:bangsat>gov``), else what the reply names elsewhere
-    (``~``) or nothing; a negation just before flips it (``t:not-pos>policy``); a call to stop
-    something (``t:stop>action``, "gak usah demo"); "you" addressed with the union's side or the
-    adversaries named; what the reply names first and whether it names one side only."""
-    out: set[str] = set()
-    per_clause = []
-    for n, clause in enumerate(clauses):
-        toks = [_RUNS.sub(r"\1", t) for t in clause.toks]
-        aims = [(s, e, cls) for s, e, cls, _ in _starts(toks, AIMS)]
-        for pos, side, _label, _strength in module._find_targets(clause.toks, declared):
-            aims = [a for a in aims if not a[0] <= pos < a[1]] + [(pos, pos + 1, side)]
-        aims.sort()
-        judged = [(s, e, cls, " ".join(toks[s:e])) for s, e, cls, _ in _starts(toks, JUDGE)]
-        taken = {i for s, e, *_ in judged for i in range(s, e)}
-        aimed = {i for s, e, _ in aims for i in range(s, e)}
-        cues = lexical[n][0] if lexical else module._cues(list(clause.toks))[0]
-        for s, e, cls, text in cues:
-            if cls in _JUDGE_CUES and not taken & set(range(s, e)) and not aimed & set(range(s, e)):
-                judged.append((s, e, _JUDGE_CUES[cls], ""))
-        per_clause.append((toks, aims, judged))
-    named = [a[2] for _, aims, _ in per_clause for a in aims]
-    for n, (toks, aims, judged) in enumerate(per_clause):
-        for s, e, pol, word in judged:
-            negated = any(t in _NEGATORS for t in toks[max(0, s - 2):s])
-            p = f"not-{pol}" if negated and pol in ("pos", "defend", "anger", "thank") else pol
-            if pol == "blame":
-                p = "defend" if negated else "neg"
-            near = [(min(abs(a - s), abs(a - (e - 1))), a >= e, cls) for a, _, cls in aims
-                    if min(abs(a - s), abs(a - (e - 1))) <= AIM_WINDOW]
-            if near:
-                _, after, aim = min(near)
-                out.update({f"t:{p}>{aim}", f"t:{p}@{SIDE[aim]}"})
-                if word:
-                    out.add(f"tw:{word}>{SIDE[aim]}")
-            else:
-                # a scornful complaint ("sambat", "playing victim") naming no one near it is about
-                # the complainers, whoever else the reply names
-                elsewhere = [] if pol == "complain" else (
-                    [a[2] for k, (_, aims2, _) in enumerate(per_clause) if k != n for a in aims2]
-                    or [a[2] for a in aims])
-                aim = elsewhere[0] if elsewhere else "none"
-                side = SIDE.get(aim, "none")
-                out.update({f"t:{p}>{aim}~", f"t:{p}@{side}~"})
-                if word:
-                    out.add(f"tf:{word}>{side}~")
-        for s, e, _cls, _w in _starts(toks, {"stop": STOP}):
-            ahead = [cls for a, _, cls in aims if e <= a < e + 3]
-            if ahead:
-                out.add(f"t:stop>{SIDE[ahead[0]]}")
-    if named:
-        out.add(f"ts:first:{SIDE[named[0]]}")
-        sides = {SIDE[a] for a in named} - {"workers", "you"}
-        if len(sides) == 1:
-            out.add(f"ts:only:{next(iter(sides))}")
-        if "you" in named:
-            out.update(f"ts:you+{side}" for side in sides)
-    return out
-
-
 #: words with which a reply tells of the writer's own life and family
 _OWN = frozenset("saya aku sy gue gw kami kita abdi urang anak istri suami bapak ibu keluarga anakku".split())
 
@@ -507,39 +350,9 @@ def _name(feature: str) -> str:
         return f"{cue} at {aim}"
     if group == "c":
         return f"letters {rest.replace('<', '^').replace('>', '$')!r}"
-    if group in ("t", "tw", "tf", "ts"):
-        return _aim_name(rest)
     return {"q:strong": "rules: strong question", "q:weak": "rules: weak question", "q:mark": '"?"',
             "p:!": '"!"', "p:short": "a short reply", "p:emoji": "emoji only", "p:own": "own life told"}.get(
         feature, f"{ {'e': 'names', 'k': 'cue', 'm': 'tone'}.get(group, group)} {rest}")
-
-
-#: how ``t:`` features read in a reason
-_AIM_NAMES = {"them": "the government's side", "us": "the union's side", "workers": "workers", "you": '"you"',
-              "none": "nothing", "gov": "the government", "boss": "employers", "app": "the apps",
-              "policy": "the policy", "against": "what the campaign opposes", "for": "what the campaign is for",
-              "union": "the union", "action": "the action"}
-
-
-def _aim_name(rest: str) -> str:
-    """``t:`` features in words: "anger at the union", "stop … the union's side", "names the
-    government's side first", "'bangsat' at the government's side (elsewhere)"."""
-    far = " (elsewhere)" if rest.endswith("~") else ""
-    rest = rest.rstrip("~")
-    for prefix, words in (("first:", "names {} first"), ("only:", "names {} only"), ("you+", '"you" with {}')):
-        if rest.startswith(prefix):
-            return words.format(_AIM_NAMES.get(rest[len(prefix):], rest[len(prefix):]))
-    cue, sep, aim = rest.partition(">") if ">" in rest else rest.partition("@")
-    if cue in _JUDGE_NAMES:
-        cue = _JUDGE_NAMES[cue]
-    else:
-        cue = repr(cue)
-    return f"{cue} at {_AIM_NAMES.get(aim, aim)}{far}"
-
-
-_JUDGE_NAMES = {"anger": "anger", "defend": "defence", "complain": "complaint", "neg": "blame", "pos": "praise",
-                "reject": "rejection", "hard": "hardship", "stop": "stop", "not-pos": "no praise",
-                "not-defend": "no defence", "not-anger": "no anger", "thank": "thanks", "not-thank": "no thanks"}
 
 
 def classify(text: str, targets: Targets | None = None) -> Stance:

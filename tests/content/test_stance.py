@@ -42,7 +42,7 @@ SPLIT_SIZES = {"tune": (135,) * 4, "holdout2": (35,) * 4, "holdout3": (28,) * 4,
                "tune9": (12, 34, 34, 12), "holdout9": (60,) * 4, "holdout10": (60,) * 4,
                "holdout11": (60,) * 4, "tune10": (100, 60, 49, 29), "tune11": (20, 100, 97, 17),
                "tune12": (60, 59, 60, 60)}
-HELD_OUT = ("holdout12",)
+HELD_OUT = ("holdout12", "holdout13")
 
 
 def _rows() -> list[dict[str, str]]:
@@ -72,8 +72,8 @@ def test_the_labelled_set_is_large_balanced_and_split():
 
 
 def test_training_refuses_the_held_out_part(tmp_path):
-    """tools/train_stance.py never reads holdout12: not its file, not a row of it pasted into a file it
-    is given; it says so in one line and writes nothing. holdout4 … holdout11, each measured once, are
+    """tools/train_stance.py never reads holdout12 (nor holdout13): not its file, not a row of it pasted
+    into a file it is given; it says so in one line and writes nothing. holdout4 … holdout11, each measured once, are
     now trained on."""
     header = "id,split,campaign,against,for,kind,text\n"
     by_name = tmp_path / "stance_holdout12.csv"
@@ -87,7 +87,7 @@ def test_training_refuses_the_held_out_part(tmp_path):
     out = tmp_path / "weights.tsv"
     how = (" — train on stance_labelled.csv, stance_holdout4.csv, stance_holdout5.csv, stance_holdout6.csv, "
            "stance_holdout7.csv, stance_holdout8.csv, stance_holdout9.csv, stance_holdout10.csv and "
-           "stance_holdout11.csv and measure holdout12 with bench/stance.py")
+           "stance_holdout11.csv and measure holdout12 and holdout13 with bench/stance.py")
     expected = {
         (by_name,): "Error: stance_holdout12.csv is the held-out part: it is never trained on" + how,
         (pasted,): "Error: labelled.csv has 1 reply(ies) of the held-out part 'holdout12' (ids 3782): they are "
@@ -346,34 +346,6 @@ def test_learned_features_of_how_a_reply_talks_down(text, expected):
 ])
 def test_learned_features_of_a_replys_shape(text, expected):
     assert stance_learned.features(text, TAPERA, groups=("p",)) == expected
-
-
-@pytest.mark.parametrize("text, targets, expected", [
-    # the same angry word, aimed at the government's side or at the union's: two features apart
-    ("Perusahaan rakus", TAPERA, {"t:anger>boss", "t:anger@them", "tw:rakus>them", "ts:first:them", "ts:only:them"}),
-    ("Serikat rakus", TAPERA, {"t:anger>union", "t:anger@us", "tw:rakus>us", "ts:first:us", "ts:only:us"}),
-    # a campaign target, a stretched word ("UU" as "uu"), praise of the policy
-    ("UU ini bangsaaat", CIPTAKER,
-     {"t:anger>policy", "t:anger@them", "tw:bangsat>them", "ts:first:them", "ts:only:them"}),
-    ("Tapera bagus kok", TAPERA, {"t:pos>against", "t:pos@them", "ts:first:them", "ts:only:them"}),
-    # a call to stop the action; "jangan" before blame defends
-    ("Gak usah demo", TAPERA, {"t:reject>action", "t:reject@us", "t:stop>us", "ts:first:us", "ts:only:us"}),
-    ("Jangan nyalahin pengusaha", TAPERA,
-     {"t:defend>boss", "t:defend@them", "tw:nyalahin>them", "t:stop>them", "ts:first:them", "ts:only:them"}),
-    # "you" addressed with the union named; thanks to the union
-    ("Kalian serikat cuma cari panggung", TAPERA,
-     {"t:anger>union", "t:anger@us", "tw:pangung>us", "ts:first:you", "ts:only:us", "ts:you+us"}),
-    ("Makasih serikat", TAPERA, {"t:thank>union", "t:thank@us", "tw:terimakasih>us", "ts:first:us", "ts:only:us"}),
-    # a judgement far from what it is aimed at, and a scornful complaint naming no one near it
-    ("Pemerintah diem aja. Muak", TAPERA,
-     {"t:anger>gov~", "t:anger@them~", "ts:first:them", "ts:only:them"}),
-    ("Perusahaan lagi susah. Stop playing victim", TAPERA,
-     {"t:complain>none~", "t:complain@none~", "t:defend>boss", "t:defend@them", "tw:lagi susah>them",
-      "t:reject>boss~", "t:reject@them~", "ts:first:them", "ts:only:them"}),
-    ("nyimak", TAPERA, set()),
-])
-def test_learned_features_of_who_a_judgement_is_aimed_at(text, targets, expected):
-    assert stance_learned.features(text, targets, groups=("t", "tw", "ts")) == expected
 
 
 def test_the_weights_file_is_well_formed_and_small():
