@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
-from sqlalchemy import ColumnElement, Connection, Select, Update, and_, bindparam, case, func, literal_column, or_, select, update
+from sqlalchemy import (ColumnElement, Connection, Select, String, Update, and_, bindparam, case, func, literal_column,
+                        or_, select, type_coerce, update)
 from sqlalchemy.orm import Session
 
 from campaigner import db
@@ -52,9 +53,9 @@ def mark_answered(reply_id: int, at: datetime) -> Update:
             .values(state=ReplyState.ANSWERED, state_at=at).execution_options(synchronize_session=False))
 
 
-@dataclass(frozen=True)
-class InboxReply:
-    """One reply as the inbox shows it."""
+class InboxReply(NamedTuple):
+    """One reply as the inbox shows it (a named tuple: a page of them is built at each ``replies
+    list``, and a frozen dataclass of this many fields costs five times as much to build)."""
 
     id: int
     state: str
@@ -176,7 +177,8 @@ def list_replies(app: App, *, campaign: str | None = None, account: str | None =
                            _("give 1 or more (or --all)"))
     with db.read_core(app.engine) as conn:
         if conn.dialect.name == "postgresql":  # each select sees its own snapshot there anyway (READ COMMITTED):
-            conn.execution_options(isolation_level="AUTOCOMMIT")  # no BEGIN and ROLLBACK sent around them
+            conn.execution_options(isolation_level="AUTOCOMMIT")  # no BEGIN and ROLLBACK sent around them;
+            # so a reply whose state changes between the two may be in both (listed once, _inbox_rows)
         params = list_params(app, campaign=campaign, account=account, post=post, since=since, state=state,
                              kind=kind, conn=conn)
         urgent_q, rest_q = list_statements(frozenset(params) - {"recent"}, limit is not None)
@@ -273,7 +275,9 @@ def _list_columns() -> tuple[Any, ...]:
     text of the post's first part (a subquery on its unique key, read for the rows returned only)."""
     r, d, a, part = t_replies.c, t_deliveries.c, t_accounts.c, t_parts.c
     post_text = select(part.text).where(part.delivery_id == d.id, part.position == 0).scalar_subquery()
-    return (r.id, r.state, r.kind, r.sentiment, r.author, a.name, a.platform, a.timezone, r.created_at, r.text,
+    # the state as the text it is stored as (an enum made of each row's, then a str of it, cost more)
+    return (r.id, type_coerce(r.state, String), r.kind, r.sentiment, r.author, a.name, a.platform, a.timezone,
+            r.created_at, r.text,
             r.url, d.post_id, d.id, d.remote_url, t_campaigns.c.slug, r.parent_remote_id, r.kind_reason,
             r.language, r.ours, r.state_at, post_text)
 
@@ -287,7 +291,8 @@ def _inbox_rows(conn: Any, first: Sequence[Any], rest: Sequence[Any]) -> list[In
     """``InboxReply`` for the urgent rows ``first`` then the ``rest`` (rows of ``_list_columns``),
     with the author of the reply each answers, when it answers one, read in one more query for the
     whole page."""
-    rows = [*first, *rest]
+    urgent = {r[0] for r in first}
+    rows = [*first, *(r for r in rest if r[0] not in urgent)]
     wanted = {(r[12], r[15]) for r in rows if r[15]}
     parents: dict[tuple[int, str], str] = {}
     if wanted:
@@ -295,7 +300,7 @@ def _inbox_rows(conn: Any, first: Sequence[Any], rest: Sequence[Any]) -> list[In
                                                         "remote_ids": list({r for _, r in wanted})}):
             parents[(did, rid)] = author
     n_urgent = len(first)
-    return [InboxReply(rid, str(state), kind, sentiment, author, account, platform, zone, created, text,
+    return [InboxReply(rid, state, kind, sentiment, author, account, platform, zone, created, text,
                        url or post_url, post_id, did, post_url, campaign, i < n_urgent,
                        post_text=post_text or "", in_reply_to=parents.get((did, parent)) if parent else None,
                        kind_reason=reason, language=language, ours=bool(ours), state_at=state_at)

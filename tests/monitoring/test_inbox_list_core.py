@@ -7,8 +7,11 @@ from __future__ import annotations
 import json
 import logging
 
+from sqlalchemy import event, update
+
 from campaigner.app import App
 from campaigner.config import resolve
+from campaigner.models import Reply, ReplyState
 from campaigner.services import inbox
 from tests.monitoring.test_inbox import _replies, _two_posts
 
@@ -51,3 +54,29 @@ def test_the_statements_are_built_once_and_compiled_once(cli, engine, platform_a
         assert compiled and all(m.startswith("[cached since") for m in compiled), caplog.messages
     finally:
         app.close()
+
+
+def test_a_reply_answered_between_the_two_selects_is_listed_once(cli, engine, platform_account, db_url, clock):
+    """The urgent replies and the rest are two selects; on PostgreSQL each sees its own snapshot.
+    A reply answered by another process between them is in both results, and is listed once (as
+    the first select found it). On SQLite both selects see one snapshot: there it is simply urgent."""
+    _two_posts(cli, engine, platform_account)
+    question = _replies(engine)["Aksinya kumpul di mana?"]
+    app = App(resolve({"database_url": db_url}), now=clock)
+    selects = []
+
+    @event.listens_for(app.engine, "after_cursor_execute")
+    def answer_after_the_first(conn, cursor, statement, *_):
+        if statement.lstrip().startswith("SELECT") and "replies" in statement:
+            selects.append(statement)
+            if len(selects) == 1:
+                with engine.begin() as other:
+                    other.execute(update(Reply).where(Reply.id == question.id).values(state=ReplyState.ANSWERED))
+    try:
+        rows = inbox.list_replies(app, limit=10)
+    finally:
+        app.close()
+    assert len(selects) >= 2
+    assert [r.id for r in rows].count(question.id) == 1
+    assert len(rows) == len({r.id for r in rows}) == 5
+    assert next(r for r in rows if r.id == question.id).urgent
