@@ -88,7 +88,7 @@ def test_an_account_that_requires_approval_makes_drafts(cli, engine, platform_ac
 
 
 def test_approving_a_draft_past_its_lateness_limit_asks_for_a_time(cli, engine, platform_account):
-    m1 = platform_account("mastodon", "m1")
+    platform_account("mastodon", "m1")
     config(cli, 'user = "budi"\n')
     cli.ok("post", "add", "Besok aksi!", "--to", "m1", "--at", "2026-11-30 09:00", "--draft")
     cli.clock.now = wib("2026-11-30 16:00")
