@@ -165,7 +165,7 @@ def list_replies(app: App, *, campaign: str | None = None, account: str | None =
     within each. ``limit`` None: all of them. Two queries, the urgent then the rest (only when the
     urgent ones leave room), each walking the index on the replies' time and stopping at ``limit``:
     an ``ORDER BY`` on the urgency would sort every matching reply first (a million of them take
-    seconds).
+    seconds) — except for one post's replies, which it sorts (``list_statements``).
 
     Read through Core (no Session, no ORM rows) with statements built once per set of filters and
     bound parameters (``list_statements``), so the Python around a fast query stays well under a
@@ -181,13 +181,14 @@ def list_replies(app: App, *, campaign: str | None = None, account: str | None =
             # so a reply whose state changes between the two may be in both (listed once, _inbox_rows)
         params = list_params(app, campaign=campaign, account=account, post=post, since=since, state=state,
                              kind=kind, conn=conn)
-        urgent_q, rest_q = list_statements(frozenset(params) - {"recent"}, limit is not None)
-        first = conn.execute(urgent_q, params if limit is None else {**params, "limit": limit}).all()
-        rest: Sequence[Any] = [] if limit is not None and len(first) >= limit else conn.execute(
-            rest_q, params if limit is None else {**params, "limit": limit - len(first)}).all()
-        if post is not None and not first and not rest and conn.scalar(_POST_EXISTS, {"post": post}) is None:
+        rows: list[Any] = []
+        for stmt in list_statements(frozenset(params) - {"recent"}, limit is not None):
+            if limit is not None and len(rows) >= limit:
+                break
+            rows += conn.execute(stmt, params if limit is None else {**params, "limit": limit - len(rows)}).all()
+        if post is not None and not rows and conn.scalar(_POST_EXISTS, {"post": post}) is None:
             raise _no_post(post)  # (a reply found is under the post: it exists)
-        return _inbox_rows(conn, first, rest)
+        return _inbox_rows(conn, rows)
 
 
 def list_params(app: App, *, campaign: str | None = None, account: str | None = None, post: int | None = None,
@@ -223,23 +224,32 @@ def _no_post(post: int) -> NotFound:
     return NotFound(_("no post with id {id}").format(id=post), _("see `campaigner post list`"))
 
 
-_STATEMENTS: dict[tuple[frozenset[str], bool], tuple[Select[Any], Select[Any]]] = {}
+_STATEMENTS: dict[tuple[frozenset[str], bool], tuple[Select[Any], ...]] = {}
 _POST_EXISTS = select(t_posts.c.id).where(t_posts.c.id == bindparam("post"))
 
 
-def list_statements(filters: frozenset[str], limited: bool) -> tuple[Select[Any], Select[Any]]:
-    """The two statements of ``list_replies`` (the urgent replies, then the rest) with these
-    ``filters`` (some of campaign, accounts, post, since, state and kind: the keys of
-    ``list_params``, bound as parameters of those names, with ``recent`` and, when ``limited``,
-    ``limit``): built once and kept, so SQLAlchemy's compiled cache finds them."""
+def list_statements(filters: frozenset[str], limited: bool) -> tuple[Select[Any], ...]:
+    """The statements of ``list_replies`` with these ``filters`` (some of campaign, accounts, post,
+    since, state and kind: the keys of ``list_params``, bound as parameters of those names, with
+    ``recent`` and, when ``limited``, ``limit``), run in turn while they leave room; each row's
+    last column is its urgency (0 urgent, 1 the rest). Most filters: two, the urgent replies then
+    the rest, each newest first, walking the index on the replies' time. One post: one, its
+    replies (found through the index on what they answer) ordered by urgency — a sort of that
+    post's replies only, cheaper than walking every reply's time for them (a post with 20,000
+    replies: 4 ms against 8). Built once and kept, so SQLAlchemy's compiled cache finds them."""
     key = (filters, limited)
     found = _STATEMENTS.get(key)
     if found is None:
         base, where, urgent, not_urgent = list_parts(filters)
-        ordered = base.order_by(t_replies.c.created_at.desc(), t_replies.c.id.desc())
-        found = (ordered.where(*where, urgent), ordered.where(*where, not_urgent))
+        newest = (t_replies.c.created_at.desc(), t_replies.c.id.desc())
+        if "post" in filters:
+            urgency = case((urgent, 0), else_=1).label("urgency")
+            found = (base.add_columns(urgency).where(*where).order_by(urgency, *newest),)
+        else:
+            found = tuple(base.add_columns(literal_column(str(n)).label("urgency")).where(*where, cond)
+                          .order_by(*newest) for n, cond in enumerate((urgent, not_urgent)))
         if limited:
-            found = (found[0].limit(bindparam("limit")), found[1].limit(bindparam("limit")))
+            found = tuple(stmt.limit(bindparam("limit")) for stmt in found)
         _STATEMENTS[key] = found
     return found
 
@@ -287,25 +297,29 @@ _PARENTS = (select(t_replies.c.delivery_id, t_replies.c.remote_id, t_replies.c.a
                    t_replies.c.remote_id.in_(bindparam("remote_ids", expanding=True))))
 
 
-def _inbox_rows(conn: Any, first: Sequence[Any], rest: Sequence[Any]) -> list[InboxReply]:
-    """``InboxReply`` for the urgent rows ``first`` then the ``rest`` (rows of ``_list_columns``),
-    with the author of the reply each answers, when it answers one, read in one more query for the
-    whole page."""
-    urgent = {r[0] for r in first}
-    rows = [*first, *(r for r in rest if r[0] not in urgent)]
+def _inbox_rows(conn: Any, rows: Sequence[Any]) -> list[InboxReply]:
+    """``InboxReply`` for rows of ``list_statements`` (a reply found by two of them, its state
+    changed between them, kept where it was found first), with the author of the reply each
+    answers, when it answers one, read in one more query for the whole page."""
+    seen: set[int] = set()
+    unique = []
+    for r in rows:
+        if r[0] not in seen:
+            seen.add(r[0])
+            unique.append(r)
+    rows = unique
     wanted = {(r[12], r[15]) for r in rows if r[15]}
     parents: dict[tuple[int, str], str] = {}
     if wanted:
         for did, rid, author in conn.execute(_PARENTS, {"deliveries": list({d for d, _ in wanted}),
                                                         "remote_ids": list({r for _, r in wanted})}):
             parents[(did, rid)] = author
-    n_urgent = len(first)
     return [InboxReply(rid, state, kind, sentiment, author, account, platform, zone, created, text,
-                       url or post_url, post_id, did, post_url, campaign, i < n_urgent,
+                       url or post_url, post_id, did, post_url, campaign, urgency == 0,
                        post_text=post_text or "", in_reply_to=parents.get((did, parent)) if parent else None,
                        kind_reason=reason, language=language, ours=bool(ours), state_at=state_at)
-            for i, (rid, state, kind, sentiment, author, account, platform, zone, created, text, url, post_id, did,
-                    post_url, campaign, parent, reason, language, ours, state_at, post_text) in enumerate(rows)]
+            for (rid, state, kind, sentiment, author, account, platform, zone, created, text, url, post_id, did,
+                 post_url, campaign, parent, reason, language, ours, state_at, post_text, urgency) in rows]
 
 
 def count_replies(app: App, *, state: str = "new") -> dict[str, int]:
