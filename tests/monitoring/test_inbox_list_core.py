@@ -38,6 +38,19 @@ def test_a_limit_filled_by_urgent_replies_or_across_them_cuts_the_whole_list(cli
     assert out[-1] == "(the first 2: more with --limit N or --all)" and len(out) == 7
 
 
+def test_one_posts_replies_come_urgent_first_and_cut_at_the_limit(cli, engine, platform_account):
+    """One post's replies are one statement sorted by urgency: the same order and the same pages
+    as the whole list's, restricted to that post."""
+    _two_posts(cli, engine, platform_account)
+    every = [d for d in json.loads(cli.ok("replies", "list", "--all", "--json").stdout) if d["post_id"] == 2]
+    assert [d["urgent"] for d in every] == [True, True, False, False]
+    for n in range(1, 5):
+        page = json.loads(cli.ok("replies", "list", "--post", "2", "--limit", str(n), "--json").stdout)
+        assert page == every[:n]
+    assert json.loads(cli.ok("replies", "list", "--post", "2", "--state", "new", "--kind", "oppose", "--json").stdout) \
+        == [d for d in every if d["kind"] == "oppose"]
+
+
 def test_the_statements_are_built_once_and_compiled_once(cli, engine, platform_account, db_url, clock, caplog):
     _two_posts(cli, engine, platform_account)
     r = _replies(engine)
