@@ -22,11 +22,9 @@ from campaigner.services.replies import collect_replies
 from connectors.instagram import COMMENT_PAGE, COMMENT_PAGES, InstagramConnector
 from connectors.unread import MAX_CURSOR, Rest
 from tests.engine.conftest import deliveries
+from tests.fakes.facebook import fail_page_once
 from tests.fakes.instagram import jpeg_bytes
-from tests.fakes.server import Response
 
-UNAVAILABLE = Response(503, {"error": {"message": "(#2) Service temporarily unavailable", "type": "OAuthException",
-                                       "code": 2, "is_transient": True, "fbtrace_id": "AbC"}})
 STATE = "instagram-unread-comments.json"
 
 
@@ -66,14 +64,7 @@ def test_a_later_page_of_comments_that_fails_keeps_what_was_read_and_the_rest_co
     ids = [comment(ig, media, n, start + timedelta(minutes=n)) for n in range(120)]  # 3 pages, newest first
     elsewhere = comment(ig, other, 0, start + timedelta(minutes=5))
     clock.advance(hours=3)
-    first, failed = ig.route, []
-
-    def fails_once(req):  # the media's second page of comments fails, once
-        if req.path.endswith(f"/{media}/comments") and req.query.get("after") == [str(COMMENT_PAGE)] and not failed:
-            failed.append(req)
-            return UNAVAILABLE
-        return first(req)
-    ig.route = fails_once
+    failed = fail_page_once(ig, f"/{media}/comments", str(COMMENT_PAGE))  # the media's second page, once
     out = json.loads(cli.ok("metrics", "collect", "--json").stdout)
     assert failed and out["replies"]["skipped_accounts"] == {}
     # the first page (the 50 newest) is kept, and the other media goes on

@@ -26,12 +26,8 @@ from campaigner.models import Reply
 from campaigner.services.replies import collect_replies
 from connectors.instagram import REPLY_COMMENTS, REPLY_FIELDS, InstagramConnector
 from tests.engine.conftest import deliveries
+from tests.fakes.facebook import fail_page_once
 from tests.fakes.instagram import GRAPH_API_VERSION, NESTED_REPLY_PAGE, TOKEN, Fake, jpeg_bytes
-from tests.fakes.server import Response
-
-#: Graph's answer when it cannot answer for now (a 5xx with ``is_transient``)
-UNAVAILABLE = Response(503, {"error": {"message": "(#2) Service temporarily unavailable", "type": "OAuthException",
-                                       "code": 2, "is_transient": True, "fbtrace_id": "AbC"}})
 
 CAPTION = "Tolak Tapera! Upah buruh bukan tabungan paksa. #TolakTapera"
 
@@ -121,14 +117,7 @@ def test_a_later_page_that_fails_keeps_what_was_read_and_the_rest_comes_at_the_n
     clock.advance(hours=1)  # newer replies: the next poll reads from an hour after the busy comment's
     newest = ig.add_reply(media, "dewi_buruh", "Hidup buruh!", clock())
     elsewhere = ig.add_reply(other, "agus_pekerja", "Kami ikut", clock())
-    first, failed = ig.route, []
-
-    def fails_once(req):  # the comment's second page on its replies edge (from reply 75) fails, once
-        if req.path.endswith(f"/{comment}/replies") and req.query.get("after") == ["75"] and not failed:
-            failed.append(req)
-            return UNAVAILABLE
-        return first(req)
-    ig.route = fails_once
+    failed = fail_page_once(ig, f"/{comment}/replies", "75")  # the comment's second page of replies, once
     report = collect_replies(app)
     assert failed and report.skipped_accounts == {}
     rows = stored(engine)

@@ -21,10 +21,8 @@ from campaigner.models import Reply
 from campaigner.services.replies import collect_replies
 from connectors import facebook, threads
 from tests.engine.conftest import deliveries
-from tests.fakes.server import Response
+from tests.fakes.facebook import fail_page_once
 
-UNAVAILABLE = Response(503, {"error": {"message": "(#2) Service temporarily unavailable", "type": "OAuthException",
-                                       "code": 2, "is_transient": True, "fbtrace_id": "AbC"}})
 #: platform → (its connector module, the edge read, the state file)
 PLATFORMS = {"facebook": (facebook, "comments", "facebook-unread-comments.json"),
              "threads": (threads, "conversation", "threads-unread-replies.json")}
@@ -69,14 +67,7 @@ def test_a_later_page_that_fails_keeps_what_was_read_and_the_rest_comes_next_pol
     ids = [fake.add_reply(post, f"buruh{n}", f"Setuju {n}", start + timedelta(minutes=n)) for n in range(250)]
     elsewhere = fake.add_reply(other, "agus", "Kami ikut", start + timedelta(minutes=5))
     clock.advance(hours=5)
-    first, failed = fake.route, []
-
-    def fails_once(req):  # the post's second page fails, once
-        if req.path.endswith(f"/{post}/{edge}") and req.query.get("after") == [str(page)] and not failed:
-            failed.append(req)
-            return UNAVAILABLE
-        return first(req)
-    fake.route = fails_once
+    failed = fail_page_once(fake, f"/{post}/{edge}", str(page))  # the post's second page, once
     out = json.loads(cli.ok("metrics", "collect", "--json").stdout)
     assert failed and out["replies"]["skipped_accounts"] == {}
     assert set(stored(engine)) == {*ids[-page:], elsewhere} and out["replies"]["new"] == page + 1

@@ -53,6 +53,26 @@ def _err(message: str, code: int, *, subcode: int | None = None, type_: str = "O
     return status, {"error": error}, headers or {}
 
 
+#: Graph's answer when it cannot answer for now (a 5xx with ``is_transient``)
+UNAVAILABLE = Response(503, {"error": {"message": "(#2) Service temporarily unavailable", "type": "OAuthException",
+                                       "code": 2, "is_transient": True, "fbtrace_id": "AbC"}})
+
+
+def fail_page_once(fake: Any, edge: str, after: str) -> list[Request]:
+    """Make a Graph fake (Facebook, Instagram, Threads) answer the page of the edge whose path ends
+    with ``edge`` that starts after cursor ``after`` with ``UNAVAILABLE``, once; returns the list
+    the refused request is put in (empty while it has not come)."""
+    first, failed = fake.route, []
+
+    def route(req: Request) -> Response:
+        if req.path.endswith(edge) and req.query.get("after") == [after] and not failed:
+            failed.append(req)
+            return UNAVAILABLE
+        return first(req)
+    fake.route = route
+    return failed
+
+
 def _not_found(object_id: str) -> tuple[int, dict[str, Any], dict[str, str]]:
     return _err(f"Unsupported get request. Object with ID '{object_id}' does not exist, cannot be loaded due "
                 "to missing permissions, or does not support this operation. Please read the Graph API "
