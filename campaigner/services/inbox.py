@@ -301,13 +301,10 @@ def _inbox_rows(conn: Any, rows: Sequence[Any]) -> list[InboxReply]:
     """``InboxReply`` for rows of ``list_statements`` (a reply found by two of them, its state
     changed between them, kept where it was found first), with the author of the reply each
     answers, when it answers one, read in one more query for the whole page."""
-    seen: set[int] = set()
-    unique = []
+    first_found: dict[int, Any] = {}
     for r in rows:
-        if r[0] not in seen:
-            seen.add(r[0])
-            unique.append(r)
-    rows = unique
+        first_found.setdefault(r[0], r)
+    rows = list(first_found.values())
     wanted = {(r[12], r[15]) for r in rows if r[15]}
     parents: dict[tuple[int, str], str] = {}
     if wanted:
