@@ -21,8 +21,7 @@ from campaigner import db
 from campaigner.app import App
 from campaigner.errors import InvalidInput, NotFound
 from campaigner.i18n import N_, _
-from campaigner.models import (Account, Campaign, Delivery, DeliveryPart, DeliveryStatus as S, Post, Reply,
-                               ReplyState)
+from campaigner.models import Delivery, DeliveryStatus as S, Post, Reply, ReplyState
 from campaigner.tables import UTCDateTime
 from campaigner.tables import accounts as t_accounts, campaigns as t_campaigns, deliveries as t_deliveries
 from campaigner.tables import delivery_parts as t_parts, posts as t_posts, replies as t_replies
@@ -108,43 +107,6 @@ def _not_urgent(recent: Any) -> ColumnElement[bool]:
 
 #: the urgent kinds written into the SQL (no list parameter to expand at each call)
 _URGENT_SQL: list[ColumnElement[Any]] = [literal_column(f"'{k}'") for k in URGENT_KINDS]
-
-
-def _columns(recent: datetime):
-    urgent = case((_urgent(recent), 0), else_=1)
-    return urgent, (Reply.id, Reply.state, Reply.kind, Reply.sentiment, Reply.author, Account.name, Account.platform,
-                    Account.timezone, Reply.created_at, Reply.text, Reply.url, Delivery.post_id, Delivery.id,
-                    Delivery.remote_url, Campaign.slug, urgent, Reply.parent_remote_id, Reply.kind_reason,
-                    Reply.language, Reply.ours, Reply.state_at)
-
-
-def _joined(q):
-    return (q.join(Delivery, Delivery.id == Reply.delivery_id).join(Account, Account.id == Delivery.account_id)
-            .join(Post, Post.id == Delivery.post_id).outerjoin(Campaign, Campaign.id == Post.campaign_id))
-
-
-def _rows(s: Session, rows: Sequence[Any]) -> list[InboxReply]:
-    """``InboxReply`` for each row of ``_columns``, with what each answers (the post's first part,
-    or the author of the reply it answers), read in two queries for the whole page."""
-    deliveries = {r[12] for r in rows}
-    texts = dict(s.execute(select(DeliveryPart.delivery_id, DeliveryPart.text)
-                           .where(DeliveryPart.delivery_id.in_(deliveries), DeliveryPart.position == 0)).all()) \
-        if deliveries else {}
-    wanted = {(r[12], r[16]) for r in rows if r[16]}
-    parents: dict[tuple[int, str], str] = {}
-    if wanted:
-        for did, rid, author in s.execute(select(Reply.delivery_id, Reply.remote_id, Reply.author).where(
-                Reply.delivery_id.in_({d for d, _ in wanted}), Reply.remote_id.in_({r for _, r in wanted}))):
-            parents[(did, rid)] = author
-    out = []
-    for r in rows:
-        (rid, state, kind, sentiment, author, account, platform, zone, created, text, url, post_id, did, post_url,
-         campaign, urgent, parent, reason, language, ours, state_at) = r
-        out.append(InboxReply(rid, str(state), kind, sentiment, author, account, platform, zone, created, text,
-                              url or post_url, post_id, did, post_url, campaign, urgent == 0,
-                              post_text=texts.get(did, ""), in_reply_to=parents.get((did, parent)) if parent else None,
-                              kind_reason=reason, language=language, ours=bool(ours), state_at=state_at))
-    return out
 
 
 def _choice(value: str | None, allowed: Sequence[str], flag: str) -> str | None:
@@ -365,24 +327,23 @@ def _get(s: Session, reply_id: int) -> Reply:
 
 
 def show(app: App, reply_id: int) -> Conversation:
-    now = app.now()
-    _order, columns = _columns(now - RECENT_POSTS)
+    # the inbox's own rows (``list_parts``' select with each reply's urgency), ours among them
+    base, _where, urgent, _rest = list_parts(frozenset())
+    shown, recent = base.add_columns(case((urgent, 0), else_=1)), {"recent": app.now() - RECENT_POSTS}
+    r = t_replies.c
     with db.read(app.engine) as s:
         reply = _get(s, reply_id)
-        [row] = _rows(s, s.execute(_joined(select(*columns)).where(Reply.id == reply_id)).all())
+        [row] = _inbox_rows(s, s.execute(shown.where(r.id == reply_id), recent).all())
         delivery = s.get(Delivery, reply.delivery_id)
         assert delivery is not None  # a reply's delivery is never deleted before it
-        post_text = s.scalar(select(DeliveryPart.text).where(DeliveryPart.delivery_id == delivery.id,
-                                                             DeliveryPart.position == 0)) or ""
         above: list[InboxReply] = []
         parent, seen = reply.parent_remote_id, {reply.remote_id}
         while parent and parent != delivery.remote_id and parent not in seen and len(above) < MAX_CHAIN:
             seen.add(parent)
-            up = s.execute(_joined(select(*columns)).where(Reply.delivery_id == delivery.id,
-                                                           Reply.remote_id == parent)).all()
+            up = s.execute(shown.where(r.delivery_id == delivery.id, r.remote_id == parent), recent).all()
             if not up:
                 break
-            [item] = _rows(s, up)
+            [item] = _inbox_rows(s, up)
             above.append(item)
             parent = s.scalar(select(Reply.parent_remote_id).where(Reply.id == item.id))
         above.reverse()
@@ -391,12 +352,11 @@ def show(app: App, reply_id: int) -> Conversation:
                               d.due_at, d.published_at, d.remote_url, d.last_error)
                    for p in posts for d in p.deliveries]
         sent = {d.remote_id for p in posts for d in p.deliveries if d.remote_id}
-        ours = s.execute(_joined(select(*columns)).where(Reply.delivery_id == delivery.id, Reply.ours.is_(True),
-                                                         Reply.parent_remote_id == reply.remote_id,
-                                                         Reply.remote_id.not_in(sent))
-                         .order_by(Reply.created_at, Reply.id)).all()
-        seen_answers = _rows(s, ours)
-        return Conversation(row, post_text, delivery.remote_url, delivery.published_at, above, answers, seen_answers)
+        ours = s.execute(shown.where(r.delivery_id == delivery.id, r.ours.is_(True),
+                                     r.parent_remote_id == reply.remote_id, r.remote_id.not_in(sent))
+                         .order_by(r.created_at, r.id), recent).all()
+        return Conversation(row, row.post_text, delivery.remote_url, delivery.published_at, above, answers,
+                            _inbox_rows(s, ours))
 
 
 def _theirs(reply: Reply, verb: str) -> None:
