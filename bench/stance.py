@@ -1,19 +1,19 @@
 """Stance classifiers on the labelled replies — the hand-written rules (``content.stance``) and
-the learned lexicon (``content.stance_learned``) —
-next to a baseline measured in the same run: recall and precision per kind and the confusion
-matrix for
+the learned lexicon (``content.stance_learned``) — next to a baseline measured in the same run:
+recall and precision per kind and the confusion matrix for
 
 - the training rows (``tests/content/data/stance_labelled.csv`` and the former held-out parts
-  ``stance_holdout4.csv`` … ``stance_holdout11.csv``, read by
-  ``tools/train_stance.py``'s ``training_rows``, which refuses the held-out part): the learned lexicon's *fit*, not an estimate, since it was trained on them;
+  ``stance_holdout4.csv`` … ``stance_holdout11.csv``, read by ``tools/train_stance.py``'s
+  ``training_rows``, which refuses the held-out parts): the learned lexicon's *fit*, not an
+  estimate, since it was trained on them;
 - k-fold cross-validation of the learned lexicon on the training rows (``tools/train_stance.py``'s
   ``folds``: trained on k-1 folds, measured on the k-th): the honest estimate while developing,
   also for the rows no rule was written on alone and for holdout4's … holdout11's rows, each alone
   (each written by someone who never saw the classifier: the most realistic rows there are);
 - each held-out part (``tools/train_stance.py``'s ``HELD_OUT``: ``holdout12`` and ``holdout13``, in
-  ``tests/content/data/stance_holdout12.csv`` and ``…13.csv``) when its file is there: written by someone who never
-  saw the classifier; only its aggregate figures and confusion matrix are printed, never its
-  replies, so that nothing is changed for them.
+  ``tests/content/data/stance_holdout12.csv`` and ``…13.csv``) when its file is there: written by
+  someone who never saw the classifier; only its aggregate figures and confusion matrix are
+  printed, never its replies, so that nothing is changed for them.
 
 Then throughput in replies per second.
 
@@ -116,8 +116,8 @@ def trainer() -> ModuleType:
 
 
 def cross_validation(train_stance: ModuleType, rows: list[dict[str, str]], k: int) -> None:
-    """The learned lexicon, trained on k-1 folds and
-    measured on the k-th, next to the rules alone and the baseline on the same rows."""
+    """The learned lexicon, trained on k-1 folds and measured on the k-th, next to the rules alone
+    and the baseline on the same rows."""
     start = time.perf_counter()
     pairs = train_stance.folds(rows, k=k)[train_stance.SHIPPED]
     elapsed = time.perf_counter() - start

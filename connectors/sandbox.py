@@ -33,11 +33,11 @@ import re
 import sqlite3
 import threading
 from contextlib import contextmanager
-from time import monotonic, sleep
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from gettext import gettext as _
 from pathlib import Path
+from time import monotonic, sleep
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 from urllib.parse import quote
 

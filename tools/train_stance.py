@@ -209,11 +209,11 @@ def train(xs: list[set[str]], ys: list[str], c: float | None = None, balance: bo
     missing = [k for k in KINDS if k not in ys]
     if missing:
         raise ValueError(f"no {listed(missing)} reply to learn from")
+    c, balance = C if c is None else c, BALANCE if balance is None else balance
     counts = Counter(f for x in xs for f in x)
-    model = _fit(xs, ys, {f for f, n in counts.items() if n >= MIN_COUNT}, C if c is None else c,
-                 BALANCE if balance is None else balance)
+    model = _fit(xs, ys, {f for f, n in counts.items() if n >= MIN_COUNT}, c, balance)
     kept = {f for f, w in model.weights.items() if f != BIAS and max(map(abs, w)) >= PRUNE}
-    return _fit(xs, ys, kept, C if c is None else c, BALANCE if balance is None else balance)
+    return _fit(xs, ys, kept, c, balance)
 
 
 def _fit(xs: list[set[str]], ys: list[str], vocabulary: set[str], c: float, balance: bool) -> Model:

@@ -368,6 +368,18 @@ def test_the_weights_file_is_well_formed_and_small():
                                 "w:x\t2\t1\t0\t0\t0\n").kind({"w:x", "w:unknown"})[0] == "question"
 
 
+def test_a_replys_features_are_weighed_tf_idf():
+    """Each known feature weighs its idf, the reply's known features scaled to unit length (a
+    feature the table lacks counts in neither); each kind's score is the bias plus the weights
+    times those values, and the reason's amounts are those values' share of the kind."""
+    m = stance_learned.parse("bias\t\t0.5\t0\t0\t0\nw:a\t3\t1\t0\t0\t-1\nw:b\t4\t0\t2\t0\t-2\n")
+    assert m.values({"w:a", "w:b", "w:unknown"}) == pytest.approx({"w:a": 0.6, "w:b": 0.8})
+    assert m.values({"w:unknown"}) == {}
+    assert m.scores({"w:a", "w:b", "w:unknown"}) == pytest.approx([0.5 + 0.6, 1.6, 0, -0.6 - 1.6])
+    assert m.scores({"w:a"}) == pytest.approx([1.5, 0, 0, -1])  # alone: its value is 1, whatever its idf
+    assert m.explain({"w:a", "w:b"}, "support") == [("w:b", pytest.approx(0.8 * (2 - 0)))]
+
+
 def test_retraining_reproduces_the_shipped_weights(tmp_path):
     """The shipped table is what the training data gives: the same features and idf, and the same
     weights but for the last decimal (another release of scikit-learn or its BLAS may stop its
